@@ -1,0 +1,69 @@
+"""lrcore: learning-rate schedules defined once, exact in JAX/optax, NumPy, PyTorch and Keras.
+
+Every schedule is an immutable, validated :class:`Schedule`; ``schedule(step)`` evaluates it on a
+Python int (a NumPy float64) or on any array-API array. The framework adapters live in
+``lrcore.numpy``, ``lrcore.jax``, ``lrcore.torch`` and ``lrcore.tf``; each is imported only when
+used, so ``import lrcore`` imports no ML framework.
+"""
+
+from __future__ import annotations
+
+import importlib as _importlib
+
+from .combinators import clip as clip
+from .combinators import join as join
+from .combinators import scale as scale
+from .combinators import warmup as warmup
+from .cosine import cosine_decay as cosine_decay
+from .cosine import cosine_restart as cosine_restart
+from .cosine import warmup_cosine_decay as warmup_cosine_decay
+from .cyclic import cyclic as cyclic
+from .cyclic import onecycle as onecycle
+from .decay import constant as constant
+from .decay import ema_decay as ema_decay
+from .decay import exponential_decay as exponential_decay
+from .decay import inverse_time_decay as inverse_time_decay
+from .decay import linear as linear
+from .decay import polynomial_decay as polynomial_decay
+from .piecewise import piecewise_constant as piecewise_constant
+from .piecewise import piecewise_linear as piecewise_linear
+from .schedule import Schedule as Schedule
+from .schedule import from_dict as from_dict
+from .transformer import inverse_sqrt as inverse_sqrt
+from .transformer import warmup_stable_decay as warmup_stable_decay
+
+__version__ = "0.1.0"
+
+#: Every schedule and combinator, by name (the names every backend module offers).
+SCHEDULES = (
+    "constant",
+    "linear",
+    "exponential_decay",
+    "piecewise_constant",
+    "piecewise_linear",
+    "polynomial_decay",
+    "inverse_time_decay",
+    "cosine_decay",
+    "warmup_cosine_decay",
+    "cosine_restart",
+    "onecycle",
+    "cyclic",
+    "inverse_sqrt",
+    "warmup_stable_decay",
+    "ema_decay",
+    "join",
+    "warmup",
+    "scale",
+    "clip",
+)
+
+__all__ = ["Schedule", "from_dict", "SCHEDULES", *SCHEDULES]
+
+# Adapters load on first use: `lrcore.jax` imports jax only when touched.
+_ADAPTERS = ("numpy", "jax", "torch", "tf", "finder", "cli")
+
+
+def __getattr__(name):
+    if name in _ADAPTERS:
+        return _importlib.import_module(f"lrcore.{name}")
+    raise AttributeError(f"module 'lrcore' has no attribute {name!r}")

@@ -1,0 +1,249 @@
+"""The array layer: step conversion and the few array operations every schedule is built from.
+
+This is the only core module that touches ``array_api_compat``. A schedule's evaluation function
+receives an integer step array ``k`` (already clamped to ``k >= 0``) and an :class:`Ops`, which
+carries the array namespace and the integer and float dtypes chosen for this evaluation.
+
+Integers decide, floats shape: which piece, cycle or staircase step a step falls in is computed on
+``k`` in integer arithmetic; only the position inside a piece is turned into a float, as
+``(integer offset + host-computed fraction) / length``, so no precision is lost at large steps.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import array_api_compat
+import numpy as np
+
+# The namespace used for Python ints and lists: NumPy, wrapped to the array API.
+_NUMPY = array_api_compat.array_namespace(np.zeros(0))
+
+
+class Ops:
+    """An array namespace bound to the integer and float dtypes of one evaluation."""
+
+    __slots__ = ("xp", "int", "float", "int_max")
+
+    def __init__(self, xp, int_dtype, float_dtype):
+        self.xp = xp
+        self.int = int_dtype
+        self.float = float_dtype
+        self.int_max = int(xp.iinfo(int_dtype).max)
+
+    # -- constants -------------------------------------------------------------------------
+    def i(self, value):
+        """An integer constant; callers guarantee it fits the integer dtype."""
+        return self.xp.asarray(value, dtype=self.int)
+
+    def f(self, value):
+        """A float constant, or a level parameter that may already be an array (or tracer)."""
+        return self.xp.asarray(value, dtype=self.float)
+
+    def ints(self, values):
+        """A 1-D integer table."""
+        if not isinstance(values, np.ndarray):
+            values = list(values)
+        return self.xp.asarray(values, dtype=self.int)
+
+    def floats(self, values):
+        """A 1-D float table; entries may be arrays (level parameters given as arrays)."""
+        if isinstance(values, np.ndarray):
+            return self.xp.asarray(values, dtype=self.float)
+        values = list(values)
+        if all(isinstance(v, numbers.Real) for v in values):
+            return self.xp.asarray(values, dtype=self.float)
+        return self.xp.stack([self.f(v) for v in values])
+
+    def tofloat(self, k):
+        return self.xp.astype(k, self.float)
+
+    def full(self, k, value):
+        """``value`` broadcast to the shape of ``k``, as floats."""
+        return self.xp.zeros_like(k, dtype=self.float) + self.f(value)
+
+    # -- integer arithmetic that stays exact for every representable step --------------------
+    def since(self, k, begin: int):
+        """``max(k - begin, 0)`` for a Python int ``begin >= 0``, at any magnitude."""
+        if begin == 0:
+            return k
+        if begin > self.int_max:
+            return self.xp.zeros_like(k)
+        return self.xp.maximum(k - self.i(begin), self.i(0))
+
+    def minimum(self, k, bound: int):
+        """``min(k, bound)`` for a Python int ``bound >= 0``."""
+        if bound > self.int_max:
+            return k
+        return self.xp.minimum(k, self.i(bound))
+
+    def floordiv(self, k, d: int):
+        """``k // d`` for ``k >= 0`` and a Python int ``d >= 1``."""
+        if d == 1:
+            return k
+        if d > self.int_max:
+            return self.xp.zeros_like(k)
+        return k // self.i(d)
+
+    def lt(self, k, bound: int):
+        """``k < bound`` for a Python int ``bound``, at any magnitude."""
+        if bound > self.int_max:
+            return self.xp.ones_like(k, dtype=self.xp.bool)
+        return k < self.i(bound)
+
+    def count_le(self, boundaries, k):
+        """How many of the sorted Python-int ``boundaries`` are ``<= k`` (exact, any magnitude)."""
+        reachable = [b for b in boundaries if b <= self.int_max]
+        if not reachable:
+            return self.xp.zeros_like(k)
+        return self.searchsorted(self.ints(reachable), k)
+
+    def searchsorted(self, table, k):
+        """Number of entries of the sorted 1-D ``table`` that are ``<= k``, with ``k``'s shape."""
+        xp = self.xp
+        flat = xp.reshape(k, (-1,))
+        idx = xp.searchsorted(table, flat, side="right")
+        return xp.reshape(xp.astype(idx, self.int), k.shape)
+
+    def take(self, table, idx):
+        """``table[idx]`` for a 1-D table and an index array of any shape."""
+        xp = self.xp
+        out = xp.take(table, xp.reshape(idx, (-1,)), axis=0)
+        return xp.reshape(out, idx.shape)
+
+    # -- float helpers ------------------------------------------------------------------------
+    def ratio(self, num, den, offset=0.0):
+        """``(num + offset) / den`` as a float: ``num`` an integer array, ``den`` > 0, ``offset`` a float.
+
+        ``den`` and ``offset`` may be Python numbers or float arrays; a zero ``den`` (only ever on a
+        branch that ``where`` discards) is replaced by 1 so that branch stays finite.
+        """
+        x = self.tofloat(num)
+        if not (isinstance(offset, numbers.Real) and offset == 0):
+            x = x + (self.f(offset) if isinstance(offset, numbers.Real) else offset)
+        if isinstance(den, numbers.Real):
+            return x / self.f(den if den > 0 else 1.0)
+        return x / self.xp.where(den > 0, den, self.xp.ones_like(den))
+
+    def fraction(self, j, d: int):
+        """``(j/d, (d-j)/d)`` for an integer array ``0 <= j <= d`` and a Python int ``d >= 1``.
+
+        Both parts come from exact integers, so ``lerp`` through them hits its ends exactly.
+        """
+        w = self.ratio(j, d)
+        if d <= self.int_max:
+            return w, self.ratio(self.i(d) - j, d)
+        return w, 1.0 - w
+
+    def lerp(self, a, b, w, w1=None):
+        """``a·(1-w) + b·w``, exact at both ends; ``w1`` is ``1-w`` when the caller has it exactly."""
+        if w1 is None:
+            w1 = 1.0 - w
+        return self.f(a) * w1 + self.f(b) * w
+
+    def power(self, base: float, n):
+        """``base ** n`` for a Python float ``base > 0`` and a float array ``n >= 0``.
+
+        Evaluated as ``exp(n·ln(base))`` with ``ln(base)`` in float64 on the host, which keeps the
+        float32 error bounded relative to the schedule's largest value (``pow`` with a rounded base
+        would amplify the base's rounding by ``n``).
+        """
+        if base == 1.0:
+            return self.xp.ones_like(n)
+        return self.xp.exp(n * self.f(math.log(base)))
+
+    def cos_half(self, x):
+        """``(½(1+cos πx), ½(1-cos πx))`` for ``x`` in [0, 1]; the pair sums to 1 within rounding."""
+        c = self.xp.cos(self.f(math.pi) * x)
+        return 0.5 + 0.5 * c, 0.5 - 0.5 * c
+
+
+def _is_python_step(step) -> bool:
+    return isinstance(step, (numbers.Integral, numbers.Real, list, tuple)) and not isinstance(
+        step, (bool, np.bool_)
+    )
+
+
+def default_dtypes(xp):
+    """The namespace's default (integer, real floating) dtypes."""
+    defaults = xp.__array_namespace_info__().default_dtypes()
+    return defaults["integral"], defaults["real floating"]
+
+
+def prepare(step, xp=None, float_dtype=None):
+    """Turn a user's step into ``(k, ops, scalar)``: a clamped integer array, its Ops, and whether
+    the step was a Python scalar (whose result is then returned as a NumPy float64)."""
+    if isinstance(step, (bool, np.bool_)):
+        raise TypeError(f"`step` must be an integer or an array of steps. Received: {step!r}")
+    scalar = False
+    if xp is None:
+        if _is_python_step(step) or isinstance(step, np.generic):
+            scalar = np.ndim(step) == 0 and not isinstance(step, np.generic)
+            step = _python_steps_to_numpy(step)
+            xp = _NUMPY
+        else:
+            try:
+                xp = array_api_compat.array_namespace(step)
+            except TypeError as exc:
+                raise TypeError(
+                    "`step` must be a Python int, a list of ints or an array-API array. "
+                    f"Received: {type(step).__name__}"
+                ) from exc
+    step = xp.asarray(step)
+    int_default, float_default = default_dtypes(xp)
+    int_dtype = _int_dtype(xp, step.dtype, int_default)
+    if float_dtype is None:
+        float_dtype = float_default
+    if xp.isdtype(step.dtype, "bool"):
+        raise TypeError(f"`step` must hold integers or floats. Received dtype: {step.dtype}")
+    if xp.isdtype(step.dtype, "real floating"):
+        # Fractional steps count as the whole steps already completed; clip inside the integer range.
+        hi = _largest_float_at_most(int(xp.iinfo(int_dtype).max), int(xp.finfo(step.dtype).bits))
+        k = xp.astype(xp.clip(xp.floor(step), 0.0, hi), int_dtype)
+    elif xp.isdtype(step.dtype, "integral"):
+        k = xp.astype(step, int_dtype) if step.dtype != int_dtype else step
+        k = xp.maximum(k, xp.asarray(0, dtype=int_dtype))
+    else:
+        raise TypeError(f"`step` must hold integers or floats. Received dtype: {step.dtype}")
+    return k, Ops(xp, int_dtype, float_dtype), scalar
+
+
+def _largest_float_at_most(n: int, bits: int) -> float:
+    """The largest float of the given width that does not exceed the integer ``n``."""
+    ftype = {16: np.float16, 32: np.float32}.get(bits, np.float64)
+    x = ftype(n)
+    while int(x) > n:
+        x = np.nextafter(x, ftype(0))
+    return float(x)
+
+
+def _int_dtype(xp, dtype, int_default):
+    """Signed integers at least as wide as the namespace's default; anything else converts to it."""
+    if xp.isdtype(dtype, "signed integer") and xp.iinfo(dtype).bits >= xp.iinfo(int_default).bits:
+        return dtype
+    return int_default
+
+
+_INT64_MAX = int(np.iinfo(np.int64).max)
+
+
+def _python_steps_to_numpy(step):
+    arr = np.asarray(step)
+    if arr.dtype == object or (arr.dtype.kind in "iu" and arr.size and int(arr.max()) > _INT64_MAX):
+        raise ValueError(f"`step` must fit in a 64-bit integer. Received: {step!r}")
+    if arr.dtype.kind == "u":
+        arr = arr.astype(np.int64)
+    return arr
+
+
+def finish(result, ops: Ops, scalar: bool):
+    """Give a Python-scalar step a NumPy float64 scalar back; arrays pass through."""
+    if scalar:
+        return np.float64(np.asarray(result)[()])
+    return result
+
+
+def is_array(value) -> bool:
+    """Whether ``value`` is an array (or tracer) rather than a plain Python/NumPy number."""
+    return not isinstance(value, (numbers.Number, np.generic)) and hasattr(value, "dtype") and hasattr(value, "shape")

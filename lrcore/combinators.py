@@ -1,0 +1,150 @@
+"""Schedules built from schedules: join, warmup, scale and clip."""
+
+from __future__ import annotations
+
+from . import validate as check
+from .schedule import Schedule, as_schedule, register
+
+
+# -- join ----------------------------------------------------------------------------------------
+def _join(k, p, ops):
+    schedules, boundaries = p["schedules"], p["boundaries"]
+    out = schedules[0]._evaluate(k, ops)
+    for b, schedule in zip(boundaries, schedules[1:]):
+        if b > ops.int_max:
+            break  # this and later pieces start past every representable step
+        out = ops.xp.where(k < ops.i(b), out, schedule._evaluate(ops.since(k, b), ops))
+    return out
+
+
+@register(_join, children={"schedules": "many"})
+def join(schedules, boundaries) -> Schedule:
+    r"""Run ``schedules`` one after another, each restarting its step count at its boundary.
+
+    .. math:: \eta(k) = s_i(k - b_{i-1}), \qquad i = \#\{\, j : b_j \le k \,\}
+
+    (``schedules[0]`` sees ``k`` itself). A zero-length segment (two equal boundaries) is skipped.
+
+    Args:
+        schedules: ``len(boundaries) + 1`` schedules.
+        boundaries: non-decreasing integers >= 0.
+
+    Example:
+        >>> import lrcore
+        >>> s = lrcore.join([lrcore.constant(1.0), lrcore.linear(1.0, 0.0, 10)], boundaries=[5])
+        >>> print(float(s(4)), float(s(10)))
+        1.0 0.5
+
+    Peer: optax ``join_schedules``.
+    """
+    items = check.sequence("schedules", schedules)
+    items = tuple(as_schedule(f"schedules[{i}]", s) for i, s in enumerate(items))
+    boundaries = check.boundaries("boundaries", boundaries, strict=False)
+    check.lengths_match("schedules", items, "boundaries", boundaries, 1)
+    return Schedule("join", {"schedules": items, "boundaries": boundaries})
+
+
+# -- warmup -----------------------------------------------------------------------------------------
+def _warmup(k, p, ops):
+    schedule, w = p["schedule"], p["warmup_steps"]
+    after = schedule._evaluate(ops.since(k, w), ops)
+    if w == 0:
+        return after
+    start = schedule._evaluate(ops.xp.zeros_like(k), ops)
+    a, a1 = ops.fraction(ops.minimum(k, w), w)
+    warm = ops.lerp(p["init_value"], start, a, a1)
+    return ops.xp.where(ops.lt(k, w), warm, after)
+
+
+@register(_warmup, children={"schedule": "one"})
+def warmup(schedule, warmup_steps, init_value=0.0) -> Schedule:
+    r"""Prepend a linear warmup from ``init_value`` to the schedule's first value.
+
+    .. math::
+        \eta(k) = \begin{cases} v_0 + (s(0) - v_0)\,k / W & k < W \\ s(k - W) & k \ge W \end{cases}
+
+    Args:
+        schedule: the schedule :math:`s` that follows the warmup.
+        warmup_steps: :math:`W \ge 0`.
+        init_value: :math:`v_0`, the value at step 0.
+
+    Example:
+        >>> import lrcore
+        >>> s = lrcore.warmup(lrcore.constant(1.0), warmup_steps=10)
+        >>> print(float(s(5)), float(s(10)))
+        0.5 1.0
+    """
+    return Schedule(
+        "warmup",
+        {
+            "schedule": as_schedule("schedule", schedule),
+            "warmup_steps": check.phase("warmup_steps", warmup_steps),
+            "init_value": check.level("init_value", init_value),
+        },
+    )
+
+
+# -- scale -----------------------------------------------------------------------------------------
+def _scale(k, p, ops):
+    return p["schedule"]._evaluate(k, ops) * ops.f(p["factor"])
+
+
+@register(_scale, children={"schedule": "one"})
+def scale(schedule, factor) -> Schedule:
+    r"""Multiply a schedule by a constant; ``schedule * factor`` is the same.
+
+    .. math:: \eta(k) = c \cdot s(k)
+
+    Args:
+        schedule: the schedule :math:`s`.
+        factor: the finite factor :math:`c`.
+
+    Example:
+        >>> import lrcore
+        >>> print(float((lrcore.constant(0.5) * 4)(0)))
+        2.0
+    """
+    return Schedule(
+        "scale",
+        {"schedule": as_schedule("schedule", schedule), "factor": check.level("factor", factor)},
+    )
+
+
+# -- clip -----------------------------------------------------------------------------------------
+def _clip(k, p, ops):
+    out = p["schedule"]._evaluate(k, ops)
+    if p["min_value"] is not None:
+        out = ops.xp.maximum(out, ops.f(p["min_value"]))
+    if p["max_value"] is not None:
+        out = ops.xp.minimum(out, ops.f(p["max_value"]))
+    return out
+
+
+@register(_clip, children={"schedule": "one"})
+def clip(schedule, min_value=None, max_value=None) -> Schedule:
+    r"""Bound a schedule's values.
+
+    .. math:: \eta(k) = \min(\max(s(k), a), b)
+
+    Args:
+        schedule: the schedule :math:`s`.
+        min_value: the lower bound :math:`a`, or None.
+        max_value: the upper bound :math:`b`, or None; at least one bound is required, and
+            ``min_value <= max_value``.
+
+    Example:
+        >>> import lrcore
+        >>> print(float(lrcore.clip(lrcore.linear(0.0, 1.0, 10), min_value=0.2)(0)))
+        0.2
+    """
+    schedule = as_schedule("schedule", schedule)
+    lo = check.optional_level("min_value", min_value)
+    hi = check.optional_level("max_value", max_value)
+    if lo is None and hi is None:
+        raise ValueError("clip needs at least one bound. Received: min_value=None, max_value=None")
+    a, b = check.concrete(lo), check.concrete(hi)
+    if a is not None and b is not None and a > b:
+        raise ValueError(
+            f"Argument `min_value` must be <= max_value. Received: min_value={min_value!r}, max_value={max_value!r}"
+        )
+    return Schedule("clip", {"schedule": schedule, "min_value": lo, "max_value": hi})

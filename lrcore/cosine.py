@@ -1,0 +1,286 @@
+"""Cosine decay, warmup + cosine decay, and cosine annealing with warm restarts (SGDR)."""
+
+from __future__ import annotations
+
+import functools
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from . import validate as check
+from .schedule import Schedule, register
+
+
+def _cosine_weights(x, exponent, ops):
+    """``(w, 1-w)`` with ``w = (½(1+cos πx))^exponent``."""
+    c, c1 = ops.cos_half(x)
+    if exponent != 1.0:
+        c = ops.xp.pow(c, ops.f(exponent))
+        c1 = 1.0 - c
+    return c, c1
+
+
+# -- cosine decay ---------------------------------------------------------------------------------
+def _cosine_decay(k, p, ops):
+    d = p["decay_steps"]
+    x = ops.ratio(ops.minimum(k, d), d)
+    c, c1 = _cosine_weights(x, p["exponent"], ops)
+    return ops.lerp(p["end_value"], p["init_value"], c, c1)
+
+
+@register(_cosine_decay)
+def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> Schedule:
+    r"""Cosine decay from ``init_value`` to ``end_value``, then held (no rebound).
+
+    .. math::
+        \eta(k) = v_1 + (v_0 - v_1)\left(\tfrac12\left(1 + \cos\frac{\pi \min(k, T)}{T}\right)\right)^{e}
+
+    Args:
+        init_value: value at step 0, :math:`v_0`.
+        decay_steps: :math:`T \ge 1`; the value is ``end_value`` from step :math:`T` on.
+        end_value: final value, :math:`v_1`.
+        exponent: :math:`e > 0`.
+
+    Example:
+        >>> import lrcore
+        >>> print(float(lrcore.cosine_decay(1.0, decay_steps=100)(50)))
+        0.5
+
+    Peers: optax ``cosine_decay_schedule`` (``alpha = end_value / init_value``), Keras
+    ``CosineDecay``, torch ``CosineAnnealingLR`` for :math:`k \le T_{max}` (torch rebounds after).
+
+    Reference: Loshchilov & Hutter, SGDR, https://arxiv.org/abs/1608.03983
+    """
+    return Schedule(
+        "cosine_decay",
+        {
+            "init_value": check.level("init_value", init_value),
+            "decay_steps": check.length("decay_steps", decay_steps),
+            "end_value": check.level("end_value", end_value),
+            "exponent": check.positive("exponent", exponent),
+        },
+    )
+
+
+# -- warmup + cosine decay ----------------------------------------------------------------------------
+def _warmup_cosine_decay(k, p, ops):
+    w, d = p["warmup_steps"], p["decay_steps"]
+    j = ops.minimum(ops.since(k, w), d - w)
+    c, c1 = _cosine_weights(ops.ratio(j, d - w), p["exponent"], ops)
+    decay = ops.lerp(p["end_value"], p["peak_value"], c, c1)
+    if w == 0:
+        return decay
+    a, a1 = ops.fraction(ops.minimum(k, w), w)
+    warm = ops.lerp(p["init_value"], p["peak_value"], a, a1)
+    return ops.xp.where(ops.lt(k, w), warm, decay)
+
+
+@register(_warmup_cosine_decay)
+def warmup_cosine_decay(
+    init_value, peak_value, warmup_steps, decay_steps, end_value=0.0, exponent=1.0
+) -> Schedule:
+    r"""Linear warmup from ``init_value`` to ``peak_value``, then cosine decay to ``end_value``.
+
+    .. math::
+        \eta(k) = \begin{cases}
+          v_0 + (P - v_0)\,k / W & k < W \\
+          v_1 + (P - v_1)\left(\tfrac12\left(1 + \cos\frac{\pi \min(k - W, T - W)}{T - W}\right)\right)^{e} & k \ge W
+        \end{cases}
+
+    ``decay_steps`` (:math:`T`) counts the warmup, as in optax.
+
+    Args:
+        init_value: value at step 0, :math:`v_0`.
+        peak_value: value at step ``warmup_steps``, :math:`P`.
+        warmup_steps: :math:`W \ge 0`.
+        decay_steps: total length :math:`T > W`.
+        end_value: final value, :math:`v_1`.
+        exponent: :math:`e > 0`.
+
+    Example:
+        >>> import lrcore
+        >>> s = lrcore.warmup_cosine_decay(0.0, 1.0, warmup_steps=10, decay_steps=110)
+        >>> print(float(s(5)), float(s(10)), float(s(60)))
+        0.5 1.0 0.5
+
+    Peers: optax ``warmup_cosine_decay_schedule``; Keras ``CosineDecay(warmup_target=...)`` with
+    ``decay_steps`` = this ``decay_steps - warmup_steps``.
+    """
+    warmup_steps = check.phase("warmup_steps", warmup_steps)
+    decay_steps = check.length("decay_steps", decay_steps)
+    if decay_steps <= warmup_steps:
+        raise ValueError(
+            "Argument `decay_steps` must be > warmup_steps (it counts the warmup). "
+            f"Received: decay_steps={decay_steps}, warmup_steps={warmup_steps}"
+        )
+    return Schedule(
+        "warmup_cosine_decay",
+        {
+            "init_value": check.level("init_value", init_value),
+            "peak_value": check.level("peak_value", peak_value),
+            "warmup_steps": warmup_steps,
+            "decay_steps": decay_steps,
+            "end_value": check.level("end_value", end_value),
+            "exponent": check.positive("exponent", exponent),
+        },
+    )
+
+
+# -- cosine with warm restarts ------------------------------------------------------------------------
+# Cycles are tabulated up to this many entries; period_mul closer to 1 than that allows is refused.
+_MAX_CYCLES = 1 << 20
+_INT64_MAX = int(np.iinfo(np.int64).max)
+
+
+def _exact_ceil(base: int, mul: float, i: int) -> int:
+    """``ceil(base · mul**i)`` in exact arithmetic (the float estimate is checked, and redone
+    with fractions when it lies too close to an integer to be trusted)."""
+    estimate = base * mul**i
+    nearest = round(estimate)
+    if abs(estimate - nearest) > 1e-9 * max(estimate, 1.0):
+        return math.ceil(estimate)
+    exact = Fraction(base) * Fraction(mul) ** i
+    return math.ceil(exact)
+
+
+def _cycle_count_bound(first_period: int, period_mul: float, max_step: int) -> int:
+    """An upper bound on the cycles that start at or before ``max_step`` (lengths are >= T_i)."""
+    if period_mul == 1.0:
+        return max_step // first_period + 1
+    return int(math.log1p(max_step * (period_mul - 1.0) / first_period) / math.log(period_mul)) + 2
+
+
+@functools.lru_cache(maxsize=64)
+def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak_mul: float, max_step: int):
+    """Per-cycle constants for every cycle starting at or before ``max_step``.
+
+    Returns ``(starts, warm_ceil, warm_len, warm_offset, cos_len, peak_factor)``: ``S_i`` and
+    ``ceil(W_i)`` as exact ints; ``W_i``, ``ceil(W_i) - W_i``, ``T_i - W_i`` and
+    ``peak_mul**i`` as float64.
+    """
+    starts, warm_ceil, warm_len, warm_offset, cos_len, peak_factor = [], [], [], [], [], []
+    start, i = 0, 0
+    while start <= max_step:
+        t_i = first_period * period_mul**i
+        w_i = warmup_steps * period_mul**i
+        wc = _exact_ceil(warmup_steps, period_mul, i) if warmup_steps else 0
+        starts.append(start)
+        warm_ceil.append(wc)
+        warm_len.append(w_i)
+        warm_offset.append(wc - w_i)
+        cos_len.append(t_i - w_i)
+        peak_factor.append(peak_mul**i)
+        start += _exact_ceil(first_period, period_mul, i)
+        i += 1
+    ints = lambda xs: np.asarray(xs, dtype=np.int64)  # noqa: E731
+    floats = lambda xs: np.asarray(xs, dtype=np.float64)  # noqa: E731
+    return ints(starts), ints(warm_ceil), floats(warm_len), floats(warm_offset), floats(cos_len), floats(peak_factor)
+
+
+def _cosine_restart(k, p, ops):
+    xp = ops.xp
+    t0, m, w = p["first_period"], p["period_mul"], p["warmup_steps"]
+    end, peak, pm = p["end_value"], p["peak_value"], p["peak_mul"]
+    if m == 1.0:
+        # Closed form: cycle i = k // T, position t = k - i·T, all exact integers.
+        i = ops.floordiv(k, t0)
+        t = k - i * ops.i(t0) if t0 <= ops.int_max else k  # a first period past the range never ends
+        top = ops.f(peak) * ops.power(pm, ops.tofloat(i))
+        wc, warm_len, offset, cos_len = ops.i(w), float(w), 0.0, float(t0 - w)
+    else:
+        table = _restart_table(t0, m, w, pm, ops.int_max)
+        starts, warm_ceil, warm_lens, offsets, cos_lens, factors = table
+        i = ops.searchsorted(ops.ints(starts), k) - ops.i(1)
+        t = k - ops.take(ops.ints(starts), i)
+        top = ops.f(peak) * ops.take(ops.floats(factors), i)
+        wc = ops.take(ops.ints(warm_ceil), i)
+        warm_len = ops.take(ops.floats(warm_lens), i)
+        offset = ops.take(ops.floats(offsets), i)
+        cos_len = ops.take(ops.floats(cos_lens), i)
+    # Cosine part: position (t - W_i) / (T_i - W_i), with t - W_i = (t - ceil(W_i)) + (ceil(W_i) - W_i).
+    n = xp.maximum(t - wc, ops.i(0))
+    c, c1 = ops.cos_half(ops.ratio(n, cos_len, offset))
+    value = ops.lerp(end, top, c, c1)
+    if w == 0:
+        return value
+    a = ops.ratio(t, warm_len)
+    warm = ops.lerp(end, top, a)
+    return xp.where(t < wc, warm, value)
+
+
+@register(_cosine_restart)
+def cosine_restart(
+    peak_value, first_period, period_mul=1.0, peak_mul=1.0, end_value=0.0, warmup_steps=0
+) -> Schedule:
+    r"""Cosine annealing with warm restarts (SGDR), with optional per-cycle linear warmup.
+
+    Cycle :math:`i` (from 0) has nominal length :math:`T_i = T_0 m^i`, lasts
+    :math:`L_i = \lceil T_i \rceil` whole steps and starts at :math:`S_i = L_0 + \dots + L_{i-1}`.
+    Its peak is :math:`P_i = P\,\mu^i` and its warmup :math:`W_i = W m^i`. With :math:`t = k - S_i`:
+
+    .. math::
+        \eta(k) = \begin{cases}
+          v_1 + (P_i - v_1)\,t / W_i & t < W_i \\
+          v_1 + (P_i - v_1)\,\tfrac12\left(1 + \cos\frac{\pi (t - W_i)}{T_i - W_i}\right) & \text{otherwise}
+        \end{cases}
+
+    Every restart lands on a whole step :math:`S_i`, where the value is exactly the cycle's start
+    value (:math:`v_1` with warmup, :math:`P_i` without), for every representable step. The cycle
+    is found in integer arithmetic (a closed form for :math:`m = 1`, one binary search over an
+    exact table of cycle starts otherwise), so the cost does not depend on how many cycles came
+    before.
+
+    Args:
+        peak_value: peak of the first cycle, :math:`P`.
+        first_period: :math:`T_0 \ge 1` steps.
+        period_mul: :math:`m \ge 1`; each cycle is :math:`m` times longer than the one before.
+            Values so close to 1 that more than :math:`2^{20}` cycles fit in the int64 range are
+            refused.
+        peak_mul: :math:`0 < \mu \le 1`; each cycle's peak is :math:`\mu` times the one before.
+            (A growing peak would overflow to infinity, so :math:`\mu > 1` is refused.)
+        end_value: value at the end of every cycle (and start of every warmup), :math:`v_1`.
+        warmup_steps: :math:`0 \le W < T_0`, linear warmup from ``end_value`` at each restart.
+
+    Example:
+        >>> import lrcore
+        >>> s = lrcore.cosine_restart(peak_value=1.0, first_period=10, period_mul=2.0)
+        >>> print(float(s(5)), float(s(10)), float(s(20)))
+        0.5 1.0 0.5
+
+    Peers: Keras ``CosineDecayRestarts`` (``alpha = end/peak`` with ``m_mul = 1``, or ``alpha = 0``),
+    torch ``CosineAnnealingWarmRestarts``, optax ``sgdr_schedule``.
+
+    Reference: Loshchilov & Hutter, SGDR, https://arxiv.org/abs/1608.03983
+    """
+    first_period = check.length("first_period", first_period)
+    period_mul = check.at_least("period_mul", period_mul, 1.0)
+    peak_mul = check.positive("peak_mul", peak_mul)
+    if peak_mul > 1.0:
+        raise ValueError(
+            "Argument `peak_mul` must be <= 1: a peak that grows every cycle overflows to infinity "
+            f"after finitely many restarts. Received: peak_mul={peak_mul!r}"
+        )
+    warmup_steps = check.phase("warmup_steps", warmup_steps)
+    if warmup_steps >= first_period:
+        raise ValueError(
+            "Argument `warmup_steps` must be < first_period. "
+            f"Received: warmup_steps={warmup_steps}, first_period={first_period}"
+        )
+    if period_mul != 1.0 and _cycle_count_bound(first_period, period_mul, _INT64_MAX) > _MAX_CYCLES:
+        raise ValueError(
+            "Argument `period_mul` is too close to 1: the cycles up to step 2**63 would need a table of "
+            f"more than {_MAX_CYCLES} entries. Use period_mul=1.0 or a larger factor. "
+            f"Received: period_mul={period_mul!r}"
+        )
+    return Schedule(
+        "cosine_restart",
+        {
+            "peak_value": check.level("peak_value", peak_value),
+            "first_period": first_period,
+            "period_mul": period_mul,
+            "peak_mul": peak_mul,
+            "end_value": check.level("end_value", end_value),
+            "warmup_steps": warmup_steps,
+        },
+    )

@@ -1,0 +1,184 @@
+"""One-cycle and cyclical (triangular) learning rates, after torch ``OneCycleLR`` and ``CyclicLR``."""
+
+from __future__ import annotations
+
+import math
+
+from . import validate as check
+from .schedule import Schedule, register
+
+
+# -- one cycle ----------------------------------------------------------------------------------
+def _onecycle_phases(p):
+    """Phase ends as torch computes them (float64), and each phase's (start, end) level names."""
+    total, pct = p["total_steps"], p["pct_start"]
+    if p["three_phase"]:
+        ends = [float(pct * total) - 1, float(2 * pct * total) - 2, total - 1.0]
+        levels = [("initial", "peak"), ("peak", "initial"), ("initial", "minimum")]
+    else:
+        ends = [float(pct * total) - 1, total - 1.0]
+        levels = [("initial", "peak"), ("peak", "minimum")]
+    return ends, levels
+
+
+def _onecycle(k, p, ops):
+    xp = ops.xp
+    total = p["total_steps"]
+    k = ops.minimum(k, total - 1)  # held at the last value after total_steps - 1
+    ends, level_names = _onecycle_phases(p)
+    starts = [0.0] + ends[:-1]
+    # Torch picks the first phase whose end is >= step (the last one otherwise). For an integer
+    # step, step <= end  <=>  step <= floor(end): an exact integer comparison.
+    phase = ops.xp.zeros_like(k) + ops.i(len(ends) - 1)
+    for idx in range(len(ends) - 2, -1, -1):
+        last_in_phase = math.floor(ends[idx])
+        if last_in_phase >= 0:
+            phase = xp.where(k <= ops.i(min(last_in_phase, ops.int_max)), ops.i(idx), phase)
+    # Position (k - start) / (end - start), with k - start = (k - s0) + (s0 - start), s0 = max(floor(start), 0).
+    s0 = [max(math.floor(s), 0) for s in starts]
+    offsets = [a - s for a, s in zip(s0, starts)]
+    widths = [e - s if e - s > 0 else 1.0 for e, s in zip(ends, starts)]
+    n = k - ops.take(ops.ints([min(a, ops.int_max) for a in s0]), phase)
+    x = ops.ratio(n, ops.take(ops.floats(widths), phase), ops.take(ops.floats(offsets), phase))
+    peak = p["peak_value"]
+    initial = ops.f(peak) / ops.f(p["div_factor"])
+    levels = {"peak": ops.f(peak), "initial": initial, "minimum": initial / ops.f(p["final_div_factor"])}
+    table = lambda which: xp.stack([levels[names[which]] for names in level_names])  # noqa: E731
+    start, end = ops.take(table(0), phase), ops.take(table(1), phase)
+    if p["anneal"] == "cos":
+        c, c1 = ops.cos_half(x)
+        return ops.lerp(end, start, c, c1)
+    return ops.lerp(start, end, x)
+
+
+@register(_onecycle)
+def onecycle(
+    peak_value,
+    total_steps,
+    pct_start=0.3,
+    div_factor=25.0,
+    final_div_factor=1e4,
+    anneal="cos",
+    three_phase=False,
+) -> Schedule:
+    r"""The one-cycle learning rate of torch ``OneCycleLR``.
+
+    With :math:`v_0 = P / d` (``div_factor``) and :math:`v_{min} = v_0 / f` (``final_div_factor``),
+    the phases end (as torch computes them, in float64) at :math:`e_0 = p N - 1` and
+    :math:`N - 1` (two phases: :math:`v_0 \to P \to v_{min}`), or at :math:`p N - 1`,
+    :math:`2 p N - 2` and :math:`N - 1` (three phases: :math:`v_0 \to P \to v_0 \to v_{min}`).
+    Step :math:`k` belongs to the first phase whose end is :math:`\ge k`; inside phase
+    :math:`[s, e]` the value anneals from its start level :math:`a` to its end level :math:`b`:
+
+    .. math::
+        x = \frac{k - s}{e - s}, \qquad
+        \eta(k) = b + (a - b)\,\tfrac12(1 + \cos \pi x) \;\;(\text{cos}), \quad
+        a + (b - a)\,x \;\;(\text{linear})
+
+    The value is held at its step :math:`N - 1` value afterwards (torch raises instead).
+
+    Args:
+        peak_value: the maximum learning rate :math:`P` (torch ``max_lr``).
+        total_steps: :math:`N \ge 1`.
+        pct_start: fraction :math:`p \in [0, 1]` of the steps spent rising.
+        div_factor: :math:`d > 0`.
+        final_div_factor: :math:`f > 0`.
+        anneal: ``"cos"`` or ``"linear"``.
+        three_phase: use torch's three-phase variant.
+
+    Example:
+        >>> import lrcore
+        >>> s = lrcore.onecycle(peak_value=1.0, total_steps=100)
+        >>> print(float(s(0)), float(s(29)))
+        0.04 1.0
+
+    Peer: torch ``OneCycleLR``. Reference: Smith & Topin, https://arxiv.org/abs/1708.07120
+    """
+    return Schedule(
+        "onecycle",
+        {
+            "peak_value": check.level("peak_value", peak_value),
+            "total_steps": check.length("total_steps", total_steps),
+            "pct_start": check.in_range("pct_start", pct_start, 0.0, 1.0),
+            "div_factor": check.positive("div_factor", div_factor),
+            "final_div_factor": check.positive("final_div_factor", final_div_factor),
+            "anneal": check.choice("anneal", anneal, ("cos", "linear")),
+            "three_phase": check.boolean("three_phase", three_phase),
+        },
+    )
+
+
+# -- cyclic ------------------------------------------------------------------------------------
+def _cyclic(k, p, ops):
+    xp = ops.xp
+    up, down = p["step_size_up"], p["step_size_down"]
+    period = up + down
+    cycle = ops.floordiv(k, period)
+    r = k - cycle * ops.i(period) if period <= ops.int_max else k
+    rising = ops.ratio(r, up)
+    falling = 1.0 - ops.ratio(xp.maximum(r - ops.i(min(up, ops.int_max)), ops.i(0)), down)
+    height = xp.where(ops.lt(r, up + 1), rising, falling)
+    mode = p["mode"]
+    if mode == "triangular2":
+        height = height * ops.power(0.5, ops.tofloat(cycle))
+    elif mode == "exp_range":
+        height = height * ops.power(p["gamma"], ops.tofloat(k))
+    return ops.lerp(p["base_value"], p["max_value"], height)
+
+
+@register(_cyclic)
+def cyclic(
+    base_value, max_value, step_size_up, step_size_down=None, mode="triangular", gamma=1.0
+) -> Schedule:
+    r"""Cyclical learning rate (triangular waves), after torch ``CyclicLR``.
+
+    With :math:`U` = ``step_size_up``, :math:`D` = ``step_size_down``, cycle
+    :math:`c = \lfloor k / (U + D) \rfloor` and position :math:`r = k - c(U + D)`:
+
+    .. math::
+        h = \begin{cases} r / U & r \le U \\ 1 - (r - U)/D & r > U \end{cases}, \qquad
+        \eta(k) = v_0 + (v_1 - v_0)\, h\, s
+
+    with :math:`s = 1` (``triangular``), :math:`2^{-c}` (``triangular2``) or :math:`\gamma^k`
+    (``exp_range``).
+
+    Args:
+        base_value: the low value :math:`v_0` (torch ``base_lr``).
+        max_value: the high value :math:`v_1` (torch ``max_lr``).
+        step_size_up: :math:`U \ge 1`.
+        step_size_down: :math:`D \ge 1`; defaults to ``step_size_up``.
+        mode: ``"triangular"``, ``"triangular2"`` or ``"exp_range"``.
+        gamma: :math:`0 < \gamma \le 1`, only for ``exp_range``.
+
+    Example:
+        >>> import lrcore
+        >>> s = lrcore.cyclic(base_value=0.0, max_value=1.0, step_size_up=10)
+        >>> print(float(s(5)), float(s(10)), float(s(15)))
+        0.5 1.0 0.5
+
+    Peer: torch ``CyclicLR``. Reference: Smith, https://arxiv.org/abs/1506.01186
+    """
+    step_size_up = check.length("step_size_up", step_size_up)
+    step_size_down = step_size_up if step_size_down is None else check.length("step_size_down", step_size_down)
+    mode = check.choice("mode", mode, ("triangular", "triangular2", "exp_range"))
+    gamma = check.positive("gamma", gamma)
+    if gamma > 1.0:
+        raise ValueError(
+            "Argument `gamma` must be <= 1: a growing gamma**step overflows to infinity. "
+            f"Received: gamma={gamma!r}"
+        )
+    if gamma != 1.0 and mode != "exp_range":
+        raise ValueError(
+            f"Argument `gamma` is only used with mode='exp_range'. Received: gamma={gamma!r}, mode={mode!r}"
+        )
+    return Schedule(
+        "cyclic",
+        {
+            "base_value": check.level("base_value", base_value),
+            "max_value": check.level("max_value", max_value),
+            "step_size_up": step_size_up,
+            "step_size_down": step_size_down,
+            "mode": mode,
+            "gamma": gamma,
+        },
+    )

@@ -1,0 +1,13 @@
+"""``lrcore.jax.<name>(...)``: every schedule as an optax-compatible schedule.
+
+    optax.adam(lrcore.jax.cosine_restart(peak_value=1e-3, first_period=1000))
+
+Results are float32 ``jax.Array`` (``from_schedule(s, dtype=jnp.float64)`` with x64 enabled for
+float64) and work under ``jit``, ``vmap``, ``grad``, ``optax.inject_hyperparams`` and sharded ``jit``.
+"""
+
+from .backends.jax import *  # noqa: F403
+from .backends.jax import JaxSchedule as JaxSchedule
+from .backends.jax import __all__ as _names
+
+__all__ = [*_names, "JaxSchedule"]

@@ -1,0 +1,215 @@
+"""The `Schedule` value, the registry of schedule definitions, and (de)serialization.
+
+A schedule is a frozen value (its name and validated parameters) plus one pure function of
+``(k, params, ops)`` registered under that name. Evaluating never mutates anything; backends bind the
+same function to their framework's arrays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import numbers
+from typing import Any, Callable
+
+from . import _array
+
+Evaluate = Callable[[Any, dict, _array.Ops], Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Definition:
+    """One schedule: the public factory (signature, docs, validation) and its evaluation function."""
+
+    name: str
+    factory: Callable[..., "Schedule"]
+    evaluate: Evaluate
+    # Parameters holding a schedule ("one") or a sequence of schedules ("many").
+    children: dict[str, str]
+
+
+REGISTRY: dict[str, Definition] = {}
+
+
+def register(evaluate: Evaluate, children: dict[str, str] | None = None):
+    """Register the decorated factory, named after itself, with its evaluation function."""
+
+    def decorate(factory):
+        REGISTRY[factory.__name__] = Definition(factory.__name__, factory, evaluate, dict(children or {}))
+        return factory
+
+    return decorate
+
+
+class Schedule:
+    """An immutable, hashable, picklable learning-rate schedule.
+
+    Build one with a factory such as :func:`lrcore.cosine_decay`; evaluate it with ``schedule(step)``
+    on a Python int (giving a NumPy float64) or on any array-API array (giving an array of that
+    library, with the step's shape).
+
+    Example:
+        >>> import lrcore
+        >>> s = lrcore.cosine_decay(init_value=1.0, decay_steps=100)
+        >>> print(float(s(50)))
+        0.5
+    """
+
+    __slots__ = ("_name", "_params", "_hash")
+
+    def __init__(self, name: str, params: dict):
+        object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_params", dict(params))
+        object.__setattr__(self, "_hash", None)
+
+    # -- identity -----------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The schedule's name, e.g. ``"cosine_restart"``."""
+        return self._name
+
+    @property
+    def params(self) -> dict:
+        """A copy of the validated parameters (including defaults)."""
+        return dict(self._params)
+
+    def __setattr__(self, key, value):
+        raise AttributeError(f"Schedule is immutable; cannot set `{key}`.")
+
+    def __delattr__(self, key):
+        raise AttributeError(f"Schedule is immutable; cannot delete `{key}`.")
+
+    def __eq__(self, other):
+        if not isinstance(other, Schedule):
+            return NotImplemented
+        return self._name == other._name and self._params == other._params
+
+    def __hash__(self):
+        if self._hash is None:
+            object.__setattr__(self, "_hash", hash((self._name, tuple(sorted(self._params.items())))))
+        return self._hash
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self._params.items())
+        return f"{self._name}({args})"
+
+    def __reduce__(self):
+        return (_rebuild, (self._name, self._params))
+
+    # -- arithmetic ---------------------------------------------------------------------------
+    def __mul__(self, factor):
+        if isinstance(factor, Schedule) or not isinstance(factor, numbers.Real):
+            return NotImplemented
+        from .combinators import scale
+
+        return scale(self, factor)
+
+    __rmul__ = __mul__
+
+    # -- evaluation ---------------------------------------------------------------------------
+    def __call__(self, step):
+        """The learning rate at ``step`` (the number of updates already applied)."""
+        k, ops, scalar = _array.prepare(step)
+        return _array.finish(self._evaluate(k, ops), ops, scalar)
+
+    def evaluate(self, step, *, xp=None, dtype=None):
+        """Like ``schedule(step)``, with the namespace ``xp`` and float ``dtype`` chosen explicitly.
+
+        The adapters use this: ``lrcore.jax`` asks for float32 from int32 counts, for instance.
+        """
+        k, ops, scalar = _array.prepare(step, xp=xp, float_dtype=dtype)
+        return _array.finish(self._evaluate(k, ops), ops, scalar)
+
+    def _evaluate(self, k, ops: _array.Ops):
+        """The schedule's value on a clamped integer step array ``k``."""
+        return REGISTRY[self._name].evaluate(k, self._params, ops)
+
+    # -- serialization ------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """``{"name": ..., "params": {...}}``, JSON-safe and nested for combinators."""
+        children = REGISTRY[self._name].children
+        params = {}
+        for key, value in self._params.items():
+            if children.get(key) == "one":
+                params[key] = value.to_dict()
+            elif children.get(key) == "many":
+                params[key] = [s.to_dict() for s in value]
+            else:
+                params[key] = _json_value(key, value)
+        return {"name": self._name, "params": params}
+
+
+def _json_value(key, value):
+    if isinstance(value, tuple):
+        return [_json_value(key, v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(
+        f"Parameter `{key}` holds an array ({type(value).__name__}), which cannot be serialized; "
+        "build the schedule with plain numbers to serialize it."
+    )
+
+
+def _rebuild(name, params):
+    return REGISTRY[name].factory(**params)
+
+
+def as_schedule(name: str, value) -> Schedule:
+    """Accept a core Schedule, or an adapter object wrapping one (it has a ``.schedule``)."""
+    if isinstance(value, Schedule):
+        return value
+    inner = getattr(value, "schedule", None)
+    if isinstance(inner, Schedule):
+        return inner
+    raise TypeError(
+        f"Argument `{name}` must be an lrcore schedule. Received: {name}={value!r} "
+        f"(of type {type(value).__name__})"
+    )
+
+
+def from_dict(d: dict) -> Schedule:
+    """Rebuild a schedule from :meth:`Schedule.to_dict` output.
+
+    Parameters left out take their defaults; unknown names, unknown parameters and missing
+    required parameters raise an error naming them.
+
+    Example:
+        >>> import lrcore
+        >>> s = lrcore.warmup(lrcore.constant(0.1), warmup_steps=10)
+        >>> lrcore.from_dict(s.to_dict()) == s
+        True
+    """
+    if not isinstance(d, dict):
+        raise TypeError(f"from_dict expects a dict. Received: {type(d).__name__}")
+    unknown = set(d) - {"name", "params"}
+    if unknown or "name" not in d:
+        raise ValueError(
+            f"A schedule dict has the keys 'name' and 'params'. Received keys: {sorted(d)}"
+        )
+    name, params = d["name"], d.get("params", {})
+    if name not in REGISTRY:
+        raise ValueError(f"Unknown schedule name {name!r}. Known: {', '.join(sorted(REGISTRY))}")
+    if not isinstance(params, dict):
+        raise TypeError(f"'params' of {name!r} must be a dict. Received: {type(params).__name__}")
+    definition = REGISTRY[name]
+    signature = inspect.signature(definition.factory)
+    extra = sorted(set(params) - set(signature.parameters))
+    if extra:
+        raise ValueError(f"Unknown parameter(s) for {name!r}: {', '.join(extra)}")
+    missing = [
+        p.name
+        for p in signature.parameters.values()
+        if p.default is inspect.Parameter.empty and p.name not in params
+    ]
+    if missing:
+        raise ValueError(f"Missing parameter(s) for {name!r}: {', '.join(missing)}")
+    kwargs = {}
+    for key, value in params.items():
+        kind = definition.children.get(key)
+        if kind == "one":
+            kwargs[key] = from_dict(value) if isinstance(value, dict) else value
+        elif kind == "many":
+            kwargs[key] = [from_dict(v) if isinstance(v, dict) else v for v in value]
+        else:
+            kwargs[key] = value
+    return definition.factory(**kwargs)

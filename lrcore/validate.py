@@ -1,0 +1,174 @@
+"""Argument checks shared by every schedule: one place, one message style.
+
+Every check raises ``TypeError`` (wrong type) or ``ValueError`` (bad value) with a message that names
+the parameter and the value received, in the style of Keras: "Argument `decay_steps` must be >= 1.
+Received: decay_steps=0". Nothing logs and falls back.
+
+Level parameters (``init_value``, ``peak_value``, ``end_value``, …) are plain finite real numbers in
+the core. The framework adapters (``lrcore.jax`` …) also accept 0-d arrays and tracers for them, so
+that users can ``vmap``/``grad`` over a peak value; such values are checked as far as they are
+concrete (a tracer has no value to check).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import math
+import numbers
+
+import numpy as np
+
+from . import _array
+
+_ARRAY_LEVELS = contextvars.ContextVar("lrcore_array_levels", default=False)
+
+
+@contextlib.contextmanager
+def array_levels_allowed():
+    """Within this block, level parameters may be 0-d arrays or tracers (used by the adapters)."""
+    token = _ARRAY_LEVELS.set(True)
+    try:
+        yield
+    finally:
+        _ARRAY_LEVELS.reset(token)
+
+
+def _fail(cls, name, requirement, value):
+    return cls(f"Argument `{name}` {requirement}. Received: {name}={value!r}")
+
+
+def real(name: str, value) -> float:
+    """A finite real number (bools are not numbers here)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.generic)):
+        raise _fail(TypeError, name, "must be a real number", value)
+    try:
+        x = float(value)
+    except (TypeError, ValueError) as exc:
+        raise _fail(TypeError, name, "must be a real number", value) from exc
+    if not math.isfinite(x):
+        raise _fail(ValueError, name, "must be finite", value)
+    return x
+
+
+def level(name: str, value):
+    """A learning-rate level: a finite real number, or (in the adapters) a 0-d float array/tracer."""
+    if _array.is_array(value) and _ARRAY_LEVELS.get():
+        if tuple(value.shape) != ():
+            raise _fail(ValueError, name, "must be a scalar (0-d)", value)
+        try:
+            concrete = float(value)
+        except Exception:  # noqa: BLE001 - a tracer has no concrete value; it is checked by its shape only
+            return value
+        if not math.isfinite(concrete):
+            raise _fail(ValueError, name, "must be finite", value)
+        return value
+    return real(name, value)
+
+
+def concrete(value):
+    """The float value of a level, or None when it is a tracer (no value to check yet)."""
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except Exception:  # noqa: BLE001 - tracers refuse conversion
+        return None
+
+
+def optional_level(name: str, value):
+    return None if value is None else level(name, value)
+
+
+def positive(name: str, value) -> float:
+    x = real(name, value)
+    if not x > 0:
+        raise _fail(ValueError, name, "must be > 0", value)
+    return x
+
+
+def at_least(name: str, value, bound: float) -> float:
+    x = real(name, value)
+    if not x >= bound:
+        raise _fail(ValueError, name, f"must be >= {bound:g}", value)
+    return x
+
+
+def in_range(name: str, value, lo: float, hi: float) -> float:
+    x = real(name, value)
+    if not lo <= x <= hi:
+        raise _fail(ValueError, name, f"must be in [{lo:g}, {hi:g}]", value)
+    return x
+
+
+def integer(name: str, value, minimum: int = 0) -> int:
+    """A whole number of steps: an int, or a float with an integral value (e.g. ``1e3``)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise _fail(TypeError, name, "must be an integer", value)
+    if isinstance(value, (numbers.Integral, np.integer)):
+        n = int(value)
+    elif isinstance(value, (numbers.Real, np.floating)):
+        if not math.isfinite(float(value)) or float(value) != math.floor(float(value)):
+            raise _fail(ValueError, name, "must be a whole number of steps", value)
+        n = int(value)
+    else:
+        raise _fail(TypeError, name, "must be an integer", value)
+    if n < minimum:
+        raise _fail(ValueError, name, f"must be >= {minimum}", value)
+    return n
+
+
+def length(name: str, value) -> int:
+    """A length that defines a curve: an integer >= 1."""
+    return integer(name, value, minimum=1)
+
+
+def phase(name: str, value) -> int:
+    """The length of an optional phase: an integer >= 0."""
+    return integer(name, value, minimum=0)
+
+
+def sequence(name: str, value) -> list:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or not hasattr(value, "__iter__"):
+        raise _fail(TypeError, name, "must be a sequence (list or tuple)", value)
+    return list(value)
+
+
+def boundaries(name: str, value, strict: bool = True) -> tuple[int, ...]:
+    """Integer boundaries >= 0, strictly increasing (or non-decreasing when ``strict=False``)."""
+    items = sequence(name, value)
+    out = tuple(integer(f"{name}[{i}]", b, minimum=0) for i, b in enumerate(items))
+    for i in range(1, len(out)):
+        if out[i] < out[i - 1] or (strict and out[i] == out[i - 1]):
+            order = "strictly increasing" if strict else "non-decreasing"
+            raise _fail(ValueError, name, f"must be {order}", list(value))
+    return out
+
+
+def levels(name: str, value) -> tuple:
+    items = sequence(name, value)
+    return tuple(level(f"{name}[{i}]", v) for i, v in enumerate(items))
+
+
+def choice(name: str, value, options: tuple[str, ...]) -> str:
+    if not isinstance(value, str):
+        raise _fail(TypeError, name, f"must be one of {', '.join(map(repr, options))}", value)
+    if value not in options:
+        raise _fail(ValueError, name, f"must be one of {', '.join(map(repr, options))}", value)
+    return value
+
+
+def boolean(name: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise _fail(TypeError, name, "must be True or False", value)
+    return bool(value)
+
+
+def lengths_match(name: str, items, other_name: str, other, offset: int) -> None:
+    """``len(items) == len(other) + offset``, e.g. one more value than boundaries."""
+    if len(items) != len(other) + offset:
+        want = f"len({other_name})" + (f" + {offset}" if offset else "")
+        raise ValueError(
+            f"Argument `{name}` must have {want} = {len(other) + offset} entries. "
+            f"Received: {len(items)} entries ({name}={list(items)!r})"
+        )

@@ -1,0 +1,27 @@
+"""Shared test helpers: the ulp tolerance of the precision promise."""
+
+from __future__ import annotations
+
+import numpy as np
+
+MANTISSA = {32: 23, 64: 52}
+
+
+def ulp_bound(want, bits: int, ulps: float = 4.0, scale=None) -> float:
+    """The promise: |error| <= ulps · 2^-mantissa · max|value| (max over the schedule's values)."""
+    scale = float(np.max(np.abs(want))) if scale is None else float(scale)
+    return ulps * 2.0 ** -MANTISSA[bits] * max(scale, np.finfo(np.float64).tiny)
+
+
+def assert_ulp_close(got, want, bits: int, ulps: float = 4.0, scale=None, context=""):
+    got = np.asarray(got, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    assert got.shape == want.shape, f"shape {got.shape} != {want.shape} {context}"
+    assert np.all(np.isfinite(got)), f"non-finite values {context}"
+    bound = ulp_bound(want, bits, ulps, scale)
+    err = np.abs(got - want)
+    worst = int(np.argmax(err)) if err.size else 0
+    assert np.all(err <= bound), (
+        f"max error {err.max():.3e} > bound {bound:.3e} ({ulps} ulp, {bits}-bit) at flat index {worst}: "
+        f"got {got.ravel()[worst]!r}, want {want.ravel()[worst]!r} {context}"
+    )

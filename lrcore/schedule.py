@@ -55,7 +55,7 @@ class Schedule:
         0.5
     """
 
-    __slots__ = ("_name", "_params", "_hash")
+    __slots__ = ("_name", "_params", "_hash", "__weakref__")
 
     def __init__(self, name: str, params: dict):
         object.__setattr__(self, "_name", name)

@@ -69,6 +69,14 @@ def test_values_match_numpy_within_4_ulp(name):
     assert one.item() == got[140].item()
 
 
+@pytest.mark.parametrize("name", ["cosine_restart", "onecycle", "piecewise_constant", "join"])
+def test_result_is_on_the_steps_device(name):
+    # The meta device stands in for a GPU: any constant or table left on the CPU would fail here.
+    fn = getattr(lrcore.torch, name)(**CASES[name])
+    out = fn(torch.arange(50, device="meta"))
+    assert out.device.type == "meta" and out.dtype == torch.float32 and out.shape == (50,)
+
+
 def test_float_steps_are_floored_and_negative_steps_clamped():
     fn = lrcore.torch.linear(init_value=1.0, end_value=0.0, transition_steps=10)
     got = fn(torch.tensor([-2.5, 0.0, 3.9, 4.0]))

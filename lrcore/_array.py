@@ -11,6 +11,7 @@ Integers decide, floats shape: which piece, cycle or staircase step a step falls
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 
@@ -21,39 +22,69 @@ import numpy as np
 _NUMPY = array_api_compat.array_namespace(np.zeros(0))
 
 
+#: Host-side helpers registered with :func:`host_constant`, for adapters whose tracer needs to know.
+HOST_CONSTANTS: list = []
+
+
+def host_constant(fn):
+    """Mark ``fn`` as a pure, cached function of Python constants that builds tables on the host.
+
+    Such a function never sees an array: its result is a constant of the evaluation. Tracers that
+    interpret Python bytecode (``torch.compile``) would otherwise trace its loops op by op; the
+    torch adapter tells Dynamo to call each registered function once and keep the result.
+    The returned plain function wraps an ``lru_cache`` (not exposed, so no tracer sees the cache).
+    """
+    cached = functools.lru_cache(maxsize=64)(fn)
+
+    def call(*args):
+        return cached(*args)
+
+    call.__name__, call.__qualname__, call.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
+    call.__module__ = fn.__module__
+    HOST_CONSTANTS.append(call)
+    return call
+
+
 class Ops:
     """An array namespace bound to the integer and float dtypes of one evaluation."""
 
-    __slots__ = ("xp", "int", "float", "int_max")
+    __slots__ = ("xp", "int", "float", "int_max", "device")
 
-    def __init__(self, xp, int_dtype, float_dtype):
+    def __init__(self, xp, int_dtype, float_dtype, device=None):
         self.xp = xp
         self.int = int_dtype
         self.float = float_dtype
         self.int_max = int(xp.iinfo(int_dtype).max)
+        # The step's device: constants and tables are created there (a GPU step gets a GPU result).
+        self.device = device
+
+    def _asarray(self, value, dtype):
+        if self.device is None:
+            return self.xp.asarray(value, dtype=dtype)
+        return self.xp.asarray(value, dtype=dtype, device=self.device)
 
     # -- constants -------------------------------------------------------------------------
     def i(self, value):
         """An integer constant; callers guarantee it fits the integer dtype."""
-        return self.xp.asarray(value, dtype=self.int)
+        return self._asarray(value, self.int)
 
     def f(self, value):
         """A float constant, or a level parameter that may already be an array (or tracer)."""
-        return self.xp.asarray(value, dtype=self.float)
+        return self._asarray(value, self.float)
 
     def ints(self, values):
         """A 1-D integer table."""
         if not isinstance(values, np.ndarray):
             values = list(values)
-        return self.xp.asarray(values, dtype=self.int)
+        return self._asarray(values, self.int)
 
     def floats(self, values):
         """A 1-D float table; entries may be arrays (level parameters given as arrays)."""
         if isinstance(values, np.ndarray):
-            return self.xp.asarray(values, dtype=self.float)
+            return self._asarray(values, self.float)
         values = list(values)
         if all(isinstance(v, numbers.Real) for v in values):
-            return self.xp.asarray(values, dtype=self.float)
+            return self._asarray(values, self.float)
         return self.xp.stack([self.f(v) for v in values])
 
     def tofloat(self, k):
@@ -206,7 +237,20 @@ def prepare(step, xp=None, float_dtype=None):
         k = xp.maximum(k, xp.asarray(0, dtype=int_dtype))
     else:
         raise TypeError(f"`step` must hold integers or floats. Received dtype: {step.dtype}")
-    return k, Ops(xp, int_dtype, float_dtype), scalar
+    return k, Ops(xp, int_dtype, float_dtype, _device(xp, k)), scalar
+
+
+def _device(xp, k):
+    """The step's device for new constants, or None to let the library place them.
+
+    Read from the standard ``.device`` attribute (``array_api_compat.device`` goes through
+    ``lru_cache``-wrapped helpers that ``torch.compile`` warns about). JAX places uncommitted
+    constants itself, and a sharded step's ``device`` is a sharding that would force the small
+    tables to be sharded too, so it gets None.
+    """
+    if array_api_compat.is_jax_namespace(xp):
+        return None
+    return getattr(k, "device", None)
 
 
 def _largest_float_at_most(n: int, bits: int) -> float:

@@ -1,0 +1,134 @@
+"""DistributedDataParallel (gloo, 2 CPU processes) driven by lrcore.torch.scheduler.
+
+Each rank runs this file as a script (``python tests/test_torch_ddp.py RANK WORLD PORT OUT``),
+trains a tiny model on its half of every batch under DDP, and saves the learning rate it applied
+at every update and its final weights. The test checks that both ranks applied the same lrs, that
+those are ``schedule(n)`` at update ``n``, and that the weights equal a single process trained on
+the full batches.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # when run as a script by the test
+    sys.path.insert(0, str(ROOT))
+
+import lrcore  # noqa: E402
+import lrcore.torch  # noqa: E402
+
+UPDATES = 12
+WORLD = 2
+SCHEDULE = lrcore.warmup_cosine_decay(init_value=0.0, peak_value=0.1, warmup_steps=3, decay_steps=10, end_value=0.01)
+
+
+def _model():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1)).double()
+
+
+def _full_batch(n):
+    g = torch.Generator().manual_seed(n)
+    x = torch.randn(8, 4, generator=g, dtype=torch.float64)
+    return x, torch.sin(x).sum(dim=1, keepdim=True)
+
+
+def _train(model, opt, sched, shard):
+    """Run UPDATES updates on `shard(x, y)` of each full batch; return the lr applied at each."""
+    lrs = []
+    for n in range(UPDATES):
+        x, y = shard(*_full_batch(n))
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return lrs
+
+
+def _worker(rank: int, world: int, port: int, out: str):
+    import torch.distributed as dist
+
+    os.environ["MASTER_ADDR"] = "127.0.0.1"
+    os.environ["MASTER_PORT"] = str(port)
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", rank=rank, world_size=world, timeout=timedelta(seconds=30))
+    try:
+        model = torch.nn.parallel.DistributedDataParallel(_model())
+        opt = torch.optim.SGD(model.parameters(), lr=1.0, momentum=0.9)
+        sched = lrcore.torch.scheduler(opt, SCHEDULE)
+        rows = slice(rank * 8 // world, (rank + 1) * 8 // world)  # this rank's half of each batch
+        lrs = _train(model, opt, sched, lambda x, y: (x[rows], y[rows]))
+        weights = [p.detach().clone() for p in model.module.parameters()]
+        torch.save({"lrs": lrs, "weights": weights, "last_epoch": sched.last_epoch}, out)
+        dist.barrier()
+    finally:
+        dist.destroy_process_group()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _launch(tmp_path):
+    """Run the WORLD ranks as subprocesses; return their output files (None if the port was taken)."""
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env["OMP_NUM_THREADS"] = "1"
+    outs = [tmp_path / f"rank{r}-{port}.pt" for r in range(WORLD)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, __file__, str(r), str(WORLD), str(port), str(outs[r])],
+            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        for r in range(WORLD)
+    ]
+    logs = [""] * WORLD
+    try:
+        for r, p in enumerate(procs):
+            logs[r] = p.communicate(timeout=120)[0]
+    finally:
+        for p in procs:  # never leave a rank behind, whatever happened
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+    if any(p.returncode != 0 for p in procs) and any("address already in use" in log.lower() for log in logs):
+        return None  # another process grabbed the free port in between: try again
+    for r, p in enumerate(procs):
+        assert p.returncode == 0, f"rank {r} failed (rc={p.returncode}):\n{logs[r]}"
+    return outs
+
+
+def test_ddp_ranks_apply_identical_lrs_and_match_single_process(tmp_path):
+    outs = _launch(tmp_path) or _launch(tmp_path)
+    assert outs is not None, "no free port for the gloo rendezvous"
+    results = [torch.load(o, weights_only=True) for o in outs]
+    # Every rank applied the same lrs, and update n used schedule(n) (an independent float64 formula).
+    assert results[0]["lrs"] == results[1]["lrs"]
+    assert results[0]["last_epoch"] == results[1]["last_epoch"] == UPDATES
+    for n, lr in enumerate(results[0]["lrs"]):
+        want = 0.1 * n / 3 if n < 3 else 0.01 + (0.1 - 0.01) * 0.5 * (1 + math.cos(math.pi * min(n - 3, 7) / 7))
+        assert abs(lr - want) <= 4 * 2.0**-23 * 0.1, (n, lr, want)
+    # Same weights on every rank, and the same as one process training on the full batches.
+    model = _model()
+    opt = torch.optim.SGD(model.parameters(), lr=1.0, momentum=0.9)
+    single_lrs = _train(model, opt, lrcore.torch.scheduler(opt, SCHEDULE), lambda x, y: (x, y))
+    assert single_lrs == results[0]["lrs"]
+    for a, b, c in zip(results[0]["weights"], results[1]["weights"], model.parameters()):
+        assert torch.equal(a, b)
+        torch.testing.assert_close(a, c.detach(), rtol=1e-10, atol=1e-12)
+
+
+if __name__ == "__main__":
+    _worker(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])

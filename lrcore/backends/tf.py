@@ -27,10 +27,10 @@ class TFSchedule(keras.optimizers.schedules.LearningRateSchedule):
 
     Example:
         >>> import keras, lrcore.tf
-        >>> lr = lrcore.tf.cosine_restart(peak_value=1e-3, first_period=1000)
+        >>> lr = lrcore.tf.cosine_restart(peak_value=0.5, first_period=1000)
         >>> optimizer = keras.optimizers.Adam(learning_rate=lr)
-        >>> print(float(lr(1000)))
-        0.001
+        >>> print(round(float(lr(500)), 6), float(lr(1000)))
+        0.25 0.5
     """
 
     def __init__(self, schedule: Schedule):

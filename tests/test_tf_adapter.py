@@ -1,0 +1,331 @@
+"""``lrcore.tf``: Keras learning-rate schedules on TensorFlow ops.
+
+Values agree with ``lrcore.numpy`` within the float32 promise (eager, ``tf.function`` with
+``jit_compile=True``, int64 and int32 steps), reproduce the Keras peers, drive ``model.fit`` with the
+value of step ``n`` at update ``n``, and survive ``model.save``/``keras.models.load_model`` in a fresh
+process without ``custom_objects``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+os.environ["KERAS_BACKEND"] = "tensorflow"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import lrcore
+import lrcore.numpy
+import lrcore.tf
+from tests.helpers import assert_ulp_close, ulp_bound
+
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+# One or more configurations of every schedule and combinator, with their landmark steps.
+CASES = {
+    "constant": (lrcore.constant(0.1), []),
+    "linear": (lrcore.linear(init_value=1.0, end_value=0.1, transition_steps=97, transition_begin=13), [13, 110]),
+    "exponential_decay": (lrcore.exponential_decay(1.0, decay_steps=7, decay_rate=0.9, transition_begin=5), [5]),
+    "exponential_decay_staircase": (
+        lrcore.exponential_decay(1.0, decay_steps=7, decay_rate=0.5, staircase=True, end_value=0.01), [7, 14, 49],
+    ),
+    "exponential_decay_growth": (
+        lrcore.exponential_decay(0.01, decay_steps=10, decay_rate=1.5, end_value=1.0), [110, 114],
+    ),
+    "piecewise_constant": (lrcore.piecewise_constant([10, 50, 10**6, 2**40], [1.0, 0.5, 0.1, 0.05, 0.01]),
+                           [10, 50, 10**6, 2**40]),
+    "piecewise_linear": (lrcore.piecewise_linear([0, 20, 150, 2**33], [0.0, 1.0, 0.2, 0.1]), [20, 150, 2**33]),
+    "polynomial_decay": (lrcore.polynomial_decay(1.0, 0.01, decay_steps=60, power=2.0, transition_begin=3), [63]),
+    "polynomial_decay_cycle": (lrcore.polynomial_decay(1.0, 0.1, decay_steps=30, power=0.5, cycle=True), [30, 60]),
+    "inverse_time_decay": (lrcore.inverse_time_decay(1.0, decay_steps=10, decay_rate=0.5), []),
+    "inverse_time_decay_staircase": (lrcore.inverse_time_decay(1.0, 10, 0.5, staircase=True), [10, 20]),
+    "cosine_decay": (lrcore.cosine_decay(1.0, decay_steps=150, end_value=0.1, exponent=1.5), [150]),
+    "warmup_cosine_decay": (lrcore.warmup_cosine_decay(0.0, 1.0, warmup_steps=25, decay_steps=200, end_value=0.05),
+                            [25, 200]),
+    "cosine_restart": (lrcore.cosine_restart(1.0, first_period=37), [37, 74, 37 * 58040099]),
+    "cosine_restart_mul": (
+        lrcore.cosine_restart(1.0, first_period=10, period_mul=1.5, peak_mul=0.9, end_value=0.01, warmup_steps=3),
+        [10, 25, 48, 82],
+    ),
+    "onecycle": (lrcore.onecycle(1.0, total_steps=300, three_phase=True), [89, 178, 299]),
+    "onecycle_linear": (lrcore.onecycle(1.0, total_steps=250, anneal="linear"), [74, 249]),
+    "cyclic": (lrcore.cyclic(0.1, 1.0, step_size_up=20, step_size_down=30, mode="triangular2"), [20, 50, 70]),
+    "cyclic_exp_range": (lrcore.cyclic(0.1, 1.0, step_size_up=15, mode="exp_range", gamma=0.995), [15, 30]),
+    "inverse_sqrt": (lrcore.inverse_sqrt(1.0, warmup_steps=40), [40]),
+    "warmup_stable_decay": (
+        lrcore.warmup_stable_decay(1.0, warmup_steps=20, stable_steps=100, decay_steps=80, end_value=0.1,
+                                   warmup_shape="cosine", decay_shape="1-sqrt"),
+        [20, 120, 200],
+    ),
+    "ema_decay": (lrcore.ema_decay(0.999), []),
+    "join": (lrcore.join([lrcore.linear(0.0, 1.0, 30), lrcore.cosine_decay(1.0, 100)], boundaries=[30]), [30, 130]),
+    "warmup": (lrcore.warmup(lrcore.exponential_decay(1.0, 20, 0.8), warmup_steps=15, init_value=0.1), [15]),
+    "scale": (lrcore.scale(lrcore.cosine_restart(1.0, 50), factor=0.5), [50]),
+    "clip": (lrcore.clip(lrcore.cyclic(0.0, 1.0, 25), min_value=0.2, max_value=0.8), [25]),
+}
+
+
+def _steps(landmarks, max_step):
+    base = list(range(0, 320)) + [1000, 12345, 2**20, 2**24 + 1, 2**30, INT32_MAX - 1, INT32_MAX]
+    if max_step > INT32_MAX:
+        base += [2**32 + 7, 2**40, 2**53 + 1, 2**62, INT64_MAX]
+    near = [b + d for b in landmarks for d in (-1, 0, 1)]
+    return np.unique([s for s in base + near if 0 <= s <= max_step]).astype(np.int64)
+
+
+STEPS = {bits: {name: _steps(marks, INT64_MAX if bits == 64 else INT32_MAX) for name, (_, marks) in CASES.items()}
+         for bits in (32, 64)}
+TF_INT = {32: tf.int32, 64: tf.int64}
+
+
+def _want(schedule, steps):
+    return lrcore.numpy.from_schedule(schedule)(steps)
+
+
+def test_module_surface():
+    assert set(lrcore.tf.__all__) == {*lrcore.SCHEDULES, "from_schedule", "TFSchedule"}
+    for name in lrcore.SCHEDULES:
+        assert callable(getattr(lrcore.tf, name))
+    assert {schedule.name for schedule, _ in CASES.values()} == set(lrcore.SCHEDULES)
+
+
+@pytest.mark.parametrize("bits", [64, 32])
+def test_eager_values_match_numpy(bits):
+    for name, (schedule, _) in CASES.items():
+        lr = lrcore.tf.from_schedule(schedule)
+        assert isinstance(lr, keras.optimizers.schedules.LearningRateSchedule)
+        steps = STEPS[bits][name]
+        out = lr(tf.constant(steps, dtype=TF_INT[bits]))
+        assert out.dtype == tf.float32 and out.shape == steps.shape, name
+        assert_ulp_close(out.numpy(), _want(schedule, steps), 32, context=f"{name} int{bits}")
+
+
+def test_jit_compiled_values_match_numpy():
+    # One XLA compilation for every case, on int64 and int32 steps (compiling is the slow part).
+    cases = [(name, bits) for bits in (64, 32) for name in CASES]
+    lrs = [lrcore.tf.from_schedule(CASES[name][0]) for name, _ in cases]
+
+    @tf.function(jit_compile=True)
+    def evaluate_all(*steps):
+        return [lr(k) for lr, k in zip(lrs, steps)]
+
+    steps = [STEPS[bits][name] for name, bits in cases]
+    outs = evaluate_all(*[tf.constant(s, dtype=TF_INT[bits]) for s, (_, bits) in zip(steps, cases)])
+    for (name, bits), s, out in zip(cases, steps, outs):
+        assert out.dtype == tf.float32 and out.shape == s.shape, name
+        assert_ulp_close(out.numpy(), _want(CASES[name][0], s), 32, context=f"{name} int{bits} jit")
+
+
+def test_scalar_shapes_python_and_negative_steps():
+    lr = lrcore.tf.cosine_restart(peak_value=1e-3, first_period=10, period_mul=2.0, warmup_steps=2)
+    ref = lrcore.numpy.from_schedule(lr)
+    for step in [0, 7, 10, 31, 2**40]:
+        for given in (step, np.int64(step), tf.constant(step, tf.int64), keras.Variable(step, dtype="int64")):
+            out = lr(given)
+            assert out.dtype == tf.float32 and out.shape == ()
+            assert_ulp_close(out.numpy(), ref(step), 32, scale=1e-3)
+    assert lr(-5).numpy() == lr(0).numpy()
+    assert lr(tf.constant(-(2**40), tf.int64)).numpy() == lr(0).numpy()
+    assert lr(7.9).numpy() == lr(7).numpy()
+    assert lr(tf.constant(12.5, tf.float32)).numpy() == lr(12).numpy()
+    grid = np.arange(24).reshape(2, 3, 4)
+    out = lr(tf.constant(grid, tf.int32))
+    assert out.shape == (2, 3, 4)
+    assert_ulp_close(out.numpy(), ref(grid), 32)
+    with pytest.raises(TypeError, match="step"):
+        lr(True)
+
+
+def test_unknown_static_shape_in_tf_function():
+    lr = lrcore.tf.piecewise_constant(boundaries=[3, 8], values=[1.0, 0.5, 0.25])
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int64)], jit_compile=True)
+    def f(k):
+        return lr(k)
+
+    steps = np.array([[0, 3, 7], [8, 9, 100]])
+    np.testing.assert_array_equal(f(tf.constant(steps)).numpy(), lrcore.numpy.from_schedule(lr)(steps))
+
+
+def test_validation_names_the_parameter():
+    with pytest.raises(ValueError, match="decay_steps"):
+        lrcore.tf.cosine_decay(init_value=1.0, decay_steps=0)
+    with pytest.raises(TypeError, match="schedule"):
+        lrcore.tf.from_schedule(keras.optimizers.schedules.ExponentialDecay(1.0, 10, 0.5))
+
+
+def test_tensor_level_parameter():
+    peak = tf.Variable(0.5, dtype=tf.float32)
+    lr = lrcore.tf.cosine_decay(init_value=peak, decay_steps=100)
+    assert_ulp_close(lr(50).numpy(), 0.25, 32, scale=0.5)
+    peak.assign(1.0)
+    assert_ulp_close(lr(50).numpy(), 0.5, 32, scale=1.0)
+    with pytest.raises(TypeError, match="init_value"):
+        lr.get_config()
+
+
+def test_config_round_trip_and_registration():
+    for schedule, _ in CASES.values():
+        lr = lrcore.tf.from_schedule(schedule)
+        config = lr.get_config()
+        assert config == schedule.to_dict()
+        json.dumps(config)
+        assert lrcore.tf.TFSchedule.from_config(config) == lr
+        serialized = keras.saving.serialize_keras_object(lr)
+        assert serialized["registered_name"] == "lrcore>TFSchedule"
+        restored = keras.saving.deserialize_keras_object(json.loads(json.dumps(serialized)))
+        assert isinstance(restored, lrcore.tf.TFSchedule) and restored.schedule == schedule
+
+
+# -- parity with the Keras schedules -----------------------------------------------------------
+S = keras.optimizers.schedules
+PEERS = [
+    (S.ExponentialDecay(0.1, decay_steps=30, decay_rate=0.8), lrcore.tf.exponential_decay(0.1, 30, 0.8)),
+    (S.ExponentialDecay(0.1, decay_steps=30, decay_rate=0.8, staircase=True),
+     lrcore.tf.exponential_decay(0.1, 30, 0.8, staircase=True)),
+    (S.PiecewiseConstantDecay(boundaries=[10, 100, 250], values=[1.0, 0.5, 0.1, 0.01]),
+     lrcore.tf.piecewise_constant(boundaries=[11, 101, 251], values=[1.0, 0.5, 0.1, 0.01])),
+    (S.PolynomialDecay(1.0, decay_steps=70, end_learning_rate=0.1, power=2.0, cycle=True),
+     lrcore.tf.polynomial_decay(1.0, 0.1, decay_steps=70, power=2.0, cycle=True)),
+    (S.PolynomialDecay(1.0, decay_steps=70, end_learning_rate=0.1, power=0.5),
+     lrcore.tf.polynomial_decay(1.0, 0.1, decay_steps=70, power=0.5)),
+    (S.InverseTimeDecay(1.0, decay_steps=20, decay_rate=0.5), lrcore.tf.inverse_time_decay(1.0, 20, 0.5)),
+    (S.InverseTimeDecay(1.0, decay_steps=20, decay_rate=0.5, staircase=True),
+     lrcore.tf.inverse_time_decay(1.0, 20, 0.5, staircase=True)),
+    (S.CosineDecay(1.0, decay_steps=250, alpha=0.1), lrcore.tf.cosine_decay(1.0, 250, end_value=0.1)),
+    (S.CosineDecay(0.0, decay_steps=200, alpha=0.1, warmup_target=1.0, warmup_steps=50),
+     lrcore.tf.warmup_cosine_decay(0.0, 1.0, warmup_steps=50, decay_steps=250, end_value=0.1)),
+    (S.CosineDecayRestarts(1.0, first_decay_steps=20, t_mul=2.0, m_mul=0.5, alpha=0.0),
+     lrcore.tf.cosine_restart(1.0, first_period=20, period_mul=2.0, peak_mul=0.5)),
+    (S.CosineDecayRestarts(1.0, first_decay_steps=30, t_mul=1.0, m_mul=0.8, alpha=0.0),
+     lrcore.tf.cosine_restart(1.0, first_period=30, peak_mul=0.8)),
+]
+
+
+@pytest.mark.parametrize("peer, ours", PEERS, ids=[f"{type(p).__name__}-{i}" for i, (p, _) in enumerate(PEERS)])
+def test_keras_peer_parity(peer, ours):
+    steps = np.arange(0, 400)
+    keras_at = tf.function(lambda k: peer(k))
+    want = np.array([float(keras_at(tf.constant(s, tf.int64))) for s in steps])
+    got = ours(tf.constant(steps, tf.int64)).numpy()
+    # Keras computes in float32 too; both stay within the 4-ulp promise of each other here.
+    assert_ulp_close(got, want, 32, context=type(peer).__name__)
+
+
+# -- model.fit, save and load --------------------------------------------------------------------
+FIT_SCHEDULE = lrcore.cosine_restart(peak_value=1e-2, first_period=20, period_mul=1.5, peak_mul=0.8,
+                                     end_value=1e-4, warmup_steps=3)
+BATCHES, EPOCHS = 80, 3
+
+
+class Recorder(keras.callbacks.Callback):
+    """Per update: optimizer.iterations, the learning rate it sees, and the kernel before/after."""
+
+    def __init__(self):
+        super().__init__()
+        self.iterations, self.lrs, self.before, self.after = [], [], [], []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        opt = self.model.optimizer
+        self.iterations.append(int(opt.iterations.numpy()))
+        self.lrs.append(float(np.asarray(opt.learning_rate)))
+        self.before.append(float(self.model.layers[0].kernel.numpy()[0, 0]))
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.after.append(float(self.model.layers[0].kernel.numpy()[0, 0]))
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    """A one-weight model trained with Adam on a loss whose gradient is always exactly 1."""
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False, kernel_initializer="ones")])
+    lr = lrcore.tf.from_schedule(FIT_SCHEDULE)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr, epsilon=1e-12), loss=_mean_prediction,
+                  jit_compile=True)
+    x = np.ones((BATCHES * 4, 1), np.float32)
+    recorder = Recorder()
+    model.fit(x, np.zeros_like(x), batch_size=4, epochs=EPOCHS, shuffle=False, verbose=0, callbacks=[recorder])
+    return model, recorder
+
+
+def _mean_prediction(y_true, y_pred):
+    return keras.ops.mean(y_pred)
+
+
+keras.saving.register_keras_serializable(package="lrcore_tests")(_mean_prediction)
+
+
+def test_fit_applies_the_value_of_step_n_at_update_n(fitted):
+    model, rec = fitted
+    n = np.arange(BATCHES * EPOCHS)
+    assert rec.iterations == list(n)
+    assert int(model.optimizer.iterations.numpy()) == len(n)
+    want = lrcore.numpy.from_schedule(FIT_SCHEDULE)(n)
+    assert_ulp_close(rec.lrs, want, 32, scale=1e-2)
+    # With gradient 1, Adam moves the weight by lr·(1 - O(eps)): the update itself shows step n's value.
+    applied = np.array(rec.before) - np.array(rec.after)
+    tolerance = 1e-6 * want + 4 * ulp_bound(np.abs(rec.before), 32)
+    assert np.all(np.abs(applied - want) <= tolerance), np.max(np.abs(applied - want) - tolerance)
+    # ... which an off-by-one schedule would not reproduce.
+    assert np.any(np.abs(applied - lrcore.numpy.from_schedule(FIT_SCHEDULE)(n + 1)) > tolerance)
+
+
+LOADER = textwrap.dedent(
+    """
+    import json, os, sys
+    os.environ["KERAS_BACKEND"] = "tensorflow"
+    import keras
+    import lrcore  # the core alone does not register the Keras class
+    keras.saving.register_keras_serializable(package="lrcore_tests", name="_mean_prediction")(
+        lambda y_true, y_pred: keras.ops.mean(y_pred))
+    try:
+        keras.models.load_model(sys.argv[1])
+        without_import = "loaded"
+    except TypeError as exc:
+        without_import = str(exc)
+    import lrcore.tf  # registers "lrcore>TFSchedule"
+    model = keras.models.load_model(sys.argv[1])
+    lr = model.optimizer._learning_rate
+    steps = json.loads(sys.argv[2])
+    print(json.dumps({
+        "without_import": without_import,
+        "type": type(lr).__module__ + "." + type(lr).__name__,
+        "config": lr.get_config(),
+        "iterations": int(model.optimizer.iterations.numpy()),
+        "current": float(model.optimizer.learning_rate),
+        "values": [float(v) for v in lr(keras.ops.convert_to_tensor(steps, dtype="int64")).numpy()],
+    }))
+    """
+)
+
+
+def test_save_and_load_in_a_fresh_process_without_custom_objects(fitted, tmp_path):
+    model, _ = fitted
+    path = tmp_path / "model.keras"
+    model.save(path)
+    steps = [0, 1, 2, 3, 19, 20, 21, 49, 50, 95, 96, 240, 2**31 - 1, 2**40]
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3",
+           "PYTHONPATH": os.pathsep.join([os.getcwd(), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, "-c", LOADER, str(path), json.dumps(steps)], capture_output=True,
+                          text=True, env=env, timeout=120, cwd=os.path.dirname(os.path.dirname(lrcore.__file__)))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    # Keras finds registered classes only: without `import lrcore.tf` the schedule cannot be located.
+    assert "TFSchedule" in got["without_import"] and "Could not locate" in got["without_import"]
+    assert got["type"] == "lrcore.backends.tf.TFSchedule"
+    assert got["config"] == FIT_SCHEDULE.to_dict()
+    assert got["iterations"] == BATCHES * EPOCHS
+    lr = model.optimizer._learning_rate
+    here = lr(tf.constant(steps, tf.int64)).numpy()
+    np.testing.assert_array_equal(np.array(got["values"], np.float32), here)
+    assert got["current"] == float(model.optimizer.learning_rate)

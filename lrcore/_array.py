@@ -11,6 +11,7 @@ Integers decide, floats shape: which piece, cycle or staircase step a step falls
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 
@@ -19,6 +20,29 @@ import numpy as np
 
 # The namespace used for Python ints and lists: NumPy, wrapped to the array API.
 _NUMPY = array_api_compat.array_namespace(np.zeros(0))
+
+
+#: Host-side helpers registered with :func:`host_constant`, for adapters whose tracer needs to know.
+HOST_CONSTANTS: list = []
+
+
+def host_constant(fn):
+    """Mark ``fn`` as a pure, cached function of Python constants that builds tables on the host.
+
+    Such a function never sees an array: its result is a constant of the evaluation. Tracers that
+    interpret Python bytecode (``torch.compile``) would otherwise trace its loops op by op; the
+    torch adapter tells Dynamo to call each registered function once and keep the result.
+    The returned plain function wraps an ``lru_cache`` (not exposed, so no tracer sees the cache).
+    """
+    cached = functools.lru_cache(maxsize=64)(fn)
+
+    def call(*args):
+        return cached(*args)
+
+    call.__name__, call.__qualname__, call.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
+    call.__module__ = fn.__module__
+    HOST_CONSTANTS.append(call)
+    return call
 
 
 class Ops:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from fractions import Fraction
 
 import numpy as np
 
+from . import _array
 from . import validate as check
 from .schedule import Schedule, register
 
@@ -151,7 +151,7 @@ def _cycle_count_bound(first_period: int, period_mul: float, max_step: int) -> i
     return int(math.log1p(max_step * (period_mul - 1.0) / first_period) / math.log(period_mul)) + 2
 
 
-@functools.lru_cache(maxsize=64)
+@_array.host_constant
 def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak_mul: float, max_step: int):
     """Per-cycle constants for every cycle starting at or before ``max_step``.
 

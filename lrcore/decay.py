@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import numbers
+
 from . import validate as check
 from .schedule import Schedule, register
 
@@ -75,8 +78,14 @@ def _exponential_decay(k, p, ops):
     d, rate = p["decay_steps"], p["decay_rate"]
     j = ops.since(k, p["transition_begin"])
     exponent = ops.tofloat(ops.floordiv(j, d)) if p["staircase"] else ops.ratio(j, d)
-    value = ops.f(p["init_value"]) * ops.power(rate, exponent)
     end = p["end_value"]
+    init = p["init_value"]
+    if rate > 1.0 and isinstance(init, numbers.Real) and isinstance(end, numbers.Real) and init >= 0:
+        # Growth is capped by end_value: stop the exponent one unit past where it is reached, so
+        # exp() never overflows to inf (the bound below gives end_value from there on).
+        reach = math.log(end / init) / math.log(rate) if end > init > 0 else 0.0
+        exponent = ops.xp.minimum(exponent, ops.f(max(reach, 0.0) + 1.0))
+    value = ops.f(p["init_value"]) * ops.power(rate, exponent)
     if end is None or rate == 1.0:
         return value
     bound = ops.xp.maximum if rate < 1.0 else ops.xp.minimum

@@ -1,0 +1,83 @@
+"""The TensorFlow/Keras adapter: Keras ``LearningRateSchedule`` objects built on TensorFlow ops.
+
+``lrcore.tf.<name>(...)`` returns a :class:`TFSchedule`. Calling it on a step (Keras'
+``optimizer.iterations``, an int64 or int32 tensor, or a Python int) evaluates the core schedule
+through :mod:`lrcore.backends.tf_namespace` (TensorFlow has no array-API namespace) and returns a
+float32 tensor; it works eagerly, in ``tf.function`` and with ``jit_compile=True``. The class is
+registered with Keras as ``"lrcore>TFSchedule"`` and its config is the schedule's ``to_dict()``, so
+``keras.models.load_model`` restores it without ``custom_objects`` once ``lrcore.tf`` is imported.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ..schedule import Schedule, as_schedule, from_dict
+from . import install
+from . import tf_namespace as tnp
+
+
+@keras.saving.register_keras_serializable(package="lrcore")
+class TFSchedule(keras.optimizers.schedules.LearningRateSchedule):
+    """An lrcore schedule as a Keras learning-rate schedule (float32, TensorFlow ops).
+
+    Example:
+        >>> import keras, lrcore.tf
+        >>> lr = lrcore.tf.cosine_restart(peak_value=1e-3, first_period=1000)
+        >>> optimizer = keras.optimizers.Adam(learning_rate=lr)
+        >>> print(float(lr(1000)))
+        0.001
+    """
+
+    def __init__(self, schedule: Schedule):
+        self.schedule = as_schedule("schedule", schedule)
+
+    def __call__(self, step):
+        step = _step_tensor(step)
+        if step.shape.is_fully_defined():
+            return self.schedule.evaluate(step, xp=tnp, dtype=tf.float32)
+        # A step of unknown static shape is evaluated flat and given its dynamic shape back.
+        flat = tf.reshape(step, (-1,))
+        out = self.schedule.evaluate(flat, xp=tnp, dtype=tf.float32)
+        return tf.reshape(out, tf.shape(step))
+
+    def get_config(self) -> dict:
+        """The schedule's ``to_dict()``: ``{"name": ..., "params": {...}}``."""
+        return self.schedule.to_dict()
+
+    @classmethod
+    def from_config(cls, config: dict) -> "TFSchedule":
+        return cls(from_dict(config))
+
+    def __eq__(self, other):
+        if not isinstance(other, TFSchedule):
+            return NotImplemented
+        return self.schedule == other.schedule
+
+    def __hash__(self):
+        return hash(self.schedule)
+
+    def __repr__(self):
+        return f"lrcore.tf.from_schedule({self.schedule!r})"
+
+
+def _step_tensor(step):
+    if isinstance(step, (bool, np.bool_)):
+        raise TypeError(f"`step` must be an integer or a tensor of steps. Received: {step!r}")
+    if isinstance(step, numbers.Real) and not isinstance(step, numbers.Integral):
+        return tf.constant(step, dtype=tf.float64)  # a Python float step keeps its precision
+    try:
+        return tnp.asarray(step)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            "`step` must be a Python int, a NumPy array or a TensorFlow tensor (lrcore.tf needs the "
+            "Keras TensorFlow backend; use lrcore.jax or lrcore.torch for the others). "
+            f"Received: {type(step).__name__}"
+        ) from exc
+
+
+__all__ = install(globals(), TFSchedule)

@@ -1,0 +1,195 @@
+"""The array-API subset the lrcore core uses, on TensorFlow ops.
+
+TensorFlow has no array-API namespace, so this module is one: exactly the functions, dtypes and
+inspection helpers that :mod:`lrcore._array` and the schedule modules call on ``xp``, each with
+array-API semantics, each built on ops that also compile under ``tf.function(jit_compile=True)``.
+The arithmetic and comparison operators the core applies to arrays (``+ - * / // < <= > &``) are
+TensorFlow's own. ``tests/test_tf_namespace.py`` checks every function against NumPy.
+
+The default integer is ``int64`` (Keras' ``optimizer.iterations``); ``int32`` steps are widened to it.
+The default real floating dtype is ``float32``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import tensorflow as tf
+
+bool = tf.bool  # noqa: A001 - the array-API name
+int32 = tf.int32
+int64 = tf.int64
+float32 = tf.float32
+float64 = tf.float64
+
+_DEFAULTS = {
+    "real floating": tf.float32,
+    "complex floating": tf.complex64,
+    "integral": tf.int64,
+    "indexing": tf.int64,
+}
+
+
+class _Info:
+    """What ``__array_namespace_info__()`` returns; only ``default_dtypes`` is used by lrcore."""
+
+    def default_dtypes(self, *, device=None):
+        return dict(_DEFAULTS)
+
+
+def __array_namespace_info__():
+    return _Info()
+
+
+# -- dtypes -------------------------------------------------------------------------------------
+def isdtype(dtype, kind):
+    """Array-API ``isdtype``: ``kind`` is a dtype, a kind name, or a tuple of those."""
+    dtype = tf.as_dtype(dtype)
+    if isinstance(kind, tuple):
+        return any(isdtype(dtype, k) for k in kind)
+    if not isinstance(kind, str):
+        return dtype == tf.as_dtype(kind)
+    if kind == "bool":
+        return dtype == tf.bool
+    if kind == "signed integer":
+        return dtype.is_integer and not dtype.is_unsigned
+    if kind == "unsigned integer":
+        return dtype.is_integer and dtype.is_unsigned
+    if kind == "integral":
+        return dtype.is_integer
+    if kind == "real floating":
+        return dtype.is_floating
+    if kind == "complex floating":
+        return dtype.is_complex
+    if kind == "numeric":
+        return dtype.is_integer or dtype.is_floating or dtype.is_complex
+    raise ValueError(f"Argument `kind` is not an array-API dtype kind. Received: kind={kind!r}")
+
+
+def iinfo(dtype):
+    return np.iinfo(tf.as_dtype(dtype).as_numpy_dtype)
+
+
+def finfo(dtype):
+    np_dtype = tf.as_dtype(dtype).as_numpy_dtype
+    try:
+        return np.finfo(np_dtype)
+    except ValueError:  # bfloat16 is an ml_dtypes type, which NumPy's finfo does not know
+        import ml_dtypes
+
+        return ml_dtypes.finfo(np_dtype)
+
+
+# -- creation and conversion ----------------------------------------------------------------------
+def asarray(obj, /, *, dtype=None):
+    """A tensor from a tensor, variable, NumPy array or Python number/list (array-API defaults)."""
+    if isinstance(obj, (tf.Tensor, tf.Variable)) or tf.is_tensor(obj):
+        out = tf.convert_to_tensor(obj)
+        return out if dtype is None or out.dtype == dtype else tf.cast(out, dtype)
+    if hasattr(obj, "dtype") and hasattr(obj, "shape") and not isinstance(obj, np.ndarray | np.generic):
+        out = tf.convert_to_tensor(obj)  # e.g. a Keras variable
+        return out if dtype is None or out.dtype == dtype else tf.cast(out, dtype)
+    if dtype is None:
+        arr = np.asarray(obj)
+        if not isinstance(obj, np.ndarray | np.generic):
+            # Python numbers take the namespace defaults, not NumPy's.
+            if arr.dtype.kind in "iu":
+                if arr.size and (int(arr.max()) > iinfo(tf.int64).max or int(arr.min()) < iinfo(tf.int64).min):
+                    raise OverflowError(f"Python int too large for int64: {obj!r}")
+                arr = arr.astype(np.int64)
+            elif arr.dtype.kind == "f":
+                arr = arr.astype(np.float32)
+        return tf.convert_to_tensor(arr)
+    dtype = tf.as_dtype(dtype)
+    if isinstance(obj, numbers.Integral) and dtype.is_integer:
+        info = iinfo(dtype)
+        if not info.min <= int(obj) <= info.max:
+            raise OverflowError(f"Python int {obj!r} does not fit {dtype.name}")
+    return tf.convert_to_tensor(np.asarray(obj, dtype=dtype.as_numpy_dtype))
+
+
+def astype(x, dtype, /, *, copy=True):
+    return x if x.dtype == dtype else tf.cast(x, dtype)
+
+
+def zeros_like(x, /, *, dtype=None):
+    return tf.zeros_like(x, dtype=dtype)
+
+
+def ones_like(x, /, *, dtype=None):
+    return tf.ones_like(x, dtype=dtype)
+
+
+def stack(arrays, /, *, axis=0):
+    return tf.stack(list(arrays), axis=axis)
+
+
+def reshape(x, /, shape):
+    """``shape`` may be a tuple or a tensor's ``.shape``; one unknown dimension is inferred."""
+    dims = tf.TensorShape(shape).as_list() if not isinstance(shape, (tuple, list)) else list(shape)
+    dims = [-1 if d is None else d for d in dims]
+    if dims.count(-1) > 1:
+        raise ValueError(f"Argument `shape` may leave only one dimension unknown. Received: shape={shape}")
+    return tf.reshape(x, dims)
+
+
+# -- elementwise ----------------------------------------------------------------------------------
+def where(condition, x1, x2, /):
+    return tf.where(condition, x1, x2)
+
+
+def maximum(x1, x2, /):
+    return tf.maximum(x1, x2)
+
+
+def minimum(x1, x2, /):
+    return tf.minimum(x1, x2)
+
+
+def clip(x, /, min=None, max=None):  # noqa: A002 - array-API names
+    if min is not None:
+        x = tf.maximum(x, tf.cast(min, x.dtype))
+    if max is not None:
+        x = tf.minimum(x, tf.cast(max, x.dtype))
+    return x
+
+
+def floor(x, /):
+    return x if x.dtype.is_integer else tf.floor(x)
+
+
+def exp(x, /):
+    return tf.exp(x)
+
+
+def cos(x, /):
+    return tf.cos(x)
+
+
+def sqrt(x, /):
+    return tf.sqrt(x)
+
+
+def pow(x1, x2, /):  # noqa: A001 - the array-API name
+    return tf.pow(x1, x2)
+
+
+# -- searching and indexing ---------------------------------------------------------------------
+def searchsorted(x1, x2, /, *, side="left", sorter=None):
+    """Insertion indices of ``x2`` into the sorted 1-D ``x1`` (int64, ``x2``'s shape)."""
+    if sorter is not None:
+        raise NotImplementedError("`sorter` is not supported")
+    if side not in ("left", "right"):
+        raise ValueError(f"Argument `side` must be 'left' or 'right'. Received: side={side!r}")
+    flat = tf.reshape(x2, (-1,))
+    idx = tf.searchsorted(x1, flat, side=side, out_type=tf.int64)
+    return tf.reshape(idx, tf.shape(x2))
+
+
+def take(x, indices, /, *, axis=None):
+    if axis is None:
+        if len(x.shape) != 1:
+            raise ValueError("Argument `axis` is required for arrays of more than one dimension.")
+        axis = 0
+    return tf.gather(x, indices, axis=axis)

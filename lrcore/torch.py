@@ -1,0 +1,14 @@
+"""``lrcore.torch``: every schedule on torch tensors, and an ``LRScheduler`` for any optimizer.
+
+    sched = lrcore.torch.scheduler(opt, lrcore.cosine_restart(peak_value=1e-3, first_period=1000))
+
+``lrcore.torch.<name>(...)`` returns a :class:`TorchSchedule`: a callable of integer step tensors
+(or Python ints) returning float32 tensors, which works under ``torch.compile(fullgraph=True)``.
+"""
+
+from .backends.torch import *  # noqa: F403
+from .backends.torch import LrcoreScheduler as LrcoreScheduler
+from .backends.torch import TorchSchedule as TorchSchedule
+from .backends.torch import __all__ as _names
+
+__all__ = [*_names, "TorchSchedule", "LrcoreScheduler"]

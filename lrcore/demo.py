@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import sys
 import time
 
@@ -192,6 +193,8 @@ def availability(name: str) -> str | None:
     for module in needs[name]:
         if not module.startswith("lrcore") and importlib.util.find_spec(module) is None:
             return f"{module} is not installed"
+    if name == "keras":
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
     for module in needs[name]:
         if module.startswith("lrcore"):
             try:
@@ -199,6 +202,7 @@ def availability(name: str) -> str | None:
             except Exception as exc:  # an adapter that is missing or fails to import: report why
                 return f"{module} does not import ({type(exc).__name__}: {exc})"
     if name == "keras":
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
         import keras
 
         if keras.backend.backend() != "tensorflow":

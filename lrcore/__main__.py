@@ -1,0 +1,7 @@
+"""``python -m lrcore ...`` runs the ``lrcore`` command line."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,401 @@
+"""The learning-rate range test ("LR finder"): sweep the learning rate up, watch the loss.
+
+The core is framework-agnostic: :func:`find_lr` calls ``step_fn(lr) -> loss`` once per step while
+the learning rate grows exponentially from ``start_value`` to ``end_value`` (the sweep is an lrcore
+:func:`~lrcore.exponential_decay` schedule with a rate above 1, capped at ``end_value``). It stops
+early when the loss diverges and returns an :class:`LRFinderResult` holding the swept learning
+rates, the raw and smoothed losses, the suggested learning rates and a ``.plot()``.
+
+The suggestions are a pure function of ``(lrs, losses)`` (:func:`suggest`), computed in log-lr
+space so they do not depend on how finely the sweep was sampled:
+
+1. the raw losses go through a running median of 5 points (an isolated spike disappears);
+2. they are smoothed with a bias-corrected exponential moving average whose decay is set per grid
+   step from the distance in decades, ``beta = exp(-Δlog10(lr) / smoothing)``; the average runs
+   forward and backward and the two are averaged, so the smoothed curve does not lag behind;
+3. from the smoothed curve ``s`` over ``x = log10(lr)``, with ``m`` the index of its minimum and
+   ``t`` the highest point before ``m``:
+
+   - ``steepest``: the learning rate where ``ds/dx`` is most negative, between ``t`` and ``m``;
+   - ``valley``: the middle (in log-lr) of the main descent, from where ``s`` has made 10% of its
+     drop ``s[t] - s[m]`` to where it has made 90%;
+   - ``minimum``: the learning rate of the minimum, divided by 10.
+
+The framework helpers :func:`find_lr_optax` and :func:`find_lr_torch` build ``step_fn`` for a model
+and restore the model/optimizer state afterwards. Only NumPy is imported at module level.
+
+References: Smith, "Cyclical Learning Rates for Training Neural Networks",
+https://arxiv.org/abs/1506.01186 (the range test); fastai's ``lr_find`` (the suggestion names).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["find_lr", "find_lr_optax", "find_lr_torch", "suggest", "smooth", "LRFinderResult", "Suggestions"]
+
+#: The fewest recorded losses from which learning rates are suggested.
+MIN_POINTS = 5
+
+
+@dataclasses.dataclass(frozen=True)
+class Suggestions:
+    """Suggested learning rates (plain floats), each one of the swept learning rates.
+
+    Attributes:
+        steepest: where the smoothed loss falls fastest per decade of learning rate.
+        valley: the middle, in log-lr, of the main descent of the smoothed loss.
+        minimum: the learning rate of the lowest smoothed loss, divided by 10.
+    """
+
+    steepest: float
+    valley: float
+    minimum: float
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class LRFinderResult:
+    """What a range test recorded.
+
+    Attributes:
+        lrs: the learning rates of the recorded steps (float64, increasing).
+        losses: the loss each step returned (float64, finite).
+        diverged: whether the sweep stopped early because the loss diverged.
+        smoothing: the smoothing width in decades used for ``smoothed`` and the suggestions.
+    """
+
+    lrs: np.ndarray
+    losses: np.ndarray
+    diverged: bool
+    smoothing: float = 0.2
+
+    @property
+    def smoothed(self) -> np.ndarray:
+        """The smoothed loss curve the suggestions are read from (see :func:`smooth`)."""
+        return smooth(self.lrs, self.losses, self.smoothing)
+
+    @property
+    def suggestions(self) -> Suggestions:
+        """The suggested learning rates; ``ValueError`` when too few points were recorded."""
+        return suggest(self.lrs, self.losses, smoothing=self.smoothing)
+
+    def plot(self, ax=None, path=None, log_loss: bool = False):
+        """Plot loss against learning rate (log axis) with the suggestions marked.
+
+        Draws on the matplotlib ``ax`` if given, otherwise on a new figure (no pyplot state is
+        touched). Saves to ``path`` if given. Returns the figure.
+        """
+        from .plot import finder_figure
+
+        return finder_figure(self, ax=ax, path=path, log_loss=log_loss)
+
+
+def _check_positive(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"Argument `{name}` must be a real number. Received: {name}={value!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"Argument `{name}` must be finite and > 0. Received: {name}={value!r}")
+    return float(value)
+
+
+def _sweep(start_value, end_value, num_steps):
+    """The swept learning rates, from an lrcore exponential schedule."""
+    from .decay import exponential_decay
+
+    schedule = exponential_decay(
+        init_value=start_value,
+        decay_steps=num_steps - 1,
+        decay_rate=end_value / start_value,
+        end_value=end_value,
+    )
+    return np.asarray(schedule(np.arange(num_steps)), dtype=np.float64)
+
+
+def _progress(total, enabled):
+    """A tqdm progress bar on stderr, or None. ``enabled=None``: only when stderr is a terminal."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc="lr range test", unit="step", leave=False)
+
+
+def find_lr(
+    step_fn: Callable[[float], float],
+    start_value: float = 1e-7,
+    end_value: float = 10.0,
+    num_steps: int = 100,
+    *,
+    diverge_factor: float = 4.0,
+    smoothing: float = 0.2,
+    progress: bool | None = None,
+) -> LRFinderResult:
+    r"""Run a learning-rate range test.
+
+    Step ``k`` (from 0) calls ``step_fn(lr_k)`` with
+
+    .. math::
+        \mathrm{lr}_k = v_0 \left(\frac{v_1}{v_0}\right)^{k / (n - 1)}, \qquad k = 0, \dots, n-1
+
+    and records the loss it returns. The sweep stops early when a loss is NaN or infinite (that
+    step is not recorded), or when the median of the last three losses exceeds ``diverge_factor``
+    times the lowest such median so far (the median ignores a single spike).
+
+    Args:
+        step_fn: performs one training step at the given learning rate and returns its loss
+            (anything ``float()`` accepts).
+        start_value: first learning rate, :math:`v_0 > 0`.
+        end_value: last learning rate, :math:`v_1 > v_0`.
+        num_steps: number of steps :math:`n \ge 5`.
+        diverge_factor: :math:`> 1`; the divergence threshold relative to the best loss.
+        smoothing: smoothing width in decades of learning rate (:math:`> 0`), see :func:`smooth`.
+        progress: show a progress bar (tqdm) on stderr; ``None`` shows it only on a terminal.
+
+    Returns:
+        An :class:`LRFinderResult`; ``result.suggestions`` holds the suggested learning rates.
+
+    Example:
+        >>> import numpy as np
+        >>> from lrcore.finder import find_lr
+        >>> curve = lambda lr: 2.0 - np.tanh(np.log10(lr) + 3) + (lr > 1) * 100
+        >>> result = find_lr(curve, num_steps=81)
+        >>> print(result.diverged, round(float(np.log10(result.suggestions.steepest))))
+        True -3
+    """
+    if not callable(step_fn):
+        raise TypeError(f"Argument `step_fn` must be callable. Received: step_fn={step_fn!r}")
+    start_value = _check_positive("start_value", start_value)
+    end_value = _check_positive("end_value", end_value)
+    if end_value <= start_value:
+        raise ValueError(
+            "Argument `end_value` must be > start_value. "
+            f"Received: end_value={end_value!r}, start_value={start_value!r}"
+        )
+    if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)):
+        raise TypeError(f"Argument `num_steps` must be an integer. Received: num_steps={num_steps!r}")
+    if num_steps < MIN_POINTS:
+        raise ValueError(f"Argument `num_steps` must be >= {MIN_POINTS}. Received: num_steps={num_steps!r}")
+    diverge_factor = _check_positive("diverge_factor", diverge_factor)
+    if diverge_factor <= 1.0:
+        raise ValueError(f"Argument `diverge_factor` must be > 1. Received: diverge_factor={diverge_factor!r}")
+    smoothing = _check_positive("smoothing", smoothing)
+
+    schedule = _sweep(start_value, end_value, int(num_steps))
+    lrs, losses = [], []
+    best = math.inf
+    diverged = False
+    bar = _progress(int(num_steps), progress)
+    try:
+        for lr in schedule:
+            loss = float(step_fn(float(lr)))
+            if not math.isfinite(loss):
+                diverged = True
+                break
+            lrs.append(float(lr))
+            losses.append(loss)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(lr=f"{lr:.2e}", loss=f"{loss:.4g}")
+            recent = float(np.median(losses[-3:]))
+            best = min(best, recent)
+            if len(losses) >= 3 and recent > diverge_factor * best:
+                diverged = True
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+    return LRFinderResult(np.asarray(lrs, dtype=np.float64), np.asarray(losses, dtype=np.float64), diverged, smoothing)
+
+
+# -- suggestions ------------------------------------------------------------------------------------
+def _check_curve(lrs, losses):
+    lrs = np.asarray(lrs, dtype=np.float64)
+    losses = np.asarray(losses, dtype=np.float64)
+    if lrs.ndim != 1 or lrs.shape != losses.shape:
+        raise ValueError(
+            "Arguments `lrs` and `losses` must be 1-d of the same length. "
+            f"Received: lrs.shape={lrs.shape}, losses.shape={losses.shape}"
+        )
+    if lrs.size < MIN_POINTS:
+        raise ValueError(
+            f"Too few points to suggest a learning rate: need at least {MIN_POINTS} recorded losses, "
+            f"got {lrs.size}. The sweep stopped too early; lower start_value or raise num_steps."
+        )
+    if not (np.all(np.isfinite(lrs)) and np.all(lrs > 0) and np.all(np.diff(lrs) > 0)):
+        raise ValueError("Argument `lrs` must be finite, positive and strictly increasing.")
+    if not np.all(np.isfinite(losses)):
+        raise ValueError("Argument `losses` must be finite (drop the NaN/inf steps).")
+    return lrs, losses
+
+
+def _running_median(values, width=5):
+    half = width // 2
+    n = values.size
+    return np.array([np.median(values[max(0, i - half) : min(n, i + half + 1)]) for i in range(n)])
+
+
+def _ema(values, betas):
+    """Bias-corrected EMA; ``betas[i]`` discounts everything before point ``i``."""
+    avg = 0.0
+    norm = 0.0
+    out = np.empty_like(values)
+    for i, v in enumerate(values):
+        avg = betas[i] * avg + (1.0 - betas[i]) * v
+        norm = betas[i] * norm + (1.0 - betas[i])
+        out[i] = avg / norm
+    return out
+
+
+def smooth(lrs, losses, smoothing: float = 0.2) -> np.ndarray:
+    """The smoothed loss curve, in log-lr space.
+
+    A running median of 5 points removes isolated spikes; then a bias-corrected exponential
+    moving average with per-step decay ``exp(-Δlog10(lr) / smoothing)`` runs forward and backward
+    over the curve, and the two passes are averaged (no lag, and the same curve whatever the sweep
+    resolution). ``smoothing`` is the width of the average in decades of learning rate.
+    """
+    lrs, losses = _check_curve(lrs, losses)
+    smoothing = _check_positive("smoothing", smoothing)
+    x = np.log10(lrs)
+    decay = np.exp(-np.diff(x) / smoothing)
+    filtered = _running_median(losses)
+    forward = _ema(filtered, np.concatenate([[0.0], decay]))
+    backward = _ema(filtered[::-1], np.concatenate([[0.0], decay[::-1]]))[::-1]
+    return 0.5 * (forward + backward)
+
+
+def suggest(lrs, losses, smoothing: float = 0.2) -> Suggestions:
+    """Suggested learning rates from a range test's ``(lrs, losses)`` alone (deterministic).
+
+    See the module docstring for the definitions (steepest descent, valley, minimum ÷ 10), all
+    computed on :func:`smooth`'s curve against ``log10(lr)``.
+
+    Raises:
+        ValueError: fewer than 5 points, non-increasing ``lrs``, non-finite values, or a smoothed
+            loss that never decreases.
+    """
+    lrs, losses = _check_curve(lrs, losses)
+    s = smooth(lrs, losses, smoothing)
+    x = np.log10(lrs)
+    m = int(np.argmin(s))
+    t = int(np.argmax(s[: m + 1]))
+    if m == t:
+        raise ValueError(
+            "The smoothed loss never decreases over the sweep, so no learning rate can be suggested; "
+            "lower start_value."
+        )
+    slope = np.gradient(s, x)
+    steepest = t + int(np.argmin(slope[t : m + 1]))
+    drop = s[t] - s[m]
+    segment = s[t : m + 1]
+    a = t + int(np.argmax(segment <= s[t] - 0.1 * drop))
+    b = t + int(np.argmax(segment <= s[t] - 0.9 * drop))
+    middle = 0.5 * (x[a] + x[b])
+    valley = int(np.argmin(np.abs(x - middle)))
+    return Suggestions(float(lrs[steepest]), float(lrs[valley]), float(lrs[m] / 10.0))
+
+
+# -- framework helpers ----------------------------------------------------------------------------
+def _batch_stream(batches):
+    """Yield batches forever, re-iterating a re-iterable (a list, a DataLoader) when it ends."""
+    reiterable = iter(batches) is not batches
+    while True:
+        empty = True
+        for batch in batches:
+            empty = False
+            yield batch
+        if empty or not reiterable:
+            raise ValueError(
+                "Argument `batches` ran out before the sweep ended; pass a re-iterable (a list, a "
+                "DataLoader) or an iterator with at least num_steps batches."
+            )
+
+
+def find_lr_optax(loss_fn, params, optimizer, batches, start_value=1e-7, end_value=10.0, num_steps=100, **kwargs):
+    """Range test for an optax optimizer; ``params`` are not modified (JAX arrays are immutable).
+
+    Args:
+        loss_fn: ``loss_fn(params, batch) -> scalar``.
+        params: the initial parameters (a pytree).
+        optimizer: an optax optimizer factory taking ``learning_rate`` (``optax.adam``,
+            ``functools.partial(optax.adamw, weight_decay=1e-4)``); it is wrapped in
+            ``optax.inject_hyperparams`` so one jitted step serves every learning rate.
+        batches: an iterable of batches (re-iterated when it ends, if it can be).
+        start_value, end_value, num_steps, **kwargs: as in :func:`find_lr`.
+
+    Example:
+        >>> result = find_lr_optax(loss_fn, params, optax.adam, train_batches)  # doctest: +SKIP
+        >>> tx = optax.adam(result.suggestions.valley)  # doctest: +SKIP
+    """
+    import jax
+    import optax
+
+    tx = optax.inject_hyperparams(optimizer)(learning_rate=start_value)
+
+    @jax.jit
+    def step(params, opt_state, lr, batch):
+        hyperparams = dict(opt_state.hyperparams)
+        hyperparams["learning_rate"] = lr.astype(jax.numpy.result_type(opt_state.hyperparams["learning_rate"]))
+        opt_state = opt_state._replace(hyperparams=hyperparams)
+        loss, grads = jax.value_and_grad(loss_fn)(params, batch)
+        updates, opt_state = tx.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state, loss
+
+    state = {"params": params, "opt_state": tx.init(params)}
+    stream = _batch_stream(batches)
+
+    def step_fn(lr):
+        state["params"], state["opt_state"], loss = step(
+            state["params"], state["opt_state"], jax.numpy.asarray(lr, dtype=jax.numpy.float32), next(stream)
+        )
+        return float(loss)
+
+    return find_lr(step_fn, start_value, end_value, num_steps, **kwargs)
+
+
+def find_lr_torch(model, optimizer, loss_fn, batches, start_value=1e-7, end_value=10.0, num_steps=100, **kwargs):
+    """Range test for a torch model and optimizer; both are restored to their state beforehand.
+
+    Each step sets ``lr`` in every param group, runs ``loss_fn(model, batch)``, backpropagates
+    and calls ``optimizer.step()``. Afterwards the model's ``state_dict``, the optimizer's
+    ``state_dict`` (including the learning rates) and the model's train/eval mode are restored.
+
+    Args:
+        model: a ``torch.nn.Module``.
+        optimizer: a ``torch.optim.Optimizer`` over the model's parameters.
+        loss_fn: ``loss_fn(model, batch) -> scalar tensor``.
+        batches: an iterable of batches (a ``DataLoader``; re-iterated when it ends).
+        start_value, end_value, num_steps, **kwargs: as in :func:`find_lr`.
+    """
+    import copy
+
+    model_state = copy.deepcopy(model.state_dict())
+    optimizer_state = copy.deepcopy(optimizer.state_dict())
+    was_training = model.training
+    stream = _batch_stream(batches)
+
+    def step_fn(lr):
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model, next(stream))
+        loss.backward()
+        optimizer.step()
+        return float(loss.detach())
+
+    model.train()
+    try:
+        return find_lr(step_fn, start_value, end_value, num_steps, **kwargs)
+    finally:
+        model.load_state_dict(model_state)
+        optimizer.load_state_dict(optimizer_state)
+        model.train(was_training)

@@ -1,0 +1,214 @@
+"""The LR range test: synthetic curves with a known best region, divergence, real models."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lrcore.finder import LRFinderResult, find_lr, find_lr_optax, find_lr_torch, suggest
+
+# A loss that falls fastest around lr = 1e-3 (its descent spans 1e-4 .. 1e-2), then blows up past 1.
+CENTER = -3.0
+
+
+def synthetic(lr, noise=None):
+    x = math.log10(lr)
+    loss = 2.0 - math.tanh(1.5 * (x - CENTER)) + (math.exp(4.0 * x) if x > 0 else 0.0)
+    return loss * (1.0 + noise) if noise is not None else loss
+
+
+def run(num_steps, spike_at=None, noise=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    calls = []
+
+    def step_fn(lr):
+        calls.append(lr)
+        loss = synthetic(lr, noise * rng.standard_normal())
+        if spike_at is not None and len(calls) == spike_at + 1:
+            loss *= 10.0
+        return loss
+
+    return find_lr(step_fn, start_value=1e-7, end_value=10.0, num_steps=num_steps), calls
+
+
+def test_sweep_is_exponential_from_start_to_end():
+    result, calls = run(50)
+    k = np.arange(len(calls))
+    want = np.array([1e-7 * (10.0 / 1e-7) ** (i / 49) for i in k])
+    np.testing.assert_allclose(calls, want, rtol=1e-12)
+    assert calls[0] == 1e-7
+    np.testing.assert_allclose(result.lrs, want[: len(result.lrs)], rtol=1e-12)
+
+
+@pytest.mark.parametrize("noise", [0.0, 0.02])
+def test_suggestions_inside_the_best_region(noise):
+    result, _ = run(100, noise=noise)
+    s = result.suggestions
+    assert 10 ** (CENTER - 0.5) <= s.steepest <= 10 ** (CENTER + 0.5)
+    assert 10 ** (CENTER - 1.0) <= s.valley <= 10 ** (CENTER + 1.0)
+    # Every suggestion is a learning rate that trains: inside the descent, below the blow-up.
+    for lr in (s.steepest, s.valley, s.minimum):
+        assert 1e-4 <= lr <= 1.0
+        assert lr in result.lrs or math.isclose(lr * 10, result.lrs[np.argmin(result.smoothed)])
+
+
+@pytest.mark.parametrize("n", [41, 100])
+def test_suggestions_stable_when_resolution_doubles(n):
+    coarse, _ = run(n)
+    fine, _ = run(2 * n - 1)  # the coarse grid is every other point of the fine grid
+    spacing = math.log10(10.0 / 1e-7) / (n - 1)
+    for name in ("steepest", "valley", "minimum"):
+        a, b = getattr(coarse.suggestions, name), getattr(fine.suggestions, name)
+        assert abs(math.log10(a) - math.log10(b)) <= spacing * (1 + 1e-9), name
+
+
+def test_early_spike_changes_nothing():
+    clean, _ = run(100)
+    spiked, _ = run(100, spike_at=5)
+    assert spiked.losses[5] == pytest.approx(10 * clean.losses[5])
+    assert len(spiked.lrs) == len(clean.lrs)  # no early stop on the spike
+    assert spiked.suggestions == clean.suggestions
+
+
+def test_stops_on_divergence_and_on_nan():
+    result, calls = run(100)
+    assert result.diverged and len(calls) < 100
+    assert result.losses[-1] > 4 * result.losses.min()
+    assert np.all(np.isfinite(result.losses))
+
+    def nan_after_1e_2(lr):
+        return float("nan") if lr > 1e-2 else synthetic(lr)
+
+    result = find_lr(nan_after_1e_2, num_steps=100)
+    assert result.diverged and result.lrs[-1] <= 1e-2 and np.all(np.isfinite(result.losses))
+
+
+def test_runs_to_the_end_without_divergence():
+    result = find_lr(lambda lr: 1.0 / (1.0 + lr), num_steps=30)
+    assert not result.diverged and len(result.lrs) == 30
+    assert result.lrs[-1] == pytest.approx(10.0, rel=1e-12)
+
+
+def test_too_few_points_is_a_clear_error():
+    with pytest.raises(ValueError, match="Too few points.*at least 5.*got 3"):
+        suggest([1e-3, 1e-2, 1e-1], [1.0, 0.5, 0.7])
+    result = find_lr(lambda lr: float("inf") if lr > 2e-7 else 1.0, num_steps=100)
+    with pytest.raises(ValueError, match="Too few points"):
+        result.suggestions
+    fig = result.plot()  # plotting still works without suggestions
+    assert len(fig.axes[0].get_lines()) == 1
+
+
+def test_flat_loss_has_no_suggestion():
+    with pytest.raises(ValueError, match="never decreases"):
+        suggest(np.logspace(-5, 0, 20), np.linspace(1.0, 2.0, 20))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "cls", "match"),
+    [
+        ({"num_steps": 3}, ValueError, "num_steps"),
+        ({"num_steps": 10.0}, TypeError, "num_steps"),
+        ({"start_value": 1.0, "end_value": 0.1}, ValueError, "end_value"),
+        ({"start_value": 0.0}, ValueError, "start_value"),
+        ({"diverge_factor": 1.0}, ValueError, "diverge_factor"),
+        ({"smoothing": -1.0}, ValueError, "smoothing"),
+    ],
+)
+def test_bad_arguments(kwargs, cls, match):
+    with pytest.raises(cls, match=match):
+        find_lr(lambda lr: 1.0, **kwargs)
+    with pytest.raises(TypeError, match="step_fn"):
+        find_lr(None)
+
+
+def test_suggestions_only_depend_on_lrs_and_losses():
+    result, _ = run(100, noise=0.05)
+    again = LRFinderResult(result.lrs.copy(), result.losses.copy(), result.diverged)
+    assert suggest(result.lrs, result.losses) == again.suggestions == result.suggestions
+
+
+def test_plot_draws_curves_and_suggestions(tmp_path):
+    result, _ = run(100)
+    fig = result.plot(path=tmp_path / "finder.png")
+    # raw loss, smoothed loss, three suggestion markers
+    assert len(fig.axes[0].get_lines()) == 5
+    assert fig.axes[0].get_xscale() == "log"
+    assert (tmp_path / "finder.png").stat().st_size > 10_000
+
+
+def test_progress_bar_when_asked(capsys):
+    find_lr(lambda lr: 1.0 / (1.0 + lr), num_steps=10, progress=True)
+    assert "lr range test" in capsys.readouterr().err
+    find_lr(lambda lr: 1.0 / (1.0 + lr), num_steps=10)  # not a terminal: no bar
+    assert capsys.readouterr().err == ""
+
+
+# -- real models on real data ----------------------------------------------------------------------
+def digits(n=512):
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    return (x[:n] / 16.0).astype(np.float32), y[:n].astype(np.int64)
+
+
+def check_real(result):
+    s = result.suggestions
+    smoothed = result.smoothed
+    # The loss does fall during the sweep, the sweep diverges at large rates, and the suggestions
+    # lie where the loss was falling or lowest: well below the rate that blew up.
+    assert smoothed.min() < 0.8 * smoothed[0]
+    assert result.diverged
+    for lr in (s.steepest, s.valley, s.minimum):
+        assert 1e-5 <= lr < result.lrs[-1] / 3
+
+
+def test_real_model_jax():
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    x, y = digits()
+    batches = [(x[i : i + 64], y[i : i + 64]) for i in range(0, len(x), 64)]
+    key1, key2 = jax.random.split(jax.random.PRNGKey(0))
+    params = {
+        "w1": jax.random.normal(key1, (64, 32)) * 0.2,
+        "b1": jnp.zeros(32),
+        "w2": jax.random.normal(key2, (32, 10)) * 0.2,
+        "b2": jnp.zeros(10),
+    }
+    before = jax.tree_util.tree_map(np.asarray, params)
+
+    def loss_fn(p, batch):
+        xb, yb = batch
+        logits = jax.nn.relu(xb @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"]
+        return optax.softmax_cross_entropy_with_integer_labels(logits, yb).mean()
+
+    result = find_lr_optax(loss_fn, params, optax.adam, batches, start_value=1e-5, end_value=10.0, num_steps=80)
+    check_real(result)
+    after = jax.tree_util.tree_map(np.asarray, params)
+    assert all(np.array_equal(before[k], after[k]) for k in before)
+
+
+def test_real_model_torch():
+    import torch
+
+    torch.manual_seed(0)
+    x, y = digits()
+    batches = [(torch.from_numpy(x[i : i + 64]), torch.from_numpy(y[i : i + 64])) for i in range(0, len(x), 64)]
+    model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+    model.eval()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+
+    def loss_fn(m, batch):
+        return torch.nn.functional.cross_entropy(m(batch[0]), batch[1])
+
+    result = find_lr_torch(model, optimizer, loss_fn, batches, start_value=1e-5, end_value=10.0, num_steps=80)
+    check_real(result)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert optimizer.param_groups[0]["lr"] == 0.05
+    assert optimizer.state_dict()["state"] == {}  # Adam moments gone, as before the test
+    assert not model.training

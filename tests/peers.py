@@ -1,0 +1,107 @@
+"""Helpers for driving the real peer libraries (optax, Keras, torch, transformers) in parity tests.
+
+The peers are imported lazily inside each helper, so importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from tests.helpers import MANTISSA
+
+# Keras 3 must pick TensorFlow, and TensorFlow's C++ start-up chatter is noise in test logs.
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def steps_with_landmarks(n: int, *landmarks: int) -> np.ndarray:
+    """Every step in ``0..n-1`` plus each landmark and its two neighbours (sorted, >= 0, unique)."""
+    extra = [m + d for m in landmarks for d in (-1, 0, 1)]
+    return np.unique(np.concatenate([np.arange(n), np.asarray(extra, dtype=np.int64)]).clip(0))
+
+
+def assert_peer_close(got, want, bits: int, ulps: float, scale=None, context=""):
+    """``|got - want| <= ulps · 2^-mantissa(bits) · max|want|`` elementwise, with a useful message.
+
+    ``bits`` is the float width of the *less precise* side of the comparison (the peer's own
+    arithmetic, or lrcore's float32 results), so ``ulps`` counts that side's rounding steps.
+    """
+    got = np.asarray(got, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    assert got.shape == want.shape, f"shape {got.shape} != {want.shape} {context}"
+    assert np.all(np.isfinite(got)) and np.all(np.isfinite(want)), f"non-finite values {context}"
+    scale = float(np.max(np.abs(want))) if scale is None else float(scale)
+    bound = ulps * 2.0 ** -MANTISSA[bits] * scale
+    err = np.abs(got - want)
+    worst = int(np.argmax(err))
+    assert np.all(err <= bound), (
+        f"max error {err[worst]:.3e} > bound {bound:.3e} ({ulps} ulp, {bits}-bit) at index {worst}: "
+        f"lrcore {got[worst]!r}, peer {want[worst]!r} {context}"
+    )
+
+
+# -- optax ------------------------------------------------------------------------------------------
+def optax_values(schedule, steps) -> np.ndarray:
+    """An optax schedule evaluated (jit + vmap, int32 counts as optax's own ``count``) in float64."""
+    import jax
+    import jax.numpy as jnp
+
+    out = jax.jit(jax.vmap(schedule))(jnp.asarray(np.asarray(steps), dtype=jnp.int32))
+    return np.asarray(out, dtype=np.float64)
+
+
+def lrcore_jax_values(schedule, steps) -> np.ndarray:
+    """An ``lrcore.jax`` schedule evaluated under jit on int32 counts, checked to be float32."""
+    import jax
+    import jax.numpy as jnp
+
+    out = jax.jit(schedule)(jnp.asarray(np.asarray(steps), dtype=jnp.int32))
+    assert out.dtype == jnp.float32, out.dtype
+    return np.asarray(out, dtype=np.float64)
+
+
+# -- Keras ------------------------------------------------------------------------------------------
+def keras():
+    import keras as _keras
+
+    assert _keras.backend.backend() == "tensorflow", _keras.backend.backend()
+    return _keras
+
+
+def keras_values(schedule, steps, vectorized: bool = True) -> np.ndarray:
+    """A Keras schedule called on integer steps (one int64 tensor, or one scalar int per call for
+    schedules that branch with ``ops.cond``), as float64 NumPy values."""
+    import tensorflow as tf
+
+    steps = np.asarray(steps, dtype=np.int64)
+    if vectorized:
+        return np.asarray(schedule(tf.constant(steps, dtype=tf.int64)), dtype=np.float64)
+    return np.asarray([float(schedule(tf.constant(int(k), dtype=tf.int64))) for k in steps])
+
+
+# -- torch ------------------------------------------------------------------------------------------
+def torch_optimizer(lr: float = 1.0):
+    """``torch.optim.SGD`` on one scalar parameter."""
+    import torch
+
+    return torch.optim.SGD([torch.nn.Parameter(torch.zeros(()))], lr=lr)
+
+
+def drive_torch(make_scheduler, n: int, lr: float = 1.0, momentum: float = 0.0) -> np.ndarray:
+    """The learning rate of updates ``0..n-1``: ``param_groups[0]['lr']`` read before each
+    ``optimizer.step()``, with ``scheduler.step()`` after it (update n uses the value at step n)."""
+    import torch
+
+    param = torch.nn.Parameter(torch.zeros(()))
+    optimizer = torch.optim.SGD([param], lr=lr, momentum=momentum)
+    scheduler = make_scheduler(optimizer)
+    lrs = []
+    for _ in range(n):
+        lrs.append(float(optimizer.param_groups[0]["lr"]))
+        optimizer.zero_grad()
+        param.sum().backward()
+        optimizer.step()
+        scheduler.step()
+    return np.asarray(lrs, dtype=np.float64)

@@ -1,0 +1,190 @@
+"""Value-by-value parity with the real ``torch.optim.lr_scheduler`` schedulers.
+
+Each scheduler drives a real ``torch.optim.SGD`` on one parameter; the learning rate of update n is
+``optimizer.param_groups[0]['lr']`` read before that update, i.e. after n ``scheduler.step()``
+calls, which is lrcore's value at step n.
+
+Torch keeps learning rates as Python floats (float64). Tolerances, in float64 ulp of the largest
+value (lrcore.numpy is within 4 of the exact value):
+- closed-form schedulers (OneCycleLR, CyclicLR, CosineAnnealingWarmRestarts): a handful of float64
+  roundings, so ``CLOSED`` ulp;
+- chainable schedulers (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, PolynomialLR,
+  LinearLR) compute lr_n from lr_{n-1} with a factor rounded a few times per step, and those
+  errors add up: at most ``PER_STEP`` ulp of the largest value per step taken (``chained(n)``).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from torch.optim import lr_scheduler as sched
+
+import lrcore
+import lrcore.numpy
+from tests.peers import assert_peer_close, drive_torch
+
+CLOSED = 8
+PER_STEP = 4
+
+
+def chained(n: int) -> float:
+    return CLOSED + PER_STEP * n
+
+
+def compare(schedule, make_scheduler, n, ulps, lr=1.0):
+    want = drive_torch(make_scheduler, n, lr=lr)
+    got = lrcore.numpy.from_schedule(schedule)(np.arange(n))
+    assert_peer_close(got, want, 64, ulps, context=repr(schedule))
+
+
+@pytest.mark.parametrize(("step_size", "gamma"), [(1, 0.97), (30, 0.5), (7, 0.9)])
+def test_step_lr(step_size, gamma):
+    n = 300
+    s = lrcore.exponential_decay(0.4, decay_steps=step_size, decay_rate=gamma, staircase=True)
+    compare(s, lambda o: sched.StepLR(o, step_size=step_size, gamma=gamma), n, chained(n), lr=0.4)
+
+
+def test_multi_step_lr():
+    milestones, gamma, n = [10, 11, 80, 200], 0.3, 260
+    s = lrcore.piecewise_constant(milestones, [0.7 * gamma**i for i in range(len(milestones) + 1)])
+    compare(s, lambda o: sched.MultiStepLR(o, milestones=milestones, gamma=gamma), n, chained(n), lr=0.7)
+
+
+@pytest.mark.parametrize("gamma", [0.99, 0.9])
+def test_exponential_lr(gamma):
+    n = 300
+    s = lrcore.exponential_decay(0.25, decay_steps=1, decay_rate=gamma)
+    compare(s, lambda o: sched.ExponentialLR(o, gamma=gamma), n, chained(n), lr=0.25)
+
+
+@pytest.mark.parametrize("eta_min", [0.0, 0.02])
+def test_cosine_annealing_lr(eta_min):
+    """Equal for k <= T_max; past T_max torch rebounds along the cosine, lrcore holds eta_min."""
+    t_max = 250
+    s = lrcore.cosine_decay(0.5, decay_steps=t_max, end_value=eta_min)
+    compare(s, lambda o: sched.CosineAnnealingLR(o, T_max=t_max, eta_min=eta_min), t_max + 1, chained(t_max + 1), lr=0.5)
+    # The documented difference: torch climbs back after T_max, lrcore holds its end value.
+    rebound = drive_torch(lambda o: sched.CosineAnnealingLR(o, T_max=t_max, eta_min=eta_min), t_max + 50, lr=0.5)
+    assert rebound[-1] > eta_min + 0.01
+    assert lrcore.numpy.from_schedule(s)(t_max + 49) == eta_min
+
+
+@pytest.mark.parametrize(
+    ("t_0", "t_mult", "eta_min"), [(25, 1, 0.0), (20, 1, 0.05), (10, 2, 0.0), (7, 2, 0.01), (5, 3, 0.0)]
+)
+def test_cosine_annealing_warm_restarts(t_0, t_mult, eta_min):
+    n = 500
+    s = lrcore.cosine_restart(peak_value=0.3, first_period=t_0, period_mul=float(t_mult), end_value=eta_min)
+    make = lambda o: sched.CosineAnnealingWarmRestarts(o, T_0=t_0, T_mult=t_mult, eta_min=eta_min)  # noqa: E731
+    compare(s, make, n, CLOSED, lr=0.3)
+    # Every restart is exactly the peak in both.
+    want = drive_torch(make, n, lr=0.3)
+    starts = [0]
+    while starts[-1] < n:
+        starts.append(starts[-1] + t_0 * t_mult ** (len(starts) - 1))
+    starts = [k for k in starts if k < n]
+    assert np.all(want[starts] == 0.3)
+    assert np.all(lrcore.numpy.from_schedule(s)(np.asarray(starts)) == 0.3)
+
+
+def _restart_steps(t_0: int, t_mult: int, limit: int) -> list[int]:
+    out, start, i = [], t_0, 1
+    while start <= limit:
+        out.append(start)
+        start += t_0 * t_mult**i
+        i += 1
+    return out
+
+
+def test_cosine_annealing_warm_restarts_closed_form_misplaces_restarts():
+    """torch's ``scheduler.step(epoch)`` finds the cycle with ``int(math.log(epoch/T_0·(T_mult-1)+1,
+    T_mult))``: when the float64 logarithm rounds just below the integer, a restart step gets the
+    previous cycle's last value (eta_min) instead of the peak. lrcore finds cycles in integer
+    arithmetic and is exact at every one of the same restart steps."""
+    peak, eta_min = 1.0, 0.0
+    misplaced_torch = misplaced_lrcore = total = 0
+    for t_mult in (2, 3, 4, 5):
+        for t_0 in range(1, 41):
+            restarts = _restart_steps(t_0, t_mult, 2**40)
+            total += len(restarts)
+            optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(()))], lr=peak)
+            scheduler = sched.CosineAnnealingWarmRestarts(optimizer, T_0=t_0, T_mult=t_mult, eta_min=eta_min)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                for k in restarts:
+                    scheduler.step(k)
+                    lr = optimizer.param_groups[0]["lr"]
+                    misplaced_torch += lr < 0.5 * peak
+            # Whatever torch warns about stepping with an explicit epoch, it is only a deprecation note.
+            assert all(issubclass(w.category, (UserWarning, DeprecationWarning)) for w in caught)
+            ours = lrcore.numpy.cosine_restart(peak, first_period=t_0, period_mul=float(t_mult), end_value=eta_min)
+            misplaced_lrcore += int(np.sum(ours(np.asarray(restarts, dtype=np.int64)) != peak))
+    assert misplaced_torch > 0, f"torch's closed form placed all {total} restarts correctly"
+    assert misplaced_lrcore == 0, f"lrcore misplaced {misplaced_lrcore} of {total} restarts"
+    print(f"torch step(epoch) misplaced {misplaced_torch} of {total} restarts; lrcore 0")
+
+
+@pytest.mark.parametrize("anneal", ["cos", "linear"])
+@pytest.mark.parametrize("three_phase", [False, True])
+@pytest.mark.parametrize(("total", "pct_start"), [(300, 0.3), (257, 0.3), (101, 0.25), (333, 0.37), (200, 0.1)])
+def test_one_cycle_lr(anneal, three_phase, total, pct_start):
+    """Includes totals where pct_start·total_steps is not an integer (torch's phase ends are then
+    fractional, computed in float64, and lrcore reproduces them)."""
+    params = dict(peak_value=0.8, total_steps=total, pct_start=pct_start, div_factor=20.0, final_div_factor=300.0)
+    s = lrcore.onecycle(**params, anneal=anneal, three_phase=three_phase)
+    make = lambda o: sched.OneCycleLR(  # noqa: E731
+        o,
+        max_lr=0.8,
+        total_steps=total,
+        pct_start=pct_start,
+        div_factor=20.0,
+        final_div_factor=300.0,
+        anneal_strategy=anneal,
+        three_phase=three_phase,
+        cycle_momentum=False,
+    )
+    compare(s, make, total, CLOSED)
+    # Past total_steps torch raises; lrcore holds the last value.
+    assert lrcore.numpy.from_schedule(s)(total + 10) == lrcore.numpy.from_schedule(s)(total - 1)
+
+
+@pytest.mark.parametrize(
+    ("mode", "up", "down", "gamma"),
+    [("triangular", 20, None, 1.0), ("triangular", 13, 29, 1.0), ("triangular2", 15, None, 1.0),
+     ("triangular2", 10, 25, 1.0), ("exp_range", 20, None, 0.995), ("exp_range", 9, 17, 0.99)],
+)
+def test_cyclic_lr(mode, up, down, gamma):
+    n = 400
+    s = lrcore.cyclic(0.01, 0.5, step_size_up=up, step_size_down=down, mode=mode, gamma=gamma)
+    make = lambda o: sched.CyclicLR(  # noqa: E731
+        o, base_lr=0.01, max_lr=0.5, step_size_up=up, step_size_down=down, mode=mode, gamma=gamma,
+        cycle_momentum=False,
+    )
+    # torch computes x = 1 + k/(U+D) - cycle, rounded at the magnitude of k/(U+D), then divides it
+    # by U/(U+D) (or 1 - that): its error grows with the cycle count and the steeper slope.
+    period = up + (down or up)
+    ratio = up / period
+    compare(s, make, n, CLOSED * (1 + n / period) / min(ratio, 1 - ratio), lr=0.01)
+
+
+@pytest.mark.parametrize("power", [1.0, 2.0, 0.5])
+def test_polynomial_lr(power):
+    total, n = 150, 260
+    s = lrcore.polynomial_decay(0.6, end_value=0.0, decay_steps=total, power=power)
+    ulps = chained(n)
+    if power < 1:
+        # torch's chained factor ((1 - k/T)/(1 - (k-1)/T))**power: near the end the base's
+        # rounding d is amplified by **power; at k = T the factor is exactly 0 again.
+        ulps += 0.6 * (4 * 2.0**-53) ** power / (2.0**-52 * 0.6)
+    compare(s, lambda o: sched.PolynomialLR(o, total_iters=total, power=power), n, ulps, lr=0.6)
+
+
+@pytest.mark.parametrize(("start", "end", "total"), [(0.1, 1.0, 50), (1.0, 0.05, 120), (0.25, 0.75, 7)])
+def test_linear_lr(start, end, total):
+    n = 200
+    s = lrcore.linear(0.4 * start, 0.4 * end, transition_steps=total)
+    compare(s, lambda o: sched.LinearLR(o, start_factor=start, end_factor=end, total_iters=total), n, chained(n), lr=0.4)

@@ -1,0 +1,104 @@
+"""Value-by-value parity with the real ``transformers.optimization`` schedules.
+
+Each transformers schedule is a ``LambdaLR`` (lr = base_lr · factor(step), in Python float64)
+driving a real ``torch.optim.SGD``; the learning rate of update n is read before it.
+Tolerance: the factors are closed forms of a few float64 operations (a division, a cos or sqrt,
+a multiply-add) times base_lr, ``ULPS`` float64 ulp of the largest value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from transformers import optimization as tr
+
+import lrcore
+import lrcore.numpy
+from tests.peers import assert_peer_close, drive_torch
+
+ULPS = 8
+LR = 0.3
+
+
+def compare(schedule, make_scheduler, n, ulps=ULPS):
+    want = drive_torch(make_scheduler, n, lr=LR)
+    got = lrcore.numpy.from_schedule(schedule)(np.arange(n))
+    assert_peer_close(got, want, 64, ulps, context=repr(schedule))
+    return want
+
+
+@pytest.mark.parametrize(("warmup", "timescale"), [(50, None), (0, None), (40, 200), (0, 7)])
+def test_inverse_sqrt(warmup, timescale):
+    s = lrcore.inverse_sqrt(LR, warmup_steps=warmup, timescale=timescale)
+    compare(s, lambda o: tr.get_inverse_sqrt_schedule(o, num_warmup_steps=warmup, timescale=timescale), 400)
+
+
+@pytest.mark.parametrize("warmup_type", ["linear", "cosine", "1-sqrt"])
+@pytest.mark.parametrize("decay_type", ["linear", "cosine", "1-sqrt"])
+@pytest.mark.parametrize("min_lr_ratio", [0.0, 0.1])
+def test_wsd(warmup_type, decay_type, min_lr_ratio):
+    """transformers warms up from ``min_lr_ratio·lr`` (lrcore's default ``init_value = end_value``)."""
+    w, stable, d = 40, 100, 80
+    s = lrcore.warmup_stable_decay(
+        LR, warmup_steps=w, stable_steps=stable, decay_steps=d, end_value=LR * min_lr_ratio,
+        warmup_shape=warmup_type, decay_shape=decay_type,
+    )
+    make = lambda o: tr.get_wsd_schedule(  # noqa: E731
+        o, num_warmup_steps=w, num_decay_steps=d, num_stable_steps=stable,
+        warmup_type=warmup_type, decay_type=decay_type, min_lr_ratio=min_lr_ratio,
+    )
+    compare(s, make, w + stable + d + 60)
+
+
+@pytest.mark.parametrize("warmup", [0, 25])
+def test_cosine_with_warmup(warmup):
+    """With transformers' default ``num_cycles=0.5`` this is ``warmup_cosine_decay(0, lr, W, N)``
+    up to ``num_training_steps``; past it transformers rebounds along the cosine (and any other
+    ``num_cycles`` rebounds inside training), while lrcore holds 0."""
+    total = 300
+    s = lrcore.warmup_cosine_decay(0.0, LR, warmup_steps=warmup, decay_steps=total)
+    make = lambda o: tr.get_cosine_schedule_with_warmup(o, num_warmup_steps=warmup, num_training_steps=total)  # noqa: E731
+    compare(s, make, total + 1)
+    after = drive_torch(make, total + 60, lr=LR)
+    assert after[-1] > 0.01 * LR  # transformers' rebound
+    assert lrcore.numpy.from_schedule(s)(total + 59) == 0.0
+
+
+@pytest.mark.parametrize(("warmup", "total", "cycles"), [(0, 300, 3), (20, 320, 4), (10, 260, 1), (30, 330, 5)])
+def test_cosine_with_hard_restarts(warmup, total, cycles):
+    """``get_cosine_with_hard_restarts_schedule_with_warmup(W, N, c)`` with ``(N - W)`` divisible by
+    ``c`` is ``join([warmup(cosine_restart(lr, first_period=(N-W)/c), W, init_value=0), constant(0)], [N])``:
+    a linear warmup 0 -> lr, c cosine cycles of (N-W)/c steps restarting at the peak, then 0."""
+    period = (total - warmup) // cycles
+    assert period * cycles == total - warmup
+    s = lrcore.join(
+        [lrcore.warmup(lrcore.cosine_restart(LR, first_period=period), warmup, init_value=0.0), lrcore.constant(0.0)],
+        [total],
+    )
+    make = lambda o: tr.get_cosine_with_hard_restarts_schedule_with_warmup(  # noqa: E731
+        o, num_warmup_steps=warmup, num_training_steps=total, num_cycles=cycles
+    )
+    compare(s, make, total + 40)
+
+
+@pytest.mark.parametrize("warmup", [0, 30])
+def test_linear_with_warmup(warmup):
+    total = 250
+    s = lrcore.warmup(lrcore.linear(LR, 0.0, transition_steps=total - warmup), warmup, init_value=0.0)
+    make = lambda o: tr.get_linear_schedule_with_warmup(o, num_warmup_steps=warmup, num_training_steps=total)  # noqa: E731
+    compare(s, make, total + 40)
+
+
+@pytest.mark.parametrize(("warmup", "power"), [(0, 1.0), (30, 2.0), (20, 0.5)])
+def test_polynomial_decay_with_warmup(warmup, power):
+    total, lr_end = 250, 1e-3
+    s = lrcore.warmup(
+        lrcore.polynomial_decay(LR, end_value=lr_end, decay_steps=total - warmup, power=power), warmup, init_value=0.0
+    )
+    make = lambda o: tr.get_polynomial_decay_schedule_with_warmup(  # noqa: E731
+        o, num_warmup_steps=warmup, num_training_steps=total, lr_end=lr_end, power=power
+    )
+    # transformers divides by lr_init and LambdaLR multiplies back: one more rounding; for
+    # power < 1, x**power amplifies an error d in x = 1 - j/D near 0 into up to d**power.
+    extra = (LR - lr_end) * (2 * 2.0**-53) ** power / (2.0**-52 * LR) if power < 1 else 0.0
+    compare(s, make, total + 40, ULPS + extra)

@@ -36,7 +36,7 @@ def _catalog_sections():
     return sections
 
 
-def test_every_schedule_has_a_catalog_section_with_formula_peers_and_plot():
+def test_every_schedule_has_a_catalog_section_with_formula_parameters_and_plot():
     sections = _catalog_sections()
     assert set(sections) == set(lrcore.SCHEDULES)
     for name, body in sections.items():

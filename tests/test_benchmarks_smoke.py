@@ -36,8 +36,9 @@ def test_benchmark_command_writes_json_and_markdown(tmp_path):
                 assert r["ratio"] > 0 and r["peer_name"]
             if "target" in r:
                 assert isinstance(r["met"], bool)
+    keys = [(r["group"], r["name"]) for r in rows]
+    assert len(keys) == len(set(keys))
     names = [r["name"] for r in rows]
-    assert len(names) == len(set(names))
     # The comparisons the issue asks for are all present.
     for needle in ("scalar jit call", "steps vs fill floor", "compile:", "HLO lines:", "cosine_restart, 10 cycles",
                    "piecewise_linear", "adam step", "Python-int call", "import lrcore", "frameworks imported",

@@ -18,8 +18,23 @@ import numbers
 import array_api_compat
 import numpy as np
 
-# The namespace used for Python ints and lists: NumPy, wrapped to the array API.
-_NUMPY = array_api_compat.array_namespace(np.zeros(0))
+
+
+def _numpy_namespace():
+    """The namespace for Python ints, lists and NumPy arrays.
+
+    NumPy >= 2.1 implements the array API standard (2023.12) itself, so it is used directly:
+    ``array_api_compat.numpy`` would cost hundreds of milliseconds at first use (building the
+    wrapper touches every lazily loaded NumPy submodule, ``numpy.f2py`` and ``numpy.testing``
+    included), which dominated ``import lrcore``. Older NumPy goes through the wrapper.
+    """
+    if getattr(np, "__array_api_version__", "0") >= "2023.12":
+        return np
+    return array_api_compat.array_namespace(np.zeros(0))
+
+
+# The namespace used for Python ints, lists and NumPy arrays.
+_NUMPY = _numpy_namespace()
 
 
 #: Host-side helpers registered with :func:`host_constant`, for adapters whose tracer needs to know.
@@ -212,6 +227,8 @@ def prepare(step, xp=None, float_dtype=None):
         if _is_python_step(step) or isinstance(step, np.generic):
             scalar = np.ndim(step) == 0 and not isinstance(step, np.generic)
             step = _python_steps_to_numpy(step)
+            xp = _NUMPY
+        elif isinstance(step, np.ndarray) and _NUMPY is np:
             xp = _NUMPY
         else:
             try:

@@ -1,0 +1,1 @@
+"""lrcore's benchmark suite: ``python -m benchmarks.run`` (see docs/benchmarks.md)."""

@@ -1,0 +1,87 @@
+"""PyTorch comparisons: ``scheduler.step()`` of ``lrcore.torch.scheduler`` against torch's own
+schedulers, and a ``torch.compile``-d evaluation of 1M steps against a hand-written closed form."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+import lrcore
+
+from ._common import interleaved, log, main, row, unavailable
+
+GROUP = "torch"
+
+
+def _optimizer(lr=0.1):
+    param = torch.nn.Parameter(torch.zeros(4))
+    opt = torch.optim.SGD([param], lr=lr)
+    param.grad = torch.zeros(4)
+    opt.step()  # torch warns when a scheduler steps before its optimizer ever did
+    return opt
+
+
+def scheduler_pairs():
+    """(name, lrcore schedule, torch scheduler factory)."""
+    return [
+        (
+            "cosine_restart vs CosineAnnealingWarmRestarts",
+            lrcore.cosine_restart(peak_value=0.1, first_period=1000, period_mul=2.0, end_value=1e-5),
+            lambda opt: torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=1000, T_mult=2, eta_min=1e-5),
+        ),
+        (
+            "onecycle vs OneCycleLR",
+            lrcore.onecycle(peak_value=0.1, total_steps=10**8),
+            lambda opt: torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=10**8),
+        ),
+        (
+            "exponential_decay(staircase) vs StepLR",
+            lrcore.exponential_decay(0.1, decay_steps=1000, decay_rate=0.5, staircase=True),
+            lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=1000, gamma=0.5),
+        ),
+    ]
+
+
+def run(cfg):
+    try:
+        import lrcore.torch as lt
+
+        lt.scheduler  # noqa: B018 - the adapter's entry point must exist
+    except (ImportError, AttributeError) as exc:
+        reason = f"adapter not available ({type(exc).__name__}: {exc})"
+        names = [f"scheduler.step(): {n}" for n, _, _ in scheduler_pairs()]
+        return [unavailable(GROUP, n, reason) for n in [*names, "compiled evaluation: cosine_decay"]]
+
+    rows = []
+    for name, schedule, peer in scheduler_pairs():
+        log(f"[torch] {name}")
+        ours = lt.scheduler(_optimizer(), schedule)
+        theirs = peer(_optimizer())
+        t = interleaved({"a": ours.step, "b": theirs.step}, cfg)
+        rows.append(row(GROUP, f"scheduler.step(): {name}", "s", t["a"], t["b"], "torch", target=("<=", 1.0)))
+
+    log("[torch] compiled evaluation")
+    peak, end, decay = 1e-3, 1e-5, 100_000
+    backend = "eager" if cfg.smoke else "inductor"
+
+    def hand(k):
+        x = torch.clamp(k, 0, decay).to(torch.float32) / decay
+        return end + (peak - end) * 0.5 * (1.0 + torch.cos(math.pi * x))
+
+    ours = torch.compile(lt.cosine_decay(peak, decay, end_value=end), backend=backend, fullgraph=True)
+    theirs = torch.compile(hand, backend=backend, fullgraph=True)
+    steps = torch.arange(cfg.steps, dtype=torch.int64)
+    fill = lambda: torch.full((cfg.steps,), peak)  # noqa: E731
+    t = interleaved({"a": lambda: ours(steps), "b": lambda: theirs(steps), "f": fill}, cfg)
+    n = f"{cfg.steps:,} steps"
+    rows.append(
+        row(GROUP, f"compiled evaluation, {n}: cosine_decay", "s", t["a"], t["b"], "hand-written torch, compiled",
+            target=("<=", 1.25), note=f"torch.compile backend={backend}")
+    )
+    rows.append(row(GROUP, f"compiled evaluation, {n} vs fill floor: cosine_decay", "s", t["a"], t["f"], "torch.full"))
+    return rows
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(GROUP, run))

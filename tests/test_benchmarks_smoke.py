@@ -26,8 +26,8 @@ def test_benchmark_command_writes_json_and_markdown(tmp_path):
     rows = result["rows"]
     assert {r["group"] for r in rows} == GROUPS
     for r in rows:
-        # A group may report an adapter as unavailable, but none may crash.
-        assert r["status"] == "ok" or r["status"].startswith("unavailable: adapter not available"), r
+        # Every adapter is installed in CI: every row must have run.
+        assert r["status"] == "ok", r
         assert f"| {r['name']}" in markdown
         if r["status"] == "ok":
             stat = r["lrcore"]

@@ -235,3 +235,12 @@ def test_take(mode, dtype):
         got, igot = run(mode, f, tf.constant(table), tf.constant(itable), tf.constant(idx))
         np.testing.assert_array_equal(got, np.take(table, idx, axis=0))
         np.testing.assert_array_equal(igot, np.take(itable, idx))
+
+
+def test_asarray_places_constants_on_the_step_device():
+    step = tf.constant([1, 2], tf.int64)
+    out = tnp.asarray([3, 4], dtype=tf.int64, device=step.device)
+    assert out.device == step.device
+    np.testing.assert_array_equal(out.numpy(), [3, 4])
+    # An empty device string (symbolic tensors in tf.function) leaves placement to TensorFlow.
+    assert tnp.asarray(0.5, dtype=tf.float32, device="").numpy() == np.float32(0.5)

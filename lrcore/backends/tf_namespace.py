@@ -82,8 +82,19 @@ def finfo(dtype):
 
 
 # -- creation and conversion ----------------------------------------------------------------------
-def asarray(obj, /, *, dtype=None):
-    """A tensor from a tensor, variable, NumPy array or Python number/list (array-API defaults)."""
+def asarray(obj, /, *, dtype=None, device=None):
+    """A tensor from a tensor, variable, NumPy array or Python number/list (array-API defaults).
+
+    ``device`` is a step tensor's ``.device`` string; constants are placed there when it names one
+    (inside a ``tf.function`` it is empty and TensorFlow places them).
+    """
+    if device:
+        with tf.device(device):
+            return _asarray(obj, dtype)
+    return _asarray(obj, dtype)
+
+
+def _asarray(obj, dtype):
     if isinstance(obj, (tf.Tensor, tf.Variable)) or tf.is_tensor(obj):
         out = tf.convert_to_tensor(obj)
         return out if dtype is None or out.dtype == dtype else tf.cast(out, dtype)

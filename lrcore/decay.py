@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from . import validate as check
 from .schedule import Schedule, register
 
@@ -75,12 +77,24 @@ def _exponential_decay(k, p, ops):
     d, rate = p["decay_steps"], p["decay_rate"]
     j = ops.since(k, p["transition_begin"])
     exponent = ops.tofloat(ops.floordiv(j, d)) if p["staircase"] else ops.ratio(j, d)
-    value = ops.f(p["init_value"]) * ops.power(rate, exponent)
     end = p["end_value"]
+    if rate > 1.0:
+        # Past the ceiling the exponent no longer matters: cap it so that rate**exponent stays
+        # finite (an overflow to inf would warn, and give NaN for init_value = 0).
+        exponent = ops.xp.minimum(exponent, ops.f(_growth_cap(p["init_value"], end, rate)))
+    value = ops.f(p["init_value"]) * ops.power(rate, exponent)
     if end is None or rate == 1.0:
         return value
     bound = ops.xp.maximum if rate < 1.0 else ops.xp.minimum
     return bound(value, ops.f(end))
+
+
+def _growth_cap(init_value, end_value, rate: float) -> float:
+    """An exponent at which ``init_value * rate**exponent`` has passed the ceiling ``end_value``."""
+    v0, v1 = check.concrete(init_value), check.concrete(end_value)
+    if v0 is not None and v1 is not None and v0 > 0.0:
+        return max(math.log(v1 / v0), 0.0) / math.log(rate) + 1.0
+    return 80.0 / math.log(rate)  # e**80 is far below the float32 maximum
 
 
 @register(_exponential_decay)

@@ -165,6 +165,11 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
         t_i = first_period * period_mul**i
         w_i = warmup_steps * period_mul**i
         wc = _exact_ceil(warmup_steps, period_mul, i) if warmup_steps else 0
+        # A warmup reaching past max_step covers every step of its cycle; capping ceil(W_i) at
+        # max_step keeps the table in the integer range and `t < ceil(W_i)` unchanged (t < max_step
+        # for any cycle starting at S_i >= 1; cycle 0 has W_0 = warmup_steps).
+        if start >= 1:
+            wc = min(wc, max_step)
         starts.append(start)
         warm_ceil.append(wc)
         warm_len.append(w_i)

@@ -30,7 +30,12 @@ mpf = mpmath.mpf
 def exact(x) -> mpmath.mpf:
     """A float, int or Fraction as an mpf (floats and ints exactly; fractions to 50 digits)."""
     if isinstance(x, Fraction):
-        return mpf(x.numerator) / mpf(x.denominator)
+        # Through a ~256-bit integer quotient: huge numerators and denominators (restart tables
+        # carry period_mul**i exactly) are slow to turn into mpf directly.
+        n, d = x.numerator, x.denominator
+        shift = 256 - (abs(n).bit_length() - d.bit_length())
+        mant = (n << shift) // d if shift >= 0 else n // (d << -shift)
+        return mpmath.ldexp(mpf(mant), -shift)
     if isinstance(x, (bool,)):
         raise TypeError(x)
     return mpf(x)  # exact for Python floats and ints
@@ -140,7 +145,17 @@ def _warmup_cosine_decay(k, p):
 @functools.lru_cache(maxsize=None)
 def _cycles(first_period: int, period_mul: float):
     """A growing list of (S_i, T_i) with exact Fractions, extended on demand by a plain loop."""
-    return {"starts": [0], "periods": [Fraction(first_period)], "mul": Fraction(period_mul)}
+    return {"starts": [0], "periods": [Fraction(first_period)], "mul": Fraction(period_mul), "mpf": {}}
+
+
+def _cycle_lengths(c, i: int, warmup_steps: int):
+    """(T_i, W_i) as exact Fractions and as mpf (cached: the Fractions grow with i)."""
+    key = (i, warmup_steps)
+    if key not in c["mpf"]:
+        period = c["periods"][i]
+        warm = period * warmup_steps / c["periods"][0]
+        c["mpf"][key] = (period, warm, ceil_fraction(period), exact(period), exact(warm))
+    return c["mpf"][key]
 
 
 def restart_starts(first_period: int, period_mul: float, max_step: int) -> list[int]:
@@ -148,34 +163,40 @@ def restart_starts(first_period: int, period_mul: float, max_step: int) -> list[
     for every cycle that starts at or before ``max_step`` (period_mul > 1)."""
     if period_mul == 1.0:
         raise ValueError("period_mul = 1 has a start every first_period steps")
-    c = _cycles(int(first_period), float(period_mul))
+    c = _extend_cycles(int(first_period), float(period_mul), max_step)
+    return [s for s in c["starts"] if s <= max_step]
+
+
+def _extend_cycles(first_period: int, period_mul: float, max_step: int):
+    c = _cycles(first_period, period_mul)
     starts, periods = c["starts"], c["periods"]
     while starts[-1] <= max_step:
         t = periods[-1]
         starts.append(starts[-1] + ceil_fraction(t))
         periods.append(t * c["mul"])
-    return [s for s in starts if s <= max_step]
+    return c
 
 
 def _cosine_restart(k, p):
-    t0, m = p["first_period"], p.get("period_mul", 1.0)
+    t0, m, w = p["first_period"], p.get("period_mul", 1.0), p.get("warmup_steps", 0)
     if m == 1.0:
         i = k // t0  # every cycle is exactly t0 whole steps long
-        start, m_i = i * t0, Fraction(1)
+        start, period, warm, length = i * t0, Fraction(t0), Fraction(w), t0
+        period_f, warm_f = exact(period), exact(warm)
     else:
-        restart_starts(t0, m, k)
-        c = _cycles(int(t0), float(m))
+        c = _extend_cycles(int(t0), float(m), k)
         i = bisect.bisect_right(c["starts"], k) - 1
-        start, m_i = c["starts"][i], c["mul"] ** i
+        start = c["starts"][i]
+        period, warm, length, period_f, warm_f = _cycle_lengths(c, i, w)
+        assert c["starts"][i + 1] - start == length
     t = k - start
-    period = Fraction(t0) * m_i
-    warm = Fraction(p.get("warmup_steps", 0)) * m_i
-    assert 0 <= t < ceil_fraction(period)
+    assert 0 <= t < length
     end = exact(p.get("end_value", 0.0))
     top = exact(p["peak_value"]) * exact(p.get("peak_mul", 1.0)) ** i
-    if t < warm:
-        return end + (top - end) * exact(Fraction(t) / warm)
-    return end + (top - end) * _half_cos((t - warm) / (period - warm))
+    if t < warm:  # decided exactly
+        return end + (top - end) * (t / warm_f)
+    # T_i and W_i to 50 digits: t - W_i and T_i - W_i keep > 25 digits for any step < 2**64.
+    return end + (top - end) * (1 + mpmath.cos(mpmath.pi * (t - warm_f) / (period_f - warm_f))) / 2
 
 
 def _onecycle_phase_ends(p):

@@ -130,6 +130,7 @@ def warmup_cosine_decay(
 # -- cosine with warm restarts ------------------------------------------------------------------------
 # Cycles are tabulated up to this many entries; period_mul closer to 1 than that allows is refused.
 _MAX_CYCLES = 1 << 20
+_SCALE_BITS = 128
 _INT64_MAX = int(np.iinfo(np.int64).max)
 
 
@@ -160,19 +161,32 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
     ``peak_mul**i`` as float64.
     """
     starts, warm_ceil, warm_len, warm_offset, cos_len, peak_factor = [], [], [], [], [], []
+    # period_mul**i carried as an integer scaled by 2**_SCALE_BITS (relative error <= i·2**-_SCALE_BITS),
+    # so that ceil(W_i) - W_i and T_i - W_i are rounded once, not computed by float cancellation
+    # (which costs W_i/(T_i - W_i) ulps when the warmup is most of the cycle).
+    num, den = Fraction(period_mul).as_integer_ratio()
+    one = 1 << _SCALE_BITS
+    power = one
     start, i = 0, 0
     while start <= max_step:
-        t_i = first_period * period_mul**i
-        w_i = warmup_steps * period_mul**i
+        w_i = warmup_steps * power / one
         wc = _exact_ceil(warmup_steps, period_mul, i) if warmup_steps else 0
+        offset = ((wc << _SCALE_BITS) - warmup_steps * power) / one
+        t_minus_w = (first_period - warmup_steps) * power / one
+        # A warmup reaching past max_step covers every step of its cycle; capping ceil(W_i) at
+        # max_step keeps the table in the integer range and `t < ceil(W_i)` unchanged (t < max_step
+        # for any cycle starting at S_i >= 1; cycle 0 has W_0 = warmup_steps).
+        if start >= 1:
+            wc = min(wc, max_step)
         starts.append(start)
         warm_ceil.append(wc)
         warm_len.append(w_i)
-        warm_offset.append(wc - w_i)
-        cos_len.append(t_i - w_i)
+        warm_offset.append(offset)
+        cos_len.append(t_minus_w)
         peak_factor.append(peak_mul**i)
         start += _exact_ceil(first_period, period_mul, i)
         i += 1
+        power = power * num // den
     ints = lambda xs: np.asarray(xs, dtype=np.int64)  # noqa: E731
     floats = lambda xs: np.asarray(xs, dtype=np.float64)  # noqa: E731
     return ints(starts), ints(warm_ceil), floats(warm_len), floats(warm_offset), floats(cos_len), floats(peak_factor)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 from . import validate as check
 from .schedule import Schedule, register
@@ -79,17 +78,23 @@ def _exponential_decay(k, p, ops):
     j = ops.since(k, p["transition_begin"])
     exponent = ops.tofloat(ops.floordiv(j, d)) if p["staircase"] else ops.ratio(j, d)
     end = p["end_value"]
-    init = p["init_value"]
-    if rate > 1.0 and isinstance(init, numbers.Real) and isinstance(end, numbers.Real) and init >= 0:
-        # Growth is capped by end_value: stop the exponent one unit past where it is reached, so
-        # exp() never overflows to inf (the bound below gives end_value from there on).
-        reach = math.log(end / init) / math.log(rate) if end > init > 0 else 0.0
-        exponent = ops.xp.minimum(exponent, ops.f(max(reach, 0.0) + 1.0))
+    if rate > 1.0:
+        # Past the ceiling the exponent no longer matters: cap it so that rate**exponent stays
+        # finite (an overflow to inf would warn, and give NaN for init_value = 0).
+        exponent = ops.xp.minimum(exponent, ops.f(_growth_cap(p["init_value"], end, rate)))
     value = ops.f(p["init_value"]) * ops.power(rate, exponent)
     if end is None or rate == 1.0:
         return value
     bound = ops.xp.maximum if rate < 1.0 else ops.xp.minimum
     return bound(value, ops.f(end))
+
+
+def _growth_cap(init_value, end_value, rate: float) -> float:
+    """An exponent at which ``init_value * rate**exponent`` has passed the ceiling ``end_value``."""
+    v0, v1 = check.concrete(init_value), check.concrete(end_value)
+    if v0 is not None and v1 is not None and v0 > 0.0:
+        return max(math.log(v1 / v0), 0.0) / math.log(rate) + 1.0
+    return 80.0 / math.log(rate)  # e**80 is far below the float32 maximum
 
 
 @register(_exponential_decay)
@@ -130,6 +135,11 @@ def exponential_decay(
             f"and would overflow. Received: decay_rate={decay_rate!r}, end_value=None"
         )
     v0, v1 = check.concrete(init_value), check.concrete(end_value)
+    if rate > 1.0 and v0 is not None and v0 < 0.0:
+        raise ValueError(
+            "Argument `init_value` must be >= 0 when decay_rate > 1: a negative value grows away from "
+            f"the end_value ceiling without bound. Received: init_value={init_value!r}, decay_rate={decay_rate!r}"
+        )
     if v0 is not None and v1 is not None and rate != 1.0 and (v1 - v0) * (rate - 1.0) < 0:
         relation = "<=" if rate < 1.0 else ">="
         raise ValueError(

@@ -1,0 +1,143 @@
+"""The precision promise at huge steps, against the exact reference.
+
+Float32 backends (JAX with int32 steps, torch) are within 4 float32 ulp of the schedule's largest
+value for steps up to 2**31 - 1; float64 backends (NumPy, array-api-strict, int64 steps) within
+4 float64 ulp up to 2**53. Landmarks (staircase steps, piecewise boundaries, transition_begin,
+decay ends, restarts, phase ends) are placed at huge steps and sampled at ±1 and ±2, where a float
+decision would be a whole step off (optax's float32 ``floor(count / decay_steps)`` is, past 2**24).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lrcore
+from tests import reference
+from tests.helpers import assert_ulp_close
+
+L = lrcore
+
+
+def limit(backend) -> int:
+    """The largest step the backend's precision promise covers."""
+    return 2**31 - 1 if backend.bits == 32 else 2**53
+
+
+def stairs(start: int, width: int, count: int) -> list[int]:
+    """Landmarks ``start + j·width`` for ``j < count``."""
+    return [start + j * width for j in range(count)]
+
+
+# Each case builds (schedule, landmarks) from H, a huge step: 2**30 + 5 for float32 backends,
+# 2**52 - 3 for float64 backends (odd values, so that H // n is not a power of two).
+def _cases(H):
+    return {
+        "linear": (L.linear(1.0, 0.1, transition_steps=H - 1, transition_begin=H - 5), [H - 5, 2 * H - 6]),
+        "exp": (L.exponential_decay(1.0, decay_steps=H // 8 + 1, decay_rate=0.5), [H // 8 + 1, H]),
+        "exp-staircase": (
+            L.exponential_decay(1.0, decay_steps=H // 1000 + 1, decay_rate=0.999, staircase=True),
+            [j * (H // 1000 + 1) for j in (1, 2, 999, 1000, 1001, 1998, 1999)],
+        ),
+        "exp-staircase-begin": (
+            L.exponential_decay(1.0, 7, 0.9, staircase=True, transition_begin=H, end_value=1e-3),
+            stairs(H, 7, 12),
+        ),
+        "exp-staircase-wide": (
+            L.exponential_decay(2.0, H // 3, 0.5, staircase=True, end_value=0.3),
+            stairs(0, H // 3, 7),
+        ),
+        "pc": (
+            L.piecewise_constant([17, H - 1, H, H + 3, 2 * H - 2], [1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125]),
+            [17, H - 1, H, H + 3, 2 * H - 2],
+        ),
+        "pl": (L.piecewise_linear([0, H + 3, 2 * H - 2], [0.1, 1.0, 0.3]), [H + 3, 2 * H - 2]),
+        "poly": (L.polynomial_decay(1.0, 0.01, H + 1, power=2.0, transition_begin=H // 2 + 7), [H // 2 + 7, H + H // 2 + 8]),
+        "poly-cycle": (L.polynomial_decay(1.0, 0.1, H // 2 + 3, cycle=True), stairs(0, H // 2 + 3, 4)),
+        "inv-time-staircase": (L.inverse_time_decay(1.0, H // 4 + 1, 0.5, staircase=True), stairs(0, H // 4 + 1, 8)),
+        "cos": (L.cosine_decay(1.0, 2 * H - 2, end_value=0.1), [H - 1, 2 * H - 2]),
+        "wcd": (L.warmup_cosine_decay(0.0, 1.0, H - 3, 2 * H - 5, end_value=0.01), [H - 3, 2 * H - 5]),
+        "sgdr-m1": (L.cosine_restart(1.0, H // 2 + 7, warmup_steps=5), stairs(0, H // 2 + 7, 4)),
+        "sgdr-m2": (
+            L.cosine_restart(1.0, 3, 2.0, end_value=0.1),
+            reference.restart_starts(3, 2.0, 2 * H)[-3:],
+        ),
+        "sgdr-m1.5-warm": (
+            L.cosine_restart(1.0, 1000, 1.5, peak_mul=0.9, warmup_steps=100),
+            reference.restart_starts(1000, 1.5, 2 * H)[-3:],
+        ),
+        "onecycle": (L.onecycle(1.0, 2 * H - 1), [int(0.3 * (2 * H - 1)) - 1, int(0.3 * (2 * H - 1)), 2 * H - 2]),
+        "onecycle-three": (
+            L.onecycle(1.0, 2 * H - 1, pct_start=0.25, three_phase=True, anneal="linear"),
+            [(2 * H - 1) // 4 - 1, (2 * H - 1) // 2 - 2, 2 * H - 2],
+        ),
+        "cyclic": (L.cyclic(0.1, 1.0, H // 2 + 1, H // 4), stairs(0, H // 2 + 1, 2) + [H // 2 + 1 + H // 4]),
+        "cyclic-tri2": (L.cyclic(0.0, 1.0, 5, 3, mode="triangular2"), [H // 8 * 8, H]),
+        "cyclic-exp": (L.cyclic(0.01, 1.0, 1000, mode="exp_range", gamma=1.0 - 1.0 / H), [H // 2000 * 2000]),
+        "inv-sqrt": (L.inverse_sqrt(1.0, H, timescale=3), [H]),
+        "wsd": (
+            L.warmup_stable_decay(1.0, H // 4, H // 2, H // 4 + 1, end_value=0.1, decay_shape="cosine"),
+            [H // 4, 3 * H // 4, H + 1],
+        ),
+        "ema": (L.ema_decay(1.0 - 1.0 / H), [H - 10]),
+        "join": (
+            L.join([L.constant(1.0), L.cosine_decay(1.0, H - 1), L.linear(0.5, 0.0, 3)], [H - 1, 2 * H - 2]),
+            [H - 1, 2 * H - 2, 2 * H + 1],
+        ),
+        "warmup": (L.warmup(L.exponential_decay(1.0, 5, 0.5, staircase=True), H, 0.1), stairs(H, 5, 5)),
+    }
+
+
+CASE_NAMES = sorted(_cases(2**30 + 5))
+MAGNITUDES = {32: 2**30 + 5, 64: 2**52 - 3}
+PROBES = [2**24 - 1, 2**24, 2**24 + 1, 2**30 - 1, 2**30, 2**31 - 2, 2**31 - 1, 2**40, 2**52, 2**53 - 1, 2**53]
+
+
+def sample_steps(landmarks, top: int) -> np.ndarray:
+    steps = set(range(0, 4)) | set(PROBES)
+    steps |= {int(x) for x in np.linspace(0, top, 41)}
+    for b in landmarks:
+        steps |= set(range(b - 2, b + 3))
+    return np.array(sorted(s for s in steps if 0 <= s <= top), dtype=np.int64)
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_huge_steps(backend, name):
+    H = MAGNITUDES[backend.bits]
+    schedule, landmarks = _cases(H)[name]
+    steps = sample_steps(landmarks, limit(backend))
+    want = reference.values_of(schedule.to_dict(), steps)
+    got = backend.evaluate(schedule, steps)
+    # Every case's largest value is at step 0 or at a sampled landmark.
+    assert_ulp_close(got, want, backend.bits, context=f"{schedule!r} on {backend}")
+
+
+def test_staircase_is_exact_where_float32_rounding_is_a_step_off(backend):
+    """At k = j·d - 1 past 2**24, float32(k)/d rounds up to j; the staircase must still use j - 1."""
+    d = 2**20 + 1
+    schedule = L.exponential_decay(1.0, decay_steps=d, decay_rate=0.999, staircase=True)
+    j = np.arange(16, (2**31 - 1) // d + 1, dtype=np.int64)
+    stair_ends = j * d - 1
+    float_stair = np.floor(stair_ends.astype(np.float32).astype(np.float64) / d).astype(np.int64)
+    j = j[float_stair != stair_ends // d]  # where a float32 floor(k / d) is a whole step off
+    assert j.size > 500
+    steps = np.sort(np.concatenate([j * d - 2, j * d - 1, j * d]))
+    want = reference.values_of(schedule.to_dict(), steps)
+    got = backend.evaluate(schedule, steps)
+    # One stair is a drop of >= 1e-4 here, far above the 4-ulp tolerance: an off-by-one fails.
+    assert_ulp_close(got, want, backend.bits, scale=1.0)
+    np.testing.assert_array_equal(got[0::3], got[1::3])
+
+
+@pytest.mark.parametrize("name", ["pc", "exp-staircase-wide", "sgdr-m1", "poly-cycle"])
+def test_landmarks_exact_at_any_int64_step(backend, name):
+    """Landmark decisions are exact at every magnitude the step's integer type holds."""
+    H = 2**61 if backend.max_step > 2**31 else 2**30
+    schedule, landmarks = _cases(H)[name]
+    steps = sample_steps(landmarks, backend.max_step)
+    steps = steps[steps >= H // 2]
+    d = schedule.to_dict()
+    want = reference.values_of(d, steps)
+    got = backend.evaluate(schedule, steps)
+    scale = max(float(reference.value_of(d, 0)), float(np.max(np.abs(want))))
+    assert_ulp_close(got, want, backend.bits, scale=scale)

@@ -143,7 +143,6 @@ def _keras_adam_lrs() -> tuple[np.ndarray, np.ndarray]:
             assert int(self.model.optimizer.iterations) == batch  # update `batch` is next
             self.lrs.append(float(self.model.optimizer.learning_rate))
 
-    keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     model.compile(optimizer=RecordingAdam(learning_rate=lrcore.tf.from_schedule(SCHEDULE)), loss="mse")
     at_begin = AtBatchBegin()

@@ -64,7 +64,7 @@ def test_gen_plots_then_strict_mkdocs_build(tmp_path):
         assert (site / "img" / "generated" / f"{name}.png").stat().st_size > 1000, name
     cosine = (site / "catalog" / "cosine" / "index.html").read_text()
     assert 'class="arithmatex"' in cosine  # formulas reach MathJax
-    for page in ("benchmarks", "distributed-torch", "finder", "cli", "migration", "numerics", "step"):
+    for page in ("benchmarks", "distributed-torch", "distributed-jax", "finder", "cli", "migration", "numerics", "step"):
         assert (site / page / "index.html").exists(), page
 
 

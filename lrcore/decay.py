@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from . import validate as check
 from .schedule import Schedule, register
 
@@ -75,12 +77,28 @@ def _exponential_decay(k, p, ops):
     d, rate = p["decay_steps"], p["decay_rate"]
     j = ops.since(k, p["transition_begin"])
     exponent = ops.tofloat(ops.floordiv(j, d)) if p["staircase"] else ops.ratio(j, d)
-    value = ops.f(p["init_value"]) * ops.power(rate, exponent)
     end = p["end_value"]
-    if end is None or rate == 1.0:
-        return value
-    bound = ops.xp.maximum if rate < 1.0 else ops.xp.minimum
-    return bound(value, ops.f(end))
+    if end is None or rate <= 1.0:
+        value = ops.f(p["init_value"]) * ops.power(rate, exponent)
+        return value if end is None or rate == 1.0 else ops.xp.maximum(value, ops.f(end))
+    # A growing value reaches its ceiling at exponent log(end/init)/log(rate); past that point the
+    # result is the ceiling, and the power is never evaluated there (it would overflow to inf, and
+    # 0·inf is NaN for init_value = 0).
+    xp, init, top = ops.xp, ops.f(p["init_value"]), ops.f(end)
+    v0, v1 = check.concrete(p["init_value"]), check.concrete(end)
+    if v0 is not None and v1 is not None:
+        if v0 <= 0.0:
+            return ops.full(k, p["init_value"])  # 0 stays 0 (a negative start is refused)
+        positive = xp.ones_like(exponent, dtype=xp.bool)
+        cap = ops.f((math.log(v1) - math.log(v0)) / math.log(rate))
+    else:  # traced levels: the same crossing point, computed in the graph
+        tiny = ops.f(float(xp.finfo(ops.float).tiny))
+        positive = init > 0.0
+        cap = (xp.log(xp.maximum(top, tiny)) - xp.log(xp.maximum(init, tiny))) / ops.f(math.log(rate))
+    reached = positive & (exponent >= cap)
+    safe = xp.where(reached | ~positive, xp.zeros_like(exponent), exponent)
+    value = xp.minimum(init * ops.power(rate, safe), top)
+    return xp.where(reached, top, value)
 
 
 @register(_exponential_decay)
@@ -121,6 +139,11 @@ def exponential_decay(
             f"and would overflow. Received: decay_rate={decay_rate!r}, end_value=None"
         )
     v0, v1 = check.concrete(init_value), check.concrete(end_value)
+    if v0 is not None and rate > 1.0 and v0 < 0.0:
+        raise ValueError(
+            "Argument `init_value` must be >= 0 when decay_rate > 1: a negative value would grow "
+            f"toward -inf, past any end_value. Received: init_value={init_value!r}, decay_rate={decay_rate!r}"
+        )
     if v0 is not None and v1 is not None and rate != 1.0 and (v1 - v0) * (rate - 1.0) < 0:
         relation = "<=" if rate < 1.0 else ">="
         raise ValueError(

@@ -166,7 +166,9 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
         w_i = warmup_steps * period_mul**i
         wc = _exact_ceil(warmup_steps, period_mul, i) if warmup_steps else 0
         starts.append(start)
-        warm_ceil.append(wc)
+        # A warmup ending past max_step (only in the last cycle, which starts at >= 1) is
+        # clamped so the table fits the integer dtype: every step of that cycle is still < it.
+        warm_ceil.append(min(wc, max_step))
         warm_len.append(w_i)
         warm_offset.append(wc - w_i)
         cos_len.append(t_i - w_i)
@@ -182,6 +184,9 @@ def _cosine_restart(k, p, ops):
     xp = ops.xp
     t0, m, w = p["first_period"], p["period_mul"], p["warmup_steps"]
     end, peak, pm = p["end_value"], p["peak_value"], p["peak_mul"]
+    if w > ops.int_max:
+        # The first warmup outlasts every representable step: the schedule is that warmup line.
+        return ops.lerp(end, peak, ops.ratio(k, float(w)))
     if m == 1.0:
         # Closed form: cycle i = k // T, position t = k - i·T, all exact integers.
         i = ops.floordiv(k, t0)

@@ -6,8 +6,6 @@ Python int (a NumPy float64) or on any array-API array. The framework adapters l
 used, so ``import lrcore`` imports no ML framework.
 """
 
-from __future__ import annotations
-
 import importlib as _importlib
 
 from .combinators import clip as clip

@@ -302,6 +302,9 @@ def finish(result, ops: Ops, scalar: bool):
     """Give a Python-scalar step a NumPy float64 scalar back; arrays pass through."""
     if scalar:
         return np.float64(np.asarray(result)[()])
+    if isinstance(result, np.generic):
+        # NumPy operations on 0-d arrays give scalars; a 0-d array step gets a 0-d array back.
+        return np.asarray(result)
     return result
 
 

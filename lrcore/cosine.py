@@ -134,15 +134,19 @@ _SCALE_BITS = 128
 _INT64_MAX = int(np.iinfo(np.int64).max)
 
 
-def _exact_ceil(base: int, mul: float, i: int) -> int:
-    """``ceil(base · mul**i)`` in exact arithmetic (the float estimate is checked, and redone
-    with fractions when it lies too close to an integer to be trusted)."""
-    estimate = base * mul**i
-    nearest = round(estimate)
-    if abs(estimate - nearest) > 1e-9 * max(estimate, 1.0):
-        return math.ceil(estimate)
-    exact = Fraction(base) * Fraction(mul) ** i
-    return math.ceil(exact)
+def _ceil_times_power(base: int, power: int, error: int, mul: float, i: int) -> int:
+    """``ceil(base · mul**i)`` exactly, from ``power``, a lower bound of ``mul**i · 2**_SCALE_BITS``
+    that is off by at most ``error``.
+
+    The bracket ``[base·power, base·(power + error)]`` decides the ceiling unless an integer falls
+    inside it; only then (T_i within about 2**-60 of an integer without being exactly one) is the
+    power recomputed with exact fractions.
+    """
+    lo = -(-base * power >> _SCALE_BITS)
+    hi = -(-base * (power + error) >> _SCALE_BITS)
+    if lo == hi:
+        return lo
+    return math.ceil(Fraction(base) * Fraction(mul) ** i)
 
 
 def _cycle_count_bound(first_period: int, period_mul: float, max_step: int) -> int:
@@ -166,27 +170,27 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
     # (which costs W_i/(T_i - W_i) ulps when the warmup is most of the cycle).
     num, den = Fraction(period_mul).as_integer_ratio()
     one = 1 << _SCALE_BITS
-    power = one
+    power, error = one, 0  # mul**i · one lies in [power, power + error]
     start, i = 0, 0
     while start <= max_step:
         w_i = warmup_steps * power / one
-        wc = _exact_ceil(warmup_steps, period_mul, i) if warmup_steps else 0
+        wc = _ceil_times_power(warmup_steps, power, error, period_mul, i) if warmup_steps else 0
         offset = ((wc << _SCALE_BITS) - warmup_steps * power) / one
         t_minus_w = (first_period - warmup_steps) * power / one
-        # A warmup reaching past max_step covers every step of its cycle; capping ceil(W_i) at
-        # max_step keeps the table in the integer range and `t < ceil(W_i)` unchanged (t < max_step
-        # for any cycle starting at S_i >= 1; cycle 0 has W_0 = warmup_steps).
-        if start >= 1:
-            wc = min(wc, max_step)
         starts.append(start)
-        warm_ceil.append(wc)
+        # A warmup ending past max_step covers every step of its cycle: clamping ceil(W_i) keeps the
+        # table in the integer range and leaves `t < ceil(W_i)` unchanged (a cycle starting at
+        # S_i >= 1 has t < max_step; cycle 0 is clamped only when warmup_steps itself is past the
+        # range, and _cosine_restart handles that case before using the table).
+        warm_ceil.append(min(wc, max_step))
         warm_len.append(w_i)
         warm_offset.append(offset)
         cos_len.append(t_minus_w)
         peak_factor.append(peak_mul**i)
-        start += _exact_ceil(first_period, period_mul, i)
+        start += _ceil_times_power(first_period, power, error, period_mul, i)
         i += 1
-        power = power * num // den
+        power, rest = divmod(power * num, den)
+        error = -(-error * num // den) + (1 if rest else 0)
     ints = lambda xs: np.asarray(xs, dtype=np.int64)  # noqa: E731
     floats = lambda xs: np.asarray(xs, dtype=np.float64)  # noqa: E731
     return ints(starts), ints(warm_ceil), floats(warm_len), floats(warm_offset), floats(cos_len), floats(peak_factor)
@@ -196,6 +200,9 @@ def _cosine_restart(k, p, ops):
     xp = ops.xp
     t0, m, w = p["first_period"], p["period_mul"], p["warmup_steps"]
     end, peak, pm = p["end_value"], p["peak_value"], p["peak_mul"]
+    if w > ops.int_max:
+        # The first warmup outlasts every representable step: the schedule is that warmup line.
+        return ops.lerp(end, peak, ops.ratio(k, float(w)))
     if m == 1.0:
         # Closed form: cycle i = k // T, position t = k - i·T, all exact integers.
         i = ops.floordiv(k, t0)

@@ -36,7 +36,7 @@ def inverse_sqrt(peak_value, warmup_steps, timescale=None) -> Schedule:
     Example:
         >>> import lrcore
         >>> s = lrcore.inverse_sqrt(peak_value=1.0, warmup_steps=100)
-        >>> print(float(s(50)), float(s(100)), float(s(300)))
+        >>> print(float(s(50)), float(s(100)), float(s(400)))
         0.5 1.0 0.5
 
     Peer: transformers ``get_inverse_sqrt_schedule``. Reference: Vaswani et al.,

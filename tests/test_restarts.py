@@ -9,6 +9,7 @@ the previous cycle, near end_value: a restart one step early or late fails there
 
 from __future__ import annotations
 
+import math
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -133,3 +134,22 @@ def test_random_restarts(backend, first_period, period_mul, warmup_fraction, pea
 @given(**RANDOM)
 def test_random_restarts_jax(backend, first_period, period_mul, warmup_fraction, peak_mul):
     check_random(backend, first_period, period_mul, warmup_fraction, peak_mul)
+
+
+@pytest.mark.parametrize("period_mul", [1.001, 1.0001, 1.01 + 2**-40])
+def test_period_mul_near_one_starts_are_exact(period_mul):
+    """Near 1 the table holds tens of thousands of cycles; its starts equal exact Fraction sums."""
+    from fractions import Fraction
+
+    s = lrcore.cosine_restart(peak_value=1.0, first_period=3, period_mul=period_mul, warmup_steps=1)
+    ratio, starts, start = Fraction(period_mul), [], 0
+    power = Fraction(1)
+    for _ in range(1500):
+        starts.append(start)
+        start += math.ceil(3 * power)
+        power *= ratio
+    starts = np.array(starts)
+    # At every restart the warmup starts from end_value (0) exactly; one step later it has risen.
+    got = s(starts)
+    assert np.all(got == 0.0)
+    assert np.all(s(starts + 1) > 0.0)

@@ -1,0 +1,228 @@
+"""Hypothesis strategies that build valid parameters for every schedule and nested combinators.
+
+``kwargs_for(name)`` draws the keyword arguments of one leaf schedule; ``leaf_schedules()`` a
+built leaf of any kind; ``schedules()`` a schedule that may nest join/warmup/scale/clip.
+Values stay moderate (|v| <= 10) so that every product in a schedule stays finite; lengths are
+mostly small (so that steps hit the interesting landmarks) and sometimes huge.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+import lrcore
+
+LEAVES = (
+    "constant",
+    "linear",
+    "exponential_decay",
+    "piecewise_constant",
+    "piecewise_linear",
+    "polynomial_decay",
+    "inverse_time_decay",
+    "cosine_decay",
+    "warmup_cosine_decay",
+    "cosine_restart",
+    "onecycle",
+    "cyclic",
+    "inverse_sqrt",
+    "warmup_stable_decay",
+    "ema_decay",
+)
+COMBINATORS = ("join", "warmup", "scale", "clip")
+assert set(LEAVES) | set(COMBINATORS) == set(lrcore.SCHEDULES)
+
+values = st.floats(-10.0, 10.0, allow_nan=False, allow_subnormal=False, width=64)
+positive_values = st.floats(1e-4, 10.0, allow_nan=False, allow_subnormal=False)
+small_lengths = st.integers(1, 60)
+lengths = st.one_of(small_lengths, small_lengths, st.integers(1, 10**6), st.sampled_from([2**31, 2**40]))
+phases = st.one_of(st.just(0), st.integers(0, 40))
+# Integral floats are accepted for lengths: exercise them too.
+maybe_float = lambda s: st.one_of(s, s.map(float))  # noqa: E731
+
+
+@st.composite
+def _sorted_ints(draw, n, strict, hi=300):
+    items = draw(st.lists(st.integers(0, hi), min_size=n, max_size=n, unique=strict))
+    return sorted(items)
+
+
+@st.composite
+def _exponential_decay(draw):
+    init = draw(positive_values)
+    rate = draw(st.one_of(st.floats(0.05, 0.999), st.just(1.0), st.floats(1.001, 3.0)))
+    end = None
+    if rate > 1.0:
+        end = init * draw(st.floats(1.0, 100.0))
+    elif draw(st.booleans()):
+        end = init * draw(st.floats(0.0, 1.0))
+    return dict(
+        init_value=init,
+        decay_steps=draw(maybe_float(lengths)),
+        decay_rate=rate,
+        staircase=draw(st.booleans()),
+        transition_begin=draw(phases),
+        end_value=end,
+    )
+
+
+@st.composite
+def _piecewise(draw, linear):
+    n = draw(st.integers(1 if linear else 0, 5))
+    boundaries = draw(_sorted_ints(n, strict=True))
+    return dict(boundaries=boundaries, values=draw(st.lists(values, min_size=n + (0 if linear else 1), max_size=n + (0 if linear else 1))))
+
+
+@st.composite
+def _warmup_cosine_decay(draw):
+    w = draw(phases)
+    return dict(
+        init_value=draw(values),
+        peak_value=draw(values),
+        warmup_steps=w,
+        decay_steps=w + draw(lengths),
+        end_value=draw(values),
+        exponent=draw(st.floats(0.1, 4.0)),
+    )
+
+
+@st.composite
+def _cosine_restart(draw):
+    first = draw(st.one_of(small_lengths, st.integers(1, 10**5)))
+    return dict(
+        peak_value=draw(values),
+        first_period=first,
+        period_mul=draw(st.one_of(st.just(1.0), st.sampled_from([1.001, 1.5, 2.0, 3.0]), st.floats(1.01, 4.0))),
+        peak_mul=draw(st.floats(0.05, 1.0)),
+        end_value=draw(values),
+        warmup_steps=draw(st.integers(0, first - 1)),
+    )
+
+
+@st.composite
+def _cyclic(draw):
+    mode = draw(st.sampled_from(["triangular", "triangular2", "exp_range"]))
+    kw = dict(
+        base_value=draw(values),
+        max_value=draw(values),
+        step_size_up=draw(lengths),
+        step_size_down=draw(st.one_of(st.none(), lengths)),
+        mode=mode,
+    )
+    if mode == "exp_range":
+        kw["gamma"] = draw(st.floats(0.5, 1.0))
+    return kw
+
+
+@st.composite
+def _inverse_sqrt(draw):
+    return dict(peak_value=draw(values), warmup_steps=draw(phases), timescale=draw(st.one_of(st.none(), lengths)))
+
+
+@st.composite
+def _warmup_stable_decay(draw):
+    shapes = st.sampled_from(["linear", "cosine", "1-sqrt"])
+    return dict(
+        peak_value=draw(values),
+        warmup_steps=draw(phases),
+        stable_steps=draw(phases),
+        decay_steps=draw(lengths),
+        end_value=draw(values),
+        init_value=draw(st.one_of(st.none(), values)),
+        warmup_shape=draw(shapes),
+        decay_shape=draw(shapes),
+    )
+
+
+LEAF_KWARGS = {
+    "constant": st.fixed_dictionaries({"value": values}),
+    "linear": st.fixed_dictionaries(
+        {"init_value": values, "end_value": values, "transition_steps": maybe_float(lengths)},
+        optional={"transition_begin": phases},
+    ),
+    "exponential_decay": _exponential_decay(),
+    "piecewise_constant": _piecewise(linear=False),
+    "piecewise_linear": _piecewise(linear=True),
+    "polynomial_decay": st.fixed_dictionaries(
+        {"init_value": values, "end_value": values, "decay_steps": lengths},
+        optional={"power": st.floats(0.0, 4.0), "cycle": st.booleans(), "transition_begin": phases},
+    ),
+    "inverse_time_decay": st.fixed_dictionaries(
+        {"init_value": values, "decay_steps": lengths, "decay_rate": st.floats(0.0, 10.0)},
+        optional={"staircase": st.booleans()},
+    ),
+    "cosine_decay": st.fixed_dictionaries(
+        {"init_value": values, "decay_steps": lengths},
+        optional={"end_value": values, "exponent": st.floats(0.1, 4.0)},
+    ),
+    "warmup_cosine_decay": _warmup_cosine_decay(),
+    "cosine_restart": _cosine_restart(),
+    "onecycle": st.fixed_dictionaries(
+        {"peak_value": positive_values, "total_steps": st.one_of(small_lengths, st.integers(1, 10**6))},
+        optional={
+            "pct_start": st.floats(0.0, 1.0),
+            "div_factor": st.floats(1.0, 100.0),
+            "final_div_factor": st.floats(1.0, 1e4),
+            "anneal": st.sampled_from(["cos", "linear"]),
+            "three_phase": st.booleans(),
+        },
+    ),
+    "cyclic": _cyclic(),
+    "inverse_sqrt": _inverse_sqrt(),
+    "warmup_stable_decay": _warmup_stable_decay(),
+    "ema_decay": st.fixed_dictionaries({"decay": st.floats(0.0, 1.0)}),
+}
+assert set(LEAF_KWARGS) == set(LEAVES)
+
+
+def kwargs_for(name: str):
+    """Valid keyword arguments for the leaf schedule ``name``."""
+    return LEAF_KWARGS[name]
+
+
+def leaf_schedules():
+    """A built leaf schedule of any kind."""
+    return st.one_of(
+        [LEAF_KWARGS[name].map(lambda kw, name=name: getattr(lrcore, name)(**kw)) for name in LEAVES]
+    )
+
+
+@st.composite
+def _join(draw, children):
+    items = draw(st.lists(children, min_size=1, max_size=3))
+    return lrcore.join(items, draw(_sorted_ints(len(items) - 1, strict=False, hi=120)))
+
+
+@st.composite
+def _clip(draw, children):
+    lo, hi = draw(st.one_of(st.none(), values)), draw(st.one_of(st.none(), values))
+    if lo is None and hi is None:
+        lo = draw(values)
+    if lo is not None and hi is not None and lo > hi:
+        lo, hi = hi, lo
+    return lrcore.clip(draw(children), min_value=lo, max_value=hi)
+
+
+def _extend(children):
+    return st.one_of(
+        _join(children),
+        st.builds(lrcore.warmup, children, warmup_steps=phases, init_value=values),
+        st.builds(lrcore.scale, children, factor=st.floats(-4.0, 4.0)),
+        _clip(children),
+    )
+
+
+def schedules(max_leaves: int = 4):
+    """Any schedule: a leaf, or join/warmup/scale/clip nested around leaves."""
+    return st.recursive(leaf_schedules(), _extend, max_leaves=max_leaves)
+
+
+def steps(max_step: int, max_size: int = 12):
+    """Lists of steps mixing negatives, small steps near landmarks, and huge steps."""
+    one = st.one_of(
+        st.integers(-5, 130),
+        st.integers(-5, 130),
+        st.integers(0, max_step),
+        st.sampled_from([max_step, max_step - 1, 2**31 - 1, 2**24 + 1]).filter(lambda x: x <= max_step),
+    )
+    return st.lists(one, min_size=1, max_size=max_size)

@@ -1,0 +1,62 @@
+"""lrcore.numpy: a float for a Python int, float64 arrays of the step's shape, equal to the core."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+import lrcore
+import lrcore.numpy as lnp
+
+from . import strategies as S
+
+
+@pytest.mark.parametrize("name", S.LEAVES)
+def test_each_schedule_matches_the_core(name):
+    @settings(max_examples=8)
+    @given(S.kwargs_for(name))
+    def check(kwargs):
+        core = getattr(lrcore, name)(**kwargs)
+        adapted = getattr(lnp, name)(**kwargs)
+        value = adapted(5)
+        assert type(value) is float and value == float(core(5))
+        for shape in [(), (7,), (2, 3)]:
+            steps = np.asarray(np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape) * 13 - 3)
+            got = adapted(steps)
+            assert isinstance(got, np.ndarray) and got.dtype == np.float64 and got.shape == shape
+            assert np.array_equal(got, np.asarray(core(steps)))
+
+    check()
+
+
+def test_combinators_and_from_schedule():
+    base = lrcore.cosine_decay(1.0, decay_steps=20)
+    steps = np.arange(-2, 40)
+    cases = [
+        (lnp.join([lnp.constant(0.5), lnp.cosine_decay(1.0, 20)], [10]), lrcore.join([lrcore.constant(0.5), base], [10])),
+        (lnp.warmup(base, 5), lrcore.warmup(base, 5)),
+        (lnp.scale(lnp.cosine_decay(1.0, 20), 3.0), 3.0 * base),
+        (lnp.clip(base, min_value=0.2), lrcore.clip(base, min_value=0.2)),
+        (lnp.from_schedule(base), base),
+    ]
+    for adapted, core in cases:
+        assert adapted.schedule == core
+        assert np.array_equal(adapted(steps), core(steps))
+        assert type(adapted(3)) is float
+
+
+def test_step_kinds():
+    s = lnp.linear(0.0, 1.0, transition_steps=10)
+    assert type(s(np.int64(5))) is float or isinstance(s(np.int64(5)), np.floating)
+    got = s(np.asarray([2.7, -1.0, 12.0]))  # float steps are floored; negative is step 0
+    assert np.array_equal(got, np.asarray(lrcore.linear(0.0, 1.0, 10)(np.asarray([2, 0, 12]))))
+    assert s(np.asarray(5, dtype=np.int32)).dtype == np.float64
+    assert s(np.asarray(5)).shape == ()
+
+
+def test_signatures_match_core():
+    for name in lrcore.SCHEDULES:
+        assert inspect.signature(getattr(lnp, name)) == inspect.signature(getattr(lrcore, name))

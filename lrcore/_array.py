@@ -63,7 +63,7 @@ def host_constant(fn):
 class Ops:
     """An array namespace bound to the integer and float dtypes of one evaluation."""
 
-    __slots__ = ("xp", "int", "float", "int_max", "device")
+    __slots__ = ("xp", "int", "float", "int_max", "device", "_jax", "_torch", "_small_table")
 
     def __init__(self, xp, int_dtype, float_dtype, device=None):
         self.xp = xp
@@ -72,6 +72,11 @@ class Ops:
         self.int_max = int(xp.iinfo(int_dtype).max)
         # The step's device: constants and tables are created there (a GPU step gets a GPU result).
         self.device = device
+        # Which namespace, for the few choices of algorithm that depend on it (same results).
+        self._jax = array_api_compat.is_jax_namespace(xp)
+        # (not array_api_compat.is_torch_namespace: it is lru_cache-wrapped, which torch.compile rejects)
+        self._torch = getattr(xp, "__name__", None) in _TORCH_NAMESPACES
+        self._small_table = _SMALL_TABLE_XLA if self._jax else 0
 
     def _asarray(self, value, dtype):
         if self.device is None:
@@ -149,14 +154,19 @@ class Ops:
         """Number of entries of the sorted 1-D ``table`` that are ``<= k``, with ``k``'s shape."""
         xp = self.xp
         m = table.shape[0]
-        if m <= _small_table_size(xp):
+        if m <= self._small_table:
             # A sum of exact integer comparisons, fused by XLA into the element-wise pass.
             out = xp.astype(k >= table[0], self.int)
             for j in range(1, m):
                 out = out + xp.astype(k >= table[j], self.int)
             return out
+        if self._torch and _TORCH_SEARCH_GRAIN <= k.numel() and k.numel() * m <= _TORCH_GRAIN:
+            # torch's searchsorted opens a parallel region from 200 steps on, which costs a
+            # scheduler time slice (~10-20 ms measured) on a busy CPU; a comparison sum this small
+            # stays below torch's element-wise parallel grain and costs tens of microseconds.
+            return xp.sum(k[..., None] >= table, axis=-1, dtype=self.int)
         flat = xp.reshape(k, (-1,))
-        if array_api_compat.is_jax_namespace(xp):
+        if self._jax:
             # The binary search's ~log2(m) rounds unrolled: XLA runs them as element-wise passes,
             # several times faster on CPU than its default while-loop scan (and just as exact).
             idx = xp.searchsorted(table, flat, side="right", method="scan_unrolled")
@@ -168,7 +178,7 @@ class Ops:
         """``table[idx]`` for a 1-D table and an index array of any shape."""
         xp = self.xp
         m = table.shape[0]
-        if m <= _small_table_size(xp):
+        if m <= self._small_table:
             # A chain of selects, fused by XLA into the element-wise pass (a gather is not).
             out = xp.zeros(idx.shape, dtype=table.dtype) + table[0]
             for j in range(1, m):
@@ -233,8 +243,10 @@ class Ops:
 _SMALL_TABLE_XLA = 8
 
 
-def _small_table_size(xp) -> int:
-    return _SMALL_TABLE_XLA if array_api_compat.is_jax_namespace(xp) else 0
+_TORCH_NAMESPACES = ("torch", "array_api_compat.torch")
+
+#: torch's element-wise parallel grain (``at::internal::GRAIN_SIZE``) and searchsorted's (200).
+_TORCH_GRAIN, _TORCH_SEARCH_GRAIN = 32768, 200
 
 
 def _is_python_step(step) -> bool:

@@ -78,9 +78,11 @@ def _float_lr(schedule: Schedule, step: int) -> float:
     return float(schedule.evaluate(torch.tensor(step, dtype=torch.int64), xp=_xp, dtype=torch.float32))
 
 
-#: Steps evaluated together by the scheduler: one tensor evaluation costs about as much for 1024
+#: Steps evaluated together by the scheduler: one tensor evaluation costs about as much for 512
 #: steps as for one (it is dominated by per-operation overhead), so a block makes step() cheap.
-_BLOCK = 1024
+#: 512 keeps every operation of a block below torch's parallel grain (for tables of up to 64
+#: entries), so no block waits for a thread pool (which costs ~10-20 ms on a busy CPU).
+_BLOCK = 512
 _INT64_MAX = 2**63 - 1
 
 
@@ -93,6 +95,9 @@ def _block_lrs(schedule: Schedule, start: int) -> list:
     stop = min(start + _BLOCK, _INT64_MAX + 1)
     steps = torch.arange(start, stop, dtype=torch.int64)
     return schedule.evaluate(steps, xp=_xp, dtype=torch.float32).tolist()
+
+
+_base_step = torch.optim.lr_scheduler.LRScheduler.step  # called directly: cheaper than super()
 
 
 class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
@@ -112,7 +117,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             raise ValueError(f"Argument `mode` must be 'absolute' or 'relative'. Received: mode={mode!r}")
         self.schedule = as_schedule("schedule", schedule)
         self.mode = mode
-        self._lrcore_block, self._lrcore_block_start = [], None
+        self._lrcore_block, self._lrcore_block_start = [], 0
         # LRScheduler.__init__ records `initial_lr`, then performs the first step (to step 0).
         super().__init__(optimizer, last_epoch=-1)
 
@@ -122,19 +127,22 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
 
     def _value(self, step: int) -> float:
         """``schedule(step)`` in float32, as a Python float, from the cached block of ``step``."""
+        block = self._lrcore_block
+        i = step - self._lrcore_block_start
+        if 0 <= i < len(block):
+            return block[i]
         step = max(int(step), 0)
         if step > _INT64_MAX:
             return _float_lr(self.schedule, step)  # raises torch's overflow error, as a tensor would
         start = step - step % _BLOCK
-        if self._lrcore_block_start != start:
-            self._lrcore_block = _block_lrs(self.schedule, start)
-            self._lrcore_block_start = start
-        return self._lrcore_block[step - start]
+        self._lrcore_block = block = _block_lrs(self.schedule, start)
+        self._lrcore_block_start = start
+        return block[step - start]
 
     def _lrs_at(self, step: int):
         value = self._value(step)
         if self.mode == "absolute":
-            return [value for _ in self.optimizer.param_groups]
+            return [value] * len(self.optimizer.param_groups)
         return [_as_float(group["initial_lr"]) * value for group in self.optimizer.param_groups]
 
     def step(self, epoch=None):
@@ -145,7 +153,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             )
         # The base class advances `last_epoch`, applies get_lr() (tensor lrs filled in place) and
         # keeps torch's warning about calling scheduler.step() before optimizer.step().
-        super().step()
+        _base_step(self)
 
     def _apply(self, lrs):
         for group, lr in zip(self.optimizer.param_groups, lrs):

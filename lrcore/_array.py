@@ -180,7 +180,7 @@ class Ops:
         m = table.shape[0]
         if m <= self._small_table:
             # A chain of selects, fused by XLA into the element-wise pass (a gather is not).
-            out = xp.zeros(idx.shape, dtype=table.dtype) + table[0]
+            out = xp.zeros_like(idx, dtype=table.dtype) + table[0]
             for j in range(1, m):
                 out = xp.where(idx == j, table[j], out)
             return out

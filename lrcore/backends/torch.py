@@ -123,7 +123,12 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
 
     # torch's base class calls this inside step(); the lr is a pure function of last_epoch.
     def get_lr(self):
-        return self._lrs_at(self.last_epoch)
+        # Inlined fast path of _lrs_at: step() must cost no more than torch's own schedulers'.
+        block, step = self._lrcore_block, self.last_epoch
+        i = step - self._lrcore_block_start
+        if 0 <= i < len(block) and self.mode == "absolute":
+            return [block[i]] * len(self.optimizer.param_groups)
+        return self._lrs_at(step)
 
     def _value(self, step: int) -> float:
         """``schedule(step)`` in float32, as a Python float, from the cached block of ``step``."""

@@ -47,7 +47,8 @@ def run(cfg):
     for model in contenders.values():  # warm-up: tracing and compilation
         model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
     samples = {name: [] for name in contenders}
-    for _ in range(cfg.repeats):
+    # Fit calls swing by tens of percent on a shared machine: more interleaved repeats than the default.
+    for _ in range(cfg.repeats if cfg.smoke else 15):
         for name, model in contenders.items():
             start = time.perf_counter()
             model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)

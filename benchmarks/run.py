@@ -60,14 +60,23 @@ def run_group(group: str, smoke: bool, workdir: Path):
     return subprocess.Popen(cmd, cwd=_ROOT, env=env), out, time.perf_counter()
 
 
+def _load() -> float | None:
+    """The 1-minute load average (how busy the machine was), or None where the OS has none."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
 def collect(group, proc, out, start):
+    load_before = _load()
     code = proc.wait()
     seconds = time.perf_counter() - start
     if code == 0 and out.exists():
         rows = json.loads(out.read_text())
     else:
         rows = [{"group": group, "name": "group", "unit": "", "status": f"failed: exit code {code}", "note": ""}]
-    return rows, {"seconds": seconds, "returncode": code}
+    return rows, {"seconds": seconds, "returncode": code, "load": [load_before, _load()]}
 
 
 # -- Markdown ---------------------------------------------------------------------------------------
@@ -104,7 +113,9 @@ def to_markdown(result: dict) -> str:
     for group in result["groups"]:
         rows = [r for r in result["rows"] if r["group"] == group]
         info = result["group_runs"][group]
-        lines += [f"### {group}", "", f"({info['seconds']:.0f} s in its own process)", ""]
+        load = [x for x in info.get("load", []) if x is not None]
+        busy = f"; load average {' → '.join(f'{x:.1f}' for x in load)} on {m['cores']} cores" if load else ""
+        lines += [f"### {group}", "", f"({info['seconds']:.0f} s in its own process{busy})", ""]
         lines += ["| comparison | lrcore | peer | peer time | ratio | target | met |", "|---|---|---|---|---|---|---|"]
         for r in rows:
             if r["status"] != "ok":

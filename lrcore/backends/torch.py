@@ -78,6 +78,28 @@ def _float_lr(schedule: Schedule, step: int) -> float:
     return float(schedule.evaluate(torch.tensor(step, dtype=torch.int64), xp=_xp, dtype=torch.float32))
 
 
+#: Steps evaluated together by the scheduler: one tensor evaluation costs about as much for 512
+#: steps as for one (it is dominated by per-operation overhead), so a block makes step() cheap.
+#: 512 keeps every operation of a block below torch's parallel grain (for tables of up to 64
+#: entries), so no block waits for a thread pool (which costs ~10-20 ms on a busy CPU).
+_BLOCK = 512
+_INT64_MAX = 2**63 - 1
+
+
+def _block_lrs(schedule: Schedule, start: int) -> list:
+    """The float32 values of steps ``start .. start + _BLOCK - 1`` (fewer at the int64 end), as floats.
+
+    ``start`` is a multiple of ``_BLOCK``, so a step is always evaluated at the same position of the
+    same block: its value is a pure function of the step, whatever the history (resumes included).
+    """
+    stop = min(start + _BLOCK, _INT64_MAX + 1)
+    steps = torch.arange(start, stop, dtype=torch.int64)
+    return schedule.evaluate(steps, xp=_xp, dtype=torch.float32).tolist()
+
+
+_base_step = torch.optim.lr_scheduler.LRScheduler.step  # called directly: cheaper than super()
+
+
 class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
     """Sets every param group's lr from an lrcore schedule: update ``n`` uses ``schedule(n)``.
 
@@ -95,17 +117,37 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             raise ValueError(f"Argument `mode` must be 'absolute' or 'relative'. Received: mode={mode!r}")
         self.schedule = as_schedule("schedule", schedule)
         self.mode = mode
+        self._lrcore_block, self._lrcore_block_start = [], 0
         # LRScheduler.__init__ records `initial_lr`, then performs the first step (to step 0).
         super().__init__(optimizer, last_epoch=-1)
 
     # torch's base class calls this inside step(); the lr is a pure function of last_epoch.
     def get_lr(self):
-        return self._lrs_at(self.last_epoch)
+        # Inlined fast path of _lrs_at: step() must cost no more than torch's own schedulers'.
+        block, step = self._lrcore_block, self.last_epoch
+        i = step - self._lrcore_block_start
+        if 0 <= i < len(block) and self.mode == "absolute":
+            return [block[i]] * len(self.optimizer.param_groups)
+        return self._lrs_at(step)
+
+    def _value(self, step: int) -> float:
+        """``schedule(step)`` in float32, as a Python float, from the cached block of ``step``."""
+        block = self._lrcore_block
+        i = step - self._lrcore_block_start
+        if 0 <= i < len(block):
+            return block[i]
+        step = max(int(step), 0)
+        if step > _INT64_MAX:
+            return _float_lr(self.schedule, step)  # raises torch's overflow error, as a tensor would
+        start = step - step % _BLOCK
+        self._lrcore_block = block = _block_lrs(self.schedule, start)
+        self._lrcore_block_start = start
+        return block[step - start]
 
     def _lrs_at(self, step: int):
-        value = _float_lr(self.schedule, max(int(step), 0))
+        value = self._value(step)
         if self.mode == "absolute":
-            return [value for _ in self.optimizer.param_groups]
+            return [value] * len(self.optimizer.param_groups)
         return [_as_float(group["initial_lr"]) * value for group in self.optimizer.param_groups]
 
     def step(self, epoch=None):
@@ -116,7 +158,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             )
         # The base class advances `last_epoch`, applies get_lr() (tensor lrs filled in place) and
         # keeps torch's warning about calling scheduler.step() before optimizer.step().
-        super().step()
+        _base_step(self)
 
     def _apply(self, lrs):
         for group, lr in zip(self.optimizer.param_groups, lrs):
@@ -130,7 +172,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         ]
 
     def state_dict(self):
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "schedule")}
+        state = {k: v for k, v in self.__dict__.items() if k not in _NOT_STATE}
         state["schedule"] = self.schedule.to_dict() if _serializable(self.schedule) else None
         return state
 
@@ -146,6 +188,8 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             raise ValueError(
                 f"Argument `state_dict` was saved in mode={state['mode']!r}; this scheduler uses mode={self.mode!r}."
             )
+        for key in _NOT_STATE:
+            state.pop(key, None)
         self.__dict__.update(state)
         self.last_epoch = int(self.last_epoch)
         # The lr is a pure function of the step: re-apply it, so the load order does not matter.
@@ -153,6 +197,11 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
 
     def __repr__(self):
         return f"lrcore.torch.scheduler(<{type(self.optimizer).__name__}>, {self.schedule!r}, mode={self.mode!r})"
+
+
+# Not saved by state_dict(): the optimizer and schedule are given to the constructor, and the
+# block cache is recomputed from the step.
+_NOT_STATE = ("optimizer", "schedule", "_lrcore_block", "_lrcore_block_start")
 
 
 def _as_float(lr):

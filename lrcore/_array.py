@@ -228,6 +228,21 @@ class Ops:
             return self.xp.ones_like(n)
         return self.xp.exp(n * self.f(math.log(base)))
 
+    def pow_unit(self, x, exponent: float):
+        """``x ** exponent`` for ``x`` in [0, 1] and a Python float ``exponent >= 0`` (``0**0 = 1``).
+
+        Written as ``exp(exponent · log x)`` rather than ``pow``: PyTorch's vectorized and scalar
+        ``pow`` kernels round differently (about 1 ulp on a few percent of elements), which would
+        make an array of steps differ from the same steps evaluated one by one; ``exp`` and ``log``
+        agree on both paths. ``log`` sees at least the smallest normal float, so 0 never warns.
+        """
+        xp = self.xp
+        if exponent == 0:
+            return xp.ones_like(x)
+        tiny = self.f(float(xp.finfo(self.float).tiny))
+        out = xp.exp(self.f(exponent) * xp.log(xp.maximum(x, tiny)))
+        return xp.where(x > 0.0, out, xp.zeros_like(out))
+
     def cos_half(self, x):
         """``(½(1+cos πx), ½(1-cos πx))`` for ``x`` in [0, 1]; the pair sums to 1 within rounding."""
         c = self.xp.cos(self.f(math.pi) * x)

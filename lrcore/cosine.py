@@ -16,7 +16,7 @@ def _cosine_weights(x, exponent, ops):
     """``(w, 1-w)`` with ``w = (½(1+cos πx))^exponent``."""
     c, c1 = ops.cos_half(x)
     if exponent != 1.0:
-        c = ops.xp.pow(c, ops.f(exponent))
+        c = ops.pow_unit(c, exponent)
         c1 = 1.0 - c
     return c, c1
 

@@ -213,7 +213,7 @@ def _polynomial_decay(k, p, ops):
         done, rest = ops.fraction(ops.minimum(j, d), d)
     power = p["power"]
     if power != 1.0:
-        rest = ops.xp.pow(rest, ops.f(power))
+        rest = ops.pow_unit(rest, power)
         done = 1.0 - rest
     return ops.lerp(p["end_value"], p["init_value"], rest, done)
 

@@ -239,7 +239,7 @@ class Ops:
         xp = self.xp
         if exponent == 0:
             return xp.ones_like(x)
-        tiny = self.f(float(xp.finfo(self.float).tiny))
+        tiny = self.f(float(xp.finfo(self.float).smallest_normal))
         out = xp.exp(self.f(exponent) * xp.log(xp.maximum(x, tiny)))
         return xp.where(x > 0.0, out, xp.zeros_like(out))
 

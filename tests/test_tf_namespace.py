@@ -148,7 +148,7 @@ def test_elementwise_float32(mode):
         return (
             tnp.exp(b), tnp.cos(tnp.asarray(np.pi, dtype=tf.float32) * a), tnp.sqrt(a), tnp.pow(a, b),
             tnp.maximum(a, b), tnp.minimum(a, b), tnp.where(a > 0.5, a, b), tnp.floor(b * 10.0),
-            tnp.clip(b, 0.0, 1.5), a / b, 1.0 - a, 0.5 + 0.5 * b,
+            tnp.clip(b, 0.0, 1.5), a / b, 1.0 - a, 0.5 + 0.5 * b, tnp.log(a + 0.25),
         )
 
     got = run(mode, f, tf.constant(x), tf.constant(y))
@@ -157,6 +157,7 @@ def test_elementwise_float32(mode):
         np.exp(y64), np.cos(np.float32(np.pi) * x64), np.sqrt(x64), np.power(x64, y64),
         np.maximum(x, y), np.minimum(x, y), np.where(x > 0.5, x, y), np.floor(y * np.float32(10)),
         np.clip(y, 0.0, 1.5), x / y, np.float32(1) - x, np.float32(0.5) + np.float32(0.5) * y,
+        np.log(x64 + 0.25),
     )
     for g, w in zip(got, want):
         assert g.dtype == np.float32 and g.shape == w.shape

@@ -174,6 +174,10 @@ def exp(x, /):
     return tf.exp(x)
 
 
+def log(x, /):
+    return tf.math.log(x)
+
+
 def cos(x, /):
     return tf.cos(x)
 

@@ -36,9 +36,19 @@ assert set(LEAVES) | set(COMBINATORS) == set(lrcore.SCHEDULES)
 # Magnitudes below float32's smallest normal (1.2e-38) are left out: XLA on CPU flushes float32
 # subnormals to zero, and no learning rate lives there. Zero itself stays in.
 _F32_NORMAL = float(np.finfo(np.float32).smallest_normal)
-values = st.floats(-10.0, 10.0, allow_nan=False, allow_subnormal=False, width=64).map(
-    lambda v: 0.0 if abs(v) < _F32_NORMAL else v
-)
+
+
+def flush(v: float) -> float:
+    """``v``, or 0.0 where its magnitude is below float32's smallest normal."""
+    return 0.0 if abs(v) < _F32_NORMAL else v
+
+
+def levels(lo: float, hi: float):
+    """Finite level values in [lo, hi], none of them float32-subnormal."""
+    return st.floats(lo, hi, allow_nan=False, allow_subnormal=False, width=64).map(flush)
+
+
+values = levels(-10.0, 10.0)
 positive_values = st.floats(1e-4, 10.0, allow_nan=False, allow_subnormal=False)
 small_lengths = st.integers(1, 60)
 lengths = st.one_of(small_lengths, small_lengths, st.integers(1, 10**6), st.sampled_from([2**31, 2**40]))
@@ -59,9 +69,9 @@ def _exponential_decay(draw):
     rate = draw(st.one_of(st.floats(0.05, 0.999), st.just(1.0), st.floats(1.001, 3.0)))
     end = None
     if rate > 1.0:
-        end = init * draw(st.floats(1.0, 100.0))
+        end = flush(init * draw(st.floats(1.0, 100.0)))
     elif draw(st.booleans()):
-        end = init * draw(st.floats(0.0, 1.0))
+        end = flush(init * draw(st.floats(0.0, 1.0)))
     return dict(
         init_value=init,
         decay_steps=draw(maybe_float(lengths)),
@@ -176,7 +186,7 @@ LEAF_KWARGS = {
     "cyclic": _cyclic(),
     "inverse_sqrt": _inverse_sqrt(),
     "warmup_stable_decay": _warmup_stable_decay(),
-    "ema_decay": st.fixed_dictionaries({"decay": st.floats(0.0, 1.0)}),
+    "ema_decay": st.fixed_dictionaries({"decay": levels(0.0, 1.0)}),
 }
 assert set(LEAF_KWARGS) == set(LEAVES)
 
@@ -213,7 +223,7 @@ def _extend(children):
     return st.one_of(
         _join(children),
         st.builds(lrcore.warmup, children, warmup_steps=phases, init_value=values),
-        st.builds(lrcore.scale, children, factor=st.floats(-4.0, 4.0)),
+        st.builds(lrcore.scale, children, factor=levels(-4.0, 4.0)),
         _clip(children),
     )
 

@@ -188,7 +188,7 @@ def test_scale_equals_multiplication(backend):
         base = backend.evaluate(s, steps).astype(dtype)
         _same_algebra(backend, got, (base * dtype(factor)).astype(np.float64))
 
-    _run(backend, check, S.schedules(max_leaves=3), st.floats(-4.0, 4.0), S.steps(backend.max_step), factor=0.5)
+    _run(backend, check, S.schedules(max_leaves=3), S.levels(-4.0, 4.0), S.steps(backend.max_step), factor=0.5)
 
 
 def test_clip_bounds(backend):

@@ -357,7 +357,7 @@ def _python_steps_to_numpy(step):
     return arr
 
 
-def finish(result, ops: Ops, scalar: bool):
+def finish(result, scalar: bool):
     """Give a Python-scalar step a NumPy float64 scalar back; arrays pass through."""
     if scalar:
         return np.float64(np.asarray(result)[()])

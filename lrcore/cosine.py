@@ -150,9 +150,8 @@ def _ceil_times_power(base: int, power: int, error: int, mul: float, i: int) -> 
 
 
 def _cycle_count_bound(first_period: int, period_mul: float, max_step: int) -> int:
-    """An upper bound on the cycles that start at or before ``max_step`` (lengths are >= T_i)."""
-    if period_mul == 1.0:
-        return max_step // first_period + 1
+    """An upper bound on the cycles that start at or before ``max_step`` (lengths are >= T_i),
+    for ``period_mul > 1``."""
     return int(math.log1p(max_step * (period_mul - 1.0) / first_period) / math.log(period_mul)) + 2
 
 

@@ -110,7 +110,7 @@ class Schedule:
     def __call__(self, step):
         """The learning rate at ``step`` (the number of updates already applied)."""
         k, ops, scalar = _array.prepare(step)
-        return _array.finish(self._evaluate(k, ops), ops, scalar)
+        return _array.finish(self._evaluate(k, ops), scalar)
 
     def evaluate(self, step, *, xp=None, dtype=None):
         """Like ``schedule(step)``, with the namespace ``xp`` and float ``dtype`` chosen explicitly.
@@ -118,7 +118,7 @@ class Schedule:
         The adapters use this: ``lrcore.jax`` asks for float32 from int32 counts, for instance.
         """
         k, ops, scalar = _array.prepare(step, xp=xp, float_dtype=dtype)
-        return _array.finish(self._evaluate(k, ops), ops, scalar)
+        return _array.finish(self._evaluate(k, ops), scalar)
 
     def _evaluate(self, k, ops: _array.Ops):
         """The schedule's value on a clamped integer step array ``k``."""

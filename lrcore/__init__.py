@@ -25,6 +25,9 @@ from .decay import linear as linear
 from .decay import polynomial_decay as polynomial_decay
 from .piecewise import piecewise_constant as piecewise_constant
 from .piecewise import piecewise_linear as piecewise_linear
+from .plateau import Plateau as Plateau
+from .plateau import PlateauState as PlateauState
+from .plateau import plateau as plateau
 from .schedule import Schedule as Schedule
 from .schedule import from_dict as from_dict
 from .transformer import inverse_sqrt as inverse_sqrt
@@ -55,7 +58,7 @@ SCHEDULES = (
     "clip",
 )
 
-__all__ = ["Schedule", "from_dict", "SCHEDULES", *SCHEDULES]
+__all__ = ["Schedule", "from_dict", "SCHEDULES", "Plateau", "PlateauState", "plateau", *SCHEDULES]
 
 # Adapters load on first use: `lrcore.jax` imports jax only when touched.
 _ADAPTERS = ("numpy", "jax", "torch", "tf", "finder", "cli")

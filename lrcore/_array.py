@@ -270,6 +270,13 @@ def _is_python_step(step) -> bool:
     )
 
 
+def array_namespace(*arrays):
+    """The array-API namespace of ``arrays`` (NumPy arrays get the namespace used for NumPy)."""
+    if all(isinstance(a, (np.ndarray, np.generic)) for a in arrays):
+        return _NUMPY
+    return array_api_compat.array_namespace(*arrays)
+
+
 def default_dtypes(xp):
     """The namespace's default (integer, real floating) dtypes."""
     defaults = xp.__array_namespace_info__().default_dtypes()

@@ -187,6 +187,10 @@ def from_dict(d: dict) -> Schedule:
             f"A schedule dict has the keys 'name' and 'params'. Received keys: {sorted(d)}"
         )
     name, params = d["name"], d.get("params", {})
+    if name == "plateau":
+        from .plateau import Plateau
+
+        return Plateau.from_dict(d)
     if name not in REGISTRY:
         raise ValueError(f"Unknown schedule name {name!r}. Known: {', '.join(sorted(REGISTRY))}")
     if not isinstance(params, dict):

@@ -19,8 +19,12 @@ API_NAMES = {
 }  # fmt: skip
 
 
+#: Public names that are not schedules: the plateau rule.
+OTHER_NAMES = {"Plateau", "PlateauState", "plateau"}
+
+
 def test_all_matches_exports():
-    assert set(lrcore.__all__) == API_NAMES | {"Schedule", "from_dict", "SCHEDULES"}
+    assert set(lrcore.__all__) == API_NAMES | {"Schedule", "from_dict", "SCHEDULES", *OTHER_NAMES}
     assert len(lrcore.__all__) == len(set(lrcore.__all__))
     assert set(lrcore.SCHEDULES) == API_NAMES
     for name in lrcore.__all__:
@@ -68,7 +72,7 @@ def test_docstring_teaches(name):
         assert f"{param}:" in doc, f"{name}: Args misses {param}"
 
 
-@pytest.mark.parametrize("name", sorted(API_NAMES) + ["Schedule", "from_dict"])
+@pytest.mark.parametrize("name", sorted(API_NAMES) + ["Schedule", "from_dict", "plateau"])
 def test_docstring_examples_pass(name):
     obj = getattr(lrcore, name)
     finder, runner = doctest.DocTestFinder(recurse=False), doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)

@@ -1,0 +1,235 @@
+"""Metric-driven decay: the reduce-on-plateau rule as a pure function of the metrics reported so far.
+
+A schedule is a pure function of the step; a plateau rule is a pure function of the metric history.
+They compose by multiplication: ``lr = schedule(step) * state.scale``. The framework adapters
+(``lrcore.torch.ReduceLROnPlateau``, ``lrcore.jax.reduce_on_plateau``,
+``lrcore.keras.ReduceLROnPlateau``) keep a :class:`PlateauState` in their checkpoints and call
+:meth:`Plateau.update` with each reported metric.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import _array
+from . import validate as check
+
+
+class PlateauState(NamedTuple):
+    """The plateau rule's state: plain numbers, or 0-d arrays of one namespace (a JAX pytree).
+
+    Attributes:
+        scale: the factor the learning rate is multiplied by (starts at 1).
+        best: the best metric seen so far (``+inf`` for ``mode="min"`` before the first metric).
+        num_bad: updates since the last improvement (torch's ``num_bad_epochs``).
+        cooldown_left: updates of cooldown still to run (torch's ``cooldown_counter``).
+    """
+
+    scale: Any
+    best: Any
+    num_bad: Any
+    cooldown_left: Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Plateau:
+    """The reduce-on-plateau rule of torch ``ReduceLROnPlateau``, for a scale that starts at 1.
+
+    Build one with :func:`plateau`. ``init()`` gives the first state; ``update(state, metric)`` the
+    next one. Both are pure; ``update`` uses array-API operations only, so it works under ``jit``.
+    """
+
+    factor: float = 0.1
+    patience: int = 10
+    mode: str = "min"
+    threshold: float = 1e-4
+    threshold_mode: str = "rel"
+    cooldown: int = 0
+    min_scale: float = 0.0
+    eps: float = 1e-8
+
+    def __post_init__(self):
+        # Validated here, so that Plateau(...), plateau(...) and from_dict all check the same way.
+        factor = check.real("factor", self.factor)
+        if not 0.0 <= factor < 1.0:
+            raise ValueError(f"Argument `factor` must be in [0, 1). Received: factor={self.factor!r}")
+        checked = {
+            "factor": factor,
+            "patience": check.phase("patience", self.patience),
+            "mode": check.choice("mode", self.mode, ("min", "max")),
+            "threshold": check.at_least("threshold", self.threshold, 0.0),
+            "threshold_mode": check.choice("threshold_mode", self.threshold_mode, ("rel", "abs")),
+            "cooldown": check.phase("cooldown", self.cooldown),
+            "min_scale": check.at_least("min_scale", self.min_scale, 0.0),
+            "eps": check.at_least("eps", self.eps, 0.0),
+        }
+        for key, value in checked.items():
+            object.__setattr__(self, key, value)
+
+    def init(self) -> PlateauState:
+        """The state before any metric: scale 1, no best yet, no bad updates, no cooldown."""
+        return PlateauState(1.0, math.inf if self.mode == "min" else -math.inf, 0, 0)
+
+    def improved(self, metric, best):
+        """Whether ``metric`` improves on ``best`` by more than the threshold (torch's ``is_better``)."""
+        t = self.threshold
+        if self.threshold_mode == "rel":
+            bar = best * (1.0 - t) if self.mode == "min" else best * (1.0 + t)
+        else:
+            bar = best - t if self.mode == "min" else best + t
+        return metric < bar if self.mode == "min" else metric > bar
+
+    def update(self, state: PlateauState, metric) -> PlateauState:
+        """The state after ``metric`` is reported.
+
+        With plain numbers (Python or NumPy scalars) everywhere, the result holds plain Python
+        numbers (float64 arithmetic, as torch's). With arrays (JAX, torch, NumPy 0-d arrays …),
+        it is computed in that array namespace and holds 0-d arrays; the metric's float dtype is
+        kept for ``scale`` and ``best`` when the state is plain.
+        """
+        state = PlateauState(*state)
+        arrays = [v for v in (metric, *state) if _array.is_array(v)]
+        if not arrays:
+            return self._update_plain(state, metric)
+        return self._update_array(state, metric, arrays)
+
+    def _update_plain(self, state: PlateauState, metric) -> PlateauState:
+        m = _plain_metric(metric)
+        scale, best = float(state.scale), float(state.best)
+        num_bad, cooldown_left = int(state.num_bad), int(state.cooldown_left)
+        if self.improved(m, best):
+            best, num_bad = m, 0
+        else:
+            num_bad += 1
+        if cooldown_left > 0:
+            cooldown_left -= 1
+            num_bad = 0
+        if num_bad > self.patience:
+            new_scale = max(scale * self.factor, self.min_scale)
+            if scale - new_scale > self.eps:
+                scale = new_scale
+            cooldown_left, num_bad = self.cooldown, 0
+        return PlateauState(scale, best, num_bad, cooldown_left)
+
+    def _update_array(self, state: PlateauState, metric, arrays) -> PlateauState:
+        xp = _array.array_namespace(*arrays)
+        if _array.is_array(metric) and xp.isdtype(metric.dtype, "real floating"):
+            fdtype = metric.dtype
+        elif _array.is_array(state.scale):
+            fdtype = state.scale.dtype
+        else:
+            fdtype = _array.default_dtypes(xp)[1]
+        if _array.is_array(metric) and not xp.isdtype(metric.dtype, ("real floating", "integral")):
+            raise TypeError(f"Argument `metric` must be a real number. Received dtype: {metric.dtype}")
+        idtype = _array.default_dtypes(xp)[0]
+        m = xp.asarray(metric, dtype=fdtype)
+        scale = xp.asarray(state.scale, dtype=fdtype)
+        best = xp.asarray(state.best, dtype=fdtype)
+        num_bad = xp.asarray(state.num_bad, dtype=idtype)
+        cooldown_left = xp.asarray(state.cooldown_left, dtype=idtype)
+        zero = xp.asarray(0, dtype=idtype)
+
+        better = self.improved(m, best)
+        best = xp.where(better, m, best)
+        num_bad = xp.where(better, zero, num_bad + 1)
+        in_cooldown = cooldown_left > 0
+        cooldown_left = xp.where(in_cooldown, cooldown_left - 1, cooldown_left)
+        num_bad = xp.where(in_cooldown, zero, num_bad)
+        reduce = num_bad > self.patience
+        new_scale = xp.maximum(scale * self.factor, xp.asarray(self.min_scale, dtype=fdtype))
+        scale = xp.where(reduce & (scale - new_scale > self.eps), new_scale, scale)
+        cooldown_left = xp.where(reduce, xp.asarray(self.cooldown, dtype=idtype), cooldown_left)
+        num_bad = xp.where(reduce, zero, num_bad)
+        return PlateauState(scale, best, num_bad, cooldown_left)
+
+    # -- serialization ------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """``{"name": "plateau", "params": {...}}``, JSON-safe; :func:`from_dict` rebuilds it."""
+        return {"name": "plateau", "params": dataclasses.asdict(self)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Plateau":
+        """Rebuild a rule from :meth:`to_dict` output; unknown parameters raise an error naming them."""
+        if not isinstance(d, dict) or d.get("name") != "plateau" or set(d) - {"name", "params"}:
+            raise ValueError(f"A plateau dict is {{'name': 'plateau', 'params': {{...}}}}. Received: {d!r}")
+        params = d.get("params", {})
+        if not isinstance(params, dict):
+            raise TypeError(f"'params' of 'plateau' must be a dict. Received: {type(params).__name__}")
+        extra = sorted(set(params) - {f.name for f in dataclasses.fields(cls)})
+        if extra:
+            raise ValueError(f"Unknown parameter(s) for 'plateau': {', '.join(extra)}")
+        return plateau(**params)
+
+
+def _plain_metric(metric) -> float:
+    if isinstance(metric, (bool, np.bool_)) or not isinstance(metric, (int, float, np.integer, np.floating)):
+        raise TypeError(
+            f"Argument `metric` must be a real number or a 0-d array. Received: metric={metric!r} "
+            f"(of type {type(metric).__name__})"
+        )
+    return float(metric)
+
+
+def plateau(
+    factor=0.1,
+    patience=10,
+    mode="min",
+    threshold=1e-4,
+    threshold_mode="rel",
+    cooldown=0,
+    min_scale=0.0,
+    eps=1e-8,
+) -> Plateau:
+    r"""Reduce the learning rate when a metric has stopped improving (torch's rule).
+
+    The rule keeps a ``scale`` that starts at 1 and multiplies any schedule:
+    :math:`\eta = s(k)\cdot\text{scale}`. For each reported metric :math:`m`:
+
+    .. math::
+        \text{improved} = \begin{cases}
+          m < b(1-\theta) & \text{min, rel} \qquad m < b - \theta \quad \text{min, abs} \\
+          m > b(1+\theta) & \text{max, rel} \qquad m > b + \theta \quad \text{max, abs}
+        \end{cases}
+
+    An improvement records :math:`b \leftarrow m` and resets the bad count; otherwise the count
+    grows. During cooldown the count stays 0. Once the count exceeds ``patience``:
+    :math:`\text{scale} \leftarrow \max(\text{scale}\cdot f, \text{min\_scale})` (skipped when the
+    change is below ``eps``), cooldown starts and the count resets.
+
+    Args:
+        factor: :math:`0 \le f < 1`, the factor applied at each reduction.
+        patience: updates without improvement tolerated before reducing, an integer >= 0.
+        mode: ``"min"`` (lower is better, e.g. a loss) or ``"max"`` (e.g. an accuracy).
+        threshold: :math:`\theta \ge 0`, the least change that counts as an improvement.
+        threshold_mode: ``"rel"`` (relative to the best) or ``"abs"``.
+        cooldown: updates to wait after a reduction before counting bad updates again, >= 0.
+        min_scale: the smallest scale, :math:`\ge 0` (torch's ``min_lr`` divided by the lr).
+        eps: a reduction that changes the scale by less than this is skipped, :math:`\ge 0`.
+
+    Example:
+        >>> import lrcore
+        >>> rule = lrcore.plateau(factor=0.5, patience=1)
+        >>> state = rule.init()
+        >>> for loss in [1.0, 1.0, 1.0, 1.0]:
+        ...     state = rule.update(state, loss)
+        >>> print(state.scale)
+        0.5
+
+    Peers: torch ``ReduceLROnPlateau`` (the same rule); ``optax.contrib.reduce_on_plateau`` and
+    ``keras.callbacks.ReduceLROnPlateau`` reduce one bad value earlier (their sequences equal this
+    rule's with ``patience + 1``; Keras also with ``cooldown + 1`` and ``threshold_mode="abs"``).
+    """
+    return Plateau(
+        factor=factor,
+        patience=patience,
+        mode=mode,
+        threshold=threshold,
+        threshold_mode=threshold_mode,
+        cooldown=cooldown,
+        min_scale=min_scale,
+        eps=eps,
+    )

@@ -1,0 +1,98 @@
+"""The plateau rule: torch ReduceLROnPlateau's sequence on the same metrics, plain and under jit."""
+
+from __future__ import annotations
+
+import pickle
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import torch
+
+import lrcore
+
+CASES = [
+    dict(),
+    dict(factor=0.5, patience=2, cooldown=1),
+    dict(factor=0.3, patience=0, mode="max", threshold=0.01),
+    dict(factor=0.5, patience=1, threshold_mode="abs", threshold=0.05, min_scale=0.1),
+    dict(factor=0.9, patience=3, cooldown=4, eps=0.05),
+]
+
+
+def _metrics(seed, n=300):
+    rng = np.random.default_rng(seed)
+    # Noisy, mostly flat: improvements, plateaus and repeats (exact ties) all occur.
+    walk = np.round(1.0 + np.cumsum(rng.normal(scale=0.02, size=n)), 2)
+    return [float(v) for v in walk]
+
+
+def _torch_lrs(kwargs, metrics):
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    torch_kwargs = {("min_lr" if k == "min_scale" else k): v for k, v in kwargs.items()}
+    ref = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, **torch_kwargs)
+    out = []
+    for m in metrics:
+        ref.step(m)
+        out.append(opt.param_groups[0]["lr"])
+    return out
+
+
+@pytest.mark.parametrize("kwargs", CASES, ids=str)
+def test_plain_matches_torch(kwargs):
+    metrics = _metrics(len(kwargs))
+    rule, state, got = lrcore.plateau(**kwargs), None, []
+    state = rule.init()
+    for m in metrics:
+        state = rule.update(state, m)
+        got.append(state.scale)
+    assert got == _torch_lrs(kwargs, metrics)
+
+
+@pytest.mark.parametrize("kwargs", CASES, ids=str)
+def test_jit_matches_plain(kwargs):
+    metrics = _metrics(len(kwargs) + 10)
+    rule = lrcore.plateau(**kwargs)
+    update = jax.jit(rule.update)
+    plain, traced = rule.init(), rule.init()
+    for m in metrics:
+        plain = rule.update(plain, float(np.float32(m)))
+        traced = update(traced, jnp.float32(m))
+        assert int(traced.num_bad) == plain.num_bad and int(traced.cooldown_left) == plain.cooldown_left
+        np.testing.assert_allclose(float(traced.scale), plain.scale, rtol=1e-6)
+
+
+def test_serialization_and_identity():
+    rule = lrcore.plateau(factor=0.5, patience=3, mode="max")
+    assert lrcore.from_dict(rule.to_dict()) == rule
+    assert pickle.loads(pickle.dumps(rule)) == rule
+    assert hash(rule) == hash(lrcore.plateau(factor=0.5, patience=3, mode="max"))
+    with pytest.raises(ValueError, match="bogus"):
+        lrcore.Plateau.from_dict({"name": "plateau", "params": {"bogus": 1}})
+
+
+@pytest.mark.parametrize(
+    "kwargs, name, error",
+    [
+        (dict(factor=1.0), "factor", ValueError),
+        (dict(factor=-0.1), "factor", ValueError),
+        (dict(patience=-1), "patience", ValueError),
+        (dict(patience=1.5), "patience", ValueError),
+        (dict(mode="up"), "mode", ValueError),
+        (dict(threshold=-1.0), "threshold", ValueError),
+        (dict(threshold_mode="relative"), "threshold_mode", ValueError),
+        (dict(cooldown=-2), "cooldown", ValueError),
+        (dict(min_scale=float("nan")), "min_scale", ValueError),
+        (dict(eps="1e-8"), "eps", TypeError),
+    ],
+)
+def test_validation_names_the_parameter(kwargs, name, error):
+    with pytest.raises(error, match=f"`{name}`"):
+        lrcore.plateau(**kwargs)
+
+
+def test_metric_type_checked():
+    rule = lrcore.plateau()
+    with pytest.raises(TypeError, match="`metric`"):
+        rule.update(rule.init(), "0.5")

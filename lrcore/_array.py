@@ -344,7 +344,9 @@ class _XlaOps(Ops):
         reachable = [b for b in boundaries if b <= self._max]
         if len(reachable) > _XLA_CHAIN:
             return super().locate(boundaries, k)
-        return _XlaChain(self, k, [k >= self.i(b) for b in reachable])
+        # Steps are >= 0, so boundaries at 0 hold for every step: they need no comparison.
+        first = sum(1 for b in reachable if b <= 0)
+        return _XlaChain(self, k, first, [k >= self.i(b) for b in reachable[first:]])
 
     def searchsorted(self, table, k):
         xp = self.xp
@@ -379,24 +381,25 @@ def _lax():
 class _XlaChain(Pieces):
     """Pieces of a small table under XLA: one comparison per boundary, one select per entry."""
 
-    __slots__ = ("_k", "_masks")
+    __slots__ = ("_k", "_first", "_masks")
 
-    def __init__(self, ops, k, masks):
-        self._ops, self._k, self._masks = ops, k, masks
+    def __init__(self, ops, k, first, masks):
+        # `first` boundaries hold for every step; masks[j] says whether boundary first + j does.
+        self._ops, self._k, self._first, self._masks = ops, k, first, masks
 
     @property
     def index(self):
         ops = self._ops
-        out = ops.xp.zeros_like(self._k)
+        out = ops.xp.zeros_like(self._k) + ops.i(self._first)
         for mask in self._masks:
             out = out + ops.xp.astype(mask, ops.int)
         return out
 
     def pick(self, table):
-        xp = self._ops.xp
-        out = xp.zeros_like(self._k, dtype=table.dtype) + table[0]
+        xp, first = self._ops.xp, self._first
+        out = xp.zeros_like(self._k, dtype=table.dtype) + table[first]
         for j, mask in enumerate(self._masks):
-            out = xp.where(mask, table[j + 1], out)
+            out = xp.where(mask, table[first + j + 1], out)
         return out
 
 

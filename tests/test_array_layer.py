@@ -69,9 +69,10 @@ def test_xla_chain_and_search_agree_bit_for_bit(n, monkeypatch):
         np.testing.assert_array_equal(a, b)
 
 
-def test_pieces_index_and_pick_match_numpy():
-    bounds = [3, 10, 2**40]  # the last is past the int32 range: never reached
-    table = [1.0, 2.0, 3.0, 4.0]
+@pytest.mark.parametrize("bounds", [[3, 10, 2**40], [0, 3, 10, 2**40], [0]], ids=["past-range", "at-zero", "only-zero"])
+def test_pieces_index_and_pick_match_numpy(bounds):
+    # 2**40 is past the int32 range (never reached); a boundary at 0 holds for every step.
+    table = [float(i + 1) for i in range(len(bounds) + 1)]
     k_np = np.arange(-2, 15)
     want_index = np.searchsorted(np.asarray(bounds), np.maximum(k_np, 0), side="right")
     for xp, step in ((np, k_np), (jnp, jnp.asarray(k_np, dtype=jnp.int32)), (torch, torch.asarray(k_np))):

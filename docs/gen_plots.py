@@ -94,6 +94,21 @@ def _examples():
             110,
             False,
         ),
+        "onecycle_momentum": (
+            "onecycle_momentum(total_steps=100), two and three phases",
+            [lrcore.onecycle_momentum(total_steps=100), lrcore.onecycle_momentum(total_steps=100, three_phase=True)],
+            110,
+            False,
+        ),
+        "cyclic_momentum": (
+            "cyclic_momentum(step_size_up=10, step_size_down=15), triangular and triangular2",
+            [
+                lrcore.cyclic_momentum(step_size_up=10, step_size_down=15),
+                lrcore.cyclic_momentum(step_size_up=10, step_size_down=15, mode="triangular2"),
+            ],
+            100,
+            False,
+        ),
         "cyclic": (
             "cyclic(0.1, 1.0, step_size_up=10, step_size_down=15), triangular and triangular2",
             [

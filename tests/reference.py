@@ -252,6 +252,47 @@ def _cyclic(k, p):
     return base + (top - base) * exact(h) * s
 
 
+def _onecycle_momentum(k, p):
+    """torch OneCycleLR's momentum (cycle_momentum=True): the same phases, levels max -> base -> max (-> max)."""
+    total = p["total_steps"]
+    k = min(k, total - 1)
+    hi, lo = exact(p.get("max_momentum", 0.95)), exact(p.get("base_momentum", 0.85))
+    pct = p.get("pct_start", 0.3)
+    if p.get("three_phase", False):
+        phases = [(float(pct * total) - 1, hi, lo), (float(2 * pct * total) - 2, lo, hi), (total - 1, hi, hi)]
+    else:
+        phases = [(float(pct * total) - 1, hi, lo), (total - 1, lo, hi)]
+    start_step = Fraction(0)
+    for idx, (end_step, start, stop) in enumerate(phases):
+        end_step = Fraction(end_step)
+        if k <= end_step or idx == len(phases) - 1:
+            frac = exact((k - start_step) / (end_step - start_step))
+            if p.get("anneal", "cos") == "cos":
+                return stop + (start - stop) / 2 * (mpmath.cos(mpmath.pi * frac) + 1)
+            return (stop - start) * frac + start
+        start_step = end_step
+    raise AssertionError("unreachable")
+
+
+def _cyclic_momentum(k, p):
+    """torch CyclicLR's momentum: max_momentum - (max_momentum - base_momentum)·h·s."""
+    up = p["step_size_up"]
+    down = p.get("step_size_down") or up
+    total = up + down
+    cycle = k // total
+    r = k - cycle * total
+    h = Fraction(r, up) if r <= up else Fraction(total - r, down)
+    mode = p.get("mode", "triangular")
+    if mode == "triangular":
+        s = mpf(1)
+    elif mode == "triangular2":
+        s = mpf(1) / mpf(2) ** cycle
+    else:
+        s = exact(p.get("gamma", 1.0)) ** k
+    hi, lo = exact(p.get("max_momentum", 0.9)), exact(p.get("base_momentum", 0.8))
+    return hi - (hi - lo) * exact(h) * s
+
+
 def _inverse_sqrt(k, p):
     w = p["warmup_steps"]
     tau = p.get("timescale")
@@ -338,6 +379,8 @@ SCHEDULES = {
     "cosine_restart": _cosine_restart,
     "onecycle": _onecycle,
     "cyclic": _cyclic,
+    "onecycle_momentum": _onecycle_momentum,
+    "cyclic_momentum": _cyclic_momentum,
     "inverse_sqrt": _inverse_sqrt,
     "warmup_stable_decay": _warmup_stable_decay,
     "ema_decay": _ema_decay,

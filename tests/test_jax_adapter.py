@@ -32,6 +32,8 @@ EXAMPLE_KWARGS = {
     "cosine_restart": dict(peak_value=1.0, first_period=10, period_mul=2.0, warmup_steps=2),
     "onecycle": dict(peak_value=1.0, total_steps=30),
     "cyclic": dict(base_value=0.0, max_value=1.0, step_size_up=5, mode="triangular2"),
+    "onecycle_momentum": dict(total_steps=30, three_phase=True),
+    "cyclic_momentum": dict(step_size_up=5, step_size_down=3, mode="triangular2"),
     "inverse_sqrt": dict(peak_value=1.0, warmup_steps=10),
     "warmup_stable_decay": dict(peak_value=1.0, warmup_steps=5, stable_steps=5, decay_steps=10, decay_shape="1-sqrt"),
     "ema_decay": dict(decay=0.99),

@@ -74,6 +74,8 @@ def _cases(H):
         "cyclic": (L.cyclic(0.1, 1.0, H // 2 + 1, H // 4), stairs(0, H // 2 + 1, 2) + [H // 2 + 1 + H // 4]),
         "cyclic-tri2": (L.cyclic(0.0, 1.0, 5, 3, mode="triangular2"), [H // 8 * 8, H]),
         "cyclic-exp": (L.cyclic(0.01, 1.0, 1000, mode="exp_range", gamma=1.0 - 1.0 / H), [H // 2000 * 2000]),
+        "onecycle-mom": (L.onecycle_momentum(2 * H - 1), [int(0.3 * (2 * H - 1)) - 1, 2 * H - 2]),
+        "cyclic-mom": (L.cyclic_momentum(H // 2 + 1, H // 4, 0.5, 0.9), stairs(0, H // 2 + 1, 2)),
         "inv-sqrt": (L.inverse_sqrt(1.0, H, timescale=3), [H]),
         "wsd": (
             L.warmup_stable_decay(1.0, H // 4, H // 2, H // 4 + 1, end_value=0.1, decay_shape="cosine"),

@@ -98,6 +98,13 @@ CASES = [
     ("cyclic-tri2", L.cyclic(0.0, 1.0, 5, 3, mode="triangular2"), [5, 8, 13, 16, 24]),
     ("cyclic-exp", L.cyclic(0.01, 0.2, 6, mode="exp_range", gamma=0.98), [6, 12, 18]),
     ("cyclic-one", L.cyclic(0.3, 0.9, 1, mode="triangular2"), [1, 2]),
+    # momentum curves
+    ("onecycle-mom", L.onecycle_momentum(100), [29, 30, 99, 100]),
+    ("onecycle-mom-three", L.onecycle_momentum(57, 0.27, 0.8, 0.93, anneal="linear", three_phase=True), [14, 29, 56]),
+    ("onecycle-mom-total1", L.onecycle_momentum(1), [0]),
+    ("cyclic-mom", L.cyclic_momentum(10), [10, 20, 30]),
+    ("cyclic-mom-tri2", L.cyclic_momentum(5, 3, 0.7, 0.95, mode="triangular2"), [5, 8, 13, 16, 24]),
+    ("cyclic-mom-exp", L.cyclic_momentum(6, base_momentum=0.5, mode="exp_range", gamma=0.98), [6, 12, 18]),
     # inverse sqrt
     ("inv-sqrt", L.inverse_sqrt(1.0, warmup_steps=10), [10]),
     ("inv-sqrt-no-warmup", L.inverse_sqrt(1.0, 0), []),
@@ -202,7 +209,23 @@ def _torch_lrs(make_scheduler, steps: int) -> np.ndarray:
     return np.array(lrs)
 
 
-PEER_CASES = [c for c in CASES if c[1].name in ("onecycle", "cyclic")]
+PEER_CASES = [c for c in CASES if c[1].name in ("onecycle", "cyclic", "onecycle_momentum", "cyclic_momentum")]
+
+
+def _torch_momenta(make_scheduler, steps: int) -> np.ndarray:
+    """The momenta a real torch scheduler (cycle_momentum=True) gives SGD at steps 0..steps-1."""
+    import torch
+
+    param = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.SGD([param], lr=1.0, momentum=0.9)
+    scheduler = make_scheduler(optimizer)
+    out = []
+    for i in range(steps):
+        out.append(optimizer.param_groups[0]["momentum"])
+        if i < steps - 1:
+            optimizer.step()
+            scheduler.step()
+    return np.array(out)
 
 
 @pytest.mark.parametrize("case", PEER_CASES, ids=[c[0] for c in PEER_CASES])
@@ -218,13 +241,25 @@ def test_reference_follows_torch(case):
             opt, max_lr=p["peak_value"], total_steps=n, pct_start=p["pct_start"], anneal_strategy=p["anneal"],
             div_factor=p["div_factor"], final_div_factor=p["final_div_factor"], three_phase=p["three_phase"],
         )
-    else:
+    elif schedule.name == "cyclic":
         n = 160
         make = lambda opt: torch.optim.lr_scheduler.CyclicLR(  # noqa: E731
             opt, base_lr=p["base_value"], max_lr=p["max_value"], step_size_up=p["step_size_up"],
             step_size_down=p["step_size_down"], mode=p["mode"], gamma=p["gamma"],
         )
-    want = _torch_lrs(make, n)
+    elif schedule.name == "onecycle_momentum":
+        n = p["total_steps"]
+        make = lambda opt: torch.optim.lr_scheduler.OneCycleLR(  # noqa: E731
+            opt, max_lr=1.0, total_steps=n, pct_start=p["pct_start"], anneal_strategy=p["anneal"],
+            three_phase=p["three_phase"], base_momentum=p["base_momentum"], max_momentum=p["max_momentum"],
+        )
+    else:
+        n = 160
+        make = lambda opt: torch.optim.lr_scheduler.CyclicLR(  # noqa: E731
+            opt, base_lr=0.1, max_lr=1.0, step_size_up=p["step_size_up"], step_size_down=p["step_size_down"],
+            mode=p["mode"], gamma=p["gamma"], base_momentum=p["base_momentum"], max_momentum=p["max_momentum"],
+        )
+    want = (_torch_momenta if schedule.name.endswith("_momentum") else _torch_lrs)(make, n)
     got = reference.values_of(schedule.to_dict(), np.arange(n))
     assert_ulp_close(got, want, 64, ulps=64)
 

@@ -60,6 +60,8 @@ CASES = {
     "onecycle_linear": (lrcore.onecycle(1.0, total_steps=250, anneal="linear"), [74, 249]),
     "cyclic": (lrcore.cyclic(0.1, 1.0, step_size_up=20, step_size_down=30, mode="triangular2"), [20, 50, 70]),
     "cyclic_exp_range": (lrcore.cyclic(0.1, 1.0, step_size_up=15, mode="exp_range", gamma=0.995), [15, 30]),
+    "onecycle_momentum": (lrcore.onecycle_momentum(total_steps=300, anneal="linear"), [89, 299]),
+    "cyclic_momentum": (lrcore.cyclic_momentum(step_size_up=20, step_size_down=30, mode="triangular2"), [20, 50]),
     "inverse_sqrt": (lrcore.inverse_sqrt(1.0, warmup_steps=40), [40]),
     "warmup_stable_decay": (
         lrcore.warmup_stable_decay(1.0, warmup_steps=20, stable_steps=100, decay_steps=80, end_value=0.1,

@@ -32,6 +32,8 @@ CASES = {
     "cosine_restart": dict(peak_value=1.0, first_period=10, period_mul=2.0, peak_mul=0.5, warmup_steps=3),
     "onecycle": dict(peak_value=1.0, total_steps=100, three_phase=True),
     "cyclic": dict(base_value=0.1, max_value=1.0, step_size_up=5, step_size_down=7, mode="exp_range", gamma=0.99),
+    "onecycle_momentum": dict(total_steps=100, pct_start=0.25, base_momentum=0.8, max_momentum=0.95),
+    "cyclic_momentum": dict(step_size_up=5, step_size_down=7, mode="triangular2"),
     "inverse_sqrt": dict(peak_value=1.0, warmup_steps=10),
     "warmup_stable_decay": dict(peak_value=1.0, warmup_steps=10, stable_steps=20, decay_steps=30, decay_shape="1-sqrt"),
     "ema_decay": dict(decay=0.999),

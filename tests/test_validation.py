@@ -26,6 +26,8 @@ BASE = {
     "cosine_restart": dict(peak_value=1.0, first_period=10),
     "onecycle": dict(peak_value=1.0, total_steps=100),
     "cyclic": dict(base_value=0.0, max_value=1.0, step_size_up=10),
+    "onecycle_momentum": dict(total_steps=100),
+    "cyclic_momentum": dict(step_size_up=10),
     "inverse_sqrt": dict(peak_value=1.0, warmup_steps=10),
     "warmup_stable_decay": dict(peak_value=1.0, warmup_steps=10, stable_steps=10, decay_steps=10),
     "ema_decay": dict(decay=0.99),
@@ -46,6 +48,8 @@ LEVELS = {
     "cosine_restart": ["peak_value", "end_value"],
     "onecycle": ["peak_value"],
     "cyclic": ["base_value", "max_value"],
+    "onecycle_momentum": ["base_momentum", "max_momentum"],
+    "cyclic_momentum": ["base_momentum", "max_momentum"],
     "inverse_sqrt": ["peak_value"],
     "warmup_stable_decay": ["peak_value", "end_value", "init_value"],
     "ema_decay": ["decay"],
@@ -63,6 +67,8 @@ LENGTHS = {  # lengths >= 1
     "cosine_restart": ["first_period"],
     "onecycle": ["total_steps"],
     "cyclic": ["step_size_up", "step_size_down"],
+    "onecycle_momentum": ["total_steps"],
+    "cyclic_momentum": ["step_size_up", "step_size_down"],
     "inverse_sqrt": ["timescale"],
     "warmup_stable_decay": ["decay_steps"],
 }
@@ -81,10 +87,13 @@ FLAGS = {
     "polynomial_decay": ["cycle"],
     "inverse_time_decay": ["staircase"],
     "onecycle": ["three_phase"],
+    "onecycle_momentum": ["three_phase"],
 }
 CHOICES = {
     "onecycle": ["anneal"],
     "cyclic": ["mode"],
+    "onecycle_momentum": ["anneal"],
+    "cyclic_momentum": ["mode"],
     "warmup_stable_decay": ["warmup_shape", "decay_shape"],
 }
 
@@ -176,6 +185,9 @@ SPECIFIC = [
     ("cyclic", {"mode": "exp_range", "gamma": 1.5}, ValueError, "gamma", 1.5),
     ("cyclic", {"mode": "triangular", "gamma": 0.9}, ValueError, "gamma", 0.9),
     ("cyclic", {"mode": "exp_range", "gamma": "0.9"}, TypeError, "gamma", "0.9"),
+    ("onecycle_momentum", {"pct_start": 1.1}, ValueError, "pct_start", 1.1),
+    ("cyclic_momentum", {"mode": "exp_range", "gamma": 1.5}, ValueError, "gamma", 1.5),
+    ("cyclic_momentum", {"mode": "triangular", "gamma": 0.9}, ValueError, "gamma", 0.9),
     ("exponential_decay", {"decay_rate": 0.0}, ValueError, "decay_rate", 0.0),
     ("exponential_decay", {"decay_rate": -0.5}, ValueError, "decay_rate", -0.5),
     ("exponential_decay", {"decay_rate": NAN}, ValueError, "decay_rate", NAN),

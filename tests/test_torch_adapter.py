@@ -229,8 +229,15 @@ def test_relative_mode_scales_each_group():
         assert sched.get_last_lr() == got
         opt.step()
         sched.step()
-    # Absolute mode gives every group the schedule's value.
+    # Absolute mode would overwrite the groups' different lrs with one value: refused, naming the remedy.
     opt = torch.optim.SGD(copy.deepcopy(groups))
+    before = [g["lr"] for g in opt.param_groups]
+    with pytest.raises(ValueError, match="`mode`.*per param group.*mode='relative'"):
+        lrcore.torch.scheduler(opt, schedule)
+    assert [g["lr"] for g in opt.param_groups] == before  # untouched
+    # Groups that start with the same lr take the schedule's value.
+    same = [{"params": [torch.nn.Parameter(torch.zeros(2))]}, {"params": [torch.nn.Parameter(torch.zeros(2))]}]
+    opt = torch.optim.SGD(same, lr=0.3)
     lrcore.torch.scheduler(opt, schedule)
     assert [g["lr"] for g in opt.param_groups] == [1.0, 1.0]
 

@@ -8,6 +8,7 @@
 
 from .backends.torch import *  # noqa: F403
 from .backends.torch import LrcoreScheduler as LrcoreScheduler
+from .backends.torch import ReduceLROnPlateau as ReduceLROnPlateau
 from .backends.torch import TorchSchedule as TorchSchedule
 from .backends.torch import __all__ as _names
 

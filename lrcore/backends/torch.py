@@ -32,6 +32,7 @@ Neither re-implements schedule math: both evaluate the core :class:`lrcore.Sched
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 
@@ -40,6 +41,8 @@ import numpy as np
 import torch
 
 from .._array import HOST_CONSTANTS
+from .. import validate
+from ..plateau import PlateauState, plateau
 from ..schedule import Schedule, as_schedule
 from . import install
 
@@ -69,10 +72,21 @@ class TorchSchedule:
                 step = torch.tensor(int(step), dtype=torch.int64)
             else:
                 step = torch.as_tensor(step)
-        return self.schedule.evaluate(step, xp=_xp, dtype=torch.float32)
+        return _static_schedule(self).evaluate(step, xp=_xp, dtype=torch.float32)
 
     def __repr__(self):
         return f"lrcore.torch.from_schedule({self.schedule!r})"
+
+
+@torch.compiler.assume_constant_result
+def _static_schedule(fn: TorchSchedule) -> Schedule:
+    """``fn.schedule``, seen by Dynamo as a constant of the graph (guarded on ``fn``'s identity).
+
+    Read as an attribute, the schedule's float parameters would become symbolic floats under
+    ``torch.compile(dynamic=True)``, which the host-side table builders cannot take; obtained
+    through this call, everything read from the schedule is a constant.
+    """
+    return fn.schedule
 
 
 #: Steps evaluated together by the scheduler. A block is evaluated once in float64 with NumPy and
@@ -432,6 +446,133 @@ def _as_float(lr):
     return float(lr.item()) if isinstance(lr, torch.Tensor) else float(lr)
 
 
+class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
+    """Reduce an lrcore scheduler's lr when a metric stops improving: ``lr = schedule(n) · scale``.
+
+    A subclass of torch's ``ReduceLROnPlateau``, so Lightning (``"monitor"``) and other trainers
+    drive it as they drive torch's: ``step(metric)`` updates ``scale`` with the rule of
+    :func:`lrcore.plateau` and sets the scaled lr at once; the wrapped scheduler keeps applying
+    ``schedule(n) · scale`` at every later ``step()``. On a constant schedule the lrs are torch
+    ``ReduceLROnPlateau``'s fed the same metrics.
+
+    Args:
+        scheduler: the :func:`lrcore.torch.scheduler` whose lr is scaled.
+        mode, factor, patience, threshold, threshold_mode, cooldown, eps: as torch's (and
+            :func:`lrcore.plateau`); ``eps`` applies to the scale (torch's ``eps`` divided by the lr).
+        min_scale: the smallest scale, >= 0 (torch's ``min_lr`` divided by the lr).
+        min_lr: optional floor on the applied lr (a float, or one per param group), as torch's
+            ``min_lr`` on a constant schedule: ``lr = max(schedule(n) · scale, min_lr)``.
+
+    ``state_dict()`` holds plain types (the rule, its state, ``min_lr``); loading restores the scale
+    in the scheduler too, in either load order.
+    """
+
+    def __init__(
+        self,
+        scheduler,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_scale=0.0,
+        eps=1e-8,
+        *,
+        min_lr=None,
+    ):
+        if not isinstance(scheduler, LrcoreScheduler):
+            raise TypeError(
+                "Argument `scheduler` must be an lrcore.torch.scheduler(...) (lrcore owns the lr; for a "
+                "plain optimizer use torch.optim.lr_scheduler.ReduceLROnPlateau). "
+                f"Received: scheduler={scheduler!r} (of type {type(scheduler).__name__})"
+            )
+        # Not torch's __init__: the rule and its state are lrcore's; the attributes torch's
+        # ReduceLROnPlateau exposes are kept in sync for code that reads them.
+        self.rule = plateau(
+            factor=factor, patience=patience, mode=mode, threshold=threshold,
+            threshold_mode=threshold_mode, cooldown=cooldown, min_scale=min_scale, eps=eps,
+        )  # fmt: skip
+        self.scheduler = scheduler
+        self.optimizer = scheduler.optimizer
+        n = len(self.optimizer.param_groups)
+        if min_lr is not None:
+            floors = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * n
+            if len(floors) != n:
+                raise ValueError(
+                    f"Argument `min_lr` must be a number or a list with one per param group ({n}). "
+                    f"Received: min_lr={min_lr!r}"
+                )
+            min_lr = [validate.at_least(f"min_lr[{i}]", v, 0.0) for i, v in enumerate(floors)]
+        self.state = self.rule.init()
+        self.last_epoch = 0
+        self._set_scheduler(min_lr)
+
+    def _set_scheduler(self, min_lr):
+        sched = self.scheduler
+        sched._scale, sched._min_lr = float(self.state.scale), min_lr
+        sched._reapply()
+        self._sync()
+
+    def _sync(self):
+        rule, state = self.rule, self.state
+        self.mode, self.factor, self.patience = rule.mode, rule.factor, rule.patience
+        self.threshold, self.threshold_mode, self.cooldown, self.eps = (
+            rule.threshold, rule.threshold_mode, rule.cooldown, rule.eps,
+        )  # fmt: skip
+        self.mode_worse = math.inf if rule.mode == "min" else -math.inf
+        self.best, self.num_bad_epochs, self.cooldown_counter = state.best, state.num_bad, state.cooldown_left
+        self.min_lrs = list(self.scheduler._min_lr or [0.0] * len(self.optimizer.param_groups))
+        self._last_lr = self.scheduler.get_last_lr()
+
+    @property
+    def scale(self) -> float:
+        """The factor the schedule is multiplied by (starts at 1)."""
+        return self.state.scale
+
+    def step(self, metrics, epoch=None):
+        """Report a metric: update the scale and set the scaled lr of the current step at once."""
+        if epoch is not None:
+            raise TypeError(f"Argument `epoch` is not supported. Received: epoch={epoch!r}")
+        if isinstance(metrics, torch.Tensor):
+            metrics = metrics.item()  # as torch's float(metrics), for 0-d tensors
+        self.state = self.rule.update(self.state, metrics)
+        self.last_epoch += 1
+        self._set_scheduler(self.scheduler._min_lr)
+
+    def state_dict(self):
+        """The rule, its state and ``min_lr``: plain Python types (``weights_only`` loading)."""
+        return {
+            "lrcore_plateau": _FORMAT,
+            "rule": self.rule.to_dict(),
+            "state": [float(self.state.scale), float(self.state.best), int(self.state.num_bad), int(self.state.cooldown_left)],
+            "last_epoch": int(self.last_epoch),
+            "min_lr": None if self.scheduler._min_lr is None else list(self.scheduler._min_lr),
+        }
+
+    def load_state_dict(self, state_dict):
+        """Restore a state saved by :meth:`state_dict` of an equal rule; anything else is refused."""
+        if not isinstance(state_dict, dict) or state_dict.get("lrcore_plateau") != _FORMAT:
+            keys = sorted(str(k) for k in state_dict) if isinstance(state_dict, dict) else state_dict
+            raise ValueError(
+                "Argument `state_dict` was not saved by lrcore.torch.ReduceLROnPlateau (e.g. torch's own "
+                f"ReduceLROnPlateau). Received keys: {keys}"
+            )
+        if state_dict["rule"] != self.rule.to_dict():
+            raise ValueError(
+                "Argument `state_dict` was saved with a different plateau rule: "
+                f"saved {state_dict['rule']!r}, this one has {self.rule.to_dict()!r}"
+            )
+        scale, best, num_bad, cooldown_left = state_dict["state"]
+        self.state = PlateauState(float(scale), float(best), int(num_bad), int(cooldown_left))
+        self.last_epoch = int(state_dict["last_epoch"])
+        min_lr = state_dict["min_lr"]
+        self._set_scheduler(None if min_lr is None else [float(v) for v in min_lr])
+
+    def __repr__(self):
+        return f"lrcore.torch.ReduceLROnPlateau({self.scheduler!r}, {self.rule!r})"
+
+
 def scheduler(optimizer, schedule, *, mode: str = "absolute", momentum=None, weight_decay=None) -> LrcoreScheduler:
     """A ``torch.optim.lr_scheduler.LRScheduler`` setting ``optimizer``'s lr from ``schedule``.
 
@@ -465,4 +606,4 @@ def scheduler(optimizer, schedule, *, mode: str = "absolute", momentum=None, wei
     return LrcoreScheduler(optimizer, schedule, mode=mode, momentum=momentum, weight_decay=weight_decay)
 
 
-__all__ = [*install(globals(), TorchSchedule), "scheduler"]
+__all__ = [*install(globals(), TorchSchedule), "scheduler", "ReduceLROnPlateau"]

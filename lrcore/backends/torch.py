@@ -172,6 +172,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             for key, value in self._schedules.items():
                 if isinstance(value, Schedule):
                     _refuse_overwrite(key, [_hyper_value(g, key) for g in groups])
+        self._extra = "momentum" in self._schedules or "weight_decay" in self._schedules
         self._values = {}  # one block cache per distinct schedule
         # The groups' initial values (relative mode multiplies them), one list per driven key.
         self._base = {key: [] for key in self._schedules}
@@ -254,6 +255,25 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
                 "Argument `epoch` is not supported: an lrcore scheduler advances one update per "
                 f"step() call. Received: epoch={epoch!r}"
             )
+        groups, applied = self.optimizer.param_groups, self._applied
+        if self._step_count > 1 and len(groups) == len(applied):
+            # The usual case, as cheap as torch's own schedulers: Python-float lrs, as last set.
+            for group, lr in zip(groups, applied):
+                value = group["lr"]
+                if type(value) is not float or value != lr:
+                    break
+            else:
+                self._step_count += 1
+                self.last_epoch += 1
+                lrs = self._lrs_at(self.last_epoch)
+                for group, lr in zip(groups, lrs):
+                    group["lr"] = lr
+                self._last_lr = lrs
+                if self._extra:
+                    self._after_lr_set()
+                else:
+                    self._applied = list(lrs)
+                return
         self._check_untouched()
         self._track_groups()
         # The base class advances `last_epoch`, applies get_lr() (tensor lrs filled in place) and

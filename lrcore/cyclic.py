@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from . import validate as check
-from .schedule import Schedule, register
+from .schedule import Params, register
 
 
 # -- one cycle ----------------------------------------------------------------------------------
@@ -81,7 +81,7 @@ def onecycle(
     final_div_factor=1e4,
     anneal="cos",
     three_phase=False,
-) -> Schedule:
+) -> Params:
     r"""The one-cycle learning rate of torch ``OneCycleLR``.
 
     With :math:`v_0 = P / d` (``div_factor``) and :math:`v_{min} = v_0 / f` (``final_div_factor``),
@@ -115,18 +115,15 @@ def onecycle(
 
     Peer: torch ``OneCycleLR``. Reference: Smith & Topin, https://arxiv.org/abs/1708.07120
     """
-    return Schedule(
-        "onecycle",
-        {
-            "peak_value": check.level("peak_value", peak_value),
-            "total_steps": check.length("total_steps", total_steps),
-            "pct_start": check.in_range("pct_start", pct_start, 0.0, 1.0),
-            "div_factor": check.positive("div_factor", div_factor),
-            "final_div_factor": check.positive("final_div_factor", final_div_factor),
-            "anneal": check.choice("anneal", anneal, ("cos", "linear")),
-            "three_phase": check.boolean("three_phase", three_phase),
-        },
-    )
+    return {
+        "peak_value": check.level("peak_value", peak_value),
+        "total_steps": check.length("total_steps", total_steps),
+        "pct_start": check.in_range("pct_start", pct_start, 0.0, 1.0),
+        "div_factor": check.positive("div_factor", div_factor),
+        "final_div_factor": check.positive("final_div_factor", final_div_factor),
+        "anneal": check.choice("anneal", anneal, ("cos", "linear")),
+        "three_phase": check.boolean("three_phase", three_phase),
+    }
 
 
 @register(_onecycle_momentum)
@@ -137,7 +134,7 @@ def onecycle_momentum(
     max_momentum=0.95,
     anneal="cos",
     three_phase=False,
-) -> Schedule:
+) -> Params:
     r"""The momentum curve of torch ``OneCycleLR`` (``cycle_momentum=True``), companion of :func:`onecycle`.
 
     The same phases as :func:`onecycle` with the same ``total_steps``, ``pct_start``, ``anneal`` and
@@ -171,17 +168,14 @@ def onecycle_momentum(
 
     Peer: torch ``OneCycleLR`` momentum (``momentum`` or ``betas[0]``).
     """
-    return Schedule(
-        "onecycle_momentum",
-        {
-            "total_steps": check.length("total_steps", total_steps),
-            "pct_start": check.in_range("pct_start", pct_start, 0.0, 1.0),
-            "base_momentum": check.level("base_momentum", base_momentum),
-            "max_momentum": check.level("max_momentum", max_momentum),
-            "anneal": check.choice("anneal", anneal, ("cos", "linear")),
-            "three_phase": check.boolean("three_phase", three_phase),
-        },
-    )
+    return {
+        "total_steps": check.length("total_steps", total_steps),
+        "pct_start": check.in_range("pct_start", pct_start, 0.0, 1.0),
+        "base_momentum": check.level("base_momentum", base_momentum),
+        "max_momentum": check.level("max_momentum", max_momentum),
+        "anneal": check.choice("anneal", anneal, ("cos", "linear")),
+        "three_phase": check.boolean("three_phase", three_phase),
+    }
 
 
 # -- cyclic ------------------------------------------------------------------------------------
@@ -205,7 +199,7 @@ def _cyclic(k, p, ops):
 @register(_cyclic)
 def cyclic(
     base_value, max_value, step_size_up, step_size_down=None, mode="triangular", gamma=1.0
-) -> Schedule:
+) -> Params:
     r"""Cyclical learning rate (triangular waves), after torch ``CyclicLR``.
 
     With :math:`U` = ``step_size_up``, :math:`D` = ``step_size_down``, cycle
@@ -234,14 +228,11 @@ def cyclic(
 
     Peer: torch ``CyclicLR``. Reference: Smith, https://arxiv.org/abs/1506.01186
     """
-    return Schedule(
-        "cyclic",
-        {
-            "base_value": check.level("base_value", base_value),
-            "max_value": check.level("max_value", max_value),
-            **_cyclic_shape(step_size_up, step_size_down, mode, gamma),
-        },
-    )
+    return {
+        "base_value": check.level("base_value", base_value),
+        "max_value": check.level("max_value", max_value),
+        **_cyclic_shape(step_size_up, step_size_down, mode, gamma),
+    }
 
 
 def _cyclic_shape(step_size_up, step_size_down, mode, gamma) -> dict:
@@ -271,7 +262,7 @@ def _cyclic_momentum(k, p, ops):
 @register(_cyclic_momentum)
 def cyclic_momentum(
     step_size_up, step_size_down=None, base_momentum=0.8, max_momentum=0.9, mode="triangular", gamma=1.0
-) -> Schedule:
+) -> Params:
     r"""The momentum curve of torch ``CyclicLR`` (``cycle_momentum=True``), companion of :func:`cyclic`.
 
     The same wave as :func:`cyclic` (cycle :math:`c`, height :math:`h`, scale :math:`s`), moving
@@ -300,11 +291,8 @@ def cyclic_momentum(
 
     Peer: torch ``CyclicLR`` momentum (``momentum`` or ``betas[0]``).
     """
-    return Schedule(
-        "cyclic_momentum",
-        {
-            **_cyclic_shape(step_size_up, step_size_down, mode, gamma),
-            "base_momentum": check.level("base_momentum", base_momentum),
-            "max_momentum": check.level("max_momentum", max_momentum),
-        },
-    )
+    return {
+        **_cyclic_shape(step_size_up, step_size_down, mode, gamma),
+        "base_momentum": check.level("base_momentum", base_momentum),
+        "max_momentum": check.level("max_momentum", max_momentum),
+    }

@@ -44,7 +44,6 @@ from .._array import HOST_CONSTANTS
 from .. import validate
 from ..plateau import PlateauState, plateau
 from ..schedule import Schedule, as_schedule
-from . import install
 
 # The core's host-side table builders (e.g. the cosine_restart cycle table) are pure functions of
 # Python constants. Dynamo would interpret them bytecode by bytecode (and cannot trace the
@@ -644,6 +643,3 @@ def scheduler(optimizer, schedule, *, mode: str = "absolute", momentum=None, wei
         [0.25]
     """
     return LrcoreScheduler(optimizer, schedule, mode=mode, momentum=momentum, weight_decay=weight_decay)
-
-
-__all__ = [*install(globals(), TorchSchedule), "scheduler", "ReduceLROnPlateau"]

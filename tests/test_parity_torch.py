@@ -25,7 +25,10 @@ from torch.optim import lr_scheduler as sched
 
 import lrcore
 import lrcore.numpy
-from tests.peers import assert_peer_close, drive_torch
+import lrcore.torch
+from tests import examples, reference
+from tests.helpers import assert_ulp_close
+from tests.peers import drive_torch
 
 CLOSED = 8
 PER_STEP = 4
@@ -38,7 +41,7 @@ def chained(n: int) -> float:
 def compare(schedule, make_scheduler, n, ulps, lr=1.0):
     want = drive_torch(make_scheduler, n, lr=lr)
     got = lrcore.numpy.from_schedule(schedule)(np.arange(n))
-    assert_peer_close(got, want, 64, ulps, context=repr(schedule))
+    assert_ulp_close(got, want, 64, ulps, context=repr(schedule))
 
 
 @pytest.mark.parametrize(("step_size", "gamma"), [(1, 0.97), (30, 0.5), (7, 0.9)])
@@ -188,3 +191,93 @@ def test_linear_lr(start, end, total):
     n = 200
     s = lrcore.linear(0.4 * start, 0.4 * end, transition_steps=total)
     compare(s, lambda o: sched.LinearLR(o, start_factor=start, end_factor=end, total_iters=total), n, chained(n), lr=0.4)
+
+
+# -- lrcore.torch.scheduler against the torch schedulers -----------------------------------------
+LR0 = 0.4
+PEERS = {
+    "StepLR": (
+        lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=7, gamma=0.3),
+        lrcore.exponential_decay(init_value=LR0, decay_steps=7, decay_rate=0.3, staircase=True),
+    ),
+    "MultiStepLR": (
+        lambda o: torch.optim.lr_scheduler.MultiStepLR(o, milestones=[5, 17, 30], gamma=0.5),
+        lrcore.piecewise_constant(boundaries=[5, 17, 30], values=[LR0, LR0 * 0.5, LR0 * 0.25, LR0 * 0.125]),
+    ),
+    "ExponentialLR": (
+        lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.95),
+        lrcore.exponential_decay(init_value=LR0, decay_steps=1, decay_rate=0.95),
+    ),
+    "CosineAnnealingWarmRestarts": (
+        lambda o: torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=6, T_mult=2, eta_min=0.01),
+        lrcore.cosine_restart(peak_value=LR0, first_period=6, period_mul=2.0, end_value=0.01),
+    ),
+    "OneCycleLR": (
+        lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=LR0, total_steps=50, pct_start=0.25, cycle_momentum=False),
+        lrcore.onecycle(peak_value=LR0, total_steps=50, pct_start=0.25),
+    ),
+    "OneCycleLR-linear-3phase": (
+        lambda o: torch.optim.lr_scheduler.OneCycleLR(
+            o, max_lr=LR0, total_steps=37, anneal_strategy="linear", three_phase=True, cycle_momentum=False
+        ),
+        lrcore.onecycle(peak_value=LR0, total_steps=37, anneal="linear", three_phase=True),
+    ),
+    "CyclicLR": (
+        lambda o: torch.optim.lr_scheduler.CyclicLR(
+            o, base_lr=0.01, max_lr=LR0, step_size_up=4, step_size_down=6, mode="triangular2", cycle_momentum=False
+        ),
+        lrcore.cyclic(base_value=0.01, max_value=LR0, step_size_up=4, step_size_down=6, mode="triangular2"),
+    ),
+    "CyclicLR-exp_range": (
+        lambda o: torch.optim.lr_scheduler.CyclicLR(
+            o, base_lr=0.01, max_lr=LR0, step_size_up=5, mode="exp_range", gamma=0.97, cycle_momentum=False
+        ),
+        lrcore.cyclic(base_value=0.01, max_value=LR0, step_size_up=5, mode="exp_range", gamma=0.97),
+    ),
+    "PolynomialLR": (
+        lambda o: torch.optim.lr_scheduler.PolynomialLR(o, total_iters=20, power=2.0),
+        lrcore.polynomial_decay(init_value=LR0, end_value=0.0, decay_steps=20, power=2.0),
+    ),
+    "LinearLR": (
+        lambda o: torch.optim.lr_scheduler.LinearLR(o, start_factor=0.1, end_factor=1.0, total_iters=15),
+        lrcore.linear(init_value=LR0 * 0.1, end_value=LR0, transition_steps=15),
+    ),
+}
+
+
+@pytest.mark.parametrize("peer", sorted(PEERS))
+def test_lrcore_torch_scheduler_matches_torch_schedulers(peer):
+    """``lrcore.torch.scheduler`` (float32 values) drives SGD as the torch scheduler does."""
+    make_peer, schedule = PEERS[peer]
+    updates = 50 if peer.startswith("OneCycleLR") else 60
+    if peer == "OneCycleLR-linear-3phase":
+        updates = 37  # torch raises past total_steps
+    want = drive_torch(make_peer, updates, lr=LR0, momentum=0.9)
+    got = drive_torch(lambda o: lrcore.torch.scheduler(o, schedule), updates, lr=LR0, momentum=0.9)
+    assert_ulp_close(got, want, 32, context=peer)
+
+
+# -- the tests' exact reference follows torch ------------------------------------------------------
+PEER_CASES = [c for c in examples.examples() if c[1].name in ("onecycle", "cyclic")]
+
+
+@pytest.mark.parametrize("case", PEER_CASES, ids=[c[0] for c in PEER_CASES])
+def test_reference_follows_torch(case):
+    """The reference's onecycle and cyclic are torch's OneCycleLR and CyclicLR (checks the reference)."""
+    schedule = case[1]
+    p = schedule.params
+    if schedule.name == "onecycle":
+        n = p["total_steps"]
+        make = lambda opt: torch.optim.lr_scheduler.OneCycleLR(  # noqa: E731
+            opt, max_lr=p["peak_value"], total_steps=n, pct_start=p["pct_start"], anneal_strategy=p["anneal"],
+            div_factor=p["div_factor"], final_div_factor=p["final_div_factor"], three_phase=p["three_phase"],
+        )
+    else:
+        n = 160
+        make = lambda opt: torch.optim.lr_scheduler.CyclicLR(  # noqa: E731
+            opt, base_lr=p["base_value"], max_lr=p["max_value"], step_size_up=p["step_size_up"],
+            step_size_down=p["step_size_down"], mode=p["mode"], gamma=p["gamma"],
+        )
+    want = drive_torch(make, n, momentum=0.9)
+    got = reference.values_of(schedule.to_dict(), np.arange(n))
+    assert_ulp_close(got, want, 64, ulps=64)

@@ -20,6 +20,7 @@ import inspect
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -369,3 +370,25 @@ def test_parity_with_keras_reduce_lr_on_plateau(patience, cooldown, min_delta, f
         reduced.append(len(set(want)) > 1)
         assert_ulp_close(got, want, 32, scale=lr0, context=f"trial {trial}: {metrics}")
     assert sum(reduced) >= 2, "too few sequences with a reduction: a weak case"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_docs_page_examples_run(backend, tmp_path):
+    """Every Python block of docs/keras.md runs as written, each in a fresh process, on each backend."""
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "keras.md").read_text(), flags=re.S)
+    assert len(blocks) >= 5
+    script = tmp_path / "blocks.py"
+    # One process per backend; each block in its own namespace, as a reader would paste it.
+    script.write_text(
+        "import sys\n"
+        f"blocks = {blocks!r}\n"
+        "for i, code in enumerate(blocks):\n"
+        "    print(f'--- block {i}', flush=True)\n"
+        "    exec(compile(code, f'docs/keras.md block {i}', 'exec'), {'__name__': '__main__'})\n"
+    )
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=240,
+                          cwd=tmp_path)
+    assert proc.returncode == 0, f"{backend}:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
+    assert proc.stdout.count("--- block") == len(blocks)

@@ -35,7 +35,7 @@ def test_all_matches_exports():
     assert public - modules - set(lrcore.__all__) == set(), "exported but not in __all__"
 
 
-@pytest.mark.parametrize("module", ["lrcore.numpy", "lrcore.jax"])
+@pytest.mark.parametrize("module", ["lrcore.numpy", "lrcore.jax", "lrcore.keras"])
 def test_backend_modules_offer_every_schedule(module):
     mod = __import__(module, fromlist=["_"])
     for name in lrcore.SCHEDULES:

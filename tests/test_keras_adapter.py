@@ -392,3 +392,17 @@ def test_docs_page_examples_run(backend, tmp_path):
                           cwd=tmp_path)
     assert proc.returncode == 0, f"{backend}:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
     assert proc.stdout.count("--- block") == len(blocks)
+
+
+@pytest.mark.parametrize("name", ["KerasSchedule", "ReduceLROnPlateau"])
+def test_docstring_examples_pass(name):
+    import doctest
+
+    obj = getattr(lrcore.keras, name)
+    finder, runner = doctest.DocTestFinder(recurse=False), doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    tests = [t for t in finder.find(obj, name, globs={}) if t.examples]
+    assert tests, f"{name} has no doctest example"
+    for test in tests:
+        runner.run(test)
+    outcome = runner.summarize(verbose=False)
+    assert outcome.failed == 0 and outcome.attempted > 0

@@ -217,10 +217,15 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
     ``threshold_mode="abs"``, and ``min_scale=min_lr / L``.
 
     Example:
-        >>> import keras, lrcore.keras
+        >>> import keras, numpy as np, lrcore.keras
+        >>> lr = lrcore.keras.constant(0.1)
         >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
-        >>> model.compile(keras.optimizers.SGD(lrcore.keras.constant(0.1)), loss="mse")
-        >>> callback = lrcore.keras.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=2)
+        >>> model.compile(optimizer=keras.optimizers.SGD(learning_rate=lr), loss="mse")
+        >>> callback = lrcore.keras.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0)
+        >>> zeros = np.zeros((4, 1), "float32")  # a loss of 0 that never improves
+        >>> _ = model.fit(zeros, zeros, epochs=3, verbose=0, callbacks=[callback])
+        >>> print(lr.plateau_state.scale, round(float(model.optimizer.learning_rate), 6))
+        0.25 0.025
     """
 
     def __init__(

@@ -10,7 +10,10 @@ needs no ``custom_objects``, only that ``lrcore.keras`` has been imported in the
 callback that scales the schedule by the reduce-on-plateau rule of :func:`lrcore.plateau`.
 """
 
-from .backends.keras import *  # noqa: F403
+from .backends import install as _install
 from .backends.keras import KerasSchedule as KerasSchedule
 from .backends.keras import ReduceLROnPlateau as ReduceLROnPlateau
-from .backends.keras import __all__ as __all__
+
+# The factories are generated from the registry; lrcore/keras.pyi (python -m lrcore._stubs) is
+# their static view for editors and type checkers.
+__all__ = [*_install(globals(), KerasSchedule), "KerasSchedule", "ReduceLROnPlateau"]

@@ -21,7 +21,6 @@ import numpy as np
 
 from ..plateau import Plateau, PlateauState, plateau
 from ..schedule import Schedule, as_schedule, from_dict
-from . import install
 
 _BACKENDS = ("tensorflow", "jax", "torch")
 
@@ -321,4 +320,4 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
         )
 
 
-__all__ = [*install(globals(), KerasSchedule), "KerasSchedule", "ReduceLROnPlateau"]
+__all__ = ["KerasSchedule", "ReduceLROnPlateau"]

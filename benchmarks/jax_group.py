@@ -197,7 +197,7 @@ def run(cfg):
         rows.append(row(GROUP, f"{n_steps}: {name}", "s", t["a"], t["b"], "optax"))
         lines_a = len(jax.jit(ours()).lower(steps).as_text().splitlines())
         lines_b = len(jax.jit(peer()).lower(steps).as_text().splitlines())
-        rows.append(row(GROUP, f"HLO lines: {name}", "lines", [lines_a], [lines_b], "optax", target=None, kind="scale"))
+        rows.append(row(GROUP, f"HLO lines: {name}", "lines", [lines_a], [lines_b], "optax", target=None, kind="scale", paired=False))
 
     # 3. Warm restarts against optax.sgdr_schedule (one where per cycle).
     hlo = {}
@@ -228,8 +228,8 @@ def run(cfg):
                 row(GROUP, f"{n_steps}: k mod T alone", "s", t["rem"], t["b"], "optax.sgdr_schedule, 1 cycle",
                     target=None, kind="scale", note="the cost of the remainder, as a fraction of the peer")
             )
-        rows.append(row(GROUP, f"compile: {name}", "s", ca, cb, "optax.sgdr_schedule", target=None, kind="scale"))
-        rows.append(row(GROUP, f"HLO lines: {name}", "lines", la, lb, "optax.sgdr_schedule", target=None, kind="scale"))
+        rows.append(row(GROUP, f"compile: {name}", "s", ca, cb, "optax.sgdr_schedule", target=None, kind="scale", paired=False))
+        rows.append(row(GROUP, f"HLO lines: {name}", "lines", la, lb, "optax.sgdr_schedule", target=None, kind="scale", paired=False))
         hlo[cycles] = la
     lo, hi = min(cfg.sizes), max(cfg.sizes)
     rows.append(
@@ -248,8 +248,8 @@ def run(cfg):
             cb, lb, b = compile_cost(peer, steps, 1 if slow else compile_repeats)
             t = interleaved({"a": block(a, steps), "b": block(b, steps)}, cfg)
             rows.append(row(GROUP, f"{n_steps}: {name}", "s", t["a"], t["b"], peer_name))
-            rows.append(row(GROUP, f"compile: {name}", "s", ca, cb, peer_name, target=None, kind="scale"))
-            rows.append(row(GROUP, f"HLO lines: {name}", "lines", la, lb, peer_name, target=None, kind="scale"))
+            rows.append(row(GROUP, f"compile: {name}", "s", ca, cb, peer_name, target=None, kind="scale", paired=False))
+            rows.append(row(GROUP, f"HLO lines: {name}", "lines", la, lb, peer_name, target=None, kind="scale", paired=False))
             hlo.setdefault(kind, {})[n] = la
     for kind, by_n in hlo.items():
         sizes = sorted(by_n)

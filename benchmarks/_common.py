@@ -5,7 +5,7 @@ as ``python -m benchmarks.<group> --json-out FILE [--smoke] [--device cuda]`` in
 own, so that one framework's imports, threads and caches never touch another's figures.
 
 The method (see docs/benchmarks.md): contenders are timed in interleaved rounds (A, B, A, B, …);
-each round calls a contender often enough to last ``min_time``; a row's verdict is the median over
+each round calls a contender often enough to last ``min_time``, rounds alternate the order; a row's verdict is the median over
 rounds of the round's lrcore ÷ peer ratio: the two measurements of a round run moments apart under
 the same load, so the load cancels in their ratio, and the median ignores the rounds it did not.
 """
@@ -78,8 +78,10 @@ def interleaved(fns: dict, cfg: Config, rounds: int | None = None, number: int |
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for _ in range(rounds):
-            for name, fn in fns.items():
+        order = list(fns.items())
+        for r in range(rounds):
+            # A, B, … then …, B, A: no contender always runs first, right after another's call.
+            for name, fn in order if r % 2 == 0 else order[::-1]:
                 n = numbers[name]
                 start = time.perf_counter()
                 for _ in range(n):

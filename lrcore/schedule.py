@@ -109,16 +109,17 @@ class Schedule:
     # -- evaluation ---------------------------------------------------------------------------
     def __call__(self, step):
         """The learning rate at ``step`` (the number of updates already applied)."""
-        k, ops, scalar = _array.prepare(step)
-        return _array.finish(self._evaluate(k, ops), scalar)
+        k, ops, scalar, nan = _array.prepare(step)
+        return _array.finish(self._evaluate(k, ops), scalar, nan, ops)
 
     def evaluate(self, step, *, xp=None, dtype=None):
         """Like ``schedule(step)``, with the namespace ``xp`` and float ``dtype`` chosen explicitly.
 
         The adapters use this: ``lrcore.jax`` asks for float32 from int32 counts, for instance.
+        ``dtype`` must be a real floating dtype of ``xp`` (a ``TypeError`` otherwise).
         """
-        k, ops, scalar = _array.prepare(step, xp=xp, float_dtype=dtype)
-        return _array.finish(self._evaluate(k, ops), scalar)
+        k, ops, scalar, nan = _array.prepare(step, xp=xp, float_dtype=dtype)
+        return _array.finish(self._evaluate(k, ops), scalar, nan, ops)
 
     def _evaluate(self, k, ops: _array.Ops):
         """The schedule's value on a clamped integer step array ``k``."""

@@ -37,7 +37,7 @@ import numbers
 import array_api_compat.torch as _xp
 import torch
 
-from .._array import HOST_CONSTANTS
+from .._array import HOST_CONSTANTS, host_steps
 from ..schedule import Schedule, as_schedule
 from . import install
 
@@ -64,9 +64,10 @@ class TorchSchedule:
             raise TypeError(f"Argument `step` must be an integer or a tensor of steps. Received: step={step!r}")
         if not isinstance(step, torch.Tensor):
             if isinstance(step, numbers.Integral):
-                step = torch.tensor(int(step), dtype=torch.int64)
+                # Past the int64 range: its largest step (a step below it is step 0 anyway).
+                step = torch.tensor(min(max(int(step), -_INT64_MAX), _INT64_MAX), dtype=torch.int64)
             else:
-                step = torch.as_tensor(step)
+                step = torch.as_tensor(host_steps(step))  # NumPy, lists, floats (kept float64), fractions
         return self.schedule.evaluate(step, xp=_xp, dtype=torch.float32)
 
     def __repr__(self):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
+from . import _array
 from . import validate as check
 from .schedule import Schedule, register
 
@@ -39,16 +41,34 @@ def _onecycle(k, p, ops):
     offsets = [a - s for a, s in zip(s0, starts)]
     widths = [e - s if e - s > 0 else 1.0 for e, s in zip(ends, starts)]
     n = k - ops.take(ops.ints([min(a, ops.int_max) for a in s0]), phase)
-    x = ops.ratio(n, ops.take(ops.floats(widths), phase), ops.take(ops.floats(offsets), phase))
+    width = ops.take(ops.floats(widths), phase)
+    x = ops.ratio(n, width, ops.take(ops.floats(offsets), phase))
+    # Its complement (end - k) / (end - start) = ((R - n) + r) / width with end - s0 = R + r split
+    # exactly into an int R (within the integer range) and a float r, so that the last steps of a
+    # phase, where the weight is tiny, have no cancellation error (e.g. under a clip far below the peak).
+    rest, rest_offset = _phase_rests(tuple(ends), tuple(s0), ops.int_max)
+    x1 = ops.ratio(ops.take(ops.ints(rest), phase) - n, width, ops.take(ops.floats(rest_offset), phase))
     peak = p["peak_value"]
     initial = ops.f(peak) / ops.f(p["div_factor"])
     levels = {"peak": ops.f(peak), "initial": initial, "minimum": initial / ops.f(p["final_div_factor"])}
     table = lambda which: xp.stack([levels[names[which]] for names in level_names])  # noqa: E731
     start, end = ops.take(table(0), phase), ops.take(table(1), phase)
     if p["anneal"] == "cos":
-        c, c1 = ops.cos_half(x)
+        c, c1 = ops.cos_half(x, x1)
         return ops.lerp(end, start, c, c1)
-    return ops.lerp(start, end, x)
+    return ops.lerp(start, end, x, x1)
+
+
+@_array.host_constant
+def _phase_rests(ends: tuple, s0: tuple, int_max: int) -> tuple[tuple, tuple]:
+    """``end - s0 = R + r`` per phase, exactly: an int ``0 <= R <= int_max`` and a float ``r``."""
+    rests, offsets = [], []
+    for end, start in zip(ends, s0):
+        q = Fraction(end) - start
+        whole = min(max(math.floor(q), 0), int_max)
+        rests.append(whole)
+        offsets.append(float(q - whole))
+    return tuple(rests), tuple(offsets)
 
 
 @register(_onecycle)
@@ -116,7 +136,11 @@ def _cyclic(k, p, ops):
     cycle = ops.floordiv(k, period)
     r = k - cycle * ops.i(period) if period <= ops.int_max else k
     rising = ops.ratio(r, up)
-    falling = 1.0 - ops.ratio(xp.maximum(r - ops.i(min(up, ops.int_max)), ops.i(0)), down)
+    if period <= ops.int_max:
+        # 1 - (r - U)/D as (U + D - r)/D, from integers: no cancellation at the end of the fall.
+        falling = ops.ratio(ops.i(period) - r, down)
+    else:
+        falling = 1.0 - ops.ratio(xp.maximum(r - ops.i(min(up, ops.int_max)), ops.i(0)), down)
     height = xp.where(ops.lt(r, up + 1), rising, falling)
     mode = p["mode"]
     if mode == "triangular2":

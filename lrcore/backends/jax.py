@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._array import host_steps
-from ..schedule import Schedule
+from ..schedule import Schedule, check_levels_fit
 from . import install
 
 
@@ -34,6 +34,7 @@ class JaxSchedule:
                 "Argument `dtype` is float64 but JAX has 64-bit types disabled; set "
                 "jax.config.update('jax_enable_x64', True) first. Received: dtype=float64"
             )
+        check_levels_fit(schedule, float(np.finfo(dtype).max), dtype.name)  # refused now, not at step 0
         self.schedule = schedule
         self.dtype = dtype
 

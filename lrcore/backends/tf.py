@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from .._array import host_steps
-from ..schedule import Schedule, as_schedule, from_dict
+from ..schedule import Schedule, as_schedule, check_levels_fit, from_dict
 from . import install
 from . import tf_namespace as tnp
 
@@ -36,6 +36,7 @@ class TFSchedule(keras.optimizers.schedules.LearningRateSchedule):
 
     def __init__(self, schedule: Schedule):
         self.schedule = as_schedule("schedule", schedule)
+        check_levels_fit(self.schedule, float(np.finfo(np.float32).max), "float32")  # refused now, not at step 0
 
     def __call__(self, step):
         step = _step_tensor(step)

@@ -38,7 +38,7 @@ import array_api_compat.torch as _xp
 import torch
 
 from .._array import HOST_CONSTANTS, host_steps
-from ..schedule import Schedule, as_schedule
+from ..schedule import Schedule, as_schedule, check_levels_fit
 from . import install
 
 # The core's host-side table builders (e.g. the cosine_restart cycle table) are pure functions of
@@ -55,6 +55,7 @@ class TorchSchedule:
     __slots__ = ("schedule", "__weakref__")
 
     def __init__(self, schedule: Schedule):
+        check_levels_fit(schedule, float(torch.finfo(torch.float32).max), "float32")  # refused now, not at step 0
         self.schedule = schedule
 
     def __call__(self, step):

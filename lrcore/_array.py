@@ -389,8 +389,8 @@ def _float_steps(xp, step, int_dtype, int_max: int):
     info = xp.finfo(step.dtype)
     # 2**63 and 2**31 are exact in every float format wide enough to hold them; float16 is not.
     limit = float(int_max + 1) if float(info.max) >= int_max + 1 else math.inf
-    beyond = safe >= xp.asarray(limit, dtype=step.dtype)
-    return xp.where(beyond, xp.asarray(int_max, dtype=int_dtype), k), nan
+    beyond = safe >= _scalar(xp, limit, step.dtype, step)
+    return xp.where(beyond, _scalar(xp, int_max, int_dtype, step), k), nan
 
 
 def _unsigned_steps(xp, step, int_dtype, int_max: int):
@@ -398,13 +398,21 @@ def _unsigned_steps(xp, step, int_dtype, int_max: int):
     bits, int_bits = xp.iinfo(step.dtype).bits, xp.iinfo(int_dtype).bits
     if bits < int_bits:
         return xp.astype(step, int_dtype)
-    top = xp.asarray(int_max, dtype=int_dtype)
+    top = _scalar(xp, int_max, int_dtype, step)
     if bits == int_bits:
         # Same width: the cast wraps exactly the steps >= 2**(bits-1) to negative values.
         k = xp.astype(step, int_dtype)
-        return xp.where(k < xp.asarray(0, dtype=int_dtype), top, k)
-    big = step > xp.asarray(int_max, dtype=step.dtype)
+        return xp.where(k < _scalar(xp, 0, int_dtype, step), top, k)
+    big = step > _scalar(xp, int_max, step.dtype, step)
     return xp.where(big, top, xp.astype(step, int_dtype))
+
+
+def _scalar(xp, value, dtype, like):
+    """A 0-d constant on ``like``'s device (where the namespace places constants by device)."""
+    device = _device(xp, like)
+    if device is None:
+        return xp.asarray(value, dtype=dtype)
+    return xp.asarray(value, dtype=dtype, device=device)
 
 
 def _device(xp, k):

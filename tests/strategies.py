@@ -1,7 +1,9 @@
 """Hypothesis strategies that build valid parameters for every schedule and nested combinators.
 
 ``kwargs_for(name)`` draws the keyword arguments of one leaf schedule; ``leaf_schedules()`` a
-built leaf of any kind; ``schedules()`` a schedule that may nest join/warmup/scale/clip.
+built leaf of any kind; ``schedules()`` a schedule that may nest the combinators. The schedules come
+from the tests' table (tests/examples.py): an entry may bring its own ``strategy``; a leaf without
+one draws from its examples.
 Values stay moderate (|v| <= 10) so that every product in a schedule stays finite; lengths are
 mostly small (so that steps hit the interesting landmarks) and sometimes huge.
 """
@@ -12,25 +14,10 @@ import numpy as np
 from hypothesis import strategies as st
 
 import lrcore
+from tests import examples
 
-LEAVES = (
-    "constant",
-    "linear",
-    "exponential_decay",
-    "piecewise_constant",
-    "piecewise_linear",
-    "polynomial_decay",
-    "inverse_time_decay",
-    "cosine_decay",
-    "warmup_cosine_decay",
-    "cosine_restart",
-    "onecycle",
-    "cyclic",
-    "inverse_sqrt",
-    "warmup_stable_decay",
-    "ema_decay",
-)
-COMBINATORS = ("join", "warmup", "scale", "clip")
+LEAVES = examples.leaves()
+COMBINATORS = tuple(name for name in examples.TABLE if name not in LEAVES)
 assert set(LEAVES) | set(COMBINATORS) == set(lrcore.SCHEDULES)
 
 # Magnitudes below float32's smallest normal (1.2e-38) are left out: XLA on CPU flushes float32
@@ -132,6 +119,21 @@ def _cyclic(draw):
 
 
 @st.composite
+def _cyclic_momentum(draw):
+    mode = draw(st.sampled_from(["triangular", "triangular2", "exp_range"]))
+    kw = dict(
+        step_size_up=draw(lengths),
+        step_size_down=draw(st.one_of(st.none(), lengths)),
+        base_momentum=draw(values),
+        max_momentum=draw(values),
+        mode=mode,
+    )
+    if mode == "exp_range":
+        kw["gamma"] = draw(st.floats(0.5, 1.0))
+    return kw
+
+
+@st.composite
 def _inverse_sqrt(draw):
     return dict(peak_value=draw(values), warmup_steps=draw(phases), timescale=draw(st.one_of(st.none(), lengths)))
 
@@ -185,22 +187,39 @@ LEAF_KWARGS = {
         },
     ),
     "cyclic": _cyclic(),
+    "onecycle_momentum": st.fixed_dictionaries(
+        {"total_steps": st.one_of(small_lengths, st.integers(1, 10**6))},
+        optional={
+            "pct_start": st.floats(0.0, 1.0),
+            "base_momentum": values,
+            "max_momentum": values,
+            "anneal": st.sampled_from(["cos", "linear"]),
+            "three_phase": st.booleans(),
+        },
+    ),
+    "cyclic_momentum": _cyclic_momentum(),
     "inverse_sqrt": _inverse_sqrt(),
     "warmup_stable_decay": _warmup_stable_decay(),
     "ema_decay": st.fixed_dictionaries({"decay": levels(0.0, 1.0)}),
 }
-assert set(LEAF_KWARGS) == set(LEAVES)
+assert set(LEAF_KWARGS) <= set(LEAVES)
 
 
 def kwargs_for(name: str):
-    """Valid keyword arguments for the leaf schedule ``name``."""
-    return LEAF_KWARGS[name]
+    """Valid keyword arguments for the leaf schedule ``name``: its entry's ``strategy`` in the tests'
+    table, the strategy above, or else one of its table examples."""
+    entry = examples.TABLE[name]
+    if entry.strategy is not None:
+        return entry.strategy
+    if name in LEAF_KWARGS:
+        return LEAF_KWARGS[name]
+    return st.sampled_from([dict(s.params) for _, s, _ in entry.examples])
 
 
 def leaf_schedules():
     """A built leaf schedule of any kind."""
     return st.one_of(
-        [LEAF_KWARGS[name].map(lambda kw, name=name: getattr(lrcore, name)(**kw)) for name in LEAVES]
+        [kwargs_for(name).map(lambda kw, name=name: getattr(lrcore, name)(**kw)) for name in LEAVES]
     )
 
 
@@ -220,13 +239,24 @@ def _clip(draw, children):
     return lrcore.clip(draw(children), min_value=lo, max_value=hi)
 
 
+COMBINATOR_STRATEGIES = {
+    "join": _join,
+    "warmup": lambda children: st.builds(lrcore.warmup, children, warmup_steps=phases, init_value=values),
+    "scale": lambda children: st.builds(lrcore.scale, children, factor=levels(-4.0, 4.0)),
+    "clip": _clip,
+}
+assert set(COMBINATOR_STRATEGIES) <= set(COMBINATORS)
+
+
 def _extend(children):
-    return st.one_of(
-        _join(children),
-        st.builds(lrcore.warmup, children, warmup_steps=phases, init_value=values),
-        st.builds(lrcore.scale, children, factor=levels(-4.0, 4.0)),
-        _clip(children),
-    )
+    """One combinator around ``children``: its entry's ``strategy`` in the tests' table (a function
+    of the children's strategy), or the strategy above."""
+    made = []
+    for name in COMBINATORS:
+        strategy = examples.TABLE[name].strategy or COMBINATOR_STRATEGIES.get(name)
+        assert strategy is not None, f"{name}: a combinator's entry in tests/examples.py needs a strategy"
+        made.append(strategy(children))
+    return st.one_of(made)
 
 
 def schedules(max_leaves: int = 4):
@@ -287,7 +317,7 @@ def typed_steps(draw, dtypes, max_step: int, max_size: int = 16):
     else:
         info = np.iinfo(dtype)
         one = st.one_of(
-            st.integers(max(-5, int(info.min)), 150),
+            st.integers(max(-5, int(info.min)), min(150, int(info.max))),
             st.integers(int(info.min), int(info.max)),
             st.sampled_from([int(info.max), int(info.min), 2**31 - 1, 2**31, 2**63 - 1, 2**63])
             .filter(lambda x: info.min <= x <= info.max),

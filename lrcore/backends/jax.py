@@ -17,7 +17,6 @@ import numpy as np
 
 from .._array import host_steps
 from ..schedule import Schedule, check_levels_fit
-from . import install
 
 
 class JaxSchedule:
@@ -38,7 +37,12 @@ class JaxSchedule:
         self.schedule = schedule
         self.dtype = dtype
 
-    def __call__(self, count):
+    def __call__(self, count=None):
+        if count is None:  # Keras calls a plain callable `learning_rate` with no arguments
+            raise TypeError(
+                "Argument `count` (optax's step count) is required. For Keras (any backend), use "
+                "lrcore.keras.<name>(...) or lrcore.keras.from_schedule(schedule). Received: count=None"
+            )
         if isinstance(count, jax.Array):  # tracers included
             return self.schedule.evaluate(count, xp=jnp, dtype=self.dtype)
         return self._host(count)
@@ -59,6 +63,3 @@ class JaxSchedule:
 
     def __repr__(self):
         return f"lrcore.jax.from_schedule({self.schedule!r})"
-
-
-__all__ = install(globals(), JaxSchedule)

@@ -143,6 +143,15 @@ def _examples():
             60,
             False,
         ),
+        "multiply": (
+            "exponential_decay(1.0, 1, 0.98) * piecewise_constant([40, 70], [1, 0.5, 0.25])",
+            [
+                lrcore.exponential_decay(1.0, 1, 0.98)
+                * lrcore.piecewise_constant([40, 70], [1.0, 0.5, 0.25])
+            ],
+            100,
+            False,
+        ),
     }
 
 

@@ -97,14 +97,26 @@ class Schedule:
         return (_rebuild, (self._name, self._params))
 
     # -- arithmetic ---------------------------------------------------------------------------
-    def __mul__(self, factor):
-        if isinstance(factor, Schedule) or not isinstance(factor, numbers.Real):
+    def __mul__(self, other):
+        """``schedule * number`` is :func:`lrcore.scale`; ``a * b`` of two schedules is
+        :func:`lrcore.multiply` ``([a, b])``."""
+        if isinstance(other, Schedule):
+            from .combinators import multiply
+
+            return multiply([self, other])
+        if not isinstance(other, numbers.Real):
             return NotImplemented
         from .combinators import scale
 
-        return scale(self, factor)
+        return scale(self, other)
 
-    __rmul__ = __mul__
+    def __rmul__(self, other):
+        # Only numbers reach here (Schedule * Schedule is handled by __mul__): factor * schedule.
+        if isinstance(other, Schedule) or not isinstance(other, numbers.Real):
+            return NotImplemented
+        from .combinators import scale
+
+        return scale(self, other)
 
     # -- evaluation ---------------------------------------------------------------------------
     def __call__(self, step):

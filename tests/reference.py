@@ -325,6 +325,13 @@ def _clip(k, p):
     return v
 
 
+def _multiply(k, p):
+    out = mpf(1)
+    for s in p["schedules"]:
+        out *= value_of(s, k)
+    return out
+
+
 SCHEDULES = {
     "constant": _constant,
     "linear": _linear,
@@ -345,6 +352,7 @@ SCHEDULES = {
     "warmup": _warmup,
     "scale": _scale,
     "clip": _clip,
+    "multiply": _multiply,
 }
 
 

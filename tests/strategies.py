@@ -1,7 +1,7 @@
 """Hypothesis strategies that build valid parameters for every schedule and nested combinators.
 
 ``kwargs_for(name)`` draws the keyword arguments of one leaf schedule; ``leaf_schedules()`` a
-built leaf of any kind; ``schedules()`` a schedule that may nest join/warmup/scale/clip.
+built leaf of any kind; ``schedules()`` a schedule that may nest join/warmup/scale/clip/multiply.
 Values stay moderate (|v| <= 10) so that every product in a schedule stays finite; lengths are
 mostly small (so that steps hit the interesting landmarks) and sometimes huge.
 """
@@ -30,7 +30,7 @@ LEAVES = (
     "warmup_stable_decay",
     "ema_decay",
 )
-COMBINATORS = ("join", "warmup", "scale", "clip")
+COMBINATORS = ("join", "warmup", "scale", "clip", "multiply")
 assert set(LEAVES) | set(COMBINATORS) == set(lrcore.SCHEDULES)
 
 # Magnitudes below float32's smallest normal (1.2e-38) are left out: XLA on CPU flushes float32
@@ -225,11 +225,12 @@ def _extend(children):
         st.builds(lrcore.warmup, children, warmup_steps=phases, init_value=values),
         st.builds(lrcore.scale, children, factor=levels(-4.0, 4.0)),
         _clip(children),
+        st.lists(children, min_size=1, max_size=3).map(lrcore.multiply),
     )
 
 
 def schedules(max_leaves: int = 4):
-    """Any schedule: a leaf, or join/warmup/scale/clip nested around leaves."""
+    """Any schedule: a leaf, or join/warmup/scale/clip/multiply nested around leaves."""
     return st.recursive(leaf_schedules(), _extend, max_leaves=max_leaves)
 
 

@@ -15,7 +15,7 @@ API_NAMES = {
     "constant", "linear", "exponential_decay", "piecewise_constant", "piecewise_linear",
     "polynomial_decay", "inverse_time_decay", "cosine_decay", "warmup_cosine_decay",
     "cosine_restart", "onecycle", "cyclic", "inverse_sqrt", "warmup_stable_decay", "ema_decay",
-    "join", "warmup", "scale", "clip",
+    "join", "warmup", "scale", "clip", "multiply",
 }  # fmt: skip
 
 

@@ -71,6 +71,7 @@ CASES = {
     "warmup": (lrcore.warmup(lrcore.exponential_decay(1.0, 20, 0.8), warmup_steps=15, init_value=0.1), [15]),
     "scale": (lrcore.scale(lrcore.cosine_restart(1.0, 50), factor=0.5), [50]),
     "clip": (lrcore.clip(lrcore.cyclic(0.0, 1.0, 25), min_value=0.2, max_value=0.8), [25]),
+    "multiply": (lrcore.multiply([lrcore.exponential_decay(1.0, 1, 0.99), lrcore.cosine_restart(1.0, 50)]), [50, 100]),
 }
 
 

@@ -39,6 +39,7 @@ CASES = {
     "warmup": dict(schedule=lrcore.cosine_decay(1.0, 10), warmup_steps=5),
     "scale": dict(schedule=lrcore.cosine_decay(1.0, 10), factor=0.5),
     "clip": dict(schedule=lrcore.cosine_decay(1.0, 10), min_value=0.2, max_value=0.8),
+    "multiply": dict(schedules=[lrcore.exponential_decay(1.0, 1, 0.99), lrcore.piecewise_constant([10], [1.0, 0.1])]),
 }
 
 STEPS = np.concatenate([np.arange(-3, 400), [2**24 - 1, 2**24, 2**24 + 1, 2**31 - 1, 2**40 + 7, 2**62]])

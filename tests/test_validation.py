@@ -33,6 +33,7 @@ BASE = {
     "warmup": dict(schedule=C, warmup_steps=5),
     "scale": dict(schedule=C, factor=2.0),
     "clip": dict(schedule=C, min_value=0.0),
+    "multiply": dict(schedules=[C, C]),
 }
 
 LEVELS = {
@@ -196,6 +197,10 @@ SPECIFIC = [
     ("clip", {"min_value": 0.5, "max_value": 0.1}, ValueError, "min_value", 0.5),
     ("clip", {"max_value": NAN}, ValueError, "max_value", NAN),
     ("clip", {"max_value": "1"}, TypeError, "max_value", "1"),
+    ("multiply", {"schedules": []}, ValueError, "schedules", []),
+    ("multiply", {"schedules": C}, TypeError, "schedules", C),
+    ("multiply", {"schedules": [C, 0.5]}, TypeError, "schedules[1]", 0.5),
+    ("multiply", {"schedules": "constant"}, TypeError, "schedules", "constant"),
 ]
 
 CASES = list(_generated_cases()) + SPECIFIC

@@ -155,6 +155,8 @@ CASES = [
     ("clip", L.clip(L.linear(0.0, 1.0, 20), min_value=0.2, max_value=0.7), [4, 14, 20]),
     ("clip-min", L.clip(L.cosine_decay(1.0, 30), min_value=0.05), [30]),
     ("clip-max", L.clip(L.exponential_decay(0.01, 2, 1.5, end_value=10.0), max_value=0.5), [20]),
+    # growing restart peaks (Keras' m_mul > 1); growth without a ceiling: test_exponential_growth.py
+    ("sgdr-growing-peak", L.cosine_restart(0.5, 10, 2.0, peak_mul=1.5, end_value=0.01, warmup_steps=3), [10, 30, 70, 150]),
     # multiply
     ("multiply", L.multiply([L.exponential_decay(0.5, 1, 0.97), L.piecewise_constant([30, 80], [1.0, 0.1, 0.01])]), [30, 80]),
     ("multiply-three", L.multiply([L.warmup(L.constant(1.0), 10), L.cosine_decay(2.0, 100), L.constant(0.25)]), [10, 100]),

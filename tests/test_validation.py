@@ -165,7 +165,10 @@ SPECIFIC = [
     ("cosine_restart", {"period_mul": 1.0 + 1e-9}, ValueError, "period_mul", 1.0 + 1e-9),
     ("cosine_restart", {"period_mul": "2"}, TypeError, "period_mul", "2"),
     ("cosine_restart", {"peak_mul": 0.0}, ValueError, "peak_mul", 0.0),
-    ("cosine_restart", {"peak_mul": 1.5}, ValueError, "peak_mul", 1.5),
+    ("cosine_restart", {"peak_mul": 1.5}, ValueError, "peak_mul", 1.5),  # period_mul=1: ~2**63/10 cycles
+    ("cosine_restart", {"peak_mul": 1e-9 + 1.0}, ValueError, "peak_mul", 1e-9 + 1.0),
+    ("cosine_restart", {"period_mul": 2.0, "peak_mul": 5.0}, ValueError, "peak_mul", 5.0),
+    ("cosine_restart", {"period_mul": 2.0, "peak_mul": 4.0, "peak_value": 1e4}, ValueError, "peak_mul", 4.0),
     ("cosine_restart", {"peak_mul": True}, TypeError, "peak_mul", True),
     ("onecycle", {"pct_start": -0.1}, ValueError, "pct_start", -0.1),
     ("onecycle", {"pct_start": 1.1}, ValueError, "pct_start", 1.1),
@@ -180,7 +183,6 @@ SPECIFIC = [
     ("exponential_decay", {"decay_rate": 0.0}, ValueError, "decay_rate", 0.0),
     ("exponential_decay", {"decay_rate": -0.5}, ValueError, "decay_rate", -0.5),
     ("exponential_decay", {"decay_rate": NAN}, ValueError, "decay_rate", NAN),
-    ("exponential_decay", {"decay_rate": 2.0}, ValueError, "end_value", None),
     ("exponential_decay", {"decay_rate": 0.5, "end_value": 2.0}, ValueError, "end_value", 2.0),
     ("exponential_decay", {"decay_rate": 2.0, "end_value": 0.5}, ValueError, "end_value", 0.5),
     ("exponential_decay", {"decay_rate": 2.0, "end_value": 1.0, "init_value": -1.0}, ValueError, "init_value", -1.0),
@@ -238,6 +240,11 @@ def test_valid_edge_arguments_are_accepted():
     lrcore.onecycle(1.0, total_steps=1, pct_start=1.0)
     lrcore.clip(C, max_value=1.0)
     lrcore.exponential_decay(0.0, 10, 2.0, end_value=1.0)
+    lrcore.exponential_decay(1e-3, 10, 2.0)  # growth without a ceiling, as TF1/Keras/optax
+    lrcore.exponential_decay(-1e-3, 10, 2.0)
+    lrcore.cosine_restart(1.0, first_period=10, period_mul=2.0, peak_mul=2.0)
+    lrcore.cosine_restart(9.0, first_period=10, period_mul=2.0, peak_mul=4.0)  # 9·4**59 < 3.4e38 / 2
+    lrcore.cosine_restart(1.0, first_period=2**60, peak_mul=2.0)  # period_mul = 1: 8 cycles in int64
 
 
 # -- the Schedule value ------------------------------------------------------------------------------

@@ -127,3 +127,27 @@ def test_growth_under_jax_with_array_levels():
     np.testing.assert_allclose(got[0], want, rtol=8 * 2.0**-23)
     np.testing.assert_array_equal(got[1], np.zeros(5))
     assert got[2, -1] == -FMAX[32] and got[0, -1] == FMAX[32]
+
+
+@pytest.mark.parametrize("name", ["finder", "staircase-begin", "negative"])
+def test_an_array_of_steps_equals_each_step_alone(backend, name):
+    v0, d, rate, staircase, begin = CASES[name]
+    s = lrcore.exponential_decay(v0, d, rate, staircase=staircase, transition_begin=begin)
+    # (few steps: the JAX backend compiles once per call)
+    steps = np.concatenate([np.arange(0, 12), np.geomspace(12, 2**31 - 1, 16).astype(np.int64)])
+    together = backend.evaluate(s, steps)
+    alone = np.array([backend.evaluate(s, np.array([k]))[0] for k in steps])
+    np.testing.assert_array_equal(together, alone)
+
+
+def test_growth_with_torch_tensor_levels():
+    import torch
+
+    import lrcore.torch
+
+    steps = torch.as_tensor([0, 3, 300, 3000, 2**40])
+    got = lrcore.torch.exponential_decay(torch.tensor(1e-7), 3, 1.5)(steps).double().numpy()
+    want = lrcore.torch.exponential_decay(1e-7, 3, 1.5)(steps).double().numpy()
+    np.testing.assert_allclose(got, want, rtol=8 * 2.0**-23)
+    assert got[-1] == FMAX[32]
+    assert np.all(lrcore.torch.exponential_decay(torch.tensor(0.0), 3, 1.5)(steps).numpy() == 0.0)

@@ -139,3 +139,22 @@ def test_multiply_in_every_adapter_under_jit():
     got = np.asarray(jax.jit(s)(np.arange(6, dtype=np.int32)), dtype=np.float64)
     want = [0.9**k * (2.0 if k < 3 else 1.0) for k in range(6)]
     np.testing.assert_allclose(got, want, rtol=4 * 2.0**-23)
+
+
+def test_product_algebra_on_every_backend(backend):
+    """multiply by a constant is scale, bit for bit; the product commutes, bit for bit."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from tests import strategies as S
+
+    @settings(max_examples=15)
+    @given(S.leaf_schedules(), S.leaf_schedules(), S.levels(-4.0, 4.0), S.steps(backend.max_step))
+    def check(a, b, c, steps):
+        steps = np.asarray(steps, dtype=np.int64)
+        ab, ba = backend.evaluate(a * b, steps), backend.evaluate(b * a, steps)
+        np.testing.assert_array_equal(ab, ba)
+        np.testing.assert_array_equal(backend.evaluate(lrcore.multiply([a, lrcore.constant(c)]), steps),
+                                      backend.evaluate(a * c, steps))
+
+    check()

@@ -18,7 +18,6 @@ from .. import _array
 from .. import validate as check
 from ..plateau import Plateau, PlateauState, plateau
 from ..schedule import Schedule
-from . import install
 
 
 class JaxSchedule:
@@ -180,6 +179,3 @@ def _state_dtype(params):
     if any(jnp.dtype(x.dtype) == jnp.float64 for x in leaves):
         return jnp.float64
     return jnp.float32
-
-
-__all__ = [*install(globals(), JaxSchedule), "reduce_on_plateau", "ReduceOnPlateauState"]

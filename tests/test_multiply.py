@@ -21,7 +21,8 @@ import lrcore
 import lrcore.jax
 import lrcore.numpy
 import lrcore.torch
-from tests.peers import assert_peer_close, drive_torch, lrcore_jax_values
+from tests.helpers import assert_ulp_close
+from tests.peers import drive_torch, lrcore_jax_values
 
 CLOSED, PER_STEP = 8, 8
 N = 200
@@ -75,12 +76,12 @@ def test_matches_chained_scheduler(name, lr):
     product = lrcore.multiply([lrcore.constant(lr), *factors])
     steps = np.arange(N)
     got64 = lrcore.numpy.from_schedule(product)(steps)
-    assert_peer_close(got64, want, 64, chained(N), context=f"lrcore.numpy {name}")
+    assert_ulp_close(got64, want, 64, chained(N), context=f"lrcore.numpy {name}")
     # float32 backends: their own promise (4 float32 ulp per factor) bounds the difference.
     ulps32 = 4 * (len(factors) + 1)
-    assert_peer_close(lrcore_jax_values(lrcore.jax.from_schedule(product), steps), want, 32, ulps32, context=f"jax {name}")
+    assert_ulp_close(lrcore_jax_values(lrcore.jax.from_schedule(product), steps), want, 32, ulps32, context=f"jax {name}")
     got_torch = lrcore.torch.from_schedule(product)(torch.as_tensor(steps)).double().numpy()
-    assert_peer_close(got_torch, want, 32, ulps32, context=f"torch {name}")
+    assert_ulp_close(got_torch, want, 32, ulps32, context=f"torch {name}")
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -90,10 +91,10 @@ def test_lrcore_scheduler_of_a_product_matches_chained_scheduler(name):
     want = _torch_chained(make_list, 0.5)
     product = lrcore.multiply([lrcore.constant(0.5), *factors])
     got = drive_torch(lambda o: lrcore.torch.scheduler(o, product), N, lr=0.5)
-    assert_peer_close(got, want, 32, 4 * (len(factors) + 1), context=name)
+    assert_ulp_close(got, want, 32, 4 * (len(factors) + 1), context=name)
     # mode="relative" multiplies the optimizer's lr by the product of the factors, as ChainedScheduler does.
     got_rel = drive_torch(lambda o: lrcore.torch.scheduler(o, lrcore.multiply(factors), mode="relative"), N, lr=0.5)
-    assert_peer_close(got_rel, want, 32, 4 * len(factors), context=f"relative {name}")
+    assert_ulp_close(got_rel, want, 32, 4 * len(factors), context=f"relative {name}")
 
 
 def test_product_operator():

@@ -16,7 +16,9 @@ from .cosine import cosine_decay as cosine_decay
 from .cosine import cosine_restart as cosine_restart
 from .cosine import warmup_cosine_decay as warmup_cosine_decay
 from .cyclic import cyclic as cyclic
+from .cyclic import cyclic_momentum as cyclic_momentum
 from .cyclic import onecycle as onecycle
+from .cyclic import onecycle_momentum as onecycle_momentum
 from .decay import constant as constant
 from .decay import ema_decay as ema_decay
 from .decay import exponential_decay as exponential_decay

@@ -14,7 +14,7 @@ from lrcore.schedule import Schedule
 
 from lrcore.backends.jax import JaxSchedule as JaxSchedule
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "cyclic", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "scale", "clip", "from_schedule", "JaxSchedule"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "scale", "clip", "from_schedule", "JaxSchedule"]
 
 
 def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> JaxSchedule:
@@ -57,12 +57,32 @@ def onecycle(peak_value, total_steps, pct_start=0.3, div_factor=25.0, final_div_
     ...
 
 
+def onecycle_momentum(total_steps, pct_start=0.3, base_momentum=0.85, max_momentum=0.95, anneal='cos', three_phase=False) -> JaxSchedule:
+    r"""The momentum curve of torch ``OneCycleLR`` (``cycle_momentum=True``), companion of :func:`onecycle`.
+
+    ``lrcore.jax.onecycle_momentum(...)`` is ``lrcore.onecycle_momentum(...)`` bound to a :class:`JaxSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.onecycle_momentum`.
+    """
+    ...
+
+
 def cyclic(base_value, max_value, step_size_up, step_size_down=None, mode='triangular', gamma=1.0) -> JaxSchedule:
     r"""Cyclical learning rate (triangular waves), after torch ``CyclicLR``.
 
     ``lrcore.jax.cyclic(...)`` is ``lrcore.cyclic(...)`` bound to a :class:`JaxSchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.cyclic`.
+    """
+    ...
+
+
+def cyclic_momentum(step_size_up, step_size_down=None, base_momentum=0.8, max_momentum=0.9, mode='triangular', gamma=1.0) -> JaxSchedule:
+    r"""The momentum curve of torch ``CyclicLR`` (``cycle_momentum=True``), companion of :func:`cyclic`.
+
+    ``lrcore.jax.cyclic_momentum(...)`` is ``lrcore.cyclic_momentum(...)`` bound to a :class:`JaxSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.cyclic_momentum`.
     """
     ...
 

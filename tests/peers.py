@@ -67,10 +67,11 @@ def torch_optimizer(lr: float = 1.0):
     return torch.optim.SGD([torch.nn.Parameter(torch.zeros(()))], lr=lr)
 
 
-def drive_torch(make_scheduler, n: int, lr: float = 1.0, momentum: float = 0.0) -> np.ndarray:
-    """The learning rate of updates ``0..n-1``: ``param_groups[0]['lr']`` read before each
-    ``optimizer.step()``, with ``scheduler.step()`` after it (update n uses the value at step n).
-    The one torch driver of the tests (peer schedulers and ``lrcore.torch.scheduler`` alike)."""
+def drive_torch(make_scheduler, n: int, lr: float = 1.0, momentum: float = 0.0, key: str = "lr") -> np.ndarray:
+    """The learning rate (or another hyperparameter, ``key="momentum"``) of updates ``0..n-1``:
+    ``param_groups[0][key]`` read before each ``optimizer.step()``, with ``scheduler.step()`` after it
+    (update n uses the value at step n). The one single-group torch driver of the tests (peer
+    schedulers and ``lrcore.torch.scheduler`` alike)."""
     import torch
 
     param = torch.nn.Parameter(torch.zeros(()))
@@ -78,7 +79,7 @@ def drive_torch(make_scheduler, n: int, lr: float = 1.0, momentum: float = 0.0) 
     scheduler = make_scheduler(optimizer)
     lrs = []
     for i in range(n):
-        lrs.append(float(optimizer.param_groups[0]["lr"]))
+        lrs.append(float(optimizer.param_groups[0][key]))
         optimizer.zero_grad()
         param.sum().backward()
         optimizer.step()

@@ -118,6 +118,21 @@ def _cyclic(draw):
 
 
 @st.composite
+def _cyclic_momentum(draw):
+    mode = draw(st.sampled_from(["triangular", "triangular2", "exp_range"]))
+    kw = dict(
+        step_size_up=draw(lengths),
+        step_size_down=draw(st.one_of(st.none(), lengths)),
+        base_momentum=draw(values),
+        max_momentum=draw(values),
+        mode=mode,
+    )
+    if mode == "exp_range":
+        kw["gamma"] = draw(st.floats(0.5, 1.0))
+    return kw
+
+
+@st.composite
 def _inverse_sqrt(draw):
     return dict(peak_value=draw(values), warmup_steps=draw(phases), timescale=draw(st.one_of(st.none(), lengths)))
 
@@ -171,6 +186,17 @@ LEAF_KWARGS = {
         },
     ),
     "cyclic": _cyclic(),
+    "onecycle_momentum": st.fixed_dictionaries(
+        {"total_steps": st.one_of(small_lengths, st.integers(1, 10**6))},
+        optional={
+            "pct_start": st.floats(0.0, 1.0),
+            "base_momentum": values,
+            "max_momentum": values,
+            "anneal": st.sampled_from(["cos", "linear"]),
+            "three_phase": st.booleans(),
+        },
+    ),
+    "cyclic_momentum": _cyclic_momentum(),
     "inverse_sqrt": _inverse_sqrt(),
     "warmup_stable_decay": _warmup_stable_decay(),
     "ema_decay": st.fixed_dictionaries({"decay": levels(0.0, 1.0)}),

@@ -111,3 +111,13 @@ def test_warmup_cosine_restarts_example(tmp_path):
     for row in rows:
         assert float(row[3]) == 1e-7  # each restart starts the warmup from the floor
         assert abs(float(row[5]) - 1e-3) <= 1e-3 * 1e-3  # the warmup reaches the peak
+
+
+def test_framework_integration_pages_python_blocks_run():
+    """Every Python block of the PyTorch, Lightning and Hugging Face pages runs as written."""
+    for page in ("torch.md", "lightning.md", "huggingface.md"):
+        blocks = re.findall(r"```python\n(.*?)```", (DOCS / page).read_text(), flags=re.S)
+        assert blocks, page
+        for i, block in enumerate(blocks):
+            result = _run(["-c", block])
+            assert result.returncode == 0, f"{page} block {i}:\n{result.stderr}"

@@ -68,10 +68,9 @@ def torch_optimizer(lr: float = 1.0):
 
 
 def drive_torch(make_scheduler, n: int, lr: float = 1.0, momentum: float = 0.0, key: str = "lr") -> np.ndarray:
-    """The learning rate (or another hyperparameter, ``key="momentum"``) of updates ``0..n-1``:
-    ``param_groups[0][key]`` read before each ``optimizer.step()``, with ``scheduler.step()`` after it
-    (update n uses the value at step n). The one single-group torch driver of the tests (peer
-    schedulers and ``lrcore.torch.scheduler`` alike)."""
+    """The learning rate (or ``key``, e.g. ``"momentum"``) of updates ``0..n-1``: ``param_groups[0][key]`` read before each
+    ``optimizer.step()``, with ``scheduler.step()`` after it (update n uses the value at step n).
+    The one torch driver of the tests (peer schedulers and ``lrcore.torch.scheduler`` alike)."""
     import torch
 
     param = torch.nn.Parameter(torch.zeros(()))

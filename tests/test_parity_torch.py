@@ -265,8 +265,8 @@ PEER_CASES = [
 
 @pytest.mark.parametrize("case", PEER_CASES, ids=[c[0] for c in PEER_CASES])
 def test_reference_follows_torch(case):
-    """The reference's onecycle, cyclic and their momentum curves are torch's OneCycleLR and CyclicLR
-    (checks the reference)."""
+    """The reference's onecycle and cyclic (and their momentum curves) are torch's OneCycleLR and
+    CyclicLR (checks the reference)."""
     schedule = case[1]
     p = schedule.params
     if schedule.name == "onecycle":

@@ -23,6 +23,7 @@ ADAPTERS = {
     "jax": "JaxSchedule",
     "torch": "TorchSchedule",
     "tf": "TFSchedule",
+    "keras": "KerasSchedule",
 }
 
 

@@ -22,6 +22,9 @@ def install(namespace: dict, bind) -> list[str]:
         """Bind an existing :class:`lrcore.Schedule` (built anywhere) to this framework."""
         return bind(as_schedule("schedule", schedule), **options)
 
+    # Named as a function of the adapter module (help(), pickling and the API reference see it there).
+    from_schedule.__module__ = namespace["__name__"]
+    from_schedule.__qualname__ = "from_schedule"
     namespace["from_schedule"] = from_schedule
     return [*SCHEDULES, "from_schedule"]
 

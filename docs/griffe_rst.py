@@ -1,0 +1,43 @@
+"""A griffe extension: lrcore's docstrings use a few reStructuredText forms; render them as Markdown.
+
+- ``.. math::`` blocks become ``$$ ... $$`` and ``:math:`x``` becomes ``\\(x\\)`` (MathJax renders both,
+  through pymdownx.arithmatex);
+- ``:func:`x```, ``:class:`~a.b```, ``:meth:``, ``:data:``, ``:attr:``, ``:mod:`` become code;
+- ``` ``code`` ``` becomes ``` `code` ```.
+
+Only the text is rewritten; Google-style sections (``Args:``, ``Example:``) are parsed by mkdocstrings.
+"""
+
+from __future__ import annotations
+
+import re
+
+import griffe
+
+_MATH_BLOCK = re.compile(r"^(?P<indent>[ \t]*)\.\. math::[ \t]*\n(?P<body>(?:(?P=indent)[ \t]+.*\n?|[ \t]*\n)+)", re.M)
+_MATH_ROLE = re.compile(r":math:`([^`]+)`")
+_XREF_ROLE = re.compile(r":(?:py:)?(?:func|class|meth|data|attr|mod|obj|exc):`~?([^`]+)`")
+_LITERAL = re.compile(r"``(.+?)``")
+
+
+def _math_block(match: re.Match) -> str:
+    indent = match.group("indent")
+    lines = [line.strip() for line in match.group("body").splitlines() if line.strip()]
+    return f"{indent}$$\n" + "".join(f"{indent}{line}\n" for line in lines) + f"{indent}$$\n\n"
+
+
+def rst_to_markdown(text: str) -> str:
+    """The docstring ``text`` with lrcore's reStructuredText forms rewritten as Markdown."""
+    text = _MATH_BLOCK.sub(_math_block, text if text.endswith("\n") else text + "\n")
+    text = _MATH_ROLE.sub(lambda m: "\\(" + m.group(1) + "\\)", text)
+    text = _XREF_ROLE.sub(lambda m: "`" + m.group(1) + "`", text)
+    text = _LITERAL.sub(lambda m: "`" + m.group(1) + "`", text)
+    return text.rstrip("\n")
+
+
+class RstToMarkdown(griffe.Extension):
+    """Rewrite every docstring as it is loaded (static or dynamic analysis)."""
+
+    def on_instance(self, *, obj, **kwargs) -> None:
+        if obj.docstring is not None:
+            obj.docstring.value = rst_to_markdown(obj.docstring.value)

@@ -3,7 +3,8 @@
 - ``.. math::`` blocks become ``$$ ... $$`` and ``:math:`x``` becomes ``\\(x\\)`` (MathJax renders both,
   through pymdownx.arithmatex);
 - ``:func:`x```, ``:class:`~a.b```, ``:meth:``, ``:data:``, ``:attr:``, ``:mod:`` become code;
-- ``` ``code`` ``` becomes ``` `code` ```.
+- ``` ``code`` ``` becomes ``` `code` ```;
+- doctest examples (``>>>``) become ```` ```pycon ```` blocks.
 
 Only the text is rewritten; Google-style sections (``Args:``, ``Example:``) are parsed by mkdocstrings.
 """
@@ -26,8 +27,34 @@ def _math_block(match: re.Match) -> str:
     return f"{indent}$$\n" + "".join(f"{indent}{line}\n" for line in lines) + f"{indent}$$\n\n"
 
 
+def _doctests_fenced(text: str) -> str:
+    """Doctest examples (``>>>`` lines and their output, up to a blank line) as ```pycon blocks;
+    Markdown would read ``>>>`` as nested quotes."""
+    out, block, indent = [], [], ""
+    for line in text.split("\n"):
+        stripped = line.lstrip()
+        if not block and stripped.startswith(">>>"):
+            indent = line[: len(line) - len(stripped)]
+            block = [line]
+        elif block and stripped and line.startswith(indent):
+            block.append(line)
+        else:
+            if block:
+                out += [f"{indent}```pycon", *block, f"{indent}```"]
+                block = []
+            if stripped.startswith(">>>"):
+                indent = line[: len(line) - len(stripped)]
+                block = [line]
+            else:
+                out.append(line)
+    if block:
+        out += [f"{indent}```pycon", *block, f"{indent}```"]
+    return "\n".join(out)
+
+
 def rst_to_markdown(text: str) -> str:
     """The docstring ``text`` with lrcore's reStructuredText forms rewritten as Markdown."""
+    text = _doctests_fenced(text)
     text = _MATH_BLOCK.sub(_math_block, text if text.endswith("\n") else text + "\n")
     text = _MATH_ROLE.sub(lambda m: "\\(" + m.group(1) + "\\)", text)
     text = _XREF_ROLE.sub(lambda m: "`" + m.group(1) + "`", text)
@@ -41,3 +68,9 @@ class RstToMarkdown(griffe.Extension):
     def on_instance(self, *, obj, **kwargs) -> None:
         if obj.docstring is not None:
             obj.docstring.value = rst_to_markdown(obj.docstring.value)
+
+    def on_attribute_instance(self, *, node, attr, **kwargs) -> None:
+        # Dynamic analysis gives a constant the docstring of its type (tuple's, for SCHEDULES).
+        value = getattr(node, "obj", None)
+        if attr.docstring is not None and value is not None and value.__doc__ == type(value).__doc__:
+            attr.docstring = None

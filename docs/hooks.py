@@ -7,12 +7,15 @@
   module of ``lrcore._ADAPTERS``. Each page renders the module's ``__all__`` with mkdocstrings, so a
   name or adapter module added later appears without editing the docs. ``lrcore.cli``'s page also
   holds the output of ``lrcore --help`` and of ``lrcore COMMAND --help`` for every command.
+- The catalog's gallery page shows every schedule of ``lrcore.SCHEDULES``, linked to its section.
 - The footer shows ``lrcore.__version__``.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import inspect
 import os
 import pathlib
 import re
@@ -58,10 +61,27 @@ def _reference_page(module: str) -> str:
             "## Python API",
             "",
         ]
+    # A function named like its own submodule (`lrcore.plateau`): griffe sees the submodule under
+    # that name, so the function is rendered from the submodule, under the public name's anchor.
+    shadowed = [n for n in names if not inspect.ismodule(getattr(mod, n)) and _is_submodule(f"{module}.{n}")]
     options = ["    options:", "      show_root_heading: false", "      members:"]
-    options += [f"        - {name}" for name in names]
+    options += [f"        - {name}" for name in names if name not in shadowed]
     lines += [f"::: {module}", *options, ""]
+    for name in shadowed:
+        lines += [
+            f'<a id="{module}.{name}"></a>',
+            "",
+            f"::: {module}.{name}.{name}",
+            "    options:",
+            "      show_root_full_path: false",
+            "",
+        ]
     return "\n".join(lines)
+
+
+def _is_submodule(name: str) -> bool:
+    parent = importlib.import_module(name.rsplit(".", 1)[0])
+    return hasattr(parent, "__path__") and importlib.util.find_spec(name) is not None
 
 
 def _index_page(modules) -> str:
@@ -126,6 +146,40 @@ def _cli_reference() -> str:
     return "\n".join(parts)
 
 
+def _gallery_page() -> str:
+    """Every schedule's picture, in catalog order, each linked to its catalog section."""
+    import lrcore
+
+    where = {}
+    for page in sorted((ROOT / "docs" / "catalog").glob("*.md")):
+        for name in re.findall(r"^## `(\w+)`\s*$", page.read_text(encoding="utf-8"), flags=re.M):
+            where[name] = page.name
+    missing = [name for name in lrcore.SCHEDULES if name not in where]
+    if missing:
+        raise RuntimeError(f"no catalog section for: {', '.join(missing)}")
+    cells = [
+        f'<figure markdown="span">\n  ![{name}](../img/generated/{name}.png)\n'
+        f'  <figcaption markdown="span">[`{name}`]({where[name]}#{name})</figcaption>\n</figure>'
+        for name in lrcore.SCHEDULES
+    ]
+    return "\n".join(
+        [
+            "# Gallery",
+            "",
+            "Every schedule and combinator of lrcore, drawn by lrcore itself when the site is built",
+            "(`docs/gen_plots.py`); each title is the call that drew it. Click a name for its formula,",
+            "parameters and peers.",
+            "",
+            '<div class="gallery" markdown>',
+            "",
+            *cells,
+            "",
+            "</div>",
+            "",
+        ]
+    )
+
+
 # -- mkdocs events ----------------------------------------------------------------------------------
 def on_config(config, **kwargs):
     import lrcore
@@ -153,6 +207,7 @@ def _mathjax_root() -> pathlib.Path:
 
 def on_files(files, config, **kwargs):
     modules = reference_modules()
+    files.append(File.generated(config, "catalog/gallery.md", content=_gallery_page()))
     files.append(File.generated(config, "reference/index.md", content=_index_page(modules)))
     for module in modules:
         files.append(File.generated(config, _page_uri(module), content=_reference_page(module)))

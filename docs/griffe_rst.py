@@ -16,6 +16,7 @@ import re
 import griffe
 
 _MATH_BLOCK = re.compile(r"^(?P<indent>[ \t]*)\.\. math::[ \t]*\n(?P<body>(?:(?P=indent)[ \t]+.*\n?|[ \t]*\n)+)", re.M)
+_MATH_LINE = re.compile(r"^(?P<indent>[ \t]*)\.\. math::[ \t]+(?P<body>\S.*)$", re.M)
 _MATH_ROLE = re.compile(r":math:`([^`]+)`")
 _XREF_ROLE = re.compile(r":(?:py:)?(?:func|class|meth|data|attr|mod|obj|exc):`~?([^`]+)`")
 _LITERAL = re.compile(r"``(.+?)``")
@@ -56,6 +57,7 @@ def rst_to_markdown(text: str) -> str:
     """The docstring ``text`` with lrcore's reStructuredText forms rewritten as Markdown."""
     text = _doctests_fenced(text)
     text = _MATH_BLOCK.sub(_math_block, text if text.endswith("\n") else text + "\n")
+    text = _MATH_LINE.sub(lambda m: f"{m['indent']}$$\n{m['indent']}{m['body'].strip()}\n{m['indent']}$$", text)
     text = _MATH_ROLE.sub(lambda m: "\\(" + m.group(1) + "\\)", text)
     text = _XREF_ROLE.sub(lambda m: "`" + m.group(1) + "`", text)
     text = _LITERAL.sub(lambda m: "`" + m.group(1) + "`", text)

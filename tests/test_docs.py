@@ -163,25 +163,87 @@ def _chromium():
     return found
 
 
-def _rendered_dom(browser, page, profile):
-    done = subprocess.run(
-        [
-            browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
-            f"--user-data-dir={profile}", "--virtual-time-budget=30000", "--dump-dom", page.as_uri(),
-        ],
-        capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
+# One headless Chromium loads every page with formulas, one after the other, in an iframe of a
+# harness page served over HTTP on 127.0.0.1, waits until MathJax has typeset it and collects its DOM.
+_HARNESS = """<!doctype html><html><body><pre id="results"></pre><script>
+const pages = %s;
+const results = {};
+function wait(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
+async function render(url) {
+  const frame = document.createElement("iframe");
+  frame.style.width = "1200px";
+  frame.style.height = "900px";
+  const loaded = new Promise((resolve) => { frame.onload = resolve; });
+  frame.src = url;
+  document.body.appendChild(frame);
+  await loaded;
+  const win = frame.contentWindow;
+  for (let i = 0; i < 400 && !(win.MathJax && win.MathJax.startup && win.MathJax.startup.promise); i++) {
+    await wait(50);
+  }
+  if (win.MathJax && win.MathJax.startup && win.MathJax.startup.promise) {
+    await win.MathJax.startup.promise;
+  }
+  results[url] = win.document.documentElement.outerHTML;
+  frame.remove();
+}
+(async () => {
+  for (const url of pages) { await render(url); }
+  document.getElementById("results").textContent = JSON.stringify(results);
+})();
+</script></body></html>
+"""
+
+
+def _rendered_doms(site_dir, urls, profile):
+    """url -> the DOM of the page after MathJax ran, from one headless Chromium."""
+    import functools
+    import html as htmllib
+    import http.server
+    import threading
+
+    (site_dir / "_math_check.html").write_text(_HARNESS % json.dumps(urls), encoding="utf-8")
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        done = subprocess.run(
+            [
+                _chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-extensions", f"--user-data-dir={profile}", "--virtual-time-budget=600000",
+                "--dump-dom", f"http://127.0.0.1:{server.server_address[1]}/_math_check.html",
+            ],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
     assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
+    found = re.search(r'<pre id="results">(.*?)</pre>', done.stdout, flags=re.S)
+    assert found and found.group(1), f"the harness collected nothing: {done.stdout[-2000:]}"
+    return json.loads(htmllib.unescape(found.group(1)))
+
+
+# Text a reader would see as raw TeX: a command (\frac), a delimiter (\( \[) or $$.
+_RAW_TEX = re.compile(r"\\[A-Za-z]{2,}|\\[(\[]|\$\$")
+_NOT_PROSE = {"script", "style", "code", "pre", "textarea", "svg", "title"}
 
 
 class _MathCheck(html.parser.HTMLParser):
-    """Per arithmatex element: whether MathJax output is inside, and the text left outside it."""
+    """Per arithmatex element: whether MathJax output is inside, and the text left outside it;
+    and the page's prose outside formulas and code, where no TeX may be left either."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.stack = []  # open tags: (tag, is_math_root)
         self.formulas = []  # [rendered?, leftover text]
+        self.prose = []
         self.errors = 0
 
     def handle_starttag(self, tag, attrs):
@@ -193,7 +255,8 @@ class _MathCheck(html.parser.HTMLParser):
             self.errors += 1
         if tag == "mjx-container" and self._in_math():
             self.formulas[-1][0] = True
-        self.stack.append((tag, is_root))
+        if tag not in ("br", "img", "input", "meta", "link", "hr", "source", "wbr"):
+            self.stack.append((tag, is_root))
 
     def handle_endtag(self, tag):
         while self.stack:
@@ -205,33 +268,46 @@ class _MathCheck(html.parser.HTMLParser):
         return any(root for _, root in self.stack)
 
     def handle_data(self, data):
-        if self._in_math() and not any(t.startswith("mjx-") for t, _ in self.stack):
-            self.formulas[-1][1] += data
+        in_mathjax = any(t.startswith("mjx-") for t, _ in self.stack)
+        if self._in_math():
+            if not in_mathjax:
+                self.formulas[-1][1] += data
+        elif not in_mathjax and not any(t in _NOT_PROSE for t, _ in self.stack):
+            self.prose.append(data)
 
 
 def test_every_formula_renders_offline_in_a_headless_browser(site, tmp_path):
     """MathJax (served with the site) typesets every formula; no raw TeX is left, no TeX error."""
     site_dir, _ = site
-    browser = _chromium()
     pages = [p for p in _pages(site_dir) if 'class="arithmatex"' in p.read_text(encoding="utf-8")]
     assert len(pages) >= 9, pages  # the catalog, the numerics, the API reference, ...
-
-    def check(item):
-        i, page = item
+    urls = ["/" + p.relative_to(site_dir).as_posix() for p in pages]
+    doms = _rendered_doms(site_dir, urls, tmp_path / "profile")
+    assert sorted(doms) == sorted(urls)
+    for url in urls:
         checker = _MathCheck()
-        checker.feed(_rendered_dom(browser, page, tmp_path / f"profile{i}"))
-        return page, checker
-
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        results = list(pool.map(check, enumerate(pages)))
-    for page, checker in results:
-        name = page.relative_to(site_dir)
-        assert checker.formulas, name
+        checker.feed(doms[url])
+        assert checker.formulas, url
         raw = [text for rendered, text in checker.formulas if not rendered]
-        assert not raw, f"{name}: formulas left as raw TeX: {raw[:3]}"
+        assert not raw, f"{url}: formulas left as raw TeX: {raw[:3]}"
         leftover = [text for _, text in checker.formulas if "\\" in text or "$$" in text]
-        assert not leftover, f"{name}: TeX outside the rendered math: {leftover[:3]}"
-        assert checker.errors == 0, f"{name}: {checker.errors} TeX errors"
+        assert not leftover, f"{url}: TeX outside the rendered math: {leftover[:3]}"
+        assert checker.errors == 0, f"{url}: {checker.errors} TeX errors"
+        prose = _RAW_TEX.findall(" ".join(checker.prose))
+        assert not prose, f"{url}: raw TeX in the text: {prose[:5]}"
+
+
+def test_pages_without_formulas_have_no_raw_tex_either(site):
+    """Pages MathJax has nothing to do on (no arithmatex) show no TeX: a formula that arithmatex
+    missed would be left there as text."""
+    site_dir, _ = site
+    for page in _pages(site_dir):
+        checker = _MathCheck()
+        checker.feed(page.read_text(encoding="utf-8"))
+        if checker.formulas:
+            continue  # checked in the browser above
+        prose = _RAW_TEX.findall(" ".join(checker.prose))
+        assert not prose, f"{page.relative_to(site_dir)}: raw TeX in the text: {prose[:5]}"
 
 
 # -- the API reference -------------------------------------------------------------------------------
@@ -290,6 +366,7 @@ def test_rst_docstring_forms_become_markdown():
     assert convert(doc) == (
         "Cosine.\n\n$$\n\\eta(k) = v_0\n$$\n\nArgs:\n    x: \\(T \\ge 1\\), see `lrcore.join` and `k`."
     )
+    assert convert("A constant.\n\n.. math:: \\eta(k) = v\n\nArgs:") == "A constant.\n\n$$\n\\eta(k) = v\n$$\n\nArgs:"
     example = "Example:\n    >>> import lrcore\n    >>> print(2)\n    2\n\nPeers: ``optax``."
     assert convert(example) == (
         "Example:\n    ```pycon\n    >>> import lrcore\n    >>> print(2)\n    2\n    ```\n\nPeers: `optax`."
@@ -382,32 +459,41 @@ def _pages_with_code():
     return [p for p in pages if python_blocks(p)]
 
 
-# Runs each block of one page in a fresh namespace, in one process (imports are shared, names are
-# not: a block that uses a name it does not define fails). Prints one JSON line per failure.
+# Runs every block in a fresh namespace, all in one process (imports are shared, names are not: a
+# block that uses a name it does not define fails), from a scratch folder. Prints, as its last
+# line, JSON {page: [[line, traceback], ...]}.
 _RUNNER = r"""
 import json, os, sys, tempfile, traceback
-blocks = json.load(sys.stdin)
-failures = []
-for line, code in blocks:
+failures = {}
+for page, line, code in json.load(sys.stdin):
+    failures.setdefault(page, [])
     cwd = os.getcwd()
     with tempfile.TemporaryDirectory() as work:
-        os.chdir(work)  # files a block writes land in a scratch folder
+        os.chdir(work)
         try:
-            exec(compile(code, f"{sys.argv[1]}:{line}", "exec"), {"__name__": "__main__"})
+            exec(compile(code, f"{page}:{line}", "exec"), {"__name__": "__main__"})
         except BaseException:
-            failures.append([line, traceback.format_exc(limit=-3)])
+            failures[page].append([line, traceback.format_exc(limit=-3)])
         finally:
             os.chdir(cwd)
 print(json.dumps(failures))
 """
 
 
-@pytest.mark.parametrize("page", _pages_with_code(), ids=lambda p: str(p.relative_to(ROOT)))
-def test_python_blocks_run_as_written(page):
-    blocks = python_blocks(page)
-    done = _run(["-c", _RUNNER, str(page.relative_to(ROOT))], input=json.dumps(blocks), timeout=600)
+@pytest.fixture(scope="module")
+def block_failures():
+    """page -> the blocks of that page that failed, from one run of every block of every page."""
+    blocks = [
+        [str(page.relative_to(ROOT)), line, code] for page in _pages_with_code() for line, code in python_blocks(page)
+    ]
+    done = _run(["-c", _RUNNER], input=json.dumps(blocks), timeout=900)
     assert done.returncode == 0, done.stderr[-4000:]
-    failures = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("page", _pages_with_code(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_python_blocks_run_as_written(page, block_failures):
+    failures = block_failures[str(page.relative_to(ROOT))]
     assert not failures, "\n".join(f"{page.name}:{line}\n{tb}" for line, tb in failures)
 
 

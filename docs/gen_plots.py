@@ -4,15 +4,17 @@ Run it directly (``python docs/gen_plots.py``) or let ``mkdocs build`` run it: `
 this file under ``hooks``, and :func:`on_pre_build` regenerates every picture before the pages are
 built, so no page shows a stale curve.
 
-- ``<name>.png`` for every name in ``lrcore.SCHEDULES`` (the catalog and the gallery): every name
-  must have an entry in :func:`examples`, or the script fails;
+- ``<name>.png`` for every name in ``lrcore.SCHEDULES`` (the catalog and the gallery), from the
+  ``plot`` of its entry in ``tests/examples.py`` (the one per-schedule table): the script fails
+  while a name has none;
 - ``choose-<key>.png`` for the "Which schedule?" page (:func:`choices`), with the settings of the
   papers it cites;
 - ``finder.png``: a range test on a small problem, with the suggestions marked.
 
 Every picture names its parameters in the title, says what its y axis is, draws a continuous
 schedule as a line (only a schedule that jumps is drawn as stairs) and has a legend whenever it has
-more than one curve, each curve in its own colour and dash so that none hides another.
+more than one curve, each curve in its own colour and dash so that none hides another; the labels,
+the stairs and the y axis are derived from the schedules.
 """
 
 from __future__ import annotations
@@ -52,124 +54,63 @@ def _one(title, schedule, steps, **kwargs):
     return Example(title, (Curve(title, schedule, kwargs.pop("stairs", False)),), steps, **kwargs)
 
 
-def examples() -> dict[str, Example]:
-    """name -> the picture of the catalog and the gallery."""
-    import lrcore
+def _children(schedule):
+    for value in schedule.params.values():
+        for child in value if isinstance(value, (list, tuple)) else [value]:
+            if hasattr(child, "to_dict"):
+                yield child
 
-    L = lrcore
-    return {
-        "constant": _one("constant(value=0.1)", L.constant(0.1), 100),
-        "linear": _one(
-            "linear(1.0, 0.1, transition_steps=60, transition_begin=20)",
-            L.linear(1.0, 0.1, transition_steps=60, transition_begin=20),
-            100,
-        ),
-        "piecewise_constant": _one(
-            "piecewise_constant(boundaries=[30, 60, 80], values=[1.0, 0.5, 0.1, 0.02])",
-            L.piecewise_constant([30, 60, 80], [1.0, 0.5, 0.1, 0.02]),
-            100,
-            stairs=True,
-        ),
-        "piecewise_linear": _one(
-            "piecewise_linear(boundaries=[10, 40, 90], values=[0.0, 1.0, 0.1])",
-            L.piecewise_linear([10, 40, 90], [0.0, 1.0, 0.1]),
-            100,
-        ),
-        "exponential_decay": Example(
-            "exponential_decay(1.0, decay_steps=20, decay_rate=0.5)",
-            (
-                Curve("staircase=False", L.exponential_decay(1.0, decay_steps=20, decay_rate=0.5)),
-                Curve("staircase=True", L.exponential_decay(1.0, 20, 0.5, staircase=True), steps=True),
-            ),
-            100,
-        ),
-        "inverse_time_decay": Example(
-            "inverse_time_decay(1.0, decay_steps=10, decay_rate=0.5)",
-            (
-                Curve("staircase=False", L.inverse_time_decay(1.0, decay_steps=10, decay_rate=0.5)),
-                Curve("staircase=True", L.inverse_time_decay(1.0, 10, 0.5, staircase=True), steps=True),
-            ),
-            100,
-        ),
-        "polynomial_decay": Example(
-            "polynomial_decay(1.0, 0.1, decay_steps=40, power=2.0)",
-            (
-                Curve("cycle=False", L.polynomial_decay(1.0, 0.1, decay_steps=40, power=2.0)),
-                Curve("cycle=True", L.polynomial_decay(1.0, 0.1, decay_steps=40, power=2.0, cycle=True)),
-            ),
-            150,
-        ),
-        "cosine_decay": _one(
-            "cosine_decay(1.0, decay_steps=80, end_value=0.1)", L.cosine_decay(1.0, decay_steps=80, end_value=0.1), 100
-        ),
-        "warmup_cosine_decay": _one(
-            "warmup_cosine_decay(0.0, 1.0, warmup_steps=20, decay_steps=100)",
-            L.warmup_cosine_decay(0.0, 1.0, warmup_steps=20, decay_steps=100),
-            120,
-        ),
-        "cosine_restart": _one(
-            "cosine_restart(1.0, first_period=30, period_mul=1.25, peak_mul=0.8, warmup_steps=6)",
-            L.cosine_restart(1.0, first_period=30, period_mul=1.25, peak_mul=0.8, warmup_steps=6),
-            200,
-        ),
-        "onecycle": Example(
-            "onecycle(peak_value=1.0, total_steps=100)",
-            (
-                Curve("three_phase=False", L.onecycle(1.0, total_steps=100)),
-                Curve("three_phase=True", L.onecycle(1.0, total_steps=100, three_phase=True)),
-            ),
-            110,
-        ),
-        "cyclic": Example(
-            "cyclic(0.1, 1.0, step_size_up=10, step_size_down=15)",
-            (
-                Curve('mode="triangular"', L.cyclic(0.1, 1.0, step_size_up=10, step_size_down=15)),
-                Curve('mode="triangular2"', L.cyclic(0.1, 1.0, 10, 15, mode="triangular2")),
-            ),
-            100,
-        ),
-        "inverse_sqrt": _one("inverse_sqrt(1.0, warmup_steps=20)", L.inverse_sqrt(1.0, warmup_steps=20), 200),
-        "warmup_stable_decay": Example(
-            "warmup_stable_decay(1.0, warmup_steps=10, stable_steps=60, decay_steps=30, end_value=0.1)",
-            (
-                Curve('decay_shape="linear"', L.warmup_stable_decay(1.0, 10, 60, 30, end_value=0.1)),
-                Curve('decay_shape="1-sqrt"', L.warmup_stable_decay(1.0, 10, 60, 30, 0.1, decay_shape="1-sqrt")),
-                Curve('decay_shape="cosine"', L.warmup_stable_decay(1.0, 10, 60, 30, 0.1, decay_shape="cosine")),
-            ),
-            120,
-        ),
-        # The cap 0.99 is reached at (10·0.99 - 1)/(1 - 0.99) = 890 steps.
-        "ema_decay": _one("ema_decay(decay=0.99)", L.ema_decay(0.99), 1500, ylabel="EMA decay"),
-        "join": _one(
-            "join([linear(0.0, 1.0, 10), cosine_decay(1.0, 60)], boundaries=[10])",
-            L.join([L.linear(0.0, 1.0, 10), L.cosine_decay(1.0, 60)], boundaries=[10]),
-            100,
-        ),
-        "warmup": Example(
-            "warmup(exponential_decay(1.0, 10, 0.8), warmup_steps=20)",
-            (
-                Curve("exponential_decay(1.0, 10, 0.8)", L.exponential_decay(1.0, 10, 0.8)),
-                Curve("warmup(..., warmup_steps=20)", L.warmup(L.exponential_decay(1.0, 10, 0.8), warmup_steps=20)),
-            ),
-            100,
-        ),
-        "scale": Example(
-            "scale(cosine_decay(1.0, 100), factor=0.5)",
-            (
-                Curve("cosine_decay(1.0, 100)", L.cosine_decay(1.0, 100)),
-                Curve("cosine_decay(1.0, 100) * 0.5", L.cosine_decay(1.0, 100) * 0.5),
-            ),
-            100,
-        ),
-        "clip": Example(
-            "clip(cyclic(0.0, 1.0, step_size_up=10), min_value=0.2, max_value=0.8)",
-            (
-                Curve("cyclic(0.0, 1.0, 10)", L.cyclic(0.0, 1.0, 10)),
-                Curve("clip(..., 0.2, 0.8)", L.clip(L.cyclic(0.0, 1.0, 10), min_value=0.2, max_value=0.8)),
-            ),
-            60,
-        ),
-    }
+
+def _stairs(schedule) -> bool:
+    """Whether the schedule jumps (drawn as stairs): piecewise constant or a staircase, anywhere."""
+    if schedule.name == "piecewise_constant" or schedule.params.get("staircase") is True:
+        return True
+    return any(_stairs(child) for child in _children(schedule))
+
+
+def _plain(value) -> str:
+    return value.name if hasattr(value, "to_dict") else repr(value)
+
+
+def _labels(schedules) -> list[str]:
+    """A legend label per curve: the parameters in which the curves differ (``staircase=True``), or
+    the schedule's name with them (``scale(factor=0.5)``) where the curves are different schedules."""
+    if len(schedules) == 1:
+        return [schedules[0].name]
+    keys = sorted({key for s in schedules for key in s.params})
+    differ = [k for k in keys if len({_plain(s.params.get(k)) for s in schedules}) > 1]
+    if len({s.name for s in schedules}) == 1:
+        return [", ".join(f"{k}={_plain(s.params[k])}" for k in differ if k in s.params) for s in schedules]
+    labels = []
+    for s in schedules:  # different schedules: a name, and a combinator's own parameters
+        if any(True for _ in _children(s)):
+            own = [f"{k}={v!r}" for k, v in s.params.items() if not _is_schedules(v)]
+            labels.append(f"{s.name}(..., {', '.join(own)})")
+        else:
+            labels.append(s.name)
+    return labels
+
+
+def _is_schedules(value) -> bool:
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return bool(items) and all(hasattr(item, "to_dict") for item in items)
+
+
+def _ylabel(name: str) -> str:
+    return "EMA decay" if name == "ema_decay" else "momentum" if "momentum" in name else "learning rate"
+
+
+def examples() -> dict[str, Example]:
+    """name -> the picture of the catalog and the gallery: each entry's ``plot`` in the tests' table,
+    ``(title, [schedules], steps, log scale)``, with labels, stairs and the y axis derived."""
+    from tests.examples import TABLE
+
+    out = {}
+    for name, entry in TABLE.items():
+        title, schedules, steps, log = entry.plot
+        curves = tuple(Curve(label, s, _stairs(s)) for label, s in zip(_labels(schedules), schedules))
+        out[name] = Example(title, curves, steps, ylabel=_ylabel(name), log=log)
+    return out
 
 
 def choices() -> dict[str, Example]:
@@ -273,7 +214,7 @@ def generate(out: pathlib.Path = OUT) -> list[pathlib.Path]:
     pictures = examples()
     missing = sorted(set(lrcore.SCHEDULES) - set(pictures))
     if missing:
-        raise SystemExit(f"docs/gen_plots.py has no example for: {', '.join(missing)}")
+        raise SystemExit(f"tests/examples.py has no plot for: {', '.join(missing)}")
     pictures.update({f"choose-{key}": example for key, example in choices().items()})
     out.mkdir(parents=True, exist_ok=True)
     written = []

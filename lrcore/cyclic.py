@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from . import validate as check
-from .schedule import Schedule, register
+from .schedule import Params, register
 
 
 # -- one cycle ----------------------------------------------------------------------------------
@@ -60,7 +60,7 @@ def onecycle(
     final_div_factor=1e4,
     anneal="cos",
     three_phase=False,
-) -> Schedule:
+) -> Params:
     r"""The one-cycle learning rate of torch ``OneCycleLR``.
 
     With :math:`v_0 = P / d` (``div_factor``) and :math:`v_{min} = v_0 / f` (``final_div_factor``),
@@ -94,18 +94,15 @@ def onecycle(
 
     Peer: torch ``OneCycleLR``. Reference: Smith & Topin, https://arxiv.org/abs/1708.07120
     """
-    return Schedule(
-        "onecycle",
-        {
-            "peak_value": check.level("peak_value", peak_value),
-            "total_steps": check.length("total_steps", total_steps),
-            "pct_start": check.in_range("pct_start", pct_start, 0.0, 1.0),
-            "div_factor": check.positive("div_factor", div_factor),
-            "final_div_factor": check.positive("final_div_factor", final_div_factor),
-            "anneal": check.choice("anneal", anneal, ("cos", "linear")),
-            "three_phase": check.boolean("three_phase", three_phase),
-        },
-    )
+    return {
+        "peak_value": check.level("peak_value", peak_value),
+        "total_steps": check.length("total_steps", total_steps),
+        "pct_start": check.in_range("pct_start", pct_start, 0.0, 1.0),
+        "div_factor": check.positive("div_factor", div_factor),
+        "final_div_factor": check.positive("final_div_factor", final_div_factor),
+        "anneal": check.choice("anneal", anneal, ("cos", "linear")),
+        "three_phase": check.boolean("three_phase", three_phase),
+    }
 
 
 # -- cyclic ------------------------------------------------------------------------------------
@@ -129,7 +126,7 @@ def _cyclic(k, p, ops):
 @register(_cyclic)
 def cyclic(
     base_value, max_value, step_size_up, step_size_down=None, mode="triangular", gamma=1.0
-) -> Schedule:
+) -> Params:
     r"""Cyclical learning rate (triangular waves), after torch ``CyclicLR``.
 
     With :math:`U` = ``step_size_up``, :math:`D` = ``step_size_down``, cycle
@@ -171,14 +168,11 @@ def cyclic(
         raise ValueError(
             f"Argument `gamma` is only used with mode='exp_range'. Received: gamma={gamma!r}, mode={mode!r}"
         )
-    return Schedule(
-        "cyclic",
-        {
-            "base_value": check.level("base_value", base_value),
-            "max_value": check.level("max_value", max_value),
-            "step_size_up": step_size_up,
-            "step_size_down": step_size_down,
-            "mode": mode,
-            "gamma": gamma,
-        },
-    )
+    return {
+        "base_value": check.level("base_value", base_value),
+        "max_value": check.level("max_value", max_value),
+        "step_size_up": step_size_up,
+        "step_size_down": step_size_down,
+        "mode": mode,
+        "gamma": gamma,
+    }

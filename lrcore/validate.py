@@ -7,32 +7,22 @@ Received: decay_steps=0". Nothing logs and falls back.
 Level parameters (``init_value``, ``peak_value``, ``end_value``, …) are plain finite real numbers in
 the core. The framework adapters (``lrcore.jax`` …) also accept 0-d arrays and tracers for them, so
 that users can ``vmap``/``grad`` over a peak value; such values are checked as far as they are
-concrete (a tracer has no value to check).
+concrete (a tracer has no value to check). :func:`level` passes an array through unchecked, and
+:func:`array_levels` (called once per schedule by ``Definition.build``) then refuses it (the core)
+or checks its shape and value (the adapters): an explicit argument, no ambient switch.
+
+Cross-parameter checks (``decay_steps > warmup_steps``, ``min_value <= max_value``, …) live here
+too: :func:`greater`, :func:`less`, :func:`ordered`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import math
 import numbers
 
 import numpy as np
 
 from . import _array
-
-_ARRAY_LEVELS = contextvars.ContextVar("lrcore_array_levels", default=False)
-
-
-@contextlib.contextmanager
-def array_levels_allowed():
-    """Within this block, level parameters may be 0-d arrays or tracers (used by the adapters)."""
-    token = _ARRAY_LEVELS.set(True)
-    try:
-        yield
-    finally:
-        _ARRAY_LEVELS.reset(token)
-
 
 def _fail(cls, name, requirement, value):
     return cls(f"Argument `{name}` {requirement}. Received: {name}={value!r}")
@@ -52,18 +42,42 @@ def real(name: str, value) -> float:
 
 
 def level(name: str, value):
-    """A learning-rate level: a finite real number, or (in the adapters) a 0-d float array/tracer."""
-    if _array.is_array(value) and _ARRAY_LEVELS.get():
-        if tuple(value.shape) != ():
-            raise _fail(ValueError, name, "must be a scalar (0-d)", value)
-        try:
-            concrete = float(value)
-        except Exception:  # noqa: BLE001 - a tracer has no concrete value; it is checked by its shape only
-            return value
-        if not math.isfinite(concrete):
-            raise _fail(ValueError, name, "must be finite", value)
+    """A learning-rate level: a finite real number; an array is passed through for :func:`array_levels`."""
+    if _array.is_array(value):
         return value
     return real(name, value)
+
+
+def array_level(name: str, value):
+    """A level given as an array (in the adapters): 0-d, and finite as far as it is concrete."""
+    if tuple(value.shape) != ():
+        raise _fail(ValueError, name, "must be a scalar (0-d)", value)
+    try:
+        concrete_value = float(value)
+    except Exception:  # noqa: BLE001 - a tracer has no concrete value; it is checked by its shape only
+        return value
+    if not math.isfinite(concrete_value):
+        raise _fail(ValueError, name, "must be finite", value)
+    return value
+
+
+def array_levels(params: dict, *, allowed: bool, children: dict) -> None:
+    """Check, in place, the level parameters that :func:`level` passed through as arrays.
+
+    ``allowed=False`` (the core factories): each must be a real number (a NumPy scalar becomes a
+    float, an array is refused); ``allowed=True`` (the adapters): :func:`array_level`.
+    """
+    check = array_level if allowed else real
+    for key, value in params.items():
+        if key in children:
+            continue
+        if isinstance(value, tuple):
+            if any(_array.is_array(v) for v in value):
+                params[key] = tuple(
+                    check(f"{key}[{i}]", v) if _array.is_array(v) else v for i, v in enumerate(value)
+                )
+        elif _array.is_array(value):
+            params[key] = check(key, value)
 
 
 def concrete(value):
@@ -171,4 +185,36 @@ def lengths_match(name: str, items, other_name: str, other, offset: int) -> None
         raise ValueError(
             f"Argument `{name}` must have {want} = {len(other) + offset} entries. "
             f"Received: {len(items)} entries ({name}={list(items)!r})"
+        )
+
+
+# -- cross-parameter checks -------------------------------------------------------------------------
+def _why(reason: str) -> str:
+    return f" ({reason})" if reason else ""
+
+
+def greater(name: str, value, other_name: str, other, reason: str = "") -> None:
+    """``value > other``, e.g. ``decay_steps > warmup_steps``."""
+    if not value > other:
+        raise ValueError(
+            f"Argument `{name}` must be > {other_name}{_why(reason)}. "
+            f"Received: {name}={value!r}, {other_name}={other!r}"
+        )
+
+
+def less(name: str, value, other_name: str, other, reason: str = "") -> None:
+    """``value < other``, e.g. ``warmup_steps < first_period``."""
+    if not value < other:
+        raise ValueError(
+            f"Argument `{name}` must be < {other_name}{_why(reason)}. "
+            f"Received: {name}={value!r}, {other_name}={other!r}"
+        )
+
+
+def ordered(lo_name: str, lo, hi_name: str, hi) -> None:
+    """``lo <= hi`` for two optional levels, checked where both are concrete."""
+    a, b = concrete(lo), concrete(hi)
+    if a is not None and b is not None and a > b:
+        raise ValueError(
+            f"Argument `{lo_name}` must be <= {hi_name}. Received: {lo_name}={lo!r}, {hi_name}={hi!r}"
         )

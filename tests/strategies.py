@@ -12,25 +12,10 @@ import numpy as np
 from hypothesis import strategies as st
 
 import lrcore
+from tests import examples
 
-LEAVES = (
-    "constant",
-    "linear",
-    "exponential_decay",
-    "piecewise_constant",
-    "piecewise_linear",
-    "polynomial_decay",
-    "inverse_time_decay",
-    "cosine_decay",
-    "warmup_cosine_decay",
-    "cosine_restart",
-    "onecycle",
-    "cyclic",
-    "inverse_sqrt",
-    "warmup_stable_decay",
-    "ema_decay",
-)
-COMBINATORS = ("join", "warmup", "scale", "clip")
+LEAVES = examples.leaves()
+COMBINATORS = tuple(name for name in examples.TABLE if name not in LEAVES)
 assert set(LEAVES) | set(COMBINATORS) == set(lrcore.SCHEDULES)
 
 # Magnitudes below float32's smallest normal (1.2e-38) are left out: XLA on CPU flushes float32
@@ -188,18 +173,24 @@ LEAF_KWARGS = {
     "warmup_stable_decay": _warmup_stable_decay(),
     "ema_decay": st.fixed_dictionaries({"decay": levels(0.0, 1.0)}),
 }
-assert set(LEAF_KWARGS) == set(LEAVES)
+assert set(LEAF_KWARGS) <= set(LEAVES)
 
 
 def kwargs_for(name: str):
-    """Valid keyword arguments for the leaf schedule ``name``."""
-    return LEAF_KWARGS[name]
+    """Valid keyword arguments for the leaf schedule ``name``: its entry's ``strategy`` in the tests'
+    table, the strategy above, or else one of its table examples."""
+    entry = examples.TABLE[name]
+    if entry.strategy is not None:
+        return entry.strategy
+    if name in LEAF_KWARGS:
+        return LEAF_KWARGS[name]
+    return st.sampled_from([dict(s.params) for _, s, _ in entry.examples])
 
 
 def leaf_schedules():
     """A built leaf schedule of any kind."""
     return st.one_of(
-        [LEAF_KWARGS[name].map(lambda kw, name=name: getattr(lrcore, name)(**kw)) for name in LEAVES]
+        [kwargs_for(name).map(lambda kw, name=name: getattr(lrcore, name)(**kw)) for name in LEAVES]
     )
 
 

@@ -13,39 +13,26 @@ import torch
 import lrcore
 import lrcore.numpy
 import lrcore.torch
+from tests import examples
 from tests.helpers import assert_ulp_close
 
 # Inductor imports torch.jit.script_method, deprecated in this torch; not lrcore's warning.
 INDUCTOR_NOISE = "ignore:`torch.jit.script_method` is deprecated:DeprecationWarning"
 
-# One instance of every schedule and combinator, with non-default options where they matter.
-CASES = {
-    "constant": dict(value=0.1),
-    "linear": dict(init_value=1.0, end_value=0.1, transition_steps=100, transition_begin=5),
-    "exponential_decay": dict(init_value=1.0, decay_steps=10, decay_rate=0.5, staircase=True, end_value=0.01),
-    "piecewise_constant": dict(boundaries=[10, 20], values=[1.0, 0.1, 0.01]),
-    "piecewise_linear": dict(boundaries=[0, 10, 20], values=[0.0, 1.0, 0.1]),
-    "polynomial_decay": dict(init_value=1.0, end_value=0.1, decay_steps=50, power=2.0, cycle=True),
-    "inverse_time_decay": dict(init_value=1.0, decay_steps=10, decay_rate=0.5),
-    "cosine_decay": dict(init_value=1.0, decay_steps=100, end_value=0.1, exponent=2.0),
-    "warmup_cosine_decay": dict(init_value=0.0, peak_value=1.0, warmup_steps=10, decay_steps=100),
-    "cosine_restart": dict(peak_value=1.0, first_period=10, period_mul=2.0, peak_mul=0.5, warmup_steps=3),
-    "onecycle": dict(peak_value=1.0, total_steps=100, three_phase=True),
-    "cyclic": dict(base_value=0.1, max_value=1.0, step_size_up=5, step_size_down=7, mode="exp_range", gamma=0.99),
-    "inverse_sqrt": dict(peak_value=1.0, warmup_steps=10),
-    "warmup_stable_decay": dict(peak_value=1.0, warmup_steps=10, stable_steps=20, decay_steps=30, decay_shape="1-sqrt"),
-    "ema_decay": dict(decay=0.999),
-    "join": dict(schedules=[lrcore.constant(1.0), lrcore.cosine_decay(1.0, 10)], boundaries=[5]),
-    "warmup": dict(schedule=lrcore.cosine_decay(1.0, 10), warmup_steps=5),
-    "scale": dict(schedule=lrcore.cosine_decay(1.0, 10), factor=0.5),
-    "clip": dict(schedule=lrcore.cosine_decay(1.0, 10), min_value=0.2, max_value=0.8),
-}
+# Every configuration of the tests' table, built through lrcore.torch's own factories.
+CASES = {label: schedule for label, schedule, _ in examples.examples()}
+
+
+def _torch(label):
+    schedule = CASES[label]
+    return getattr(lrcore.torch, schedule.name)(**schedule.params)
+
 
 STEPS = np.concatenate([np.arange(-3, 400), [2**24 - 1, 2**24, 2**24 + 1, 2**31 - 1, 2**40 + 7, 2**62]])
 
 
 def test_every_schedule_is_offered():
-    assert set(CASES) == set(lrcore.SCHEDULES)
+    assert {s.name for s in CASES.values()} == set(lrcore.SCHEDULES)
     for name in lrcore.SCHEDULES:
         assert callable(getattr(lrcore.torch, name))
     assert set(lrcore.torch.__all__) == {*lrcore.SCHEDULES, "from_schedule", "scheduler", "TorchSchedule", "LrcoreScheduler"}
@@ -54,7 +41,7 @@ def test_every_schedule_is_offered():
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_values_match_numpy_within_4_ulp(name):
-    fn = getattr(lrcore.torch, name)(**CASES[name])
+    fn = _torch(name)
     assert isinstance(fn, lrcore.torch.TorchSchedule)
     want = lrcore.numpy.from_schedule(fn.schedule)(STEPS)
     steps = torch.as_tensor(STEPS, dtype=torch.int64)
@@ -69,10 +56,12 @@ def test_values_match_numpy_within_4_ulp(name):
     assert one.item() == got[140].item()
 
 
-@pytest.mark.parametrize("name", ["cosine_restart", "onecycle", "piecewise_constant", "join"])
+@pytest.mark.parametrize(
+    "name", ["torch-cosine-restart", "torch-onecycle", "torch-piecewise-constant", "torch-join"]
+)
 def test_result_is_on_the_steps_device(name):
     # The meta device stands in for a GPU: any constant or table left on the CPU would fail here.
-    fn = getattr(lrcore.torch, name)(**CASES[name])
+    fn = _torch(name)
     out = fn(torch.arange(50, device="meta"))
     assert out.device.type == "meta" and out.dtype == torch.float32 and out.shape == (50,)
 
@@ -96,9 +85,9 @@ def test_from_schedule_and_bad_step():
 
 
 @pytest.mark.filterwarnings(INDUCTOR_NOISE)
-@pytest.mark.parametrize("name", ["cosine_restart", "onecycle"])
+@pytest.mark.parametrize("name", ["torch-cosine-restart", "torch-onecycle"])
 def test_torch_compile_fullgraph(name):
-    fn = getattr(lrcore.torch, name)(**CASES[name])
+    fn = _torch(name)
     torch._dynamo.reset()
     compiled = torch.compile(lambda k: fn(k), fullgraph=True)
     steps = torch.as_tensor(STEPS, dtype=torch.int64)

@@ -39,7 +39,6 @@ import torch
 
 from .._array import HOST_CONSTANTS
 from ..schedule import Schedule, as_schedule
-from . import install
 
 # The core's host-side table builders (e.g. the cosine_restart cycle table) are pure functions of
 # Python constants. Dynamo would interpret them bytecode by bytecode (and cannot trace the
@@ -237,6 +236,3 @@ def scheduler(optimizer, schedule, *, mode: str = "absolute") -> LrcoreScheduler
         [0.25]
     """
     return LrcoreScheduler(optimizer, schedule, mode=mode)
-
-
-__all__ = [*install(globals(), TorchSchedule), "scheduler"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import pathlib
 import sys
+import textwrap
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "img" / "generated"
@@ -172,9 +173,11 @@ def figure(example: Example):
         )
     if example.log:
         ax.set_yscale("log")
+    else:
+        ax.set_ylim(bottom=0.0)  # a learning rate's size is read against 0
     if len(example.curves) > 1:
         ax.legend(fontsize=8)
-    ax.set_title(example.title, fontsize=8)
+    ax.set_title("\n".join(textwrap.wrap(example.title, 96)), fontsize=8)
     ax.set_xlabel("step")
     ax.set_ylabel(example.ylabel)
     ax.grid(alpha=0.3)

@@ -146,12 +146,23 @@ def _cli_reference() -> str:
     return "\n".join(parts)
 
 
-def _gallery_page() -> str:
-    """Every schedule's picture, in catalog order, each linked to its catalog section."""
+def _nav_pages(nav) -> list[str]:
+    """Every page of the nav, in order."""
+    pages = []
+    for item in nav:
+        value = next(iter(item.values())) if isinstance(item, dict) else item
+        pages += _nav_pages(value) if isinstance(value, list) else [value]
+    return pages
+
+
+def _gallery_page(nav) -> str:
+    """Every schedule's picture, in the catalog's order, each linked to its catalog section."""
     import lrcore
 
+    order = [p.split("/", 1)[1] for p in _nav_pages(nav) if p.startswith("catalog/")]
+    pages = sorted((ROOT / "docs" / "catalog").glob("*.md"), key=lambda p: (order + [p.name]).index(p.name))
     where = {}
-    for page in sorted((ROOT / "docs" / "catalog").glob("*.md")):
+    for page in pages:
         for name in re.findall(r"^## `(\w+)`\s*$", page.read_text(encoding="utf-8"), flags=re.M):
             where[name] = page.name
     missing = [name for name in lrcore.SCHEDULES if name not in where]
@@ -160,7 +171,8 @@ def _gallery_page() -> str:
     cells = [
         f'<figure markdown="span">\n  ![{name}](../img/generated/{name}.png)\n'
         f'  <figcaption markdown="span">[`{name}`]({where[name]}#{name})</figcaption>\n</figure>'
-        for name in lrcore.SCHEDULES
+        for name in where
+        if name in lrcore.SCHEDULES
     ]
     return "\n".join(
         [
@@ -207,7 +219,7 @@ def _mathjax_root() -> pathlib.Path:
 
 def on_files(files, config, **kwargs):
     modules = reference_modules()
-    files.append(File.generated(config, "catalog/gallery.md", content=_gallery_page()))
+    files.append(File.generated(config, "catalog/gallery.md", content=_gallery_page(config.nav)))
     files.append(File.generated(config, "reference/index.md", content=_index_page(modules)))
     for module in modules:
         files.append(File.generated(config, _page_uri(module), content=_reference_page(module)))

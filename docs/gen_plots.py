@@ -161,10 +161,13 @@ def figure(example: Example):
     fig = matplotlib.figure.Figure(figsize=(6.4, 3.2), dpi=100)
     ax = fig.add_subplot()
     k = np.arange(example.steps)
+    lowest = 0.0
     for curve, (color, dash, width) in zip(example.curves, _STYLES):
+        values = lnp.from_schedule(curve.schedule)(k)
+        lowest = min(lowest, float(values.min()))
         ax.plot(
             k,
-            lnp.from_schedule(curve.schedule)(k),
+            values,
             drawstyle="steps-post" if curve.steps else "default",
             color=color,
             linestyle=dash,
@@ -174,7 +177,7 @@ def figure(example: Example):
     if example.log:
         ax.set_yscale("log")
     else:
-        ax.set_ylim(bottom=0.0)  # a learning rate's size is read against 0
+        ax.set_ylim(bottom=lowest)  # a learning rate's size is read against 0
     if len(example.curves) > 1:
         ax.legend(fontsize=8)
     ax.set_title("\n".join(textwrap.wrap(example.title, 96)), fontsize=8)

@@ -500,15 +500,29 @@ print(json.dumps(failures))
 """
 
 
+def _own_process(blocks) -> bool:
+    """A page whose blocks set environment variables (``KERAS_BACKEND`` before ``import keras``, ...)
+    runs in a process of its own: in the shared one, a framework may already be imported."""
+    return any("os.environ" in code for _, code in blocks)
+
+
 @pytest.fixture(scope="module")
 def block_failures():
-    """page -> the blocks of that page that failed, from one run of every block of every page."""
-    blocks = [
-        [str(page.relative_to(ROOT)), line, code] for page in _pages_with_code() for line, code in python_blocks(page)
-    ]
-    done = _run(["-c", _RUNNER], input=json.dumps(blocks), timeout=900)
-    assert done.returncode == 0, done.stderr[-4000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    """page -> the blocks of that page that failed: every page's blocks, in one shared process
+    (imports load once) or, for a page that configures its frameworks, in its own."""
+    shared, groups = [], []
+    for page in _pages_with_code():
+        blocks = [[str(page.relative_to(ROOT)), line, code] for line, code in python_blocks(page)]
+        if _own_process(python_blocks(page)):
+            groups.append(blocks)
+        else:
+            shared += blocks
+    failures = {}
+    for blocks in [shared, *groups]:
+        done = _run(["-c", _RUNNER], input=json.dumps(blocks), timeout=900)
+        assert done.returncode == 0, done.stderr[-4000:]
+        failures.update(json.loads(done.stdout.strip().splitlines()[-1]))
+    return failures
 
 
 @pytest.mark.parametrize("page", _pages_with_code(), ids=lambda p: str(p.relative_to(ROOT)))

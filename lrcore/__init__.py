@@ -2,7 +2,7 @@
 
 Every schedule is an immutable, validated :class:`Schedule`; ``schedule(step)`` evaluates it on a
 Python int (a NumPy float64) or on any array-API array. The framework adapters live in
-``lrcore.numpy``, ``lrcore.jax``, ``lrcore.torch`` and ``lrcore.tf``; each is imported only when
+``lrcore.numpy``, ``lrcore.jax``, ``lrcore.torch``, ``lrcore.tf`` and ``lrcore.keras``; each is imported only when
 used, so ``import lrcore`` imports no ML framework.
 """
 
@@ -16,7 +16,9 @@ from .cosine import cosine_decay as cosine_decay
 from .cosine import cosine_restart as cosine_restart
 from .cosine import warmup_cosine_decay as warmup_cosine_decay
 from .cyclic import cyclic as cyclic
+from .cyclic import cyclic_momentum as cyclic_momentum
 from .cyclic import onecycle as onecycle
+from .cyclic import onecycle_momentum as onecycle_momentum
 from .decay import constant as constant
 from .decay import ema_decay as ema_decay
 from .decay import exponential_decay as exponential_decay
@@ -43,7 +45,7 @@ SCHEDULES = _schedule.names()
 __all__ = ["Schedule", "from_dict", "SCHEDULES", "Plateau", "PlateauState", "plateau", *SCHEDULES]
 
 # Adapters load on first use: `lrcore.jax` imports jax only when touched.
-_ADAPTERS = ("numpy", "jax", "torch", "tf", "finder", "cli")
+_ADAPTERS = ("numpy", "jax", "torch", "tf", "keras", "finder", "cli")
 
 
 def __getattr__(name):

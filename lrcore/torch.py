@@ -8,9 +8,10 @@
 
 from .backends import install as _install
 from .backends.torch import LrcoreScheduler as LrcoreScheduler
+from .backends.torch import ReduceLROnPlateau as ReduceLROnPlateau
 from .backends.torch import TorchSchedule as TorchSchedule
 from .backends.torch import scheduler as scheduler
 
 # The factories are generated from the registry; lrcore/torch.pyi (python -m lrcore._stubs) is
 # their static view for editors and type checkers.
-__all__ = [*_install(globals(), TorchSchedule), "TorchSchedule", "LrcoreScheduler", "scheduler"]
+__all__ = [*_install(globals(), TorchSchedule), "TorchSchedule", "LrcoreScheduler", "scheduler", "ReduceLROnPlateau"]

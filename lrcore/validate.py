@@ -90,6 +90,15 @@ def concrete(value):
         return None
 
 
+def level_in_range(name: str, value, lo: float, hi: float):
+    """A level in ``[lo, hi]``, checked as far as it is concrete (an adapter's tracer is not)."""
+    value = level(name, value)
+    x = concrete(value)
+    if x is not None and not lo <= x <= hi:
+        raise _fail(ValueError, name, f"must be in [{lo:g}, {hi:g}]", value)
+    return value
+
+
 def optional_level(name: str, value):
     return None if value is None else level(name, value)
 
@@ -159,6 +168,12 @@ def boundaries(name: str, value, strict: bool = True) -> tuple[int, ...]:
     return out
 
 
+def nonempty(name: str, value) -> None:
+    """A sequence with at least one entry."""
+    if len(value) == 0:
+        raise _fail(ValueError, name, "must have at least one point", list(value))
+
+
 def levels(name: str, value) -> tuple:
     items = sequence(name, value)
     return tuple(level(f"{name}[{i}]", v) for i, v in enumerate(items))
@@ -209,6 +224,13 @@ def less(name: str, value, other_name: str, other, reason: str = "") -> None:
             f"Argument `{name}` must be < {other_name}{_why(reason)}. "
             f"Received: {name}={value!r}, {other_name}={other!r}"
         )
+
+
+def any_given(what: str, **values) -> None:
+    """At least one of the optional ``values`` is not None (e.g. clip's bounds)."""
+    if all(v is None for v in values.values()):
+        received = ", ".join(f"{k}={v!r}" for k, v in values.items())
+        raise ValueError(f"{what}. Received: {received}")
 
 
 def ordered(lo_name: str, lo, hi_name: str, hi) -> None:

@@ -16,8 +16,10 @@ Each entry of :data:`TABLE`, keyed by the schedule's registered name, holds:
   tests' valid baseline arguments, the parameters that follow the uniform rules, and the specific
   bad cases ``(overrides, exception, parameter named, value shown)``;
 - ``plot``: the docs picture, ``(title, [schedules], steps, log scale)`` (``docs/gen_plots.py``);
-- ``strategy``: optionally, a hypothesis strategy of keyword arguments (``tests/strategies.py`` has
-  the built-in ones; without one, the property tests draw from the examples).
+- ``strategy``: optionally, for a schedule a hypothesis strategy of its keyword arguments (without
+  one, the property tests draw from its examples), for a combinator a function of the children's
+  strategy giving built schedules (required for a combinator); ``tests/strategies.py`` holds those
+  of the built-in schedules.
 
 Adding a schedule adds one entry here (see CONTRIBUTING.md); :func:`coverage_problems` (run by
 ``tests/test_reference_values.py``) fails while a registered schedule has none.
@@ -296,6 +298,47 @@ def _cyclic(k, p):
         s = exact(p.get("gamma", 1.0)) ** k
     base, top = exact(p["base_value"]), exact(p["max_value"])
     return base + (top - base) * exact(h) * s
+
+
+def _onecycle_momentum(k, p):
+    """torch OneCycleLR's momentum (cycle_momentum=True): its phases, levels max -> base -> max (-> max)."""
+    total = p["total_steps"]
+    k = min(k, total - 1)
+    hi, lo = exact(p.get("max_momentum", 0.95)), exact(p.get("base_momentum", 0.85))
+    pct = p.get("pct_start", 0.3)
+    if p.get("three_phase", False):
+        phases = [(float(pct * total) - 1, hi, lo), (float(2 * pct * total) - 2, lo, hi), (total - 1, hi, hi)]
+    else:
+        phases = [(float(pct * total) - 1, hi, lo), (total - 1, lo, hi)]
+    start_step = Fraction(0)
+    for idx, (end_step, start, stop) in enumerate(phases):
+        end_step = Fraction(end_step)
+        if k <= end_step or idx == len(phases) - 1:
+            frac = exact((k - start_step) / (end_step - start_step))
+            if p.get("anneal", "cos") == "cos":
+                return stop + (start - stop) / 2 * (mpmath.cos(mpmath.pi * frac) + 1)
+            return (stop - start) * frac + start
+        start_step = end_step
+    raise AssertionError("unreachable")
+
+
+def _cyclic_momentum(k, p):
+    """torch CyclicLR's momentum: max_momentum - (max_momentum - base_momentum)·h·s."""
+    up = p["step_size_up"]
+    down = p.get("step_size_down") or up
+    total = up + down
+    cycle = k // total
+    r = k - cycle * total
+    h = Fraction(r, up) if r <= up else Fraction(total - r, down)
+    mode = p.get("mode", "triangular")
+    if mode == "triangular":
+        s = mpf(1)
+    elif mode == "triangular2":
+        s = mpf(1) / mpf(2) ** cycle
+    else:
+        s = exact(p.get("gamma", 1.0)) ** k
+    hi, lo = exact(p.get("max_momentum", 0.9)), exact(p.get("base_momentum", 0.8))
+    return hi - (hi - lo) * exact(h) * s
 
 
 def _inverse_sqrt(k, p):
@@ -764,6 +807,59 @@ TABLE: dict[str, Entry] = {
             [
                 L.cyclic(0.1, 1.0, step_size_up=10, step_size_down=15),
                 L.cyclic(0.1, 1.0, step_size_up=10, step_size_down=15, mode="triangular2"),
+            ],
+            100,
+            False,
+        ),
+    ),
+    "onecycle_momentum": Entry(
+        reference=_onecycle_momentum,
+        examples=[
+            ("onecycle-mom", L.onecycle_momentum(100), [29, 30, 99, 100]),
+            ("onecycle-mom-three", L.onecycle_momentum(57, 0.27, 0.8, 0.93, anneal="linear", three_phase=True), [14, 29, 56]),
+            ("onecycle-mom-total1", L.onecycle_momentum(1), [0]),
+            ("torch-onecycle-mom", L.onecycle_momentum(total_steps=100, pct_start=0.25, base_momentum=0.8, max_momentum=0.95), []),
+        ],
+        huge=lambda H: {
+            "onecycle-mom": (L.onecycle_momentum(2 * H - 1), [int(0.3 * (2 * H - 1)) - 1, 2 * H - 2]),
+        },
+        valid=dict(total_steps=100),
+        levels=["base_momentum", "max_momentum"],
+        lengths=["total_steps"],
+        flags=["three_phase"],
+        choices=["anneal"],
+        bad=[({"pct_start": 1.1}, ValueError, "pct_start", 1.1)],
+        plot=(
+            "onecycle_momentum(total_steps=100), two and three phases",
+            [L.onecycle_momentum(total_steps=100), L.onecycle_momentum(total_steps=100, three_phase=True)],
+            110,
+            False,
+        ),
+    ),
+    "cyclic_momentum": Entry(
+        reference=_cyclic_momentum,
+        examples=[
+            ("cyclic-mom", L.cyclic_momentum(10), [10, 20, 30]),
+            ("cyclic-mom-tri2", L.cyclic_momentum(5, 3, 0.7, 0.95, mode="triangular2"), [5, 8, 13, 16, 24]),
+            ("cyclic-mom-exp", L.cyclic_momentum(6, base_momentum=0.5, mode="exp_range", gamma=0.98), [6, 12, 18]),
+            ("torch-cyclic-mom", L.cyclic_momentum(step_size_up=5, step_size_down=7, mode="triangular2"), []),
+        ],
+        huge=lambda H: {
+            "cyclic-mom": (L.cyclic_momentum(H // 2 + 1, H // 4, 0.5, 0.9), stairs(0, H // 2 + 1, 2)),
+        },
+        valid=dict(step_size_up=10),
+        levels=["base_momentum", "max_momentum"],
+        lengths=["step_size_up", "step_size_down"],
+        choices=["mode"],
+        bad=[
+            ({"mode": "exp_range", "gamma": 1.5}, ValueError, "gamma", 1.5),
+            ({"mode": "triangular", "gamma": 0.9}, ValueError, "gamma", 0.9),
+        ],
+        plot=(
+            "cyclic_momentum(step_size_up=10, step_size_down=15), triangular and triangular2",
+            [
+                L.cyclic_momentum(step_size_up=10, step_size_down=15),
+                L.cyclic_momentum(step_size_up=10, step_size_down=15, mode="triangular2"),
             ],
             100,
             False,

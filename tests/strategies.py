@@ -1,7 +1,9 @@
 """Hypothesis strategies that build valid parameters for every schedule and nested combinators.
 
 ``kwargs_for(name)`` draws the keyword arguments of one leaf schedule; ``leaf_schedules()`` a
-built leaf of any kind; ``schedules()`` a schedule that may nest join/warmup/scale/clip.
+built leaf of any kind; ``schedules()`` a schedule that may nest the combinators. The schedules come
+from the tests' table (tests/examples.py): an entry may bring its own ``strategy``; a leaf without
+one draws from its examples.
 Values stay moderate (|v| <= 10) so that every product in a schedule stays finite; lengths are
 mostly small (so that steps hit the interesting landmarks) and sometimes huge.
 """
@@ -116,6 +118,21 @@ def _cyclic(draw):
 
 
 @st.composite
+def _cyclic_momentum(draw):
+    mode = draw(st.sampled_from(["triangular", "triangular2", "exp_range"]))
+    kw = dict(
+        step_size_up=draw(lengths),
+        step_size_down=draw(st.one_of(st.none(), lengths)),
+        base_momentum=draw(values),
+        max_momentum=draw(values),
+        mode=mode,
+    )
+    if mode == "exp_range":
+        kw["gamma"] = draw(st.floats(0.5, 1.0))
+    return kw
+
+
+@st.composite
 def _inverse_sqrt(draw):
     return dict(peak_value=draw(values), warmup_steps=draw(phases), timescale=draw(st.one_of(st.none(), lengths)))
 
@@ -169,6 +186,17 @@ LEAF_KWARGS = {
         },
     ),
     "cyclic": _cyclic(),
+    "onecycle_momentum": st.fixed_dictionaries(
+        {"total_steps": st.one_of(small_lengths, st.integers(1, 10**6))},
+        optional={
+            "pct_start": st.floats(0.0, 1.0),
+            "base_momentum": values,
+            "max_momentum": values,
+            "anneal": st.sampled_from(["cos", "linear"]),
+            "three_phase": st.booleans(),
+        },
+    ),
+    "cyclic_momentum": _cyclic_momentum(),
     "inverse_sqrt": _inverse_sqrt(),
     "warmup_stable_decay": _warmup_stable_decay(),
     "ema_decay": st.fixed_dictionaries({"decay": levels(0.0, 1.0)}),
@@ -210,13 +238,24 @@ def _clip(draw, children):
     return lrcore.clip(draw(children), min_value=lo, max_value=hi)
 
 
+COMBINATOR_STRATEGIES = {
+    "join": _join,
+    "warmup": lambda children: st.builds(lrcore.warmup, children, warmup_steps=phases, init_value=values),
+    "scale": lambda children: st.builds(lrcore.scale, children, factor=levels(-4.0, 4.0)),
+    "clip": _clip,
+}
+assert set(COMBINATOR_STRATEGIES) <= set(COMBINATORS)
+
+
 def _extend(children):
-    return st.one_of(
-        _join(children),
-        st.builds(lrcore.warmup, children, warmup_steps=phases, init_value=values),
-        st.builds(lrcore.scale, children, factor=levels(-4.0, 4.0)),
-        _clip(children),
-    )
+    """One combinator around ``children``: its entry's ``strategy`` in the tests' table (a function
+    of the children's strategy), or the strategy above."""
+    made = []
+    for name in COMBINATORS:
+        strategy = examples.TABLE[name].strategy or COMBINATOR_STRATEGIES.get(name)
+        assert strategy is not None, f"{name}: a combinator's entry in tests/examples.py needs a strategy"
+        made.append(strategy(children))
+    return st.one_of(made)
 
 
 def schedules(max_leaves: int = 4):

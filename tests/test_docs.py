@@ -535,6 +535,8 @@ def test_every_page_with_python_is_covered():
     """The README and the pages other engineers write are found without listing them."""
     covered = {p.relative_to(ROOT).as_posix() for p in _pages_with_code()}
     assert {"README.md", "docs/index.md", "docs/getting-started.md", "docs/backends.md", "docs/finder.md"} <= covered
+    # The framework pages: PyTorch, Lightning and Hugging Face Trainer blocks run here like every other.
+    assert {"docs/torch.md", "docs/lightning.md", "docs/huggingface.md", "docs/keras.md"} <= covered
     assert python_blocks(DOCS / "getting-started.md")[0][1].startswith("import lrcore")
     indented = [code for _, code in python_blocks(DOCS / "getting-started.md") if "optax" in code]
     assert indented and not indented[0].startswith(" ")  # blocks inside tabs are dedented

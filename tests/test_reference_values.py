@@ -48,49 +48,6 @@ def test_every_schedule_is_covered():
     assert covered == set(lrcore.schedule.REGISTRY) == set(examples.TABLE)
 
 
-def _torch_lrs(make_scheduler, steps: int) -> np.ndarray:
-    """The learning rates a real torch scheduler gives at steps 0..steps-1 (Python float64 math)."""
-    import torch
-
-    param = torch.zeros(1, requires_grad=True)
-    optimizer = torch.optim.SGD([param], lr=1.0, momentum=0.9)
-    scheduler = make_scheduler(optimizer)
-    lrs = []
-    for i in range(steps):
-        lrs.append(optimizer.param_groups[0]["lr"])
-        if i < steps - 1:
-            optimizer.step()
-            scheduler.step()
-    return np.array(lrs)
-
-
-PEER_CASES = [c for c in CASES if c[1].name in ("onecycle", "cyclic")]
-
-
-@pytest.mark.parametrize("case", PEER_CASES, ids=[c[0] for c in PEER_CASES])
-def test_reference_follows_torch(case):
-    """The reference's onecycle and cyclic are torch's OneCycleLR and CyclicLR (checks the reference)."""
-    import torch
-
-    schedule = case[1]
-    p = schedule.params
-    if schedule.name == "onecycle":
-        n = p["total_steps"]
-        make = lambda opt: torch.optim.lr_scheduler.OneCycleLR(  # noqa: E731
-            opt, max_lr=p["peak_value"], total_steps=n, pct_start=p["pct_start"], anneal_strategy=p["anneal"],
-            div_factor=p["div_factor"], final_div_factor=p["final_div_factor"], three_phase=p["three_phase"],
-        )
-    else:
-        n = 160
-        make = lambda opt: torch.optim.lr_scheduler.CyclicLR(  # noqa: E731
-            opt, base_lr=p["base_value"], max_lr=p["max_value"], step_size_up=p["step_size_up"],
-            step_size_down=p["step_size_down"], mode=p["mode"], gamma=p["gamma"],
-        )
-    want = _torch_lrs(make, n)
-    got = reference.values_of(schedule.to_dict(), np.arange(n))
-    assert_ulp_close(got, want, 64, ulps=64)
-
-
 @pytest.mark.parametrize("case", [c for c in CASES if c[1].name == "piecewise_linear"], ids=lambda c: c[0])
 def test_reference_follows_numpy_interp(case):
     p = case[1].params

@@ -12,6 +12,7 @@ concrete (a tracer has no value to check).
 
 from __future__ import annotations
 
+import collections.abc
 import contextlib
 import contextvars
 import math
@@ -39,11 +40,13 @@ def _fail(cls, name, requirement, value):
 
 
 def real(name: str, value) -> float:
-    """A finite real number (bools are not numbers here)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.generic)):
+    """A finite real number (bools are not numbers here; nor are NumPy complex or string scalars)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
         raise _fail(TypeError, name, "must be a real number", value)
     try:
         x = float(value)
+    except OverflowError as exc:  # an int beyond float64, e.g. 10**400
+        raise _fail(ValueError, name, "must be finite (it is beyond the float64 range)", value) from exc
     except (TypeError, ValueError) as exc:
         raise _fail(TypeError, name, "must be a real number", value) from exc
     if not math.isfinite(x):
@@ -51,9 +54,23 @@ def real(name: str, value) -> float:
     return x
 
 
+def _real_dtype(value) -> bool:
+    """Whether an array's dtype is a real (integer or floating) one: not bool, complex, str, object."""
+    dtype = value.dtype
+    if getattr(dtype, "is_complex", False) or str(dtype) == "torch.bool":
+        return False  # torch dtypes are not NumPy dtypes
+    try:
+        kind = np.dtype(dtype).kind
+    except TypeError:
+        return getattr(dtype, "is_floating_point", False) or "int" in str(dtype)
+    return kind in "iuf" or str(dtype) == "bfloat16"
+
+
 def level(name: str, value):
     """A learning-rate level: a finite real number, or (in the adapters) a 0-d float array/tracer."""
     if _array.is_array(value) and _ARRAY_LEVELS.get():
+        if not _real_dtype(value):
+            raise _fail(TypeError, name, "must be a real number (a real-valued array)", value)
         if tuple(value.shape) != ():
             raise _fail(ValueError, name, "must be a scalar (0-d)", value)
         try:
@@ -129,8 +146,14 @@ def phase(name: str, value) -> int:
 
 
 def sequence(name: str, value) -> list:
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or not hasattr(value, "__iter__"):
-        raise _fail(TypeError, name, "must be a sequence (list or tuple)", value)
+    """An ordered sequence (list, tuple, 1-d array). Sets and mappings are refused: their order is
+    not part of their value (a set of schedules iterates in a different order in each process)."""
+    if (
+        isinstance(value, (str, bytes, collections.abc.Set, collections.abc.Mapping))
+        or not hasattr(value, "__len__")
+        or not hasattr(value, "__iter__")
+    ):
+        raise _fail(TypeError, name, "must be an ordered sequence (list or tuple)", value)
     return list(value)
 
 

@@ -111,6 +111,30 @@ def at_least(name: str, value, bound: float) -> float:
     return x
 
 
+def above(name: str, value, bound: float) -> float:
+    """A finite real number strictly greater than ``bound``."""
+    x = real(name, value)
+    if not x > bound:
+        raise _fail(ValueError, name, f"must be > {bound:g}", value)
+    return x
+
+
+def greater(name: str, value, other_name: str, other) -> None:
+    """The cross-parameter check ``value > other`` (both already validated), naming both."""
+    if not value > other:
+        raise ValueError(
+            f"Argument `{name}` must be > {other_name}. Received: {name}={value!r}, {other_name}={other!r}"
+        )
+
+
+def subset(name: str, values, options: tuple[str, ...]) -> tuple[str, ...]:
+    """A non-empty sequence of distinct names, each one of ``options``."""
+    items = sequence(name, values)
+    if not items or any(not isinstance(v, str) or v not in options for v in items) or len(set(items)) != len(items):
+        raise _fail(ValueError, name, f"must name one or more of {', '.join(map(repr, options))}, each once", values)
+    return tuple(items)
+
+
 def in_range(name: str, value, lo: float, hi: float) -> float:
     x = real(name, value)
     if not lo <= x <= hi:

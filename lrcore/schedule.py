@@ -230,8 +230,14 @@ def from_dict(d: dict) -> Schedule:
         >>> lrcore.from_dict(s.to_dict()) == s
         True
     """
+    return _from_dict(d, 1)
+
+
+def _from_dict(d, depth: int) -> Schedule:
     if not isinstance(d, dict):
         raise TypeError(f"from_dict expects a dict. Received: {type(d).__name__}")
+    if depth > MAX_DEPTH:  # refused before recursing further (the dict may be arbitrarily deep)
+        raise ValueError(f"The schedule dict nests combinators more than {MAX_DEPTH} deep (lrcore.schedule.MAX_DEPTH).")
     unknown = set(d) - {"name", "params"}
     if unknown or "name" not in d:
         raise ValueError(
@@ -262,9 +268,9 @@ def from_dict(d: dict) -> Schedule:
     for key, value in params.items():
         kind = definition.children.get(key)
         if kind == "one":
-            kwargs[key] = from_dict(value) if isinstance(value, dict) else value
-        elif kind == "many":
-            kwargs[key] = [from_dict(v) if isinstance(v, dict) else v for v in value]
+            kwargs[key] = _from_dict(value, depth + 1) if isinstance(value, dict) else value
+        elif kind == "many" and isinstance(value, list):
+            kwargs[key] = [_from_dict(v, depth + 1) if isinstance(v, dict) else v for v in value]
         else:
             kwargs[key] = value
     return definition.factory(**kwargs)

@@ -62,6 +62,8 @@ def parse_value(text: str):
     if low in ("true", "false"):
         return low == "true"
     if _INT.match(s):
+        if len(s) > 4000:  # Python refuses to convert longer digit strings (sys.int_info)
+            raise CliError(f"the integer {_short(s)} is too large")
         return int(s)
     if _FLOAT.match(s):
         return float(s)
@@ -189,17 +191,22 @@ def _schedules(name, params, specs):
 _INT64_MAX = 2**63 - 1
 
 
+def _short(text: str, limit: int = 60) -> str:
+    """``text`` for an error message, elided in the middle when long."""
+    text = str(text)
+    return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-limit // 2 :]} ({len(text)} characters)"
+
+
 def _steps_list(text):
-    try:
-        steps = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise CliError(f"argument --at: expected comma-separated integer steps, got {text!r}") from None
-    if not steps:
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts:
         raise CliError("argument --at: no steps given")
-    outside = [k for k in steps if not -_INT64_MAX - 1 <= k <= _INT64_MAX]
-    if outside:
-        raise CliError(f"argument --at: steps must fit in a 64-bit integer, got {outside[0]}")
-    return steps
+    for part in parts:
+        if not _INT.match(part):
+            raise CliError(f"argument --at: expected comma-separated integer steps, got {_short(part)!r}")
+        if len(part.lstrip("+-")) > 19 or not -_INT64_MAX - 1 <= int(part) <= _INT64_MAX:
+            raise CliError(f"argument --at: steps must fit in a 64-bit integer, got {_short(part)}")
+    return [int(part) for part in parts]
 
 
 def _output_path(text, parser_prog):

@@ -17,6 +17,7 @@ import contextlib
 import contextvars
 import math
 import numbers
+import re
 
 import numpy as np
 
@@ -55,15 +56,16 @@ def real(name: str, value) -> float:
 
 
 def _real_dtype(value) -> bool:
-    """Whether an array's dtype is a real (integer or floating) one: not bool, complex, str, object."""
+    """Whether an array's dtype is a real (integer or floating) one: not bool, complex, str, object.
+
+    Read from the dtype's name, which every library spells the same way (``float32``, ``int64``,
+    ``bfloat16``): NumPy and JAX ``dtype.name``, TensorFlow ``DType.name``, torch ``torch.float32``.
+    """
     dtype = value.dtype
-    if getattr(dtype, "is_complex", False) or str(dtype) == "torch.bool":
-        return False  # torch dtypes are not NumPy dtypes
-    try:
-        kind = np.dtype(dtype).kind
-    except TypeError:
-        return getattr(dtype, "is_floating_point", False) or "int" in str(dtype)
-    return kind in "iuf" or str(dtype) == "bfloat16"
+    name = getattr(dtype, "name", None)
+    if not isinstance(name, str):
+        name = str(dtype).rsplit(".", 1)[-1]
+    return re.fullmatch(r"u?int\d+|b?float\d+|float8\w*", name) is not None
 
 
 def level(name: str, value):

@@ -155,13 +155,13 @@ def test_constant_negative_loss_runs_to_the_end():
 
 
 def test_best_loss_exactly_zero():
-    """A loss that reaches exactly 0 (hinge, clipped) and then jitters by tiny amounts has not
-    diverged; it diverges when it really climbs back."""
+    """A loss that reaches exactly 0 (hinge, clipped) and then jitters by tiny amounts above it
+    has not diverged; it diverges when it really climbs back."""
     rng = np.random.default_rng(0)
 
     def hinge(lr):
         x = math.log10(lr)
-        return max(0.0, 0.8 - math.tanh(1.5 * (x - CENTER)) + 1e-3 * rng.standard_normal()) + (
+        return max(0.0, 1.0 - math.tanh(1.5 * (x - CENTER)) + 1e-3 * rng.standard_normal()) + (
             math.exp(4.0 * x) if x > 0 else 0.0
         )
 

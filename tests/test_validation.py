@@ -284,7 +284,7 @@ def test_schedule_is_hashable_and_equal_by_value():
     assert a != "join" and (a == object()) is False
 
 
-@pytest.mark.parametrize("adapter", ["torch", "jax"])
+@pytest.mark.parametrize("adapter", ["torch", "jax", "tf"])
 def test_adapter_array_levels_must_be_real(adapter):
     """The adapters accept 0-d arrays as levels, but only real-valued ones (as the core's numbers)."""
     if adapter == "torch":
@@ -294,13 +294,20 @@ def test_adapter_array_levels_must_be_real(adapter):
 
         factory, bad = lt.constant, [torch.tensor(1 + 0j), torch.tensor(True)]
         ok = torch.tensor(0.5)
-    else:
+    elif adapter == "jax":
         import jax.numpy as jnp
 
         import lrcore.jax as lj
 
         factory, bad = lj.constant, [jnp.asarray(1 + 0j), jnp.asarray(True)]
         ok = jnp.asarray(0.5)
+    else:
+        import tensorflow as tf
+
+        import lrcore.tf as ltf
+
+        factory, bad = ltf.constant, [tf.constant(1 + 0j), tf.constant(True), tf.constant("0.5")]
+        ok = tf.Variable(0.5)
     for value in bad:
         with pytest.raises(TypeError, match="`value` must be a real number"):
             factory(value)

@@ -209,7 +209,7 @@ def _steps_list(text):
     return [int(part) for part in parts]
 
 
-def _output_path(text, parser_prog):
+def _output_path(text):
     """The file ``-o`` names, checked before any work: a writable directory, a known image format."""
     import os
 
@@ -308,7 +308,7 @@ def _cmd_plot(argv):
         return 0
     if not 1 <= args.steps <= _INT64_MAX:
         raise CliError(f"argument --steps must be in [1, 2**63 - 1], got {args.steps}")
-    output = _output_path(args.output, parser.prog)
+    output = _output_path(args.output)
     import numpy as np
 
     from .plot import sample_steps, schedules_figure
@@ -355,7 +355,7 @@ def _cmd_demo(argv):
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help printed
         return int(exc.code or 0)
-    output = _output_path(args.output, parser.prog)
+    output = _output_path(args.output)
     frameworks = tuple(f.strip() for f in args.frameworks.split(",") if f.strip())
     from . import demo
 
@@ -414,6 +414,8 @@ def main(argv=None) -> int:
         return _error(exc)
     except (ValueError, TypeError, OverflowError) as exc:  # lrcore's validation names the parameter
         return _error(exc)
+    except ImportError as exc:  # matplotlib (plots) or a framework (demo) is not installed
+        return _error(f"{exc}; install lrcore with the `cli` extra: pip install \"lrcore[cli]\"")
     except RecursionError:
         return _error("the schedule is nested too deeply to be built")
     except OSError as exc:

@@ -353,3 +353,14 @@ def test_plot_of_a_billion_steps_is_bounded_in_time_and_memory(tmp_path):
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         assert seconds < 20 and peak < 100e6, (steps, seconds, peak)
+
+
+def test_missing_matplotlib_is_one_line(monkeypatch, capsys, tmp_path):
+    """Without the `cli` extra, plot says what to install (one line, exit 2), no traceback."""
+    from lrcore import cli as cli_module
+
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # makes `import matplotlib.figure` fail
+    assert cli_module.main(["plot", "constant", "--value", "1", "-o", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("lrcore: error: ") and "lrcore[cli]" in err[0]
+    assert not list(tmp_path.iterdir())

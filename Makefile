@@ -5,10 +5,10 @@ PYTHON ?= python3
 .PHONY: install demo test docs bench
 
 install:
-	# torch 2.13.0 is pinned first: on this project's machines it is a CPU build from a local file,
-	# where an unpinned torch would download several GB of CUDA packages.
-	$(PYTHON) -m pip install --quiet "torch==2.13.0"
-	$(PYTHON) -m pip install --quiet -e ".[test,docs]"
+	# torch 2.13.0 is pinned on the same line as the extras: on this project's machines it is a CPU
+	# build from a local file, and lightning/accelerate (test extra) resolved on their own line would
+	# pull an unpinned torch with several GB of CUDA packages.
+	$(PYTHON) -m pip install --quiet "torch==2.13.0" -e ".[test,docs]"
 
 demo: install
 	lrcore demo

@@ -4,7 +4,8 @@ Run it directly (``python docs/gen_plots.py``, as ``make docs`` does) or let ``m
 ``mkdocs.yml`` lists this file under ``hooks``, and :func:`on_pre_build` regenerates every picture
 before the pages are built, so the catalog never shows a stale curve.
 
-Every name in ``lrcore.SCHEDULES`` must have an entry in :data:`EXAMPLES`; the script fails otherwise.
+Every name in ``lrcore.SCHEDULES`` must have a ``plot`` in its entry of ``tests/examples.py`` (the
+one per-schedule table); the script fails otherwise.
 """
 
 from __future__ import annotations
@@ -20,130 +21,10 @@ if str(ROOT) not in sys.path:  # run from a checkout without lrcore installed
 
 
 def _examples():
-    """name -> (title, schedule, number of steps, log scale), one or more curves per picture."""
-    import lrcore
+    """name -> (title, schedules, number of steps, log scale): each entry's ``plot`` in the tests' table."""
+    from tests.examples import TABLE
 
-    return {
-        "constant": ("constant(value=0.1)", [lrcore.constant(0.1)], 100, False),
-        "linear": (
-            "linear(1.0, 0.1, transition_steps=60, transition_begin=20)",
-            [lrcore.linear(1.0, 0.1, transition_steps=60, transition_begin=20)],
-            100,
-            False,
-        ),
-        "piecewise_constant": (
-            "piecewise_constant([30, 60, 80], [1.0, 0.5, 0.1, 0.02])",
-            [lrcore.piecewise_constant([30, 60, 80], [1.0, 0.5, 0.1, 0.02])],
-            100,
-            False,
-        ),
-        "piecewise_linear": (
-            "piecewise_linear([10, 40, 90], [0.0, 1.0, 0.1])",
-            [lrcore.piecewise_linear([10, 40, 90], [0.0, 1.0, 0.1])],
-            100,
-            False,
-        ),
-        "exponential_decay": (
-            "exponential_decay(1.0, decay_steps=20, decay_rate=0.5), smooth and staircase",
-            [
-                lrcore.exponential_decay(1.0, decay_steps=20, decay_rate=0.5),
-                lrcore.exponential_decay(1.0, decay_steps=20, decay_rate=0.5, staircase=True),
-            ],
-            100,
-            False,
-        ),
-        "inverse_time_decay": (
-            "inverse_time_decay(1.0, decay_steps=10, decay_rate=0.5), smooth and staircase",
-            [
-                lrcore.inverse_time_decay(1.0, decay_steps=10, decay_rate=0.5),
-                lrcore.inverse_time_decay(1.0, decay_steps=10, decay_rate=0.5, staircase=True),
-            ],
-            100,
-            False,
-        ),
-        "polynomial_decay": (
-            "polynomial_decay(1.0, 0.1, decay_steps=40, power=2), cycle=False and True",
-            [
-                lrcore.polynomial_decay(1.0, 0.1, decay_steps=40, power=2.0),
-                lrcore.polynomial_decay(1.0, 0.1, decay_steps=40, power=2.0, cycle=True),
-            ],
-            150,
-            False,
-        ),
-        "cosine_decay": (
-            "cosine_decay(1.0, decay_steps=80, end_value=0.1)",
-            [lrcore.cosine_decay(1.0, decay_steps=80, end_value=0.1)],
-            100,
-            False,
-        ),
-        "warmup_cosine_decay": (
-            "warmup_cosine_decay(0.0, 1.0, warmup_steps=20, decay_steps=100)",
-            [lrcore.warmup_cosine_decay(0.0, 1.0, warmup_steps=20, decay_steps=100)],
-            120,
-            False,
-        ),
-        "cosine_restart": (
-            "cosine_restart(1.0, first_period=30, period_mul=1.25, peak_mul=0.8, warmup_steps=6)",
-            [lrcore.cosine_restart(1.0, first_period=30, period_mul=1.25, peak_mul=0.8, warmup_steps=6)],
-            200,
-            False,
-        ),
-        "onecycle": (
-            "onecycle(1.0, total_steps=100), two and three phases",
-            [lrcore.onecycle(1.0, total_steps=100), lrcore.onecycle(1.0, total_steps=100, three_phase=True)],
-            110,
-            False,
-        ),
-        "cyclic": (
-            "cyclic(0.1, 1.0, step_size_up=10, step_size_down=15), triangular and triangular2",
-            [
-                lrcore.cyclic(0.1, 1.0, step_size_up=10, step_size_down=15),
-                lrcore.cyclic(0.1, 1.0, step_size_up=10, step_size_down=15, mode="triangular2"),
-            ],
-            100,
-            False,
-        ),
-        "inverse_sqrt": (
-            "inverse_sqrt(1.0, warmup_steps=20)",
-            [lrcore.inverse_sqrt(1.0, warmup_steps=20)],
-            200,
-            False,
-        ),
-        "warmup_stable_decay": (
-            "warmup_stable_decay(1.0, 10, 60, 30, end_value=0.1), linear and 1-sqrt decay",
-            [
-                lrcore.warmup_stable_decay(1.0, 10, 60, 30, end_value=0.1),
-                lrcore.warmup_stable_decay(1.0, 10, 60, 30, end_value=0.1, decay_shape="1-sqrt"),
-            ],
-            120,
-            False,
-        ),
-        "ema_decay": ("ema_decay(0.99)", [lrcore.ema_decay(0.99)], 200, False),
-        "join": (
-            "join([linear(0, 1, 10), cosine_decay(1, 60)], boundaries=[10])",
-            [lrcore.join([lrcore.linear(0.0, 1.0, 10), lrcore.cosine_decay(1.0, 60)], boundaries=[10])],
-            100,
-            False,
-        ),
-        "warmup": (
-            "warmup(exponential_decay(1.0, 10, 0.8), warmup_steps=20)",
-            [lrcore.warmup(lrcore.exponential_decay(1.0, 10, 0.8), warmup_steps=20)],
-            100,
-            False,
-        ),
-        "scale": (
-            "cosine_decay(1.0, 100) and cosine_decay(1.0, 100) * 0.5",
-            [lrcore.cosine_decay(1.0, 100), lrcore.cosine_decay(1.0, 100) * 0.5],
-            100,
-            False,
-        ),
-        "clip": (
-            "clip(cyclic(0.0, 1.0, 10), min_value=0.2, max_value=0.8)",
-            [lrcore.clip(lrcore.cyclic(0.0, 1.0, 10), min_value=0.2, max_value=0.8)],
-            60,
-            False,
-        ),
-    }
+    return {name: entry.plot for name, entry in TABLE.items()}
 
 
 def generate(out: pathlib.Path = OUT) -> list[pathlib.Path]:
@@ -160,7 +41,7 @@ def generate(out: pathlib.Path = OUT) -> list[pathlib.Path]:
     examples = _examples()
     missing = sorted(set(lrcore.SCHEDULES) - set(examples))
     if missing:
-        raise SystemExit(f"docs/gen_plots.py has no example for: {', '.join(missing)}")
+        raise SystemExit(f"tests/examples.py has no plot for: {', '.join(missing)}")
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name in lrcore.SCHEDULES:

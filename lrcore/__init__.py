@@ -16,7 +16,9 @@ from .cosine import cosine_decay as cosine_decay
 from .cosine import cosine_restart as cosine_restart
 from .cosine import warmup_cosine_decay as warmup_cosine_decay
 from .cyclic import cyclic as cyclic
+from .cyclic import cyclic_momentum as cyclic_momentum
 from .cyclic import onecycle as onecycle
+from .cyclic import onecycle_momentum as onecycle_momentum
 from .decay import constant as constant
 from .decay import ema_decay as ema_decay
 from .decay import exponential_decay as exponential_decay
@@ -28,6 +30,7 @@ from .piecewise import piecewise_linear as piecewise_linear
 from .plateau import Plateau as Plateau
 from .plateau import PlateauState as PlateauState
 from .plateau import plateau as plateau
+from . import schedule as _schedule
 from .schedule import Schedule as Schedule
 from .schedule import from_dict as from_dict
 from .transformer import inverse_sqrt as inverse_sqrt
@@ -35,28 +38,9 @@ from .transformer import warmup_stable_decay as warmup_stable_decay
 
 __version__ = "0.1.0"
 
-#: Every schedule and combinator, by name (the names every backend module offers).
-SCHEDULES = (
-    "constant",
-    "linear",
-    "exponential_decay",
-    "piecewise_constant",
-    "piecewise_linear",
-    "polynomial_decay",
-    "inverse_time_decay",
-    "cosine_decay",
-    "warmup_cosine_decay",
-    "cosine_restart",
-    "onecycle",
-    "cyclic",
-    "inverse_sqrt",
-    "warmup_stable_decay",
-    "ema_decay",
-    "join",
-    "warmup",
-    "scale",
-    "clip",
-)
+#: Every schedule and combinator, by name (the names every backend module offers), derived from the
+#: registry: a module's ``@register`` is the only place a schedule's name is written.
+SCHEDULES = _schedule.names()
 
 __all__ = ["Schedule", "from_dict", "SCHEDULES", "Plateau", "PlateauState", "plateau", *SCHEDULES]
 

@@ -31,7 +31,6 @@ path that cannot be written) print one line ``lrcore: error: ...`` and exit with
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import re
 import sys
@@ -81,12 +80,11 @@ def parse_value(text: str):
 
 
 def _schedule_catalogue() -> str:
-    import lrcore
-    from lrcore.schedule import REGISTRY
+    from lrcore.schedule import REGISTRY, names
 
     lines = ["schedules and their parameters (--name value):"]
-    for name in lrcore.SCHEDULES:
-        params = str(inspect.signature(REGISTRY[name].factory)).split(" ->")[0]
+    for name in names():  # the registry's: a registered schedule is listed and parsed like any other
+        params = str(REGISTRY[name].signature).split(" ->")[0]
         lines.append(f"  {name}{params}")
     return "\n".join(lines)
 

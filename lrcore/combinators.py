@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import validate as check
-from .schedule import Schedule, as_schedule, register
+from .schedule import Params, as_schedule, register
 
 
 # -- join ----------------------------------------------------------------------------------------
@@ -18,7 +18,7 @@ def _join(k, p, ops):
 
 
 @register(_join, children={"schedules": "many"})
-def join(schedules, boundaries) -> Schedule:
+def join(schedules, boundaries) -> Params:
     r"""Run ``schedules`` one after another, each restarting its step count at its boundary.
 
     .. math:: \eta(k) = s_i(k - b_{i-1}), \qquad i = \#\{\, j : b_j \le k \,\}
@@ -41,7 +41,7 @@ def join(schedules, boundaries) -> Schedule:
     items = tuple(as_schedule(f"schedules[{i}]", s) for i, s in enumerate(items))
     boundaries = check.boundaries("boundaries", boundaries, strict=False)
     check.lengths_match("schedules", items, "boundaries", boundaries, 1)
-    return Schedule("join", {"schedules": items, "boundaries": boundaries})
+    return {"schedules": items, "boundaries": boundaries}
 
 
 # -- warmup -----------------------------------------------------------------------------------------
@@ -83,7 +83,7 @@ def _at_zero(schedule, zeros, ops):
 
 
 @register(_warmup, children={"schedule": "one"})
-def warmup(schedule, warmup_steps, init_value=0.0) -> Schedule:
+def warmup(schedule, warmup_steps, init_value=0.0) -> Params:
     r"""Prepend a linear warmup from ``init_value`` to the schedule's first value.
 
     .. math::
@@ -100,14 +100,11 @@ def warmup(schedule, warmup_steps, init_value=0.0) -> Schedule:
         >>> print(float(s(5)), float(s(10)))
         0.5 1.0
     """
-    return Schedule(
-        "warmup",
-        {
-            "schedule": as_schedule("schedule", schedule),
-            "warmup_steps": check.phase("warmup_steps", warmup_steps),
-            "init_value": check.level("init_value", init_value),
-        },
-    )
+    return {
+        "schedule": as_schedule("schedule", schedule),
+        "warmup_steps": check.phase("warmup_steps", warmup_steps),
+        "init_value": check.level("init_value", init_value),
+    }
 
 
 # -- scale -----------------------------------------------------------------------------------------
@@ -116,7 +113,7 @@ def _scale(k, p, ops):
 
 
 @register(_scale, children={"schedule": "one"})
-def scale(schedule, factor) -> Schedule:
+def scale(schedule, factor) -> Params:
     r"""Multiply a schedule by a constant; ``schedule * factor`` is the same.
 
     .. math:: \eta(k) = c \cdot s(k)
@@ -130,10 +127,7 @@ def scale(schedule, factor) -> Schedule:
         >>> print(float((lrcore.constant(0.5) * 4)(0)))
         2.0
     """
-    return Schedule(
-        "scale",
-        {"schedule": as_schedule("schedule", schedule), "factor": check.level("factor", factor)},
-    )
+    return {"schedule": as_schedule("schedule", schedule), "factor": check.level("factor", factor)}
 
 
 # -- clip -----------------------------------------------------------------------------------------
@@ -150,7 +144,7 @@ def _bound(out, p, ops):
 
 
 @register(_clip, children={"schedule": "one"})
-def clip(schedule, min_value=None, max_value=None) -> Schedule:
+def clip(schedule, min_value=None, max_value=None) -> Params:
     r"""Bound a schedule's values.
 
     .. math:: \eta(k) = \min(\max(s(k), a), b)
@@ -171,9 +165,5 @@ def clip(schedule, min_value=None, max_value=None) -> Schedule:
     hi = check.optional_level("max_value", max_value)
     if lo is None and hi is None:
         raise ValueError("clip needs at least one bound. Received: min_value=None, max_value=None")
-    a, b = check.concrete(lo), check.concrete(hi)
-    if a is not None and b is not None and a > b:
-        raise ValueError(
-            f"Argument `min_value` must be <= max_value. Received: min_value={min_value!r}, max_value={max_value!r}"
-        )
-    return Schedule("clip", {"schedule": schedule, "min_value": lo, "max_value": hi})
+    check.ordered("min_value", min_value, "max_value", max_value)
+    return {"schedule": schedule, "min_value": lo, "max_value": hi}

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _array
 from . import validate as check
-from .schedule import Schedule, register
+from .schedule import Params, register
 
 
 def _cosine_weights(x, exponent, ops):
@@ -30,7 +30,7 @@ def _cosine_decay(k, p, ops):
 
 
 @register(_cosine_decay)
-def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> Schedule:
+def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> Params:
     r"""Cosine decay from ``init_value`` to ``end_value``, then held (no rebound).
 
     .. math::
@@ -52,15 +52,12 @@ def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> Schedu
 
     Reference: Loshchilov & Hutter, SGDR, https://arxiv.org/abs/1608.03983
     """
-    return Schedule(
-        "cosine_decay",
-        {
-            "init_value": check.level("init_value", init_value),
-            "decay_steps": check.length("decay_steps", decay_steps),
-            "end_value": check.level("end_value", end_value),
-            "exponent": check.positive("exponent", exponent),
-        },
-    )
+    return {
+        "init_value": check.level("init_value", init_value),
+        "decay_steps": check.length("decay_steps", decay_steps),
+        "end_value": check.level("end_value", end_value),
+        "exponent": check.positive("exponent", exponent),
+    }
 
 
 # -- warmup + cosine decay ----------------------------------------------------------------------------
@@ -79,7 +76,7 @@ def _warmup_cosine_decay(k, p, ops):
 @register(_warmup_cosine_decay)
 def warmup_cosine_decay(
     init_value, peak_value, warmup_steps, decay_steps, end_value=0.0, exponent=1.0
-) -> Schedule:
+) -> Params:
     r"""Linear warmup from ``init_value`` to ``peak_value``, then cosine decay to ``end_value``.
 
     .. math::
@@ -109,22 +106,15 @@ def warmup_cosine_decay(
     """
     warmup_steps = check.phase("warmup_steps", warmup_steps)
     decay_steps = check.length("decay_steps", decay_steps)
-    if decay_steps <= warmup_steps:
-        raise ValueError(
-            "Argument `decay_steps` must be > warmup_steps (it counts the warmup). "
-            f"Received: decay_steps={decay_steps}, warmup_steps={warmup_steps}"
-        )
-    return Schedule(
-        "warmup_cosine_decay",
-        {
-            "init_value": check.level("init_value", init_value),
-            "peak_value": check.level("peak_value", peak_value),
-            "warmup_steps": warmup_steps,
-            "decay_steps": decay_steps,
-            "end_value": check.level("end_value", end_value),
-            "exponent": check.positive("exponent", exponent),
-        },
-    )
+    check.greater("decay_steps", decay_steps, "warmup_steps", warmup_steps, "it counts the warmup")
+    return {
+        "init_value": check.level("init_value", init_value),
+        "peak_value": check.level("peak_value", peak_value),
+        "warmup_steps": warmup_steps,
+        "decay_steps": decay_steps,
+        "end_value": check.level("end_value", end_value),
+        "exponent": check.positive("exponent", exponent),
+    }
 
 
 # -- cosine with warm restarts ------------------------------------------------------------------------
@@ -232,7 +222,7 @@ def _cosine_restart(k, p, ops):
 @register(_cosine_restart)
 def cosine_restart(
     peak_value, first_period, period_mul=1.0, peak_mul=1.0, end_value=0.0, warmup_steps=0
-) -> Schedule:
+) -> Params:
     r"""Cosine annealing with warm restarts (SGDR), with optional per-cycle linear warmup.
 
     Cycle :math:`i` (from 0) has nominal length :math:`T_i = T_0 m^i`, lasts
@@ -282,25 +272,18 @@ def cosine_restart(
             f"after finitely many restarts. Received: peak_mul={peak_mul!r}"
         )
     warmup_steps = check.phase("warmup_steps", warmup_steps)
-    if warmup_steps >= first_period:
-        raise ValueError(
-            "Argument `warmup_steps` must be < first_period. "
-            f"Received: warmup_steps={warmup_steps}, first_period={first_period}"
-        )
+    check.less("warmup_steps", warmup_steps, "first_period", first_period)
     if period_mul != 1.0 and _cycle_count_bound(first_period, period_mul, _INT64_MAX) > _MAX_CYCLES:
         raise ValueError(
             "Argument `period_mul` is too close to 1: the cycles up to step 2**63 would need a table of "
             f"more than {_MAX_CYCLES} entries. Use period_mul=1.0 or a larger factor. "
             f"Received: period_mul={period_mul!r}"
         )
-    return Schedule(
-        "cosine_restart",
-        {
-            "peak_value": check.level("peak_value", peak_value),
-            "first_period": first_period,
-            "period_mul": period_mul,
-            "peak_mul": peak_mul,
-            "end_value": check.level("end_value", end_value),
-            "warmup_steps": warmup_steps,
-        },
-    )
+    return {
+        "peak_value": check.level("peak_value", peak_value),
+        "first_period": first_period,
+        "period_mul": period_mul,
+        "peak_mul": peak_mul,
+        "end_value": check.level("end_value", end_value),
+        "warmup_steps": warmup_steps,
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from . import validate as check
-from .schedule import Schedule, register
+from .schedule import Params, register
 
 
 # -- one cycle ----------------------------------------------------------------------------------
@@ -21,11 +21,16 @@ def _onecycle_phases(p):
     return ends, levels
 
 
-def _onecycle(k, p, ops):
+def _onecycle_curve(k, p, ops, levels, level_names):
+    """torch ``OneCycleLR``'s annealing through its phases; ``levels`` maps level names to values.
+
+    The learning rate (:func:`onecycle`) and the momentum (:func:`onecycle_momentum`) follow the
+    same phases, each with its own start and end level per phase.
+    """
     xp = ops.xp
     total = p["total_steps"]
     k = ops.minimum(k, total - 1)  # held at the last value after total_steps - 1
-    ends, level_names = _onecycle_phases(p)
+    ends = _onecycle_phases(p)[0]
     starts = [0.0] + ends[:-1]
     # Torch picks the first phase whose end is >= step (the last one otherwise). For an integer
     # step, step <= end  <=>  step <= floor(end): an exact integer comparison.
@@ -40,15 +45,31 @@ def _onecycle(k, p, ops):
     widths = [e - s if e - s > 0 else 1.0 for e, s in zip(ends, starts)]
     n = k - ops.take(ops.ints([min(a, ops.int_max) for a in s0]), phase)
     x = ops.ratio(n, ops.take(ops.floats(widths), phase), ops.take(ops.floats(offsets), phase))
-    peak = p["peak_value"]
-    initial = ops.f(peak) / ops.f(p["div_factor"])
-    levels = {"peak": ops.f(peak), "initial": initial, "minimum": initial / ops.f(p["final_div_factor"])}
     table = lambda which: xp.stack([levels[names[which]] for names in level_names])  # noqa: E731
     start, end = ops.take(table(0), phase), ops.take(table(1), phase)
     if p["anneal"] == "cos":
         c, c1 = ops.cos_half(x)
         return ops.lerp(end, start, c, c1)
     return ops.lerp(start, end, x)
+
+
+def _onecycle(k, p, ops):
+    peak = p["peak_value"]
+    initial = ops.f(peak) / ops.f(p["div_factor"])
+    levels = {"peak": ops.f(peak), "initial": initial, "minimum": initial / ops.f(p["final_div_factor"])}
+    return _onecycle_curve(k, p, ops, levels, _onecycle_phases(p)[1])
+
+
+#: torch's momentum levels per phase: down while the lr rises, back up while it falls.
+_MOMENTUM_PHASES = {
+    False: [("max", "base"), ("base", "max")],
+    True: [("max", "base"), ("base", "max"), ("max", "max")],
+}
+
+
+def _onecycle_momentum(k, p, ops):
+    levels = {"max": ops.f(p["max_momentum"]), "base": ops.f(p["base_momentum"])}
+    return _onecycle_curve(k, p, ops, levels, _MOMENTUM_PHASES[p["three_phase"]])
 
 
 @register(_onecycle)
@@ -60,7 +81,7 @@ def onecycle(
     final_div_factor=1e4,
     anneal="cos",
     three_phase=False,
-) -> Schedule:
+) -> Params:
     r"""The one-cycle learning rate of torch ``OneCycleLR``.
 
     With :math:`v_0 = P / d` (``div_factor``) and :math:`v_{min} = v_0 / f` (``final_div_factor``),
@@ -94,18 +115,67 @@ def onecycle(
 
     Peer: torch ``OneCycleLR``. Reference: Smith & Topin, https://arxiv.org/abs/1708.07120
     """
-    return Schedule(
-        "onecycle",
-        {
-            "peak_value": check.level("peak_value", peak_value),
-            "total_steps": check.length("total_steps", total_steps),
-            "pct_start": check.in_range("pct_start", pct_start, 0.0, 1.0),
-            "div_factor": check.positive("div_factor", div_factor),
-            "final_div_factor": check.positive("final_div_factor", final_div_factor),
-            "anneal": check.choice("anneal", anneal, ("cos", "linear")),
-            "three_phase": check.boolean("three_phase", three_phase),
-        },
-    )
+    return {
+        "peak_value": check.level("peak_value", peak_value),
+        "total_steps": check.length("total_steps", total_steps),
+        "pct_start": check.in_range("pct_start", pct_start, 0.0, 1.0),
+        "div_factor": check.positive("div_factor", div_factor),
+        "final_div_factor": check.positive("final_div_factor", final_div_factor),
+        "anneal": check.choice("anneal", anneal, ("cos", "linear")),
+        "three_phase": check.boolean("three_phase", three_phase),
+    }
+
+
+@register(_onecycle_momentum)
+def onecycle_momentum(
+    total_steps,
+    pct_start=0.3,
+    base_momentum=0.85,
+    max_momentum=0.95,
+    anneal="cos",
+    three_phase=False,
+) -> Params:
+    r"""The momentum curve of torch ``OneCycleLR`` (``cycle_momentum=True``), companion of :func:`onecycle`.
+
+    The same phases as :func:`onecycle` with the same ``total_steps``, ``pct_start``, ``anneal`` and
+    ``three_phase``; the momentum moves opposite to the learning rate. With :math:`m_1` =
+    ``max_momentum`` and :math:`m_0` = ``base_momentum``, the phase levels are
+    :math:`m_1 	o m_0 	o m_1` (two phases) or :math:`m_1 	o m_0 	o m_1 	o m_1` (three phases),
+    annealed inside phase :math:`[s, e]` from start level :math:`a` to end level :math:`b` as the
+    learning rate is:
+
+    .. math::
+        x = rac{k - s}{e - s}, \qquad
+        \mu(k) = b + (a - b)\,	frac12(1 + \cos \pi x) \;\;(	ext{cos}), \quad
+        a + (b - a)\,x \;\;(	ext{linear})
+
+    The value is held at its step :math:`N - 1` value afterwards. Drive an optimizer's momentum (or
+    Adam's ``betas[0]``) with ``lrcore.torch.scheduler(opt, lr_schedule, momentum=...)``.
+
+    Args:
+        total_steps: :math:`N \ge 1`.
+        pct_start: fraction :math:`p \in [0, 1]` of the steps spent rising (for the lr).
+        base_momentum: :math:`m_0`, the momentum at the lr's peak.
+        max_momentum: :math:`m_1`, the momentum at the start and the end.
+        anneal: ``"cos"`` or ``"linear"``.
+        three_phase: use torch's three-phase variant.
+
+    Example:
+        >>> import lrcore
+        >>> m = lrcore.onecycle_momentum(total_steps=100)
+        >>> print(float(m(0)), float(m(29)), float(m(99)))
+        0.95 0.85 0.95
+
+    Peer: torch ``OneCycleLR`` momentum (``momentum`` or ``betas[0]``).
+    """
+    return {
+        "total_steps": check.length("total_steps", total_steps),
+        "pct_start": check.in_range("pct_start", pct_start, 0.0, 1.0),
+        "base_momentum": check.level("base_momentum", base_momentum),
+        "max_momentum": check.level("max_momentum", max_momentum),
+        "anneal": check.choice("anneal", anneal, ("cos", "linear")),
+        "three_phase": check.boolean("three_phase", three_phase),
+    }
 
 
 # -- cyclic ------------------------------------------------------------------------------------
@@ -129,7 +199,7 @@ def _cyclic(k, p, ops):
 @register(_cyclic)
 def cyclic(
     base_value, max_value, step_size_up, step_size_down=None, mode="triangular", gamma=1.0
-) -> Schedule:
+) -> Params:
     r"""Cyclical learning rate (triangular waves), after torch ``CyclicLR``.
 
     With :math:`U` = ``step_size_up``, :math:`D` = ``step_size_down``, cycle
@@ -158,6 +228,15 @@ def cyclic(
 
     Peer: torch ``CyclicLR``. Reference: Smith, https://arxiv.org/abs/1506.01186
     """
+    return {
+        "base_value": check.level("base_value", base_value),
+        "max_value": check.level("max_value", max_value),
+        **_cyclic_shape(step_size_up, step_size_down, mode, gamma),
+    }
+
+
+def _cyclic_shape(step_size_up, step_size_down, mode, gamma) -> dict:
+    """The validated wave parameters shared by :func:`cyclic` and :func:`cyclic_momentum`."""
     step_size_up = check.length("step_size_up", step_size_up)
     step_size_down = step_size_up if step_size_down is None else check.length("step_size_down", step_size_down)
     mode = check.choice("mode", mode, ("triangular", "triangular2", "exp_range"))
@@ -171,14 +250,49 @@ def cyclic(
         raise ValueError(
             f"Argument `gamma` is only used with mode='exp_range'. Received: gamma={gamma!r}, mode={mode!r}"
         )
-    return Schedule(
-        "cyclic",
-        {
-            "base_value": check.level("base_value", base_value),
-            "max_value": check.level("max_value", max_value),
-            "step_size_up": step_size_up,
-            "step_size_down": step_size_down,
-            "mode": mode,
-            "gamma": gamma,
-        },
-    )
+    return {"step_size_up": step_size_up, "step_size_down": step_size_down, "mode": mode, "gamma": gamma}
+
+
+def _cyclic_momentum(k, p, ops):
+    # torch: momentum = max - (max - base)·h·s, i.e. the lr's wave from max_momentum towards base_momentum.
+    wave = {key: p[key] for key in ("step_size_up", "step_size_down", "mode", "gamma")}
+    return _cyclic(k, {"base_value": p["max_momentum"], "max_value": p["base_momentum"], **wave}, ops)
+
+
+@register(_cyclic_momentum)
+def cyclic_momentum(
+    step_size_up, step_size_down=None, base_momentum=0.8, max_momentum=0.9, mode="triangular", gamma=1.0
+) -> Params:
+    r"""The momentum curve of torch ``CyclicLR`` (``cycle_momentum=True``), companion of :func:`cyclic`.
+
+    The same wave as :func:`cyclic` (cycle :math:`c`, height :math:`h`, scale :math:`s`), moving
+    opposite to the learning rate: from :math:`m_1` = ``max_momentum`` down towards
+    :math:`m_0` = ``base_momentum`` while the lr rises, and back:
+
+    .. math::
+        \mu(k) = m_1 - (m_1 - m_0)\, h\, s
+
+    Drive an optimizer's momentum (or Adam's ``betas[0]``) with
+    ``lrcore.torch.scheduler(opt, lr_schedule, momentum=...)``.
+
+    Args:
+        step_size_up: :math:`U \ge 1`, steps of the lr's rise (the momentum's fall).
+        step_size_down: :math:`D \ge 1`; defaults to ``step_size_up``.
+        base_momentum: :math:`m_0`, the momentum at the lr's peak.
+        max_momentum: :math:`m_1`, the momentum at the lr's base.
+        mode: ``"triangular"``, ``"triangular2"`` or ``"exp_range"``.
+        gamma: :math:`0 < \gamma \le 1`, only for ``exp_range``.
+
+    Example:
+        >>> import lrcore
+        >>> m = lrcore.cyclic_momentum(step_size_up=10)
+        >>> print(float(m(0)), float(m(10)), float(m(20)))
+        0.9 0.8 0.9
+
+    Peer: torch ``CyclicLR`` momentum (``momentum`` or ``betas[0]``).
+    """
+    return {
+        **_cyclic_shape(step_size_up, step_size_down, mode, gamma),
+        "base_momentum": check.level("base_momentum", base_momentum),
+        "max_momentum": check.level("max_momentum", max_momentum),
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from . import validate as check
-from .schedule import Schedule, register
+from .schedule import Params, register
 
 
 # -- constant ------------------------------------------------------------------------------------
@@ -14,7 +14,7 @@ def _constant(k, p, ops):
 
 
 @register(_constant)
-def constant(value) -> Schedule:
+def constant(value) -> Params:
     r"""A constant learning rate.
 
     .. math:: \eta(k) = v
@@ -27,7 +27,7 @@ def constant(value) -> Schedule:
         >>> print(float(lrcore.constant(0.1)(1000)))
         0.1
     """
-    return Schedule("constant", {"value": check.level("value", value)})
+    return {"value": check.level("value", value)}
 
 
 # -- linear --------------------------------------------------------------------------------------
@@ -39,7 +39,7 @@ def _linear(k, p, ops):
 
 
 @register(_linear)
-def linear(init_value, end_value, transition_steps, transition_begin=0) -> Schedule:
+def linear(init_value, end_value, transition_steps, transition_begin=0) -> Params:
     r"""Linear interpolation from ``init_value`` to ``end_value``, then held.
 
     .. math::
@@ -61,15 +61,12 @@ def linear(init_value, end_value, transition_steps, transition_begin=0) -> Sched
 
     Peers: optax ``linear_schedule``; torch ``LinearLR`` (factors times the base lr).
     """
-    return Schedule(
-        "linear",
-        {
-            "init_value": check.level("init_value", init_value),
-            "end_value": check.level("end_value", end_value),
-            "transition_steps": check.length("transition_steps", transition_steps),
-            "transition_begin": check.phase("transition_begin", transition_begin),
-        },
-    )
+    return {
+        "init_value": check.level("init_value", init_value),
+        "end_value": check.level("end_value", end_value),
+        "transition_steps": check.length("transition_steps", transition_steps),
+        "transition_begin": check.phase("transition_begin", transition_begin),
+    }
 
 
 # -- exponential decay -------------------------------------------------------------------------------
@@ -100,7 +97,7 @@ def _growth_cap(init_value, end_value, rate: float) -> float:
 @register(_exponential_decay)
 def exponential_decay(
     init_value, decay_steps, decay_rate, staircase=False, transition_begin=0, end_value=None
-) -> Schedule:
+) -> Params:
     r"""Exponential decay, optionally in stairs, optionally bounded.
 
     .. math::
@@ -147,17 +144,14 @@ def exponential_decay(
             f"{'below' if rate < 1 else 'above'} 1 (it bounds the decay). "
             f"Received: end_value={end_value!r}, init_value={init_value!r}, decay_rate={decay_rate!r}"
         )
-    return Schedule(
-        "exponential_decay",
-        {
-            "init_value": init_value,
-            "decay_steps": check.length("decay_steps", decay_steps),
-            "decay_rate": rate,
-            "staircase": check.boolean("staircase", staircase),
-            "transition_begin": check.phase("transition_begin", transition_begin),
-            "end_value": end_value,
-        },
-    )
+    return {
+        "init_value": init_value,
+        "decay_steps": check.length("decay_steps", decay_steps),
+        "decay_rate": rate,
+        "staircase": check.boolean("staircase", staircase),
+        "transition_begin": check.phase("transition_begin", transition_begin),
+        "end_value": end_value,
+    }
 
 
 # -- inverse time decay -------------------------------------------------------------------------------
@@ -168,7 +162,7 @@ def _inverse_time_decay(k, p, ops):
 
 
 @register(_inverse_time_decay)
-def inverse_time_decay(init_value, decay_steps, decay_rate, staircase=False) -> Schedule:
+def inverse_time_decay(init_value, decay_steps, decay_rate, staircase=False) -> Params:
     r"""Inverse-time decay.
 
     .. math::
@@ -188,15 +182,12 @@ def inverse_time_decay(init_value, decay_steps, decay_rate, staircase=False) -> 
 
     Peer: Keras ``InverseTimeDecay``.
     """
-    return Schedule(
-        "inverse_time_decay",
-        {
-            "init_value": check.level("init_value", init_value),
-            "decay_steps": check.length("decay_steps", decay_steps),
-            "decay_rate": check.at_least("decay_rate", decay_rate, 0.0),
-            "staircase": check.boolean("staircase", staircase),
-        },
-    )
+    return {
+        "init_value": check.level("init_value", init_value),
+        "decay_steps": check.length("decay_steps", decay_steps),
+        "decay_rate": check.at_least("decay_rate", decay_rate, 0.0),
+        "staircase": check.boolean("staircase", staircase),
+    }
 
 
 # -- polynomial decay -------------------------------------------------------------------------------
@@ -221,7 +212,7 @@ def _polynomial_decay(k, p, ops):
 @register(_polynomial_decay)
 def polynomial_decay(
     init_value, end_value, decay_steps, power=1.0, cycle=False, transition_begin=0
-) -> Schedule:
+) -> Params:
     r"""Polynomial decay from ``init_value`` to ``end_value``, optionally restarting.
 
     .. math::
@@ -246,17 +237,14 @@ def polynomial_decay(
 
     Peers: Keras ``PolynomialDecay``, optax ``polynomial_schedule``, torch ``PolynomialLR``.
     """
-    return Schedule(
-        "polynomial_decay",
-        {
-            "init_value": check.level("init_value", init_value),
-            "end_value": check.level("end_value", end_value),
-            "decay_steps": check.length("decay_steps", decay_steps),
-            "power": check.at_least("power", power, 0.0),
-            "cycle": check.boolean("cycle", cycle),
-            "transition_begin": check.phase("transition_begin", transition_begin),
-        },
-    )
+    return {
+        "init_value": check.level("init_value", init_value),
+        "end_value": check.level("end_value", end_value),
+        "decay_steps": check.length("decay_steps", decay_steps),
+        "power": check.at_least("power", power, 0.0),
+        "cycle": check.boolean("cycle", cycle),
+        "transition_begin": check.phase("transition_begin", transition_begin),
+    }
 
 
 # -- EMA decay ------------------------------------------------------------------------------------
@@ -268,7 +256,7 @@ def _ema_decay(k, p, ops):
 
 
 @register(_ema_decay)
-def ema_decay(decay) -> Schedule:
+def ema_decay(decay) -> Params:
     r"""The moving-average decay used with ``num_updates`` by TF's ``ExponentialMovingAverage``.
 
     .. math:: \delta(k) = \min\!\left(d, \frac{1 + k}{10 + k}\right)
@@ -287,4 +275,4 @@ def ema_decay(decay) -> Schedule:
     value = check.concrete(decay)
     if value is not None and not 0.0 <= value <= 1.0:
         raise ValueError(f"Argument `decay` must be in [0, 1]. Received: decay={decay!r}")
-    return Schedule("ema_decay", {"decay": decay})
+    return {"decay": decay}

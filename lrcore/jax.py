@@ -6,8 +6,9 @@ Results are float32 ``jax.Array`` (``from_schedule(s, dtype=jnp.float64)`` with 
 float64) and work under ``jit``, ``vmap``, ``grad``, ``optax.inject_hyperparams`` and sharded ``jit``.
 """
 
-from .backends.jax import *  # noqa: F403
+from .backends import install as _install
 from .backends.jax import JaxSchedule as JaxSchedule
-from .backends.jax import __all__ as _names
 
-__all__ = [*_names, "JaxSchedule"]
+# The factories are generated from the registry; lrcore/jax.pyi (python -m lrcore._stubs) is
+# their static view for editors and type checkers.
+__all__ = [*_install(globals(), JaxSchedule), "JaxSchedule"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import validate as check
-from .schedule import Schedule, register
+from .schedule import Params, register
 
 
 def _piecewise_constant(k, p, ops):
@@ -12,7 +12,7 @@ def _piecewise_constant(k, p, ops):
 
 
 @register(_piecewise_constant)
-def piecewise_constant(boundaries, values) -> Schedule:
+def piecewise_constant(boundaries, values) -> Params:
     r"""A step function: ``values[i]`` where ``i`` is the number of boundaries ``<= k``.
 
     .. math:: \eta(k) = v_i, \qquad i = \#\{\, j : b_j \le k \,\}
@@ -36,7 +36,7 @@ def piecewise_constant(boundaries, values) -> Schedule:
     boundaries = check.boundaries("boundaries", boundaries)
     values = check.levels("values", values)
     check.lengths_match("values", values, "boundaries", boundaries, 1)
-    return Schedule("piecewise_constant", {"boundaries": boundaries, "values": values})
+    return {"boundaries": boundaries, "values": values}
 
 
 def _piecewise_linear(k, p, ops):
@@ -58,7 +58,7 @@ def _piecewise_linear(k, p, ops):
 
 
 @register(_piecewise_linear)
-def piecewise_linear(boundaries, values) -> Schedule:
+def piecewise_linear(boundaries, values) -> Params:
     r"""Linear interpolation through the points ``(boundaries[i], values[i])``, flat outside.
 
     .. math::
@@ -84,4 +84,4 @@ def piecewise_linear(boundaries, values) -> Schedule:
     check.lengths_match("values", values, "boundaries", boundaries, 0)
     if not boundaries:
         raise ValueError("Argument `boundaries` must have at least one point. Received: boundaries=[]")
-    return Schedule("piecewise_linear", {"boundaries": boundaries, "values": values})
+    return {"boundaries": boundaries, "values": values}

@@ -8,27 +8,62 @@ same function to their framework's arrays.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import numbers
-from typing import Any, Callable
+from typing import Any, Callable, ParamSpec
 
 from . import _array
+from . import validate as check
+from .plateau import Plateau
 
 Evaluate = Callable[[Any, dict, _array.Ops], Any]
+_P = ParamSpec("_P")
+
+
+#: What a schedule's validation function returns: its validated parameters, by name.
+Params = dict[str, Any]
 
 
 @dataclasses.dataclass(frozen=True)
 class Definition:
-    """One schedule: the public factory (signature, docs, validation) and its evaluation function."""
+    """One schedule: its name, its validation (the author's function), and its evaluation function.
+
+    ``validate`` takes the public parameters and returns the validated ``params`` dict; level
+    parameters come back as given when they are arrays, and :meth:`build` decides whether those
+    are allowed (the core refuses them, the framework adapters accept 0-d arrays and tracers).
+    """
 
     name: str
-    factory: Callable[..., "Schedule"]
+    validate: Callable[..., Params]
     evaluate: Evaluate
     # Parameters holding a schedule ("one") or a sequence of schedules ("many").
     children: dict[str, str]
 
+    @property
+    def factory(self) -> Callable[..., "Schedule"]:
+        """The public core factory (``lrcore.<name>``)."""
+        return _FACTORIES[self.name]
 
+    @property
+    def signature(self) -> inspect.Signature:
+        return inspect.signature(self.factory)
+
+    def build(self, args, kwargs, *, array_levels: bool = False) -> "Schedule":
+        """Validate ``args``/``kwargs`` and make the schedule.
+
+        ``array_levels=False`` (the core) refuses level parameters that are arrays;
+        ``array_levels=True`` (the adapters) accepts 0-d arrays and tracers, checked as far as
+        they are concrete.
+        """
+        params = self.validate(*args, **kwargs)
+        check.array_levels(params, allowed=array_levels, children=self.children)
+        return Schedule(self.name, params)
+
+
+#: Every registered schedule, in registration order (the order of ``lrcore.SCHEDULES``).
 REGISTRY: dict[str, Definition] = {}
+_FACTORIES: dict[str, Callable[..., "Schedule"]] = {}
 
 #: The deepest nesting of combinators a schedule may have (a plain schedule has depth 1,
 #: ``scale(constant(1.0), 2.0)`` depth 2). Evaluation, ``repr``, ``==``, pickling and
@@ -38,14 +73,47 @@ REGISTRY: dict[str, Definition] = {}
 MAX_DEPTH = 100
 
 
-def register(evaluate: Evaluate, children: dict[str, str] | None = None):
-    """Register the decorated factory, named after itself, with its evaluation function."""
+def register(
+    evaluate: Evaluate, children: dict[str, str] | None = None
+) -> Callable[[Callable[_P, Params]], Callable[_P, Schedule]]:
+    """Register a schedule: the decorated function is named after the schedule, takes its public
+    parameters, validates them (with :mod:`lrcore.validate`) and returns the ``params`` dict;
+    ``evaluate(k, params, ops)`` computes its value. Returns the public factory, with the
+    decorated function's signature (returning a :class:`Schedule`) and docstring.
 
-    def decorate(factory):
-        REGISTRY[factory.__name__] = Definition(factory.__name__, factory, evaluate, dict(children or {}))
+    This one registration gives the schedule its name, ``lrcore.SCHEDULES``, serialization
+    (``to_dict``/``from_dict``, pickling), the CLI entry and every adapter's factory
+    (``lrcore.numpy``, ``lrcore.jax``, ``lrcore.torch``, ``lrcore.tf``).
+    """
+
+    def decorate(validate: Callable[_P, Params]) -> Callable[_P, Schedule]:
+        name = validate.__name__
+        if name in REGISTRY:
+            raise ValueError(f"A schedule named {name!r} is already registered.")
+        definition = Definition(name, validate, evaluate, dict(children or {}))
+
+        @functools.wraps(validate)
+        def factory(*args: _P.args, **kwargs: _P.kwargs) -> Schedule:
+            return definition.build(args, kwargs)
+
+        factory.__signature__ = inspect.signature(validate).replace(return_annotation=Schedule)
+        factory.__annotations__ = {**getattr(validate, "__annotations__", {}), "return": "Schedule"}
+        REGISTRY[name] = definition
+        _FACTORIES[name] = factory
         return factory
 
     return decorate
+
+
+def names() -> tuple[str, ...]:
+    """Every registered schedule's name: the schedules, then the combinators (those taking schedules)."""
+    return tuple(sorted(REGISTRY, key=lambda name: bool(REGISTRY[name].children)))
+
+
+def unregister(name: str) -> None:
+    """Remove a registered schedule (for tests that register a temporary one)."""
+    del REGISTRY[name]
+    del _FACTORIES[name]
 
 
 class Schedule:
@@ -129,9 +197,8 @@ class Schedule:
     def __mul__(self, factor):
         if isinstance(factor, Schedule) or not isinstance(factor, numbers.Real):
             return NotImplemented
-        from .combinators import scale
-
-        return scale(self, factor)
+        # Looked up by name: the combinators module builds on this one, not the other way round.
+        return REGISTRY["scale"].factory(self, factor)
 
     __rmul__ = __mul__
 
@@ -199,10 +266,7 @@ def _hash_key(value):
 
 def _rebuild(name, params):
     """Unpickling: the factory again, with the saved parameters (array levels included)."""
-    from . import validate
-
-    with validate.array_levels_allowed():
-        return REGISTRY[name].factory(**params)
+    return REGISTRY[name].build((), params, array_levels=True)
 
 
 def as_schedule(name: str, value) -> Schedule:
@@ -245,15 +309,13 @@ def _from_dict(d, depth: int) -> Schedule:
         )
     name, params = d["name"], d.get("params", {})
     if name == "plateau":
-        from .plateau import Plateau
-
         return Plateau.from_dict(d)
     if name not in REGISTRY:
         raise ValueError(f"Unknown schedule name {name!r}. Known: {', '.join(sorted(REGISTRY))}")
     if not isinstance(params, dict):
         raise TypeError(f"'params' of {name!r} must be a dict. Received: {type(params).__name__}")
     definition = REGISTRY[name]
-    signature = inspect.signature(definition.factory)
+    signature = definition.signature
     extra = sorted(set(params) - set(signature.parameters))
     if extra:
         raise ValueError(f"Unknown parameter(s) for {name!r}: {', '.join(extra)}")

@@ -6,9 +6,12 @@
 (or Python ints) returning float32 tensors, which works under ``torch.compile(fullgraph=True)``.
 """
 
-from .backends.torch import *  # noqa: F403
+from .backends import install as _install
 from .backends.torch import LrcoreScheduler as LrcoreScheduler
+from .backends.torch import ReduceLROnPlateau as ReduceLROnPlateau
 from .backends.torch import TorchSchedule as TorchSchedule
-from .backends.torch import __all__ as _names
+from .backends.torch import scheduler as scheduler
 
-__all__ = [*_names, "TorchSchedule", "LrcoreScheduler"]
+# The factories are generated from the registry; lrcore/torch.pyi (python -m lrcore._stubs) is
+# their static view for editors and type checkers.
+__all__ = [*_install(globals(), TorchSchedule), "TorchSchedule", "LrcoreScheduler", "scheduler", "ReduceLROnPlateau"]

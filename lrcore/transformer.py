@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import validate as check
-from .schedule import Schedule, register
+from .schedule import Params, register
 
 
 # -- inverse square root ----------------------------------------------------------------------------
@@ -19,7 +19,7 @@ def _inverse_sqrt(k, p, ops):
 
 
 @register(_inverse_sqrt)
-def inverse_sqrt(peak_value, warmup_steps, timescale=None) -> Schedule:
+def inverse_sqrt(peak_value, warmup_steps, timescale=None) -> Params:
     r"""Linear warmup, then decay with the inverse square root of the step.
 
     .. math::
@@ -45,14 +45,11 @@ def inverse_sqrt(peak_value, warmup_steps, timescale=None) -> Schedule:
     warmup_steps = check.phase("warmup_steps", warmup_steps)
     if timescale is None:
         timescale = warmup_steps or 10_000
-    return Schedule(
-        "inverse_sqrt",
-        {
-            "peak_value": check.level("peak_value", peak_value),
-            "warmup_steps": warmup_steps,
-            "timescale": check.length("timescale", timescale),
-        },
-    )
+    return {
+        "peak_value": check.level("peak_value", peak_value),
+        "warmup_steps": warmup_steps,
+        "timescale": check.length("timescale", timescale),
+    }
 
 
 # -- warmup, stable, decay -----------------------------------------------------------------------------
@@ -105,7 +102,7 @@ def warmup_stable_decay(
     init_value=None,
     warmup_shape="linear",
     decay_shape="linear",
-) -> Schedule:
+) -> Params:
     r"""Warmup, a stable phase at the peak, a decay, then ``end_value`` held (WSD).
 
     With warmup progress :math:`a = k/W` and decay progress
@@ -142,16 +139,13 @@ def warmup_stable_decay(
     """
     end_value = check.level("end_value", end_value)
     init_value = end_value if init_value is None else check.level("init_value", init_value)
-    return Schedule(
-        "warmup_stable_decay",
-        {
-            "peak_value": check.level("peak_value", peak_value),
-            "warmup_steps": check.phase("warmup_steps", warmup_steps),
-            "stable_steps": check.phase("stable_steps", stable_steps),
-            "decay_steps": check.length("decay_steps", decay_steps),
-            "end_value": end_value,
-            "init_value": init_value,
-            "warmup_shape": check.choice("warmup_shape", warmup_shape, _SHAPES),
-            "decay_shape": check.choice("decay_shape", decay_shape, _SHAPES),
-        },
-    )
+    return {
+        "peak_value": check.level("peak_value", peak_value),
+        "warmup_steps": check.phase("warmup_steps", warmup_steps),
+        "stable_steps": check.phase("stable_steps", stable_steps),
+        "decay_steps": check.length("decay_steps", decay_steps),
+        "end_value": end_value,
+        "init_value": init_value,
+        "warmup_shape": check.choice("warmup_shape", warmup_shape, _SHAPES),
+        "decay_shape": check.choice("decay_shape", decay_shape, _SHAPES),
+    }

@@ -7,14 +7,17 @@ Received: decay_steps=0". Nothing logs and falls back.
 Level parameters (``init_value``, ``peak_value``, ``end_value``, …) are plain finite real numbers in
 the core. The framework adapters (``lrcore.jax`` …) also accept 0-d arrays and tracers for them, so
 that users can ``vmap``/``grad`` over a peak value; such values are checked as far as they are
-concrete (a tracer has no value to check).
+concrete (a tracer has no value to check). :func:`level` passes an array through unchecked, and
+:func:`array_levels` (called once per schedule by ``Definition.build``) then refuses it (the core)
+or checks its shape and value (the adapters): an explicit argument, no ambient switch.
+
+Cross-parameter checks (``decay_steps > warmup_steps``, ``min_value <= max_value``, …) live here
+too: :func:`greater`, :func:`less`, :func:`ordered`.
 """
 
 from __future__ import annotations
 
 import collections.abc
-import contextlib
-import contextvars
 import math
 import numbers
 import re
@@ -22,19 +25,6 @@ import re
 import numpy as np
 
 from . import _array
-
-_ARRAY_LEVELS = contextvars.ContextVar("lrcore_array_levels", default=False)
-
-
-@contextlib.contextmanager
-def array_levels_allowed():
-    """Within this block, level parameters may be 0-d arrays or tracers (used by the adapters)."""
-    token = _ARRAY_LEVELS.set(True)
-    try:
-        yield
-    finally:
-        _ARRAY_LEVELS.reset(token)
-
 
 def _fail(cls, name, requirement, value):
     return cls(f"Argument `{name}` {requirement}. Received: {name}={value!r}")
@@ -55,6 +45,13 @@ def real(name: str, value) -> float:
     return x
 
 
+def level(name: str, value):
+    """A learning-rate level: a finite real number; an array is passed through for :func:`array_levels`."""
+    if _array.is_array(value):
+        return value
+    return real(name, value)
+
+
 def _real_dtype(value) -> bool:
     """Whether an array's dtype is a real (integer or floating) one: not bool, complex, str, object.
 
@@ -68,21 +65,38 @@ def _real_dtype(value) -> bool:
     return re.fullmatch(r"u?int\d+|b?float\d+|float8\w*", name) is not None
 
 
-def level(name: str, value):
-    """A learning-rate level: a finite real number, or (in the adapters) a 0-d float array/tracer."""
-    if _array.is_array(value) and _ARRAY_LEVELS.get():
-        if not _real_dtype(value):
-            raise _fail(TypeError, name, "must be a real number (a real-valued array)", value)
-        if tuple(value.shape) != ():
-            raise _fail(ValueError, name, "must be a scalar (0-d)", value)
-        try:
-            concrete = float(value)
-        except Exception:  # noqa: BLE001 - a tracer has no concrete value; it is checked by its shape only
-            return value
-        if not math.isfinite(concrete):
-            raise _fail(ValueError, name, "must be finite", value)
+def array_level(name: str, value):
+    """A level given as an array (in the adapters): real-valued, 0-d, and finite as far as it is concrete."""
+    if not _real_dtype(value):
+        raise _fail(TypeError, name, "must be a real number (a real-valued array)", value)
+    if tuple(value.shape) != ():
+        raise _fail(ValueError, name, "must be a scalar (0-d)", value)
+    try:
+        concrete_value = float(value)
+    except Exception:  # noqa: BLE001 - a tracer has no concrete value; it is checked by its shape only
         return value
-    return real(name, value)
+    if not math.isfinite(concrete_value):
+        raise _fail(ValueError, name, "must be finite", value)
+    return value
+
+
+def array_levels(params: dict, *, allowed: bool, children: dict) -> None:
+    """Check, in place, the level parameters that :func:`level` passed through as arrays.
+
+    ``allowed=False`` (the core factories): each must be a real number (a NumPy scalar becomes a
+    float, an array is refused); ``allowed=True`` (the adapters): :func:`array_level`.
+    """
+    check = array_level if allowed else real
+    for key, value in params.items():
+        if key in children:
+            continue
+        if isinstance(value, tuple):
+            if any(_array.is_array(v) for v in value):
+                params[key] = tuple(
+                    check(f"{key}[{i}]", v) if _array.is_array(v) else v for i, v in enumerate(value)
+                )
+        elif _array.is_array(value):
+            params[key] = check(key, value)
 
 
 def concrete(value):
@@ -93,6 +107,15 @@ def concrete(value):
         return float(value)
     except Exception:  # noqa: BLE001 - tracers refuse conversion
         return None
+
+
+def level_in_range(name: str, value, lo: float, hi: float):
+    """A level in ``[lo, hi]``, checked as far as it is concrete (an adapter's tracer is not)."""
+    value = level(name, value)
+    x = concrete(value)
+    if x is not None and not lo <= x <= hi:
+        raise _fail(ValueError, name, f"must be in [{lo:g}, {hi:g}]", value)
+    return value
 
 
 def optional_level(name: str, value):
@@ -119,14 +142,6 @@ def above(name: str, value, bound: float) -> float:
     if not x > bound:
         raise _fail(ValueError, name, f"must be > {bound:g}", value)
     return x
-
-
-def greater(name: str, value, other_name: str, other) -> None:
-    """The cross-parameter check ``value > other`` (both already validated), naming both."""
-    if not value > other:
-        raise ValueError(
-            f"Argument `{name}` must be > {other_name}. Received: {name}={value!r}, {other_name}={other!r}"
-        )
 
 
 def subset(name: str, values, options: tuple[str, ...]) -> tuple[str, ...]:
@@ -194,6 +209,12 @@ def boundaries(name: str, value, strict: bool = True) -> tuple[int, ...]:
     return out
 
 
+def nonempty(name: str, value) -> None:
+    """A sequence with at least one entry."""
+    if len(value) == 0:
+        raise _fail(ValueError, name, "must have at least one point", list(value))
+
+
 def levels(name: str, value) -> tuple:
     items = sequence(name, value)
     return tuple(level(f"{name}[{i}]", v) for i, v in enumerate(items))
@@ -220,4 +241,43 @@ def lengths_match(name: str, items, other_name: str, other, offset: int) -> None
         raise ValueError(
             f"Argument `{name}` must have {want} = {len(other) + offset} entries. "
             f"Received: {len(items)} entries ({name}={list(items)!r})"
+        )
+
+
+# -- cross-parameter checks -------------------------------------------------------------------------
+def _why(reason: str) -> str:
+    return f" ({reason})" if reason else ""
+
+
+def greater(name: str, value, other_name: str, other, reason: str = "") -> None:
+    """``value > other``, e.g. ``decay_steps > warmup_steps``."""
+    if not value > other:
+        raise ValueError(
+            f"Argument `{name}` must be > {other_name}{_why(reason)}. "
+            f"Received: {name}={value!r}, {other_name}={other!r}"
+        )
+
+
+def less(name: str, value, other_name: str, other, reason: str = "") -> None:
+    """``value < other``, e.g. ``warmup_steps < first_period``."""
+    if not value < other:
+        raise ValueError(
+            f"Argument `{name}` must be < {other_name}{_why(reason)}. "
+            f"Received: {name}={value!r}, {other_name}={other!r}"
+        )
+
+
+def any_given(what: str, **values) -> None:
+    """At least one of the optional ``values`` is not None (e.g. clip's bounds)."""
+    if all(v is None for v in values.values()):
+        received = ", ".join(f"{k}={v!r}" for k, v in values.items())
+        raise ValueError(f"{what}. Received: {received}")
+
+
+def ordered(lo_name: str, lo, hi_name: str, hi) -> None:
+    """``lo <= hi`` for two optional levels, checked where both are concrete."""
+    a, b = concrete(lo), concrete(hi)
+    if a is not None and b is not None and a > b:
+        raise ValueError(
+            f"Argument `{lo_name}` must be <= {hi_name}. Received: {lo_name}={lo!r}, {hi_name}={hi!r}"
         )

@@ -12,25 +12,10 @@ import numpy as np
 from hypothesis import strategies as st
 
 import lrcore
+from tests import examples
 
-LEAVES = (
-    "constant",
-    "linear",
-    "exponential_decay",
-    "piecewise_constant",
-    "piecewise_linear",
-    "polynomial_decay",
-    "inverse_time_decay",
-    "cosine_decay",
-    "warmup_cosine_decay",
-    "cosine_restart",
-    "onecycle",
-    "cyclic",
-    "inverse_sqrt",
-    "warmup_stable_decay",
-    "ema_decay",
-)
-COMBINATORS = ("join", "warmup", "scale", "clip")
+LEAVES = examples.leaves()
+COMBINATORS = tuple(name for name in examples.TABLE if name not in LEAVES)
 assert set(LEAVES) | set(COMBINATORS) == set(lrcore.SCHEDULES)
 
 # Magnitudes below float32's smallest normal (1.2e-38) are left out: XLA on CPU flushes float32
@@ -131,6 +116,21 @@ def _cyclic(draw):
 
 
 @st.composite
+def _cyclic_momentum(draw):
+    mode = draw(st.sampled_from(["triangular", "triangular2", "exp_range"]))
+    kw = dict(
+        step_size_up=draw(lengths),
+        step_size_down=draw(st.one_of(st.none(), lengths)),
+        base_momentum=draw(values),
+        max_momentum=draw(values),
+        mode=mode,
+    )
+    if mode == "exp_range":
+        kw["gamma"] = draw(st.floats(0.5, 1.0))
+    return kw
+
+
+@st.composite
 def _inverse_sqrt(draw):
     return dict(peak_value=draw(values), warmup_steps=draw(phases), timescale=draw(st.one_of(st.none(), lengths)))
 
@@ -184,22 +184,39 @@ LEAF_KWARGS = {
         },
     ),
     "cyclic": _cyclic(),
+    "onecycle_momentum": st.fixed_dictionaries(
+        {"total_steps": st.one_of(small_lengths, st.integers(1, 10**6))},
+        optional={
+            "pct_start": st.floats(0.0, 1.0),
+            "base_momentum": values,
+            "max_momentum": values,
+            "anneal": st.sampled_from(["cos", "linear"]),
+            "three_phase": st.booleans(),
+        },
+    ),
+    "cyclic_momentum": _cyclic_momentum(),
     "inverse_sqrt": _inverse_sqrt(),
     "warmup_stable_decay": _warmup_stable_decay(),
     "ema_decay": st.fixed_dictionaries({"decay": levels(0.0, 1.0)}),
 }
-assert set(LEAF_KWARGS) == set(LEAVES)
+assert set(LEAF_KWARGS) <= set(LEAVES)
 
 
 def kwargs_for(name: str):
-    """Valid keyword arguments for the leaf schedule ``name``."""
-    return LEAF_KWARGS[name]
+    """Valid keyword arguments for the leaf schedule ``name``: its entry's ``strategy`` in the tests'
+    table, the strategy above, or else one of its table examples."""
+    entry = examples.TABLE[name]
+    if entry.strategy is not None:
+        return entry.strategy
+    if name in LEAF_KWARGS:
+        return LEAF_KWARGS[name]
+    return st.sampled_from([dict(s.params) for _, s, _ in entry.examples])
 
 
 def leaf_schedules():
     """A built leaf schedule of any kind."""
     return st.one_of(
-        [LEAF_KWARGS[name].map(lambda kw, name=name: getattr(lrcore, name)(**kw)) for name in LEAVES]
+        [kwargs_for(name).map(lambda kw, name=name: getattr(lrcore, name)(**kw)) for name in LEAVES]
     )
 
 

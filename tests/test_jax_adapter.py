@@ -16,33 +16,18 @@ import lrcore
 import lrcore.jax as ljax
 import lrcore.numpy as lnp
 
-from . import strategies as S
+from . import examples
 from .helpers import assert_ulp_close
 
-EXAMPLE_KWARGS = {
-    "constant": dict(value=0.1),
-    "linear": dict(init_value=0.0, end_value=1.0, transition_steps=10),
-    "exponential_decay": dict(init_value=1.0, decay_steps=10, decay_rate=0.5, staircase=True),
-    "piecewise_constant": dict(boundaries=[10, 20], values=[1.0, 0.5, 0.1]),
-    "piecewise_linear": dict(boundaries=[0, 10], values=[0.0, 1.0]),
-    "polynomial_decay": dict(init_value=1.0, end_value=0.0, decay_steps=10, power=2.0, cycle=True),
-    "inverse_time_decay": dict(init_value=1.0, decay_steps=10, decay_rate=0.5),
-    "cosine_decay": dict(init_value=1.0, decay_steps=10),
-    "warmup_cosine_decay": dict(init_value=0.0, peak_value=1.0, warmup_steps=5, decay_steps=20),
-    "cosine_restart": dict(peak_value=1.0, first_period=10, period_mul=2.0, warmup_steps=2),
-    "onecycle": dict(peak_value=1.0, total_steps=30),
-    "cyclic": dict(base_value=0.0, max_value=1.0, step_size_up=5, mode="triangular2"),
-    "inverse_sqrt": dict(peak_value=1.0, warmup_steps=10),
-    "warmup_stable_decay": dict(peak_value=1.0, warmup_steps=5, stable_steps=5, decay_steps=10, decay_shape="1-sqrt"),
-    "ema_decay": dict(decay=0.99),
-}
-assert set(EXAMPLE_KWARGS) == set(S.LEAVES)
+# Every leaf schedule's configurations in the tests' table, built through each adapter's factories.
+LEAF_CASES = {label: s for name in examples.leaves() for label, s, _ in examples.examples(name)}
 STEPS = np.arange(-2, 60)
 
 
-@pytest.mark.parametrize("name", S.LEAVES)
-def test_float32_arrays_equal_numpy_within_ulp(name):
-    s, ref = getattr(ljax, name)(**EXAMPLE_KWARGS[name]), getattr(lnp, name)(**EXAMPLE_KWARGS[name])
+@pytest.mark.parametrize("label", sorted(LEAF_CASES))
+def test_float32_arrays_equal_numpy_within_ulp(label):
+    schedule = LEAF_CASES[label]
+    s, ref = getattr(ljax, schedule.name)(**schedule.params), getattr(lnp, schedule.name)(**schedule.params)
     out = s(jnp.asarray(STEPS, dtype=jnp.int32))
     assert isinstance(out, jax.Array) and out.dtype == jnp.float32 and out.shape == STEPS.shape
     scalar = s(3)

@@ -188,3 +188,203 @@ def test_linear_lr(start, end, total):
     n = 200
     s = lrcore.linear(0.4 * start, 0.4 * end, transition_steps=total)
     compare(s, lambda o: sched.LinearLR(o, start_factor=start, end_factor=end, total_iters=total), n, chained(n), lr=0.4)
+
+
+# -- lrcore.torch.scheduler against torch's schedulers on real optimizers -------------------------
+# These drive real optimizers through lrcore.torch.scheduler (float32 values, the float64 value
+# rounded once): 4 float32 ulp of the largest value, as API.md promises.
+def _two_group_optimizer(kind: str, lrs=(0.1, 0.01)):
+    import torch
+
+    groups = [{"params": [torch.nn.Parameter(torch.zeros(2))], "lr": lr} for lr in lrs]
+    if kind == "sgd":
+        return torch.optim.SGD(groups, momentum=0.9, weight_decay=1e-4)
+    return torch.optim.Adam(groups, betas=(0.9, 0.999))
+
+
+def _record(optimizer, scheduler, n: int, key: str = "lr") -> np.ndarray:
+    """``key`` (``lr``, ``momentum`` or ``beta1``) of every param group before each of n updates."""
+    out = []
+    for _ in range(n):
+        row = []
+        for group in optimizer.param_groups:
+            value = group["betas"][0] if key == "beta1" else group[key]
+            row.append(float(value))
+        out.append(row)
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                p.grad = torch.ones_like(p)
+        optimizer.step()
+        scheduler.step()
+    return np.asarray(out)
+
+
+def test_per_group_schedules_match_per_group_lambda_lr():
+    import lrcore.torch
+
+    n = 80
+    lambdas = [lambda k: 0.5 * (1 + math.cos(math.pi * min(k, 60) / 60)), lambda k: 0.97**k]
+    opt = _two_group_optimizer("sgd")
+    want = _record(opt, sched.LambdaLR(opt, lr_lambda=lambdas), n)
+    # Absolute per-group schedules carrying each group's lr ...
+    opt = _two_group_optimizer("sgd")
+    absolute = [lrcore.cosine_decay(0.1, 60), lrcore.exponential_decay(0.01, 1, 0.97)]
+    got = _record(opt, lrcore.torch.scheduler(opt, absolute), n)
+    for g in range(2):
+        assert_peer_close(got[:, g], want[:, g], 32, 4, context=f"absolute group {g}")
+    # ... and relative per-group multipliers, as LambdaLR's lambdas.
+    opt = _two_group_optimizer("sgd")
+    relative = [lrcore.cosine_decay(1.0, 60), lrcore.exponential_decay(1.0, 1, 0.97)]
+    got = _record(opt, lrcore.torch.scheduler(opt, relative, mode="relative"), n)
+    for g in range(2):
+        assert_peer_close(got[:, g], want[:, g], 32, 4, context=f"relative group {g}")
+
+
+def test_one_multiplier_for_every_group_matches_lambda_lr():
+    import lrcore.torch
+
+    n = 50
+    opt = _two_group_optimizer("adam")
+    want = _record(opt, sched.LambdaLR(opt, lr_lambda=lambda k: min(1.0, (k + 1) / 10)), n)
+    opt = _two_group_optimizer("adam")
+    multiplier = lrcore.linear(0.1, 1.0, transition_steps=9)  # (k+1)/10 up to k = 9
+    got = _record(opt, lrcore.torch.scheduler(opt, multiplier, mode="relative"), n)
+    assert_peer_close(got, want, 32, 4, context="LambdaLR multiplier")
+
+
+ONE_CYCLE_MOMENTUM = [
+    dict(total_steps=97, pct_start=0.3, anneal="cos", three_phase=False, base_momentum=0.85, max_momentum=0.95),
+    dict(total_steps=64, pct_start=0.25, anneal="linear", three_phase=True, base_momentum=0.8, max_momentum=0.9),
+]
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+@pytest.mark.parametrize("p", ONE_CYCLE_MOMENTUM, ids=["cos", "linear-three-phase"])
+def test_one_cycle_momentum_matches_one_cycle_lr(kind, p):
+    import lrcore.torch
+
+    n, key = p["total_steps"], ("momentum" if kind == "sgd" else "beta1")
+    make = lambda o: sched.OneCycleLR(  # noqa: E731
+        o, max_lr=0.4, total_steps=n, pct_start=p["pct_start"], anneal_strategy=p["anneal"],
+        three_phase=p["three_phase"], cycle_momentum=True, base_momentum=p["base_momentum"],
+        max_momentum=p["max_momentum"],
+    )
+    opt = _two_group_optimizer(kind, lrs=(0.4, 0.4))
+    torch_sched = make(opt)
+    opt_m = _two_group_optimizer(kind, lrs=(0.4, 0.4))
+    ours = lrcore.torch.scheduler(
+        opt_m,
+        lrcore.onecycle(0.4, n, p["pct_start"], anneal=p["anneal"], three_phase=p["three_phase"]),
+        momentum=lrcore.onecycle_momentum(n, **{k: v for k, v in p.items() if k != "total_steps"}),
+    )
+    want_lr, want_m = [], []
+    got_lr, got_m = [], []
+    for _ in range(n):
+        for o, lr_out, m_out in ((opt, want_lr, want_m), (opt_m, got_lr, got_m)):
+            lr_out.append([g["lr"] for g in o.param_groups])
+            m_out.append([g["momentum"] if key == "momentum" else g["betas"][0] for g in o.param_groups])
+            for g in o.param_groups:
+                for q in g["params"]:
+                    q.grad = torch.ones_like(q)
+            o.step()
+        torch_sched.step()
+        ours.step()
+    assert_peer_close(np.asarray(got_m), np.asarray(want_m), 32, 4, context=f"momentum {kind}")
+    assert_peer_close(np.asarray(got_lr), np.asarray(want_lr), 32, 4, context=f"lr {kind}")
+    if key == "beta1":
+        assert all(g["betas"][1] == 0.999 for g in opt_m.param_groups)  # beta2 untouched
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+@pytest.mark.parametrize(
+    ("mode", "gamma"), [("triangular", 1.0), ("triangular2", 1.0), ("exp_range", 0.98)]
+)
+def test_cyclic_momentum_matches_cyclic_lr(kind, mode, gamma):
+    import lrcore.torch
+
+    n, up, down = 90, 7, 11
+    key = "momentum" if kind == "sgd" else "beta1"
+    opt = _two_group_optimizer(kind, lrs=(0.01, 0.01))
+    want = _record(opt, sched.CyclicLR(
+        opt, base_lr=0.01, max_lr=0.3, step_size_up=up, step_size_down=down, mode=mode, gamma=gamma,
+        cycle_momentum=True, base_momentum=0.75, max_momentum=0.92,
+    ), n, key)  # fmt: skip
+    opt = _two_group_optimizer(kind, lrs=(0.01, 0.01))
+    ours = lrcore.torch.scheduler(
+        opt,
+        lrcore.cyclic(0.01, 0.3, up, down, mode=mode, gamma=gamma),
+        momentum=lrcore.cyclic_momentum(up, down, base_momentum=0.75, max_momentum=0.92, mode=mode, gamma=gamma),
+    )
+    got = _record(opt, ours, n, key)
+    assert_peer_close(got, want, 32, 4, context=f"CyclicLR momentum {kind} {mode}")
+
+
+# -- ReduceLROnPlateau ------------------------------------------------------------------------------
+METRICS = [
+    1.0, 0.9, 0.95, 0.95, 0.96, 0.97, 0.8, 0.85, 0.86, 0.87, 0.79999, 0.88, 0.89, 0.9, 0.5, 0.5, 0.5,
+    0.51, 0.6, 0.7, 0.2, 0.21, 0.22, 0.23, 0.24, 0.25, 0.26, 0.27, 0.28, 0.29, 0.3, 0.31, 0.32,
+]  # fmt: skip
+PLATEAU_CASES = [
+    dict(),
+    dict(factor=0.5, patience=2),
+    dict(factor=0.5, patience=1, cooldown=2, min_lr=0.01),
+    dict(mode="max", factor=0.3, patience=0, threshold=0.01),
+    dict(threshold_mode="abs", threshold=0.05, patience=1, factor=0.2),
+    dict(mode="max", threshold_mode="abs", threshold=0.0, patience=3, cooldown=1),
+]
+
+
+@pytest.mark.parametrize("options", PLATEAU_CASES, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "defaults")
+def test_reduce_on_plateau_matches_torch_on_a_constant_schedule(options):
+    import lrcore.torch
+
+    metrics = METRICS * 3
+    if options.get("mode") == "max":
+        metrics = [-m for m in metrics]
+    lr0 = 0.1
+    opt = _two_group_optimizer("sgd", lrs=(lr0, lr0))
+    torch_plateau = sched.ReduceLROnPlateau(opt, **options)
+    opt_m = _two_group_optimizer("sgd", lrs=(lr0, lr0))
+    ours = lrcore.torch.scheduler(opt_m, lrcore.constant(lr0))
+    plateau = lrcore.torch.ReduceLROnPlateau(ours, **options)
+    assert isinstance(plateau, sched.ReduceLROnPlateau)
+    want, got = [], []
+    for m in metrics:
+        m = torch.tensor(m) if len(want) % 2 else m  # 0-d tensors too, as trainers pass them
+        opt.step()
+        torch_plateau.step(m)  # torch changes the lr at once ...
+        want.append([g["lr"] for g in opt.param_groups])
+        opt_m.step()
+        ours.step()
+        plateau.step(m)
+        got.append([g["lr"] for g in opt_m.param_groups])  # ... and so does lrcore's
+        assert plateau.num_bad_epochs == torch_plateau.num_bad_epochs
+        assert plateau.cooldown_counter == torch_plateau.cooldown_counter
+        assert plateau.best == torch_plateau.best
+    want, got = np.asarray(want), np.asarray(got)
+    assert len(set(want[:, 0].tolist())) > 1 or options == {}  # the cases do reduce
+    assert_peer_close(got, want, 32, 4, context=repr(options))
+
+
+def test_reduce_on_plateau_scales_a_varying_schedule():
+    import lrcore.torch
+
+    peak, total, n = 0.2, 40, 45
+    opt = _two_group_optimizer("sgd", lrs=(1.0, 1.0))
+    scale_ref = sched.ReduceLROnPlateau(opt, factor=0.5, patience=1)  # the scale, from torch itself
+    opt_m = _two_group_optimizer("sgd", lrs=(peak, peak))
+    ours = lrcore.torch.scheduler(opt_m, lrcore.cosine_decay(peak, total, end_value=0.01))
+    plateau = lrcore.torch.ReduceLROnPlateau(ours, factor=0.5, patience=1)
+    metrics = [1.0 / (1 + k) if k % 9 < 4 else 1.0 for k in range(n)]
+    for k in range(n):
+        cosine = 0.01 + (peak - 0.01) * 0.5 * (1 + math.cos(math.pi * min(k, total) / total))
+        want = cosine * opt.param_groups[0]["lr"]
+        got = opt_m.param_groups[0]["lr"]
+        assert abs(got - want) <= 4 * 2.0**-23 * peak, (k, got, want)
+        opt.step()
+        opt_m.step()
+        ours.step()  # the new step's lr keeps the scale
+        scale_ref.step(metrics[k])
+        plateau.step(metrics[k])
+        assert plateau.scale == opt.param_groups[0]["lr"]
+    assert plateau.scale < 1.0

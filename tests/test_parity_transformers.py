@@ -102,3 +102,43 @@ def test_polynomial_decay_with_warmup(warmup, power):
     # power < 1, x**power amplifies an error d in x = 1 - j/D near 0 into up to d**power.
     extra = (LR - lr_end) * (2 * 2.0**-53) ** power / (2.0**-52 * LR) if power < 1 else 0.0
     compare(s, make, total + 40, ULPS + extra)
+
+
+# -- transformers.Trainer driven by an lrcore scheduler ----------------------------------------------
+def test_trainer_logs_the_lrcore_schedule(tmp_path):
+    """A tiny GPT-2 built from a config (random weights, no download) trained by ``Trainer`` with
+    ``optimizers=(optimizer, lrcore scheduler)``; the learning rates it logs follow the schedule."""
+    import math
+
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel, Trainer, TrainingArguments
+
+    import lrcore.torch
+
+    torch.manual_seed(0)
+    config = GPT2Config(vocab_size=32, n_positions=8, n_embd=16, n_layer=1, n_head=2, bos_token_id=0, eos_token_id=0)
+    model = GPT2LMHeadModel(config)
+    g = torch.Generator().manual_seed(0)
+    ids = torch.randint(0, 32, (24, 8), generator=g)
+    data = [{"input_ids": row, "labels": row} for row in ids]
+    peak, warmup, total = 1e-3, 3, 12
+    optimizer = torch.optim.AdamW(model.parameters(), lr=peak)
+    scheduler = lrcore.torch.scheduler(optimizer, lrcore.warmup_cosine_decay(0.0, peak, warmup, total))
+    args = TrainingArguments(
+        output_dir=str(tmp_path), max_steps=total, per_device_train_batch_size=2, logging_steps=1,
+        report_to=[], save_strategy="no", use_cpu=True, disable_tqdm=True, seed=0,
+    )  # fmt: skip
+    trainer = Trainer(model=model, args=args, train_dataset=data, optimizers=(optimizer, scheduler))
+    trainer.train()
+
+    def reference(k):  # warmup 0 -> peak, then cosine to 0 at `total`, in plain float64
+        if k < warmup:
+            return peak * k / warmup
+        return peak * 0.5 * (1 + math.cos(math.pi * min(k - warmup, total - warmup) / (total - warmup)))
+
+    logged = [(e["step"], e["learning_rate"]) for e in trainer.state.log_history if "learning_rate" in e]
+    assert scheduler.last_epoch == total
+    assert [s for s, _ in logged] == list(range(1, total + 1))
+    # The entry logged at global step s (s updates done) holds the lr update s - 1 used: schedule(s - 1).
+    for step, lr in logged:
+        assert abs(lr - reference(step - 1)) <= 4 * 2.0**-23 * peak, (step, lr, reference(step - 1))

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import lrcore
-from tests import reference
+from tests import examples, reference
 from tests.helpers import assert_ulp_close
 
 L = lrcore
@@ -24,68 +24,10 @@ def limit(backend) -> int:
     return 2**31 - 1 if backend.bits == 32 else 2**53
 
 
-def stairs(start: int, width: int, count: int) -> list[int]:
-    """Landmarks ``start + j·width`` for ``j < count``."""
-    return [start + j * width for j in range(count)]
-
-
 # Each case builds (schedule, landmarks) from H, a huge step: 2**30 + 5 for float32 backends,
-# 2**52 - 3 for float64 backends (odd values, so that H // n is not a power of two).
-def _cases(H):
-    return {
-        "linear": (L.linear(1.0, 0.1, transition_steps=H - 1, transition_begin=H - 5), [H - 5, 2 * H - 6]),
-        "exp": (L.exponential_decay(1.0, decay_steps=H // 8 + 1, decay_rate=0.5), [H // 8 + 1, H]),
-        "exp-staircase": (
-            L.exponential_decay(1.0, decay_steps=H // 1000 + 1, decay_rate=0.999, staircase=True),
-            [j * (H // 1000 + 1) for j in (1, 2, 999, 1000, 1001, 1998, 1999)],
-        ),
-        "exp-staircase-begin": (
-            L.exponential_decay(1.0, 7, 0.9, staircase=True, transition_begin=H, end_value=1e-3),
-            stairs(H, 7, 12),
-        ),
-        "exp-staircase-wide": (
-            L.exponential_decay(2.0, H // 3, 0.5, staircase=True, end_value=0.3),
-            stairs(0, H // 3, 7),
-        ),
-        "pc": (
-            L.piecewise_constant([17, H - 1, H, H + 3, 2 * H - 2], [1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125]),
-            [17, H - 1, H, H + 3, 2 * H - 2],
-        ),
-        "pl": (L.piecewise_linear([0, H + 3, 2 * H - 2], [0.1, 1.0, 0.3]), [H + 3, 2 * H - 2]),
-        "poly": (L.polynomial_decay(1.0, 0.01, H + 1, power=2.0, transition_begin=H // 2 + 7), [H // 2 + 7, H + H // 2 + 8]),
-        "poly-cycle": (L.polynomial_decay(1.0, 0.1, H // 2 + 3, cycle=True), stairs(0, H // 2 + 3, 4)),
-        "inv-time-staircase": (L.inverse_time_decay(1.0, H // 4 + 1, 0.5, staircase=True), stairs(0, H // 4 + 1, 8)),
-        "cos": (L.cosine_decay(1.0, 2 * H - 2, end_value=0.1), [H - 1, 2 * H - 2]),
-        "wcd": (L.warmup_cosine_decay(0.0, 1.0, H - 3, 2 * H - 5, end_value=0.01), [H - 3, 2 * H - 5]),
-        "sgdr-m1": (L.cosine_restart(1.0, H // 2 + 7, warmup_steps=5), stairs(0, H // 2 + 7, 4)),
-        "sgdr-m2": (
-            L.cosine_restart(1.0, 3, 2.0, end_value=0.1),
-            reference.restart_starts(3, 2.0, 2 * H)[-3:],
-        ),
-        "sgdr-m1.5-warm": (
-            L.cosine_restart(1.0, 1000, 1.5, peak_mul=0.9, warmup_steps=100),
-            reference.restart_starts(1000, 1.5, 2 * H)[-3:],
-        ),
-        "onecycle": (L.onecycle(1.0, 2 * H - 1), [int(0.3 * (2 * H - 1)) - 1, int(0.3 * (2 * H - 1)), 2 * H - 2]),
-        "onecycle-three": (
-            L.onecycle(1.0, 2 * H - 1, pct_start=0.25, three_phase=True, anneal="linear"),
-            [(2 * H - 1) // 4 - 1, (2 * H - 1) // 2 - 2, 2 * H - 2],
-        ),
-        "cyclic": (L.cyclic(0.1, 1.0, H // 2 + 1, H // 4), stairs(0, H // 2 + 1, 2) + [H // 2 + 1 + H // 4]),
-        "cyclic-tri2": (L.cyclic(0.0, 1.0, 5, 3, mode="triangular2"), [H // 8 * 8, H]),
-        "cyclic-exp": (L.cyclic(0.01, 1.0, 1000, mode="exp_range", gamma=1.0 - 1.0 / H), [H // 2000 * 2000]),
-        "inv-sqrt": (L.inverse_sqrt(1.0, H, timescale=3), [H]),
-        "wsd": (
-            L.warmup_stable_decay(1.0, H // 4, H // 2, H // 4 + 1, end_value=0.1, decay_shape="cosine"),
-            [H // 4, 3 * H // 4, H + 1],
-        ),
-        "ema": (L.ema_decay(1.0 - 1.0 / H), [H - 10]),
-        "join": (
-            L.join([L.constant(1.0), L.cosine_decay(1.0, H - 1), L.linear(0.5, 0.0, 3)], [H - 1, 2 * H - 2]),
-            [H - 1, 2 * H - 2, 2 * H + 1],
-        ),
-        "warmup": (L.warmup(L.exponential_decay(1.0, 5, 0.5, staircase=True), H, 0.1), stairs(H, 5, 5)),
-    }
+# 2**52 - 3 for float64 backends (odd values, so that H // n is not a power of two); the cases are
+# the `huge` examples of the tests' table.
+_cases = examples.huge_examples
 
 
 CASE_NAMES = sorted(_cases(2**30 + 5))

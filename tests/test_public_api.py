@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import doctest
+import importlib
 import inspect
+import pathlib
+import re
 import subprocess
 import sys
 
 import pytest
 
 import lrcore
+from lrcore.backends import ADAPTERS
+from lrcore.schedule import REGISTRY
+from tests import examples
 
-API_NAMES = {
-    "constant", "linear", "exponential_decay", "piecewise_constant", "piecewise_linear",
-    "polynomial_decay", "inverse_time_decay", "cosine_decay", "warmup_cosine_decay",
-    "cosine_restart", "onecycle", "cyclic", "inverse_sqrt", "warmup_stable_decay", "ema_decay",
-    "join", "warmup", "scale", "clip",
-}  # fmt: skip
+# The schedules and combinators of API.md: every one has an entry in the tests' table.
+API_NAMES = set(examples.TABLE)
 
 
 #: Public names that are not schedules: the plateau rule.
@@ -35,13 +37,25 @@ def test_all_matches_exports():
     assert public - modules - set(lrcore.__all__) == set(), "exported but not in __all__"
 
 
-@pytest.mark.parametrize("module", ["lrcore.numpy", "lrcore.jax"])
-def test_backend_modules_offer_every_schedule(module):
-    mod = __import__(module, fromlist=["_"])
+@pytest.mark.parametrize("adapter", sorted(ADAPTERS))
+def test_backend_modules_offer_every_schedule(adapter):
+    mod = importlib.import_module(f"lrcore.{adapter}")
+    bind = getattr(mod, ADAPTERS[adapter])
     for name in lrcore.SCHEDULES:
         assert name in mod.__all__
-        assert inspect.signature(getattr(mod, name)) == inspect.signature(getattr(lrcore, name)), name
+        got, core = inspect.signature(getattr(mod, name)), inspect.signature(getattr(lrcore, name))
+        assert got.parameters == core.parameters, name
+        assert got.return_annotation is bind and core.return_annotation is lrcore.Schedule, name
     assert callable(mod.from_schedule)
+
+
+def test_every_registered_schedule_is_reexported_explicitly():
+    """``lrcore/__init__.py`` names each factory (``from .x import f as f``), and the names are the registry's."""
+    source = (pathlib.Path(lrcore.__file__)).read_text()
+    for name in lrcore.SCHEDULES:
+        assert getattr(lrcore, name) is REGISTRY[name].factory, name
+        assert re.search(rf"^from \.\w+ import {name} as {name}$", source, flags=re.M), name
+    assert set(lrcore.SCHEDULES) == set(REGISTRY)
 
 
 FRAMEWORKS = ("jax", "torch", "tensorflow", "optax", "keras")

@@ -25,53 +25,14 @@ import tensorflow as tf
 import lrcore
 import lrcore.numpy
 import lrcore.tf
+from tests import examples
 from tests.helpers import assert_ulp_close, ulp_bound
 
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 
-# One or more configurations of every schedule and combinator, with their landmark steps.
-CASES = {
-    "constant": (lrcore.constant(0.1), []),
-    "linear": (lrcore.linear(init_value=1.0, end_value=0.1, transition_steps=97, transition_begin=13), [13, 110]),
-    "exponential_decay": (lrcore.exponential_decay(1.0, decay_steps=7, decay_rate=0.9, transition_begin=5), [5]),
-    "exponential_decay_staircase": (
-        lrcore.exponential_decay(1.0, decay_steps=7, decay_rate=0.5, staircase=True, end_value=0.01), [7, 14, 49],
-    ),
-    "exponential_decay_growth": (
-        lrcore.exponential_decay(0.01, decay_steps=10, decay_rate=1.5, end_value=1.0), [110, 114],
-    ),
-    "piecewise_constant": (lrcore.piecewise_constant([10, 50, 10**6, 2**40], [1.0, 0.5, 0.1, 0.05, 0.01]),
-                           [10, 50, 10**6, 2**40]),
-    "piecewise_linear": (lrcore.piecewise_linear([0, 20, 150, 2**33], [0.0, 1.0, 0.2, 0.1]), [20, 150, 2**33]),
-    "polynomial_decay": (lrcore.polynomial_decay(1.0, 0.01, decay_steps=60, power=2.0, transition_begin=3), [63]),
-    "polynomial_decay_cycle": (lrcore.polynomial_decay(1.0, 0.1, decay_steps=30, power=0.5, cycle=True), [30, 60]),
-    "inverse_time_decay": (lrcore.inverse_time_decay(1.0, decay_steps=10, decay_rate=0.5), []),
-    "inverse_time_decay_staircase": (lrcore.inverse_time_decay(1.0, 10, 0.5, staircase=True), [10, 20]),
-    "cosine_decay": (lrcore.cosine_decay(1.0, decay_steps=150, end_value=0.1, exponent=1.5), [150]),
-    "warmup_cosine_decay": (lrcore.warmup_cosine_decay(0.0, 1.0, warmup_steps=25, decay_steps=200, end_value=0.05),
-                            [25, 200]),
-    "cosine_restart": (lrcore.cosine_restart(1.0, first_period=37), [37, 74, 37 * 58040099]),
-    "cosine_restart_mul": (
-        lrcore.cosine_restart(1.0, first_period=10, period_mul=1.5, peak_mul=0.9, end_value=0.01, warmup_steps=3),
-        [10, 25, 48, 82],
-    ),
-    "onecycle": (lrcore.onecycle(1.0, total_steps=300, three_phase=True), [89, 178, 299]),
-    "onecycle_linear": (lrcore.onecycle(1.0, total_steps=250, anneal="linear"), [74, 249]),
-    "cyclic": (lrcore.cyclic(0.1, 1.0, step_size_up=20, step_size_down=30, mode="triangular2"), [20, 50, 70]),
-    "cyclic_exp_range": (lrcore.cyclic(0.1, 1.0, step_size_up=15, mode="exp_range", gamma=0.995), [15, 30]),
-    "inverse_sqrt": (lrcore.inverse_sqrt(1.0, warmup_steps=40), [40]),
-    "warmup_stable_decay": (
-        lrcore.warmup_stable_decay(1.0, warmup_steps=20, stable_steps=100, decay_steps=80, end_value=0.1,
-                                   warmup_shape="cosine", decay_shape="1-sqrt"),
-        [20, 120, 200],
-    ),
-    "ema_decay": (lrcore.ema_decay(0.999), []),
-    "join": (lrcore.join([lrcore.linear(0.0, 1.0, 30), lrcore.cosine_decay(1.0, 100)], boundaries=[30]), [30, 130]),
-    "warmup": (lrcore.warmup(lrcore.exponential_decay(1.0, 20, 0.8), warmup_steps=15, init_value=0.1), [15]),
-    "scale": (lrcore.scale(lrcore.cosine_restart(1.0, 50), factor=0.5), [50]),
-    "clip": (lrcore.clip(lrcore.cyclic(0.0, 1.0, 25), min_value=0.2, max_value=0.8), [25]),
-}
+# Every configuration of the tests' table, with its landmark steps.
+CASES = {label: (schedule, landmarks) for label, schedule, landmarks in examples.examples()}
 
 
 def _steps(landmarks, max_step):

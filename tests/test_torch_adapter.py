@@ -5,56 +5,47 @@ from __future__ import annotations
 import copy
 import io
 import math
+import warnings
 
 import numpy as np
 import pytest
 import torch
 
 import lrcore
+import lrcore.backends.torch
 import lrcore.numpy
 import lrcore.torch
+from tests import examples
 from tests.helpers import assert_ulp_close
 
 # Inductor imports torch.jit.script_method, deprecated in this torch; not lrcore's warning.
 INDUCTOR_NOISE = "ignore:`torch.jit.script_method` is deprecated:DeprecationWarning"
 
-# One instance of every schedule and combinator, with non-default options where they matter.
-CASES = {
-    "constant": dict(value=0.1),
-    "linear": dict(init_value=1.0, end_value=0.1, transition_steps=100, transition_begin=5),
-    "exponential_decay": dict(init_value=1.0, decay_steps=10, decay_rate=0.5, staircase=True, end_value=0.01),
-    "piecewise_constant": dict(boundaries=[10, 20], values=[1.0, 0.1, 0.01]),
-    "piecewise_linear": dict(boundaries=[0, 10, 20], values=[0.0, 1.0, 0.1]),
-    "polynomial_decay": dict(init_value=1.0, end_value=0.1, decay_steps=50, power=2.0, cycle=True),
-    "inverse_time_decay": dict(init_value=1.0, decay_steps=10, decay_rate=0.5),
-    "cosine_decay": dict(init_value=1.0, decay_steps=100, end_value=0.1, exponent=2.0),
-    "warmup_cosine_decay": dict(init_value=0.0, peak_value=1.0, warmup_steps=10, decay_steps=100),
-    "cosine_restart": dict(peak_value=1.0, first_period=10, period_mul=2.0, peak_mul=0.5, warmup_steps=3),
-    "onecycle": dict(peak_value=1.0, total_steps=100, three_phase=True),
-    "cyclic": dict(base_value=0.1, max_value=1.0, step_size_up=5, step_size_down=7, mode="exp_range", gamma=0.99),
-    "inverse_sqrt": dict(peak_value=1.0, warmup_steps=10),
-    "warmup_stable_decay": dict(peak_value=1.0, warmup_steps=10, stable_steps=20, decay_steps=30, decay_shape="1-sqrt"),
-    "ema_decay": dict(decay=0.999),
-    "join": dict(schedules=[lrcore.constant(1.0), lrcore.cosine_decay(1.0, 10)], boundaries=[5]),
-    "warmup": dict(schedule=lrcore.cosine_decay(1.0, 10), warmup_steps=5),
-    "scale": dict(schedule=lrcore.cosine_decay(1.0, 10), factor=0.5),
-    "clip": dict(schedule=lrcore.cosine_decay(1.0, 10), min_value=0.2, max_value=0.8),
-}
+# Every configuration of the tests' table, built through lrcore.torch's own factories.
+CASES = {label: schedule for label, schedule, _ in examples.examples()}
+
+
+def _torch(label):
+    schedule = CASES[label]
+    return getattr(lrcore.torch, schedule.name)(**schedule.params)
+
 
 STEPS = np.concatenate([np.arange(-3, 400), [2**24 - 1, 2**24, 2**24 + 1, 2**31 - 1, 2**40 + 7, 2**62]])
 
 
 def test_every_schedule_is_offered():
-    assert set(CASES) == set(lrcore.SCHEDULES)
+    assert {s.name for s in CASES.values()} == set(lrcore.SCHEDULES)
     for name in lrcore.SCHEDULES:
         assert callable(getattr(lrcore.torch, name))
-    assert set(lrcore.torch.__all__) == {*lrcore.SCHEDULES, "from_schedule", "scheduler", "TorchSchedule", "LrcoreScheduler"}
+    assert set(lrcore.torch.__all__) == {
+        *lrcore.SCHEDULES, "from_schedule", "scheduler", "TorchSchedule", "LrcoreScheduler", "ReduceLROnPlateau"
+    }
     assert all(hasattr(lrcore.torch, name) for name in lrcore.torch.__all__)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_values_match_numpy_within_4_ulp(name):
-    fn = getattr(lrcore.torch, name)(**CASES[name])
+    fn = _torch(name)
     assert isinstance(fn, lrcore.torch.TorchSchedule)
     want = lrcore.numpy.from_schedule(fn.schedule)(STEPS)
     steps = torch.as_tensor(STEPS, dtype=torch.int64)
@@ -69,10 +60,12 @@ def test_values_match_numpy_within_4_ulp(name):
     assert one.item() == got[140].item()
 
 
-@pytest.mark.parametrize("name", ["cosine_restart", "onecycle", "piecewise_constant", "join"])
+@pytest.mark.parametrize(
+    "name", ["torch-cosine-restart", "torch-onecycle", "torch-piecewise-constant", "torch-join"]
+)
 def test_result_is_on_the_steps_device(name):
     # The meta device stands in for a GPU: any constant or table left on the CPU would fail here.
-    fn = getattr(lrcore.torch, name)(**CASES[name])
+    fn = _torch(name)
     out = fn(torch.arange(50, device="meta"))
     assert out.device.type == "meta" and out.dtype == torch.float32 and out.shape == (50,)
 
@@ -96,9 +89,9 @@ def test_from_schedule_and_bad_step():
 
 
 @pytest.mark.filterwarnings(INDUCTOR_NOISE)
-@pytest.mark.parametrize("name", ["cosine_restart", "onecycle"])
+@pytest.mark.parametrize("name", ["torch-cosine-restart", "torch-onecycle"])
 def test_torch_compile_fullgraph(name):
-    fn = getattr(lrcore.torch, name)(**CASES[name])
+    fn = _torch(name)
     torch._dynamo.reset()
     compiled = torch.compile(lambda k: fn(k), fullgraph=True)
     steps = torch.as_tensor(STEPS, dtype=torch.int64)
@@ -106,6 +99,19 @@ def test_torch_compile_fullgraph(name):
     assert got.dtype == torch.float32 and got.shape == steps.shape
     want = lrcore.numpy.from_schedule(fn.schedule)(STEPS)
     assert_ulp_close(got.double().numpy(), want, 32, context=name)
+
+
+@pytest.mark.filterwarnings(INDUCTOR_NOISE)
+@pytest.mark.parametrize("name", ["torch-cosine-restart", "torch-onecycle", "torch-cyclic", "torch-join"])
+def test_torch_compile_dynamic_fullgraph(name):
+    # torch-cosine-restart has period_mul=2: its host-side cycle table needs the float parameters
+    # as constants, also under dynamic=True (where Dynamo makes floats read from objects symbolic).
+    fn = _torch(name)
+    torch._dynamo.reset()
+    compiled = torch.compile(lambda k: fn(k), fullgraph=True, dynamic=True)
+    for n in (50, 70, 150):  # several shapes, one dynamic graph
+        want = lrcore.numpy.from_schedule(fn.schedule)(np.arange(n))
+        assert_ulp_close(compiled(torch.arange(n)).double().numpy(), want, 32, context=name)
 
 
 # -- the scheduler ------------------------------------------------------------------------------
@@ -227,8 +233,15 @@ def test_relative_mode_scales_each_group():
         assert sched.get_last_lr() == got
         opt.step()
         sched.step()
-    # Absolute mode gives every group the schedule's value.
+    # Absolute mode would overwrite the groups' different lrs with one value: refused, naming the remedy.
     opt = torch.optim.SGD(copy.deepcopy(groups))
+    before = [g["lr"] for g in opt.param_groups]
+    with pytest.raises(ValueError, match="`mode`.*per param group.*mode='relative'"):
+        lrcore.torch.scheduler(opt, schedule)
+    assert [g["lr"] for g in opt.param_groups] == before  # untouched
+    # Groups that start with the same lr take the schedule's value.
+    same = [{"params": [torch.nn.Parameter(torch.zeros(2))]}, {"params": [torch.nn.Parameter(torch.zeros(2))]}]
+    opt = torch.optim.SGD(same, lr=0.3)
     lrcore.torch.scheduler(opt, schedule)
     assert [g["lr"] for g in opt.param_groups] == [1.0, 1.0]
 
@@ -367,3 +380,263 @@ def test_array_of_steps_is_bit_identical_to_each_step_alone(schedule):
     together = schedule(steps)
     alone = torch.stack([schedule(steps[i]) for i in range(3000)])
     assert torch.equal(together, alone)
+
+
+# -- per-group schedules, added groups, momentum and weight decay -----------------------------------
+def _groups(*lrs, **extra):
+    return [{"params": [torch.nn.Parameter(torch.zeros(2))], "lr": lr, **extra} for lr in lrs]
+
+
+def _step(opt, sched):
+    for group in opt.param_groups:
+        for p in group["params"]:
+            p.grad = torch.ones_like(p)
+    opt.step()
+    sched.step()
+
+
+def test_per_group_schedules_and_their_validation():
+    opt = torch.optim.SGD(_groups(0.1, 0.01))
+    a, b = lrcore.constant(0.1), lrcore.linear(0.01, 0.0, 4)
+    sched = lrcore.torch.scheduler(opt, [a, lrcore.torch.from_schedule(b)])
+    assert sched.schedule == (a, b)
+    for n in range(6):
+        assert [g["lr"] for g in opt.param_groups] == [float(np.float32(0.1)), float(np.float32(0.01 * (1 - min(n, 4) / 4)))]
+        _step(opt, sched)
+    with pytest.raises(ValueError, match="`schedule`.*one schedule per param group \\(2\\).*3"):
+        lrcore.torch.scheduler(torch.optim.SGD(_groups(0.1, 0.01)), [a, a, a])
+    with pytest.raises(TypeError, match="`schedule\\[1\\]`"):
+        lrcore.torch.scheduler(torch.optim.SGD(_groups(0.1, 0.01)), [a, 0.5])
+
+
+@pytest.mark.parametrize("mode", ["absolute", "relative"])
+def test_groups_added_later_are_driven(mode):
+    opt = torch.optim.SGD(_groups(0.5))
+    schedule = lrcore.exponential_decay(1.0, 1, 0.5)
+    sched = lrcore.torch.scheduler(opt, schedule, mode=mode)
+    _step(opt, sched)
+    _step(opt, sched)
+    opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(2))], "lr": 0.2})
+    _step(opt, sched)  # used to raise a bare KeyError in relative mode
+    lrs = [g["lr"] for g in opt.param_groups]
+    if mode == "absolute":
+        assert lrs == [0.125, 0.125]
+    else:  # each group's initial lr (the added group's lr when it was added) times the schedule
+        assert lrs == [0.5 * 0.125, 0.2 * 0.125]
+    assert opt.param_groups[1]["initial_lr"] == 0.2
+    assert sched.get_last_lr() == lrs
+    # A list of per-group schedules cannot guess the new group's: refused, naming the argument.
+    opt = torch.optim.SGD(_groups(0.5))
+    sched = lrcore.torch.scheduler(opt, [schedule], mode=mode)
+    opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(2))], "lr": 0.2})
+    with pytest.raises(ValueError, match="`schedule`.*one schedule per param group"):
+        sched.step()
+
+
+def test_momentum_sets_momentum_or_beta1_and_weight_decay():
+    momentum, wd = lrcore.linear(0.9, 0.8, 4), lrcore.linear(0.0, 0.1, 2)
+    sgd = torch.optim.SGD(_groups(0.1, 0.1), momentum=0.5)
+    adamw = torch.optim.AdamW(_groups(0.1, 0.1), betas=(0.5, 0.99))
+    for opt in (sgd, adamw):
+        sched = lrcore.torch.scheduler(opt, lrcore.constant(0.1), momentum=momentum, weight_decay=wd)
+        assert sched.momentum == momentum and sched.weight_decay == wd and "momentum=" in repr(sched)
+        for n in range(5):
+            m = float(np.float32(0.9 + (0.8 - 0.9) * min(n, 4) / 4))
+            w = float(np.float32(0.1 * min(n, 2) / 2))
+            for g in opt.param_groups:
+                assert (g["momentum"] if opt is sgd else g["betas"][0]) == m
+                assert g["weight_decay"] == w
+                if opt is adamw:
+                    assert g["betas"][1] == 0.99
+            _step(opt, sched)
+    # Per-group momentum lists, and an optimizer without momentum or betas.
+    opt = torch.optim.SGD(_groups(0.1, 0.1), momentum=0.5)
+    lrcore.torch.scheduler(opt, lrcore.constant(0.1), momentum=[lrcore.constant(0.9), lrcore.constant(0.7)])
+    assert [g["momentum"] for g in opt.param_groups] == [float(np.float32(0.9)), float(np.float32(0.7))]
+    with pytest.raises(ValueError, match="`momentum`.*Adagrad"):
+        lrcore.torch.scheduler(torch.optim.Adagrad(_groups(0.1)), lrcore.constant(0.1), momentum=momentum)
+    with pytest.raises(ValueError, match="`momentum`.*one schedule per param group"):
+        lrcore.torch.scheduler(torch.optim.SGD(_groups(0.1)), lrcore.constant(0.1), momentum=[momentum] * 2)
+
+
+def test_absolute_weight_decay_refuses_to_overwrite_differing_groups():
+    # The usual decay / no-decay split: one weight-decay schedule would overwrite the 0.
+    groups = _groups(0.1, 0.1)
+    groups[0]["weight_decay"], groups[1]["weight_decay"] = 0.01, 0.0
+    opt = torch.optim.AdamW(groups)
+    wd = lrcore.cosine_decay(1.0, 10)
+    with pytest.raises(ValueError, match="`mode`.*weight_decay.*mode='relative'"):
+        lrcore.torch.scheduler(opt, lrcore.constant(0.1), weight_decay=wd)
+    sched = lrcore.torch.scheduler(opt, lrcore.constant(1.0), weight_decay=wd, mode="relative")
+    for n in range(3):
+        factor = float(np.float32(0.5 * (1 + math.cos(math.pi * n / 10))))
+        assert [g["weight_decay"] for g in opt.param_groups] == [0.01 * factor, 0.0]
+        _step(opt, sched)
+
+
+# -- lrcore owns the lr: one warning when something else changes it ---------------------------------
+def test_torch_plateau_beside_lrcore_warns_once_and_the_lr_goes_back():
+    opt = torch.optim.SGD(_groups(0.1, 0.1))
+    ours = lrcore.torch.scheduler(opt, lrcore.constant(0.1))
+    theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0)
+    scheduled = float(np.float32(0.1))
+    theirs.step(1.0)
+    theirs.step(2.0)  # cuts both groups' lr to 0.05 ...
+    assert opt.param_groups[0]["lr"] == scheduled * 0.5
+    with pytest.warns(UserWarning, match="param group 0.*param group 1.*ReduceLROnPlateau") as record:
+        _step(opt, ours)  # ... which lrcore notices once and undoes
+    assert len(record) == 1
+    assert [g["lr"] for g in opt.param_groups] == [scheduled, scheduled]
+    opt.param_groups[1]["lr"] = 7.0  # user code: put back, and not warned a second time
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _step(opt, ours)
+    assert opt.param_groups[1]["lr"] == scheduled
+
+
+def test_tensor_lr_changed_by_someone_else_is_noticed():
+    lr = torch.tensor(0.01)
+    opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(2))], lr=lr)
+    sched = lrcore.torch.scheduler(opt, lrcore.constant(0.5))
+    lr.fill_(0.3)
+    with pytest.warns(UserWarning, match="param group 0"):
+        _step(opt, sched)
+    assert lr.item() == 0.5
+
+
+# -- checkpoints ----------------------------------------------------------------------------------
+def _roundtrip(state):
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    buf.seek(0)
+    return torch.load(buf, weights_only=True)
+
+
+def _plain(x):
+    if isinstance(x, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in x.items())
+    if isinstance(x, (list, tuple)):
+        return all(_plain(v) for v in x)
+    return x is None or isinstance(x, (bool, int, float, str))
+
+
+def test_load_state_dict_refuses_what_is_not_this_lrcore_schedulers_state():
+    s = lrcore.cosine_decay(0.1, 10)
+    opt = torch.optim.SGD(_groups(0.1), momentum=0.9)
+    sched = lrcore.torch.scheduler(opt, s, momentum=lrcore.constant(0.9))
+    state = sched.state_dict()
+    assert _plain(state)
+    native = torch.optim.lr_scheduler.StepLR(torch.optim.SGD(_groups(0.1)), step_size=3).state_dict()
+    with pytest.raises(ValueError, match="not saved by an lrcore scheduler.*step_size"):
+        sched.load_state_dict(native)
+    others = {
+        "schedule": lrcore.torch.scheduler(opt, lrcore.cosine_decay(0.1, 11), momentum=lrcore.constant(0.9)),
+        "momentum": lrcore.torch.scheduler(opt, s, momentum=lrcore.constant(0.8)),
+        "mode": lrcore.torch.scheduler(opt, s, mode="relative", momentum=lrcore.constant(0.9)),
+        "weight_decay": lrcore.torch.scheduler(opt, s, momentum=lrcore.constant(0.9), weight_decay=s),
+    }
+    for what, other in others.items():
+        with pytest.raises(ValueError, match=f"different settings: .*{what}: saved"):
+            sched.load_state_dict(other.state_dict())
+    with pytest.raises(ValueError, match="different settings: schedule"):
+        sched.load_state_dict(lrcore.torch.scheduler(opt, [s], momentum=lrcore.constant(0.9)).state_dict())
+    with pytest.raises(TypeError, match="`state_dict`"):
+        sched.load_state_dict([("last_epoch", 3)])
+    sched.load_state_dict(_roundtrip(state))  # its own state loads
+
+
+def test_state_saved_by_lrcore_0_1_0_still_loads():
+    s = lrcore.piecewise_constant([3], [0.1, 0.05])
+    opt = torch.optim.SGD(_groups(0.1))
+    sched = lrcore.torch.scheduler(opt, s)
+    # What 0.1.0's state_dict() saved: every attribute but the optimizer and the block cache.
+    old = {"base_lrs": [0.1], "last_epoch": 5, "_step_count": 6, "_get_lr_called_within_step": False,
+           "_last_lr": [0.05], "mode": "absolute", "schedule": s.to_dict(), "_is_initial": False}  # fmt: skip
+    sched.load_state_dict(old)
+    assert sched.last_epoch == 5 and opt.param_groups[0]["lr"] == float(np.float32(0.05))
+    with pytest.raises(ValueError, match="different settings: schedule"):
+        sched.load_state_dict({**old, "schedule": lrcore.constant(0.1).to_dict()})
+
+
+def _train(total, resume_at=None, order="optimizer_first"):
+    """AdamW with per-group lr, beta1 and weight-decay schedules plus the plateau; optionally resumed."""
+    lr = [lrcore.onecycle(0.02, 30), lrcore.cosine_restart(0.01, 5, 2.0, warmup_steps=1)]
+    beta1 = lrcore.onecycle_momentum(30)
+    wd = lrcore.linear(0.0, 0.01, 10)
+
+    def build(model, lr0):
+        opt = torch.optim.AdamW([{"params": model[0].parameters()}, {"params": model[2].parameters()}], lr=lr0)
+        sched = lrcore.torch.scheduler(opt, lr, momentum=beta1, weight_decay=wd)
+        return opt, sched, lrcore.torch.ReduceLROnPlateau(sched, factor=0.5, patience=1, cooldown=1, min_lr=1e-4)
+
+    model = _model()
+    opt, sched, plateau = build(model, 0.02)
+    seen = []
+    for n in range(total):
+        if n == resume_at:
+            ckpt = _roundtrip({"model": model.state_dict(), "opt": opt.state_dict(),
+                               "sched": sched.state_dict(), "plateau": plateau.state_dict()})  # fmt: skip
+            assert _plain(ckpt["sched"]) and _plain(ckpt["plateau"])
+            model = _model(seed=123)
+            model.load_state_dict(ckpt["model"])
+            opt, sched, plateau = build(model, 0.7)
+            loads = [("opt", opt), ("sched", sched), ("plateau", plateau)]
+            if order == "scheduler_first":
+                loads = loads[::-1]
+            for key, obj in loads:
+                obj.load_state_dict(ckpt[key])
+        seen.append([(g["lr"], g["betas"][0], g["weight_decay"]) for g in opt.param_groups])
+        _train_step(model, opt, n)
+        sched.step()
+        if n % 3 == 2:
+            plateau.step(1.0 + 0.01 * (n % 2))  # no improvement: the scale drops
+    return seen, [p.detach().clone() for p in model.parameters()], plateau.scale
+
+
+@pytest.mark.parametrize("order", ["optimizer_first", "scheduler_first"])
+@pytest.mark.parametrize("resume_at", [4, 11, 19])
+def test_resume_with_momentum_weight_decay_and_plateau_is_bit_exact(order, resume_at):
+    seen, weights, scale = _train(24)
+    assert scale < 1.0
+    seen2, weights2, scale2 = _train(24, resume_at, order)
+    assert seen2 == seen and scale2 == scale
+    for p, q in zip(weights, weights2):
+        assert torch.equal(p, q)
+
+
+def test_plateau_validation_and_state():
+    opt = torch.optim.SGD(_groups(0.1, 0.1))
+    sched = lrcore.torch.scheduler(opt, lrcore.constant(0.1))
+    with pytest.raises(TypeError, match="`scheduler`"):
+        lrcore.torch.ReduceLROnPlateau(torch.optim.lr_scheduler.StepLR(opt, 2))
+    with pytest.raises(ValueError, match="`factor`"):
+        lrcore.torch.ReduceLROnPlateau(sched, factor=1.5)
+    with pytest.raises(ValueError, match="`min_lr`"):
+        lrcore.torch.ReduceLROnPlateau(sched, min_lr=[0.1])
+    with pytest.raises(TypeError, match="`metric`"):
+        lrcore.torch.ReduceLROnPlateau(sched).step("low")
+    plateau = lrcore.torch.ReduceLROnPlateau(sched, patience=0)
+    with pytest.raises(ValueError, match="`state_dict`"):
+        plateau.load_state_dict(torch.optim.lr_scheduler.ReduceLROnPlateau(opt).state_dict())
+    with pytest.raises(ValueError, match="different plateau rule"):
+        plateau.load_state_dict(lrcore.torch.ReduceLROnPlateau(sched, patience=3).state_dict())
+
+
+# -- the cached blocks ----------------------------------------------------------------------------
+def test_scheduler_values_are_the_float64_value_rounded_once_whatever_the_history():
+    schedule = lrcore.cosine_restart(1e-3, 1000, 1.25, warmup_steps=250, end_value=1e-7)
+    block = lrcore.backends.torch._BLOCK
+    far = [0, block - 1, block, block + 1, 3 * block - 1, 2**31 - 1, 2**40 + 3, 2**63 - 2, 2**63 - 1]
+    want = np.asarray(lrcore.numpy.from_schedule(schedule)(np.asarray(far, dtype=np.int64))).astype(np.float32)
+    opt = torch.optim.SGD(_groups(1e-3))
+    sched = lrcore.torch.scheduler(opt, schedule)
+    state = sched.state_dict()
+    for order in (far, far[::-1]):  # jumping forwards and backwards: the same values
+        for k, w in zip(order, want if order is far else want[::-1]):
+            state["last_epoch"] = k
+            sched.load_state_dict(state)
+            assert opt.param_groups[0]["lr"] == float(w), k
+    # Beyond int64 evaluates as the largest step.
+    state["last_epoch"] = 2**70
+    sched.load_state_dict(state)
+    assert opt.param_groups[0]["lr"] == float(want[-1])

@@ -13,7 +13,6 @@ import jax
 import jax.numpy as jnp
 
 from ..schedule import Schedule
-from . import install
 
 
 class JaxSchedule:
@@ -38,6 +37,3 @@ class JaxSchedule:
 
     def __repr__(self):
         return f"lrcore.jax.from_schedule({self.schedule!r})"
-
-
-__all__ = install(globals(), JaxSchedule)

@@ -8,7 +8,6 @@ import numpy as np
 
 from .._array import _NUMPY
 from ..schedule import Schedule
-from . import install
 
 
 class NumpySchedule:
@@ -26,6 +25,3 @@ class NumpySchedule:
 
     def __repr__(self):
         return f"lrcore.numpy.from_schedule({self.schedule!r})"
-
-
-__all__ = install(globals(), NumpySchedule)

@@ -17,7 +17,6 @@ import numpy as np
 import tensorflow as tf
 
 from ..schedule import Schedule, as_schedule, from_dict
-from . import install
 from . import tf_namespace as tnp
 
 
@@ -78,6 +77,3 @@ def _step_tensor(step):
             "Keras TensorFlow backend; use lrcore.jax or lrcore.torch for the others). "
             f"Received: {type(step).__name__}"
         ) from exc
-
-
-__all__ = install(globals(), TFSchedule)

@@ -32,14 +32,18 @@ Neither re-implements schedule math: both evaluate the core :class:`lrcore.Sched
 
 from __future__ import annotations
 
+import math
 import numbers
+import warnings
 
 import array_api_compat.torch as _xp
+import numpy as np
 import torch
 
 from .._array import HOST_CONSTANTS
+from .. import validate
+from ..plateau import PlateauState, plateau
 from ..schedule import Schedule, as_schedule
-from . import install
 
 # The core's host-side table builders (e.g. the cosine_restart cycle table) are pure functions of
 # Python constants. Dynamo would interpret them bytecode by bytecode (and cannot trace the
@@ -67,47 +71,73 @@ class TorchSchedule:
                 step = torch.tensor(int(step), dtype=torch.int64)
             else:
                 step = torch.as_tensor(step)
-        return self.schedule.evaluate(step, xp=_xp, dtype=torch.float32)
+        return _static_schedule(self).evaluate(step, xp=_xp, dtype=torch.float32)
 
     def __repr__(self):
         return f"lrcore.torch.from_schedule({self.schedule!r})"
 
 
-def _float_lr(schedule: Schedule, step: int) -> float:
-    """The float32 value at ``step`` (a Python int), as a Python float (exactly float32-representable)."""
-    return float(schedule.evaluate(torch.tensor(step, dtype=torch.int64), xp=_xp, dtype=torch.float32))
+@torch.compiler.assume_constant_result
+def _static_schedule(fn: TorchSchedule) -> Schedule:
+    """``fn.schedule``, seen by Dynamo as a constant of the graph (guarded on ``fn``'s identity).
+
+    Read as an attribute, the schedule's float parameters would become symbolic floats under
+    ``torch.compile(dynamic=True)``, which the host-side table builders cannot take; obtained
+    through this call, everything read from the schedule is a constant.
+    """
+    return fn.schedule
 
 
-#: Steps evaluated together by the scheduler: one tensor evaluation costs about as much for 512
-#: steps as for one (it is dominated by per-operation overhead), so a block makes step() cheap.
-#: 512 keeps every operation of a block below torch's parallel grain (for tables of up to 64
-#: entries), so no block waits for a thread pool (which costs ~10-20 ms on a busy CPU).
-_BLOCK = 512
+#: Steps evaluated together by the scheduler. A block is evaluated once in float64 with NumPy and
+#: rounded once to float32: more exact than a float32 evaluation (one rounding of a value within
+#: 4 float64 ulp), and the NumPy evaluation of 4096 steps costs about what one torch evaluation
+#: costs (tenths of a millisecond), so ``step()`` stays as cheap as torch's own schedulers.
+_BLOCK = 4096
 _INT64_MAX = 2**63 - 1
 
 
-def _block_lrs(schedule: Schedule, start: int) -> list:
-    """The float32 values of steps ``start .. start + _BLOCK - 1`` (fewer at the int64 end), as floats.
+class _Values:
+    """``schedule(n)`` in float32, as Python floats, from cached blocks of :data:`_BLOCK` steps.
 
-    ``start`` is a multiple of ``_BLOCK``, so a step is always evaluated at the same position of the
-    same block: its value is a pure function of the step, whatever the history (resumes included).
+    A block always starts at a multiple of ``_BLOCK`` and NumPy evaluates an array of steps
+    exactly as each step alone, so a value is a pure function of the step, whatever the history
+    (resumes included).
     """
-    stop = min(start + _BLOCK, _INT64_MAX + 1)
-    steps = torch.arange(start, stop, dtype=torch.int64)
-    return schedule.evaluate(steps, xp=_xp, dtype=torch.float32).tolist()
+
+    __slots__ = ("schedule", "block", "start")
+
+    def __init__(self, schedule: Schedule):
+        self.schedule, self.block, self.start = schedule, [], 0
+
+    def __call__(self, step: int) -> float:
+        i = step - self.start
+        if 0 <= i < len(self.block):
+            return self.block[i]
+        step = min(max(int(step), 0), _INT64_MAX)  # past int64 evaluates as the largest step
+        start = step - step % _BLOCK
+        steps = np.arange(min(_BLOCK, _INT64_MAX + 1 - start), dtype=np.int64) + np.int64(start)
+        values = self.schedule.evaluate(steps, dtype=np.float64)
+        self.block, self.start = values.astype(np.float32).tolist(), start
+        return self.block[step - start]
 
 
 _base_step = torch.optim.lr_scheduler.LRScheduler.step  # called directly: cheaper than super()
 
+#: The hyperparameters a scheduler can drive, each with the constructor argument naming it.
+_HYPER = ("lr", "momentum", "weight_decay")
+_ARGUMENT = {"lr": "schedule", "momentum": "momentum", "weight_decay": "weight_decay"}
+#: Version of the state-dict layout; present in every state an lrcore scheduler saves.
+_FORMAT = 1
+
 
 class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
-    """Sets every param group's lr from an lrcore schedule: update ``n`` uses ``schedule(n)``.
+    """Sets every param group's lr (and optionally momentum and weight decay) from lrcore schedules.
 
-    ``last_epoch`` (torch's name) is the number of ``step()`` calls so far, a Python int.
-    Build one with :func:`scheduler`.
+    Update ``n`` uses ``schedule(n)``; ``last_epoch`` (torch's name) is the number of ``step()``
+    calls so far, a Python int. Build one with :func:`scheduler`.
     """
 
-    def __init__(self, optimizer, schedule, *, mode: str = "absolute"):
+    def __init__(self, optimizer, schedule, *, mode: str = "absolute", momentum=None, weight_decay=None):
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(
                 "Argument `optimizer` must be a torch.optim.Optimizer. "
@@ -115,118 +145,494 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             )
         if not isinstance(mode, str) or mode not in ("absolute", "relative"):
             raise ValueError(f"Argument `mode` must be 'absolute' or 'relative'. Received: mode={mode!r}")
-        self.schedule = as_schedule("schedule", schedule)
+        groups = optimizer.param_groups
         self.mode = mode
-        self._lrcore_block, self._lrcore_block_start = [], 0
+        # Per hyperparameter: one Schedule for every group, or a tuple with one per group.
+        self._schedules = {}
+        for key, value in (("lr", schedule), ("momentum", momentum), ("weight_decay", weight_decay)):
+            if value is None and key != "lr":
+                continue
+            self._schedules[key] = _schedules_arg(_ARGUMENT[key], value, len(groups))
+        if "momentum" in self._schedules:
+            for i, group in enumerate(groups):
+                if "momentum" not in group and "betas" not in group:
+                    raise ValueError(
+                        f"Argument `momentum` needs an optimizer with a `momentum` or `betas` "
+                        f"hyperparameter; {type(optimizer).__name__} param group {i} has neither."
+                    )
+        if "weight_decay" in self._schedules:
+            for i, group in enumerate(groups):
+                if "weight_decay" not in group:
+                    raise ValueError(
+                        f"Argument `weight_decay` needs an optimizer with a `weight_decay` "
+                        f"hyperparameter; {type(optimizer).__name__} param group {i} has none."
+                    )
+        if mode == "absolute":
+            for key, value in self._schedules.items():
+                if isinstance(value, Schedule):
+                    _refuse_overwrite(key, [_hyper_value(g, key) for g in groups])
+        self._extra = "momentum" in self._schedules or "weight_decay" in self._schedules
+        self._values = {}  # one block cache per distinct schedule
+        # The groups' initial values (relative mode multiplies them), one list per driven key.
+        self._base = {key: [] for key in self._schedules}
+        self._scale = 1.0  # set by lrcore.torch.ReduceLROnPlateau
+        self._min_lr = None
+        self._applied = []  # the lr last set in each group, to notice others changing it
+        self._warned = False
         # LRScheduler.__init__ records `initial_lr`, then performs the first step (to step 0).
         super().__init__(optimizer, last_epoch=-1)
 
+    # -- values -----------------------------------------------------------------------------------
+    @property
+    def schedule(self):
+        """The lr schedule (one :class:`lrcore.Schedule`, or a tuple with one per param group)."""
+        return self._schedules["lr"]
+
+    @property
+    def momentum(self):
+        """The momentum schedule(s), or ``None``."""
+        return self._schedules.get("momentum")
+
+    @property
+    def weight_decay(self):
+        """The weight-decay schedule(s), or ``None``."""
+        return self._schedules.get("weight_decay")
+
+    def _value(self, schedule: Schedule, step: int) -> float:
+        values = self._values.get(schedule)
+        if values is None:
+            values = self._values[schedule] = _Values(schedule)
+        return values(step)
+
+    def _track_groups(self):
+        """Record the initial values of groups not seen yet (e.g. added with ``add_param_group``)."""
+        groups = self.optimizer.param_groups
+        seen = len(self._applied)
+        if seen == len(groups):
+            return
+        for key, value in self._schedules.items():
+            if not isinstance(value, Schedule) and len(value) != len(groups):
+                raise ValueError(
+                    f"Argument `{_ARGUMENT[key]}` has one schedule per param group ({len(value)}), "
+                    f"but the optimizer now has {len(groups)} param groups (add_param_group): build the "
+                    f"scheduler with one schedule per group, or with one schedule for every group."
+                )
+        for group in groups[seen:]:
+            lr = group["lr"]
+            group.setdefault("initial_lr", lr.clone() if isinstance(lr, torch.Tensor) else lr)
+            for key in self._schedules:
+                base = group["initial_lr"] if key == "lr" else _hyper_value(group, key)
+                self._base[key].append(_as_float(base))
+            self._applied.append(None)
+        self.base_lrs = list(self._base["lr"])
+
+    def _targets(self, key: str, step: int) -> list:
+        value = self._schedules[key]
+        n = len(self.optimizer.param_groups)
+        schedules = [value] * n if isinstance(value, Schedule) else value
+        out = [self._value(s, step) for s in schedules]
+        if self.mode == "relative":
+            out = [b * v for b, v in zip(self._base[key], out)]
+        return out
+
+    def _lrs_at(self, step: int) -> list:
+        lrs = self._targets("lr", step)
+        if self._scale != 1.0:
+            lrs = [lr * self._scale for lr in lrs]
+        if self._min_lr is not None:
+            lrs = [max(lr, floor) for lr, floor in zip(lrs, self._min_lr)]
+        return lrs
+
     # torch's base class calls this inside step(); the lr is a pure function of last_epoch.
     def get_lr(self):
-        # Inlined fast path of _lrs_at: step() must cost no more than torch's own schedulers'.
-        block, step = self._lrcore_block, self.last_epoch
-        i = step - self._lrcore_block_start
-        if 0 <= i < len(block) and self.mode == "absolute":
-            return [block[i]] * len(self.optimizer.param_groups)
-        return self._lrs_at(step)
+        return self._lrs_at(self.last_epoch)
 
-    def _value(self, step: int) -> float:
-        """``schedule(step)`` in float32, as a Python float, from the cached block of ``step``."""
-        block = self._lrcore_block
-        i = step - self._lrcore_block_start
-        if 0 <= i < len(block):
-            return block[i]
-        step = max(int(step), 0)
-        if step > _INT64_MAX:
-            return _float_lr(self.schedule, step)  # raises torch's overflow error, as a tensor would
-        start = step - step % _BLOCK
-        self._lrcore_block = block = _block_lrs(self.schedule, start)
-        self._lrcore_block_start = start
-        return block[step - start]
-
-    def _lrs_at(self, step: int):
-        value = self._value(step)
-        if self.mode == "absolute":
-            return [value] * len(self.optimizer.param_groups)
-        return [_as_float(group["initial_lr"]) * value for group in self.optimizer.param_groups]
-
+    # -- stepping ---------------------------------------------------------------------------------
     def step(self, epoch=None):
         if epoch is not None:
             raise TypeError(
                 "Argument `epoch` is not supported: an lrcore scheduler advances one update per "
                 f"step() call. Received: epoch={epoch!r}"
             )
+        groups, applied = self.optimizer.param_groups, self._applied
+        if self._step_count > 1 and len(groups) == len(applied):
+            # The usual case, as cheap as torch's own schedulers: Python-float lrs, as last set.
+            for group, lr in zip(groups, applied):
+                value = group["lr"]
+                if type(value) is not float or value != lr:
+                    break
+            else:
+                self._step_count += 1
+                self.last_epoch += 1
+                lrs = self._lrs_at(self.last_epoch)
+                for group, lr in zip(groups, lrs):
+                    group["lr"] = lr
+                self._last_lr = lrs
+                if self._extra:
+                    self._after_lr_set()
+                else:
+                    self._applied = list(lrs)
+                return
+        self._check_untouched()
+        self._track_groups()
         # The base class advances `last_epoch`, applies get_lr() (tensor lrs filled in place) and
         # keeps torch's warning about calling scheduler.step() before optimizer.step().
         _base_step(self)
+        self._after_lr_set()
+
+    def _check_untouched(self):
+        """Warn (once) if something other than this scheduler changed a group's lr since the last step."""
+        if self._warned:
+            return
+        changed = []
+        for i, (group, applied) in enumerate(zip(self.optimizer.param_groups, self._applied)):
+            lr = group["lr"]
+            if isinstance(lr, torch.Tensor):
+                if lr.device.type != "cpu":
+                    continue  # reading a device lr would synchronize every step
+                lr = lr.item()
+            if applied is not None and lr != applied:
+                changed.append(f"param group {i}: lr {lr!r}, scheduled {applied!r}")
+        if changed:
+            self._warned = True
+            warnings.warn(
+                "lrcore.torch.scheduler: something other than this scheduler changed the learning rate "
+                f"({'; '.join(changed)}); it is put back on the schedule. lrcore owns the lr: compose "
+                "schedules with lrcore combinators (lrcore.join, lrcore.scale, ...) and reduce on a plateau "
+                "with lrcore.torch.ReduceLROnPlateau instead of a second torch scheduler.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    def _after_lr_set(self):
+        """Set momentum and weight decay for the current step, and remember the lrs just set."""
+        step, groups = self.last_epoch, self.optimizer.param_groups
+        if "momentum" in self._schedules:
+            for group, m in zip(groups, self._targets("momentum", step)):
+                if "momentum" in group:
+                    _set(group, "momentum", m)
+                else:
+                    beta = group["betas"][0]
+                    if isinstance(beta, torch.Tensor):
+                        beta.fill_(m)
+                    else:
+                        group["betas"] = (m, *group["betas"][1:])
+        if "weight_decay" in self._schedules:
+            for group, wd in zip(groups, self._targets("weight_decay", step)):
+                _set(group, "weight_decay", wd)
+        self._applied = [
+            float(lr.item()) if isinstance(lr, torch.Tensor) and lr.device.type == "cpu" else lr
+            for lr in (group["lr"] for group in groups)
+        ]
+
+    def _reapply(self):
+        """Set every driven hyperparameter for the current step (after a load or a plateau change)."""
+        self._track_groups()
+        self._apply(self._lrs_at(self.last_epoch))
+        self._after_lr_set()
 
     def _apply(self, lrs):
         for group, lr in zip(self.optimizer.param_groups, lrs):
-            if isinstance(group["lr"], torch.Tensor):
-                group["lr"].fill_(lr)
-            else:
-                group["lr"] = lr
+            _set(group, "lr", lr)
         self._last_lr = [
             group["lr"].clone() if isinstance(group["lr"], torch.Tensor) else group["lr"]
             for group in self.optimizer.param_groups
         ]
 
+    # -- checkpoints ------------------------------------------------------------------------------
+    def _identity(self) -> dict:
+        """What a loaded state must match: the schedules and the mode."""
+        out = {"mode": self.mode}
+        for key in _HYPER:
+            value = self._schedules.get(key)
+            out[_ARGUMENT[key]] = None if value is None else _describe(value)
+        return out
+
     def state_dict(self):
-        state = {k: v for k, v in self.__dict__.items() if k not in _NOT_STATE}
-        state["schedule"] = self.schedule.to_dict() if _serializable(self.schedule) else None
-        return state
+        """The scheduler's state: plain Python types only (loads with ``torch.load(weights_only=True)``)."""
+        return {
+            "lrcore_scheduler": _FORMAT,
+            **self._identity(),
+            "last_epoch": int(self.last_epoch),
+            "_step_count": int(self._step_count),
+            "base": {key: list(values) for key, values in self._base.items()},
+            "scale": float(self._scale),
+            "min_lr": None if self._min_lr is None else list(self._min_lr),
+            "warned": bool(self._warned),
+        }
 
     def load_state_dict(self, state_dict):
-        state = dict(state_dict)
-        saved = state.pop("schedule", None)
-        if saved is not None and saved != self.schedule.to_dict():
-            raise ValueError(
-                "Argument `state_dict` was saved from a different schedule. "
-                f"Received: schedule={saved!r}, this scheduler has {self.schedule.to_dict()!r}"
+        """Restore a state saved by :meth:`state_dict` of an lrcore scheduler with equal schedules.
+
+        Anything else (a native torch scheduler's state, another schedule, another mode) raises a
+        ``ValueError`` saying what differs. The lr, momentum and weight decay of the restored step are
+        re-applied, so the optimizer and scheduler states may be loaded in either order.
+        """
+        if not isinstance(state_dict, dict):
+            raise TypeError(
+                f"Argument `state_dict` must be a dict. Received: {type(state_dict).__name__}"
             )
-        if state.get("mode", self.mode) != self.mode:
+        state_dict = _upgrade(state_dict)
+        if state_dict.get("lrcore_scheduler") != _FORMAT:
+            keys = sorted(str(k) for k in state_dict)
             raise ValueError(
-                f"Argument `state_dict` was saved in mode={state['mode']!r}; this scheduler uses mode={self.mode!r}."
+                "Argument `state_dict` was not saved by an lrcore scheduler (format "
+                f"{_FORMAT}); it has the keys {keys}, e.g. a native torch scheduler's state. Load it "
+                "into the scheduler that saved it."
             )
-        for key in _NOT_STATE:
-            state.pop(key, None)
-        self.__dict__.update(state)
-        self.last_epoch = int(self.last_epoch)
-        # The lr is a pure function of the step: re-apply it, so the load order does not matter.
-        self._apply(self._lrs_at(self.last_epoch))
+        mine = self._identity()
+        differs = [
+            f"{key}: saved {state_dict.get(key)!r}, this scheduler has {value!r}"
+            for key, value in mine.items()
+            if state_dict.get(key) != value
+        ]
+        if differs:
+            raise ValueError(
+                "Argument `state_dict` was saved by an lrcore scheduler with different settings: "
+                + "; ".join(differs)
+            )
+        base = state_dict["base"]
+        if set(base) != set(self._base):
+            raise ValueError(f"Argument `state_dict` drives {sorted(base)}; this scheduler drives {sorted(self._base)}.")
+        self.last_epoch = int(state_dict["last_epoch"])
+        self._step_count = int(state_dict["_step_count"])
+        self._base = {key: [float(v) for v in values] for key, values in base.items()}
+        self._applied = [None] * len(self._base["lr"])
+        self.base_lrs = list(self._base["lr"])
+        self._scale = float(state_dict["scale"])
+        min_lr = state_dict["min_lr"]
+        self._min_lr = None if min_lr is None else [float(v) for v in min_lr]
+        self._warned = bool(state_dict["warned"])
+        # The values are pure functions of the step: re-apply them, so the load order does not matter.
+        self._reapply()
 
     def __repr__(self):
-        return f"lrcore.torch.scheduler(<{type(self.optimizer).__name__}>, {self.schedule!r}, mode={self.mode!r})"
+        extra = "".join(
+            f", {_ARGUMENT[key]}={self._schedules[key]!r}" for key in ("momentum", "weight_decay") if key in self._schedules
+        )
+        return (
+            f"lrcore.torch.scheduler(<{type(self.optimizer).__name__}>, {self.schedule!r}, "
+            f"mode={self.mode!r}{extra})"
+        )
 
 
-# Not saved by state_dict(): the optimizer and schedule are given to the constructor, and the
-# block cache is recomputed from the step.
-_NOT_STATE = ("optimizer", "schedule", "_lrcore_block", "_lrcore_block_start")
+def _upgrade(state: dict) -> dict:
+    """The state saved by lrcore 0.1.0's scheduler (all of its attributes), in today's layout."""
+    if "lrcore_scheduler" in state or not {"schedule", "mode", "last_epoch", "base_lrs"} <= set(state):
+        return state
+    return {
+        "lrcore_scheduler": _FORMAT,
+        "mode": state["mode"],
+        "schedule": state["schedule"],
+        "momentum": None,
+        "weight_decay": None,
+        "last_epoch": state["last_epoch"],
+        "_step_count": state.get("_step_count", state["last_epoch"] + 1),
+        "base": {"lr": [_as_float(b) for b in state["base_lrs"]]},
+        "scale": 1.0,
+        "min_lr": None,
+        "warned": False,
+    }
+
+
+def _schedules_arg(name: str, value, n_groups: int):
+    """One Schedule, or a tuple of ``n_groups`` Schedules (a list/tuple argument)."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != n_groups:
+            raise ValueError(
+                f"Argument `{name}` must be one schedule, or a list with one schedule per param group "
+                f"({n_groups}). Received: a list of {len(value)}"
+            )
+        return tuple(as_schedule(f"{name}[{i}]", v) for i, v in enumerate(value))
+    return as_schedule(name, value)
+
+
+def _refuse_overwrite(key: str, values: list) -> None:
+    floats = [_as_float(v) for v in values]
+    if len(set(floats)) > 1:
+        name = "lr" if key == "lr" else key
+        raise ValueError(
+            f"Argument `mode`='absolute' would overwrite the param groups' different initial {name} "
+            f"values {floats} with one schedule. Pass one schedule per param group (a list of "
+            f"`{_ARGUMENT[key]}`), or mode='relative' (each group's initial {name} times the schedule)."
+        )
+
+
+def _hyper_value(group: dict, key: str):
+    if key == "momentum" and "momentum" not in group:
+        return group["betas"][0]
+    return group[key]
+
+
+def _set(group: dict, key: str, value: float) -> None:
+    if isinstance(group[key], torch.Tensor):
+        group[key].fill_(value)
+    else:
+        group[key] = value
+
+
+def _describe(value):
+    """The schedule(s) as plain data: ``to_dict()`` output, or ``repr`` for one holding arrays."""
+    if isinstance(value, Schedule):
+        try:
+            return value.to_dict()
+        except TypeError:
+            return repr(value)
+    return [_describe(v) for v in value]
 
 
 def _as_float(lr):
     return float(lr.item()) if isinstance(lr, torch.Tensor) else float(lr)
 
 
-def _serializable(schedule: Schedule) -> bool:
-    try:
-        schedule.to_dict()
-    except TypeError:
-        return False
-    return True
+class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
+    """Reduce an lrcore scheduler's lr when a metric stops improving: ``lr = schedule(n) · scale``.
+
+    A subclass of torch's ``ReduceLROnPlateau``, so Lightning (``"monitor"``) and other trainers
+    drive it as they drive torch's: ``step(metric)`` updates ``scale`` with the rule of
+    :func:`lrcore.plateau` and sets the scaled lr at once; the wrapped scheduler keeps applying
+    ``schedule(n) · scale`` at every later ``step()``. On a constant schedule the lrs are torch
+    ``ReduceLROnPlateau``'s fed the same metrics.
+
+    Args:
+        scheduler: the :func:`lrcore.torch.scheduler` whose lr is scaled.
+        mode, factor, patience, threshold, threshold_mode, cooldown, eps: as torch's (and
+            :func:`lrcore.plateau`); ``eps`` applies to the scale (torch's ``eps`` divided by the lr).
+        min_scale: the smallest scale, >= 0 (torch's ``min_lr`` divided by the lr).
+        min_lr: optional floor on the applied lr (a float, or one per param group), as torch's
+            ``min_lr`` on a constant schedule: ``lr = max(schedule(n) · scale, min_lr)``.
+
+    ``state_dict()`` holds plain types (the rule, its state, ``min_lr``); loading restores the scale
+    in the scheduler too, in either load order.
+    """
+
+    def __init__(
+        self,
+        scheduler,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_scale=0.0,
+        eps=1e-8,
+        *,
+        min_lr=None,
+    ):
+        if not isinstance(scheduler, LrcoreScheduler):
+            raise TypeError(
+                "Argument `scheduler` must be an lrcore.torch.scheduler(...) (lrcore owns the lr; for a "
+                "plain optimizer use torch.optim.lr_scheduler.ReduceLROnPlateau). "
+                f"Received: scheduler={scheduler!r} (of type {type(scheduler).__name__})"
+            )
+        # Not torch's __init__: the rule and its state are lrcore's; the attributes torch's
+        # ReduceLROnPlateau exposes are kept in sync for code that reads them.
+        self.rule = plateau(
+            factor=factor, patience=patience, mode=mode, threshold=threshold,
+            threshold_mode=threshold_mode, cooldown=cooldown, min_scale=min_scale, eps=eps,
+        )  # fmt: skip
+        self.scheduler = scheduler
+        self.optimizer = scheduler.optimizer
+        n = len(self.optimizer.param_groups)
+        if min_lr is not None:
+            floors = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * n
+            if len(floors) != n:
+                raise ValueError(
+                    f"Argument `min_lr` must be a number or a list with one per param group ({n}). "
+                    f"Received: min_lr={min_lr!r}"
+                )
+            min_lr = [validate.at_least(f"min_lr[{i}]", v, 0.0) for i, v in enumerate(floors)]
+        self.state = self.rule.init()
+        self.last_epoch = 0
+        self._set_scheduler(min_lr)
+
+    def _set_scheduler(self, min_lr):
+        sched = self.scheduler
+        sched._scale, sched._min_lr = float(self.state.scale), min_lr
+        sched._reapply()
+        self._sync()
+
+    def _sync(self):
+        rule, state = self.rule, self.state
+        self.mode, self.factor, self.patience = rule.mode, rule.factor, rule.patience
+        self.threshold, self.threshold_mode, self.cooldown, self.eps = (
+            rule.threshold, rule.threshold_mode, rule.cooldown, rule.eps,
+        )  # fmt: skip
+        self.mode_worse = math.inf if rule.mode == "min" else -math.inf
+        self.best, self.num_bad_epochs, self.cooldown_counter = state.best, state.num_bad, state.cooldown_left
+        self.min_lrs = list(self.scheduler._min_lr or [0.0] * len(self.optimizer.param_groups))
+        self._last_lr = self.scheduler.get_last_lr()
+
+    @property
+    def scale(self) -> float:
+        """The factor the schedule is multiplied by (starts at 1)."""
+        return self.state.scale
+
+    def step(self, metrics, epoch=None):
+        """Report a metric: update the scale and set the scaled lr of the current step at once."""
+        if epoch is not None:
+            raise TypeError(f"Argument `epoch` is not supported. Received: epoch={epoch!r}")
+        if isinstance(metrics, torch.Tensor):
+            metrics = metrics.item()  # as torch's float(metrics), for 0-d tensors
+        self.state = self.rule.update(self.state, metrics)
+        self.last_epoch += 1
+        self._set_scheduler(self.scheduler._min_lr)
+
+    def state_dict(self):
+        """The rule, its state and ``min_lr``: plain Python types (``weights_only`` loading)."""
+        return {
+            "lrcore_plateau": _FORMAT,
+            "rule": self.rule.to_dict(),
+            "state": [float(self.state.scale), float(self.state.best), int(self.state.num_bad), int(self.state.cooldown_left)],
+            "last_epoch": int(self.last_epoch),
+            "min_lr": None if self.scheduler._min_lr is None else list(self.scheduler._min_lr),
+        }
+
+    def load_state_dict(self, state_dict):
+        """Restore a state saved by :meth:`state_dict` of an equal rule; anything else is refused."""
+        if not isinstance(state_dict, dict) or state_dict.get("lrcore_plateau") != _FORMAT:
+            keys = sorted(str(k) for k in state_dict) if isinstance(state_dict, dict) else state_dict
+            raise ValueError(
+                "Argument `state_dict` was not saved by lrcore.torch.ReduceLROnPlateau (e.g. torch's own "
+                f"ReduceLROnPlateau). Received keys: {keys}"
+            )
+        if state_dict["rule"] != self.rule.to_dict():
+            raise ValueError(
+                "Argument `state_dict` was saved with a different plateau rule: "
+                f"saved {state_dict['rule']!r}, this one has {self.rule.to_dict()!r}"
+            )
+        scale, best, num_bad, cooldown_left = state_dict["state"]
+        self.state = PlateauState(float(scale), float(best), int(num_bad), int(cooldown_left))
+        self.last_epoch = int(state_dict["last_epoch"])
+        min_lr = state_dict["min_lr"]
+        self._set_scheduler(None if min_lr is None else [float(v) for v in min_lr])
+
+    def __repr__(self):
+        return f"lrcore.torch.ReduceLROnPlateau({self.scheduler!r}, {self.rule!r})"
 
 
-def scheduler(optimizer, schedule, *, mode: str = "absolute") -> LrcoreScheduler:
+def scheduler(optimizer, schedule, *, mode: str = "absolute", momentum=None, weight_decay=None) -> LrcoreScheduler:
     """A ``torch.optim.lr_scheduler.LRScheduler`` setting ``optimizer``'s lr from ``schedule``.
 
     Update ``n`` (0-based; ``n`` = number of ``scheduler.step()`` calls so far) uses ``schedule(n)``,
-    evaluated in float32 like every ``lrcore.torch`` schedule.
+    in float32 (the float64 value rounded once).
 
     Args:
         optimizer: a ``torch.optim.Optimizer``.
-        schedule: an :class:`lrcore.Schedule`, or an adapter schedule (e.g. ``lrcore.torch.cosine_decay(...)``).
-        mode: ``"absolute"`` (every group's lr is the schedule's value) or ``"relative"`` (each
-            group's lr is its initial lr times the value).
+        schedule: an :class:`lrcore.Schedule` (or an adapter schedule, e.g.
+            ``lrcore.torch.cosine_decay(...)``) for every param group, or a list with one per group.
+        mode: ``"absolute"`` (a group's lr is the schedule's value; refused when the groups start
+            with different lrs, which it would overwrite) or ``"relative"`` (each group's initial lr
+            times the value, as ``LambdaLR``). Applies to ``momentum`` and ``weight_decay`` alike.
+        momentum: schedule(s) for the momentum: ``momentum`` where the optimizer has it (SGD,
+            RMSprop), ``betas[0]`` where it has ``betas`` (Adam, AdamW), as torch ``OneCycleLR`` and
+            ``CyclicLR`` with ``cycle_momentum=True``; e.g. :func:`lrcore.onecycle_momentum`.
+        weight_decay: schedule(s) for the ``weight_decay`` hyperparameter.
+
+    Groups added later with ``add_param_group`` are driven too (a list of per-group schedules must
+    then be rebuilt with one schedule per group). Something else changing a group's lr between two
+    ``step()`` calls is warned about once and undone.
 
     Example:
         >>> import torch, lrcore
@@ -236,7 +642,4 @@ def scheduler(optimizer, schedule, *, mode: str = "absolute") -> LrcoreScheduler
         >>> print(sched.get_last_lr())
         [0.25]
     """
-    return LrcoreScheduler(optimizer, schedule, mode=mode)
-
-
-__all__ = [*install(globals(), TorchSchedule), "scheduler"]
+    return LrcoreScheduler(optimizer, schedule, mode=mode, momentum=momentum, weight_decay=weight_decay)

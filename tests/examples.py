@@ -1,0 +1,1086 @@
+"""The tests' one table of schedules: for every registered schedule, what it must compute and how.
+
+Each entry of :data:`TABLE`, keyed by the schedule's registered name, holds:
+
+- ``reference``: the exact value at an integer step, ``reference(k, params) -> mpmath.mpf``, from an
+  independent, slow, obviously-correct implementation written from the formulas of API.md (and, for
+  ``onecycle`` and ``cyclic``, from the source of torch's ``OneCycleLR`` and ``CyclicLR``), never
+  from lrcore: every landmark decision (which piece, which cycle, which staircase step, which phase)
+  is made on Python integers or exact :class:`fractions.Fraction` values, every value is computed
+  with :mod:`mpmath` at 50 significant digits from the float64 parameters taken exactly;
+- ``examples``: ``(label, schedule, landmarks)`` configurations; every backend and adapter test
+  evaluates them around their landmark steps (boundaries, phase ends, restarts, the last step);
+- ``huge``: optionally, ``H -> {label: (schedule, landmarks)}`` with landmarks near the huge step
+  ``H`` (the precision tests);
+- ``valid``, ``levels``, ``lengths``, ``phases``, ``flags``, ``choices``, ``bad``: the validation
+  tests' valid baseline arguments, the parameters that follow the uniform rules, and the specific
+  bad cases ``(overrides, exception, parameter named, value shown)``;
+- ``plot``: the docs picture, ``(title, [schedules], steps, log scale)`` (``docs/gen_plots.py``);
+- ``strategy``: optionally, a hypothesis strategy of keyword arguments (``tests/strategies.py`` has
+  the built-in ones; without one, the property tests draw from the examples).
+
+Adding a schedule adds one entry here (see CONTRIBUTING.md); :func:`coverage_problems` (run by
+``tests/test_reference_values.py``) fails while a registered schedule has none.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import functools
+from fractions import Fraction
+from typing import Any, Callable
+
+import mpmath
+
+import lrcore as L
+from lrcore.schedule import REGISTRY
+
+mpmath.mp.dps = 50
+mpf = mpmath.mpf
+NAN, INF = float("nan"), float("inf")
+C = L.constant(1.0)
+
+
+def exact(x) -> mpmath.mpf:
+    """A float, int or Fraction as an mpf (floats and ints exactly; fractions to 50 digits)."""
+    if isinstance(x, Fraction):
+        # Through a ~256-bit integer quotient: huge numerators and denominators (restart tables
+        # carry period_mul**i exactly) are slow to turn into mpf directly.
+        n, d = x.numerator, x.denominator
+        shift = 256 - (abs(n).bit_length() - d.bit_length())
+        mant = (n << shift) // d if shift >= 0 else n // (d << -shift)
+        return mpmath.ldexp(mpf(mant), -shift)
+    if isinstance(x, (bool,)):
+        raise TypeError(x)
+    return mpf(x)  # exact for Python floats and ints
+
+
+def ceil_fraction(q: Fraction) -> int:
+    return -((-q.numerator) // q.denominator)
+
+
+def stairs(start: int, width: int, count: int) -> list[int]:
+    """Landmarks ``start + j·width`` for ``j < count``."""
+    return [start + j * width for j in range(count)]
+
+
+def value_of(d: dict, step: int) -> mpmath.mpf:
+    """The exact value of a ``Schedule.to_dict()`` dict at integer ``step`` (negative = 0)."""
+    return TABLE[d["name"]].reference(max(int(step), 0), d["params"])
+
+
+# -- the table -------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """Everything the tests know about one schedule (see the module docstring)."""
+
+    reference: Callable[[int, dict], Any]
+    examples: list[tuple[str, L.Schedule, list[int]]]
+    valid: dict
+    plot: tuple[str, list[L.Schedule], int, bool]
+    huge: Callable[[int], dict] | None = None
+    levels: list[str] = dataclasses.field(default_factory=list)
+    lengths: list[str] = dataclasses.field(default_factory=list)
+    phases: list[str] = dataclasses.field(default_factory=list)
+    flags: list[str] = dataclasses.field(default_factory=list)
+    choices: list[str] = dataclasses.field(default_factory=list)
+    bad: list[tuple[dict, type, str, Any]] = dataclasses.field(default_factory=list)
+    strategy: Any = None
+
+
+# -- the schedules ------------------------------------------------------------------------------
+
+
+def _constant(k, p):
+    return exact(p["value"])
+
+
+def _linear(k, p):
+    t = Fraction(k - p.get("transition_begin", 0), p["transition_steps"])
+    t = min(max(t, Fraction(0)), Fraction(1))
+    v0, v1 = exact(p["init_value"]), exact(p["end_value"])
+    return v0 + (v1 - v0) * exact(t)
+
+
+def _exponential_decay(k, p):
+    q = Fraction(max(k - p.get("transition_begin", 0), 0), p["decay_steps"])
+    if p.get("staircase", False):
+        q = Fraction(q.numerator // q.denominator)
+    rate = p["decay_rate"]
+    v = exact(p["init_value"]) * exact(rate) ** exact(q)
+    end = p.get("end_value")
+    if end is not None:
+        if rate < 1:
+            v = max(v, exact(end))
+        elif rate > 1:
+            v = min(v, exact(end))
+    return v
+
+
+def _piecewise_constant(k, p):
+    i = 0
+    for b in p["boundaries"]:
+        if b <= k:
+            i += 1
+    return exact(p["values"][i])
+
+
+def _piecewise_linear(k, p):
+    b, v = list(p["boundaries"]), list(p["values"])
+    if k <= b[0]:
+        return exact(v[0])
+    if k >= b[-1]:
+        return exact(v[-1])
+    i = 1
+    while not (b[i - 1] <= k < b[i]):
+        i += 1
+    w = Fraction(k - b[i - 1], b[i] - b[i - 1])
+    return exact(v[i - 1]) + (exact(v[i]) - exact(v[i - 1])) * exact(w)
+
+
+def _polynomial_decay(k, p):
+    d = p["decay_steps"]
+    j = max(k - p.get("transition_begin", 0), 0)
+    if p.get("cycle", False):
+        span = d * max(ceil_fraction(Fraction(j, d)), 1)
+    else:
+        j, span = min(j, d), d
+    rest = exact(1 - Fraction(j, span))
+    v0, v1 = exact(p["init_value"]), exact(p["end_value"])
+    return (v0 - v1) * rest ** exact(p.get("power", 1.0)) + v1
+
+
+def _inverse_time_decay(k, p):
+    q = Fraction(k, p["decay_steps"])
+    if p.get("staircase", False):
+        q = Fraction(q.numerator // q.denominator)
+    return exact(p["init_value"]) / (1 + exact(p["decay_rate"]) * exact(q))
+
+
+def _half_cos(q: Fraction):
+    """½(1 + cos(π q)) for an exact q."""
+    return (1 + mpmath.cos(mpmath.pi * exact(q))) / 2
+
+
+def _cosine_decay(k, p):
+    d = p["decay_steps"]
+    w = _half_cos(Fraction(min(k, d), d)) ** exact(p.get("exponent", 1.0))
+    v0, v1 = exact(p["init_value"]), exact(p.get("end_value", 0.0))
+    return v1 + (v0 - v1) * w
+
+
+def _warmup_cosine_decay(k, p):
+    w = p["warmup_steps"]
+    if k < w:
+        v0, peak = exact(p["init_value"]), exact(p["peak_value"])
+        return v0 + (peak - v0) * exact(Fraction(k, w))
+    return _cosine_decay(
+        k - w,
+        {
+            "init_value": p["peak_value"],
+            "decay_steps": p["decay_steps"] - w,
+            "end_value": p.get("end_value", 0.0),
+            "exponent": p.get("exponent", 1.0),
+        },
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def _cycles(first_period: int, period_mul: float):
+    """A growing list of (S_i, T_i) with exact Fractions, extended on demand by a plain loop."""
+    return {"starts": [0], "periods": [Fraction(first_period)], "mul": Fraction(period_mul), "mpf": {}}
+
+
+def _cycle_lengths(c, i: int, warmup_steps: int):
+    """(T_i, W_i) as exact Fractions and as mpf (cached: the Fractions grow with i)."""
+    key = (i, warmup_steps)
+    if key not in c["mpf"]:
+        period = c["periods"][i]
+        warm = period * warmup_steps / c["periods"][0]
+        c["mpf"][key] = (period, warm, ceil_fraction(period), exact(period), exact(warm))
+    return c["mpf"][key]
+
+
+def restart_starts(first_period: int, period_mul: float, max_step: int) -> list[int]:
+    """The exact cycle starts S_i = L_0 + ... + L_{i-1}, L_i = ceil(first_period * period_mul**i),
+    for every cycle that starts at or before ``max_step`` (period_mul > 1)."""
+    if period_mul == 1.0:
+        raise ValueError("period_mul = 1 has a start every first_period steps")
+    c = _extend_cycles(int(first_period), float(period_mul), max_step)
+    return [s for s in c["starts"] if s <= max_step]
+
+
+def _extend_cycles(first_period: int, period_mul: float, max_step: int):
+    c = _cycles(first_period, period_mul)
+    starts, periods = c["starts"], c["periods"]
+    while starts[-1] <= max_step:
+        t = periods[-1]
+        starts.append(starts[-1] + ceil_fraction(t))
+        periods.append(t * c["mul"])
+    return c
+
+
+def _cosine_restart(k, p):
+    t0, m, w = p["first_period"], p.get("period_mul", 1.0), p.get("warmup_steps", 0)
+    if m == 1.0:
+        i = k // t0  # every cycle is exactly t0 whole steps long
+        start, period, warm, length = i * t0, Fraction(t0), Fraction(w), t0
+        period_f, warm_f = exact(period), exact(warm)
+    else:
+        c = _extend_cycles(int(t0), float(m), k)
+        i = bisect.bisect_right(c["starts"], k) - 1
+        start = c["starts"][i]
+        period, warm, length, period_f, warm_f = _cycle_lengths(c, i, w)
+        assert c["starts"][i + 1] - start == length
+    t = k - start
+    assert 0 <= t < length
+    end = exact(p.get("end_value", 0.0))
+    top = exact(p["peak_value"]) * exact(p.get("peak_mul", 1.0)) ** i
+    if t < warm:  # decided exactly
+        return end + (top - end) * (t / warm_f)
+    # T_i and W_i to 50 digits: t - W_i and T_i - W_i keep > 25 digits for any step < 2**64.
+    return end + (top - end) * (1 + mpmath.cos(mpmath.pi * (t - warm_f) / (period_f - warm_f))) / 2
+
+
+def _onecycle_phase_ends(p):
+    """The phase ends and level names exactly as torch's OneCycleLR builds them (float64)."""
+    total, pct = p["total_steps"], p.get("pct_start", 0.3)
+    if p.get("three_phase", False):
+        return [
+            (float(pct * total) - 1, "initial", "peak"),
+            (float(2 * pct * total) - 2, "peak", "initial"),
+            (total - 1, "initial", "minimum"),
+        ]
+    return [(float(pct * total) - 1, "initial", "peak"), (total - 1, "peak", "minimum")]
+
+
+def _onecycle(k, p):
+    total = p["total_steps"]
+    k = min(k, total - 1)  # torch stops at the end; lrcore holds the value of step total - 1
+    peak = exact(p["peak_value"])
+    initial = peak / exact(p.get("div_factor", 25.0))
+    levels = {"peak": peak, "initial": initial, "minimum": initial / exact(p.get("final_div_factor", 1e4))}
+    phases = _onecycle_phase_ends(p)
+    start_step = Fraction(0)
+    for idx, (end_step, a, b) in enumerate(phases):
+        end_step = Fraction(end_step)  # the float64 value, exactly
+        if k <= end_step or idx == len(phases) - 1:
+            pct = (k - start_step) / (end_step - start_step)  # ZeroDivisionError where torch has one
+            start, stop = levels[a], levels[b]
+            if p.get("anneal", "cos") == "cos":
+                return stop + (start - stop) / 2 * (mpmath.cos(mpmath.pi * exact(pct)) + 1)
+            return (stop - start) * exact(pct) + start
+        start_step = end_step
+    raise AssertionError("unreachable")
+
+
+def _cyclic(k, p):
+    up = p["step_size_up"]
+    down = p.get("step_size_down") or up
+    total = up + down
+    cycle = k // total  # torch: floor(1 + k/total) - 1
+    r = k - cycle * total
+    if r <= up:  # torch: x = r/total <= step_ratio = up/total
+        h = Fraction(r, up)
+    else:
+        h = Fraction(total - r, down)
+    mode = p.get("mode", "triangular")
+    if mode == "triangular":
+        s = mpf(1)
+    elif mode == "triangular2":
+        s = mpf(1) / mpf(2) ** cycle
+    else:
+        s = exact(p.get("gamma", 1.0)) ** k
+    base, top = exact(p["base_value"]), exact(p["max_value"])
+    return base + (top - base) * exact(h) * s
+
+
+def _onecycle_momentum(k, p):
+    """torch OneCycleLR's momentum (cycle_momentum=True): its phases, levels max -> base -> max (-> max)."""
+    total = p["total_steps"]
+    k = min(k, total - 1)
+    hi, lo = exact(p.get("max_momentum", 0.95)), exact(p.get("base_momentum", 0.85))
+    pct = p.get("pct_start", 0.3)
+    if p.get("three_phase", False):
+        phases = [(float(pct * total) - 1, hi, lo), (float(2 * pct * total) - 2, lo, hi), (total - 1, hi, hi)]
+    else:
+        phases = [(float(pct * total) - 1, hi, lo), (total - 1, lo, hi)]
+    start_step = Fraction(0)
+    for idx, (end_step, start, stop) in enumerate(phases):
+        end_step = Fraction(end_step)
+        if k <= end_step or idx == len(phases) - 1:
+            frac = exact((k - start_step) / (end_step - start_step))
+            if p.get("anneal", "cos") == "cos":
+                return stop + (start - stop) / 2 * (mpmath.cos(mpmath.pi * frac) + 1)
+            return (stop - start) * frac + start
+        start_step = end_step
+    raise AssertionError("unreachable")
+
+
+def _cyclic_momentum(k, p):
+    """torch CyclicLR's momentum: max_momentum - (max_momentum - base_momentum)·h·s."""
+    up = p["step_size_up"]
+    down = p.get("step_size_down") or up
+    total = up + down
+    cycle = k // total
+    r = k - cycle * total
+    h = Fraction(r, up) if r <= up else Fraction(total - r, down)
+    mode = p.get("mode", "triangular")
+    if mode == "triangular":
+        s = mpf(1)
+    elif mode == "triangular2":
+        s = mpf(1) / mpf(2) ** cycle
+    else:
+        s = exact(p.get("gamma", 1.0)) ** k
+    hi, lo = exact(p.get("max_momentum", 0.9)), exact(p.get("base_momentum", 0.8))
+    return hi - (hi - lo) * exact(h) * s
+
+
+def _inverse_sqrt(k, p):
+    w = p["warmup_steps"]
+    tau = p.get("timescale")
+    if tau is None:
+        tau = w if w else 10_000
+    peak = exact(p["peak_value"])
+    if k < w:
+        return peak * exact(Fraction(k, w))
+    return peak / mpmath.sqrt(exact(Fraction(k + tau - w, tau)))
+
+
+def _wsd_rise(a: Fraction, shape: str):
+    if shape == "linear":
+        return exact(a)
+    if shape == "cosine":
+        return (1 - mpmath.cos(mpmath.pi * exact(a))) / 2
+    return 1 - mpmath.sqrt(exact(1 - a))
+
+
+def _wsd_fall(x: Fraction, shape: str):
+    if shape == "linear":
+        return exact(1 - x)
+    if shape == "cosine":
+        return (1 + mpmath.cos(mpmath.pi * exact(x))) / 2
+    return 1 - mpmath.sqrt(exact(x))
+
+
+def _warmup_stable_decay(k, p):
+    w, s, d = p["warmup_steps"], p["stable_steps"], p["decay_steps"]
+    peak, end = exact(p["peak_value"]), exact(p.get("end_value", 0.0))
+    init = p.get("init_value")
+    init = end if init is None else exact(init)
+    if k < w:
+        return init + (peak - init) * _wsd_rise(Fraction(k, w), p.get("warmup_shape", "linear"))
+    x = min(max(Fraction(k - w - s, d), Fraction(0)), Fraction(1))
+    return end + (peak - end) * _wsd_fall(x, p.get("decay_shape", "linear"))
+
+
+def _ema_decay(k, p):
+    return min(exact(p["decay"]), exact(Fraction(1 + k, 10 + k)))
+
+
+def _join(k, p):
+    schedules, boundaries = p["schedules"], p["boundaries"]
+    i = 0
+    for b in boundaries:
+        if b <= k:
+            i += 1
+    shift = boundaries[i - 1] if i else 0
+    return value_of(schedules[i], k - shift)
+
+
+def _warmup(k, p):
+    w = p["warmup_steps"]
+    if k < w:
+        v0 = exact(p.get("init_value", 0.0))
+        return v0 + (value_of(p["schedule"], 0) - v0) * exact(Fraction(k, w))
+    return value_of(p["schedule"], k - w)
+
+
+def _scale(k, p):
+    return exact(p["factor"]) * value_of(p["schedule"], k)
+
+
+def _clip(k, p):
+    v = value_of(p["schedule"], k)
+    if p.get("min_value") is not None:
+        v = max(v, exact(p["min_value"]))
+    if p.get("max_value") is not None:
+        v = min(v, exact(p["max_value"]))
+    return v
+
+
+TABLE: dict[str, Entry] = {
+    "constant": Entry(
+        reference=_constant,
+        examples=[
+            ("constant", L.constant(0.3), []),
+            ("constant-negative", L.constant(-2.5), []),
+            ("tf-constant", L.constant(0.1), []),
+            ("torch-constant", L.constant(value=0.1), []),
+            ("jax-constant", L.constant(value=0.1), []),
+        ],
+        valid=dict(value=0.1),
+        levels=["value"],
+        plot=("constant(value=0.1)", [L.constant(0.1)], 100, False),
+    ),
+    "linear": Entry(
+        reference=_linear,
+        examples=[
+            ("linear", L.linear(1.0, 0.1, transition_steps=10), [10]),
+            ("linear-begin", L.linear(0.0, 1.0, transition_steps=13, transition_begin=7), [7, 20]),
+            ("linear-one-step", L.linear(1.0, 3.0, transition_steps=1, transition_begin=2), [2, 3]),
+            ("linear-flat", L.linear(0.5, 0.5, transition_steps=4), [4]),
+            ("tf-linear", L.linear(init_value=1.0, end_value=0.1, transition_steps=97, transition_begin=13), [13, 110]),
+            ("torch-linear", L.linear(init_value=1.0, end_value=0.1, transition_steps=100, transition_begin=5), []),
+            ("jax-linear", L.linear(init_value=0.0, end_value=1.0, transition_steps=10), []),
+        ],
+        huge=lambda H: {
+            "linear": (L.linear(1.0, 0.1, transition_steps=H - 1, transition_begin=H - 5), [H - 5, 2 * H - 6]),
+        },
+        valid=dict(init_value=0.0, end_value=1.0, transition_steps=10),
+        levels=["init_value", "end_value"],
+        lengths=["transition_steps"],
+        phases=["transition_begin"],
+        plot=(
+            "linear(1.0, 0.1, transition_steps=60, transition_begin=20)",
+            [L.linear(1.0, 0.1, transition_steps=60, transition_begin=20)],
+            100,
+            False,
+        ),
+    ),
+    "exponential_decay": Entry(
+        reference=_exponential_decay,
+        examples=[
+            ("exp", L.exponential_decay(1.0, decay_steps=10, decay_rate=0.5), [10, 100]),
+            ("exp-staircase", L.exponential_decay(2.0, 7, 0.3, staircase=True), [7, 14, 21, 70]),
+            ("exp-staircase-begin-floor", L.exponential_decay(1.0, 5, 0.5, staircase=True, transition_begin=12, end_value=0.07), [12, 17, 22, 27, 32]),
+            ("exp-floor", L.exponential_decay(1.0, 3, 0.9, end_value=0.2), [45]),
+            ("exp-growth-ceiling", L.exponential_decay(0.01, 4, 1.7, end_value=1.0, transition_begin=3), [3, 38]),
+            ("exp-rate-one", L.exponential_decay(0.4, 1, 1.0), []),
+            ("exp-per-step", L.exponential_decay(1.0, 1, 0.97), []),
+            ("tf-exponential-decay", L.exponential_decay(1.0, decay_steps=7, decay_rate=0.9, transition_begin=5), [5]),
+            ("tf-exponential-decay-staircase", L.exponential_decay(1.0, decay_steps=7, decay_rate=0.5, staircase=True, end_value=0.01), [7, 14, 49]),
+            ("tf-exponential-decay-growth", L.exponential_decay(0.01, decay_steps=10, decay_rate=1.5, end_value=1.0), [110, 114]),
+            ("torch-exponential-decay", L.exponential_decay(init_value=1.0, decay_steps=10, decay_rate=0.5, staircase=True, end_value=0.01), []),
+            ("jax-exponential-decay", L.exponential_decay(init_value=1.0, decay_steps=10, decay_rate=0.5, staircase=True), []),
+        ],
+        huge=lambda H: {
+            "exp": (L.exponential_decay(1.0, decay_steps=H // 8 + 1, decay_rate=0.5), [H // 8 + 1, H]),
+            "exp-staircase": (L.exponential_decay(1.0, decay_steps=H // 1000 + 1, decay_rate=0.999, staircase=True), [j * (H // 1000 + 1) for j in (1, 2, 999, 1000, 1001, 1998, 1999)]),
+            "exp-staircase-begin": (L.exponential_decay(1.0, 7, 0.9, staircase=True, transition_begin=H, end_value=1e-3), stairs(H, 7, 12)),
+            "exp-staircase-wide": (L.exponential_decay(2.0, H // 3, 0.5, staircase=True, end_value=0.3), stairs(0, H // 3, 7)),
+        },
+        valid=dict(init_value=1.0, decay_steps=10, decay_rate=0.5),
+        levels=["init_value"],
+        lengths=["decay_steps"],
+        phases=["transition_begin"],
+        flags=["staircase"],
+        bad=[
+            ({"decay_rate": 0.0}, ValueError, "decay_rate", 0.0),
+            ({"decay_rate": -0.5}, ValueError, "decay_rate", -0.5),
+            ({"decay_rate": NAN}, ValueError, "decay_rate", NAN),
+            ({"decay_rate": 2.0}, ValueError, "end_value", None),
+            ({"decay_rate": 0.5, "end_value": 2.0}, ValueError, "end_value", 2.0),
+            ({"decay_rate": 2.0, "end_value": 0.5}, ValueError, "end_value", 0.5),
+            ({"decay_rate": 2.0, "end_value": 1.0, "init_value": -1.0}, ValueError, "init_value", -1.0),
+            ({"end_value": NAN}, ValueError, "end_value", NAN),
+        ],
+        plot=(
+            "exponential_decay(1.0, decay_steps=20, decay_rate=0.5), smooth and staircase",
+            [
+                L.exponential_decay(1.0, decay_steps=20, decay_rate=0.5),
+                L.exponential_decay(1.0, decay_steps=20, decay_rate=0.5, staircase=True),
+            ],
+            100,
+            False,
+        ),
+    ),
+    "piecewise_constant": Entry(
+        reference=_piecewise_constant,
+        examples=[
+            ("pc", L.piecewise_constant([10, 20, 50], [1.0, 0.1, 0.01, 0.001]), [10, 20, 50]),
+            ("pc-zero-boundary", L.piecewise_constant([0, 1, 2], [5.0, 4.0, 3.0, 2.0]), [0, 1, 2]),
+            ("pc-no-boundary", L.piecewise_constant([], [0.7]), []),
+            ("pc-increasing", L.piecewise_constant([3], [-1.0, 2.0]), [3]),
+            ("tf-piecewise-constant", L.piecewise_constant([10, 50, 10**6, 2**40], [1.0, 0.5, 0.1, 0.05, 0.01]), [10, 50, 10**6, 2**40]),
+            ("torch-piecewise-constant", L.piecewise_constant(boundaries=[10, 20], values=[1.0, 0.1, 0.01]), []),
+            ("jax-piecewise-constant", L.piecewise_constant(boundaries=[10, 20], values=[1.0, 0.5, 0.1]), []),
+        ],
+        huge=lambda H: {
+            "pc": (L.piecewise_constant([17, H - 1, H, H + 3, 2 * H - 2], [1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125]), [17, H - 1, H, H + 3, 2 * H - 2]),
+        },
+        valid=dict(boundaries=[10, 20], values=[1.0, 0.5, 0.1]),
+        bad=[
+            ({"boundaries": [20, 10]}, ValueError, "boundaries", [20, 10]),
+            ({"boundaries": [10, 10]}, ValueError, "boundaries", [10, 10]),
+            ({"boundaries": [-1, 10]}, ValueError, "boundaries[0]", -1),
+            ({"boundaries": [1.5, 10]}, ValueError, "boundaries[0]", 1.5),
+            ({"boundaries": [True, 10]}, TypeError, "boundaries[0]", True),
+            ({"boundaries": "10"}, TypeError, "boundaries", "10"),
+            ({"boundaries": 10}, TypeError, "boundaries", 10),
+            ({"values": [1.0, 0.5]}, ValueError, "values", [1.0, 0.5]),
+            ({"values": [1.0, NAN, 0.1]}, ValueError, "values[1]", NAN),
+            ({"values": [1.0, "x", 0.1]}, TypeError, "values[1]", "x"),
+        ],
+        plot=(
+            "piecewise_constant([30, 60, 80], [1.0, 0.5, 0.1, 0.02])",
+            [L.piecewise_constant([30, 60, 80], [1.0, 0.5, 0.1, 0.02])],
+            100,
+            False,
+        ),
+    ),
+    "piecewise_linear": Entry(
+        reference=_piecewise_linear,
+        examples=[
+            ("pl", L.piecewise_linear([0, 10, 30], [0.0, 1.0, 0.2]), [0, 10, 30]),
+            ("pl-late-start", L.piecewise_linear([5, 6, 40, 41], [0.3, 1.0, 0.1, 0.0]), [5, 6, 40, 41]),
+            ("pl-single", L.piecewise_linear([17], [0.25]), [17]),
+            ("tf-piecewise-linear", L.piecewise_linear([0, 20, 150, 2**33], [0.0, 1.0, 0.2, 0.1]), [20, 150, 2**33]),
+            ("torch-piecewise-linear", L.piecewise_linear(boundaries=[0, 10, 20], values=[0.0, 1.0, 0.1]), []),
+            ("jax-piecewise-linear", L.piecewise_linear(boundaries=[0, 10], values=[0.0, 1.0]), []),
+        ],
+        huge=lambda H: {
+            "pl": (L.piecewise_linear([0, H + 3, 2 * H - 2], [0.1, 1.0, 0.3]), [H + 3, 2 * H - 2]),
+        },
+        valid=dict(boundaries=[0, 10], values=[0.0, 1.0]),
+        bad=[
+            ({"boundaries": [10, 0]}, ValueError, "boundaries", [10, 0]),
+            ({"boundaries": [5, 5]}, ValueError, "boundaries", [5, 5]),
+            ({"boundaries": [-5, 5]}, ValueError, "boundaries[0]", -5),
+            ({"values": [0.0]}, ValueError, "values", [0.0]),
+            ({"values": [0.0, INF]}, ValueError, "values[1]", INF),
+            ({"boundaries": [], "values": []}, ValueError, "boundaries", []),
+        ],
+        plot=(
+            "piecewise_linear([10, 40, 90], [0.0, 1.0, 0.1])",
+            [L.piecewise_linear([10, 40, 90], [0.0, 1.0, 0.1])],
+            100,
+            False,
+        ),
+    ),
+    "polynomial_decay": Entry(
+        reference=_polynomial_decay,
+        examples=[
+            ("poly", L.polynomial_decay(1.0, 0.1, decay_steps=20), [20]),
+            ("poly-power2", L.polynomial_decay(1.0, 0.0, 25, power=2.0), [25]),
+            ("poly-sqrt-begin", L.polynomial_decay(0.5, 0.05, 30, power=0.5, transition_begin=9), [9, 39]),
+            ("poly-power0", L.polynomial_decay(1.0, 0.2, 10, power=0.0), [10]),
+            ("poly-cycle", L.polynomial_decay(1.0, 0.1, 10, power=2.0, cycle=True), [10, 20, 30, 40]),
+            ("poly-cycle-begin", L.polynomial_decay(1.0, 0.1, 7, cycle=True, transition_begin=4), [4, 11, 18, 25]),
+            ("poly-cycle-one", L.polynomial_decay(1.0, 0.1, 1, power=1.5, cycle=True), [1, 2, 3]),
+            ("tf-polynomial-decay", L.polynomial_decay(1.0, 0.01, decay_steps=60, power=2.0, transition_begin=3), [63]),
+            ("tf-polynomial-decay-cycle", L.polynomial_decay(1.0, 0.1, decay_steps=30, power=0.5, cycle=True), [30, 60]),
+            ("torch-polynomial-decay", L.polynomial_decay(init_value=1.0, end_value=0.1, decay_steps=50, power=2.0, cycle=True), []),
+            ("jax-polynomial-decay", L.polynomial_decay(init_value=1.0, end_value=0.0, decay_steps=10, power=2.0, cycle=True), []),
+        ],
+        huge=lambda H: {
+            "poly": (L.polynomial_decay(1.0, 0.01, H + 1, power=2.0, transition_begin=H // 2 + 7), [H // 2 + 7, H + H // 2 + 8]),
+            "poly-cycle": (L.polynomial_decay(1.0, 0.1, H // 2 + 3, cycle=True), stairs(0, H // 2 + 3, 4)),
+        },
+        valid=dict(init_value=1.0, end_value=0.0, decay_steps=10),
+        levels=["init_value", "end_value"],
+        lengths=["decay_steps"],
+        phases=["transition_begin"],
+        flags=["cycle"],
+        bad=[
+            ({"power": -1.0}, ValueError, "power", -1.0),
+            ({"power": NAN}, ValueError, "power", NAN),
+        ],
+        plot=(
+            "polynomial_decay(1.0, 0.1, decay_steps=40, power=2), cycle=False and True",
+            [
+                L.polynomial_decay(1.0, 0.1, decay_steps=40, power=2.0),
+                L.polynomial_decay(1.0, 0.1, decay_steps=40, power=2.0, cycle=True),
+            ],
+            150,
+            False,
+        ),
+    ),
+    "inverse_time_decay": Entry(
+        reference=_inverse_time_decay,
+        examples=[
+            ("inv-time", L.inverse_time_decay(1.0, decay_steps=10, decay_rate=0.5), []),
+            ("inv-time-staircase", L.inverse_time_decay(0.3, 6, 2.0, staircase=True), [6, 12, 18]),
+            ("inv-time-rate0", L.inverse_time_decay(0.3, 6, 0.0), []),
+            ("tf-inverse-time-decay", L.inverse_time_decay(1.0, decay_steps=10, decay_rate=0.5), []),
+            ("tf-inverse-time-decay-staircase", L.inverse_time_decay(1.0, 10, 0.5, staircase=True), [10, 20]),
+            ("torch-inverse-time-decay", L.inverse_time_decay(init_value=1.0, decay_steps=10, decay_rate=0.5), []),
+            ("jax-inverse-time-decay", L.inverse_time_decay(init_value=1.0, decay_steps=10, decay_rate=0.5), []),
+        ],
+        huge=lambda H: {
+            "inv-time-staircase": (L.inverse_time_decay(1.0, H // 4 + 1, 0.5, staircase=True), stairs(0, H // 4 + 1, 8)),
+        },
+        valid=dict(init_value=1.0, decay_steps=10, decay_rate=0.5),
+        levels=["init_value"],
+        lengths=["decay_steps"],
+        flags=["staircase"],
+        bad=[
+            ({"decay_rate": -1.0}, ValueError, "decay_rate", -1.0),
+            ({"decay_rate": INF}, ValueError, "decay_rate", INF),
+        ],
+        plot=(
+            "inverse_time_decay(1.0, decay_steps=10, decay_rate=0.5), smooth and staircase",
+            [
+                L.inverse_time_decay(1.0, decay_steps=10, decay_rate=0.5),
+                L.inverse_time_decay(1.0, decay_steps=10, decay_rate=0.5, staircase=True),
+            ],
+            100,
+            False,
+        ),
+    ),
+    "cosine_decay": Entry(
+        reference=_cosine_decay,
+        examples=[
+            ("cos", L.cosine_decay(1.0, decay_steps=50), [25, 50]),
+            ("cos-end-exp", L.cosine_decay(1.0, 40, end_value=0.1, exponent=2.0), [40]),
+            ("cos-exp-half", L.cosine_decay(2.0, 33, end_value=0.5, exponent=0.5), [33]),
+            ("cos-rising", L.cosine_decay(0.1, 20, end_value=1.0), [20]),
+            ("cos-one-step", L.cosine_decay(1.0, 1, end_value=0.3), [1]),
+            ("tf-cosine-decay", L.cosine_decay(1.0, decay_steps=150, end_value=0.1, exponent=1.5), [150]),
+            ("torch-cosine-decay", L.cosine_decay(init_value=1.0, decay_steps=100, end_value=0.1, exponent=2.0), []),
+            ("jax-cosine-decay", L.cosine_decay(init_value=1.0, decay_steps=10), []),
+        ],
+        huge=lambda H: {
+            "cos": (L.cosine_decay(1.0, 2 * H - 2, end_value=0.1), [H - 1, 2 * H - 2]),
+        },
+        valid=dict(init_value=1.0, decay_steps=10),
+        levels=["init_value", "end_value"],
+        lengths=["decay_steps"],
+        bad=[
+            ({"exponent": 0.0}, ValueError, "exponent", 0.0),
+        ],
+        plot=(
+            "cosine_decay(1.0, decay_steps=80, end_value=0.1)",
+            [L.cosine_decay(1.0, decay_steps=80, end_value=0.1)],
+            100,
+            False,
+        ),
+    ),
+    "warmup_cosine_decay": Entry(
+        reference=_warmup_cosine_decay,
+        examples=[
+            ("wcd", L.warmup_cosine_decay(0.0, 1.0, warmup_steps=10, decay_steps=60), [10, 60]),
+            ("wcd-no-warmup", L.warmup_cosine_decay(0.0, 1.0, 0, 30, end_value=0.1), [30]),
+            ("wcd-exp", L.warmup_cosine_decay(0.1, 1.0, 7, 40, end_value=0.05, exponent=1.5), [7, 40]),
+            ("wcd-all-warmup", L.warmup_cosine_decay(0.2, 1.0, 19, 20, end_value=0.0), [19, 20]),
+            ("tf-warmup-cosine-decay", L.warmup_cosine_decay(0.0, 1.0, warmup_steps=25, decay_steps=200, end_value=0.05), [25, 200]),
+            ("torch-warmup-cosine-decay", L.warmup_cosine_decay(init_value=0.0, peak_value=1.0, warmup_steps=10, decay_steps=100), []),
+            ("jax-warmup-cosine-decay", L.warmup_cosine_decay(init_value=0.0, peak_value=1.0, warmup_steps=5, decay_steps=20), []),
+        ],
+        huge=lambda H: {
+            "wcd": (L.warmup_cosine_decay(0.0, 1.0, H - 3, 2 * H - 5, end_value=0.01), [H - 3, 2 * H - 5]),
+        },
+        valid=dict(init_value=0.0, peak_value=1.0, warmup_steps=5, decay_steps=20),
+        levels=["init_value", "peak_value", "end_value"],
+        lengths=["decay_steps"],
+        phases=["warmup_steps"],
+        bad=[
+            ({"warmup_steps": 20, "decay_steps": 20}, ValueError, "decay_steps", 20),
+            ({"warmup_steps": 30, "decay_steps": 20}, ValueError, "decay_steps", 20),
+            ({"exponent": -1.0}, ValueError, "exponent", -1.0),
+        ],
+        plot=(
+            "warmup_cosine_decay(0.0, 1.0, warmup_steps=20, decay_steps=100)",
+            [L.warmup_cosine_decay(0.0, 1.0, warmup_steps=20, decay_steps=100)],
+            120,
+            False,
+        ),
+    ),
+    "cosine_restart": Entry(
+        reference=_cosine_restart,
+        examples=[
+            ("sgdr", L.cosine_restart(1.0, first_period=10), [10, 20, 30]),
+            ("sgdr-m2", L.cosine_restart(1.0, 10, period_mul=2.0), [10, 30, 70, 150]),
+            ("sgdr-m2-peak-end-warm", L.cosine_restart(1.0, 10, 2.0, peak_mul=0.5, end_value=0.1, warmup_steps=3), [3, 10, 16, 30, 42, 70]),
+            ("sgdr-m1.5", L.cosine_restart(0.5, 7, 1.5, end_value=0.01), [7, 18, 34, 58, 94]),
+            ("sgdr-awkward", L.cosine_restart(1.0, 3, 1.3333333, warmup_steps=1), [3, 7, 13, 20, 30, 43]),
+            ("sgdr-first1", L.cosine_restart(1.0, 1, 1.25, peak_mul=0.9), [1, 3, 5, 7, 10]),
+            ("sgdr-first1-m1", L.cosine_restart(0.3, 1), [1, 2]),
+            ("sgdr-m1-warm", L.cosine_restart(1.0, 9, warmup_steps=4, peak_mul=0.8, end_value=0.2), [4, 9, 13, 18]),
+            ("tf-cosine-restart", L.cosine_restart(1.0, first_period=37), [37, 74, 37 * 58040099]),
+            ("tf-cosine-restart-mul", L.cosine_restart(1.0, first_period=10, period_mul=1.5, peak_mul=0.9, end_value=0.01, warmup_steps=3), [10, 25, 48, 82]),
+            ("torch-cosine-restart", L.cosine_restart(peak_value=1.0, first_period=10, period_mul=2.0, peak_mul=0.5, warmup_steps=3), []),
+            ("jax-cosine-restart", L.cosine_restart(peak_value=1.0, first_period=10, period_mul=2.0, warmup_steps=2), []),
+        ],
+        huge=lambda H: {
+            "sgdr-m1": (L.cosine_restart(1.0, H // 2 + 7, warmup_steps=5), stairs(0, H // 2 + 7, 4)),
+            "sgdr-m2": (L.cosine_restart(1.0, 3, 2.0, end_value=0.1), restart_starts(3, 2.0, 2 * H)[-3:]),
+            "sgdr-m1.5-warm": (L.cosine_restart(1.0, 1000, 1.5, peak_mul=0.9, warmup_steps=100), restart_starts(1000, 1.5, 2 * H)[-3:]),
+        },
+        valid=dict(peak_value=1.0, first_period=10),
+        levels=["peak_value", "end_value"],
+        lengths=["first_period"],
+        phases=["warmup_steps"],
+        bad=[
+            ({"warmup_steps": 10}, ValueError, "warmup_steps", 10),
+            ({"warmup_steps": 11}, ValueError, "warmup_steps", 11),
+            ({"period_mul": 0.5}, ValueError, "period_mul", 0.5),
+            ({"period_mul": NAN}, ValueError, "period_mul", NAN),
+            ({"period_mul": 1.0 + 1e-9}, ValueError, "period_mul", 1.0 + 1e-9),
+            ({"period_mul": "2"}, TypeError, "period_mul", "2"),
+            ({"peak_mul": 0.0}, ValueError, "peak_mul", 0.0),
+            ({"peak_mul": 1.5}, ValueError, "peak_mul", 1.5),
+            ({"peak_mul": True}, TypeError, "peak_mul", True),
+        ],
+        plot=(
+            "cosine_restart(1.0, first_period=30, period_mul=1.25, peak_mul=0.8, warmup_steps=6)",
+            [L.cosine_restart(1.0, first_period=30, period_mul=1.25, peak_mul=0.8, warmup_steps=6)],
+            200,
+            False,
+        ),
+    ),
+    "onecycle": Entry(
+        reference=_onecycle,
+        examples=[
+            ("onecycle", L.onecycle(1.0, total_steps=100), [29, 30, 99, 100]),
+            ("onecycle-linear", L.onecycle(0.5, 80, pct_start=0.25, anneal="linear"), [19, 20, 79]),
+            ("onecycle-three", L.onecycle(1.0, 100, three_phase=True), [29, 58, 99]),
+            ("onecycle-three-odd", L.onecycle(1.0, 7, pct_start=0.5, three_phase=True, anneal="linear"), [2, 5, 6]),
+            ("onecycle-pct0", L.onecycle(1.0, 50, pct_start=0.0, div_factor=10.0), [0, 49]),
+            ("onecycle-pct1", L.onecycle(1.0, 50, pct_start=1.0, final_div_factor=100.0), [49]),
+            ("onecycle-total1", L.onecycle(1.0, 1), [0]),
+            ("onecycle-total2", L.onecycle(1.0, 2, pct_start=0.5 + 2**-40), [0, 1]),
+            ("tf-onecycle", L.onecycle(1.0, total_steps=300, three_phase=True), [89, 178, 299]),
+            ("tf-onecycle-linear", L.onecycle(1.0, total_steps=250, anneal="linear"), [74, 249]),
+            ("torch-onecycle", L.onecycle(peak_value=1.0, total_steps=100, three_phase=True), []),
+            ("jax-onecycle", L.onecycle(peak_value=1.0, total_steps=30), []),
+        ],
+        huge=lambda H: {
+            "onecycle": (L.onecycle(1.0, 2 * H - 1), [int(0.3 * (2 * H - 1)) - 1, int(0.3 * (2 * H - 1)), 2 * H - 2]),
+            "onecycle-three": (L.onecycle(1.0, 2 * H - 1, pct_start=0.25, three_phase=True, anneal="linear"), [(2 * H - 1) // 4 - 1, (2 * H - 1) // 2 - 2, 2 * H - 2]),
+        },
+        valid=dict(peak_value=1.0, total_steps=100),
+        levels=["peak_value"],
+        lengths=["total_steps"],
+        flags=["three_phase"],
+        choices=["anneal"],
+        bad=[
+            ({"pct_start": -0.1}, ValueError, "pct_start", -0.1),
+            ({"pct_start": 1.1}, ValueError, "pct_start", 1.1),
+            ({"pct_start": NAN}, ValueError, "pct_start", NAN),
+            ({"div_factor": 0.0}, ValueError, "div_factor", 0.0),
+            ({"final_div_factor": -1.0}, ValueError, "final_div_factor", -1.0),
+            ({"div_factor": INF}, ValueError, "div_factor", INF),
+        ],
+        plot=(
+            "onecycle(1.0, total_steps=100), two and three phases",
+            [L.onecycle(1.0, total_steps=100), L.onecycle(1.0, total_steps=100, three_phase=True)],
+            110,
+            False,
+        ),
+    ),
+    "cyclic": Entry(
+        reference=_cyclic,
+        examples=[
+            ("cyclic", L.cyclic(0.1, 1.0, step_size_up=10), [10, 20, 30]),
+            ("cyclic-down", L.cyclic(0.1, 1.0, 4, step_size_down=9), [4, 13, 17, 26]),
+            ("cyclic-tri2", L.cyclic(0.0, 1.0, 5, 3, mode="triangular2"), [5, 8, 13, 16, 24]),
+            ("cyclic-exp", L.cyclic(0.01, 0.2, 6, mode="exp_range", gamma=0.98), [6, 12, 18]),
+            ("cyclic-one", L.cyclic(0.3, 0.9, 1, mode="triangular2"), [1, 2]),
+            ("tf-cyclic", L.cyclic(0.1, 1.0, step_size_up=20, step_size_down=30, mode="triangular2"), [20, 50, 70]),
+            ("tf-cyclic-exp-range", L.cyclic(0.1, 1.0, step_size_up=15, mode="exp_range", gamma=0.995), [15, 30]),
+            ("torch-cyclic", L.cyclic(base_value=0.1, max_value=1.0, step_size_up=5, step_size_down=7, mode="exp_range", gamma=0.99), []),
+            ("jax-cyclic", L.cyclic(base_value=0.0, max_value=1.0, step_size_up=5, mode="triangular2"), []),
+        ],
+        huge=lambda H: {
+            "cyclic": (L.cyclic(0.1, 1.0, H // 2 + 1, H // 4), stairs(0, H // 2 + 1, 2) + [H // 2 + 1 + H // 4]),
+            "cyclic-tri2": (L.cyclic(0.0, 1.0, 5, 3, mode="triangular2"), [H // 8 * 8, H]),
+            "cyclic-exp": (L.cyclic(0.01, 1.0, 1000, mode="exp_range", gamma=1.0 - 1.0 / H), [H // 2000 * 2000]),
+        },
+        valid=dict(base_value=0.0, max_value=1.0, step_size_up=10),
+        levels=["base_value", "max_value"],
+        lengths=["step_size_up", "step_size_down"],
+        choices=["mode"],
+        bad=[
+            ({"mode": "exp_range", "gamma": 0.0}, ValueError, "gamma", 0.0),
+            ({"mode": "exp_range", "gamma": 1.5}, ValueError, "gamma", 1.5),
+            ({"mode": "triangular", "gamma": 0.9}, ValueError, "gamma", 0.9),
+            ({"mode": "exp_range", "gamma": "0.9"}, TypeError, "gamma", "0.9"),
+        ],
+        plot=(
+            "cyclic(0.1, 1.0, step_size_up=10, step_size_down=15), triangular and triangular2",
+            [
+                L.cyclic(0.1, 1.0, step_size_up=10, step_size_down=15),
+                L.cyclic(0.1, 1.0, step_size_up=10, step_size_down=15, mode="triangular2"),
+            ],
+            100,
+            False,
+        ),
+    ),
+    "onecycle_momentum": Entry(
+        reference=_onecycle_momentum,
+        examples=[
+            ("onecycle-mom", L.onecycle_momentum(100), [29, 30, 99, 100]),
+            ("onecycle-mom-three", L.onecycle_momentum(57, 0.27, 0.8, 0.93, anneal="linear", three_phase=True), [14, 29, 56]),
+            ("onecycle-mom-total1", L.onecycle_momentum(1), [0]),
+            ("torch-onecycle-mom", L.onecycle_momentum(total_steps=100, pct_start=0.25, base_momentum=0.8, max_momentum=0.95), []),
+        ],
+        huge=lambda H: {
+            "onecycle-mom": (L.onecycle_momentum(2 * H - 1), [int(0.3 * (2 * H - 1)) - 1, 2 * H - 2]),
+        },
+        valid=dict(total_steps=100),
+        levels=["base_momentum", "max_momentum"],
+        lengths=["total_steps"],
+        flags=["three_phase"],
+        choices=["anneal"],
+        bad=[({"pct_start": 1.1}, ValueError, "pct_start", 1.1)],
+        plot=(
+            "onecycle_momentum(total_steps=100), two and three phases",
+            [L.onecycle_momentum(total_steps=100), L.onecycle_momentum(total_steps=100, three_phase=True)],
+            110,
+            False,
+        ),
+    ),
+    "cyclic_momentum": Entry(
+        reference=_cyclic_momentum,
+        examples=[
+            ("cyclic-mom", L.cyclic_momentum(10), [10, 20, 30]),
+            ("cyclic-mom-tri2", L.cyclic_momentum(5, 3, 0.7, 0.95, mode="triangular2"), [5, 8, 13, 16, 24]),
+            ("cyclic-mom-exp", L.cyclic_momentum(6, base_momentum=0.5, mode="exp_range", gamma=0.98), [6, 12, 18]),
+            ("torch-cyclic-mom", L.cyclic_momentum(step_size_up=5, step_size_down=7, mode="triangular2"), []),
+        ],
+        huge=lambda H: {
+            "cyclic-mom": (L.cyclic_momentum(H // 2 + 1, H // 4, 0.5, 0.9), stairs(0, H // 2 + 1, 2)),
+        },
+        valid=dict(step_size_up=10),
+        levels=["base_momentum", "max_momentum"],
+        lengths=["step_size_up", "step_size_down"],
+        choices=["mode"],
+        bad=[
+            ({"mode": "exp_range", "gamma": 1.5}, ValueError, "gamma", 1.5),
+            ({"mode": "triangular", "gamma": 0.9}, ValueError, "gamma", 0.9),
+        ],
+        plot=(
+            "cyclic_momentum(step_size_up=10, step_size_down=15), triangular and triangular2",
+            [
+                L.cyclic_momentum(step_size_up=10, step_size_down=15),
+                L.cyclic_momentum(step_size_up=10, step_size_down=15, mode="triangular2"),
+            ],
+            100,
+            False,
+        ),
+    ),
+    "inverse_sqrt": Entry(
+        reference=_inverse_sqrt,
+        examples=[
+            ("inv-sqrt", L.inverse_sqrt(1.0, warmup_steps=10), [10]),
+            ("inv-sqrt-no-warmup", L.inverse_sqrt(1.0, 0), []),
+            ("inv-sqrt-timescale", L.inverse_sqrt(0.5, 20, timescale=3), [20]),
+            ("tf-inverse-sqrt", L.inverse_sqrt(1.0, warmup_steps=40), [40]),
+            ("torch-inverse-sqrt", L.inverse_sqrt(peak_value=1.0, warmup_steps=10), []),
+            ("jax-inverse-sqrt", L.inverse_sqrt(peak_value=1.0, warmup_steps=10), []),
+        ],
+        huge=lambda H: {
+            "inv-sqrt": (L.inverse_sqrt(1.0, H, timescale=3), [H]),
+        },
+        valid=dict(peak_value=1.0, warmup_steps=10),
+        levels=["peak_value"],
+        lengths=["timescale"],
+        phases=["warmup_steps"],
+        plot=(
+            "inverse_sqrt(1.0, warmup_steps=20)",
+            [L.inverse_sqrt(1.0, warmup_steps=20)],
+            200,
+            False,
+        ),
+    ),
+    "warmup_stable_decay": Entry(
+        reference=_warmup_stable_decay,
+        examples=[
+            ("wsd", L.warmup_stable_decay(1.0, 10, 20, 15), [10, 30, 45]),
+            ("wsd-cos-sqrt", L.warmup_stable_decay(1.0, 8, 5, 12, end_value=0.1, warmup_shape="cosine", decay_shape="1-sqrt"), [8, 13, 25]),
+            ("wsd-sqrt-cos", L.warmup_stable_decay(1.0, 8, 5, 12, end_value=0.1, warmup_shape="1-sqrt", decay_shape="cosine"), [8, 13, 25]),
+            ("wsd-init-no-stable", L.warmup_stable_decay(2.0, 6, 0, 9, end_value=0.2, init_value=0.5, decay_shape="cosine"), [6, 15]),
+            ("wsd-no-warmup", L.warmup_stable_decay(1.0, 0, 4, 7, decay_shape="1-sqrt", warmup_shape="cosine"), [4, 11]),
+            ("wsd-bare", L.warmup_stable_decay(1.0, 0, 0, 1, end_value=0.3), [1]),
+            ("tf-warmup-stable-decay", L.warmup_stable_decay(1.0, warmup_steps=20, stable_steps=100, decay_steps=80, end_value=0.1,
+                                               warmup_shape="cosine", decay_shape="1-sqrt"), [20, 120, 200]),
+            ("torch-warmup-stable-decay", L.warmup_stable_decay(peak_value=1.0, warmup_steps=10, stable_steps=20, decay_steps=30, decay_shape="1-sqrt"), []),
+            ("jax-warmup-stable-decay", L.warmup_stable_decay(peak_value=1.0, warmup_steps=5, stable_steps=5, decay_steps=10, decay_shape="1-sqrt"), []),
+        ],
+        huge=lambda H: {
+            "wsd": (L.warmup_stable_decay(1.0, H // 4, H // 2, H // 4 + 1, end_value=0.1, decay_shape="cosine"), [H // 4, 3 * H // 4, H + 1]),
+        },
+        valid=dict(peak_value=1.0, warmup_steps=10, stable_steps=10, decay_steps=10),
+        levels=["peak_value", "end_value", "init_value"],
+        lengths=["decay_steps"],
+        phases=["warmup_steps", "stable_steps"],
+        choices=["warmup_shape", "decay_shape"],
+        plot=(
+            "warmup_stable_decay(1.0, 10, 60, 30, end_value=0.1), linear and 1-sqrt decay",
+            [
+                L.warmup_stable_decay(1.0, 10, 60, 30, end_value=0.1),
+                L.warmup_stable_decay(1.0, 10, 60, 30, end_value=0.1, decay_shape="1-sqrt"),
+            ],
+            120,
+            False,
+        ),
+    ),
+    "ema_decay": Entry(
+        reference=_ema_decay,
+        examples=[
+            ("ema", L.ema_decay(0.99), [89, 90]),
+            ("ema-zero", L.ema_decay(0.0), []),
+            ("ema-one", L.ema_decay(1.0), []),
+            ("tf-ema-decay", L.ema_decay(0.999), []),
+            ("torch-ema-decay", L.ema_decay(decay=0.999), []),
+            ("jax-ema-decay", L.ema_decay(decay=0.99), []),
+        ],
+        huge=lambda H: {
+            "ema": (L.ema_decay(1.0 - 1.0 / H), [H - 10]),
+        },
+        valid=dict(decay=0.99),
+        levels=["decay"],
+        bad=[
+            ({"decay": 1.5}, ValueError, "decay", 1.5),
+            ({"decay": -0.1}, ValueError, "decay", -0.1),
+        ],
+        plot=("ema_decay(0.99)", [L.ema_decay(0.99)], 200, False),
+    ),
+    "join": Entry(
+        reference=_join,
+        examples=[
+            ("join", L.join([L.linear(0.0, 1.0, 10), L.cosine_decay(1.0, 30, 0.1), L.constant(0.1)], [10, 40]), [10, 40]),
+            ("join-zero-length", L.join([L.constant(1.0), L.constant(5.0), L.linear(0.5, 0.0, 8)], boundaries=[6, 6]), [6, 14]),
+            ("join-at-zero", L.join([L.constant(9.0), L.cosine_decay(1.0, 12)], boundaries=[0]), [0, 12]),
+            ("join-nested", L.join([L.warmup(L.exponential_decay(1.0, 3, 0.5, staircase=True), 5), L.cosine_restart(0.5, 4, 2.0)], [20]), [5, 8, 11, 20, 24, 32, 48]),
+            ("tf-join", L.join([L.linear(0.0, 1.0, 30), L.cosine_decay(1.0, 100)], boundaries=[30]), [30, 130]),
+            ("torch-join", L.join(schedules=[L.constant(1.0), L.cosine_decay(1.0, 10)], boundaries=[5]), []),
+        ],
+        huge=lambda H: {
+            "join": (L.join([L.constant(1.0), L.cosine_decay(1.0, H - 1), L.linear(0.5, 0.0, 3)], [H - 1, 2 * H - 2]), [H - 1, 2 * H - 2, 2 * H + 1]),
+        },
+        valid=dict(schedules=[C, C], boundaries=[5]),
+        bad=[
+            ({"boundaries": [5, 3], "schedules": [C, C, C]}, ValueError, "boundaries", [5, 3]),
+            ({"boundaries": [-5]}, ValueError, "boundaries[0]", -5),
+            ({"boundaries": [2.5]}, ValueError, "boundaries[0]", 2.5),
+            ({"boundaries": [5, 6]}, ValueError, "schedules", [C, C]),
+            ({"schedules": [C, 0.1]}, TypeError, "schedules[1]", 0.1),
+            ({"schedules": C}, TypeError, "schedules", C),
+            ({"schedules": "constant"}, TypeError, "schedules", "constant"),
+        ],
+        plot=(
+            "join([linear(0, 1, 10), cosine_decay(1, 60)], boundaries=[10])",
+            [L.join([L.linear(0.0, 1.0, 10), L.cosine_decay(1.0, 60)], boundaries=[10])],
+            100,
+            False,
+        ),
+    ),
+    "warmup": Entry(
+        reference=_warmup,
+        examples=[
+            ("warmup", L.warmup(L.cosine_decay(1.0, 30), warmup_steps=10), [10, 40]),
+            ("warmup-init", L.warmup(L.constant(0.2), warmup_steps=3, init_value=1.0), [3]),
+            ("warmup-zero", L.warmup(L.linear(1.0, 0.0, 10), warmup_steps=0, init_value=0.5), [10]),
+            ("warmup-restart", L.warmup(L.cosine_restart(1.0, 5, 1.5, end_value=0.1), 4, 0.05), [4, 9, 17, 29]),
+            ("tf-warmup", L.warmup(L.exponential_decay(1.0, 20, 0.8), warmup_steps=15, init_value=0.1), [15]),
+            ("torch-warmup", L.warmup(schedule=L.cosine_decay(1.0, 10), warmup_steps=5), []),
+        ],
+        huge=lambda H: {
+            "warmup": (L.warmup(L.exponential_decay(1.0, 5, 0.5, staircase=True), H, 0.1), stairs(H, 5, 5)),
+        },
+        valid=dict(schedule=C, warmup_steps=5),
+        levels=["init_value"],
+        phases=["warmup_steps"],
+        bad=[
+            ({"schedule": 0.1}, TypeError, "schedule", 0.1),
+            ({"schedule": "constant"}, TypeError, "schedule", "constant"),
+        ],
+        plot=(
+            "warmup(exponential_decay(1.0, 10, 0.8), warmup_steps=20)",
+            [L.warmup(L.exponential_decay(1.0, 10, 0.8), warmup_steps=20)],
+            100,
+            False,
+        ),
+    ),
+    "scale": Entry(
+        reference=_scale,
+        examples=[
+            ("scale", L.scale(L.cosine_decay(1.0, 20), 0.1), [20]),
+            ("scale-mul", L.onecycle(1.0, 40) * 3.0, [11, 12, 39]),
+            ("scale-negative", L.scale(L.linear(0.0, 1.0, 10), -2.0), [10]),
+            ("tf-scale", L.scale(L.cosine_restart(1.0, 50), factor=0.5), [50]),
+            ("torch-scale", L.scale(schedule=L.cosine_decay(1.0, 10), factor=0.5), []),
+        ],
+        valid=dict(schedule=C, factor=2.0),
+        levels=["factor"],
+        bad=[
+            ({"schedule": lambda k: 0.1}, TypeError, "schedule", None),
+        ],
+        plot=(
+            "cosine_decay(1.0, 100) and cosine_decay(1.0, 100) * 0.5",
+            [L.cosine_decay(1.0, 100), L.cosine_decay(1.0, 100) * 0.5],
+            100,
+            False,
+        ),
+    ),
+    "clip": Entry(
+        reference=_clip,
+        examples=[
+            ("clip", L.clip(L.linear(0.0, 1.0, 20), min_value=0.2, max_value=0.7), [4, 14, 20]),
+            ("clip-min", L.clip(L.cosine_decay(1.0, 30), min_value=0.05), [30]),
+            ("clip-max", L.clip(L.exponential_decay(0.01, 2, 1.5, end_value=10.0), max_value=0.5), [20]),
+            ("tf-clip", L.clip(L.cyclic(0.0, 1.0, 25), min_value=0.2, max_value=0.8), [25]),
+            ("torch-clip", L.clip(schedule=L.cosine_decay(1.0, 10), min_value=0.2, max_value=0.8), []),
+        ],
+        valid=dict(schedule=C, min_value=0.0),
+        levels=["min_value"],
+        bad=[
+            ({"schedule": None}, TypeError, "schedule", None),
+            ({"min_value": None}, ValueError, "min_value", None),
+            ({"min_value": 0.5, "max_value": 0.1}, ValueError, "min_value", 0.5),
+            ({"max_value": NAN}, ValueError, "max_value", NAN),
+            ({"max_value": "1"}, TypeError, "max_value", "1"),
+        ],
+        plot=(
+            "clip(cyclic(0.0, 1.0, 10), min_value=0.2, max_value=0.8)",
+            [L.clip(L.cyclic(0.0, 1.0, 10), min_value=0.2, max_value=0.8)],
+            60,
+            False,
+        ),
+    ),
+}
+
+
+def coverage_problems() -> list[str]:
+    """Registered schedules without an entry, entries without a registered schedule, and examples
+    filed under the wrong name."""
+    problems = [f"{name}: no entry in tests/examples.py" for name in REGISTRY if name not in TABLE]
+    problems += [f"{name}: an entry but no registered schedule" for name in TABLE if name not in REGISTRY]
+    for name, entry in TABLE.items():
+        if not entry.examples:
+            problems.append(f"{name}: no examples")
+        problems += [f"{name}: example {label} is a {s.name}" for label, s, _ in entry.examples if s.name != name]
+    labels = [label for entry in TABLE.values() for label, _, _ in entry.examples]
+    problems += [f"example label {x} is used twice" for x in sorted({x for x in labels if labels.count(x) > 1})]
+    return problems
+
+
+def examples(name: str | None = None) -> list[tuple[str, L.Schedule, list[int]]]:
+    """``(label, schedule, landmarks)`` of one schedule, or of every schedule in table order."""
+    if name is not None:
+        return list(TABLE[name].examples)
+    return [example for entry in TABLE.values() for example in entry.examples]
+
+
+def first(name: str) -> L.Schedule:
+    """The first example of schedule ``name``: its canonical configuration."""
+    return TABLE[name].examples[0][1]
+
+
+def huge_examples(H: int) -> dict[str, tuple[L.Schedule, list[int]]]:
+    """``label -> (schedule, landmarks)`` near the huge step ``H``, for every schedule that has them."""
+    out = {}
+    for entry in TABLE.values():
+        if entry.huge is not None:
+            out.update(entry.huge(H))
+    return out
+
+
+def leaves() -> tuple[str, ...]:
+    """The schedules that take no schedule (everything but the combinators), in table order."""
+    return tuple(name for name in TABLE if not REGISTRY[name].children)

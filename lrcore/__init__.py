@@ -2,7 +2,7 @@
 
 Every schedule is an immutable, validated :class:`Schedule`; ``schedule(step)`` evaluates it on a
 Python int (a NumPy float64) or on any array-API array. The framework adapters live in
-``lrcore.numpy``, ``lrcore.jax``, ``lrcore.torch`` and ``lrcore.tf``; each is imported only when
+``lrcore.numpy``, ``lrcore.jax``, ``lrcore.torch``, ``lrcore.tf`` and ``lrcore.keras``; each is imported only when
 used, so ``import lrcore`` imports no ML framework.
 """
 
@@ -45,7 +45,7 @@ SCHEDULES = _schedule.names()
 __all__ = ["Schedule", "from_dict", "SCHEDULES", "Plateau", "PlateauState", "plateau", *SCHEDULES]
 
 # Adapters load on first use: `lrcore.jax` imports jax only when touched.
-_ADAPTERS = ("numpy", "jax", "torch", "tf", "finder", "cli")
+_ADAPTERS = ("numpy", "jax", "torch", "tf", "keras", "finder", "cli")
 
 
 def __getattr__(name):

@@ -3,8 +3,9 @@
 ``lrcore.numpy``, ``lrcore.jax``, … get their schedule factories from the registry at import
 (:func:`lrcore.backends.install`), so an editor or type checker cannot see them in the source. The
 stubs ``lrcore/<adapter>.pyi`` are their static view: every factory with its parameters, the
-adapter's return type (``JaxSchedule``, …) and the adapter's docstring, and every other public
-name of the module re-exported from where it is defined. They are generated from
+adapter's return type (``JaxSchedule``, …) and a short adapter docstring pointing to the core
+factory's documentation, and every other public name of the module re-exported from where it is
+defined. They are generated from
 :data:`lrcore.backends.ADAPTERS` and the registry, never edited by hand; ``tests/test_stubs.py``
 regenerates them and fails when a committed stub differs.
 """
@@ -17,7 +18,7 @@ import inspect
 import pathlib
 import sys
 
-from .backends import ADAPTERS
+from .backends import ADAPTERS, adapter_doc
 from .schedule import REGISTRY
 
 _ROOT = pathlib.Path(__file__).resolve().parent
@@ -70,7 +71,8 @@ def render(adapter: str) -> str:
             continue
         factory = getattr(module, name)
         params = _parameters(inspect.signature(factory))
-        lines.append(f"\ndef {name}({params}) -> {bind_name}:\n{_docstring(factory.__doc__, '    ')}    ...\n")
+        doc = adapter_doc(REGISTRY[name], bind_name, module.__name__, full=False)
+        lines.append(f"\ndef {name}({params}) -> {bind_name}:\n{_docstring(doc, '    ')}    ...\n")
     doc = module.from_schedule.__doc__ or ""
     lines.append(
         f"\ndef from_schedule(schedule: Schedule | Any, **options: Any) -> {bind_name}:\n"

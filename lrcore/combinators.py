@@ -163,7 +163,6 @@ def clip(schedule, min_value=None, max_value=None) -> Params:
     schedule = as_schedule("schedule", schedule)
     lo = check.optional_level("min_value", min_value)
     hi = check.optional_level("max_value", max_value)
-    if lo is None and hi is None:
-        raise ValueError("clip needs at least one bound. Received: min_value=None, max_value=None")
+    check.any_given("clip needs at least one bound", min_value=lo, max_value=hi)
     check.ordered("min_value", min_value, "max_value", max_value)
     return {"schedule": schedule, "min_value": lo, "max_value": hi}

@@ -140,14 +140,14 @@ def onecycle_momentum(
     The same phases as :func:`onecycle` with the same ``total_steps``, ``pct_start``, ``anneal`` and
     ``three_phase``; the momentum moves opposite to the learning rate. With :math:`m_1` =
     ``max_momentum`` and :math:`m_0` = ``base_momentum``, the phase levels are
-    :math:`m_1 	o m_0 	o m_1` (two phases) or :math:`m_1 	o m_0 	o m_1 	o m_1` (three phases),
+    :math:`m_1 \to m_0 \to m_1` (two phases) or :math:`m_1 \to m_0 \to m_1 \to m_1` (three phases),
     annealed inside phase :math:`[s, e]` from start level :math:`a` to end level :math:`b` as the
     learning rate is:
 
     .. math::
-        x = rac{k - s}{e - s}, \qquad
-        \mu(k) = b + (a - b)\,	frac12(1 + \cos \pi x) \;\;(	ext{cos}), \quad
-        a + (b - a)\,x \;\;(	ext{linear})
+        x = \frac{k - s}{e - s}, \qquad
+        \mu(k) = b + (a - b)\,\tfrac12(1 + \cos \pi x) \;\;(\text{cos}), \quad
+        a + (b - a)\,x \;\;(\text{linear})
 
     The value is held at its step :math:`N - 1` value afterwards. Drive an optimizer's momentum (or
     Adam's ``betas[0]``) with ``lrcore.torch.scheduler(opt, lr_schedule, momentum=...)``.

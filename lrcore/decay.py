@@ -271,8 +271,4 @@ def ema_decay(decay) -> Params:
 
     Peer: TF1 ``train.ExponentialMovingAverage(decay, num_updates=step)``.
     """
-    decay = check.level("decay", decay)
-    value = check.concrete(decay)
-    if value is not None and not 0.0 <= value <= 1.0:
-        raise ValueError(f"Argument `decay` must be in [0, 1]. Received: decay={decay!r}")
-    return {"decay": decay}
+    return {"decay": check.level_in_range("decay", decay, 0.0, 1.0)}

@@ -82,6 +82,5 @@ def piecewise_linear(boundaries, values) -> Params:
     boundaries = check.boundaries("boundaries", boundaries)
     values = check.levels("values", values)
     check.lengths_match("values", values, "boundaries", boundaries, 0)
-    if not boundaries:
-        raise ValueError("Argument `boundaries` must have at least one point. Received: boundaries=[]")
+    check.nonempty("boundaries", boundaries)
     return {"boundaries": boundaries, "values": values}

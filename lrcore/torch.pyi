@@ -25,24 +25,7 @@ def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> TorchS
 
     ``lrcore.torch.cosine_decay(...)`` is ``lrcore.cosine_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    .. math::
-        \eta(k) = v_1 + (v_0 - v_1)\left(\tfrac12\left(1 + \cos\frac{\pi \min(k, T)}{T}\right)\right)^{e}
-
-    Args:
-        init_value: value at step 0, :math:`v_0`.
-        decay_steps: :math:`T \ge 1`; the value is ``end_value`` from step :math:`T` on.
-        end_value: final value, :math:`v_1`.
-        exponent: :math:`e > 0`.
-
-    Example:
-        >>> import lrcore
-        >>> print(float(lrcore.cosine_decay(1.0, decay_steps=100)(50)))
-        0.5
-
-    Peers: optax ``cosine_decay_schedule`` (``alpha = end_value / init_value``), Keras
-    ``CosineDecay``, torch ``CosineAnnealingLR`` for :math:`k \le T_{max}` (torch rebounds after).
-
-    Reference: Loshchilov & Hutter, SGDR, https://arxiv.org/abs/1608.03983
+    Formula, arguments and their ranges: :func:`lrcore.cosine_decay`.
     """
     ...
 
@@ -52,30 +35,7 @@ def warmup_cosine_decay(init_value, peak_value, warmup_steps, decay_steps, end_v
 
     ``lrcore.torch.warmup_cosine_decay(...)`` is ``lrcore.warmup_cosine_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    .. math::
-        \eta(k) = \begin{cases}
-          v_0 + (P - v_0)\,k / W & k < W \\
-          v_1 + (P - v_1)\left(\tfrac12\left(1 + \cos\frac{\pi \min(k - W, T - W)}{T - W}\right)\right)^{e} & k \ge W
-        \end{cases}
-
-    ``decay_steps`` (:math:`T`) counts the warmup, as in optax.
-
-    Args:
-        init_value: value at step 0, :math:`v_0`.
-        peak_value: value at step ``warmup_steps``, :math:`P`.
-        warmup_steps: :math:`W \ge 0`.
-        decay_steps: total length :math:`T > W`.
-        end_value: final value, :math:`v_1`.
-        exponent: :math:`e > 0`.
-
-    Example:
-        >>> import lrcore
-        >>> s = lrcore.warmup_cosine_decay(0.0, 1.0, warmup_steps=10, decay_steps=110)
-        >>> print(float(s(5)), float(s(10)), float(s(60)))
-        0.5 1.0 0.5
-
-    Peers: optax ``warmup_cosine_decay_schedule``; Keras ``CosineDecay(warmup_target=...)`` with
-    ``decay_steps`` = this ``decay_steps - warmup_steps``.
+    Formula, arguments and their ranges: :func:`lrcore.warmup_cosine_decay`.
     """
     ...
 
@@ -85,43 +45,7 @@ def cosine_restart(peak_value, first_period, period_mul=1.0, peak_mul=1.0, end_v
 
     ``lrcore.torch.cosine_restart(...)`` is ``lrcore.cosine_restart(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    Cycle :math:`i` (from 0) has nominal length :math:`T_i = T_0 m^i`, lasts
-    :math:`L_i = \lceil T_i \rceil` whole steps and starts at :math:`S_i = L_0 + \dots + L_{i-1}`.
-    Its peak is :math:`P_i = P\,\mu^i` and its warmup :math:`W_i = W m^i`. With :math:`t = k - S_i`:
-
-    .. math::
-        \eta(k) = \begin{cases}
-          v_1 + (P_i - v_1)\,t / W_i & t < W_i \\
-          v_1 + (P_i - v_1)\,\tfrac12\left(1 + \cos\frac{\pi (t - W_i)}{T_i - W_i}\right) & \text{otherwise}
-        \end{cases}
-
-    Every restart lands on a whole step :math:`S_i`, where the value is exactly the cycle's start
-    value (:math:`v_1` with warmup, :math:`P_i` without), for every representable step. The cycle
-    is found in integer arithmetic (a closed form for :math:`m = 1`, one binary search over an
-    exact table of cycle starts otherwise), so the cost does not depend on how many cycles came
-    before.
-
-    Args:
-        peak_value: peak of the first cycle, :math:`P`.
-        first_period: :math:`T_0 \ge 1` steps.
-        period_mul: :math:`m \ge 1`; each cycle is :math:`m` times longer than the one before.
-            Values so close to 1 that more than :math:`2^{20}` cycles fit in the int64 range are
-            refused.
-        peak_mul: :math:`0 < \mu \le 1`; each cycle's peak is :math:`\mu` times the one before.
-            (A growing peak would overflow to infinity, so :math:`\mu > 1` is refused.)
-        end_value: value at the end of every cycle (and start of every warmup), :math:`v_1`.
-        warmup_steps: :math:`0 \le W < T_0`, linear warmup from ``end_value`` at each restart.
-
-    Example:
-        >>> import lrcore
-        >>> s = lrcore.cosine_restart(peak_value=1.0, first_period=10, period_mul=2.0)
-        >>> print(float(s(5)), float(s(10)), float(s(20)))
-        0.5 1.0 0.5
-
-    Peers: Keras ``CosineDecayRestarts`` (``alpha = end/peak`` with ``m_mul = 1``, or ``alpha = 0``),
-    torch ``CosineAnnealingWarmRestarts``, optax ``sgdr_schedule``.
-
-    Reference: Loshchilov & Hutter, SGDR, https://arxiv.org/abs/1608.03983
+    Formula, arguments and their ranges: :func:`lrcore.cosine_restart`.
     """
     ...
 
@@ -131,36 +55,7 @@ def onecycle(peak_value, total_steps, pct_start=0.3, div_factor=25.0, final_div_
 
     ``lrcore.torch.onecycle(...)`` is ``lrcore.onecycle(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    With :math:`v_0 = P / d` (``div_factor``) and :math:`v_{min} = v_0 / f` (``final_div_factor``),
-    the phases end (as torch computes them, in float64) at :math:`e_0 = p N - 1` and
-    :math:`N - 1` (two phases: :math:`v_0 \to P \to v_{min}`), or at :math:`p N - 1`,
-    :math:`2 p N - 2` and :math:`N - 1` (three phases: :math:`v_0 \to P \to v_0 \to v_{min}`).
-    Step :math:`k` belongs to the first phase whose end is :math:`\ge k`; inside phase
-    :math:`[s, e]` the value anneals from its start level :math:`a` to its end level :math:`b`:
-
-    .. math::
-        x = \frac{k - s}{e - s}, \qquad
-        \eta(k) = b + (a - b)\,\tfrac12(1 + \cos \pi x) \;\;(\text{cos}), \quad
-        a + (b - a)\,x \;\;(\text{linear})
-
-    The value is held at its step :math:`N - 1` value afterwards (torch raises instead).
-
-    Args:
-        peak_value: the maximum learning rate :math:`P` (torch ``max_lr``).
-        total_steps: :math:`N \ge 1`.
-        pct_start: fraction :math:`p \in [0, 1]` of the steps spent rising.
-        div_factor: :math:`d > 0`.
-        final_div_factor: :math:`f > 0`.
-        anneal: ``"cos"`` or ``"linear"``.
-        three_phase: use torch's three-phase variant.
-
-    Example:
-        >>> import lrcore
-        >>> s = lrcore.onecycle(peak_value=1.0, total_steps=100)
-        >>> print(float(s(0)), float(s(29)))
-        0.04 1.0
-
-    Peer: torch ``OneCycleLR``. Reference: Smith & Topin, https://arxiv.org/abs/1708.07120
+    Formula, arguments and their ranges: :func:`lrcore.onecycle`.
     """
     ...
 
@@ -170,37 +65,7 @@ def onecycle_momentum(total_steps, pct_start=0.3, base_momentum=0.85, max_moment
 
     ``lrcore.torch.onecycle_momentum(...)`` is ``lrcore.onecycle_momentum(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    The same phases as :func:`onecycle` with the same ``total_steps``, ``pct_start``, ``anneal`` and
-    ``three_phase``; the momentum moves opposite to the learning rate. With :math:`m_1` =
-    ``max_momentum`` and :math:`m_0` = ``base_momentum``, the phase levels are
-    :math:`m_1  o m_0   o m_1` (two phases) or :math:`m_1       o m_0   o m_1   o m_1` (three phases),
-    annealed inside phase :math:`[s, e]` from start level :math:`a` to end level :math:`b` as the
-    learning rate is:
-
-    .. math::
-        x = 
-    rac{k - s}{e - s}, \qquad
-        \mu(k) = b + (a - b)\,  frac12(1 + \cos \pi x) \;\;(    ext{cos}), \quad
-        a + (b - a)\,x \;\;(    ext{linear})
-
-    The value is held at its step :math:`N - 1` value afterwards. Drive an optimizer's momentum (or
-    Adam's ``betas[0]``) with ``lrcore.torch.scheduler(opt, lr_schedule, momentum=...)``.
-
-    Args:
-        total_steps: :math:`N \ge 1`.
-        pct_start: fraction :math:`p \in [0, 1]` of the steps spent rising (for the lr).
-        base_momentum: :math:`m_0`, the momentum at the lr's peak.
-        max_momentum: :math:`m_1`, the momentum at the start and the end.
-        anneal: ``"cos"`` or ``"linear"``.
-        three_phase: use torch's three-phase variant.
-
-    Example:
-        >>> import lrcore
-        >>> m = lrcore.onecycle_momentum(total_steps=100)
-        >>> print(float(m(0)), float(m(29)), float(m(99)))
-        0.95 0.85 0.95
-
-    Peer: torch ``OneCycleLR`` momentum (``momentum`` or ``betas[0]``).
+    Formula, arguments and their ranges: :func:`lrcore.onecycle_momentum`.
     """
     ...
 
@@ -210,31 +75,7 @@ def cyclic(base_value, max_value, step_size_up, step_size_down=None, mode='trian
 
     ``lrcore.torch.cyclic(...)`` is ``lrcore.cyclic(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    With :math:`U` = ``step_size_up``, :math:`D` = ``step_size_down``, cycle
-    :math:`c = \lfloor k / (U + D) \rfloor` and position :math:`r = k - c(U + D)`:
-
-    .. math::
-        h = \begin{cases} r / U & r \le U \\ 1 - (r - U)/D & r > U \end{cases}, \qquad
-        \eta(k) = v_0 + (v_1 - v_0)\, h\, s
-
-    with :math:`s = 1` (``triangular``), :math:`2^{-c}` (``triangular2``) or :math:`\gamma^k`
-    (``exp_range``).
-
-    Args:
-        base_value: the low value :math:`v_0` (torch ``base_lr``).
-        max_value: the high value :math:`v_1` (torch ``max_lr``).
-        step_size_up: :math:`U \ge 1`.
-        step_size_down: :math:`D \ge 1`; defaults to ``step_size_up``.
-        mode: ``"triangular"``, ``"triangular2"`` or ``"exp_range"``.
-        gamma: :math:`0 < \gamma \le 1`, only for ``exp_range``.
-
-    Example:
-        >>> import lrcore
-        >>> s = lrcore.cyclic(base_value=0.0, max_value=1.0, step_size_up=10)
-        >>> print(float(s(5)), float(s(10)), float(s(15)))
-        0.5 1.0 0.5
-
-    Peer: torch ``CyclicLR``. Reference: Smith, https://arxiv.org/abs/1506.01186
+    Formula, arguments and their ranges: :func:`lrcore.cyclic`.
     """
     ...
 
@@ -244,31 +85,7 @@ def cyclic_momentum(step_size_up, step_size_down=None, base_momentum=0.8, max_mo
 
     ``lrcore.torch.cyclic_momentum(...)`` is ``lrcore.cyclic_momentum(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    The same wave as :func:`cyclic` (cycle :math:`c`, height :math:`h`, scale :math:`s`), moving
-    opposite to the learning rate: from :math:`m_1` = ``max_momentum`` down towards
-    :math:`m_0` = ``base_momentum`` while the lr rises, and back:
-
-    .. math::
-        \mu(k) = m_1 - (m_1 - m_0)\, h\, s
-
-    Drive an optimizer's momentum (or Adam's ``betas[0]``) with
-    ``lrcore.torch.scheduler(opt, lr_schedule, momentum=...)``.
-
-    Args:
-        step_size_up: :math:`U \ge 1`, steps of the lr's rise (the momentum's fall).
-        step_size_down: :math:`D \ge 1`; defaults to ``step_size_up``.
-        base_momentum: :math:`m_0`, the momentum at the lr's peak.
-        max_momentum: :math:`m_1`, the momentum at the lr's base.
-        mode: ``"triangular"``, ``"triangular2"`` or ``"exp_range"``.
-        gamma: :math:`0 < \gamma \le 1`, only for ``exp_range``.
-
-    Example:
-        >>> import lrcore
-        >>> m = lrcore.cyclic_momentum(step_size_up=10)
-        >>> print(float(m(0)), float(m(10)), float(m(20)))
-        0.9 0.8 0.9
-
-    Peer: torch ``CyclicLR`` momentum (``momentum`` or ``betas[0]``).
+    Formula, arguments and their ranges: :func:`lrcore.cyclic_momentum`.
     """
     ...
 
@@ -278,15 +95,7 @@ def constant(value) -> TorchSchedule:
 
     ``lrcore.torch.constant(...)`` is ``lrcore.constant(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    .. math:: \eta(k) = v
-
-    Args:
-        value: the learning rate, a finite real number.
-
-    Example:
-        >>> import lrcore
-        >>> print(float(lrcore.constant(0.1)(1000)))
-        0.1
+    Formula, arguments and their ranges: :func:`lrcore.constant`.
     """
     ...
 
@@ -296,24 +105,7 @@ def linear(init_value, end_value, transition_steps, transition_begin=0) -> Torch
 
     ``lrcore.torch.linear(...)`` is ``lrcore.linear(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    .. math::
-        \eta(k) = v_0 + (v_1 - v_0)\,\mathrm{clip}\!\left(\frac{k - b}{T}, 0, 1\right)
-
-    with :math:`v_0` = ``init_value``, :math:`v_1` = ``end_value``, :math:`T` =
-    ``transition_steps`` and :math:`b` = ``transition_begin``.
-
-    Args:
-        init_value: value up to and at step ``transition_begin``.
-        end_value: value from step ``transition_begin + transition_steps`` on.
-        transition_steps: length of the ramp, an integer >= 1.
-        transition_begin: steps to hold ``init_value`` first, an integer >= 0.
-
-    Example:
-        >>> import lrcore
-        >>> print(float(lrcore.linear(0.0, 1.0, transition_steps=10)(5)))
-        0.5
-
-    Peers: optax ``linear_schedule``; torch ``LinearLR`` (factors times the base lr).
+    Formula, arguments and their ranges: :func:`lrcore.linear`.
     """
     ...
 
@@ -323,28 +115,7 @@ def exponential_decay(init_value, decay_steps, decay_rate, staircase=False, tran
 
     ``lrcore.torch.exponential_decay(...)`` is ``lrcore.exponential_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    .. math::
-        p = \frac{\max(k - b, 0)}{T} \quad(\lfloor p \rfloor \text{ if staircase}), \qquad
-        \eta(k) = v_0\, r^{p}
-
-    bounded below by ``end_value`` when :math:`r < 1` (above when :math:`r > 1`).
-
-    Args:
-        init_value: value at step 0, :math:`v_0`.
-        decay_steps: steps over which the value is multiplied by ``decay_rate``, :math:`T \ge 1`.
-        decay_rate: the factor :math:`r > 0`. A rate above 1 grows without bound, so it needs
-            ``end_value`` as a ceiling.
-        staircase: decay in whole multiples of ``decay_steps`` (the value changes AT multiples).
-        transition_begin: steps to hold ``init_value`` first, :math:`b \ge 0`.
-        end_value: optional floor (rate < 1) or ceiling (rate > 1).
-
-    Example:
-        >>> import lrcore
-        >>> print(float(lrcore.exponential_decay(1.0, decay_steps=10, decay_rate=0.5)(20)))
-        0.25
-
-    Peers: Keras ``ExponentialDecay``, TF1 ``train.exponential_decay``, optax
-    ``exponential_decay``, torch ``StepLR`` (staircase) and ``ExponentialLR`` (``decay_steps=1``).
+    Formula, arguments and their ranges: :func:`lrcore.exponential_decay`.
     """
     ...
 
@@ -354,22 +125,7 @@ def inverse_time_decay(init_value, decay_steps, decay_rate, staircase=False) -> 
 
     ``lrcore.torch.inverse_time_decay(...)`` is ``lrcore.inverse_time_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    .. math::
-        p = \frac{k}{T} \quad(\lfloor p \rfloor \text{ if staircase}), \qquad
-        \eta(k) = \frac{v_0}{1 + r\,p}
-
-    Args:
-        init_value: value at step 0, :math:`v_0`.
-        decay_steps: :math:`T \ge 1`.
-        decay_rate: :math:`r \ge 0`.
-        staircase: use whole multiples of ``decay_steps``.
-
-    Example:
-        >>> import lrcore
-        >>> print(float(lrcore.inverse_time_decay(1.0, decay_steps=10, decay_rate=1.0)(10)))
-        0.5
-
-    Peer: Keras ``InverseTimeDecay``.
+    Formula, arguments and their ranges: :func:`lrcore.inverse_time_decay`.
     """
     ...
 
@@ -379,27 +135,7 @@ def polynomial_decay(init_value, end_value, decay_steps, power=1.0, cycle=False,
 
     ``lrcore.torch.polynomial_decay(...)`` is ``lrcore.polynomial_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    .. math::
-        j = \max(k - b, 0), \quad
-        \eta(k) = (v_0 - v_1)\left(1 - \frac{j'}{D}\right)^{p} + v_1
-
-    Without ``cycle``: :math:`j' = \min(j, T)`, :math:`D = T`. With ``cycle``: :math:`j' = j`,
-    :math:`D = T \max(\lceil j/T \rceil, 1)` (each cycle decays over a longer span).
-
-    Args:
-        init_value: value at step ``transition_begin``, :math:`v_0`.
-        end_value: final value, :math:`v_1`.
-        decay_steps: :math:`T \ge 1`.
-        power: exponent :math:`p \ge 0` (1 is linear).
-        cycle: restart the decay every ``decay_steps`` as Keras does.
-        transition_begin: steps to hold ``init_value`` first, :math:`b \ge 0`.
-
-    Example:
-        >>> import lrcore
-        >>> print(float(lrcore.polynomial_decay(1.0, 0.0, decay_steps=10, power=2.0)(5)))
-        0.25
-
-    Peers: Keras ``PolynomialDecay``, optax ``polynomial_schedule``, torch ``PolynomialLR``.
+    Formula, arguments and their ranges: :func:`lrcore.polynomial_decay`.
     """
     ...
 
@@ -409,17 +145,7 @@ def ema_decay(decay) -> TorchSchedule:
 
     ``lrcore.torch.ema_decay(...)`` is ``lrcore.ema_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    .. math:: \delta(k) = \min\!\left(d, \frac{1 + k}{10 + k}\right)
-
-    Args:
-        decay: the target decay :math:`d`, in [0, 1].
-
-    Example:
-        >>> import lrcore
-        >>> print(float(lrcore.ema_decay(0.999)(0)))
-        0.1
-
-    Peer: TF1 ``train.ExponentialMovingAverage(decay, num_updates=step)``.
+    Formula, arguments and their ranges: :func:`lrcore.ema_decay`.
     """
     ...
 
@@ -429,23 +155,7 @@ def piecewise_constant(boundaries, values) -> TorchSchedule:
 
     ``lrcore.torch.piecewise_constant(...)`` is ``lrcore.piecewise_constant(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    .. math:: \eta(k) = v_i, \qquad i = \#\{\, j : b_j \le k \,\}
-
-    The value changes AT each boundary step: with ``boundaries=[10]``, step 9 uses ``values[0]``
-    and step 10 uses ``values[1]``.
-
-    Args:
-        boundaries: strictly increasing integers >= 0.
-        values: ``len(boundaries) + 1`` finite values.
-
-    Example:
-        >>> import lrcore
-        >>> s = lrcore.piecewise_constant(boundaries=[10, 20], values=[1.0, 0.1, 0.01])
-        >>> print(float(s(9)), float(s(10)))
-        1.0 0.1
-
-    Peers: torch ``MultiStepLR``; Keras ``PiecewiseConstantDecay`` with each boundary + 1 (Keras
-    changes the value one step after the boundary); optax ``piecewise_constant_schedule``.
+    Formula, arguments and their ranges: :func:`lrcore.piecewise_constant`.
     """
     ...
 
@@ -455,23 +165,7 @@ def piecewise_linear(boundaries, values) -> TorchSchedule:
 
     ``lrcore.torch.piecewise_linear(...)`` is ``lrcore.piecewise_linear(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    .. math::
-        \eta(k) = v_{i-1} + (v_i - v_{i-1})\,\frac{k - b_{i-1}}{b_i - b_{i-1}}
-        \quad\text{for } b_{i-1} \le k < b_i
-
-    with :math:`\eta(k) = v_0` before :math:`b_0` and :math:`v_{n-1}` from :math:`b_{n-1}` on.
-
-    Args:
-        boundaries: strictly increasing integers >= 0 (at least one).
-        values: one finite value per boundary.
-
-    Example:
-        >>> import lrcore
-        >>> s = lrcore.piecewise_linear(boundaries=[0, 10, 20], values=[0.0, 1.0, 0.0])
-        >>> print(float(s(5)), float(s(15)), float(s(100)))
-        0.5 0.5 0.0
-
-    Peers: ``numpy.interp``; optax ``piecewise_interpolate_schedule('linear', ...)``.
+    Formula, arguments and their ranges: :func:`lrcore.piecewise_linear`.
     """
     ...
 
@@ -481,25 +175,7 @@ def inverse_sqrt(peak_value, warmup_steps, timescale=None) -> TorchSchedule:
 
     ``lrcore.torch.inverse_sqrt(...)`` is ``lrcore.inverse_sqrt(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    .. math::
-        \eta(k) = \begin{cases}
-          P\,k / W & k < W \\
-          P \big/ \sqrt{(k + \tau - W) / \tau} & k \ge W
-        \end{cases}
-
-    Args:
-        peak_value: value at step ``warmup_steps``, :math:`P`.
-        warmup_steps: :math:`W \ge 0`.
-        timescale: :math:`\tau \ge 1`; defaults to ``warmup_steps``, or 10 000 when that is 0.
-
-    Example:
-        >>> import lrcore
-        >>> s = lrcore.inverse_sqrt(peak_value=1.0, warmup_steps=100)
-        >>> print(float(s(50)), float(s(100)), float(s(400)))
-        0.5 1.0 0.5
-
-    Peer: transformers ``get_inverse_sqrt_schedule``. Reference: Vaswani et al.,
-    https://arxiv.org/abs/1706.03762
+    Formula, arguments and their ranges: :func:`lrcore.inverse_sqrt`.
     """
     ...
 
@@ -509,37 +185,7 @@ def warmup_stable_decay(peak_value, warmup_steps, stable_steps, decay_steps, end
 
     ``lrcore.torch.warmup_stable_decay(...)`` is ``lrcore.warmup_stable_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    With warmup progress :math:`a = k/W` and decay progress
-    :math:`x = \mathrm{clip}((k - W - S)/D, 0, 1)`:
-
-    .. math::
-        \eta(k) = \begin{cases}
-          v_0 + (P - v_0)\, f(a) & k < W \\
-          v_1 + (P - v_1)\, g(x) & k \ge W
-        \end{cases}
-
-    with rising shapes :math:`f(a) = a`, :math:`\tfrac12(1 - \cos \pi a)` or
-    :math:`1 - \sqrt{1 - a}` and falling shapes :math:`g(x) = 1 - x`,
-    :math:`\tfrac12(1 + \cos \pi x)` or :math:`1 - \sqrt{x}` (``linear``, ``cosine``, ``1-sqrt``).
-
-    Args:
-        peak_value: :math:`P`.
-        warmup_steps: :math:`W \ge 0`.
-        stable_steps: :math:`S \ge 0` steps held at the peak.
-        decay_steps: :math:`D \ge 1`.
-        end_value: :math:`v_1`, the final value.
-        init_value: :math:`v_0`, the value at step 0; defaults to ``end_value``.
-        warmup_shape: ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
-        decay_shape: ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
-
-    Example:
-        >>> import lrcore
-        >>> s = lrcore.warmup_stable_decay(1.0, warmup_steps=10, stable_steps=80, decay_steps=10)
-        >>> print(float(s(5)), float(s(50)), float(s(95)), float(s(200)))
-        0.5 1.0 0.5 0.0
-
-    Peer: transformers ``get_wsd_schedule`` (``min_lr_ratio = end_value / peak_value``).
-    Reference: Hu et al., MiniCPM, https://arxiv.org/abs/2404.06395
+    Formula, arguments and their ranges: :func:`lrcore.warmup_stable_decay`.
     """
     ...
 
@@ -549,21 +195,7 @@ def join(schedules, boundaries) -> TorchSchedule:
 
     ``lrcore.torch.join(...)`` is ``lrcore.join(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    .. math:: \eta(k) = s_i(k - b_{i-1}), \qquad i = \#\{\, j : b_j \le k \,\}
-
-    (``schedules[0]`` sees ``k`` itself). A zero-length segment (two equal boundaries) is skipped.
-
-    Args:
-        schedules: ``len(boundaries) + 1`` schedules.
-        boundaries: non-decreasing integers >= 0.
-
-    Example:
-        >>> import lrcore
-        >>> s = lrcore.join([lrcore.constant(1.0), lrcore.linear(1.0, 0.0, 10)], boundaries=[5])
-        >>> print(float(s(4)), float(s(10)))
-        1.0 0.5
-
-    Peer: optax ``join_schedules``.
+    Formula, arguments and their ranges: :func:`lrcore.join`.
     """
     ...
 
@@ -573,19 +205,7 @@ def warmup(schedule, warmup_steps, init_value=0.0) -> TorchSchedule:
 
     ``lrcore.torch.warmup(...)`` is ``lrcore.warmup(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    .. math::
-        \eta(k) = \begin{cases} v_0 + (s(0) - v_0)\,k / W & k < W \\ s(k - W) & k \ge W \end{cases}
-
-    Args:
-        schedule: the schedule :math:`s` that follows the warmup.
-        warmup_steps: :math:`W \ge 0`.
-        init_value: :math:`v_0`, the value at step 0.
-
-    Example:
-        >>> import lrcore
-        >>> s = lrcore.warmup(lrcore.constant(1.0), warmup_steps=10)
-        >>> print(float(s(5)), float(s(10)))
-        0.5 1.0
+    Formula, arguments and their ranges: :func:`lrcore.warmup`.
     """
     ...
 
@@ -595,16 +215,7 @@ def scale(schedule, factor) -> TorchSchedule:
 
     ``lrcore.torch.scale(...)`` is ``lrcore.scale(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    .. math:: \eta(k) = c \cdot s(k)
-
-    Args:
-        schedule: the schedule :math:`s`.
-        factor: the finite factor :math:`c`.
-
-    Example:
-        >>> import lrcore
-        >>> print(float((lrcore.constant(0.5) * 4)(0)))
-        2.0
+    Formula, arguments and their ranges: :func:`lrcore.scale`.
     """
     ...
 
@@ -614,18 +225,7 @@ def clip(schedule, min_value=None, max_value=None) -> TorchSchedule:
 
     ``lrcore.torch.clip(...)`` is ``lrcore.clip(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
-    .. math:: \eta(k) = \min(\max(s(k), a), b)
-
-    Args:
-        schedule: the schedule :math:`s`.
-        min_value: the lower bound :math:`a`, or None.
-        max_value: the upper bound :math:`b`, or None; at least one bound is required, and
-            ``min_value <= max_value``.
-
-    Example:
-        >>> import lrcore
-        >>> print(float(lrcore.clip(lrcore.linear(0.0, 1.0, 10), min_value=0.2)(0)))
-        0.2
+    Formula, arguments and their ranges: :func:`lrcore.clip`.
     """
     ...
 

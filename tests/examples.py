@@ -16,8 +16,10 @@ Each entry of :data:`TABLE`, keyed by the schedule's registered name, holds:
   tests' valid baseline arguments, the parameters that follow the uniform rules, and the specific
   bad cases ``(overrides, exception, parameter named, value shown)``;
 - ``plot``: the docs picture, ``(title, [schedules], steps, log scale)`` (``docs/gen_plots.py``);
-- ``strategy``: optionally, a hypothesis strategy of keyword arguments (``tests/strategies.py`` has
-  the built-in ones; without one, the property tests draw from the examples).
+- ``strategy``: optionally, for a schedule a hypothesis strategy of its keyword arguments (without
+  one, the property tests draw from its examples), for a combinator a function of the children's
+  strategy giving built schedules (required for a combinator); ``tests/strategies.py`` holds those
+  of the built-in schedules.
 
 Adding a schedule adds one entry here (see CONTRIBUTING.md); :func:`coverage_problems` (run by
 ``tests/test_reference_values.py``) fails while a registered schedule has none.

@@ -1,4 +1,5 @@
-"""Shared test helpers: the ulp tolerance of the precision promise."""
+"""Shared test helpers: the ulp tolerance of the precision promise, for lrcore against the exact
+reference, against another backend, or against a peer library."""
 
 from __future__ import annotations
 
@@ -14,10 +15,15 @@ def ulp_bound(want, bits: int, ulps: float = 4.0, scale=None) -> float:
 
 
 def assert_ulp_close(got, want, bits: int, ulps: float = 4.0, scale=None, context=""):
+    """``|got - want| <= ulps · 2^-mantissa(bits) · max|want|`` elementwise, with a useful message.
+
+    ``bits`` is the float width of the *less precise* side of the comparison (lrcore's float32
+    results, or a peer's own arithmetic), so ``ulps`` counts that side's rounding steps.
+    """
     got = np.asarray(got, dtype=np.float64)
     want = np.asarray(want, dtype=np.float64)
     assert got.shape == want.shape, f"shape {got.shape} != {want.shape} {context}"
-    assert np.all(np.isfinite(got)), f"non-finite values {context}"
+    assert np.all(np.isfinite(got)) and np.all(np.isfinite(want)), f"non-finite values {context}"
     bound = ulp_bound(want, bits, ulps, scale)
     err = np.abs(got - want)
     worst = int(np.argmax(err)) if err.size else 0

@@ -9,8 +9,6 @@ import os
 
 import numpy as np
 
-from tests.helpers import MANTISSA
-
 # Keras 3 must pick TensorFlow, and TensorFlow's C++ start-up chatter is noise in test logs.
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -20,26 +18,6 @@ def steps_with_landmarks(n: int, *landmarks: int) -> np.ndarray:
     """Every step in ``0..n-1`` plus each landmark and its two neighbours (sorted, >= 0, unique)."""
     extra = [m + d for m in landmarks for d in (-1, 0, 1)]
     return np.unique(np.concatenate([np.arange(n), np.asarray(extra, dtype=np.int64)]).clip(0))
-
-
-def assert_peer_close(got, want, bits: int, ulps: float, scale=None, context=""):
-    """``|got - want| <= ulps · 2^-mantissa(bits) · max|want|`` elementwise, with a useful message.
-
-    ``bits`` is the float width of the *less precise* side of the comparison (the peer's own
-    arithmetic, or lrcore's float32 results), so ``ulps`` counts that side's rounding steps.
-    """
-    got = np.asarray(got, dtype=np.float64)
-    want = np.asarray(want, dtype=np.float64)
-    assert got.shape == want.shape, f"shape {got.shape} != {want.shape} {context}"
-    assert np.all(np.isfinite(got)) and np.all(np.isfinite(want)), f"non-finite values {context}"
-    scale = float(np.max(np.abs(want))) if scale is None else float(scale)
-    bound = ulps * 2.0 ** -MANTISSA[bits] * scale
-    err = np.abs(got - want)
-    worst = int(np.argmax(err))
-    assert np.all(err <= bound), (
-        f"max error {err[worst]:.3e} > bound {bound:.3e} ({ulps} ulp, {bits}-bit) at index {worst}: "
-        f"lrcore {got[worst]!r}, peer {want[worst]!r} {context}"
-    )
 
 
 # -- optax ------------------------------------------------------------------------------------------
@@ -89,19 +67,21 @@ def torch_optimizer(lr: float = 1.0):
     return torch.optim.SGD([torch.nn.Parameter(torch.zeros(()))], lr=lr)
 
 
-def drive_torch(make_scheduler, n: int, lr: float = 1.0, momentum: float = 0.0) -> np.ndarray:
-    """The learning rate of updates ``0..n-1``: ``param_groups[0]['lr']`` read before each
-    ``optimizer.step()``, with ``scheduler.step()`` after it (update n uses the value at step n)."""
+def drive_torch(make_scheduler, n: int, lr: float = 1.0, momentum: float = 0.0, key: str = "lr") -> np.ndarray:
+    """The learning rate (or ``key``, e.g. ``"momentum"``) of updates ``0..n-1``: ``param_groups[0][key]`` read before each
+    ``optimizer.step()``, with ``scheduler.step()`` after it (update n uses the value at step n).
+    The one torch driver of the tests (peer schedulers and ``lrcore.torch.scheduler`` alike)."""
     import torch
 
     param = torch.nn.Parameter(torch.zeros(()))
     optimizer = torch.optim.SGD([param], lr=lr, momentum=momentum)
     scheduler = make_scheduler(optimizer)
     lrs = []
-    for _ in range(n):
-        lrs.append(float(optimizer.param_groups[0]["lr"]))
+    for i in range(n):
+        lrs.append(float(optimizer.param_groups[0][key]))
         optimizer.zero_grad()
         param.sum().backward()
         optimizer.step()
-        scheduler.step()
+        if i < n - 1:  # a step past the last one read could only fail (OneCycleLR past total_steps)
+            scheduler.step()
     return np.asarray(lrs, dtype=np.float64)

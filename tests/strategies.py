@@ -1,7 +1,9 @@
 """Hypothesis strategies that build valid parameters for every schedule and nested combinators.
 
 ``kwargs_for(name)`` draws the keyword arguments of one leaf schedule; ``leaf_schedules()`` a
-built leaf of any kind; ``schedules()`` a schedule that may nest join/warmup/scale/clip.
+built leaf of any kind; ``schedules()`` a schedule that may nest the combinators. The schedules come
+from the tests' table (tests/examples.py): an entry may bring its own ``strategy``; a leaf without
+one draws from its examples.
 Values stay moderate (|v| <= 10) so that every product in a schedule stays finite; lengths are
 mostly small (so that steps hit the interesting landmarks) and sometimes huge.
 """
@@ -236,13 +238,24 @@ def _clip(draw, children):
     return lrcore.clip(draw(children), min_value=lo, max_value=hi)
 
 
+COMBINATOR_STRATEGIES = {
+    "join": _join,
+    "warmup": lambda children: st.builds(lrcore.warmup, children, warmup_steps=phases, init_value=values),
+    "scale": lambda children: st.builds(lrcore.scale, children, factor=levels(-4.0, 4.0)),
+    "clip": _clip,
+}
+assert set(COMBINATOR_STRATEGIES) <= set(COMBINATORS)
+
+
 def _extend(children):
-    return st.one_of(
-        _join(children),
-        st.builds(lrcore.warmup, children, warmup_steps=phases, init_value=values),
-        st.builds(lrcore.scale, children, factor=levels(-4.0, 4.0)),
-        _clip(children),
-    )
+    """One combinator around ``children``: its entry's ``strategy`` in the tests' table (a function
+    of the children's strategy), or the strategy above."""
+    made = []
+    for name in COMBINATORS:
+        strategy = examples.TABLE[name].strategy or COMBINATOR_STRATEGIES.get(name)
+        assert strategy is not None, f"{name}: a combinator's entry in tests/examples.py needs a strategy"
+        made.append(strategy(children))
+    return st.one_of(made)
 
 
 def schedules(max_leaves: int = 4):

@@ -76,3 +76,16 @@ def test_no_import_cycles():
 def test_cycle_finder_finds_cycles():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
+
+
+def test_no_star_imports_and_no_ambient_switches():
+    """Names an editor can find (STYLE 12): no ``from x import *``; validation is switched by an
+    explicit argument (``Definition.build(array_levels=...)``), never by a ContextVar."""
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                assert all(a.name != "*" for a in node.names), f"{path.name}: star-import from {node.module}"
+                assert node.module != "contextvars", f"{path.name} imports contextvars"
+            if isinstance(node, ast.Import):
+                assert all(a.name != "contextvars" for a in node.names), f"{path.name} imports contextvars"

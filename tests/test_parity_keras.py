@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import lrcore
 import lrcore.numpy
-from tests.peers import assert_peer_close, keras, keras_values, steps_with_landmarks
+import lrcore.tf
+from tests.helpers import assert_ulp_close
+from tests.peers import keras, keras_values, steps_with_landmarks
+
+KS = keras().optimizers.schedules
 
 KERAS64_ULPS = 8
 KERAS32_ULPS = 8
@@ -33,7 +38,7 @@ def compare(schedule, peer, steps, dtype, vectorized=True):
     want = keras_values(peer, steps, vectorized)
     got = lrcore.numpy.from_schedule(schedule)(steps)
     bits, ulps = (64, KERAS64_ULPS) if dtype == "float64" else (32, KERAS32_ULPS)
-    assert_peer_close(got, want, bits, ulps, context=f"{schedule!r} vs Keras {dtype}")
+    assert_ulp_close(got, want, bits, ulps, context=f"{schedule!r} vs Keras {dtype}")
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -122,7 +127,6 @@ def test_cosine_decay_restarts_float32_misplaces_restarts():
     quotient often rounds just below the integer at a restart step, so Keras returns the previous
     cycle's minimum there instead of the new peak. lrcore (integer cycle search) is exact at all
     of them. Steps stay below 2**24, where Keras' float32 cast of the step itself is exact."""
-    import tensorflow as tf
 
     schedules = keras().optimizers.schedules
     misplaced_keras = misplaced_lrcore = total = 0
@@ -138,3 +142,38 @@ def test_cosine_decay_restarts_float32_misplaces_restarts():
     assert misplaced_keras > 0, f"Keras float32 placed all {total} restarts correctly"
     assert misplaced_lrcore == 0, f"lrcore misplaced {misplaced_lrcore} of {total} restarts"
     print(f"Keras float32 misplaced {misplaced_keras} of {total} restarts; lrcore 0")
+
+
+# -- lrcore.tf against the Keras schedules, both in float32 TensorFlow ---------------------------------
+PEERS = [
+    (KS.ExponentialDecay(0.1, decay_steps=30, decay_rate=0.8), lrcore.tf.exponential_decay(0.1, 30, 0.8)),
+    (KS.ExponentialDecay(0.1, decay_steps=30, decay_rate=0.8, staircase=True),
+     lrcore.tf.exponential_decay(0.1, 30, 0.8, staircase=True)),
+    (KS.PiecewiseConstantDecay(boundaries=[10, 100, 250], values=[1.0, 0.5, 0.1, 0.01]),
+     lrcore.tf.piecewise_constant(boundaries=[11, 101, 251], values=[1.0, 0.5, 0.1, 0.01])),
+    (KS.PolynomialDecay(1.0, decay_steps=70, end_learning_rate=0.1, power=2.0, cycle=True),
+     lrcore.tf.polynomial_decay(1.0, 0.1, decay_steps=70, power=2.0, cycle=True)),
+    (KS.PolynomialDecay(1.0, decay_steps=70, end_learning_rate=0.1, power=0.5),
+     lrcore.tf.polynomial_decay(1.0, 0.1, decay_steps=70, power=0.5)),
+    (KS.InverseTimeDecay(1.0, decay_steps=20, decay_rate=0.5), lrcore.tf.inverse_time_decay(1.0, 20, 0.5)),
+    (KS.InverseTimeDecay(1.0, decay_steps=20, decay_rate=0.5, staircase=True),
+     lrcore.tf.inverse_time_decay(1.0, 20, 0.5, staircase=True)),
+    (KS.CosineDecay(1.0, decay_steps=250, alpha=0.1), lrcore.tf.cosine_decay(1.0, 250, end_value=0.1)),
+    (KS.CosineDecay(0.0, decay_steps=200, alpha=0.1, warmup_target=1.0, warmup_steps=50),
+     lrcore.tf.warmup_cosine_decay(0.0, 1.0, warmup_steps=50, decay_steps=250, end_value=0.1)),
+    (KS.CosineDecayRestarts(1.0, first_decay_steps=20, t_mul=2.0, m_mul=0.5, alpha=0.0),
+     lrcore.tf.cosine_restart(1.0, first_period=20, period_mul=2.0, peak_mul=0.5)),
+    (KS.CosineDecayRestarts(1.0, first_decay_steps=30, t_mul=1.0, m_mul=0.8, alpha=0.0),
+     lrcore.tf.cosine_restart(1.0, first_period=30, peak_mul=0.8)),
+]
+
+
+@pytest.mark.parametrize("peer, ours", PEERS, ids=[f"{type(p).__name__}-{i}" for i, (p, _) in enumerate(PEERS)])
+def test_lrcore_tf_matches_keras_schedules_in_tf_function(peer, ours):
+    """``lrcore.tf`` (float32, TensorFlow ops) against the Keras schedule run in ``tf.function``."""
+    steps = np.arange(0, 400)
+    keras_at = tf.function(lambda k: peer(k))
+    want = np.array([float(keras_at(tf.constant(s, tf.int64))) for s in steps])
+    got = ours(tf.constant(steps, tf.int64)).numpy()
+    # Keras computes in float32 too; both stay within the 4-ulp promise of each other here.
+    assert_ulp_close(got, want, 32, context=type(peer).__name__)

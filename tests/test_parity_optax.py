@@ -18,7 +18,8 @@ import pytest
 
 import lrcore.jax
 import lrcore.numpy
-from tests.peers import assert_peer_close, lrcore_jax_values, optax_values, steps_with_landmarks
+from tests.helpers import assert_ulp_close
+from tests.peers import lrcore_jax_values, optax_values, steps_with_landmarks
 
 NUMPY_ULPS = 4  # optax's float32 rounding only
 JAX_ULPS = 8  # optax's float32 rounding + lrcore.jax's own float32 promise
@@ -31,9 +32,9 @@ def check(name, params, peer, steps, extra=0.0):
     got64 = getattr(lrcore.numpy, name)(**params)(steps)
     scale = np.max(np.abs(want))
     ulps64 = NUMPY_ULPS + extra / (2.0**-23 * scale)
-    assert_peer_close(got64, want, 32, ulps64, context=f"lrcore.numpy.{name}{params}")
+    assert_ulp_close(got64, want, 32, ulps64, context=f"lrcore.numpy.{name}{params}")
     got32 = lrcore_jax_values(getattr(lrcore.jax, name)(**params), steps)
-    assert_peer_close(got32, want, 32, JAX_ULPS + ulps64 - NUMPY_ULPS, context=f"lrcore.jax.{name}{params}")
+    assert_ulp_close(got32, want, 32, JAX_ULPS + ulps64 - NUMPY_ULPS, context=f"lrcore.jax.{name}{params}")
 
 
 @pytest.mark.parametrize(
@@ -115,11 +116,11 @@ def test_join():
     steps = steps_with_landmarks(300, *boundaries, *(140 + 10 * i for i in range(16)))
     want = optax_values(peer, steps)
     got64 = lrcore.numpy.join([getattr(lrcore, p["name"])(**p["params"]) for p in parts], boundaries)(steps)
-    assert_peer_close(got64, want, 32, NUMPY_ULPS)
+    assert_ulp_close(got64, want, 32, NUMPY_ULPS)
     got32 = lrcore_jax_values(
         lrcore.jax.join([getattr(lrcore, p["name"])(**p["params"]) for p in parts], boundaries), steps
     )
-    assert_peer_close(got32, want, 32, JAX_ULPS)
+    assert_ulp_close(got32, want, 32, JAX_ULPS)
 
 
 @pytest.mark.parametrize(
@@ -161,30 +162,28 @@ def test_sgdr(first_period, period_mul, peak_mul, warmup, end_value):
     np.testing.assert_array_equal(at, start_values)
 
 
-def test_piecewise_interpolate_linear():
+def _piecewise_interpolate_linear():
     """optax ``piecewise_interpolate_schedule('linear', init, {b: scale})`` interpolates through
     (0, init), (b_i, init·prod(scales[:i+1])): lrcore ``piecewise_linear`` with the point (0, init)
     added and the cumulative products as values."""
     init, table = 0.5, {20: 2.0, 70: 0.5, 150: 0.1, 151: 3.0, 260: 0.2}
     peer = optax.piecewise_interpolate_schedule("linear", init, table)
-    boundaries = [0, *table]
-    values = list(np.cumprod([init, *table.values()]))
-    steps = steps_with_landmarks(320, *boundaries)
-    want = optax_values(peer, steps)
-    assert_peer_close(lrcore.numpy.piecewise_linear(boundaries, values)(steps), want, 32, NUMPY_ULPS)
-    got32 = lrcore_jax_values(lrcore.jax.piecewise_linear(boundaries, values), steps)
-    assert_peer_close(got32, want, 32, JAX_ULPS)
+    return peer, "piecewise_linear", [0, *table], list(np.cumprod([init, *table.values()])), 320
 
 
-def test_piecewise_constant():
+def _piecewise_constant():
     """optax ``piecewise_constant_schedule(init, {b: scale})`` switches AT step b (``count >= b``),
     like lrcore: same boundaries, values = cumulative products of the scales."""
     init, table = 0.3, {10: 0.5, 45: 0.1, 46: 4.0, 200: 0.25}
     peer = optax.piecewise_constant_schedule(init, table)
-    boundaries = list(table)
-    values = list(np.cumprod([init, *table.values()]))
-    steps = steps_with_landmarks(300, *boundaries)
+    return peer, "piecewise_constant", list(table), list(np.cumprod([init, *table.values()])), 300
+
+
+@pytest.mark.parametrize("case", [_piecewise_interpolate_linear, _piecewise_constant], ids=lambda f: f.__name__[1:])
+def test_piecewise(case):
+    peer, name, boundaries, values, n = case()
+    steps = steps_with_landmarks(n, *boundaries)
     want = optax_values(peer, steps)
-    assert_peer_close(lrcore.numpy.piecewise_constant(boundaries, values)(steps), want, 32, NUMPY_ULPS)
-    got32 = lrcore_jax_values(lrcore.jax.piecewise_constant(boundaries, values), steps)
-    assert_peer_close(got32, want, 32, JAX_ULPS)
+    assert_ulp_close(getattr(lrcore.numpy, name)(boundaries, values)(steps), want, 32, NUMPY_ULPS)
+    got32 = lrcore_jax_values(getattr(lrcore.jax, name)(boundaries, values), steps)
+    assert_ulp_close(got32, want, 32, JAX_ULPS)

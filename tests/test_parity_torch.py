@@ -25,7 +25,10 @@ from torch.optim import lr_scheduler as sched
 
 import lrcore
 import lrcore.numpy
-from tests.peers import assert_peer_close, drive_torch
+import lrcore.torch
+from tests import examples, reference
+from tests.helpers import assert_ulp_close
+from tests.peers import drive_torch
 
 CLOSED = 8
 PER_STEP = 4
@@ -38,7 +41,7 @@ def chained(n: int) -> float:
 def compare(schedule, make_scheduler, n, ulps, lr=1.0):
     want = drive_torch(make_scheduler, n, lr=lr)
     got = lrcore.numpy.from_schedule(schedule)(np.arange(n))
-    assert_peer_close(got, want, 64, ulps, context=repr(schedule))
+    assert_ulp_close(got, want, 64, ulps, context=repr(schedule))
 
 
 @pytest.mark.parametrize(("step_size", "gamma"), [(1, 0.97), (30, 0.5), (7, 0.9)])
@@ -190,6 +193,112 @@ def test_linear_lr(start, end, total):
     compare(s, lambda o: sched.LinearLR(o, start_factor=start, end_factor=end, total_iters=total), n, chained(n), lr=0.4)
 
 
+# -- lrcore.torch.scheduler against the torch schedulers -----------------------------------------
+LR0 = 0.4
+PEERS = {
+    "StepLR": (
+        lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=7, gamma=0.3),
+        lrcore.exponential_decay(init_value=LR0, decay_steps=7, decay_rate=0.3, staircase=True),
+    ),
+    "MultiStepLR": (
+        lambda o: torch.optim.lr_scheduler.MultiStepLR(o, milestones=[5, 17, 30], gamma=0.5),
+        lrcore.piecewise_constant(boundaries=[5, 17, 30], values=[LR0, LR0 * 0.5, LR0 * 0.25, LR0 * 0.125]),
+    ),
+    "ExponentialLR": (
+        lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.95),
+        lrcore.exponential_decay(init_value=LR0, decay_steps=1, decay_rate=0.95),
+    ),
+    "CosineAnnealingWarmRestarts": (
+        lambda o: torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=6, T_mult=2, eta_min=0.01),
+        lrcore.cosine_restart(peak_value=LR0, first_period=6, period_mul=2.0, end_value=0.01),
+    ),
+    "OneCycleLR": (
+        lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=LR0, total_steps=50, pct_start=0.25, cycle_momentum=False),
+        lrcore.onecycle(peak_value=LR0, total_steps=50, pct_start=0.25),
+    ),
+    "OneCycleLR-linear-3phase": (
+        lambda o: torch.optim.lr_scheduler.OneCycleLR(
+            o, max_lr=LR0, total_steps=37, anneal_strategy="linear", three_phase=True, cycle_momentum=False
+        ),
+        lrcore.onecycle(peak_value=LR0, total_steps=37, anneal="linear", three_phase=True),
+    ),
+    "CyclicLR": (
+        lambda o: torch.optim.lr_scheduler.CyclicLR(
+            o, base_lr=0.01, max_lr=LR0, step_size_up=4, step_size_down=6, mode="triangular2", cycle_momentum=False
+        ),
+        lrcore.cyclic(base_value=0.01, max_value=LR0, step_size_up=4, step_size_down=6, mode="triangular2"),
+    ),
+    "CyclicLR-exp_range": (
+        lambda o: torch.optim.lr_scheduler.CyclicLR(
+            o, base_lr=0.01, max_lr=LR0, step_size_up=5, mode="exp_range", gamma=0.97, cycle_momentum=False
+        ),
+        lrcore.cyclic(base_value=0.01, max_value=LR0, step_size_up=5, mode="exp_range", gamma=0.97),
+    ),
+    "PolynomialLR": (
+        lambda o: torch.optim.lr_scheduler.PolynomialLR(o, total_iters=20, power=2.0),
+        lrcore.polynomial_decay(init_value=LR0, end_value=0.0, decay_steps=20, power=2.0),
+    ),
+    "LinearLR": (
+        lambda o: torch.optim.lr_scheduler.LinearLR(o, start_factor=0.1, end_factor=1.0, total_iters=15),
+        lrcore.linear(init_value=LR0 * 0.1, end_value=LR0, transition_steps=15),
+    ),
+}
+
+
+@pytest.mark.parametrize("peer", sorted(PEERS))
+def test_lrcore_torch_scheduler_matches_torch_schedulers(peer):
+    """``lrcore.torch.scheduler`` (float32 values) drives SGD as the torch scheduler does."""
+    make_peer, schedule = PEERS[peer]
+    updates = 50 if peer.startswith("OneCycleLR") else 60
+    if peer == "OneCycleLR-linear-3phase":
+        updates = 37  # torch raises past total_steps
+    want = drive_torch(make_peer, updates, lr=LR0, momentum=0.9)
+    got = drive_torch(lambda o: lrcore.torch.scheduler(o, schedule), updates, lr=LR0, momentum=0.9)
+    assert_ulp_close(got, want, 32, context=peer)
+
+
+# -- the tests' exact reference follows torch ------------------------------------------------------
+PEER_CASES = [
+    c for c in examples.examples() if c[1].name in ("onecycle", "cyclic", "onecycle_momentum", "cyclic_momentum")
+]
+
+
+@pytest.mark.parametrize("case", PEER_CASES, ids=[c[0] for c in PEER_CASES])
+def test_reference_follows_torch(case):
+    """The reference's onecycle and cyclic (and their momentum curves) are torch's OneCycleLR and
+    CyclicLR (checks the reference)."""
+    schedule = case[1]
+    p = schedule.params
+    if schedule.name == "onecycle":
+        n = p["total_steps"]
+        make = lambda opt: torch.optim.lr_scheduler.OneCycleLR(  # noqa: E731
+            opt, max_lr=p["peak_value"], total_steps=n, pct_start=p["pct_start"], anneal_strategy=p["anneal"],
+            div_factor=p["div_factor"], final_div_factor=p["final_div_factor"], three_phase=p["three_phase"],
+        )
+    elif schedule.name == "cyclic":
+        n = 160
+        make = lambda opt: torch.optim.lr_scheduler.CyclicLR(  # noqa: E731
+            opt, base_lr=p["base_value"], max_lr=p["max_value"], step_size_up=p["step_size_up"],
+            step_size_down=p["step_size_down"], mode=p["mode"], gamma=p["gamma"],
+        )
+    elif schedule.name == "onecycle_momentum":
+        n = p["total_steps"]
+        make = lambda opt: torch.optim.lr_scheduler.OneCycleLR(  # noqa: E731
+            opt, max_lr=1.0, total_steps=n, pct_start=p["pct_start"], anneal_strategy=p["anneal"],
+            three_phase=p["three_phase"], base_momentum=p["base_momentum"], max_momentum=p["max_momentum"],
+        )
+    else:
+        n = 160
+        make = lambda opt: torch.optim.lr_scheduler.CyclicLR(  # noqa: E731
+            opt, base_lr=0.1, max_lr=1.0, step_size_up=p["step_size_up"], step_size_down=p["step_size_down"],
+            mode=p["mode"], gamma=p["gamma"], base_momentum=p["base_momentum"], max_momentum=p["max_momentum"],
+        )
+    key = "momentum" if schedule.name.endswith("_momentum") else "lr"
+    want = drive_torch(make, n, momentum=0.9, key=key)
+    got = reference.values_of(schedule.to_dict(), np.arange(n))
+    assert_ulp_close(got, want, 64, ulps=64)
+
+
 # -- lrcore.torch.scheduler against torch's schedulers on real optimizers -------------------------
 # These drive real optimizers through lrcore.torch.scheduler (float32 values, the float64 value
 # rounded once): 4 float32 ulp of the largest value, as API.md promises.
@@ -231,13 +340,13 @@ def test_per_group_schedules_match_per_group_lambda_lr():
     absolute = [lrcore.cosine_decay(0.1, 60), lrcore.exponential_decay(0.01, 1, 0.97)]
     got = _record(opt, lrcore.torch.scheduler(opt, absolute), n)
     for g in range(2):
-        assert_peer_close(got[:, g], want[:, g], 32, 4, context=f"absolute group {g}")
+        assert_ulp_close(got[:, g], want[:, g], 32, 4, context=f"absolute group {g}")
     # ... and relative per-group multipliers, as LambdaLR's lambdas.
     opt = _two_group_optimizer("sgd")
     relative = [lrcore.cosine_decay(1.0, 60), lrcore.exponential_decay(1.0, 1, 0.97)]
     got = _record(opt, lrcore.torch.scheduler(opt, relative, mode="relative"), n)
     for g in range(2):
-        assert_peer_close(got[:, g], want[:, g], 32, 4, context=f"relative group {g}")
+        assert_ulp_close(got[:, g], want[:, g], 32, 4, context=f"relative group {g}")
 
 
 def test_one_multiplier_for_every_group_matches_lambda_lr():
@@ -249,7 +358,7 @@ def test_one_multiplier_for_every_group_matches_lambda_lr():
     opt = _two_group_optimizer("adam")
     multiplier = lrcore.linear(0.1, 1.0, transition_steps=9)  # (k+1)/10 up to k = 9
     got = _record(opt, lrcore.torch.scheduler(opt, multiplier, mode="relative"), n)
-    assert_peer_close(got, want, 32, 4, context="LambdaLR multiplier")
+    assert_ulp_close(got, want, 32, 4, context="LambdaLR multiplier")
 
 
 ONE_CYCLE_MOMENTUM = [
@@ -289,8 +398,8 @@ def test_one_cycle_momentum_matches_one_cycle_lr(kind, p):
             o.step()
         torch_sched.step()
         ours.step()
-    assert_peer_close(np.asarray(got_m), np.asarray(want_m), 32, 4, context=f"momentum {kind}")
-    assert_peer_close(np.asarray(got_lr), np.asarray(want_lr), 32, 4, context=f"lr {kind}")
+    assert_ulp_close(np.asarray(got_m), np.asarray(want_m), 32, 4, context=f"momentum {kind}")
+    assert_ulp_close(np.asarray(got_lr), np.asarray(want_lr), 32, 4, context=f"lr {kind}")
     if key == "beta1":
         assert all(g["betas"][1] == 0.999 for g in opt_m.param_groups)  # beta2 untouched
 
@@ -316,7 +425,7 @@ def test_cyclic_momentum_matches_cyclic_lr(kind, mode, gamma):
         momentum=lrcore.cyclic_momentum(up, down, base_momentum=0.75, max_momentum=0.92, mode=mode, gamma=gamma),
     )
     got = _record(opt, ours, n, key)
-    assert_peer_close(got, want, 32, 4, context=f"CyclicLR momentum {kind} {mode}")
+    assert_ulp_close(got, want, 32, 4, context=f"CyclicLR momentum {kind} {mode}")
 
 
 # -- ReduceLROnPlateau ------------------------------------------------------------------------------
@@ -363,7 +472,7 @@ def test_reduce_on_plateau_matches_torch_on_a_constant_schedule(options):
         assert plateau.best == torch_plateau.best
     want, got = np.asarray(want), np.asarray(got)
     assert len(set(want[:, 0].tolist())) > 1 or options == {}  # the cases do reduce
-    assert_peer_close(got, want, 32, 4, context=repr(options))
+    assert_ulp_close(got, want, 32, 4, context=repr(options))
 
 
 def test_reduce_on_plateau_scales_a_varying_schedule():

@@ -14,7 +14,8 @@ from transformers import optimization as tr
 
 import lrcore
 import lrcore.numpy
-from tests.peers import assert_peer_close, drive_torch
+from tests.helpers import assert_ulp_close
+from tests.peers import drive_torch
 
 ULPS = 8
 LR = 0.3
@@ -23,7 +24,7 @@ LR = 0.3
 def compare(schedule, make_scheduler, n, ulps=ULPS):
     want = drive_torch(make_scheduler, n, lr=LR)
     got = lrcore.numpy.from_schedule(schedule)(np.arange(n))
-    assert_peer_close(got, want, 64, ulps, context=repr(schedule))
+    assert_ulp_close(got, want, 64, ulps, context=repr(schedule))
     return want
 
 

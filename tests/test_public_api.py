@@ -82,6 +82,8 @@ def test_docstring_teaches(name):
     assert doc and doc.splitlines()[0].strip()
     assert ".. math::" in doc, f"{name}: no formula"
     assert "Args:" in doc and "Example:" in doc, name
+    # A docstring that is not raw turns TeX's \to, \frac, \text into control characters.
+    assert not [c for c in doc if ord(c) < 32 and c != "\n"], f"{name}: control characters (use r-strings)"
     for param in inspect.signature(getattr(lrcore, name)).parameters:
         assert f"{param}:" in doc, f"{name}: Args misses {param}"
 

@@ -106,7 +106,7 @@ def registered() -> dict:
     return json.loads(line[len("RESULT") :])
 
 
-@pytest.mark.parametrize("adapter", ["numpy", "jax", "torch", "tf"])
+@pytest.mark.parametrize("adapter", ["numpy", "jax", "torch", "tf", "keras"])
 def test_every_adapter_offers_it(registered, adapter):
     got = registered[adapter]
     assert got == {"exported": True, "type": True, "values": [0.0, 0.0, 0.25, 0.25], "from_schedule": True}
@@ -128,7 +128,7 @@ def test_cli_lists_parses_and_evaluates_it(registered):
 
 
 def test_stubs_and_docs_and_table_checks_see_it(registered):
-    assert registered["stubs"] == {"numpy": True, "jax": True, "torch": True, "tf": True}
+    assert registered["stubs"] == {"numpy": True, "jax": True, "torch": True, "tf": True, "keras": True}
     assert registered["docs_missing"] == ["dummy_hold: no catalog section"]
     assert registered["docs_with_section"] == []
     assert registered["table_missing"] == ["dummy_hold: no entry in tests/examples.py"]

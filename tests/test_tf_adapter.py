@@ -147,41 +147,6 @@ def test_config_round_trip_and_registration():
         assert isinstance(restored, lrcore.tf.TFSchedule) and restored.schedule == schedule
 
 
-# -- parity with the Keras schedules -----------------------------------------------------------
-S = keras.optimizers.schedules
-PEERS = [
-    (S.ExponentialDecay(0.1, decay_steps=30, decay_rate=0.8), lrcore.tf.exponential_decay(0.1, 30, 0.8)),
-    (S.ExponentialDecay(0.1, decay_steps=30, decay_rate=0.8, staircase=True),
-     lrcore.tf.exponential_decay(0.1, 30, 0.8, staircase=True)),
-    (S.PiecewiseConstantDecay(boundaries=[10, 100, 250], values=[1.0, 0.5, 0.1, 0.01]),
-     lrcore.tf.piecewise_constant(boundaries=[11, 101, 251], values=[1.0, 0.5, 0.1, 0.01])),
-    (S.PolynomialDecay(1.0, decay_steps=70, end_learning_rate=0.1, power=2.0, cycle=True),
-     lrcore.tf.polynomial_decay(1.0, 0.1, decay_steps=70, power=2.0, cycle=True)),
-    (S.PolynomialDecay(1.0, decay_steps=70, end_learning_rate=0.1, power=0.5),
-     lrcore.tf.polynomial_decay(1.0, 0.1, decay_steps=70, power=0.5)),
-    (S.InverseTimeDecay(1.0, decay_steps=20, decay_rate=0.5), lrcore.tf.inverse_time_decay(1.0, 20, 0.5)),
-    (S.InverseTimeDecay(1.0, decay_steps=20, decay_rate=0.5, staircase=True),
-     lrcore.tf.inverse_time_decay(1.0, 20, 0.5, staircase=True)),
-    (S.CosineDecay(1.0, decay_steps=250, alpha=0.1), lrcore.tf.cosine_decay(1.0, 250, end_value=0.1)),
-    (S.CosineDecay(0.0, decay_steps=200, alpha=0.1, warmup_target=1.0, warmup_steps=50),
-     lrcore.tf.warmup_cosine_decay(0.0, 1.0, warmup_steps=50, decay_steps=250, end_value=0.1)),
-    (S.CosineDecayRestarts(1.0, first_decay_steps=20, t_mul=2.0, m_mul=0.5, alpha=0.0),
-     lrcore.tf.cosine_restart(1.0, first_period=20, period_mul=2.0, peak_mul=0.5)),
-    (S.CosineDecayRestarts(1.0, first_decay_steps=30, t_mul=1.0, m_mul=0.8, alpha=0.0),
-     lrcore.tf.cosine_restart(1.0, first_period=30, peak_mul=0.8)),
-]
-
-
-@pytest.mark.parametrize("peer, ours", PEERS, ids=[f"{type(p).__name__}-{i}" for i, (p, _) in enumerate(PEERS)])
-def test_keras_peer_parity(peer, ours):
-    steps = np.arange(0, 400)
-    keras_at = tf.function(lambda k: peer(k))
-    want = np.array([float(keras_at(tf.constant(s, tf.int64))) for s in steps])
-    got = ours(tf.constant(steps, tf.int64)).numpy()
-    # Keras computes in float32 too; both stay within the 4-ulp promise of each other here.
-    assert_ulp_close(got, want, 32, context=type(peer).__name__)
-
-
 # -- model.fit, save and load --------------------------------------------------------------------
 FIT_SCHEDULE = lrcore.cosine_restart(peak_value=1e-2, first_period=20, period_mul=1.5, peak_mul=0.8,
                                      end_value=1e-4, warmup_steps=3)

@@ -23,6 +23,7 @@ ADAPTERS = {
     "jax": "JaxSchedule",
     "torch": "TorchSchedule",
     "tf": "TFSchedule",
+    "keras": "KerasSchedule",
 }
 
 
@@ -42,16 +43,18 @@ def install(namespace: dict, bind) -> list[str]:
     return [*names(), "from_schedule"]
 
 
-def adapter_doc(definition: Definition, bind_name: str, module: str) -> str:
-    """The adapter factory's docstring: what it returns, then the core factory's documentation."""
+def adapter_doc(definition: Definition, bind_name: str, module: str, *, full: bool = True) -> str:
+    """The adapter factory's docstring: the core's summary, what the adapter returns, then the core
+    factory's documentation (``full``) or a pointer to it (the stubs, which should not copy it)."""
     core = inspect.getdoc(definition.factory) or ""
     summary, _, rest = core.partition("\n")
-    return (
-        f"{summary}\n\n"
+    adapter = (
         f"``{module}.{definition.name}(...)`` is ``lrcore.{definition.name}(...)`` bound to a "
-        f":class:`{bind_name}`; level parameters may also be 0-d arrays of the framework.\n"
-        f"{rest}"
+        f":class:`{bind_name}`; level parameters may also be 0-d arrays of the framework."
     )
+    if not full:
+        rest = f"\nFormula, arguments and their ranges: :func:`lrcore.{definition.name}`."
+    return f"{summary}\n\n{adapter}\n{rest}"
 
 
 def adapter_factory(definition: Definition, bind, module: str):

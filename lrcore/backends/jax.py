@@ -32,7 +32,12 @@ class JaxSchedule:
         self.schedule = schedule
         self.dtype = dtype
 
-    def __call__(self, count):
+    def __call__(self, count=None):
+        if count is None:  # Keras calls a plain callable `learning_rate` with no arguments
+            raise TypeError(
+                "Argument `count` (optax's step count) is required. For Keras (any backend), use "
+                "lrcore.keras.<name>(...) or lrcore.keras.from_schedule(schedule). Received: count=None"
+            )
         return self.schedule.evaluate(jnp.asarray(count), xp=jnp, dtype=self.dtype)
 
     def __repr__(self):

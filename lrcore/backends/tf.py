@@ -65,6 +65,14 @@ class TFSchedule(keras.optimizers.schedules.LearningRateSchedule):
 
 
 def _step_tensor(step):
+    if isinstance(step, keras.Variable) and keras.backend.backend() != "tensorflow":
+        raise TypeError(
+            "`step` is a Keras variable of the "
+            f"{keras.backend.backend()!r} backend: lrcore.tf schedules run on TensorFlow only. Use "
+            "lrcore.keras.<name>(...) or lrcore.keras.from_schedule(schedule), which work on every "
+            "Keras backend (and read the .keras files saved with lrcore.tf). Received: "
+            f"{type(step).__name__}"
+        )
     if isinstance(step, (bool, np.bool_)):
         raise TypeError(f"`step` must be an integer or a tensor of steps. Received: {step!r}")
     if isinstance(step, numbers.Real) and not isinstance(step, numbers.Integral):
@@ -74,6 +82,6 @@ def _step_tensor(step):
     except (TypeError, ValueError) as exc:
         raise TypeError(
             "`step` must be a Python int, a NumPy array or a TensorFlow tensor (lrcore.tf needs the "
-            "Keras TensorFlow backend; use lrcore.jax or lrcore.torch for the others). "
+            "Keras TensorFlow backend; for Keras on any backend use lrcore.keras). "
             f"Received: {type(step).__name__}"
         ) from exc

@@ -61,7 +61,12 @@ class TorchSchedule:
     def __init__(self, schedule: Schedule):
         self.schedule = schedule
 
-    def __call__(self, step):
+    def __call__(self, step=None):
+        if step is None:  # Keras calls a plain callable `learning_rate` with no arguments
+            raise TypeError(
+                "Argument `step` is required. For Keras (any backend), use lrcore.keras.<name>(...) "
+                "or lrcore.keras.from_schedule(schedule). Received: step=None"
+            )
         if isinstance(step, (bool, torch.SymBool)) or (
             isinstance(step, torch.Tensor) and step.dtype == torch.bool
         ):

@@ -1,0 +1,323 @@
+"""The Keras 3 adapter: learning-rate schedules and a reduce-on-plateau callback on every Keras backend.
+
+``lrcore.keras.<name>(...)`` returns a :class:`KerasSchedule`, a
+``keras.optimizers.schedules.LearningRateSchedule``. Keras calls it with ``optimizer.iterations``
+(a Keras ``Variable``); it evaluates the core :class:`lrcore.Schedule` with the active backend's own
+arrays, through the backend's lrcore binding (TensorFlow: :mod:`lrcore.backends.tf_namespace`,
+JAX: ``jax.numpy``, PyTorch: ``array_api_compat.torch``), and returns a float32 tensor of that
+backend. It works in ``model.fit`` and in compiled train steps (``jit_compile``), and with mixed
+precision (the learning rate stays float32, as Keras' optimizers keep it).
+
+:class:`ReduceLROnPlateau` is a Keras callback that applies the rule of :func:`lrcore.plateau` to a
+monitored metric at the end of each epoch and multiplies the schedule by the resulting scale:
+``lr = schedule(step) * scale``. The scale and the rule's state live in the schedule, so they are
+part of the optimizer's config in the ``.keras`` file and a loaded model resumes them exactly.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from ..plateau import Plateau, PlateauState, plateau
+from ..schedule import Schedule, as_schedule, from_dict
+
+_BACKENDS = ("tensorflow", "jax", "torch")
+
+
+def _binding_class():
+    """The lrcore adapter class for the active Keras backend (imported only when it is used)."""
+    name = keras.backend.backend()
+    if name == "tensorflow":
+        from .tf import TFSchedule
+
+        return TFSchedule
+    if name == "jax":
+        from .jax import JaxSchedule
+
+        return JaxSchedule
+    if name == "torch":
+        from .torch import TorchSchedule
+
+        return TorchSchedule
+    raise ValueError(
+        f"lrcore.keras supports the Keras backends {', '.join(_BACKENDS)}. Received: KERAS_BACKEND={name!r}"
+    )
+
+
+@keras.saving.register_keras_serializable(package="lrcore")
+class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
+    """An lrcore schedule as a Keras learning-rate schedule, on every Keras 3 backend (float32).
+
+    The config is the schedule's ``to_dict()``; once a :class:`ReduceLROnPlateau` callback drives
+    the schedule it also holds ``"plateau"``: the rule and its state (scale, best, bad count,
+    cooldown), so a saved model resumes the reduction exactly.
+
+    Example:
+        >>> import keras, lrcore.keras
+        >>> lr = lrcore.keras.cosine_restart(peak_value=0.5, first_period=1000)
+        >>> optimizer = keras.optimizers.Adam(learning_rate=lr)
+        >>> print(round(float(lr(500)), 6), float(lr(1000)))
+        0.25 0.5
+    """
+
+    def __init__(self, schedule: Schedule):
+        self.schedule = as_schedule("schedule", schedule)
+        self._bound = _binding_class()(self.schedule)
+        self._plateau_rule: Plateau | None = None
+        self._plateau_state: PlateauState | None = None
+        self._scale = None  # a float32 keras.Variable once a plateau drives this schedule
+
+    def __call__(self, step):
+        if isinstance(step, keras.Variable):
+            step = step.value  # inside a stateless (JAX) train step: the value threaded through it
+        lr = self._bound(step)
+        if self._scale is not None:
+            lr = lr * self._scale.value
+        return lr
+
+    # -- the plateau scale ---------------------------------------------------------------------
+    @property
+    def plateau_state(self) -> PlateauState | None:
+        """The reduce-on-plateau state (plain Python numbers), or ``None`` if no plateau drives it."""
+        return self._plateau_state
+
+    @property
+    def plateau_rule(self) -> Plateau | None:
+        """The :class:`lrcore.Plateau` rule whose state this schedule carries, or ``None``."""
+        return self._plateau_rule
+
+    def _attach_plateau(self, rule: Plateau) -> bool:
+        """Start (or check and continue) the plateau state for ``rule``; True if newly attached."""
+        if self._plateau_rule is not None:
+            if self._plateau_rule != rule:
+                ours, theirs = self._plateau_rule.to_dict()["params"], rule.to_dict()["params"]
+                differ = ", ".join(f"{k}: saved {ours[k]!r}, callback {theirs[k]!r}" for k in ours if ours[k] != theirs[k])
+                raise ValueError(
+                    "The schedule carries reduce-on-plateau state of another rule, so the callback "
+                    f"cannot continue it ({differ}). Build lrcore.keras.ReduceLROnPlateau with the "
+                    "saved parameters, or bind the schedule afresh with lrcore.keras.from_schedule."
+                )
+            return False
+        self._set_plateau(rule, rule.init())
+        return True
+
+    def _set_plateau(self, rule: Plateau, state: PlateauState) -> None:
+        state = PlateauState(float(state.scale), float(state.best), int(state.num_bad), int(state.cooldown_left))
+        self._plateau_rule, self._plateau_state = rule, state
+        if self._scale is None:
+            self._scale = keras.Variable(
+                np.float32(state.scale), dtype="float32", trainable=False, autocast=False, name="lrcore_scale"
+            )
+        else:
+            self._scale.assign(np.float32(state.scale))
+
+    # -- serialization -------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        """The schedule's ``to_dict()``, plus ``"plateau"`` (rule and state) once a plateau drives it."""
+        config = self.schedule.to_dict()
+        if self._plateau_rule is not None:
+            config["plateau"] = {"rule": self._plateau_rule.to_dict(), "state": self._plateau_state._asdict()}
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> "KerasSchedule":
+        if not isinstance(config, dict):
+            raise TypeError(f"Argument `config` must be a dict. Received: config={config!r}")
+        config = dict(config)
+        saved = config.pop("plateau", None)
+        out = cls(from_dict(config))
+        if saved is not None:
+            if not isinstance(saved, dict) or set(saved) != {"rule", "state"}:
+                raise ValueError(f"The `plateau` entry of the config must hold 'rule' and 'state'. Received: {saved!r}")
+            state = saved["state"]
+            if not isinstance(state, dict) or set(state) != set(PlateauState._fields):
+                raise ValueError(f"The plateau `state` must hold {PlateauState._fields}. Received: {state!r}")
+            out._set_plateau(Plateau.from_dict(saved["rule"]), PlateauState(**state))
+        return out
+
+    def __eq__(self, other):
+        if not isinstance(other, KerasSchedule):
+            return NotImplemented
+        return (self.schedule, self._plateau_rule, self._plateau_state) == (
+            other.schedule,
+            other._plateau_rule,
+            other._plateau_state,
+        )
+
+    def __hash__(self):
+        return hash(self.schedule)
+
+    def __repr__(self):
+        return f"lrcore.keras.from_schedule({self.schedule!r})"
+
+
+# The schedules ``lrcore.tf`` saved (``"lrcore>TFSchedule"``) are the same config: on the
+# TensorFlow backend that class itself is registered by importing its module; on the other
+# backends this adapter reads those files (Keras files are backend-independent).
+if keras.backend.backend() == "tensorflow":
+    from . import tf as _tf  # noqa: F401 - registers "lrcore>TFSchedule"
+else:
+    keras.saving.get_custom_objects().setdefault("lrcore>TFSchedule", KerasSchedule)
+
+
+def _lrcore_schedule(model) -> KerasSchedule:
+    optimizer = getattr(model, "optimizer", None)
+    while optimizer is not None and hasattr(optimizer, "inner_optimizer"):  # LossScaleOptimizer
+        optimizer = optimizer.inner_optimizer
+    lr = getattr(optimizer, "_learning_rate", None)
+    if not isinstance(lr, KerasSchedule):
+        raise TypeError(
+            "lrcore.keras.ReduceLROnPlateau scales the model optimizer's lrcore schedule: compile the "
+            "model with an optimizer whose `learning_rate` is an lrcore.keras schedule (e.g. "
+            "lrcore.keras.constant(1e-3) for a fixed rate, or lrcore.keras.from_schedule(s)). "
+            f"Received: learning_rate={lr!r}"
+        )
+    return lr
+
+
+def _flat_metrics(model):
+    """The model's metrics, with Keras' containers of compiled metrics opened."""
+    found = []
+    for m in getattr(model, "metrics", []):
+        inner = getattr(m, "metrics", None)
+        found.extend(inner if isinstance(inner, list) else [m])
+    return found
+
+
+class ReduceLROnPlateau(keras.callbacks.Callback):
+    r"""Reduce the learning rate when a metric stops improving: ``lr = schedule(step) * scale``.
+
+    At the end of every epoch the value of ``monitor`` in the epoch's logs is passed to the rule of
+    :func:`lrcore.plateau` (torch's ``ReduceLROnPlateau`` rule), and the scale of the model
+    optimizer's lrcore schedule becomes the rule's scale. The scale takes effect in the compiled
+    train step from the next epoch on, on every backend. The rule's state lives in the schedule:
+    it is saved in the ``.keras`` file and a loaded model continues it exactly (also across
+    several ``fit`` calls).
+
+    Args:
+        monitor: the name of the logged metric, e.g. ``"val_loss"`` (default) or ``"loss"``.
+        factor: :math:`0 \le f < 1`, the factor applied to the scale at each reduction.
+        patience: epochs without improvement tolerated before reducing, an integer >= 0 (torch's
+            count: the reduction comes after ``patience + 1`` bad epochs).
+        mode: ``"min"``, ``"max"``, or ``"auto"`` (default): ``"min"`` for a loss, otherwise the
+            direction of the compiled metric of that name, as Keras' callbacks infer it.
+        threshold: :math:`\theta \ge 0`, the least change that counts as an improvement.
+        threshold_mode: ``"rel"`` (relative to the best, default) or ``"abs"`` (Keras' ``min_delta``).
+        cooldown: epochs to wait after a reduction before counting bad epochs again, >= 0.
+        min_scale: the smallest scale, :math:`\ge 0`.
+        eps: a reduction that changes the scale by less than this is skipped, :math:`\ge 0`.
+        verbose: 0 (quiet) or 1 (print a line at each reduction), as Keras' callback.
+
+    Relation to ``keras.callbacks.ReduceLROnPlateau(patience=p, cooldown=c, min_delta=d)`` on a
+    constant learning rate ``L``: Keras reduces one bad epoch earlier and its cooldown is one epoch
+    shorter, so it gives the learning rates of this callback with ``patience=p - 1``,
+    ``cooldown=c - 1`` (``c >= 1``; Keras' 0 and 1 are alike), ``threshold=d``,
+    ``threshold_mode="abs"``, and ``min_scale=min_lr / L``.
+
+    Example:
+        >>> import keras, numpy as np, lrcore.keras
+        >>> lr = lrcore.keras.constant(0.1)
+        >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        >>> model.compile(optimizer=keras.optimizers.SGD(learning_rate=lr), loss="mse")
+        >>> callback = lrcore.keras.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0)
+        >>> zeros = np.zeros((4, 1), "float32")  # a loss of 0 that never improves
+        >>> _ = model.fit(zeros, zeros, epochs=3, verbose=0, callbacks=[callback])
+        >>> print(lr.plateau_state.scale, round(float(model.optimizer.learning_rate), 6))
+        0.25 0.025
+    """
+
+    def __init__(
+        self,
+        monitor="val_loss",
+        factor=0.1,
+        patience=10,
+        mode="auto",
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_scale=0.0,
+        eps=1e-8,
+        verbose=0,
+    ):
+        super().__init__()
+        if not isinstance(monitor, str) or not monitor:
+            raise TypeError(f"Argument `monitor` must be a metric name (a non-empty str). Received: monitor={monitor!r}")
+        if not isinstance(mode, str) or mode not in ("auto", "min", "max"):
+            raise ValueError(f"Argument `mode` must be one of 'auto', 'min', 'max'. Received: mode={mode!r}")
+        if isinstance(verbose, bool) or verbose not in (0, 1):
+            raise ValueError(f"Argument `verbose` must be 0 or 1. Received: verbose={verbose!r}")
+        # The rule validates the rest now (mode "min" stands in until "auto" is resolved).
+        self._params = dict(
+            factor=factor,
+            patience=patience,
+            threshold=threshold,
+            threshold_mode=threshold_mode,
+            cooldown=cooldown,
+            min_scale=min_scale,
+            eps=eps,
+        )
+        checked = plateau(mode="min" if mode == "auto" else mode, **self._params)
+        self._params = {k: getattr(checked, k) for k in self._params}
+        self.monitor, self.mode, self.verbose = monitor, mode, verbose
+        self.rule: Plateau | None = None if mode == "auto" else checked
+        self._reported = False
+
+    # -- Keras hooks ---------------------------------------------------------------------------
+    def on_train_begin(self, logs=None):
+        schedule = _lrcore_schedule(self.model)
+        self._reported = False
+        if self.rule is None:  # mode="auto": the compiled metrics are built by now
+            self.rule = plateau(mode=self._resolve_mode(), **self._params)
+        fresh = schedule._scale is None
+        schedule._attach_plateau(self.rule)
+        if fresh:
+            # A train step traced before the schedule had a scale does not multiply by it.
+            self.model.make_train_function(force=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        if self.monitor not in logs:
+            if self.monitor.startswith("val_") and not any(k.startswith("val_") for k in logs):
+                return  # no validation ran this epoch (validation_freq): nothing was reported
+            raise ValueError(
+                f"Argument `monitor` names no metric of this epoch's logs. Received: monitor={self.monitor!r}; "
+                f"available: {sorted(logs)}"
+            )
+        schedule = _lrcore_schedule(self.model)
+        metric = float(np.asarray(logs[self.monitor]))
+        before = schedule.plateau_state
+        after = self.rule.update(before, metric)
+        schedule._set_plateau(self.rule, after)
+        self._reported = True
+        if after.scale != before.scale:
+            if keras.backend.backend() == "jax":
+                # JAX's stateless train step threads only the model's and the optimizer's own
+                # variables; any other value it reads is a constant of the compiled step. Compile
+                # it anew so that it reads the new scale.
+                self.model.make_train_function(force=True)
+            if self.verbose:
+                print(f"\nEpoch {epoch + 1}: lrcore ReduceLROnPlateau scaling the learning rate by {after.scale}.")
+
+    def on_train_end(self, logs=None):
+        if not self._reported:
+            raise ValueError(
+                "Argument `monitor` was never reported during training: no epoch's logs held it (is "
+                f"validation data given for a 'val_' metric?). Received: monitor={self.monitor!r}"
+            )
+
+    def _resolve_mode(self) -> str:
+        name = self.monitor.removeprefix("val_")
+        if name == "loss":
+            return "min"
+        for m in _flat_metrics(self.model):
+            if m.name == name and hasattr(m, "_direction"):
+                return "max" if m._direction == "up" else "min"
+        raise ValueError(
+            f"Argument `mode` is 'auto' but the direction of monitor={self.monitor!r} cannot be "
+            "inferred (a loss or a compiled Keras metric with a known direction); pass mode='min' "
+            f"or mode='max'. Received: mode={self.mode!r}"
+        )
+
+
+__all__ = ["KerasSchedule", "ReduceLROnPlateau"]

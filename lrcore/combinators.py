@@ -11,7 +11,7 @@ def _join(k, p, ops):
     schedules, boundaries = p["schedules"], p["boundaries"]
     out = schedules[0]._evaluate(k, ops)
     for b, schedule in zip(boundaries, schedules[1:]):
-        if b > ops.int_max:
+        if not ops.in_range(b):
             break  # this and later pieces start past every representable step
         out = ops.xp.where(k < ops.i(b), out, schedule._evaluate(ops.since(k, b), ops))
     return out

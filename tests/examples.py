@@ -923,10 +923,11 @@ TABLE: dict[str, Entry] = {
         phases=["warmup_steps", "stable_steps"],
         choices=["warmup_shape", "decay_shape"],
         plot=(
-            "warmup_stable_decay(1.0, 10, 60, 30, end_value=0.1), linear and 1-sqrt decay",
+            "warmup_stable_decay(1.0, 10, 60, 30, end_value=0.1), three decay shapes",
             [
                 L.warmup_stable_decay(1.0, 10, 60, 30, end_value=0.1),
                 L.warmup_stable_decay(1.0, 10, 60, 30, end_value=0.1, decay_shape="1-sqrt"),
+                L.warmup_stable_decay(1.0, 10, 60, 30, end_value=0.1, decay_shape="cosine"),
             ],
             120,
             False,
@@ -951,7 +952,8 @@ TABLE: dict[str, Entry] = {
             ({"decay": 1.5}, ValueError, "decay", 1.5),
             ({"decay": -0.1}, ValueError, "decay", -0.1),
         ],
-        plot=("ema_decay(0.99)", [L.ema_decay(0.99)], 200, False),
+        # The cap 0.99 is reached at (10·0.99 - 1)/(1 - 0.99) = 890 steps: the picture shows it.
+        plot=("ema_decay(decay=0.99)", [L.ema_decay(0.99)], 1500, False),
     ),
     "join": Entry(
         reference=_join,
@@ -1004,8 +1006,8 @@ TABLE: dict[str, Entry] = {
             ({"schedule": "constant"}, TypeError, "schedule", "constant"),
         ],
         plot=(
-            "warmup(exponential_decay(1.0, 10, 0.8), warmup_steps=20)",
-            [L.warmup(L.exponential_decay(1.0, 10, 0.8), warmup_steps=20)],
+            "warmup(exponential_decay(1.0, 10, 0.8), warmup_steps=20), and the schedule it warms up",
+            [L.exponential_decay(1.0, 10, 0.8), L.warmup(L.exponential_decay(1.0, 10, 0.8), warmup_steps=20)],
             100,
             False,
         ),
@@ -1050,8 +1052,8 @@ TABLE: dict[str, Entry] = {
             ({"max_value": "1"}, TypeError, "max_value", "1"),
         ],
         plot=(
-            "clip(cyclic(0.0, 1.0, 10), min_value=0.2, max_value=0.8)",
-            [L.clip(L.cyclic(0.0, 1.0, 10), min_value=0.2, max_value=0.8)],
+            "clip(cyclic(0.0, 1.0, 10), min_value=0.2, max_value=0.8), and the schedule it clips",
+            [L.cyclic(0.0, 1.0, 10), L.clip(L.cyclic(0.0, 1.0, 10), min_value=0.2, max_value=0.8)],
             60,
             False,
         ),

@@ -60,7 +60,7 @@ def test_inject_hyperparams_adamw_with_lrcore_b1_and_weight_decay():
     for key, schedule in (("learning_rate", LR), ("b1", B1), ("weight_decay", WD)):
         want = lrcore.numpy.from_schedule(schedule)(steps)
         np.testing.assert_allclose(seen[key], want, rtol=0, atol=4 * 2.0**-23 * np.max(np.abs(want)), err_msg=key)
-    assert len(set(seen["b1"])) > 30 and len(set(seen["weight_decay"])) > 30  # really scheduled
+    assert len(set(seen["b1"])) > 30 and len(set(seen["weight_decay"])) > 25  # really scheduled (wd: 0.01 recurs)
     want_params = _numpy_adamw(np.linspace(-1.0, 2.0, 5), grads_fn, N)
     np.testing.assert_allclose(np.asarray(params, dtype=np.float64), want_params, rtol=2e-5, atol=1e-6)
 

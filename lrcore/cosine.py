@@ -210,33 +210,34 @@ def _cosine_restart(k, p, ops):
     xp = ops.xp
     t0, m, w = p["first_period"], p["period_mul"], p["warmup_steps"]
     end, peak, pm = ops.f(p["end_value"]), ops.f(p["peak_value"]), p["peak_mul"]
-    if w > ops.int_max:
+    if not ops.in_range(w):
         # The first warmup outlasts every representable step: the schedule is that warmup line.
         return ops.lerp(end, peak, ops.ratio(k, float(w)))
     if m == 1.0:
         # Closed form: cycle i = k // T, position t = k - i·T, all exact integers.
-        i = ops.floordiv(k, t0)
-        t = k - i * ops.i(t0) if t0 <= ops.int_max else k  # a first period past the range never ends
-        wc = ops.i(w)
-        c, c1 = ops.cos_half(*ops.fraction(xp.maximum(t - wc, ops.i(0)), t0 - w))
-        if w:
-            a, a1 = ops.fraction(t, w)
-        # The peak P·peak_mul**i enters as P·(peak_mul**i·weight): under jit, XLA regroups the
-        # product of two constant-scaled terms, (P·peak_mul**i)·(t·(1/W)), for a 0-d step but not
-        # for an array, which made an array of steps differ from the steps alone by an ulp.
-        factor = ops.power(pm, ops.tofloat(i))
-        value = end * c1 + peak * (factor * c)
+        t = ops.mod(k, t0)  # a first period past the range never ends: t = k
+        c, c1 = ops.cos_half(*ops.fraction(ops.since(t, w), t0 - w))
+        if pm == 1.0:
+            value = end * c1 + peak * c
+        else:
+            # The peak P·peak_mul**i enters as P·(peak_mul**i·weight): under jit, XLA regroups the
+            # product of two constant-scaled terms, (P·peak_mul**i)·(t·(1/W)), for a 0-d step but
+            # not for an array, which made an array of steps differ from the steps alone by an ulp.
+            factor = ops.power(pm, ops.tofloat(ops.floordiv(k, t0)))
+            value = end * c1 + peak * (factor * c)
         if w == 0:
             return value
-        return xp.where(t < wc, end * a1 + peak * (factor * a), value)
-    table = _restart_table(t0, m, w, pm, ops.int_max)
+        a, a1 = ops.fraction(t, w)
+        warm = end * a1 + (peak * a if pm == 1.0 else peak * (factor * a))
+        return xp.where(ops.lt(t, w), warm, value)
+    table = _restart_table(t0, m, w, pm, ops.max_step)
     starts, warm_ceil, warm_lens, offsets, cos_lens, factors, rests, rest_offsets = table
     i = ops.searchsorted(ops.ints(starts), k) - ops.i(1)
     t = k - ops.take(ops.ints(starts), i)
     if _array.is_array(p["peak_value"]):
         top = peak * ops.take(ops.floats(factors), i)
     else:  # P·peak_mul**i tabulated in float64, rounded once
-        top = ops.take(ops.floats(_peak_table(t0, m, w, pm, ops.int_max, p["peak_value"])), i)
+        top = ops.take(ops.floats(_peak_table(t0, m, w, pm, ops.max_step, p["peak_value"])), i)
     wc = ops.take(ops.ints(warm_ceil), i)
     # Cosine position (t - W_i) / (T_i - W_i), with t - W_i = (t - ceil(W_i)) + (ceil(W_i) - W_i),
     # and its complement (T_i - ceil(W_i) - (t - ceil(W_i))) / (T_i - W_i).
@@ -245,13 +246,11 @@ def _cosine_restart(k, p, ops):
     x = ops.ratio(n, cos_len, ops.take(ops.floats(offsets), i))
     x1 = ops.ratio(ops.take(ops.ints(rests), i) - n, cos_len, ops.take(ops.floats(rest_offsets), i))
     c, c1 = ops.cos_half(x, x1)
-    if w:
-        a = ops.ratio(t, ops.take(ops.floats(warm_lens), i))
-        a1 = 1.0 - a
     value = end * c1 + top * c
     if w == 0:
         return value
-    warm = end * a1 + top * a
+    a = ops.ratio(t, ops.take(ops.floats(warm_lens), i))
+    warm = end * (1.0 - a) + top * a
     return xp.where(t < wc, warm, value)
 
 
@@ -283,8 +282,11 @@ def cosine_restart(
         period_mul: :math:`m \ge 1`; each cycle is :math:`m` times longer than the one before.
             Values so close to 1 that more than :math:`2^{20}` cycles fit in the int64 range are
             refused.
-        peak_mul: :math:`0 < \mu \le 1`; each cycle's peak is :math:`\mu` times the one before.
-            (A growing peak would overflow to infinity, so :math:`\mu > 1` is refused.)
+        peak_mul: :math:`\mu > 0`; each cycle's peak is :math:`\mu` times the one before. A
+            growing peak (:math:`\mu > 1`, Keras' ``m_mul > 1``) is accepted as long as the peak of
+            every cycle that starts at or before step :math:`2^{63}-1` is finite in float32;
+            otherwise a ``ValueError`` names ``peak_mul``. With ``period_mul = 1`` there are
+            :math:`\approx 2^{63}/T_0` cycles, so only a huge ``first_period`` allows it.
         end_value: value at the end of every cycle (and start of every warmup), :math:`v_1`.
         warmup_steps: :math:`0 \le W < T_0`, linear warmup from ``end_value`` at each restart.
 
@@ -294,7 +296,8 @@ def cosine_restart(
         >>> print(float(s(5)), float(s(10)), float(s(20)))
         0.5 1.0 0.5
 
-    Peers: Keras ``CosineDecayRestarts`` (``alpha = end/peak`` with ``m_mul = 1``, or ``alpha = 0``),
+    Peers: Keras ``CosineDecayRestarts`` (``alpha = end/peak`` with ``m_mul = 1``, or ``alpha = 0``;
+    ``m_mul > 1`` included),
     torch ``CosineAnnealingWarmRestarts``, optax ``sgdr_schedule``.
 
     Reference: Loshchilov & Hutter, SGDR, https://arxiv.org/abs/1608.03983
@@ -302,11 +305,6 @@ def cosine_restart(
     first_period = check.length("first_period", first_period)
     period_mul = check.at_least("period_mul", period_mul, 1.0)
     peak_mul = check.positive("peak_mul", peak_mul)
-    if peak_mul > 1.0:
-        raise ValueError(
-            "Argument `peak_mul` must be <= 1: a peak that grows every cycle overflows to infinity "
-            f"after finitely many restarts. Received: peak_mul={peak_mul!r}"
-        )
     warmup_steps = check.phase("warmup_steps", warmup_steps)
     check.less("warmup_steps", warmup_steps, "first_period", first_period)
     if period_mul != 1.0 and _cycle_count_bound(first_period, period_mul, _INT64_MAX) > _MAX_CYCLES:
@@ -315,11 +313,41 @@ def cosine_restart(
             f"more than {_MAX_CYCLES} entries. Use period_mul=1.0 or a larger factor. "
             f"Received: period_mul={period_mul!r}"
         )
+    peak_value = check.level("peak_value", peak_value)
+    end_value = check.level("end_value", end_value)
+    if peak_mul > 1.0:
+        _check_growing_peaks(first_period, period_mul, peak_mul, peak_value, end_value)
     return {
-        "peak_value": check.level("peak_value", peak_value),
+        "peak_value": peak_value,
         "first_period": first_period,
         "period_mul": period_mul,
         "peak_mul": peak_mul,
-        "end_value": check.level("end_value", end_value),
+        "end_value": end_value,
         "warmup_steps": warmup_steps,
     }
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _check_growing_peaks(first_period: int, period_mul: float, peak_mul: float, peak_value, end_value):
+    """A growing peak (``peak_mul > 1``, Keras' ``m_mul > 1``) is accepted while the peak of every
+    cycle starting at or before the largest int64 step, ``peak·peak_mul**i``, and the factor
+    ``peak_mul**i`` itself are finite in float32 (and the values between it and ``end_value``)."""
+    if period_mul == 1.0:
+        last_cycle = _INT64_MAX // first_period  # cycles are exactly first_period steps long
+    else:
+        last_cycle = len(_restart_table(first_period, period_mul, 0, 1.0, _INT64_MAX)[0]) - 1
+    # log-space, so that a hopeless peak_mul**last_cycle never overflows the host's float64
+    log_factor = last_cycle * math.log(peak_mul)
+    levels = [abs(v) for v in (check.concrete(peak_value), check.concrete(end_value)) if v is not None]
+    log_top = log_factor + math.log(max([1.0, *levels]))
+    # Room for lerp(end, top) = end·(1-c) + top·c: its terms add to at most twice the larger.
+    if log_top > math.log(_FLOAT32_MAX / 2.0):
+        raise ValueError(
+            "Argument `peak_mul` makes the cycle peaks overflow float32: the last of the "
+            f"{last_cycle + 1} cycles that start at or before step 2**63 - 1 would peak at "
+            f"peak_value·peak_mul**{last_cycle} = e**{log_top:.4g} (float32 holds up to 3.4e38). "
+            "Use peak_mul <= 1, or a larger first_period or period_mul (fewer cycles in the step range). "
+            f"Received: peak_mul={peak_mul!r}"
+        )

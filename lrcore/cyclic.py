@@ -40,18 +40,18 @@ def _onecycle_curve(k, p, ops, levels, level_names):
     for idx in range(len(ends) - 2, -1, -1):
         last_in_phase = math.floor(ends[idx])
         if last_in_phase >= 0:
-            phase = xp.where(k <= ops.i(min(last_in_phase, ops.int_max)), ops.i(idx), phase)
+            phase = xp.where(ops.lt(k, last_in_phase + 1), ops.i(idx), phase)
     # Position (k - start) / (end - start), with k - start = (k - s0) + (s0 - start), s0 = max(floor(start), 0).
     s0 = [max(math.floor(s), 0) for s in starts]
     offsets = [a - s for a, s in zip(s0, starts)]
     widths = [e - s if e - s > 0 else 1.0 for e, s in zip(ends, starts)]
-    n = k - ops.take(ops.ints([min(a, ops.int_max) for a in s0]), phase)
+    n = k - ops.take(ops.landmarks(s0), phase)
     width = ops.take(ops.floats(widths), phase)
     x = ops.ratio(n, width, ops.take(ops.floats(offsets), phase))
     # Its complement (end - k) / (end - start) = ((R - n) + r) / width with end - s0 = R + r split
     # exactly into an int R (within the integer range) and a float r, so that the last steps of a
     # phase, where the weight is tiny, have no cancellation error (e.g. under a clip far below the peak).
-    rest, rest_offset = _phase_rests(tuple(ends), tuple(s0), ops.int_max)
+    rest, rest_offset = _phase_rests(tuple(ends), tuple(s0), ops.max_step)
     x1 = ops.ratio(ops.take(ops.ints(rest), phase) - n, width, ops.take(ops.floats(rest_offset), phase))
     # The half nearer 1 is 1 - the other: exact at the phase's end, where XLA's rewrite of the
     # division into a multiplication by 1/width (regrouped differently for a 0-d step) gave 1 ± ulp.
@@ -207,14 +207,13 @@ def _cyclic(k, p, ops):
     xp = ops.xp
     up, down = p["step_size_up"], p["step_size_down"]
     period = up + down
-    cycle = ops.floordiv(k, period)
-    r = k - cycle * ops.i(period) if period <= ops.int_max else k
+    cycle, r = ops.floordiv(k, period), ops.mod(k, period)
     rising = ops.ratio(r, up)
-    if period <= ops.int_max:
+    if ops.in_range(period):
         # 1 - (r - U)/D as (U + D - r)/D, from integers: no cancellation at the end of the fall.
         falling = ops.ratio(ops.i(period) - r, down)
     else:
-        falling = 1.0 - ops.ratio(xp.maximum(r - ops.i(min(up, ops.int_max)), ops.i(0)), down)
+        falling = 1.0 - ops.ratio(xp.maximum(r - ops.landmark(up), ops.i(0)), down)
     height = xp.where(ops.lt(r, up + 1), rising, falling)
     mode = p["mode"]
     if mode == "triangular2":

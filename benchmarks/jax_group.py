@@ -1,9 +1,8 @@
-"""JAX / optax comparisons: scalar calls, 1M-step evaluation, compile time and HLO size, warm
-restarts and piecewise schedules against optax's where-chains, and the cost inside an Adam step."""
+"""JAX / optax comparisons: the cost of a schedule inside a jitted Adam step, scalar calls, 1M-step
+evaluation, warm restarts and piecewise schedules against optax's where-chains, compile time and
+HLO size."""
 
 from __future__ import annotations
-
-import statistics
 
 import jax
 import jax.numpy as jnp
@@ -11,7 +10,7 @@ import optax
 
 import lrcore.jax as lj
 
-from ._common import interleaved, log, main, repeat_once, row
+from ._common import interleaved, log, main, repeat_once, row, unavailable
 
 GROUP = "jax"
 
@@ -19,7 +18,6 @@ GROUP = "jax"
 def single_piece_pairs():
     """(name, lrcore factory, optax factory): the same curve from both libraries."""
     return [
-        ("constant", lambda: lj.constant(1e-3), lambda: optax.constant_schedule(1e-3)),
         ("linear", lambda: lj.linear(1e-3, 1e-5, 100_000), lambda: optax.linear_schedule(1e-3, 1e-5, 100_000)),
         (
             "exponential_decay",
@@ -27,7 +25,7 @@ def single_piece_pairs():
             lambda: optax.exponential_decay(1e-3, 1000, 0.9),
         ),
         (
-            "polynomial_decay",
+            "polynomial_decay(power=2)",
             lambda: lj.polynomial_decay(1e-3, 1e-5, 100_000, power=2.0),
             lambda: optax.polynomial_schedule(1e-3, 1e-5, 2.0, 100_000),
         ),
@@ -45,6 +43,7 @@ def single_piece_pairs():
 
 
 def restart_pair(cycles, steps):
+    """``cycles`` warm-restart cycles (10 % linear warmup each) over ``steps`` steps."""
     period = steps // cycles
     warm = period // 10
 
@@ -55,7 +54,7 @@ def restart_pair(cycles, steps):
         kw = dict(init_value=1e-5, peak_value=1e-3, warmup_steps=warm, decay_steps=period, end_value=1e-5)
         return optax.sgdr_schedule([kw] * cycles)
 
-    return ours, peer
+    return ours, peer, period
 
 
 def piecewise_pairs(n, steps):
@@ -80,8 +79,24 @@ def piecewise_pairs(n, steps):
         return optax.join_schedules(pieces, bounds)
 
     return [
-        (f"piecewise_constant, {n} boundaries", const_ours, const_peer, "optax.piecewise_constant_schedule"),
-        (f"piecewise_linear, {n} boundaries", lin_ours, lin_peer, "optax.join_schedules(linear_schedule...)"),
+        ("piecewise_constant", const_ours, const_peer, "optax.piecewise_constant_schedule"),
+        ("piecewise_linear", lin_ours, lin_peer, "optax.join_schedules(linear_schedule…)"),
+    ]
+
+
+def adam_schedules():
+    """(name, lrcore schedule) for the Adam-step rows: every kind of curve, over 100k steps."""
+    return [
+        ("linear", lj.linear(1e-3, 1e-5, 100_000)),
+        ("exponential_decay", lj.exponential_decay(1e-3, 1000, 0.9)),
+        ("polynomial_decay(power=2)", lj.polynomial_decay(1e-3, 1e-5, 100_000, power=2.0)),
+        ("cosine_decay", lj.cosine_decay(1e-3, 100_000, end_value=1e-5)),
+        ("warmup_cosine_decay", lj.warmup_cosine_decay(0.0, 1e-3, 1000, 100_000, end_value=1e-5)),
+        ("cosine_restart(period_mul=2)", lj.cosine_restart(1e-3, first_period=1000, warmup_steps=100, period_mul=2.0)),
+        ("piecewise_constant, 8 boundaries", lj.piecewise_constant([10_000 * i for i in range(1, 9)], [1e-3 * 0.5**i for i in range(9)])),
+        ("piecewise_linear, 9 points", lj.piecewise_linear([10_000 * i for i in range(9)], [1e-3 * 0.5**i for i in range(9)])),
+        ("onecycle", lj.onecycle(1e-3, 100_000)),
+        ("warmup_stable_decay", lj.warmup_stable_decay(1e-3, 1000, 50_000, 49_000, decay_shape="cosine")),
     ]
 
 
@@ -104,99 +119,31 @@ def compile_cost(factory, steps_array, repeats):
     return seconds, lines, executable[0]
 
 
+def _device(cfg):
+    if cfg.device == "cuda":
+        try:
+            return jax.devices("gpu")[0]
+        except RuntimeError:
+            return None
+    return jax.devices("cpu")[0]
+
+
 def run(cfg):
+    device = _device(cfg)
+    if device is None:
+        return [unavailable(GROUP, "group", "JAX sees no CUDA device (jax.devices('gpu') failed)")]
     rows = []
-    steps = jnp.arange(cfg.steps, dtype=jnp.int32)
-    count = jnp.asarray(12_345, dtype=jnp.int32)
-    n_steps = f"{cfg.steps:,}"
-    fill = jax.jit(lambda k: jnp.full(k.shape, 1e-3, jnp.float32))
+    put = lambda x: jax.device_put(x, device)  # noqa: E731
+    steps = put(jnp.arange(cfg.steps, dtype=jnp.int32))
+    count = put(jnp.asarray(12_345, dtype=jnp.int32))
+    n_steps = f"{cfg.steps:,} steps"
     compile_repeats = 1 if cfg.smoke else 3
 
-    # 1-3: single-piece schedules.
-    pairs = single_piece_pairs()
-    if cfg.smoke:  # every kind of row, fewer schedules
-        pairs = [p for p in pairs if p[0] in ("linear", "cosine_decay")]
-    for name, ours, peer in pairs:
-        log(f"[jax] {name}")
-        a, b = jax.jit(ours()), jax.jit(peer())
-        t = interleaved({"a": block(a, count), "b": block(b, count)}, cfg)
-        rows.append(row(GROUP, f"scalar jit call: {name}", "s", t["a"], t["b"], "optax", target=("<=", 1.1)))
-        t = interleaved({"a": block(a, steps), "b": block(b, steps), "f": block(fill, steps)}, cfg)
-        rows.append(
-            row(GROUP, f"{n_steps} steps: {name}", "s", t["a"], t["b"], "optax", target=("<=", 1.25))
-        )
-        rows.append(
-            row(GROUP, f"{n_steps} steps vs fill floor: {name}", "s", t["a"], t["f"], "jnp.full", target=("<=", 2.0))
-        )
-        ca, la, _ = compile_cost(ours, steps, compile_repeats)
-        cb, lb, _ = compile_cost(peer, steps, compile_repeats)
-        rows.append(row(GROUP, f"compile: {name}", "s", ca, cb, "optax"))
-        rows.append(row(GROUP, f"HLO lines: {name}", "lines", la, lb, "optax"))
-
-    # 4: warm restarts against optax.sgdr_schedule, and many-boundary piecewise schedules.
-    growth = {}
-    for cycles in cfg.cycles:
-        log(f"[jax] restarts, {cycles} cycles")
-        ours, peer = restart_pair(cycles, cfg.steps)
-        big = cycles >= 100
-        ca, la, a = compile_cost(ours, steps, compile_repeats)
-        cb, lb, b = compile_cost(peer, steps, 1 if big else compile_repeats)
-        t = interleaved(
-            {"a": block(a, steps), "b": block(b, steps)}, cfg, number=1 if big else None, repeats=3 if big else None
-        )
-        target = {100: (">=", 20), 1000: (">=", 1000)}.get(cycles)
-        name = f"cosine_restart, {cycles} cycles"
-        rows.append(
-            row(GROUP, f"{n_steps} steps: {name}", "s", t["a"], t["b"], "optax.sgdr_schedule", "peer/lrcore", target)
-        )
-        rows.append(row(GROUP, f"compile: {name}", "s", ca, cb, "optax.sgdr_schedule", "peer/lrcore"))
-        rows.append(row(GROUP, f"HLO lines: {name}", "lines", la, lb, "optax.sgdr_schedule", "peer/lrcore"))
-        growth[cycles] = (ca, la)
-    lo, hi = min(cfg.cycles), max(cfg.cycles)
-    rows.append(
-        row(
-            GROUP, f"lrcore compile growth, {hi} vs {lo} cycles", "s", growth[hi][0], growth[lo][0],
-            f"lrcore, {lo} cycle(s)", target=("<=", 1.25),
-        )
-    )
-    rows.append(
-        row(
-            GROUP, f"lrcore HLO growth, {hi} vs {lo} cycles", "lines", growth[hi][1], growth[lo][1],
-            f"lrcore, {lo} cycle(s)", target=("<=", 1.0),
-        )
-    )
-
-    sizes = {}
-    # 1 and 8 boundaries take the fused comparison path (tables of <= 8 entries), larger counts the
-    # unrolled binary search; "flat" means the largest count needs no more HLO than any smaller one.
-    for n in sorted({1, 8, cfg.boundaries}):
-        for name, ours, peer, peer_name in piecewise_pairs(n, cfg.steps):
-            log(f"[jax] {name}")
-            big = n >= 100
-            ca, la, a = compile_cost(ours, steps, compile_repeats)
-            cb, lb, b = compile_cost(peer, steps, 1 if big else compile_repeats)
-            t = interleaved(
-                {"a": block(a, steps), "b": block(b, steps)}, cfg, number=1 if big else None, repeats=3 if big else None
-            )
-            target = (">=", 100) if n >= 1000 else None
-            rows.append(row(GROUP, f"{n_steps} steps: {name}", "s", t["a"], t["b"], peer_name, "peer/lrcore", target))
-            rows.append(row(GROUP, f"compile: {name}", "s", ca, cb, peer_name, "peer/lrcore"))
-            rows.append(row(GROUP, f"HLO lines: {name}", "lines", la, lb, peer_name, "peer/lrcore"))
-            sizes.setdefault(name.split(",")[0], {})[n] = (ca, la)
-    for kind, by_n in sizes.items():
-        hi = max(by_n)
-        # The smaller count whose HLO is largest: the growth target is "no larger than that".
-        lo = max((n for n in by_n if n != hi), key=lambda n: statistics.median(by_n[n][1]))
-        rows.append(
-            row(GROUP, f"lrcore HLO growth, {kind}: {hi} vs {lo} boundaries (the larger of 1, 8)", "lines",
-                by_n[hi][1], by_n[lo][1], f"lrcore, {lo} boundaries", target=("<=", 1.0))
-        )
-
-    # 5: the schedule inside a jitted Adam update on 1M parameters.
+    # 1. The headline: a jitted Adam update on 1M parameters, with a schedule and with a constant lr.
     log("[jax] adam")
     n_params = 10_000 if cfg.smoke else 1_000_000
-    params = jnp.zeros((n_params,), jnp.float32)
-    grads = jnp.full((n_params,), 1e-3, jnp.float32)
+    params = put(jnp.zeros((n_params,), jnp.float32))
+    grads = put(jnp.full((n_params,), 1e-3, jnp.float32))
 
     def adam_loop(lr):
         tx = optax.adam(lr)
@@ -208,29 +155,111 @@ def run(cfg):
 
         state = [params, tx.init(params)]
 
-        def ten_steps():
-            p, s = state
-            for _ in range(10):
-                p, s = step(p, s)
+        def one_step():
+            p, s = step(*state)
             p.block_until_ready()
             state[:] = [p, s]
 
-        return ten_steps
+        return one_step
 
-    contenders = {
-        "constant": adam_loop(1e-3),
-        "cosine_decay": adam_loop(lj.cosine_decay(1e-3, 100_000, end_value=1e-5)),
-        "cosine_restart": adam_loop(lj.cosine_restart(1e-3, first_period=1000, warmup_steps=100, period_mul=2.0)),
-        "optax_cosine": adam_loop(optax.cosine_decay_schedule(1e-3, 100_000, alpha=1e-2)),
-    }
-    t = interleaved(contenders, cfg, repeats=None if cfg.smoke else 15)
-    t = {k: [x / 10 for x in v] for k, v in t.items()}
+    schedules = adam_schedules()
+    if cfg.smoke:
+        schedules = schedules[3:4]
+    contenders = {"constant": adam_loop(1e-3), **{name: adam_loop(s) for name, s in schedules}}
+    contenders["optax cosine_decay_schedule"] = adam_loop(optax.cosine_decay_schedule(1e-3, 100_000, alpha=1e-2))
+    t = interleaved(contenders, cfg, rounds=None if cfg.smoke else 201, number=1)
     p = f"adam step, {n_params:,} params"
-    rows.append(row(GROUP, f"{p}: lrcore cosine_decay", "s", t["cosine_decay"], t["constant"], "constant lr", target=("<=", 1.03)))
+    for name, _ in schedules:
+        rows.append(row(GROUP, f"{p}: lrcore {name}", "s", t[name], t["constant"], "the same step, constant lr", target=1.03))
     rows.append(
-        row(GROUP, f"{p}: lrcore cosine_restart (period_mul=2)", "s", t["cosine_restart"], t["constant"], "constant lr", target=("<=", 1.03))
+        row(GROUP, f"{p}: optax cosine_decay_schedule", "s", t["optax cosine_decay_schedule"], t["constant"],
+            "the same step, constant lr", target=None, kind="scale")
     )
-    rows.append(row(GROUP, f"{p}: optax cosine_decay_schedule (reference)", "s", t["optax_cosine"], t["constant"], "constant lr"))
+
+    # 2. Single-piece schedules: scalar calls (dispatch-bound) and 1M steps at once.
+    pairs = single_piece_pairs()
+    if cfg.smoke:  # every kind of row, fewer schedules
+        pairs = pairs[:1]
+    fill = jax.jit(lambda k: jnp.full(k.shape, 1e-3, jnp.float32))
+    constant = jax.jit(lj.constant(1e-3))
+    log("[jax] constant")
+    t = interleaved({"a": block(constant, steps), "b": block(fill, steps)}, cfg)
+    rows.append(
+        row(GROUP, f"{n_steps}: constant", "s", t["a"], t["b"], "jnp.full",
+            note="optax.constant_schedule returns one scalar for any step array, so the peer is the fill")
+    )
+    for name, ours, peer in pairs:
+        log(f"[jax] {name}")
+        a, b = jax.jit(ours()), jax.jit(peer())
+        t = interleaved({"a": block(a, count), "b": block(b, count)}, cfg)
+        rows.append(row(GROUP, f"scalar jit call: {name}", "s", t["a"], t["b"], "optax"))
+        t = interleaved({"a": block(a, steps), "b": block(b, steps)}, cfg)
+        rows.append(row(GROUP, f"{n_steps}: {name}", "s", t["a"], t["b"], "optax"))
+        lines_a = len(jax.jit(ours()).lower(steps).as_text().splitlines())
+        lines_b = len(jax.jit(peer()).lower(steps).as_text().splitlines())
+        rows.append(row(GROUP, f"HLO lines: {name}", "lines", [lines_a], [lines_b], "optax", target=None, kind="scale"))
+
+    # 3. Warm restarts against optax.sgdr_schedule (one where per cycle).
+    hlo = {}
+    for cycles in cfg.sizes:
+        log(f"[jax] restarts, {cycles} cycles")
+        ours, peer, period = restart_pair(cycles, cfg.steps)
+        slow = cycles >= 100
+        ca, la, a = compile_cost(ours, steps, compile_repeats)
+        cb, lb, b = compile_cost(peer, steps, 1 if slow else compile_repeats)
+        fns = {"a": block(a, steps), "b": block(b, steps)}
+        if cycles == 1:
+            # optax holds its last value after its cycles; lrcore restarts forever, which costs an
+            # integer remainder per step. The same work: optax's cycle evaluated at k mod T.
+            sgdr = peer()
+            rem = jax.jit(lambda k: sgdr(jax.lax.rem(k, period)))
+            fns["c"] = block(rem, steps)
+            fns["rem"] = block(jax.jit(lambda k: jax.lax.rem(k, period)), steps)
+        t = interleaved(fns, cfg)
+        name = f"cosine_restart, {cycles} cycle" + ("s" if cycles > 1 else "")
+        note = "optax holds after its single cycle; lrcore restarts (one integer remainder per step)" if cycles == 1 else ""
+        rows.append(row(GROUP, f"{n_steps}: {name}", "s", t["a"], t["b"], "optax.sgdr_schedule", note=note))
+        if cycles == 1:
+            rows.append(
+                row(GROUP, f"{n_steps}: {name}, same work", "s", t["a"], t["c"], "optax.sgdr_schedule at k mod T",
+                    kind="limit", note="the peer restarting like lrcore: its cycle evaluated at k mod T")
+            )
+            rows.append(
+                row(GROUP, f"{n_steps}: k mod T alone", "s", t["rem"], t["b"], "optax.sgdr_schedule, 1 cycle",
+                    target=None, kind="scale", note="the cost of the remainder, as a fraction of the peer")
+            )
+        rows.append(row(GROUP, f"compile: {name}", "s", ca, cb, "optax.sgdr_schedule", target=None, kind="scale"))
+        rows.append(row(GROUP, f"HLO lines: {name}", "lines", la, lb, "optax.sgdr_schedule", target=None, kind="scale"))
+        hlo[cycles] = la
+    lo, hi = min(cfg.sizes), max(cfg.sizes)
+    rows.append(
+        row(GROUP, f"lrcore HLO lines, {hi} vs {lo} cycles", "lines", hlo[hi], hlo[lo], f"lrcore, {lo} cycle",
+            target=1.0, note="flat: the cycle is found in integer arithmetic, not one where per cycle")
+    )
+
+    # 4. Piecewise schedules against optax's where-chains.
+    hlo = {}
+    for n in cfg.sizes:
+        for kind, ours, peer, peer_name in piecewise_pairs(n, cfg.steps):
+            name = f"{kind}, {n} boundar" + ("ies" if n > 1 else "y")
+            log(f"[jax] {name}")
+            slow = n >= 100
+            ca, la, a = compile_cost(ours, steps, compile_repeats)
+            cb, lb, b = compile_cost(peer, steps, 1 if slow else compile_repeats)
+            t = interleaved({"a": block(a, steps), "b": block(b, steps)}, cfg)
+            rows.append(row(GROUP, f"{n_steps}: {name}", "s", t["a"], t["b"], peer_name))
+            rows.append(row(GROUP, f"compile: {name}", "s", ca, cb, peer_name, target=None, kind="scale"))
+            rows.append(row(GROUP, f"HLO lines: {name}", "lines", la, lb, peer_name, target=None, kind="scale"))
+            hlo.setdefault(kind, {})[n] = la
+    for kind, by_n in hlo.items():
+        sizes = sorted(by_n)
+        if len(sizes) >= 2:
+            hi, lo = sizes[-1], sizes[-2]
+            rows.append(
+                row(GROUP, f"lrcore HLO lines, {kind}: {hi} vs {lo} boundaries", "lines", by_n[hi], by_n[lo],
+                    f"lrcore, {lo} boundaries", target=1.0,
+                    note="flat past the fused-chain sizes: a binary search whose HLO does not grow with the table")
+            )
     return rows
 
 

@@ -1,27 +1,50 @@
-"""Run every benchmark group, each in its own process, and write ``results.json`` and ``results.md``.
+"""Run every benchmark group, each in its own process, and write the results and the results page.
 
-    python -m benchmarks.run [--smoke] [--only jax,numpy,torch,keras,import] [--out DIR]
+    python -m benchmarks.run [--smoke] [--device cpu|cuda] [--only jax,numpy,torch,keras,import]
+                             [--out DIR] [--page FILE]
 
 Each group prints progress to stderr and leaves its rows in a JSON file; this driver collects them,
-adds a description of the machine, and renders the Markdown table of docs/benchmarks.md.
+adds a description of the machine and its load, and renders ``DIR/results.{json,md}``. A full CPU run
+of every group also writes the results page, docs/benchmarks.md (``--page`` names another file).
+``--device cuda`` runs the JAX and torch groups on a CUDA device; without one it says so and exits 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from importlib import metadata
 from pathlib import Path
 
 GROUPS = ("jax", "numpy", "torch", "keras", "import")
+CUDA_GROUPS = ("jax", "torch")
 _ROOT = Path(__file__).resolve().parent.parent
+_PAGE = _ROOT / "docs" / "benchmarks.md"
 _PACKAGES = ("numpy", "jax", "jaxlib", "optax", "torch", "tensorflow-cpu", "keras", "array-api-compat")
+
+#: Thread pools at one thread: on a shared machine a second compute thread mostly waits for a core,
+#: and a thread pool that waits turns into a scheduler time slice of noise. Both contenders of a row
+#: run with the same setting (XLA still splits a large loop fusion over the cores: that has no flag).
+#: OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE (set on some machines for older OpenBLAS builds) are removed:
+#: they slow a current NumPy.
+_THREAD_ENV = {
+    "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "TF_NUM_INTRAOP_THREADS": "1",
+    "TF_NUM_INTEROP_THREADS": "1",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+}
+_UNSET = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
 def machine() -> dict:
@@ -42,41 +65,79 @@ def machine() -> dict:
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
-        "gpu": None,
         "platform": platform.platform(),
         "python": platform.python_version(),
         "versions": versions,
     }
 
 
-def run_group(group: str, smoke: bool, workdir: Path):
+def cuda_probe() -> dict:
+    """Which of JAX and torch see a CUDA device, asked in fresh interpreters: ``{group: name or None}``."""
+    probes = {
+        "jax": "import jax\ntry:\n    print(jax.devices('gpu')[0].device_kind)\nexcept RuntimeError:\n    print('')",
+        "torch": "import torch\nprint(torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')",
+    }
+    found = {}
+    for group, code in probes.items():
+        try:
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+            found[group] = out.stdout.strip().splitlines()[-1] if out.returncode == 0 and out.stdout.strip() else None
+        except (subprocess.TimeoutExpired, IndexError):
+            found[group] = None
+    return found
+
+
+def _env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in _UNSET}
+    env.update(_THREAD_ENV)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))
+    return env
+
+
+def run_group(group: str, smoke: bool, device: str, workdir: Path):
     """Start one group's process; returns (process, json path, start time)."""
     out = workdir / f"{group}.json"
-    cmd = [sys.executable, "-m", f"benchmarks.{group}_group", "--json-out", str(out)]
+    cmd = [sys.executable, "-m", f"benchmarks.{group}_group", "--json-out", str(out), "--device", device]
     if smoke:
         cmd.append("--smoke")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_ROOT), env.get("PYTHONPATH")]))
-    return subprocess.Popen(cmd, cwd=_ROOT, env=env), out, time.perf_counter()
+    return subprocess.Popen(cmd, cwd=_ROOT, env=_env()), out, time.perf_counter()
 
 
-def _load() -> float | None:
-    """The 1-minute load average (how busy the machine was), or None where the OS has none."""
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return None
+class LoadSampler:
+    """The 1-minute load average, sampled every few seconds while a group runs."""
+
+    def __init__(self, every: float = 2.0):
+        self.samples, self._every = [], every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while True:
+            try:
+                self.samples.append(os.getloadavg()[0])
+            except (AttributeError, OSError):
+                return
+            if self._stop.wait(self._every):
+                return
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
 
 
 def collect(group, proc, out, start):
-    load_before = _load()
-    code = proc.wait()
+    with LoadSampler() as load:
+        code = proc.wait()
     seconds = time.perf_counter() - start
     if code == 0 and out.exists():
         rows = json.loads(out.read_text())
     else:
         rows = [{"group": group, "name": "group", "unit": "", "status": f"failed: exit code {code}", "note": ""}]
-    return rows, {"seconds": seconds, "returncode": code, "load": [load_before, _load()]}
+    return rows, {"seconds": seconds, "returncode": code, "load": load.samples}
 
 
 # -- Markdown ---------------------------------------------------------------------------------------
@@ -92,59 +153,96 @@ def fmt_value(x, unit):
 
 
 def fmt_stat(stat, unit):
+    """``fastest (median)`` of a row's samples; one number when there is one sample."""
     if stat is None:
         return ""
     if stat["min"] == stat["max"]:
-        return fmt_value(stat["median"], unit)
-    return f"{fmt_value(stat['median'], unit)} ({fmt_value(stat['min'], unit)}–{fmt_value(stat['max'], unit)})"
+        return fmt_value(stat["min"], unit)
+    return f"{fmt_value(stat['min'], unit)} ({fmt_value(stat['median'], unit)})"
 
 
-def to_markdown(result: dict) -> str:
+def fmt_ratio(x):
+    return f"{x:.3f}×" if x >= 0.01 else f"{x:.2g}×"
+
+
+def verdict(r) -> str:
+    if r["status"] != "ok":
+        return r["status"]
+    if "met" not in r:
+        return {"limit": "limit", "scale": "—"}.get(r.get("kind"), "—")
+    return "yes" if r["met"] else "**no**"
+
+
+def results_markdown(result: dict) -> str:
     m = result["machine"]
+    load = [x for info in result["group_runs"].values() for x in info.get("load", [])]
+    when = result["finished"]
     lines = [
-        f"Command: `{result['command']}`" + (" (smoke sizes: figures mean nothing)" if result["smoke"] else ""),
+        f"Command: `{result['command']}`" + (" (smoke sizes: the figures mean nothing)" if result["smoke"] else ""),
+        f"finished {when} UTC, {result['total_seconds']:.0f} s.",
         "",
-        f"Machine: {m['cpu']}, {m['cores']} cores, no GPU (CPU-only figures); Python {m['python']}; "
-        + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v),
-        "",
-        "Medians of the repeats, (min–max) after them; each ratio is of medians, measured in the same run.",
+        f"Machine: {m['cpu']}, {m['cores']} cores, "
+        + (f"CUDA device: {result['cuda']}" if result.get("cuda") else "no GPU (CPU figures)")
+        + f"; Python {m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v) + ".",
         "",
     ]
+    if load:
+        lines += [f"1-minute load average during the run: {min(load):.1f}–{max(load):.1f} on {m['cores']} cores.", ""]
+    judged = [r for r in result["rows"] if "met" in r]
+    met = sum(r["met"] for r in judged)
+    lines += [f"{met} of {len(judged)} targets met.", ""]
     for group in result["groups"]:
         rows = [r for r in result["rows"] if r["group"] == group]
         info = result["group_runs"][group]
-        load = [x for x in info.get("load", []) if x is not None]
-        busy = f"; load average {' → '.join(f'{x:.1f}' for x in load)} on {m['cores']} cores" if load else ""
-        lines += [f"### {group}", "", f"({info['seconds']:.0f} s in its own process{busy})", ""]
-        lines += ["| comparison | lrcore | peer | peer time | ratio | target | met |", "|---|---|---|---|---|---|---|"]
+        busy = ""
+        if info.get("load"):
+            busy = f"; load {min(info['load']):.1f}–{max(info['load']):.1f}"
+        lines += [f"### {group}", "", f"({info['seconds']:.0f} s{busy})", ""]
+        lines += ["| row | lrcore | peer | peer time | lrcore ÷ peer | target | met |", "|---|---|---|---|---|---|---|"]
         for r in rows:
             if r["status"] != "ok":
                 lines.append(f"| {r['name']} | {r['status']} | | | | | |")
                 continue
             unit = r["unit"]
-            ratio = ""
-            if "ratio" in r:
-                ratio = f"{r['ratio']:.3g}× ({r['ratio_kind'].replace('peer', 'peer')})"
-            met = {True: "yes", False: "**no**", None: ""}[r.get("met")]
+            ratio = fmt_ratio(r["ratio"]) if "ratio" in r else ""
+            target = f"≤ {r['target']:g}" if "target" in r else ""
             name = r["name"] + (f" — {r['note']}" if r.get("note") else "")
             lines.append(
                 f"| {name} | {fmt_stat(r['lrcore'], unit)} | {r.get('peer_name') or ''} | "
-                f"{fmt_stat(r.get('peer'), unit)} | {ratio} | {r.get('target', '')} | {met} |"
+                f"{fmt_stat(r.get('peer'), unit)} | {ratio} | {target} | {verdict(r)} |"
             )
         lines.append("")
     return "\n".join(lines)
 
 
+def page_markdown(result: dict) -> str:
+    """The whole results page: what is measured, how, and the results of this run."""
+    head = (_ROOT / "benchmarks" / "method.md").read_text().rstrip()
+    return f"{head}\n\n## Results\n\n{results_markdown(result)}"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n")[0])
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes and few repeats (CI); figures mean nothing")
-    parser.add_argument("--only", default=",".join(GROUPS), help="comma-separated groups (default: all)")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes and one round (CI); figures mean nothing")
+    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"), help="where the JAX and torch groups run")
+    parser.add_argument("--only", default=None, help="comma-separated groups (default: all for cpu, jax,torch for cuda)")
     parser.add_argument("--out", default="benchmarks/results", help="directory for results.json and results.md")
+    parser.add_argument("--page", default=None, help="write the results page here (default: docs/benchmarks.md for "
+                        "a full CPU run of every group, none otherwise)")
     args = parser.parse_args(argv)
-    groups = [g.strip() for g in args.only.split(",") if g.strip()]
-    unknown = [g for g in groups if g not in GROUPS]
+    available = CUDA_GROUPS if args.device == "cuda" else GROUPS
+    groups = [g.strip() for g in (args.only or ",".join(available)).split(",") if g.strip()]
+    unknown = [g for g in groups if g not in available]
     if unknown:
-        parser.error(f"unknown group(s) {unknown}; choose from {', '.join(GROUPS)}")
+        parser.error(f"unknown group(s) {unknown} for --device {args.device}; choose from {', '.join(available)}")
+    cuda = None
+    if args.device == "cuda":
+        found = cuda_probe()
+        if not any(found.get(g) for g in groups):
+            print("benchmarks.run: --device cuda: no CUDA device found (JAX has no 'gpu' backend and "
+                  "torch.cuda.is_available() is False); nothing was measured.", file=sys.stderr)
+            return 2
+        cuda = ", ".join(f"{g}: {found[g]}" for g in groups if found.get(g))
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
 
@@ -154,31 +252,42 @@ def main(argv=None) -> int:
         tmp = Path(tmp)
         if args.smoke:
             # Smoke sizes time nothing, so the groups may share the machine: run them side by side.
-            started = {g: run_group(g, True, tmp) for g in groups}
+            started = {g: run_group(g, True, args.device, tmp) for g in groups}
             for g in groups:
                 got, runs[g] = collect(g, *started[g])
                 rows += got
         else:
             # Real figures: one group at a time, so no group's threads disturb another's timings.
             for g in groups:
-                got, runs[g] = collect(g, *run_group(g, False, tmp))
+                got, runs[g] = collect(g, *run_group(g, False, args.device, tmp))
                 rows += got
     command = "python -m benchmarks.run" + (" --smoke" if args.smoke else "")
-    if args.only != ",".join(GROUPS):
+    if args.device != "cpu":
+        command += f" --device {args.device}"
+    if args.only:
         command += f" --only {args.only}"
     result = {
         "command": command,
         "smoke": args.smoke,
+        "device": args.device,
+        "cuda": cuda,
         "machine": machine(),
         "groups": groups,
         "group_runs": runs,
         "total_seconds": time.perf_counter() - start,
+        "finished": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
         "rows": rows,
     }
     (out_dir / "results.json").write_text(json.dumps(result, indent=1) + "\n")
-    (out_dir / "results.md").write_text(to_markdown(result) + "\n")
-    print(to_markdown(result))
-    print(f"\nwrote {out_dir / 'results.json'} and {out_dir / 'results.md'} in {result['total_seconds']:.0f} s")
+    (out_dir / "results.md").write_text(results_markdown(result) + "\n")
+    page = args.page
+    if page is None and not args.smoke and args.device == "cpu" and args.only is None:
+        page = _PAGE
+    if page is not None:
+        Path(page).write_text(page_markdown(result) + "\n")
+    print(results_markdown(result))
+    print(f"\nwrote {out_dir / 'results.json'} and {out_dir / 'results.md'}" + (f" and {page}" if page else "")
+          + f" in {result['total_seconds']:.0f} s")
     return 0
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+import sys
 
 import array_api_compat
 import numpy as np
@@ -61,22 +62,38 @@ def host_constant(fn):
 
 
 class Ops:
-    """An array namespace bound to the integer and float dtypes of one evaluation."""
+    """The generic array-API implementation of the operations schedules are built from.
 
-    __slots__ = ("xp", "int", "float", "int_max", "device", "_jax", "_torch", "_small_table")
+    An instance binds a namespace to the integer and float dtypes of one evaluation. Namespaces
+    with a faster way to do one of these operations get a subclass that overrides that method
+    (:class:`_XlaOps`, :class:`_TorchOps`, :class:`_TfOps`); :func:`ops_class` picks the class once,
+    from the namespace. NumPy and array-api-strict use this class as it is.
+
+    Integer-range handling lives here: a landmark (boundary, cycle start, phase end) past the
+    integer range the evaluation runs in is never reached, and the methods below say so
+    (:meth:`in_range`, :meth:`landmark`, :meth:`landmarks`, :meth:`since`, :meth:`lt`,
+    :meth:`mod`, …), so
+    schedules never compare against the range themselves.
+    """
+
+    __slots__ = ("xp", "int", "float", "device", "_max")
 
     def __init__(self, xp, int_dtype, float_dtype, device=None):
         self.xp = xp
         self.int = int_dtype
         self.float = float_dtype
-        self.int_max = int(xp.iinfo(int_dtype).max)
+        self._max = int(xp.iinfo(int_dtype).max)
         # The step's device: constants and tables are created there (a GPU step gets a GPU result).
         self.device = device
-        # Which namespace, for the few choices of algorithm that depend on it (same results).
-        self._jax = array_api_compat.is_jax_namespace(xp)
-        # (not array_api_compat.is_torch_namespace: it is lru_cache-wrapped, which torch.compile rejects)
-        self._torch = getattr(xp, "__name__", None) in _TORCH_NAMESPACES
-        self._small_table = _SMALL_TABLE_XLA if self._jax else 0
+
+    @classmethod
+    def placement(cls, k):
+        """The device new constants go to for step array ``k`` (None lets the library place them).
+
+        Read from the standard ``.device`` attribute (``array_api_compat.device`` goes through
+        ``lru_cache``-wrapped helpers that ``torch.compile`` warns about).
+        """
+        return getattr(k, "device", None)
 
     def _asarray(self, value, dtype):
         if self.device is None:
@@ -114,18 +131,38 @@ class Ops:
         """``value`` broadcast to the shape of ``k``, as floats."""
         return self.xp.zeros_like(k, dtype=self.float) + self.f(value)
 
+    # -- the integer range ------------------------------------------------------------------
+    @property
+    def max_step(self) -> int:
+        """The largest step this evaluation can see (the integer dtype's maximum); larger steps
+        were clamped to it, so host-side tables never need entries past it."""
+        return self._max
+
+    def in_range(self, n: int) -> bool:
+        """Whether the Python int ``n`` is a step this evaluation can represent."""
+        return n <= self._max
+
+    def landmark(self, n: int):
+        """A step landmark (Python int ``>= 0``) as an integer constant; one past the range is
+        never reached, and is placed at the largest step (where ``k <= landmark`` still holds)."""
+        return self.i(min(n, self._max))
+
+    def landmarks(self, values):
+        """A 1-D table of step landmarks, each placed as :meth:`landmark` places one."""
+        return self.ints([min(v, self._max) for v in values])
+
     # -- integer arithmetic that stays exact for every representable step --------------------
     def since(self, k, begin: int):
         """``max(k - begin, 0)`` for a Python int ``begin >= 0``, at any magnitude."""
         if begin == 0:
             return k
-        if begin > self.int_max:
+        if begin > self._max:
             return self.xp.zeros_like(k)
         return self.xp.maximum(k - self.i(begin), self.i(0))
 
     def minimum(self, k, bound: int):
         """``min(k, bound)`` for a Python int ``bound >= 0``."""
-        if bound > self.int_max:
+        if bound > self._max:
             return k
         return self.xp.minimum(k, self.i(bound))
 
@@ -133,19 +170,34 @@ class Ops:
         """``k // d`` for ``k >= 0`` and a Python int ``d >= 1``."""
         if d == 1:
             return k
-        if d > self.int_max:
+        if d > self._max:
             return self.xp.zeros_like(k)
         return k // self.i(d)
 
+    def mod(self, k, d: int):
+        """``k % d`` for ``k >= 0`` and a Python int ``d >= 1``, at any magnitude (``k`` itself
+        when ``d`` is past the range: that period never ends)."""
+        if d == 1:
+            return self.xp.zeros_like(k)
+        if d > self._max:
+            return k
+        return k % self.i(d)
+
     def lt(self, k, bound: int):
         """``k < bound`` for a Python int ``bound``, at any magnitude."""
-        if bound > self.int_max:
+        if bound > self._max:
             return self.xp.ones_like(k, dtype=self.xp.bool)
         return k < self.i(bound)
 
+    # -- pieces: which interval of a sorted table a step falls in ------------------------------
+    def locate(self, boundaries, k) -> "Pieces":
+        """The piece of each step among the sorted Python-int ``boundaries``: piece ``i`` holds
+        the steps with ``i`` boundaries ``<= k`` (exact, any magnitude)."""
+        return Pieces(self, self.count_le(boundaries, k))
+
     def count_le(self, boundaries, k):
         """How many of the sorted Python-int ``boundaries`` are ``<= k`` (exact, any magnitude)."""
-        reachable = [b for b in boundaries if b <= self.int_max]
+        reachable = [b for b in boundaries if b <= self._max]
         if not reachable:
             return self.xp.zeros_like(k)
         return self.searchsorted(self.ints(reachable), k)
@@ -153,37 +205,13 @@ class Ops:
     def searchsorted(self, table, k):
         """Number of entries of the sorted 1-D ``table`` that are ``<= k``, with ``k``'s shape."""
         xp = self.xp
-        m = table.shape[0]
-        if m <= self._small_table:
-            # A sum of exact integer comparisons, fused by XLA into the element-wise pass.
-            out = xp.astype(k >= table[0], self.int)
-            for j in range(1, m):
-                out = out + xp.astype(k >= table[j], self.int)
-            return out
-        if self._torch and _TORCH_SEARCH_GRAIN <= k.numel() and k.numel() * m <= _TORCH_GRAIN:
-            # torch's searchsorted opens a parallel region from 200 steps on, which costs a
-            # scheduler time slice (~10-20 ms measured) on a busy CPU; a comparison sum this small
-            # stays below torch's element-wise parallel grain and costs tens of microseconds.
-            return xp.sum(k[..., None] >= table, axis=-1, dtype=self.int)
         flat = xp.reshape(k, (-1,))
-        if self._jax:
-            # The binary search's ~log2(m) rounds unrolled: XLA runs them as element-wise passes,
-            # several times faster on CPU than its default while-loop scan (and just as exact).
-            idx = xp.searchsorted(table, flat, side="right", method="scan_unrolled")
-        else:
-            idx = xp.searchsorted(table, flat, side="right")
-        return xp.reshape(xp.astype(idx, self.int), k.shape)
+        idx = xp.searchsorted(table, flat, side="right")
+        return xp.reshape(xp.astype(idx, self.int, copy=False), k.shape)
 
     def take(self, table, idx):
         """``table[idx]`` for a 1-D table and an index array of any shape."""
         xp = self.xp
-        m = table.shape[0]
-        if m <= self._small_table:
-            # A chain of selects, fused by XLA into the element-wise pass (a gather is not).
-            out = xp.zeros_like(idx, dtype=table.dtype) + table[0]
-            for j in range(1, m):
-                out = xp.where(idx == j, table[j], out)
-            return out
         out = xp.take(table, xp.reshape(idx, (-1,)), axis=0)
         return xp.reshape(out, idx.shape)
 
@@ -207,7 +235,7 @@ class Ops:
         Both parts come from exact integers, so ``lerp`` through them hits its ends exactly.
         """
         w = self.ratio(j, d)
-        if d <= self.int_max:
+        if d <= self._max:
             return w, self.ratio(self.i(d) - j, d)
         return w, 1.0 - w
 
@@ -235,33 +263,196 @@ class Ops:
         ``pow`` kernels round differently (about 1 ulp on a few percent of elements), which would
         make an array of steps differ from the same steps evaluated one by one; ``exp`` and ``log``
         agree on both paths. ``log`` sees at least the smallest normal float, so 0 never warns.
+        Exponents 2, 3 and 4 are products instead (correctly rounded on every backend, and a
+        fraction of the cost of ``exp`` and ``log``: ``x**2`` is what optax's ``polynomial_schedule``
+        compiles to).
         """
         xp = self.xp
         if exponent == 0:
             return xp.ones_like(x)
+        if exponent in _PRODUCT_POWERS:
+            return _PRODUCT_POWERS[exponent](x)
         tiny = self.f(float(xp.finfo(self.float).smallest_normal))
         out = xp.exp(self.f(exponent) * xp.log(xp.maximum(x, tiny)))
         return xp.where(x > 0.0, out, xp.zeros_like(out))
 
     def cos_half(self, x):
         """``(½(1+cos πx), ½(1-cos πx))`` for ``x`` in [0, 1]; the pair sums to 1 within rounding."""
-        c = self.xp.cos(self.f(math.pi) * x)
-        return 0.5 + 0.5 * c, 0.5 - 0.5 * c
+        c = 0.5 * self.xp.cos(self.f(math.pi) * x)
+        return 0.5 + c, 0.5 - c
 
 
-#: Largest table that :meth:`Ops.searchsorted` and :meth:`Ops.take` handle with one comparison or
-#: select per entry under XLA. Measured on CPU, 1M steps: for a few entries that chain fuses into
-#: the element-wise pass (piecewise schedules with 1-4 boundaries: 0.4-0.7 ms, optax's where-chain
-#: time, against 2-4 ms for binary search and gather); the HLO grows by a few lines per entry, so
-#: larger tables use the (unrolled) binary search, whose HLO size barely depends on the table.
-#: NumPy and PyTorch run a compiled binary search and gather, which always win there.
-_SMALL_TABLE_XLA = 8
+def _square(x):
+    return x * x
 
 
-_TORCH_NAMESPACES = ("torch", "array_api_compat.torch")
+#: Small integer powers as products: at most two roundings (x**4 = (x*x)**2: 1.5 ulp relative).
+_PRODUCT_POWERS = {1.0: lambda x: x, 2.0: _square, 3.0: lambda x: _square(x) * x, 4.0: lambda x: _square(_square(x))}
 
-#: torch's element-wise parallel grain (``at::internal::GRAIN_SIZE``) and searchsorted's (200).
-_TORCH_GRAIN, _TORCH_SEARCH_GRAIN = 32768, 200
+
+class Pieces:
+    """Which piece of a sorted table of landmarks each step falls in (see :meth:`Ops.locate`).
+
+    ``index`` is the piece number as an integer array; ``pick(table)`` is ``table[index]`` for a
+    1-D table with one entry per piece (``len(boundaries) + 1`` entries).
+    """
+
+    __slots__ = ("_ops", "index")
+
+    def __init__(self, ops, index):
+        self._ops, self.index = ops, index
+
+    def pick(self, table):
+        return self._ops.take(table, self.index)
+
+
+# -- per-namespace classes ------------------------------------------------------------------------
+class _XlaOps(Ops):
+    """JAX (XLA): small tables as fused comparison/select chains, larger ones by an unrolled search.
+
+    A gather, or the while loop of XLA's default ``searchsorted``, is not fused into the
+    element-wise pass that computes everything else; a chain of comparisons and selects is. It
+    costs one comparison per boundary and one select per boundary and table, the cost of optax's
+    own ``where`` chains, so it is used up to :data:`_XLA_CHAIN` entries, about the size from which
+    the unrolled binary search (``method="scan_unrolled"``: ~log2(m) element-wise rounds with a
+    gather each, and a gather per table) is the cheaper of the two. Measured on CPU, 1M steps: the
+    chain is faster up to about 120 entries with three tables (``piecewise_linear``) and 190 with one
+    (``piecewise_constant``), and 3-8 times faster than the search at 8-30 entries.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def placement(cls, k):
+        # JAX places uncommitted constants itself, and a sharded step's `device` is a sharding that
+        # would force the small tables to be sharded too.
+        return None
+
+    def floordiv(self, k, d: int):
+        if d == 1 or d > self._max:
+            return super().floordiv(k, d)
+        # Truncating division, which is floor division for the non-negative steps it is given:
+        # jnp.floor_divide adds a sign correction with a second division (7 more element-wise ops).
+        return _lax().div(k, self.i(d))
+
+    def mod(self, k, d: int):
+        if d == 1 or d > self._max:
+            return super().mod(k, d)
+        return _lax().rem(k, self.i(d))  # truncating, like div above: no sign correction
+
+    def locate(self, boundaries, k):
+        reachable = [b for b in boundaries if b <= self._max]
+        if len(reachable) > _XLA_CHAIN:
+            return super().locate(boundaries, k)
+        # Steps are >= 0, so boundaries at 0 hold for every step: they need no comparison.
+        first = sum(1 for b in reachable if b <= 0)
+        return _XlaChain(self, k, first, [k >= self.i(b) for b in reachable[first:]])
+
+    def searchsorted(self, table, k):
+        xp = self.xp
+        m = table.shape[0]
+        if m <= _XLA_INDEX_CHAIN:
+            out = xp.astype(k >= table[0], self.int)
+            for j in range(1, m):
+                out = out + xp.astype(k >= table[j], self.int)
+            return out
+        flat = xp.reshape(k, (-1,))
+        # The binary search's ~log2(m) rounds unrolled: XLA runs them as element-wise passes,
+        # several times faster on CPU than its default while-loop scan (and just as exact).
+        idx = xp.searchsorted(table, flat, side="right", method="scan_unrolled")
+        return xp.reshape(xp.astype(idx, self.int), k.shape)
+
+    def take(self, table, idx):
+        xp = self.xp
+        m = table.shape[0]
+        if m <= _XLA_INDEX_CHAIN:
+            out = xp.zeros_like(idx, dtype=table.dtype) + table[0]
+            for j in range(1, m):
+                out = xp.where(idx == j, table[j], out)
+            return out
+        return super().take(table, idx)
+
+
+def _lax():
+    """``jax.lax``, for the XLA class's integer division (jax is loaded: the step is a JAX array)."""
+    return sys.modules["jax"].lax
+
+
+class _XlaChain(Pieces):
+    """Pieces of a small table under XLA: one comparison per boundary, one select per entry."""
+
+    __slots__ = ("_k", "_first", "_masks")
+
+    def __init__(self, ops, k, first, masks):
+        # `first` boundaries hold for every step; masks[j] says whether boundary first + j does.
+        self._ops, self._k, self._first, self._masks = ops, k, first, masks
+
+    @property
+    def index(self):
+        ops = self._ops
+        out = ops.xp.zeros_like(self._k) + ops.i(self._first)
+        for mask in self._masks:
+            out = out + ops.xp.astype(mask, ops.int)
+        return out
+
+    def pick(self, table):
+        xp, first = self._ops.xp, self._first
+        out = xp.zeros_like(self._k, dtype=table.dtype) + table[first]
+        for j, mask in enumerate(self._masks):
+            out = xp.where(mask, table[first + j + 1], out)
+        return out
+
+
+class _AnyShapeIndexOps(Ops):
+    """Namespaces whose ``searchsorted`` and indexing take an index array of any shape: one
+    operation each instead of a reshape around a 1-D one (fewer kernel launches per evaluation)."""
+
+    __slots__ = ()
+
+    def searchsorted(self, table, k):
+        return self.xp.astype(self.xp.searchsorted(table, k, side="right"), self.int, copy=False)
+
+
+class _TorchOps(_AnyShapeIndexOps):
+    """PyTorch: ``searchsorted`` on an N-D step tensor and advanced indexing of tables."""
+
+    __slots__ = ()
+
+    def take(self, table, idx):
+        return table[idx]
+
+
+class _TfOps(_AnyShapeIndexOps):
+    """The TensorFlow shim (:mod:`lrcore.backends.tf_namespace`): its ``searchsorted`` and
+    ``take`` (``tf.gather``) accept any shape."""
+
+    __slots__ = ()
+
+    def take(self, table, idx):
+        return self.xp.take(table, idx, axis=0)
+
+
+#: Largest table that :class:`_XlaOps` handles as a comparison/select chain (see its docstring).
+_XLA_CHAIN = 128
+
+#: Largest table that :meth:`_XlaOps.searchsorted` and :meth:`_XlaOps.take` handle as chains: an
+#: index array costs one comparison per entry and table to decode again, so the index-based
+#: methods chain only tables of a few entries (phase tables); :meth:`Ops.locate` is the fast way.
+_XLA_INDEX_CHAIN = 8
+
+#: Namespaces with their own class, by module name (a name, not an import: the core imports no
+#: framework; ``array_api_compat.is_torch_namespace`` is lru_cache-wrapped, which torch.compile rejects).
+_OPS_CLASSES = {
+    "jax.numpy": _XlaOps,
+    "torch": _TorchOps,
+    "array_api_compat.torch": _TorchOps,
+    "lrcore.backends.tf_namespace": _TfOps,
+}
+
+
+def ops_class(xp) -> type:
+    """The :class:`Ops` class for namespace ``xp``: its own subclass, or the generic one."""
+    return _OPS_CLASSES.get(getattr(xp, "__name__", None), Ops)
 
 
 def _is_python_step(step) -> bool:
@@ -320,20 +511,8 @@ def prepare(step, xp=None, float_dtype=None):
         k = xp.maximum(k, xp.asarray(0, dtype=int_dtype))
     else:
         raise TypeError(f"`step` must hold integers or floats. Received dtype: {step.dtype}")
-    return k, Ops(xp, int_dtype, float_dtype, _device(xp, k)), scalar
-
-
-def _device(xp, k):
-    """The step's device for new constants, or None to let the library place them.
-
-    Read from the standard ``.device`` attribute (``array_api_compat.device`` goes through
-    ``lru_cache``-wrapped helpers that ``torch.compile`` warns about). JAX places uncommitted
-    constants itself, and a sharded step's ``device`` is a sharding that would force the small
-    tables to be sharded too, so it gets None.
-    """
-    if array_api_compat.is_jax_namespace(xp):
-        return None
-    return getattr(k, "device", None)
+    cls = ops_class(xp)
+    return k, cls(xp, int_dtype, float_dtype, cls.placement(k)), scalar
 
 
 def _largest_float_at_most(n: int, bits: int) -> float:

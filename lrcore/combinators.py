@@ -11,7 +11,7 @@ def _join(k, p, ops):
     schedules, boundaries = p["schedules"], p["boundaries"]
     out = schedules[0]._evaluate(k, ops)
     for b, schedule in zip(boundaries, schedules[1:]):
-        if b > ops.int_max:
+        if not ops.in_range(b):
             break  # this and later pieces start past every representable step
         out = ops.xp.where(k < ops.i(b), out, schedule._evaluate(ops.since(k, b), ops))
     return out
@@ -50,10 +50,36 @@ def _warmup(k, p, ops):
     after = schedule._evaluate(ops.since(k, w), ops)
     if w == 0:
         return after
-    start = schedule._evaluate(ops.xp.zeros_like(k), ops)
+    return _warm(k, p, ops, after, _at_zero(schedule, ops.xp.zeros_like(k), ops))
+
+
+def _warm(k, p, ops, after, start):
+    """The warmup's value, given the inner schedule's values at ``k - W`` and at step 0."""
+    w = p["warmup_steps"]
     a, a1 = ops.fraction(ops.minimum(k, w), w)
     warm = ops.lerp(p["init_value"], start, a, a1)
     return ops.xp.where(ops.lt(k, w), warm, after)
+
+
+def _at_zero(schedule, zeros, ops):
+    """``schedule._evaluate(zeros, ops)`` (bit for bit), with one evaluation per nesting level.
+
+    A warmup needs its inner schedule's value at step 0 besides its value at ``k - W``; evaluating
+    both by plain recursion would cost ``2**depth`` evaluations for nested warmups. At step 0 each
+    combinator reads just one value of its child (join: the piece that step 0 falls in).
+    """
+    name, p = schedule.name, schedule._params
+    if name == "warmup":
+        inner = _at_zero(p["schedule"], zeros, ops)
+        return inner if p["warmup_steps"] == 0 else _warm(zeros, p, ops, inner, inner)
+    if name == "join":
+        piece = sum(1 for b in p["boundaries"] if b == 0)  # since(0, 0) is 0: the piece sees step 0
+        return _at_zero(p["schedules"][piece], zeros, ops)
+    if name == "scale":
+        return _at_zero(p["schedule"], zeros, ops) * ops.f(p["factor"])
+    if name == "clip":
+        return _bound(_at_zero(p["schedule"], zeros, ops), p, ops)
+    return schedule._evaluate(zeros, ops)
 
 
 @register(_warmup, children={"schedule": "one"})
@@ -106,7 +132,10 @@ def scale(schedule, factor) -> Params:
 
 # -- clip -----------------------------------------------------------------------------------------
 def _clip(k, p, ops):
-    out = p["schedule"]._evaluate(k, ops)
+    return _bound(p["schedule"]._evaluate(k, ops), p, ops)
+
+
+def _bound(out, p, ops):
     if p["min_value"] is not None:
         out = ops.xp.maximum(out, ops.f(p["min_value"]))
     if p["max_value"] is not None:

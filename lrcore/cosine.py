@@ -189,17 +189,16 @@ def _cosine_restart(k, p, ops):
     xp = ops.xp
     t0, m, w = p["first_period"], p["period_mul"], p["warmup_steps"]
     end, peak, pm = p["end_value"], p["peak_value"], p["peak_mul"]
-    if w > ops.int_max:
+    if not ops.in_range(w):
         # The first warmup outlasts every representable step: the schedule is that warmup line.
         return ops.lerp(end, peak, ops.ratio(k, float(w)))
     if m == 1.0:
         # Closed form: cycle i = k // T, position t = k - i·T, all exact integers.
-        i = ops.floordiv(k, t0)
-        t = k - i * ops.i(t0) if t0 <= ops.int_max else k  # a first period past the range never ends
-        top = ops.f(peak) * ops.power(pm, ops.tofloat(i))
-        wc, warm_len, offset, cos_len = ops.i(w), float(w), 0.0, float(t0 - w)
+        t = ops.mod(k, t0)  # a first period past the range never ends: t = k
+        top = peak if pm == 1.0 else ops.f(peak) * ops.power(pm, ops.tofloat(ops.floordiv(k, t0)))
+        wc, warm_len, offset, cos_len = w, float(w), 0.0, float(t0 - w)
     else:
-        table = _restart_table(t0, m, w, pm, ops.int_max)
+        table = _restart_table(t0, m, w, pm, ops.max_step)
         starts, warm_ceil, warm_lens, offsets, cos_lens, factors = table
         i = ops.searchsorted(ops.ints(starts), k) - ops.i(1)
         t = k - ops.take(ops.ints(starts), i)
@@ -209,14 +208,15 @@ def _cosine_restart(k, p, ops):
         offset = ops.take(ops.floats(offsets), i)
         cos_len = ops.take(ops.floats(cos_lens), i)
     # Cosine part: position (t - W_i) / (T_i - W_i), with t - W_i = (t - ceil(W_i)) + (ceil(W_i) - W_i).
-    n = xp.maximum(t - wc, ops.i(0))
+    # (In the closed form ceil(W_i) is the Python int w: no integer pass for a zero warmup.)
+    n = ops.since(t, wc) if isinstance(wc, int) else xp.maximum(t - wc, ops.i(0))
     c, c1 = ops.cos_half(ops.ratio(n, cos_len, offset))
     value = ops.lerp(end, top, c, c1)
     if w == 0:
         return value
     a = ops.ratio(t, warm_len)
     warm = ops.lerp(end, top, a)
-    return xp.where(t < wc, warm, value)
+    return xp.where(ops.lt(t, wc) if isinstance(wc, int) else t < wc, warm, value)
 
 
 @register(_cosine_restart)

@@ -38,12 +38,12 @@ def _onecycle_curve(k, p, ops, levels, level_names):
     for idx in range(len(ends) - 2, -1, -1):
         last_in_phase = math.floor(ends[idx])
         if last_in_phase >= 0:
-            phase = xp.where(k <= ops.i(min(last_in_phase, ops.int_max)), ops.i(idx), phase)
+            phase = xp.where(ops.lt(k, last_in_phase + 1), ops.i(idx), phase)
     # Position (k - start) / (end - start), with k - start = (k - s0) + (s0 - start), s0 = max(floor(start), 0).
     s0 = [max(math.floor(s), 0) for s in starts]
     offsets = [a - s for a, s in zip(s0, starts)]
     widths = [e - s if e - s > 0 else 1.0 for e, s in zip(ends, starts)]
-    n = k - ops.take(ops.ints([min(a, ops.int_max) for a in s0]), phase)
+    n = k - ops.take(ops.landmarks(s0), phase)
     x = ops.ratio(n, ops.take(ops.floats(widths), phase), ops.take(ops.floats(offsets), phase))
     table = lambda which: xp.stack([levels[names[which]] for names in level_names])  # noqa: E731
     start, end = ops.take(table(0), phase), ops.take(table(1), phase)
@@ -183,10 +183,9 @@ def _cyclic(k, p, ops):
     xp = ops.xp
     up, down = p["step_size_up"], p["step_size_down"]
     period = up + down
-    cycle = ops.floordiv(k, period)
-    r = k - cycle * ops.i(period) if period <= ops.int_max else k
+    cycle, r = ops.floordiv(k, period), ops.mod(k, period)
     rising = ops.ratio(r, up)
-    falling = 1.0 - ops.ratio(xp.maximum(r - ops.i(min(up, ops.int_max)), ops.i(0)), down)
+    falling = 1.0 - ops.ratio(xp.maximum(r - ops.landmark(up), ops.i(0)), down)
     height = xp.where(ops.lt(r, up + 1), rising, falling)
     mode = p["mode"]
     if mode == "triangular2":

@@ -194,7 +194,7 @@ def inverse_time_decay(init_value, decay_steps, decay_rate, staircase=False) -> 
 def _polynomial_decay(k, p, ops):
     d = p["decay_steps"]
     j = ops.since(k, p["transition_begin"])
-    if p["cycle"] and d <= ops.int_max:
+    if p["cycle"] and ops.in_range(d):
         # Cycle c = max(ceil(j/d), 1) ends at c·d; j = (c-1)·d + r with r in (0, d] (r = 0 at j = 0).
         c = ops.floordiv(ops.xp.maximum(j - ops.i(1), ops.i(0)), d) + ops.i(1)
         r = j - (c - ops.i(1)) * ops.i(d)

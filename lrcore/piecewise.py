@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import numbers
+
 from . import validate as check
 from .schedule import Params, register
 
 
 def _piecewise_constant(k, p, ops):
-    i = ops.count_le(p["boundaries"], k)
-    return ops.take(ops.floats(p["values"]), i)
+    return ops.locate(p["boundaries"], k).pick(ops.floats(p["values"]))
 
 
 @register(_piecewise_constant)
@@ -44,17 +45,22 @@ def _piecewise_linear(k, p, ops):
     n = len(b)
     if n == 1:
         return ops.full(k, v[0])
-    i = ops.count_le(b, k)  # 0 before the first point, n after the last
-    # Segment i (1 <= i <= n-1) runs from point i-1 to point i; the two ends are flat.
-    left_b = [0] + [min(x, ops.int_max) for x in b[:-1]] + [0]
-    width = [1] + [b[s] - b[s - 1] for s in range(1, n)] + [1]
-    left_v = [v[0]] + list(v[:-1]) + [v[-1]]
-    right_v = [v[0]] + list(v[1:]) + [v[-1]]
-    offset = k - ops.take(ops.ints(left_b), i)
-    inside = (i > ops.i(0)) & (i < ops.i(n))
-    w = ops.ratio(offset, ops.take(ops.floats(width), i))
-    w = ops.xp.where(inside, w, ops.xp.zeros_like(w))
-    return ops.lerp(ops.take(ops.floats(left_v), i), ops.take(ops.floats(right_v), i), w)
+    # Piece i (1 <= i <= n-1) runs from point i-1 to point i: v[i-1] + slope_i·(k - b[i-1]), exactly
+    # v[i-1] at its first step. Pieces 0 (before the first point) and n (from the last) are flat.
+    piece = ops.locate(b, k)
+    start = ops.landmarks([0, *b[:-1], b[-1]])
+    level = [v[0], *v[:-1], v[-1]]
+    slope = [0.0, *(_slope(v[s - 1], v[s], b[s] - b[s - 1], ops) for s in range(1, n)), 0.0]
+    offset = ops.tofloat(k - piece.pick(start))
+    return piece.pick(ops.floats(level)) + piece.pick(ops.floats(slope)) * offset
+
+
+def _slope(a, b, width: int, ops):
+    """``(b - a) / width``: rounded once from float64 for Python levels, in ``ops``' float dtype
+    for array levels."""
+    if isinstance(a, numbers.Real) and isinstance(b, numbers.Real):
+        return (b - a) / width
+    return (ops.f(b) - ops.f(a)) / ops.f(float(width))
 
 
 @register(_piecewise_linear)

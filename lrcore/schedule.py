@@ -65,6 +65,13 @@ class Definition:
 REGISTRY: dict[str, Definition] = {}
 _FACTORIES: dict[str, Callable[..., "Schedule"]] = {}
 
+#: The deepest nesting of combinators a schedule may have (a plain schedule has depth 1,
+#: ``scale(constant(1.0), 2.0)`` depth 2). Evaluation, ``repr``, ``==``, pickling and
+#: ``to_dict``/``from_dict`` recurse once per level, so a deeper schedule is refused at construction
+#: (``ValueError`` naming the parameter that holds the too-deep child) rather than failing later with
+#: a ``RecursionError`` in whatever touches it first.
+MAX_DEPTH = 100
+
 
 def register(
     evaluate: Evaluate, children: dict[str, str] | None = None
@@ -123,12 +130,23 @@ class Schedule:
         0.5
     """
 
-    __slots__ = ("_name", "_params", "_hash", "__weakref__")
+    __slots__ = ("_name", "_params", "_hash", "_depth", "__weakref__")
 
     def __init__(self, name: str, params: dict):
+        depth = 1
+        for key, value in params.items():
+            children = value if isinstance(value, tuple) else (value,)
+            inner = max((c._depth for c in children if isinstance(c, Schedule)), default=0)
+            if inner >= MAX_DEPTH:
+                raise ValueError(
+                    f"Argument `{key}` nests combinators {inner + 1} deep; lrcore supports at most "
+                    f"{MAX_DEPTH} levels (lrcore.schedule.MAX_DEPTH). Received: {key} of depth {inner}"
+                )
+            depth = max(depth, inner + 1)
         object.__setattr__(self, "_name", name)
         object.__setattr__(self, "_params", dict(params))
         object.__setattr__(self, "_hash", None)
+        object.__setattr__(self, "_depth", depth)
 
     # -- identity -----------------------------------------------------------------------------
     @property
@@ -154,7 +172,8 @@ class Schedule:
 
     def __hash__(self):
         if self._hash is None:
-            object.__setattr__(self, "_hash", hash((self._name, tuple(sorted(self._params.items())))))
+            items = tuple(sorted((k, _hash_key(v)) for k, v in self._params.items()))
+            object.__setattr__(self, "_hash", hash((self._name, items)))
         return self._hash
 
     def __repr__(self):
@@ -162,6 +181,16 @@ class Schedule:
         return f"{self._name}({args})"
 
     def __reduce__(self):
+        # Array levels (given to an adapter factory) are saved as themselves and rebuilt as such;
+        # a tracer has no value to save, so saving refuses at once, naming the parameter.
+        for key, value in self._params.items():
+            for v in value if isinstance(value, tuple) else (value,):
+                if _array.is_array(v) and _concrete(v) is None:
+                    raise TypeError(
+                        f"Parameter `{key}` of {self._name!r} holds a traced value "
+                        f"({type(v).__name__}), which cannot be saved; build the schedule outside "
+                        f"the traced function (jit/vmap/grad) to pickle it. Received: {key}={v!r}"
+                    )
         return (_rebuild, (self._name, self._params))
 
     # -- arithmetic ---------------------------------------------------------------------------
@@ -217,8 +246,27 @@ def _json_value(key, value):
     )
 
 
+def _concrete(value):
+    """The float value of a 0-d array, or None for a tracer (it has no value)."""
+    try:
+        return float(value)
+    except Exception:  # noqa: BLE001 - tracers refuse conversion, each with its own exception type
+        return None
+
+
+def _hash_key(value):
+    """A hashable stand-in for a parameter: arrays (unhashable, or hashed by identity) by value."""
+    if isinstance(value, tuple):
+        return tuple(_hash_key(v) for v in value)
+    if _array.is_array(value):
+        concrete = _concrete(value)
+        return ("array", id(value)) if concrete is None else concrete
+    return value
+
+
 def _rebuild(name, params):
-    return REGISTRY[name].factory(**params)
+    """Unpickling: the factory again, with the saved parameters (array levels included)."""
+    return REGISTRY[name].build((), params, array_levels=True)
 
 
 def as_schedule(name: str, value) -> Schedule:
@@ -246,8 +294,14 @@ def from_dict(d: dict) -> Schedule:
         >>> lrcore.from_dict(s.to_dict()) == s
         True
     """
+    return _from_dict(d, 1)
+
+
+def _from_dict(d, depth: int) -> Schedule:
     if not isinstance(d, dict):
         raise TypeError(f"from_dict expects a dict. Received: {type(d).__name__}")
+    if depth > MAX_DEPTH:  # refused before recursing further (the dict may be arbitrarily deep)
+        raise ValueError(f"The schedule dict nests combinators more than {MAX_DEPTH} deep (lrcore.schedule.MAX_DEPTH).")
     unknown = set(d) - {"name", "params"}
     if unknown or "name" not in d:
         raise ValueError(
@@ -276,9 +330,9 @@ def from_dict(d: dict) -> Schedule:
     for key, value in params.items():
         kind = definition.children.get(key)
         if kind == "one":
-            kwargs[key] = from_dict(value) if isinstance(value, dict) else value
-        elif kind == "many":
-            kwargs[key] = [from_dict(v) if isinstance(v, dict) else v for v in value]
+            kwargs[key] = _from_dict(value, depth + 1) if isinstance(value, dict) else value
+        elif kind == "many" and isinstance(value, list):
+            kwargs[key] = [_from_dict(v, depth + 1) if isinstance(v, dict) else v for v in value]
         else:
             kwargs[key] = value
     return definition.factory(**kwargs)

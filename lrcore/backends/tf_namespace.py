@@ -190,14 +190,6 @@ def pow(x1, x2, /):  # noqa: A001 - the array-API name
     return tf.pow(x1, x2)
 
 
-def sum(x, /, *, axis=None, dtype=None, keepdims=False):  # noqa: A001 - the array-API name
-    if dtype is not None:
-        x = tf.cast(x, dtype)
-    elif x.dtype == tf.bool:
-        x = tf.cast(x, tf.int64)
-    return tf.reduce_sum(x, axis=axis, keepdims=keepdims)
-
-
 # -- searching and indexing ---------------------------------------------------------------------
 def searchsorted(x1, x2, /, *, side="left", sorter=None):
     """Insertion indices of ``x2`` into the sorted 1-D ``x1`` (int64, ``x2``'s shape)."""

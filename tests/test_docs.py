@@ -212,19 +212,27 @@ def _rendered_doms(site_dir, urls, profile):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    try:
-        done = subprocess.run(
+
+    def render(attempt):
+        return subprocess.run(
             [
                 _chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-extensions", f"--user-data-dir={profile}", "--virtual-time-budget=600000",
+                "--disable-dev-shm-usage",  # a small /dev/shm (containers) stalls the renderer
+                "--disable-extensions", f"--user-data-dir={profile}{attempt}", "--virtual-time-budget=600000",
                 # Offline for real: every host but the loopback server fails at once (nothing can
                 # hang on the network), and pictures are not loaded (they play no part here).
                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
                 "--blink-settings=imagesEnabled=false",
                 "--dump-dom", f"http://127.0.0.1:{server.server_address[1]}/_math_check.html",
             ],
-            capture_output=True, text=True, timeout=600,
+            capture_output=True, text=True, timeout=240,
         )  # fmt: skip
+
+    try:
+        try:
+            done = render(0)
+        except subprocess.TimeoutExpired:
+            done = render(1)  # a stalled browser on a loaded machine: once more, from a fresh profile
     finally:
         server.shutdown()
         server.server_close()

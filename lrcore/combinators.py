@@ -1,4 +1,4 @@
-"""Schedules built from schedules: join, warmup, scale and clip."""
+"""Schedules built from schedules: join, warmup, scale, clip and multiply."""
 
 from __future__ import annotations
 
@@ -166,3 +166,42 @@ def clip(schedule, min_value=None, max_value=None) -> Params:
     check.any_given("clip needs at least one bound", min_value=lo, max_value=hi)
     check.ordered("min_value", min_value, "max_value", max_value)
     return {"schedule": schedule, "min_value": lo, "max_value": hi}
+
+
+# -- multiply -----------------------------------------------------------------------------------------
+def _multiply(k, p, ops):
+    schedules = p["schedules"]
+    out = schedules[0]._evaluate(k, ops)
+    for schedule in schedules[1:]:
+        out = out * schedule._evaluate(k, ops)
+    return out
+
+
+@register(_multiply, children={"schedules": "many"})
+def multiply(schedules) -> Params:
+    r"""The product of schedules, step by step; ``a * b`` is ``multiply([a, b])``.
+
+    .. math:: \eta(k) = \prod_i s_i(k)
+
+    This is what torch's ``ChainedScheduler`` computes for multiplicative schedulers
+    (``ExponentialLR``, ``StepLR``, ``MultiStepLR``, ``MultiplicativeLR``, ``LambdaLR`` factors …):
+    each scheduler multiplies the lr by its own factor, so the lr is the base lr times the product
+    of the factors. Build each factor as a schedule that starts at 1 (or give one of them the base
+    lr), e.g. ``exponential_decay(1.0, 1, 0.9)`` for ``ExponentialLR(gamma=0.9)``.
+
+    Args:
+        schedules: one or more schedules :math:`s_i`, multiplied in this order.
+
+    Example:
+        >>> import lrcore
+        >>> s = lrcore.multiply([lrcore.constant(0.5), lrcore.linear(1.0, 0.0, 10)])
+        >>> print(float(s(5)))
+        0.25
+
+    Peer: torch ``ChainedScheduler`` of multiplicative schedulers.
+    """
+    items = check.sequence("schedules", schedules)
+    if not items:
+        raise ValueError(f"Argument `schedules` must hold at least one schedule. Received: schedules={schedules!r}")
+    items = tuple(as_schedule(f"schedules[{i}]", s) for i, s in enumerate(items))
+    return {"schedules": items}

@@ -247,8 +247,11 @@ def cosine_restart(
         period_mul: :math:`m \ge 1`; each cycle is :math:`m` times longer than the one before.
             Values so close to 1 that more than :math:`2^{20}` cycles fit in the int64 range are
             refused.
-        peak_mul: :math:`0 < \mu \le 1`; each cycle's peak is :math:`\mu` times the one before.
-            (A growing peak would overflow to infinity, so :math:`\mu > 1` is refused.)
+        peak_mul: :math:`\mu > 0`; each cycle's peak is :math:`\mu` times the one before. A
+            growing peak (:math:`\mu > 1`, Keras' ``m_mul > 1``) is accepted as long as the peak of
+            every cycle that starts at or before step :math:`2^{63}-1` is finite in float32;
+            otherwise a ``ValueError`` names ``peak_mul``. With ``period_mul = 1`` there are
+            :math:`\approx 2^{63}/T_0` cycles, so only a huge ``first_period`` allows it.
         end_value: value at the end of every cycle (and start of every warmup), :math:`v_1`.
         warmup_steps: :math:`0 \le W < T_0`, linear warmup from ``end_value`` at each restart.
 
@@ -258,7 +261,8 @@ def cosine_restart(
         >>> print(float(s(5)), float(s(10)), float(s(20)))
         0.5 1.0 0.5
 
-    Peers: Keras ``CosineDecayRestarts`` (``alpha = end/peak`` with ``m_mul = 1``, or ``alpha = 0``),
+    Peers: Keras ``CosineDecayRestarts`` (``alpha = end/peak`` with ``m_mul = 1``, or ``alpha = 0``;
+    ``m_mul > 1`` included),
     torch ``CosineAnnealingWarmRestarts``, optax ``sgdr_schedule``.
 
     Reference: Loshchilov & Hutter, SGDR, https://arxiv.org/abs/1608.03983
@@ -266,11 +270,6 @@ def cosine_restart(
     first_period = check.length("first_period", first_period)
     period_mul = check.at_least("period_mul", period_mul, 1.0)
     peak_mul = check.positive("peak_mul", peak_mul)
-    if peak_mul > 1.0:
-        raise ValueError(
-            "Argument `peak_mul` must be <= 1: a peak that grows every cycle overflows to infinity "
-            f"after finitely many restarts. Received: peak_mul={peak_mul!r}"
-        )
     warmup_steps = check.phase("warmup_steps", warmup_steps)
     check.less("warmup_steps", warmup_steps, "first_period", first_period)
     if period_mul != 1.0 and _cycle_count_bound(first_period, period_mul, _INT64_MAX) > _MAX_CYCLES:
@@ -279,11 +278,41 @@ def cosine_restart(
             f"more than {_MAX_CYCLES} entries. Use period_mul=1.0 or a larger factor. "
             f"Received: period_mul={period_mul!r}"
         )
+    peak_value = check.level("peak_value", peak_value)
+    end_value = check.level("end_value", end_value)
+    if peak_mul > 1.0:
+        _check_growing_peaks(first_period, period_mul, peak_mul, peak_value, end_value)
     return {
-        "peak_value": check.level("peak_value", peak_value),
+        "peak_value": peak_value,
         "first_period": first_period,
         "period_mul": period_mul,
         "peak_mul": peak_mul,
-        "end_value": check.level("end_value", end_value),
+        "end_value": end_value,
         "warmup_steps": warmup_steps,
     }
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _check_growing_peaks(first_period: int, period_mul: float, peak_mul: float, peak_value, end_value):
+    """A growing peak (``peak_mul > 1``, Keras' ``m_mul > 1``) is accepted while the peak of every
+    cycle starting at or before the largest int64 step, ``peak·peak_mul**i``, and the factor
+    ``peak_mul**i`` itself are finite in float32 (and the values between it and ``end_value``)."""
+    if period_mul == 1.0:
+        last_cycle = _INT64_MAX // first_period  # cycles are exactly first_period steps long
+    else:
+        last_cycle = len(_restart_table(first_period, period_mul, 0, 1.0, _INT64_MAX)[0]) - 1
+    # log-space, so that a hopeless peak_mul**last_cycle never overflows the host's float64
+    log_factor = last_cycle * math.log(peak_mul)
+    levels = [abs(v) for v in (check.concrete(peak_value), check.concrete(end_value)) if v is not None]
+    log_top = log_factor + math.log(max([1.0, *levels]))
+    # Room for lerp(end, top) = end·(1-c) + top·c: its terms add to at most twice the larger.
+    if log_top > math.log(_FLOAT32_MAX / 2.0):
+        raise ValueError(
+            "Argument `peak_mul` makes the cycle peaks overflow float32: the last of the "
+            f"{last_cycle + 1} cycles that start at or before step 2**63 - 1 would peak at "
+            f"peak_value·peak_mul**{last_cycle} = e**{log_top:.4g} (float32 holds up to 3.4e38). "
+            "Use peak_mul <= 1, or a larger first_period or period_mul (fewer cycles in the step range). "
+            f"Received: peak_mul={peak_mul!r}"
+        )

@@ -194,13 +194,21 @@ class Schedule:
         return (_rebuild, (self._name, self._params))
 
     # -- arithmetic ---------------------------------------------------------------------------
-    def __mul__(self, factor):
-        if isinstance(factor, Schedule) or not isinstance(factor, numbers.Real):
+    # The combinators are looked up by name: that module builds on this one, not the other way round.
+    def __mul__(self, other):
+        """``schedule * number`` is :func:`lrcore.scale`; ``a * b`` of two schedules is
+        :func:`lrcore.multiply` ``([a, b])``."""
+        if isinstance(other, Schedule):
+            return REGISTRY["multiply"].factory([self, other])
+        if not isinstance(other, numbers.Real):
             return NotImplemented
-        # Looked up by name: the combinators module builds on this one, not the other way round.
-        return REGISTRY["scale"].factory(self, factor)
+        return REGISTRY["scale"].factory(self, other)
 
-    __rmul__ = __mul__
+    def __rmul__(self, other):
+        # Only numbers reach here (Schedule * Schedule is handled by __mul__): factor * schedule.
+        if isinstance(other, Schedule) or not isinstance(other, numbers.Real):
+            return NotImplemented
+        return REGISTRY["scale"].factory(self, other)
 
     # -- evaluation ---------------------------------------------------------------------------
     def __call__(self, step):

@@ -243,6 +243,7 @@ COMBINATOR_STRATEGIES = {
     "warmup": lambda children: st.builds(lrcore.warmup, children, warmup_steps=phases, init_value=values),
     "scale": lambda children: st.builds(lrcore.scale, children, factor=levels(-4.0, 4.0)),
     "clip": _clip,
+    "multiply": lambda children: st.lists(children, min_size=1, max_size=3).map(lrcore.multiply),
 }
 assert set(COMBINATOR_STRATEGIES) <= set(COMBINATORS)
 
@@ -259,7 +260,7 @@ def _extend(children):
 
 
 def schedules(max_leaves: int = 4):
-    """Any schedule: a leaf, or join/warmup/scale/clip nested around leaves."""
+    """Any schedule: a leaf, or join/warmup/scale/clip/multiply nested around leaves."""
     return st.recursive(leaf_schedules(), _extend, max_leaves=max_leaves)
 
 

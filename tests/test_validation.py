@@ -121,6 +121,11 @@ def test_valid_edge_arguments_are_accepted():
     lrcore.onecycle(1.0, total_steps=1, pct_start=1.0)
     lrcore.clip(C, max_value=1.0)
     lrcore.exponential_decay(0.0, 10, 2.0, end_value=1.0)
+    lrcore.exponential_decay(1e-3, 10, 2.0)  # growth without a ceiling, as TF1/Keras/optax
+    lrcore.exponential_decay(-1e-3, 10, 2.0)
+    lrcore.cosine_restart(1.0, first_period=10, period_mul=2.0, peak_mul=2.0)
+    lrcore.cosine_restart(9.0, first_period=10, period_mul=2.0, peak_mul=4.0)  # 9·4**59 < 3.4e38 / 2
+    lrcore.cosine_restart(1.0, first_period=2**60, peak_mul=2.0)  # period_mul = 1: 8 cycles in int64
 
 
 # -- the Schedule value ------------------------------------------------------------------------------

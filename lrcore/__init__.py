@@ -10,6 +10,7 @@ import importlib as _importlib
 
 from .combinators import clip as clip
 from .combinators import join as join
+from .combinators import multiply as multiply
 from .combinators import scale as scale
 from .combinators import warmup as warmup
 from .cosine import cosine_decay as cosine_decay

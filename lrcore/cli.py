@@ -1,7 +1,7 @@
 """The ``lrcore`` command line: plot and tabulate schedules, run the demo.
 
     lrcore plot cosine_restart --peak-value 1e-3 --first-period 300 --period-mul 1.25 --steps 2000 -o lr.png
-    lrcore plot --spec schedules.json --log -o lr.png
+    lrcore plot --spec examples/schedules.json --log -o lr.png
     lrcore table exponential_decay --init-value 0.1 --decay-steps 100 --decay-rate 0.5 --at 0,100,1000
     lrcore demo --quick -o demo.png
 
@@ -20,8 +20,12 @@ A spec file (``--spec FILE``) is JSON in ``lrcore.from_dict`` format: one schedu
 them (each may carry a ``"label"`` key), or an object mapping labels to schedule dicts. Every
 schedule given is overlaid in one plot (or one table column each).
 
-Errors (unknown schedule or parameter, a bad value) print one line ``lrcore: error: ...`` and exit
-with status 2.
+``lrcore plot`` evaluates each schedule at a few thousand evenly spread steps plus its landmarks
+(piecewise and join boundaries, warmup and phase ends, restarts, the last step) and at both sides of
+every jump, located exactly by bisection: a plot of 10**9 steps costs as little as one of 10**4.
+
+Errors (unknown schedule or parameter, a bad value, unreadable or invalid spec files, an output
+path that cannot be written) print one line ``lrcore: error: ...`` and exit with status 2.
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ def parse_value(text: str):
     if low in ("true", "false"):
         return low == "true"
     if _INT.match(s):
+        if len(s) > 4000:  # Python refuses to convert longer digit strings (sys.int_info)
+            raise CliError(f"the integer {_short(s)} is too large")
         return int(s)
     if _FLOAT.match(s):
         return float(s)
@@ -130,6 +136,10 @@ def _load_specs(paths):
             raise CliError(f"cannot read spec file {path!r}: {exc.strerror}") from None
         except json.JSONDecodeError as exc:
             raise CliError(f"spec file {path!r} is not valid JSON: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise CliError(f"spec file {path!r} is not UTF-8 text: {exc.reason}") from None
+        except RecursionError:
+            raise CliError(f"spec file {path!r} is nested too deeply to be a schedule") from None
         if isinstance(spec, dict) and "name" in spec:
             items = [spec]
         elif isinstance(spec, dict):
@@ -143,7 +153,10 @@ def _load_specs(paths):
                 raise CliError(f"spec file {path!r}: each schedule must be a JSON object, got {item!r}")
             item = dict(item)
             label = item.pop("label", None)
-            schedule = lrcore.from_dict(item)
+            try:
+                schedule = lrcore.from_dict(item)
+            except (ValueError, TypeError) as exc:
+                raise CliError(f"spec file {path!r}: {exc}") from None
             out.append((str(label) if label is not None else _label(schedule), schedule))
     return out
 
@@ -173,47 +186,153 @@ def _schedules(name, params, specs):
     return out
 
 
+_INT64_MAX = 2**63 - 1
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """``text`` for an error message, elided in the middle when long."""
+    text = str(text)
+    return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-limit // 2 :]} ({len(text)} characters)"
+
+
 def _steps_list(text):
-    try:
-        steps = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise CliError(f"argument --at: expected comma-separated integer steps, got {text!r}") from None
-    if not steps:
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts:
         raise CliError("argument --at: no steps given")
-    return steps
+    for part in parts:
+        if not _INT.match(part):
+            raise CliError(f"argument --at: expected comma-separated integer steps, got {_short(part)!r}")
+        if len(part.lstrip("+-")) > 19 or not -_INT64_MAX - 1 <= int(part) <= _INT64_MAX:
+            raise CliError(f"argument --at: steps must fit in a 64-bit integer, got {_short(part)}")
+    return [int(part) for part in parts]
 
 
-def _cmd_plot(own, params):
-    parser = _Parser(prog="lrcore plot", allow_abbrev=False)
-    parser.add_argument("name", nargs="?")
-    parser.add_argument("--spec", action="append", default=[])
-    parser.add_argument("--steps", type=int, default=1000)
-    parser.add_argument("-o", "--output", default="lr_schedule.png")
-    parser.add_argument("--log", action="store_true")
-    parser.add_argument("--title")
-    args = parser.parse_args(own)
-    if args.steps < 1:
-        raise CliError(f"argument --steps must be >= 1, got {args.steps}")
+def _output_path(text):
+    """The file ``-o`` names, checked before any work: a writable directory, a known image format."""
+    import os
+
+    from matplotlib.figure import Figure
+
+    if not text or text.endswith(("/", os.sep)) or os.path.isdir(text):
+        raise CliError(f"argument -o: {text!r} is a directory; give a file name such as {os.path.join(text or '.', 'lr.png')!r}")
+    root, ext = os.path.splitext(text)
+    formats = Figure().canvas.get_supported_filetypes()
+    if not ext or not os.path.basename(root):
+        raise CliError(f"argument -o: {text!r} has no file extension; give one of {', '.join('.' + f for f in sorted(formats))}")
+    if ext[1:].lower() not in formats:
+        raise CliError(f"argument -o: unknown image format {ext!r}; give one of {', '.join('.' + f for f in sorted(formats))}")
+    directory = os.path.dirname(text) or "."
+    if not os.path.isdir(directory):
+        raise CliError(f"argument -o: the directory {directory!r} does not exist")
+    if not os.access(directory, os.W_OK):
+        raise CliError(f"argument -o: the directory {directory!r} is not writable")
+    return text
+
+
+def _plot_parser():
+    parser = _Parser(
+        prog="lrcore plot",
+        allow_abbrev=False,
+        add_help=False,
+        usage="lrcore plot [NAME] [--param value ...] [--spec FILE ...] [--steps N] [--log] [--title T] [-o OUT.png]",
+        description="Plot one or more schedules over steps 0..N-1 into an image file.",
+    )
+    parser.add_argument("name", nargs="?", metavar="NAME", help="a schedule name (see the list below)")
+    parser.add_argument("--spec", action="append", default=[], metavar="FILE", help="a JSON spec file (repeatable)")
+    parser.add_argument("--steps", type=int, default=1000, metavar="N", help="number of steps (default 1000)")
+    parser.add_argument("-o", "--output", default="lr_schedule.png", metavar="OUT", help="image file (default lr_schedule.png)")
+    parser.add_argument("--log", action="store_true", help="logarithmic learning-rate axis")
+    parser.add_argument("--title", metavar="T", help="the plot title (default: the schedule and its parameters)")
+    parser.add_argument("-h", "--help", action="store_true", help="show this help and exit")
+    return parser
+
+
+def _table_parser():
+    parser = _Parser(
+        prog="lrcore table",
+        allow_abbrev=False,
+        add_help=False,
+        usage="lrcore table [NAME] [--param value ...] [--spec FILE ...] --at STEP,STEP,...",
+        description="Print the value of one or more schedules at the given steps (NumPy backend, float64).",
+    )
+    parser.add_argument("name", nargs="?", metavar="NAME", help="a schedule name (see the list below)")
+    parser.add_argument("--spec", action="append", default=[], metavar="FILE", help="a JSON spec file (repeatable)")
+    parser.add_argument("--at", metavar="STEPS", help="comma-separated steps, e.g. 0,100,1000 (required)")
+    parser.add_argument("-h", "--help", action="store_true", help="show this help and exit")
+    return parser
+
+
+def _demo_parser():
+    from .demo import FRAMEWORKS
+
+    parser = _Parser(
+        prog="lrcore demo",
+        allow_abbrev=False,
+        description="Train one classifier with the same lrcore schedule in JAX, PyTorch and Keras.",
+    )
+    parser.add_argument("--epochs", type=int, default=None, help="epochs (default 12, or 4 with --quick)")
+    parser.add_argument("--quick", action="store_true", help="reduced mode for CI: a data subset, few epochs")
+    parser.add_argument("-o", "--output", default="lrcore_demo.png", help="the image to write (default lrcore_demo.png)")
+    parser.add_argument("--frameworks", default=",".join(FRAMEWORKS), help=f"comma-separated, from {','.join(FRAMEWORKS)}")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the data split, weights and batches (default 0)")
+    return parser
+
+
+def _options(parser):
+    """The parser's own option strings: (those taking a value, switches)."""
+    flags, switches = set(), set()
+    for action in parser._actions:
+        for option in action.option_strings:
+            (switches if action.nargs == 0 else flags).add(option)
+    return flags, switches
+
+
+def _parse(parser, argv):
+    """This command's own options parsed by ``parser``; every other ``--name value`` is a parameter."""
+    own, params = _split_params(argv, *_options(parser))
+    return parser.parse_args(own), params
+
+
+def _command_help(parser):
+    rules = __doc__.split("\n\n", 2)[2].split("\n\nErrors")[0].replace("``", "")
+    return parser.format_help() + "\n" + rules + "\n\n" + _schedule_catalogue()
+
+
+def _cmd_plot(argv):
+    parser = _plot_parser()
+    args, params = _parse(parser, argv)
+    if args.help:
+        print(_command_help(parser))
+        return 0
+    if not 1 <= args.steps <= _INT64_MAX:
+        raise CliError(f"argument --steps must be in [1, 2**63 - 1], got {args.steps}")
+    output = _output_path(args.output)
     import numpy as np
 
-    import lrcore.numpy as lnp
+    from .plot import sample_steps, schedules_figure
 
-    steps = np.arange(args.steps)
-    curves = [(label, steps, lnp.from_schedule(s)(steps)) for label, s in _schedules(args.name, params, args.spec)]
+    schedules = _schedules(args.name, params, args.spec)
+    curves = [(label, *sample_steps(schedule, args.steps)) for label, schedule in schedules]
     if args.log and any(np.any(values <= 0) for _, _, values in curves):
         raise CliError("--log needs positive values, but a schedule reaches <= 0 (set end_value > 0)")
-    from .plot import schedules_figure
+    # One schedule: the title shows it with all its parameters (several: the legend names them).
+    title = args.title if args.title is not None else (repr(schedules[0][1]) if len(schedules) == 1 else None)
+    try:
+        schedules_figure(curves, path=output, log=args.log, title=title)
+    except OSError as exc:
+        raise CliError(f"cannot write {output!r}: {exc.strerror or exc}") from None
+    print(f"wrote {output} ({len(curves)} schedule{'s' * (len(curves) != 1)}, {args.steps} steps)")
+    return 0
 
-    schedules_figure(curves, path=args.output, log=args.log, title=args.title)
-    print(f"wrote {args.output} ({len(curves)} schedule{'s' * (len(curves) != 1)}, {args.steps} steps)")
 
-
-def _cmd_table(own, params):
-    parser = _Parser(prog="lrcore table", allow_abbrev=False)
-    parser.add_argument("name", nargs="?")
-    parser.add_argument("--spec", action="append", default=[])
-    parser.add_argument("--at", required=True)
-    args = parser.parse_args(own)
+def _cmd_table(argv):
+    parser = _table_parser()
+    args, params = _parse(parser, argv)
+    if args.help:
+        print(_command_help(parser))
+        return 0
+    if args.at is None:
+        raise CliError("the following arguments are required: --at")
     import numpy as np
 
     import lrcore.numpy as lnp
@@ -225,78 +344,80 @@ def _cmd_table(own, params):
     print("\t".join(header))
     for i, step in enumerate(steps):
         print("\t".join([str(int(step))] + [repr(float(c[i])) for c in columns]))
+    return 0
 
 
-def _cmd_demo(own, params):
-    if params:
-        raise CliError(f"unknown option(s) for demo: {', '.join('--' + k for k in params)}")
+def _cmd_demo(argv):
+    parser = _demo_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help printed
+        return int(exc.code or 0)
+    output = _output_path(args.output)
+    frameworks = tuple(f.strip() for f in args.frameworks.split(",") if f.strip())
     from . import demo
 
-    return demo.main(own)
+    demo.run(args.epochs, args.quick, frameworks, output, args.seed)
+    return 0
 
 
+#: command -> (handler, one-line description)
 _COMMANDS = {
-    "plot": (_cmd_plot, {"--spec", "--steps", "-o", "--output", "--title"}, {"--log", "-h", "--help"}),
-    "table": (_cmd_table, {"--spec", "--at"}, {"-h", "--help"}),
-    "demo": (_cmd_demo, {"--epochs", "-o", "--output", "--frameworks", "--seed"}, {"--quick", "-h", "--help"}),
+    "plot": (_cmd_plot, "plot schedules given by name and parameters or by JSON spec files into an image"),
+    "table": (_cmd_table, "print schedule values at chosen steps (NumPy, float64)"),
+    "demo": (_cmd_demo, "train one classifier with the same schedule in JAX, PyTorch and Keras"),
 }
 
 
-def _top_parser():
-    parser = argparse.ArgumentParser(
-        prog="lrcore",
-        description="Plot and tabulate lrcore learning-rate schedules, or run the demo.",
-        epilog=_schedule_catalogue() + "\n\n" + __doc__.split("\n\n", 2)[1],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+def _top_help():
+    from . import __version__
+
+    commands = "\n".join(f"  {name:<7}{text}" for name, (_, text) in _COMMANDS.items())
+    return (
+        "usage: lrcore {plot,table,demo} ... | lrcore --version | lrcore COMMAND --help\n\n"
+        f"Plot and tabulate lrcore learning-rate schedules, or run the demo (lrcore {__version__}).\n\n"
+        f"commands:\n{commands}\n\n"
+        "options:\n  -h, --help  show this help and exit\n  --version   print the version and exit\n\n"
+        "examples:\n"
+        "  lrcore plot cosine_restart --peak-value 1e-3 --first-period 300 --period-mul 1.25 --steps 2000 -o lr.png\n"
+        "  lrcore plot --spec examples/schedules.json --log -o compare.png\n"
+        "  lrcore table exponential_decay --init-value 0.1 --decay-steps 100 --decay-rate 0.5 --at 0,100,1000\n"
+        "  lrcore demo --quick -o demo.png\n\n"
+        "Run `lrcore plot --help` for the parameter syntax and the list of schedules."
     )
-    parser.add_argument("command", choices=sorted(_COMMANDS))
-    return parser
 
 
-def _help(command):
-    if command == "plot":
-        usage = (
-            "usage: lrcore plot [NAME] [--param value ...] [--spec FILE ...] [--steps N] [--log] [--title T] [-o OUT.png]\n\n"
-            "Plot one or more schedules (steps 0..N-1, default N=1000) into a PNG (default lr_schedule.png).\n"
-        )
-    elif command == "table":
-        usage = (
-            "usage: lrcore table [NAME] [--param value ...] [--spec FILE ...] --at STEP,STEP,...\n\n"
-            "Print the value at each step (NumPy backend, float64).\n"
-        )
-    else:
-        from . import demo
-
-        demo.main(["--help"])
-        return
-    rules = __doc__.split("\n\n", 2)[2].split("\n\nErrors")[0].replace("``", "")
-    print(usage + "\n" + rules + "\n\n" + _schedule_catalogue())
+def _error(message) -> int:
+    print("lrcore: error: " + " ".join(str(message).split()), file=sys.stderr)
+    return 2
 
 
 def main(argv=None) -> int:
     """Entry point of the ``lrcore`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
-        _top_parser().print_help()
+        print(_top_help())
         return 0 if argv else 2
+    if argv[0] == "--version":
+        from . import __version__
+
+        print(f"lrcore {__version__}")
+        return 0
     command, rest = argv[0], argv[1:]
     if command not in _COMMANDS:
-        print(f"lrcore: error: unknown command {command!r} (choose from {', '.join(sorted(_COMMANDS))})", file=sys.stderr)
-        return 2
-    handler, flags, switches = _COMMANDS[command]
-    if command != "demo" and any(t in ("-h", "--help") for t in rest):
-        _help(command)
-        return 0
+        return _error(f"unknown command {command!r} (choose from {', '.join(_COMMANDS)}; see lrcore --help)")
     try:
-        own, params = _split_params(rest, flags, switches)
-        status = handler(own, params)
-    except (CliError, ValueError, TypeError) as exc:
-        message = " ".join(str(exc).split())
-        print(f"lrcore: error: {message}", file=sys.stderr)
-        return 2
-    except SystemExit as exc:  # argparse already printed its one-line message
-        return int(exc.code or 0)
-    return int(status or 0)
+        return int(_COMMANDS[command][0](rest) or 0)
+    except CliError as exc:
+        return _error(exc)
+    except (ValueError, TypeError, OverflowError) as exc:  # lrcore's validation names the parameter
+        return _error(exc)
+    except ImportError as exc:  # matplotlib (plots) or a framework (demo) is not installed
+        return _error(f"{exc}; install lrcore with the `cli` extra: pip install \"lrcore[cli]\"")
+    except RecursionError:
+        return _error("the schedule is nested too deeply to be built")
+    except OSError as exc:
+        return _error(f"{exc.filename or ''}: {exc.strerror or exc}" if exc.filename else exc)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Schedules built from schedules: join, warmup, scale and clip."""
+"""Schedules built from schedules: join, warmup, scale, clip and multiply."""
 
 from __future__ import annotations
 
@@ -50,10 +50,36 @@ def _warmup(k, p, ops):
     after = schedule._evaluate(ops.since(k, w), ops)
     if w == 0:
         return after
-    start = schedule._evaluate(ops.xp.zeros_like(k), ops)
+    return _warm(k, p, ops, after, _at_zero(schedule, ops.xp.zeros_like(k), ops))
+
+
+def _warm(k, p, ops, after, start):
+    """The warmup's value, given the inner schedule's values at ``k - W`` and at step 0."""
+    w = p["warmup_steps"]
     a, a1 = ops.fraction(ops.minimum(k, w), w)
     warm = ops.lerp(p["init_value"], start, a, a1)
     return ops.xp.where(ops.lt(k, w), warm, after)
+
+
+def _at_zero(schedule, zeros, ops):
+    """``schedule._evaluate(zeros, ops)`` (bit for bit), with one evaluation per nesting level.
+
+    A warmup needs its inner schedule's value at step 0 besides its value at ``k - W``; evaluating
+    both by plain recursion would cost ``2**depth`` evaluations for nested warmups. At step 0 each
+    combinator reads just one value of its child (join: the piece that step 0 falls in).
+    """
+    name, p = schedule.name, schedule._params
+    if name == "warmup":
+        inner = _at_zero(p["schedule"], zeros, ops)
+        return inner if p["warmup_steps"] == 0 else _warm(zeros, p, ops, inner, inner)
+    if name == "join":
+        piece = sum(1 for b in p["boundaries"] if b == 0)  # since(0, 0) is 0: the piece sees step 0
+        return _at_zero(p["schedules"][piece], zeros, ops)
+    if name == "scale":
+        return _at_zero(p["schedule"], zeros, ops) * ops.f(p["factor"])
+    if name == "clip":
+        return _bound(_at_zero(p["schedule"], zeros, ops), p, ops)
+    return schedule._evaluate(zeros, ops)
 
 
 @register(_warmup, children={"schedule": "one"})
@@ -106,7 +132,10 @@ def scale(schedule, factor) -> Params:
 
 # -- clip -----------------------------------------------------------------------------------------
 def _clip(k, p, ops):
-    out = p["schedule"]._evaluate(k, ops)
+    return _bound(p["schedule"]._evaluate(k, ops), p, ops)
+
+
+def _bound(out, p, ops):
     if p["min_value"] is not None:
         out = ops.xp.maximum(out, ops.f(p["min_value"]))
     if p["max_value"] is not None:
@@ -137,3 +166,42 @@ def clip(schedule, min_value=None, max_value=None) -> Params:
     check.any_given("clip needs at least one bound", min_value=lo, max_value=hi)
     check.ordered("min_value", min_value, "max_value", max_value)
     return {"schedule": schedule, "min_value": lo, "max_value": hi}
+
+
+# -- multiply -----------------------------------------------------------------------------------------
+def _multiply(k, p, ops):
+    schedules = p["schedules"]
+    out = schedules[0]._evaluate(k, ops)
+    for schedule in schedules[1:]:
+        out = out * schedule._evaluate(k, ops)
+    return out
+
+
+@register(_multiply, children={"schedules": "many"})
+def multiply(schedules) -> Params:
+    r"""The product of schedules, step by step; ``a * b`` is ``multiply([a, b])``.
+
+    .. math:: \eta(k) = \prod_i s_i(k)
+
+    This is what torch's ``ChainedScheduler`` computes for multiplicative schedulers
+    (``ExponentialLR``, ``StepLR``, ``MultiStepLR``, ``MultiplicativeLR``, ``LambdaLR`` factors …):
+    each scheduler multiplies the lr by its own factor, so the lr is the base lr times the product
+    of the factors. Build each factor as a schedule that starts at 1 (or give one of them the base
+    lr), e.g. ``exponential_decay(1.0, 1, 0.9)`` for ``ExponentialLR(gamma=0.9)``.
+
+    Args:
+        schedules: one or more schedules :math:`s_i`, multiplied in this order.
+
+    Example:
+        >>> import lrcore
+        >>> s = lrcore.multiply([lrcore.constant(0.5), lrcore.linear(1.0, 0.0, 10)])
+        >>> print(float(s(5)))
+        0.25
+
+    Peer: torch ``ChainedScheduler`` of multiplicative schedulers.
+    """
+    items = check.sequence("schedules", schedules)
+    if not items:
+        raise ValueError(f"Argument `schedules` must hold at least one schedule. Received: schedules={schedules!r}")
+    items = tuple(as_schedule(f"schedules[{i}]", s) for i, s in enumerate(items))
+    return {"schedules": items}

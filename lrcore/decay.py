@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import decimal
 import math
 
+from . import _array
 from . import validate as check
 from .schedule import Params, register
 
@@ -73,25 +75,122 @@ def linear(init_value, end_value, transition_steps, transition_begin=0) -> Param
 def _exponential_decay(k, p, ops):
     d, rate = p["decay_steps"], p["decay_rate"]
     j = ops.since(k, p["transition_begin"])
-    exponent = ops.tofloat(ops.floordiv(j, d)) if p["staircase"] else ops.ratio(j, d)
     end = p["end_value"]
     if rate > 1.0:
-        # Past the ceiling the exponent no longer matters: cap it so that rate**exponent stays
-        # finite (an overflow to inf would warn, and give NaN for init_value = 0).
-        exponent = ops.xp.minimum(exponent, ops.f(_growth_cap(p["init_value"], end, rate)))
+        # Growth: rate**(j/d) in integer arithmetic (see _growth), held at the float dtype's largest
+        # value where it leaves the range, and at the end_value ceiling.
+        if p["staircase"]:
+            value = _growth(ops, p["init_value"], rate, 1, ops.floordiv(j, d))
+        else:
+            value = _growth(ops, p["init_value"], rate, d, j)
+        return value if end is None else ops.xp.minimum(value, ops.f(end))
+    exponent = ops.tofloat(ops.floordiv(j, d)) if p["staircase"] else ops.ratio(j, d)
     value = ops.f(p["init_value"]) * ops.power(rate, exponent)
     if end is None or rate == 1.0:
         return value
-    bound = ops.xp.maximum if rate < 1.0 else ops.xp.minimum
-    return bound(value, ops.f(end))
+    return ops.xp.maximum(value, ops.f(end))
 
 
-def _growth_cap(init_value, end_value, rate: float) -> float:
-    """An exponent at which ``init_value * rate**exponent`` has passed the ceiling ``end_value``."""
-    v0, v1 = check.concrete(init_value), check.concrete(end_value)
-    if v0 is not None and v1 is not None and v0 > 0.0:
-        return max(math.log(v1 / v0), 0.0) / math.log(rate) + 1.0
-    return 80.0 / math.log(rate)  # e**80 is far below the float32 maximum
+# -- growth: v0 · rate**(x/den), exact to the float dtype at every step -------------------------------
+# rate**(x/den) = 2**y with y = x·log2(rate)/den. For a decay (rate < 1) exp(x·ln(rate)/den) is
+# accurate enough: its error is relative to the argument, and the value shrinks as the argument
+# grows. A growth's value is measured against itself, and exp amplifies the rounding of a float
+# argument near 88 (float32) or 709 (float64) into 16 or 14 ulp. So y is formed exactly: the
+# integer x (in limbs of _LIMB bits) times log2(rate)/den (a fixed-point constant to ~m + 6 + 63
+# bits, computed on the host) in schoolbook integer arithmetic, whose integer part N is an exact
+# exponent and whose fraction f in [0, 1) is accurate to 2**-(m + 5). The value is then
+# m0·2**f·2**(N + e0) (v0 = ±m0·2**e0): one exp of an argument below ln 2, one rounding for the
+# product, and an exact power of two from a table. Where N + e0 passes the largest exponent, the
+# value is held at the dtype's largest finite value (an integer decision: never inf, never NaN).
+_LIMB = {32: 14, 64: 30}  # products of two limbs, summed three at a time, stay below 2**31 / 2**63
+
+
+def _float_format(ops):
+    """``(mantissa bits, largest exponent, smallest normal exponent, largest value)`` of the float dtype."""
+    fi = ops.xp.finfo(ops.float)
+    exponent = lambda v: math.frexp(float(v))[1] - 1  # noqa: E731  (v = m·2**exponent, m in [1, 2))
+    return 1 - exponent(fi.eps), exponent(fi.max), exponent(fi.smallest_normal), float(fi.max)
+
+
+@_array.host_constant
+def _growth_constants(rate: float, den: int, v0, int_bits: int, mantissa: int, emax: int, emin: int):
+    """Host constants of _growth: ``(w, x_cap, c_limbs, g, frac_digits, e0, m0, table_lo)``."""
+    with decimal.localcontext() as ctx:
+        ctx.prec = 80
+        c = decimal.Decimal(rate).ln() / decimal.Decimal(2).ln() / den  # log2(rate)/den, > 0
+        if v0 is None:
+            e0, m0 = None, None
+            y_cap = emax - emin + 2  # any normal |v0| has overflowed by then
+        else:
+            fr, ex = math.frexp(abs(v0))
+            e0, m0 = ex - 1, 2.0 * fr  # |v0| = m0·2**e0, m0 in [1, 2)
+            y_cap = emax - e0 + 2
+        # Steps past x_cap hold the value of x_cap, which is past the float range already.
+        x_cap = int((decimal.Decimal(y_cap) / c).to_integral_value(rounding=decimal.ROUND_CEILING)) + 1
+        x_bits = min(x_cap, (1 << (int_bits - 1)) - 1).bit_length()
+        w = _LIMB[int_bits]
+        g = -(-(mantissa + 6 + x_bits) // w)  # the binary point sits after g limbs
+        big = int((c * (decimal.Decimal(2) ** (g * w))).to_integral_value(rounding=decimal.ROUND_FLOOR))
+    mask = (1 << w) - 1
+    c_limbs = tuple((big >> (b * w)) & mask for b in range(-(-big.bit_length() // w)))
+    frac_digits = -(-(mantissa + 6) // w)
+    return w, x_cap, c_limbs, g, frac_digits, e0, m0
+
+
+def _growth(ops, v0, rate: float, den: int, x):
+    """``v0 · rate**(x/den)`` for ``rate > 1``, a Python int ``den >= 1`` and an integer array
+    ``x >= 0``; ``±max`` of the float dtype where it leaves the range; 0 for ``v0 = 0``."""
+    xp = ops.xp
+    mantissa, emax, emin, fmax = _float_format(ops)
+    v = check.concrete(v0)
+    if v is not None and v == 0.0:
+        return ops.full(x, 0.0)
+    int_bits = int(xp.iinfo(ops.int).bits)
+    w, x_cap, c_limbs, g, frac_digits, e0, m0 = _growth_constants(
+        float(rate), int(den), v, int_bits, mantissa, emax, emin
+    )
+    x = ops.minimum(x, x_cap)
+    base = 1 << w
+    limbs, rest = [], x
+    for _ in range(-(-min(x_cap, ops.max_step).bit_length() // w)):
+        high = ops.floordiv(rest, base)
+        limbs.append(rest - high * ops.i(base))
+        rest = high
+    # Schoolbook product x · C, column by column with carries, up to the binary point's limb.
+    digits, carry = [], None
+    for col in range(g + 1):
+        total = carry
+        for a, limb in enumerate(limbs):
+            b = col - a
+            if 0 <= b < len(c_limbs) and c_limbs[b]:
+                term = limb * ops.i(c_limbs[b])
+                total = term if total is None else total + term
+        if total is None:
+            total = xp.zeros_like(x)
+        carry = ops.floordiv(total, base)
+        digits.append(total - carry * ops.i(base))
+    n = digits[g] + carry * ops.i(base)  # the integer part of y (carry is 0 within x_cap)
+    f = ops.full(x, 0.0)
+    for i in range(frac_digits, 0, -1):  # smallest first: every partial sum but the last is exact
+        f = f + ops.tofloat(digits[g - i]) * ops.f(2.0 ** (-w * i))
+    mant = xp.exp(f * ops.f(math.log(2.0)))  # 2**f, in [1, 2]
+    if e0 is None:
+        # A level given as an array (a tracer): split 2**n in two factors that stay finite, and
+        # clip (the frameworks that take array levels overflow to inf without a warning).
+        n1 = xp.minimum(n, ops.i(emax - 1))
+        n2 = xp.minimum(n - n1, ops.i(emax - 1))
+        table = ops.floats([math.ldexp(1.0, e) for e in range(emax)])
+        value = ops.f(v0) * mant * ops.take(table, n1) * ops.take(table, n2)
+        return xp.clip(value, -fmax, fmax)
+    mant = mant * ops.f(m0)  # in [1, 4)
+    e = n + ops.i(e0)
+    big_mant = mant >= 2.0
+    mant = xp.where(big_mant, mant * 0.5, mant)
+    e = xp.where(big_mant, e + ops.i(1), e)
+    table = ops.floats([math.ldexp(1.0, i) for i in range(e0, emax + 1)])
+    idx = xp.minimum(e, ops.i(emax)) - ops.i(e0)
+    value = xp.where(e > ops.i(emax), ops.f(fmax), mant * ops.take(table, idx))
+    return -value if v < 0.0 else value
 
 
 @register(_exponential_decay)
@@ -106,11 +205,17 @@ def exponential_decay(
 
     bounded below by ``end_value`` when :math:`r < 1` (above when :math:`r > 1`).
 
+    A rate above 1 without ``end_value`` grows without bound, as in TF1, Keras and optax (an lr
+    range test grows the lr this way). Where :math:`v_0 r^p` passes the largest finite value of the
+    result's float dtype (3.4e38 in float32, 1.8e308 in float64) it is held there (with the sign of
+    :math:`v_0`): never inf, never NaN (``init_value=0`` stays 0). Growth is exact to the float
+    dtype at every step: the exponent is formed in integer arithmetic.
+
     Args:
-        init_value: value at step 0, :math:`v_0`.
+        init_value: value at step 0, :math:`v_0` (>= 0 when ``decay_rate > 1`` with an
+            ``end_value`` ceiling).
         decay_steps: steps over which the value is multiplied by ``decay_rate``, :math:`T \ge 1`.
-        decay_rate: the factor :math:`r > 0`. A rate above 1 grows without bound, so it needs
-            ``end_value`` as a ceiling.
+        decay_rate: the factor :math:`r > 0`; above 1 the value grows.
         staircase: decay in whole multiples of ``decay_steps`` (the value changes AT multiples).
         transition_begin: steps to hold ``init_value`` first, :math:`b \ge 0`.
         end_value: optional floor (rate < 1) or ceiling (rate > 1).
@@ -126,13 +231,8 @@ def exponential_decay(
     init_value = check.level("init_value", init_value)
     rate = check.positive("decay_rate", decay_rate)
     end_value = check.optional_level("end_value", end_value)
-    if rate > 1.0 and end_value is None:
-        raise ValueError(
-            "Argument `end_value` is required when decay_rate > 1: the value grows without bound "
-            f"and would overflow. Received: decay_rate={decay_rate!r}, end_value=None"
-        )
     v0, v1 = check.concrete(init_value), check.concrete(end_value)
-    if rate > 1.0 and v0 is not None and v0 < 0.0:
+    if rate > 1.0 and end_value is not None and v0 is not None and v0 < 0.0:
         raise ValueError(
             "Argument `init_value` must be >= 0 when decay_rate > 1: a negative value grows away from "
             f"the end_value ceiling without bound. Received: init_value={init_value!r}, decay_rate={decay_rate!r}"

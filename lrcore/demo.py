@@ -14,7 +14,6 @@ checked against the NumPy float64 reference.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import importlib.util
 import os
@@ -22,6 +21,8 @@ import sys
 import time
 
 import numpy as np
+
+from . import validate as check
 
 FRAMEWORKS = ("jax", "torch", "keras")
 PEAK, END, PERIOD_EPOCHS, PERIOD_MUL = 1e-3, 1e-7, 3, 1.25
@@ -246,18 +247,21 @@ class Report:
 def run(epochs=None, quick=False, frameworks=FRAMEWORKS, output="lrcore_demo.png", seed=0, out=None):
     """Train in each available framework; write the figure; return a summary dict.
 
+    This is ``lrcore demo`` (the command line parses its options into these arguments): ``epochs``
+    (default 12, or 4 when ``quick``), ``quick`` (a data subset for CI), ``frameworks`` (names from
+    :data:`FRAMEWORKS`), ``output`` (the image file), ``seed`` (data split, weights and batches)
+    and ``out`` (where the progress lines go; default stdout).
+
     The summary holds ``ran`` (framework -> {"loss", "accuracy", "lr_max_rel_diff", "seconds"}),
     ``skipped`` (framework -> reason), ``steps_per_epoch``, ``epochs`` and ``figure``.
     """
     import lrcore.numpy
 
     out = sys.stdout if out is None else out
-    epochs = (4 if quick else 12) if epochs is None else epochs
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"Argument `epochs` must be an integer >= 1. Received: epochs={epochs!r}")
-    unknown = [f for f in frameworks if f not in FRAMEWORKS]
-    if unknown or not frameworks:
-        raise ValueError(f"Argument `frameworks` must name some of {', '.join(FRAMEWORKS)}. Received: frameworks={','.join(frameworks)!r}")
+    epochs = check.length("epochs", (4 if quick else 12) if epochs is None else epochs)
+    quick = check.boolean("quick", quick)
+    frameworks = check.subset("frameworks", frameworks, FRAMEWORKS)
+    seed = check.integer("seed", seed, minimum=0)
     data = load_data(quick, seed)
     spe = len(data[0]) // BATCH
     params = schedule_params(spe)
@@ -302,21 +306,3 @@ def run(epochs=None, quick=False, frameworks=FRAMEWORKS, output="lrcore_demo.png
         print(f"  {name:<6} skipped: {reason}", file=out)
     print(f"wrote {output}", file=out)
     return {"ran": ran, "skipped": skipped, "steps_per_epoch": spe, "epochs": epochs, "figure": figure}
-
-
-def main(argv=None) -> int:
-    from .cli import _Parser
-
-    parser = _Parser(prog="lrcore demo", description=__doc__.split("\n\n")[0], allow_abbrev=False)
-    parser.add_argument("--epochs", type=int, default=None, help="epochs (default 12, or 4 with --quick)")
-    parser.add_argument("--quick", action="store_true", help="reduced mode for CI: a data subset, few epochs")
-    parser.add_argument("-o", "--output", default="lrcore_demo.png", help="the PNG to write")
-    parser.add_argument("--frameworks", default=",".join(FRAMEWORKS), help="comma-separated, from jax,torch,keras")
-    parser.add_argument("--seed", type=int, default=0)
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help
-        return int(exc.code or 0)
-    frameworks = tuple(f.strip() for f in args.frameworks.split(",") if f.strip())
-    run(args.epochs, args.quick, frameworks, args.output, args.seed)
-    return 0

@@ -37,6 +37,8 @@ from typing import Callable
 
 import numpy as np
 
+from . import validate as check
+
 __all__ = ["find_lr", "find_lr_optax", "find_lr_torch", "suggest", "smooth", "LRFinderResult", "Suggestions"]
 
 #: The fewest recorded losses from which learning rates are suggested.
@@ -95,14 +97,6 @@ class LRFinderResult:
         return finder_figure(self, ax=ax, path=path, log_loss=log_loss)
 
 
-def _check_positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"Argument `{name}` must be a real number. Received: {name}={value!r}")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"Argument `{name}` must be finite and > 0. Received: {name}={value!r}")
-    return float(value)
-
-
 def _sweep(start_value, end_value, num_steps):
     """The swept learning rates, from an lrcore exponential schedule."""
     from .decay import exponential_decay
@@ -147,8 +141,17 @@ def find_lr(
         \mathrm{lr}_k = v_0 \left(\frac{v_1}{v_0}\right)^{k / (n - 1)}, \qquad k = 0, \dots, n-1
 
     and records the loss it returns. The sweep stops early when a loss is NaN or infinite (that
-    step is not recorded), or when the median of the last three losses exceeds ``diverge_factor``
-    times the lowest such median so far (the median ignores a single spike).
+    step is not recorded), or when the loss has diverged: with ``m`` the median of the last three
+    losses (the median ignores a single spike), ``best`` the lowest such median so far and ``drop``
+    how far the medians had fallen to reach it (the highest median before it, minus ``best``),
+
+    .. math::
+        m - \mathrm{best} > (f - 1)\,\max(|\mathrm{best}|,\ \mathrm{drop} / 10).
+
+    For a positive loss whose best is not tiny this is the usual rule, "the loss is above
+    ``diverge_factor`` times its best" (fastai's). The second term gives the rule a scale when the
+    best loss is 0, near 0 or negative (a log-likelihood, a loss with a constant offset), where a
+    ratio to the best means nothing: the loss must then climb back by ``(f - 1)/10`` of its descent.
 
     Args:
         step_fn: performs one training step at the given learning rate and returns its loss
@@ -156,7 +159,7 @@ def find_lr(
         start_value: first learning rate, :math:`v_0 > 0`.
         end_value: last learning rate, :math:`v_1 > v_0`.
         num_steps: number of steps :math:`n \ge 5`.
-        diverge_factor: :math:`> 1`; the divergence threshold relative to the best loss.
+        diverge_factor: :math:`f > 1`; the divergence threshold relative to the best loss.
         smoothing: smoothing width in decades of learning rate (:math:`> 0`), see :func:`smooth`.
         progress: show a progress bar (tqdm) on stderr; ``None`` shows it only on a terminal.
 
@@ -173,25 +176,16 @@ def find_lr(
     """
     if not callable(step_fn):
         raise TypeError(f"Argument `step_fn` must be callable. Received: step_fn={step_fn!r}")
-    start_value = _check_positive("start_value", start_value)
-    end_value = _check_positive("end_value", end_value)
-    if end_value <= start_value:
-        raise ValueError(
-            "Argument `end_value` must be > start_value. "
-            f"Received: end_value={end_value!r}, start_value={start_value!r}"
-        )
-    if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)):
-        raise TypeError(f"Argument `num_steps` must be an integer. Received: num_steps={num_steps!r}")
-    if num_steps < MIN_POINTS:
-        raise ValueError(f"Argument `num_steps` must be >= {MIN_POINTS}. Received: num_steps={num_steps!r}")
-    diverge_factor = _check_positive("diverge_factor", diverge_factor)
-    if diverge_factor <= 1.0:
-        raise ValueError(f"Argument `diverge_factor` must be > 1. Received: diverge_factor={diverge_factor!r}")
-    smoothing = _check_positive("smoothing", smoothing)
+    start_value = check.positive("start_value", start_value)
+    end_value = check.positive("end_value", end_value)
+    check.greater("end_value", end_value, "start_value", start_value)
+    num_steps = check.integer("num_steps", num_steps, minimum=MIN_POINTS)
+    diverge_factor = check.above("diverge_factor", diverge_factor, 1.0)
+    smoothing = check.positive("smoothing", smoothing)
 
-    schedule = _sweep(start_value, end_value, int(num_steps))
+    schedule = _sweep(start_value, end_value, num_steps)
     lrs, losses = [], []
-    best = math.inf
+    best, top, drop = math.inf, -math.inf, 0.0
     diverged = False
     bar = _progress(int(num_steps), progress)
     try:
@@ -206,14 +200,22 @@ def find_lr(
                 bar.update(1)
                 bar.set_postfix(lr=f"{lr:.2e}", loss=f"{loss:.4g}")
             recent = float(np.median(losses[-3:]))
-            best = min(best, recent)
-            if len(losses) >= 3 and recent > diverge_factor * best:
+            top = max(top, recent)
+            if recent < best:
+                best, drop = recent, top - recent
+            if len(losses) >= 3 and _diverged(recent, best, drop, diverge_factor):
                 diverged = True
                 break
     finally:
         if bar is not None:
             bar.close()
     return LRFinderResult(np.asarray(lrs, dtype=np.float64), np.asarray(losses, dtype=np.float64), diverged, smoothing)
+
+
+def _diverged(recent: float, best: float, drop: float, factor: float) -> bool:
+    """The divergence rule (see :func:`find_lr`): a rise above the best by ``(factor - 1)·scale``."""
+    scale = max(abs(best), drop / 10.0)
+    return recent - best > (factor - 1.0) * scale
 
 
 # -- suggestions ------------------------------------------------------------------------------------
@@ -264,7 +266,7 @@ def smooth(lrs, losses, smoothing: float = 0.2) -> np.ndarray:
     resolution). ``smoothing`` is the width of the average in decades of learning rate.
     """
     lrs, losses = _check_curve(lrs, losses)
-    smoothing = _check_positive("smoothing", smoothing)
+    smoothing = check.positive("smoothing", smoothing)
     x = np.log10(lrs)
     decay = np.exp(-np.diff(x) / smoothing)
     filtered = _running_median(losses)

@@ -3,6 +3,7 @@
 r"""``lrcore.jax.<name>(...)``: every schedule as an optax-compatible schedule.
 
     optax.adam(lrcore.jax.cosine_restart(peak_value=1e-3, first_period=1000))
+    optax.chain(optax.adam(lrcore.jax.cosine_decay(1e-3, 10_000)), lrcore.jax.reduce_on_plateau(patience=5))
 
 Results are float32 ``jax.Array`` (``from_schedule(s, dtype=jnp.float64)`` with x64 enabled for
 float64) and work under ``jit``, ``vmap``, ``grad``, ``optax.inject_hyperparams`` and sharded ``jit``.
@@ -13,8 +14,10 @@ from typing import Any
 from lrcore.schedule import Schedule
 
 from lrcore.backends.jax import JaxSchedule as JaxSchedule
+from lrcore.backends.jax import ReduceOnPlateauState as ReduceOnPlateauState
+from lrcore.backends.jax import reduce_on_plateau as reduce_on_plateau
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "scale", "clip", "from_schedule", "JaxSchedule"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "scale", "clip", "multiply", "from_schedule", "JaxSchedule", "reduce_on_plateau", "ReduceOnPlateauState"]
 
 
 def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> JaxSchedule:
@@ -223,6 +226,16 @@ def clip(schedule, min_value=None, max_value=None) -> JaxSchedule:
     ``lrcore.jax.clip(...)`` is ``lrcore.clip(...)`` bound to a :class:`JaxSchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.clip`.
+    """
+    ...
+
+
+def multiply(schedules) -> JaxSchedule:
+    r"""The product of schedules, step by step; ``a * b`` is ``multiply([a, b])``.
+
+    ``lrcore.jax.multiply(...)`` is ``lrcore.multiply(...)`` bound to a :class:`JaxSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.multiply`.
     """
     ...
 

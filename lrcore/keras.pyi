@@ -19,7 +19,7 @@ from lrcore.schedule import Schedule
 from lrcore.backends.keras import KerasSchedule as KerasSchedule
 from lrcore.backends.keras import ReduceLROnPlateau as ReduceLROnPlateau
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "scale", "clip", "from_schedule", "KerasSchedule", "ReduceLROnPlateau"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "scale", "clip", "multiply", "from_schedule", "KerasSchedule", "ReduceLROnPlateau"]
 
 
 def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> KerasSchedule:
@@ -228,6 +228,16 @@ def clip(schedule, min_value=None, max_value=None) -> KerasSchedule:
     ``lrcore.keras.clip(...)`` is ``lrcore.clip(...)`` bound to a :class:`KerasSchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.clip`.
+    """
+    ...
+
+
+def multiply(schedules) -> KerasSchedule:
+    r"""The product of schedules, step by step; ``a * b`` is ``multiply([a, b])``.
+
+    ``lrcore.keras.multiply(...)`` is ``lrcore.multiply(...)`` bound to a :class:`KerasSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.multiply`.
     """
     ...
 

@@ -11,7 +11,7 @@ from lrcore.schedule import Schedule
 
 from lrcore.backends.numpy import NumpySchedule as NumpySchedule
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "scale", "clip", "from_schedule", "NumpySchedule"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "scale", "clip", "multiply", "from_schedule", "NumpySchedule"]
 
 
 def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> NumpySchedule:
@@ -220,6 +220,16 @@ def clip(schedule, min_value=None, max_value=None) -> NumpySchedule:
     ``lrcore.numpy.clip(...)`` is ``lrcore.clip(...)`` bound to a :class:`NumpySchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.clip`.
+    """
+    ...
+
+
+def multiply(schedules) -> NumpySchedule:
+    r"""The product of schedules, step by step; ``a * b`` is ``multiply([a, b])``.
+
+    ``lrcore.numpy.multiply(...)`` is ``lrcore.multiply(...)`` bound to a :class:`NumpySchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.multiply`.
     """
     ...
 

@@ -10,7 +10,121 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["schedules_figure", "finder_figure", "demo_figure"]
+__all__ = ["sample_steps", "landmarks", "schedules_figure", "finder_figure", "demo_figure"]
+
+#: Evenly spread steps of a plot (about the pixel width of a large figure, several times over).
+SAMPLES = 4096
+#: The most landmarks taken from one schedule (restarts, cycles): beyond that they are sub-pixel.
+MAX_LANDMARKS = 4096
+
+
+def landmarks(schedule, end: int) -> list[int]:
+    """Steps in ``[0, end)`` where ``schedule``'s curve has a corner or a jump that its parameters
+    place: piecewise and join boundaries, warmup, phase and cycle ends, restarts.
+
+    They are read from the parameters (every whole-step parameter, its partial sums within one
+    schedule, and the periods of the cyclic ones), shifted by the combinators that delay their
+    inner schedule (``join``, ``warmup``). At most :data:`MAX_LANDMARKS` per schedule.
+    """
+    out: set[int] = set()
+    todo = [(schedule, 0)]
+    while todo:
+        s, offset = todo.pop()
+        p = s.params
+        if offset >= end:
+            continue
+        if s.name == "join":
+            starts = (0, *p["boundaries"])
+            out.update(offset + b for b in p["boundaries"])
+            todo.extend((child, offset + b) for child, b in zip(p["schedules"], starts))
+            continue
+        if s.name == "warmup":
+            out.add(offset + p["warmup_steps"])
+            todo.append((p["schedule"], offset + p["warmup_steps"]))
+            continue
+        if "schedule" in p:  # scale, clip and other one-child combinators keep the step
+            todo.append((p["schedule"], offset))
+            continue
+        if "schedules" in p:
+            todo.extend((child, offset) for child in p["schedules"])
+            continue
+        points = set()
+        total = 0
+        for value in p.values():
+            items = value if isinstance(value, tuple) else (value,)
+            for v in items:
+                if isinstance(v, int) and not isinstance(v, bool):
+                    points.add(v)
+            if isinstance(value, int) and not isinstance(value, bool):
+                total += value
+                points.add(total)
+        points.update(_periodic(s.name, p, end - offset))
+        out.update(offset + q for q in points if 0 <= q)
+    return sorted(q for q in out if q < end)[:MAX_LANDMARKS]
+
+
+def _periodic(name, p, end):
+    """The repeating landmarks of the cyclic schedules, up to ``end`` (at most MAX_LANDMARKS)."""
+    import math
+
+    points = []
+    if name == "cosine_restart":
+        start, i = 0, 0
+        while start < end and len(points) < MAX_LANDMARKS:
+            period = p["first_period"] * p["period_mul"] ** i
+            warm = p["warmup_steps"] * p["period_mul"] ** i
+            points += [start, start + math.ceil(warm)]
+            start += math.ceil(period)
+            i += 1
+    elif name in ("cyclic", "cyclic_momentum"):
+        up = p["step_size_up"]
+        down = p["step_size_down"] if p.get("step_size_down") is not None else up
+        for c in range(min(MAX_LANDMARKS // 2, end // (up + down) + 1)):
+            points += [c * (up + down), c * (up + down) + up]
+    elif name in ("onecycle", "onecycle_momentum"):
+        total, pct = p["total_steps"], p["pct_start"]
+        ends = [pct * total - 1, total - 1] if not p.get("three_phase") else [pct * total - 1, 2 * pct * total - 2, total - 1]
+        points += [math.floor(e) for e in ends] + [math.ceil(e) for e in ends]
+    return points
+
+
+def sample_steps(schedule, num_steps: int, samples: int = SAMPLES):
+    """The steps (int64) and float64 values to draw of ``schedule`` over steps ``0 .. num_steps-1``.
+
+    About ``samples`` evenly spread steps, each landmark (:func:`landmarks`), the last step, and
+    both sides of the largest one-step change inside every gap between them, found by bisection (so
+    a jump — a restart, a staircase or piecewise step — is drawn as the vertical it is, at its exact
+    step). The cost is ``O(samples · log(num_steps))`` whatever ``num_steps`` is.
+    """
+    import lrcore.numpy as lnp
+
+    evaluate = lnp.from_schedule(schedule)
+    last = num_steps - 1
+    n = min(samples, num_steps)
+    grid = {i * last // max(n - 1, 1) for i in range(n)}
+    for q in landmarks(schedule, num_steps):
+        grid.update(x for x in (q - 1, q, q + 1) if 0 <= x <= last)
+    steps = np.asarray(sorted(grid), dtype=np.int64)
+    values = np.asarray(evaluate(steps), dtype=np.float64)
+    # Bisection, all gaps at once: keep the half with the larger change until the gap is one step.
+    lo, hi = steps[:-1], steps[1:]
+    v_lo, v_hi = values[:-1], values[1:]
+    wide = hi - lo > 1
+    lo, hi, v_lo, v_hi = lo[wide], hi[wide], v_lo[wide], v_hi[wide]
+    while lo.size:
+        mid = lo + (hi - lo) // 2
+        v_mid = np.asarray(evaluate(mid), dtype=np.float64)
+        left = np.abs(v_mid - v_lo) >= np.abs(v_hi - v_mid)
+        lo, v_lo = np.where(left, lo, mid), np.where(left, v_lo, v_mid)
+        hi, v_hi = np.where(left, mid, hi), np.where(left, v_mid, v_hi)
+        done = hi - lo <= 1
+        if done.any():
+            steps = np.concatenate([steps, lo[done], hi[done]])
+            values = np.concatenate([values, v_lo[done], v_hi[done]])
+            keep = ~done
+            lo, hi, v_lo, v_hi = lo[keep], hi[keep], v_lo[keep], v_hi[keep]
+    steps, index = np.unique(steps, return_index=True)
+    return steps, values[index]
 
 
 def _finish(fig, path):
@@ -34,11 +148,23 @@ def schedules_figure(curves, path=None, log: bool = False, title: str | None = N
     if log:
         ax.set_yscale("log")
     if title:
-        ax.set_title(title)
+        ax.set_title(_wrap(title), fontsize="medium")
     if len(curves) > 1:
         ax.legend(fontsize="small")
     ax.grid(True, alpha=0.3)
     return _finish(fig, path)
+
+
+def _wrap(text: str, width: int = 90) -> str:
+    """A long title (a schedule with its parameters) over several lines, broken after commas."""
+    lines, line = [], ""
+    for part in text.split(", "):
+        if line and len(line) + len(part) + 2 > width:
+            lines.append(line + ",")
+            line = part
+        else:
+            line = f"{line}, {part}" if line else part
+    return "\n".join(lines + [line])
 
 
 def finder_figure(result, ax=None, path=None, log_loss: bool = False):
@@ -82,9 +208,16 @@ def demo_figure(steps, lrs, histories, steps_per_epoch, path=None):
     top.set_ylabel("learning rate")
     top.set_title("multi-period warmup cosine annealing (lrcore.cosine_restart)")
     top.grid(True, alpha=0.3)
+    # The frameworks see the same data and weights, so their curves coincide: each gets its own
+    # line style, marker and size, drawn largest first, so that every one stays visible on top.
+    styles = [("-", "o", 9, 2.5), ("--", "s", 6, 1.8), (":", "^", 4, 1.2)]
     for i, (name, losses) in enumerate(histories.items()):
         epochs = np.arange(1, len(losses) + 1)
-        bottom.plot(epochs * steps_per_epoch, losses, marker="o", markersize=3, color=f"C{i + 1}", label=name)
+        line, marker, size, width = styles[i % len(styles)]
+        bottom.plot(
+            epochs * steps_per_epoch, losses, linestyle=line, marker=marker, markersize=size, linewidth=width,
+            markerfacecolor="none" if i % len(styles) == 0 else None, color=f"C{i + 1}", label=name,
+        )
     bottom.set_xlabel("step (end of epoch)")
     bottom.set_ylabel("training loss (epoch mean)")
     bottom.set_yscale("log")

@@ -65,6 +65,13 @@ class Definition:
 REGISTRY: dict[str, Definition] = {}
 _FACTORIES: dict[str, Callable[..., "Schedule"]] = {}
 
+#: The deepest nesting of combinators a schedule may have (a plain schedule has depth 1,
+#: ``scale(constant(1.0), 2.0)`` depth 2). Evaluation, ``repr``, ``==``, pickling and
+#: ``to_dict``/``from_dict`` recurse once per level, so a deeper schedule is refused at construction
+#: (``ValueError`` naming the parameter that holds the too-deep child) rather than failing later with
+#: a ``RecursionError`` in whatever touches it first.
+MAX_DEPTH = 100
+
 
 def register(
     evaluate: Evaluate, children: dict[str, str] | None = None
@@ -123,12 +130,24 @@ class Schedule:
         0.5
     """
 
-    __slots__ = ("_name", "_params", "_hash", "__weakref__")
+    __slots__ = ("_name", "_params", "_hash", "_depth", "_largest", "__weakref__")
 
     def __init__(self, name: str, params: dict):
+        depth = 1
+        for key, value in params.items():
+            children = value if isinstance(value, tuple) else (value,)
+            inner = max((c._depth for c in children if isinstance(c, Schedule)), default=0)
+            if inner >= MAX_DEPTH:
+                raise ValueError(
+                    f"Argument `{key}` nests combinators {inner + 1} deep; lrcore supports at most "
+                    f"{MAX_DEPTH} levels (lrcore.schedule.MAX_DEPTH). Received: {key} of depth {inner}"
+                )
+            depth = max(depth, inner + 1)
         object.__setattr__(self, "_name", name)
         object.__setattr__(self, "_params", dict(params))
         object.__setattr__(self, "_hash", None)
+        object.__setattr__(self, "_depth", depth)
+        object.__setattr__(self, "_largest", _largest_level(name, self._params))
 
     # -- identity -----------------------------------------------------------------------------
     @property
@@ -154,7 +173,8 @@ class Schedule:
 
     def __hash__(self):
         if self._hash is None:
-            object.__setattr__(self, "_hash", hash((self._name, tuple(sorted(self._params.items())))))
+            items = tuple(sorted((k, _hash_key(v)) for k, v in self._params.items()))
+            object.__setattr__(self, "_hash", hash((self._name, items)))
         return self._hash
 
     def __repr__(self):
@@ -162,30 +182,58 @@ class Schedule:
         return f"{self._name}({args})"
 
     def __reduce__(self):
+        # Array levels (given to an adapter factory) are saved as themselves and rebuilt as such;
+        # a tracer has no value to save, so saving refuses at once, naming the parameter.
+        for key, value in self._params.items():
+            for v in value if isinstance(value, tuple) else (value,):
+                if _array.is_array(v) and _concrete(v) is None:
+                    raise TypeError(
+                        f"Parameter `{key}` of {self._name!r} holds a traced value "
+                        f"({type(v).__name__}), which cannot be saved; build the schedule outside "
+                        f"the traced function (jit/vmap/grad) to pickle it. Received: {key}={v!r}"
+                    )
         return (_rebuild, (self._name, self._params))
 
     # -- arithmetic ---------------------------------------------------------------------------
-    def __mul__(self, factor):
-        if isinstance(factor, Schedule) or not isinstance(factor, numbers.Real):
+    # The combinators are looked up by name: that module builds on this one, not the other way round.
+    def __mul__(self, other):
+        """``schedule * number`` is :func:`lrcore.scale`; ``a * b`` of two schedules is
+        :func:`lrcore.multiply` ``([a, b])``."""
+        if isinstance(other, Schedule):
+            return REGISTRY["multiply"].factory([self, other])
+        if not isinstance(other, numbers.Real):
             return NotImplemented
-        # Looked up by name: the combinators module builds on this one, not the other way round.
-        return REGISTRY["scale"].factory(self, factor)
+        return REGISTRY["scale"].factory(self, other)
 
-    __rmul__ = __mul__
+    def __rmul__(self, other):
+        # Only numbers reach here (Schedule * Schedule is handled by __mul__): factor * schedule.
+        if isinstance(other, Schedule) or not isinstance(other, numbers.Real):
+            return NotImplemented
+        return REGISTRY["scale"].factory(self, other)
 
     # -- evaluation ---------------------------------------------------------------------------
     def __call__(self, step):
         """The learning rate at ``step`` (the number of updates already applied)."""
-        k, ops, scalar = _array.prepare(step)
-        return _array.finish(self._evaluate(k, ops), scalar)
+        k, ops, scalar, nan = _array.prepare(step)
+        self._check_levels(ops.xp, ops.float)
+        return _array.finish(self._evaluate(k, ops), scalar, nan, ops)
 
     def evaluate(self, step, *, xp=None, dtype=None):
         """Like ``schedule(step)``, with the namespace ``xp`` and float ``dtype`` chosen explicitly.
 
         The adapters use this: ``lrcore.jax`` asks for float32 from int32 counts, for instance.
+        ``dtype`` must be a real floating dtype of ``xp`` (a ``TypeError`` otherwise).
         """
-        k, ops, scalar = _array.prepare(step, xp=xp, float_dtype=dtype)
-        return _array.finish(self._evaluate(k, ops), scalar)
+        k, ops, scalar, nan = _array.prepare(step, xp=xp, float_dtype=dtype)
+        self._check_levels(ops.xp, ops.float)
+        return _array.finish(self._evaluate(k, ops), scalar, nan, ops)
+
+    def _check_levels(self, xp, dtype):
+        """Refuse levels that ``dtype`` cannot hold: they would become inf (and NaN after)."""
+        magnitude, name, value = self._largest
+        if magnitude <= _FLOAT16_MAX:  # fits every float format (the common case: no finfo call)
+            return
+        check_levels_fit(self, float(xp.finfo(dtype).max), getattr(dtype, "__name__", None) or str(dtype))
 
     def _evaluate(self, k, ops: _array.Ops):
         """The schedule's value on a clamped integer step array ``k``."""
@@ -206,6 +254,58 @@ class Schedule:
         return {"name": self._name, "params": params}
 
 
+#: Parameters that are levels of the curve (cast to the evaluation's float dtype as they are).
+LEVEL_PARAMS = frozenset(
+    {"value", "values", "init_value", "peak_value", "end_value", "base_value", "max_value", "min_value",
+     "base_momentum", "max_momentum"}
+)
+_FLOAT16_MAX = 65504.0
+
+
+def _largest_level(name: str, params: dict) -> tuple:
+    """``(magnitude, parameter, value)`` of the largest level of a schedule and its children.
+
+    ``scale`` counts its factor times its schedule's largest level (the product it evaluates).
+    Levels that are tracers (no concrete value) count as 0.
+    """
+    from .validate import concrete
+
+    best = (0.0, None, None)
+    children = REGISTRY[name].children if name in REGISTRY else {}
+    for key, value in params.items():
+        kind = children.get(key)
+        if kind == "one":
+            candidates = [value._largest]
+        elif kind == "many":
+            candidates = [child._largest for child in value]
+        elif key in LEVEL_PARAMS:
+            items = value if isinstance(value, tuple) else (value,)
+            names = [f"{key}[{i}]" for i in range(len(items))] if isinstance(value, tuple) else [key]
+            candidates = [(abs(x), n, v) for n, v in zip(names, items) if (x := concrete(v)) is not None]
+        else:
+            continue
+        for candidate in candidates:
+            if candidate[0] > best[0]:
+                best = candidate
+    if name == "scale":
+        factor = concrete(params["factor"])
+        if factor is not None and best[1] is not None:
+            best = (abs(factor) * best[0], "factor", params["factor"])
+    return best
+
+
+def check_levels_fit(schedule: "Schedule", limit: float, dtype_name: str) -> None:
+    """Raise a ``ValueError`` naming the level of ``schedule`` beyond ``limit`` (a dtype's largest float)."""
+    magnitude, name, value = schedule._largest
+    if magnitude > limit:
+        what = "times its schedule's largest level is" if name == "factor" else "is"
+        raise ValueError(
+            f"Argument `{name}` {what} {magnitude:.6g}, beyond the largest {dtype_name} "
+            f"({limit:.6g}) this schedule is evaluated in: it would give inf. Use a smaller value "
+            f"or a wider float dtype. Received: {name}={value!r}"
+        )
+
+
 def _json_value(key, value):
     if isinstance(value, tuple):
         return [_json_value(key, v) for v in value]
@@ -217,8 +317,27 @@ def _json_value(key, value):
     )
 
 
+def _concrete(value):
+    """The float value of a 0-d array, or None for a tracer (it has no value)."""
+    try:
+        return float(value)
+    except Exception:  # noqa: BLE001 - tracers refuse conversion, each with its own exception type
+        return None
+
+
+def _hash_key(value):
+    """A hashable stand-in for a parameter: arrays (unhashable, or hashed by identity) by value."""
+    if isinstance(value, tuple):
+        return tuple(_hash_key(v) for v in value)
+    if _array.is_array(value):
+        concrete = _concrete(value)
+        return ("array", id(value)) if concrete is None else concrete
+    return value
+
+
 def _rebuild(name, params):
-    return REGISTRY[name].factory(**params)
+    """Unpickling: the factory again, with the saved parameters (array levels included)."""
+    return REGISTRY[name].build((), params, array_levels=True)
 
 
 def as_schedule(name: str, value) -> Schedule:
@@ -246,8 +365,14 @@ def from_dict(d: dict) -> Schedule:
         >>> lrcore.from_dict(s.to_dict()) == s
         True
     """
+    return _from_dict(d, 1)
+
+
+def _from_dict(d, depth: int) -> Schedule:
     if not isinstance(d, dict):
         raise TypeError(f"from_dict expects a dict. Received: {type(d).__name__}")
+    if depth > MAX_DEPTH:  # refused before recursing further (the dict may be arbitrarily deep)
+        raise ValueError(f"The schedule dict nests combinators more than {MAX_DEPTH} deep (lrcore.schedule.MAX_DEPTH).")
     unknown = set(d) - {"name", "params"}
     if unknown or "name" not in d:
         raise ValueError(
@@ -276,9 +401,9 @@ def from_dict(d: dict) -> Schedule:
     for key, value in params.items():
         kind = definition.children.get(key)
         if kind == "one":
-            kwargs[key] = from_dict(value) if isinstance(value, dict) else value
-        elif kind == "many":
-            kwargs[key] = [from_dict(v) if isinstance(v, dict) else v for v in value]
+            kwargs[key] = _from_dict(value, depth + 1) if isinstance(value, dict) else value
+        elif kind == "many" and isinstance(value, list):
+            kwargs[key] = [_from_dict(v, depth + 1) if isinstance(v, dict) else v for v in value]
         else:
             kwargs[key] = value
     return definition.factory(**kwargs)

@@ -17,7 +17,7 @@ from lrcore.schedule import Schedule
 
 from lrcore.backends.tf import TFSchedule as TFSchedule
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "scale", "clip", "from_schedule", "TFSchedule"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "scale", "clip", "multiply", "from_schedule", "TFSchedule"]
 
 
 def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> TFSchedule:
@@ -226,6 +226,16 @@ def clip(schedule, min_value=None, max_value=None) -> TFSchedule:
     ``lrcore.tf.clip(...)`` is ``lrcore.clip(...)`` bound to a :class:`TFSchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.clip`.
+    """
+    ...
+
+
+def multiply(schedules) -> TFSchedule:
+    r"""The product of schedules, step by step; ``a * b`` is ``multiply([a, b])``.
+
+    ``lrcore.tf.multiply(...)`` is ``lrcore.multiply(...)`` bound to a :class:`TFSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.multiply`.
     """
     ...
 

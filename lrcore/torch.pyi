@@ -17,7 +17,7 @@ from lrcore.backends.torch import ReduceLROnPlateau as ReduceLROnPlateau
 from lrcore.backends.torch import TorchSchedule as TorchSchedule
 from lrcore.backends.torch import scheduler as scheduler
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "scale", "clip", "from_schedule", "TorchSchedule", "LrcoreScheduler", "scheduler", "ReduceLROnPlateau"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "scale", "clip", "multiply", "from_schedule", "TorchSchedule", "LrcoreScheduler", "scheduler", "ReduceLROnPlateau"]
 
 
 def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> TorchSchedule:
@@ -226,6 +226,16 @@ def clip(schedule, min_value=None, max_value=None) -> TorchSchedule:
     ``lrcore.torch.clip(...)`` is ``lrcore.clip(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.clip`.
+    """
+    ...
+
+
+def multiply(schedules) -> TorchSchedule:
+    r"""The product of schedules, step by step; ``a * b`` is ``multiply([a, b])``.
+
+    ``lrcore.torch.multiply(...)`` is ``lrcore.multiply(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.multiply`.
     """
     ...
 

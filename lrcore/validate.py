@@ -17,8 +17,10 @@ too: :func:`greater`, :func:`less`, :func:`ordered`.
 
 from __future__ import annotations
 
+import collections.abc
 import math
 import numbers
+import re
 
 import numpy as np
 
@@ -29,11 +31,13 @@ def _fail(cls, name, requirement, value):
 
 
 def real(name: str, value) -> float:
-    """A finite real number (bools are not numbers here)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.generic)):
+    """A finite real number (bools are not numbers here; nor are NumPy complex or string scalars)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
         raise _fail(TypeError, name, "must be a real number", value)
     try:
         x = float(value)
+    except OverflowError as exc:  # an int beyond float64, e.g. 10**400
+        raise _fail(ValueError, name, "must be finite (it is beyond the float64 range)", value) from exc
     except (TypeError, ValueError) as exc:
         raise _fail(TypeError, name, "must be a real number", value) from exc
     if not math.isfinite(x):
@@ -48,8 +52,23 @@ def level(name: str, value):
     return real(name, value)
 
 
+def _real_dtype(value) -> bool:
+    """Whether an array's dtype is a real (integer or floating) one: not bool, complex, str, object.
+
+    Read from the dtype's name, which every library spells the same way (``float32``, ``int64``,
+    ``bfloat16``): NumPy and JAX ``dtype.name``, TensorFlow ``DType.name``, torch ``torch.float32``.
+    """
+    dtype = value.dtype
+    name = getattr(dtype, "name", None)
+    if not isinstance(name, str):
+        name = str(dtype).rsplit(".", 1)[-1]
+    return re.fullmatch(r"u?int\d+|b?float\d+|float8\w*", name) is not None
+
+
 def array_level(name: str, value):
-    """A level given as an array (in the adapters): 0-d, and finite as far as it is concrete."""
+    """A level given as an array (in the adapters): real-valued, 0-d, and finite as far as it is concrete."""
+    if not _real_dtype(value):
+        raise _fail(TypeError, name, "must be a real number (a real-valued array)", value)
     if tuple(value.shape) != ():
         raise _fail(ValueError, name, "must be a scalar (0-d)", value)
     try:
@@ -117,6 +136,22 @@ def at_least(name: str, value, bound: float) -> float:
     return x
 
 
+def above(name: str, value, bound: float) -> float:
+    """A finite real number strictly greater than ``bound``."""
+    x = real(name, value)
+    if not x > bound:
+        raise _fail(ValueError, name, f"must be > {bound:g}", value)
+    return x
+
+
+def subset(name: str, values, options: tuple[str, ...]) -> tuple[str, ...]:
+    """A non-empty sequence of distinct names, each one of ``options``."""
+    items = sequence(name, values)
+    if not items or any(not isinstance(v, str) or v not in options for v in items) or len(set(items)) != len(items):
+        raise _fail(ValueError, name, f"must name one or more of {', '.join(map(repr, options))}, each once", values)
+    return tuple(items)
+
+
 def in_range(name: str, value, lo: float, hi: float) -> float:
     x = real(name, value)
     if not lo <= x <= hi:
@@ -152,8 +187,14 @@ def phase(name: str, value) -> int:
 
 
 def sequence(name: str, value) -> list:
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or not hasattr(value, "__iter__"):
-        raise _fail(TypeError, name, "must be a sequence (list or tuple)", value)
+    """An ordered sequence (list, tuple, 1-d array). Sets and mappings are refused: their order is
+    not part of their value (a set of schedules iterates in a different order in each process)."""
+    if (
+        isinstance(value, (str, bytes, collections.abc.Set, collections.abc.Mapping))
+        or not hasattr(value, "__len__")
+        or not hasattr(value, "__iter__")
+    ):
+        raise _fail(TypeError, name, "must be an ordered sequence (list or tuple)", value)
     return list(value)
 
 

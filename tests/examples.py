@@ -405,6 +405,13 @@ def _scale(k, p):
     return exact(p["factor"]) * value_of(p["schedule"], k)
 
 
+def _multiply(k, p):
+    out = mpf(1)
+    for s in p["schedules"]:
+        out *= value_of(s, k)
+    return out
+
+
 def _clip(k, p):
     v = value_of(p["schedule"], k)
     if p.get("min_value") is not None:
@@ -484,7 +491,6 @@ TABLE: dict[str, Entry] = {
             ({"decay_rate": 0.0}, ValueError, "decay_rate", 0.0),
             ({"decay_rate": -0.5}, ValueError, "decay_rate", -0.5),
             ({"decay_rate": NAN}, ValueError, "decay_rate", NAN),
-            ({"decay_rate": 2.0}, ValueError, "end_value", None),
             ({"decay_rate": 0.5, "end_value": 2.0}, ValueError, "end_value", 2.0),
             ({"decay_rate": 2.0, "end_value": 0.5}, ValueError, "end_value", 0.5),
             ({"decay_rate": 2.0, "end_value": 1.0, "init_value": -1.0}, ValueError, "init_value", -1.0),
@@ -705,6 +711,8 @@ TABLE: dict[str, Entry] = {
             ("tf-cosine-restart", L.cosine_restart(1.0, first_period=37), [37, 74, 37 * 58040099]),
             ("tf-cosine-restart-mul", L.cosine_restart(1.0, first_period=10, period_mul=1.5, peak_mul=0.9, end_value=0.01, warmup_steps=3), [10, 25, 48, 82]),
             ("torch-cosine-restart", L.cosine_restart(peak_value=1.0, first_period=10, period_mul=2.0, peak_mul=0.5, warmup_steps=3), []),
+            # growing peaks (Keras' m_mul > 1)
+            ("sgdr-growing-peak", L.cosine_restart(0.5, 10, 2.0, peak_mul=1.5, end_value=0.01, warmup_steps=3), [10, 30, 70, 150]),
             ("jax-cosine-restart", L.cosine_restart(peak_value=1.0, first_period=10, period_mul=2.0, warmup_steps=2), []),
         ],
         huge=lambda H: {
@@ -724,7 +732,10 @@ TABLE: dict[str, Entry] = {
             ({"period_mul": 1.0 + 1e-9}, ValueError, "period_mul", 1.0 + 1e-9),
             ({"period_mul": "2"}, TypeError, "period_mul", "2"),
             ({"peak_mul": 0.0}, ValueError, "peak_mul", 0.0),
-            ({"peak_mul": 1.5}, ValueError, "peak_mul", 1.5),
+            ({"peak_mul": 1.5}, ValueError, "peak_mul", 1.5),  # period_mul=1: ~2**63/10 cycles
+            ({"peak_mul": 1e-9 + 1.0}, ValueError, "peak_mul", 1e-9 + 1.0),
+            ({"period_mul": 2.0, "peak_mul": 5.0}, ValueError, "peak_mul", 5.0),
+            ({"period_mul": 2.0, "peak_mul": 4.0, "peak_value": 1e4}, ValueError, "peak_mul", 4.0),
             ({"peak_mul": True}, TypeError, "peak_mul", True),
         ],
         plot=(
@@ -912,10 +923,11 @@ TABLE: dict[str, Entry] = {
         phases=["warmup_steps", "stable_steps"],
         choices=["warmup_shape", "decay_shape"],
         plot=(
-            "warmup_stable_decay(1.0, 10, 60, 30, end_value=0.1), linear and 1-sqrt decay",
+            "warmup_stable_decay(1.0, 10, 60, 30, end_value=0.1), three decay shapes",
             [
                 L.warmup_stable_decay(1.0, 10, 60, 30, end_value=0.1),
                 L.warmup_stable_decay(1.0, 10, 60, 30, end_value=0.1, decay_shape="1-sqrt"),
+                L.warmup_stable_decay(1.0, 10, 60, 30, end_value=0.1, decay_shape="cosine"),
             ],
             120,
             False,
@@ -940,7 +952,8 @@ TABLE: dict[str, Entry] = {
             ({"decay": 1.5}, ValueError, "decay", 1.5),
             ({"decay": -0.1}, ValueError, "decay", -0.1),
         ],
-        plot=("ema_decay(0.99)", [L.ema_decay(0.99)], 200, False),
+        # The cap 0.99 is reached at (10·0.99 - 1)/(1 - 0.99) = 890 steps: the picture shows it.
+        plot=("ema_decay(decay=0.99)", [L.ema_decay(0.99)], 1500, False),
     ),
     "join": Entry(
         reference=_join,
@@ -993,8 +1006,8 @@ TABLE: dict[str, Entry] = {
             ({"schedule": "constant"}, TypeError, "schedule", "constant"),
         ],
         plot=(
-            "warmup(exponential_decay(1.0, 10, 0.8), warmup_steps=20)",
-            [L.warmup(L.exponential_decay(1.0, 10, 0.8), warmup_steps=20)],
+            "warmup(exponential_decay(1.0, 10, 0.8), warmup_steps=20), and the schedule it warms up",
+            [L.exponential_decay(1.0, 10, 0.8), L.warmup(L.exponential_decay(1.0, 10, 0.8), warmup_steps=20)],
             100,
             False,
         ),
@@ -1039,9 +1052,32 @@ TABLE: dict[str, Entry] = {
             ({"max_value": "1"}, TypeError, "max_value", "1"),
         ],
         plot=(
-            "clip(cyclic(0.0, 1.0, 10), min_value=0.2, max_value=0.8)",
-            [L.clip(L.cyclic(0.0, 1.0, 10), min_value=0.2, max_value=0.8)],
+            "clip(cyclic(0.0, 1.0, 10), min_value=0.2, max_value=0.8), and the schedule it clips",
+            [L.cyclic(0.0, 1.0, 10), L.clip(L.cyclic(0.0, 1.0, 10), min_value=0.2, max_value=0.8)],
             60,
+            False,
+        ),
+    ),
+    "multiply": Entry(
+        reference=_multiply,
+        examples=[
+            ("multiply", L.multiply([L.exponential_decay(0.5, 1, 0.97), L.piecewise_constant([30, 80], [1.0, 0.1, 0.01])]), [30, 80]),
+            ("multiply-three", L.multiply([L.warmup(L.constant(1.0), 10), L.cosine_decay(2.0, 100), L.constant(0.25)]), [10, 100]),
+            ("multiply-mul", L.cosine_restart(1.0, 20) * L.linear(1.0, 0.1, 100), [20, 40, 100]),
+            ("tf-multiply", L.multiply([L.exponential_decay(1.0, 1, 0.99), L.cosine_restart(1.0, 50)]), [50, 100]),
+            ("torch-multiply", L.multiply(schedules=[L.exponential_decay(1.0, 1, 0.99), L.piecewise_constant([10], [1.0, 0.1])]), []),
+        ],
+        valid=dict(schedules=[C, C]),
+        bad=[
+            ({"schedules": []}, ValueError, "schedules", []),
+            ({"schedules": C}, TypeError, "schedules", C),
+            ({"schedules": [C, 0.5]}, TypeError, "schedules[1]", 0.5),
+            ({"schedules": "constant"}, TypeError, "schedules", "constant"),
+        ],
+        plot=(
+            "exponential_decay(1.0, 1, 0.98) * piecewise_constant([40, 70], [1, 0.5, 0.25])",
+            [L.exponential_decay(1.0, 1, 0.98) * L.piecewise_constant([40, 70], [1.0, 0.5, 0.25])],
+            100,
             False,
         ),
     ),

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import lrcore
@@ -141,3 +142,225 @@ def test_errors_are_one_line_and_exit_2(args, message, tmp_path):
     assert lines[0].startswith("lrcore: error: ") and message in lines[0]
     assert "Traceback" not in r.stderr
     assert not list(tmp_path.glob("*.png"))
+
+
+# -- version and help ---------------------------------------------------------------------------
+def test_version():
+    r = cli("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"lrcore {lrcore.__version__}"
+
+
+def test_help_describes_every_subcommand():
+    r = cli("--help")
+    assert r.returncode == 0, r.stderr
+    for command in ("plot", "table", "demo"):
+        assert any(line.split()[:1] == [command] and len(line.split()) > 3 for line in r.stdout.splitlines()), command
+    assert "--version" in r.stdout and "examples/schedules.json" in r.stdout
+    for command in ("plot", "table", "demo"):
+        sub = cli(command, "--help")
+        assert sub.returncode == 0 and sub.stdout.startswith(f"usage: lrcore {command}"), sub.stderr
+    assert "--frameworks" in cli("demo", "--help").stdout
+
+
+# -- every error path: one line, exit 2, no traceback, nothing written -----------------------------
+def _deep_spec(levels):
+    """``scale(scale(... constant(0.1)))`` nested ``levels`` deep, as JSON text (built as text: the
+    json module itself cannot encode a dict this deep)."""
+    head = '{"name": "scale", "params": {"factor": 1.0, "schedule": '
+    return head * levels + '{"name": "constant", "params": {"value": 0.1}}' + "}}" * levels
+
+
+SPEC_FILES = {
+    "bad.json": "{not json",
+    "empty.json": "",
+    "latin1.json": b"\xff\xfe{}",
+    "deep_brackets.json": "[" * 100_000 + "]" * 100_000,
+    "deep_schedule.json": _deep_spec(150),
+    "very_deep_schedule.json": _deep_spec(5000),
+    "unknown_name.json": json.dumps({"name": "cosine_decai", "params": {}}),
+    "unknown_param.json": json.dumps({"name": "constant", "params": {"value": 1.0, "bogus": 2}}),
+    "bad_value.json": json.dumps({"name": "constant", "params": {"value": "x"}}),
+    "number.json": "3",
+    "list_of_numbers.json": "[1, 2]",
+    "schedules_not_list.json": json.dumps({"name": "join", "params": {"schedules": "ab", "boundaries": []}}),
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["table", "constant", "--value", "1", "--at", str(2**63)], "64-bit"),
+        (["table", "constant", "--value", "1", "--at", f"0,{-(2**63) - 1}"], "64-bit"),
+        (["table", "constant", "--value", "1", "--at", "1" * 5000], "64-bit"),
+        (["table", "constant", "--value", "1"], "--at"),
+        (["table", "constant", "--value", "1", "--at", ""], "--at"),
+        (["plot", "constant", "--value", "1", "-o", "missing/dir/x.png"], "does not exist"),
+        (["plot", "constant", "--value", "1", "-o", "outdir/"], "is a directory"),
+        (["plot", "constant", "--value", "1", "-o", "existing"], "is a directory"),
+        (["plot", "constant", "--value", "1", "-o", "noext"], "no file extension"),
+        (["plot", "constant", "--value", "1", "-o", ".png"], "no file extension"),
+        (["plot", "constant", "--value", "1", "-o", "x.nope"], "unknown image format"),
+        (["plot", "constant", "--value", "1", "--steps", "0"], "--steps"),
+        (["plot", "constant", "--value", "1", "--steps", str(2**63)], "--steps"),
+        (["plot", "constant", "--value", "0", "--log"], "--log"),
+        (["plot", "--spec", "bad.json"], "not valid JSON"),
+        (["plot", "--spec", "empty.json"], "not valid JSON"),
+        (["plot", "--spec", "latin1.json"], "latin1.json"),
+        (["plot", "--spec", "deep_brackets.json"], "nested too deeply"),
+        (["plot", "--spec", "deep_schedule.json"], "MAX_DEPTH"),
+        (["plot", "--spec", "very_deep_schedule.json"], "very_deep_schedule.json"),
+        (["plot", "--spec", "unknown_name.json"], "Unknown schedule name 'cosine_decai'"),
+        (["plot", "--spec", "unknown_param.json"], "bogus"),
+        (["plot", "--spec", "bad_value.json"], "`value` must be a real number"),
+        (["plot", "--spec", "number.json"], "must hold a schedule dict"),
+        (["plot", "--spec", "list_of_numbers.json"], "must be a JSON object"),
+        (["plot", "--spec", "schedules_not_list.json"], "`schedules`"),
+        (["table", "--spec", "bad.json", "--at", "1"], "not valid JSON"),
+        (["plot", "warmup", "--schedule", _deep_spec(150), "--warmup-steps", "3"], "MAX_DEPTH"),
+        (["plot", "warmup", "--schedule", "{bad", "--warmup-steps", "3"], "JSON object"),
+        (["plot"], "give a schedule NAME"),
+        (["plot", "--value", "1"], "no schedule NAME"),
+        (["plot", "constant", "--value"], "--value"),
+        (["plot", "constant", "--value", "1", "--value", "2"], "given twice"),
+        (["plot", "constant", "--value", str(10**400)], "`value`"),
+        (["plot", "constant", "--value", "1", "extra"], "unrecognized"),
+        (["table", "join", "--schedules", "[]", "--boundaries", "[]", "--at", "1"], "`schedules`"),
+        (["demo", "--bogus"], "unrecognized arguments: --bogus"),
+        (["demo", "--epochs", "0", "--frameworks", "jax"], "`epochs`"),
+        (["demo", "--epochs", "x"], "--epochs"),
+        (["demo", "-o", "missing/demo.png"], "does not exist"),
+        (["demo", "--frameworks", "jax,jax"], "`frameworks`"),
+        (["--bogus"], "unknown command"),
+    ],
+)
+def test_every_error_path_is_one_line_and_exit_2(args, message, tmp_path):
+    for name, text in SPEC_FILES.items():
+        (tmp_path / name).write_bytes(text if isinstance(text, bytes) else text.encode())
+    (tmp_path / "existing").mkdir()
+    r = cli(*args, cwd=tmp_path)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("lrcore: error: ") and message in lines[0], lines[0]
+    assert "Traceback" not in r.stderr and len(lines[0]) < 1000
+    assert not [p for p in tmp_path.rglob("*") if p.suffix in (".png", ".svg", ".pdf") or p.name.startswith(".")]
+
+
+def test_output_with_a_directory_and_other_formats(tmp_path):
+    (tmp_path / "d").mkdir()
+    r = cli("plot", "constant", "--value", "1", "-o", "d/curve.svg", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "wrote d/curve.svg" in r.stdout and (tmp_path / "d" / "curve.svg").read_text().lstrip().startswith("<?xml")
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["curve.svg"]
+
+
+# -- the picture --------------------------------------------------------------------------------
+def _captured_figure(monkeypatch, tmp_path, *args):
+    """Run ``lrcore plot`` in-process and return the matplotlib figure it saved."""
+    import lrcore.plot
+    from lrcore import cli as cli_module
+
+    figures = []
+    original = lrcore.plot.schedules_figure
+
+    def capture(*a, **k):
+        figures.append(original(*a, **k))
+        return figures[-1]
+
+    monkeypatch.setattr(lrcore.plot, "schedules_figure", capture)
+    assert cli_module.main(["plot", *map(str, args), "-o", str(tmp_path / "x.png")]) == 0
+    return figures[0]
+
+
+def test_single_plot_has_a_title_with_the_parameters(monkeypatch, tmp_path, capsys):
+    fig = _captured_figure(monkeypatch, tmp_path, "warmup_cosine_decay", "--init-value", "0", "--peak-value", "1e-3",
+                           "--warmup-steps", "100", "--decay-steps", "1000")
+    ax = fig.axes[0]
+    title = ax.get_title().replace("\n", " ")
+    for text in ("warmup_cosine_decay(", "peak_value=0.001", "warmup_steps=100", "decay_steps=1000"):
+        assert text in title
+    assert ax.get_ylabel() == "learning rate" and ax.get_legend() is None and len(ax.get_lines()) == 1
+    assert ax.get_lines()[0].get_drawstyle() == "default"  # a line, not a staircase
+    # an explicit title wins
+    fig = _captured_figure(monkeypatch, tmp_path, "constant", "--value", "1", "--title", "mine")
+    assert fig.axes[0].get_title() == "mine"
+
+
+def test_overlay_has_a_legend_and_no_default_title(monkeypatch, tmp_path, capsys):
+    fig = _captured_figure(monkeypatch, tmp_path, "--spec", ROOT / "examples" / "schedules.json", "--log")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == [d["label"] for d in json.loads((ROOT / "examples" / "schedules.json").read_text())]
+    assert ax.get_title() == "" and ax.get_yscale() == "log"
+
+
+def test_readme_spec_example_runs(tmp_path):
+    """The shipped example spec file, as the README and docs/cli.md run it."""
+    r = cli("plot", "--spec", ROOT / "examples" / "schedules.json", "--log", "-o", tmp_path / "compare.png")
+    assert r.returncode == 0, r.stderr
+    assert "5 schedules" in r.stdout and (tmp_path / "compare.png").stat().st_size > 10_000
+    r = cli("table", "--spec", ROOT / "examples" / "schedules.json", "--at", "0,100,999")
+    assert r.returncode == 0 and len(r.stdout.strip().splitlines()) == 4
+
+
+SAMPLED = [
+    lrcore.cosine_restart(1.0, first_period=300, period_mul=1.25, warmup_steps=75, end_value=1e-3),
+    lrcore.piecewise_constant([10, 5000, 5001, 77777], [1.0, 0.5, 0.7, 0.2, 0.1]),
+    lrcore.exponential_decay(1.0, 1000, 0.9, staircase=True),
+    lrcore.join([lrcore.warmup(lrcore.constant(1.0), 123), lrcore.cosine_decay(2.0, 3333)], [4567]),
+    lrcore.onecycle(1.0, total_steps=54321),
+    lrcore.cyclic(0.1, 1.0, step_size_up=777, step_size_down=1500, mode="triangular2"),
+    lrcore.warmup_stable_decay(1.0, warmup_steps=999, stable_steps=30000, decay_steps=7000, decay_shape="cosine"),
+    lrcore.inverse_sqrt(1.0, warmup_steps=4000),
+]
+
+
+@pytest.mark.parametrize("schedule", SAMPLED, ids=[s.name for s in SAMPLED])
+def test_plot_samples_keep_extremes_and_jumps(schedule):
+    """Against every step evaluated: the sampled curve has the same largest and smallest value and
+    both sides of every jump, at the exact step."""
+    from lrcore.plot import sample_steps
+
+    n = 100_000
+    everything = np.asarray(schedule(np.arange(n)))
+    steps, values = sample_steps(schedule, n)
+    assert len(steps) < 20_000 and steps[0] == 0 and steps[-1] == n - 1
+    assert np.all(np.diff(steps) > 0)
+    np.testing.assert_array_equal(values, everything[steps])
+    assert values.max() == everything.max() and values.min() == everything.min()
+    span = everything.max() - everything.min()
+    jumps = np.flatnonzero(np.abs(np.diff(everything)) > 0.05 * span)
+    missing = sorted(set(jumps) - set(steps) | set(jumps + 1) - set(steps))
+    assert not missing, missing[:10]
+
+
+def test_plot_of_a_billion_steps_is_bounded_in_time_and_memory(tmp_path):
+    """The picture needs a few thousand points: 10**9 (and 2**63 - 1) steps cost what 10**4 do."""
+    import time
+    import tracemalloc
+
+    from lrcore import cli as cli_module
+
+    import matplotlib.figure  # noqa: F401 - imported before measuring
+
+    args = ["cosine_restart", "--peak-value", "1e-3", "--first-period", "300", "--period-mul", "1.25",
+            "--warmup-steps", "75", "--end-value", "1e-7"]
+    for steps in (10**4, 10**9, 2**63 - 1):
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        assert cli_module.main(["plot", *args, "--steps", str(steps), "-o", str(tmp_path / f"{steps}.png")]) == 0
+        seconds = time.perf_counter() - t0
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert seconds < 20 and peak < 100e6, (steps, seconds, peak)
+
+
+def test_missing_matplotlib_is_one_line(monkeypatch, capsys, tmp_path):
+    """Without the `cli` extra, plot says what to install (one line, exit 2), no traceback."""
+    from lrcore import cli as cli_module
+
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # makes `import matplotlib.figure` fail
+    assert cli_module.main(["plot", "constant", "--value", "1", "-o", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("lrcore: error: ") and "lrcore[cli]" in err[0]
+    assert not list(tmp_path.iterdir())

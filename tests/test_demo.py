@@ -71,3 +71,42 @@ def test_demo_command(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "jax    epoch   2/2" in r.stdout and "wrote d.png" in r.stdout
     assert (tmp_path / "d.png").stat().st_size > 20_000
+
+
+def test_framework_loss_curves_are_distinguishable():
+    """The frameworks' loss curves coincide (same data and weights): each has its own style."""
+    from lrcore.plot import demo_figure
+
+    losses = [2.0, 1.0, 0.5, 0.3]
+    fig = demo_figure(np.arange(40), np.linspace(1e-3, 1e-5, 40), {f: losses for f in demo.FRAMEWORKS}, 10)
+    lines = fig.axes[1].get_lines()
+    assert len(lines) == 3
+    styles = {(line.get_linestyle(), line.get_marker()) for line in lines}
+    assert len(styles) == 3
+    sizes = [line.get_markersize() for line in lines]
+    assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) == 3  # the first drawn is the largest
+    assert [t.get_text() for t in fig.axes[1].get_legend().get_texts()] == list(demo.FRAMEWORKS)
+
+
+def test_no_import_circle_between_cli_and_demo():
+    """`cli` owns the parsing; `demo` exposes `run` and imports nothing of the command line."""
+    import ast
+
+    for module, forbidden in (("demo", "cli"), ("finder", "cli"), ("plot", "cli")):
+        tree = ast.parse((ROOT / "lrcore" / f"{module}.py").read_text())
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {
+            f"{node.module or ''}" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        } | {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
+        assert not any(forbidden in name.split(".") for name in imported), (module, imported)
+    assert not hasattr(demo, "main")
+
+
+def test_run_validates_its_arguments():
+    import pytest
+
+    for kwargs, param in [({"epochs": 0}, "epochs"), ({"epochs": "3"}, "epochs"), ({"frameworks": ()}, "frameworks"),
+                          ({"frameworks": ("mxnet",)}, "frameworks"), ({"frameworks": "jax"}, "frameworks"),
+                          ({"quick": 1}, "quick"), ({"seed": -1}, "seed")]:
+        with pytest.raises((ValueError, TypeError), match=f"`{param}`"):
+            demo.run(**kwargs, out=io.StringIO())

@@ -110,7 +110,14 @@ def test_flat_loss_has_no_suggestion():
     ("kwargs", "cls", "match"),
     [
         ({"num_steps": 3}, ValueError, "num_steps"),
-        ({"num_steps": 10.0}, TypeError, "num_steps"),
+        ({"num_steps": 10.5}, ValueError, "num_steps"),
+        ({"num_steps": "10"}, TypeError, "num_steps"),
+        ({"num_steps": True}, TypeError, "num_steps"),
+        ({"start_value": "1e-7"}, TypeError, "start_value"),
+        ({"end_value": float("nan")}, ValueError, "end_value"),
+        ({"start_value": 1.0, "end_value": 1.0}, ValueError, "end_value"),
+        ({"diverge_factor": float("inf")}, ValueError, "diverge_factor"),
+        ({"smoothing": np.complex128(1)}, TypeError, "smoothing"),
         ({"start_value": 1.0, "end_value": 0.1}, ValueError, "end_value"),
         ({"start_value": 0.0}, ValueError, "start_value"),
         ({"diverge_factor": 1.0}, ValueError, "diverge_factor"),
@@ -122,6 +129,68 @@ def test_bad_arguments(kwargs, cls, match):
         find_lr(lambda lr: 1.0, **kwargs)
     with pytest.raises(TypeError, match="step_fn"):
         find_lr(None)
+
+
+def test_whole_float_num_steps_is_a_length():
+    """num_steps follows lrcore's rule for lengths: an integral float (1e2) is a whole number."""
+    assert len(find_lr(lambda lr: 1.0, num_steps=20.0).lrs) == 20
+
+
+@pytest.mark.parametrize("offset", [-10.0, -2.0, -1.0])
+def test_negative_losses_do_not_diverge_early(offset):
+    """A loss below zero (a log-likelihood, a loss with an offset) is swept like any other: the test
+    stops at the blow-up, and the suggestions are those of the unshifted curve."""
+    plain, _ = run(100)
+    shifted = find_lr(lambda lr: synthetic(lr) + offset, num_steps=100)
+    assert shifted.diverged and shifted.lrs[-1] > 1.0  # stopped in the blow-up, not after 3 steps
+    s = shifted.suggestions
+    assert 10 ** (CENTER - 0.5) <= s.steepest <= 10 ** (CENTER + 0.5)
+    assert 10 ** (CENTER - 1.0) <= s.valley <= 10 ** (CENTER + 1.0)
+    assert abs(math.log10(s.steepest) - math.log10(plain.suggestions.steepest)) < 0.1
+
+
+def test_constant_negative_loss_runs_to_the_end():
+    result = find_lr(lambda lr: -1.0, num_steps=30)
+    assert not result.diverged and len(result.lrs) == 30
+
+
+def test_best_loss_exactly_zero():
+    """A loss that reaches exactly 0 (hinge, clipped) and then jitters by tiny amounts above it
+    has not diverged; it diverges when it really climbs back."""
+    rng = np.random.default_rng(0)
+
+    def hinge(lr):
+        x = math.log10(lr)
+        return max(0.0, 1.0 - math.tanh(1.5 * (x - CENTER)) + 1e-3 * rng.standard_normal()) + (
+            math.exp(4.0 * x) if x > 0 else 0.0
+        )
+
+    result = find_lr(hinge, num_steps=100)
+    assert result.losses.min() == 0.0
+    assert result.diverged and result.lrs[-1] > 1.0
+    s = result.suggestions
+    assert 10 ** (CENTER - 1.0) <= s.steepest <= 10 ** (CENTER + 1.0)
+
+
+def test_divergence_rule_on_scripted_losses():
+    """The rule of find_lr's docstring, on exact loss sequences (median of 3, best, drop)."""
+
+    def stops_after(losses, factor=4.0):
+        it = iter(losses)
+        result = find_lr(lambda lr: next(it), num_steps=len(losses), diverge_factor=factor)
+        return len(result.lrs) if result.diverged else None
+
+    # best 0 after a drop of 1.8: the allowed rise is 3 * 0.18 = 0.54
+    assert stops_after([1.8, 1.2, 0.6, 0.0, 0.0, 0.0, 0.5, 0.5, 0.5, 0.5]) is None
+    assert stops_after([1.8, 1.2, 0.6, 0.0, 0.0, 0.0, 0.55, 0.55, 0.5, 0.5]) == 8
+    # positive best larger than drop/10: the classic "above 4 x best"
+    assert stops_after([3.0, 2.0, 1.0, 1.0, 1.0, 3.9, 3.9, 3.9]) is None
+    assert stops_after([3.0, 2.0, 1.0, 1.0, 1.0, 4.1, 4.1, 4.1]) == 7
+    # negative best: the scale is |best|
+    assert stops_after([-1.0, -2.0, -2.0, -2.0, 3.9, 3.9, 3.9]) is None
+    assert stops_after([-1.0, -2.0, -2.0, -2.0, 4.1, 4.1, 4.1]) == 6
+    # a single spike is ignored by the median
+    assert stops_after([3.0, 2.0, 1.0, 1.0, 50.0, 1.0, 1.0]) is None
 
 
 def test_suggestions_only_depend_on_lrs_and_losses():

@@ -144,6 +144,42 @@ def test_cosine_decay_restarts_float32_misplaces_restarts():
     print(f"Keras float32 misplaced {misplaced_keras} of {total} restarts; lrcore 0")
 
 
+# Integer t_mul (Keras lets a cycle last a fractional number of steps otherwise) whose float64
+# logarithm is exact at the restarts (Keras finds the cycle with one: see migration.md).
+@pytest.mark.parametrize(("first", "t_mul", "m_mul"), [(10, 2.0, 1.5), (7, 2.0, 2.0), (5, 2.0, 1.2), (3, 4.0, 3.0)])
+def test_cosine_decay_restarts_growing_peak(first, t_mul, m_mul):
+    """Keras' m_mul > 1 (peaks that grow each restart), accepted while every reachable peak is
+    finite in float32: float64 Keras matches lrcore at every step, restarts included."""
+    peer = keras().optimizers.schedules.CosineDecayRestarts(
+        np.float64(0.6), first, t_mul=np.float64(t_mul), m_mul=np.float64(m_mul), alpha=np.float64(0.0)
+    )
+    s = lrcore.cosine_restart(0.6, first_period=first, period_mul=t_mul, peak_mul=m_mul)
+    restarts = np.cumsum([first * t_mul**i for i in range(12)]).astype(np.int64)
+    n = 800
+    compare(s, peer, steps_with_landmarks(n, *restarts[restarts < n]), "float64")
+
+
+@pytest.mark.parametrize(("decay_steps", "rate", "staircase"), [(3, 1.5, False), (7, 2.0, True), (1, 1.01, False)])
+def test_exponential_growth_without_ceiling(decay_steps, rate, staircase):
+    """decay_rate > 1 without an end value grows as Keras' ExponentialDecay and TF1's
+    train.exponential_decay do (float64, so their pow is exact to a few ulp of each value)."""
+    import tensorflow as tf
+
+    s = lrcore.exponential_decay(0.01, decay_steps=decay_steps, decay_rate=rate, staircase=staircase)
+    steps = steps_with_landmarks(400, *range(0, 400, decay_steps))
+    got = lrcore.numpy.from_schedule(s)(steps)
+    keras_peer = keras().optimizers.schedules.ExponentialDecay(np.float64(0.01), decay_steps, np.float64(rate), staircase=staircase)
+    tf1 = [
+        float(tf.compat.v1.train.exponential_decay(np.float64(0.01), tf.constant(int(k), tf.int64), decay_steps, np.float64(rate), staircase=staircase)())
+        for k in steps
+    ]
+    for want in (keras_values(keras_peer, steps), np.asarray(tf1)):
+        # relative to each value (the growth's own scale): pow's float64 error grows with p·ln(rate)
+        x = (steps // decay_steps if staircase else steps / decay_steps) * np.log(rate)
+        np.testing.assert_array_less(np.abs(got - want), (8 + x) * 2.0**-52 * np.abs(want) + 1e-300)
+    assert got[-1] > 10 * got[0]
+
+
 # -- lrcore.tf against the Keras schedules, both in float32 TensorFlow ---------------------------------
 PEERS = [
     (KS.ExponentialDecay(0.1, decay_steps=30, decay_rate=0.8), lrcore.tf.exponential_decay(0.1, 30, 0.8)),

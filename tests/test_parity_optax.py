@@ -187,3 +187,41 @@ def test_piecewise(case):
     assert_ulp_close(getattr(lrcore.numpy, name)(boundaries, values)(steps), want, 32, NUMPY_ULPS)
     got32 = lrcore_jax_values(getattr(lrcore.jax, name)(boundaries, values), steps)
     assert_ulp_close(got32, want, 32, JAX_ULPS)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(init_value=0.01, decay_steps=9, decay_rate=1.5),
+        dict(init_value=1e-6, decay_steps=4, decay_rate=2.0, staircase=True),
+        dict(init_value=0.3, decay_steps=1, decay_rate=1.01, transition_begin=20),
+    ],
+)
+def test_exponential_growth_without_ceiling(params):
+    """decay_rate > 1 without end_value grows as optax's exponential_decay does, value by value.
+
+    Measured against each value (the growth's own scale): optax's float32 ``rate ** p`` amplifies
+    the rounding of its argument ``p·ln(rate)`` into ``|p·ln(rate)|`` float32 ulp of the value, and
+    the rounding of its float32 ``rate`` p times, on top of ~4 ulp of rounding; lrcore.jax is within
+    4 ulp of the exact value itself."""
+    p = dict(params)
+    peer = optax.exponential_decay(
+        init_value=p["init_value"],
+        transition_steps=p["decay_steps"],
+        decay_rate=p["decay_rate"],
+        transition_begin=p.get("transition_begin", 0),
+        staircase=p.get("staircase", False),
+    )
+    steps = np.arange(300)
+    want = optax_values(peer, steps)
+    j = np.maximum(steps - p.get("transition_begin", 0), 0)
+    power = j // p["decay_steps"] if p.get("staircase") else j / p["decay_steps"]
+    x = power * np.log(p["decay_rate"])
+    # ... and optax's float32 rate carries its rounding into rate**p p times over.
+    rate_error = abs(float(np.float32(p["decay_rate"])) - p["decay_rate"]) / p["decay_rate"]
+    bound = ((4 + x) * 2.0**-23 + power * rate_error) * np.abs(want)
+    got64 = lrcore.numpy.exponential_decay(**p)(steps)
+    np.testing.assert_array_less(np.abs(got64 - want), bound + 1e-300)
+    got32 = lrcore_jax_values(lrcore.jax.exponential_decay(**p), steps)
+    np.testing.assert_array_less(np.abs(got32 - want), bound + 4 * 2.0**-23 * np.abs(want) + 1e-300)
+    assert got64[-1] > 10 * got64[0]

@@ -80,3 +80,73 @@ def test_from_dict_errors_name_the_problem(d, exc, names):
         lrcore.from_dict(d)
     for name in names:
         assert name in str(info.value), str(info.value)
+
+
+# -- adapter schedules with array levels ---------------------------------------------------------
+def _array_level_schedules(adapter):
+    """Adapter schedules whose levels are 0-d arrays of the framework, and the array type."""
+    if adapter == "torch":
+        import torch
+
+        import lrcore.torch as lt
+
+        a, b = torch.tensor(0.5), torch.tensor(0.01, dtype=torch.float64)
+        return lt, torch.asarray, [
+            lt.cosine_decay(a, 100, end_value=b),
+            lt.piecewise_constant([10, 20], [a, b, 0.1]),
+            lt.from_schedule(lrcore.warmup(lt.constant(a).schedule, 5)),
+        ]
+    import jax.numpy as jnp
+
+    import lrcore.jax as lj
+
+    a, b = jnp.asarray(0.5), jnp.asarray(0.01, dtype=jnp.float32)
+    return lj, jnp.asarray, [
+        lj.cosine_decay(a, 100, end_value=b),
+        lj.piecewise_constant([10, 20], [a, b, 0.1]),
+        lj.from_schedule(lrcore.warmup(lj.constant(a).schedule, 5)),
+    ]
+
+
+@pytest.mark.parametrize("adapter", ["torch", "jax"])
+def test_pickle_round_trip_with_array_levels(adapter):
+    """A checkpoint that saves also loads: the array levels come back as the same arrays."""
+    _, asarray, schedules = _array_level_schedules(adapter)
+    steps = asarray(np.arange(0, 130))
+    for s in schedules:
+        rebuilt = pickle.loads(pickle.dumps(s))
+        assert type(rebuilt) is type(s)
+        assert rebuilt.schedule == s.schedule and hash(rebuilt.schedule) == hash(s.schedule)
+        assert np.array_equal(np.asarray(rebuilt(steps)).view(np.int32), np.asarray(s(steps)).view(np.int32))
+        # the core schedule inside pickles on its own too
+        assert pickle.loads(pickle.dumps(s.schedule)) == s.schedule
+
+
+@pytest.mark.parametrize("adapter", ["torch", "jax"])
+def test_to_dict_with_array_levels_refuses_naming_the_parameter(adapter):
+    """JSON has no arrays: to_dict refuses at once, naming the parameter (never a dict that cannot load)."""
+    _, _, schedules = _array_level_schedules(adapter)
+    for s, param in zip(schedules, ["init_value", "values", "value"]):
+        with pytest.raises(TypeError, match=f"`{param}`"):
+            s.schedule.to_dict()
+
+
+def test_pickle_of_a_traced_level_refuses_naming_the_parameter():
+    """A schedule built inside jit/grad holds tracers: saving it refuses at once, naming the level."""
+    import jax
+
+    import lrcore.jax as lj
+
+    def save(peak):
+        pickle.dumps(lj.warmup_cosine_decay(0.0, peak, 10, 100))
+        return peak
+
+    for transform in (jax.jit, jax.grad):
+        with pytest.raises(TypeError, match="`peak_value`.*cannot be saved"):
+            transform(save)(1.0)
+
+
+def test_join_of_a_set_is_refused():
+    """A set's order differs between processes (hash randomization): join refuses it."""
+    with pytest.raises(TypeError, match="`schedules`"):
+        lrcore.join({lrcore.constant(1.0), lrcore.constant(2.0)}, [5])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 
+import numpy as np
 import pytest
 
 import lrcore
@@ -61,7 +62,31 @@ def _generated_cases():
 
 SPECIFIC = [(name, *case) for name, entry in examples.TABLE.items() for case in entry.bad]
 
-CASES = list(_generated_cases()) + SPECIFIC
+# Hostile inputs (issue 10), shared by every schedule: the unordered collections and the
+# non-real or out-of-range numbers.
+HOSTILE = [
+    # unordered collections: a set iterates in a different order in each process
+    ("join", {"schedules": {C, lrcore.constant(2.0)}}, TypeError, "schedules", None),
+    ("join", {"schedules": frozenset({C, lrcore.constant(2.0)})}, TypeError, "schedules", None),
+    ("join", {"boundaries": {5}}, TypeError, "boundaries", {5}),
+    ("join", {"schedules": {"a": C, "b": C}}, TypeError, "schedules", None),
+    ("piecewise_constant", {"boundaries": {20, 10}}, TypeError, "boundaries", None),
+    ("piecewise_constant", {"values": {1.0, 0.5, 0.1}}, TypeError, "values", None),
+    ("piecewise_linear", {"values": {0.0: 1, 1.0: 2}.keys()}, TypeError, "values", None),
+    # levels: only real numbers (NumPy complex and string scalars are not), within float range
+    ("constant", {"value": np.complex128(1)}, TypeError, "value", np.complex128(1)),
+    ("constant", {"value": np.str_("0.1")}, TypeError, "value", np.str_("0.1")),
+    ("constant", {"value": np.bytes_(b"1")}, TypeError, "value", np.bytes_(b"1")),
+    ("constant", {"value": np.datetime64(1, "s")}, TypeError, "value", np.datetime64(1, "s")),
+    ("constant", {"value": 10**400}, ValueError, "value", None),
+    ("constant", {"value": -(10**400)}, ValueError, "value", None),
+    ("warmup_cosine_decay", {"peak_value": 10**400}, ValueError, "peak_value", None),
+    ("piecewise_constant", {"values": [1.0, 10**400, 0.1]}, ValueError, "values[1]", None),
+    ("cosine_restart", {"period_mul": np.complex64(2)}, TypeError, "period_mul", None),
+    ("onecycle", {"div_factor": 10**400}, ValueError, "div_factor", None),
+]
+
+CASES = list(_generated_cases()) + SPECIFIC + HOSTILE
 
 
 def _case_id(case):
@@ -96,6 +121,11 @@ def test_valid_edge_arguments_are_accepted():
     lrcore.onecycle(1.0, total_steps=1, pct_start=1.0)
     lrcore.clip(C, max_value=1.0)
     lrcore.exponential_decay(0.0, 10, 2.0, end_value=1.0)
+    lrcore.exponential_decay(1e-3, 10, 2.0)  # growth without a ceiling, as TF1/Keras/optax
+    lrcore.exponential_decay(-1e-3, 10, 2.0)
+    lrcore.cosine_restart(1.0, first_period=10, period_mul=2.0, peak_mul=2.0)
+    lrcore.cosine_restart(9.0, first_period=10, period_mul=2.0, peak_mul=4.0)  # 9·4**59 < 3.4e38 / 2
+    lrcore.cosine_restart(1.0, first_period=2**60, peak_mul=2.0)  # period_mul = 1: 8 cycles in int64
 
 
 # -- the Schedule value ------------------------------------------------------------------------------
@@ -125,3 +155,107 @@ def test_schedule_is_hashable_and_equal_by_value():
     assert lrcore.linear(0, 1, 10) == lrcore.linear(0.0, 1.0, 10.0)  # normalized parameters
     assert hash(pickle.loads(pickle.dumps(a))) == hash(a)
     assert a != "join" and (a == object()) is False
+
+
+@pytest.mark.parametrize("adapter", ["torch", "jax", "tf"])
+def test_adapter_array_levels_must_be_real(adapter):
+    """The adapters accept 0-d arrays as levels, but only real-valued ones (as the core's numbers)."""
+    if adapter == "torch":
+        import torch
+
+        import lrcore.torch as lt
+
+        factory, bad = lt.constant, [torch.tensor(1 + 0j), torch.tensor(True)]
+        ok = torch.tensor(0.5)
+    elif adapter == "jax":
+        import jax.numpy as jnp
+
+        import lrcore.jax as lj
+
+        factory, bad = lj.constant, [jnp.asarray(1 + 0j), jnp.asarray(True)]
+        ok = jnp.asarray(0.5)
+    else:
+        import tensorflow as tf
+
+        import lrcore.tf as ltf
+
+        factory, bad = ltf.constant, [tf.constant(1 + 0j), tf.constant(True), tf.constant("0.5")]
+        ok = tf.Variable(0.5)
+    for value in bad:
+        with pytest.raises(TypeError, match="`value` must be a real number"):
+            factory(value)
+    assert float(factory(ok)(3)) == 0.5
+
+
+def _nest(depth):
+    """A schedule whose combinators nest ``depth`` levels deep (every combinator in turn)."""
+    s = lrcore.cosine_decay(1.0, 50)
+    wrap = [
+        lambda s: lrcore.warmup(s, 3, init_value=0.1),
+        lambda s: lrcore.join([s, lrcore.constant(0.5)], [7]),
+        lambda s: lrcore.clip(s, 0.0, 2.0),
+        lambda s: s * 0.99,
+    ]
+    for i in range(depth - 1):
+        s = wrap[i % 4](s)
+    return s
+
+
+@pytest.mark.parametrize("depth", [300, 600])
+@pytest.mark.parametrize("kind", ["scale", "warmup", "join", "clip"])
+def test_too_deep_nesting_is_refused_at_construction(depth, kind):
+    """Building ``depth`` levels stops at MAX_DEPTH + 1 with a ValueError naming the child parameter:
+    a too-deep schedule never exists, so nothing fails later with a RecursionError."""
+    build = {
+        "scale": lambda s: lrcore.scale(s, 2.0),
+        "warmup": lambda s: lrcore.warmup(s, 5),
+        "join": lambda s: lrcore.join([lrcore.constant(1.0), s], [3]),
+        "clip": lambda s: lrcore.clip(s, max_value=1.0),
+    }[kind]
+    param = "schedules" if kind == "join" else "schedule"
+    s, built = lrcore.constant(1.0), 1
+    with pytest.raises(ValueError, match=f"`{param}` nests combinators {lrcore.schedule.MAX_DEPTH + 1} deep"):
+        while built < depth:
+            s = build(s)
+            built += 1
+    assert built == lrcore.schedule.MAX_DEPTH
+
+
+def test_deepest_nesting_works_everywhere():
+    """At MAX_DEPTH levels: evaluation (also under jit and on torch), repr, ==, hash, pickle, JSON."""
+    import json
+
+    import jax
+    import jax.numpy as jnp
+    import torch
+
+    import lrcore.jax as lj
+    import lrcore.torch as lt
+
+    s = _nest(lrcore.schedule.MAX_DEPTH)
+    steps = np.arange(200)
+    values = s(steps)
+    # Independent reference: the same nesting evaluated one step at a time by a plain loop.
+    def reference(k, depth):
+        if depth == 1:
+            k = min(k, 50)
+            return 0.5 * (1 + np.cos(np.pi * k / 50))
+        i = (depth - 2) % 4
+        if i == 0:  # warmup(s, 3, 0.1)
+            return 0.1 + (reference(0, depth - 1) - 0.1) * k / 3 if k < 3 else reference(k - 3, depth - 1)
+        if i == 1:  # join([s, 0.5], [7])
+            return reference(k, depth - 1) if k < 7 else 0.5
+        if i == 2:
+            return min(max(reference(k, depth - 1), 0.0), 2.0)
+        return 0.99 * reference(k, depth - 1)
+
+    np.testing.assert_allclose(values, [reference(int(k), lrcore.schedule.MAX_DEPTH) for k in steps], rtol=1e-12)
+    np.testing.assert_array_equal(values, [s(int(k)) for k in steps])
+    jitted = np.asarray(jax.jit(lj.from_schedule(s))(jnp.asarray(steps)))
+    np.testing.assert_allclose(jitted, values, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(lt.from_schedule(s)(torch.asarray(steps)).numpy(), values, rtol=1e-5, atol=1e-7)
+    copy = _nest(lrcore.schedule.MAX_DEPTH)
+    assert copy == s and hash(copy) == hash(s) and repr(copy) == repr(s)
+    assert repr(s).count("warmup(") == 25
+    assert pickle.loads(pickle.dumps(s)) == s
+    assert lrcore.from_dict(json.loads(json.dumps(s.to_dict()))) == s

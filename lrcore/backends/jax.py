@@ -9,10 +9,18 @@ once.
 
 from __future__ import annotations
 
+import math
+from typing import Any, NamedTuple
+
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-from ..schedule import Schedule
+from .. import _array
+from .. import validate as check
+from .._array import host_steps
+from ..plateau import Plateau, PlateauState, plateau
+from ..schedule import Schedule, check_levels_fit
 
 
 class JaxSchedule:
@@ -29,6 +37,7 @@ class JaxSchedule:
                 "Argument `dtype` is float64 but JAX has 64-bit types disabled; set "
                 "jax.config.update('jax_enable_x64', True) first. Received: dtype=float64"
             )
+        check_levels_fit(schedule, float(np.finfo(dtype).max), dtype.name)  # refused now, not at step 0
         self.schedule = schedule
         self.dtype = dtype
 
@@ -38,7 +47,160 @@ class JaxSchedule:
                 "Argument `count` (optax's step count) is required. For Keras (any backend), use "
                 "lrcore.keras.<name>(...) or lrcore.keras.from_schedule(schedule). Received: count=None"
             )
-        return self.schedule.evaluate(jnp.asarray(count), xp=jnp, dtype=self.dtype)
+        if isinstance(count, jax.Array):  # tracers included
+            return self.schedule.evaluate(count, xp=jnp, dtype=self.dtype)
+        return self._host(count)
+
+    def _host(self, count):
+        """A Python or NumPy step: converted on the host, where ``jnp.asarray`` would silently wrap
+        int64 steps past int32 (and round float64 steps to float32) when x64 is off."""
+        x64 = jax.config.read("jax_enable_x64")
+        steps = host_steps(count, 64 if x64 else 32)
+        if x64 or steps.dtype.kind != "f" or steps.dtype.itemsize <= 2:
+            return self.schedule.evaluate(jnp.asarray(steps), xp=jnp, dtype=self.dtype)
+        # float32/float64 steps without x64: floored into int32 here (exactly), NaN put back after.
+        nan = np.isnan(steps)
+        whole = np.floor(np.where(nan, 0.0, steps).astype(np.float64))
+        ints = np.where(whole >= 2.0**31, 2**31 - 1, np.clip(whole, -1, 2**31 - 1)).astype(np.int32)
+        out = self.schedule.evaluate(jnp.asarray(ints), xp=jnp, dtype=self.dtype)
+        return jnp.where(jnp.asarray(nan), jnp.asarray(math.nan, dtype=self.dtype), out) if nan.any() else out
 
     def __repr__(self):
         return f"lrcore.jax.from_schedule({self.schedule!r})"
+
+
+class ReduceOnPlateauState(NamedTuple):
+    """The optax state of :func:`reduce_on_plateau`: 0-d arrays only (a pytree to checkpoint as is).
+
+    Attributes:
+        scale: the factor the updates are multiplied by (starts at 1).
+        best: the best (averaged) metric seen so far.
+        num_bad: rule updates since the last improvement.
+        cooldown_left: rule updates of cooldown still to run.
+        count: metrics accumulated since the last rule update (``accumulation_size``).
+        avg_value: their running mean.
+    """
+
+    scale: Any
+    best: Any
+    num_bad: Any
+    cooldown_left: Any
+    count: Any
+    avg_value: Any
+
+
+def reduce_on_plateau(
+    factor=0.1,
+    patience=10,
+    mode="min",
+    threshold=1e-4,
+    threshold_mode="rel",
+    cooldown=0,
+    min_scale=0.0,
+    eps=1e-8,
+    *,
+    accumulation_size=1,
+):
+    r"""Scale the updates by the reduce-on-plateau rule :func:`lrcore.plateau`, as an optax transformation.
+
+    Chain it after an optimizer driven by any lrcore schedule; the effective learning rate is
+    ``schedule(step) · scale``. Feed the metric with ``update(updates, state, params, value=metric)``:
+    the update fed metric ``n`` uses the scale after metric ``n`` (as optax's own
+    ``optax.contrib.reduce_on_plateau``).
+
+    The arguments are :func:`lrcore.plateau`'s (torch ``ReduceLROnPlateau``'s rule); an existing
+    :class:`lrcore.Plateau` may be passed instead as the only argument. ``accumulation_size``
+    (optax's): apply the rule to the mean of every ``accumulation_size`` metrics, keeping the scale
+    in between (1: every metric).
+
+    Parity with ``optax.contrib.reduce_on_plateau(factor, patience=P, rtol=t, atol=a, cooldown=c,
+    accumulation_size=n, min_scale=m)``: optax reduces after ``P`` bad values where torch's rule
+    (and lrcore) reduces after more than ``patience``, so it is this transformation with
+    ``patience=P - 1``, ``threshold=t`` (``threshold_mode="rel"``, ``a = 0``) or ``threshold=a``
+    (``threshold_mode="abs"``, ``t = 0``), ``eps=0.0`` (optax skips no small reduction; with the
+    default ``eps=1e-8`` they differ only once the scale is below about ``1e-8 / (1 - factor)``),
+    ``mode="min"`` (optax has no ``"max"``). Same ``cooldown``, ``accumulation_size``, ``min_scale``.
+
+    The state (:class:`ReduceOnPlateauState`) is float32 (float64 when the params are float64),
+    works under ``jit``, and is a plain pytree of 0-d arrays: save it with the rest of the optax
+    state and resume bit-exactly. Updates keep their dtype.
+
+    Example:
+        >>> import jax.numpy as jnp, optax, lrcore
+        >>> opt = optax.chain(optax.sgd(lrcore.jax.constant(0.5)), lrcore.jax.reduce_on_plateau(factor=0.5, patience=1))
+        >>> params = jnp.zeros(2)
+        >>> state = opt.init(params)
+        >>> for loss in [1.0, 1.0, 1.0]:
+        ...     updates, state = opt.update(jnp.ones(2), state, params, value=loss)
+        >>> print(float(updates[0]))  # 0.5 · 0.5 after the third flat loss
+        -0.25
+
+    Peers: ``optax.contrib.reduce_on_plateau`` (mapping above), torch ``ReduceLROnPlateau``.
+    """
+    if isinstance(factor, Plateau):
+        rule = factor
+        given = dict(patience=patience, mode=mode, threshold=threshold, threshold_mode=threshold_mode,
+                     cooldown=cooldown, min_scale=min_scale, eps=eps)
+        defaults = dict(patience=10, mode="min", threshold=1e-4, threshold_mode="rel", cooldown=0,
+                        min_scale=0.0, eps=1e-8)
+        changed = sorted(k for k, v in given.items() if v != defaults[k] or type(v) is not type(defaults[k]))
+        if changed:
+            raise TypeError(
+                "reduce_on_plateau takes either an lrcore.Plateau or the rule's parameters, not both. "
+                f"Received: factor={factor!r} and {', '.join(f'{k}={given[k]!r}' for k in changed)}"
+            )
+    else:
+        rule = plateau(factor, patience, mode, threshold, threshold_mode, cooldown, min_scale, eps)
+    accumulation_size = check.length("accumulation_size", accumulation_size)
+    import optax
+
+    def init_fn(params):
+        dtype = _state_dtype(params)
+        int_dtype = _array.default_dtypes(jnp)[0]
+        scale, best, num_bad, cooldown_left = rule.init()
+        return ReduceOnPlateauState(
+            scale=jnp.asarray(scale, dtype=dtype),
+            best=jnp.asarray(best, dtype=dtype),
+            num_bad=jnp.asarray(num_bad, dtype=int_dtype),
+            cooldown_left=jnp.asarray(cooldown_left, dtype=int_dtype),
+            count=jnp.asarray(0, dtype=int_dtype),
+            avg_value=jnp.asarray(0.0, dtype=dtype),
+        )
+
+    def update_fn(updates, state, params=None, *, value=None, **extra_args):
+        del params, extra_args
+        if value is None:
+            raise TypeError("reduce_on_plateau's update needs the metric: update(updates, state, params, value=metric)")
+        dtype = state.best.dtype
+        metric = jnp.asarray(value)
+        if not (jnp.issubdtype(metric.dtype, jnp.floating) or jnp.issubdtype(metric.dtype, jnp.integer)) or metric.shape != ():
+            raise TypeError(
+                f"Argument `value` must be a real scalar (a 0-d array or a number). "
+                f"Received: value of dtype {metric.dtype} and shape {metric.shape}"
+            )
+        count = state.count + 1
+        # optax's running mean, bit for bit: (n·mean + value) / (n + 1).
+        avg = ((state.count * state.avg_value + metric.astype(dtype)) / count).astype(dtype)
+        ready = count == accumulation_size
+        new = rule.update(PlateauState(state.scale, state.best, state.num_bad, state.cooldown_left), avg)
+        pick = lambda a, b: jnp.where(ready, a.astype(b.dtype), b)  # noqa: E731
+        state = ReduceOnPlateauState(
+            scale=pick(new.scale, state.scale),
+            best=pick(new.best, state.best),
+            num_bad=pick(new.num_bad, state.num_bad),
+            cooldown_left=pick(new.cooldown_left, state.cooldown_left),
+            count=jnp.where(ready, jnp.zeros_like(count), count),
+            avg_value=jnp.where(ready, jnp.zeros_like(avg), avg),
+        )
+        updates = jax.tree.map(lambda g: g * state.scale.astype(g.dtype), updates)
+        return updates, state
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+def _state_dtype(params):
+    """float64 where the params hold float64 (x64 enabled), float32 otherwise."""
+    leaves = [x for x in jax.tree.leaves(params) if hasattr(x, "dtype")]
+    if any(jnp.dtype(x.dtype) == jnp.float64 for x in leaves):
+        return jnp.float64
+    return jnp.float32

@@ -201,7 +201,6 @@ def multiply(schedules) -> Params:
     Peer: torch ``ChainedScheduler`` of multiplicative schedulers.
     """
     items = check.sequence("schedules", schedules)
-    if not items:
-        raise ValueError(f"Argument `schedules` must hold at least one schedule. Received: schedules={schedules!r}")
+    check.nonempty("schedules", items, "schedule")
     items = tuple(as_schedule(f"schedules[{i}]", s) for i, s in enumerate(items))
     return {"schedules": items}

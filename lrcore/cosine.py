@@ -307,11 +307,11 @@ def cosine_restart(
     peak_mul = check.positive("peak_mul", peak_mul)
     warmup_steps = check.phase("warmup_steps", warmup_steps)
     check.less("warmup_steps", warmup_steps, "first_period", first_period)
-    if period_mul != 1.0 and _cycle_count_bound(first_period, period_mul, _INT64_MAX) > _MAX_CYCLES:
-        raise ValueError(
-            "Argument `period_mul` is too close to 1: the cycles up to step 2**63 would need a table of "
-            f"more than {_MAX_CYCLES} entries. Use period_mul=1.0 or a larger factor. "
-            f"Received: period_mul={period_mul!r}"
+    if period_mul != 1.0:
+        check.derived_at_most(
+            "period_mul", period_mul, _cycle_count_bound(first_period, period_mul, _INT64_MAX), _MAX_CYCLES,
+            "is too close to 1: the cycles up to step 2**63 would need a table of "
+            f"more than {_MAX_CYCLES} entries. Use period_mul=1.0 or a larger factor",
         )
     peak_value = check.level("peak_value", peak_value)
     end_value = check.level("end_value", end_value)
@@ -343,11 +343,10 @@ def _check_growing_peaks(first_period: int, period_mul: float, peak_mul: float, 
     levels = [abs(v) for v in (check.concrete(peak_value), check.concrete(end_value)) if v is not None]
     log_top = log_factor + math.log(max([1.0, *levels]))
     # Room for lerp(end, top) = end·(1-c) + top·c: its terms add to at most twice the larger.
-    if log_top > math.log(_FLOAT32_MAX / 2.0):
-        raise ValueError(
-            "Argument `peak_mul` makes the cycle peaks overflow float32: the last of the "
-            f"{last_cycle + 1} cycles that start at or before step 2**63 - 1 would peak at "
-            f"peak_value·peak_mul**{last_cycle} = e**{log_top:.4g} (float32 holds up to 3.4e38). "
-            "Use peak_mul <= 1, or a larger first_period or period_mul (fewer cycles in the step range). "
-            f"Received: peak_mul={peak_mul!r}"
-        )
+    check.derived_at_most(
+        "peak_mul", peak_mul, log_top, math.log(_FLOAT32_MAX / 2.0),
+        "makes the cycle peaks overflow float32: the last of the "
+        f"{last_cycle + 1} cycles that start at or before step 2**63 - 1 would peak at "
+        f"peak_value·peak_mul**{last_cycle} = e**{log_top:.4g} (float32 holds up to 3.4e38). "
+        "Use peak_mul <= 1, or a larger first_period or period_mul (fewer cycles in the step range)",
+    )

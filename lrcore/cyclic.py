@@ -268,15 +268,8 @@ def _cyclic_shape(step_size_up, step_size_down, mode, gamma) -> dict:
     step_size_down = step_size_up if step_size_down is None else check.length("step_size_down", step_size_down)
     mode = check.choice("mode", mode, ("triangular", "triangular2", "exp_range"))
     gamma = check.positive("gamma", gamma)
-    if gamma > 1.0:
-        raise ValueError(
-            "Argument `gamma` must be <= 1: a growing gamma**step overflows to infinity. "
-            f"Received: gamma={gamma!r}"
-        )
-    if gamma != 1.0 and mode != "exp_range":
-        raise ValueError(
-            f"Argument `gamma` is only used with mode='exp_range'. Received: gamma={gamma!r}, mode={mode!r}"
-        )
+    check.at_most("gamma", gamma, 1.0, "a growing gamma**step overflows to infinity")
+    check.only_with("gamma", gamma, 1.0, "mode", mode, "exp_range")
     return {"step_size_up": step_size_up, "step_size_down": step_size_down, "mode": mode, "gamma": gamma}
 
 

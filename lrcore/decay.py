@@ -231,18 +231,17 @@ def exponential_decay(
     init_value = check.level("init_value", init_value)
     rate = check.positive("decay_rate", decay_rate)
     end_value = check.optional_level("end_value", end_value)
-    v0, v1 = check.concrete(init_value), check.concrete(end_value)
-    if rate > 1.0 and end_value is not None and v0 is not None and v0 < 0.0:
-        raise ValueError(
-            "Argument `init_value` must be >= 0 when decay_rate > 1: a negative value grows away from "
-            f"the end_value ceiling without bound. Received: init_value={init_value!r}, decay_rate={decay_rate!r}"
+    if rate > 1.0 and end_value is not None:
+        check.level_at_least(
+            "init_value", init_value, 0.0,
+            "when decay_rate > 1: a negative value grows away from the end_value ceiling without bound",
+            decay_rate=decay_rate,
         )
-    if v0 is not None and v1 is not None and rate != 1.0 and (v1 - v0) * (rate - 1.0) < 0:
-        relation = "<=" if rate < 1.0 else ">="
-        raise ValueError(
-            f"Argument `end_value` must be {relation} init_value when decay_rate is "
-            f"{'below' if rate < 1 else 'above'} 1 (it bounds the decay). "
-            f"Received: end_value={end_value!r}, init_value={init_value!r}, decay_rate={decay_rate!r}"
+    if rate != 1.0:
+        check.compare(
+            "end_value", end_value, "<=" if rate < 1.0 else ">=", "init_value", init_value,
+            f"when decay_rate is {'below' if rate < 1 else 'above'} 1: it bounds the decay",
+            decay_rate=decay_rate,
         )
     return {
         "init_value": init_value,

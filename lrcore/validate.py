@@ -12,7 +12,9 @@ concrete (a tracer has no value to check). :func:`level` passes an array through
 or checks its shape and value (the adapters): an explicit argument, no ambient switch.
 
 Cross-parameter checks (``decay_steps > warmup_steps``, ``min_value <= max_value``, …) live here
-too: :func:`greater`, :func:`less`, :func:`ordered`.
+too: :func:`greater`, :func:`less`, :func:`compare`, :func:`ordered`, :func:`only_with`; and so do the
+bounds a schedule derives from its arguments (:func:`derived_at_most`): a schedule module computes
+the quantity, this module raises. No schedule module raises by itself.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import collections.abc
 import math
 import numbers
+import operator
 import re
 
 import numpy as np
@@ -109,6 +112,17 @@ def concrete(value):
         return None
 
 
+def level_at_least(name: str, value, bound: float, reason: str = "", **context):
+    """A level >= ``bound``, checked as far as it is concrete. ``context``: the other arguments that
+    make the bound apply (shown in the message), e.g. ``decay_rate=2.0``."""
+    x = concrete(value)
+    if x is not None and not x >= bound:
+        raise ValueError(
+            f"Argument `{name}` must be >= {bound:g}{_why(reason)}. Received: {_received(name, value, **context)}"
+        )
+    return value
+
+
 def level_in_range(name: str, value, lo: float, hi: float):
     """A level in ``[lo, hi]``, checked as far as it is concrete (an adapter's tracer is not)."""
     value = level(name, value)
@@ -133,6 +147,14 @@ def at_least(name: str, value, bound: float) -> float:
     x = real(name, value)
     if not x >= bound:
         raise _fail(ValueError, name, f"must be >= {bound:g}", value)
+    return x
+
+
+def at_most(name: str, value, bound: float, reason: str = "") -> float:
+    """A finite real number <= ``bound``; ``reason`` says why, e.g. what a larger value would break."""
+    x = real(name, value)
+    if not x <= bound:
+        raise _fail(ValueError, name, f"must be <= {bound:g}{_why(reason)}", value)
     return x
 
 
@@ -209,10 +231,10 @@ def boundaries(name: str, value, strict: bool = True) -> tuple[int, ...]:
     return out
 
 
-def nonempty(name: str, value) -> None:
-    """A sequence with at least one entry."""
+def nonempty(name: str, value, what: str = "point") -> None:
+    """A sequence with at least one entry (``what``: what an entry is, for the message)."""
     if len(value) == 0:
-        raise _fail(ValueError, name, "must have at least one point", list(value))
+        raise _fail(ValueError, name, f"must have at least one {what}", list(value))
 
 
 def levels(name: str, value) -> tuple:
@@ -249,6 +271,10 @@ def _why(reason: str) -> str:
     return f" ({reason})" if reason else ""
 
 
+def _received(name: str, value, **context) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in {name: value, **context}.items())
+
+
 def greater(name: str, value, other_name: str, other, reason: str = "") -> None:
     """``value > other``, e.g. ``decay_steps > warmup_steps``."""
     if not value > other:
@@ -274,10 +300,39 @@ def any_given(what: str, **values) -> None:
         raise ValueError(f"{what}. Received: {received}")
 
 
+_RELATIONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def compare(name: str, value, relation: str, other_name: str, other, reason: str = "", **context) -> None:
+    """``value <relation> other`` for two levels (``relation``: ``<``, ``<=``, ``>``, ``>=``), checked
+    where both are concrete (None, the default of an optional level, or a tracer is not).
+    ``context``: further arguments the requirement depends on, shown in the message."""
+    a, b = concrete(value), concrete(other)
+    if a is not None and b is not None and not _RELATIONS[relation](a, b):
+        raise ValueError(
+            f"Argument `{name}` must be {relation} {other_name}{_why(reason)}. "
+            f"Received: {_received(name, value, **{other_name: other}, **context)}"
+        )
+
+
 def ordered(lo_name: str, lo, hi_name: str, hi) -> None:
     """``lo <= hi`` for two optional levels, checked where both are concrete."""
-    a, b = concrete(lo), concrete(hi)
-    if a is not None and b is not None and a > b:
+    compare(lo_name, lo, "<=", hi_name, hi)
+
+
+def only_with(name: str, value, default, other_name: str, other, required) -> None:
+    """``value`` left at its ``default`` unless ``other == required``: a parameter that only one
+    setting of another uses (e.g. cyclic's ``gamma``, used by ``mode='exp_range'`` alone)."""
+    if value != default and other != required:
         raise ValueError(
-            f"Argument `{lo_name}` must be <= {hi_name}. Received: {lo_name}={lo!r}, {hi_name}={hi!r}"
+            f"Argument `{name}` is only used with {other_name}={required!r}. "
+            f"Received: {_received(name, value, **{other_name: other})}"
         )
+
+
+def derived_at_most(name: str, value, derived: float, limit: float, problem: str) -> None:
+    """A bound on a quantity the schedule derives from ``value`` (a table size, the log of the largest
+    value it reaches, …): ``derived <= limit``. The schedule module computes ``derived``; ``problem``
+    says what ``value`` makes go wrong and how to fix it (the message's middle part)."""
+    if not derived <= limit:
+        raise ValueError(f"Argument `{name}` {problem}. Received: {name}={value!r}")

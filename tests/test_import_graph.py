@@ -89,3 +89,22 @@ def test_no_star_imports_and_no_ambient_switches():
                 assert node.module != "contextvars", f"{path.name} imports contextvars"
             if isinstance(node, ast.Import):
                 assert all(a.name != "contextvars" for a in node.names), f"{path.name} imports contextvars"
+
+
+SCHEDULE_MODULES = ("decay", "cyclic", "cosine", "piecewise", "transformer", "combinators")
+
+
+def test_schedule_modules_raise_nothing_themselves():
+    """One validation module (issue 9): every argument check, cross-parameter ones included, raises
+    from ``lrcore.validate``; a schedule module computes what a check needs and calls it."""
+    for module in SCHEDULE_MODULES:
+        path = PACKAGE / f"{module}.py"
+        tree = ast.parse(path.read_text(), str(path))
+        assert any(isinstance(node, ast.FunctionDef) for node in ast.walk(tree)), path  # a real module
+        raises = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Raise)]
+        assert not raises, f"{path.name} raises at line(s) {raises}: move the check into lrcore/validate.py"
+
+
+def test_raise_finder_sees_a_raise():
+    tree = ast.parse("def f(x):\n    if x:\n        raise ValueError(x)\n")
+    assert [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Raise)] == [3]

@@ -259,3 +259,37 @@ def test_deepest_nesting_works_everywhere():
     assert repr(s).count("warmup(") == 25
     assert pickle.loads(pickle.dumps(s)) == s
     assert lrcore.from_dict(json.loads(json.dumps(s.to_dict()))) == s
+
+
+def test_cross_parameter_checks_name_every_argument_they_depend_on():
+    """lrcore.validate's generic checks (issue 9): the parameter, the requirement, the reason and the
+    arguments the requirement depends on, all in one message; unknown (None) levels are not compared."""
+    from lrcore import validate as check
+
+    with pytest.raises(ValueError) as info:
+        check.compare("end_value", 2.0, "<=", "init_value", 1.0, "why", decay_rate=0.5)
+    assert str(info.value) == (
+        "Argument `end_value` must be <= init_value (why). Received: end_value=2.0, init_value=1.0, decay_rate=0.5"
+    )
+    for relation, ok, bad in (("<", 0.5, 1.0), ("<=", 1.0, 1.5), (">", 1.5, 1.0), (">=", 1.0, 0.5)):
+        check.compare("a", ok, relation, "b", 1.0)
+        check.compare("a", None, relation, "b", 1.0)  # an optional level left out: nothing to compare
+        with pytest.raises(ValueError, match=f"`a` must be {relation} b. Received: a={bad!r}, b=1.0$"):
+            check.compare("a", bad, relation, "b", 1.0)
+    assert check.level_at_least("x", 0.0, 0.0) == 0.0
+    with pytest.raises(ValueError, match=r"^Argument `x` must be >= 0 \(r\)\. Received: x=-1\.0, y=2$"):
+        check.level_at_least("x", -1.0, 0.0, "r", y=2)
+    assert check.at_most("g", 1.0, 1.0) == 1.0
+    with pytest.raises(ValueError, match=r"^Argument `g` must be <= 1 \(r\)\. Received: g=1\.5$"):
+        check.at_most("g", 1.5, 1.0, "r")
+    with pytest.raises(TypeError, match="`g` must be a real number"):
+        check.at_most("g", "1", 1.0)
+    check.only_with("g", 1.0, 1.0, "mode", "a", "b")  # at its default: fine with any mode
+    check.only_with("g", 0.5, 1.0, "mode", "b", "b")
+    with pytest.raises(ValueError, match=r"^Argument `g` is only used with mode='b'\. Received: g=0\.5, mode='a'$"):
+        check.only_with("g", 0.5, 1.0, "mode", "a", "b")
+    check.derived_at_most("m", 3.0, 10, 10, "p")
+    with pytest.raises(ValueError, match=r"^Argument `m` makes it too big\. Received: m=3\.0$"):
+        check.derived_at_most("m", 3.0, 11, 10, "makes it too big")
+    with pytest.raises(ValueError, match=r"^Argument `s` must have at least one schedule\. Received: s=\[\]$"):
+        check.nonempty("s", (), "schedule")

@@ -114,6 +114,49 @@ def test_torch_compile_dynamic_fullgraph(name):
         assert_ulp_close(compiled(torch.arange(n)).double().numpy(), want, 32, context=name)
 
 
+# One configuration per registered schedule (the first of the tests' table), plus the ones whose
+# 0-d step once failed under fullgraph (a Python index by a 0-d tensor's value in the phase tables).
+_ONE_PER_NAME = {}
+for _label, _schedule, _ in examples.examples():
+    _ONE_PER_NAME.setdefault(_schedule.name, _label)
+COMPILE_CASES = {
+    **{label: CASES[label] for label in _ONE_PER_NAME.values()},
+    "onecycle(1.0, 100)": lrcore.onecycle(1.0, 100),
+    "onecycle(1.0, 100, linear)": lrcore.onecycle(1.0, 100, anneal="linear"),
+    "onecycle_momentum(100)": lrcore.onecycle_momentum(100),
+    "cosine_restart(1.0, 10, period_mul=2.0)": lrcore.cosine_restart(1.0, 10, period_mul=2.0),
+}
+
+
+def test_every_registered_schedule_has_a_compile_case():
+    assert {s.name for s in COMPILE_CASES.values()} == set(lrcore.schedule.names())
+
+
+@pytest.mark.parametrize("label", sorted(COMPILE_CASES))
+def test_fullgraph_on_a_0d_and_an_array_step_is_bit_identical_to_eager(label):
+    # Dynamo's graph capture with fullgraph=True, run by the eager kernels (aot_eager): the traced
+    # operations are the eager ones, so the values are bit for bit.
+    fn = lrcore.torch.from_schedule(COMPILE_CASES[label])
+    for step in (torch.tensor(40), torch.tensor(0), torch.tensor(2**40), torch.arange(-2, 130)):
+        torch._dynamo.reset()
+        got = torch.compile(fn, fullgraph=True, backend="aot_eager")(step)
+        want = fn(step)
+        assert got.shape == step.shape and got.dtype == torch.float32
+        assert torch.equal(got, want), (label, step)
+
+
+@pytest.mark.filterwarnings(INDUCTOR_NOISE)
+@pytest.mark.parametrize("label", ["onecycle(1.0, 100)", "onecycle_momentum(100)", "cosine_restart(1.0, 10, period_mul=2.0)"])
+def test_inductor_fullgraph_on_a_0d_step(label):
+    fn = lrcore.torch.from_schedule(COMPILE_CASES[label])
+    torch._dynamo.reset()
+    compiled = torch.compile(fn, fullgraph=True)
+    for n in (0, 29, 40, 99, 500):
+        want = lrcore.numpy.from_schedule(fn.schedule)(np.asarray(n))
+        # Inductor's own kernels (cos): within 4 float32 ulp of the schedule's peak (1.0), as eager.
+        assert_ulp_close(compiled(torch.tensor(n)).double().numpy(), want, 32, scale=1.0, context=f"{label} at {n}")
+
+
 # -- the scheduler ------------------------------------------------------------------------------
 def _cosine_reference(k, init, end, decay_steps):
     """Cosine decay in plain float64 math (independent of lrcore)."""

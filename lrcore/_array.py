@@ -232,12 +232,19 @@ class Ops:
     def fraction(self, j, d: int):
         """``(j/d, (d-j)/d)`` for an integer array ``0 <= j <= d`` and a Python int ``d >= 1``.
 
-        Both parts come from exact integers, so ``lerp`` through them hits its ends exactly.
+        Both parts come from exact integers and each is accurate relative to itself; the one
+        nearer 1 is taken as ``1 -`` the other, so ``lerp`` through them hits its ends exactly even
+        where a compiler turns the division by the constant ``d`` into a multiplication by ``1/d``
+        (XLA and TensorFlow's graph optimizer do: ``d·(1/d)`` need not be 1).
         """
         w = self.ratio(j, d)
         if d <= self._max:
-            return w, self.ratio(self.i(d) - j, d)
-        return w, 1.0 - w
+            w1 = self.ratio(self.i(d) - j, d)
+        else:
+            # d - j = (int_max - j) + (d - int_max): an exact integer plus one rounded offset.
+            w1 = self.ratio(self.i(self._max) - j, d, float(d - self._max))
+        low = self.lt(j, d // 2 + 1)
+        return self.xp.where(low, w, 1.0 - w1), self.xp.where(low, 1.0 - w, w1)
 
     def lerp(self, a, b, w, w1=None):
         """``a·(1-w) + b·w``, exact at both ends; ``w1`` is ``1-w`` when the caller has it exactly."""
@@ -276,10 +283,28 @@ class Ops:
         out = xp.exp(self.f(exponent) * xp.log(xp.maximum(x, tiny)))
         return xp.where(x > 0.0, out, xp.zeros_like(out))
 
-    def cos_half(self, x):
-        """``(½(1+cos πx), ½(1-cos πx))`` for ``x`` in [0, 1]; the pair sums to 1 within rounding."""
-        c = 0.5 * self.xp.cos(self.f(math.pi) * x)
-        return 0.5 + c, 0.5 - c
+    def cos_half(self, x, x1=None):
+        """``(½(1+cos πx), ½(1-cos πx))`` for ``x`` in [0, 1], each accurate relative to itself.
+
+        ``x1`` is ``1 - x`` when the caller has it exactly (formed from integers, as
+        :meth:`fraction` does); otherwise it is computed here. ``½(1 + cos πx)`` computed as
+        written cancels near ``x = 1`` (an error of one ulp of 1 on a value near 0, amplified by an
+        exponent below 1 or seen through a ``clip`` far below the peak), so both halves come from
+        the distance ``t = min(x, 1-x)`` to the nearer end: the small half is
+        ``½(1 - cos πt) = sin²(πt/2)`` (``½ - ½·sin(π(½-t))`` from ``t = ¼`` on, exact at
+        ``t = ½``), the large half ``1 -`` that, each rounded once. One ``sin`` per step.
+        """
+        xp = self.xp
+        if x1 is None:
+            x1 = 1.0 - x
+        first = x <= x1  # x is the nearer end: the first half is the large one
+        t = xp.minimum(x, x1)
+        wide = t >= 0.25
+        u = xp.where(wide, self.f(math.pi) * (0.5 - t), self.f(math.pi / 2) * t)
+        v = xp.sin(u)
+        small = xp.where(wide, 0.5 - 0.5 * v, v * v)
+        large = xp.where(wide, 0.5 + 0.5 * v, 1.0 - v * v)
+        return xp.where(first, large, small), xp.where(first, small, large)
 
 
 def _square(x):
@@ -479,53 +504,119 @@ def default_dtypes(xp):
 
 
 def prepare(step, xp=None, float_dtype=None):
-    """Turn a user's step into ``(k, ops, scalar)``: a clamped integer array, its Ops, and whether
-    the step was a Python scalar (whose result is then returned as a NumPy float64)."""
+    """Turn a user's step into ``(k, ops, scalar, nan)``.
+
+    ``k`` is the step as a clamped integer array (``0 <= k <= int_max``), ``ops`` its :class:`Ops`,
+    ``scalar`` whether the step was a Python scalar (whose result is then returned as a NumPy
+    float64), and ``nan`` a boolean array marking NaN steps (None for integer steps): :func:`finish`
+    gives those NaN. Negative steps and ``-inf`` are step 0; ``+inf`` and steps beyond the integer
+    range evaluated in (unsigned ones included) are its largest step, never wrapped around.
+    """
     if isinstance(step, (bool, np.bool_)):
-        raise TypeError(f"`step` must be an integer or an array of steps. Received: {step!r}")
+        raise TypeError(f"Argument `step` must be an integer or an array of steps. Received: step={step!r}")
     scalar = False
     if xp is None:
         if _is_python_step(step) or isinstance(step, np.generic):
             scalar = np.ndim(step) == 0 and not isinstance(step, np.generic)
-            step = _python_steps_to_numpy(step)
+            step = host_steps(step)
             xp = _NUMPY
         elif isinstance(step, np.ndarray) and _NUMPY is np:
+            step = host_steps(step)
             xp = _NUMPY
         else:
             try:
                 xp = array_api_compat.array_namespace(step)
             except TypeError as exc:
                 raise TypeError(
-                    "`step` must be a Python int, a list of ints or an array-API array. "
-                    f"Received: {type(step).__name__}"
+                    "Argument `step` must be a Python int, a list of ints or an array-API array. "
+                    f"Received: step of type {type(step).__name__}"
                 ) from exc
+    elif isinstance(step, (np.ndarray, np.generic)) and xp is _NUMPY:
+        step = host_steps(step)
     step = xp.asarray(step)
     int_default, float_default = default_dtypes(xp)
-    int_dtype = _int_dtype(xp, step.dtype, int_default)
     if float_dtype is None:
         float_dtype = float_default
-    if xp.isdtype(step.dtype, "bool"):
-        raise TypeError(f"`step` must hold integers or floats. Received dtype: {step.dtype}")
+    elif not _is_real_floating(xp, float_dtype):
+        raise TypeError(
+            f"Argument `dtype` must be a real floating dtype (float32, float64, ...). Received: dtype={float_dtype}"
+        )
+    if not _is_real_numeric(xp, step.dtype):
+        raise TypeError(
+            "Argument `step` must hold integers or real floats (complex, bool, string and object steps "
+            f"are refused). Received: step of dtype {step.dtype}"
+        )
+    int_dtype = _int_dtype(xp, step.dtype, int_default)
+    int_max = int(xp.iinfo(int_dtype).max)
+    nan = None
     if xp.isdtype(step.dtype, "real floating"):
-        # Fractional steps count as the whole steps already completed; clip inside the integer range.
-        hi = _largest_float_at_most(int(xp.iinfo(int_dtype).max), int(xp.finfo(step.dtype).bits))
-        k = xp.astype(xp.clip(xp.floor(step), 0.0, hi), int_dtype)
-    elif xp.isdtype(step.dtype, "integral"):
+        k, nan = _float_steps(xp, step, int_dtype, int_max)
+    elif xp.isdtype(step.dtype, "unsigned integer"):
+        k = _unsigned_steps(xp, step, int_dtype, int_max)
+    else:
         k = xp.astype(step, int_dtype) if step.dtype != int_dtype else step
         k = xp.maximum(k, xp.asarray(0, dtype=int_dtype))
-    else:
-        raise TypeError(f"`step` must hold integers or floats. Received dtype: {step.dtype}")
     cls = ops_class(xp)
-    return k, cls(xp, int_dtype, float_dtype, cls.placement(k)), scalar
+    return k, cls(xp, int_dtype, float_dtype, cls.placement(k)), scalar, nan
 
 
-def _largest_float_at_most(n: int, bits: int) -> float:
-    """The largest float of the given width that does not exceed the integer ``n``."""
-    ftype = {16: np.float16, 32: np.float32}.get(bits, np.float64)
-    x = ftype(n)
-    while int(x) > n:
-        x = np.nextafter(x, ftype(0))
-    return float(x)
+def _is_real_floating(xp, dtype) -> bool:
+    try:
+        return bool(xp.isdtype(dtype, "real floating"))
+    except Exception:  # noqa: BLE001 - not a dtype of this namespace at all (e.g. a string)
+        return False
+
+
+def _is_real_numeric(xp, dtype) -> bool:
+    try:
+        return bool(xp.isdtype(dtype, ("integral", "real floating")))
+    except Exception:  # noqa: BLE001 - strings, objects: no array-API dtype
+        return False
+
+
+def _float_steps(xp, step, int_dtype, int_max: int):
+    """Floor float steps into ``[0, int_max]``: NaN marked (and computed as 0), ``+inf`` and steps
+    of at least ``int_max + 1`` (a power of two, exact in every float format) are ``int_max``."""
+    nan = xp.isnan(step)
+    zero = xp.zeros_like(step)
+    safe = xp.where(nan, zero, step)
+    hi = _largest_float_at_most(int_max, xp.finfo(step.dtype))
+    k = xp.astype(xp.clip(xp.floor(safe), 0.0, hi), int_dtype)
+    info = xp.finfo(step.dtype)
+    # 2**63 and 2**31 are exact in every float format wide enough to hold them; float16 is not.
+    limit = float(int_max + 1) if float(info.max) >= int_max + 1 else math.inf
+    beyond = safe >= _scalar(xp, limit, step.dtype, step)
+    return xp.where(beyond, _scalar(xp, int_max, int_dtype, step), k), nan
+
+
+def _unsigned_steps(xp, step, int_dtype, int_max: int):
+    """Unsigned steps in the signed integer range: those past ``int_max`` are ``int_max``."""
+    bits, int_bits = xp.iinfo(step.dtype).bits, xp.iinfo(int_dtype).bits
+    if bits < int_bits:
+        return xp.astype(step, int_dtype)
+    top = _scalar(xp, int_max, int_dtype, step)
+    if bits == int_bits:
+        # Same width: the cast wraps exactly the steps >= 2**(bits-1) to negative values.
+        k = xp.astype(step, int_dtype)
+        return xp.where(k < _scalar(xp, 0, int_dtype, step), top, k)
+    big = step > _scalar(xp, int_max, step.dtype, step)
+    return xp.where(big, top, xp.astype(step, int_dtype))
+
+
+def _scalar(xp, value, dtype, like):
+    """A 0-d constant on ``like``'s device (where the namespace places constants by device)."""
+    device = ops_class(xp).placement(like)
+    if device is None:
+        return xp.asarray(value, dtype=dtype)
+    return xp.asarray(value, dtype=dtype, device=device)
+
+
+def _largest_float_at_most(n: int, info) -> float:
+    """The largest float of the format described by ``info`` (a ``finfo``) not above the integer ``n``."""
+    precision = round(-math.log2(float(info.eps))) + 1  # significand bits, the implicit one included
+    excess = n.bit_length() - precision
+    x = n if excess <= 0 else (n >> excess) << excess  # n rounded down to `precision` bits
+    return min(float(x), float(info.max))
 
 
 def _int_dtype(xp, dtype, int_default):
@@ -538,17 +629,63 @@ def _int_dtype(xp, dtype, int_default):
 _INT64_MAX = int(np.iinfo(np.int64).max)
 
 
-def _python_steps_to_numpy(step):
+def host_steps(step, int_bits: int = 64):
+    """Python or NumPy steps as a NumPy array a namespace can take without wrapping around.
+
+    Integers are clamped into the signed ``int_bits`` range (unsigned and Python ints past it hold
+    its largest step; lrcore.jax without x64 passes 32); other real numbers (``Fraction``,
+    ``Decimal``) are floored exactly; ``bfloat16`` (an ``ml_dtypes`` type NumPy cannot compute in)
+    becomes float32, exactly. Floats otherwise stay floats (NaN and infinities included).
+    """
+    if isinstance(step, (bool, np.bool_)):
+        raise TypeError(f"Argument `step` must be an integer or an array of steps. Received: step={step!r}")
     arr = np.asarray(step)
-    if arr.dtype == object or (arr.dtype.kind in "iu" and arr.size and int(arr.max()) > _INT64_MAX):
-        raise ValueError(f"`step` must fit in a 64-bit integer. Received: {step!r}")
+    lo, hi = -(2 ** (int_bits - 1)), 2 ** (int_bits - 1) - 1
+    if arr.dtype == object:
+        arr = _object_steps(arr, lo, hi, step)
+    if arr.dtype.kind == "V" and arr.dtype.name in _ML_FLOATS:
+        return arr.astype(np.float32)
     if arr.dtype.kind == "u":
-        arr = arr.astype(np.int64)
+        if arr.dtype.itemsize * 8 >= int_bits:
+            arr = np.minimum(arr, np.asarray(hi, dtype=arr.dtype))
+        return arr.astype(np.int64 if int_bits == 64 else np.int32)
+    if arr.dtype.kind == "i" and arr.dtype.itemsize * 8 > int_bits:
+        return np.clip(arr, lo, hi).astype(np.int32 if int_bits == 32 else np.int64)
     return arr
 
 
-def finish(result, scalar: bool):
-    """Give a Python-scalar step a NumPy float64 scalar back; arrays pass through."""
+#: Narrow float formats of ``ml_dtypes`` (exact in float32).
+_ML_FLOATS = ("bfloat16", "float8_e4m3fn", "float8_e5m2", "float8_e4m3b11fnuz", "float8_e4m3fnuz", "float8_e5m2fnuz")
+
+
+def _object_steps(arr, lo: int, hi: int, step):
+    """An object array of Python numbers (huge ints, fractions) as int64, or float64 if any is NaN."""
+    flat, nan = [], False
+    for x in arr.ravel():
+        if isinstance(x, (bool, np.bool_)) or not isinstance(x, (numbers.Real, np.integer, np.floating)):
+            raise TypeError(
+                "Argument `step` must hold integers or real numbers. "
+                f"Received: step={step!r} (holding {type(x).__name__})"
+            )
+        if isinstance(x, (numbers.Integral, np.integer)):
+            flat.append(min(max(int(x), lo), hi))
+        elif x != x:
+            flat.append(None)
+            nan = True
+        elif x in (math.inf, -math.inf):
+            flat.append(hi if x > 0 else lo)
+        else:
+            flat.append(min(max(math.floor(x), lo), hi))  # exact for Fraction and Decimal
+    if nan:
+        return np.asarray([math.nan if v is None else float(v) for v in flat], dtype=np.float64).reshape(arr.shape)
+    return np.asarray(flat, dtype=np.int64).reshape(arr.shape)
+
+
+def finish(result, scalar: bool, nan=None, ops=None):
+    """NaN where the step was NaN (``nan`` from :func:`prepare`, with its ``ops``); a Python-scalar
+    step gets a NumPy float64 scalar back, arrays pass through."""
+    if nan is not None:
+        result = ops.xp.where(nan, ops.f(math.nan), result)
     if scalar:
         return np.float64(np.asarray(result)[()])
     if isinstance(result, np.generic):

@@ -12,9 +12,14 @@ from . import validate as check
 from .schedule import Params, register
 
 
-def _cosine_weights(x, exponent, ops):
-    """``(w, 1-w)`` with ``w = (½(1+cos πx))^exponent``."""
-    c, c1 = ops.cos_half(x)
+def _cosine_weights(j, d: int, exponent, ops):
+    """``(w, 1-w)`` with ``w = (½(1+cos πx))^exponent`` at ``x = j/d`` (``0 <= j <= d``).
+
+    ``x`` and ``1 - x`` both come from integers, so ``w`` is accurate relative to itself on the
+    last steps too, where it is tiny and an exponent below 1 magnifies it (``w**0.05`` of a weight
+    1e-19 is 0.12 of the range).
+    """
+    c, c1 = ops.cos_half(*ops.fraction(j, d))
     if exponent != 1.0:
         c = ops.pow_unit(c, exponent)
         c1 = 1.0 - c
@@ -24,8 +29,7 @@ def _cosine_weights(x, exponent, ops):
 # -- cosine decay ---------------------------------------------------------------------------------
 def _cosine_decay(k, p, ops):
     d = p["decay_steps"]
-    x = ops.ratio(ops.minimum(k, d), d)
-    c, c1 = _cosine_weights(x, p["exponent"], ops)
+    c, c1 = _cosine_weights(ops.minimum(k, d), d, p["exponent"], ops)
     return ops.lerp(p["end_value"], p["init_value"], c, c1)
 
 
@@ -64,7 +68,7 @@ def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> Params
 def _warmup_cosine_decay(k, p, ops):
     w, d = p["warmup_steps"], p["decay_steps"]
     j = ops.minimum(ops.since(k, w), d - w)
-    c, c1 = _cosine_weights(ops.ratio(j, d - w), p["exponent"], ops)
+    c, c1 = _cosine_weights(j, d - w, p["exponent"], ops)
     decay = ops.lerp(p["end_value"], p["peak_value"], c, c1)
     if w == 0:
         return decay
@@ -149,11 +153,14 @@ def _cycle_count_bound(first_period: int, period_mul: float, max_step: int) -> i
 def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak_mul: float, max_step: int):
     """Per-cycle constants for every cycle starting at or before ``max_step``.
 
-    Returns ``(starts, warm_ceil, warm_len, warm_offset, cos_len, peak_factor)``: ``S_i`` and
-    ``ceil(W_i)`` as exact ints; ``W_i``, ``ceil(W_i) - W_i``, ``T_i - W_i`` and
-    ``peak_mul**i`` as float64.
+    Returns ``(starts, warm_ceil, warm_len, warm_offset, cos_len, peak_factor, rest, rest_offset)``:
+    ``S_i`` and ``ceil(W_i)`` as exact ints; ``W_i``, ``ceil(W_i) - W_i``, ``T_i - W_i`` and
+    ``peak_mul**i`` as float64; and ``T_i - ceil(W_i)`` split into an int (at most ``max_step``)
+    and a float64 remainder, so that ``1 - x`` of the cosine position is formed without
+    cancellation at the end of a cycle.
     """
     starts, warm_ceil, warm_len, warm_offset, cos_len, peak_factor = [], [], [], [], [], []
+    rest, rest_offset = [], []
     # period_mul**i carried as an integer scaled by 2**_SCALE_BITS (relative error <= i·2**-_SCALE_BITS),
     # so that ceil(W_i) - W_i and T_i - W_i are rounded once, not computed by float cancellation
     # (which costs W_i/(T_i - W_i) ulps when the warmup is most of the cycle).
@@ -166,6 +173,8 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
         wc = _ceil_times_power(warmup_steps, power, error, period_mul, i) if warmup_steps else 0
         offset = ((wc << _SCALE_BITS) - warmup_steps * power) / one
         t_minus_w = (first_period - warmup_steps) * power / one
+        scaled_rest = first_period * power - (wc << _SCALE_BITS)  # (T_i - ceil(W_i)) · one, > 0
+        rest_int = min(scaled_rest >> _SCALE_BITS, max_step)
         starts.append(start)
         # A warmup ending past max_step covers every step of its cycle: clamping ceil(W_i) keeps the
         # table in the integer range and leaves `t < ceil(W_i)` unchanged (a cycle starting at
@@ -176,47 +185,73 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
         warm_offset.append(offset)
         cos_len.append(t_minus_w)
         peak_factor.append(peak_mul**i)
+        rest.append(rest_int)
+        rest_offset.append((scaled_rest - (rest_int << _SCALE_BITS)) / one)
         start += _ceil_times_power(first_period, power, error, period_mul, i)
         i += 1
-        power, rest = divmod(power * num, den)
-        error = -(-error * num // den) + (1 if rest else 0)
+        power, remainder = divmod(power * num, den)
+        error = -(-error * num // den) + (1 if remainder else 0)
     ints = lambda xs: np.asarray(xs, dtype=np.int64)  # noqa: E731
     floats = lambda xs: np.asarray(xs, dtype=np.float64)  # noqa: E731
-    return ints(starts), ints(warm_ceil), floats(warm_len), floats(warm_offset), floats(cos_len), floats(peak_factor)
+    return (
+        ints(starts), ints(warm_ceil), floats(warm_len), floats(warm_offset), floats(cos_len),
+        floats(peak_factor), ints(rest), floats(rest_offset),
+    )
+
+
+@_array.host_constant
+def _peak_table(first_period: int, period_mul: float, warmup_steps: int, peak_mul: float, max_step: int, peak: float):
+    """``peak · peak_mul**i`` for every cycle of :func:`_restart_table`, in float64."""
+    factors = _restart_table(first_period, period_mul, warmup_steps, peak_mul, max_step)[5]
+    return factors * peak
 
 
 def _cosine_restart(k, p, ops):
     xp = ops.xp
     t0, m, w = p["first_period"], p["period_mul"], p["warmup_steps"]
-    end, peak, pm = p["end_value"], p["peak_value"], p["peak_mul"]
+    end, peak, pm = ops.f(p["end_value"]), ops.f(p["peak_value"]), p["peak_mul"]
     if not ops.in_range(w):
         # The first warmup outlasts every representable step: the schedule is that warmup line.
         return ops.lerp(end, peak, ops.ratio(k, float(w)))
     if m == 1.0:
         # Closed form: cycle i = k // T, position t = k - i·T, all exact integers.
         t = ops.mod(k, t0)  # a first period past the range never ends: t = k
-        top = peak if pm == 1.0 else ops.f(peak) * ops.power(pm, ops.tofloat(ops.floordiv(k, t0)))
-        wc, warm_len, offset, cos_len = w, float(w), 0.0, float(t0 - w)
-    else:
-        table = _restart_table(t0, m, w, pm, ops.max_step)
-        starts, warm_ceil, warm_lens, offsets, cos_lens, factors = table
-        i = ops.searchsorted(ops.ints(starts), k) - ops.i(1)
-        t = k - ops.take(ops.ints(starts), i)
-        top = ops.f(peak) * ops.take(ops.floats(factors), i)
-        wc = ops.take(ops.ints(warm_ceil), i)
-        warm_len = ops.take(ops.floats(warm_lens), i)
-        offset = ops.take(ops.floats(offsets), i)
-        cos_len = ops.take(ops.floats(cos_lens), i)
-    # Cosine part: position (t - W_i) / (T_i - W_i), with t - W_i = (t - ceil(W_i)) + (ceil(W_i) - W_i).
-    # (In the closed form ceil(W_i) is the Python int w: no integer pass for a zero warmup.)
-    n = ops.since(t, wc) if isinstance(wc, int) else xp.maximum(t - wc, ops.i(0))
-    c, c1 = ops.cos_half(ops.ratio(n, cos_len, offset))
-    value = ops.lerp(end, top, c, c1)
+        c, c1 = ops.cos_half(*ops.fraction(ops.since(t, w), t0 - w))
+        if pm == 1.0:
+            value = end * c1 + peak * c
+        else:
+            # The peak P·peak_mul**i enters as P·(peak_mul**i·weight): under jit, XLA regroups the
+            # product of two constant-scaled terms, (P·peak_mul**i)·(t·(1/W)), for a 0-d step but
+            # not for an array, which made an array of steps differ from the steps alone by an ulp.
+            factor = ops.power(pm, ops.tofloat(ops.floordiv(k, t0)))
+            value = end * c1 + peak * (factor * c)
+        if w == 0:
+            return value
+        a, a1 = ops.fraction(t, w)
+        warm = end * a1 + (peak * a if pm == 1.0 else peak * (factor * a))
+        return xp.where(ops.lt(t, w), warm, value)
+    table = _restart_table(t0, m, w, pm, ops.max_step)
+    starts, warm_ceil, warm_lens, offsets, cos_lens, factors, rests, rest_offsets = table
+    i = ops.searchsorted(ops.ints(starts), k) - ops.i(1)
+    t = k - ops.take(ops.ints(starts), i)
+    if _array.is_array(p["peak_value"]):
+        top = peak * ops.take(ops.floats(factors), i)
+    else:  # P·peak_mul**i tabulated in float64, rounded once
+        top = ops.take(ops.floats(_peak_table(t0, m, w, pm, ops.max_step, p["peak_value"])), i)
+    wc = ops.take(ops.ints(warm_ceil), i)
+    # Cosine position (t - W_i) / (T_i - W_i), with t - W_i = (t - ceil(W_i)) + (ceil(W_i) - W_i),
+    # and its complement (T_i - ceil(W_i) - (t - ceil(W_i))) / (T_i - W_i).
+    n = xp.maximum(t - wc, ops.i(0))
+    cos_len = ops.take(ops.floats(cos_lens), i)
+    x = ops.ratio(n, cos_len, ops.take(ops.floats(offsets), i))
+    x1 = ops.ratio(ops.take(ops.ints(rests), i) - n, cos_len, ops.take(ops.floats(rest_offsets), i))
+    c, c1 = ops.cos_half(x, x1)
+    value = end * c1 + top * c
     if w == 0:
         return value
-    a = ops.ratio(t, warm_len)
-    warm = ops.lerp(end, top, a)
-    return xp.where(ops.lt(t, wc) if isinstance(wc, int) else t < wc, warm, value)
+    a = ops.ratio(t, ops.take(ops.floats(warm_lens), i))
+    warm = end * (1.0 - a) + top * a
+    return xp.where(t < wc, warm, value)
 
 
 @register(_cosine_restart)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
+from . import _array
 from . import validate as check
 from .schedule import Params, register
 
@@ -44,13 +46,35 @@ def _onecycle_curve(k, p, ops, levels, level_names):
     offsets = [a - s for a, s in zip(s0, starts)]
     widths = [e - s if e - s > 0 else 1.0 for e, s in zip(ends, starts)]
     n = k - ops.take(ops.landmarks(s0), phase)
-    x = ops.ratio(n, ops.take(ops.floats(widths), phase), ops.take(ops.floats(offsets), phase))
+    width = ops.take(ops.floats(widths), phase)
+    x = ops.ratio(n, width, ops.take(ops.floats(offsets), phase))
+    # Its complement (end - k) / (end - start) = ((R - n) + r) / width with end - s0 = R + r split
+    # exactly into an int R (within the integer range) and a float r, so that the last steps of a
+    # phase, where the weight is tiny, have no cancellation error (e.g. under a clip far below the peak).
+    rest, rest_offset = _phase_rests(tuple(ends), tuple(s0), ops.max_step)
+    x1 = ops.ratio(ops.take(ops.ints(rest), phase) - n, width, ops.take(ops.floats(rest_offset), phase))
+    # The half nearer 1 is 1 - the other: exact at the phase's end, where XLA's rewrite of the
+    # division into a multiplication by 1/width (regrouped differently for a 0-d step) gave 1 ± ulp.
+    low = x <= x1
+    x, x1 = xp.where(low, x, 1.0 - x1), xp.where(low, 1.0 - x, x1)
     table = lambda which: xp.stack([levels[names[which]] for names in level_names])  # noqa: E731
     start, end = ops.take(table(0), phase), ops.take(table(1), phase)
     if p["anneal"] == "cos":
-        c, c1 = ops.cos_half(x)
+        c, c1 = ops.cos_half(x, x1)
         return ops.lerp(end, start, c, c1)
-    return ops.lerp(start, end, x)
+    return ops.lerp(start, end, x, x1)
+
+
+@_array.host_constant
+def _phase_rests(ends: tuple, s0: tuple, int_max: int) -> tuple[tuple, tuple]:
+    """``end - s0 = R + r`` per phase, exactly: an int ``0 <= R <= int_max`` and a float ``r``."""
+    rests, offsets = [], []
+    for end, start in zip(ends, s0):
+        q = Fraction(end) - start
+        whole = min(max(math.floor(q), 0), int_max)
+        rests.append(whole)
+        offsets.append(float(q - whole))
+    return tuple(rests), tuple(offsets)
 
 
 def _onecycle(k, p, ops):
@@ -185,7 +209,11 @@ def _cyclic(k, p, ops):
     period = up + down
     cycle, r = ops.floordiv(k, period), ops.mod(k, period)
     rising = ops.ratio(r, up)
-    falling = 1.0 - ops.ratio(xp.maximum(r - ops.landmark(up), ops.i(0)), down)
+    if ops.in_range(period):
+        # 1 - (r - U)/D as (U + D - r)/D, from integers: no cancellation at the end of the fall.
+        falling = ops.ratio(ops.i(period) - r, down)
+    else:
+        falling = 1.0 - ops.ratio(xp.maximum(r - ops.landmark(up), ops.i(0)), down)
     height = xp.where(ops.lt(r, up + 1), rising, falling)
     mode = p["mode"]
     if mode == "triangular2":

@@ -130,7 +130,7 @@ class Schedule:
         0.5
     """
 
-    __slots__ = ("_name", "_params", "_hash", "_depth", "__weakref__")
+    __slots__ = ("_name", "_params", "_hash", "_depth", "_largest", "__weakref__")
 
     def __init__(self, name: str, params: dict):
         depth = 1
@@ -147,6 +147,7 @@ class Schedule:
         object.__setattr__(self, "_params", dict(params))
         object.__setattr__(self, "_hash", None)
         object.__setattr__(self, "_depth", depth)
+        object.__setattr__(self, "_largest", _largest_level(name, self._params))
 
     # -- identity -----------------------------------------------------------------------------
     @property
@@ -213,16 +214,26 @@ class Schedule:
     # -- evaluation ---------------------------------------------------------------------------
     def __call__(self, step):
         """The learning rate at ``step`` (the number of updates already applied)."""
-        k, ops, scalar = _array.prepare(step)
-        return _array.finish(self._evaluate(k, ops), scalar)
+        k, ops, scalar, nan = _array.prepare(step)
+        self._check_levels(ops.xp, ops.float)
+        return _array.finish(self._evaluate(k, ops), scalar, nan, ops)
 
     def evaluate(self, step, *, xp=None, dtype=None):
         """Like ``schedule(step)``, with the namespace ``xp`` and float ``dtype`` chosen explicitly.
 
         The adapters use this: ``lrcore.jax`` asks for float32 from int32 counts, for instance.
+        ``dtype`` must be a real floating dtype of ``xp`` (a ``TypeError`` otherwise).
         """
-        k, ops, scalar = _array.prepare(step, xp=xp, float_dtype=dtype)
-        return _array.finish(self._evaluate(k, ops), scalar)
+        k, ops, scalar, nan = _array.prepare(step, xp=xp, float_dtype=dtype)
+        self._check_levels(ops.xp, ops.float)
+        return _array.finish(self._evaluate(k, ops), scalar, nan, ops)
+
+    def _check_levels(self, xp, dtype):
+        """Refuse levels that ``dtype`` cannot hold: they would become inf (and NaN after)."""
+        magnitude, name, value = self._largest
+        if magnitude <= _FLOAT16_MAX:  # fits every float format (the common case: no finfo call)
+            return
+        check_levels_fit(self, float(xp.finfo(dtype).max), getattr(dtype, "__name__", None) or str(dtype))
 
     def _evaluate(self, k, ops: _array.Ops):
         """The schedule's value on a clamped integer step array ``k``."""
@@ -241,6 +252,58 @@ class Schedule:
             else:
                 params[key] = _json_value(key, value)
         return {"name": self._name, "params": params}
+
+
+#: Parameters that are levels of the curve (cast to the evaluation's float dtype as they are).
+LEVEL_PARAMS = frozenset(
+    {"value", "values", "init_value", "peak_value", "end_value", "base_value", "max_value", "min_value",
+     "base_momentum", "max_momentum"}
+)
+_FLOAT16_MAX = 65504.0
+
+
+def _largest_level(name: str, params: dict) -> tuple:
+    """``(magnitude, parameter, value)`` of the largest level of a schedule and its children.
+
+    ``scale`` counts its factor times its schedule's largest level (the product it evaluates).
+    Levels that are tracers (no concrete value) count as 0.
+    """
+    from .validate import concrete
+
+    best = (0.0, None, None)
+    children = REGISTRY[name].children if name in REGISTRY else {}
+    for key, value in params.items():
+        kind = children.get(key)
+        if kind == "one":
+            candidates = [value._largest]
+        elif kind == "many":
+            candidates = [child._largest for child in value]
+        elif key in LEVEL_PARAMS:
+            items = value if isinstance(value, tuple) else (value,)
+            names = [f"{key}[{i}]" for i in range(len(items))] if isinstance(value, tuple) else [key]
+            candidates = [(abs(x), n, v) for n, v in zip(names, items) if (x := concrete(v)) is not None]
+        else:
+            continue
+        for candidate in candidates:
+            if candidate[0] > best[0]:
+                best = candidate
+    if name == "scale":
+        factor = concrete(params["factor"])
+        if factor is not None and best[1] is not None:
+            best = (abs(factor) * best[0], "factor", params["factor"])
+    return best
+
+
+def check_levels_fit(schedule: "Schedule", limit: float, dtype_name: str) -> None:
+    """Raise a ``ValueError`` naming the level of ``schedule`` beyond ``limit`` (a dtype's largest float)."""
+    magnitude, name, value = schedule._largest
+    if magnitude > limit:
+        what = "times its schedule's largest level is" if name == "factor" else "is"
+        raise ValueError(
+            f"Argument `{name}` {what} {magnitude:.6g}, beyond the largest {dtype_name} "
+            f"({limit:.6g}) this schedule is evaluated in: it would give inf. Use a smaller value "
+            f"or a wider float dtype. Received: {name}={value!r}"
+        )
 
 
 def _json_value(key, value):

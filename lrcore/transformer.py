@@ -57,24 +57,28 @@ _SHAPES = ("linear", "cosine", "1-sqrt")
 
 
 def _rise(x, x1, shape, ops):
-    """``(f, 1-f)`` for a rise from 0 to 1 with progress ``x`` (and ``x1 = 1 - x``)."""
+    """``(f, 1-f)`` for a rise from 0 to 1 with progress ``x`` (and the exact ``x1 = 1 - x``).
+
+    Each half is accurate relative to itself, also where it is tiny (so a ``clip`` far below the
+    peak sees no cancellation error): ``1 - sqrt(1 - x)`` is computed as ``x / (1 + sqrt(x1))``.
+    """
     if shape == "linear":
         return x, x1
     if shape == "cosine":
-        c, c1 = ops.cos_half(x)
+        c, c1 = ops.cos_half(x, x1)
         return c1, c
     s = ops.xp.sqrt(x1)  # 1-sqrt: f = 1 - sqrt(1 - x)
-    return 1.0 - s, s
+    return x / (1.0 + s), s
 
 
 def _fall(x, x1, shape, ops):
-    """``(g, 1-g)`` for a fall from 1 to 0 with progress ``x`` (and ``x1 = 1 - x``)."""
+    """``(g, 1-g)`` for a fall from 1 to 0 with progress ``x`` (and the exact ``x1 = 1 - x``)."""
     if shape == "linear":
         return x1, x
     if shape == "cosine":
-        return ops.cos_half(x)
-    s = ops.xp.sqrt(x)  # 1-sqrt: g = 1 - sqrt(x)
-    return 1.0 - s, s
+        return ops.cos_half(x, x1)
+    s = ops.xp.sqrt(x)  # 1-sqrt: g = 1 - sqrt(x) = (1 - x) / (1 + sqrt(x))
+    return x1 / (1.0 + s), s
 
 
 def _warmup_stable_decay(k, p, ops):

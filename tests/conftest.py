@@ -37,9 +37,21 @@ class Backend:
     name: str
     bits: int
     max_step: int
+    #: Step dtypes the backend has (API.md: any real dtype), by NumPy/ml_dtypes name.
+    step_dtypes = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+                   "float16", "bfloat16", "float32", "float64")
 
     def evaluate(self, schedule, steps):
         raise NotImplementedError
+
+    def array(self, values, dtype: str):
+        """``values`` (a NumPy array already of ``dtype``) as a step array of this backend."""
+        raise NotImplementedError
+
+    def evaluate_array(self, schedule, array):
+        """``schedule`` on a backend step array of any dtype (jitted for JAX), as float64 NumPy."""
+        out = schedule(array)
+        return np.asarray(out, dtype=np.float64)
 
     def __repr__(self):
         return self.name
@@ -55,8 +67,18 @@ class NumpyBackend(Backend):
         return out
 
 
+    def array(self, values, dtype):
+        return values
+
+
 class StrictBackend(Backend):
     name, bits, max_step = "array_api_strict", 64, 2**63 - 1
+    step_dtypes = tuple(d for d in Backend.step_dtypes if d not in ("float16", "bfloat16"))
+
+    def array(self, values, dtype):
+        import array_api_strict as xs
+
+        return xs.asarray(values)
 
     def evaluate(self, schedule, steps):
         import array_api_strict as xs
@@ -69,6 +91,18 @@ class StrictBackend(Backend):
 
 class JaxBackend(Backend):
     name, bits, max_step = "jax", 32, 2**31 - 1
+    # Without x64, JAX has no 64-bit arrays (lrcore.jax's host conversion is tested on its own).
+    step_dtypes = tuple(d for d in Backend.step_dtypes if d not in ("int64", "uint64", "float64"))
+
+    def array(self, values, dtype):
+        import jax.numpy as jnp
+
+        return jnp.asarray(values, dtype=getattr(jnp, dtype))
+
+    def evaluate_array(self, schedule, array):
+        import jax
+
+        return np.asarray(jax.jit(lambda k: schedule(k))(array), dtype=np.float64)
 
     def evaluate(self, schedule, steps):
         import jax
@@ -82,6 +116,16 @@ class JaxBackend(Backend):
 
 class TorchBackend(Backend):
     name, bits, max_step = "torch", 32, 2**63 - 1
+
+    def array(self, values, dtype):
+        import torch
+
+        if dtype == "bfloat16":
+            return torch.as_tensor(values.astype(np.float32)).to(torch.bfloat16)  # exact
+        return torch.as_tensor(values)
+
+    def evaluate_array(self, schedule, array):
+        return schedule(array).double().numpy()
 
     def evaluate(self, schedule, steps):
         import torch

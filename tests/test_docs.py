@@ -183,7 +183,7 @@ async function render(url) {
     await wait(50);
   }
   if (win.MathJax && win.MathJax.startup && win.MathJax.startup.promise) {
-    await win.MathJax.startup.promise;
+    await Promise.race([win.MathJax.startup.promise, wait(30000)]);
   }
   results[url] = win.document.documentElement.outerHTML;
   frame.remove();
@@ -212,15 +212,27 @@ def _rendered_doms(site_dir, urls, profile):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    try:
-        done = subprocess.run(
+
+    def render(attempt):
+        return subprocess.run(
             [
                 _chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-extensions", f"--user-data-dir={profile}", "--virtual-time-budget=600000",
+                "--disable-dev-shm-usage",  # a small /dev/shm (containers) stalls the renderer
+                "--disable-extensions", f"--user-data-dir={profile}{attempt}", "--virtual-time-budget=600000",
+                # Offline for real: every host but the loopback server fails at once (nothing can
+                # hang on the network), and pictures are not loaded (they play no part here).
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                "--blink-settings=imagesEnabled=false",
                 "--dump-dom", f"http://127.0.0.1:{server.server_address[1]}/_math_check.html",
             ],
-            capture_output=True, text=True, timeout=300,
+            capture_output=True, text=True, timeout=240,
         )  # fmt: skip
+
+    try:
+        try:
+            done = render(0)
+        except subprocess.TimeoutExpired:
+            done = render(1)  # a stalled browser on a loaded machine: once more, from a fresh profile
     finally:
         server.shutdown()
         server.server_close()
@@ -414,15 +426,15 @@ def test_every_picture_explains_itself():
 
 def test_finder_picture_shows_what_the_finder_page_says(tmp_path):
     """docs/finder.md reads its picture: the sweep diverges before the end, and the suggestions sit
-    where the text puts them (valley ~0.012 < steepest ~0.024 < minimum/10 ~0.11)."""
+    where the text puts them (valley ~0.012, steepest ~0.024, minimum/10 ~0.04)."""
     result = gen_plots._finder_picture(tmp_path / "finder.png")
     assert (tmp_path / "finder.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert result.diverged and len(result.lrs) < 100
     s = result.suggestions
-    for value, stated in ((s.valley, 0.012), (s.steepest, 0.024), (s.minimum, 0.11)):
+    for value, stated in ((s.valley, 0.012), (s.steepest, 0.024), (s.minimum, 0.04)):
         assert stated / 1.25 <= value <= stated * 1.25, (value, stated)
     text = " ".join((DOCS / "finder.md").read_text().split())
-    assert "`valley` (about 0.012) and `steepest` (about 0.024)" in text and "`minimum` (about 0.11)" in text
+    assert "`valley` (about 0.012) and `steepest` (about 0.024)" in text and "`minimum` (about 0.04)" in text
 
 
 def test_gallery_shows_every_schedule(site):

@@ -83,3 +83,58 @@ def test_landmarks_exact_at_any_int64_step(backend, name):
     got = backend.evaluate(schedule, steps)
     scale = max(float(reference.value_of(d, 0)), float(np.max(np.abs(want))))
     assert_ulp_close(got, want, backend.bits, scale=scale)
+
+
+# -- weights near 0: no cancellation ---------------------------------------------------------------
+# ½(1 + cos πx) computed as written cancels near x = 1: its error is an ulp of 1 on a value near 0.
+# An exponent below 1 magnifies it (w**0.05 of w = 1e-19 is 0.12), and so does a clip far below the
+# peak (the promise is measured against the clipped schedule's own largest value).
+def _tail_cases(D):
+    W = D // 10 + 3
+    return {
+        "cos-e0.05": (L.cosine_decay(1.0, D, exponent=0.05), D),
+        "cos-e0.5": (L.cosine_decay(1.0, D, end_value=0.01, exponent=0.5), D),
+        "wcd-e0.3": (L.warmup_cosine_decay(0.0, 1.0, W, D, exponent=0.3), D),
+        "poly-p0.3": (L.polynomial_decay(1.0, 0.0, D, power=0.3), D),
+        "clip-cos": (L.clip(L.cosine_decay(1.0, D), max_value=1e-3), D),
+        "clip-cos-e0.5": (L.clip(L.cosine_decay(1.0, D, exponent=0.5), max_value=1e-3), D),
+        "clip-wcd": (L.clip(L.warmup_cosine_decay(0.0, 1.0, W, D), max_value=1e-4), D),
+        "clip-sgdr-m1": (L.clip(L.cosine_restart(1.0, D // 2 + 7, warmup_steps=5), max_value=1e-3), D // 2 + 7),
+        "clip-sgdr-m2": (L.clip(L.cosine_restart(1.0, D // 3 + 1, 2.0, warmup_steps=5), max_value=1e-3), D // 3 + 1),
+        "clip-wsd-cos": (L.clip(L.warmup_stable_decay(1.0, 0, 0, D, decay_shape="cosine"), max_value=1e-3), D),
+        "clip-wsd-1-sqrt": (L.clip(L.warmup_stable_decay(1.0, 0, 0, D, decay_shape="1-sqrt"), max_value=1e-3), D),
+        "clip-poly-p0.5": (L.clip(L.polynomial_decay(1.0, 0.0, D, power=0.5), max_value=1e-3), D),
+        "clip-onecycle": (L.clip(L.onecycle(1.0, D), max_value=1e-3), D),
+        "clip-onecycle-linear": (L.clip(L.onecycle(1.0, D, anneal="linear"), max_value=1e-3), D),
+        "clip-cyclic": (L.clip(L.cyclic(0.0, 1.0, 5, D - 6), max_value=1e-3), D - 1),
+    }
+
+
+TAIL_CASES = sorted(_tail_cases(2**31))
+
+
+def tail_steps(end: int, top: int) -> np.ndarray:
+    """Steps approaching ``end`` geometrically (where the weight goes to 0), plus a coarse grid."""
+    steps = {0, 1, 2, end - 1, end - 2, end - 3} | {int(x) for x in np.linspace(0, end, 41)}
+    steps |= {end - int(end * f) for f in np.geomspace(1e-9, 0.5, 120)}
+    return np.array(sorted(s for s in steps if 0 <= s <= top), dtype=np.int64)
+
+
+@pytest.mark.parametrize("name", TAIL_CASES)
+def test_small_weights_without_cancellation(backend, name):
+    D = 2**31 if backend.bits == 32 else 2**53
+    schedule, end = _tail_cases(D)[name]
+    steps = tail_steps(end, limit(backend))
+    want = reference.values_of(schedule.to_dict(), steps)
+    got = backend.evaluate(schedule, steps)
+    assert_ulp_close(got, want, backend.bits, context=f"{schedule!r} on {backend}")
+
+
+def test_cosine_exponent_below_one_keeps_its_last_steps(backend):
+    """The issue's case: 0.0 at step 2**31 - 1 instead of 0.122 (12 % of the range)."""
+    schedule = L.cosine_decay(1.0, 2**31, exponent=0.05)
+    steps = np.asarray([2**31 - 1, 2**31 - 2], dtype=np.int64)
+    got = backend.evaluate(schedule, steps)
+    want = reference.values_of(schedule.to_dict(), steps)
+    assert 0.12 < want[0] < 0.125
+    assert_ulp_close(got, want, backend.bits, scale=1.0)

@@ -18,8 +18,10 @@ import lrcore
 from . import strategies as S
 from .helpers import assert_ulp_close
 
-# JAX compiles every evaluation: fewer examples there keep the whole file fast.
-EXAMPLES = {"numpy": 40, "array_api_strict": 16, "jax": 6, "torch": 16}
+# Examples per backend. JAX compiles every evaluation, so its tests batch many steps per example
+# (one compilation checks them all) rather than draw fewer examples: a one-ulp difference that only
+# some parameter combinations show must still be found there.
+EXAMPLES = {"numpy": 40, "array_api_strict": 16, "jax": 16, "torch": 16}
 
 
 def _run(backend, test, *strategies, factor=1.0):
@@ -67,6 +69,57 @@ def test_array_equals_each_step_alone(backend):
         _same_bits(backend.evaluate(s, np.asarray(steps, dtype=np.int64)), _evaluate_each(backend, s, steps))
 
     _run(backend, check, S.schedules(), S.steps(backend.max_step, max_size=6), factor=0.7)
+
+
+@pytest.mark.parametrize("name", S.LEAVES)
+def test_array_equals_each_step_alone_every_leaf(backend, name):
+    """Each leaf on its own draw (none crowded out), ~170 steps per example: dense 0..150 (every
+    landmark, warmup and restart of the short lengths drawn) plus drawn huge and negative steps."""
+
+    def check(kwargs, steps):
+        s = getattr(lrcore, name)(**kwargs)
+        _same_bits(backend.evaluate(s, np.asarray(steps, dtype=np.int64)), _evaluate_each(backend, s, steps))
+
+    _run(backend, check, S.kwargs_for(name), S.step_batches(backend.max_step), factor=1.0)
+
+
+def test_steps_of_every_dtype_are_their_integer_steps(backend):
+    """A step of any real dtype is its floor, clamped into [0, the backend's largest step]: NaN gives
+    NaN, -inf is step 0, +inf and steps past the integer range (unsigned ones too) the last step."""
+
+    def check(s, typed):
+        dtype, values, expected = typed
+        got = backend.evaluate_array(s, backend.array(values, dtype))
+        assert got.shape == values.shape
+        nan = np.array([e is None for e in expected], dtype=bool)
+        ints = np.asarray([0 if e is None else e for e in expected], dtype=np.int64)
+        want = backend.evaluate(s, ints)
+        assert np.array_equal(np.isnan(got), nan), (s, dtype, values, got)
+        _same_bits(got[~nan], want[~nan])
+
+    _run(backend, check, S.schedules(max_leaves=2), S.typed_steps(backend.step_dtypes, backend.max_step), factor=1.0)
+
+
+def test_finite_with_levels_up_to_the_float_limit(backend):
+    """Levels up to a quarter of the backend's largest float give finite values, within the ulp
+    promise of the exact reference."""
+    from tests import reference
+
+    limit = float(np.finfo(np.float32 if backend.bits == 32 else np.float64).max) / 4
+
+    def check(s, exponent, steps):
+        largest = max(abs(s._largest[0]), 1.0)
+        big = S.scaled_levels(s, limit / largest * 2.0**-exponent)
+        steps = np.asarray(steps, dtype=np.int64)
+        got = backend.evaluate(big, steps)
+        assert np.all(np.isfinite(got)), (big, steps, got)
+        assert_ulp_close(got, reference.values_of(big.to_dict(), steps), backend.bits, scale=got_scale(big, steps))
+
+    def got_scale(big, steps):
+        want = reference.values_of(big.to_dict(), np.concatenate([[0], steps]))
+        return max(float(np.max(np.abs(want))), float(abs(reference.value_of(big.to_dict(), 0))))
+
+    _run(backend, check, S.leaf_schedules(), st.integers(0, 40), S.steps(backend.max_step), factor=0.5)
 
 
 def test_cold_equals_after_history(backend):

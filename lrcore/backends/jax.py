@@ -9,15 +9,18 @@ once.
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _array
 from .. import validate as check
+from .._array import host_steps
 from ..plateau import Plateau, PlateauState, plateau
-from ..schedule import Schedule
+from ..schedule import Schedule, check_levels_fit
 
 
 class JaxSchedule:
@@ -34,6 +37,7 @@ class JaxSchedule:
                 "Argument `dtype` is float64 but JAX has 64-bit types disabled; set "
                 "jax.config.update('jax_enable_x64', True) first. Received: dtype=float64"
             )
+        check_levels_fit(schedule, float(np.finfo(dtype).max), dtype.name)  # refused now, not at step 0
         self.schedule = schedule
         self.dtype = dtype
 
@@ -43,7 +47,23 @@ class JaxSchedule:
                 "Argument `count` (optax's step count) is required. For Keras (any backend), use "
                 "lrcore.keras.<name>(...) or lrcore.keras.from_schedule(schedule). Received: count=None"
             )
-        return self.schedule.evaluate(jnp.asarray(count), xp=jnp, dtype=self.dtype)
+        if isinstance(count, jax.Array):  # tracers included
+            return self.schedule.evaluate(count, xp=jnp, dtype=self.dtype)
+        return self._host(count)
+
+    def _host(self, count):
+        """A Python or NumPy step: converted on the host, where ``jnp.asarray`` would silently wrap
+        int64 steps past int32 (and round float64 steps to float32) when x64 is off."""
+        x64 = jax.config.read("jax_enable_x64")
+        steps = host_steps(count, 64 if x64 else 32)
+        if x64 or steps.dtype.kind != "f" or steps.dtype.itemsize <= 2:
+            return self.schedule.evaluate(jnp.asarray(steps), xp=jnp, dtype=self.dtype)
+        # float32/float64 steps without x64: floored into int32 here (exactly), NaN put back after.
+        nan = np.isnan(steps)
+        whole = np.floor(np.where(nan, 0.0, steps).astype(np.float64))
+        ints = np.where(whole >= 2.0**31, 2**31 - 1, np.clip(whole, -1, 2**31 - 1)).astype(np.int32)
+        out = self.schedule.evaluate(jnp.asarray(ints), xp=jnp, dtype=self.dtype)
+        return jnp.where(jnp.asarray(nan), jnp.asarray(math.nan, dtype=self.dtype), out) if nan.any() else out
 
     def __repr__(self):
         return f"lrcore.jax.from_schedule({self.schedule!r})"

@@ -16,7 +16,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ..schedule import Schedule, as_schedule, from_dict
+from .._array import host_steps
+from ..schedule import Schedule, as_schedule, check_levels_fit, from_dict
 from . import tf_namespace as tnp
 
 
@@ -34,6 +35,7 @@ class TFSchedule(keras.optimizers.schedules.LearningRateSchedule):
 
     def __init__(self, schedule: Schedule):
         self.schedule = as_schedule("schedule", schedule)
+        check_levels_fit(self.schedule, float(np.finfo(np.float32).max), "float32")  # refused now, not at step 0
 
     def __call__(self, step):
         step = _step_tensor(step)
@@ -75,8 +77,10 @@ def _step_tensor(step):
         )
     if isinstance(step, (bool, np.bool_)):
         raise TypeError(f"`step` must be an integer or a tensor of steps. Received: {step!r}")
-    if isinstance(step, numbers.Real) and not isinstance(step, numbers.Integral):
-        return tf.constant(step, dtype=tf.float64)  # a Python float step keeps its precision
+    if isinstance(step, (numbers.Real, list, tuple, np.ndarray, np.generic)):
+        # Clamped and converted on the host: Python ints past int64 hold its largest step, a Python
+        # float keeps float64, a Fraction is floored exactly (complex and strings: TypeError below).
+        step = host_steps(step)
     try:
         return tnp.asarray(step)
     except (TypeError, ValueError) as exc:

@@ -170,6 +170,14 @@ def floor(x, /):
     return x if x.dtype.is_integer else tf.floor(x)
 
 
+def isnan(x, /):
+    return tf.math.is_nan(x) if x.dtype.is_floating else tf.zeros_like(x, dtype=tf.bool)
+
+
+def sin(x, /):
+    return tf.sin(x)
+
+
 def exp(x, /):
     return tf.exp(x)
 

@@ -40,10 +40,10 @@ import array_api_compat.torch as _xp
 import numpy as np
 import torch
 
-from .._array import HOST_CONSTANTS
+from .._array import HOST_CONSTANTS, host_steps
 from .. import validate
 from ..plateau import PlateauState, plateau
-from ..schedule import Schedule, as_schedule
+from ..schedule import Schedule, as_schedule, check_levels_fit
 
 # The core's host-side table builders (e.g. the cosine_restart cycle table) are pure functions of
 # Python constants. Dynamo would interpret them bytecode by bytecode (and cannot trace the
@@ -59,6 +59,7 @@ class TorchSchedule:
     __slots__ = ("schedule", "__weakref__")
 
     def __init__(self, schedule: Schedule):
+        check_levels_fit(schedule, float(torch.finfo(torch.float32).max), "float32")  # refused now, not at step 0
         self.schedule = schedule
 
     def __call__(self, step=None):
@@ -73,9 +74,10 @@ class TorchSchedule:
             raise TypeError(f"Argument `step` must be an integer or a tensor of steps. Received: step={step!r}")
         if not isinstance(step, torch.Tensor):
             if isinstance(step, numbers.Integral):
-                step = torch.tensor(int(step), dtype=torch.int64)
+                # Past the int64 range: its largest step (a step below it is step 0 anyway).
+                step = torch.tensor(min(max(int(step), -_INT64_MAX), _INT64_MAX), dtype=torch.int64)
             else:
-                step = torch.as_tensor(step)
+                step = torch.as_tensor(host_steps(step))  # NumPy, lists, floats (kept float64), fractions
         return _static_schedule(self).evaluate(step, xp=_xp, dtype=torch.float32)
 
     def __repr__(self):

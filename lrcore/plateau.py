@@ -214,12 +214,12 @@ def plateau(
     Args:
         factor: :math:`0 \le f < 1`, the factor applied at each reduction.
         patience: updates without improvement tolerated before reducing, an integer in
-            [0, 2**31 - 2] (the counts are 32-bit integers under ``jit``).
+            ``[0, 2**31 - 2]`` (the counts are 32-bit integers under ``jit``).
         mode: ``"min"`` (lower is better, e.g. a loss) or ``"max"`` (e.g. an accuracy).
         threshold: :math:`\theta \ge 0`, the least change that counts as an improvement.
         threshold_mode: ``"rel"`` (relative to the best) or ``"abs"``.
         cooldown: updates to wait after a reduction before counting bad updates again, an integer
-            in [0, 2**31 - 2].
+            in ``[0, 2**31 - 2]``.
         min_scale: the smallest scale, :math:`\ge 0` (torch's ``min_lr`` divided by the lr).
         eps: a reduction that changes the scale by less than this is skipped, :math:`\ge 0`.
 

@@ -5,10 +5,9 @@ as ``python -m benchmarks.<group> --json-out FILE [--smoke] [--device cuda]`` in
 own, so that one framework's imports, threads and caches never touch another's figures.
 
 The method (see docs/benchmarks.md): contenders are timed in interleaved rounds (A, B, A, B, …);
-each round calls a contender often enough to last ``min_time``; a row's verdict is the ratio of
-the contenders' fastest rounds. Load from other processes only ever adds time to a round, so the
-fastest of many interleaved rounds estimates each contender's undisturbed cost, and both
-contenders get the same chances at a quiet moment.
+each round calls a contender often enough to last ``min_time``, rounds alternate the order; a row's verdict is the median over
+rounds of the round's lrcore ÷ peer ratio: the two measurements of a round run moments apart under
+the same load, so the load cancels in their ratio, and the median ignores the rounds it did not.
 """
 
 from __future__ import annotations
@@ -79,8 +78,10 @@ def interleaved(fns: dict, cfg: Config, rounds: int | None = None, number: int |
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for _ in range(rounds):
-            for name, fn in fns.items():
+        order = list(fns.items())
+        for r in range(rounds):
+            # A, B, … then …, B, A: no contender always runs first, right after another's call.
+            for name, fn in order if r % 2 == 0 else order[::-1]:
                 n = numbers[name]
                 start = time.perf_counter()
                 for _ in range(n):
@@ -109,11 +110,13 @@ def repeat_once(fn, repeats: int):
     return out
 
 
-def row(group, name, unit, lrcore, peer=None, peer_name=None, target=TARGET, note="", kind="comparison"):
+def row(group, name, unit, lrcore, peer=None, peer_name=None, target=TARGET, note="", kind="comparison", paired=True):
     """One result row.
 
     ``lrcore`` and ``peer`` are lists of samples (seconds per call, or lines for HLO sizes). The
-    ratio is always lrcore ÷ peer of the fastest samples (lower is better for lrcore); ``target``
+    ratio is always lrcore ÷ peer (lower is better for lrcore): for samples taken in the same
+    interleaved rounds, the median over rounds of the round's ratio (the two calls of a round ran
+    moments apart, under the same load); otherwise the ratio of the fastest samples. ``target``
     is the bound it is held to (None: shown for scale, no verdict). ``kind`` is ``"comparison"``
     (a peer doing the same job), ``"limit"`` (a measurement of what bounds a comparison that misses
     its target) or ``"scale"`` (context, no verdict).
@@ -123,7 +126,10 @@ def row(group, name, unit, lrcore, peer=None, peer_name=None, target=TARGET, not
     if peer is not None:
         out["peer"] = summary(peer)
         out["peer_name"] = peer_name
-        out["ratio"] = out["lrcore"]["min"] / out["peer"]["min"]
+        if paired and len(lrcore) == len(peer):
+            out["ratio"] = statistics.median(a / b for a, b in zip(lrcore, peer))
+        else:
+            out["ratio"] = out["lrcore"]["min"] / out["peer"]["min"]
     if target is not None:
         out["target"] = target
         out["met"] = bool(out.get("ratio", out["lrcore"]["min"]) <= target)

@@ -46,7 +46,7 @@ def run(cfg):
     numpy_only = [_fresh(_BASELINE)["import"] for _ in range(repeats)]
     imported = sorted({m for p in probes for m in p["frameworks"]})
     rows = [
-        row(GROUP, "import lrcore", "s", [p["import"] for p in probes], numpy_only, "import numpy", target=None,
+        row(GROUP, "import lrcore", "s", [p["import"] for p in probes], numpy_only, "import numpy", target=None, paired=False,
             kind="scale", note="lrcore imports NumPy: the difference is lrcore's own modules"),
         row(
             GROUP, "import lrcore + first NumPy evaluation", "s", [p["first"] for p in probes],

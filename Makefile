@@ -23,8 +23,7 @@ test: install browser
 # The docs extra only (it pulls the frameworks the API reference documents); mkdocs' hooks redraw
 # the pictures (docs/gen_plots.py) and write the reference pages (docs/hooks.py).
 docs:
-	$(PYTHON) -m pip install --quiet "torch==2.13.0"
-	$(PYTHON) -m pip install --quiet -e ".[docs]"
+	$(PYTHON) -m pip install --quiet "torch==2.13.0" -e ".[docs]"
 	NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict
 
 bench: install

@@ -444,6 +444,10 @@ class _TorchOps(_AnyShapeIndexOps):
     __slots__ = ()
 
     def take(self, table, idx):
+        if idx.ndim == 0:
+            # Indexing with a 0-d tensor is Python indexing by its value: Dynamo reads the value
+            # (a data-dependent int), which torch.compile(fullgraph=True) cannot. A gather is traced.
+            return super().take(table, idx)
         return table[idx]
 
 

@@ -68,7 +68,7 @@ def _at_zero(schedule, zeros, ops):
     both by plain recursion would cost ``2**depth`` evaluations for nested warmups. At step 0 each
     combinator reads just one value of its child (join: the piece that step 0 falls in).
     """
-    name, p = schedule.name, schedule._params
+    name, p = schedule._name, schedule._params  # the slot: Dynamo cannot resolve the `name` property here
     if name == "warmup":
         inner = _at_zero(p["schedule"], zeros, ops)
         return inner if p["warmup_steps"] == 0 else _warm(zeros, p, ops, inner, inner)

@@ -19,6 +19,10 @@ from . import _array
 from . import validate as check
 
 
+#: The largest ``patience`` and ``cooldown``: the bad count reaches ``patience + 1`` in int32.
+_MAX_COUNT = 2**31 - 2
+
+
 class PlateauState(NamedTuple):
     """The plateau rule's state: plain numbers, or 0-d arrays of one namespace (a JAX pytree).
 
@@ -67,6 +71,13 @@ class Plateau:
             "min_scale": check.at_least("min_scale", self.min_scale, 0.0),
             "eps": check.at_least("eps", self.eps, 0.0),
         }
+        for key in ("patience", "cooldown"):
+            # The counts are int32 under jit (JAX's default integer): `num_bad` reaches patience + 1.
+            if checked[key] > _MAX_COUNT:
+                raise ValueError(
+                    f"Argument `{key}` must be <= 2**31 - 2 = {_MAX_COUNT} (the counts are 32-bit "
+                    f"integers in compiled code). Received: {key}={getattr(self, key)!r}"
+                )
         for key, value in checked.items():
             object.__setattr__(self, key, value)
 
@@ -202,11 +213,13 @@ def plateau(
 
     Args:
         factor: :math:`0 \le f < 1`, the factor applied at each reduction.
-        patience: updates without improvement tolerated before reducing, an integer >= 0.
+        patience: updates without improvement tolerated before reducing, an integer in
+            ``[0, 2**31 - 2]`` (the counts are 32-bit integers under ``jit``).
         mode: ``"min"`` (lower is better, e.g. a loss) or ``"max"`` (e.g. an accuracy).
         threshold: :math:`\theta \ge 0`, the least change that counts as an improvement.
         threshold_mode: ``"rel"`` (relative to the best) or ``"abs"``.
-        cooldown: updates to wait after a reduction before counting bad updates again, >= 0.
+        cooldown: updates to wait after a reduction before counting bad updates again, an integer
+            in ``[0, 2**31 - 2]``.
         min_scale: the smallest scale, :math:`\ge 0` (torch's ``min_lr`` divided by the lr).
         eps: a reduction that changes the scale by less than this is skipped, :math:`\ge 0`.
 

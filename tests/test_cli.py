@@ -183,6 +183,7 @@ SPEC_FILES = {
     "number.json": "3",
     "list_of_numbers.json": "[1, 2]",
     "schedules_not_list.json": json.dumps({"name": "join", "params": {"schedules": "ab", "boundaries": []}}),
+    "plateau.json": json.dumps({"name": "plateau", "params": {"factor": 0.5}}),
 }
 
 
@@ -231,6 +232,10 @@ SPEC_FILES = {
         (["demo", "-o", "missing/demo.png"], "does not exist"),
         (["demo", "--frameworks", "jax,jax"], "`frameworks`"),
         (["--bogus"], "unknown command"),
+        # A reduce-on-plateau rule (lrcore.from_dict builds it too) is not a schedule of the step.
+        (["table", "plateau", "--factor", "0.5", "--at", "1"], "'plateau' is not a schedule"),
+        (["plot", "plateau"], "'plateau' is not a schedule"),
+        (["table", "--spec", "plateau.json", "--at", "1"], "plateau.json': 'plateau' is not a schedule"),
     ],
 )
 def test_every_error_path_is_one_line_and_exit_2(args, message, tmp_path):

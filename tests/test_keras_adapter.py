@@ -285,12 +285,14 @@ def test_mode_auto_and_missing_metrics():
         callback = lrcore.keras.ReduceLROnPlateau(monitor=monitor)
         callback.set_model(_compiled(lrcore.keras.constant(0.1), metrics=["mean_absolute_error", "binary_accuracy"]))
         callback.on_train_begin()
+        callback.on_epoch_end(0, {monitor: 1.0})  # a metric's direction is read once the epoch ran
         resolved[monitor] = callback.rule.mode
     assert resolved == {"val_loss": "min", "loss": "min", "val_binary_accuracy": "max", "mean_absolute_error": "min"}
     callback = lrcore.keras.ReduceLROnPlateau(monitor="custom_score")
     callback.set_model(model)
+    callback.on_train_begin()
     with pytest.raises(ValueError, match="`mode`"):
-        callback.on_train_begin()
+        callback.on_epoch_end(0, {"custom_score": 1.0})
     callback = lrcore.keras.ReduceLROnPlateau(monitor="val_loss", mode="min")
     callback.set_model(model)
     callback.on_train_begin()
@@ -300,6 +302,50 @@ def test_mode_auto_and_missing_metrics():
         callback.on_epoch_end(1, {"loss": 1.0, "val_los": 2.0})  # validation ran; the name is wrong
     with pytest.raises(ValueError, match="`monitor`"):
         callback.on_train_end()  # never reported
+
+
+def _accuracy_model(lr):
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=lr), loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_mode_auto_on_val_accuracy_in_fit_is_keras_max():
+    # Keras builds the compiled metrics in the first train step: the direction of "val_accuracy"
+    # ("max", the accuracy metric's) is known only at the end of the first epoch, as Keras' callbacks read it.
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 2)).astype("float32")
+    y = (x[:, :1] + 0.3 * x[:, 1:] > 0).astype("float32")
+    lr = lrcore.keras.constant(0.5)
+    model = _accuracy_model(lr)
+    ours = lrcore.keras.ReduceLROnPlateau(monitor="val_accuracy", factor=0.5, patience=0)
+    model.fit(x, y, epochs=3, batch_size=16, verbose=0, validation_data=(x, y), callbacks=[ours])
+    assert ours.rule.mode == "max"
+    # Value by value against keras.callbacks.ReduceLROnPlateau (mode="auto" too) fed the same metrics,
+    # under the mapping Keras(patience=p+1, cooldown=c+1, min_delta=t) == lrcore(p, c, t, "abs"):
+    # a rising accuracy improves (no reduction), a falling one does not.
+    metrics = [0.5, 0.6, 0.7, 0.7, 0.65, 0.8, 0.8, 0.8, 0.9, 0.85, 0.85, 0.85, 0.95]
+
+    def lrs(callback, lr0):
+        model = _accuracy_model(lr0)
+        model.fit(x, y, epochs=1, batch_size=16, verbose=0, validation_data=(x, y))  # builds the metrics
+        callback.set_model(model)
+        callback.on_train_begin()
+        out = []
+        for epoch, m in enumerate(metrics):
+            callback.on_epoch_end(epoch, {"val_accuracy": m, "loss": 1.0})
+            out.append(float(np.asarray(model.optimizer.learning_rate)))
+        return out
+
+    want = lrs(keras.callbacks.ReduceLROnPlateau(monitor="val_accuracy", factor=0.5, patience=2, cooldown=1), 0.1)
+    got = lrs(
+        lrcore.keras.ReduceLROnPlateau(monitor="val_accuracy", factor=0.5, patience=1, cooldown=0, threshold=0.0,
+                                       threshold_mode="abs", eps=0.0),
+        lrcore.keras.constant(0.1),
+    )
+    assert len(set(want)) > 1 and want[2] == pytest.approx(0.1)  # reduced, and not on the rise
+    assert_ulp_close(got, want, 32, scale=0.1, context="val_accuracy, mode='auto'")
 
 
 def test_resuming_with_another_rule_is_refused():

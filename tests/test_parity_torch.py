@@ -497,3 +497,75 @@ def test_reduce_on_plateau_scales_a_varying_schedule():
         plateau.step(metrics[k])
         assert plateau.scale == opt.param_groups[0]["lr"]
     assert plateau.scale < 1.0
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+def test_relative_mode_lr_is_relative_and_momentum_absolute_as_onecycle(kind):
+    """mode="relative" scales each group's lr; momentum (beta1) is torch OneCycleLR's, not scaled."""
+    n, key = 100, ("momentum" if kind == "sgd" else "beta1")
+    opt = _two_group_optimizer(kind)  # lrs 0.1 and 0.01, momentum / beta1 0.9
+    ref = sched.OneCycleLR(opt, max_lr=[0.1, 0.01], total_steps=n)
+    want_lr, want_m = _record_both(opt, ref, n, key)
+    opt_m = _two_group_optimizer(kind)
+    ours = lrcore.torch.scheduler(
+        opt_m, lrcore.onecycle(1.0, n), mode="relative", momentum=lrcore.onecycle_momentum(n)
+    )
+    got_lr, got_m = _record_both(opt_m, ours, n, key)
+    assert want_m[0, 0] == pytest.approx(0.95) and got_m[0, 0] == pytest.approx(0.95)  # not 0.9 * 0.95
+    assert_ulp_close(got_m, want_m, 32, 4, context=f"relative mode {key}")
+    assert_ulp_close(got_lr, want_lr, 32, 8, context="relative mode lr")
+
+
+def _record_both(opt, scheduler, n, key):
+    lrs, ms = [], []
+    for _ in range(n):
+        lrs.append([float(g["lr"]) for g in opt.param_groups])
+        ms.append([float(g["betas"][0] if key == "beta1" else g[key]) for g in opt.param_groups])
+        opt.step()
+        scheduler.step()
+    return np.asarray(lrs), np.asarray(ms)
+
+
+# Near lr ~ eps torch's eps test (`old_lr - new_lr > eps`) stops the reductions: the same lrs.
+EPS_CASES = [
+    dict(factor=0.1, patience=0),
+    dict(factor=0.5, patience=0),
+    dict(factor=0.5, patience=1, cooldown=1),
+    dict(factor=0.3, patience=2, eps=1e-6),
+    dict(factor=0.1, patience=0, eps=1e-4),
+    dict(factor=0.1, patience=0, eps=0.0),
+    dict(factor=0.9, patience=0, eps=1e-9),
+    dict(factor=0.5, patience=0, min_lr=1e-9),
+    dict(factor=0.2, patience=3, cooldown=2, threshold_mode="abs", threshold=0.0),
+]
+
+
+@pytest.mark.parametrize("lr0", [1e-3, 0.1])
+@pytest.mark.parametrize("options", EPS_CASES, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()))
+def test_reduce_on_plateau_eps_applies_to_the_lr_as_torch(options, lr0):
+    import lrcore.torch
+
+    metrics = [1.0] * 200  # flat: every update is bad, the reductions run into eps
+    lr0 = float(np.float32(lr0))  # the float32 lr lrcore's scheduler applies, given to torch too
+    opt = _two_group_optimizer("sgd", lrs=(lr0, lr0))
+    torch_plateau = sched.ReduceLROnPlateau(opt, **options)
+    opt_m = _two_group_optimizer("sgd", lrs=(lr0, lr0))
+    ours = lrcore.torch.scheduler(opt_m, lrcore.constant(lr0))
+    plateau = lrcore.torch.ReduceLROnPlateau(ours, **options)
+    want, got = [], []
+    for m in metrics:
+        opt.step()
+        torch_plateau.step(m)
+        want.append([g["lr"] for g in opt.param_groups])
+        opt_m.step()
+        ours.step()
+        plateau.step(m)
+        got.append([g["lr"] for g in opt_m.param_groups])
+        assert plateau.num_bad_epochs == torch_plateau.num_bad_epochs
+        assert plateau.cooldown_counter == torch_plateau.cooldown_counter
+    want, got = np.asarray(want), np.asarray(got)
+    assert want[-1, 0] < lr0
+    if options.get("eps", 1e-8) > 0:  # reduced, then stopped by eps
+        assert len(set(want[-10:, 0].tolist())) == 1
+    # Value by value: torch multiplies the lr by the factor each time, lrcore multiplies the scale.
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=0, err_msg=repr(options))

@@ -85,6 +85,10 @@ def test_serialization_and_identity():
         (dict(cooldown=-2), "cooldown", ValueError),
         (dict(min_scale=float("nan")), "min_scale", ValueError),
         (dict(eps="1e-8"), "eps", TypeError),
+        (dict(patience=10**30), "patience", ValueError),
+        (dict(patience=2**31 - 1), "patience", ValueError),
+        (dict(cooldown=2**40), "cooldown", ValueError),
+        (dict(cooldown=2**31 - 1), "cooldown", ValueError),
     ],
 )
 def test_validation_names_the_parameter(kwargs, name, error):
@@ -96,3 +100,31 @@ def test_metric_type_checked():
     rule = lrcore.plateau()
     with pytest.raises(TypeError, match="`metric`"):
         rule.update(rule.init(), "0.5")
+
+
+@pytest.mark.parametrize("name", ["patience", "cooldown"])
+def test_largest_counts_run_under_jit(name):
+    # The largest accepted patience / cooldown fits the int32 counts of a jitted update.
+    import lrcore.jax
+
+    kwargs = {"factor": 0.5, "patience": 0, name: 2**31 - 2}
+    rule = lrcore.plateau(**kwargs)
+    update = jax.jit(rule.update)
+    state = rule.init()
+    for m in (1.0, 1.0, 1.0):
+        state = update(state, jnp.float32(m))
+    # Metric 1 is the best, metric 2 is bad: patience 0 reduces (then the long cooldown counts down).
+    want = 0.5 if name == "cooldown" else 1.0
+    assert float(state.scale) == want
+    if name == "cooldown":
+        assert int(state.cooldown_left) == 2**31 - 3 and int(state.num_bad) == 0
+    else:
+        assert int(state.num_bad) == 2 and int(state.cooldown_left) == 0
+    with pytest.raises(ValueError, match=f"`{name}`.*2\\*\\*31 - 2"):
+        lrcore.jax.reduce_on_plateau(**{**kwargs, name: 2**31 - 1})
+    tx = lrcore.jax.reduce_on_plateau(**kwargs)
+    params = jnp.ones(1)
+    opt_state, step = tx.init(params), jax.jit(tx.update)
+    for m in (1.0, 1.0, 1.0):
+        updates, opt_state = step(params, opt_state, params, value=jnp.float32(m))
+    assert float(updates[0]) == want

@@ -114,6 +114,49 @@ def test_torch_compile_dynamic_fullgraph(name):
         assert_ulp_close(compiled(torch.arange(n)).double().numpy(), want, 32, context=name)
 
 
+# One configuration per registered schedule (the first of the tests' table), plus the ones whose
+# 0-d step once failed under fullgraph (a Python index by a 0-d tensor's value in the phase tables).
+_ONE_PER_NAME = {}
+for _label, _schedule, _ in examples.examples():
+    _ONE_PER_NAME.setdefault(_schedule.name, _label)
+COMPILE_CASES = {
+    **{label: CASES[label] for label in _ONE_PER_NAME.values()},
+    "onecycle(1.0, 100)": lrcore.onecycle(1.0, 100),
+    "onecycle(1.0, 100, linear)": lrcore.onecycle(1.0, 100, anneal="linear"),
+    "onecycle_momentum(100)": lrcore.onecycle_momentum(100),
+    "cosine_restart(1.0, 10, period_mul=2.0)": lrcore.cosine_restart(1.0, 10, period_mul=2.0),
+}
+
+
+def test_every_registered_schedule_has_a_compile_case():
+    assert {s.name for s in COMPILE_CASES.values()} == set(lrcore.schedule.names())
+
+
+@pytest.mark.parametrize("label", sorted(COMPILE_CASES))
+def test_fullgraph_on_a_0d_and_an_array_step_is_bit_identical_to_eager(label):
+    # Dynamo's graph capture with fullgraph=True, run by the eager kernels (aot_eager): the traced
+    # operations are the eager ones, so the values are bit for bit.
+    fn = lrcore.torch.from_schedule(COMPILE_CASES[label])
+    for step in (torch.tensor(40), torch.tensor(0), torch.tensor(2**40), torch.arange(-2, 130)):
+        torch._dynamo.reset()
+        got = torch.compile(fn, fullgraph=True, backend="aot_eager")(step)
+        want = fn(step)
+        assert got.shape == step.shape and got.dtype == torch.float32
+        assert torch.equal(got, want), (label, step)
+
+
+@pytest.mark.filterwarnings(INDUCTOR_NOISE)
+@pytest.mark.parametrize("label", ["onecycle(1.0, 100)", "onecycle_momentum(100)", "cosine_restart(1.0, 10, period_mul=2.0)"])
+def test_inductor_fullgraph_on_a_0d_step(label):
+    fn = lrcore.torch.from_schedule(COMPILE_CASES[label])
+    torch._dynamo.reset()
+    compiled = torch.compile(fn, fullgraph=True)
+    for n in (0, 29, 40, 99, 500):
+        want = lrcore.numpy.from_schedule(fn.schedule)(np.asarray(n))
+        # Inductor's own kernels (cos): within 4 float32 ulp of the schedule's peak (1.0), as eager.
+        assert_ulp_close(compiled(torch.tensor(n)).double().numpy(), want, 32, scale=1.0, context=f"{label} at {n}")
+
+
 # -- the scheduler ------------------------------------------------------------------------------
 def _cosine_reference(k, init, end, decay_steps):
     """Cosine decay in plain float64 math (independent of lrcore)."""
@@ -339,14 +382,15 @@ def test_groups_added_later_are_driven(mode):
     sched = lrcore.torch.scheduler(opt, schedule, mode=mode)
     _step(opt, sched)
     _step(opt, sched)
-    opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(2))], "lr": 0.2})
+    added = 0.2 if mode == "relative" else 0.5  # absolute mode refuses an lr it would overwrite
+    opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(2))], "lr": added})
     _step(opt, sched)  # used to raise a bare KeyError in relative mode
     lrs = [g["lr"] for g in opt.param_groups]
     if mode == "absolute":
         assert lrs == [0.125, 0.125]
     else:  # each group's initial lr (the added group's lr when it was added) times the schedule
         assert lrs == [0.5 * 0.125, 0.2 * 0.125]
-    assert opt.param_groups[1]["initial_lr"] == 0.2
+    assert opt.param_groups[1]["initial_lr"] == added
     assert sched.get_last_lr() == lrs
     # A list of per-group schedules cannot guess the new group's: refused, naming the argument.
     opt = torch.optim.SGD(_groups(0.5))
@@ -388,13 +432,74 @@ def test_absolute_weight_decay_refuses_to_overwrite_differing_groups():
     groups[0]["weight_decay"], groups[1]["weight_decay"] = 0.01, 0.0
     opt = torch.optim.AdamW(groups)
     wd = lrcore.cosine_decay(1.0, 10)
-    with pytest.raises(ValueError, match="`mode`.*weight_decay.*mode='relative'"):
-        lrcore.torch.scheduler(opt, lrcore.constant(0.1), weight_decay=wd)
-    sched = lrcore.torch.scheduler(opt, lrcore.constant(1.0), weight_decay=wd, mode="relative")
+    # Weight decay is absolute in every mode (only the lr is relative): refused in both.
+    for mode in ("absolute", "relative"):
+        with pytest.raises(ValueError, match="`mode`.*weight_decay.*one schedule per param group"):
+            lrcore.torch.scheduler(opt, lrcore.constant(0.1), weight_decay=wd, mode=mode)
+    sched = lrcore.torch.scheduler(opt, lrcore.constant(1.0), weight_decay=[wd, lrcore.constant(0.0)], mode="relative")
     for n in range(3):
         factor = float(np.float32(0.5 * (1 + math.cos(math.pi * n / 10))))
-        assert [g["weight_decay"] for g in opt.param_groups] == [0.01 * factor, 0.0]
+        assert [g["weight_decay"] for g in opt.param_groups] == [factor, 0.0]
         _step(opt, sched)
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adamw"])
+def test_relative_mode_sets_momentum_and_weight_decay_absolutely(kind):
+    # Only the lr is relative: momentum / beta1 and weight decay are the schedules' values, as torch sets them.
+    momentum, wd = lrcore.linear(0.95, 0.85, 4), lrcore.linear(0.0, 0.1, 2)
+    groups = _groups(0.1, 0.01)
+    opt = torch.optim.SGD(groups, momentum=0.9) if kind == "sgd" else torch.optim.AdamW(groups, betas=(0.9, 0.99))
+    sched = lrcore.torch.scheduler(opt, lrcore.constant(0.5), mode="relative", momentum=momentum, weight_decay=wd)
+    for n in range(6):
+        m = float(np.float32(0.95 + (0.85 - 0.95) * min(n, 4) / 4))
+        w = float(np.float32(0.1 * min(n, 2) / 2))
+        assert [g["lr"] for g in opt.param_groups] == [0.1 * 0.5, 0.01 * 0.5]
+        assert [g["momentum"] if kind == "sgd" else g["betas"][0] for g in opt.param_groups] == [m, m]
+        assert [g["weight_decay"] for g in opt.param_groups] == [w, w]
+        _step(opt, sched)
+
+
+def test_absolute_mode_refuses_an_added_group_it_would_overwrite():
+    opt = torch.optim.SGD(_groups(0.1), momentum=0.9)
+    sched = lrcore.torch.scheduler(opt, lrcore.constant(0.1))
+    _step(opt, sched)
+    opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(2))], "lr": 0.001})
+    opt.step()
+    with pytest.raises(ValueError, match=r"`mode`='absolute'.*lr 0\.001 of param group 1.*mode='relative'"):
+        sched.step()
+    # Added with the common lr, or with none (the optimizer's default): driven.
+    for extra in ({"lr": 0.1}, {}):
+        opt = torch.optim.SGD(_groups(0.1), lr=0.1)
+        sched = lrcore.torch.scheduler(opt, lrcore.exponential_decay(0.1, 1, 0.5))
+        _step(opt, sched)
+        opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(2))], **extra})
+        _step(opt, sched)
+        assert [g["lr"] for g in opt.param_groups] == [float(np.float32(0.025))] * 2
+    # Or with the lr the schedule set last (copied from another group).
+    opt = torch.optim.SGD(_groups(0.1))
+    sched = lrcore.torch.scheduler(opt, lrcore.exponential_decay(0.1, 1, 0.5))
+    _step(opt, sched)
+    opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(2))], "lr": opt.param_groups[0]["lr"]})
+    _step(opt, sched)
+    assert [g["lr"] for g in opt.param_groups] == [float(np.float32(0.025))] * 2
+    # A single momentum schedule refuses an added group with another momentum, in every mode.
+    for mode in ("absolute", "relative"):
+        opt = torch.optim.SGD(_groups(0.1), momentum=0.9)
+        sched = lrcore.torch.scheduler(opt, lrcore.constant(1.0), mode=mode, momentum=lrcore.constant(0.9))
+        opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(2))], "lr": 0.1, "momentum": 0.5})
+        with pytest.raises(ValueError, match="`mode`.*momentum 0\\.5 of param group 1"):
+            sched.step()
+
+
+def test_load_state_dict_refuses_another_number_of_param_groups():
+    s = lrcore.constant(0.1)
+    two = lrcore.torch.scheduler(torch.optim.SGD(_groups(0.1, 0.01)), s, mode="relative")
+    one = lrcore.torch.scheduler(torch.optim.SGD(_groups(0.1)), s, mode="relative")
+    with pytest.raises(ValueError, match="`state_dict`.*2 param group.*has 1"):
+        one.load_state_dict(two.state_dict())
+    with pytest.raises(ValueError, match="`state_dict`.*1 param group.*has 2"):
+        two.load_state_dict(one.state_dict())
+    assert one.base_lrs == [0.1]
 
 
 # -- lrcore owns the lr: one warning when something else changes it ---------------------------------

@@ -105,12 +105,15 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
     def _set_plateau(self, rule: Plateau, state: PlateauState) -> None:
         state = PlateauState(float(state.scale), float(state.best), int(state.num_bad), int(state.cooldown_left))
         self._plateau_rule, self._plateau_state = rule, state
+        self._ensure_scale()
+        self._scale.assign(np.float32(state.scale))
+
+    def _ensure_scale(self) -> None:
+        """Create the scale variable (1) the train step multiplies by, if there is none yet."""
         if self._scale is None:
             self._scale = keras.Variable(
-                np.float32(state.scale), dtype="float32", trainable=False, autocast=False, name="lrcore_scale"
+                np.float32(1.0), dtype="float32", trainable=False, autocast=False, name="lrcore_scale"
             )
-        else:
-            self._scale.assign(np.float32(state.scale))
 
     # -- serialization -------------------------------------------------------------------------
     def get_config(self) -> dict:
@@ -201,7 +204,9 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
         patience: epochs without improvement tolerated before reducing, an integer >= 0 (torch's
             count: the reduction comes after ``patience + 1`` bad epochs).
         mode: ``"min"``, ``"max"``, or ``"auto"`` (default): ``"min"`` for a loss, otherwise the
-            direction of the compiled metric of that name, as Keras' callbacks infer it.
+            direction of the compiled metric of that name (e.g. ``"max"`` for ``"val_accuracy"``),
+            as Keras' callbacks infer it: at the end of the first epoch, once Keras has built the
+            compiled metrics.
         threshold: :math:`\theta \ge 0`, the least change that counts as an improvement.
         threshold_mode: ``"rel"`` (relative to the best, default) or ``"abs"`` (Keras' ``min_delta``).
         cooldown: epochs to wait after a reduction before counting bad epochs again, >= 0.
@@ -267,10 +272,16 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         schedule = _lrcore_schedule(self.model)
         self._reported = False
-        if self.rule is None:  # mode="auto": the compiled metrics are built by now
-            self.rule = plateau(mode=self._resolve_mode(), **self._params)
+        if self.rule is None and self.monitor.removeprefix("val_") == "loss":
+            self.rule = plateau(mode="min", **self._params)
         fresh = schedule._scale is None
-        schedule._attach_plateau(self.rule)
+        if self.rule is not None:
+            schedule._attach_plateau(self.rule)
+        else:
+            # mode="auto" on a metric: Keras' compiled metrics are built in the first train step, so
+            # the direction is read at the end of the first epoch, as Keras' callbacks do. The scale
+            # is in the train step from the start (1 until the first reduction).
+            schedule._ensure_scale()
         if fresh:
             # A train step traced before the schedule had a scale does not multiply by it.
             self.model.make_train_function(force=True)
@@ -285,6 +296,9 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
                 f"available: {sorted(logs)}"
             )
         schedule = _lrcore_schedule(self.model)
+        if self.rule is None:  # mode="auto": the compiled metrics are built by now
+            self.rule = plateau(mode=self._resolve_mode(), **self._params)
+            schedule._attach_plateau(self.rule)
         metric = float(np.asarray(logs[self.monitor]))
         before = schedule.plateau_state
         after = self.rule.update(before, metric)

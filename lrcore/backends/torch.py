@@ -14,7 +14,7 @@ Two ways to use a schedule with PyTorch:
 
   On construction every param group gets ``schedule(0)``; after ``n`` calls of ``sched.step()`` it
   holds ``schedule(n)``. ``mode="relative"`` multiplies each group's initial lr by the schedule
-  instead (per-group learning rates). The step count is a Python int, so it is exact at any
+  instead (per-group learning rates; momentum and weight decay stay absolute). The step count is a Python int, so it is exact at any
   magnitude, and ``load_state_dict`` re-applies the lr of the restored step, so a resumed run
   continues bit-exactly whichever of optimizer and scheduler state is loaded first. A group whose
   lr is a tensor (``capturable``/compiled optimizers) is filled in place.
@@ -174,10 +174,11 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
                         f"Argument `weight_decay` needs an optimizer with a `weight_decay` "
                         f"hyperparameter; {type(optimizer).__name__} param group {i} has none."
                     )
-        if mode == "absolute":
-            for key, value in self._schedules.items():
-                if isinstance(value, Schedule):
-                    _refuse_overwrite(key, [_hyper_value(g, key) for g in groups])
+        for key, value in self._schedules.items():
+            # One schedule sets one value in every group: the lr in mode="absolute", and momentum
+            # and weight decay in every mode (only the lr is relative).
+            if isinstance(value, Schedule) and (key != "lr" or mode == "absolute"):
+                _refuse_overwrite(key, [_hyper_value(g, key) for g in groups])
         self._extra = "momentum" in self._schedules or "weight_decay" in self._schedules
         self._values = {}  # one block cache per distinct schedule
         # The groups' initial values (relative mode multiplies them), one list per driven key.
@@ -224,7 +225,9 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
                     f"but the optimizer now has {len(groups)} param groups (add_param_group): build the "
                     f"scheduler with one schedule per group, or with one schedule for every group."
                 )
-        for group in groups[seen:]:
+        for i, group in enumerate(groups[seen:], start=seen):
+            if seen:
+                self._refuse_added(i, group)
             lr = group["lr"]
             group.setdefault("initial_lr", lr.clone() if isinstance(lr, torch.Tensor) else lr)
             for key in self._schedules:
@@ -233,12 +236,35 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             self._applied.append(None)
         self.base_lrs = list(self._base["lr"])
 
+    def _refuse_added(self, i: int, group: dict) -> None:
+        """Refuse a group added with ``add_param_group`` whose value one schedule would overwrite."""
+        for key, value in self._schedules.items():
+            if not isinstance(value, Schedule) or (key == "lr" and self.mode == "relative"):
+                continue
+            # The groups' common initial value, or the value the schedule set in them last.
+            initial = self._base[key][0]
+            current = _as_float(_hyper_value(self.optimizer.param_groups[0], key))
+            added = _as_float(group["initial_lr"] if key == "lr" and "initial_lr" in group else _hyper_value(group, key))
+            if added not in (initial, current):
+                name = "lr" if key == "lr" else key
+                remedy = (
+                    "mode='relative' (each group's initial lr times the schedule), or "
+                    if key == "lr"
+                    else ""
+                )
+                raise ValueError(
+                    f"Argument `mode`={self.mode!r} would overwrite the {name} {added!r} of param group {i} "
+                    f"(added with add_param_group) with the schedule shared by every group (initial "
+                    f"{name} {initial!r}). Add the group with {name}={initial!r}, or build the "
+                    f"scheduler with {remedy}one schedule per param group (a list of `{_ARGUMENT[key]}`)."
+                )
+
     def _targets(self, key: str, step: int) -> list:
         value = self._schedules[key]
         n = len(self.optimizer.param_groups)
         schedules = [value] * n if isinstance(value, Schedule) else value
         out = [self._value(s, step) for s in schedules]
-        if self.mode == "relative":
+        if self.mode == "relative" and key == "lr":  # momentum and weight decay are absolute, as torch's
             out = [b * v for b, v in zip(self._base[key], out)]
         return out
 
@@ -399,6 +425,13 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
                 + "; ".join(differs)
             )
         base = state_dict["base"]
+        saved_groups, groups = len(base.get("lr", ())), len(self.optimizer.param_groups)
+        if saved_groups != groups:
+            raise ValueError(
+                f"Argument `state_dict` was saved by a scheduler of {saved_groups} param group(s); this "
+                f"scheduler's optimizer has {groups}. Load it into a scheduler of an optimizer with the "
+                "same param groups."
+            )
         if set(base) != set(self._base):
             raise ValueError(f"Argument `state_dict` drives {sorted(base)}; this scheduler drives {sorted(self._base)}.")
         self.last_epoch = int(state_dict["last_epoch"])
@@ -503,8 +536,12 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
 
     Args:
         scheduler: the :func:`lrcore.torch.scheduler` whose lr is scaled.
-        mode, factor, patience, threshold, threshold_mode, cooldown, eps: as torch's (and
-            :func:`lrcore.plateau`); ``eps`` applies to the scale (torch's ``eps`` divided by the lr).
+        mode, factor, patience, threshold, threshold_mode, cooldown: as torch's (and
+            :func:`lrcore.plateau`).
+        eps: as torch's, applied to the lr: a reduction is skipped (cooldown and the bad count
+            still reset) when it changes no param group's lr, ``schedule(n) · scale``, by more than
+            ``eps``. With one scale for every group, groups are reduced together while any one's lr
+            changes by more than ``eps`` (torch decides per group).
         min_scale: the smallest scale, >= 0 (torch's ``min_lr`` divided by the lr).
         min_lr: optional floor on the applied lr (a float, or one per param group), as torch's
             ``min_lr`` on a constant schedule: ``lr = max(schedule(n) · scale, min_lr)``.
@@ -539,6 +576,9 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             factor=factor, patience=patience, mode=mode, threshold=threshold,
             threshold_mode=threshold_mode, cooldown=cooldown, min_scale=min_scale, eps=eps,
         )  # fmt: skip
+        # torch applies `eps` to the lr (`old_lr - new_lr > eps`), not to the scale: the rule runs
+        # with eps=0 and step() skips a reduction that changes no group's lr by more than eps.
+        self._rule = plateau(**{**self.rule.to_dict()["params"], "eps": 0.0})
         self.scheduler = scheduler
         self.optimizer = scheduler.optimizer
         n = len(self.optimizer.param_groups)
@@ -582,9 +622,20 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             raise TypeError(f"Argument `epoch` is not supported. Received: epoch={epoch!r}")
         if isinstance(metrics, torch.Tensor):
             metrics = metrics.item()  # as torch's float(metrics), for 0-d tensors
-        self.state = self.rule.update(self.state, metrics)
+        before = self.state
+        after = self._rule.update(before, metrics)
+        if after.scale != before.scale and not self._changes_an_lr(float(before.scale), float(after.scale)):
+            after = after._replace(scale=before.scale)  # torch: cooldown and the count still reset
+        self.state = after
         self.last_epoch += 1
         self._set_scheduler(self.scheduler._min_lr)
+
+    def _changes_an_lr(self, old: float, new: float) -> bool:
+        """Whether scale ``old`` → ``new`` changes some group's lr by more than ``eps`` (torch's test)."""
+        sched = self.scheduler
+        values = sched._targets("lr", sched.last_epoch)
+        floors = sched._min_lr or [0.0] * len(values)
+        return any(max(v * old, f) - max(v * new, f) > self.rule.eps for v, f in zip(values, floors))
 
     def state_dict(self):
         """The rule, its state and ``min_lr``: plain Python types (``weights_only`` loading)."""
@@ -631,7 +682,9 @@ def scheduler(optimizer, schedule, *, mode: str = "absolute", momentum=None, wei
             ``lrcore.torch.cosine_decay(...)``) for every param group, or a list with one per group.
         mode: ``"absolute"`` (a group's lr is the schedule's value; refused when the groups start
             with different lrs, which it would overwrite) or ``"relative"`` (each group's initial lr
-            times the value, as ``LambdaLR``). Applies to ``momentum`` and ``weight_decay`` alike.
+            times the value, as ``LambdaLR``). Applies to the lr only: ``momentum`` and
+            ``weight_decay`` are absolute in every mode, as torch's schedulers set them (one schedule
+            for groups that start with different values is refused; pass one per group).
         momentum: schedule(s) for the momentum: ``momentum`` where the optimizer has it (SGD,
             RMSprop), ``betas[0]`` where it has ``betas`` (Adam, AdamW), as torch ``OneCycleLR`` and
             ``CyclicLR`` with ``cycle_momentum=True``; e.g. :func:`lrcore.onecycle_momentum`.

@@ -364,9 +364,10 @@ def test_resuming_with_another_rule_is_refused():
     assert model.optimizer._learning_rate.plateau_state.best == 1.0
 
 
-def _keras_lrs(lr0, metrics, **kwargs):
-    model = _compiled(lr0)
-    callback = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", **kwargs)
+def _plateau_lrs(callback_class, learning_rate, metrics, **kwargs):
+    """The optimizer's lr after each epoch end, a ReduceLROnPlateau callback fed ``metrics``."""
+    model = _compiled(learning_rate)
+    callback = callback_class(monitor="val_loss", **kwargs)
     callback.set_model(model)
     callback.on_train_begin()
     lrs = []
@@ -374,18 +375,14 @@ def _keras_lrs(lr0, metrics, **kwargs):
         callback.on_epoch_end(epoch, {"val_loss": m, "loss": m})
         lrs.append(float(np.asarray(model.optimizer.learning_rate)))
     return lrs
+
+
+def _keras_lrs(lr0, metrics, **kwargs):
+    return _plateau_lrs(keras.callbacks.ReduceLROnPlateau, lr0, metrics, **kwargs)
 
 
 def _lrcore_lrs(lr0, metrics, **kwargs):
-    model = _compiled(lrcore.keras.constant(lr0))
-    callback = lrcore.keras.ReduceLROnPlateau(monitor="val_loss", **kwargs)
-    callback.set_model(model)
-    callback.on_train_begin()
-    lrs = []
-    for epoch, m in enumerate(metrics):
-        callback.on_epoch_end(epoch, {"val_loss": m, "loss": m})
-        lrs.append(float(np.asarray(model.optimizer.learning_rate)))
-    return lrs
+    return _plateau_lrs(lrcore.keras.ReduceLROnPlateau, lrcore.keras.constant(lr0), metrics, **kwargs)
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,18 @@ def check(name, params, peer, steps, extra=0.0):
     assert_ulp_close(got32, want, 32, JAX_ULPS + ulps64 - NUMPY_ULPS, context=f"lrcore.jax.{name}{params}")
 
 
+def _optax_exponential_decay(p: dict):
+    """optax's exponential_decay with lrcore's parameters (``decay_steps`` is its ``transition_steps``)."""
+    return optax.exponential_decay(
+        init_value=p["init_value"],
+        transition_steps=p["decay_steps"],
+        decay_rate=p["decay_rate"],
+        transition_begin=p.get("transition_begin", 0),
+        staircase=p.get("staircase", False),
+        end_value=p.get("end_value"),
+    )
+
+
 @pytest.mark.parametrize(
     "params",
     [
@@ -49,14 +61,7 @@ def check(name, params, peer, steps, extra=0.0):
 )
 def test_exponential_decay(params):
     p = dict(params)
-    peer = optax.exponential_decay(
-        init_value=p["init_value"],
-        transition_steps=p["decay_steps"],
-        decay_rate=p["decay_rate"],
-        transition_begin=p.get("transition_begin", 0),
-        staircase=p.get("staircase", False),
-        end_value=p.get("end_value"),
-    )
+    peer = _optax_exponential_decay(p)
     begin, d = p.get("transition_begin", 0), p["decay_steps"]
     check("exponential_decay", p, peer, steps_with_landmarks(300, *(begin + d * i for i in range(30))))
 
@@ -205,13 +210,7 @@ def test_exponential_growth_without_ceiling(params):
     the rounding of its float32 ``rate`` p times, on top of ~4 ulp of rounding; lrcore.jax is within
     4 ulp of the exact value itself."""
     p = dict(params)
-    peer = optax.exponential_decay(
-        init_value=p["init_value"],
-        transition_steps=p["decay_steps"],
-        decay_rate=p["decay_rate"],
-        transition_begin=p.get("transition_begin", 0),
-        staircase=p.get("staircase", False),
-    )
+    peer = _optax_exponential_decay(p)
     steps = np.arange(300)
     want = optax_values(peer, steps)
     j = np.maximum(steps - p.get("transition_begin", 0), 0)

@@ -66,8 +66,8 @@ class Ops:
 
     An instance binds a namespace to the integer and float dtypes of one evaluation. Namespaces
     with a faster way to do one of these operations get a subclass that overrides that method
-    (:class:`_XlaOps`, :class:`_TorchOps`, :class:`_TfOps`); :func:`ops_class` picks the class once,
-    from the namespace. NumPy and array-api-strict use this class as it is.
+    (:class:`_NumpyOps`, :class:`_XlaOps`, :class:`_TorchOps`, :class:`_TfOps`); :func:`ops_class` picks the class once,
+    from the namespace. array-api-strict uses this class as it is.
 
     Integer-range handling lives here: a landmark (boundary, cycle start, phase end) past the
     integer range the evaluation runs in is never reached, and the methods below say so
@@ -290,21 +290,48 @@ class Ops:
         :meth:`fraction` does); otherwise it is computed here. ``½(1 + cos πx)`` computed as
         written cancels near ``x = 1`` (an error of one ulp of 1 on a value near 0, amplified by an
         exponent below 1 or seen through a ``clip`` far below the peak), so both halves come from
-        the distance ``t = min(x, 1-x)`` to the nearer end: the small half is
-        ``½(1 - cos πt) = sin²(πt/2)`` (``½ - ½·sin(π(½-t))`` from ``t = ¼`` on, exact at
-        ``t = ½``), the large half ``1 -`` that, each rounded once. One ``sin`` per step.
+        the distance ``t = min(x, 1-x)`` to the nearer end (see :meth:`_cos_halves`).
         """
-        xp = self.xp
         if x1 is None:
             x1 = 1.0 - x
-        first = x <= x1  # x is the nearer end: the first half is the large one
-        t = xp.minimum(x, x1)
+        return self._cos_halves(self.xp.minimum(x, x1), x <= x1)
+
+    def cos_fraction(self, j, d: int):
+        """``cos_half(*fraction(j, d))``, bit for bit, for an integer array ``0 <= j <= d``.
+
+        The distance to the nearer end is taken in integers, ``min(j, d-j) / d``, and the nearer
+        end is ``j <= d/2``: that is what :meth:`fraction` followed by :meth:`cos_half` computes
+        (``j/d <= 1 - j/d`` exactly when ``j <= d/2``), in about half the element-wise operations.
+        """
+        if d > self._max:
+            return self.cos_half(*self.fraction(j, d))
+        near = self.xp.minimum(j, self.i(d) - j)
+        return self._cos_halves(self.ratio(near, d), self.lt(j, d // 2 + 1))
+
+    def _cos_halves(self, t, first):
+        """The cosine halves from ``t``, the distance in [0, ½] to the nearer end, and ``first``,
+        whether that end is 0 (where the first half is the large one).
+
+        The small half is ``½(1 - cos πt) = sin²(πt/2)`` (``½ - ½·sin(π(½-t))`` from ``t = ¼``
+        on, exact at ``t = ½``), the large half ``1 -`` that, each rounded once. One ``sin`` per
+        step.
+        """
+        xp = self.xp
         wide = t >= 0.25
         u = xp.where(wide, self.f(math.pi) * (0.5 - t), self.f(math.pi / 2) * t)
         v = xp.sin(u)
         small = xp.where(wide, 0.5 - 0.5 * v, v * v)
         large = xp.where(wide, 0.5 + 0.5 * v, 1.0 - v * v)
         return xp.where(first, large, small), xp.where(first, small, large)
+
+    @classmethod
+    def nonnegative(cls, xp, k):
+        """``max(k, 0)`` for an integer step array (negative steps are step 0)."""
+        return xp.maximum(k, xp.asarray(0, dtype=k.dtype))
+
+    def run(self, evaluate, k):
+        """``evaluate(k, self)``: a schedule's evaluation function on the prepared step array."""
+        return evaluate(k, self)
 
 
 def _square(x):
@@ -461,6 +488,64 @@ class _TfOps(_AnyShapeIndexOps):
         return self.xp.take(table, idx, axis=0)
 
 
+class _NumpyOps(Ops):
+    """NumPy: large step arrays are evaluated in blocks of :data:`_NUMPY_BLOCK` steps.
+
+    Every NumPy operation is a separate pass that allocates its result. On a million steps each
+    temporary is a fresh 8 MB buffer, which the allocator maps from (and returns to) the operating
+    system, so page faults cost more than the arithmetic. Blocks of a few thousand steps keep every
+    temporary in the cache and in the allocator's free lists. The operations are element-wise, so
+    a block gives the same bits as the whole array.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def nonnegative(cls, xp, k):
+        # A reduction reads the steps once and allocates nothing; the clamp's copy is made only when
+        # a step is negative (a fresh copy of a million steps costs more than the reduction).
+        if k.size and k.min() >= 0:
+            return k
+        return super().nonnegative(xp, k)
+
+    def _cos_halves(self, t, first):
+        # Ops._cos_halves, bit for bit (the same operations on the same operands, so the same
+        # roundings), with masked copies and results written into temporaries that are not needed
+        # again: a third fewer buffers and passes. (0-d steps give NumPy scalars: the generic code.)
+        if not isinstance(t, np.ndarray) or t.ndim == 0 or first.shape != t.shape:
+            return super()._cos_halves(t, first)
+        wide = t >= 0.25
+        u = np.multiply(self.f(math.pi / 2), t)
+        a = np.subtract(0.5, t)
+        np.copyto(u, np.multiply(self.f(math.pi), a, out=a), where=wide)
+        v = np.sin(u, out=u)
+        h = np.multiply(0.5, v, out=a)
+        vv = np.multiply(v, v)
+        narrow = ~wide
+        small = np.subtract(0.5, h)
+        np.copyto(small, vv, where=narrow)
+        large = np.add(0.5, h, out=h)
+        np.copyto(large, np.subtract(1.0, vv, out=vv), where=narrow)
+        c = np.where(first, large, small)
+        np.copyto(small, large, where=~first)
+        return c, small
+
+    def run(self, evaluate, k):
+        n = k.size
+        if n <= 2 * _NUMPY_BLOCK:
+            return evaluate(k, self)
+        flat = k.reshape(-1)
+        out = np.empty(n, dtype=self.float)
+        for start in range(0, n, _NUMPY_BLOCK):
+            out[start : start + _NUMPY_BLOCK] = evaluate(flat[start : start + _NUMPY_BLOCK], self)
+        return out.reshape(k.shape)
+
+
+#: Steps per block in :meth:`_NumpyOps.run`: 16384 float64 temporaries of 128 KiB each stay in a
+#: core's L2 cache. Measured on 1M steps of ``cosine_decay``: 2.6 times faster than one pass over
+#: the whole array; blocks from 8K to 64K steps are within 10% of each other.
+_NUMPY_BLOCK = 16384
+
 #: Largest table that :class:`_XlaOps` handles as a comparison/select chain (see its docstring).
 _XLA_CHAIN = 128
 
@@ -472,6 +557,8 @@ _XLA_INDEX_CHAIN = 8
 #: Namespaces with their own class, by module name (a name, not an import: the core imports no
 #: framework; ``array_api_compat.is_torch_namespace`` is lru_cache-wrapped, which torch.compile rejects).
 _OPS_CLASSES = {
+    "numpy": _NumpyOps,
+    "array_api_compat.numpy": _NumpyOps,
     "jax.numpy": _XlaOps,
     "torch": _TorchOps,
     "array_api_compat.torch": _TorchOps,
@@ -555,7 +642,7 @@ def prepare(step, xp=None, float_dtype=None):
         k = _unsigned_steps(xp, step, int_dtype, int_max)
     else:
         k = xp.astype(step, int_dtype) if step.dtype != int_dtype else step
-        k = xp.maximum(k, xp.asarray(0, dtype=int_dtype))
+        k = ops_class(xp).nonnegative(xp, k)
     cls = ops_class(xp)
     return k, cls(xp, int_dtype, float_dtype, cls.placement(k)), scalar, nan
 

@@ -19,7 +19,7 @@ def _cosine_weights(j, d: int, exponent, ops):
     last steps too, where it is tiny and an exponent below 1 magnifies it (``w**0.05`` of a weight
     1e-19 is 0.12 of the range).
     """
-    c, c1 = ops.cos_half(*ops.fraction(j, d))
+    c, c1 = ops.cos_fraction(j, d)
     if exponent != 1.0:
         c = ops.pow_unit(c, exponent)
         c1 = 1.0 - c
@@ -216,7 +216,7 @@ def _cosine_restart(k, p, ops):
     if m == 1.0:
         # Closed form: cycle i = k // T, position t = k - i·T, all exact integers.
         t = ops.mod(k, t0)  # a first period past the range never ends: t = k
-        c, c1 = ops.cos_half(*ops.fraction(ops.since(t, w), t0 - w))
+        c, c1 = ops.cos_fraction(ops.since(t, w), t0 - w)
         if pm == 1.0:
             value = end * c1 + peak * c
         else:

@@ -216,7 +216,7 @@ class Schedule:
         """The learning rate at ``step`` (the number of updates already applied)."""
         k, ops, scalar, nan = _array.prepare(step)
         self._check_levels(ops.xp, ops.float)
-        return _array.finish(self._evaluate(k, ops), scalar, nan, ops)
+        return _array.finish(ops.run(self._evaluate, k), scalar, nan, ops)
 
     def evaluate(self, step, *, xp=None, dtype=None):
         """Like ``schedule(step)``, with the namespace ``xp`` and float ``dtype`` chosen explicitly.
@@ -226,7 +226,7 @@ class Schedule:
         """
         k, ops, scalar, nan = _array.prepare(step, xp=xp, float_dtype=dtype)
         self._check_levels(ops.xp, ops.float)
-        return _array.finish(self._evaluate(k, ops), scalar, nan, ops)
+        return _array.finish(ops.run(self._evaluate, k), scalar, nan, ops)
 
     def _check_levels(self, xp, dtype):
         """Refuse levels that ``dtype`` cannot hold: they would become inf (and NaN after)."""

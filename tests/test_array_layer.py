@@ -12,12 +12,13 @@ import torch
 import lrcore
 from lrcore import _array
 from lrcore.backends import tf_namespace as tnp
+from tests import examples
 
 
 @pytest.mark.parametrize(
     "step, cls",
     [
-        (np.arange(3), _array.Ops),
+        (np.arange(3), _array._NumpyOps),
         (array_api_strict.asarray([0, 1, 2]), _array.Ops),
         (jnp.arange(3), _array._XlaOps),
         (torch.arange(3), _array._TorchOps),
@@ -90,3 +91,72 @@ def test_small_integer_powers_are_products(exponent):
     want = {2.0: x * x, 3.0: (x * x) * x, 4.0: (x * x) * (x * x)}[exponent]
     np.testing.assert_array_equal(got, want)
     np.testing.assert_allclose(got, x**exponent, rtol=4 * np.finfo(np.float64).eps, atol=0)
+
+
+def _block_steps(landmarks):
+    """More than two NumPy blocks of steps: every landmark and its neighbours, a dense run from 0,
+    a negative step and steps near the int64 maximum."""
+    block = _array._NUMPY_BLOCK
+    near = [m + d for m in landmarks for d in (-1, 0, 1)]
+    dense = list(range(2 * block + 7))
+    return np.asarray([*near, *dense, -5, 2**62, 2**63 - 1], dtype=np.int64)
+
+
+@pytest.mark.parametrize("name, schedule, landmarks", examples.examples(), ids=[e[0] for e in examples.examples()])
+def test_numpy_blocks_give_the_generic_bits(name, schedule, landmarks):
+    """NumPy evaluates large step arrays in blocks with its own class: every schedule of the table
+    gives exactly the generic class's result on the whole array (float64 and float32, 1-D and 2-D)."""
+    steps = _block_steps(landmarks)
+    assert steps.size > 2 * _array._NUMPY_BLOCK
+    for dtype in (np.float64, np.float32):
+        got = schedule.evaluate(steps, xp=np, dtype=dtype)
+        generic = _array.Ops(np, np.int64, dtype)
+        want = schedule._evaluate(np.maximum(steps, 0), generic)
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got, want)
+    square = steps[: (steps.size // 2) * 2].reshape(2, -1)
+    np.testing.assert_array_equal(schedule(square), schedule(square.ravel()).reshape(square.shape))
+
+
+def test_numpy_blocks_keep_nan_steps_and_leave_the_steps_alone():
+    steps = np.arange(3 * _array._NUMPY_BLOCK, dtype=np.float64) - 3.0
+    steps[[7, 20_000, -1]] = np.nan
+    before = steps.copy()
+    s = lrcore.cosine_decay(1.0, 30_000, end_value=0.1)
+    got = s(steps)
+    np.testing.assert_array_equal(steps, before)
+    assert np.isnan(got[[7, 20_000, -1]]).all() and np.isnan(got).sum() == 3
+    finite = ~np.isnan(steps)
+    np.testing.assert_array_equal(got[finite], s(steps[finite].astype(np.int64)))
+    ints = np.arange(3 * _array._NUMPY_BLOCK, dtype=np.int64)  # non-negative: evaluated without a copy
+    s(ints)
+    np.testing.assert_array_equal(ints, np.arange(3 * _array._NUMPY_BLOCK, dtype=np.int64))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_numpy_cos_halves_are_the_generic_bits(dtype):
+    """The NumPy class's in-place cosine halves round exactly like the generic code, for every
+    distance to the nearer end (ends, the quarter where the formula switches, and random ones)."""
+    rng = np.random.default_rng(7)
+    quarter = np.nextafter(dtype(0.25), [dtype(0), dtype(1)]).astype(dtype)
+    t = np.concatenate([np.asarray([0.0, 0.25, 0.5], dtype), quarter, rng.uniform(0, 0.5, 5000).astype(dtype)])
+    first = rng.random(t.size) < 0.5
+    fast = _array._NumpyOps(np, np.int64, dtype)
+    generic = _array.Ops(np, np.int64, dtype)
+    for got, want in zip(fast._cos_halves(t, first), generic._cos_halves(t, first)):
+        assert got.dtype == want.dtype == dtype
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("j_d", [(0, 7), (7, 7), (3, 7), (4, 8), (1, 1), (0, 1)])
+def test_cos_fraction_is_cos_half_of_fraction(j_d):
+    """``cos_fraction(j, d)`` is ``cos_half(*fraction(j, d))`` bit for bit on every namespace."""
+    j, d = j_d
+    for xp, k in ((np, np.arange(d + 1)), (jnp, jnp.arange(d + 1)), (torch, torch.arange(d + 1)),
+                  (array_api_strict, array_api_strict.arange(d + 1))):
+        ops = _array.prepare(k)[1]
+        for a, b in zip(ops.cos_fraction(k, d), ops.cos_half(*ops.fraction(k, d))):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+        ops0 = _array.prepare(xp.asarray(j))[1]
+        for a, b in zip(ops0.cos_fraction(xp.asarray(j), d), ops0.cos_half(*ops0.fraction(xp.asarray(j), d))):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))

@@ -67,9 +67,10 @@ def interleaved(fns: dict, cfg: Config, rounds: int | None = None, number: int |
     rounds = rounds or cfg.rounds
     numbers, slowest = {}, 0.0
     for name, fn in fns.items():
-        first = _one_call(fn)  # warm-up (compilation, caches), timed
-        slowest = max(slowest, first)
-        numbers[name] = number or (1 if first > 0.02 else calibrate(fn, cfg.min_time))
+        fn()  # warm-up: compilation, caches
+        warm = _one_call(fn)  # a warm call says how slow the contender is
+        slowest = max(slowest, warm)
+        numbers[name] = number or (1 if warm > 0.02 else calibrate(fn, cfg.min_time))
     if slowest > 0.25:
         rounds = min(rounds, 5)
     elif slowest > 0.05:

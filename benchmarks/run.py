@@ -32,7 +32,8 @@ _PACKAGES = ("numpy", "jax", "jaxlib", "optax", "torch", "tensorflow-cpu", "kera
 
 #: Thread pools at one thread: on a shared machine a second compute thread mostly waits for a core,
 #: and a thread pool that waits turns into a scheduler time slice of noise. Both contenders of a row
-#: run with the same setting (XLA still splits a large loop fusion over the cores: that has no flag).
+#: run with the same setting (XLA splits a large loop fusion over the cores it may use: the group
+#: processes are pinned to one core, see pinned_core).
 #: OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE (set on some machines for older OpenBLAS builds) are removed:
 #: they slow a current NumPy.
 _THREAD_ENV = {
@@ -65,6 +66,7 @@ def machine() -> dict:
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
+        "pinned_core": pinned_core(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "versions": versions,
@@ -94,13 +96,25 @@ def _env() -> dict:
     return env
 
 
+def pinned_core():
+    """The one core every group process runs on: the last one this process may use (None where the
+    platform has no ``sched_setaffinity``). XLA sizes its loop partitioning by the cores a process may
+    use, so pinned, a million-element update runs on one core for both contenders, and whatever
+    else the machine runs has the other cores, instead of delaying one half of a split loop."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    return max(os.sched_getaffinity(0))
+
+
 def run_group(group: str, smoke: bool, device: str, workdir: Path):
-    """Start one group's process; returns (process, json path, start time)."""
+    """Start one group's process, pinned to :func:`pinned_core`; returns (process, json path, start time)."""
     out = workdir / f"{group}.json"
     cmd = [sys.executable, "-m", f"benchmarks.{group}_group", "--json-out", str(out), "--device", device]
     if smoke:
         cmd.append("--smoke")
-    return subprocess.Popen(cmd, cwd=_ROOT, env=_env()), out, time.perf_counter()
+    core = pinned_core()
+    pin = None if core is None else (lambda: os.sched_setaffinity(0, {core}))
+    return subprocess.Popen(cmd, cwd=_ROOT, env=_env(), preexec_fn=pin), out, time.perf_counter()
 
 
 class LoadSampler:
@@ -181,7 +195,8 @@ def results_markdown(result: dict) -> str:
         f"Command: `{result['command']}`" + (" (smoke sizes: the figures mean nothing)" if result["smoke"] else ""),
         f"finished {when} UTC, {result['total_seconds']:.0f} s.",
         "",
-        f"Machine: {m['cpu']}, {m['cores']} cores, "
+        f"Machine: {m['cpu']}, {m['cores']} cores"
+        + (f" (every group pinned to core {m['pinned_core']}), " if m.get("pinned_core") is not None else ", ")
         + (f"CUDA device: {result['cuda']}" if result.get("cuda") else "no GPU (CPU figures)")
         + f"; Python {m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v) + ".",
         "",

@@ -44,9 +44,9 @@ def test_benchmark_command_writes_json_markdown_and_page(tmp_path):
     assert len(keys) == len(set(keys))
     names = [r["name"] for r in rows]
     # The comparisons the issues ask for are all present, the Adam-step headline first.
-    assert names[0].startswith("adam step"), names[0]
+    assert names[0].startswith("adam, "), names[0]
     for needle in ("scalar jit call", "compile:", "HLO lines:", "cosine_restart, 8 cycles", "same work",
-                   "piecewise_linear, 8 boundaries", "adam step", "Python-int call", "same formula", "import lrcore",
+                   "piecewise_linear, 8 boundaries", "adam, ", "Python-int call", "same formula", "import lrcore",
                    "frameworks imported", "scheduler.step()", "compiled evaluation", "model.fit step"):
         assert any(needle in n for n in names), needle
     # Every ratio is lrcore ÷ peer, every target an upper bound on it.
@@ -58,6 +58,27 @@ def test_benchmark_command_writes_json_markdown_and_page(tmp_path):
     text = page.read_text()
     assert text.startswith("# Benchmarks") and "## Method" in text and "## Results" in text
     assert markdown.strip() in text
+
+
+def test_same_formula_rows_time_lrcores_bits():
+    """The hand-written "same formula" peers compute exactly what lrcore computes, so those rows
+    measure the cost of the formula and nothing else."""
+    import numpy as np
+    import torch
+
+    import lrcore.numpy as ln
+    import lrcore.torch as lt
+    from benchmarks import numpy_group, torch_group
+
+    k = np.arange(250_000)
+    for d in (1, 7, 1000, 100_000):
+        want = ln.cosine_decay(1e-3, d, end_value=1e-5)(k)
+        np.testing.assert_array_equal(numpy_group.exact_formula(np.minimum(k, d), d, 1e-5, 1e-3), want)
+        restart = ln.cosine_restart(1e-3, first_period=d, end_value=1e-5)(k)
+        np.testing.assert_array_equal(numpy_group.exact_formula(k % d, d, 1e-5, 1e-3), restart)
+        kt = torch.arange(250_000)
+        got = torch_group.exact_formula(torch.clamp(kt, 0, d), d, 1e-5, 1e-3)
+        assert torch.equal(got, lt.cosine_decay(1e-3, d, end_value=1e-5)(kt))
 
 
 def test_compare_reports_row_by_row_verdicts(tmp_path):

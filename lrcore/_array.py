@@ -235,16 +235,25 @@ class Ops:
         Both parts come from exact integers and each is accurate relative to itself; the one
         nearer 1 is taken as ``1 -`` the other, so ``lerp`` through them hits its ends exactly even
         where a compiler turns the division by the constant ``d`` into a multiplication by ``1/d``
-        (XLA and TensorFlow's graph optimizer do: ``d·(1/d)`` need not be 1).
+        (XLA and TensorFlow's graph optimizer do: ``d·(1/d)`` need not be 1). The smaller part is
+        the distance to the nearer end, ``min(j, d-j) / d`` (see :meth:`_near_end`).
         """
-        w = self.ratio(j, d)
-        if d <= self._max:
-            w1 = self.ratio(self.i(d) - j, d)
-        else:
+        if d > self._max:
             # d - j = (int_max - j) + (d - int_max): an exact integer plus one rounded offset.
+            w = self.ratio(j, d)
             w1 = self.ratio(self.i(self._max) - j, d, float(d - self._max))
-        low = self.lt(j, d // 2 + 1)
-        return self.xp.where(low, w, 1.0 - w1), self.xp.where(low, 1.0 - w, w1)
+            low = self.lt(j, d // 2 + 1)
+            return self.xp.where(low, w, 1.0 - w1), self.xp.where(low, 1.0 - w, w1)
+        near, low = self._near_end(j, d)
+        far = 1.0 - near
+        return self.xp.where(low, near, far), self.xp.where(low, far, near)
+
+    def _near_end(self, j, d: int):
+        """``(min(j, d-j) / d, j <= d/2)`` for ``0 <= j <= d <= int_max``: the distance from ``j/d``
+        to the nearer end of [0, 1], and whether that end is 0. The distance is an exact integer
+        divided once, so it is accurate relative to itself, and it is 0 exactly at both ends."""
+        near = self.xp.minimum(j, self.i(d) - j)
+        return self.ratio(near, d), self.lt(j, d // 2 + 1)
 
     def lerp(self, a, b, w, w1=None):
         """``a·(1-w) + b·w``, exact at both ends; ``w1`` is ``1-w`` when the caller has it exactly."""
@@ -305,8 +314,7 @@ class Ops:
         """
         if d > self._max:
             return self.cos_half(*self.fraction(j, d))
-        near = self.xp.minimum(j, self.i(d) - j)
-        return self._cos_halves(self.ratio(near, d), self.lt(j, d // 2 + 1))
+        return self._cos_halves(*self._near_end(j, d))
 
     def _cos_halves(self, t, first):
         """The cosine halves from ``t``, the distance in [0, ½] to the nearer end, and ``first``,

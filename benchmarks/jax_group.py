@@ -136,7 +136,7 @@ def adam_rows(cfg, put):
     # from one contender's call to the next, and donation keeps them in the same memory, so the
     # placement of a million floats (which moves a step's time by a percent or two) is the same
     # for both. Each call runs as many updates, so both do the same work.
-    buffers = [params + 0.0, jnp.zeros_like(params), jnp.zeros_like(params), put(jnp.zeros((), jnp.int32))]
+    buffers = [params + 0.0, put(jnp.zeros_like(params)), put(jnp.zeros_like(params)), put(jnp.zeros((), jnp.int32))]
 
     def adam_loop(lr):
         """One call: ``n_updates`` Adam updates in a jitted loop (the schedule is evaluated at each

@@ -388,6 +388,12 @@ class _XlaOps(Ops):
         # would force the small tables to be sharded too.
         return None
 
+    def cos_fraction(self, j, d: int):
+        # XLA folds the distance's division by d into the next product, (near·(1/d))·(π/2) =
+        # near·(π/(2d)): one rounding fewer under jit than op by op, so jit and eager would differ.
+        # Through fraction, a select and a minimum stand between them, and the bits are the same.
+        return self.cos_half(*self.fraction(j, d))
+
     def floordiv(self, k, d: int):
         if d == 1 or d > self._max:
             return super().floordiv(k, d)
@@ -491,6 +497,9 @@ class _TfOps(_AnyShapeIndexOps):
     ``take`` (``tf.gather``) accept any shape."""
 
     __slots__ = ()
+
+    # XLA (tf.function(jit_compile=True)) folds constants across the operations as under JAX.
+    cos_fraction = _XlaOps.cos_fraction
 
     def take(self, table, idx):
         return self.xp.take(table, idx, axis=0)

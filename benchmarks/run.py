@@ -30,13 +30,13 @@ _ROOT = Path(__file__).resolve().parent.parent
 _PAGE = _ROOT / "docs" / "benchmarks.md"
 _PACKAGES = ("numpy", "jax", "jaxlib", "optax", "torch", "tensorflow-cpu", "keras", "array-api-compat")
 
-#: Thread pools at one thread: on a shared machine a second compute thread mostly waits for a core,
+#: The environment of every group process. Thread pools at one thread: on a shared machine a second compute thread mostly waits for a core,
 #: and a thread pool that waits turns into a scheduler time slice of noise. Both contenders of a row
 #: run with the same setting (XLA splits a large loop fusion over the cores it may use: the group
 #: processes are pinned to one core, see pinned_core).
 #: OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE (set on some machines for older OpenBLAS builds) are removed:
 #: they slow a current NumPy.
-_THREAD_ENV = {
+_GROUP_ENV = {
     "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false",
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
@@ -44,6 +44,12 @@ _THREAD_ENV = {
     "TF_NUM_INTRAOP_THREADS": "1",
     "TF_NUM_INTEROP_THREADS": "1",
     "TF_CPP_MIN_LOG_LEVEL": "2",
+    # glibc's allocator keeps freed memory in the process (a fixed mmap threshold, no trimming), so
+    # a contender that allocates large temporaries reuses them rather than paying page faults on
+    # fresh ones. Left dynamic, whether it does depends on the machine's state, and a peer's time
+    # moved by half from one run to the next.
+    "MALLOC_MMAP_THRESHOLD_": "33554432",
+    "MALLOC_TRIM_THRESHOLD_": "1073741824",
 }
 _UNSET = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
@@ -91,7 +97,7 @@ def cuda_probe() -> dict:
 
 def _env() -> dict:
     env = {k: v for k, v in os.environ.items() if k not in _UNSET}
-    env.update(_THREAD_ENV)
+    env.update(_GROUP_ENV)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))
     return env
 

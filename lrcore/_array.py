@@ -306,11 +306,15 @@ class Ops:
         return self._cos_halves(self.xp.minimum(x, x1), x <= x1)
 
     def cos_fraction(self, j, d: int):
-        """``cos_half(*fraction(j, d))``, bit for bit, for an integer array ``0 <= j <= d``.
+        """``cos_half(*fraction(j, d))`` for an integer array ``0 <= j <= d``, in about half the
+        element-wise operations.
 
         The distance to the nearer end is taken in integers, ``min(j, d-j) / d``, and the nearer
         end is ``j <= d/2``: that is what :meth:`fraction` followed by :meth:`cos_half` computes
-        (``j/d <= 1 - j/d`` exactly when ``j <= d/2``), in about half the element-wise operations.
+        (``j/d <= 1 - j/d`` exactly when ``j <= d/2``), bit for bit where the operations run one by
+        one. A compiler may round once fewer: under ``jax.jit`` XLA folds the division by ``d``
+        into the product by π/2 that follows it (``near·(π/(2d))``), as it regroups constant
+        factors elsewhere; the result stays within the precision promise.
         """
         if d > self._max:
             return self.cos_half(*self.fraction(j, d))
@@ -387,12 +391,6 @@ class _XlaOps(Ops):
         # JAX places uncommitted constants itself, and a sharded step's `device` is a sharding that
         # would force the small tables to be sharded too.
         return None
-
-    def cos_fraction(self, j, d: int):
-        # XLA folds the distance's division by d into the next product, (near·(1/d))·(π/2) =
-        # near·(π/(2d)): one rounding fewer under jit than op by op, so jit and eager would differ.
-        # Through fraction, a select and a minimum stand between them, and the bits are the same.
-        return self.cos_half(*self.fraction(j, d))
 
     def floordiv(self, k, d: int):
         if d == 1 or d > self._max:
@@ -498,9 +496,6 @@ class _TfOps(_AnyShapeIndexOps):
 
     __slots__ = ()
 
-    # XLA (tf.function(jit_compile=True)) folds constants across the operations as under JAX.
-    cos_fraction = _XlaOps.cos_fraction
-
     def take(self, table, idx):
         return self.xp.take(table, idx, axis=0)
 
@@ -524,6 +519,12 @@ class _NumpyOps(Ops):
         if k.size and k.min() >= 0:
             return k
         return super().nonnegative(xp, k)
+
+    def ratio(self, num, den, offset=0.0):
+        if isinstance(den, numbers.Real) and isinstance(offset, numbers.Real) and offset == 0 and isinstance(num, np.ndarray):
+            # One pass: the division converts the integers as it reads them (as astype would).
+            return np.divide(num, self.f(den if den > 0 else 1.0), dtype=self.float)
+        return super().ratio(num, den, offset)
 
     def mod(self, k, d: int):
         if d == 1 or d > self._max:

@@ -30,8 +30,9 @@ _ROOT = Path(__file__).resolve().parent.parent
 _PAGE = _ROOT / "docs" / "benchmarks.md"
 _PACKAGES = ("numpy", "jax", "jaxlib", "optax", "torch", "tensorflow-cpu", "keras", "array-api-compat")
 
-#: The environment of every group process. Thread pools at one thread: on a shared machine a second compute thread mostly waits for a core,
-#: and a thread pool that waits turns into a scheduler time slice of noise. Both contenders of a row
+#: The environment of every group process. Thread pools at one thread: on a shared machine a
+#: second compute thread mostly waits for a core, and a thread pool that waits turns into a
+#: scheduler time slice of noise. Both contenders of a row
 #: run with the same setting (XLA splits a large loop fusion over the cores it may use: the group
 #: processes are pinned to one core, see pinned_core).
 #: OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE (set on some machines for older OpenBLAS builds) are removed:

@@ -66,8 +66,8 @@ class Ops:
 
     An instance binds a namespace to the integer and float dtypes of one evaluation. Namespaces
     with a faster way to do one of these operations get a subclass that overrides that method
-    (:class:`_NumpyOps`, :class:`_XlaOps`, :class:`_TorchOps`, :class:`_TfOps`); :func:`ops_class` picks the class once,
-    from the namespace. array-api-strict uses this class as it is.
+    (:class:`_NumpyOps`, :class:`_XlaOps`, :class:`_TorchOps`, :class:`_TfOps`); :func:`ops_class`
+    picks the class once, from the namespace. array-api-strict uses this class as it is.
 
     Integer-range handling lives here: a landmark (boundary, cycle start, phase end) past the
     integer range the evaluation runs in is never reached, and the methods below say so
@@ -521,7 +521,8 @@ class _NumpyOps(Ops):
         return super().nonnegative(xp, k)
 
     def ratio(self, num, den, offset=0.0):
-        if isinstance(den, numbers.Real) and isinstance(offset, numbers.Real) and offset == 0 and isinstance(num, np.ndarray):
+        plain = isinstance(den, numbers.Real) and isinstance(offset, numbers.Real) and offset == 0
+        if plain and isinstance(num, np.ndarray):
             # One pass: the division converts the integers as it reads them (as astype would).
             return np.divide(num, self.f(den if den > 0 else 1.0), dtype=self.float)
         return super().ratio(num, den, offset)
@@ -656,6 +657,7 @@ def prepare(step, xp=None, float_dtype=None):
             f"are refused). Received: step of dtype {step.dtype}"
         )
     int_dtype = _int_dtype(xp, step.dtype, int_default)
+    cls = ops_class(xp)
     int_max = int(xp.iinfo(int_dtype).max)
     nan = None
     if xp.isdtype(step.dtype, "real floating"):
@@ -664,8 +666,7 @@ def prepare(step, xp=None, float_dtype=None):
         k = _unsigned_steps(xp, step, int_dtype, int_max)
     else:
         k = xp.astype(step, int_dtype) if step.dtype != int_dtype else step
-        k = ops_class(xp).nonnegative(xp, k)
-    cls = ops_class(xp)
+        k = cls.nonnegative(xp, k)
     return k, cls(xp, int_dtype, float_dtype, cls.placement(k)), scalar, nan
 
 

@@ -214,9 +214,7 @@ class Schedule:
     # -- evaluation ---------------------------------------------------------------------------
     def __call__(self, step):
         """The learning rate at ``step`` (the number of updates already applied)."""
-        k, ops, scalar, nan = _array.prepare(step)
-        self._check_levels(ops.xp, ops.float)
-        return _array.finish(ops.run(self._evaluate, k), scalar, nan, ops)
+        return self.evaluate(step)
 
     def evaluate(self, step, *, xp=None, dtype=None):
         """Like ``schedule(step)``, with the namespace ``xp`` and float ``dtype`` chosen explicitly.

@@ -1,30 +1,46 @@
 # The two commands of the README: `make demo` (the main job) and `make test` (the whole suite).
-# Both install what they need first; `.ci/run` calls `make test`.
+# Each sets up what it needs first, inside a virtual environment of the project's own: the one that
+# is active (VIRTUAL_ENV), or else `.venv` here, created on first use. Nothing is installed into the
+# system Python. `.ci/run` calls `make test` in a fresh clone, so CI tests exactly what the extras
+# in pyproject.toml declare.
 PYTHON ?= python3
+VENV ?= $(if $(VIRTUAL_ENV),$(VIRTUAL_ENV),.venv)
+PY := $(VENV)/bin/python
+# torch is pinned on the same pip line as the extras: on this project's machines 2.13.0 is a CPU
+# build from a local file, and lightning/accelerate (test extra) resolved on a line of their own would
+# pull an unpinned torch with several GB of CUDA packages. `make test TORCH=torch` takes any torch.
+TORCH ?= torch==2.13.0
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: install browser demo test docs bench
+.PHONY: venv install-demo install-test browser demo test docs bench
 
-install:
-	# torch 2.13.0 is pinned on the same line as the extras: on this project's machines it is a CPU
-	# build from a local file, and lightning/accelerate (test extra) resolved on their own line would
-	# pull an unpinned torch with several GB of CUDA packages.
-	$(PYTHON) -m pip install --quiet "torch==2.13.0" -e ".[test,docs]"
+$(PY):
+	$(PYTHON) -m venv $(VENV)
 
-demo: install
-	lrcore demo
+venv: $(PY)
 
-# tests/test_docs.py renders every formula of the site in headless Chromium (Debian's package).
+install-demo: $(PY)
+	$(PIP) "$(TORCH)" -e ".[demo]"
+
+install-test: $(PY)
+	$(PIP) "$(TORCH)" -e ".[test]"
+
+demo: install-demo
+	$(PY) -m lrcore demo
+
+# tests/test_docs.py renders every formula of the site in headless Chromium; .ci/browser finds one
+# or installs Debian's package, and says what to do where it cannot (not root, no apt-get).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@bash .ci/browser
 
-test: install browser
-	XLA_FLAGS=--xla_force_host_platform_device_count=8 $(PYTHON) -m pytest
+test: install-test browser
+	XLA_FLAGS=--xla_force_host_platform_device_count=8 $(PY) -m pytest
 
 # The docs extra only (it pulls the frameworks the API reference documents); mkdocs' hooks redraw
 # the pictures (docs/gen_plots.py) and write the reference pages (docs/hooks.py).
-docs:
-	$(PYTHON) -m pip install --quiet "torch==2.13.0" -e ".[docs]"
-	NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict
+docs: $(PY)
+	$(PIP) "$(TORCH)" -e ".[docs]"
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
 
-bench: install
-	$(PYTHON) -m benchmarks.run
+bench: install-test
+	$(PY) -m benchmarks.run

@@ -11,6 +11,11 @@ PY := $(VENV)/bin/python
 # pull an unpinned torch with several GB of CUDA packages. `make test TORCH=torch` takes any torch.
 TORCH ?= torch==2.13.0
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
+# What the frameworks write while the demo and the tests run (Keras' keras.json, matplotlib's font
+# cache, Hugging Face's cache, Chromium's dconf) goes under the venv too, not into your home.
+STATE := $(abspath $(VENV))/var
+RUN := KERAS_HOME=$(STATE)/keras MPLCONFIGDIR=$(STATE)/matplotlib HF_HOME=$(STATE)/huggingface \
+	XDG_CACHE_HOME=$(STATE)/cache XDG_CONFIG_HOME=$(STATE)/config
 
 .PHONY: venv install-demo install-test browser demo test docs bench
 
@@ -26,7 +31,7 @@ install-test: $(PY)
 	$(PIP) "$(TORCH)" -e ".[test]"
 
 demo: install-demo
-	$(PY) -m lrcore demo
+	$(RUN) $(PY) -m lrcore demo
 
 # tests/test_docs.py renders every formula of the site in headless Chromium; .ci/browser finds one
 # or installs Debian's package, and says what to do where it cannot (not root, no apt-get).
@@ -34,7 +39,7 @@ browser:
 	@bash .ci/browser
 
 test: install-test browser
-	XLA_FLAGS=--xla_force_host_platform_device_count=8 $(PY) -m pytest
+	$(RUN) XLA_FLAGS=--xla_force_host_platform_device_count=8 $(PY) -m pytest
 
 # The docs extra only (it pulls the frameworks the API reference documents); mkdocs' hooks redraw
 # the pictures (docs/gen_plots.py) and write the reference pages (docs/hooks.py).

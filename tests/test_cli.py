@@ -369,3 +369,19 @@ def test_missing_matplotlib_is_one_line(monkeypatch, capsys, tmp_path):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("lrcore: error: ") and "lrcore[cli]" in err[0]
     assert not list(tmp_path.iterdir())
+
+
+# -- the help text does not depend on how the module docstring is laid out ----------------------
+@pytest.mark.parametrize("command", ["plot", "table"])
+def test_command_help_is_its_own_text_not_a_slice_of_the_docstring(command, monkeypatch, capsys):
+    """Rewording the module docstring (which the API reference renders) leaves ``--help`` whole."""
+    from lrcore import cli as cli_module
+
+    expected = cli(command, "--help").stdout
+    monkeypatch.setattr(cli_module, "__doc__", "The lrcore command line.")
+    assert cli_module.main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out == expected
+    for text in ("Values are read as follows", "A spec file (--spec FILE)", "schedules and their parameters"):
+        assert text in out
+    assert "Errors (unknown" not in out and "``" not in out

@@ -5,27 +5,13 @@
     lrcore table exponential_decay --init-value 0.1 --decay-steps 100 --decay-rate 0.5 --at 0,100,1000
     lrcore demo --quick -o demo.png
 
-Schedule parameters are given as ``--name value`` or ``--name=value``; ``-`` and ``_`` are the same
-in names (``--peak-value`` = ``--peak_value``). Values are read as follows, in this order:
+``lrcore plot --help`` and ``lrcore table --help`` give the parameter syntax (values, JSON for the
+combinators' schedule parameters, values starting with ``-``, repeated ``--at``, spec files and
+their size limit) and every registered schedule with its parameters.
 
-- ``none``/``null`` -> None; ``true``/``false`` -> bool (case-insensitive);
-- an integer (``300``, ``-1``) -> int; a float (``1e-3``, ``0.5``) -> float;
-- text containing a comma, or in brackets -> a list of such values (``10,20``, ``[10,20]``,
-  ``[0.1]``, ``[]``); a single-element list needs the brackets;
-- text in braces -> a JSON object (a nested schedule in ``lrcore.from_dict`` format, for the
-  combinators' ``schedule`` parameter);
-- anything else -> the text itself (``--mode triangular2``).
-
-A spec file (``--spec FILE``) is JSON in ``lrcore.from_dict`` format: one schedule dict, a list of
-them (each may carry a ``"label"`` key), or an object mapping labels to schedule dicts. Every
-schedule given is overlaid in one plot (or one table column each).
-
-``lrcore plot`` evaluates each schedule at a few thousand evenly spread steps plus its landmarks
-(piecewise and join boundaries, warmup and phase ends, restarts, the last step) and at both sides of
-every jump, located exactly by bisection: a plot of 10**9 steps costs as little as one of 10**4.
-
-Errors (unknown schedule or parameter, a bad value, unreadable or invalid spec files, an output
-path that cannot be written) print one line ``lrcore: error: ...`` and exit with status 2.
+Errors (unknown schedule or parameter, a bad value, an option given twice, unreadable, oversized or
+invalid spec files, an output path that cannot be written) print one line ``lrcore: error: ...`` and
+exit with status 2.
 """
 
 from __future__ import annotations
@@ -40,9 +26,13 @@ __all__ = ["main", "parse_value"]
 _INT = re.compile(r"[+-]?\d+\Z")
 _FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z|[+-]?(inf|nan)\Z", re.IGNORECASE)
 
+#: The most bytes read from one spec file: a spec is a few schedules (a piecewise schedule with a
+#: million boundaries is about 10 MB); reading ``/dev/zero`` or an endless pipe stops here.
+_SPEC_MAX_BYTES = 16 * 2**20
+
 #: The parameter syntax, spec files and sampling, as ``lrcore plot --help`` and ``lrcore table --help``
-#: print it after the options (the module docstring says the same for the API reference).
-_PARAMETER_HELP = """\
+#: print it after the options.
+_PARAMETER_HELP = f"""\
 Schedule parameters are given as --name value or --name=value; - and _ are the same
 in names (--peak-value = --peak_value). Values are read as follows, in this order:
 
@@ -50,13 +40,23 @@ in names (--peak-value = --peak_value). Values are read as follows, in this orde
 - an integer (300, -1) -> int; a float (1e-3, 0.5) -> float;
 - text containing a comma, or in brackets -> a list of such values (10,20, [10,20],
   [0.1], []); a single-element list needs the brackets;
-- text in braces -> a JSON object (a nested schedule in lrcore.from_dict format, for the
-  combinators' schedule parameter);
+- text in braces -> a JSON object;
 - anything else -> the text itself (--mode triangular2).
+
+A combinator's schedule parameter (marked in the list below) is JSON, read whole: a schedule
+dict in lrcore.from_dict format, as Schedule.to_dict() gives it, for one schedule; a JSON list of
+them for several (quote it for the shell):
+  --schedules '[{{"name": "constant", "params": {{"value": 1.0}}}}, {{"name": "constant", "params": {{"value": 0.5}}}}]'
+
+A value may start with - (--end-value -1, --at -3,0): it is a value, never an option.
+A parameter or option given twice is an error, except --spec and --at, which add up
+(--at 5 --at 6,7 is steps 5, 6 and 7). A step below 0 evaluates as step 0, as everywhere
+in lrcore; the table shows the step asked for and notes it on stderr.
 
 A spec file (--spec FILE) is JSON in lrcore.from_dict format: one schedule dict, a list of
 them (each may carry a "label" key), or an object mapping labels to schedule dicts. Every
-schedule given is overlaid in one plot (or one table column each).
+schedule given is overlaid in one plot (or one table column each). At most
+{_SPEC_MAX_BYTES // 2**20} MiB are read from a spec file; it may be a pipe (--spec <(...)).
 
 lrcore plot evaluates each schedule at a few thousand evenly spread steps plus its landmarks
 (piecewise and join boundaries, warmup and phase ends, restarts, the last step) and at both sides of
@@ -86,7 +86,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parse_value(text: str):
-    """Parse one command-line parameter value (see the module docstring for the rules)."""
+    """Parse one command-line parameter value (the rules: ``lrcore plot --help``); a combinator's
+    schedule parameter is JSON instead, parsed whole."""
     s = text.strip()
     low = s.lower()
     if low in ("none", "null"):
@@ -118,7 +119,9 @@ def _schedule_catalogue() -> str:
     lines = ["schedules and their parameters (--name value):"]
     for name in names():  # the registry's: a registered schedule is listed and parsed like any other
         params = str(REGISTRY[name].signature).split(" ->")[0]
-        lines.append(f"  {name}{params}")
+        children = REGISTRY[name].children
+        json_params = "; ".join(f"--{key}: {_CHILD_JSON[kind]}" for key, kind in children.items())
+        lines.append(f"  {name}{params}" + (f"  [{json_params}]" if json_params else ""))
     return "\n".join(lines)
 
 
@@ -208,11 +211,6 @@ def _parse_params(name, raw):
         key: _parse_child(flag, children[key], text) if key in children else parse_value(text)
         for key, (flag, text) in raw.items()
     }
-
-
-#: The most bytes read from one spec file: a spec is a few schedules (a piecewise schedule with a
-#: million boundaries is about 10 MB); reading ``/dev/zero`` or an endless pipe stops here.
-_SPEC_MAX_BYTES = 16 * 2**20
 
 
 def _read_spec(path) -> bytes:

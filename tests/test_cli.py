@@ -116,6 +116,16 @@ def test_plot_help_lists_the_schedules():
     for name in lrcore.SCHEDULES:
         assert f"  {name}(" in r.stdout
     assert "--boundaries" not in r.stderr
+    # the schedule-valued parameters, from the registration, say they take JSON
+    from lrcore.schedule import REGISTRY
+
+    lines = {line.split("(")[0].strip(): line for line in r.stdout.splitlines() if line.startswith("  ") and "(" in line}
+    for name, definition in REGISTRY.items():
+        for key, kind in definition.children.items():
+            assert f"--{key}: a JSON {'list' if kind == 'many' else 'object'}" in lines[name], lines[name]
+        if not definition.children:
+            assert "JSON" not in lines[name]
+    assert "16 MiB" in r.stdout and "--at 5 --at 6,7" in r.stdout
 
 
 @pytest.mark.parametrize(
@@ -577,7 +587,7 @@ def _fifo_with_writer(tmp_path, writer):
                 writer(f)
         except BrokenPipeError:
             pass
-        except Exception as exc:  # reported by the test
+        except OSError as exc:  # reported by the test
             errors.append(exc)
 
     thread = threading.Thread(target=write, daemon=True)

@@ -5,27 +5,13 @@
     lrcore table exponential_decay --init-value 0.1 --decay-steps 100 --decay-rate 0.5 --at 0,100,1000
     lrcore demo --quick -o demo.png
 
-Schedule parameters are given as ``--name value`` or ``--name=value``; ``-`` and ``_`` are the same
-in names (``--peak-value`` = ``--peak_value``). Values are read as follows, in this order:
+``lrcore plot --help`` and ``lrcore table --help`` give the parameter syntax (values, JSON for the
+combinators' schedule parameters, values starting with ``-``, repeated ``--at``, spec files and
+their size limit) and every registered schedule with its parameters.
 
-- ``none``/``null`` -> None; ``true``/``false`` -> bool (case-insensitive);
-- an integer (``300``, ``-1``) -> int; a float (``1e-3``, ``0.5``) -> float;
-- text containing a comma, or in brackets -> a list of such values (``10,20``, ``[10,20]``,
-  ``[0.1]``, ``[]``); a single-element list needs the brackets;
-- text in braces -> a JSON object (a nested schedule in ``lrcore.from_dict`` format, for the
-  combinators' ``schedule`` parameter);
-- anything else -> the text itself (``--mode triangular2``).
-
-A spec file (``--spec FILE``) is JSON in ``lrcore.from_dict`` format: one schedule dict, a list of
-them (each may carry a ``"label"`` key), or an object mapping labels to schedule dicts. Every
-schedule given is overlaid in one plot (or one table column each).
-
-``lrcore plot`` evaluates each schedule at a few thousand evenly spread steps plus its landmarks
-(piecewise and join boundaries, warmup and phase ends, restarts, the last step) and at both sides of
-every jump, located exactly by bisection: a plot of 10**9 steps costs as little as one of 10**4.
-
-Errors (unknown schedule or parameter, a bad value, unreadable or invalid spec files, an output
-path that cannot be written) print one line ``lrcore: error: ...`` and exit with status 2.
+Errors (unknown schedule or parameter, a bad value, an option given twice, unreadable, oversized or
+invalid spec files, an output path that cannot be written) print one line ``lrcore: error: ...`` and
+exit with status 2.
 """
 
 from __future__ import annotations
@@ -40,9 +26,56 @@ __all__ = ["main", "parse_value"]
 _INT = re.compile(r"[+-]?\d+\Z")
 _FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z|[+-]?(inf|nan)\Z", re.IGNORECASE)
 
+#: The most bytes read from one spec file: a spec is a few schedules (a piecewise schedule with a
+#: million boundaries is about 10 MB); reading ``/dev/zero`` or an endless pipe stops here.
+_SPEC_MAX_BYTES = 16 * 2**20
+
+#: The parameter syntax, spec files and sampling, as ``lrcore plot --help`` and ``lrcore table --help``
+#: print it after the options.
+_PARAMETER_HELP = f"""\
+Schedule parameters are given as --name value or --name=value; - and _ are the same
+in names (--peak-value = --peak_value). Values are read as follows, in this order:
+
+- none/null -> None; true/false -> bool (case-insensitive);
+- an integer (300, -1) -> int; a float (1e-3, 0.5) -> float;
+- text containing a comma, or in brackets -> a list of such values (10,20, [10,20],
+  [0.1], []); a single-element list needs the brackets;
+- text in braces -> a JSON object;
+- anything else -> the text itself (--mode triangular2).
+
+A combinator's schedule parameter (marked in the list below) is JSON, read whole: a schedule
+dict in lrcore.from_dict format, as Schedule.to_dict() gives it, for one schedule; a JSON list of
+them for several (quote it for the shell):
+  --schedules '[{{"name": "constant", "params": {{"value": 1.0}}}}, {{"name": "constant", "params": {{"value": 0.5}}}}]'
+
+A value may start with - (--end-value -1, --at -3,0): it is a value, never an option.
+A parameter or option given twice is an error, except --spec and --at, which add up
+(--at 5 --at 6,7 is steps 5, 6 and 7). A step below 0 evaluates as step 0, as everywhere
+in lrcore; the table shows the step asked for and notes it on stderr.
+
+A spec file (--spec FILE) is JSON in lrcore.from_dict format: one schedule dict, a list of
+them (each may carry a "label" key), or an object mapping labels to schedule dicts. Every
+schedule given is overlaid in one plot (or one table column each). At most
+{_SPEC_MAX_BYTES // 2**20} MiB are read from a spec file; it may be a pipe (--spec <(...)).
+
+lrcore plot evaluates each schedule at a few thousand evenly spread steps plus its landmarks
+(piecewise and join boundaries, warmup and phase ends, restarts, the last step) and at both sides of
+every jump, located exactly by bisection: a plot of 10**9 steps costs as little as one of 10**4."""
+
 
 class CliError(Exception):
     """A user error: printed as one line, exit status 2."""
+
+
+class _Once(argparse.Action):
+    """Store an option's value, refusing the option given a second time (argparse keeps the last)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        given = namespace.__dict__.setdefault("_given", set())
+        if self.dest in given:
+            raise CliError(f"argument {'/'.join(self.option_strings)} given twice; give it once")
+        given.add(self.dest)
+        setattr(namespace, self.dest, values)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,7 +86,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parse_value(text: str):
-    """Parse one command-line parameter value (see the module docstring for the rules)."""
+    """Parse one command-line parameter value (the rules: ``lrcore plot --help``); a combinator's
+    schedule parameter is JSON instead, parsed whole."""
     s = text.strip()
     low = s.lower()
     if low in ("none", "null"):
@@ -85,12 +119,20 @@ def _schedule_catalogue() -> str:
     lines = ["schedules and their parameters (--name value):"]
     for name in names():  # the registry's: a registered schedule is listed and parsed like any other
         params = str(REGISTRY[name].signature).split(" ->")[0]
-        lines.append(f"  {name}{params}")
+        children = REGISTRY[name].children
+        json_params = "; ".join(f"--{key}: {_CHILD_JSON[kind]}" for key, kind in children.items())
+        lines.append(f"  {name}{params}" + (f"  [{json_params}]" if json_params else ""))
     return "\n".join(lines)
 
 
 def _split_params(argv, own_flags, own_switches):
-    """Separate this command's own options from ``--param value`` schedule parameters."""
+    """Separate this command's own options from ``--param value`` schedule parameters.
+
+    Returns ``(own, params)``: ``own`` for argparse, with each option's value attached as
+    ``--flag=value`` (so a value starting with ``-``, such as ``--at -3,0``, is never taken for an
+    option); ``params`` maps each parameter name to ``(flag as given, text)``, parsed once the
+    schedule is known (:func:`_parse_params`).
+    """
     own, params = [], {}
     i = 0
     while i < len(argv):
@@ -99,11 +141,12 @@ def _split_params(argv, own_flags, own_switches):
         if key in own_switches:
             own.append(token)
         elif key in own_flags:
-            own.append(token)
-            if "=" not in token:
-                if i + 1 >= len(argv):
-                    raise CliError(f"argument {token}: expected a value")
-                own.append(argv[i + 1])
+            if "=" in token:
+                own.append(token)
+            elif i + 1 >= len(argv):
+                raise CliError(f"argument {token}: expected a value")
+            else:
+                own.append(f"{token}={argv[i + 1]}")
                 i += 1
         elif token.startswith("--") and len(token) > 2:
             if "=" in token:
@@ -115,12 +158,82 @@ def _split_params(argv, own_flags, own_switches):
                 raise CliError(f"parameter {token} needs a value")
             name = key[2:].replace("-", "_")
             if name in params:
-                raise CliError(f"parameter --{name} given twice")
-            params[name] = parse_value(value)
+                first = params[name][0]
+                also = f" (as {first} and {key})" if first != key else ""
+                raise CliError(f"parameter --{name} given twice{also}; give it once")
+            params[name] = (key, value)
         else:
             own.append(token)
         i += 1
     return own, params
+
+
+def _attach_values(argv, flags):
+    """``argv`` with each option in ``flags`` joined to its value (``--seed -1`` -> ``--seed=-1``)."""
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in flags and i + 1 < len(argv):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
+#: What a child parameter ("one" schedule or "many") takes on the command line.
+_CHILD_JSON = {"one": "a JSON object (a schedule dict)", "many": "a JSON list of schedule dicts"}
+
+
+def _parse_child(flag: str, kind: str, text: str):
+    """A schedule-valued parameter: JSON as ``Schedule.to_dict()`` gives it, parsed whole."""
+    expected = _CHILD_JSON[kind]
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"argument {flag}: cannot parse {_short(text)!r} as {expected}: {exc}") from None
+    except RecursionError:
+        raise CliError(f"argument {flag}: the JSON is nested too deeply to be a schedule") from None
+    if kind == "one" and not isinstance(value, dict):
+        raise CliError(f"argument {flag}: expected {expected}, got {_short(text)!r}")
+    if kind == "many" and not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
+        raise CliError(f"argument {flag}: expected {expected}, got {_short(text)!r}")
+    return value
+
+
+def _parse_params(name, raw):
+    """Parse each ``(flag, text)`` of ``raw`` for the schedule ``name``: its schedule-valued
+    parameters (the registration's ``children``) as JSON, the others by :func:`parse_value`."""
+    from .schedule import REGISTRY
+
+    children = REGISTRY[name].children if name in REGISTRY else {}
+    return {
+        key: _parse_child(flag, children[key], text) if key in children else parse_value(text)
+        for key, (flag, text) in raw.items()
+    }
+
+
+def _read_spec(path) -> bytes:
+    """The bytes of a spec file, at most :data:`_SPEC_MAX_BYTES`. A regular file larger than that
+    is refused by its size, unread; anything else (a pipe, ``--spec <(...)``, a device) is read up
+    to one byte past the limit."""
+    import os
+    import stat
+
+    too_large = f"argument --spec: spec file {path!r} is larger than {_SPEC_MAX_BYTES // 2**20} MiB, the limit for a spec file"
+    try:
+        with open(path, "rb") as f:
+            info = os.fstat(f.fileno())
+            if stat.S_ISDIR(info.st_mode):  # where open() lets a directory through
+                raise CliError(f"cannot read spec file {path!r}: Is a directory")
+            if stat.S_ISREG(info.st_mode) and info.st_size > _SPEC_MAX_BYTES:
+                raise CliError(too_large)
+            data = f.read(_SPEC_MAX_BYTES + 1)
+    except OSError as exc:
+        raise CliError(f"cannot read spec file {path!r}: {exc.strerror or exc}") from None
+    if len(data) > _SPEC_MAX_BYTES:
+        raise CliError(too_large)
+    return data
 
 
 def _load_specs(paths):
@@ -129,17 +242,17 @@ def _load_specs(paths):
 
     out = []
     for path in paths:
+        data = _read_spec(path)
         try:
-            with open(path, encoding="utf-8") as f:
-                spec = json.load(f)
-        except OSError as exc:
-            raise CliError(f"cannot read spec file {path!r}: {exc.strerror}") from None
+            spec = json.loads(data.decode("utf-8"))
         except json.JSONDecodeError as exc:
             raise CliError(f"spec file {path!r} is not valid JSON: {exc}") from None
         except UnicodeDecodeError as exc:
             raise CliError(f"spec file {path!r} is not UTF-8 text: {exc.reason}") from None
         except RecursionError:
             raise CliError(f"spec file {path!r} is nested too deeply to be a schedule") from None
+        except ValueError as exc:  # an integer with more digits than Python converts
+            raise CliError(f"spec file {path!r}: {exc}") from None
         if isinstance(spec, dict) and "name" in spec:
             items = [spec]
         elif isinstance(spec, dict):
@@ -189,7 +302,7 @@ def _schedules(name, params, specs):
                 raise CliError("parameters cannot be given with a spec file")
             specs = [name, *specs]
         else:
-            schedule = lrcore.from_dict({"name": name, "params": params})
+            schedule = lrcore.from_dict({"name": name, "params": _parse_params(name, params)})
             _only_schedule(schedule)
             out.append((_label(schedule), schedule))
     elif params:
@@ -209,8 +322,9 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-limit // 2 :]} ({len(text)} characters)"
 
 
-def _steps_list(text):
-    parts = [part.strip() for part in text.split(",") if part.strip()]
+def _steps_list(texts):
+    """The steps of every ``--at`` given, in order (``--at 5 --at 6,7`` -> ``[5, 6, 7]``)."""
+    parts = [part.strip() for text in texts for part in text.split(",") if part.strip()]
     if not parts:
         raise CliError("argument --at: no steps given")
     for part in parts:
@@ -253,10 +367,10 @@ def _plot_parser():
     )
     parser.add_argument("name", nargs="?", metavar="NAME", help="a schedule name (see the list below)")
     parser.add_argument("--spec", action="append", default=[], metavar="FILE", help="a JSON spec file (repeatable)")
-    parser.add_argument("--steps", type=int, default=1000, metavar="N", help="number of steps (default 1000)")
-    parser.add_argument("-o", "--output", default="lr_schedule.png", metavar="OUT", help="image file (default lr_schedule.png)")
+    parser.add_argument("--steps", action=_Once, type=int, default=1000, metavar="N", help="number of steps (default 1000)")
+    parser.add_argument("-o", "--output", action=_Once, default="lr_schedule.png", metavar="OUT", help="image file (default lr_schedule.png)")
     parser.add_argument("--log", action="store_true", help="logarithmic learning-rate axis")
-    parser.add_argument("--title", metavar="T", help="the plot title (default: the schedule and its parameters)")
+    parser.add_argument("--title", action=_Once, metavar="T", help="the plot title (default: the schedule and its parameters)")
     parser.add_argument("-h", "--help", action="store_true", help="show this help and exit")
     return parser
 
@@ -271,7 +385,7 @@ def _table_parser():
     )
     parser.add_argument("name", nargs="?", metavar="NAME", help="a schedule name (see the list below)")
     parser.add_argument("--spec", action="append", default=[], metavar="FILE", help="a JSON spec file (repeatable)")
-    parser.add_argument("--at", metavar="STEPS", help="comma-separated steps, e.g. 0,100,1000 (required)")
+    parser.add_argument("--at", action="append", metavar="STEPS", help="comma-separated steps, e.g. 0,100,1000 (required; repeatable)")
     parser.add_argument("-h", "--help", action="store_true", help="show this help and exit")
     return parser
 
@@ -284,11 +398,11 @@ def _demo_parser():
         allow_abbrev=False,
         description="Train one classifier with the same lrcore schedule in JAX, PyTorch and Keras.",
     )
-    parser.add_argument("--epochs", type=int, default=None, help="epochs (default 12, or 4 with --quick)")
+    parser.add_argument("--epochs", action=_Once, type=int, default=None, help="epochs (default 12, or 4 with --quick)")
     parser.add_argument("--quick", action="store_true", help="reduced mode for CI: a data subset, few epochs")
-    parser.add_argument("-o", "--output", default="lrcore_demo.png", help="the image to write (default lrcore_demo.png)")
-    parser.add_argument("--frameworks", default=",".join(FRAMEWORKS), help=f"comma-separated, from {','.join(FRAMEWORKS)}")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the data split, weights and batches (default 0)")
+    parser.add_argument("-o", "--output", action=_Once, default="lrcore_demo.png", help="the image to write (default lrcore_demo.png)")
+    parser.add_argument("--frameworks", action=_Once, default=",".join(FRAMEWORKS), help=f"comma-separated, from {','.join(FRAMEWORKS)}")
+    parser.add_argument("--seed", action=_Once, type=int, default=0, help="seed of the data split, weights and batches (default 0)")
     return parser
 
 
@@ -308,8 +422,7 @@ def _parse(parser, argv):
 
 
 def _command_help(parser):
-    rules = __doc__.split("\n\n", 2)[2].split("\n\nErrors")[0].replace("``", "")
-    return parser.format_help() + "\n" + rules + "\n\n" + _schedule_catalogue()
+    return parser.format_help() + "\n" + _PARAMETER_HELP + "\n\n" + _schedule_catalogue()
 
 
 def _cmd_plot(argv):
@@ -358,13 +471,17 @@ def _cmd_table(argv):
     print("\t".join(header))
     for i, step in enumerate(steps):
         print("\t".join([str(int(step))] + [repr(float(c[i])) for c in columns]))
+    negative = sorted({int(k) for k in steps if k < 0}, reverse=True)
+    if negative:  # the library's rule (docs/step.md), said once: the rows show the steps asked for
+        listed = _short(",".join(map(str, negative)))
+        print(f"lrcore: note: a step below 0 evaluates as step 0, the schedule's start (here: {listed})", file=sys.stderr)
     return 0
 
 
 def _cmd_demo(argv):
     parser = _demo_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_attach_values(argv, _options(parser)[0]))
     except SystemExit as exc:  # --help printed
         return int(exc.code or 0)
     output = _output_path(args.output)

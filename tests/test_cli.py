@@ -116,6 +116,16 @@ def test_plot_help_lists_the_schedules():
     for name in lrcore.SCHEDULES:
         assert f"  {name}(" in r.stdout
     assert "--boundaries" not in r.stderr
+    # the schedule-valued parameters, from the registration, say they take JSON
+    from lrcore.schedule import REGISTRY
+
+    lines = {line.split("(")[0].strip(): line for line in r.stdout.splitlines() if line.startswith("  ") and "(" in line}
+    for name, definition in REGISTRY.items():
+        for key, kind in definition.children.items():
+            assert f"--{key}: a JSON {'list' if kind == 'many' else 'object'}" in lines[name], lines[name]
+        if not definition.children:
+            assert "JSON" not in lines[name]
+    assert "16 MiB" in r.stdout and "--at 5 --at 6,7" in r.stdout
 
 
 @pytest.mark.parametrize(
@@ -219,6 +229,13 @@ SPEC_FILES = {
         (["table", "--spec", "bad.json", "--at", "1"], "not valid JSON"),
         (["plot", "warmup", "--schedule", _deep_spec(150), "--warmup-steps", "3"], "MAX_DEPTH"),
         (["plot", "warmup", "--schedule", "{bad", "--warmup-steps", "3"], "JSON object"),
+        (["plot", "warmup", "--schedule", "[]", "--warmup-steps", "3"], "--schedule"),
+        (["plot", "warmup", "--schedule", "1", "--warmup-steps", "3"], "--schedule"),
+        (["plot", "warmup", "--schedule", "[" * 100_000, "--warmup-steps", "3"], "--schedule"),
+        (["table", "multiply", "--schedules", '{"name": "constant", "params": {"value": 1}}', "--at", "1"], "--schedules"),
+        (["table", "multiply", "--schedules", "[1, 2]", "--at", "1"], "--schedules"),
+        (["table", "multiply", "--schedules", '[{"name": "constant"', "--at", "1"], "--schedules"),
+        (["table", "join", "--schedules", "1,2", "--boundaries", "[1]", "--at", "1"], "--schedules"),
         (["plot"], "give a schedule NAME"),
         (["plot", "--value", "1"], "no schedule NAME"),
         (["plot", "constant", "--value"], "--value"),
@@ -369,3 +386,233 @@ def test_missing_matplotlib_is_one_line(monkeypatch, capsys, tmp_path):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("lrcore: error: ") and "lrcore[cli]" in err[0]
     assert not list(tmp_path.iterdir())
+
+
+# -- the help text does not depend on how the module docstring is laid out ----------------------
+@pytest.mark.parametrize("command", ["plot", "table"])
+def test_command_help_is_its_own_text_not_a_slice_of_the_docstring(command, monkeypatch, capsys):
+    """Rewording the module docstring (which the API reference renders) leaves ``--help`` whole."""
+    from lrcore import cli as cli_module
+
+    expected = cli(command, "--help").stdout
+    monkeypatch.setattr(cli_module, "__doc__", "The lrcore command line.")
+    assert cli_module.main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out == expected
+    for text in ("Values are read as follows", "A spec file (--spec FILE)", "schedules and their parameters"):
+        assert text in out
+    assert "Errors (unknown" not in out and "``" not in out
+
+
+# -- schedule-valued parameters are JSON, whole (never split on commas) ------------------------
+def _flag_value(kind, value):
+    """A parameter value as a user types it: JSON for a child ("one"/"many"), else CLI syntax."""
+    if kind is not None:
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ",".join(map(repr, value)) + "]"
+    return "none" if value is None else repr(value)
+
+
+#: One example per combinator, with its values at steps 0, 5, 10 computed by hand.
+COMBINATOR_EXAMPLES = {
+    "join": (lrcore.join([lrcore.constant(1.0), lrcore.linear(0.0, 1.0, 10)], [5]), [1.0, 0.0, 0.5]),
+    "multiply": (lrcore.multiply([lrcore.constant(0.5), lrcore.linear(0.0, 1.0, 10)]), [0.0, 0.25, 0.5]),
+    "warmup": (lrcore.warmup(lrcore.constant(0.1), warmup_steps=10), [0.0, 0.05, 0.1]),
+    "scale": (lrcore.scale(lrcore.linear(0.0, 1.0, 10), 3.0), [0.0, 1.5, 3.0]),
+    "clip": (lrcore.clip(lrcore.linear(0.0, 1.0, 10), min_value=0.25, max_value=0.75), [0.25, 0.5, 0.75]),
+}
+
+
+def test_every_combinator_has_an_example():
+    from lrcore.schedule import REGISTRY
+
+    assert set(COMBINATOR_EXAMPLES) == {name for name, d in REGISTRY.items() if d.children}
+
+
+@pytest.mark.parametrize("name", sorted(COMBINATOR_EXAMPLES))
+@pytest.mark.parametrize("form", ["space", "equals"])
+def test_every_combinator_builds_from_flags(name, form):
+    """A child parameter takes ``Schedule.to_dict()`` JSON (a list of them for "many"), commas and all."""
+    from lrcore.schedule import REGISTRY
+
+    schedule, expected = COMBINATOR_EXAMPLES[name]
+    children = REGISTRY[name].children
+    args = []
+    for key, value in schedule.to_dict()["params"].items():
+        text = _flag_value(children.get(key), value)
+        args += [f"--{key}={text}"] if form == "equals" else [f"--{key.replace('_', '-')}", text]
+    assert any("," in a for a in args) or name in ("warmup", "scale", "clip")
+    r = cli("table", name, *args, "--at", "0,5,10")
+    assert r.returncode == 0, r.stderr
+    rows = [line.split("\t") for line in r.stdout.strip().splitlines()[1:]]
+    assert [int(s) for s, _ in rows] == [0, 5, 10]
+    assert [float(v) for _, v in rows] == expected
+
+
+def test_join_from_flags_as_users_write_it():
+    r = cli("table", "join",
+            '--schedules=[{"name":"constant","params":{"value":1.0}},{"name":"constant","params":{"value":0.5}}]',
+            "--boundaries", "[10]", "--at", "0,9,10,11")
+    assert r.returncode == 0, r.stderr
+    assert [float(line.split("\t")[1]) for line in r.stdout.strip().splitlines()[1:]] == [1.0, 1.0, 0.5, 0.5]
+
+
+# -- negative numbers are values, not options ----------------------------------------------------
+def test_negative_steps_evaluate_as_step_zero():
+    """docs/step.md: a step below 0 evaluates as step 0; the table shows the step asked for."""
+    for at in (["--at", "-3,0,5"], ["--at=-3,0,5"], ["--at", "-3", "--at", "0,5"]):
+        r = cli("table", "linear", "--init-value", "0.25", "--end-value", "1", "--transition-steps", "10", *at)
+        assert r.returncode == 0, (at, r.stderr)
+        rows = [line.split("\t") for line in r.stdout.strip().splitlines()]
+        assert rows == [["step", "value"], ["-3", "0.25"], ["0", "0.25"], ["5", "0.625"]], at
+        note = r.stderr.strip().splitlines()
+        assert len(note) == 1 and "-3" in note[0] and "step 0" in note[0], r.stderr
+    r = cli("table", "constant", "--value", "1", "--at", "0,1")
+    assert r.returncode == 0 and r.stderr == ""
+
+
+def test_negative_values_reach_the_schedule():
+    # a negative level is a valid value: linear from 1 to -1 over 10 steps is 0.8 at step 1
+    r = cli("table", "linear", "--init-value", "1", "--end_value", "-1", "--transition-steps", "10", "--at", "1")
+    assert r.returncode == 0, r.stderr
+    assert float(r.stdout.split()[-1]) == 0.8
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["table", "cosine_restart", "--peak-value", "1", "--first-period", "-300", "--at", "-1,0"], "`first_period` must be >= 1"),
+        (["table", "cosine_restart", "--peak-value", "1", "--first-period", "3", "--period-mul", "-1.25", "--at", "0"], "`period_mul` must be >= 1"),
+        (["table", "exponential_decay", "--init-value", "1", "--decay-steps", "10", "--decay-rate", "-1e-3", "--at", "0"], "`decay_rate` must be > 0"),
+        (["plot", "constant", "--value", "1", "--steps", "-5"], "--steps"),
+        (["plot", "constant", "--value", "1", "--steps", "-1e3"], "--steps"),
+        (["demo", "--epochs", "-1e3"], "--epochs"),
+        (["table", "constant", "--value", "1", "--at", "-3,x"], "--at"),
+        (["table", "constant", "--value", "1", "--at", f"-{2**63 + 1},0"], "64-bit"),
+    ],
+)
+def test_negative_values_give_the_validation_message(args, message, tmp_path):
+    r = cli(*args, cwd=tmp_path)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lrcore: error: ") and message in lines[0], r.stderr
+    assert "expected one argument" not in lines[0]
+
+
+def test_option_values_may_start_with_a_dash(tmp_path, monkeypatch):
+    fig = _captured_figure(monkeypatch, tmp_path, "constant", "--value", "1", "--title", "-flat-")
+    assert fig.axes[0].get_title() == "-flat-"
+    r = cli("plot", "constant", "--value", "1", "-o", "-dash.png", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "-dash.png").stat().st_size > 1000
+
+
+# -- repeated flags: --at accumulates, anything else given twice is refused ------------------------
+def test_repeated_at_accumulates():
+    r = cli("table", "linear", "--init-value", "0", "--end-value", "1", "--transition-steps", "10",
+            "--at", "5", "--at", "6", "--at=7,2")
+    assert r.returncode == 0, r.stderr
+    rows = [line.split("\t") for line in r.stdout.strip().splitlines()[1:]]
+    assert rows == [["5", "0.5"], ["6", "0.6"], ["7", "0.7"], ["2", "0.2"]]
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["table", "cosine_decay", "--peak_value", "1", "--peak_value", "2", "--at", "1"], "--peak_value"),
+        (["table", "cosine_decay", "--init-value", "1", "--init_value", "2", "--decay-steps", "3", "--at", "1"], "--init_value"),
+        (["plot", "constant", "--value", "1", "--steps", "5", "--steps", "6"], "--steps"),
+        (["plot", "constant", "--value", "1", "--steps=5", "--steps", "6"], "--steps"),
+        (["plot", "constant", "--value", "1", "--title", "a", "--title", "b"], "--title"),
+        (["plot", "constant", "--value", "1", "-o", "a.png", "--output", "b.png"], "-o/--output"),
+        (["demo", "--seed", "1", "--seed", "2"], "--seed"),
+        (["demo", "--epochs", "1", "--epochs", "2"], "--epochs"),
+    ],
+)
+def test_repeated_flags_are_refused_naming_the_flag(args, flag, tmp_path):
+    r = cli(*args, cwd=tmp_path)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lrcore: error: "), r.stderr
+    assert flag in lines[0] and "given twice" in lines[0], lines[0]
+    assert not list(tmp_path.iterdir())
+
+
+# -- what is read from a spec file is bounded ---------------------------------------------------
+def _one_line_error(r):
+    assert r.returncode == 2, (r.stdout, r.stderr[-2000:])
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lrcore: error: ") and "Traceback" not in r.stderr, r.stderr[-2000:]
+    return lines[0]
+
+
+@pytest.mark.parametrize("command", [["table", "--at", "0"], ["plot"]])
+def test_spec_from_an_endless_device_is_refused_at_the_limit(command, tmp_path):
+    r = cli(*command, "--spec", "/dev/zero", cwd=tmp_path)
+    line = _one_line_error(r)
+    assert "--spec" in line and "/dev/zero" in line and "16 MiB" in line
+    assert not list(tmp_path.iterdir())
+
+
+def test_spec_size_limit_is_exact(tmp_path):
+    from lrcore.cli import _SPEC_MAX_BYTES
+
+    assert _SPEC_MAX_BYTES == 16 * 2**20
+    text = json.dumps({"name": "constant", "params": {"value": 0.5}}).encode()
+    (tmp_path / "at_limit.json").write_bytes(text + b" " * (_SPEC_MAX_BYTES - len(text)))
+    r = cli("table", "--spec", tmp_path / "at_limit.json", "--at", "0")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[1:] == ["0\t0.5"]
+    (tmp_path / "over.json").write_bytes(text + b" " * (_SPEC_MAX_BYTES + 1 - len(text)))
+    with open(tmp_path / "sparse.json", "wb") as f:  # a huge file: refused by its size, unread
+        f.truncate(2**40)
+    for name in ("over.json", "sparse.json"):
+        line = _one_line_error(cli("table", "--spec", tmp_path / name, "--at", "0"))
+        assert "--spec" in line and name in line and "16 MiB" in line
+    line = _one_line_error(cli("plot", "--spec", tmp_path, "-o", tmp_path / "x.png"))
+    assert "cannot read spec file" in line and "directory" in line.lower()
+
+
+def _fifo_with_writer(tmp_path, writer):
+    import threading
+
+    fifo = tmp_path / "spec.fifo"
+    os.mkfifo(fifo)
+    errors = []
+
+    def write():
+        try:
+            with open(fifo, "wb") as f:
+                writer(f)
+        except BrokenPipeError:
+            pass
+        except OSError as exc:  # reported by the test
+            errors.append(exc)
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return fifo, thread, errors
+
+
+def test_spec_from_a_pipe_is_read(tmp_path):
+    """A named pipe (or ``--spec <(...)`` in a shell) holding a spec is read like a file."""
+    spec = json.dumps([{"label": "half", **lrcore.constant(0.5).to_dict()}]).encode()
+    fifo, thread, errors = _fifo_with_writer(tmp_path, lambda f: f.write(spec))
+    r = cli("table", "--spec", fifo, "--at", "0,3")
+    thread.join(30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines() == ["step\tvalue", "0\t0.5", "3\t0.5"] and not errors
+
+
+def test_spec_from_an_endless_pipe_is_refused_at_the_limit(tmp_path):
+    def endless(f):
+        chunk = b" " * 2**20
+        while True:
+            f.write(chunk)
+
+    fifo, thread, errors = _fifo_with_writer(tmp_path, endless)
+    r = cli("table", "--spec", fifo, "--at", "0")
+    thread.join(30)
+    line = _one_line_error(r)
+    assert "--spec" in line and "16 MiB" in line and not errors and not thread.is_alive()

@@ -736,9 +736,6 @@ def _int_dtype(xp, dtype, int_default):
     return int_default
 
 
-_INT64_MAX = int(np.iinfo(np.int64).max)
-
-
 def host_steps(step, int_bits: int = 64):
     """Python or NumPy steps as a NumPy array a namespace can take without wrapping around.
 

@@ -573,19 +573,6 @@ def test_load_state_dict_refuses_what_is_not_this_lrcore_schedulers_state():
     sched.load_state_dict(_roundtrip(state))  # its own state loads
 
 
-def test_state_saved_by_lrcore_0_1_0_still_loads():
-    s = lrcore.piecewise_constant([3], [0.1, 0.05])
-    opt = torch.optim.SGD(_groups(0.1))
-    sched = lrcore.torch.scheduler(opt, s)
-    # What 0.1.0's state_dict() saved: every attribute but the optimizer and the block cache.
-    old = {"base_lrs": [0.1], "last_epoch": 5, "_step_count": 6, "_get_lr_called_within_step": False,
-           "_last_lr": [0.05], "mode": "absolute", "schedule": s.to_dict(), "_is_initial": False}  # fmt: skip
-    sched.load_state_dict(old)
-    assert sched.last_epoch == 5 and opt.param_groups[0]["lr"] == float(np.float32(0.05))
-    with pytest.raises(ValueError, match="different settings: schedule"):
-        sched.load_state_dict({**old, "schedule": lrcore.constant(0.1).to_dict()})
-
-
 def _train(total, resume_at=None, order="optimizer_first"):
     """AdamW with per-group lr, beta1 and weight-decay schedules plus the plateau; optionally resumed."""
     lr = [lrcore.onecycle(0.02, 30), lrcore.cosine_restart(0.01, 5, 2.0, warmup_steps=1)]

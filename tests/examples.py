@@ -3,11 +3,12 @@
 Each entry of :data:`TABLE`, keyed by the schedule's registered name, holds:
 
 - ``reference``: the exact value at an integer step, ``reference(k, params) -> mpmath.mpf``, from an
-  independent, slow, obviously-correct implementation written from the formulas of API.md (and, for
-  ``onecycle`` and ``cyclic``, from the source of torch's ``OneCycleLR`` and ``CyclicLR``), never
-  from lrcore: every landmark decision (which piece, which cycle, which staircase step, which phase)
-  is made on Python integers or exact :class:`fractions.Fraction` values, every value is computed
-  with :mod:`mpmath` at 50 significant digits from the float64 parameters taken exactly;
+  independent, slow, obviously-correct implementation written from the formulas of the catalog
+  (``docs/catalog/``; for ``onecycle`` and ``cyclic``, also from the source of torch's ``OneCycleLR``
+  and ``CyclicLR``), never from lrcore: every landmark decision (which piece, which cycle, which
+  staircase step, which phase) is made on Python integers or exact :class:`fractions.Fraction`
+  values, every value is computed with :mod:`mpmath` at 50 significant digits from the float64
+  parameters taken exactly;
 - ``examples``: ``(label, schedule, landmarks)`` configurations; every backend and adapter test
   evaluates them around their landmark steps (boundaries, phase ends, restarts, the last step);
 - ``huge``: optionally, ``H -> {label: (schedule, landmarks)}`` with landmarks near the huge step

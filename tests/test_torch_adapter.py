@@ -61,7 +61,7 @@ def test_values_match_numpy_within_4_ulp(name):
 
 
 @pytest.mark.parametrize(
-    "name", ["torch-cosine-restart", "torch-onecycle", "torch-piecewise-constant", "torch-join"]
+    "name", ["sgdr-m2-peak-warm-keywords", "onecycle-three-keywords", "pc-tenfold-keywords", "join-keywords"]
 )
 def test_result_is_on_the_steps_device(name):
     # The meta device stands in for a GPU: any constant or table left on the CPU would fail here.
@@ -89,7 +89,7 @@ def test_from_schedule_and_bad_step():
 
 
 @pytest.mark.filterwarnings(INDUCTOR_NOISE)
-@pytest.mark.parametrize("name", ["torch-cosine-restart", "torch-onecycle"])
+@pytest.mark.parametrize("name", ["sgdr-m2-peak-warm-keywords", "onecycle-three-keywords"])
 def test_torch_compile_fullgraph(name):
     fn = _torch(name)
     torch._dynamo.reset()
@@ -102,10 +102,13 @@ def test_torch_compile_fullgraph(name):
 
 
 @pytest.mark.filterwarnings(INDUCTOR_NOISE)
-@pytest.mark.parametrize("name", ["torch-cosine-restart", "torch-onecycle", "torch-cyclic", "torch-join"])
+@pytest.mark.parametrize(
+    "name", ["sgdr-m2-peak-warm-keywords", "onecycle-three-keywords", "cyclic-down-exp-keywords", "join-keywords"]
+)
 def test_torch_compile_dynamic_fullgraph(name):
-    # torch-cosine-restart has period_mul=2: its host-side cycle table needs the float parameters
-    # as constants, also under dynamic=True (where Dynamo makes floats read from objects symbolic).
+    # sgdr-m2-peak-warm-keywords has period_mul=2: its host-side cycle table needs the float
+    # parameters as constants, also under dynamic=True (where Dynamo makes floats read from objects
+    # symbolic).
     fn = _torch(name)
     torch._dynamo.reset()
     compiled = torch.compile(lambda k: fn(k), fullgraph=True, dynamic=True)

@@ -11,8 +11,9 @@ Each entry of :data:`TABLE`, keyed by the schedule's registered name, holds:
   parameters taken exactly;
 - ``examples``: ``(label, schedule, landmarks)`` configurations; every backend and adapter test
   evaluates them around their landmark steps (boundaries, phase ends, restarts, the last step).
-  A label is unique and says what the configuration exercises (``exp-staircase-floor``: a staircase
-  decay held at its floor; a ``-keywords`` suffix: built with every argument named);
+  A label is unique, begins with the schedule's name or the entry's ``short`` form (so every test
+  id names the schedule) and says what the configuration exercises (``exp-staircase-floor``: a
+  staircase decay held at its floor; a ``-keywords`` suffix: built with every argument named);
 - ``huge``: optionally, ``H -> {label: (schedule, landmarks)}`` with landmarks near the huge step
   ``H`` (the precision tests);
 - ``valid``, ``levels``, ``lengths``, ``phases``, ``flags``, ``choices``, ``bad``: the validation
@@ -22,7 +23,9 @@ Each entry of :data:`TABLE`, keyed by the schedule's registered name, holds:
 - ``strategy``: optionally, for a schedule a hypothesis strategy of its keyword arguments (without
   one, the property tests draw from its examples), for a combinator a function of the children's
   strategy giving built schedules (required for a combinator); ``tests/strategies.py`` holds those
-  of the built-in schedules.
+  of the built-in schedules;
+- ``short``: optionally, the short form the example labels begin with (``"pc"`` for
+  ``piecewise_constant``); without one, they begin with the schedule's name.
 
 Adding a schedule adds one entry here (see CONTRIBUTING.md); :func:`coverage_problems` (run by
 ``tests/test_reference_values.py``) fails while a registered schedule has none.
@@ -94,6 +97,8 @@ class Entry:
     choices: list[str] = dataclasses.field(default_factory=list)
     bad: list[tuple[dict, type, str, Any]] = dataclasses.field(default_factory=list)
     strategy: Any = None
+    #: What the example labels begin with: the schedule's name, or this short form (``"pc"``).
+    short: str | None = None
 
 
 # -- the schedules ------------------------------------------------------------------------------
@@ -463,6 +468,7 @@ TABLE: dict[str, Entry] = {
     ),
     "exponential_decay": Entry(
         reference=_exponential_decay,
+        short="exp",
         examples=[
             ("exp", L.exponential_decay(1.0, decay_steps=10, decay_rate=0.5), [10, 100]),
             ("exp-staircase", L.exponential_decay(2.0, 7, 0.3, staircase=True), [7, 14, 21, 70]),
@@ -509,6 +515,7 @@ TABLE: dict[str, Entry] = {
     ),
     "piecewise_constant": Entry(
         reference=_piecewise_constant,
+        short="pc",
         examples=[
             ("pc", L.piecewise_constant([10, 20, 50], [1.0, 0.1, 0.01, 0.001]), [10, 20, 50]),
             ("pc-zero-boundary", L.piecewise_constant([0, 1, 2], [5.0, 4.0, 3.0, 2.0]), [0, 1, 2]),
@@ -543,6 +550,7 @@ TABLE: dict[str, Entry] = {
     ),
     "piecewise_linear": Entry(
         reference=_piecewise_linear,
+        short="pl",
         examples=[
             ("pl", L.piecewise_linear([0, 10, 30], [0.0, 1.0, 0.2]), [0, 10, 30]),
             ("pl-late-start", L.piecewise_linear([5, 6, 40, 41], [0.3, 1.0, 0.1, 0.0]), [5, 6, 40, 41]),
@@ -572,6 +580,7 @@ TABLE: dict[str, Entry] = {
     ),
     "polynomial_decay": Entry(
         reference=_polynomial_decay,
+        short="poly",
         examples=[
             ("poly", L.polynomial_decay(1.0, 0.1, decay_steps=20), [20]),
             ("poly-power2", L.polynomial_decay(1.0, 0.0, 25, power=2.0), [25]),
@@ -610,6 +619,7 @@ TABLE: dict[str, Entry] = {
     ),
     "inverse_time_decay": Entry(
         reference=_inverse_time_decay,
+        short="inv-time",
         examples=[
             ("inv-time", L.inverse_time_decay(1.0, decay_steps=10, decay_rate=0.5), []),
             ("inv-time-staircase", L.inverse_time_decay(0.3, 6, 2.0, staircase=True), [6, 12, 18]),
@@ -640,6 +650,7 @@ TABLE: dict[str, Entry] = {
     ),
     "cosine_decay": Entry(
         reference=_cosine_decay,
+        short="cos",
         examples=[
             ("cos", L.cosine_decay(1.0, decay_steps=50), [25, 50]),
             ("cos-end-exp", L.cosine_decay(1.0, 40, end_value=0.1, exponent=2.0), [40]),
@@ -668,6 +679,7 @@ TABLE: dict[str, Entry] = {
     ),
     "warmup_cosine_decay": Entry(
         reference=_warmup_cosine_decay,
+        short="wcd",
         examples=[
             ("wcd", L.warmup_cosine_decay(0.0, 1.0, warmup_steps=10, decay_steps=60), [10, 60]),
             ("wcd-no-warmup", L.warmup_cosine_decay(0.0, 1.0, 0, 30, end_value=0.1), [30]),
@@ -698,6 +710,7 @@ TABLE: dict[str, Entry] = {
     ),
     "cosine_restart": Entry(
         reference=_cosine_restart,
+        short="sgdr",
         examples=[
             ("sgdr", L.cosine_restart(1.0, first_period=10), [10, 20, 30]),
             ("sgdr-m2", L.cosine_restart(1.0, 10, period_mul=2.0), [10, 30, 70, 150]),
@@ -824,6 +837,7 @@ TABLE: dict[str, Entry] = {
     ),
     "onecycle_momentum": Entry(
         reference=_onecycle_momentum,
+        short="onecycle-mom",
         examples=[
             ("onecycle-mom", L.onecycle_momentum(100), [29, 30, 99, 100]),
             ("onecycle-mom-three", L.onecycle_momentum(57, 0.27, 0.8, 0.93, anneal="linear", three_phase=True), [14, 29, 56]),
@@ -848,6 +862,7 @@ TABLE: dict[str, Entry] = {
     ),
     "cyclic_momentum": Entry(
         reference=_cyclic_momentum,
+        short="cyclic-mom",
         examples=[
             ("cyclic-mom", L.cyclic_momentum(10), [10, 20, 30]),
             ("cyclic-mom-tri2", L.cyclic_momentum(5, 3, 0.7, 0.95, mode="triangular2"), [5, 8, 13, 16, 24]),
@@ -877,6 +892,7 @@ TABLE: dict[str, Entry] = {
     ),
     "inverse_sqrt": Entry(
         reference=_inverse_sqrt,
+        short="inv-sqrt",
         examples=[
             ("inv-sqrt", L.inverse_sqrt(1.0, warmup_steps=10), [10]),
             ("inv-sqrt-no-warmup", L.inverse_sqrt(1.0, 0), []),
@@ -900,6 +916,7 @@ TABLE: dict[str, Entry] = {
     ),
     "warmup_stable_decay": Entry(
         reference=_warmup_stable_decay,
+        short="wsd",
         examples=[
             ("wsd", L.warmup_stable_decay(1.0, 10, 20, 15), [10, 30, 45]),
             ("wsd-cos-sqrt", L.warmup_stable_decay(1.0, 8, 5, 12, end_value=0.1, warmup_shape="cosine", decay_shape="1-sqrt"), [8, 13, 25]),
@@ -933,6 +950,7 @@ TABLE: dict[str, Entry] = {
     ),
     "ema_decay": Entry(
         reference=_ema_decay,
+        short="ema",
         examples=[
             ("ema", L.ema_decay(0.99), [89, 90]),
             ("ema-zero", L.ema_decay(0.0), []),
@@ -1090,6 +1108,12 @@ def coverage_problems() -> list[str]:
         if not entry.examples:
             problems.append(f"{name}: no examples")
         problems += [f"{name}: example {label} is a {s.name}" for label, s, _ in entry.examples if s.name != name]
+        prefix = entry.short or name
+        problems += [
+            f"{name}: example label {label} does not begin with {prefix!r}"
+            for label, _, _ in entry.examples
+            if label != prefix and not label.startswith(prefix + "-")
+        ]
     labels = [label for entry in TABLE.values() for label, _, _ in entry.examples]
     problems += [f"example label {x} is used twice" for x in sorted({x for x in labels if labels.count(x) > 1})]
     return problems

@@ -59,12 +59,12 @@ def test_citation_finder_finds_each_form():
     doc, guide, shared = "API" + ".md", "ST" + "YLE", ".." + "/shared"
     cited = [
         f"as {doc} promises",
-        f"(see {guide} rules 3-5)",
+        f"(see {guide} rules {3}-5)",
         f"names an editor can find ({guide} 12)",
         f"copied from {shared}/notes",
-        "hostile inputs (" + "issue 10)",
-        "fixed in " + "Issue #42",
-        "see " + "rule 7",
+        f"hostile inputs (issue {10})",
+        f"fixed in Issue #{42}",
+        f"see rule {7}",
     ]
     assert [bool(citations(line)) for line in cited] == [True] * len(cited)
     plain = [
@@ -76,3 +76,29 @@ def test_citation_finder_finds_each_form():
         "an issue with float32 at step 2**24",
     ]
     assert [bool(citations(line)) for line in plain] == [False] * len(plain)
+
+
+def _public_operations(cls) -> list[str]:
+    """The public methods, class methods and properties ``cls`` defines."""
+    return [
+        name
+        for name, member in vars(cls).items()
+        if not name.startswith("_") and (callable(member) or isinstance(member, (classmethod, property)))
+    ]
+
+
+def test_contributing_documents_every_array_operation():
+    """CONTRIBUTING.md's table of array operations names every public operation of ``Ops`` (and of
+    ``Pieces``, what ``locate`` returns), and each has a docstring of its own."""
+    from lrcore import _array
+
+    text = (ROOT / "CONTRIBUTING.md").read_text()
+    operations = _public_operations(_array.Ops)
+    assert {"i", "f", "locate", "fraction", "lerp", "cos_fraction", "max_step", "run"} <= set(operations)
+    missing = [name for name in operations if not re.search(rf"`(Ops\.)?{name}[`(]", text)]
+    assert not missing, f"CONTRIBUTING.md does not document Ops.{missing}"
+    assert "pick(table)" in text and "`index`" in text
+    for cls, name in [(_array.Ops, n) for n in operations] + [(_array.Pieces, "pick")]:
+        member = vars(cls)[name]
+        function = member.fget if isinstance(member, property) else getattr(member, "__func__", member)
+        assert (function.__doc__ or "").strip(), f"{cls.__name__}.{name} has no docstring"

@@ -72,8 +72,11 @@ class Ops:
     Integer-range handling lives here: a landmark (boundary, cycle start, phase end) past the
     integer range the evaluation runs in is never reached, and the methods below say so
     (:meth:`in_range`, :meth:`landmark`, :meth:`landmarks`, :meth:`since`, :meth:`lt`,
-    :meth:`mod`, …), so
-    schedules never compare against the range themselves.
+    :meth:`mod`, …), so schedules never compare against the range themselves.
+
+    Attributes: ``xp`` (the array namespace), ``int`` and ``float`` (the dtypes of this
+    evaluation), ``device`` (where constants and tables are created; None lets the library place
+    them). CONTRIBUTING.md lists every operation with its dtype, exactness and use.
     """
 
     __slots__ = ("xp", "int", "float", "device", "_max")
@@ -102,21 +105,30 @@ class Ops:
 
     # -- constants -------------------------------------------------------------------------
     def i(self, value):
-        """An integer constant; callers guarantee it fits the integer dtype."""
+        """An integer constant (0-d, the integer dtype, on the step's device); exact.
+
+        Callers guarantee it fits the integer dtype: a step landmark that may lie past the range
+        goes through :meth:`landmark` instead.
+        """
         return self._asarray(value, self.int)
 
     def f(self, value):
-        """A float constant, or a level parameter that may already be an array (or tracer)."""
+        """A float constant (0-d, the float dtype), or a level parameter that may already be an
+        array (or tracer), cast to the float dtype. A Python float is rounded once to the dtype."""
         return self._asarray(value, self.float)
 
     def ints(self, values):
-        """A 1-D integer table."""
+        """A 1-D integer table from Python ints (or a NumPy array) that fit the integer dtype; exact.
+
+        Step landmarks that may lie past the range go through :meth:`landmarks` instead.
+        """
         if not isinstance(values, np.ndarray):
             values = list(values)
         return self._asarray(values, self.int)
 
     def floats(self, values):
-        """A 1-D float table; entries may be arrays (level parameters given as arrays)."""
+        """A 1-D float table; entries may be arrays (level parameters given as arrays), which are
+        stacked. Python floats are rounded once each to the float dtype."""
         if isinstance(values, np.ndarray):
             return self._asarray(values, self.float)
         values = list(values)
@@ -125,10 +137,17 @@ class Ops:
         return self.xp.stack([self.f(v) for v in values])
 
     def tofloat(self, k):
+        """The integer array ``k`` as floats: exact up to ``2**24`` (float32) or ``2**53``
+        (float64), rounded once to nearest beyond.
+
+        For quantities that only shape the value (an exponent, an offset inside a piece); a
+        decision about where a step lies is made on ``k`` itself, in integers.
+        """
         return self.xp.astype(k, self.float)
 
     def full(self, k, value):
-        """``value`` broadcast to the shape of ``k``, as floats."""
+        """``value`` (a level, Python number or 0-d array) broadcast to the shape of ``k``, as
+        floats: a constant schedule, or a flat piece."""
         return self.xp.zeros_like(k, dtype=self.float) + self.f(value)
 
     # -- the integer range ------------------------------------------------------------------
@@ -203,14 +222,20 @@ class Ops:
         return self.searchsorted(self.ints(reachable), k)
 
     def searchsorted(self, table, k):
-        """Number of entries of the sorted 1-D ``table`` that are ``<= k``, with ``k``'s shape."""
+        """Number of entries of the sorted 1-D integer ``table`` that are ``<= k`` (``side="right"``),
+        as integers with ``k``'s shape; exact.
+
+        ``table`` holds steps in the integer range (built with :meth:`ints` or :meth:`landmarks`);
+        for Python-int boundaries that may lie past it, use :meth:`count_le` or :meth:`locate`.
+        """
         xp = self.xp
         flat = xp.reshape(k, (-1,))
         idx = xp.searchsorted(table, flat, side="right")
         return xp.reshape(xp.astype(idx, self.int, copy=False), k.shape)
 
     def take(self, table, idx):
-        """``table[idx]`` for a 1-D table and an index array of any shape."""
+        """``table[idx]`` for a 1-D table (integer or float) and an integer index array of any
+        shape, ``0 <= idx < len(table)``; the result has ``idx``'s shape and ``table``'s dtype."""
         xp = self.xp
         out = xp.take(table, xp.reshape(idx, (-1,)), axis=0)
         return xp.reshape(out, idx.shape)
@@ -256,7 +281,13 @@ class Ops:
         return self.ratio(near, d), self.lt(j, d // 2 + 1)
 
     def lerp(self, a, b, w, w1=None):
-        """``a·(1-w) + b·w``, exact at both ends; ``w1`` is ``1-w`` when the caller has it exactly."""
+        """``a·(1-w) + b·w`` for levels ``a``, ``b`` and a float weight array ``w`` in [0, 1].
+
+        ``w1`` is ``1-w`` when the caller has it exactly (from :meth:`fraction` or
+        :meth:`cos_half`); the result is then exactly ``a`` where ``w = 0, w1 = 1`` and exactly
+        ``b`` where ``w = 1, w1 = 0``; between, the two products and their sum are each rounded
+        once. Without ``w1`` it is computed here as ``1 - w``.
+        """
         if w1 is None:
             w1 = 1.0 - w
         return self.f(a) * w1 + self.f(b) * w
@@ -342,7 +373,11 @@ class Ops:
         return xp.maximum(k, xp.asarray(0, dtype=k.dtype))
 
     def run(self, evaluate, k):
-        """``evaluate(k, self)``: a schedule's evaluation function on the prepared step array."""
+        """``evaluate(k, self)``: a schedule's evaluation function on the prepared step array.
+
+        Called once per evaluation by :meth:`lrcore.Schedule.evaluate`, never by a schedule; a
+        namespace class may split the work (NumPy evaluates large arrays in blocks, bit for bit the
+        same values)."""
         return evaluate(k, self)
 
 
@@ -367,6 +402,7 @@ class Pieces:
         self._ops, self.index = ops, index
 
     def pick(self, table):
+        """``table[index]``: each step's entry of a 1-D table with one entry per piece."""
         return self._ops.take(table, self.index)
 
 
@@ -734,9 +770,6 @@ def _int_dtype(xp, dtype, int_default):
     if xp.isdtype(dtype, "signed integer") and xp.iinfo(dtype).bits >= xp.iinfo(int_default).bits:
         return dtype
     return int_default
-
-
-_INT64_MAX = int(np.iinfo(np.int64).max)
 
 
 def host_steps(step, int_bits: int = 64):

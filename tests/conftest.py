@@ -37,7 +37,7 @@ class Backend:
     name: str
     bits: int
     max_step: int
-    #: Step dtypes the backend has (API.md: any real dtype), by NumPy/ml_dtypes name.
+    #: Step dtypes the backend has (docs/step.md: any real dtype), by NumPy/ml_dtypes name.
     step_dtypes = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
                    "float16", "bfloat16", "float32", "float64")
 

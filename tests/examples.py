@@ -3,13 +3,17 @@
 Each entry of :data:`TABLE`, keyed by the schedule's registered name, holds:
 
 - ``reference``: the exact value at an integer step, ``reference(k, params) -> mpmath.mpf``, from an
-  independent, slow, obviously-correct implementation written from the formulas of API.md (and, for
-  ``onecycle`` and ``cyclic``, from the source of torch's ``OneCycleLR`` and ``CyclicLR``), never
-  from lrcore: every landmark decision (which piece, which cycle, which staircase step, which phase)
-  is made on Python integers or exact :class:`fractions.Fraction` values, every value is computed
-  with :mod:`mpmath` at 50 significant digits from the float64 parameters taken exactly;
+  independent, slow, obviously-correct implementation written from the formulas of the catalog
+  (``docs/catalog/``; for ``onecycle`` and ``cyclic``, also from the source of torch's ``OneCycleLR``
+  and ``CyclicLR``), never from lrcore: every landmark decision (which piece, which cycle, which
+  staircase step, which phase) is made on Python integers or exact :class:`fractions.Fraction`
+  values, every value is computed with :mod:`mpmath` at 50 significant digits from the float64
+  parameters taken exactly;
 - ``examples``: ``(label, schedule, landmarks)`` configurations; every backend and adapter test
-  evaluates them around their landmark steps (boundaries, phase ends, restarts, the last step);
+  evaluates them around their landmark steps (boundaries, phase ends, restarts, the last step).
+  A label is unique, begins with the schedule's name or the entry's ``short`` form (so every test
+  id names the schedule) and says what the configuration exercises (``exp-staircase-floor``: a
+  staircase decay held at its floor; a ``-keywords`` suffix: built with every argument named);
 - ``huge``: optionally, ``H -> {label: (schedule, landmarks)}`` with landmarks near the huge step
   ``H`` (the precision tests);
 - ``valid``, ``levels``, ``lengths``, ``phases``, ``flags``, ``choices``, ``bad``: the validation
@@ -19,7 +23,9 @@ Each entry of :data:`TABLE`, keyed by the schedule's registered name, holds:
 - ``strategy``: optionally, for a schedule a hypothesis strategy of its keyword arguments (without
   one, the property tests draw from its examples), for a combinator a function of the children's
   strategy giving built schedules (required for a combinator); ``tests/strategies.py`` holds those
-  of the built-in schedules.
+  of the built-in schedules;
+- ``short``: optionally, the short form the example labels begin with (``"pc"`` for
+  ``piecewise_constant``); without one, they begin with the schedule's name.
 
 Adding a schedule adds one entry here (see CONTRIBUTING.md); :func:`coverage_problems` (run by
 ``tests/test_reference_values.py``) fails while a registered schedule has none.
@@ -91,6 +97,8 @@ class Entry:
     choices: list[str] = dataclasses.field(default_factory=list)
     bad: list[tuple[dict, type, str, Any]] = dataclasses.field(default_factory=list)
     strategy: Any = None
+    #: What the example labels begin with: the schedule's name, or this short form (``"pc"``).
+    short: str | None = None
 
 
 # -- the schedules ------------------------------------------------------------------------------
@@ -427,9 +435,7 @@ TABLE: dict[str, Entry] = {
         examples=[
             ("constant", L.constant(0.3), []),
             ("constant-negative", L.constant(-2.5), []),
-            ("tf-constant", L.constant(0.1), []),
-            ("torch-constant", L.constant(value=0.1), []),
-            ("jax-constant", L.constant(value=0.1), []),
+            ("constant-keyword", L.constant(value=0.1), []),
         ],
         valid=dict(value=0.1),
         levels=["value"],
@@ -442,9 +448,9 @@ TABLE: dict[str, Entry] = {
             ("linear-begin", L.linear(0.0, 1.0, transition_steps=13, transition_begin=7), [7, 20]),
             ("linear-one-step", L.linear(1.0, 3.0, transition_steps=1, transition_begin=2), [2, 3]),
             ("linear-flat", L.linear(0.5, 0.5, transition_steps=4), [4]),
-            ("tf-linear", L.linear(init_value=1.0, end_value=0.1, transition_steps=97, transition_begin=13), [13, 110]),
-            ("torch-linear", L.linear(init_value=1.0, end_value=0.1, transition_steps=100, transition_begin=5), []),
-            ("jax-linear", L.linear(init_value=0.0, end_value=1.0, transition_steps=10), []),
+            ("linear-down-begin", L.linear(init_value=1.0, end_value=0.1, transition_steps=97, transition_begin=13), [13, 110]),
+            ("linear-down-begin-keywords", L.linear(init_value=1.0, end_value=0.1, transition_steps=100, transition_begin=5), []),
+            ("linear-up-keywords", L.linear(init_value=0.0, end_value=1.0, transition_steps=10), []),
         ],
         huge=lambda H: {
             "linear": (L.linear(1.0, 0.1, transition_steps=H - 1, transition_begin=H - 5), [H - 5, 2 * H - 6]),
@@ -462,6 +468,7 @@ TABLE: dict[str, Entry] = {
     ),
     "exponential_decay": Entry(
         reference=_exponential_decay,
+        short="exp",
         examples=[
             ("exp", L.exponential_decay(1.0, decay_steps=10, decay_rate=0.5), [10, 100]),
             ("exp-staircase", L.exponential_decay(2.0, 7, 0.3, staircase=True), [7, 14, 21, 70]),
@@ -470,11 +477,11 @@ TABLE: dict[str, Entry] = {
             ("exp-growth-ceiling", L.exponential_decay(0.01, 4, 1.7, end_value=1.0, transition_begin=3), [3, 38]),
             ("exp-rate-one", L.exponential_decay(0.4, 1, 1.0), []),
             ("exp-per-step", L.exponential_decay(1.0, 1, 0.97), []),
-            ("tf-exponential-decay", L.exponential_decay(1.0, decay_steps=7, decay_rate=0.9, transition_begin=5), [5]),
-            ("tf-exponential-decay-staircase", L.exponential_decay(1.0, decay_steps=7, decay_rate=0.5, staircase=True, end_value=0.01), [7, 14, 49]),
-            ("tf-exponential-decay-growth", L.exponential_decay(0.01, decay_steps=10, decay_rate=1.5, end_value=1.0), [110, 114]),
-            ("torch-exponential-decay", L.exponential_decay(init_value=1.0, decay_steps=10, decay_rate=0.5, staircase=True, end_value=0.01), []),
-            ("jax-exponential-decay", L.exponential_decay(init_value=1.0, decay_steps=10, decay_rate=0.5, staircase=True), []),
+            ("exp-begin", L.exponential_decay(1.0, decay_steps=7, decay_rate=0.9, transition_begin=5), [5]),
+            ("exp-staircase-floor", L.exponential_decay(1.0, decay_steps=7, decay_rate=0.5, staircase=True, end_value=0.01), [7, 14, 49]),
+            ("exp-growth-ceiling-rate1.5", L.exponential_decay(0.01, decay_steps=10, decay_rate=1.5, end_value=1.0), [110, 114]),
+            ("exp-staircase-floor-keywords", L.exponential_decay(init_value=1.0, decay_steps=10, decay_rate=0.5, staircase=True, end_value=0.01), []),
+            ("exp-staircase-keywords", L.exponential_decay(init_value=1.0, decay_steps=10, decay_rate=0.5, staircase=True), []),
         ],
         huge=lambda H: {
             "exp": (L.exponential_decay(1.0, decay_steps=H // 8 + 1, decay_rate=0.5), [H // 8 + 1, H]),
@@ -508,14 +515,15 @@ TABLE: dict[str, Entry] = {
     ),
     "piecewise_constant": Entry(
         reference=_piecewise_constant,
+        short="pc",
         examples=[
             ("pc", L.piecewise_constant([10, 20, 50], [1.0, 0.1, 0.01, 0.001]), [10, 20, 50]),
             ("pc-zero-boundary", L.piecewise_constant([0, 1, 2], [5.0, 4.0, 3.0, 2.0]), [0, 1, 2]),
             ("pc-no-boundary", L.piecewise_constant([], [0.7]), []),
             ("pc-increasing", L.piecewise_constant([3], [-1.0, 2.0]), [3]),
-            ("tf-piecewise-constant", L.piecewise_constant([10, 50, 10**6, 2**40], [1.0, 0.5, 0.1, 0.05, 0.01]), [10, 50, 10**6, 2**40]),
-            ("torch-piecewise-constant", L.piecewise_constant(boundaries=[10, 20], values=[1.0, 0.1, 0.01]), []),
-            ("jax-piecewise-constant", L.piecewise_constant(boundaries=[10, 20], values=[1.0, 0.5, 0.1]), []),
+            ("pc-huge-boundaries", L.piecewise_constant([10, 50, 10**6, 2**40], [1.0, 0.5, 0.1, 0.05, 0.01]), [10, 50, 10**6, 2**40]),
+            ("pc-tenfold-keywords", L.piecewise_constant(boundaries=[10, 20], values=[1.0, 0.1, 0.01]), []),
+            ("pc-keywords", L.piecewise_constant(boundaries=[10, 20], values=[1.0, 0.5, 0.1]), []),
         ],
         huge=lambda H: {
             "pc": (L.piecewise_constant([17, H - 1, H, H + 3, 2 * H - 2], [1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125]), [17, H - 1, H, H + 3, 2 * H - 2]),
@@ -542,13 +550,14 @@ TABLE: dict[str, Entry] = {
     ),
     "piecewise_linear": Entry(
         reference=_piecewise_linear,
+        short="pl",
         examples=[
             ("pl", L.piecewise_linear([0, 10, 30], [0.0, 1.0, 0.2]), [0, 10, 30]),
             ("pl-late-start", L.piecewise_linear([5, 6, 40, 41], [0.3, 1.0, 0.1, 0.0]), [5, 6, 40, 41]),
             ("pl-single", L.piecewise_linear([17], [0.25]), [17]),
-            ("tf-piecewise-linear", L.piecewise_linear([0, 20, 150, 2**33], [0.0, 1.0, 0.2, 0.1]), [20, 150, 2**33]),
-            ("torch-piecewise-linear", L.piecewise_linear(boundaries=[0, 10, 20], values=[0.0, 1.0, 0.1]), []),
-            ("jax-piecewise-linear", L.piecewise_linear(boundaries=[0, 10], values=[0.0, 1.0]), []),
+            ("pl-huge-boundary", L.piecewise_linear([0, 20, 150, 2**33], [0.0, 1.0, 0.2, 0.1]), [20, 150, 2**33]),
+            ("pl-warmup-decay-keywords", L.piecewise_linear(boundaries=[0, 10, 20], values=[0.0, 1.0, 0.1]), []),
+            ("pl-ramp-keywords", L.piecewise_linear(boundaries=[0, 10], values=[0.0, 1.0]), []),
         ],
         huge=lambda H: {
             "pl": (L.piecewise_linear([0, H + 3, 2 * H - 2], [0.1, 1.0, 0.3]), [H + 3, 2 * H - 2]),
@@ -571,6 +580,7 @@ TABLE: dict[str, Entry] = {
     ),
     "polynomial_decay": Entry(
         reference=_polynomial_decay,
+        short="poly",
         examples=[
             ("poly", L.polynomial_decay(1.0, 0.1, decay_steps=20), [20]),
             ("poly-power2", L.polynomial_decay(1.0, 0.0, 25, power=2.0), [25]),
@@ -579,10 +589,10 @@ TABLE: dict[str, Entry] = {
             ("poly-cycle", L.polynomial_decay(1.0, 0.1, 10, power=2.0, cycle=True), [10, 20, 30, 40]),
             ("poly-cycle-begin", L.polynomial_decay(1.0, 0.1, 7, cycle=True, transition_begin=4), [4, 11, 18, 25]),
             ("poly-cycle-one", L.polynomial_decay(1.0, 0.1, 1, power=1.5, cycle=True), [1, 2, 3]),
-            ("tf-polynomial-decay", L.polynomial_decay(1.0, 0.01, decay_steps=60, power=2.0, transition_begin=3), [63]),
-            ("tf-polynomial-decay-cycle", L.polynomial_decay(1.0, 0.1, decay_steps=30, power=0.5, cycle=True), [30, 60]),
-            ("torch-polynomial-decay", L.polynomial_decay(init_value=1.0, end_value=0.1, decay_steps=50, power=2.0, cycle=True), []),
-            ("jax-polynomial-decay", L.polynomial_decay(init_value=1.0, end_value=0.0, decay_steps=10, power=2.0, cycle=True), []),
+            ("poly-power2-begin", L.polynomial_decay(1.0, 0.01, decay_steps=60, power=2.0, transition_begin=3), [63]),
+            ("poly-cycle-sqrt", L.polynomial_decay(1.0, 0.1, decay_steps=30, power=0.5, cycle=True), [30, 60]),
+            ("poly-cycle-keywords", L.polynomial_decay(init_value=1.0, end_value=0.1, decay_steps=50, power=2.0, cycle=True), []),
+            ("poly-cycle-to-zero-keywords", L.polynomial_decay(init_value=1.0, end_value=0.0, decay_steps=10, power=2.0, cycle=True), []),
         ],
         huge=lambda H: {
             "poly": (L.polynomial_decay(1.0, 0.01, H + 1, power=2.0, transition_begin=H // 2 + 7), [H // 2 + 7, H + H // 2 + 8]),
@@ -609,14 +619,13 @@ TABLE: dict[str, Entry] = {
     ),
     "inverse_time_decay": Entry(
         reference=_inverse_time_decay,
+        short="inv-time",
         examples=[
             ("inv-time", L.inverse_time_decay(1.0, decay_steps=10, decay_rate=0.5), []),
             ("inv-time-staircase", L.inverse_time_decay(0.3, 6, 2.0, staircase=True), [6, 12, 18]),
             ("inv-time-rate0", L.inverse_time_decay(0.3, 6, 0.0), []),
-            ("tf-inverse-time-decay", L.inverse_time_decay(1.0, decay_steps=10, decay_rate=0.5), []),
-            ("tf-inverse-time-decay-staircase", L.inverse_time_decay(1.0, 10, 0.5, staircase=True), [10, 20]),
-            ("torch-inverse-time-decay", L.inverse_time_decay(init_value=1.0, decay_steps=10, decay_rate=0.5), []),
-            ("jax-inverse-time-decay", L.inverse_time_decay(init_value=1.0, decay_steps=10, decay_rate=0.5), []),
+            ("inv-time-staircase-slow", L.inverse_time_decay(1.0, 10, 0.5, staircase=True), [10, 20]),
+            ("inv-time-keywords", L.inverse_time_decay(init_value=1.0, decay_steps=10, decay_rate=0.5), []),
         ],
         huge=lambda H: {
             "inv-time-staircase": (L.inverse_time_decay(1.0, H // 4 + 1, 0.5, staircase=True), stairs(0, H // 4 + 1, 8)),
@@ -641,15 +650,16 @@ TABLE: dict[str, Entry] = {
     ),
     "cosine_decay": Entry(
         reference=_cosine_decay,
+        short="cos",
         examples=[
             ("cos", L.cosine_decay(1.0, decay_steps=50), [25, 50]),
             ("cos-end-exp", L.cosine_decay(1.0, 40, end_value=0.1, exponent=2.0), [40]),
             ("cos-exp-half", L.cosine_decay(2.0, 33, end_value=0.5, exponent=0.5), [33]),
             ("cos-rising", L.cosine_decay(0.1, 20, end_value=1.0), [20]),
             ("cos-one-step", L.cosine_decay(1.0, 1, end_value=0.3), [1]),
-            ("tf-cosine-decay", L.cosine_decay(1.0, decay_steps=150, end_value=0.1, exponent=1.5), [150]),
-            ("torch-cosine-decay", L.cosine_decay(init_value=1.0, decay_steps=100, end_value=0.1, exponent=2.0), []),
-            ("jax-cosine-decay", L.cosine_decay(init_value=1.0, decay_steps=10), []),
+            ("cos-end-exp1.5", L.cosine_decay(1.0, decay_steps=150, end_value=0.1, exponent=1.5), [150]),
+            ("cos-end-exp-keywords", L.cosine_decay(init_value=1.0, decay_steps=100, end_value=0.1, exponent=2.0), []),
+            ("cos-keywords", L.cosine_decay(init_value=1.0, decay_steps=10), []),
         ],
         huge=lambda H: {
             "cos": (L.cosine_decay(1.0, 2 * H - 2, end_value=0.1), [H - 1, 2 * H - 2]),
@@ -669,14 +679,15 @@ TABLE: dict[str, Entry] = {
     ),
     "warmup_cosine_decay": Entry(
         reference=_warmup_cosine_decay,
+        short="wcd",
         examples=[
             ("wcd", L.warmup_cosine_decay(0.0, 1.0, warmup_steps=10, decay_steps=60), [10, 60]),
             ("wcd-no-warmup", L.warmup_cosine_decay(0.0, 1.0, 0, 30, end_value=0.1), [30]),
             ("wcd-exp", L.warmup_cosine_decay(0.1, 1.0, 7, 40, end_value=0.05, exponent=1.5), [7, 40]),
             ("wcd-all-warmup", L.warmup_cosine_decay(0.2, 1.0, 19, 20, end_value=0.0), [19, 20]),
-            ("tf-warmup-cosine-decay", L.warmup_cosine_decay(0.0, 1.0, warmup_steps=25, decay_steps=200, end_value=0.05), [25, 200]),
-            ("torch-warmup-cosine-decay", L.warmup_cosine_decay(init_value=0.0, peak_value=1.0, warmup_steps=10, decay_steps=100), []),
-            ("jax-warmup-cosine-decay", L.warmup_cosine_decay(init_value=0.0, peak_value=1.0, warmup_steps=5, decay_steps=20), []),
+            ("wcd-end", L.warmup_cosine_decay(0.0, 1.0, warmup_steps=25, decay_steps=200, end_value=0.05), [25, 200]),
+            ("wcd-keywords", L.warmup_cosine_decay(init_value=0.0, peak_value=1.0, warmup_steps=10, decay_steps=100), []),
+            ("wcd-short-keywords", L.warmup_cosine_decay(init_value=0.0, peak_value=1.0, warmup_steps=5, decay_steps=20), []),
         ],
         huge=lambda H: {
             "wcd": (L.warmup_cosine_decay(0.0, 1.0, H - 3, 2 * H - 5, end_value=0.01), [H - 3, 2 * H - 5]),
@@ -699,6 +710,7 @@ TABLE: dict[str, Entry] = {
     ),
     "cosine_restart": Entry(
         reference=_cosine_restart,
+        short="sgdr",
         examples=[
             ("sgdr", L.cosine_restart(1.0, first_period=10), [10, 20, 30]),
             ("sgdr-m2", L.cosine_restart(1.0, 10, period_mul=2.0), [10, 30, 70, 150]),
@@ -708,12 +720,12 @@ TABLE: dict[str, Entry] = {
             ("sgdr-first1", L.cosine_restart(1.0, 1, 1.25, peak_mul=0.9), [1, 3, 5, 7, 10]),
             ("sgdr-first1-m1", L.cosine_restart(0.3, 1), [1, 2]),
             ("sgdr-m1-warm", L.cosine_restart(1.0, 9, warmup_steps=4, peak_mul=0.8, end_value=0.2), [4, 9, 13, 18]),
-            ("tf-cosine-restart", L.cosine_restart(1.0, first_period=37), [37, 74, 37 * 58040099]),
-            ("tf-cosine-restart-mul", L.cosine_restart(1.0, first_period=10, period_mul=1.5, peak_mul=0.9, end_value=0.01, warmup_steps=3), [10, 25, 48, 82]),
-            ("torch-cosine-restart", L.cosine_restart(peak_value=1.0, first_period=10, period_mul=2.0, peak_mul=0.5, warmup_steps=3), []),
+            ("sgdr-far-restart", L.cosine_restart(1.0, first_period=37), [37, 74, 37 * 58040099]),
+            ("sgdr-m1.5-peak-end-warm", L.cosine_restart(1.0, first_period=10, period_mul=1.5, peak_mul=0.9, end_value=0.01, warmup_steps=3), [10, 25, 48, 82]),
+            ("sgdr-m2-peak-warm-keywords", L.cosine_restart(peak_value=1.0, first_period=10, period_mul=2.0, peak_mul=0.5, warmup_steps=3), []),
             # growing peaks (Keras' m_mul > 1)
             ("sgdr-growing-peak", L.cosine_restart(0.5, 10, 2.0, peak_mul=1.5, end_value=0.01, warmup_steps=3), [10, 30, 70, 150]),
-            ("jax-cosine-restart", L.cosine_restart(peak_value=1.0, first_period=10, period_mul=2.0, warmup_steps=2), []),
+            ("sgdr-m2-warm-keywords", L.cosine_restart(peak_value=1.0, first_period=10, period_mul=2.0, warmup_steps=2), []),
         ],
         huge=lambda H: {
             "sgdr-m1": (L.cosine_restart(1.0, H // 2 + 7, warmup_steps=5), stairs(0, H // 2 + 7, 4)),
@@ -756,10 +768,10 @@ TABLE: dict[str, Entry] = {
             ("onecycle-pct1", L.onecycle(1.0, 50, pct_start=1.0, final_div_factor=100.0), [49]),
             ("onecycle-total1", L.onecycle(1.0, 1), [0]),
             ("onecycle-total2", L.onecycle(1.0, 2, pct_start=0.5 + 2**-40), [0, 1]),
-            ("tf-onecycle", L.onecycle(1.0, total_steps=300, three_phase=True), [89, 178, 299]),
-            ("tf-onecycle-linear", L.onecycle(1.0, total_steps=250, anneal="linear"), [74, 249]),
-            ("torch-onecycle", L.onecycle(peak_value=1.0, total_steps=100, three_phase=True), []),
-            ("jax-onecycle", L.onecycle(peak_value=1.0, total_steps=30), []),
+            ("onecycle-three-long", L.onecycle(1.0, total_steps=300, three_phase=True), [89, 178, 299]),
+            ("onecycle-linear-default-pct", L.onecycle(1.0, total_steps=250, anneal="linear"), [74, 249]),
+            ("onecycle-three-keywords", L.onecycle(peak_value=1.0, total_steps=100, three_phase=True), []),
+            ("onecycle-short-keywords", L.onecycle(peak_value=1.0, total_steps=30), []),
         ],
         huge=lambda H: {
             "onecycle": (L.onecycle(1.0, 2 * H - 1), [int(0.3 * (2 * H - 1)) - 1, int(0.3 * (2 * H - 1)), 2 * H - 2]),
@@ -793,10 +805,10 @@ TABLE: dict[str, Entry] = {
             ("cyclic-tri2", L.cyclic(0.0, 1.0, 5, 3, mode="triangular2"), [5, 8, 13, 16, 24]),
             ("cyclic-exp", L.cyclic(0.01, 0.2, 6, mode="exp_range", gamma=0.98), [6, 12, 18]),
             ("cyclic-one", L.cyclic(0.3, 0.9, 1, mode="triangular2"), [1, 2]),
-            ("tf-cyclic", L.cyclic(0.1, 1.0, step_size_up=20, step_size_down=30, mode="triangular2"), [20, 50, 70]),
-            ("tf-cyclic-exp-range", L.cyclic(0.1, 1.0, step_size_up=15, mode="exp_range", gamma=0.995), [15, 30]),
-            ("torch-cyclic", L.cyclic(base_value=0.1, max_value=1.0, step_size_up=5, step_size_down=7, mode="exp_range", gamma=0.99), []),
-            ("jax-cyclic", L.cyclic(base_value=0.0, max_value=1.0, step_size_up=5, mode="triangular2"), []),
+            ("cyclic-down-tri2", L.cyclic(0.1, 1.0, step_size_up=20, step_size_down=30, mode="triangular2"), [20, 50, 70]),
+            ("cyclic-exp-slow", L.cyclic(0.1, 1.0, step_size_up=15, mode="exp_range", gamma=0.995), [15, 30]),
+            ("cyclic-down-exp-keywords", L.cyclic(base_value=0.1, max_value=1.0, step_size_up=5, step_size_down=7, mode="exp_range", gamma=0.99), []),
+            ("cyclic-tri2-keywords", L.cyclic(base_value=0.0, max_value=1.0, step_size_up=5, mode="triangular2"), []),
         ],
         huge=lambda H: {
             "cyclic": (L.cyclic(0.1, 1.0, H // 2 + 1, H // 4), stairs(0, H // 2 + 1, 2) + [H // 2 + 1 + H // 4]),
@@ -825,11 +837,12 @@ TABLE: dict[str, Entry] = {
     ),
     "onecycle_momentum": Entry(
         reference=_onecycle_momentum,
+        short="onecycle-mom",
         examples=[
             ("onecycle-mom", L.onecycle_momentum(100), [29, 30, 99, 100]),
             ("onecycle-mom-three", L.onecycle_momentum(57, 0.27, 0.8, 0.93, anneal="linear", three_phase=True), [14, 29, 56]),
             ("onecycle-mom-total1", L.onecycle_momentum(1), [0]),
-            ("torch-onecycle-mom", L.onecycle_momentum(total_steps=100, pct_start=0.25, base_momentum=0.8, max_momentum=0.95), []),
+            ("onecycle-mom-keywords", L.onecycle_momentum(total_steps=100, pct_start=0.25, base_momentum=0.8, max_momentum=0.95), []),
         ],
         huge=lambda H: {
             "onecycle-mom": (L.onecycle_momentum(2 * H - 1), [int(0.3 * (2 * H - 1)) - 1, 2 * H - 2]),
@@ -849,11 +862,12 @@ TABLE: dict[str, Entry] = {
     ),
     "cyclic_momentum": Entry(
         reference=_cyclic_momentum,
+        short="cyclic-mom",
         examples=[
             ("cyclic-mom", L.cyclic_momentum(10), [10, 20, 30]),
             ("cyclic-mom-tri2", L.cyclic_momentum(5, 3, 0.7, 0.95, mode="triangular2"), [5, 8, 13, 16, 24]),
             ("cyclic-mom-exp", L.cyclic_momentum(6, base_momentum=0.5, mode="exp_range", gamma=0.98), [6, 12, 18]),
-            ("torch-cyclic-mom", L.cyclic_momentum(step_size_up=5, step_size_down=7, mode="triangular2"), []),
+            ("cyclic-mom-down-tri2-keywords", L.cyclic_momentum(step_size_up=5, step_size_down=7, mode="triangular2"), []),
         ],
         huge=lambda H: {
             "cyclic-mom": (L.cyclic_momentum(H // 2 + 1, H // 4, 0.5, 0.9), stairs(0, H // 2 + 1, 2)),
@@ -878,13 +892,13 @@ TABLE: dict[str, Entry] = {
     ),
     "inverse_sqrt": Entry(
         reference=_inverse_sqrt,
+        short="inv-sqrt",
         examples=[
             ("inv-sqrt", L.inverse_sqrt(1.0, warmup_steps=10), [10]),
             ("inv-sqrt-no-warmup", L.inverse_sqrt(1.0, 0), []),
             ("inv-sqrt-timescale", L.inverse_sqrt(0.5, 20, timescale=3), [20]),
-            ("tf-inverse-sqrt", L.inverse_sqrt(1.0, warmup_steps=40), [40]),
-            ("torch-inverse-sqrt", L.inverse_sqrt(peak_value=1.0, warmup_steps=10), []),
-            ("jax-inverse-sqrt", L.inverse_sqrt(peak_value=1.0, warmup_steps=10), []),
+            ("inv-sqrt-long-warmup", L.inverse_sqrt(1.0, warmup_steps=40), [40]),
+            ("inv-sqrt-keywords", L.inverse_sqrt(peak_value=1.0, warmup_steps=10), []),
         ],
         huge=lambda H: {
             "inv-sqrt": (L.inverse_sqrt(1.0, H, timescale=3), [H]),
@@ -902,6 +916,7 @@ TABLE: dict[str, Entry] = {
     ),
     "warmup_stable_decay": Entry(
         reference=_warmup_stable_decay,
+        short="wsd",
         examples=[
             ("wsd", L.warmup_stable_decay(1.0, 10, 20, 15), [10, 30, 45]),
             ("wsd-cos-sqrt", L.warmup_stable_decay(1.0, 8, 5, 12, end_value=0.1, warmup_shape="cosine", decay_shape="1-sqrt"), [8, 13, 25]),
@@ -909,10 +924,10 @@ TABLE: dict[str, Entry] = {
             ("wsd-init-no-stable", L.warmup_stable_decay(2.0, 6, 0, 9, end_value=0.2, init_value=0.5, decay_shape="cosine"), [6, 15]),
             ("wsd-no-warmup", L.warmup_stable_decay(1.0, 0, 4, 7, decay_shape="1-sqrt", warmup_shape="cosine"), [4, 11]),
             ("wsd-bare", L.warmup_stable_decay(1.0, 0, 0, 1, end_value=0.3), [1]),
-            ("tf-warmup-stable-decay", L.warmup_stable_decay(1.0, warmup_steps=20, stable_steps=100, decay_steps=80, end_value=0.1,
+            ("wsd-cos-sqrt-long", L.warmup_stable_decay(1.0, warmup_steps=20, stable_steps=100, decay_steps=80, end_value=0.1,
                                                warmup_shape="cosine", decay_shape="1-sqrt"), [20, 120, 200]),
-            ("torch-warmup-stable-decay", L.warmup_stable_decay(peak_value=1.0, warmup_steps=10, stable_steps=20, decay_steps=30, decay_shape="1-sqrt"), []),
-            ("jax-warmup-stable-decay", L.warmup_stable_decay(peak_value=1.0, warmup_steps=5, stable_steps=5, decay_steps=10, decay_shape="1-sqrt"), []),
+            ("wsd-sqrt-keywords", L.warmup_stable_decay(peak_value=1.0, warmup_steps=10, stable_steps=20, decay_steps=30, decay_shape="1-sqrt"), []),
+            ("wsd-sqrt-short-keywords", L.warmup_stable_decay(peak_value=1.0, warmup_steps=5, stable_steps=5, decay_steps=10, decay_shape="1-sqrt"), []),
         ],
         huge=lambda H: {
             "wsd": (L.warmup_stable_decay(1.0, H // 4, H // 2, H // 4 + 1, end_value=0.1, decay_shape="cosine"), [H // 4, 3 * H // 4, H + 1]),
@@ -935,13 +950,13 @@ TABLE: dict[str, Entry] = {
     ),
     "ema_decay": Entry(
         reference=_ema_decay,
+        short="ema",
         examples=[
             ("ema", L.ema_decay(0.99), [89, 90]),
             ("ema-zero", L.ema_decay(0.0), []),
             ("ema-one", L.ema_decay(1.0), []),
-            ("tf-ema-decay", L.ema_decay(0.999), []),
-            ("torch-ema-decay", L.ema_decay(decay=0.999), []),
-            ("jax-ema-decay", L.ema_decay(decay=0.99), []),
+            ("ema-0.999", L.ema_decay(0.999), []),
+            ("ema-keywords", L.ema_decay(decay=0.99), []),
         ],
         huge=lambda H: {
             "ema": (L.ema_decay(1.0 - 1.0 / H), [H - 10]),
@@ -962,8 +977,8 @@ TABLE: dict[str, Entry] = {
             ("join-zero-length", L.join([L.constant(1.0), L.constant(5.0), L.linear(0.5, 0.0, 8)], boundaries=[6, 6]), [6, 14]),
             ("join-at-zero", L.join([L.constant(9.0), L.cosine_decay(1.0, 12)], boundaries=[0]), [0, 12]),
             ("join-nested", L.join([L.warmup(L.exponential_decay(1.0, 3, 0.5, staircase=True), 5), L.cosine_restart(0.5, 4, 2.0)], [20]), [5, 8, 11, 20, 24, 32, 48]),
-            ("tf-join", L.join([L.linear(0.0, 1.0, 30), L.cosine_decay(1.0, 100)], boundaries=[30]), [30, 130]),
-            ("torch-join", L.join(schedules=[L.constant(1.0), L.cosine_decay(1.0, 10)], boundaries=[5]), []),
+            ("join-warmup-cosine", L.join([L.linear(0.0, 1.0, 30), L.cosine_decay(1.0, 100)], boundaries=[30]), [30, 130]),
+            ("join-keywords", L.join(schedules=[L.constant(1.0), L.cosine_decay(1.0, 10)], boundaries=[5]), []),
         ],
         huge=lambda H: {
             "join": (L.join([L.constant(1.0), L.cosine_decay(1.0, H - 1), L.linear(0.5, 0.0, 3)], [H - 1, 2 * H - 2]), [H - 1, 2 * H - 2, 2 * H + 1]),
@@ -992,8 +1007,8 @@ TABLE: dict[str, Entry] = {
             ("warmup-init", L.warmup(L.constant(0.2), warmup_steps=3, init_value=1.0), [3]),
             ("warmup-zero", L.warmup(L.linear(1.0, 0.0, 10), warmup_steps=0, init_value=0.5), [10]),
             ("warmup-restart", L.warmup(L.cosine_restart(1.0, 5, 1.5, end_value=0.1), 4, 0.05), [4, 9, 17, 29]),
-            ("tf-warmup", L.warmup(L.exponential_decay(1.0, 20, 0.8), warmup_steps=15, init_value=0.1), [15]),
-            ("torch-warmup", L.warmup(schedule=L.cosine_decay(1.0, 10), warmup_steps=5), []),
+            ("warmup-exp-init", L.warmup(L.exponential_decay(1.0, 20, 0.8), warmup_steps=15, init_value=0.1), [15]),
+            ("warmup-keywords", L.warmup(schedule=L.cosine_decay(1.0, 10), warmup_steps=5), []),
         ],
         huge=lambda H: {
             "warmup": (L.warmup(L.exponential_decay(1.0, 5, 0.5, staircase=True), H, 0.1), stairs(H, 5, 5)),
@@ -1018,8 +1033,8 @@ TABLE: dict[str, Entry] = {
             ("scale", L.scale(L.cosine_decay(1.0, 20), 0.1), [20]),
             ("scale-mul", L.onecycle(1.0, 40) * 3.0, [11, 12, 39]),
             ("scale-negative", L.scale(L.linear(0.0, 1.0, 10), -2.0), [10]),
-            ("tf-scale", L.scale(L.cosine_restart(1.0, 50), factor=0.5), [50]),
-            ("torch-scale", L.scale(schedule=L.cosine_decay(1.0, 10), factor=0.5), []),
+            ("scale-restart", L.scale(L.cosine_restart(1.0, 50), factor=0.5), [50]),
+            ("scale-keywords", L.scale(schedule=L.cosine_decay(1.0, 10), factor=0.5), []),
         ],
         valid=dict(schedule=C, factor=2.0),
         levels=["factor"],
@@ -1039,8 +1054,8 @@ TABLE: dict[str, Entry] = {
             ("clip", L.clip(L.linear(0.0, 1.0, 20), min_value=0.2, max_value=0.7), [4, 14, 20]),
             ("clip-min", L.clip(L.cosine_decay(1.0, 30), min_value=0.05), [30]),
             ("clip-max", L.clip(L.exponential_decay(0.01, 2, 1.5, end_value=10.0), max_value=0.5), [20]),
-            ("tf-clip", L.clip(L.cyclic(0.0, 1.0, 25), min_value=0.2, max_value=0.8), [25]),
-            ("torch-clip", L.clip(schedule=L.cosine_decay(1.0, 10), min_value=0.2, max_value=0.8), []),
+            ("clip-cyclic", L.clip(L.cyclic(0.0, 1.0, 25), min_value=0.2, max_value=0.8), [25]),
+            ("clip-keywords", L.clip(schedule=L.cosine_decay(1.0, 10), min_value=0.2, max_value=0.8), []),
         ],
         valid=dict(schedule=C, min_value=0.0),
         levels=["min_value"],
@@ -1064,8 +1079,8 @@ TABLE: dict[str, Entry] = {
             ("multiply", L.multiply([L.exponential_decay(0.5, 1, 0.97), L.piecewise_constant([30, 80], [1.0, 0.1, 0.01])]), [30, 80]),
             ("multiply-three", L.multiply([L.warmup(L.constant(1.0), 10), L.cosine_decay(2.0, 100), L.constant(0.25)]), [10, 100]),
             ("multiply-mul", L.cosine_restart(1.0, 20) * L.linear(1.0, 0.1, 100), [20, 40, 100]),
-            ("tf-multiply", L.multiply([L.exponential_decay(1.0, 1, 0.99), L.cosine_restart(1.0, 50)]), [50, 100]),
-            ("torch-multiply", L.multiply(schedules=[L.exponential_decay(1.0, 1, 0.99), L.piecewise_constant([10], [1.0, 0.1])]), []),
+            ("multiply-restart", L.multiply([L.exponential_decay(1.0, 1, 0.99), L.cosine_restart(1.0, 50)]), [50, 100]),
+            ("multiply-keywords", L.multiply(schedules=[L.exponential_decay(1.0, 1, 0.99), L.piecewise_constant([10], [1.0, 0.1])]), []),
         ],
         valid=dict(schedules=[C, C]),
         bad=[
@@ -1093,6 +1108,12 @@ def coverage_problems() -> list[str]:
         if not entry.examples:
             problems.append(f"{name}: no examples")
         problems += [f"{name}: example {label} is a {s.name}" for label, s, _ in entry.examples if s.name != name]
+        prefix = entry.short or name
+        problems += [
+            f"{name}: example label {label} does not begin with {prefix!r}"
+            for label, _, _ in entry.examples
+            if label != prefix and not label.startswith(prefix + "-")
+        ]
     labels = [label for entry in TABLE.values() for label, _, _ in entry.examples]
     problems += [f"example label {x} is used twice" for x in sorted({x for x in labels if labels.count(x) > 1})]
     return problems

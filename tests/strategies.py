@@ -301,7 +301,7 @@ def typed_steps(draw, dtypes, max_step: int, max_size: int = 16):
     ``ml_dtypes``) and, per element, the integer step it stands for (``None`` for NaN).
 
     Floats cover fractions, NaN, ±inf and values past every integer range; integers their whole
-    range (unsigned ones past the signed range included). ``expected`` follows API.md: floor, a
+    range (unsigned ones past the signed range included). ``expected`` follows docs/step.md: floor, a
     negative step or ``-inf`` is 0, ``+inf`` and anything past ``max_step`` is ``max_step``.
     """
     name = draw(st.sampled_from(dtypes))
@@ -338,7 +338,7 @@ def typed_steps(draw, dtypes, max_step: int, max_size: int = 16):
 
 
 def scaled_levels(schedule, factor: float):
-    """``schedule`` with every level parameter (API.md's values) multiplied by ``factor``."""
+    """``schedule`` with every level parameter (``lrcore.schedule.LEVEL_PARAMS``) multiplied by ``factor``."""
     names = lrcore.schedule.LEVEL_PARAMS
 
     def scale(d):

@@ -45,7 +45,7 @@ UPDATES = 320  # restarts at 40, 90, 153, 232 (cycle lengths 40, 50, 63, 79)
 
 
 def reference(k: int) -> float:
-    """cosine_restart at step k in float64, by walking the cycles (API.md's definition)."""
+    """cosine_restart at step k in float64, by walking the cycles (as docs/catalog/cosine.md defines them)."""
     start, i = 0, 0
     while True:
         period = FIRST_PERIOD * PERIOD_MUL**i  # 1.25**i is exact in binary for the cycles used

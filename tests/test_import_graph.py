@@ -79,7 +79,7 @@ def test_cycle_finder_finds_cycles():
 
 
 def test_no_star_imports_and_no_ambient_switches():
-    """Names an editor can find (STYLE 12): no ``from x import *``; validation is switched by an
+    """Names an editor can find: no ``from x import *``; validation is switched by an
     explicit argument (``Definition.build(array_levels=...)``), never by a ContextVar."""
     for path in PACKAGE.rglob("*.py"):
         tree = ast.parse(path.read_text(), str(path))
@@ -95,7 +95,7 @@ SCHEDULE_MODULES = ("decay", "cyclic", "cosine", "piecewise", "transformer", "co
 
 
 def test_schedule_modules_raise_nothing_themselves():
-    """One validation module (issue 9): every argument check, cross-parameter ones included, raises
+    """One validation module: every argument check, cross-parameter ones included, raises
     from ``lrcore.validate``; a schedule module computes what a check needs and calls it."""
     for module in SCHEDULE_MODULES:
         path = PACKAGE / f"{module}.py"

@@ -43,7 +43,7 @@ PARAM_RTOL = 5e-6
 
 
 def reference_lr(k: int) -> float:
-    """cosine_restart (end_value=0) at step k in float64, walking the cycles of API.md."""
+    """cosine_restart (end_value=0) at step k in float64, walking the cycles (docs/catalog/cosine.md)."""
     start, i = 0, 0
     while k >= start + math.ceil(FIRST_PERIOD * PERIOD_MUL**i):
         start, i = start + math.ceil(FIRST_PERIOD * PERIOD_MUL**i), i + 1

@@ -301,7 +301,7 @@ def test_reference_follows_torch(case):
 
 # -- lrcore.torch.scheduler against torch's schedulers on real optimizers -------------------------
 # These drive real optimizers through lrcore.torch.scheduler (float32 values, the float64 value
-# rounded once): 4 float32 ulp of the largest value, as API.md promises.
+# rounded once): 4 float32 ulp of the largest value, the precision promise (docs/numerics.md).
 def _two_group_optimizer(kind: str, lrs=(0.1, 0.01)):
     import torch
 

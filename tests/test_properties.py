@@ -1,6 +1,6 @@
 """Property tests over every schedule (including nested combinators), on every backend.
 
-The promises checked (API.md, "The step"): an array of steps evaluates like each step alone; a
+The promises checked (docs/step.md): an array of steps evaluates like each step alone; a
 schedule is a pure function of the step (cold = after a history); negative steps are step 0;
 shapes are preserved; values are finite for valid parameters at every representable step. Plus
 the combinator algebra: join identities, scale, clip.

@@ -17,7 +17,7 @@ from lrcore.backends import ADAPTERS
 from lrcore.schedule import REGISTRY
 from tests import examples
 
-# The schedules and combinators of API.md: every one has an entry in the tests' table.
+# The schedules and combinators: the tests' table has one entry per registered schedule.
 API_NAMES = set(examples.TABLE)
 
 

@@ -2,10 +2,13 @@
 
 Each parameter set is evaluated once per backend on a few hundred steps covering every landmark
 (boundaries, phase ends, restarts, the last step, far beyond the end, negative steps) and compared
-with ``tests.reference`` within the API's promise: 4 ulp of the schedule's largest value.
+with ``tests.reference`` within the precision promise (docs/numerics.md): 4 ulp of the schedule's
+largest value.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -46,6 +49,18 @@ def test_every_schedule_is_covered():
     assert examples.coverage_problems() == []
     covered = {c[1].name for c in CASES}
     assert covered == set(lrcore.schedule.REGISTRY) == set(examples.TABLE)
+
+
+def test_coverage_check_sees_labels_that_hide_the_schedule(monkeypatch):
+    """An example label begins with its schedule's name (or the entry's short form) and is unique."""
+    pc = examples.TABLE["piecewise_constant"]
+    first = pc.examples[0]
+    bad = dataclasses.replace(pc, examples=[*pc.examples, ("step-function", first[1], []), first])
+    monkeypatch.setitem(examples.TABLE, "piecewise_constant", bad)
+    assert examples.coverage_problems() == [
+        "piecewise_constant: example label step-function does not begin with 'pc'",
+        f"example label {first[0]} is used twice",
+    ]
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c[1].name == "piecewise_linear"], ids=lambda c: c[0])

@@ -1,4 +1,4 @@
-"""The step, as API.md defines it, on every backend and adapter, eager and compiled.
+"""The step, as docs/step.md defines it, on every backend and adapter, eager and compiled.
 
 A NaN step gives NaN (never a plausible learning rate); ``-inf`` and negative steps are step 0;
 ``+inf`` and steps past the integer range a backend evaluates in (int32 for JAX without x64, int64

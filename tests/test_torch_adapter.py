@@ -61,7 +61,7 @@ def test_values_match_numpy_within_4_ulp(name):
 
 
 @pytest.mark.parametrize(
-    "name", ["torch-cosine-restart", "torch-onecycle", "torch-piecewise-constant", "torch-join"]
+    "name", ["sgdr-m2-peak-warm-keywords", "onecycle-three-keywords", "pc-tenfold-keywords", "join-keywords"]
 )
 def test_result_is_on_the_steps_device(name):
     # The meta device stands in for a GPU: any constant or table left on the CPU would fail here.
@@ -89,7 +89,7 @@ def test_from_schedule_and_bad_step():
 
 
 @pytest.mark.filterwarnings(INDUCTOR_NOISE)
-@pytest.mark.parametrize("name", ["torch-cosine-restart", "torch-onecycle"])
+@pytest.mark.parametrize("name", ["sgdr-m2-peak-warm-keywords", "onecycle-three-keywords"])
 def test_torch_compile_fullgraph(name):
     fn = _torch(name)
     torch._dynamo.reset()
@@ -102,10 +102,13 @@ def test_torch_compile_fullgraph(name):
 
 
 @pytest.mark.filterwarnings(INDUCTOR_NOISE)
-@pytest.mark.parametrize("name", ["torch-cosine-restart", "torch-onecycle", "torch-cyclic", "torch-join"])
+@pytest.mark.parametrize(
+    "name", ["sgdr-m2-peak-warm-keywords", "onecycle-three-keywords", "cyclic-down-exp-keywords", "join-keywords"]
+)
 def test_torch_compile_dynamic_fullgraph(name):
-    # torch-cosine-restart has period_mul=2: its host-side cycle table needs the float parameters
-    # as constants, also under dynamic=True (where Dynamo makes floats read from objects symbolic).
+    # sgdr-m2-peak-warm-keywords has period_mul=2: its host-side cycle table needs the float
+    # parameters as constants, also under dynamic=True (where Dynamo makes floats read from objects
+    # symbolic).
     fn = _torch(name)
     torch._dynamo.reset()
     compiled = torch.compile(lambda k: fn(k), fullgraph=True, dynamic=True)
@@ -571,19 +574,6 @@ def test_load_state_dict_refuses_what_is_not_this_lrcore_schedulers_state():
     with pytest.raises(TypeError, match="`state_dict`"):
         sched.load_state_dict([("last_epoch", 3)])
     sched.load_state_dict(_roundtrip(state))  # its own state loads
-
-
-def test_state_saved_by_lrcore_0_1_0_still_loads():
-    s = lrcore.piecewise_constant([3], [0.1, 0.05])
-    opt = torch.optim.SGD(_groups(0.1))
-    sched = lrcore.torch.scheduler(opt, s)
-    # What 0.1.0's state_dict() saved: every attribute but the optimizer and the block cache.
-    old = {"base_lrs": [0.1], "last_epoch": 5, "_step_count": 6, "_get_lr_called_within_step": False,
-           "_last_lr": [0.05], "mode": "absolute", "schedule": s.to_dict(), "_is_initial": False}  # fmt: skip
-    sched.load_state_dict(old)
-    assert sched.last_epoch == 5 and opt.param_groups[0]["lr"] == float(np.float32(0.05))
-    with pytest.raises(ValueError, match="different settings: schedule"):
-        sched.load_state_dict({**old, "schedule": lrcore.constant(0.1).to_dict()})
 
 
 def _train(total, resume_at=None, order="optimizer_first"):

@@ -62,7 +62,7 @@ def _generated_cases():
 
 SPECIFIC = [(name, *case) for name, entry in examples.TABLE.items() for case in entry.bad]
 
-# Hostile inputs (issue 10), shared by every schedule: the unordered collections and the
+# Hostile inputs, shared by every schedule: the unordered collections and the
 # non-real or out-of-range numbers.
 HOSTILE = [
     # unordered collections: a set iterates in a different order in each process
@@ -262,7 +262,7 @@ def test_deepest_nesting_works_everywhere():
 
 
 def test_cross_parameter_checks_name_every_argument_they_depend_on():
-    """lrcore.validate's generic checks (issue 9): the parameter, the requirement, the reason and the
+    """lrcore.validate's generic checks: the parameter, the requirement, the reason and the
     arguments the requirement depends on, all in one message; unknown (None) levels are not compared."""
     from lrcore import validate as check
 

@@ -405,7 +405,6 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             raise TypeError(
                 f"Argument `state_dict` must be a dict. Received: {type(state_dict).__name__}"
             )
-        state_dict = _upgrade(state_dict)
         if state_dict.get("lrcore_scheduler") != _FORMAT:
             keys = sorted(str(k) for k in state_dict)
             raise ValueError(
@@ -454,25 +453,6 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             f"lrcore.torch.scheduler(<{type(self.optimizer).__name__}>, {self.schedule!r}, "
             f"mode={self.mode!r}{extra})"
         )
-
-
-def _upgrade(state: dict) -> dict:
-    """The state saved by lrcore 0.1.0's scheduler (all of its attributes), in today's layout."""
-    if "lrcore_scheduler" in state or not {"schedule", "mode", "last_epoch", "base_lrs"} <= set(state):
-        return state
-    return {
-        "lrcore_scheduler": _FORMAT,
-        "mode": state["mode"],
-        "schedule": state["schedule"],
-        "momentum": None,
-        "weight_decay": None,
-        "last_epoch": state["last_epoch"],
-        "_step_count": state.get("_step_count", state["last_epoch"] + 1),
-        "base": {"lr": [_as_float(b) for b in state["base_lrs"]]},
-        "scale": 1.0,
-        "min_lr": None,
-        "warned": False,
-    }
 
 
 def _schedules_arg(name: str, value, n_groups: int):

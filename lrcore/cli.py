@@ -12,6 +12,8 @@ their size limit) and every registered schedule with its parameters.
 Errors (unknown schedule or parameter, a bad value, an option given twice, unreadable, oversized or
 invalid spec files, an output path that cannot be written) print one line ``lrcore: error: ...`` and
 exit with status 2.
+``lrcore demo`` exits with status 1 when a framework applied a learning rate outside lrcore's
+precision promise (its verdict says FAIL), and with 2 when a requested framework is not installed.
 """
 
 from __future__ import annotations
@@ -391,18 +393,45 @@ def _table_parser():
 
 
 def _demo_parser():
-    from .demo import FRAMEWORKS
+    import textwrap
+
+    from .demo import EXTRAS, FRAMEWORKS, PROMISE
 
     parser = _Parser(
         prog="lrcore demo",
         allow_abbrev=False,
-        description="Train one classifier with the same lrcore schedule in JAX, PyTorch and Keras.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train one classifier with the same lrcore schedule in JAX, PyTorch and Keras, and check\n"
+        "the learning rate each framework applied at every update against the exact value.",
+        epilog=(
+            "verdict:\n"
+            + textwrap.fill(f"lrcore's precision promise: {PROMISE}.", 92, initial_indent="  ", subsequent_indent="  ")
+            + "\n"
+            "  One line per framework compares the learning rates its optimizer applied with the\n"
+            "  schedule's exact value (256-bit mpmath) and says PASS or FAIL; the last line names the\n"
+            "  frameworks that ran and the overall verdict.\n\n"
+            "frameworks:\n"
+            f"  every framework in --frameworks must be installed (default: all of {','.join(FRAMEWORKS)});\n"
+            "  a missing one is an error before any training, naming its extra\n"
+            f"  ({', '.join(f'{k}: {v}' for k, v in EXTRAS.items())}; all three: lrcore[demo]).\n"
+            "  Run only the installed ones with e.g. --frameworks jax,torch.\n\n"
+            "exit status:\n"
+            "  0  every framework's applied learning rate is within the promise (PASS)\n"
+            "  1  a framework applied a learning rate outside it (FAIL)\n"
+            "  2  an error: a bad option, an unwritable -o, a framework that cannot be imported"
+        ),
     )
     parser.add_argument("--epochs", action=_Once, type=int, default=None, help="epochs (default 12, or 4 with --quick)")
     parser.add_argument("--quick", action="store_true", help="reduced mode for CI: a data subset, few epochs")
     parser.add_argument("-o", "--output", action=_Once, default="lrcore_demo.png", help="the image to write (default lrcore_demo.png)")
-    parser.add_argument("--frameworks", action=_Once, default=",".join(FRAMEWORKS), help=f"comma-separated, from {','.join(FRAMEWORKS)}")
+    parser.add_argument(
+        "--frameworks", action=_Once, default=",".join(FRAMEWORKS),
+        help=f"comma-separated, from {','.join(FRAMEWORKS)} (default all)",
+    )
     parser.add_argument("--seed", action=_Once, type=int, default=0, help="seed of the data split, weights and batches (default 0)")
+    parser.add_argument(
+        "--verbose", action="store_true", help="show the frameworks' own log output (TensorFlow, absl, JAX), hidden by default"
+    )
     return parser
 
 
@@ -488,15 +517,18 @@ def _cmd_demo(argv):
     frameworks = tuple(f.strip() for f in args.frameworks.split(",") if f.strip())
     from . import demo
 
-    demo.run(args.epochs, args.quick, frameworks, output, args.seed)
-    return 0
+    try:
+        summary = demo.run(args.epochs, args.quick, frameworks, output, args.seed, verbose=args.verbose)
+    except demo.Unavailable as exc:  # its message names the extra to install
+        raise CliError(str(exc)) from None
+    return 0 if summary["passed"] else 1
 
 
 #: command -> (handler, one-line description)
 _COMMANDS = {
     "plot": (_cmd_plot, "plot schedules given by name and parameters or by JSON spec files into an image"),
     "table": (_cmd_table, "print schedule values at chosen steps (NumPy, float64)"),
-    "demo": (_cmd_demo, "train one classifier with the same schedule in JAX, PyTorch and Keras"),
+    "demo": (_cmd_demo, "train one classifier with the same schedule in JAX, PyTorch and Keras; check the applied lr"),
 }
 
 

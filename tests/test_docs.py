@@ -164,15 +164,18 @@ def _chromium():
     return found
 
 
-# One headless Chromium loads every page with formulas, one after the other, in an iframe of a
-# harness page served over HTTP on 127.0.0.1, waits until MathJax has typeset it and collects its DOM.
+# One headless Chromium loads pages one after the other, each in an iframe (of a given width) of a
+# harness page served over HTTP on 127.0.0.1, waits until the page has loaded (its pictures too,
+# where they are loaded) and MathJax has typeset it, then runs a probe in it (a JavaScript function
+# of the page's window) and collects what the probe returns.
 _HARNESS = """<!doctype html><html><body><pre id="results"></pre><script>
-const pages = %s;
+const pages = %(pages)s;
+const probe = %(probe)s;
 const results = {};
 function wait(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
 async function render(url) {
   const frame = document.createElement("iframe");
-  frame.style.width = "1200px";
+  frame.style.width = "%(width)dpx";
   frame.style.height = "900px";
   const loaded = new Promise((resolve) => { frame.onload = resolve; });
   frame.src = url;
@@ -185,7 +188,13 @@ async function render(url) {
   if (win.MathJax && win.MathJax.startup && win.MathJax.startup.promise) {
     await Promise.race([win.MathJax.startup.promise, wait(30000)]);
   }
-  results[url] = win.document.documentElement.outerHTML;
+  await win.document.fonts.ready;
+  await wait(100);  // the theme's scripts (table wrappers, copy buttons) run after load
+  try {
+    results[url] = probe(win);
+  } catch (error) {
+    results[url] = {"error": String(error)};
+  }
   frame.remove();
 }
 (async () => {
@@ -196,14 +205,17 @@ async function render(url) {
 """
 
 
-def _rendered_doms(site_dir, urls, profile):
-    """url -> the DOM of the page after MathJax ran, from one headless Chromium."""
+def _in_browser(site_dir, urls, probe, profile, width=1200, images=False):
+    """url -> what the JavaScript function ``probe(window)`` returns for that page, rendered in one
+    headless Chromium in a frame ``width`` px wide (pictures loaded only if ``images``)."""
     import functools
     import html as htmllib
     import http.server
     import threading
 
-    (site_dir / "_math_check.html").write_text(_HARNESS % json.dumps(urls), encoding="utf-8")
+    harness = site_dir / "_browser_check.html"
+    harness.write_text(_HARNESS % {"pages": json.dumps(urls), "probe": probe, "width": width}, encoding="utf-8")
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
@@ -219,11 +231,12 @@ def _rendered_doms(site_dir, urls, profile):
                 _chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                 "--disable-dev-shm-usage",  # a small /dev/shm (containers) stalls the renderer
                 "--disable-extensions", f"--user-data-dir={profile}{attempt}", "--virtual-time-budget=600000",
+                "--hide-scrollbars",  # a frame measures its full width, as a page in a window does
                 # Offline for real: every host but the loopback server fails at once (nothing can
-                # hang on the network), and pictures are not loaded (they play no part here).
+                # hang on the network).
                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                "--blink-settings=imagesEnabled=false",
-                "--dump-dom", f"http://127.0.0.1:{server.server_address[1]}/_math_check.html",
+                *([] if images else ["--blink-settings=imagesEnabled=false"]),
+                "--dump-dom", f"http://127.0.0.1:{server.server_address[1]}/{harness.name}",
             ],
             capture_output=True, text=True, timeout=240,
         )  # fmt: skip
@@ -237,10 +250,16 @@ def _rendered_doms(site_dir, urls, profile):
         server.shutdown()
         server.server_close()
         thread.join()
+        harness.unlink()
     assert done.returncode == 0, done.stderr[-2000:]
     found = re.search(r'<pre id="results">(.*?)</pre>', done.stdout, flags=re.S)
     assert found and found.group(1), f"the harness collected nothing: {done.stdout[-2000:]}"
     return json.loads(htmllib.unescape(found.group(1)))
+
+
+def _rendered_doms(site_dir, urls, profile):
+    """url -> the DOM of the page after MathJax ran (pictures are not loaded: they play no part)."""
+    return _in_browser(site_dir, urls, "(win) => win.document.documentElement.outerHTML", profile)
 
 
 # Text a reader would see as raw TeX: a command (\frac), a delimiter (\( \[) or $$.
@@ -321,6 +340,103 @@ def test_pages_without_formulas_have_no_raw_tex_either(site):
             continue  # checked in the browser above
         prose = _RAW_TEX.findall(" ".join(checker.prose))
         assert not prose, f"{page.relative_to(site_dir)}: raw TeX in the text: {prose[:5]}"
+
+
+# -- the layout at 1400 px -----------------------------------------------------------------------------
+# What a reader sees at 1400 px: no table wider than its column (every column in sight), no cell whose
+# content runs out of it, no signature that scrolls or runs under its copy button, no parameter name
+# broken inside a word; in the gallery, each caption nearer its own picture than the next one.
+_LAYOUT_PROBE = r"""(win) => {
+  const doc = win.document;
+  const problems = [];
+  const text = (el) => el.textContent.trim().replace(/\s+/g, " ").slice(0, 60);
+  const slack = 1;  // sub-pixel rounding
+  const inContent = (el) => el.closest(".md-content");
+  for (const table of doc.querySelectorAll("table")) {
+    if (!inContent(table)) continue;
+    const box = table.closest(".md-typeset__scrollwrap") || table.parentElement;
+    for (const el of [box, table.parentElement, table]) {
+      if (el.scrollWidth > el.clientWidth + slack) {
+        problems.push(`table "${text(table.rows[0])}": ${el.scrollWidth} px of content in ${el.clientWidth} px`);
+        break;
+      }
+    }
+    for (const cell of table.querySelectorAll("td, th")) {
+      if (cell.scrollWidth > cell.clientWidth + slack) {
+        problems.push(`cell "${text(cell)}" overflows: ${cell.scrollWidth} px in ${cell.clientWidth} px`);
+      }
+    }
+  }
+  const signatures = doc.querySelectorAll(".doc-signature");
+  for (const signature of signatures) {
+    const code = signature.querySelector("code");
+    if (code.scrollWidth > code.clientWidth + slack) {
+      problems.push(`signature "${text(code)}" overflows: ${code.scrollWidth} px in ${code.clientWidth} px`);
+    }
+    const button = signature.querySelector(".md-clipboard, .md-code__nav");
+    if (!button) continue;
+    const b = button.getBoundingClientRect();
+    const range = doc.createRange();
+    range.selectNodeContents(code);
+    for (const line of range.getClientRects()) {
+      if (line.width > 0 && line.bottom > b.top && line.top < b.bottom && line.right > b.left + slack) {
+        problems.push(`signature "${text(code)}" runs under its copy button`);
+        break;
+      }
+    }
+  }
+  // Parameter names: the API reference's parameter and attribute lists, the catalog's tables.
+  const names = [
+    ...doc.querySelectorAll(".doc-section-item > b > code, .doc-section-item td:first-child code"),
+    ...[...doc.querySelectorAll("table")].filter((t) => /^parameter\b/.test(text(t.rows[0])))
+      .flatMap((t) => [...t.querySelectorAll("td:first-child code")]),
+  ];
+  for (const name of names) {
+    if (!/\s/.test(name.textContent.trim()) && name.getClientRects().length > 1) {
+      problems.push(`name "${text(name)}" breaks inside the word`);
+    }
+  }
+  // The gallery: a caption is nearer its own picture than the picture below it.
+  const figures = [...doc.querySelectorAll(".gallery figure")];
+  const columns = figures.length ? win.getComputedStyle(doc.querySelector(".gallery")).gridTemplateColumns.split(" ").length : 0;
+  figures.forEach((figure, i) => {
+    const img = figure.querySelector("img");
+    if (!img.complete || img.naturalWidth === 0) problems.push(`picture ${img.getAttribute("src")} not loaded`);
+    const own = img.getBoundingClientRect();
+    const caption = figure.querySelector("figcaption").getBoundingClientRect();
+    const below = figures[i + columns];
+    if (caption.top < own.bottom - slack) problems.push(`caption of ${img.getAttribute("src")} overlaps it`);
+    if (below) {
+      const next = below.querySelector("img").getBoundingClientRect();
+      if (!(caption.top - own.bottom < next.top - caption.bottom)) {
+        problems.push(`caption of ${img.getAttribute("src")}: ${caption.top - own.bottom} px below it, ` +
+                      `${next.top - caption.bottom} px above the next picture`);
+      }
+    }
+  });
+  return {problems, tables: doc.querySelectorAll(".md-content table").length, signatures: signatures.length,
+          names: names.length, figures: figures.length, columns, width: win.innerWidth};
+}"""
+
+
+def test_layout_at_1400px(site, tmp_path):
+    """Every page at 1400 px: tables and signatures fit their column, no name breaks, gallery
+    captions sit under their own pictures."""
+    site_dir, _ = site
+    pages = [p for p in _pages(site_dir) if p.parent.name != "search" and p.name == "index.html"]
+    urls = ["/" + p.relative_to(site_dir).as_posix() for p in pages]
+    found = _in_browser(site_dir, urls, _LAYOUT_PROBE, tmp_path / "profile", width=1400, images=True)
+    assert sorted(found) == sorted(urls)
+    problems = {url: found[url].get("problems", found[url]) for url in urls if found[url].get("problems") != []}
+    assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)
+    # The probe saw what it checks.
+    assert all(found[url]["width"] == 1400 for url in urls)
+    assert found["/benchmarks/index.html"]["tables"] >= 5
+    assert found["/reference/lrcore/index.html"]["signatures"] >= len(lrcore.SCHEDULES)
+    assert found["/reference/lrcore/index.html"]["names"] >= 3 * len(lrcore.SCHEDULES)
+    assert found["/catalog/cosine/index.html"]["names"] >= 10
+    assert found["/catalog/gallery/index.html"]["figures"] == len(lrcore.SCHEDULES)
+    assert found["/catalog/gallery/index.html"]["columns"] == 2
 
 
 # -- the API reference -------------------------------------------------------------------------------

@@ -327,7 +327,7 @@ def result_from_page(text: str) -> dict:
             seconds_, load = re.fullmatch(r"\((\d+) s(?:; load ([\d.]+–[\d.]+))?\)", results[i + 2]).groups()
             runs[group] = {"seconds": float(seconds_), "load": [float(x) for x in load.split("–")] if load else []}
         elif group and line.startswith("| ") and not line.startswith(TABLE_HEAD.split("\n")[0]):
-            name, lrcore, peer_name, peer, ratio, target, met = (c.strip() for c in line[2:-2].split(" | "))
+            name, lrcore, peer_name, peer, ratio, target, met = (c.strip() for c in line.strip()[1:-1].split("|"))
             row = {"group": group, "status": "ok"}
             row["name"], _, note = name.partition(" — ")
             if note:

@@ -16,6 +16,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -162,12 +163,17 @@ def collect(group, proc, out, start):
 
 
 # -- Markdown ---------------------------------------------------------------------------------------
+#: Between a figure and its unit: a narrow no-break space, so that a table cell wraps between the
+#: fastest round and the median, never inside a figure.
+UNIT_SPACE = "\u202f"
+
+
 def fmt_value(x, unit):
     if unit == "s":
         for scale, suffix in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs")):
             if abs(x) >= scale:
-                return f"{x / scale:.3g} {suffix}"
-        return f"{x * 1e9:.3g} ns"
+                return f"{x / scale:.3g}{UNIT_SPACE}{suffix}"
+        return f"{x * 1e9:.3g}{UNIT_SPACE}ns"
     if unit in ("lines", "modules"):
         return f"{x:,.0f}"
     return f"{x:.3g}"
@@ -194,6 +200,29 @@ def verdict(r) -> str:
     return "yes" if r["met"] else "**no**"
 
 
+def missed_rows(result: dict) -> list[dict]:
+    """The rows that were held to a target and missed it."""
+    return [r for r in result["rows"] if r["status"] == "ok" and r.get("met") is False]
+
+
+def summary_markdown(result: dict) -> str:
+    """How many targets were met and, one line each, the rows that missed theirs."""
+    judged = [r for r in result["rows"] if "met" in r]
+    met = sum(r["met"] for r in judged)
+    missed = missed_rows(result)
+    if not missed:
+        return f"{met} of {len(judged)} targets met."
+    lines = [f"{met} of {len(judged)} targets met; missed:", ""]
+    for r in missed:
+        lines.append(f"- [{r['group']}](#{r['group']}) · {r['name']}: {fmt_ratio(r['ratio'])} (target ≤ {r['target']:g})")
+    return "\n".join(lines)
+
+
+#: The columns of a group's table. The table is wrapped in ``<div class="benchmark-table">``:
+#: docs/stylesheets/extra.css sets it compact enough that every column fits the page.
+TABLE_HEAD = "| row | lrcore | peer | peer time | lrcore ÷ peer | target | met |\n|---|---|---|---|---|---|---|"
+
+
 def results_markdown(result: dict) -> str:
     m = result["machine"]
     load = [x for info in result["group_runs"].values() for x in info.get("load", [])]
@@ -210,9 +239,7 @@ def results_markdown(result: dict) -> str:
     ]
     if load:
         lines += [f"1-minute load average during the run: {min(load):.1f}–{max(load):.1f} on {m['cores']} cores.", ""]
-    judged = [r for r in result["rows"] if "met" in r]
-    met = sum(r["met"] for r in judged)
-    lines += [f"{met} of {len(judged)} targets met.", ""]
+    lines += [summary_markdown(result), ""]
     for group in result["groups"]:
         rows = [r for r in result["rows"] if r["group"] == group]
         info = result["group_runs"][group]
@@ -220,7 +247,7 @@ def results_markdown(result: dict) -> str:
         if info.get("load"):
             busy = f"; load {min(info['load']):.1f}–{max(info['load']):.1f}"
         lines += [f"### {group}", "", f"({info['seconds']:.0f} s{busy})", ""]
-        lines += ["| row | lrcore | peer | peer time | lrcore ÷ peer | target | met |", "|---|---|---|---|---|---|---|"]
+        lines += ['<div class="benchmark-table" markdown>', "", TABLE_HEAD]
         for r in rows:
             if r["status"] != "ok":
                 lines.append(f"| {r['name']} | {r['status']} | | | | | |")
@@ -233,14 +260,108 @@ def results_markdown(result: dict) -> str:
                 f"| {name} | {fmt_stat(r['lrcore'], unit)} | {r.get('peer_name') or ''} | "
                 f"{fmt_stat(r.get('peer'), unit)} | {ratio} | {target} | {verdict(r)} |"
             )
-        lines.append("")
+        lines += ["", "</div>", ""]
     return "\n".join(lines)
 
 
 def page_markdown(result: dict) -> str:
-    """The whole results page: what is measured, how, and the results of this run."""
-    head = (_ROOT / "benchmarks" / "method.md").read_text().rstrip()
-    return f"{head}\n\n## Results\n\n{results_markdown(result)}"
+    """The whole results page: what is measured, a summary (the targets missed), how it is
+    measured, and the results of this run."""
+    method = (_ROOT / "benchmarks" / "method.md").read_text().rstrip()
+    intro, rest = method.split("\n## ", 1)
+    summary = (
+        f"## Summary\n\n{summary_markdown(result)}\n\n"
+        "Every row, with the machine and its load, is under [Results](#results)."
+    )
+    return f"{intro.rstrip()}\n\n{summary}\n\n## {rest}\n\n## Results\n\n{results_markdown(result)}"
+
+
+_UNIT_SCALES = {"s": 1.0, "ms": 1e-3, "µs": 1e-6, "ns": 1e-9}
+
+
+def _parse_value(text: str):
+    """``(value, unit)`` of a figure as :func:`fmt_value` writes it."""
+    number, _, suffix = text.replace(" ", UNIT_SPACE).partition(UNIT_SPACE)
+    if suffix in _UNIT_SCALES:
+        return float(number) * _UNIT_SCALES[suffix], "s"
+    if "," in text or text.isdigit():
+        return float(text.replace(",", "")), "lines"
+    return float(text), ""
+
+
+def _parse_stat(text: str):
+    """``(stat, unit)`` of a cell as :func:`fmt_stat` writes it (the slowest round is not shown: it
+    is set above the median)."""
+    if not text:
+        return None, ""
+    fastest, _, median = text.partition(" (")
+    low, unit = _parse_value(fastest)
+    mid = _parse_value(median.rstrip(")"))[0] if median else low
+    return {"min": low, "median": mid, "max": low if not median else 2 * mid}, unit
+
+
+def result_from_page(text: str) -> dict:
+    """The results a page written by :func:`page_markdown` shows, as :func:`main` collects them
+    (figures as rounded there): what ``--rewrite-page`` renders again, without measuring."""
+    results = text.split("\n## Results\n\n", 1)[1].split("\n")
+    command = results[0].split("`")[1]
+    finished, seconds = re.fullmatch(r"finished (.+) UTC, (\d+) s\.", results[1]).groups()
+    found = re.fullmatch(
+        r"Machine: (.+), (\d+) cores(?: \(every group pinned to core (\d+)\))?, (?:CUDA device: (.+)|no GPU \(CPU figures\))"
+        r"; Python ([^;]+); (.+)\.",
+        results[3],
+    )
+    cpu, cores, core, cuda, python, versions = found.groups()
+    machine = {
+        "cpu": cpu,
+        "cores": int(cores),
+        "pinned_core": None if core is None else int(core),
+        "python": python,
+        "versions": dict(item.split(" ", 1) for item in versions.split(", ")),
+    }
+    rows, groups, runs, group = [], [], {}, None
+    for i, line in enumerate(results):
+        if line.startswith("### "):
+            group = line[4:]
+            groups.append(group)
+            seconds_, load = re.fullmatch(r"\((\d+) s(?:; load ([\d.]+–[\d.]+))?\)", results[i + 2]).groups()
+            runs[group] = {"seconds": float(seconds_), "load": [float(x) for x in load.split("–")] if load else []}
+        elif group and line.startswith("| ") and not line.startswith(TABLE_HEAD.split("\n")[0]):
+            name, lrcore, peer_name, peer, ratio, target, met = (c.strip() for c in line.strip()[1:-1].split("|"))
+            row = {"group": group, "status": "ok"}
+            row["name"], _, note = name.partition(" — ")
+            if note:
+                row["note"] = note
+            if peer_name or peer or ratio or target or met:
+                row["lrcore"], row["unit"] = _parse_stat(lrcore)
+            else:  # a failed group: its status in the lrcore column
+                row.update(status=lrcore, unit="")
+                rows.append(row)
+                continue
+            if peer_name:
+                row["peer_name"] = peer_name
+            if peer:
+                row["peer"] = _parse_stat(peer)[0]
+            if ratio:
+                row["ratio"] = float(ratio.rstrip("×"))
+            if target:
+                row["target"] = float(target.removeprefix("≤ "))
+                row["met"] = met == "yes"
+            else:
+                row["kind"] = "limit" if met == "limit" else "scale"
+            rows.append(row)
+    return {
+        "command": command,
+        "smoke": "(smoke sizes" in results[0],
+        "device": "cuda" if cuda else "cpu",
+        "cuda": cuda,
+        "machine": machine,
+        "groups": groups,
+        "group_runs": runs,
+        "total_seconds": float(seconds),
+        "finished": finished,
+        "rows": rows,
+    }
 
 
 def main(argv=None) -> int:
@@ -251,7 +372,15 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="benchmarks/results", help="directory for results.json and results.md")
     parser.add_argument("--page", default=None, help="write the results page here (default: docs/benchmarks.md for "
                         "a full CPU run of every group, none otherwise)")
+    parser.add_argument("--rewrite-page", action="store_true", help="measure nothing: write the results page "
+                        "(--page, default docs/benchmarks.md) again from the results it shows, after an edit of "
+                        "benchmarks/method.md or of the page's layout")
     args = parser.parse_args(argv)
+    if args.rewrite_page:
+        page = Path(args.page) if args.page else _PAGE
+        page.write_text(page_markdown(result_from_page(page.read_text())) + "\n")
+        print(f"rewrote {page} from the results it shows")
+        return 0
     available = CUDA_GROUPS if args.device == "cuda" else GROUPS
     groups = [g.strip() for g in (args.only or ",".join(available)).split(",") if g.strip()]
     unknown = [g for g in groups if g not in available]

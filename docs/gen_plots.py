@@ -151,14 +151,50 @@ def choices() -> dict[str, Example]:
     }
 
 
+#: The size of every picture, in inches at DPI: the catalog shows it at its own size, the gallery
+#: (two a row) at about 0.7 of it, so the type is sized for the gallery.
+SIZE, DPI = (5.0, 3.3), 100
+TITLE_SIZE, LABEL_SIZE, TICK_SIZE, LEGEND_SIZE = 11, 10, 9, 9
+
+
+def _wrapped(text: str, width: int) -> str:
+    """``text`` over lines of at most ``width`` characters, broken after commas where possible."""
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
+
+
+def fit_title(fig, ax, text: str, fontsize=TITLE_SIZE) -> None:
+    """Set ``text`` as ``ax``'s title, wrapped onto as many lines as it needs to lie within the
+    figure (a title wider than the figure is cut off in the PNG)."""
+    box = fig.bbox
+    for width in range(len(text), 9, -2):
+        ax.set_title(_wrapped(text, width), fontsize=fontsize)
+        fig.draw_without_rendering()
+        extent = ax.title.get_window_extent()
+        if extent.x0 >= box.x0 and extent.x1 <= box.x1:
+            return
+    raise ValueError(f"title {text!r} does not fit a {SIZE[0]}-inch figure")
+
+
+def inside_figure(fig, artist) -> bool:
+    """Whether ``artist`` (a title, a legend) lies wholly within the figure once it is drawn."""
+    fig.draw_without_rendering()
+    extent, box = artist.get_window_extent(), fig.bbox
+    return box.x0 <= extent.x0 and extent.x1 <= box.x1 and box.y0 <= extent.y0 and extent.y1 <= box.y1
+
+
 def figure(example: Example):
-    """The matplotlib figure of one example (not saved)."""
+    """The matplotlib figure of one example (not saved).
+
+    The legend sits below the axes (it never covers a curve) and the title is wrapped to the
+    figure's width. A learning rate's axis starts at 0, its size being read against 0; momentum and
+    EMA decay curves, which live near 1, get an axis that fits them.
+    """
     import matplotlib.figure
     import numpy as np
 
     import lrcore.numpy as lnp
 
-    fig = matplotlib.figure.Figure(figsize=(6.4, 3.2), dpi=100)
+    fig = matplotlib.figure.Figure(figsize=SIZE, dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
     k = np.arange(example.steps)
     lowest = 0.0
@@ -176,20 +212,26 @@ def figure(example: Example):
         )
     if example.log:
         ax.set_yscale("log")
-    else:
-        ax.set_ylim(bottom=lowest)  # a learning rate's size is read against 0
-    if len(example.curves) > 1:
-        ax.legend(fontsize=8)
-    ax.set_title("\n".join(textwrap.wrap(example.title, 96)), fontsize=8)
-    ax.set_xlabel("step")
-    ax.set_ylabel(example.ylabel)
+    elif example.ylabel == "learning rate":
+        ax.set_ylim(bottom=lowest)
+    for columns in range(len(example.curves) if len(example.curves) > 1 else 0, 0, -1):
+        # As many labels a row as fit the figure's width.
+        legend = fig.legend(loc="outside lower center", ncols=columns, fontsize=LEGEND_SIZE, frameon=False)
+        if columns == 1 or inside_figure(fig, legend):
+            break
+        legend.remove()
+    ax.set_xlabel("step", fontsize=LABEL_SIZE)
+    ax.set_ylabel(example.ylabel, fontsize=LABEL_SIZE)
+    ax.tick_params(labelsize=TICK_SIZE)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
+    fit_title(fig, ax, example.title)
     return fig
 
 
-def _finder_picture(path: pathlib.Path):
-    """A range test on a least-squares problem solved by gradient descent, suggestions marked."""
+def finder_figure():
+    """A range test on a least-squares problem solved by gradient descent, suggestions marked:
+    ``(figure, result)``."""
+    import matplotlib.figure
     import numpy as np
 
     import lrcore.finder
@@ -206,9 +248,17 @@ def _finder_picture(path: pathlib.Path):
         return float(np.mean((x @ w - y) ** 2))
 
     result = lrcore.finder.find_lr(step_fn, start_value=1e-4, end_value=10.0, num_steps=100, progress=False)
-    fig = result.plot()
+    fig = matplotlib.figure.Figure(figsize=(7, 4.2), dpi=DPI)
+    result.plot(ax=fig.add_subplot())  # lays the figure out once (tight)
+    fig.set_layout_engine("tight")  # and again at every draw, for the wrapped title
     title = "find_lr(step_fn, start_value=1e-4, end_value=10.0, num_steps=100) on least squares"
-    fig.axes[0].set_title(title + (", stopped: diverged" if result.diverged else ""), fontsize=8)
+    fit_title(fig, fig.axes[0], title + (", stopped: diverged" if result.diverged else ""))
+    return fig, result
+
+
+def _finder_picture(path: pathlib.Path):
+    """Draw :func:`finder_figure` into ``path``; return the range test's result."""
+    fig, result = finder_figure()
     fig.savefig(path)
     return result
 

@@ -7,7 +7,8 @@
   module of ``lrcore._ADAPTERS``. Each page renders the module's ``__all__`` with mkdocstrings, so a
   name or adapter module added later appears without editing the docs. ``lrcore.cli``'s page also
   holds the output of ``lrcore --help`` and of ``lrcore COMMAND --help`` for every command.
-- The catalog's gallery page shows every schedule of ``lrcore.SCHEDULES``, linked to its section.
+- The catalog's gallery page shows every schedule of ``lrcore.SCHEDULES``, linked to its section,
+  and the catalog's overview lists them by family (page), from the same sections.
 - The footer shows ``lrcore.__version__``.
 """
 
@@ -146,33 +147,60 @@ def _cli_reference() -> str:
     return "\n".join(parts)
 
 
-def _nav_pages(nav) -> list[str]:
-    """Every page of the nav, in order."""
-    pages = []
+def catalog_families(nav) -> list[tuple[str, str, list[str]]]:
+    """``(title, page, names)`` for every catalog page in the nav's order: its title in the nav,
+    its file (``basic.md``) and the schedules of ``lrcore.SCHEDULES`` it has a ``## `name` ``
+    section for. Fails while a registered schedule has no section."""
+    import lrcore
+
+    titles = {}
     for item in nav:
         value = next(iter(item.values())) if isinstance(item, dict) else item
-        pages += _nav_pages(value) if isinstance(value, list) else [value]
-    return pages
+        if isinstance(value, list):
+            titles.update(
+                (page.split("/", 1)[1], title)
+                for entry in value
+                if isinstance(entry, dict)
+                for title, page in entry.items()
+                if isinstance(page, str) and page.startswith("catalog/")
+            )
+    order = list(titles)
+    pages = sorted((ROOT / "docs" / "catalog").glob("*.md"), key=lambda p: (order + [p.name]).index(p.name))
+    families, documented = [], set()
+    for page in pages:
+        names = re.findall(r"^## `(\w+)`\s*$", page.read_text(encoding="utf-8"), flags=re.M)
+        names = [name for name in names if name in lrcore.SCHEDULES]
+        documented.update(names)
+        if names:
+            families.append((titles.get(page.name, page.stem), page.name, names))
+    missing = [name for name in lrcore.SCHEDULES if name not in documented]
+    if missing:
+        raise RuntimeError(f"no catalog section for: {', '.join(missing)}")
+    return families
+
+
+#: Where docs/catalog/index.md receives its table of families.
+CATALOG_MARKER = re.compile(r"<!-- docs/hooks.py writes here the table of families.*?-->", re.S)
+
+
+def _catalog_table(nav) -> str:
+    """The catalog overview's table: each family page, and every schedule it documents, linked."""
+    rows = [
+        f"| [{title}]({page}) | " + ", ".join(f"[`{name}`]({page}#{name})" for name in names) + " |"
+        for title, page, names in catalog_families(nav)
+    ]
+    return "\n".join(["| family | schedules |", "| --- | --- |", *rows])
 
 
 def _gallery_page(nav) -> str:
     """Every schedule's picture, in the catalog's order, each linked to its catalog section."""
-    import lrcore
-
-    order = [p.split("/", 1)[1] for p in _nav_pages(nav) if p.startswith("catalog/")]
-    pages = sorted((ROOT / "docs" / "catalog").glob("*.md"), key=lambda p: (order + [p.name]).index(p.name))
-    where = {}
-    for page in pages:
-        for name in re.findall(r"^## `(\w+)`\s*$", page.read_text(encoding="utf-8"), flags=re.M):
-            where[name] = page.name
-    missing = [name for name in lrcore.SCHEDULES if name not in where]
-    if missing:
-        raise RuntimeError(f"no catalog section for: {', '.join(missing)}")
     cells = [
-        f'<figure markdown="span">\n  ![{name}](../img/generated/{name}.png)\n'
-        f'  <figcaption markdown="span">[`{name}`]({where[name]}#{name})</figcaption>\n</figure>'
-        for name in where
-        if name in lrcore.SCHEDULES
+        # Unindented: an indented picture line would be followed by a line break (<br>), which
+        # pushes the caption away from its picture.
+        f'<figure markdown="span">\n![{name}](../img/generated/{name}.png)\n'
+        f'<figcaption markdown="span">[`{name}`]({page}#{name})</figcaption>\n</figure>'
+        for _, page, names in catalog_families(nav)
+        for name in names
     ]
     return "\n".join(
         [
@@ -215,6 +243,14 @@ def _mathjax_root() -> pathlib.Path:
     except ImportError as exc:
         raise RuntimeError('MathJax is missing: pip install -e ".[docs]" (django-static-mathjax)') from exc
     return pathlib.Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+
+
+def on_page_markdown(markdown, page, config, **kwargs):
+    if page.file.src_uri == "catalog/index.md":
+        if not CATALOG_MARKER.search(markdown):
+            raise RuntimeError("docs/catalog/index.md has lost the marker of its table of families")
+        return CATALOG_MARKER.sub(lambda _: _catalog_table(config.nav), markdown)
+    return markdown
 
 
 def on_files(files, config, **kwargs):

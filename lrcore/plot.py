@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["sample_steps", "landmarks", "schedules_figure", "finder_figure", "demo_figure"]
+__all__ = ["sample_steps", "landmarks", "schedules_figure", "finder_figure", "loss_axis_range", "demo_figure"]
 
 #: Evenly spread steps of a plot (about the pixel width of a large figure, several times over).
 SAMPLES = 4096
@@ -167,17 +167,50 @@ def _wrap(text: str, width: int = 90) -> str:
     return "\n".join(lines + [line])
 
 
+def loss_axis_range(losses, smoothed):
+    """The range of a linear loss axis that keeps the range test readable, or None where the whole
+    curve is.
+
+    A sweep that diverged ends in a spike that can be hundreds of times the loss of interest, and
+    flattens everything before it. The axis then runs from the lowest loss to the highest one
+    recorded up to the smoothed minimum (the start of the descent), with a margin: the spike leaves
+    the axis at the top. Losses are cut only when some rise more than half that span above it.
+    """
+    losses, smoothed = np.asarray(losses, dtype=np.float64), np.asarray(smoothed, dtype=np.float64)
+    if losses.size < 2:
+        return None
+    lowest = int(np.argmin(smoothed))
+    low = float(min(losses.min(), smoothed.min()))
+    high = float(max(losses[: lowest + 1].max(), smoothed[: lowest + 1].max()))
+    span = high - low
+    if span <= 0 or float(losses.max()) <= high + 0.5 * span:
+        return None
+    return low - 0.05 * span, high + 0.15 * span
+
+
 def finder_figure(result, ax=None, path=None, log_loss: bool = False):
-    """The range test's loss (raw and smoothed) against the learning rate, suggestions marked."""
+    """The range test's loss (raw and smoothed) against the learning rate, suggestions marked.
+
+    On a linear loss axis (``log_loss=False``) the divergence spike is cut off at the top (see
+    :func:`loss_axis_range`), and the figure says how high the loss went.
+    """
     fig = Figure(figsize=(7, 4.5)) if ax is None else ax.figure
     if ax is None:
         ax = fig.add_subplot()
     ax.plot(result.lrs, result.losses, color="0.7", linewidth=1, label="loss")
     try:
-        ax.plot(result.lrs, result.smoothed, color="C0", linewidth=2, label="smoothed")
+        smoothed = result.smoothed
+        ax.plot(result.lrs, smoothed, color="C0", linewidth=2, label="smoothed")
         suggestions = result.suggestions
     except ValueError:
-        suggestions = None
+        smoothed, suggestions = None, None
+    limits = None if log_loss or smoothed is None else loss_axis_range(result.losses, smoothed)
+    if limits is not None:
+        ax.set_ylim(*limits)
+        ax.text(
+            0.98, 0.97, f"cut off above: the loss reaches {float(np.max(result.losses)):.3g}",
+            transform=ax.transAxes, ha="right", va="top", fontsize="small", color="0.35",
+        )  # fmt: skip
     if suggestions is not None:
         for (name, lr), color in zip(
             (("steepest", suggestions.steepest), ("valley", suggestions.valley), ("minimum/10", suggestions.minimum)),

@@ -20,6 +20,7 @@ import textwrap
 import urllib.parse
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
 import lrcore
@@ -38,8 +39,9 @@ ENV = dict(
 )
 
 
-SITE_URL = "https://lrcore.github.io/lrcore/"
-BASE = urllib.parse.urlsplit(SITE_URL).path
+# The site has no `site_url` (it is not published anywhere): the 404 page, served at any depth,
+# links root-absolute, for a site served at the root of its host.
+BASE = "/"
 
 
 def _run(args, timeout=300, **kwargs):
@@ -105,6 +107,8 @@ def test_strict_build_without_warnings_and_with_every_page(site):
     # mkdocs' own warnings (TensorFlow's C++ logging, imported by the API reference, is not one).
     warnings = [line for line in log.splitlines() if re.match(r"\s*(WARNING|ERROR)\s+-", line)]
     assert not warnings, "\n".join(warnings)
+    # Signatures are formatted (by Ruff, of the docs extra) to the width of the column.
+    assert "Formatting signatures requires" not in log
     for name in lrcore.SCHEDULES:
         png = site_dir / "img" / "generated" / f"{name}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 1000, name
@@ -134,7 +138,7 @@ def test_no_page_loads_anything_from_the_network_and_every_local_link_resolves(s
                 if not parts.path:
                     continue
                 if url.startswith("/"):
-                    # Only under site_url's path (the 404 page, served at any depth): else a 404.
+                    # Only under the site's root (the 404 page, served at any depth): else a 404.
                     assert url.startswith(BASE), f"{page.relative_to(site_dir)}: root-absolute {url} is outside {BASE}"
                     target = site_dir / urllib.parse.unquote(parts.path)[len(BASE) :]
                 else:
@@ -144,17 +148,69 @@ def test_no_page_loads_anything_from_the_network_and_every_local_link_resolves(s
                 assert target.exists(), f"{page.relative_to(site_dir)}: {url} does not exist"
 
 
-def test_sitemap_version_and_repository(site):
+def test_version_and_stylesheet(site):
     site_dir, _ = site
-    sitemap = (site_dir / "sitemap.xml").read_text()
-    locations = re.findall(r"<loc>([^<]+)</loc>", sitemap)
-    assert SITE_URL in locations and f"{SITE_URL}reference/lrcore/" in locations
-    assert all(loc.startswith(SITE_URL) for loc in locations)
-    assert len(locations) == len([p for p in _pages(site_dir) if p.name == "index.html" and p.parent != site_dir / "search"])
     home = (site_dir / "index.html").read_text()
     assert f"lrcore {lrcore.__version__}" in home  # the footer of every page
-    assert 'href="https://github.com/lrcore/lrcore"' in home
-    assert "stylesheets/extra.css" in home  # wide tables scroll (benchmarks)
+    assert "stylesheets/extra.css" in home  # compact tables, wrapping signatures, the gallery
+
+
+# The project is published nowhere: no site address, no repository, no URL of lrcore's own.
+_INVENTED_URL = re.compile(r"https?://[^\s)\"'>]*lrcore", re.I)
+
+
+def _own_texts():
+    """README, CONTRIBUTING, mkdocs.yml and every page and script of docs/."""
+    paths = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", ROOT / "mkdocs.yml", ROOT / "benchmarks" / "method.md"]
+    paths += sorted(p for p in DOCS.rglob("*") if p.suffix in (".md", ".py", ".css", ".js"))
+    return {p.relative_to(ROOT).as_posix(): p.read_text(encoding="utf-8") for p in paths}
+
+
+def test_no_invented_urls(site):
+    import yaml
+
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    for key in ("site_url", "repo_url", "repo_name", "edit_uri"):
+        assert key not in config, f"mkdocs.yml: {key} names an address that does not exist"
+    for path, text in _own_texts().items():
+        assert not _INVENTED_URL.findall(text), (path, _INVENTED_URL.findall(text))
+    site_dir, _ = site
+    for page in _pages(site_dir):
+        html_text = page.read_text(encoding="utf-8")
+        assert 'class="md-source"' not in html_text, f"{page.relative_to(site_dir)} shows a repository"
+        assert not _INVENTED_URL.findall(html_text), (page.relative_to(site_dir), _INVENTED_URL.findall(html_text))
+
+
+# Documents the repository does not hold, and references to outside rule books or issue trackers.
+_FOREIGN_CITATION = re.compile(r"API\.md|STYLE\.md|\bSTYLE rules?\b|\brules? \d|\bissue #?\d|\.\./shared")
+
+
+def test_no_citation_of_documents_the_repository_lacks():
+    for path, text in _own_texts().items():
+        found = _FOREIGN_CITATION.findall(text)
+        assert not found, f"{path} cites {found}"
+
+
+# The one precision sentence, and the wording it replaced.
+PRECISION = (
+    "float32 results are within 4·2⁻²³·M of the exact value (M: the largest value the schedule takes), "
+    "float64 results within 4·2⁻⁵²·M"
+)
+
+
+def test_one_precision_promise_everywhere():
+    """README and every page that states the precision promise state it in one sentence; the old
+    wordings (ulps, "within 4 ulp of the exact value") are gone."""
+    texts = {path: " ".join(text.split()) for path, text in _own_texts().items() if path.endswith(".md")}
+    for path in ("README.md", "docs/index.md", "docs/numerics.md", "docs/backends.md", "docs/keras.md", "docs/migration.md"):
+        assert PRECISION in texts[path], f"{path} does not state the precision promise"
+    for path, text in texts.items():
+        assert "within 4 ulp of the exact value" not in text, path
+        assert not re.search(r"\bulps?\b", text, flags=re.I), f"{path} speaks of ulps: {re.findall(r'.{40}ulp.{40}', text)}"
+        assert "ulp-promise" not in text and "ulp promise" not in text.lower(), path
+        # Every bound of the form 4·2⁻²³ is the promise's, relative to M or to the value itself.
+        for bound in re.findall(r"4·2⁻(?:²³|⁵²)\S*", text):
+            assert bound.startswith(("4·2⁻²³·M", "4·2⁻⁵²·M", "4·2⁻²³·|v|", "4·2⁻⁵²·|v|")), (path, bound)
 
 
 # -- formulas ----------------------------------------------------------------------------------------
@@ -164,15 +220,18 @@ def _chromium():
     return found
 
 
-# One headless Chromium loads every page with formulas, one after the other, in an iframe of a
-# harness page served over HTTP on 127.0.0.1, waits until MathJax has typeset it and collects its DOM.
+# One headless Chromium loads pages one after the other, each in an iframe (of a given width) of a
+# harness page served over HTTP on 127.0.0.1, waits until the page has loaded (its pictures too,
+# where they are loaded) and MathJax has typeset it, then runs a probe in it (a JavaScript function
+# of the page's window) and collects what the probe returns.
 _HARNESS = """<!doctype html><html><body><pre id="results"></pre><script>
-const pages = %s;
+const pages = %(pages)s;
+const probe = %(probe)s;
 const results = {};
 function wait(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
 async function render(url) {
   const frame = document.createElement("iframe");
-  frame.style.width = "1200px";
+  frame.style.width = "%(width)dpx";
   frame.style.height = "900px";
   const loaded = new Promise((resolve) => { frame.onload = resolve; });
   frame.src = url;
@@ -185,7 +244,13 @@ async function render(url) {
   if (win.MathJax && win.MathJax.startup && win.MathJax.startup.promise) {
     await Promise.race([win.MathJax.startup.promise, wait(30000)]);
   }
-  results[url] = win.document.documentElement.outerHTML;
+  await win.document.fonts.ready;
+  await wait(100);  // the theme's scripts (table wrappers, copy buttons) run after load
+  try {
+    results[url] = probe(win);
+  } catch (error) {
+    results[url] = {"error": String(error)};
+  }
   frame.remove();
 }
 (async () => {
@@ -196,14 +261,17 @@ async function render(url) {
 """
 
 
-def _rendered_doms(site_dir, urls, profile):
-    """url -> the DOM of the page after MathJax ran, from one headless Chromium."""
+def _in_browser(site_dir, urls, probe, profile, width=1200, images=False):
+    """url -> what the JavaScript function ``probe(window)`` returns for that page, rendered in one
+    headless Chromium in a frame ``width`` px wide (pictures loaded only if ``images``)."""
     import functools
     import html as htmllib
     import http.server
     import threading
 
-    (site_dir / "_math_check.html").write_text(_HARNESS % json.dumps(urls), encoding="utf-8")
+    harness = site_dir / "_browser_check.html"
+    harness.write_text(_HARNESS % {"pages": json.dumps(urls), "probe": probe, "width": width}, encoding="utf-8")
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
@@ -219,11 +287,12 @@ def _rendered_doms(site_dir, urls, profile):
                 _chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                 "--disable-dev-shm-usage",  # a small /dev/shm (containers) stalls the renderer
                 "--disable-extensions", f"--user-data-dir={profile}{attempt}", "--virtual-time-budget=600000",
+                "--hide-scrollbars",  # a frame measures its full width, as a page in a window does
                 # Offline for real: every host but the loopback server fails at once (nothing can
-                # hang on the network), and pictures are not loaded (they play no part here).
+                # hang on the network).
                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                "--blink-settings=imagesEnabled=false",
-                "--dump-dom", f"http://127.0.0.1:{server.server_address[1]}/_math_check.html",
+                *([] if images else ["--blink-settings=imagesEnabled=false"]),
+                "--dump-dom", f"http://127.0.0.1:{server.server_address[1]}/{harness.name}",
             ],
             capture_output=True, text=True, timeout=240,
         )  # fmt: skip
@@ -237,10 +306,16 @@ def _rendered_doms(site_dir, urls, profile):
         server.shutdown()
         server.server_close()
         thread.join()
+        harness.unlink()
     assert done.returncode == 0, done.stderr[-2000:]
     found = re.search(r'<pre id="results">(.*?)</pre>', done.stdout, flags=re.S)
     assert found and found.group(1), f"the harness collected nothing: {done.stdout[-2000:]}"
     return json.loads(htmllib.unescape(found.group(1)))
+
+
+def _rendered_doms(site_dir, urls, profile):
+    """url -> the DOM of the page after MathJax ran (pictures are not loaded: they play no part)."""
+    return _in_browser(site_dir, urls, "(win) => win.document.documentElement.outerHTML", profile)
 
 
 # Text a reader would see as raw TeX: a command (\frac), a delimiter (\( \[) or $$.
@@ -323,6 +398,104 @@ def test_pages_without_formulas_have_no_raw_tex_either(site):
         assert not prose, f"{page.relative_to(site_dir)}: raw TeX in the text: {prose[:5]}"
 
 
+# -- the layout at 1400 px -----------------------------------------------------------------------------
+# What a reader sees at 1400 px: no table wider than its column (every column in sight), no cell whose
+# content runs out of it, no signature that scrolls or runs under its copy button, no parameter name
+# broken inside a word; in the gallery, each caption nearer its own picture than the next one.
+_LAYOUT_PROBE = r"""(win) => {
+  const doc = win.document;
+  const problems = [];
+  const text = (el) => el.textContent.trim().replace(/\s+/g, " ").slice(0, 60);
+  const slack = 1;  // sub-pixel rounding
+  const inContent = (el) => el.closest(".md-content");
+  for (const table of doc.querySelectorAll("table")) {
+    if (!inContent(table)) continue;
+    const box = table.closest(".md-typeset__scrollwrap") || table.parentElement;
+    for (const el of [box, table.parentElement, table]) {
+      if (el.scrollWidth > el.clientWidth + slack) {
+        problems.push(`table "${text(table.rows[0])}": ${el.scrollWidth} px of content in ${el.clientWidth} px`);
+        break;
+      }
+    }
+    for (const cell of table.querySelectorAll("td, th")) {
+      if (cell.scrollWidth > cell.clientWidth + slack) {
+        problems.push(`cell "${text(cell)}" overflows: ${cell.scrollWidth} px in ${cell.clientWidth} px`);
+      }
+    }
+  }
+  const signatures = doc.querySelectorAll(".doc-signature");
+  for (const signature of signatures) {
+    const code = signature.querySelector("code");
+    if (code.scrollWidth > code.clientWidth + slack) {
+      problems.push(`signature "${text(code)}" overflows: ${code.scrollWidth} px in ${code.clientWidth} px`);
+    }
+    const button = signature.querySelector(".md-clipboard, .md-code__nav");
+    if (!button) continue;
+    const b = button.getBoundingClientRect();
+    const range = doc.createRange();
+    range.selectNodeContents(code);
+    for (const line of range.getClientRects()) {
+      if (line.width > 0 && line.bottom > b.top && line.top < b.bottom && line.right > b.left + slack) {
+        problems.push(`signature "${text(code)}" runs under its copy button`);
+        break;
+      }
+    }
+  }
+  // Parameter names: the API reference's parameter and attribute lists, the catalog's tables.
+  const names = [
+    ...doc.querySelectorAll(".doc-section-item > b > code, .doc-section-item td:first-child code"),
+    ...[...doc.querySelectorAll("table")].filter((t) => /^parameter\b/.test(text(t.rows[0])))
+      .flatMap((t) => [...t.querySelectorAll("td:first-child code")]),
+  ];
+  for (const name of names) {
+    if (!/\s/.test(name.textContent.trim()) && name.getClientRects().length > 1) {
+      problems.push(`name "${text(name)}" breaks inside the word`);
+    }
+  }
+  // The gallery: a caption sits right under its own picture, far nearer it (a quarter of the
+  // distance at most) than the picture below.
+  const figures = [...doc.querySelectorAll(".gallery figure")];
+  const columns = figures.length ? win.getComputedStyle(doc.querySelector(".gallery")).gridTemplateColumns.split(" ").length : 0;
+  figures.forEach((figure, i) => {
+    const img = figure.querySelector("img");
+    if (!img.complete || img.naturalWidth === 0) problems.push(`picture ${img.getAttribute("src")} not loaded`);
+    const own = img.getBoundingClientRect();
+    const caption = figure.querySelector("figcaption").getBoundingClientRect();
+    const below = figures[i + columns];
+    if (caption.top < own.bottom - slack) problems.push(`caption of ${img.getAttribute("src")} overlaps it`);
+    if (below) {
+      const next = below.querySelector("img").getBoundingClientRect();
+      if (!(4 * (caption.top - own.bottom) <= next.top - caption.bottom)) {
+        problems.push(`caption of ${img.getAttribute("src")}: ${caption.top - own.bottom} px below it, ` +
+                      `${next.top - caption.bottom} px above the next picture`);
+      }
+    }
+  });
+  return {problems, tables: doc.querySelectorAll(".md-content table").length, signatures: signatures.length,
+          names: names.length, figures: figures.length, columns, width: win.innerWidth};
+}"""
+
+
+def test_layout_at_1400px(site, tmp_path):
+    """Every page at 1400 px: tables and signatures fit their column, no name breaks, gallery
+    captions sit under their own pictures."""
+    site_dir, _ = site
+    pages = [p for p in _pages(site_dir) if p.parent.name != "search" and p.name == "index.html"]
+    urls = ["/" + p.relative_to(site_dir).as_posix() for p in pages]
+    found = _in_browser(site_dir, urls, _LAYOUT_PROBE, tmp_path / "profile", width=1400, images=True)
+    assert sorted(found) == sorted(urls)
+    problems = {url: found[url].get("problems", found[url]) for url in urls if found[url].get("problems") != []}
+    assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)
+    # The probe saw what it checks.
+    assert all(found[url]["width"] == 1400 for url in urls)
+    assert found["/benchmarks/index.html"]["tables"] >= 5
+    assert found["/reference/lrcore/index.html"]["signatures"] >= len(lrcore.SCHEDULES)
+    assert found["/reference/lrcore/index.html"]["names"] >= 3 * len(lrcore.SCHEDULES)
+    assert found["/catalog/cosine/index.html"]["names"] >= 10
+    assert found["/catalog/gallery/index.html"]["figures"] == len(lrcore.SCHEDULES)
+    assert found["/catalog/gallery/index.html"]["columns"] == 2
+
+
 # -- the API reference -------------------------------------------------------------------------------
 def _public_members(cls):
     names = {n for n in vars(cls) if not n.startswith("_")}
@@ -402,9 +575,13 @@ def test_every_picture_explains_itself():
         (ax,) = fig.axes
         lines = ax.get_lines()
         assert len(lines) == len(example.curves), name
+        # Nothing is cut off at the figure's edges: not the title, not the legend.
+        assert gen_plots.inside_figure(fig, ax.title), f"{name}: the title runs off the picture"
         if len(lines) > 1:
-            legend = ax.get_legend()
-            assert legend is not None, f"{name}: several curves, no legend"
+            (legend,) = fig.legends
+            assert gen_plots.inside_figure(fig, legend), f"{name}: the legend runs off the picture"
+            # It covers no curve: it lies below the axes, clear of them.
+            assert legend.get_window_extent().y1 <= ax.get_window_extent().y0, f"{name}: the legend overlaps the plot"
             labels = [t.get_text() for t in legend.get_texts()]
             assert labels == [c.label for c in example.curves] and len(set(labels)) == len(labels) and all(labels), name
             styles = {(line.get_linestyle(), line.get_color()) for line in lines}
@@ -413,7 +590,16 @@ def test_every_picture_explains_itself():
         assert example.title and " ".join(ax.get_title().split()) == " ".join(example.title.split()), name
         for curve, line in zip(example.curves, lines):
             assert line.get_drawstyle() == ("steps-post" if curve.steps else "default"), (name, curve.label)
+        # A learning rate is read against 0; momentum and EMA decay curves fill their axis.
+        values = np.concatenate([line.get_ydata() for line in lines])
+        bottom, top = ax.get_ylim()
+        if ax.get_yscale() == "linear" and ax.get_ylabel() == "learning rate":
+            assert bottom == min(0.0, values.min()), name
+        elif ax.get_yscale() == "linear":
+            assert top - bottom <= 1.25 * (values.max() - values.min()), f"{name}: {bottom, top} for {values.min(), values.max()}"
         plt.close(fig)
+    momentum = gen_plots.figure(examples["onecycle_momentum"]).axes[0].get_ylim()
+    assert 0.8 < momentum[0] < 0.85 and 0.95 < momentum[1] < 0.96
     # The EMA picture reaches its cap, where the warm-up ends: (1+k)/(10+k) = d at k = (10d-1)/(1-d).
     ema = examples["ema_decay"]
     d = ema.curves[0].schedule.params["decay"]
@@ -430,11 +616,32 @@ def test_finder_picture_shows_what_the_finder_page_says(tmp_path):
     result = gen_plots._finder_picture(tmp_path / "finder.png")
     assert (tmp_path / "finder.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert result.diverged and len(result.lrs) < 100
+    # The loss axis is not flattened by the divergence spike: it holds every loss up to where the
+    # smoothed loss bottoms out, and stops far below the spike.
+    fig, again = gen_plots.finder_figure()
+    (ax,) = fig.axes
+    assert gen_plots.inside_figure(fig, ax.title)
+    bottom, top = ax.get_ylim()
+    lowest = int(np.argmin(again.smoothed))
+    assert bottom <= again.losses.min() and again.losses[: lowest + 1].max() <= top
+    assert top < again.losses.max() / 20
+    assert any("726" in text.get_text() for text in ax.texts)  # the figure says how high the loss went
     s = result.suggestions
     for value, stated in ((s.valley, 0.012), (s.steepest, 0.024), (s.minimum, 0.04)):
         assert stated / 1.25 <= value <= stated * 1.25, (value, stated)
     text = " ".join((DOCS / "finder.md").read_text().split())
     assert "`valley` (about 0.012) and `steepest` (about 0.024)" in text and "`minimum` (about 0.04)" in text
+
+
+def test_loss_axis_of_the_range_test():
+    from lrcore.plot import loss_axis_range
+
+    # A descent from 5 to 1, then a spike to 500: the axis stops above 5.
+    losses = np.array([5.0, 4.0, 2.0, 1.0, 1.0, 1.2, 500.0])
+    low, high = loss_axis_range(losses, losses)
+    assert low < 1.0 and 5.0 < high < 6.0
+    # A curve without a spike keeps matplotlib's axis.
+    assert loss_axis_range(losses[:-1], losses[:-1]) is None
 
 
 def test_gallery_shows_every_schedule(site):
@@ -445,6 +652,70 @@ def test_gallery_shows_every_schedule(site):
     for name in lrcore.SCHEDULES:
         assert f"../../img/generated/{name}.png" in images, name
         assert any(link and link.endswith(f"/#{name}") for link in links), name
+
+
+def test_catalog_overview_lists_every_schedule(site):
+    """docs/hooks.py writes the overview's table from the catalog pages: every registered schedule
+    appears, linked to its section, under its page's title."""
+    site_dir, _ = site
+    parsed = _parse(site_dir / "catalog" / "index.html")
+    links = {attrs.get("href") for tag, attrs in parsed.tags if tag == "a"}
+    sections = _catalog_sections()
+    for name in lrcore.SCHEDULES:
+        page = next(p.stem for p in (DOCS / "catalog").glob("*.md") if re.search(rf"^## `{name}`\s*$", p.read_text(), re.M))
+        assert f"{page}/#{name}" in links, name
+    assert "docs/hooks.py writes here" not in " ".join(parsed.text)
+    families = hooks.catalog_families([{"Catalog": [{"Combinators": "catalog/combinators.md"}]}])
+    assert [n for _, _, names in families for n in names].count("multiply") == 1
+    assert sorted(n for _, _, names in families for n in names) == sorted(lrcore.SCHEDULES) == sorted(sections)
+
+
+# -- the benchmarks page --------------------------------------------------------------------------------
+def test_benchmarks_page_is_what_the_generator_writes():
+    """docs/benchmarks.md is benchmarks/method.md and the results, as benchmarks.run renders them:
+    rendering the results it shows again gives the page (no hand edits, no stale layout)."""
+    from benchmarks import run
+
+    page = (DOCS / "benchmarks.md").read_text(encoding="utf-8")
+    result = run.result_from_page(page)
+    assert run.page_markdown(result) + "\n" == page
+    # The summary at the top names every missed target.
+    summary = page.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    missed = [r for r in result["rows"] if r.get("met") is False]
+    assert missed and len(re.findall(r"^- ", summary, flags=re.M)) == len(missed)
+    for row in missed:
+        assert row["name"] in summary and run.fmt_ratio(row["ratio"]) in summary
+    assert page.count("| **no** |") == len(missed)
+
+
+def test_benchmarks_page_round_trip_of_every_row_kind():
+    """What ``--rewrite-page`` reads back from a page is what was rendered: comparisons met and
+    missed, limit and scale rows, a failed group, a CUDA run without load samples."""
+    from benchmarks import run
+
+    stat = {"min": 2.5e-3, "median": 3e-3, "max": 4e-3}
+    rows = [
+        {"group": "jax", "name": "a: x", "note": "why", "unit": "s", "status": "ok", "lrcore": stat,
+         "peer_name": "optax", "peer": stat, "ratio": 1.0, "target": 1.1, "met": True},
+        {"group": "jax", "name": "b", "unit": "lines", "status": "ok", "lrcore": {"min": 1234.0, "median": 1234.0, "max": 1234.0},
+         "peer_name": "optax", "peer": {"min": 99.0, "median": 99.0, "max": 99.0}, "ratio": 12.465, "target": 1.0, "met": False},
+        {"group": "jax", "name": "c", "unit": "s", "status": "ok", "lrcore": stat, "peer_name": "hand", "peer": stat,
+         "ratio": 0.0012, "kind": "limit"},
+        {"group": "jax", "name": "d", "unit": "s", "status": "ok", "lrcore": {"min": 3e-7, "median": 3e-7, "max": 3e-7},
+         "kind": "scale"},
+        {"group": "torch", "name": "group", "unit": "", "status": "failed: exit code 1", "note": ""},
+    ]  # fmt: skip
+    result = {
+        "command": "python -m benchmarks.run --device cuda", "smoke": False, "device": "cuda", "cuda": "jax: H100",
+        "machine": {"cpu": "x86, 64 bits", "cores": 16, "pinned_core": None, "python": "3.11.7",
+                    "versions": {"numpy": "2.0", "jax": "0.4"}},
+        "groups": ["jax", "torch"], "group_runs": {"jax": {"seconds": 12.0, "load": []}, "torch": {"seconds": 1.0, "load": []}},
+        "total_seconds": 13.0, "finished": "2026-01-01 00:00", "rows": rows,
+    }  # fmt: skip
+    page = run.page_markdown(result)
+    assert run.page_markdown(run.result_from_page(page)) == page
+    assert "1 of 2 targets met; missed:" in page and "- [jax](#jax) · b: 12.465× (target ≤ 1)" in page
+    assert "| c | 2.5\u202fms (3\u202fms) |" in page and "| limit |" in page
 
 
 # -- the catalog -------------------------------------------------------------------------------------

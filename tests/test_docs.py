@@ -215,8 +215,10 @@ def test_one_precision_promise_everywhere():
 
 # -- formulas ----------------------------------------------------------------------------------------
 def _chromium():
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert found, "headless Chromium is needed: `apt-get install chromium` (make test and .ci/run install it)"
+    # The names .ci/browser accepts (it runs before the tests in make test).
+    names = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+    found = next(filter(None, map(shutil.which, names)), None)
+    assert found, "headless Chromium is needed: `apt-get install chromium` (make test installs it as root)"
     return found
 
 

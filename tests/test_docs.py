@@ -181,16 +181,6 @@ def test_no_invented_urls(site):
         assert not _INVENTED_URL.findall(html_text), (page.relative_to(site_dir), _INVENTED_URL.findall(html_text))
 
 
-# Documents the repository does not hold, and references to outside rule books or issue trackers.
-_FOREIGN_CITATION = re.compile(r"API\.md|STYLE\.md|\bSTYLE rules?\b|\brules? \d|\bissue #?\d|\.\./shared")
-
-
-def test_no_citation_of_documents_the_repository_lacks():
-    for path, text in _own_texts().items():
-        found = _FOREIGN_CITATION.findall(text)
-        assert not found, f"{path} cites {found}"
-
-
 # The one precision sentence, and the wording it replaced.
 PRECISION = (
     "float32 results are within 4·2⁻²³·M of the exact value (M: the largest value the schedule takes), "

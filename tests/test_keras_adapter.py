@@ -493,6 +493,10 @@ def test_checkpoint_in_either_order_resumes_as_the_uninterrupted_run(tmp_path, p
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=lrcore.keras.cosine_decay(CKPT_PEAK, CKPT_DECAY)),
                   loss="mse", run_eagerly=True)
     full = _checkpoint_fit(model, tmp_path, plateau_first)
+    import pickle
+
+    schedule = model.optimizer._learning_rate  # still picklable once a callback drives it
+    assert pickle.loads(pickle.dumps(schedule)).plateau_state == schedule.plateau_state
     # Reference: the cosine in float64 times torch's own ReduceLROnPlateau fed the epochs' metrics.
     import math
 

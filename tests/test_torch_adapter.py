@@ -723,6 +723,21 @@ def test_a_newer_plateau_drives_and_a_collected_one_lets_go():
     assert sched.last_epoch == 3 and first.scale == 1.0
 
 
+# torch warns so for the copy of any scheduler stepped after its optimizer copy (the copy lacks the
+# step wrapper torch puts on the optimizer when a scheduler is built); not lrcore's warning.
+@pytest.mark.filterwarnings("ignore:Seems like `optimizer.step\\(\\)` has been overridden:UserWarning")
+def test_a_copied_plateau_advances_its_own_scheduler():
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=0.5)
+    sched = lrcore.torch.scheduler(opt, lrcore.linear(0.5, 0.0, 10))
+    plateau = lrcore.torch.ReduceLROnPlateau(sched)
+    twin = copy.deepcopy(plateau)
+    twin.optimizer.step()
+    assert (twin.scheduler.last_epoch, sched.last_epoch) == (1, 0)
+    opt.step()
+    opt.step()
+    assert (twin.scheduler.last_epoch, sched.last_epoch) == (1, 2)
+
+
 def test_plateau_state_holds_the_scheduler_and_older_states_load():
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=0.5)
     sched = lrcore.torch.scheduler(opt, lrcore.linear(0.5, 0.0, 10))

@@ -138,6 +138,9 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
             config["plateau"] = {"rule": rule.to_dict(), "state": state._asdict()}
         return config
 
+    def __getstate__(self):
+        return {**self.__dict__, "_callback": None}  # a copy is driven by no callback yet
+
     @classmethod
     def from_config(cls, config: dict) -> "KerasSchedule":
         if not isinstance(config, dict):

@@ -724,13 +724,25 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         trainer = _lightning_trainer()
         self._trainer = None if trainer is None else weakref.ref(trainer)
         self._lightning_epoch = None if trainer is None else -1
+        self._hook()
+        self._set_scheduler(min_lr)
+
+    def _hook(self):
+        """Hook the optimizer's step: before it, Lightning's skipped steps; after it, the scheduler."""
         ref = weakref.ref(self)
         handles = (
             self.optimizer.register_step_pre_hook(_catch_up_before_update(ref)),
             self.optimizer.register_step_post_hook(_advance_after_update(ref)),
         )
-        weakref.finalize(self, _release, handles, weakref.ref(scheduler), self._link)
-        self._set_scheduler(min_lr)
+        weakref.finalize(self, _release, handles, weakref.ref(self.scheduler), self._link)
+
+    def __getstate__(self):
+        # A copy (pickle, deepcopy) belongs to no running Trainer; its optimizer copy has no hooks.
+        return {**self.__dict__, "_trainer": None}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._hook()
 
     def _set_scheduler(self, min_lr):
         sched = self.scheduler
@@ -811,8 +823,9 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
     # Lightning is about to pass), and an update that finds an epoch's step missing makes it first.
     def _lightning_config(self):
         trainer = self._trainer() if self._trainer is not None else None
-        if trainer is None:
-            return None, None
+        module = getattr(trainer, "lightning_module", None)
+        if module is None or not getattr(module, "automatic_optimization", False):
+            return None, None  # with manual optimization Lightning steps no scheduler
         for config in getattr(trainer, "lr_scheduler_configs", ()):
             if config.scheduler is self and config.interval == "epoch" and config.monitor:
                 return trainer, config

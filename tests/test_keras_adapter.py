@@ -450,3 +450,88 @@ def test_docstring_examples_pass(name):
         runner.run(test)
     outcome = runner.summarize(verbose=False)
     assert outcome.failed == 0 and outcome.attempted > 0
+
+
+# -- ModelCheckpoint and the plateau callback, in either order -------------------------------------
+CKPT_FED = [1.0, 0.5, 0.6, 0.7, 0.4, 0.45]  # reductions after epochs 3, 4 and 6 (patience 0)
+CKPT_STEPS, CKPT_PEAK, CKPT_DECAY = 4, 0.1, 30
+
+
+class _Feed(keras.callbacks.Callback):
+    """Writes CKPT_FED[epoch] into the epoch's logs (listed first)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["fed"] = CKPT_FED[epoch]
+
+
+class _Applied(keras.callbacks.Callback):
+    """The learning rate of every update, read before it: {iteration: lr}."""
+
+    def __init__(self):
+        super().__init__()
+        self.lrs = {}
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.lrs[int(self.model.optimizer.iterations)] = float(np.asarray(self.model.optimizer.learning_rate))
+
+
+def _checkpoint_fit(model, path, plateau_first, initial_epoch=0):
+    applied = _Applied()
+    checkpoint = keras.callbacks.ModelCheckpoint(str(path / "epoch{epoch}.keras"))
+    plateau = lrcore.keras.ReduceLROnPlateau(monitor="fed", factor=0.5, patience=0, mode="min")
+    callbacks = [_Feed(), plateau, checkpoint] if plateau_first else [_Feed(), checkpoint, plateau]
+    x = np.ones((2 * CKPT_STEPS, 1), np.float32)
+    model.fit(x, x, batch_size=2, epochs=len(CKPT_FED), initial_epoch=initial_epoch, shuffle=False, verbose=0,
+              callbacks=[applied, *callbacks])
+    return applied.lrs
+
+
+@pytest.mark.parametrize("plateau_first", [False, True], ids=["checkpoint first", "plateau first"])
+def test_checkpoint_in_either_order_resumes_as_the_uninterrupted_run(tmp_path, plateau_first):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=lrcore.keras.cosine_decay(CKPT_PEAK, CKPT_DECAY)),
+                  loss="mse", run_eagerly=True)
+    full = _checkpoint_fit(model, tmp_path, plateau_first)
+    import pickle
+
+    schedule = model.optimizer._learning_rate  # still picklable once a callback drives it
+    assert pickle.loads(pickle.dumps(schedule)).plateau_state == schedule.plateau_state
+    # Reference: the cosine in float64 times torch's own ReduceLROnPlateau fed the epochs' metrics.
+    import math
+
+    import torch
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    ref = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0)
+    want = {}
+    for epoch, metric in enumerate(CKPT_FED):
+        for n in range(epoch * CKPT_STEPS, (epoch + 1) * CKPT_STEPS):
+            want[n] = CKPT_PEAK * 0.5 * (1 + math.cos(math.pi * n / CKPT_DECAY)) * opt.param_groups[0]["lr"]
+        ref.step(metric)
+    assert sorted(full) == sorted(want) and want[23] < 0.2 * want[8]
+    assert_ulp_close([full[n] for n in sorted(full)], [want[n] for n in sorted(want)], 32, scale=CKPT_PEAK)
+    # Reloaded from the file saved at the end of epoch 3 (whose metric makes the first reduction) and
+    # continued with new callbacks in the same order: the lrs of the uninterrupted run.
+    for epochs_done in (2, 3):
+        (tmp_path / f"resumed{epochs_done}").mkdir()
+        resumed = keras.models.load_model(tmp_path / f"epoch{epochs_done}.keras")
+        again = _checkpoint_fit(resumed, tmp_path / "resumed", plateau_first, initial_epoch=epochs_done)
+        assert again == {n: full[n] for n in range(epochs_done * CKPT_STEPS, len(CKPT_FED) * CKPT_STEPS)}
+
+
+def test_a_save_before_the_metric_is_logged_is_warned_about(tmp_path):
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=lrcore.keras.constant(0.1)), loss="mse",
+                  run_eagerly=True)
+    checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / "epoch{epoch}.keras"))
+    plateau = lrcore.keras.ReduceLROnPlateau(monitor="fed", patience=0, mode="min")
+    x = np.ones((4, 1), np.float32)
+    import warnings
+
+    # Recorded rather than pytest.warns: TensorFlow's own DeprecationWarnings would be re-emitted.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(x, x, batch_size=2, epochs=1, verbose=0, callbacks=[checkpoint, _Feed(), plateau])
+    ours = [w for w in caught if "before `monitor`='fed' was in the epoch's logs" in str(w.message)]
+    assert len(ours) == 1 and ours[0].category is UserWarning and "end of epoch 1" in str(ours[0].message)

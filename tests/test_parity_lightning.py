@@ -1,7 +1,9 @@
 """Lightning drives lrcore as it drives torch's schedulers: the lrcore scheduler at
-``"interval": "step"`` and ``lrcore.torch.ReduceLROnPlateau`` with ``"monitor"``, in a real
-``lightning.Trainer`` run (CPU, a few steps). The lr applied at every optimizer step is checked
-against an independent reference: the schedule's formula times the plateau's scale."""
+``"interval": "step"`` and ``lrcore.torch.ReduceLROnPlateau`` with ``"monitor"``, or the plateau
+alone (it advances the schedule it wraps), in real ``lightning.Trainer`` runs (CPU, a few steps),
+uninterrupted and resumed from epoch-end and mid-epoch checkpoints. The lr applied at every
+optimizer step is checked against an independent reference: the schedule's formula times the
+scale of torch's rule fed the same metrics."""
 
 from __future__ import annotations
 
@@ -25,10 +27,11 @@ def _cosine(k: int) -> float:
 
 
 class Tiny(lightning.LightningModule):
-    def __init__(self):
+    def __init__(self, alone=False):
         super().__init__()
         torch.manual_seed(0)
         self.net = torch.nn.Linear(3, 1)
+        self.alone = alone  # the plateau is the only scheduler Lightning holds
         self.applied = []  # (global step, lr) read just before each optimizer step
 
     def training_step(self, batch, batch_idx):
@@ -42,6 +45,8 @@ class Tiny(lightning.LightningModule):
         opt = torch.optim.SGD(self.parameters(), lr=PEAK, momentum=0.9)
         sched = lrcore.torch.scheduler(opt, lrcore.cosine_decay(PEAK, DECAY))
         plateau = lrcore.torch.ReduceLROnPlateau(sched, factor=0.5, patience=0)
+        if self.alone:
+            return [opt], [{"scheduler": plateau, "monitor": "metric", "interval": "epoch"}]
         return [opt], [
             {"scheduler": sched, "interval": "step"},
             {"scheduler": plateau, "monitor": "metric", "interval": "epoch"},
@@ -55,33 +60,68 @@ def _data():
     return torch.utils.data.DataLoader(ds, batch_size=2, num_workers=0)
 
 
-def _trainer(tmp_path, epochs):
+def _trainer(tmp_path, epochs, callbacks=()):
     return lightning.Trainer(
-        max_epochs=epochs, accelerator="cpu", devices=1, logger=False, enable_checkpointing=False,
-        enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp_path,
+        max_epochs=epochs, accelerator="cpu", devices=1, logger=False, enable_checkpointing=bool(callbacks),
+        callbacks=list(callbacks), enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp_path,
     )  # fmt: skip
 
 
 # Lightning's own noise, not lrcore's: its pytree use deprecated in this torch, and its advice on
-# data-loader workers and logging intervals for a run this small.
+# resuming mid-epoch with a plain data loader (its batches are the same here, in order).
 pytestmark = [
     pytest.mark.filterwarnings("ignore:`isinstance\\(treespec, LeafSpec\\)` is deprecated:FutureWarning"),
+    pytest.mark.filterwarnings("ignore:You're resuming from a checkpoint that ended before the epoch ended"),
+    pytest.mark.filterwarnings("ignore:The dirpath has changed from"),  # each resumed run saves elsewhere
 ]
 
 
-def test_lightning_drives_the_scheduler_per_step_and_the_plateau_by_monitor(tmp_path):
-    model = Tiny()
-    _trainer(tmp_path, EPOCHS).fit(model, _data())
-    assert [n for n, _ in model.applied] == list(range(STEPS_PER_EPOCH * EPOCHS))
-    # Independent reference of the scale: torch's rule by hand, one metric per epoch.
-    best, scale, scales = math.inf, 1.0, []
+def _reference():
+    """The lr of every update: the cosine times the scale of torch's own ReduceLROnPlateau."""
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    ref = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0)
+    scales = []
     for m in EPOCH_METRIC:
-        scales.append(scale)  # the scale during this epoch
-        if m < best * (1 - 1e-4):
-            best = m
-        else:
-            scale *= 0.5
+        scales.append(opt.param_groups[0]["lr"])  # the scale during this epoch
+        ref.step(m)
     assert scales == [1.0, 1.0, 1.0, 0.5, 0.25]
-    for n, lr in model.applied:
-        want = _cosine(n) * scales[n // STEPS_PER_EPOCH]
-        assert abs(lr - want) <= 4 * 2.0**-23 * PEAK, (n, lr, want)
+    return [_cosine(n) * scales[n // STEPS_PER_EPOCH] for n in range(STEPS_PER_EPOCH * EPOCHS)]
+
+
+def _check(applied, first=0):
+    want = _reference()
+    assert [n for n, _ in applied] == list(range(first, STEPS_PER_EPOCH * EPOCHS))
+    for n, lr in applied:
+        assert abs(lr - want[n]) <= 4 * 2.0**-23 * PEAK, (n, lr, want[n])
+
+
+@pytest.mark.parametrize("alone", [False, True], ids=["scheduler and plateau", "plateau alone"])
+def test_lightning_drives_the_scheduler_per_step_and_the_plateau_by_monitor(tmp_path, alone):
+    model = Tiny(alone)
+    _trainer(tmp_path, EPOCHS).fit(model, _data())
+    _check(model.applied)
+
+
+def _checkpoints(path):
+    return [
+        lightning.pytorch.callbacks.ModelCheckpoint(dirpath=path, filename="{epoch}", save_top_k=-1, every_n_epochs=1),
+        lightning.pytorch.callbacks.ModelCheckpoint(dirpath=path, filename="{step}", save_top_k=-1, every_n_train_steps=6),
+    ]
+
+
+@pytest.mark.parametrize("alone", [False, True], ids=["scheduler and plateau", "plateau alone"])
+def test_lightning_resume_applies_the_lrs_of_an_uninterrupted_run(tmp_path, alone):
+    """Lightning saves before it steps a plateau at an epoch's end, and a resumed run skips that step
+    (after an epoch-end checkpoint, and at the end of an epoch resumed mid-way): the lrcore plateau
+    keeps it, so every resumed update applies the lr of the uninterrupted run."""
+    model = Tiny(alone)
+    _trainer(tmp_path, EPOCHS, _checkpoints(tmp_path / "ckpt")).fit(model, _data())
+    _check(model.applied)
+    # epoch=1: saved at the end of epoch 1, whose metric (an improvement) sets the best the
+    # reduction after epoch 2 compares with; step=6: saved in the middle of epoch 1.
+    for name, first in [("epoch=1.ckpt", 2 * STEPS_PER_EPOCH), ("step=6.ckpt", 6)]:
+        resumed = Tiny(alone)
+        trainer = _trainer(tmp_path / name, EPOCHS, _checkpoints(tmp_path / name / "ckpt"))
+        trainer.fit(resumed, _data(), ckpt_path=tmp_path / "ckpt" / name)
+        _check(resumed.applied, first)
+        assert resumed.applied == model.applied[first:], name

@@ -143,3 +143,95 @@ def test_trainer_logs_the_lrcore_schedule(tmp_path):
     # The entry logged at global step s (s updates done) holds the lr update s - 1 used: schedule(s - 1).
     for step, lr in logged:
         assert abs(lr - reference(step - 1)) <= 4 * 2.0**-23 * peak, (step, lr, reference(step - 1))
+
+
+# -- transformers.Trainer holding only lrcore.torch.ReduceLROnPlateau ---------------------------------
+# The Trainer steps a ReduceLROnPlateau only with the evaluation metric (never per update) and saves
+# it as its scheduler. The plateau advances the schedule it wraps after every update, and its state
+# holds the scheduler's, so a resumed run applies the lrs of an uninterrupted one.
+HF_PEAK, HF_DECAY, HF_TOTAL, HF_EVAL = 0.05, 20, 24, 4
+# The metric reported at each evaluation (by global step): a reduction after step 16 that needs the
+# bad count saved with the checkpoint of step 12.
+HF_FED = {4: 1.0, 8: 0.9, 12: 0.95, 16: 0.97, 20: 0.5, 24: 0.6}
+
+
+def _regressor():
+    """A tiny model for ``Trainer``: a linear layer returning the loss and the predictions."""
+    import torch
+
+    class Regressor(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(4, 1)
+
+        def forward(self, x, labels=None):
+            out = self.linear(x)
+            return {"loss": torch.nn.functional.mse_loss(out, labels), "logits": out}
+
+    torch.manual_seed(0)
+    return Regressor()
+
+
+def _hf_train(tmp_path, resume_from=None):
+    """Train with ``optimizers=(optimizer, plateau)``; return {update n: lr applied at update n}."""
+    import torch
+    from transformers import Trainer, TrainerCallback, TrainingArguments
+
+    import lrcore.torch
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(16, 4, generator=g)
+    data = [{"x": row, "labels": row.sum(dim=0, keepdim=True)} for row in x]
+    model = _regressor()
+    optimizer = torch.optim.SGD(model.parameters(), lr=HF_PEAK, momentum=0.9)
+    scheduler = lrcore.torch.scheduler(optimizer, lrcore.cosine_decay(HF_PEAK, HF_DECAY))
+    plateau = lrcore.torch.ReduceLROnPlateau(scheduler, factor=0.5, patience=1)
+    applied = {}
+
+    class Record(TrainerCallback):
+        def on_pre_optimizer_step(self, args, state, control, optimizer=None, **kwargs):
+            applied[state.global_step] = optimizer.param_groups[0]["lr"]
+
+    args = TrainingArguments(
+        output_dir=str(tmp_path), max_steps=HF_TOTAL, per_device_train_batch_size=2, eval_strategy="steps",
+        eval_steps=HF_EVAL, save_strategy="steps", save_steps=12, metric_for_best_model="fed",
+        greater_is_better=False, report_to=[], use_cpu=True, disable_tqdm=True, seed=0, logging_steps=HF_EVAL,
+    )  # fmt: skip
+    trainer = Trainer(
+        model=model, args=args, train_dataset=data, eval_dataset=data[:4], optimizers=(optimizer, plateau),
+        compute_metrics=lambda prediction: {"fed": HF_FED[trainer.state.global_step]}, callbacks=[Record()],
+    )  # fmt: skip
+    trainer.train(resume_from_checkpoint=resume_from)
+    return applied, plateau
+
+
+def _hf_reference(n: int) -> float:
+    """lr of update n in float64: the cosine times torch's own ReduceLROnPlateau fed the metrics so far."""
+    import math
+
+    import torch
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    ref = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
+    for step, metric in sorted(HF_FED.items()):
+        if step <= n:  # evaluated after `step` updates: it sets the lr of update `step` on
+            ref.step(metric)
+    cosine = HF_PEAK * 0.5 * (1 + math.cos(math.pi * min(n, HF_DECAY) / HF_DECAY))
+    return cosine * opt.param_groups[0]["lr"]
+
+
+def test_trainer_holding_only_the_plateau_follows_the_schedule_and_resumes_exactly(tmp_path):
+    full, plateau = _hf_train(tmp_path / "full")
+    assert sorted(full) == list(range(HF_TOTAL))
+    want = {n: _hf_reference(n) for n in range(HF_TOTAL)}
+    assert len(set(want.values())) > HF_DECAY  # the schedule moves at every update ...
+    assert want[16] < 0.6 * want[15]  # ... and the plateau halves it after step 16
+    for n, lr in full.items():
+        assert abs(lr - want[n]) <= 4 * 2.0**-23 * HF_PEAK, (n, lr, want[n])
+    assert plateau.scale == 0.5 and plateau.scheduler.last_epoch == HF_TOTAL
+    # Stopped after the evaluation and checkpoint of step 12 (bad count 1), resumed in a new Trainer
+    # with a new model, optimizer, scheduler and plateau: the same lr at every later update.
+    resumed, again = _hf_train(tmp_path / "full", resume_from=str(tmp_path / "full" / "checkpoint-12"))
+    assert sorted(resumed) == list(range(12, HF_TOTAL))
+    assert resumed == {n: full[n] for n in range(12, HF_TOTAL)}
+    assert again.state == plateau.state and again.scheduler.last_epoch == HF_TOTAL

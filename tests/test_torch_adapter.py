@@ -640,6 +640,118 @@ def test_plateau_validation_and_state():
         plateau.load_state_dict(lrcore.torch.ReduceLROnPlateau(sched, patience=3).state_dict())
 
 
+
+# -- the plateau driving the scheduler it wraps ------------------------------------------------------
+def _plateau_loop(step_scheduler, n=12, resume_at=None):
+    """SGD on a cosine, a metric every 4 updates; the scheduler stepped by us or left to the plateau.
+
+    Resumed (optionally) from the plateau's state_dict alone, into new objects. Returns the lr
+    applied at each update and the final objects."""
+    def build():
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=0.5, momentum=0.9)
+        sched = lrcore.torch.scheduler(opt, lrcore.cosine_decay(0.5, 10))
+        return opt, sched, lrcore.torch.ReduceLROnPlateau(sched, factor=0.5, patience=0)
+
+    opt, sched, plateau = build()
+    applied = []
+    for k in range(n):
+        if k == resume_at:
+            saved = _roundtrip(plateau.state_dict())
+            assert _plain(saved)
+            opt, sched, plateau = build()
+            plateau.load_state_dict(saved)
+        applied.append(opt.param_groups[0]["lr"])
+        opt.step()
+        if step_scheduler:
+            sched.step()
+        if k % 4 == 3:
+            plateau.step(1.0)  # the first metric is the best; the next ones halve the scale
+    return applied, sched, plateau
+
+
+def _cosine_times_scale(k):
+    scale = 1.0 if k < 8 else 0.5  # metrics after updates 3 (best) and 7 (not better): halved from 8 on
+    return 0.5 * 0.5 * (1 + math.cos(math.pi * min(k, 10) / 10)) * scale
+
+
+@pytest.mark.parametrize("resume_at", [None, 6, 8])
+def test_plateau_alone_advances_the_schedule_as_stepping_both(resume_at):
+    alone, sched, plateau = _plateau_loop(False, resume_at=resume_at)
+    both, sched_both, _ = _plateau_loop(True)
+    assert alone == both and sched.last_epoch == sched_both.last_epoch == 12
+    for k, lr in enumerate(alone):
+        assert abs(lr - _cosine_times_scale(k)) <= 4 * 2.0**-23 * 0.5, (k, lr)
+    # The third metric would halve it again, but the schedule is 0 by then: torch's eps test skips it.
+    assert plateau.scale == 0.5 and plateau.num_bad_epochs == 0 and plateau.get_last_lr() == sched.get_last_lr()
+
+
+def test_a_scheduler_stepped_after_updates_the_plateau_advanced_is_refused():
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=0.5)
+    sched = lrcore.torch.scheduler(opt, lrcore.linear(0.5, 0.0, 10))
+    plateau = lrcore.torch.ReduceLROnPlateau(sched)
+    opt.step()
+    opt.step()  # e.g. a scheduler stepped once per epoch: the plateau already advanced it twice
+    with pytest.raises(ValueError, match="after 2 optimizer updates.*count an update twice"):
+        sched.step()
+    assert sched.last_epoch == 2 and plateau.scale == 1.0
+
+
+def test_a_newer_plateau_drives_and_a_collected_one_lets_go():
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=0.5)
+    sched = lrcore.torch.scheduler(opt, lrcore.linear(0.5, 0.0, 10))
+    first = lrcore.torch.ReduceLROnPlateau(sched)
+    second = lrcore.torch.ReduceLROnPlateau(sched)
+    opt.step()
+    assert sched.last_epoch == 1  # advanced once, by the newer plateau only
+    del second
+    import gc
+
+    gc.collect()
+    opt.step()
+    sched.step()  # no plateau drives it now: every call steps
+    sched.step()
+    assert sched.last_epoch == 3 and first.scale == 1.0
+
+
+# torch warns so for the copy of any scheduler stepped after its optimizer copy (the copy lacks the
+# step wrapper torch puts on the optimizer when a scheduler is built); not lrcore's warning.
+@pytest.mark.filterwarnings("ignore:Seems like `optimizer.step\\(\\)` has been overridden:UserWarning")
+def test_a_copied_plateau_advances_its_own_scheduler():
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=0.5)
+    sched = lrcore.torch.scheduler(opt, lrcore.linear(0.5, 0.0, 10))
+    plateau = lrcore.torch.ReduceLROnPlateau(sched)
+    twin = copy.deepcopy(plateau)
+    twin.optimizer.step()
+    assert (twin.scheduler.last_epoch, sched.last_epoch) == (1, 0)
+    opt.step()
+    opt.step()
+    assert (twin.scheduler.last_epoch, sched.last_epoch) == (1, 2)
+
+
+def test_plateau_state_holds_the_scheduler_and_older_states_load():
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=0.5)
+    sched = lrcore.torch.scheduler(opt, lrcore.linear(0.5, 0.0, 10))
+    plateau = lrcore.torch.ReduceLROnPlateau(sched, factor=0.5, patience=0)
+    for metric in (1.0, 2.0):
+        opt.step()
+        plateau.step(metric)
+    state, inner = plateau.state_dict(), sched.state_dict()
+    assert state["scheduler"] == inner and inner["last_epoch"] == 2 and state["state"][0] == 0.5
+    # Loaded in either order beside the scheduler's own state: the plateau's scale stays.
+    for order in ("plateau_first", "scheduler_first"):
+        opt2 = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=0.5)
+        sched2 = lrcore.torch.scheduler(opt2, lrcore.linear(0.5, 0.0, 10))
+        plateau2 = lrcore.torch.ReduceLROnPlateau(sched2, factor=0.5, patience=0)
+        pairs = [(plateau2, state), (sched2, {**inner, "scale": 1.0})]
+        for obj, saved in pairs if order == "plateau_first" else pairs[::-1]:
+            obj.load_state_dict(saved)
+        assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"] == float(np.float32(0.4)) * 0.5, order
+    # A state saved by lrcore 0.1 (no scheduler inside) restores the plateau and leaves the scheduler.
+    old = {k: state[k] for k in ("rule", "state", "last_epoch", "min_lr")}
+    plateau2.load_state_dict({"lrcore_plateau": 1, **old})
+    assert plateau2.scale == 0.5 and sched2.last_epoch == 2
+
+
 # -- the cached blocks ----------------------------------------------------------------------------
 def test_scheduler_values_are_the_float64_value_rounded_once_whatever_the_history():
     schedule = lrcore.cosine_restart(1e-3, 1000, 1.25, warmup_steps=250, end_value=1e-7)

@@ -1,10 +1,12 @@
 """DistributedDataParallel (gloo, 2 CPU processes) driven by lrcore.torch.scheduler.
 
-Each rank runs this file as a script (``python tests/test_torch_ddp.py RANK WORLD PORT OUT``),
+Each rank runs this file as a script (``python tests/test_torch_ddp.py RANK WORLD PORT OUT [MODE]``),
 trains a tiny model on its half of every batch under DDP, and saves the learning rate it applied
 at every update and its final weights. The test checks that both ranks applied the same lrs, that
 those are ``schedule(n)`` at update ``n``, and that the weights equal a single process trained on
-the full batches.
+the full batches. In the ``plateau`` mode each rank drives only an lrcore.torch.ReduceLROnPlateau
+and reports its own metric: the plateau averages the metrics over the ranks, so the ranks keep
+one scale.
 """
 
 from __future__ import annotations
@@ -55,7 +57,28 @@ def _train(model, opt, sched, shard):
     return lrs
 
 
-def _worker(rank: int, world: int, port: int, out: str):
+# The metric each rank reports after every third update: alone, the ranks' rules would reduce at
+# different evaluations (rank 0: after the third, rank 1: after the second and the fourth); their
+# mean is flat, so the averaged rule reduces at every evaluation after the first.
+RANK_METRICS = [[1.0, 0.8, 1.1, 0.6], [1.0, 1.2, 0.9, 1.4]]
+EVERY = 3
+
+
+def _train_with_plateau(model, opt, sched, plateau, shard, rank):
+    """As _train, with only the plateau driven: it advances the scheduler; a metric every EVERY updates."""
+    lrs = []
+    for n in range(UPDATES):
+        x, y = shard(*_full_batch(n))
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        if (n + 1) % EVERY == 0:
+            plateau.step(RANK_METRICS[rank][(n + 1) // EVERY - 1])
+    return lrs
+
+
+def _worker(rank: int, world: int, port: int, out: str, mode: str = "scheduler"):
     import torch.distributed as dist
 
     os.environ["MASTER_ADDR"] = "127.0.0.1"
@@ -67,9 +90,15 @@ def _worker(rank: int, world: int, port: int, out: str):
         opt = torch.optim.SGD(model.parameters(), lr=1.0, momentum=0.9)
         sched = lrcore.torch.scheduler(opt, SCHEDULE)
         rows = slice(rank * 8 // world, (rank + 1) * 8 // world)  # this rank's half of each batch
-        lrs = _train(model, opt, sched, lambda x, y: (x[rows], y[rows]))
+        scale = 1.0
+        if mode == "plateau":
+            plateau = lrcore.torch.ReduceLROnPlateau(sched, factor=0.5, patience=0)
+            lrs = _train_with_plateau(model, opt, sched, plateau, lambda x, y: (x[rows], y[rows]), rank)
+            scale = plateau.scale
+        else:
+            lrs = _train(model, opt, sched, lambda x, y: (x[rows], y[rows]))
         weights = [p.detach().clone() for p in model.module.parameters()]
-        torch.save({"lrs": lrs, "weights": weights, "last_epoch": sched.last_epoch}, out)
+        torch.save({"lrs": lrs, "weights": weights, "last_epoch": sched.last_epoch, "scale": scale}, out)
         dist.barrier()
     finally:
         dist.destroy_process_group()
@@ -81,7 +110,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _launch(tmp_path):
+def _launch(tmp_path, mode="scheduler"):
     """Run the WORLD ranks as subprocesses; return their output files (None if the port was taken)."""
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
@@ -89,7 +118,7 @@ def _launch(tmp_path):
     outs = [tmp_path / f"rank{r}-{port}.pt" for r in range(WORLD)]
     procs = [
         subprocess.Popen(
-            [sys.executable, __file__, str(r), str(WORLD), str(port), str(outs[r])],
+            [sys.executable, __file__, str(r), str(WORLD), str(port), str(outs[r]), mode],
             env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         for r in range(WORLD)
@@ -130,5 +159,41 @@ def test_ddp_ranks_apply_identical_lrs_and_match_single_process(tmp_path):
         torch.testing.assert_close(a, c.detach(), rtol=1e-10, atol=1e-12)
 
 
+def _schedule_value(n):
+    """SCHEDULE at update n, in plain float64 (an independent formula)."""
+    return 0.1 * n / 3 if n < 3 else 0.01 + (0.1 - 0.01) * 0.5 * (1 + math.cos(math.pi * min(n - 3, 7) / 7))
+
+
+def test_ddp_plateau_averages_the_ranks_metrics_and_advances_the_schedule(tmp_path):
+    outs = _launch(tmp_path, "plateau") or _launch(tmp_path, "plateau")
+    assert outs is not None, "no free port for the gloo rendezvous"
+    results = [torch.load(o, weights_only=True) for o in outs]
+    # One scale on every rank: the same lrs, the same weights.
+    assert results[0]["lrs"] == results[1]["lrs"] and results[0]["scale"] == results[1]["scale"]
+    assert results[0]["last_epoch"] == results[1]["last_epoch"] == UPDATES
+    for a, b in zip(results[0]["weights"], results[1]["weights"]):
+        assert torch.equal(a, b)
+
+    # Reference: torch's own ReduceLROnPlateau fed the mean of the ranks' metrics; each rank's own
+    # metrics would have given another sequence of scales.
+    def scales(metrics):
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+        ref = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0)
+        out = []
+        for n in range(UPDATES):
+            out.append(opt.param_groups[0]["lr"])
+            if (n + 1) % EVERY == 0:
+                ref.step(metrics[(n + 1) // EVERY - 1])
+        return out, opt.param_groups[0]["lr"]
+
+    mean = [math.fsum(ms) / WORLD for ms in zip(*RANK_METRICS)]
+    want, final = scales(mean)
+    assert final == 0.125 and final != scales(RANK_METRICS[0])[1] and final != scales(RANK_METRICS[1])[1]
+    assert results[0]["scale"] == final
+    for n, lr in enumerate(results[0]["lrs"]):
+        expected = _schedule_value(n) * want[n]
+        assert abs(lr - expected) <= 4 * 2.0**-23 * 0.1, (n, lr, expected)
+
+
 if __name__ == "__main__":
-    _worker(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
+    _worker(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], *sys.argv[5:])

@@ -16,6 +16,10 @@ part of the optimizer's config in the ``.keras`` file and a loaded model resumes
 
 from __future__ import annotations
 
+import sys
+import warnings
+import weakref
+
 import keras
 import numpy as np
 
@@ -67,6 +71,7 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
         self._plateau_rule: Plateau | None = None
         self._plateau_state: PlateauState | None = None
         self._scale = None  # a float32 keras.Variable once a plateau drives this schedule
+        self._callback = None  # a weak reference to the ReduceLROnPlateau callback driving it
 
     def __call__(self, step):
         if isinstance(step, keras.Variable):
@@ -117,11 +122,24 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
 
     # -- serialization -------------------------------------------------------------------------
     def get_config(self) -> dict:
-        """The schedule's ``to_dict()``, plus ``"plateau"`` (rule and state) once a plateau drives it."""
+        """The schedule's ``to_dict()``, plus ``"plateau"`` (rule and state) once a plateau drives it.
+
+        Saved at the end of an epoch by a callback listed before the plateau callback (e.g.
+        ``ModelCheckpoint``), the state is the one after this epoch's metric, as if the plateau
+        callback had run first: a model loaded from that file continues as the uninterrupted run.
+        """
         config = self.schedule.to_dict()
-        if self._plateau_rule is not None:
-            config["plateau"] = {"rule": self._plateau_rule.to_dict(), "state": self._plateau_state._asdict()}
+        rule, state = self._plateau_rule, self._plateau_state
+        callback = self._callback() if self._callback is not None else None
+        pending = None if callback is None else callback._state_at_epoch_end()
+        if pending is not None:
+            rule, state = pending
+        if rule is not None:
+            config["plateau"] = {"rule": rule.to_dict(), "state": state._asdict()}
         return config
+
+    def __getstate__(self):
+        return {**self.__dict__, "_callback": None}  # a copy is driven by no callback yet
 
     @classmethod
     def from_config(cls, config: dict) -> "KerasSchedule":
@@ -177,6 +195,25 @@ def _lrcore_schedule(model) -> KerasSchedule:
             f"Received: learning_rate={lr!r}"
         )
     return lr
+
+
+def _running_epoch_end(callback):
+    """``(epoch, logs)`` of the ``CallbackList.on_epoch_end`` call that is running ``callback``'s list.
+
+    Keras passes one logs dict to the callbacks in their order; a callback listed before the plateau
+    callback that saves the model (``ModelCheckpoint``) does so before the plateau has seen the
+    epoch's metric. Found here, the logs let the saved state include it.
+    """
+    code = keras.callbacks.CallbackList.on_epoch_end.__code__
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code is code:
+            local = frame.f_locals
+            if any(c is callback for c in getattr(local.get("self"), "callbacks", ())):
+                return local.get("epoch"), local.get("logs")
+            return None
+        frame = frame.f_back
+    return None
 
 
 def _flat_metrics(model):
@@ -267,11 +304,15 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
         self.monitor, self.mode, self.verbose = monitor, mode, verbose
         self.rule: Plateau | None = None if mode == "auto" else checked
         self._reported = False
+        self._last_epoch = None  # the last epoch whose metric this callback applied
+        self._saved_early = None  # an epoch whose end saved the model before its metric was logged
 
     # -- Keras hooks ---------------------------------------------------------------------------
     def on_train_begin(self, logs=None):
         schedule = _lrcore_schedule(self.model)
         self._reported = False
+        self._last_epoch = self._saved_early = None
+        schedule._callback = weakref.ref(self)
         if self.rule is None and self.monitor.removeprefix("val_") == "loss":
             self.rule = plateau(mode="min", **self._params)
         fresh = schedule._scale is None
@@ -304,6 +345,16 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
         after = self.rule.update(before, metric)
         schedule._set_plateau(self.rule, after)
         self._reported = True
+        self._last_epoch = epoch
+        if self._saved_early == epoch:
+            warnings.warn(
+                f"The model was saved at the end of epoch {epoch + 1} before `monitor`={self.monitor!r} was in "
+                "the epoch's logs (a callback listed before the one that logs it saved it): that file holds "
+                "the plateau state from before this epoch's metric. List the saving callback after the one "
+                "that logs the metric.",
+                UserWarning,
+                stacklevel=2,
+            )
         if after.scale != before.scale:
             if keras.backend.backend() == "jax":
                 # JAX's stateless train step threads only the model's and the optimizer's own
@@ -312,6 +363,23 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
                 self.model.make_train_function(force=True)
             if self.verbose:
                 print(f"\nEpoch {epoch + 1}: lrcore ReduceLROnPlateau scaling the learning rate by {after.scale}.")
+
+    def _state_at_epoch_end(self):
+        """``(rule, state)`` after this epoch's metric, while an earlier callback saves the model at
+        the end of an epoch this callback has not seen yet; ``None`` otherwise."""
+        running = _running_epoch_end(self)
+        if running is None or self.model is None:
+            return None
+        epoch, logs = running
+        if epoch == self._last_epoch or not isinstance(logs, dict):
+            return None
+        if self.monitor not in logs:
+            self._saved_early = epoch
+            return None
+        rule = self.rule if self.rule is not None else plateau(mode=self._resolve_mode(), **self._params)
+        schedule = _lrcore_schedule(self.model)
+        before = schedule.plateau_state if schedule.plateau_rule is not None else rule.init()
+        return rule, rule.update(before, float(np.asarray(logs[self.monitor])))
 
     def on_train_end(self, logs=None):
         if not self._reported:

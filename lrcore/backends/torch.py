@@ -34,7 +34,9 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 import warnings
+import weakref
 
 import array_api_compat.torch as _xp
 import numpy as np
@@ -42,7 +44,7 @@ import torch
 
 from .._array import HOST_CONSTANTS, host_steps
 from .. import validate
-from ..plateau import PlateauState, plateau
+from ..plateau import PlateauState, _plain_metric, plateau
 from ..schedule import Schedule, as_schedule, check_levels_fit
 
 # The core's host-side table builders (e.g. the cosine_restart cycle table) are pure functions of
@@ -185,6 +187,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         self._base = {key: [] for key in self._schedules}
         self._scale = 1.0  # set by lrcore.torch.ReduceLROnPlateau
         self._min_lr = None
+        self._plateau_link = None  # a wrapping ReduceLROnPlateau's _Advance: who steps this scheduler
         self._applied = []  # the lr last set in each group, to notice others changing it
         self._warned = False
         # LRScheduler.__init__ records `initial_lr`, then performs the first step (to step 0).
@@ -287,6 +290,9 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
                 "Argument `epoch` is not supported: an lrcore scheduler advances one update per "
                 f"step() call. Received: epoch={epoch!r}"
             )
+        link = self._plateau_link
+        if link is not None and link.absorb():
+            return  # the wrapping plateau already advanced this scheduler for the latest update
         groups, applied = self.optimizer.param_groups, self._applied
         if self._step_count > 1 and len(groups) == len(applied):
             # The usual case, as cheap as torch's own schedulers: Python-float lrs, as last set.
@@ -438,9 +444,10 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         self._base = {key: [float(v) for v in values] for key, values in base.items()}
         self._applied = [None] * len(self._base["lr"])
         self.base_lrs = list(self._base["lr"])
-        self._scale = float(state_dict["scale"])
-        min_lr = state_dict["min_lr"]
-        self._min_lr = None if min_lr is None else [float(v) for v in min_lr]
+        if self._plateau_link is None:  # a wrapping plateau owns the scale and the floor (its state)
+            self._scale = float(state_dict["scale"])
+            min_lr = state_dict["min_lr"]
+            self._min_lr = None if min_lr is None else [float(v) for v in min_lr]
         self._warned = bool(state_dict["warned"])
         # The values are pure functions of the step: re-apply them, so the load order does not matter.
         self._reapply()
@@ -505,14 +512,127 @@ def _as_float(lr):
     return float(lr.item()) if isinstance(lr, torch.Tensor) else float(lr)
 
 
+#: Version of the plateau's state-dict layout (1: without the wrapped scheduler's state).
+_PLATEAU_FORMAT = 2
+
+
+class _Advance:
+    """Who advances an lrcore scheduler that a :class:`ReduceLROnPlateau` wraps.
+
+    At first the plateau does, after every optimizer update (``auto``): a trainer that holds only
+    the plateau (the Hugging Face ``Trainer``, Lightning with one scheduler) never calls the
+    scheduler's ``step()``. The first ``step()`` from anything else hands the scheduler over to that
+    caller: right after the first update it is the step the plateau already made, so it is absorbed;
+    after several updates it would count them twice, so it is refused.
+    """
+
+    __slots__ = ("auto", "advances", "stepping")
+
+    def __init__(self):
+        self.auto, self.advances, self.stepping = True, 0, False
+
+    def absorb(self) -> bool:
+        """Called by the scheduler's ``step()``: True if that call must do nothing."""
+        if self.stepping or not self.auto:
+            return False
+        self.auto = False
+        if self.advances > 1:
+            raise ValueError(
+                "lrcore.torch.scheduler(...).step() was called after "
+                f"{self.advances} optimizer updates in which nothing stepped it: the "
+                "lrcore.torch.ReduceLROnPlateau wrapping it advanced it after each one, and this call "
+                "would count an update twice. Step the scheduler after every optimizer.step() (as "
+                "torch's schedulers), or never (the plateau advances it)."
+            )
+        return self.advances == 1  # the plateau made this step after the first update
+
+
+def _advance_after_update(ref):
+    def hook(optimizer, args, kwargs):
+        plateau = ref()
+        if plateau is not None:
+            plateau._after_update()
+
+    return hook
+
+
+def _catch_up_before_update(ref):
+    def hook(optimizer, args, kwargs):
+        plateau = ref()
+        if plateau is not None and plateau._trainer is not None:
+            plateau._catch_up()
+
+    return hook
+
+
+def _release(handles, scheduler_ref, link):
+    """When a plateau is collected: its hooks go, and its scheduler is stepped by others alone."""
+    for handle in handles:
+        handle.remove()
+    scheduler = scheduler_ref()
+    if scheduler is not None and scheduler._plateau_link is link:
+        scheduler._plateau_link = None
+
+
+def _mean_over_ranks(value: float) -> float:
+    """``value`` averaged over the ranks of torch.distributed's default group, when one is initialised.
+
+    Every rank gets the same float: the value itself when all ranks hold it, else the correctly
+    rounded mean (``math.fsum``) of the gathered values, computed alike on every rank.
+    """
+    dist = torch.distributed
+    if not (dist.is_available() and dist.is_initialized()):
+        return value
+    world = dist.get_world_size()
+    if world == 1:
+        return value
+    backend = str(dist.get_backend())
+    device = torch.device("cpu")
+    if "gloo" not in backend and backend != "mpi":  # e.g. NCCL: tensors on the rank's accelerator
+        accelerator = getattr(torch, "accelerator", None)
+        if accelerator is not None and accelerator.is_available():
+            kind = accelerator.current_accelerator().type
+            device = torch.device(kind, accelerator.current_device_index())
+        elif torch.cuda.is_available():
+            device = torch.device("cuda", torch.cuda.current_device())
+    mine = torch.tensor([value], dtype=torch.float64, device=device)
+    gathered = [torch.empty_like(mine) for _ in range(world)]
+    dist.all_gather(gathered, mine)
+    values = [float(t.item()) for t in gathered]
+    if all(v == values[0] for v in values):
+        return values[0]
+    return math.fsum(values) / world
+
+
+def _lightning_trainer():
+    """The Lightning ``Trainer`` running the caller (e.g. its ``configure_optimizers``), or None."""
+    classes = tuple(
+        cls
+        for cls in (getattr(sys.modules.get(name), "Trainer", None) for name in ("lightning.pytorch", "pytorch_lightning"))
+        if isinstance(cls, type)
+    )
+    if not classes:
+        return None
+    frame = sys._getframe(1)
+    while frame is not None:
+        local = frame.f_locals
+        for key in ("trainer", "self"):
+            if isinstance(local.get(key), classes):
+                return local[key]
+        frame = frame.f_back
+    return None
+
+
 class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
     """Reduce an lrcore scheduler's lr when a metric stops improving: ``lr = schedule(n) · scale``.
 
-    A subclass of torch's ``ReduceLROnPlateau``, so Lightning (``"monitor"``) and other trainers
-    drive it as they drive torch's: ``step(metric)`` updates ``scale`` with the rule of
-    :func:`lrcore.plateau` and sets the scaled lr at once; the wrapped scheduler keeps applying
-    ``schedule(n) · scale`` at every later ``step()``. On a constant schedule the lrs are torch
-    ``ReduceLROnPlateau``'s fed the same metrics.
+    A subclass of torch's ``ReduceLROnPlateau``, so trainers drive it as they drive torch's:
+    ``step(metric)`` updates ``scale`` with the rule of :func:`lrcore.plateau` and sets the scaled lr
+    at once. The wrapped scheduler advances one step per optimizer update: called by you (or a
+    trainer) after each ``optimizer.step()``, or, when nothing calls it, by the plateau itself (it
+    hooks the optimizer's step), so a trainer that holds only the plateau (the Hugging Face
+    ``Trainer``, Lightning with one scheduler) still follows the schedule. On a constant schedule
+    the lrs are torch ``ReduceLROnPlateau``'s fed the same metrics.
 
     Args:
         scheduler: the :func:`lrcore.torch.scheduler` whose lr is scaled.
@@ -526,8 +646,13 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         min_lr: optional floor on the applied lr (a float, or one per param group), as torch's
             ``min_lr`` on a constant schedule: ``lr = max(schedule(n) · scale, min_lr)``.
 
-    ``state_dict()`` holds plain types (the rule, its state, ``min_lr``); loading restores the scale
-    in the scheduler too, in either load order.
+    Under ``torch.distributed`` (an initialised default process group of several ranks) the metric
+    is averaged over the ranks before the rule sees it, so every replica keeps the same scale; call
+    ``step(metric)`` on every rank, as trainers do.
+
+    ``state_dict()`` holds plain types: the rule, its state, ``min_lr`` and the wrapped scheduler's
+    state, so a checkpoint of the plateau alone resumes the schedule too; loading restores the
+    scale in the scheduler, in either load order.
     """
 
     def __init__(
@@ -572,7 +697,32 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             min_lr = [validate.at_least(f"min_lr[{i}]", v, 0.0) for i, v in enumerate(floors)]
         self.state = self.rule.init()
         self.last_epoch = 0
+        # The newest plateau on a scheduler advances it (an older one's hooks do nothing).
+        self._link = scheduler._plateau_link = _Advance()
+        # Built inside a Lightning Trainer's configure_optimizers: the epoch of the last metric
+        # step is tracked, so that checkpoints and resumes keep the steps Lightning skips.
+        trainer = _lightning_trainer()
+        self._trainer = None if trainer is None else weakref.ref(trainer)
+        self._lightning_epoch = None if trainer is None else -1
+        self._hook()
         self._set_scheduler(min_lr)
+
+    def _hook(self):
+        """Hook the optimizer's step: before it, Lightning's skipped steps; after it, the scheduler."""
+        ref = weakref.ref(self)
+        handles = (
+            self.optimizer.register_step_pre_hook(_catch_up_before_update(ref)),
+            self.optimizer.register_step_post_hook(_advance_after_update(ref)),
+        )
+        weakref.finalize(self, _release, handles, weakref.ref(self.scheduler), self._link)
+
+    def __getstate__(self):
+        # A copy (pickle, deepcopy) belongs to no running Trainer; its optimizer copy has no hooks.
+        return {**self.__dict__, "_trainer": None}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._hook()
 
     def _set_scheduler(self, min_lr):
         sched = self.scheduler
@@ -596,19 +746,34 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         """The factor the schedule is multiplied by (starts at 1)."""
         return self.state.scale
 
+    def get_last_lr(self):
+        """The lrs the wrapped scheduler set last (``schedule(n) · scale``), one per param group."""
+        return self.scheduler.get_last_lr()
+
     def step(self, metrics, epoch=None):
         """Report a metric: update the scale and set the scaled lr of the current step at once."""
         if epoch is not None:
             raise TypeError(f"Argument `epoch` is not supported. Received: epoch={epoch!r}")
+        self._report(metrics)
+        trainer = self._trainer() if self._trainer is not None else None
+        if trainer is not None:
+            self._lightning_epoch = int(trainer.current_epoch)
+
+    def _report(self, metrics):
+        self.state = self._next_state(metrics)
+        self.last_epoch += 1
+        self._set_scheduler(self.scheduler._min_lr)
+
+    def _next_state(self, metrics) -> PlateauState:
+        """The rule's state after ``metrics`` (averaged over the ranks of torch.distributed)."""
         if isinstance(metrics, torch.Tensor):
             metrics = metrics.item()  # as torch's float(metrics), for 0-d tensors
+        metrics = _mean_over_ranks(_plain_metric(metrics))
         before = self.state
         after = self._rule.update(before, metrics)
         if after.scale != before.scale and not self._changes_an_lr(float(before.scale), float(after.scale)):
             after = after._replace(scale=before.scale)  # torch: cooldown and the count still reset
-        self.state = after
-        self.last_epoch += 1
-        self._set_scheduler(self.scheduler._min_lr)
+        return after
 
     def _changes_an_lr(self, old: float, new: float) -> bool:
         """Whether scale ``old`` → ``new`` changes some group's lr by more than ``eps`` (torch's test)."""
@@ -617,19 +782,93 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         floors = sched._min_lr or [0.0] * len(values)
         return any(max(v * old, f) - max(v * new, f) > self.rule.eps for v, f in zip(values, floors))
 
+    # -- advancing the wrapped scheduler ----------------------------------------------------------
+    def _after_update(self):
+        """After each optimizer update: advance the scheduler, unless something else steps it."""
+        link, sched = self._link, self.scheduler
+        if not link.auto or sched._plateau_link is not link:
+            return
+        link.advances += 1
+        link.stepping = True
+        try:
+            sched.step()
+        finally:
+            link.stepping = False
+
+    # -- Lightning ---------------------------------------------------------------------------------
+    # Lightning steps a plateau at the end of an epoch after its checkpoint callbacks saved, and a
+    # run resumed from a checkpoint does not make the steps it skipped (the one after an epoch-end
+    # checkpoint, and the one ending an epoch resumed mid-way). The plateau makes up for both: a
+    # checkpoint saved at an epoch's end holds the state after that epoch's metric (the value
+    # Lightning is about to pass), and an update that finds an epoch's step missing makes it first.
+    def _lightning_config(self):
+        trainer = self._trainer() if self._trainer is not None else None
+        module = getattr(trainer, "lightning_module", None)
+        if module is None or not getattr(module, "automatic_optimization", False):
+            return None, None  # with manual optimization Lightning steps no scheduler
+        for config in getattr(trainer, "lr_scheduler_configs", ()):
+            if config.scheduler is self and config.interval == "epoch" and config.monitor:
+                return trainer, config
+        return None, None
+
+    def _catch_up(self):
+        """Before an update: make the metric step of the last epoch if Lightning skipped it."""
+        trainer, config = self._lightning_config()
+        if config is None or self._lightning_epoch is None:
+            return
+        done = int(trainer.current_epoch) - 1
+        if done < 0 or self._lightning_epoch >= done or (done + 1) % config.frequency:
+            return
+        metric = trainer.callback_metrics.get(config.monitor)
+        if metric is not None:
+            self._report(metric)
+            self._lightning_epoch = done
+
+    def _pending_at_epoch_end(self):
+        """``(epoch, metric)`` when Lightning saves at an epoch's end, before stepping this plateau."""
+        trainer, config = self._lightning_config()
+        if config is None or self._lightning_epoch is None:
+            return None
+        loop = getattr(trainer, "fit_loop", None)
+        progress = getattr(getattr(loop, "epoch_progress", None), "current", None)
+        if progress is None or progress.processed != progress.completed + 1:
+            return None  # not between an epoch's last update and its end
+        all_batches = getattr(loop.epoch_loop, "_num_ready_batches_reached", None)
+        if all_batches is not None and not all_batches():
+            return None  # Lightning steps epoch schedulers only after a full epoch
+        epoch = int(trainer.current_epoch)
+        if self._lightning_epoch >= epoch or (epoch + 1) % config.frequency:
+            return None
+        metric = trainer.callback_metrics.get(config.monitor)
+        return None if metric is None else (epoch, metric)
+
+    # -- checkpoints -------------------------------------------------------------------------------
     def state_dict(self):
-        """The rule, its state and ``min_lr``: plain Python types (``weights_only`` loading)."""
+        """The rule, its state, ``min_lr`` and the wrapped scheduler's state: plain Python types."""
+        state, last_epoch, lightning_epoch = self.state, self.last_epoch, self._lightning_epoch
+        scheduler = self.scheduler.state_dict()
+        pending = self._pending_at_epoch_end()
+        if pending is not None:
+            lightning_epoch, metric = pending
+            state, last_epoch = self._next_state(metric), last_epoch + 1
+            scheduler["scale"] = float(state.scale)
         return {
-            "lrcore_plateau": _FORMAT,
+            "lrcore_plateau": _PLATEAU_FORMAT,
             "rule": self.rule.to_dict(),
-            "state": [float(self.state.scale), float(self.state.best), int(self.state.num_bad), int(self.state.cooldown_left)],
-            "last_epoch": int(self.last_epoch),
+            "state": [float(state.scale), float(state.best), int(state.num_bad), int(state.cooldown_left)],
+            "last_epoch": int(last_epoch),
             "min_lr": None if self.scheduler._min_lr is None else list(self.scheduler._min_lr),
+            "scheduler": scheduler,
+            "lightning_epoch": lightning_epoch,
         }
 
     def load_state_dict(self, state_dict):
-        """Restore a state saved by :meth:`state_dict` of an equal rule; anything else is refused."""
-        if not isinstance(state_dict, dict) or state_dict.get("lrcore_plateau") != _FORMAT:
+        """Restore a state saved by :meth:`state_dict` of an equal rule; anything else is refused.
+
+        The wrapped scheduler's state is restored too (states saved by lrcore 0.1, without it, leave
+        the scheduler as it is).
+        """
+        if not isinstance(state_dict, dict) or state_dict.get("lrcore_plateau") not in (1, _PLATEAU_FORMAT):
             keys = sorted(str(k) for k in state_dict) if isinstance(state_dict, dict) else state_dict
             raise ValueError(
                 "Argument `state_dict` was not saved by lrcore.torch.ReduceLROnPlateau (e.g. torch's own "
@@ -640,9 +879,14 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
                 "Argument `state_dict` was saved with a different plateau rule: "
                 f"saved {state_dict['rule']!r}, this one has {self.rule.to_dict()!r}"
             )
+        if state_dict.get("scheduler") is not None:
+            self.scheduler.load_state_dict(state_dict["scheduler"])
         scale, best, num_bad, cooldown_left = state_dict["state"]
         self.state = PlateauState(float(scale), float(best), int(num_bad), int(cooldown_left))
         self.last_epoch = int(state_dict["last_epoch"])
+        epoch = state_dict.get("lightning_epoch")
+        if epoch is not None or self._trainer is None:
+            self._lightning_epoch = None if epoch is None else int(epoch)
         min_lr = state_dict["min_lr"]
         self._set_scheduler(None if min_lr is None else [float(v) for v in min_lr])
 

@@ -11,9 +11,11 @@ Each entry of :data:`TABLE`, keyed by the schedule's registered name, holds:
   parameters taken exactly;
 - ``examples``: ``(label, schedule, landmarks)`` configurations; every backend and adapter test
   evaluates them around their landmark steps (boundaries, phase ends, restarts, the last step).
-  A label is unique, begins with the schedule's name or the entry's ``short`` form (so every test
-  id names the schedule) and says what the configuration exercises (``exp-staircase-floor``: a
-  staircase decay held at its floor; a ``-keywords`` suffix: built with every argument named);
+  A label is unique, begins with the schedule's name or the entry's ``short`` form and says what
+  the configuration exercises (``exp-staircase-floor``: a staircase decay held at its floor; a
+  ``-keywords`` suffix: built with every argument named). Tests parametrized by labels take
+  :func:`case_id` as their ids, which always carry the schedule's full name, so that
+  ``pytest -k <name>`` selects every test of a schedule;
 - ``huge``: optionally, ``H -> {label: (schedule, landmarks)}`` with landmarks near the huge step
   ``H`` (the precision tests);
 - ``valid``, ``levels``, ``lengths``, ``phases``, ``flags``, ``choices``, ``bad``: the validation
@@ -36,6 +38,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
+import re
 from fractions import Fraction
 from typing import Any, Callable
 
@@ -1114,9 +1117,43 @@ def coverage_problems() -> list[str]:
             for label, _, _ in entry.examples
             if label != prefix and not label.startswith(prefix + "-")
         ]
+        problems += [
+            f"{name}: example label {label} reads as {owner}'s (its test ids would name {owner})"
+            for label, _, _ in entry.examples
+            if label.startswith(prefix) and (owner := _owner(label)) not in (name, None)
+        ]
     labels = [label for entry in TABLE.values() for label, _, _ in entry.examples]
     problems += [f"example label {x} is used twice" for x in sorted({x for x in labels if labels.count(x) > 1})]
     return problems
+
+
+def schedule_of(label: str) -> str:
+    """The schedule a label belongs to: the one whose name or short form begins it (followed by the
+    end, ``-`` or ``(``); the longest such prefix wins (``warmup_cosine_decay`` over ``cosine_decay``)."""
+    found = None
+    for name, entry in TABLE.items():
+        for prefix in (name, entry.short):
+            if prefix and re.match(rf"{re.escape(prefix)}(?:$|[-(])", label):
+                if found is None or len(prefix) > len(found[1]):
+                    found = (name, prefix)
+    if found is None:
+        raise ValueError(f"The label {label!r} begins with no schedule's name or short form.")
+    return found[0]
+
+
+def _owner(label: str) -> str | None:
+    try:
+        return schedule_of(label)
+    except ValueError:
+        return None
+
+
+def case_id(label: str) -> str:
+    """The test id of a configuration labelled ``label``: the label, preceded by the schedule's name
+    where it begins with a short form (``piecewise_constant:pc-huge-boundaries``), so that
+    ``pytest -k piecewise_constant`` selects it."""
+    name = schedule_of(label)
+    return label if re.match(rf"{re.escape(name)}(?:$|[-(])", label) else f"{name}:{label}"
 
 
 def examples(name: str | None = None) -> list[tuple[str, L.Schedule, list[int]]]:

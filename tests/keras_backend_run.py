@@ -3,9 +3,10 @@
     KERAS_BACKEND=jax python tests/keras_backend_run.py train DIR
     KERAS_BACKEND=jax python tests/keras_backend_run.py resume DIR
 
-``train`` fits a one-weight model with ``RecordingSGD`` (it writes the learning rate its compiled
-update step receives to an optimizer variable, at index ``optimizer.iterations``) and an lrcore.keras
-schedule scaled by ``lrcore.keras.ReduceLROnPlateau`` fed a fixed metric sequence, saves it to
+``train`` evaluates every configuration of the tests' table (``keras_scenario.EAGER``) eagerly on
+the backend's int32 arrays, then fits a one-weight model with ``RecordingSGD`` (it writes the
+learning rate its compiled update step receives to an optimizer variable, at index
+``optimizer.iterations``) and an lrcore.keras schedule scaled by ``lrcore.keras.ReduceLROnPlateau`` fed a fixed metric sequence, saves it to
 ``DIR/model.keras``, then fits again under ``mixed_float16``. On TensorFlow it also saves a model
 with an ``lrcore.tf`` schedule (``DIR/legacy.keras``). ``resume`` loads the model in this fresh
 process without ``custom_objects`` and continues training; it also loads ``legacy.keras``. Each

@@ -102,7 +102,7 @@ def _block_steps(landmarks):
     return np.asarray([*near, *dense, -5, 2**62, 2**63 - 1], dtype=np.int64)
 
 
-@pytest.mark.parametrize("name, schedule, landmarks", examples.examples(), ids=[e[0] for e in examples.examples()])
+@pytest.mark.parametrize("name, schedule, landmarks", examples.examples(), ids=[examples.case_id(e[0]) for e in examples.examples()])
 def test_numpy_blocks_give_the_generic_bits(name, schedule, landmarks):
     """NumPy evaluates large step arrays in blocks with its own class: every schedule of the table
     gives exactly the generic class's result on the whole array (float64 and float32, 1-D and 2-D)."""

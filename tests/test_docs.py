@@ -24,8 +24,9 @@ import numpy as np
 import pytest
 
 import lrcore
-from lrcore.schedule import REGISTRY
 from lrcore.schedule import names as schedule_names
+from tests.catalog import catalog_problems
+from tests.catalog import catalog_sections as _catalog_sections
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -711,42 +712,6 @@ def test_benchmarks_page_round_trip_of_every_row_kind():
 
 
 # -- the catalog -------------------------------------------------------------------------------------
-def _catalog_sections():
-    """schedule name -> the text of its `## \\`name\\`` section in docs/catalog/*.md."""
-    sections = {}
-    for page in sorted((DOCS / "catalog").glob("*.md")):
-        if page.name == "gallery.md":
-            continue
-        parts = re.split(r"^## `(\w+)`\s*$", page.read_text(), flags=re.M)
-        for name, body in zip(parts[1::2], parts[2::2]):
-            assert name not in sections, f"{name} is documented twice"
-            sections[name] = body
-    return sections
-
-
-def catalog_problems(sections: dict[str, str]) -> list[str]:
-    """What the catalog misses for the registered schedules: a section per schedule with a formula, a
-    parameter table naming exactly the factory's parameters, and its generated plot."""
-    problems = []
-    registered = schedule_names()
-    problems += [f"{name}: no catalog section" for name in registered if name not in sections]
-    problems += [f"{name}: documented but not registered" for name in sections if name not in registered]
-    for name, body in sections.items():
-        if name not in registered:
-            continue
-        if "$$" not in body:
-            problems.append(f"{name}: no formula")
-        if "| parameter | meaning |" not in body:
-            problems.append(f"{name}: no parameter table")
-        if f"![{name}](../img/generated/{name}.png)" not in body:
-            problems.append(f"{name}: no generated plot")
-        documented = set(re.findall(r"^\| `(\w+)", body, flags=re.M))
-        arguments = set(REGISTRY[name].signature.parameters)
-        if documented != arguments:
-            problems.append(f"{name}: parameter table {sorted(documented)} != {sorted(arguments)}")
-    return problems
-
-
 def test_every_schedule_has_a_catalog_section_with_formula_parameters_and_plot():
     assert set(schedule_names()) == set(lrcore.SCHEDULES)
     assert catalog_problems(_catalog_sections()) == []

@@ -19,14 +19,14 @@ import lrcore.numpy as lnp
 from . import examples
 from .helpers import assert_ulp_close
 
-# Every leaf schedule's configurations in the tests' table, built through each adapter's factories.
-LEAF_CASES = {label: s for name in examples.leaves() for label, s, _ in examples.examples(name)}
+# Every configuration of the tests' table, built through each adapter's factories.
+CASES = {label: s for label, s, _ in examples.examples()}
 STEPS = np.arange(-2, 60)
 
 
-@pytest.mark.parametrize("label", sorted(LEAF_CASES))
+@pytest.mark.parametrize("label", CASES, ids=examples.case_id)
 def test_float32_arrays_equal_numpy_within_ulp(label):
-    schedule = LEAF_CASES[label]
+    schedule = CASES[label]
     s, ref = getattr(ljax, schedule.name)(**schedule.params), getattr(lnp, schedule.name)(**schedule.params)
     out = s(jnp.asarray(STEPS, dtype=jnp.int32))
     assert isinstance(out, jax.Array) and out.dtype == jnp.float32 and out.shape == STEPS.shape

@@ -35,6 +35,7 @@ import pytest  # noqa: E402
 import lrcore  # noqa: E402
 import lrcore.keras  # noqa: E402
 import lrcore.numpy  # noqa: E402
+from tests import examples  # noqa: E402
 from tests.helpers import assert_ulp_close, ulp_bound  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -114,14 +115,14 @@ def expected_lrs(first_epoch, last_epoch):
     return np.array(steps), np.array(want)
 
 
+@pytest.mark.parametrize("label", EAGER, ids=examples.case_id)
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_eager_values_on_backend_arrays(backend, workdir):
+def test_eager_values_on_backend_arrays(backend, label, workdir):
     got = result(backend, "train", workdir)
     assert got["backend"] == backend
     assert got["steps"] == EAGER_STEPS
-    steps = np.array(EAGER_STEPS)
-    for name, schedule in EAGER.items():
-        assert_ulp_close(got["values"][name], lrcore.numpy.from_schedule(schedule)(steps), 32, context=name)
+    want = lrcore.numpy.from_schedule(EAGER[label])(np.array(EAGER_STEPS))
+    assert_ulp_close(got["values"][label], want, 32, context=f"{label} on {backend}")
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -199,12 +200,15 @@ def test_other_adapters_point_keras_users_to_lrcore_keras(backend, workdir):
 
 
 # -- in this process (TensorFlow backend) ---------------------------------------------------------
+@pytest.mark.parametrize("name", lrcore.SCHEDULES)
+def test_factory_is_offered(name):
+    got, core = inspect.signature(getattr(lrcore.keras, name)), inspect.signature(getattr(lrcore, name))
+    assert got.parameters == core.parameters
+    assert got.return_annotation is lrcore.keras.KerasSchedule
+
+
 def test_module_surface():
     assert set(lrcore.keras.__all__) == {*lrcore.SCHEDULES, "from_schedule", "KerasSchedule", "ReduceLROnPlateau"}
-    for name in lrcore.SCHEDULES:
-        got, core = inspect.signature(getattr(lrcore.keras, name)), inspect.signature(getattr(lrcore, name))
-        assert got.parameters == core.parameters, name
-        assert got.return_annotation is lrcore.keras.KerasSchedule, name
     lr = lrcore.keras.warmup(lrcore.cosine_decay(1.0, 100), warmup_steps=10)
     assert isinstance(lr, keras.optimizers.schedules.LearningRateSchedule)
     assert lr(np.int64(5)).dtype.name == "float32"

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 import lrcore
 import lrcore.numpy as lnp
 
+from . import examples
 from . import strategies as S
 
 
@@ -57,8 +58,23 @@ def test_step_kinds():
     assert s(np.asarray(5)).shape == ()
 
 
-def test_signatures_match_core():
-    for name in lrcore.SCHEDULES:
-        got = inspect.signature(getattr(lnp, name))
-        assert got.parameters == inspect.signature(getattr(lrcore, name)).parameters
-        assert got.return_annotation is lnp.NumpySchedule
+@pytest.mark.parametrize("name", lrcore.SCHEDULES)
+def test_signatures_match_core(name):
+    got = inspect.signature(getattr(lnp, name))
+    assert got.parameters == inspect.signature(getattr(lrcore, name)).parameters
+    assert got.return_annotation is lnp.NumpySchedule
+
+
+CASES = {label: (schedule, landmarks) for label, schedule, landmarks in examples.examples()}
+
+
+@pytest.mark.parametrize("label", CASES, ids=examples.case_id)
+def test_every_configuration_built_here_is_the_core_bit_for_bit(label):
+    """Every configuration of the tests' table (combinators included), built with this adapter's factory."""
+    schedule, landmarks = CASES[label]
+    adapted = getattr(lnp, schedule.name)(**schedule.params)
+    assert isinstance(adapted, lnp.NumpySchedule) and adapted.schedule == schedule
+    near = {b + d for b in landmarks for d in (-1, 0, 1) if b + d < 2**63}
+    steps = np.asarray(sorted({*range(-2, 40), *near}), dtype=np.int64)
+    np.testing.assert_array_equal(adapted(steps), schedule(steps))
+    assert type(adapted(7)) is float and adapted(7) == float(schedule(7))

@@ -258,42 +258,51 @@ def test_lrcore_torch_scheduler_matches_torch_schedulers(peer):
 
 
 # -- the tests' exact reference follows torch ------------------------------------------------------
-PEER_CASES = [
-    c for c in examples.examples() if c[1].name in ("onecycle", "cyclic", "onecycle_momentum", "cyclic_momentum")
-]
+# Per schedule: its torch peer, as (steps to compare, make(optimizer) -> scheduler, the group key it sets).
+def _onecycle_peer(p):
+    return p["total_steps"], lambda opt: torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=p["peak_value"], total_steps=p["total_steps"], pct_start=p["pct_start"],
+        anneal_strategy=p["anneal"], div_factor=p["div_factor"], final_div_factor=p["final_div_factor"],
+        three_phase=p["three_phase"],
+    ), "lr"
 
 
-@pytest.mark.parametrize("case", PEER_CASES, ids=[c[0] for c in PEER_CASES])
+def _cyclic_peer(p):
+    return 160, lambda opt: torch.optim.lr_scheduler.CyclicLR(
+        opt, base_lr=p["base_value"], max_lr=p["max_value"], step_size_up=p["step_size_up"],
+        step_size_down=p["step_size_down"], mode=p["mode"], gamma=p["gamma"],
+    ), "lr"
+
+
+def _onecycle_momentum_peer(p):
+    return p["total_steps"], lambda opt: torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=1.0, total_steps=p["total_steps"], pct_start=p["pct_start"], anneal_strategy=p["anneal"],
+        three_phase=p["three_phase"], base_momentum=p["base_momentum"], max_momentum=p["max_momentum"],
+    ), "momentum"
+
+
+def _cyclic_momentum_peer(p):
+    return 160, lambda opt: torch.optim.lr_scheduler.CyclicLR(
+        opt, base_lr=0.1, max_lr=1.0, step_size_up=p["step_size_up"], step_size_down=p["step_size_down"],
+        mode=p["mode"], gamma=p["gamma"], base_momentum=p["base_momentum"], max_momentum=p["max_momentum"],
+    ), "momentum"
+
+
+TORCH_PEER = {
+    "onecycle": _onecycle_peer,
+    "cyclic": _cyclic_peer,
+    "onecycle_momentum": _onecycle_momentum_peer,
+    "cyclic_momentum": _cyclic_momentum_peer,
+}
+PEER_CASES = [c for c in examples.examples() if c[1].name in TORCH_PEER]
+
+
+@pytest.mark.parametrize("case", PEER_CASES, ids=[examples.case_id(c[0]) for c in PEER_CASES])
 def test_reference_follows_torch(case):
     """The reference's onecycle and cyclic (and their momentum curves) are torch's OneCycleLR and
     CyclicLR (checks the reference)."""
     schedule = case[1]
-    p = schedule.params
-    if schedule.name == "onecycle":
-        n = p["total_steps"]
-        make = lambda opt: torch.optim.lr_scheduler.OneCycleLR(  # noqa: E731
-            opt, max_lr=p["peak_value"], total_steps=n, pct_start=p["pct_start"], anneal_strategy=p["anneal"],
-            div_factor=p["div_factor"], final_div_factor=p["final_div_factor"], three_phase=p["three_phase"],
-        )
-    elif schedule.name == "cyclic":
-        n = 160
-        make = lambda opt: torch.optim.lr_scheduler.CyclicLR(  # noqa: E731
-            opt, base_lr=p["base_value"], max_lr=p["max_value"], step_size_up=p["step_size_up"],
-            step_size_down=p["step_size_down"], mode=p["mode"], gamma=p["gamma"],
-        )
-    elif schedule.name == "onecycle_momentum":
-        n = p["total_steps"]
-        make = lambda opt: torch.optim.lr_scheduler.OneCycleLR(  # noqa: E731
-            opt, max_lr=1.0, total_steps=n, pct_start=p["pct_start"], anneal_strategy=p["anneal"],
-            three_phase=p["three_phase"], base_momentum=p["base_momentum"], max_momentum=p["max_momentum"],
-        )
-    else:
-        n = 160
-        make = lambda opt: torch.optim.lr_scheduler.CyclicLR(  # noqa: E731
-            opt, base_lr=0.1, max_lr=1.0, step_size_up=p["step_size_up"], step_size_down=p["step_size_down"],
-            mode=p["mode"], gamma=p["gamma"], base_momentum=p["base_momentum"], max_momentum=p["max_momentum"],
-        )
-    key = "momentum" if schedule.name.endswith("_momentum") else "lr"
+    n, make, key = TORCH_PEER[schedule.name](schedule.params)
     want = drive_torch(make, n, momentum=0.9, key=key)
     got = reference.values_of(schedule.to_dict(), np.arange(n))
     assert_ulp_close(got, want, 64, ulps=64)

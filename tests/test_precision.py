@@ -43,7 +43,7 @@ def sample_steps(landmarks, top: int) -> np.ndarray:
     return np.array(sorted(s for s in steps if 0 <= s <= top), dtype=np.int64)
 
 
-@pytest.mark.parametrize("name", CASE_NAMES)
+@pytest.mark.parametrize("name", CASE_NAMES, ids=examples.case_id)
 def test_huge_steps(backend, name):
     H = MAGNITUDES[backend.bits]
     schedule, landmarks = _cases(H)[name]
@@ -71,7 +71,7 @@ def test_staircase_is_exact_where_float32_rounding_is_a_step_off(backend):
     np.testing.assert_array_equal(got[0::3], got[1::3])
 
 
-@pytest.mark.parametrize("name", ["pc", "exp-staircase-wide", "sgdr-m1", "poly-cycle"])
+@pytest.mark.parametrize("name", ["pc", "exp-staircase-wide", "sgdr-m1", "poly-cycle"], ids=examples.case_id)
 def test_landmarks_exact_at_any_int64_step(backend, name):
     """Landmark decisions are exact at every magnitude the step's integer type holds."""
     H = 2**61 if backend.max_step > 2**31 else 2**30
@@ -120,7 +120,7 @@ def tail_steps(end: int, top: int) -> np.ndarray:
     return np.array(sorted(s for s in steps if 0 <= s <= top), dtype=np.int64)
 
 
-@pytest.mark.parametrize("name", TAIL_CASES)
+@pytest.mark.parametrize("name", TAIL_CASES, ids=examples.case_id)
 def test_small_weights_without_cancellation(backend, name):
     D = 2**31 if backend.bits == 32 else 2**53
     schedule, end = _tail_cases(D)[name]

@@ -37,24 +37,23 @@ def test_all_matches_exports():
     assert public - modules - set(lrcore.__all__) == set(), "exported but not in __all__"
 
 
+@pytest.mark.parametrize("name", lrcore.SCHEDULES)
 @pytest.mark.parametrize("adapter", sorted(ADAPTERS))
-def test_backend_modules_offer_every_schedule(adapter):
+def test_backend_modules_offer_every_schedule(adapter, name):
     mod = importlib.import_module(f"lrcore.{adapter}")
     bind = getattr(mod, ADAPTERS[adapter])
-    for name in lrcore.SCHEDULES:
-        assert name in mod.__all__
-        got, core = inspect.signature(getattr(mod, name)), inspect.signature(getattr(lrcore, name))
-        assert got.parameters == core.parameters, name
-        assert got.return_annotation is bind and core.return_annotation is lrcore.Schedule, name
-    assert callable(mod.from_schedule)
+    assert name in mod.__all__ and callable(mod.from_schedule)
+    got, core = inspect.signature(getattr(mod, name)), inspect.signature(getattr(lrcore, name))
+    assert got.parameters == core.parameters
+    assert got.return_annotation is bind and core.return_annotation is lrcore.Schedule
 
 
-def test_every_registered_schedule_is_reexported_explicitly():
+@pytest.mark.parametrize("name", lrcore.SCHEDULES)
+def test_every_registered_schedule_is_reexported_explicitly(name):
     """``lrcore/__init__.py`` names each factory (``from .x import f as f``), and the names are the registry's."""
     source = (pathlib.Path(lrcore.__file__)).read_text()
-    for name in lrcore.SCHEDULES:
-        assert getattr(lrcore, name) is REGISTRY[name].factory, name
-        assert re.search(rf"^from \.\w+ import {name} as {name}$", source, flags=re.M), name
+    assert getattr(lrcore, name) is REGISTRY[name].factory
+    assert re.search(rf"^from \.\w+ import {name} as {name}$", source, flags=re.M)
     assert set(lrcore.SCHEDULES) == set(REGISTRY)
 
 

@@ -32,7 +32,7 @@ def sample_steps(landmarks) -> np.ndarray:
     return np.array(sorted(s for s in steps), dtype=np.int64)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[examples.case_id(c[0]) for c in CASES])
 def test_matches_reference(backend, case):
     _, schedule, landmarks = case
     steps = sample_steps(landmarks)
@@ -63,7 +63,7 @@ def test_coverage_check_sees_labels_that_hide_the_schedule(monkeypatch):
     ]
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c[1].name == "piecewise_linear"], ids=lambda c: c[0])
+@pytest.mark.parametrize("case", examples.examples("piecewise_linear"), ids=lambda c: examples.case_id(c[0]))
 def test_reference_follows_numpy_interp(case):
     p = case[1].params
     steps = np.arange(0, 200)

@@ -1,9 +1,16 @@
 """One registration is all a schedule needs: a new one appears everywhere a built-in one does.
 
-A dummy schedule is registered through the public mechanism (``lrcore.schedule.register``, as
-CONTRIBUTING.md describes) in a fresh interpreter, and must then be offered by every adapter, rebuilt
-by ``from_dict`` and pickle, listed and evaluated by the CLI, written into the adapter stubs, and
-flagged by the docs and example-table checks until it has a catalog section and a table entry.
+Two schedules are registered through the public mechanism (``lrcore.schedule.register``, as
+CONTRIBUTING.md describes) in a fresh interpreter:
+
+- ``dummy_hold``, which must then be offered by every adapter, rebuilt by ``from_dict`` and pickle,
+  listed and evaluated by the CLI, written into the adapter stubs, and flagged by the docs and
+  example-table checks until it has a catalog section and a table entry;
+- ``dummy_tanh_decay`` (timm's tanh decay), whose evaluation calls an element-wise function
+  (``xp.tanh``) that no namespace binding of lrcore names and whose level parameter has a new name
+  (``lr_max``): it must give the values of an independent mpmath reference on every adapter (NumPy;
+  JAX eager and under ``jit``; PyTorch; TensorFlow eager and in ``tf.function(jit_compile=True)``;
+  Keras), and appear in ``from_dict``, the CLI and the stubs like any other schedule.
 """
 
 from __future__ import annotations
@@ -13,13 +20,22 @@ import os
 import pathlib
 import subprocess
 import sys
+from fractions import Fraction
 
+import mpmath
+import numpy as np
 import pytest
 
 import lrcore
 from lrcore.schedule import register, unregister
+from tests.helpers import assert_ulp_close
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+# dummy_tanh_decay's parameters in the fresh interpreter, and the steps it is evaluated at there.
+TANH = dict(lr_max=0.5, decay_steps=100, lr_min=0.01, lower=-7.0, upper=3.0)
+TANH_STEPS = [*range(0, 130), 1000, 2**31 - 1]
+TANH_ADAPTERS = ["numpy", "jax", "jax.jit", "torch", "tf", "tf.function", "keras"]
 
 SCRIPT = r'''
 import contextlib, io, json, pickle
@@ -46,15 +62,47 @@ def dummy_hold(value, hold_steps=0):
     return {"value": check.level("value", value), "hold_steps": check.phase("hold_steps", hold_steps)}
 
 
+def _dummy_tanh_decay(k, p, ops):
+    t = ops.ratio(ops.minimum(k, p["decay_steps"]), p["decay_steps"])
+    x = ops.f(p["lower"]) + ops.f(p["upper"] - p["lower"]) * t
+    return ops.f(p["lr_min"]) + (ops.f(p["lr_max"]) - ops.f(p["lr_min"])) * (0.5 * (1.0 - ops.xp.tanh(x)))
+
+
+@register(_dummy_tanh_decay)
+def dummy_tanh_decay(lr_max, decay_steps, lr_min=0.0, lower=-7.0, upper=3.0):
+    r"""timm's tanh decay from ``lr_max`` towards ``lr_min`` over ``decay_steps`` steps.
+
+    .. math:: \eta(k) = m + \tfrac12 (M - m)\,\bigl(1 - \tanh(a + (b - a)\,t)\bigr),\quad t = \min(k, T)/T
+
+    Args:
+        lr_max: the first value :math:`M` (a level).
+        decay_steps: :math:`T \ge 1`.
+        lr_min: the floor :math:`m`.
+        lower: :math:`a`, the tanh argument at step 0.
+        upper: :math:`b > a`, the tanh argument from step ``decay_steps`` on.
+    """
+    lower, upper = check.real("lower", lower), check.real("upper", upper)
+    check.less("lower", lower, "upper", upper)
+    return {
+        "lr_max": check.level("lr_max", lr_max),
+        "decay_steps": check.length("decay_steps", decay_steps),
+        "lr_min": check.level("lr_min", lr_min),
+        "lower": lower,
+        "upper": upper,
+    }
+
+
 out = {}
 import lrcore.numpy, lrcore.jax, lrcore.torch, lrcore.tf
-from lrcore.backends import ADAPTERS
+from lrcore.backends import ADAPTERS, tf_namespace
+
+out["shim_defines_tanh"] = "tanh" in vars(tf_namespace)
 
 for adapter, bind in ADAPTERS.items():
     module = getattr(lrcore, adapter)
     s = getattr(module, "dummy_hold")(0.25, hold_steps=3)
     out[adapter] = {
-        "exported": "dummy_hold" in module.__all__,
+        "exported": "dummy_hold" in module.__all__ and "dummy_tanh_decay" in module.__all__,
         "type": type(s).__name__ == bind,
         "values": [float(np.asarray(s(k))) for k in (0, 2, 3, 10)],
         "from_schedule": type(module.from_schedule(dummy_hold(0.25, 3))).__name__ == bind,
@@ -70,37 +118,88 @@ out["pickle"] = pickle.loads(pickle.dumps(s)) == s
 out["scaled"] = (s * 2).to_dict()
 
 from lrcore import cli
-buf = io.StringIO()
-with contextlib.redirect_stdout(buf):
-    cli.main(["table", "dummy_hold", "--value", "0.25", "--hold-steps", "3", "--at", "0,2,3,10"])
-out["cli_table"] = buf.getvalue()
-buf = io.StringIO()
-with contextlib.redirect_stdout(buf), contextlib.suppress(SystemExit):
-    cli.main(["plot", "--help"])
-out["cli_help"] = "dummy_hold(value, hold_steps=0)" in buf.getvalue()
+
+
+def run_cli(*args):
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf), contextlib.suppress(SystemExit):
+        cli.main(list(args))
+    return buf.getvalue()
+
+
+out["cli_table"] = run_cli("table", "dummy_hold", "--value", "0.25", "--hold-steps", "3", "--at", "0,2,3,10")
+plot_help = run_cli("plot", "--help")
+out["cli_help"] = "dummy_hold(value, hold_steps=0)" in plot_help
 
 from lrcore import _stubs
 out["stubs"] = {a: "def dummy_hold(value, hold_steps=0) -> %s:" % b in _stubs.render(a) for a, b in ADAPTERS.items()}
 
-from tests import examples, test_docs
-sections = test_docs._catalog_sections()
-out["docs_missing"] = test_docs.catalog_problems(sections)
-sections["dummy_hold"] = (
-    "$$\\eta(k) = v$$\n| parameter | meaning |\n| --- | --- |\n| `value` | v |\n| `hold_steps` | H |\n"
-    "![dummy_hold](../img/generated/dummy_hold.png)\n"
-)
-out["docs_with_section"] = test_docs.catalog_problems(sections)
+# -- dummy_tanh_decay: an element-wise function and a level name no lrcore code knows ----------------
+import jax, jax.numpy as jnp, keras, tensorflow as tf, torch
+import lrcore.keras
+
+kwargs = json.loads(SPEC)
+steps = np.asarray(json.loads(STEPS), dtype=np.int64)
+make = {a: getattr(getattr(lrcore, a), "dummy_tanh_decay") for a in ADAPTERS}
+values = {
+    "numpy": make["numpy"](**kwargs)(steps),
+    "jax": make["jax"](**kwargs)(jnp.asarray(steps, dtype=jnp.int32)),
+    "jax.jit": jax.jit(make["jax"](**kwargs))(jnp.asarray(steps, dtype=jnp.int32)),
+    "torch": make["torch"](**kwargs)(torch.as_tensor(steps)),
+    "tf": make["tf"](**kwargs)(tf.constant(steps)),
+    "tf.function": tf.function(lambda k, lr=make["tf"](**kwargs): lr(k), jit_compile=True)(tf.constant(steps)),
+    "keras": make["keras"](**kwargs)(keras.ops.convert_to_tensor(steps, dtype="int32")),
+}
+out["tanh"] = {a: {"dtype": str(np.asarray(v).dtype), "values": np.asarray(v, dtype=np.float64).tolist()}
+               for a, v in values.items()}
+out["shim_tanh_is_tf_math_tanh"] = tf_namespace.tanh is tf.math.tanh
+
+t = dummy_tanh_decay(**kwargs)
+out["tanh_from_dict"] = lrcore.from_dict(json.loads(json.dumps(t.to_dict()))) == t and t.to_dict() == {
+    "name": "dummy_tanh_decay", "params": kwargs}
+out["tanh_cli_table"] = run_cli(
+    "table", "dummy_tanh_decay", "--lr-max", str(kwargs["lr_max"]), "--decay-steps", str(kwargs["decay_steps"]),
+    "--lr-min", str(kwargs["lr_min"]), "--at", "0,50,100,200")
+out["tanh_cli_help"] = "dummy_tanh_decay(lr_max, decay_steps, lr_min=0.0, lower=-7.0, upper=3.0)" in plot_help
+out["tanh_stubs"] = {
+    a: "def dummy_tanh_decay(lr_max, decay_steps, lr_min=0.0, lower=-7.0, upper=3.0) -> %s:" % b in _stubs.render(a)
+    for a, b in ADAPTERS.items()
+}
+try:
+    dummy_tanh_decay(0.5, 10, lower=3.0, upper=-7.0)
+except ValueError as exc:
+    out["tanh_validation"] = str(exc)
+
+# A level beyond float32 under the new name: the float32 adapters must refuse it, naming it.
+out["range_check"] = {}
+for adapter in ("torch", "tf", "jax"):
+    try:
+        make[adapter](lr_max=1e39, decay_steps=100)
+        out["range_check"][adapter] = "accepted"
+    except ValueError as exc:
+        out["range_check"][adapter] = str(exc)
+
+# -- the docs and table checks (plain Markdown; no docs toolchain) ---------------------------------
+from tests import catalog, examples
+
+sections = catalog.catalog_sections()
+out["docs_missing"] = catalog.catalog_problems(sections)
+for name in ("dummy_hold", "dummy_tanh_decay"):
+    rows = "".join("| `%s` | ... |\n" % p for p in lrcore.schedule.REGISTRY[name].signature.parameters)
+    sections[name] = "$$\\eta(k)$$\n| parameter | meaning |\n| --- | --- |\n%s![%s](../img/generated/%s.png)\n" % (
+        rows, name, name)
+out["docs_with_section"] = catalog.catalog_problems(sections)
 out["table_missing"] = examples.coverage_problems()
+out["docs_toolchain_imported"] = sorted(m for m in ("mkdocs", "tests.test_docs") if m in __import__("sys").modules)
 print("RESULT" + json.dumps(out))
 '''
 
 
 @pytest.fixture(scope="module")
 def registered() -> dict:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3")
-    run = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow")
+    code = f"SPEC = {json.dumps(json.dumps(TANH))}\nSTEPS = {json.dumps(json.dumps(TANH_STEPS))}\n" + SCRIPT
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-4000:]
     (line,) = [l for l in run.stdout.splitlines() if l.startswith("RESULT")]
     return json.loads(line[len("RESULT") :])
@@ -129,9 +228,57 @@ def test_cli_lists_parses_and_evaluates_it(registered):
 
 def test_stubs_and_docs_and_table_checks_see_it(registered):
     assert registered["stubs"] == {"numpy": True, "jax": True, "torch": True, "tf": True, "keras": True}
-    assert registered["docs_missing"] == ["dummy_hold: no catalog section"]
+    assert registered["docs_missing"] == ["dummy_hold: no catalog section", "dummy_tanh_decay: no catalog section"]
     assert registered["docs_with_section"] == []
-    assert registered["table_missing"] == ["dummy_hold: no entry in tests/examples.py"]
+    assert registered["table_missing"] == [
+        "dummy_hold: no entry in tests/examples.py",
+        "dummy_tanh_decay: no entry in tests/examples.py",
+    ]
+    assert registered["docs_toolchain_imported"] == []  # the catalog check is plain Markdown
+
+
+# -- dummy_tanh_decay -------------------------------------------------------------------------------
+def tanh_reference(k: int) -> mpmath.mpf:
+    """timm's tanh decay at step ``k``, from the formula: the position exactly, then 50 digits."""
+    p = TANH
+    t = Fraction(min(k, p["decay_steps"]), p["decay_steps"])
+    x = mpmath.mpf(p["lower"]) + (mpmath.mpf(p["upper"]) - mpmath.mpf(p["lower"])) * mpmath.mpf(t.numerator) / t.denominator
+    lo, hi = mpmath.mpf(p["lr_min"]), mpmath.mpf(p["lr_max"])
+    return lo + (hi - lo) / 2 * (1 - mpmath.tanh(x))
+
+
+def test_the_tf_shim_never_named_tanh_and_resolved_it_to_tensorflow(registered):
+    assert registered["shim_defines_tanh"] is False
+    assert registered["shim_tanh_is_tf_math_tanh"] is True
+
+
+@pytest.mark.parametrize("adapter", TANH_ADAPTERS, ids=[f"dummy_tanh_decay-{a}" for a in TANH_ADAPTERS])
+def test_new_elementwise_function_gives_the_reference_on_every_adapter(registered, adapter):
+    with mpmath.workdps(50):
+        want = np.array([float(tanh_reference(k)) for k in TANH_STEPS])
+    got = registered["tanh"][adapter]
+    bits = 64 if adapter == "numpy" else 32
+    assert got["dtype"] == f"float{bits}"
+    assert_ulp_close(got["values"], want, bits, context=adapter)  # 4 ulp of the largest value
+
+
+def test_new_schedule_serializes_and_is_in_the_cli_and_the_stubs(registered):
+    assert registered["tanh_from_dict"] is True
+    assert registered["tanh_cli_help"] is True
+    assert registered["tanh_stubs"] == {"numpy": True, "jax": True, "torch": True, "tf": True, "keras": True}
+    rows = [line.split("\t") for line in registered["tanh_cli_table"].strip().splitlines()]
+    assert rows[0] == ["step", "value"] and [int(s) for s, _ in rows[1:]] == [0, 50, 100, 200]
+    with mpmath.workdps(50):
+        want = [float(tanh_reference(k)) for k in (0, 50, 100, 200)]
+    assert_ulp_close([float(v) for _, v in rows[1:]], want, 64)
+    assert registered["tanh_validation"] == "Argument `lower` must be < upper. Received: lower=3.0, upper=-7.0"
+
+
+def test_new_level_name_is_range_checked_on_float32_adapters(registered):
+    """A level is whatever the validation checks with ``check.level``, whatever its name: beyond
+    float32, the float32 adapters refuse it at construction, naming it."""
+    for adapter, message in registered["range_check"].items():
+        assert "`lr_max`" in message and "float32" in message, (adapter, message)
 
 
 def test_register_in_process_with_cleanup():

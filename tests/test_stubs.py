@@ -7,6 +7,7 @@ compare, and ask jedi (the engine behind most Python editors' go-to-definition) 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import pathlib
@@ -46,42 +47,59 @@ def _infer(source_lines: list[str]):
     return out
 
 
-@pytest.mark.parametrize("adapter", sorted(ADAPTERS))
-def test_jedi_resolves_every_adapter_factory(adapter):
+@functools.cache
+def _adapter_factories(adapter: str) -> dict:
+    """factory name -> (inferred definitions, go-to targets, inferred call results), from one jedi run."""
     module = importlib.import_module(f"lrcore.{adapter}")
-    bind = ADAPTERS[adapter]
     factories = [name for name in module.__all__ if name in REGISTRY or name == "from_schedule"]
-    assert set(factories) == set(lrcore.SCHEDULES) | {"from_schedule"}
     lines = [f"import lrcore.{adapter}"]
     lines += [f"lrcore.{adapter}.{name}" for name in factories]
     lines += [f"lrcore.{adapter}.{name}()" for name in factories]
     results = _infer(lines)
     definitions, calls = results[: len(factories)], results[len(factories) :]
-    for name, (inferred, targets) in zip(factories, definitions):
-        assert len(inferred) == 1 and inferred[0].type == "function", (name, inferred)
-        (target,) = targets
-        assert target.module_path == ROOT / "lrcore" / f"{adapter}.pyi", (name, target.module_path)
-        assert target.line and target.name == name
-        (signature,) = inferred[0].get_signatures()
-        runtime = inspect.signature(getattr(module, name))
-        if name != "from_schedule":
-            assert [p.name for p in signature.params] == list(runtime.parameters), name
-        assert signature.to_string().endswith(f"-> {bind}"), signature.to_string()
-        doc = inferred[0].docstring(raw=True)
-        assert doc.strip() and (name == "from_schedule" or f"lrcore.{adapter}.{name}(...)" in doc), name
-    for name, (inferred, _) in zip(factories, calls):
-        assert [(d.name, d.type) for d in inferred] == [(bind, "instance")], (name, inferred)
+    return {name: (inferred, targets, call) for name, (inferred, targets), (call, _) in zip(factories, definitions, calls)}
 
 
-def test_jedi_resolves_every_core_factory():
+@pytest.mark.parametrize("adapter", sorted(ADAPTERS))
+def test_jedi_sees_every_adapter_factory(adapter):
+    assert set(_adapter_factories(adapter)) == set(lrcore.SCHEDULES) | {"from_schedule"}
+
+
+@pytest.mark.parametrize("name", [*lrcore.SCHEDULES, "from_schedule"])
+@pytest.mark.parametrize("adapter", sorted(ADAPTERS))
+def test_jedi_resolves_every_adapter_factory(adapter, name):
+    module = importlib.import_module(f"lrcore.{adapter}")
+    bind = ADAPTERS[adapter]
+    inferred, targets, call = _adapter_factories(adapter)[name]
+    assert len(inferred) == 1 and inferred[0].type == "function", inferred
+    (target,) = targets
+    assert target.module_path == ROOT / "lrcore" / f"{adapter}.pyi", target.module_path
+    assert target.line and target.name == name
+    (signature,) = inferred[0].get_signatures()
+    runtime = inspect.signature(getattr(module, name))
+    if name != "from_schedule":
+        assert [p.name for p in signature.params] == list(runtime.parameters)
+    assert signature.to_string().endswith(f"-> {bind}"), signature.to_string()
+    doc = inferred[0].docstring(raw=True)
+    assert doc.strip() and (name == "from_schedule" or f"lrcore.{adapter}.{name}(...)" in doc)
+    assert [(d.name, d.type) for d in call] == [(bind, "instance")], call
+
+
+@functools.cache
+def _core_factories() -> dict:
+    """factory name -> (go-to targets, inferred call results), from one jedi run."""
     lines = ["import lrcore"]
     lines += [f"lrcore.{name}" for name in lrcore.SCHEDULES]
     lines += [f"lrcore.{name}()" for name in lrcore.SCHEDULES]
     results = _infer(lines)
     n = len(lrcore.SCHEDULES)
-    for name, (_, targets) in zip(lrcore.SCHEDULES, results[:n]):
-        (target,) = targets
-        assert target.module_path == pathlib.Path(inspect.getsourcefile(REGISTRY[name].validate)), name
-        assert target.line == inspect.getsourcelines(REGISTRY[name].validate)[1] + 1, name  # the `def` below `@register`
-    for name, (inferred, _) in zip(lrcore.SCHEDULES, results[n:]):
-        assert [(d.name, d.type) for d in inferred] == [("Schedule", "instance")], (name, inferred)
+    return {name: (targets, call) for name, (_, targets), (call, _) in zip(lrcore.SCHEDULES, results[:n], results[n:])}
+
+
+@pytest.mark.parametrize("name", lrcore.SCHEDULES)
+def test_jedi_resolves_every_core_factory(name):
+    targets, call = _core_factories()[name]
+    (target,) = targets
+    assert target.module_path == pathlib.Path(inspect.getsourcefile(REGISTRY[name].validate))
+    assert target.line == inspect.getsourcelines(REGISTRY[name].validate)[1] + 1  # the `def` below `@register`
+    assert [(d.name, d.type) for d in call] == [("Schedule", "instance")], call

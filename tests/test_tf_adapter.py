@@ -8,6 +8,7 @@ process without ``custom_objects``.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
@@ -43,7 +44,7 @@ def _steps(landmarks, max_step):
     return np.unique([s for s in base + near if 0 <= s <= max_step]).astype(np.int64)
 
 
-STEPS = {bits: {name: _steps(marks, INT64_MAX if bits == 64 else INT32_MAX) for name, (_, marks) in CASES.items()}
+STEPS = {bits: {label: _steps(marks, INT64_MAX if bits == 64 else INT32_MAX) for label, (_, marks) in CASES.items()}
          for bits in (32, 64)}
 TF_INT = {32: tf.int32, 64: tf.int64}
 
@@ -54,36 +55,47 @@ def _want(schedule, steps):
 
 def test_module_surface():
     assert set(lrcore.tf.__all__) == {*lrcore.SCHEDULES, "from_schedule", "TFSchedule"}
-    for name in lrcore.SCHEDULES:
-        assert callable(getattr(lrcore.tf, name))
     assert {schedule.name for schedule, _ in CASES.values()} == set(lrcore.SCHEDULES)
 
 
+@pytest.mark.parametrize("name", lrcore.SCHEDULES)
+def test_factory_is_offered(name):
+    got, core = inspect.signature(getattr(lrcore.tf, name)), inspect.signature(getattr(lrcore, name))
+    assert got.parameters == core.parameters and got.return_annotation is lrcore.tf.TFSchedule
+
+
 @pytest.mark.parametrize("bits", [64, 32])
-def test_eager_values_match_numpy(bits):
-    for name, (schedule, _) in CASES.items():
-        lr = lrcore.tf.from_schedule(schedule)
-        assert isinstance(lr, keras.optimizers.schedules.LearningRateSchedule)
-        steps = STEPS[bits][name]
-        out = lr(tf.constant(steps, dtype=TF_INT[bits]))
-        assert out.dtype == tf.float32 and out.shape == steps.shape, name
-        assert_ulp_close(out.numpy(), _want(schedule, steps), 32, context=f"{name} int{bits}")
+@pytest.mark.parametrize("label", CASES, ids=examples.case_id)
+def test_eager_values_match_numpy(label, bits):
+    schedule = CASES[label][0]
+    lr = lrcore.tf.from_schedule(schedule)
+    assert isinstance(lr, keras.optimizers.schedules.LearningRateSchedule)
+    steps = STEPS[bits][label]
+    out = lr(tf.constant(steps, dtype=TF_INT[bits]))
+    assert out.dtype == tf.float32 and out.shape == steps.shape
+    assert_ulp_close(out.numpy(), _want(schedule, steps), 32, context=f"{label} int{bits}")
 
 
-def test_jit_compiled_values_match_numpy():
-    # One XLA compilation for every case, on int64 and int32 steps (compiling is the slow part).
-    cases = [(name, bits) for bits in (64, 32) for name in CASES]
-    lrs = [lrcore.tf.from_schedule(CASES[name][0]) for name, _ in cases]
+@pytest.fixture(scope="module")
+def jit_values():
+    """Every case on int64 and int32 steps, in one XLA compilation (compiling is the slow part)."""
+    cases = [(label, bits) for bits in (64, 32) for label in CASES]
+    lrs = [lrcore.tf.from_schedule(CASES[label][0]) for label, _ in cases]
 
     @tf.function(jit_compile=True)
     def evaluate_all(*steps):
         return [lr(k) for lr, k in zip(lrs, steps)]
 
-    steps = [STEPS[bits][name] for name, bits in cases]
-    outs = evaluate_all(*[tf.constant(s, dtype=TF_INT[bits]) for s, (_, bits) in zip(steps, cases)])
-    for (name, bits), s, out in zip(cases, steps, outs):
-        assert out.dtype == tf.float32 and out.shape == s.shape, name
-        assert_ulp_close(out.numpy(), _want(CASES[name][0], s), 32, context=f"{name} int{bits} jit")
+    outs = evaluate_all(*[tf.constant(STEPS[bits][label], dtype=TF_INT[bits]) for label, bits in cases])
+    return dict(zip(cases, outs))
+
+
+@pytest.mark.parametrize("bits", [64, 32])
+@pytest.mark.parametrize("label", CASES, ids=examples.case_id)
+def test_jit_compiled_values_match_numpy(jit_values, label, bits):
+    out, steps = jit_values[label, bits], STEPS[bits][label]
+    assert out.dtype == tf.float32 and out.shape == steps.shape
+    assert_ulp_close(out.numpy(), _want(CASES[label][0], steps), 32, context=f"{label} int{bits} jit")
 
 
 def test_scalar_shapes_python_and_negative_steps():
@@ -134,17 +146,18 @@ def test_tensor_level_parameter():
         lr.get_config()
 
 
-def test_config_round_trip_and_registration():
-    for schedule, _ in CASES.values():
-        lr = lrcore.tf.from_schedule(schedule)
-        config = lr.get_config()
-        assert config == schedule.to_dict()
-        json.dumps(config)
-        assert lrcore.tf.TFSchedule.from_config(config) == lr
-        serialized = keras.saving.serialize_keras_object(lr)
-        assert serialized["registered_name"] == "lrcore>TFSchedule"
-        restored = keras.saving.deserialize_keras_object(json.loads(json.dumps(serialized)))
-        assert isinstance(restored, lrcore.tf.TFSchedule) and restored.schedule == schedule
+@pytest.mark.parametrize("label", CASES, ids=examples.case_id)
+def test_config_round_trip_and_registration(label):
+    schedule = CASES[label][0]
+    lr = lrcore.tf.from_schedule(schedule)
+    config = lr.get_config()
+    assert config == schedule.to_dict()
+    json.dumps(config)
+    assert lrcore.tf.TFSchedule.from_config(config) == lr
+    serialized = keras.saving.serialize_keras_object(lr)
+    assert serialized["registered_name"] == "lrcore>TFSchedule"
+    restored = keras.saving.deserialize_keras_object(json.loads(json.dumps(serialized)))
+    assert isinstance(restored, lrcore.tf.TFSchedule) and restored.schedule == schedule
 
 
 # -- model.fit, save and load --------------------------------------------------------------------

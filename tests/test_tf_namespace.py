@@ -1,4 +1,5 @@
-"""The TensorFlow array-API shim: every operation the core uses, checked against NumPy.
+"""The TensorFlow array-API shim: every operation the core uses, and every array-API element-wise
+function (most of them TensorFlow's own, resolved on first use), checked against NumPy.
 
 Each op runs eagerly and inside ``tf.function(jit_compile=True)``, with the int32/int64 and float32
 dtypes the adapter evaluates with.
@@ -9,16 +10,21 @@ from __future__ import annotations
 import os
 import pathlib
 import re
+import zlib
 
 os.environ["KERAS_BACKEND"] = "tensorflow"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import array_api_compat.numpy as anp
+import array_api_compat.torch as compat_torch
+import array_api_strict._elementwise_functions as strict_elementwise
+import jax.numpy as jnp
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from lrcore.backends import tf_namespace as tnp
+from tests.helpers import assert_ulp_close
 
 INTS = [tf.int32, tf.int64]
 RNG = np.random.default_rng(1234)
@@ -33,14 +39,199 @@ def run(mode, fn, *args):
     return tuple(o.numpy() for o in out) if isinstance(out, tuple) else out.numpy()
 
 
-def test_shim_has_every_xp_function_the_core_calls():
+#: The array API's element-wise functions (as array-api-strict defines them).
+ELEMENTWISE = sorted(
+    name
+    for name, obj in vars(strict_elementwise).items()
+    if callable(obj) and getattr(obj, "__module__", None) == strict_elementwise.__name__ and not name.startswith("_")
+)
+
+
+def _core_xp_names():
     root = pathlib.Path(__file__).resolve().parents[1] / "lrcore"
     used = set()
     for path in root.glob("*.py"):
         used |= set(re.findall(r"\bxp\.(\w+)", path.read_text()))
     assert used, "found no xp.<name> calls in the core"
-    missing = sorted(name for name in used if not hasattr(tnp, name))
+    return used
+
+
+def test_shim_has_every_xp_function_the_core_calls():
+    missing = sorted(name for name in _core_xp_names() if not hasattr(tnp, name))
     assert not missing, f"the TF shim lacks {missing}"
+
+
+def test_core_calls_only_shim_functions_or_array_api_elementwise_ones():
+    """The shim resolves element-wise functions to TensorFlow's own; anything else the core calls
+    (a reduction, a search) needs a definition with array-API semantics in the shim itself, where
+    TensorFlow's function of the same name may differ (``tf.math.argmax`` reduces axis 0)."""
+    defined = {name for name, obj in vars(tnp).items() if getattr(obj, "__module__", None) == tnp.__name__}
+    dtypes_and_info = {"bool", "int32", "int64", "float32", "float64", "__array_namespace_info__"}
+    other = sorted(_core_xp_names() - defined - set(ELEMENTWISE) - dtypes_and_info)
+    assert not other, f"the core calls {other}: define them in lrcore/backends/tf_namespace.py"
+
+
+def test_every_elementwise_function_exists_in_every_namespace():
+    """NumPy (>= 2.1), jax.numpy and array_api_compat.torch have them all; the TF shim resolves them."""
+    assert len(ELEMENTWISE) >= 60 and {"tanh", "expm1", "log1p", "sinh", "atan2", "hypot"} <= set(ELEMENTWISE)
+    for namespace in (np, jnp, compat_torch, tnp):
+        missing = [name for name in ELEMENTWISE if not callable(getattr(namespace, name, None))]
+        assert not missing, (namespace.__name__, missing)
+    assert set(ELEMENTWISE) == set(FLOAT_UNARY) | set(FLOAT_BINARY) | set(INTEGER) | set(BOOLEAN) | {"clip"}
+
+
+def test_unknown_names_are_an_attribute_error_saying_where_to_add_them():
+    with pytest.raises(AttributeError, match="'no_such_function'.*tf_namespace.py"):
+        tnp.no_such_function  # noqa: B018
+    with pytest.raises(AttributeError):
+        tnp._private  # noqa: B018 - private and dunder names never resolve to TensorFlow
+    # Resolved once, to TensorFlow's own function (bit for bit what a wrapper around it would give).
+    assert tnp.tanh is tf.math.tanh and tnp.maximum is tf.math.maximum and tnp.pow is tf.math.pow
+    assert tnp.remainder is tf.math.floormod and tnp.floor_divide is tf.math.floordiv
+
+
+# Per element-wise function: the interval its float32 inputs are drawn from (where it is defined).
+# The shim's result is compared with NumPy's in float64 on the same float32 inputs, within 4 float32
+# ulp of the largest value (the precision promise), or exactly where the result is boolean or exact.
+def _uniform(name, lo, hi, size=64):
+    """float32 inputs drawn for ``name`` alone (the same ones in any test order)."""
+    return np.random.default_rng(zlib.crc32(name.encode())).uniform(lo, hi, size=size).astype(np.float32)
+
+
+FLOAT_UNARY = {
+    "abs": (-3, 3), "acos": (-1, 1), "acosh": (1, 10), "asin": (-1, 1), "asinh": (-5, 5), "atan": (-5, 5),
+    "atanh": (-0.99, 0.99), "ceil": (-5, 5), "conj": (-3, 3), "cos": (-3, 3), "cosh": (-5, 5), "exp": (-5, 5),
+    "expm1": (-1, 1), "floor": (-5, 5), "imag": (-3, 3), "isfinite": (-3, 3), "isinf": (-3, 3),
+    "isnan": (-3, 3), "log": (0.1, 10), "log10": (0.1, 10), "log1p": (-0.5, 2), "log2": (0.1, 10),
+    "negative": (-3, 3), "positive": (-3, 3), "real": (-3, 3), "reciprocal": (0.5, 4), "round": (-5, 5),
+    "sign": (-3, 3), "signbit": (-3, 3), "sin": (-3, 3), "sinh": (-5, 5), "sqrt": (0, 10), "square": (-3, 3),
+    "tan": (-1.2, 1.2), "tanh": (-5, 5), "trunc": (-5, 5),
+}
+FLOAT_BINARY = {
+    "add": ((-3, 3), (-3, 3)), "atan2": ((-3, 3), (-3, 3)), "copysign": ((-3, 3), (-3, 3)),
+    "divide": ((-3, 3), (0.5, 3)), "equal": ((-3, 3), (-3, 3)), "floor_divide": ((-9, 9), (0.5, 3)),
+    "greater": ((-3, 3), (-3, 3)), "greater_equal": ((-3, 3), (-3, 3)), "hypot": ((-3, 3), (-3, 3)),
+    "less": ((-3, 3), (-3, 3)), "less_equal": ((-3, 3), (-3, 3)), "logaddexp": ((-5, 5), (-5, 5)),
+    "maximum": ((-3, 3), (-3, 3)), "minimum": ((-3, 3), (-3, 3)), "multiply": ((-3, 3), (-3, 3)),
+    "nextafter": ((-3, 3), (-3, 3)), "not_equal": ((-3, 3), (-3, 3)), "pow": ((0.1, 3), (-2, 2)),
+    "remainder": ((-9, 9), (0.5, 3)), "subtract": ((-3, 3), (-3, 3)),
+}
+INTEGER = {  # integer inputs (the arity is the tuple's length)
+    "bitwise_and": 2, "bitwise_invert": 1, "bitwise_left_shift": 2, "bitwise_or": 2, "bitwise_right_shift": 2,
+    "bitwise_xor": 2,
+}
+BOOLEAN = {"logical_and": 2, "logical_not": 1, "logical_or": 2, "logical_xor": 2}
+#: Special values: signed zeros, infinities, NaN, halves.
+SPECIAL = np.array([-0.0, 0.0, np.inf, -np.inf, np.nan, -np.nan, 2.5, -2.5, 0.5, -1.5, 3.0, -7.25], np.float32)
+
+
+def _exact(got, want):
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.shape == want.shape and got.dtype == want.dtype, (got.dtype, want.dtype)
+    np.testing.assert_array_equal(got, want)
+    if got.dtype.kind == "f":
+        number = ~np.isnan(want)  # -0.0 is not 0.0 (a NaN's sign is unspecified)
+        np.testing.assert_array_equal(np.signbit(got[number]), np.signbit(want[number]))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", sorted(FLOAT_UNARY))
+def test_elementwise_unary_float32_matches_numpy(mode, name):
+    x = _uniform(name, *FLOAT_UNARY[name])
+    got = run(mode, getattr(tnp, name), tf.constant(x))
+    want = getattr(np, name)(x.astype(np.float64))
+    if want.dtype == bool:
+        _exact(got, want)
+    else:
+        assert got.dtype == np.float32
+        assert_ulp_close(got, want, 32, context=name)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", sorted(FLOAT_BINARY))
+def test_elementwise_binary_float32_matches_numpy(mode, name):
+    (lo1, hi1), (lo2, hi2) = FLOAT_BINARY[name]
+    x1, x2 = _uniform(name, lo1, hi1), _uniform(name + "2", lo2, hi2)
+    x2[:8] = x1[:8]  # some ties, for the comparisons
+    got = run(mode, getattr(tnp, name), tf.constant(x1), tf.constant(x2))
+    if name == "nextafter":  # a float32 function: exact in float32
+        _exact(got, np.nextafter(x1, x2))
+        return
+    want = getattr(np, {"pow": "power"}.get(name, name))(x1.astype(np.float64), x2.astype(np.float64))
+    if want.dtype == bool:
+        _exact(got, want)
+    else:
+        assert got.dtype == np.float32
+        assert_ulp_close(got, want, 32, context=name)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_elementwise_special_values_are_exact(mode):
+    def f(x):
+        return (
+            tnp.isnan(x), tnp.isinf(x), tnp.isfinite(x), tnp.signbit(x), tnp.trunc(x), tnp.round(x),
+            tnp.ceil(x), tnp.floor(x), tnp.copysign(tnp.asarray(1.5, dtype=tf.float32), x),
+            tnp.hypot(x, tnp.asarray(np.nan, dtype=tf.float32)), tnp.hypot(x, x[::-1]),
+        )
+
+    got = run(mode, f, tf.constant(SPECIAL))
+    x = SPECIAL
+    want = (
+        np.isnan(x), np.isinf(x), np.isfinite(x), np.signbit(x), np.trunc(x), np.round(x), np.ceil(x),
+        np.floor(x), np.copysign(np.float32(1.5), x), np.hypot(x, np.float32(np.nan)), np.hypot(x, x[::-1]),
+    )
+    for i, (g, w) in enumerate(zip(got, want)):
+        if i == len(want) - 1:  # hypot of finite values: rounded, within the promise
+            finite = np.isfinite(w)
+            np.testing.assert_array_equal(np.isfinite(g), finite)
+            assert_ulp_close(g[finite], w[finite], 32)
+        else:
+            _exact(g, w)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", INTS)
+def test_elementwise_integer_functions_match_numpy(mode, dtype):
+    np_dtype = dtype.as_numpy_dtype
+    x1 = RNG.integers(-1000, 1000, size=40).astype(np_dtype)
+    x2 = np.concatenate([RNG.integers(1, 30, size=20), -RNG.integers(1, 30, size=20)]).astype(np_dtype)
+    shift = RNG.integers(0, 8, size=40).astype(np_dtype)
+
+    def f(a, b, s):
+        out = {name: getattr(tnp, name)(a, b) for name in ("bitwise_and", "bitwise_or", "bitwise_xor")}
+        out["bitwise_invert"] = tnp.bitwise_invert(a)
+        out["bitwise_left_shift"] = tnp.bitwise_left_shift(a, s)
+        out["bitwise_right_shift"] = tnp.bitwise_right_shift(a, s)
+        for name in ("floor_divide", "remainder", "maximum", "minimum", "multiply", "subtract"):
+            out[name] = getattr(tnp, name)(a, b)
+        for name in ("abs", "negative", "sign", "square", "floor", "ceil", "round", "trunc", "positive"):
+            out[name] = getattr(tnp, name)(a)
+        for name in ("isnan", "isinf", "isfinite", "signbit"):
+            out[name] = getattr(tnp, name)(a)
+        return tuple(out.values()), tuple(out)
+
+    names = f(tf.constant(x1), tf.constant(x2), tf.constant(shift))[1]
+    got = run(mode, lambda a, b, s: f(a, b, s)[0], tf.constant(x1), tf.constant(x2), tf.constant(shift))
+    numpy = {"bitwise_invert": "invert", "bitwise_left_shift": "left_shift", "bitwise_right_shift": "right_shift"}
+    for name, g in zip(names, got):
+        fn = getattr(np, numpy.get(name, name))
+        w = fn(x1, shift) if "shift" in name else fn(x1, x2) if getattr(fn, "nin", 1) == 2 else fn(x1)
+        _exact(g, w)
+    assert set(INTEGER) <= set(names)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_elementwise_boolean_functions_match_numpy(mode):
+    a, b = RNG.integers(0, 2, size=16).astype(bool), RNG.integers(0, 2, size=16).astype(bool)
+
+    def f(x, y):
+        return (tnp.logical_and(x, y), tnp.logical_or(x, y), tnp.logical_xor(x, y), tnp.logical_not(x),
+                tnp.bitwise_and(x, y), tnp.bitwise_or(x, y), tnp.bitwise_xor(x, y), tnp.bitwise_invert(x))
+
+    got = run(mode, f, tf.constant(a), tf.constant(b))
+    want = (a & b, a | b, a ^ b, ~a, a & b, a | b, a ^ b, ~a)
+    for g, w in zip(got, want):
+        _exact(g, w)
 
 
 def test_default_dtypes():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 import io
 import math
 import warnings
@@ -33,17 +34,21 @@ def _torch(label):
 STEPS = np.concatenate([np.arange(-3, 400), [2**24 - 1, 2**24, 2**24 + 1, 2**31 - 1, 2**40 + 7, 2**62]])
 
 
+@pytest.mark.parametrize("name", lrcore.SCHEDULES)
+def test_factory_is_offered(name):
+    got, core = inspect.signature(getattr(lrcore.torch, name)), inspect.signature(getattr(lrcore, name))
+    assert got.parameters == core.parameters and got.return_annotation is lrcore.torch.TorchSchedule
+
+
 def test_every_schedule_is_offered():
     assert {s.name for s in CASES.values()} == set(lrcore.SCHEDULES)
-    for name in lrcore.SCHEDULES:
-        assert callable(getattr(lrcore.torch, name))
     assert set(lrcore.torch.__all__) == {
         *lrcore.SCHEDULES, "from_schedule", "scheduler", "TorchSchedule", "LrcoreScheduler", "ReduceLROnPlateau"
     }
     assert all(hasattr(lrcore.torch, name) for name in lrcore.torch.__all__)
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", CASES, ids=examples.case_id)
 def test_values_match_numpy_within_4_ulp(name):
     fn = _torch(name)
     assert isinstance(fn, lrcore.torch.TorchSchedule)
@@ -61,7 +66,8 @@ def test_values_match_numpy_within_4_ulp(name):
 
 
 @pytest.mark.parametrize(
-    "name", ["sgdr-m2-peak-warm-keywords", "onecycle-three-keywords", "pc-tenfold-keywords", "join-keywords"]
+    "name", ["sgdr-m2-peak-warm-keywords", "onecycle-three-keywords", "pc-tenfold-keywords", "join-keywords"],
+    ids=examples.case_id,
 )
 def test_result_is_on_the_steps_device(name):
     # The meta device stands in for a GPU: any constant or table left on the CPU would fail here.
@@ -89,7 +95,7 @@ def test_from_schedule_and_bad_step():
 
 
 @pytest.mark.filterwarnings(INDUCTOR_NOISE)
-@pytest.mark.parametrize("name", ["sgdr-m2-peak-warm-keywords", "onecycle-three-keywords"])
+@pytest.mark.parametrize("name", ["sgdr-m2-peak-warm-keywords", "onecycle-three-keywords"], ids=examples.case_id)
 def test_torch_compile_fullgraph(name):
     fn = _torch(name)
     torch._dynamo.reset()
@@ -103,7 +109,9 @@ def test_torch_compile_fullgraph(name):
 
 @pytest.mark.filterwarnings(INDUCTOR_NOISE)
 @pytest.mark.parametrize(
-    "name", ["sgdr-m2-peak-warm-keywords", "onecycle-three-keywords", "cyclic-down-exp-keywords", "join-keywords"]
+    "name",
+    ["sgdr-m2-peak-warm-keywords", "onecycle-three-keywords", "cyclic-down-exp-keywords", "join-keywords"],
+    ids=examples.case_id,
 )
 def test_torch_compile_dynamic_fullgraph(name):
     # sgdr-m2-peak-warm-keywords has period_mul=2: its host-side cycle table needs the float
@@ -135,7 +143,7 @@ def test_every_registered_schedule_has_a_compile_case():
     assert {s.name for s in COMPILE_CASES.values()} == set(lrcore.schedule.names())
 
 
-@pytest.mark.parametrize("label", sorted(COMPILE_CASES))
+@pytest.mark.parametrize("label", sorted(COMPILE_CASES), ids=examples.case_id)
 def test_fullgraph_on_a_0d_and_an_array_step_is_bit_identical_to_eager(label):
     # Dynamo's graph capture with fullgraph=True, run by the eager kernels (aot_eager): the traced
     # operations are the eager ones, so the values are bit for bit.

@@ -1,10 +1,18 @@
 """The array-API subset the lrcore core uses, on TensorFlow ops.
 
-TensorFlow has no array-API namespace, so this module is one: exactly the functions, dtypes and
-inspection helpers that :mod:`lrcore._array` and the schedule modules call on ``xp``, each with
-array-API semantics, each built on ops that also compile under ``tf.function(jit_compile=True)``.
-The arithmetic and comparison operators the core applies to arrays (``+ - * / // < <= > &``) are
-TensorFlow's own. ``tests/test_tf_namespace.py`` checks every function against NumPy.
+TensorFlow has no array-API namespace, so this module is one. It defines the dtypes, inspection
+helpers, creation, shape and indexing functions the core calls on ``xp``, and the element-wise
+functions whose TensorFlow counterpart has other semantics (``floor`` and ``isnan`` of integers,
+``clip`` with Python bounds, ``signbit`` of ``-0.0``), each with array-API semantics and each built on
+ops that also compile under ``tf.function(jit_compile=True)``.
+
+Every other element-wise function resolves to TensorFlow's own on first use (:func:`__getattr__`):
+``xp.tanh`` is ``tf.math.tanh``, ``xp.expm1`` is ``tf.math.expm1``, and the few that TensorFlow spells
+differently are mapped (``remainder`` is ``tf.math.floormod``, ``log2`` is
+``tf.experimental.numpy.log2``). A schedule that uses a new element-wise function therefore needs no
+change here. The arithmetic and comparison operators the core applies to arrays
+(``+ - * / // < <= > &``) are TensorFlow's own. ``tests/test_tf_namespace.py`` checks every
+array-API element-wise function against NumPy.
 
 The default integer is ``int64`` (Keras' ``optimizer.iterations``); ``int32`` steps are widened to it.
 The default real floating dtype is ``float32``.
@@ -146,16 +154,10 @@ def reshape(x, /, shape):
 
 
 # -- elementwise ----------------------------------------------------------------------------------
+# Only the functions whose TensorFlow counterpart differs from the array API are defined here; the
+# others resolve to TensorFlow's own through __getattr__ below.
 def where(condition, x1, x2, /):
     return tf.where(condition, x1, x2)
-
-
-def maximum(x1, x2, /):
-    return tf.maximum(x1, x2)
-
-
-def minimum(x1, x2, /):
-    return tf.minimum(x1, x2)
 
 
 def clip(x, /, min=None, max=None):  # noqa: A002 - array-API names
@@ -170,32 +172,99 @@ def floor(x, /):
     return x if x.dtype.is_integer else tf.floor(x)
 
 
+def ceil(x, /):
+    return x if x.dtype.is_integer else tf.math.ceil(x)
+
+
+def round(x, /):  # noqa: A001 - the array-API name
+    """Halves to even, as the array API (``tf.math.round`` does so, but refuses integers)."""
+    return x if x.dtype.is_integer else tf.math.round(x)
+
+
+def trunc(x, /):
+    """Towards zero (``-0.0`` stays ``-0.0``); TensorFlow has no ``trunc``."""
+    if x.dtype.is_integer:
+        return x
+    return tf.where(x < 0, tf.math.ceil(x), tf.floor(x))
+
+
 def isnan(x, /):
     return tf.math.is_nan(x) if x.dtype.is_floating else tf.zeros_like(x, dtype=tf.bool)
 
 
-def sin(x, /):
-    return tf.sin(x)
+def isinf(x, /):
+    return tf.math.is_inf(x) if x.dtype.is_floating else tf.zeros_like(x, dtype=tf.bool)
 
 
-def exp(x, /):
-    return tf.exp(x)
+def isfinite(x, /):
+    return tf.math.is_finite(x) if x.dtype.is_floating else tf.ones_like(x, dtype=tf.bool)
 
 
-def log(x, /):
-    return tf.math.log(x)
+_SAME_WIDTH_INT = {tf.float16: tf.int16, tf.bfloat16: tf.int16, tf.float32: tf.int32, tf.float64: tf.int64}
 
 
-def cos(x, /):
-    return tf.cos(x)
+def signbit(x, /):
+    """Whether the sign bit is set: true for ``-0.0`` and negative NaNs too (read from the bits)."""
+    if not x.dtype.is_floating:
+        return x < tf.zeros_like(x)
+    return tf.bitcast(x, _SAME_WIDTH_INT[x.dtype]) < 0
 
 
-def sqrt(x, /):
-    return tf.sqrt(x)
+def copysign(x1, x2, /):
+    magnitude = tf.abs(x1)
+    return tf.where(signbit(x2), -magnitude, magnitude)
 
 
-def pow(x1, x2, /):  # noqa: A001 - the array-API name
-    return tf.pow(x1, x2)
+def hypot(x1, x2, /):
+    """``sqrt(x1² + x2²)`` without overflow or underflow in between; ``inf`` if either is infinite."""
+    a, b = tf.abs(x1), tf.abs(x2)
+    big, small = tf.maximum(a, b), tf.minimum(a, b)
+    ratio = small / tf.where(big > 0, big, tf.ones_like(big))
+    out = big * tf.sqrt(1 + ratio * ratio)
+    out = tf.where(tf.math.is_nan(a) | tf.math.is_nan(b), a + b, out)
+    return tf.where(tf.math.is_inf(a) | tf.math.is_inf(b), tf.constant(np.inf, out.dtype), out)
+
+
+def bitwise_invert(x, /):
+    return tf.logical_not(x) if x.dtype == tf.bool else tf.bitwise.invert(x)
+
+
+def _tf_spelling(name):
+    """The TensorFlow function of an array-API element-wise function that TensorFlow names differently."""
+    tnp = tf.experimental.numpy
+    return {
+        "remainder": tf.math.floormod,  # the sign of the divisor, as the array API's remainder
+        "floor_divide": tf.math.floordiv,
+        "bitwise_and": tnp.bitwise_and,  # integers and bools
+        "bitwise_or": tnp.bitwise_or,
+        "bitwise_xor": tnp.bitwise_xor,
+        "bitwise_left_shift": tf.bitwise.left_shift,
+        "bitwise_right_shift": tf.bitwise.right_shift,
+        "log2": tnp.log2,
+        "log10": tnp.log10,
+        "logaddexp": tnp.logaddexp,
+        "positive": tf.identity,
+    }.get(name)
+
+
+def __getattr__(name: str):
+    """An array-API element-wise function not defined above: TensorFlow's own, resolved once.
+
+    ``tf.math.<name>`` (``tanh``, ``expm1``, ``log1p``, ``maximum``, ``pow``, ...), or TensorFlow's
+    spelling of it (:func:`_tf_spelling`). Anything else is an ``AttributeError`` that says where to
+    add it.
+    """
+    function = None
+    if not name.startswith("_"):
+        function = _tf_spelling(name) or getattr(tf.math, name, None)
+    if not callable(function):
+        raise AttributeError(
+            f"lrcore's TensorFlow namespace has no {name!r}: it is not defined in "
+            "lrcore/backends/tf_namespace.py and TensorFlow has no element-wise function of that name "
+            f"(tf.math.{name}). Define it there with array-API semantics."
+        )
+    globals()[name] = function
+    return function
 
 
 # -- searching and indexing ---------------------------------------------------------------------

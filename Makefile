@@ -29,6 +29,7 @@ install-demo: $(PY)
 
 install-test: $(PY)
 	$(PIP) "$(TORCH)" -e ".[test]"
+	$(PIP) --no-deps "timm==1.0.31" "mosaicml==0.32.1"
 
 demo: install-demo
 	$(RUN) $(PY) -m lrcore demo

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 
@@ -25,9 +26,20 @@ def test_make_uses_a_project_venv_unless_one_is_active():
         lines = _dry_run(target)
         assert lines[0] == "python3 -m venv .venv", lines
         installs = [line for line in lines if " -m pip install " in line]
-        # one pip line, in the venv, with torch pinned beside the extra the target needs
-        assert len(installs) == 1 and installs[0].startswith(".venv/bin/python -m pip"), installs
-        assert '"torch==2.13.0"' in installs[0] and f'"{extra}"' in installs[0], installs
+        assert all(line.startswith(".venv/bin/python -m pip") for line in installs), installs
+        # one pip line with torch pinned beside the extra the target needs; the test target adds one
+        # more after it: the peers of the parity tests that are installed without their dependencies
+        main = [line for line in installs if "--no-deps" not in line]
+        assert len(main) == 1 and installs[0] == main[0], installs
+        assert '"torch==2.13.0"' in main[0] and f'"{extra}"' in main[0], installs
+        no_deps = installs[1:]
+        if target == "demo":
+            assert no_deps == [], installs
+        else:
+            assert len(no_deps) == 1 and " --no-deps " in no_deps[0], installs
+            pins = re.findall(r'"([^"]+)"', no_deps[0])  # exact versions: nothing else is checked for them
+            assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9.]*", pin) for pin in pins), installs
+            assert {pin.split("==")[0] for pin in pins} == {"timm", "mosaicml"}, installs
         assert not any(line.startswith(("pip ", "python3 -m pip", "python -m pip")) for line in lines)
 
     active = _dry_run("test", VIRTUAL_ENV="/opt/somewhere/env")

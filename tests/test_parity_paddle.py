@@ -1,0 +1,256 @@
+"""Value-by-value parity with PaddlePaddle's schedulers (``paddle.optimizer.lr``).
+
+Paddle runs in a process of its own (its native libraries and TensorFlow's crash when loaded
+together): ``tests.peers.paddle_values`` runs every configuration of this file in one child process.
+A Paddle scheduler is used as its users use it: ``scheduler()`` is the learning rate of the current
+step (``last_lr``), and ``scheduler.step()`` (``step(metric)`` for ``ReduceOnPlateau``) moves to the
+next, so the value after ``n`` calls is lrcore's value at step ``n``.
+
+Paddle computes in Python floats. Tolerances, in float64 ulp of the curve's largest value:
+- closed forms (most schedulers): ``ULPS``;
+- chained ones (``CosineAnnealingDecay``, ``LinearLR``, ``MultiplicativeDecay`` compute lr_n from
+  lr_{n-1}): ``ULPS + PER_STEP`` per step taken;
+- ``NaturalExpDecay`` is ``exponential_decay`` with the rate ``exp(-gamma)``, a rounded float: the
+  rounding is amplified by the step count, at most ``1/(e·gamma)`` ulp of the peak;
+- ``CyclicLR`` as torch's ``CyclicLR`` (the same formula): its error grows with the cycle count.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import lrcore
+from tests.helpers import assert_ulp_close
+from tests.peers import paddle_values, plateau_loss
+
+ULPS = 16
+PER_STEP = 1
+LR = 0.4
+
+
+def chained(n: int) -> float:
+    return ULPS + PER_STEP * n
+
+
+def periodic_cosine(lr, t_max, eta_min, periods):
+    """``eta_min + (lr - eta_min)·(1 + cos(π k / T))/2`` for every ``k`` (the cosine rebounds after
+    ``T``, as Paddle's and torch's ``CosineAnnealing`` do): a cosine decay, then ``periods`` times a
+    cosine rise and a cosine decay (``warmup_stable_decay`` with cosine shapes and no stable phase)."""
+    rise_and_fall = lrcore.warmup_stable_decay(lr, warmup_steps=t_max, stable_steps=0, decay_steps=t_max,
+                                               end_value=eta_min, init_value=eta_min,
+                                               warmup_shape="cosine", decay_shape="cosine")
+    return lrcore.join([lrcore.cosine_decay(lr, t_max, end_value=eta_min)] + [rise_and_fall] * periods,
+                       [t_max + 2 * t_max * i for i in range(periods)])
+
+
+def spec(scheduler, n, **kwargs):
+    return {"scheduler": scheduler, "kwargs": kwargs, "n": n}
+
+
+def _cases() -> dict:
+    """``{name: (paddle spec, lrcore schedule, ulps)}``; the spec runs ``n`` steps."""
+    c = {}
+    # NoamDecay(d_model, warmup_steps, lr): lr·d**-0.5·min(k**-0.5, k·W**-1.5), which is
+    # inverse_sqrt with peak lr·(d·W)**-0.5 at step W and timescale W.
+    for d_model, w, lr in ((512, 4000, 1.0), (64, 10, 2.0), (1024, 1, 0.5), (16, 37, 0.4)):
+        c[f"noam-{d_model}-{w}"] = (spec("NoamDecay", w + 400, d_model=d_model, warmup_steps=w, learning_rate=lr),
+                                    lrcore.inverse_sqrt(lr * (d_model * w) ** -0.5, w, timescale=w), ULPS)
+    for bounds, values in (([10, 25, 60], [1.0, 0.5, 0.1, 0.01]), ([0, 7], [3.0, 2.0, 1.0])):
+        c[f"piecewise-{bounds}"] = (spec("PiecewiseDecay", 100, boundaries=bounds, values=values),
+                                    lrcore.piecewise_constant(bounds, values), ULPS)
+    for gamma in (0.5, 0.1, 0.01):
+        c[f"natural_exp-{gamma}"] = (spec("NaturalExpDecay", 400, learning_rate=LR, gamma=gamma),
+                                     lrcore.exponential_decay(LR, 1, math.exp(-gamma)), ULPS + 1 / (math.e * gamma))
+    for gamma in (0.1, 0.5, 2.0):
+        c[f"inverse_time-{gamma}"] = (spec("InverseTimeDecay", 300, learning_rate=LR, gamma=gamma),
+                                      lrcore.inverse_time_decay(LR, 1, gamma), ULPS)
+    for t, end, power, cycle in ((50, 1e-4, 1.0, False), (40, 0.0, 2.0, False), (30, 0.01, 0.5, True),
+                                 (17, 1e-4, 1.0, True)):
+        c[f"polynomial-{t}-{power}-{cycle}"] = (
+            spec("PolynomialDecay", 200, learning_rate=LR, decay_steps=t, end_lr=end, power=power, cycle=cycle),
+            lrcore.polynomial_decay(LR, end, t, power=power, cycle=cycle), ULPS)
+    # LinearWarmup(learning_rate=<float or scheduler>, W, start_lr, end_lr): a ramp start -> end over
+    # W steps, then the inner schedule (stepped to k - W, closed form), whatever its start value.
+    c["linear_warmup-float"] = (spec("LinearWarmup", 60, learning_rate=LR, warmup_steps=10, start_lr=0.0, end_lr=LR),
+                                lrcore.warmup(lrcore.constant(LR), 10, init_value=0.0), ULPS)
+    inner = {
+        "cosine": (spec("CosineAnnealingDecay", 0, learning_rate=LR, T_max=50, eta_min=0.01), 5, 0.01, LR,
+                   periodic_cosine(LR, 50, 0.01, 2)),
+        "polynomial": (spec("PolynomialDecay", 0, learning_rate=LR, decay_steps=30, end_lr=0.001, power=2.0), 8, 0.0,
+                       0.2, lrcore.polynomial_decay(LR, 0.001, 30, power=2.0)),
+        "step": (spec("StepDecay", 0, learning_rate=LR, step_size=10, gamma=0.5), 5, 0.0, LR,
+                 lrcore.exponential_decay(LR, 10, 0.5, staircase=True)),
+    }
+    for name, (inner_spec, w, start, end, after) in inner.items():
+        inner_spec.pop("n")
+        c[f"linear_warmup-{name}"] = (
+            {**spec("LinearWarmup", 250, warmup_steps=w, start_lr=start, end_lr=end), "inner": inner_spec},
+            lrcore.join([lrcore.linear(start, end, w), after], [w]), ULPS)
+    for gamma in (0.9, 0.99, 0.5):
+        c[f"exponential-{gamma}"] = (spec("ExponentialDecay", 300, learning_rate=LR, gamma=gamma),
+                                     lrcore.exponential_decay(LR, 1, gamma), ULPS)
+    for milestones, gamma in (([30, 60, 90], 0.1), ([5, 6, 50], 0.5)):
+        c[f"multistep-{milestones}"] = (spec("MultiStepDecay", 120, learning_rate=LR, milestones=milestones, gamma=gamma),
+                                        lrcore.piecewise_constant(milestones, [LR * gamma**i for i in range(4)]), ULPS)
+    for size, gamma in ((30, 0.1), (7, 0.5), (1, 0.9)):
+        c[f"step-{size}-{gamma}"] = (spec("StepDecay", 150, learning_rate=LR, step_size=size, gamma=gamma),
+                                     lrcore.exponential_decay(LR, size, gamma, staircase=True), ULPS)
+    lambdas = {
+        "lambda k: 0.95 ** k": lrcore.exponential_decay(LR, 1, 0.95),
+        "lambda k: 1.0 / (1.0 + 0.05 * k)": lrcore.inverse_time_decay(LR, 1, 0.05),
+        "lambda k: min(1.0, (k + 1) / 10)": lrcore.linear(0.1 * LR, LR, 9),
+        "lambda k: 0.5 * (1 + math.cos(math.pi * min(k, 100) / 100))": lrcore.cosine_decay(LR, 100),
+    }
+    for source, s in lambdas.items():
+        c[f"lambda-{source}"] = ({**spec("LambdaDecay", 150, learning_rate=LR), "lr_lambda": source}, s, ULPS)
+    multiplicative = {
+        "lambda e: 0.95": lrcore.exponential_decay(LR, 1, 0.95),
+        "lambda e: 0.5 if e % 10 == 0 else 1.0": lrcore.exponential_decay(LR, 10, 0.5, staircase=True),
+    }
+    for source, s in multiplicative.items():
+        c[f"multiplicative-{source}"] = (
+            {**spec("MultiplicativeDecay", 150, learning_rate=LR), "lr_lambda": source}, s, chained(150))
+    # CosineAnnealingDecay steps its recursive form (lr_n from lr_{n-1}); it rebounds after T_max.
+    for t_max, eta_min in ((50, 0.0), (37, 0.02)):
+        c[f"cosine-{t_max}-{eta_min}"] = (spec("CosineAnnealingDecay", 5 * t_max + 1, learning_rate=LR, T_max=t_max,
+                                               eta_min=eta_min),
+                                          periodic_cosine(LR, t_max, eta_min, 2), chained(5 * t_max + 1))
+    # OneCycleLR ends at an absolute end_learning_rate: lrcore's final_div_factor = (peak/div)/end.
+    for total, pct, anneal, three in ((100, 0.3, "cos", False), (257, 0.25, "linear", False),
+                                      (200, 0.3, "cos", True), (333, 0.37, "linear", True), (101, 0.1, "cos", False)):
+        peak, div, end = 0.8, 20.0, 1e-3
+        c[f"onecycle-{total}-{pct}-{anneal}-{three}"] = (
+            spec("OneCycleLR", total, max_learning_rate=peak, total_steps=total, divide_factor=div,
+                 end_learning_rate=end, phase_pct=pct, anneal_strategy=anneal, three_phase=three),
+            lrcore.onecycle(peak, total, pct_start=pct, div_factor=div, final_div_factor=peak / div / end,
+                            anneal=anneal, three_phase=three), ULPS)
+    for mode, up, down, gamma in (("triangular", 20, None, 1.0), ("triangular", 13, 29, 1.0),
+                                  ("triangular2", 10, 25, 1.0), ("exp_range", 9, 17, 0.99)):
+        n, period = 400, up + (down or up)
+        ratio = up / period
+        c[f"cyclic-{mode}-{up}-{down}"] = (
+            spec("CyclicLR", n, base_learning_rate=0.01, max_learning_rate=0.5, step_size_up=up,
+                 step_size_down=down, mode=mode, exp_gamma=gamma),
+            lrcore.cyclic(0.01, 0.5, step_size_up=up, step_size_down=down, mode=mode, gamma=gamma),
+            ULPS * (1 + n / period) / min(ratio, 1 - ratio))
+    for start, end, total in ((1 / 3, 1.0, 20), (1.0, 0.05, 120), (0.25, 0.75, 7)):
+        c[f"linear-{start:.3f}-{end}-{total}"] = (
+            spec("LinearLR", 200, learning_rate=LR, total_steps=total, start_factor=start, end_factor=end),
+            lrcore.linear(LR * start, LR * end, total), chained(200))
+    for t_0, t_mult, eta_min in ((25, 1, 0.0), (10, 2, 0.01), (5, 3, 0.0), (3, 4, 0.05)):
+        c[f"warm_restarts-{t_0}-{t_mult}-{eta_min}"] = (
+            spec("CosineAnnealingWarmRestarts", 500, learning_rate=LR, T_0=t_0, T_mult=t_mult, eta_min=eta_min),
+            lrcore.cosine_restart(LR, t_0, period_mul=float(t_mult), end_value=eta_min), ULPS)
+    return c
+
+
+CASES = _cases()
+
+
+PLATEAU = {
+    "defaults": dict(),
+    "patience_3_half": dict(patience=3, factor=0.5),
+    "max_abs_min_lr": dict(mode="max", threshold_mode="abs", threshold=0.01, patience=2, factor=0.3, min_lr=0.01),
+}
+
+
+def _metrics(kw: dict) -> list[float]:
+    """The loss for ``mode="min"``, an accuracy (its inverse) for ``mode="max"``."""
+    loss = plateau_loss(120)
+    return loss if kw.get("mode", "min") == "min" else [1.0 / v for v in loss]
+
+
+def _restarts(t_0: int, t_mult: int, limit: int) -> list[int]:
+    out, start, i = [], t_0, 1
+    while start <= limit:
+        out.append(start)
+        start += t_0 * t_mult**i
+        i += 1
+    return out
+
+
+ONECYCLE_END = (100, 1.0, 25.0, 1e-4, 0.3)  # total_steps, peak, divide_factor, end_learning_rate, phase_pct
+RESTART_GRID = [(t_0, t_mult) for t_mult in (2, 3, 4, 5) for t_0 in range(1, 41)]
+
+
+@pytest.fixture(scope="module")
+def paddle():
+    """Every Paddle run of this file, from one child process."""
+    specs = {name: case[0] for name, case in CASES.items()}
+    for name, kw in PLATEAU.items():
+        metrics = _metrics(kw)
+        specs[f"plateau-{name}"] = {"scheduler": "ReduceOnPlateau", "kwargs": dict(learning_rate=LR, **kw),
+                                    "metrics": metrics}
+    total, peak, div, end, pct = ONECYCLE_END
+    specs["onecycle-end"] = spec("OneCycleLR", total + 1, max_learning_rate=peak, total_steps=total, divide_factor=div,
+                                 end_learning_rate=end, phase_pct=pct, anneal_strategy="linear")
+    for t_0, t_mult in RESTART_GRID:
+        specs[f"restart-epochs-{t_0}-{t_mult}"] = {
+            "scheduler": "CosineAnnealingWarmRestarts", "kwargs": dict(learning_rate=1.0, T_0=t_0, T_mult=t_mult),
+            "epochs": _restarts(t_0, t_mult, 2**40)}
+    return paddle_values(specs)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_scheduler(paddle, name):
+    _, schedule, ulps = CASES[name]
+    want = paddle[name]
+    assert_ulp_close(schedule(np.arange(len(want))), want, 64, ulps, context=name)
+
+
+@pytest.mark.parametrize("name", sorted(PLATEAU))
+def test_reduce_on_plateau(paddle, name):
+    """lrcore's plateau rule with ``cooldown=0`` (Paddle skips the metric entirely during a cooldown,
+    torch and lrcore still track the best): ``min_lr`` and ``epsilon`` are absolute in Paddle,
+    relative to the base lr in lrcore."""
+    kw = PLATEAU[name]
+    mode = kw.get("mode", "min")
+    metrics = _metrics(kw)
+    rule = lrcore.plateau(factor=kw.get("factor", 0.1), patience=kw.get("patience", 10), mode=mode,
+                          threshold=kw.get("threshold", 1e-4), threshold_mode=kw.get("threshold_mode", "rel"),
+                          min_scale=kw.get("min_lr", 0.0) / LR, eps=1e-8 / LR)
+    state, got = rule.init(), [LR]
+    for m in metrics:
+        state = rule.update(state, m)
+        got.append(LR * state.scale)
+    want = paddle[f"plateau-{name}"]
+    assert_ulp_close(got, want, 64, ULPS, context=name)
+    assert len(set(want)) >= 3  # at least two reductions
+
+
+def test_one_cycle_linear_end_goes_negative(paddle):
+    """Paddle's OneCycleLR accepts ``total_steps`` steps, so after the last ``step()`` it reports the
+    value at step ``total_steps``: one step past the end of the last phase, which it extrapolates.
+    With ``anneal_strategy='linear'`` that overshoots ``end_learning_rate`` by a whole slope and,
+    for a small end value, is negative. lrcore holds the end value (exactly ``end_learning_rate``)."""
+    total, peak, div, end, pct = ONECYCLE_END
+    lr = paddle["onecycle-end"]
+    ours = lrcore.onecycle(peak, total, pct_start=pct, div_factor=div, final_div_factor=peak / div / end,
+                           anneal="linear")
+    # Exact: the last phase runs from step pct·N - 1 = 29 to N - 1 = 99, from peak to end;
+    # Paddle's step N is 71/70 of the way.
+    assert lr[total] == pytest.approx(peak + (end - peak) * 71 / 70, rel=1e-12)
+    assert lr[total] < 0
+    assert_ulp_close(ours(np.arange(total)), lr[:total], 64, ULPS)
+    assert abs(float(ours(total)) - end) <= 4 * 2.0**-52 * peak and float(ours(total)) == float(ours(total - 1))
+
+
+def test_warm_restarts_closed_form_misplaces_restarts(paddle):
+    """``CosineAnnealingWarmRestarts.step(epoch)`` finds the cycle as
+    ``int(math.log(epoch/T_0·(T_mult - 1) + 1, T_mult))``; where the float64 logarithm rounds just
+    below the integer, a restart epoch gets the previous cycle's end (eta_min = 0) instead of the
+    peak. lrcore places every one of the same restarts exactly. (Stepping with ``step()`` keeps
+    integer counters in Paddle and is exact: the parity cases above.)"""
+    misplaced_paddle = misplaced_lrcore = total = 0
+    for t_0, t_mult in RESTART_GRID:
+        restarts = _restarts(t_0, t_mult, 2**40)
+        total += len(restarts)
+        misplaced_paddle += int(np.sum(paddle[f"restart-epochs-{t_0}-{t_mult}"] < 0.5))
+        ours = lrcore.cosine_restart(1.0, first_period=t_0, period_mul=float(t_mult))
+        misplaced_lrcore += int(np.sum(ours(np.asarray(restarts, dtype=np.int64)) != 1.0))
+    assert misplaced_paddle > 0, f"Paddle placed all {total} restarts correctly"
+    assert misplaced_lrcore == 0, f"lrcore misplaced {misplaced_lrcore} of {total} restarts"
+    print(f"Paddle step(epoch) misplaced {misplaced_paddle} of {total} restarts; lrcore 0")

@@ -117,3 +117,23 @@ def test_cuda_run_says_when_there_is_no_cuda_device(tmp_path):
         assert proc.returncode == 2
         assert "no CUDA device found" in proc.stderr and "nothing was measured" in proc.stderr
         assert not (tmp_path / "results.json").exists()
+
+
+def test_summary_lists_every_missed_target_with_what_it_bounds():
+    """A missed target is listed with the ratio it bounds, or (a row without a peer) with the time."""
+    from benchmarks import run
+
+    def row(name, **extra):
+        return {"group": "numpy", "name": name, "status": "ok", "unit": "s", **extra}
+
+    result = {"rows": [
+        row("ratio row", ratio=1.5, target=1.1, met=False),
+        row("time row", lrcore={"min": 0.25}, target=0.2, met=False),
+        row("fine row", ratio=0.9, target=1.1, met=True),
+        row("unjudged row", ratio=2.0),
+    ]}
+    lines = run.summary_markdown(result).splitlines()
+    assert lines[0] == "1 of 3 targets met; missed:"
+    assert lines[2] == "- [numpy](#numpy) · ratio row: 1.500× (target ≤ 1.1)"
+    assert lines[3].startswith("- [numpy](#numpy) · time row: 250") and lines[3].endswith("ms)")
+    assert len(lines) == 4

@@ -27,10 +27,10 @@ venv: $(PY)
 install-demo: $(PY)
 	$(PIP) "$(TORCH)" -e ".[demo]"
 
+# timm and Composer (mosaicml) without their dependencies, which pull torchvision (a CUDA build):
+# the parity tests load their scheduler modules, unmodified, from the installed files.
 install-test: $(PY)
 	$(PIP) "$(TORCH)" -e ".[test]"
-	# timm and Composer (mosaicml) without their dependencies, which pull torchvision (a CUDA build):
-	# the parity tests load their scheduler modules, unmodified, from the installed files.
 	$(PIP) --no-deps "timm==1.0.31" "mosaicml==0.32.1"
 
 demo: install-demo

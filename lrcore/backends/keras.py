@@ -21,6 +21,7 @@ import numpy as np
 
 from ..plateau import Plateau, PlateauState, plateau
 from ..schedule import Schedule, as_schedule, from_dict
+from . import Composable
 
 _BACKENDS = ("tensorflow", "jax", "torch")
 
@@ -46,7 +47,7 @@ def _binding_class():
 
 
 @keras.saving.register_keras_serializable(package="lrcore")
-class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
+class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule, Composable):
     """An lrcore schedule as a Keras learning-rate schedule, on every Keras 3 backend (float32).
 
     The config is the schedule's ``to_dict()``; once a :class:`ReduceLROnPlateau` callback drives
@@ -150,6 +151,19 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
 
     def __hash__(self):
         return hash(self.schedule)
+
+    def _compose_options(self) -> dict:
+        """Nothing to keep; refused once a plateau callback drives this schedule (its scale and
+        state belong to this object, which a composition would silently drop)."""
+        if self._scale is not None:
+            raise ValueError(
+                "An lrcore.keras schedule driven by lrcore.keras.ReduceLROnPlateau cannot be composed: a "
+                "schedule built from it would lose the reduce-on-plateau scale and state. Compose the "
+                "schedules first and give the composition to the optimizer (the callback then scales it), "
+                f"or compose its core schedule (.schedule). Received: {self!r} with plateau state "
+                f"{self._plateau_state}"
+            )
+        return {}
 
     def __repr__(self):
         return f"lrcore.keras.from_schedule({self.schedule!r})"

@@ -44,6 +44,7 @@ from .._array import HOST_CONSTANTS, host_steps, is_array
 from .. import validate
 from ..plateau import PlateauState, plateau
 from ..schedule import REGISTRY, Schedule, as_schedule, check_levels_fit
+from . import Composable
 
 # The core's host-side table builders (e.g. the cosine_restart cycle table) are pure functions of
 # Python constants. Dynamo would interpret them bytecode by bytecode (and cannot trace the
@@ -53,7 +54,7 @@ for _fn in HOST_CONSTANTS:
     torch.compiler.assume_constant_result(_fn)
 
 
-class TorchSchedule:
+class TorchSchedule(Composable):
     """A schedule evaluated with torch operations: float32 tensors on the step's device."""
 
     __slots__ = ("schedule", "__weakref__")

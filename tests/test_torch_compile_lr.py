@@ -29,13 +29,13 @@ def cosine(n: int) -> float:
     return PEAK * 0.5 * (1.0 + math.cos(math.pi * min(n, DECAY) / DECAY))
 
 
-def _train(lr, compiled: bool, schedule=lrcore.cosine_decay(PEAK, DECAY)):
+def _train(lr, compiled: bool, schedule=None):
     """30 Adam updates of a linear model driven by lrcore's scheduler; returns (graphs compiled,
     lr of each update, final parameters, the optimizer)."""
     torch.manual_seed(0)
     model = torch.nn.Linear(4, 1)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    scheduler = lrcore.torch.scheduler(optimizer, schedule)
+    scheduler = lrcore.torch.scheduler(optimizer, schedule or lrcore.cosine_decay(PEAK, DECAY))
     graphs = []
 
     def counting_backend(gm, example_inputs):

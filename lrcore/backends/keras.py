@@ -1,12 +1,14 @@
 """The Keras 3 adapter: learning-rate schedules and a reduce-on-plateau callback on every Keras backend.
 
 ``lrcore.keras.<name>(...)`` returns a :class:`KerasSchedule`, a
-``keras.optimizers.schedules.LearningRateSchedule``. Keras calls it with ``optimizer.iterations``
-(a Keras ``Variable``); it evaluates the core :class:`lrcore.Schedule` with the active backend's own
-arrays, through the backend's lrcore binding (TensorFlow: :mod:`lrcore.backends.tf_namespace`,
-JAX: ``jax.numpy``, PyTorch: ``array_api_compat.torch``), and returns a float32 tensor of that
-backend. It works in ``model.fit`` and in compiled train steps (``jit_compile``), and with mixed
-precision (the learning rate stays float32, as Keras' optimizers keep it).
+``keras.optimizers.schedules.LearningRateSchedule``. Keras calls it with its optimizer's step
+counter (a Keras ``Variable``); it evaluates the core :class:`lrcore.Schedule` at the number of
+updates applied, ``optimizer.iterations`` (which differs from that counter under gradient
+accumulation), with the active backend's own arrays, through the backend's lrcore binding
+(TensorFlow: :mod:`lrcore.backends.tf_namespace`, JAX: ``jax.numpy``, PyTorch:
+``array_api_compat.torch``), and returns a float32 tensor of that backend. It works in
+``model.fit`` and in compiled train steps (``jit_compile``), and with mixed precision (the learning
+rate stays float32, as Keras' optimizers keep it).
 
 :class:`ReduceLROnPlateau` is a Keras callback that applies the rule of :func:`lrcore.plateau` to a
 monitored metric at the end of each epoch and multiplies the schedule by the resulting scale:
@@ -15,6 +17,9 @@ part of the optimizer's config in the ``.keras`` file and a loaded model resumes
 """
 
 from __future__ import annotations
+
+import sys
+import weakref
 
 import keras
 import numpy as np
@@ -68,10 +73,11 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule, Composable)
         self._plateau_rule: Plateau | None = None
         self._plateau_state: PlateauState | None = None
         self._scale = None  # a float32 keras.Variable once a plateau drives this schedule
+        self._caller = None  # weak references (step variable, its optimizer): the last optimizer found
 
     def __call__(self, step):
         if isinstance(step, keras.Variable):
-            step = step.value  # inside a stateless (JAX) train step: the value threaded through it
+            step = self._update_count(step)
         lr = self._bound(step)
         if self._scale is not None:
             lr = lr * self._scale.value
@@ -152,6 +158,33 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule, Composable)
     def __hash__(self):
         return hash(self.schedule)
 
+    def _update_count(self, step: keras.Variable):
+        """The step of the update being applied: the number of updates already applied.
+
+        Keras calls a schedule with its optimizer's own counter variable, ``optimizer._iterations``,
+        which counts train steps. Under gradient accumulation (``gradient_accumulation_steps=K``) a
+        train step is a micro-batch and update ``m`` happens at count ``K·m + K - 1``, so the count
+        of updates is Keras' ``optimizer.iterations`` (``_iterations // K``, which Adam's bias
+        correction also uses). The optimizer is the caller whose ``_iterations`` is this very
+        variable; for any other variable (or no such caller) the step is the variable's value.
+        Inside a stateless (JAX) train step both read the value threaded through it.
+
+        The optimizer found is kept (weakly) with its variable: a compiled train step
+        (torch.compile) then reads it without inspecting the callers again, which it cannot trace.
+        Not finding one is not kept: the same variable may be passed by other code first.
+        """
+        caller = self._caller
+        owner = caller[1]() if caller is not None and caller[0]() is step else None
+        if owner is None:
+            owner = _calling_optimizer(step)
+            if owner is not None:
+                self._caller = (weakref.ref(step), weakref.ref(owner))
+        return owner.iterations if owner is not None and owner.gradient_accumulation_steps else step.value
+
+    def __getstate__(self):
+        # Pickling and copying leave the optimizer found behind (weak references do not pickle).
+        return {**self.__dict__, "_caller": None}
+
     def _compose_options(self) -> dict:
         """Nothing to keep; refused once a plateau callback drives this schedule (its scale and
         state belong to this object, which a composition would silently drop)."""
@@ -167,6 +200,24 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule, Composable)
 
     def __repr__(self):
         return f"lrcore.keras.from_schedule({self.schedule!r})"
+
+
+#: How many frames above the schedule's ``__call__`` the calling optimizer is looked for (Keras calls
+#: it from ``Optimizer._get_current_learning_rate``, the first one; a subclass may add a level).
+_CALLER_FRAMES = 4
+
+
+def _calling_optimizer(step: keras.Variable):
+    """The optimizer among the callers of the schedule whose step counter is ``step``, or None."""
+    frame = sys._getframe(3)  # the caller of KerasSchedule.__call__
+    for _ in range(_CALLER_FRAMES):
+        if frame is None:
+            break
+        owner = frame.f_locals.get("self")
+        if isinstance(owner, keras.optimizers.Optimizer) and getattr(owner, "_iterations", None) is step:
+            return owner
+        frame = frame.f_back
+    return None
 
 
 # The schedules ``lrcore.tf`` saved (``"lrcore>TFSchedule"``) are the same config: on the

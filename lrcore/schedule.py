@@ -91,12 +91,19 @@ def register(
         if name in REGISTRY:
             raise ValueError(f"A schedule named {name!r} is already registered.")
         definition = Definition(name, validate, evaluate, dict(children or {}))
+        signature = inspect.signature(validate)
 
         @functools.wraps(validate)
         def factory(*args: _P.args, **kwargs: _P.kwargs) -> Schedule:
-            return definition.build(args, kwargs)
+            # A combinator given adapter objects (lrcore.jax.*, lrcore.keras.*, ...) returns one of
+            # their kind, with their options; core schedules alone give a core schedule.
+            target = composed_adapter(definition, signature, args, kwargs) if definition.children else None
+            if target is None:
+                return definition.build(args, kwargs)
+            cls, options = target
+            return cls(definition.build(args, kwargs, array_levels=True), **options)
 
-        factory.__signature__ = inspect.signature(validate).replace(return_annotation=Schedule)
+        factory.__signature__ = signature.replace(return_annotation=Schedule)
         factory.__annotations__ = {**getattr(validate, "__annotations__", {}), "return": "Schedule"}
         REGISTRY[name] = definition
         _FACTORIES[name] = factory
@@ -198,7 +205,8 @@ class Schedule:
     # The combinators are looked up by name: that module builds on this one, not the other way round.
     def __mul__(self, other):
         """``schedule * number`` is :func:`lrcore.scale`; ``a * b`` of two schedules is
-        :func:`lrcore.multiply` ``([a, b])``."""
+        :func:`lrcore.multiply` ``([a, b])``. Times an adapter object (``lrcore.jax.*``, …) the
+        product is an object of that adapter (the adapter's ``__rmul__``)."""
         if isinstance(other, Schedule):
             return REGISTRY["multiply"].factory([self, other])
         if not isinstance(other, numbers.Real):
@@ -349,6 +357,73 @@ def as_schedule(name: str, value) -> Schedule:
         f"Argument `{name}` must be an lrcore schedule. Received: {name}={value!r} "
         f"(of type {type(value).__name__})"
     )
+
+
+def is_adapter(value) -> bool:
+    """Whether ``value`` is an adapter object: it wraps a core schedule (``.schedule``) and says
+    which options a composition of it keeps (``_compose_options()``, see :mod:`lrcore.backends`)."""
+    return (
+        not isinstance(value, Schedule)
+        and callable(getattr(type(value), "_compose_options", None))
+        and isinstance(getattr(value, "schedule", None), Schedule)
+    )
+
+
+def composed_adapter(definition: Definition, signature: inspect.Signature, args, kwargs, *, only=None):
+    """``(adapter class, options)`` for a combinator call given adapter objects, or ``None``.
+
+    The schedules are found through the definition's ``children`` (its schedule parameters). Core
+    schedules mix with adapter objects of any one kind (the result is of that kind); two kinds
+    (e.g. a ``TorchSchedule`` and a ``JaxSchedule``) raise a ``TypeError``, and two objects of one
+    kind with different options (e.g. ``dtype``) a ``ValueError``. ``only``: consider the adapter
+    objects of this class alone (an adapter's own factory, whose kind is given).
+    """
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError:
+        return None  # a call the validation refuses, with its own message
+    found = []
+    for key, kind in definition.children.items():
+        if key not in bound.arguments:
+            continue
+        value = bound.arguments[key]
+        if kind == "one":
+            items = [(key, value)]
+        elif isinstance(value, (list, tuple)):  # anything else: the validation refuses it
+            items = [(f"{key}[{i}]", v) for i, v in enumerate(value)]
+        else:
+            items = []
+        found += [(name, v) for name, v in items if is_adapter(v) and (only is None or type(v) is only)]
+    if not found:
+        return None
+    (first, a), cls = found[0], type(found[0][1])
+    for name, b in found[1:]:
+        if type(b) is not cls:
+            raise TypeError(
+                f"Arguments `{first}` and `{name}` are schedules of different adapters ({cls.__name__} and "
+                f"{type(b).__name__}): a combinator of adapter objects returns their adapter, which "
+                f"is ambiguous here. Bind every schedule to the one framework you train with, e.g. "
+                f"{_from_schedule_name(cls)}(s), or combine core schedules (lrcore.<name>(...)) "
+                f"and bind the result once. Received: {first}={a!r}, {name}={b!r}"
+            )
+    options = a._compose_options()
+    for name, b in found[1:]:
+        theirs = b._compose_options()
+        if theirs != options:
+            ours_text = ", ".join(f"{k}={v}" for k, v in options.items())
+            theirs_text = ", ".join(f"{k}={v}" for k, v in theirs.items())
+            raise ValueError(
+                f"Arguments `{first}` and `{name}` are {cls.__name__} objects with different options "
+                f"({ours_text} and {theirs_text}); the combined schedule can have only one. Bind them "
+                f"alike, e.g. {_from_schedule_name(cls)}(s, {ours_text}). Received: {first}={a!r} "
+                f"({ours_text}), {name}={b!r} ({theirs_text})"
+            )
+    return cls, options
+
+
+def _from_schedule_name(cls) -> str:
+    """``lrcore.<adapter>.from_schedule``, for messages."""
+    return f"{getattr(cls, '_public_module', cls.__module__)}.from_schedule"
 
 
 def from_dict(d: dict) -> Schedule:

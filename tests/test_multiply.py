@@ -117,8 +117,12 @@ def test_product_operator():
 def test_multiply_of_adapter_schedules_and_single_factor():
     a = lrcore.jax.exponential_decay(0.1, 1, 0.9)
     b = lrcore.torch.constant(0.5)
-    s = lrcore.multiply([a, b])
-    assert s == lrcore.multiply([a.schedule, b.schedule])
+    # Objects of one adapter give that adapter's object (tests/test_composition.py); of two, an error.
+    s = lrcore.multiply([a, lrcore.jax.from_schedule(b.schedule)])
+    assert type(s) is lrcore.jax.JaxSchedule and s.schedule == lrcore.multiply([a.schedule, b.schedule])
+    with pytest.raises(TypeError, match="JaxSchedule and TorchSchedule"):
+        lrcore.multiply([a, b])
+    assert type(lrcore.multiply([a.schedule, b.schedule])) is lrcore.Schedule
     one = lrcore.multiply([lrcore.linear(1.0, 0.0, 10)])
     np.testing.assert_array_equal(one(np.arange(12)), lrcore.linear(1.0, 0.0, 10)(np.arange(12)))
 

@@ -6,6 +6,10 @@ registered schedule, with the core factory's parameters, the adapter's return ty
 validates through the core's registration, allowing 0-d array and tracer level parameters, and
 wraps the resulting schedule with the adapter class.
 
+Adapter objects compose like core schedules, keeping their adapter: ``jax_a * 0.5``,
+``jax_a * jax_b`` and ``lrcore.multiply([keras_a, keras_b])`` (every combinator) return an object of
+the same adapter with the same options (:class:`Composable`).
+
 The static view of the same factories (for editors and type checkers) is in the generated stubs
 ``lrcore/<adapter>.pyi``, written by ``python -m lrcore._stubs`` from :data:`ADAPTERS` and kept
 true by ``tests/test_stubs.py``.
@@ -14,8 +18,9 @@ true by ``tests/test_stubs.py``.
 from __future__ import annotations
 
 import inspect
+import numbers
 
-from ..schedule import REGISTRY, Definition, as_schedule, names
+from ..schedule import REGISTRY, Definition, Schedule, as_schedule, composed_adapter, is_adapter, names
 
 #: The public adapter modules (``lrcore.<name>``) and the class each one's factories return.
 ADAPTERS = {
@@ -25,6 +30,45 @@ ADAPTERS = {
     "tf": "TFSchedule",
     "keras": "KerasSchedule",
 }
+
+
+class Composable:
+    """What makes an adapter class composable: ``*`` and the combinators keep the adapter.
+
+    ``a * b`` (``a`` or ``b`` an adapter object, the other an adapter object of the same kind or a
+    core :class:`lrcore.Schedule`) is :func:`lrcore.multiply` ``([a, b])``; ``a * c`` and ``c * a``
+    with a number ``c`` are :func:`lrcore.scale` ``(a, c)``. The core combinators, given adapter
+    objects, return an object of their adapter class built with ``cls(schedule, **options)``, the
+    options being :meth:`_compose_options`; adapter objects of two kinds are refused
+    (``TypeError``), as are objects of one kind with different options (``ValueError``).
+    """
+
+    __slots__ = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # The public module whose `from_schedule` binds to this class (for error messages).
+        module = next((m for m, name in ADAPTERS.items() if name == cls.__name__), None)
+        cls._public_module = f"lrcore.{module}" if module else cls.__module__
+
+    def _compose_options(self) -> dict:
+        """The constructor options a composition of this object keeps (none by default)."""
+        return {}
+
+    def __mul__(self, other):
+        if isinstance(other, Schedule) or is_adapter(other):
+            return REGISTRY["multiply"].factory([self, other])
+        if isinstance(other, numbers.Real):
+            return REGISTRY["scale"].factory(self, other)
+        return NotImplemented
+
+    def __rmul__(self, other):
+        # `core_schedule * adapter` (Schedule.__mul__ declines adapters) or `number * adapter`.
+        if isinstance(other, Schedule) or is_adapter(other):
+            return REGISTRY["multiply"].factory([other, self])
+        if isinstance(other, numbers.Real):
+            return REGISTRY["scale"].factory(self, other)
+        return NotImplemented
 
 
 def install(namespace: dict, bind) -> list[str]:
@@ -60,8 +104,14 @@ def adapter_doc(definition: Definition, bind_name: str, module: str, *, full: bo
 def adapter_factory(definition: Definition, bind, module: str):
     """The adapter's factory for one schedule: the core's validation, then ``bind``."""
 
+    signature = definition.signature
+
     def factory(*args, **kwargs):
-        return bind(definition.build(args, kwargs, array_levels=True))
+        # Objects of this adapter among the schedules given to a combinator: their options
+        # (e.g. lrcore.jax's dtype) are kept. Other adapters' objects are rebound to this one.
+        own = composed_adapter(definition, signature, args, kwargs, only=bind) if definition.children else None
+        options = own[1] if own is not None else {}
+        return bind(definition.build(args, kwargs, array_levels=True), **options)
 
     factory.__name__ = factory.__qualname__ = definition.name
     factory.__module__ = module

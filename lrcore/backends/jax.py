@@ -21,9 +21,10 @@ from .. import validate as check
 from .._array import host_steps
 from ..plateau import Plateau, PlateauState, plateau
 from ..schedule import Schedule, check_levels_fit
+from . import Composable
 
 
-class JaxSchedule:
+class JaxSchedule(Composable):
     """A schedule evaluated with ``jax.numpy``; pass it wherever optax takes a schedule."""
 
     __slots__ = ("schedule", "dtype", "__weakref__")
@@ -64,6 +65,10 @@ class JaxSchedule:
         ints = np.where(whole >= 2.0**31, 2**31 - 1, np.clip(whole, -1, 2**31 - 1)).astype(np.int32)
         out = self.schedule.evaluate(jnp.asarray(ints), xp=jnp, dtype=self.dtype)
         return jnp.where(jnp.asarray(nan), jnp.asarray(math.nan, dtype=self.dtype), out) if nan.any() else out
+
+    def _compose_options(self) -> dict:
+        """A composition keeps the dtype: ``jax_a * 0.5`` evaluates in ``jax_a``'s dtype."""
+        return {"dtype": self.dtype}
 
     def __repr__(self):
         return f"lrcore.jax.from_schedule({self.schedule!r})"

@@ -1,12 +1,14 @@
 """The Keras 3 adapter: learning-rate schedules and a reduce-on-plateau callback on every Keras backend.
 
 ``lrcore.keras.<name>(...)`` returns a :class:`KerasSchedule`, a
-``keras.optimizers.schedules.LearningRateSchedule``. Keras calls it with ``optimizer.iterations``
-(a Keras ``Variable``); it evaluates the core :class:`lrcore.Schedule` with the active backend's own
-arrays, through the backend's lrcore binding (TensorFlow: :mod:`lrcore.backends.tf_namespace`,
-JAX: ``jax.numpy``, PyTorch: ``array_api_compat.torch``), and returns a float32 tensor of that
-backend. It works in ``model.fit`` and in compiled train steps (``jit_compile``), and with mixed
-precision (the learning rate stays float32, as Keras' optimizers keep it).
+``keras.optimizers.schedules.LearningRateSchedule``. Keras calls it with its optimizer's step
+counter (a Keras ``Variable``); it evaluates the core :class:`lrcore.Schedule` at the number of
+updates applied, ``optimizer.iterations`` (which differs from that counter under gradient
+accumulation), with the active backend's own arrays, through the backend's lrcore binding
+(TensorFlow: :mod:`lrcore.backends.tf_namespace`, JAX: ``jax.numpy``, PyTorch:
+``array_api_compat.torch``), and returns a float32 tensor of that backend. It works in
+``model.fit`` and in compiled train steps (``jit_compile``), and with mixed precision (the learning
+rate stays float32, as Keras' optimizers keep it).
 
 :class:`ReduceLROnPlateau` is a Keras callback that applies the rule of :func:`lrcore.plateau` to a
 monitored metric at the end of each epoch and multiplies the schedule by the resulting scale:
@@ -25,6 +27,7 @@ import numpy as np
 
 from ..plateau import Plateau, PlateauState, plateau
 from ..schedule import Schedule, as_schedule, from_dict
+from . import Composable
 
 _BACKENDS = ("tensorflow", "jax", "torch")
 
@@ -50,7 +53,7 @@ def _binding_class():
 
 
 @keras.saving.register_keras_serializable(package="lrcore")
-class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
+class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule, Composable):
     """An lrcore schedule as a Keras learning-rate schedule, on every Keras 3 backend (float32).
 
     The config is the schedule's ``to_dict()``; once a :class:`ReduceLROnPlateau` callback drives
@@ -72,10 +75,11 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
         self._plateau_state: PlateauState | None = None
         self._scale = None  # a float32 keras.Variable once a plateau drives this schedule
         self._callback = None  # a weak reference to the ReduceLROnPlateau callback driving it
+        self._caller = None  # weak references (step variable, its optimizer): the last optimizer found
 
     def __call__(self, step):
         if isinstance(step, keras.Variable):
-            step = step.value  # inside a stateless (JAX) train step: the value threaded through it
+            step = self._update_count(step)
         lr = self._bound(step)
         if self._scale is not None:
             lr = lr * self._scale.value
@@ -138,9 +142,6 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
             config["plateau"] = {"rule": rule.to_dict(), "state": state._asdict()}
         return config
 
-    def __getstate__(self):
-        return {**self.__dict__, "_callback": None}  # a copy is driven by no callback yet
-
     @classmethod
     def from_config(cls, config: dict) -> "KerasSchedule":
         if not isinstance(config, dict):
@@ -169,8 +170,67 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
     def __hash__(self):
         return hash(self.schedule)
 
+    def _update_count(self, step: keras.Variable):
+        """The step of the update being applied: the number of updates already applied.
+
+        Keras calls a schedule with its optimizer's own counter variable, ``optimizer._iterations``,
+        which counts train steps. Under gradient accumulation (``gradient_accumulation_steps=K``) a
+        train step is a micro-batch and update ``m`` happens at count ``K·m + K - 1``, so the count
+        of updates is Keras' ``optimizer.iterations`` (``_iterations // K``, which Adam's bias
+        correction also uses). The optimizer is the caller whose ``_iterations`` is this very
+        variable; for any other variable (or no such caller) the step is the variable's value.
+        Inside a stateless (JAX) train step both read the value threaded through it.
+
+        The optimizer found is kept (weakly) with its variable: a compiled train step
+        (torch.compile) then reads it without inspecting the callers again, which it cannot trace.
+        Not finding one is not kept: the same variable may be passed by other code first.
+        """
+        caller = self._caller
+        owner = caller[1]() if caller is not None and caller[0]() is step else None
+        if owner is None:
+            owner = _calling_optimizer(step)
+            if owner is not None:
+                self._caller = (weakref.ref(step), weakref.ref(owner))
+        return owner.iterations if owner is not None and owner.gradient_accumulation_steps else step.value
+
+    def __getstate__(self):
+        # A copy is driven by no callback yet, and leaves the optimizer found behind (weak
+        # references do not pickle).
+        return {**self.__dict__, "_callback": None, "_caller": None}
+
+    def _compose_options(self) -> dict:
+        """Nothing to keep; refused once a plateau callback drives this schedule (its scale and
+        state belong to this object, which a composition would silently drop)."""
+        if self._scale is not None:
+            raise ValueError(
+                "An lrcore.keras schedule driven by lrcore.keras.ReduceLROnPlateau cannot be composed: a "
+                "schedule built from it would lose the reduce-on-plateau scale and state. Compose the "
+                "schedules first and give the composition to the optimizer (the callback then scales it), "
+                f"or compose its core schedule (.schedule). Received: {self!r} with plateau state "
+                f"{self._plateau_state}"
+            )
+        return {}
+
     def __repr__(self):
         return f"lrcore.keras.from_schedule({self.schedule!r})"
+
+
+#: How many frames above the schedule's ``__call__`` the calling optimizer is looked for (Keras calls
+#: it from ``Optimizer._get_current_learning_rate``, the first one; a subclass may add a level).
+_CALLER_FRAMES = 4
+
+
+def _calling_optimizer(step: keras.Variable):
+    """The optimizer among the callers of the schedule whose step counter is ``step``, or None."""
+    frame = sys._getframe(3)  # the caller of KerasSchedule.__call__
+    for _ in range(_CALLER_FRAMES):
+        if frame is None:
+            break
+        owner = frame.f_locals.get("self")
+        if isinstance(owner, keras.optimizers.Optimizer) and getattr(owner, "_iterations", None) is step:
+            return owner
+        frame = frame.f_back
+    return None
 
 
 # The schedules ``lrcore.tf`` saved (``"lrcore>TFSchedule"``) are the same config: on the

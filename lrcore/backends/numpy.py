@@ -8,9 +8,10 @@ import numpy as np
 
 from .._array import _NUMPY
 from ..schedule import Schedule
+from . import Composable
 
 
-class NumpySchedule:
+class NumpySchedule(Composable):
     """A schedule evaluated with NumPy in float64."""
 
     __slots__ = ("schedule", "__weakref__")

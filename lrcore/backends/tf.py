@@ -18,11 +18,12 @@ import tensorflow as tf
 
 from .._array import host_steps
 from ..schedule import Schedule, as_schedule, check_levels_fit, from_dict
+from . import Composable
 from . import tf_namespace as tnp
 
 
 @keras.saving.register_keras_serializable(package="lrcore")
-class TFSchedule(keras.optimizers.schedules.LearningRateSchedule):
+class TFSchedule(keras.optimizers.schedules.LearningRateSchedule, Composable):
     """An lrcore schedule as a Keras learning-rate schedule (float32, TensorFlow ops).
 
     Example:

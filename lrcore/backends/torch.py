@@ -42,10 +42,11 @@ import array_api_compat.torch as _xp
 import numpy as np
 import torch
 
-from .._array import HOST_CONSTANTS, host_steps
+from .._array import HOST_CONSTANTS, host_steps, is_array
 from .. import validate
 from ..plateau import PlateauState, _plain_metric, plateau
-from ..schedule import Schedule, as_schedule, check_levels_fit
+from ..schedule import REGISTRY, Schedule, as_schedule, check_levels_fit
+from . import Composable
 
 # The core's host-side table builders (e.g. the cosine_restart cycle table) are pure functions of
 # Python constants. Dynamo would interpret them bytecode by bytecode (and cannot trace the
@@ -55,7 +56,7 @@ for _fn in HOST_CONSTANTS:
     torch.compiler.assume_constant_result(_fn)
 
 
-class TorchSchedule:
+class TorchSchedule(Composable):
     """A schedule evaluated with torch operations: float32 tensors on the step's device."""
 
     __slots__ = ("schedule", "__weakref__")
@@ -231,6 +232,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         for i, group in enumerate(groups[seen:], start=seen):
             if seen:
                 self._refuse_added(i, group)
+            _refuse_aliased_levels(self._schedules, i, group)
             lr = group["lr"]
             group.setdefault("initial_lr", lr.clone() if isinstance(lr, torch.Tensor) else lr)
             for key in self._schedules:
@@ -483,6 +485,54 @@ def _refuse_overwrite(key: str, values: list) -> None:
             f"values {floats} with one schedule. Pass one schedule per param group (a list of "
             f"`{_ARGUMENT[key]}`), or mode='relative' (each group's initial {name} times the schedule)."
         )
+
+
+def _array_levels(schedule: Schedule, path: str):
+    """``(parameter path, array)`` for each array level of ``schedule`` and of the schedules in it."""
+    children = REGISTRY[schedule.name].children
+    for key, value in schedule.params.items():
+        kind = children.get(key)
+        if kind == "one":
+            yield from _array_levels(value, f"{path}.{key}")
+        elif kind == "many":
+            for j, child in enumerate(value):
+                yield from _array_levels(child, f"{path}.{key}[{j}]")
+        else:
+            for j, v in enumerate(value if isinstance(value, tuple) else (value,)):
+                if is_array(v):
+                    yield (f"{path}.{key}[{j}]" if isinstance(value, tuple) else f"{path}.{key}"), v
+
+
+def _shares_memory(level, tensor: torch.Tensor) -> bool:
+    """Whether the array ``level`` reads the memory of ``tensor`` (the same tensor, a view, or a
+    NumPy array of a CPU tensor's memory)."""
+    if isinstance(level, np.ndarray) and tensor.device.type == "cpu":
+        return np.may_share_memory(level, tensor.detach().numpy())
+    if isinstance(level, torch.Tensor) and level.device == tensor.device:
+        return level.untyped_storage().data_ptr() == tensor.untyped_storage().data_ptr()
+    return False
+
+
+def _refuse_aliased_levels(schedules: dict, i: int, group: dict) -> None:
+    """Refuse a schedule that reads a tensor this scheduler writes (a group's tensor lr, momentum,
+    ``betas[0]`` or weight decay, filled in place each step): it would read back its own output."""
+    for key, value in schedules.items():
+        written = group.get(key) if key != "momentum" or "momentum" in group else group["betas"][0]
+        if not isinstance(written, torch.Tensor):
+            continue
+        value = [value] if isinstance(value, Schedule) else value
+        name = _ARGUMENT[key]
+        for j, schedule in enumerate(value):
+            where = name if len(value) == 1 else f"{name}[{j}]"
+            for path, level in _array_levels(schedule, where):
+                if _shares_memory(level, written):
+                    what = "betas[0]" if key == "momentum" and "momentum" not in group else key
+                    raise ValueError(
+                        f"Argument `{name}` reads, as `{path}`, the tensor that is param group {i}'s {what}: "
+                        f"the scheduler fills that tensor in place each step, so the schedule would read "
+                        f"its own output and drift. Build the schedule from a copy (`{what}.clone()` or a "
+                        f"Python float). Received: {path}={level!r}"
+                    )
 
 
 def _hyper_value(group: dict, key: str):

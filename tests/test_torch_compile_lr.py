@@ -1,0 +1,140 @@
+"""``lrcore.torch.scheduler`` with a compiled ``optimizer.step()``: a tensor lr, filled in place, keeps
+``torch.compile`` from recompiling; a schedule may not read the tensor the scheduler writes.
+
+Compiles are counted with a custom Dynamo backend (each call is one graph compiled). The reference
+lrs are the schedule's closed form evaluated in float64 here; the reference parameters come from the
+same training run without ``torch.compile``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import lrcore
+import lrcore.torch
+from tests.helpers import assert_ulp_close
+
+STEPS = 30
+# Dynamo tracing torch's own optimizer code touches a deprecated torch.jit API.
+DYNAMO_NOISE = "ignore:`torch.jit.script_method` is deprecated:DeprecationWarning"
+PEAK, DECAY = 0.01, 30
+
+
+def cosine(n: int) -> float:
+    """lrcore.cosine_decay(PEAK, DECAY) in float64: PEAK · (1 + cos(π·min(n, D)/D)) / 2."""
+    return PEAK * 0.5 * (1.0 + math.cos(math.pi * min(n, DECAY) / DECAY))
+
+
+def _train(lr, compiled: bool, schedule=None):
+    """30 Adam updates of a linear model driven by lrcore's scheduler; returns (graphs compiled,
+    lr of each update, final parameters, the optimizer)."""
+    torch.manual_seed(0)
+    model = torch.nn.Linear(4, 1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    scheduler = lrcore.torch.scheduler(optimizer, schedule or lrcore.cosine_decay(PEAK, DECAY))
+    graphs = []
+
+    def counting_backend(gm, example_inputs):
+        graphs.append(gm)
+        return gm.forward
+
+    step = optimizer.step
+    if compiled:
+        torch._dynamo.reset()
+        step = torch.compile(optimizer.step, backend=counting_backend)
+    x = torch.randn(16, 4)
+    lrs = []
+    for _ in range(STEPS):
+        model(x).pow(2).mean().backward()
+        lrs.append(float(optimizer.param_groups[0]["lr"]))
+        step()
+        optimizer.zero_grad()
+        scheduler.step()
+    params = torch.cat([p.detach().flatten() for p in model.parameters()])
+    return len(graphs), lrs, params, optimizer
+
+
+@pytest.mark.filterwarnings(DYNAMO_NOISE)
+def test_tensor_lr_compiles_once_and_is_filled_in_place():
+    lr = torch.tensor(PEAK)
+    graphs, lrs, params, optimizer = _train(lr, compiled=True)
+    assert graphs == 1
+    assert optimizer.param_groups[0]["lr"] is lr  # written in place, never replaced
+    assert_ulp_close(lrs, [cosine(n) for n in range(STEPS)], 32, scale=PEAK)
+    # The compiled step read the new lr at every update: the parameters of the run without compile
+    # (up to float32 rounding of a differently fused Adam), far from those of a constant lr.
+    _, eager_lrs, eager_params, _ = _train(torch.tensor(PEAK), compiled=False)
+    assert lrs == eager_lrs
+    torch.testing.assert_close(params, eager_params, rtol=0.0, atol=1e-5)
+    _, _, constant_params, _ = _train(torch.tensor(PEAK), compiled=False, schedule=lrcore.constant(PEAK))
+    assert float((constant_params - eager_params).abs().max()) > 1e-2
+
+
+@pytest.mark.filterwarnings(DYNAMO_NOISE)
+def test_python_float_lr_recompiles_when_the_lr_changes():
+    # The reason for the tensor lr: Dynamo specializes the compiled step on a Python float lr.
+    graphs, lrs, _, _ = _train(PEAK, compiled=True)
+    assert graphs > 1
+    assert_ulp_close(lrs, [cosine(n) for n in range(STEPS)], 32, scale=PEAK)
+
+
+def _optimizer(**group):
+    return torch.optim.SGD([{"params": [torch.nn.Parameter(torch.zeros(2))], **group}], lr=0.5, momentum=0.9)
+
+
+def test_schedule_reading_the_written_lr_tensor_is_refused():
+    lr = torch.tensor(0.5)
+    with pytest.raises(ValueError, match=r"Argument `schedule` reads, as `schedule.init_value`.*param group 0's lr"):
+        lrcore.torch.scheduler(_optimizer(lr=lr), lrcore.torch.linear(lr, 0.0, 100))
+    # Nested in a combinator, or a view of the same memory.
+    nested = lrcore.torch.warmup(lrcore.torch.join([lrcore.torch.constant(lr.view(())), lrcore.torch.constant(0.1)], [5]), 3)
+    with pytest.raises(ValueError, match=r"`schedule.schedule.schedules\[0\].value`"):
+        lrcore.torch.scheduler(_optimizer(lr=lr), nested)
+    # A NumPy array over a CPU tensor's memory.
+    array = np.array(0.5)
+    with pytest.raises(ValueError, match=r"`schedule.value`"):
+        lrcore.torch.scheduler(_optimizer(lr=torch.from_numpy(array)), lrcore.torch.constant(array))
+    # One schedule per group: the index is named.
+    opt = torch.optim.SGD(
+        [{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 0.1}, {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr}]
+    )
+    with pytest.raises(ValueError, match=r"`schedule\[1\].value`.*param group 1's lr"):
+        lrcore.torch.scheduler(opt, [lrcore.constant(0.1), lrcore.torch.constant(lr)])
+
+
+def test_schedule_reading_a_written_momentum_or_weight_decay_tensor_is_refused():
+    beta = torch.tensor(0.9)
+    adam = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=0.1, betas=(beta, torch.tensor(0.999)))
+    with pytest.raises(ValueError, match=r"Argument `momentum` reads.*param group 0's betas\[0\]"):
+        lrcore.torch.scheduler(adam, lrcore.constant(0.1), momentum=lrcore.torch.constant(beta))
+    wd = torch.tensor(0.01)
+    sgd = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, weight_decay=wd)
+    with pytest.raises(ValueError, match=r"Argument `weight_decay` reads.*param group 0's weight_decay"):
+        lrcore.torch.scheduler(sgd, lrcore.constant(0.1), weight_decay=lrcore.torch.constant(wd))
+
+
+def test_group_added_with_a_read_lr_tensor_is_refused():
+    level = torch.tensor(0.5)
+    optimizer = _optimizer(lr=torch.tensor(0.5))
+    scheduler = lrcore.torch.scheduler(optimizer, lrcore.torch.constant(level))
+    optimizer.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))], "lr": level})
+    optimizer.step()
+    with pytest.raises(ValueError, match=r"param group 1's lr"):
+        scheduler.step()
+
+
+def test_a_copy_of_the_lr_tensor_is_accepted_and_never_written():
+    lr = torch.tensor(0.5)
+    level = lr.clone()
+    optimizer = _optimizer(lr=lr)
+    scheduler = lrcore.torch.scheduler(optimizer, lrcore.torch.linear(level, 0.0, 100))
+    for _ in range(50):
+        optimizer.step()
+        scheduler.step()
+    assert float(level) == 0.5
+    assert optimizer.param_groups[0]["lr"] is lr
+    assert float(lr) == np.float32(0.25)

@@ -75,10 +75,11 @@ def test_built_wheel_installs_and_runs_in_a_fresh_venv(tmp_path):
     python = env_dir / "bin" / "python"
     # The test environment's torch release, pinned on the same line so pip keeps that build.
     torch = importlib.metadata.version("torch").split("+")[0]
-    _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-          f"torch=={torch}", f"lrcore[jax,torch,tf,cli] @ {wheel.as_uri()}"])
-
+    # Nothing of this checkout or of the test environment on the path: a PYTHONPATH naming the
+    # checkout would show pip its lrcore.egg-info, and pip would call lrcore installed already.
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+          f"torch=={torch}", f"lrcore[jax,torch,tf,cli] @ {wheel.as_uri()}"], cwd=tmp_path, env=env)
     env.update(TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow")
     out = _run([str(python), "-c", SMOKE], cwd=tmp_path, env=env).stdout
     assert "adapters: jax keras numpy tf torch" in out

@@ -27,6 +27,7 @@ import numpy as np  # noqa: E402
 import lrcore  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from keras_recording import Recording  # noqa: E402
 from keras_scenario import (  # noqa: E402
     EAGER,
     EAGER_STEPS,
@@ -43,20 +44,10 @@ BACKEND = keras.backend.backend()
 
 
 @keras.saving.register_keras_serializable(package="lrcore_tests")
-class RecordingSGD(keras.optimizers.SGD):
+class RecordingSGD(Recording, keras.optimizers.SGD):
     """SGD that records, per update, the learning rate its (compiled) update step receives."""
 
-    def build(self, variables):
-        if self.built:
-            return
-        super().build(variables)
-        self.record = self.add_variable((RECORD,), initializer="zeros", dtype="float32", name="record")
-
-    def update_step(self, gradient, variable, learning_rate):
-        at = keras.ops.arange(RECORD) == keras.ops.cast(self.iterations, "int32")
-        lr = keras.ops.cast(learning_rate, "float32")
-        self.assign(self.record, keras.ops.where(at, lr, self.record.value))
-        super().update_step(gradient, variable, learning_rate)
+    record_length = RECORD
 
 
 @keras.saving.register_keras_serializable(package="lrcore_tests")

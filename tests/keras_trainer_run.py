@@ -32,33 +32,18 @@ import lrcore  # noqa: E402
 import lrcore.keras  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from keras_recording import Recording  # noqa: E402
 from keras_trainer_scenario import ACCUMULATE, BATCHES, RECORD, composed_parts, schedule  # noqa: E402
 
 BACKEND = keras.backend.backend()
 
 
-class _Recording:
-    """Records, per update, the learning rate the (compiled) update step receives."""
-
-    def build(self, variables):
-        if self.built:
-            return
-        super().build(variables)
-        self.record = self.add_variable((RECORD,), initializer="zeros", dtype="float32", name="record")
-
-    def update_step(self, gradient, variable, learning_rate):
-        at = keras.ops.arange(RECORD) == keras.ops.cast(self.iterations, "int32")
-        lr = keras.ops.cast(learning_rate, "float32")
-        self.assign(self.record, keras.ops.where(at, lr, self.record.value))
-        super().update_step(gradient, variable, learning_rate)
+class RecordingSGD(Recording, keras.optimizers.SGD):
+    record_length = RECORD
 
 
-class RecordingSGD(_Recording, keras.optimizers.SGD):
-    pass
-
-
-class RecordingAdam(_Recording, keras.optimizers.Adam):
-    pass
+class RecordingAdam(Recording, keras.optimizers.Adam):
+    record_length = RECORD
 
 
 def mean_prediction(y_true, y_pred):

@@ -136,6 +136,11 @@ COMPILE_CASES = {
     "onecycle(1.0, 100, linear)": lrcore.onecycle(1.0, 100, anneal="linear"),
     "onecycle_momentum(100)": lrcore.onecycle_momentum(100),
     "cosine_restart(1.0, 10, period_mul=2.0)": lrcore.cosine_restart(1.0, 10, period_mul=2.0),
+    # A warmup reads its schedule's first value through each combinator's declared `at_zero`.
+    "warmup(clip(scale(join([constant, warmup]))))": lrcore.warmup(
+        lrcore.clip(lrcore.join([lrcore.constant(0.5), lrcore.warmup(lrcore.cosine_decay(1.0, 30), 4)], [0]) * 2.0, max_value=1.5),
+        6, 0.1,
+    ),  # fmt: skip
 }
 
 

@@ -272,21 +272,8 @@ def _load_specs(paths):
                 schedule = lrcore.from_dict(item)
             except (ValueError, TypeError) as exc:
                 raise CliError(f"spec file {path!r}: {exc}") from None
-            _only_schedule(schedule, f"spec file {path!r}: ")
             out.append((str(label) if label is not None else _label(schedule), schedule))
     return out
-
-
-def _only_schedule(obj, where: str = "") -> None:
-    """Refuse what ``from_dict`` builds that is not a schedule (a reduce-on-plateau rule)."""
-    from .schedule import Schedule
-
-    if not isinstance(obj, Schedule):
-        name = obj.to_dict().get("name", type(obj).__name__) if hasattr(obj, "to_dict") else type(obj).__name__
-        raise CliError(
-            f"{where}{name!r} is not a schedule: a reduce-on-plateau rule depends on the metrics "
-            "reported, not on the step, so it has no values to show (see lrcore --help for the schedules)"
-        )
 
 
 def _label(schedule) -> str:
@@ -305,7 +292,6 @@ def _schedules(name, params, specs):
             specs = [name, *specs]
         else:
             schedule = lrcore.from_dict({"name": name, "params": _parse_params(name, params)})
-            _only_schedule(schedule)
             out.append((_label(schedule), schedule))
     elif params:
         raise CliError("parameters given but no schedule NAME")

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import _array
 from . import validate as check
+from .schedule import register_other_dict
 
 
 #: The largest ``patience`` and ``cooldown``: the bad count reaches ``patience + 1`` in int32.
@@ -159,7 +160,8 @@ class Plateau:
 
     # -- serialization ------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        """``{"name": "plateau", "params": {...}}``, JSON-safe; :func:`from_dict` rebuilds it."""
+        """``{"name": "plateau", "params": {...}}``, JSON-safe; :meth:`Plateau.from_dict` rebuilds it
+        (``lrcore.from_dict`` rebuilds schedules only, and refuses it naming that method)."""
         return {"name": "plateau", "params": dataclasses.asdict(self)}
 
     @classmethod
@@ -174,6 +176,13 @@ class Plateau:
         if extra:
             raise ValueError(f"Unknown parameter(s) for 'plateau': {', '.join(extra)}")
         return plateau(**params)
+
+
+register_other_dict(
+    "plateau",
+    "a reduce-on-plateau rule, which depends on the metrics reported, not on the step",
+    "lrcore.Plateau.from_dict",
+)
 
 
 def _plain_metric(metric) -> float:

@@ -15,7 +15,6 @@ from typing import Any, Callable, ParamSpec
 
 from . import _array
 from . import validate as check
-from .plateau import Plateau
 
 Evaluate = Callable[[Any, dict, _array.Ops], Any]
 #: A combinator's value at step 0: ``at_zero(params, ops, zeros, at_zero_of_child)`` (see :func:`register`).
@@ -498,11 +497,24 @@ def _from_schedule_name(cls) -> str:
     return f"{getattr(cls, '_public_module', cls.__module__)}.from_schedule"
 
 
+#: Names written by ``to_dict`` of lrcore objects that are not schedules, each with what it is and
+#: what rebuilds it (:func:`register_other_dict`).
+_OTHER_DICTS: dict[str, tuple[str, str]] = {}
+
+
+def register_other_dict(name: str, what: str, rebuilt_by: str) -> None:
+    """Declare that ``{"name": name, ...}`` is the ``to_dict`` output of an lrcore object that is not
+    a schedule (``what``): :func:`from_dict` refuses it with a ``ValueError`` naming ``rebuilt_by``,
+    the function that rebuilds it."""
+    _OTHER_DICTS[name] = (what, rebuilt_by)
+
+
 def from_dict(d: dict) -> Schedule:
     """Rebuild a schedule from :meth:`Schedule.to_dict` output.
 
     Parameters left out take their defaults; unknown names, unknown parameters and missing
-    required parameters raise an error naming them.
+    required parameters raise an error naming them. A reduce-on-plateau rule's dict is not a
+    schedule: :meth:`lrcore.Plateau.from_dict` rebuilds it.
 
     Example:
         >>> import lrcore
@@ -524,8 +536,11 @@ def _from_dict(d, depth: int) -> Schedule:
             f"A schedule dict has the keys 'name' and 'params'. Received keys: {sorted(d)}"
         )
     name, params = d["name"], d.get("params", {})
-    if name == "plateau":
-        return Plateau.from_dict(d)
+    if isinstance(name, str) and name in _OTHER_DICTS:
+        what, rebuilt_by = _OTHER_DICTS[name]
+        raise ValueError(
+            f"{name!r} is not a schedule: it is {what}. Rebuild it with {rebuilt_by}(d). Received: name={name!r}"
+        )
     if name not in REGISTRY:
         raise ValueError(f"Unknown schedule name {name!r}. Known: {', '.join(sorted(REGISTRY))}")
     if not isinstance(params, dict):

@@ -65,11 +65,21 @@ def test_jit_matches_plain(kwargs):
 
 def test_serialization_and_identity():
     rule = lrcore.plateau(factor=0.5, patience=3, mode="max")
-    assert lrcore.from_dict(rule.to_dict()) == rule
+    assert lrcore.Plateau.from_dict(rule.to_dict()) == rule
     assert pickle.loads(pickle.dumps(rule)) == rule
     assert hash(rule) == hash(lrcore.plateau(factor=0.5, patience=3, mode="max"))
     with pytest.raises(ValueError, match="bogus"):
         lrcore.Plateau.from_dict({"name": "plateau", "params": {"bogus": 1}})
+
+
+def test_from_dict_rebuilds_schedules_only_and_names_the_plateau_s_own():
+    """``lrcore.from_dict`` returns a Schedule or raises: a rule's dict is refused, naming what
+    rebuilds it."""
+    d = lrcore.plateau(factor=0.5).to_dict()
+    with pytest.raises(ValueError, match=r"'plateau' is not a schedule: .*lrcore\.Plateau\.from_dict"):
+        lrcore.from_dict(d)
+    with pytest.raises(ValueError, match="lrcore.Plateau.from_dict"):
+        lrcore.from_dict({"name": "warmup", "params": {"schedule": d, "warmup_steps": 3}})
 
 
 @pytest.mark.parametrize(

@@ -432,10 +432,10 @@ def as_schedule(name: str, value) -> Schedule:
 
 def is_adapter(value) -> bool:
     """Whether ``value`` is an adapter object: it wraps a core schedule (``.schedule``) and says
-    which options a composition of it keeps (``_compose_options()``, see :mod:`lrcore.backends`)."""
+    which options a composition of it keeps (``compose_options()``, see :mod:`lrcore.backends`)."""
     return (
         not isinstance(value, Schedule)
-        and callable(getattr(type(value), "_compose_options", None))
+        and callable(getattr(type(value), "compose_options", None))
         and isinstance(getattr(value, "schedule", None), Schedule)
     )
 
@@ -477,9 +477,9 @@ def composed_adapter(definition: Definition, signature: inspect.Signature, args,
                 f"{_from_schedule_name(cls)}(s), or combine core schedules (lrcore.<name>(...)) "
                 f"and bind the result once. Received: {first}={a!r}, {name}={b!r}"
             )
-    options = a._compose_options()
+    options = a.compose_options()
     for name, b in found[1:]:
-        theirs = b._compose_options()
+        theirs = b.compose_options()
         if theirs != options:
             ours_text = ", ".join(f"{k}={v}" for k, v in options.items())
             theirs_text = ", ".join(f"{k}={v}" for k, v in theirs.items())
@@ -494,7 +494,7 @@ def composed_adapter(definition: Definition, signature: inspect.Signature, args,
 
 def _from_schedule_name(cls) -> str:
     """``lrcore.<adapter>.from_schedule``, for messages."""
-    return f"{getattr(cls, '_public_module', cls.__module__)}.from_schedule"
+    return f"{getattr(cls, 'public_module', cls.__module__)}.from_schedule"
 
 
 #: Names written by ``to_dict`` of lrcore objects that are not schedules, each with what it is and

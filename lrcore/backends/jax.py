@@ -66,7 +66,7 @@ class JaxSchedule(Composable):
         out = self.schedule.evaluate(jnp.asarray(ints), xp=jnp, dtype=self.dtype)
         return jnp.where(jnp.asarray(nan), jnp.asarray(math.nan, dtype=self.dtype), out) if nan.any() else out
 
-    def _compose_options(self) -> dict:
+    def compose_options(self) -> dict:
         """A composition keeps the dtype: ``jax_a * 0.5`` evaluates in ``jax_a``'s dtype."""
         return {"dtype": self.dtype}
 

@@ -224,8 +224,8 @@ def test_config_round_trip_and_registration():
     assert isinstance(restored, lrcore.keras.KerasSchedule) and restored == lr
     # With plateau state: the state round-trips exactly, through JSON.
     rule = lrcore.plateau(factor=0.3, patience=2)
-    lr._attach_plateau(rule)
-    lr._set_plateau(rule, lrcore.PlateauState(0.09, 0.123456789012345678, 2, 0))
+    lr.attach_plateau(rule)
+    lr.set_plateau(rule, lrcore.PlateauState(0.09, 0.123456789012345678, 2, 0))
     config = json.loads(json.dumps(lr.get_config()))
     assert config["plateau"]["state"] == {"scale": 0.09, "best": 0.123456789012345678, "num_bad": 2, "cooldown_left": 0}
     again = lrcore.keras.KerasSchedule.from_config(config)

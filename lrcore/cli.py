@@ -81,7 +81,17 @@ class _Once(argparse.Action):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, with its errors raised as one-line :class:`CliError` instead of usage + exit."""
+    """argparse, with its errors raised as one-line :class:`CliError` instead of usage + exit, and
+    its own option strings recorded: ``flags`` (taking a value) and ``switches``."""
+
+    def __init__(self, *args, **kwargs):
+        self.flags, self.switches = set(), set()
+        super().__init__(*args, **kwargs)  # adds -h/--help through add_argument
+
+    def add_argument(self, *args, **kwargs):
+        action = super().add_argument(*args, **kwargs)
+        (self.switches if action.nargs == 0 else self.flags).update(action.option_strings)
+        return action
 
     def error(self, message):
         raise CliError(message)
@@ -423,11 +433,7 @@ def _demo_parser():
 
 def _options(parser):
     """The parser's own option strings: (those taking a value, switches)."""
-    flags, switches = set(), set()
-    for action in parser._actions:
-        for option in action.option_strings:
-            (switches if action.nargs == 0 else flags).add(option)
-    return flags, switches
+    return parser.flags, parser.switches
 
 
 def _parse(parser, argv):

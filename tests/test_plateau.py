@@ -138,3 +138,42 @@ def test_largest_counts_run_under_jit(name):
     for m in (1.0, 1.0, 1.0):
         updates, opt_state = step(params, opt_state, params, value=jnp.float32(m))
     assert float(updates[0]) == want
+
+
+# The rule's parameters are written once (the fields of lrcore.Plateau); every constructor takes
+# them with those defaults and passes each on. Non-default values of every parameter:
+GIVEN = dict(factor=0.5, patience=3, mode="max", threshold=0.01, threshold_mode="abs", cooldown=2, min_scale=0.001, eps=1e-6)
+
+
+def test_plateau_takes_the_rule_s_fields_in_order_with_their_defaults():
+    import dataclasses
+    import inspect
+
+    fields = {f.name: f.default for f in dataclasses.fields(lrcore.Plateau)}
+    assert list(fields) == list(GIVEN)
+    signature = inspect.signature(lrcore.plateau)
+    assert {name: p.default for name, p in signature.parameters.items()} == fields
+    assert fields == dict(factor=0.1, patience=10, mode="min", threshold=1e-4, threshold_mode="rel", cooldown=0, min_scale=0.0, eps=1e-8)
+    assert lrcore.plateau(**GIVEN) == lrcore.Plateau(**GIVEN) and lrcore.plateau(*GIVEN.values()) == lrcore.Plateau(**GIVEN)
+
+
+@pytest.mark.parametrize("adapter", ["torch", "jax"])
+def test_adapters_take_every_rule_parameter_with_its_default(adapter):
+    import dataclasses
+    import inspect
+
+    import lrcore.jax
+    import lrcore.torch
+
+    constructor, own = {
+        "torch": (lrcore.torch.ReduceLROnPlateau, {"scheduler", "min_lr"}),
+        "jax": (lrcore.jax.reduce_on_plateau, {"accumulation_size"}),
+    }[adapter]
+    parameters = inspect.signature(constructor).parameters
+    fields = {f.name: f.default for f in dataclasses.fields(lrcore.Plateau)}
+    assert set(parameters) == set(fields) | own
+    assert {name: parameters[name].default for name in fields} == fields
+    if adapter == "torch":
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+        made = lrcore.torch.ReduceLROnPlateau(lrcore.torch.scheduler(opt, lrcore.constant(1.0)), **GIVEN)
+        assert made.rule == lrcore.plateau(**GIVEN)

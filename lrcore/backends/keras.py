@@ -345,14 +345,14 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
     def __init__(
         self,
         monitor="val_loss",
-        factor=0.1,
-        patience=10,
+        factor=Plateau.factor,
+        patience=Plateau.patience,
         mode="auto",
-        threshold=1e-4,
-        threshold_mode="rel",
-        cooldown=0,
-        min_scale=0.0,
-        eps=1e-8,
+        threshold=Plateau.threshold,
+        threshold_mode=Plateau.threshold_mode,
+        cooldown=Plateau.cooldown,
+        min_scale=Plateau.min_scale,
+        eps=Plateau.eps,
         verbose=0,
     ):
         super().__init__()

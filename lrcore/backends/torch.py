@@ -44,7 +44,7 @@ import torch
 
 from .._array import HOST_CONSTANTS, host_steps, is_array
 from .. import validate
-from ..plateau import PlateauState, _plain_metric, plateau
+from ..plateau import Plateau, PlateauState, _plain_metric, plateau
 from ..schedule import REGISTRY, Schedule, as_schedule, check_levels_fit
 from . import Composable
 
@@ -728,14 +728,14 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
     def __init__(
         self,
         scheduler,
-        mode="min",
-        factor=0.1,
-        patience=10,
-        threshold=1e-4,
-        threshold_mode="rel",
-        cooldown=0,
-        min_scale=0.0,
-        eps=1e-8,
+        mode=Plateau.mode,
+        factor=Plateau.factor,
+        patience=Plateau.patience,
+        threshold=Plateau.threshold,
+        threshold_mode=Plateau.threshold_mode,
+        cooldown=Plateau.cooldown,
+        min_scale=Plateau.min_scale,
+        eps=Plateau.eps,
         *,
         min_lr=None,
     ):

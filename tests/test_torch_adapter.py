@@ -709,6 +709,32 @@ def test_a_scheduler_stepped_after_updates_the_plateau_advanced_is_refused():
     assert sched.last_epoch == 2 and plateau.scale == 1.0
 
 
+def test_scale_floor_and_plateau_link_are_set_through_public_methods():
+    """What a wrapping plateau uses: set_scale (lr = max(schedule(n) · scale, min_lr)), the
+    unscaled lrs, and the link that decides who advances the scheduler."""
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 2.0})
+    sched = lrcore.torch.scheduler(opt, lrcore.piecewise_constant([2], [0.5, 0.25]), mode="relative")
+    sched.set_scale(0.5)
+    assert sched.get_last_lr() == [0.25, 0.5] and sched.unscaled_lrs() == [0.5, 1.0]
+    sched.set_scale(0.25, min_lrs=[0.1, 0.2])
+    assert sched.get_last_lr() == [0.125, 0.25]  # above both floors
+    for _ in range(2):
+        opt.step()
+        sched.step()
+    assert sched.unscaled_lrs() == [0.25, 0.5] and sched.get_last_lr() == [0.1, 0.2]  # 0.0625, 0.125: floored
+    assert sched.state_dict()["scale"] == 0.25 and sched.state_dict()["min_lr"] == [0.1, 0.2]
+    assert sched.plateau_link is None
+    plateau = lrcore.torch.ReduceLROnPlateau(sched, min_lr=0.05)
+    assert sched.plateau_link is not None
+    assert sched.get_last_lr() == [0.25, 0.5]  # the plateau's scale (1) and floor replace them
+    del plateau
+    import gc
+
+    gc.collect()
+    assert sched.plateau_link is None
+
+
 def test_a_newer_plateau_drives_and_a_collected_one_lets_go():
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=0.5)
     sched = lrcore.torch.scheduler(opt, lrcore.linear(0.5, 0.0, 10))

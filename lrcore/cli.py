@@ -81,7 +81,17 @@ class _Once(argparse.Action):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, with its errors raised as one-line :class:`CliError` instead of usage + exit."""
+    """argparse, with its errors raised as one-line :class:`CliError` instead of usage + exit, and
+    its own option strings recorded: ``flags`` (taking a value) and ``switches``."""
+
+    def __init__(self, *args, **kwargs):
+        self.flags, self.switches = set(), set()
+        super().__init__(*args, **kwargs)  # adds -h/--help through add_argument
+
+    def add_argument(self, *args, **kwargs):
+        action = super().add_argument(*args, **kwargs)
+        (self.switches if action.nargs == 0 else self.flags).update(action.option_strings)
+        return action
 
     def error(self, message):
         raise CliError(message)
@@ -272,21 +282,8 @@ def _load_specs(paths):
                 schedule = lrcore.from_dict(item)
             except (ValueError, TypeError) as exc:
                 raise CliError(f"spec file {path!r}: {exc}") from None
-            _only_schedule(schedule, f"spec file {path!r}: ")
             out.append((str(label) if label is not None else _label(schedule), schedule))
     return out
-
-
-def _only_schedule(obj, where: str = "") -> None:
-    """Refuse what ``from_dict`` builds that is not a schedule (a reduce-on-plateau rule)."""
-    from .schedule import Schedule
-
-    if not isinstance(obj, Schedule):
-        name = obj.to_dict().get("name", type(obj).__name__) if hasattr(obj, "to_dict") else type(obj).__name__
-        raise CliError(
-            f"{where}{name!r} is not a schedule: a reduce-on-plateau rule depends on the metrics "
-            "reported, not on the step, so it has no values to show (see lrcore --help for the schedules)"
-        )
 
 
 def _label(schedule) -> str:
@@ -305,7 +302,6 @@ def _schedules(name, params, specs):
             specs = [name, *specs]
         else:
             schedule = lrcore.from_dict({"name": name, "params": _parse_params(name, params)})
-            _only_schedule(schedule)
             out.append((_label(schedule), schedule))
     elif params:
         raise CliError("parameters given but no schedule NAME")
@@ -437,11 +433,7 @@ def _demo_parser():
 
 def _options(parser):
     """The parser's own option strings: (those taking a value, switches)."""
-    flags, switches = set(), set()
-    for action in parser._actions:
-        for option in action.option_strings:
-            (switches if action.nargs == 0 else flags).add(option)
-    return flags, switches
+    return parser.flags, parser.switches
 
 
 def _parse(parser, argv):

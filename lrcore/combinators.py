@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import validate as check
-from .schedule import Params, as_schedule, register
+from .schedule import REGISTRY, Params, as_schedule, register
 
 
 # -- join ----------------------------------------------------------------------------------------
@@ -17,7 +17,21 @@ def _join(k, p, ops):
     return out
 
 
-@register(_join, children={"schedules": "many"})
+def _join_at_zero(p, ops, zeros, at_zero_of_child):
+    piece = sum(1 for b in p["boundaries"] if b == 0)  # since(0, 0) is 0: the piece sees step 0
+    return at_zero_of_child(p["schedules"][piece])
+
+
+def _join_landmarks(p, end, landmarks_of):
+    """The boundaries, and each piece's landmarks from its start on."""
+    out = list(p["boundaries"])
+    for schedule, start in zip(p["schedules"], (0, *p["boundaries"])):
+        if start < end:
+            out += [start + q for q in landmarks_of(schedule, end - start)]
+    return out
+
+
+@register(_join, children={"schedules": "many"}, at_zero=_join_at_zero, landmarks=_join_landmarks)
 def join(schedules, boundaries) -> Params:
     r"""Run ``schedules`` one after another, each restarting its step count at its boundary.
 
@@ -65,24 +79,27 @@ def _at_zero(schedule, zeros, ops):
     """``schedule._evaluate(zeros, ops)`` (bit for bit), with one evaluation per nesting level.
 
     A warmup needs its inner schedule's value at step 0 besides its value at ``k - W``; evaluating
-    both by plain recursion would cost ``2**depth`` evaluations for nested warmups. At step 0 each
-    combinator reads just one value of its child (join: the piece that step 0 falls in).
+    both by plain recursion would cost ``2**depth`` evaluations for nested warmups. At step 0 a
+    combinator reads one value of the child that step 0 reaches (join: the piece that step 0 falls
+    in), as its registration declares (``at_zero``).
     """
-    name, p = schedule._name, schedule._params  # the slot: Dynamo cannot resolve the `name` property here
-    if name == "warmup":
-        inner = _at_zero(p["schedule"], zeros, ops)
-        return inner if p["warmup_steps"] == 0 else _warm(zeros, p, ops, inner, inner)
-    if name == "join":
-        piece = sum(1 for b in p["boundaries"] if b == 0)  # since(0, 0) is 0: the piece sees step 0
-        return _at_zero(p["schedules"][piece], zeros, ops)
-    if name == "scale":
-        return _at_zero(p["schedule"], zeros, ops) * ops.f(p["factor"])
-    if name == "clip":
-        return _bound(_at_zero(p["schedule"], zeros, ops), p, ops)
-    return schedule._evaluate(zeros, ops)
+    # The slots: under torch.compile, Dynamo cannot use the `name` property's result as a dict key.
+    name, p = schedule._name, schedule._params
+    return REGISTRY[name].value_at_zero(p, ops, zeros, lambda child: _at_zero(child, zeros, ops))
 
 
-@register(_warmup, children={"schedule": "one"})
+def _warmup_at_zero(p, ops, zeros, at_zero_of_child):
+    inner = at_zero_of_child(p["schedule"])
+    return inner if p["warmup_steps"] == 0 else _warm(zeros, p, ops, inner, inner)
+
+
+def _warmup_landmarks(p, end, landmarks_of):
+    """The warmup's end, and the schedule's landmarks from there on."""
+    w = p["warmup_steps"]
+    return [w, *(w + q for q in landmarks_of(p["schedule"], end - w))] if w < end else [w]
+
+
+@register(_warmup, children={"schedule": "one"}, at_zero=_warmup_at_zero, landmarks=_warmup_landmarks)
 def warmup(schedule, warmup_steps, init_value=0.0) -> Params:
     r"""Prepend a linear warmup from ``init_value`` to the schedule's first value.
 
@@ -112,7 +129,11 @@ def _scale(k, p, ops):
     return p["schedule"]._evaluate(k, ops) * ops.f(p["factor"])
 
 
-@register(_scale, children={"schedule": "one"})
+def _scale_at_zero(p, ops, zeros, at_zero_of_child):
+    return at_zero_of_child(p["schedule"]) * ops.f(p["factor"])
+
+
+@register(_scale, children={"schedule": "one"}, at_zero=_scale_at_zero)
 def scale(schedule, factor) -> Params:
     r"""Multiply a schedule by a constant; ``schedule * factor`` is the same.
 
@@ -143,7 +164,11 @@ def _bound(out, p, ops):
     return out
 
 
-@register(_clip, children={"schedule": "one"})
+def _clip_at_zero(p, ops, zeros, at_zero_of_child):
+    return _bound(at_zero_of_child(p["schedule"]), p, ops)
+
+
+@register(_clip, children={"schedule": "one"}, at_zero=_clip_at_zero)
 def clip(schedule, min_value=None, max_value=None) -> Params:
     r"""Bound a schedule's values.
 

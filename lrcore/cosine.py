@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _array
 from . import validate as check
-from .schedule import Params, register
+from .schedule import MAX_LANDMARKS, Params, parameter_landmarks, register
 
 
 def _cosine_weights(j, d: int, exponent, ops):
@@ -254,7 +254,21 @@ def _cosine_restart(k, p, ops):
     return xp.where(t < wc, warm, value)
 
 
-@register(_cosine_restart)
+def _cosine_restart_landmarks(p, end, landmarks_of):
+    """Its parameters' landmarks and each cycle's start and warmup end, up to ``end`` (at most
+    ``MAX_LANDMARKS``), with the cycle lengths rounded up as a plot shows them."""
+    points = []
+    start, i = 0, 0
+    while start < end and len(points) < MAX_LANDMARKS:
+        period = p["first_period"] * p["period_mul"] ** i
+        warm = p["warmup_steps"] * p["period_mul"] ** i
+        points += [start, start + math.ceil(warm)]
+        start += math.ceil(period)
+        i += 1
+    return parameter_landmarks(p) + points
+
+
+@register(_cosine_restart, landmarks=_cosine_restart_landmarks)
 def cosine_restart(
     peak_value, first_period, period_mul=1.0, peak_mul=1.0, end_value=0.0, warmup_steps=0
 ) -> Params:

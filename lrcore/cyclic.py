@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from . import _array
 from . import validate as check
-from .schedule import Params, register
+from .schedule import MAX_LANDMARKS, Params, parameter_landmarks, register
 
 
 # -- one cycle ----------------------------------------------------------------------------------
@@ -96,7 +96,13 @@ def _onecycle_momentum(k, p, ops):
     return _onecycle_curve(k, p, ops, levels, _MOMENTUM_PHASES[p["three_phase"]])
 
 
-@register(_onecycle)
+def _onecycle_landmarks(p, end, landmarks_of):
+    """Its parameters' landmarks and both sides of each phase end (torch's float phase ends)."""
+    ends = _onecycle_phases(p)[0]
+    return [*parameter_landmarks(p), *(math.floor(e) for e in ends), *(math.ceil(e) for e in ends)]
+
+
+@register(_onecycle, landmarks=_onecycle_landmarks)
 def onecycle(
     peak_value,
     total_steps,
@@ -150,7 +156,7 @@ def onecycle(
     }
 
 
-@register(_onecycle_momentum)
+@register(_onecycle_momentum, landmarks=_onecycle_landmarks)
 def onecycle_momentum(
     total_steps,
     pct_start=0.3,
@@ -223,7 +229,17 @@ def _cyclic(k, p, ops):
     return ops.lerp(p["base_value"], p["max_value"], height)
 
 
-@register(_cyclic)
+def _cyclic_landmarks(p, end, landmarks_of):
+    """Its parameters' landmarks and each cycle's start and turn, up to ``end`` (at most
+    ``MAX_LANDMARKS``)."""
+    up, period = p["step_size_up"], p["step_size_up"] + p["step_size_down"]
+    points = parameter_landmarks(p)
+    for c in range(min(MAX_LANDMARKS // 2, end // period + 1)):
+        points += [c * period, c * period + up]
+    return points
+
+
+@register(_cyclic, landmarks=_cyclic_landmarks)
 def cyclic(
     base_value, max_value, step_size_up, step_size_down=None, mode="triangular", gamma=1.0
 ) -> Params:
@@ -279,7 +295,7 @@ def _cyclic_momentum(k, p, ops):
     return _cyclic(k, {"base_value": p["max_momentum"], "max_value": p["base_momentum"], **wave}, ops)
 
 
-@register(_cyclic_momentum)
+@register(_cyclic_momentum, landmarks=_cyclic_landmarks)
 def cyclic_momentum(
     step_size_up, step_size_down=None, base_momentum=0.8, max_momentum=0.9, mode="triangular", gamma=1.0
 ) -> Params:

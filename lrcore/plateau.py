@@ -17,6 +17,7 @@ import numpy as np
 
 from . import _array
 from . import validate as check
+from .schedule import register_other_dict
 
 
 #: The largest ``patience`` and ``cooldown``: the bad count reaches ``patience + 1`` in int32.
@@ -45,6 +46,11 @@ class Plateau:
 
     Build one with :func:`plateau`. ``init()`` gives the first state; ``update(state, metric)`` the
     next one. Both are pure; ``update`` uses array-API operations only, so it works under ``jit``.
+
+    The fields are the rule's parameters, in order, with their defaults: the one place they are
+    written. :func:`plateau` and the adapters' constructors (``lrcore.torch.ReduceLROnPlateau``,
+    ``lrcore.keras.ReduceLROnPlateau``, ``lrcore.jax.reduce_on_plateau``) take their defaults from
+    here (``Plateau.factor`` is the default factor) and pass them on to :func:`plateau`.
     """
 
     factor: float = 0.1
@@ -159,7 +165,8 @@ class Plateau:
 
     # -- serialization ------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        """``{"name": "plateau", "params": {...}}``, JSON-safe; :func:`from_dict` rebuilds it."""
+        """``{"name": "plateau", "params": {...}}``, JSON-safe; :meth:`Plateau.from_dict` rebuilds it
+        (``lrcore.from_dict`` rebuilds schedules only, and refuses it naming that method)."""
         return {"name": "plateau", "params": dataclasses.asdict(self)}
 
     @classmethod
@@ -176,6 +183,13 @@ class Plateau:
         return plateau(**params)
 
 
+register_other_dict(
+    "plateau",
+    "a reduce-on-plateau rule, which depends on the metrics reported, not on the step",
+    "lrcore.Plateau.from_dict",
+)
+
+
 def _plain_metric(metric) -> float:
     if isinstance(metric, (bool, np.bool_)) or not isinstance(metric, (int, float, np.integer, np.floating)):
         raise TypeError(
@@ -186,14 +200,14 @@ def _plain_metric(metric) -> float:
 
 
 def plateau(
-    factor=0.1,
-    patience=10,
-    mode="min",
-    threshold=1e-4,
-    threshold_mode="rel",
-    cooldown=0,
-    min_scale=0.0,
-    eps=1e-8,
+    factor=Plateau.factor,
+    patience=Plateau.patience,
+    mode=Plateau.mode,
+    threshold=Plateau.threshold,
+    threshold_mode=Plateau.threshold_mode,
+    cooldown=Plateau.cooldown,
+    min_scale=Plateau.min_scale,
+    eps=Plateau.eps,
 ) -> Plateau:
     r"""Reduce the learning rate when a metric has stopped improving (torch's rule).
 
@@ -236,13 +250,9 @@ def plateau(
     ``keras.callbacks.ReduceLROnPlateau`` reduce one bad value earlier (their sequences equal this
     rule's with ``patience + 1``; Keras also with ``cooldown + 1`` and ``threshold_mode="abs"``).
     """
-    return Plateau(
-        factor=factor,
-        patience=patience,
-        mode=mode,
-        threshold=threshold,
-        threshold_mode=threshold_mode,
-        cooldown=cooldown,
-        min_scale=min_scale,
-        eps=eps,
-    )
+    return Plateau(factor, patience, mode, threshold, threshold_mode, cooldown, min_scale, eps)
+
+
+def rule_parameters() -> dict:
+    """The rule's parameters, in order, with their defaults (the fields of :class:`Plateau`)."""
+    return {field.name: field.default for field in dataclasses.fields(Plateau)}

@@ -10,82 +10,31 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
+from .schedule import MAX_LANDMARKS, REGISTRY
+
 __all__ = ["sample_steps", "landmarks", "schedules_figure", "finder_figure", "loss_axis_range", "demo_figure"]
 
 #: Evenly spread steps of a plot (about the pixel width of a large figure, several times over).
 SAMPLES = 4096
-#: The most landmarks taken from one schedule (restarts, cycles): beyond that they are sub-pixel.
-MAX_LANDMARKS = 4096
 
 
 def landmarks(schedule, end: int) -> list[int]:
     """Steps in ``[0, end)`` where ``schedule``'s curve has a corner or a jump that its parameters
     place: piecewise and join boundaries, warmup, phase and cycle ends, restarts.
 
-    They are read from the parameters (every whole-step parameter, its partial sums within one
-    schedule, and the periods of the cyclic ones), shifted by the combinators that delay their
-    inner schedule (``join``, ``warmup``). At most :data:`MAX_LANDMARKS` per schedule.
+    Each schedule declares its own at registration (``landmarks=``, see
+    :func:`lrcore.schedule.register`): by default its whole-step parameters and their partial sums;
+    the cyclic ones add their periods, and the combinators that delay their inner schedule
+    (``join``, ``warmup``) shift its landmarks. At most :data:`MAX_LANDMARKS`.
     """
-    out: set[int] = set()
-    todo = [(schedule, 0)]
-    while todo:
-        s, offset = todo.pop()
-        p = s.params
-        if offset >= end:
-            continue
-        if s.name == "join":
-            starts = (0, *p["boundaries"])
-            out.update(offset + b for b in p["boundaries"])
-            todo.extend((child, offset + b) for child, b in zip(p["schedules"], starts))
-            continue
-        if s.name == "warmup":
-            out.add(offset + p["warmup_steps"])
-            todo.append((p["schedule"], offset + p["warmup_steps"]))
-            continue
-        if "schedule" in p:  # scale, clip and other one-child combinators keep the step
-            todo.append((p["schedule"], offset))
-            continue
-        if "schedules" in p:
-            todo.extend((child, offset) for child in p["schedules"])
-            continue
-        points = set()
-        total = 0
-        for value in p.values():
-            items = value if isinstance(value, tuple) else (value,)
-            for v in items:
-                if isinstance(v, int) and not isinstance(v, bool):
-                    points.add(v)
-            if isinstance(value, int) and not isinstance(value, bool):
-                total += value
-                points.add(total)
-        points.update(_periodic(s.name, p, end - offset))
-        out.update(offset + q for q in points if 0 <= q)
-    return sorted(q for q in out if q < end)[:MAX_LANDMARKS]
+    return sorted(set(_landmarks_of(schedule, end)))[:MAX_LANDMARKS]
 
 
-def _periodic(name, p, end):
-    """The repeating landmarks of the cyclic schedules, up to ``end`` (at most MAX_LANDMARKS)."""
-    import math
-
-    points = []
-    if name == "cosine_restart":
-        start, i = 0, 0
-        while start < end and len(points) < MAX_LANDMARKS:
-            period = p["first_period"] * p["period_mul"] ** i
-            warm = p["warmup_steps"] * p["period_mul"] ** i
-            points += [start, start + math.ceil(warm)]
-            start += math.ceil(period)
-            i += 1
-    elif name in ("cyclic", "cyclic_momentum"):
-        up = p["step_size_up"]
-        down = p["step_size_down"] if p.get("step_size_down") is not None else up
-        for c in range(min(MAX_LANDMARKS // 2, end // (up + down) + 1)):
-            points += [c * (up + down), c * (up + down) + up]
-    elif name in ("onecycle", "onecycle_momentum"):
-        total, pct = p["total_steps"], p["pct_start"]
-        ends = [pct * total - 1, total - 1] if not p.get("three_phase") else [pct * total - 1, 2 * pct * total - 2, total - 1]
-        points += [math.floor(e) for e in ends] + [math.ceil(e) for e in ends]
-    return points
+def _landmarks_of(schedule, end: int) -> list[int]:
+    """``schedule``'s landmarks in ``[0, end)``, as its registration declares them."""
+    if end <= 0:
+        return []
+    return REGISTRY[schedule.name].landmark_steps(schedule.params, end, _landmarks_of)
 
 
 def sample_steps(schedule, num_steps: int, samples: int = SAMPLES):

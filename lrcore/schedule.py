@@ -15,9 +15,12 @@ from typing import Any, Callable, ParamSpec
 
 from . import _array
 from . import validate as check
-from .plateau import Plateau
 
 Evaluate = Callable[[Any, dict, _array.Ops], Any]
+#: A combinator's value at step 0: ``at_zero(params, ops, zeros, at_zero_of_child)`` (see :func:`register`).
+AtZero = Callable[[dict, _array.Ops, Any, Callable[["Schedule"], Any]], Any]
+#: A schedule's landmark steps: ``landmarks(params, end, landmarks_of)`` (see :func:`register`).
+Landmarks = Callable[[dict, int, Callable[["Schedule", int], Any]], Any]
 _P = ParamSpec("_P")
 
 
@@ -39,6 +42,10 @@ class Definition:
     evaluate: Evaluate
     # Parameters holding a schedule ("one") or a sequence of schedules ("many").
     children: dict[str, str]
+    # Its value at step 0 from its children's (a combinator), or None: evaluated at 0.
+    at_zero: AtZero | None
+    # Its landmark steps, or None: its whole-step parameters, or its children's landmarks.
+    landmarks: Landmarks | None
 
     @property
     def factory(self) -> Callable[..., "Schedule"]:
@@ -60,6 +67,27 @@ class Definition:
         check.array_levels(params, allowed=array_levels, children=self.children)
         return Schedule(self.name, params)
 
+    def value_at_zero(self, params: dict, ops: _array.Ops, zeros, at_zero_of_child: Callable[["Schedule"], Any]):
+        """The schedule's value at step 0, bit for bit its evaluation at ``zeros`` (a step array
+        of zeros): its declared ``at_zero``, which reads each child's value at step 0 through
+        ``at_zero_of_child(child)`` (one evaluation per nesting level), or its evaluation at 0."""
+        if self.at_zero is None:
+            return self.evaluate(zeros, params, ops)
+        return self.at_zero(params, ops, zeros, at_zero_of_child)
+
+    def landmark_steps(self, params: dict, end: int, landmarks_of: Callable[["Schedule", int], Any]) -> list[int]:
+        """The steps in ``[0, end)`` where the schedule's curve has a corner or a jump that its
+        parameters place: its declared ``landmarks``; without one, a combinator's children's
+        landmarks (``landmarks_of(child, end)``, at the same steps), and a schedule's
+        :func:`parameter_landmarks`."""
+        if self.landmarks is not None:
+            steps = self.landmarks(params, end, landmarks_of)
+        elif self.children:
+            steps = [q for child in _children_of(self.children, params) for q in landmarks_of(child, end)]
+        else:
+            steps = parameter_landmarks(params)
+        return [q for q in steps if 0 <= q < end]
+
 
 #: Every registered schedule, in registration order (the order of ``lrcore.SCHEDULES``).
 REGISTRY: dict[str, Definition] = {}
@@ -74,12 +102,28 @@ MAX_DEPTH = 100
 
 
 def register(
-    evaluate: Evaluate, children: dict[str, str] | None = None
+    evaluate: Evaluate,
+    children: dict[str, str] | None = None,
+    *,
+    at_zero: AtZero | None = None,
+    landmarks: Landmarks | None = None,
 ) -> Callable[[Callable[_P, Params]], Callable[_P, Schedule]]:
     """Register a schedule: the decorated function is named after the schedule, takes its public
     parameters, validates them (with :mod:`lrcore.validate`) and returns the ``params`` dict;
     ``evaluate(k, params, ops)`` computes its value. Returns the public factory, with the
     decorated function's signature (returning a :class:`Schedule`) and docstring.
+
+    What generic code needs to know of the schedule is declared here, never decided by its name:
+
+    - ``children``: the parameters holding a schedule (``"one"``) or a sequence of them (``"many"``);
+    - ``at_zero(params, ops, zeros, at_zero_of_child)``: a combinator's value at step 0, bit for
+      bit its evaluation there, from its children's values at step 0 (``at_zero_of_child(child)``),
+      so that a warmup reads its inner schedule's first value with one evaluation per nesting
+      level. Without it the schedule is evaluated at 0;
+    - ``landmarks(params, end, landmarks_of)``: the steps where its curve has a corner or a jump
+      (restarts, phase and cycle ends), for plots; a combinator places its children's
+      (``landmarks_of(child, end)``, in the child's own steps). Without it: a combinator's
+      children's landmarks at the same steps, a schedule's :func:`parameter_landmarks`.
 
     This one registration gives the schedule its name, ``lrcore.SCHEDULES``, serialization
     (``to_dict``/``from_dict``, pickling), the CLI entry and every adapter's factory
@@ -90,7 +134,7 @@ def register(
         name = validate.__name__
         if name in REGISTRY:
             raise ValueError(f"A schedule named {name!r} is already registered.")
-        definition = Definition(name, validate, evaluate, dict(children or {}))
+        definition = Definition(name, validate, evaluate, dict(children or {}), at_zero, landmarks)
         signature = inspect.signature(validate)
 
         @functools.wraps(validate)
@@ -110,6 +154,33 @@ def register(
         return factory
 
     return decorate
+
+
+#: The most landmark steps taken from one repeating schedule (restarts, cycles): beyond that, a
+#: plot's landmarks are sub-pixel.
+MAX_LANDMARKS = 4096
+
+
+def parameter_landmarks(params: dict) -> list[int]:
+    """The landmarks a schedule's parameters place by themselves: every whole-step parameter (a
+    length, a boundary, each of a sequence of boundaries) and the running sums of the
+    whole-number parameters, in their order (phases that follow each other)."""
+    points, total = [], 0
+    for value in params.values():
+        points += [v for v in (value if isinstance(value, tuple) else (value,)) if _whole(v)]
+        if _whole(value):
+            total += value
+            points.append(total)
+    return points
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _children_of(children: dict[str, str], params: dict) -> list:
+    """The schedules held by the parameters that ``children`` declares, in order."""
+    return [c for key, kind in children.items() for c in (params[key] if kind == "many" else (params[key],))]
 
 
 def names() -> tuple[str, ...]:
@@ -361,10 +432,10 @@ def as_schedule(name: str, value) -> Schedule:
 
 def is_adapter(value) -> bool:
     """Whether ``value`` is an adapter object: it wraps a core schedule (``.schedule``) and says
-    which options a composition of it keeps (``_compose_options()``, see :mod:`lrcore.backends`)."""
+    which options a composition of it keeps (``compose_options()``, see :mod:`lrcore.backends`)."""
     return (
         not isinstance(value, Schedule)
-        and callable(getattr(type(value), "_compose_options", None))
+        and callable(getattr(type(value), "compose_options", None))
         and isinstance(getattr(value, "schedule", None), Schedule)
     )
 
@@ -406,9 +477,9 @@ def composed_adapter(definition: Definition, signature: inspect.Signature, args,
                 f"{_from_schedule_name(cls)}(s), or combine core schedules (lrcore.<name>(...)) "
                 f"and bind the result once. Received: {first}={a!r}, {name}={b!r}"
             )
-    options = a._compose_options()
+    options = a.compose_options()
     for name, b in found[1:]:
-        theirs = b._compose_options()
+        theirs = b.compose_options()
         if theirs != options:
             ours_text = ", ".join(f"{k}={v}" for k, v in options.items())
             theirs_text = ", ".join(f"{k}={v}" for k, v in theirs.items())
@@ -423,14 +494,27 @@ def composed_adapter(definition: Definition, signature: inspect.Signature, args,
 
 def _from_schedule_name(cls) -> str:
     """``lrcore.<adapter>.from_schedule``, for messages."""
-    return f"{getattr(cls, '_public_module', cls.__module__)}.from_schedule"
+    return f"{getattr(cls, 'public_module', cls.__module__)}.from_schedule"
+
+
+#: Names written by ``to_dict`` of lrcore objects that are not schedules, each with what it is and
+#: what rebuilds it (:func:`register_other_dict`).
+_OTHER_DICTS: dict[str, tuple[str, str]] = {}
+
+
+def register_other_dict(name: str, what: str, rebuilt_by: str) -> None:
+    """Declare that ``{"name": name, ...}`` is the ``to_dict`` output of an lrcore object that is not
+    a schedule (``what``): :func:`from_dict` refuses it with a ``ValueError`` naming ``rebuilt_by``,
+    the function that rebuilds it."""
+    _OTHER_DICTS[name] = (what, rebuilt_by)
 
 
 def from_dict(d: dict) -> Schedule:
     """Rebuild a schedule from :meth:`Schedule.to_dict` output.
 
     Parameters left out take their defaults; unknown names, unknown parameters and missing
-    required parameters raise an error naming them.
+    required parameters raise an error naming them. A reduce-on-plateau rule's dict is not a
+    schedule: :meth:`lrcore.Plateau.from_dict` rebuilds it.
 
     Example:
         >>> import lrcore
@@ -452,8 +536,11 @@ def _from_dict(d, depth: int) -> Schedule:
             f"A schedule dict has the keys 'name' and 'params'. Received keys: {sorted(d)}"
         )
     name, params = d["name"], d.get("params", {})
-    if name == "plateau":
-        return Plateau.from_dict(d)
+    if isinstance(name, str) and name in _OTHER_DICTS:
+        what, rebuilt_by = _OTHER_DICTS[name]
+        raise ValueError(
+            f"{name!r} is not a schedule: it is {what}. Rebuild it with {rebuilt_by}(d). Received: name={name!r}"
+        )
     if name not in REGISTRY:
         raise ValueError(f"Unknown schedule name {name!r}. Known: {', '.join(sorted(REGISTRY))}")
     if not isinstance(params, dict):

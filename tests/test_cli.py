@@ -257,7 +257,7 @@ SPEC_FILES = {
         (["demo", "-o", "missing/demo.png"], "does not exist"),
         (["demo", "--frameworks", "jax,jax"], "`frameworks`"),
         (["--bogus"], "unknown command"),
-        # A reduce-on-plateau rule (lrcore.from_dict builds it too) is not a schedule of the step.
+        # A reduce-on-plateau rule's dict is not a schedule of the step (lrcore.from_dict refuses it).
         (["table", "plateau", "--factor", "0.5", "--at", "1"], "'plateau' is not a schedule"),
         (["plot", "plateau"], "'plateau' is not a schedule"),
         (["table", "--spec", "plateau.json", "--at", "1"], "plateau.json': 'plateau' is not a schedule"),

@@ -224,8 +224,8 @@ def test_config_round_trip_and_registration():
     assert isinstance(restored, lrcore.keras.KerasSchedule) and restored == lr
     # With plateau state: the state round-trips exactly, through JSON.
     rule = lrcore.plateau(factor=0.3, patience=2)
-    lr._attach_plateau(rule)
-    lr._set_plateau(rule, lrcore.PlateauState(0.09, 0.123456789012345678, 2, 0))
+    lr.attach_plateau(rule)
+    lr.set_plateau(rule, lrcore.PlateauState(0.09, 0.123456789012345678, 2, 0))
     config = json.loads(json.dumps(lr.get_config()))
     assert config["plateau"]["state"] == {"scale": 0.09, "best": 0.123456789012345678, "num_bad": 2, "cooldown_left": 0}
     again = lrcore.keras.KerasSchedule.from_config(config)
@@ -265,6 +265,29 @@ def test_config_round_trip_and_registration():
 def test_callback_validates_every_argument(kwargs, exc, name):
     with pytest.raises(exc, match=f"`{name}`"):
         lrcore.keras.ReduceLROnPlateau(**kwargs)
+
+
+def test_callback_takes_every_rule_parameter_with_its_default():
+    """The rule's parameters are written once (the fields of lrcore.Plateau): the callback takes
+    each with its default (``mode`` aside: ``"auto"``) and passes it on."""
+    import dataclasses
+
+    fields = {f.name: f.default for f in dataclasses.fields(lrcore.Plateau)}
+    parameters = inspect.signature(lrcore.keras.ReduceLROnPlateau).parameters
+    assert set(parameters) == set(fields) | {"monitor", "verbose"}
+    assert {name: parameters[name].default for name in fields} == {**fields, "mode": "auto"}
+    given = dict(factor=0.5, patience=3, mode="max", threshold=0.01, threshold_mode="abs", cooldown=2, min_scale=0.001, eps=1e-6)
+    assert lrcore.keras.ReduceLROnPlateau(monitor="accuracy", **given).rule == lrcore.plateau(**given)
+
+
+def test_schedule_creates_its_plateau_scale_once():
+    lr = lrcore.keras.constant(0.1)
+    assert lr.ensure_scale() is True and lr.ensure_scale() is False
+    assert lr.plateau_rule is None and float(lr(3)) == np.float32(0.1)  # the scale starts at 1
+    rule = lrcore.plateau(factor=0.5)
+    assert lr.attach_plateau(rule) is True and lr.attach_plateau(rule) is False
+    with pytest.raises(ValueError, match="another rule"):
+        lr.attach_plateau(lrcore.plateau(factor=0.2))
 
 
 def _compiled(lr, metrics=()):

@@ -65,11 +65,21 @@ def test_jit_matches_plain(kwargs):
 
 def test_serialization_and_identity():
     rule = lrcore.plateau(factor=0.5, patience=3, mode="max")
-    assert lrcore.from_dict(rule.to_dict()) == rule
+    assert lrcore.Plateau.from_dict(rule.to_dict()) == rule
     assert pickle.loads(pickle.dumps(rule)) == rule
     assert hash(rule) == hash(lrcore.plateau(factor=0.5, patience=3, mode="max"))
     with pytest.raises(ValueError, match="bogus"):
         lrcore.Plateau.from_dict({"name": "plateau", "params": {"bogus": 1}})
+
+
+def test_from_dict_rebuilds_schedules_only_and_names_the_plateau_s_own():
+    """``lrcore.from_dict`` returns a Schedule or raises: a rule's dict is refused, naming what
+    rebuilds it."""
+    d = lrcore.plateau(factor=0.5).to_dict()
+    with pytest.raises(ValueError, match=r"'plateau' is not a schedule: .*lrcore\.Plateau\.from_dict"):
+        lrcore.from_dict(d)
+    with pytest.raises(ValueError, match="lrcore.Plateau.from_dict"):
+        lrcore.from_dict({"name": "warmup", "params": {"schedule": d, "warmup_steps": 3}})
 
 
 @pytest.mark.parametrize(
@@ -128,3 +138,42 @@ def test_largest_counts_run_under_jit(name):
     for m in (1.0, 1.0, 1.0):
         updates, opt_state = step(params, opt_state, params, value=jnp.float32(m))
     assert float(updates[0]) == want
+
+
+# The rule's parameters are written once (the fields of lrcore.Plateau); every constructor takes
+# them with those defaults and passes each on. Non-default values of every parameter:
+GIVEN = dict(factor=0.5, patience=3, mode="max", threshold=0.01, threshold_mode="abs", cooldown=2, min_scale=0.001, eps=1e-6)
+
+
+def test_plateau_takes_the_rule_s_fields_in_order_with_their_defaults():
+    import dataclasses
+    import inspect
+
+    fields = {f.name: f.default for f in dataclasses.fields(lrcore.Plateau)}
+    assert list(fields) == list(GIVEN)
+    signature = inspect.signature(lrcore.plateau)
+    assert {name: p.default for name, p in signature.parameters.items()} == fields
+    assert fields == dict(factor=0.1, patience=10, mode="min", threshold=1e-4, threshold_mode="rel", cooldown=0, min_scale=0.0, eps=1e-8)
+    assert lrcore.plateau(**GIVEN) == lrcore.Plateau(**GIVEN) and lrcore.plateau(*GIVEN.values()) == lrcore.Plateau(**GIVEN)
+
+
+@pytest.mark.parametrize("adapter", ["torch", "jax"])
+def test_adapters_take_every_rule_parameter_with_its_default(adapter):
+    import dataclasses
+    import inspect
+
+    import lrcore.jax
+    import lrcore.torch
+
+    constructor, own = {
+        "torch": (lrcore.torch.ReduceLROnPlateau, {"scheduler", "min_lr"}),
+        "jax": (lrcore.jax.reduce_on_plateau, {"accumulation_size"}),
+    }[adapter]
+    parameters = inspect.signature(constructor).parameters
+    fields = {f.name: f.default for f in dataclasses.fields(lrcore.Plateau)}
+    assert set(parameters) == set(fields) | own
+    assert {name: parameters[name].default for name in fields} == fields
+    if adapter == "torch":
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+        made = lrcore.torch.ReduceLROnPlateau(lrcore.torch.scheduler(opt, lrcore.constant(1.0)), **GIVEN)
+        assert made.rule == lrcore.plateau(**GIVEN)

@@ -301,3 +301,52 @@ def test_register_in_process_with_cleanup():
         unregister("twice_dummy")
     with pytest.raises(ValueError, match="Unknown schedule name 'twice_dummy'"):
         lrcore.from_dict({"name": "twice_dummy", "params": {"value": 0.5}})
+
+
+def test_a_new_combinator_declares_its_first_value_and_its_landmarks():
+    """What generic code knows of a combinator comes from its registration: a warmup reads the
+    first value of a new combinator through its ``at_zero``, and a plot places its child's
+    landmarks through its ``landmarks``."""
+    import lrcore.plot
+
+    calls = []
+
+    def _shift(k, p, ops):
+        return p["schedule"]._evaluate(ops.since(k, p["shift_steps"]), ops)
+
+    def _shift_at_zero(p, ops, zeros, at_zero_of_child):
+        calls.append(p["shift_steps"])
+        return at_zero_of_child(p["schedule"])  # since(0, S) is 0: the child's own first value
+
+    def _shift_landmarks(p, end, landmarks_of):
+        s = p["shift_steps"]
+        return [s, *(s + q for q in landmarks_of(p["schedule"], end - s))] if s < end else [s]
+
+    @register(_shift, children={"schedule": "one"}, at_zero=_shift_at_zero, landmarks=_shift_landmarks)
+    def shift_dummy(schedule, shift_steps):
+        """``schedule`` started ``shift_steps`` steps late, holding its first value until then."""
+        return {
+            "schedule": lrcore.schedule.as_schedule("schedule", schedule),
+            "shift_steps": lrcore.validate.phase("shift_steps", shift_steps),
+        }
+
+    try:
+        inner = lrcore.cosine_decay(1.0, 20, end_value=0.1)
+        warmed = lrcore.warmup(shift_dummy(inner, 5), warmup_steps=10, init_value=0.5)
+        steps = np.arange(60)
+        got = np.asarray(warmed(steps))
+        assert calls == [5]  # the warmup asked the declaration for the first value, once
+
+        def reference(k):  # written from the definitions, in exact arithmetic
+            if k < 10:
+                return mpmath.mpf(0.5) + (1 - mpmath.mpf(0.5)) * Fraction(k, 10)
+            j = min(max(k - 15, 0), 20)
+            return mpmath.mpf(0.1) + mpmath.mpf(0.9) * (1 + mpmath.cos(mpmath.pi * j / 20)) / 2
+
+        assert_ulp_close(got, [float(reference(k)) for k in steps], 64)
+        # The warmup's end (10), the shift's (15) and the cosine's end (20 steps after it).
+        assert lrcore.plot.landmarks(warmed, 100) == [10, 15, 35]
+        # Joined at 7: each shifted by 7 (and 42, past the end, left out).
+        assert lrcore.plot.landmarks(lrcore.join([lrcore.constant(1.0), warmed], [7]), 40) == [7, 17, 22]
+    finally:
+        unregister("shift_dummy")

@@ -136,6 +136,11 @@ COMPILE_CASES = {
     "onecycle(1.0, 100, linear)": lrcore.onecycle(1.0, 100, anneal="linear"),
     "onecycle_momentum(100)": lrcore.onecycle_momentum(100),
     "cosine_restart(1.0, 10, period_mul=2.0)": lrcore.cosine_restart(1.0, 10, period_mul=2.0),
+    # A warmup reads its schedule's first value through each combinator's declared `at_zero`.
+    "warmup(clip(scale(join([constant, warmup]))))": lrcore.warmup(
+        lrcore.clip(lrcore.join([lrcore.constant(0.5), lrcore.warmup(lrcore.cosine_decay(1.0, 30), 4)], [0]) * 2.0, max_value=1.5),
+        6, 0.1,
+    ),  # fmt: skip
 }
 
 
@@ -702,6 +707,32 @@ def test_a_scheduler_stepped_after_updates_the_plateau_advanced_is_refused():
     with pytest.raises(ValueError, match="after 2 optimizer updates.*count an update twice"):
         sched.step()
     assert sched.last_epoch == 2 and plateau.scale == 1.0
+
+
+def test_scale_floor_and_plateau_link_are_set_through_public_methods():
+    """What a wrapping plateau uses: set_scale (lr = max(schedule(n) · scale, min_lr)), the
+    unscaled lrs, and the link that decides who advances the scheduler."""
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 2.0})
+    sched = lrcore.torch.scheduler(opt, lrcore.piecewise_constant([2], [0.5, 0.25]), mode="relative")
+    sched.set_scale(0.5)
+    assert sched.get_last_lr() == [0.25, 0.5] and sched.unscaled_lrs() == [0.5, 1.0]
+    sched.set_scale(0.25, min_lrs=[0.1, 0.2])
+    assert sched.get_last_lr() == [0.125, 0.25]  # above both floors
+    for _ in range(2):
+        opt.step()
+        sched.step()
+    assert sched.unscaled_lrs() == [0.25, 0.5] and sched.get_last_lr() == [0.1, 0.2]  # 0.0625, 0.125: floored
+    assert sched.state_dict()["scale"] == 0.25 and sched.state_dict()["min_lr"] == [0.1, 0.2]
+    assert sched.plateau_link is None
+    plateau = lrcore.torch.ReduceLROnPlateau(sched, min_lr=0.05)
+    assert sched.plateau_link is not None
+    assert sched.get_last_lr() == [0.25, 0.5]  # the plateau's scale (1) and floor replace them
+    del plateau
+    import gc
+
+    gc.collect()
+    assert sched.plateau_link is None
 
 
 def test_a_newer_plateau_drives_and_a_collected_one_lets_go():

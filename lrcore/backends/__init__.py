@@ -39,7 +39,7 @@ class Composable:
     core :class:`lrcore.Schedule`) is :func:`lrcore.multiply` ``([a, b])``; ``a * c`` and ``c * a``
     with a number ``c`` are :func:`lrcore.scale` ``(a, c)``. The core combinators, given adapter
     objects, return an object of their adapter class built with ``cls(schedule, **options)``, the
-    options being :meth:`_compose_options`; adapter objects of two kinds are refused
+    options being :meth:`compose_options`; adapter objects of two kinds are refused
     (``TypeError``), as are objects of one kind with different options (``ValueError``).
     """
 
@@ -49,9 +49,9 @@ class Composable:
         super().__init_subclass__(**kwargs)
         # The public module whose `from_schedule` binds to this class (for error messages).
         module = next((m for m, name in ADAPTERS.items() if name == cls.__name__), None)
-        cls._public_module = f"lrcore.{module}" if module else cls.__module__
+        cls.public_module = f"lrcore.{module}" if module else cls.__module__
 
-    def _compose_options(self) -> dict:
+    def compose_options(self) -> dict:
         """The constructor options a composition of this object keeps (none by default)."""
         return {}
 

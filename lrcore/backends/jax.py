@@ -19,7 +19,7 @@ import numpy as np
 from .. import _array
 from .. import validate as check
 from .._array import host_steps
-from ..plateau import Plateau, PlateauState, plateau
+from ..plateau import Plateau, PlateauState, plateau, rule_parameters
 from ..schedule import Schedule, check_levels_fit
 from . import Composable
 
@@ -66,7 +66,7 @@ class JaxSchedule(Composable):
         out = self.schedule.evaluate(jnp.asarray(ints), xp=jnp, dtype=self.dtype)
         return jnp.where(jnp.asarray(nan), jnp.asarray(math.nan, dtype=self.dtype), out) if nan.any() else out
 
-    def _compose_options(self) -> dict:
+    def compose_options(self) -> dict:
         """A composition keeps the dtype: ``jax_a * 0.5`` evaluates in ``jax_a``'s dtype."""
         return {"dtype": self.dtype}
 
@@ -95,14 +95,14 @@ class ReduceOnPlateauState(NamedTuple):
 
 
 def reduce_on_plateau(
-    factor=0.1,
-    patience=10,
-    mode="min",
-    threshold=1e-4,
-    threshold_mode="rel",
-    cooldown=0,
-    min_scale=0.0,
-    eps=1e-8,
+    factor=Plateau.factor,
+    patience=Plateau.patience,
+    mode=Plateau.mode,
+    threshold=Plateau.threshold,
+    threshold_mode=Plateau.threshold_mode,
+    cooldown=Plateau.cooldown,
+    min_scale=Plateau.min_scale,
+    eps=Plateau.eps,
     *,
     accumulation_size=1,
 ):
@@ -146,8 +146,7 @@ def reduce_on_plateau(
         rule = factor
         given = dict(patience=patience, mode=mode, threshold=threshold, threshold_mode=threshold_mode,
                      cooldown=cooldown, min_scale=min_scale, eps=eps)
-        defaults = dict(patience=10, mode="min", threshold=1e-4, threshold_mode="rel", cooldown=0,
-                        min_scale=0.0, eps=1e-8)
+        defaults = rule_parameters()
         changed = sorted(k for k, v in given.items() if v != defaults[k] or type(v) is not type(defaults[k]))
         if changed:
             raise TypeError(

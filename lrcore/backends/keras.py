@@ -74,7 +74,7 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule, Composable)
         self._plateau_rule: Plateau | None = None
         self._plateau_state: PlateauState | None = None
         self._scale = None  # a float32 keras.Variable once a plateau drives this schedule
-        self._callback = None  # a weak reference to the ReduceLROnPlateau callback driving it
+        self._pending = None  # a weak reference to the driving callback's pending_state method
         self._caller = None  # weak references (step variable, its optimizer): the last optimizer found
 
     def __call__(self, step):
@@ -96,8 +96,10 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule, Composable)
         """The :class:`lrcore.Plateau` rule whose state this schedule carries, or ``None``."""
         return self._plateau_rule
 
-    def _attach_plateau(self, rule: Plateau) -> bool:
-        """Start (or check and continue) the plateau state for ``rule``; True if newly attached."""
+    def attach_plateau(self, rule: Plateau) -> bool:
+        """Start the plateau state of ``rule`` (its ``init()``), or continue the one this schedule
+        carries (a loaded model's), which must be of an equal rule (a ``ValueError`` otherwise).
+        True if newly attached."""
         if self._plateau_rule is not None:
             if self._plateau_rule != rule:
                 ours, theirs = self._plateau_rule.to_dict()["params"], rule.to_dict()["params"]
@@ -108,21 +110,32 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule, Composable)
                     "saved parameters, or bind the schedule afresh with lrcore.keras.from_schedule."
                 )
             return False
-        self._set_plateau(rule, rule.init())
+        self.set_plateau(rule, rule.init())
         return True
 
-    def _set_plateau(self, rule: Plateau, state: PlateauState) -> None:
+    def set_plateau(self, rule: Plateau, state: PlateauState) -> None:
+        """Carry ``rule`` and its ``state`` (saved with the schedule); the learning rate is
+        multiplied by ``state.scale`` from the next train step on."""
         state = PlateauState(float(state.scale), float(state.best), int(state.num_bad), int(state.cooldown_left))
         self._plateau_rule, self._plateau_state = rule, state
-        self._ensure_scale()
+        self.ensure_scale()
         self._scale.assign(np.float32(state.scale))
 
-    def _ensure_scale(self) -> None:
-        """Create the scale variable (1) the train step multiplies by, if there is none yet."""
-        if self._scale is None:
-            self._scale = keras.Variable(
-                np.float32(1.0), dtype="float32", trainable=False, autocast=False, name="lrcore_scale"
-            )
+    def ensure_scale(self) -> bool:
+        """Create the scale variable (1) the train step multiplies by, if there is none yet; True
+        if it was created now (a train step traced before does not multiply by it)."""
+        if self._scale is not None:
+            return False
+        self._scale = keras.Variable(
+            np.float32(1.0), dtype="float32", trainable=False, autocast=False, name="lrcore_scale"
+        )
+        return True
+
+    def follow_plateau(self, pending_state) -> None:
+        """Let ``pending_state()`` (a bound method of the plateau callback driving this schedule,
+        held weakly) give the ``(rule, state)`` that :meth:`get_config` saves while that callback has
+        not seen the running epoch's metric yet, or ``None``."""
+        self._pending = weakref.WeakMethod(pending_state)
 
     # -- serialization -------------------------------------------------------------------------
     def get_config(self) -> dict:
@@ -134,8 +147,8 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule, Composable)
         """
         config = self.schedule.to_dict()
         rule, state = self._plateau_rule, self._plateau_state
-        callback = self._callback() if self._callback is not None else None
-        pending = None if callback is None else callback._state_at_epoch_end()
+        pending_state = self._pending() if self._pending is not None else None
+        pending = None if pending_state is None else pending_state()
         if pending is not None:
             rule, state = pending
         if rule is not None:
@@ -155,16 +168,16 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule, Composable)
             state = saved["state"]
             if not isinstance(state, dict) or set(state) != set(PlateauState._fields):
                 raise ValueError(f"The plateau `state` must hold {PlateauState._fields}. Received: {state!r}")
-            out._set_plateau(Plateau.from_dict(saved["rule"]), PlateauState(**state))
+            out.set_plateau(Plateau.from_dict(saved["rule"]), PlateauState(**state))
         return out
 
     def __eq__(self, other):
         if not isinstance(other, KerasSchedule):
             return NotImplemented
-        return (self.schedule, self._plateau_rule, self._plateau_state) == (
+        return (self.schedule, self.plateau_rule, self.plateau_state) == (
             other.schedule,
-            other._plateau_rule,
-            other._plateau_state,
+            other.plateau_rule,
+            other.plateau_state,
         )
 
     def __hash__(self):
@@ -196,9 +209,9 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule, Composable)
     def __getstate__(self):
         # A copy is driven by no callback yet, and leaves the optimizer found behind (weak
         # references do not pickle).
-        return {**self.__dict__, "_callback": None, "_caller": None}
+        return {**self.__dict__, "_pending": None, "_caller": None}
 
-    def _compose_options(self) -> dict:
+    def compose_options(self) -> dict:
         """Nothing to keep; refused once a plateau callback drives this schedule (its scale and
         state belong to this object, which a composition would silently drop)."""
         if self._scale is not None:
@@ -332,14 +345,14 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
     def __init__(
         self,
         monitor="val_loss",
-        factor=0.1,
-        patience=10,
+        factor=Plateau.factor,
+        patience=Plateau.patience,
         mode="auto",
-        threshold=1e-4,
-        threshold_mode="rel",
-        cooldown=0,
-        min_scale=0.0,
-        eps=1e-8,
+        threshold=Plateau.threshold,
+        threshold_mode=Plateau.threshold_mode,
+        cooldown=Plateau.cooldown,
+        min_scale=Plateau.min_scale,
+        eps=Plateau.eps,
         verbose=0,
     ):
         super().__init__()
@@ -372,17 +385,15 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
         schedule = _lrcore_schedule(self.model)
         self._reported = False
         self._last_epoch = self._saved_early = None
-        schedule._callback = weakref.ref(self)
+        schedule.follow_plateau(self._state_at_epoch_end)
         if self.rule is None and self.monitor.removeprefix("val_") == "loss":
             self.rule = plateau(mode="min", **self._params)
-        fresh = schedule._scale is None
+        # mode="auto" on a metric: Keras' compiled metrics are built in the first train step, so the
+        # direction (and the rule) is known at the end of the first epoch, as Keras' callbacks
+        # infer it. The scale is in the train step from the start (1 until the first reduction).
+        fresh = schedule.ensure_scale()
         if self.rule is not None:
-            schedule._attach_plateau(self.rule)
-        else:
-            # mode="auto" on a metric: Keras' compiled metrics are built in the first train step, so
-            # the direction is read at the end of the first epoch, as Keras' callbacks do. The scale
-            # is in the train step from the start (1 until the first reduction).
-            schedule._ensure_scale()
+            schedule.attach_plateau(self.rule)
         if fresh:
             # A train step traced before the schedule had a scale does not multiply by it.
             self.model.make_train_function(force=True)
@@ -399,11 +410,11 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
         schedule = _lrcore_schedule(self.model)
         if self.rule is None:  # mode="auto": the compiled metrics are built by now
             self.rule = plateau(mode=self._resolve_mode(), **self._params)
-            schedule._attach_plateau(self.rule)
+            schedule.attach_plateau(self.rule)
         metric = float(np.asarray(logs[self.monitor]))
         before = schedule.plateau_state
         after = self.rule.update(before, metric)
-        schedule._set_plateau(self.rule, after)
+        schedule.set_plateau(self.rule, after)
         self._reported = True
         self._last_epoch = epoch
         if self._saved_early == epoch:

@@ -44,7 +44,7 @@ import torch
 
 from .._array import HOST_CONSTANTS, host_steps, is_array
 from .. import validate
-from ..plateau import PlateauState, _plain_metric, plateau
+from ..plateau import Plateau, PlateauState, _plain_metric, plateau
 from ..schedule import REGISTRY, Schedule, as_schedule, check_levels_fit
 from . import Composable
 
@@ -284,6 +284,31 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
     # torch's base class calls this inside step(); the lr is a pure function of last_epoch.
     def get_lr(self):
         return self._lrs_at(self.last_epoch)
+
+    # -- a wrapping reduce-on-plateau -----------------------------------------------------------
+    def set_scale(self, scale: float, min_lrs=None) -> None:
+        """Multiply the lrs by ``scale`` from now on, floored at ``min_lrs`` (one float per param
+        group, or ``None``): ``lr = max(schedule(n) · scale, min_lr)``, set for the current step at
+        once. :class:`ReduceLROnPlateau` sets its rule's scale this way."""
+        self._scale = float(scale)
+        self._min_lr = None if min_lrs is None else [float(v) for v in min_lrs]
+        self._reapply()
+
+    def unscaled_lrs(self) -> list:
+        """Each param group's lr at the current step from the schedule alone (times the group's
+        initial lr in ``mode="relative"``), before the scale and floor of :meth:`set_scale`."""
+        return self._targets("lr", self.last_epoch)
+
+    @property
+    def plateau_link(self):
+        """Who advances this scheduler after each optimizer update besides its own ``step()``
+        calls: the link of the newest :class:`ReduceLROnPlateau` wrapping it, or ``None``."""
+        return self._plateau_link
+
+    def link_plateau(self, link) -> None:
+        """Make ``link`` (a :class:`ReduceLROnPlateau`'s, or ``None``) the :attr:`plateau_link`:
+        ``step()`` asks it whether the plateau already made the step (``link.absorb()``)."""
+        self._plateau_link = link
 
     # -- stepping ---------------------------------------------------------------------------------
     def step(self, epoch=None):
@@ -597,20 +622,15 @@ class _Advance:
         return self.advances == 1  # the plateau made this step after the first update
 
 
-def _advance_after_update(ref):
+def _weak_hook(method):
+    """An optimizer step hook calling the bound ``method``, held weakly: the optimizer's hooks keep
+    no plateau alive (a collected plateau's hooks are removed by :func:`_release`)."""
+    ref = weakref.WeakMethod(method)
+
     def hook(optimizer, args, kwargs):
-        plateau = ref()
-        if plateau is not None:
-            plateau._after_update()
-
-    return hook
-
-
-def _catch_up_before_update(ref):
-    def hook(optimizer, args, kwargs):
-        plateau = ref()
-        if plateau is not None and plateau._trainer is not None:
-            plateau._catch_up()
+        bound = ref()
+        if bound is not None:
+            bound()
 
     return hook
 
@@ -620,8 +640,8 @@ def _release(handles, scheduler_ref, link):
     for handle in handles:
         handle.remove()
     scheduler = scheduler_ref()
-    if scheduler is not None and scheduler._plateau_link is link:
-        scheduler._plateau_link = None
+    if scheduler is not None and scheduler.plateau_link is link:
+        scheduler.link_plateau(None)
 
 
 def _mean_over_ranks(value: float) -> float:
@@ -708,14 +728,14 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
     def __init__(
         self,
         scheduler,
-        mode="min",
-        factor=0.1,
-        patience=10,
-        threshold=1e-4,
-        threshold_mode="rel",
-        cooldown=0,
-        min_scale=0.0,
-        eps=1e-8,
+        mode=Plateau.mode,
+        factor=Plateau.factor,
+        patience=Plateau.patience,
+        threshold=Plateau.threshold,
+        threshold_mode=Plateau.threshold_mode,
+        cooldown=Plateau.cooldown,
+        min_scale=Plateau.min_scale,
+        eps=Plateau.eps,
         *,
         min_lr=None,
     ):
@@ -748,7 +768,8 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         self.state = self.rule.init()
         self.last_epoch = 0
         # The newest plateau on a scheduler advances it (an older one's hooks do nothing).
-        self._link = scheduler._plateau_link = _Advance()
+        self._link = _Advance()
+        scheduler.link_plateau(self._link)
         # Built inside a Lightning Trainer's configure_optimizers: the epoch of the last metric
         # step is tracked, so that checkpoints and resumes keep the steps Lightning skips.
         trainer = _lightning_trainer()
@@ -759,10 +780,9 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
 
     def _hook(self):
         """Hook the optimizer's step: before it, Lightning's skipped steps; after it, the scheduler."""
-        ref = weakref.ref(self)
         handles = (
-            self.optimizer.register_step_pre_hook(_catch_up_before_update(ref)),
-            self.optimizer.register_step_post_hook(_advance_after_update(ref)),
+            self.optimizer.register_step_pre_hook(_weak_hook(self._catch_up)),
+            self.optimizer.register_step_post_hook(_weak_hook(self._after_update)),
         )
         weakref.finalize(self, _release, handles, weakref.ref(self.scheduler), self._link)
 
@@ -775,9 +795,8 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         self._hook()
 
     def _set_scheduler(self, min_lr):
-        sched = self.scheduler
-        sched._scale, sched._min_lr = float(self.state.scale), min_lr
-        sched._reapply()
+        self._min_lr = min_lr
+        self.scheduler.set_scale(float(self.state.scale), min_lr)
         self._sync()
 
     def _sync(self):
@@ -788,7 +807,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         )  # fmt: skip
         self.mode_worse = math.inf if rule.mode == "min" else -math.inf
         self.best, self.num_bad_epochs, self.cooldown_counter = state.best, state.num_bad, state.cooldown_left
-        self.min_lrs = list(self.scheduler._min_lr or [0.0] * len(self.optimizer.param_groups))
+        self.min_lrs = list(self._min_lr or [0.0] * len(self.optimizer.param_groups))
         self._last_lr = self.scheduler.get_last_lr()
 
     @property
@@ -812,7 +831,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
     def _report(self, metrics):
         self.state = self._next_state(metrics)
         self.last_epoch += 1
-        self._set_scheduler(self.scheduler._min_lr)
+        self._set_scheduler(self._min_lr)
 
     def _next_state(self, metrics) -> PlateauState:
         """The rule's state after ``metrics`` (averaged over the ranks of torch.distributed)."""
@@ -827,16 +846,15 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
 
     def _changes_an_lr(self, old: float, new: float) -> bool:
         """Whether scale ``old`` → ``new`` changes some group's lr by more than ``eps`` (torch's test)."""
-        sched = self.scheduler
-        values = sched._targets("lr", sched.last_epoch)
-        floors = sched._min_lr or [0.0] * len(values)
+        values = self.scheduler.unscaled_lrs()
+        floors = self._min_lr or [0.0] * len(values)
         return any(max(v * old, f) - max(v * new, f) > self.rule.eps for v, f in zip(values, floors))
 
     # -- advancing the wrapped scheduler ----------------------------------------------------------
     def _after_update(self):
         """After each optimizer update: advance the scheduler, unless something else steps it."""
         link, sched = self._link, self.scheduler
-        if not link.auto or sched._plateau_link is not link:
+        if not link.auto or sched.plateau_link is not link:
             return
         link.advances += 1
         link.stepping = True
@@ -863,6 +881,8 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
 
     def _catch_up(self):
         """Before an update: make the metric step of the last epoch if Lightning skipped it."""
+        if self._trainer is None:
+            return
         trainer, config = self._lightning_config()
         if config is None or self._lightning_epoch is None:
             return
@@ -907,7 +927,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             "rule": self.rule.to_dict(),
             "state": [float(state.scale), float(state.best), int(state.num_bad), int(state.cooldown_left)],
             "last_epoch": int(last_epoch),
-            "min_lr": None if self.scheduler._min_lr is None else list(self.scheduler._min_lr),
+            "min_lr": None if self._min_lr is None else list(self._min_lr),
             "scheduler": scheduler,
             "lightning_epoch": lightning_epoch,
         }

@@ -261,6 +261,14 @@ def test_plateau_drives_added_groups_with_a_scalar_min_lr():
         expected = [max(0.5 * value * 0.5, 0.04), max(0.2 * value * 0.5, 0.04)]
         assert [g["lr"] for g in opt.param_groups] == expected, n
     assert plateau.state_dict()["min_lr"] == [0.04, 0.04]
+    # A reduction reported right after add_param_group floors the added group too.
+    opt, sched, plateau = _plateau(0.5, min_lr=0.04)
+    opt.add_param_group(_groups(0.2)[0])
+    for _ in range(3):
+        plateau.step(1.0)
+    value = _f32(0.5)
+    assert plateau.scale == 0.5
+    assert [g["lr"] for g in opt.param_groups] == [max(0.5 * value * 0.5, 0.04), max(0.2 * value * 0.5, 0.04)]
 
 
 def test_plateau_with_a_list_min_lr_refuses_an_added_group_at_the_next_step():
@@ -272,6 +280,10 @@ def test_plateau_with_a_list_min_lr_refuses_an_added_group_at_the_next_step():
     with pytest.raises(ValueError, match="Argument `min_lr`.*one floor per param group \\(1\\).*2 param groups.*one number"):
         sched.step()
     assert sched.last_epoch == 1
+    # Reported first to the plateau: refused before its state or count changes.
+    with pytest.raises(ValueError, match="Argument `min_lr`.*one floor per param group"):
+        plateau.step(1.0)
+    assert plateau.last_epoch == 0 and plateau.state == plateau.rule.init()
 
 
 @pytest.mark.parametrize("order", ["optimizer_first", "plateau_first"])

@@ -818,7 +818,9 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             changes by more than ``eps`` (torch decides per group).
         min_scale: the smallest scale, >= 0 (torch's ``min_lr`` divided by the lr).
         min_lr: optional floor on the applied lr (a float, or one per param group), as torch's
-            ``min_lr`` on a constant schedule: ``lr = max(schedule(n) · scale, min_lr)``.
+            ``min_lr`` on a constant schedule: ``lr = max(schedule(n) · scale, min_lr)``. A float
+            is also the floor of groups added later (``add_param_group``); with a list, the
+            scheduler's next ``step()`` refuses them.
 
     Under ``torch.distributed`` (an initialised default process group of several ranks) the metric
     is averaged over the ranks before the rule sees it, so every replica keeps the same scale; call
@@ -937,6 +939,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             self._lightning_epoch = int(trainer.current_epoch)
 
     def _report(self, metrics):
+        self.scheduler._track_groups()  # groups added since the last step: floored, or refused now
         self.state = self._next_state(metrics)
         self.last_epoch += 1
         self._set_scheduler(self.scheduler._min_lr)

@@ -190,6 +190,51 @@ register_other_dict(
 )
 
 
+def checked_state(rule: Plateau, values, name: str = "state") -> PlateauState:
+    """A saved plain :class:`PlateauState` of ``rule``, checked as the rule could have reached it.
+
+    ``scale`` in ``[min(min_scale, 1), 1]``; ``best`` finite, or the ``init()`` value (``+inf`` for
+    ``mode="min"``, ``-inf`` for ``"max"``); ``num_bad`` an integer in ``[0, patience]``;
+    ``cooldown_left`` an integer in ``[0, cooldown]``. Raises a ``ValueError``/``TypeError`` naming the
+    entry (``name.scale`` …) and the value received.
+    """
+    if isinstance(values, dict):
+        if set(values) != set(PlateauState._fields):
+            raise ValueError(
+                f"Argument `{name}` must hold the entries {list(PlateauState._fields)}. Received: {name}={values!r}"
+            )
+        values = [values[k] for k in PlateauState._fields]
+    elif not isinstance(values, (list, tuple)) or len(values) != len(PlateauState._fields):
+        raise ValueError(
+            f"Argument `{name}` must be [scale, best, num_bad, cooldown_left]. Received: {name}={values!r}"
+        )
+    scale, best, num_bad, cooldown_left = values
+    lo = min(rule.min_scale, 1.0)
+    scale = check.in_range(f"{name}.scale", scale, lo, 1.0)
+    unset = math.inf if rule.mode == "min" else -math.inf
+    if isinstance(best, (float, np.floating)) and float(best) == unset:
+        best = unset
+    else:
+        try:
+            best = check.real(f"{name}.best", best)
+        except ValueError as exc:
+            raise ValueError(
+                f"Argument `{name}.best` must be finite, or {unset} (no metric yet) for mode={rule.mode!r}. "
+                f"Received: {name}.best={best!r}"
+            ) from exc
+    num_bad = _whole(f"{name}.num_bad", num_bad, rule.patience)
+    cooldown_left = _whole(f"{name}.cooldown_left", cooldown_left, rule.cooldown)
+    return PlateauState(scale, best, num_bad, cooldown_left)
+
+
+def _whole(name: str, value, most: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"Argument `{name}` must be an integer. Received: {name}={value!r}")
+    if not 0 <= int(value) <= most:
+        raise ValueError(f"Argument `{name}` must be in [0, {most}]. Received: {name}={value!r}")
+    return int(value)
+
+
 def _plain_metric(metric) -> float:
     if isinstance(metric, (bool, np.bool_)) or not isinstance(metric, (int, float, np.integer, np.floating)):
         raise TypeError(

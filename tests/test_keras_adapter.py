@@ -244,6 +244,43 @@ def test_config_round_trip_and_registration():
 
 
 @pytest.mark.parametrize(
+    "mode, edit, exc, entry",
+    [
+        ("min", {"scale": -1.0}, ValueError, "plateau.state.scale"),
+        ("min", {"scale": float("nan")}, ValueError, "plateau.state.scale"),
+        ("min", {"scale": 1.5}, ValueError, "plateau.state.scale"),
+        ("min", {"scale": 0.05}, ValueError, "plateau.state.scale"),  # below min_scale=0.1
+        ("min", {"scale": "0.5"}, TypeError, "plateau.state.scale"),
+        ("min", {"best": float("nan")}, ValueError, "plateau.state.best"),
+        ("min", {"best": float("-inf")}, ValueError, "plateau.state.best"),
+        ("max", {"best": float("inf")}, ValueError, "plateau.state.best"),
+        ("min", {"best": None}, TypeError, "plateau.state.best"),
+        ("min", {"num_bad": -1}, ValueError, "plateau.state.num_bad"),
+        ("min", {"num_bad": 3}, ValueError, "plateau.state.num_bad"),  # beyond patience=2
+        ("min", {"num_bad": 1.0}, TypeError, "plateau.state.num_bad"),
+        ("min", {"cooldown_left": -1}, ValueError, "plateau.state.cooldown_left"),
+        ("min", {"cooldown_left": 5}, ValueError, "plateau.state.cooldown_left"),  # beyond cooldown=4
+        ("min", {"cooldown_left": float("nan")}, TypeError, "plateau.state.cooldown_left"),
+    ],
+)
+def test_from_config_refuses_an_edited_plateau_state(mode, edit, exc, entry):
+    rule = lrcore.plateau(factor=0.5, patience=2, cooldown=4, min_scale=0.1, mode=mode)
+    state = {"scale": 0.5, "best": 0.25, "num_bad": 1, "cooldown_left": 0, **edit}
+    config = {**SCHEDULE.to_dict(), "plateau": {"rule": rule.to_dict(), "state": state}}
+    with pytest.raises(exc, match=re.escape(f"`{entry}`")):
+        lrcore.keras.KerasSchedule.from_config(config)
+
+
+@pytest.mark.parametrize("mode, best", [("min", float("inf")), ("max", float("-inf")), ("min", -3.0), ("max", 7)])
+def test_from_config_accepts_every_reachable_plateau_state(mode, best):
+    rule = lrcore.plateau(factor=0.5, patience=2, cooldown=4, min_scale=0.1, mode=mode)
+    state = {"scale": 0.1, "best": best, "num_bad": 2, "cooldown_left": 4}
+    lr = lrcore.keras.KerasSchedule.from_config({**SCHEDULE.to_dict(), "plateau": {"rule": rule.to_dict(), "state": state}})
+    assert lr.plateau_state == lrcore.PlateauState(0.1, float(best), 2, 4)
+    assert float(lr(3)) == float(np.float32(np.float32(lrcore.numpy.from_schedule(SCHEDULE)(3)) * np.float32(0.1)))
+
+
+@pytest.mark.parametrize(
     "kwargs, exc, name",
     [
         ({"monitor": ""}, TypeError, "monitor"),
@@ -323,12 +360,28 @@ def test_mode_auto_and_missing_metrics():
     callback = lrcore.keras.ReduceLROnPlateau(monitor="val_loss", mode="min")
     callback.set_model(model)
     callback.on_train_begin()
-    callback.on_epoch_end(0, {"loss": 1.0})  # no validation this epoch (validation_freq): nothing reported
+    with pytest.warns(UserWarning, match="conditioned on metric `val_loss` which is not available"):
+        callback.on_epoch_end(0, {"loss": 1.0})  # no validation this epoch (validation_freq): as Keras, warned
     assert model.optimizer._learning_rate.plateau_state == lrcore.plateau(mode="min").init()
     with pytest.raises(ValueError, match="`monitor`"):
         callback.on_epoch_end(1, {"loss": 1.0, "val_los": 2.0})  # validation ran; the name is wrong
-    with pytest.raises(ValueError, match="`monitor`"):
-        callback.on_train_end()  # never reported
+    callback.on_train_end()  # never reported: warned at each epoch, nothing raised
+
+
+def test_fit_without_validation_data_warns_as_keras_and_returns_its_history():
+    # The peer: Keras' own callback, in the same fit without validation data.
+    x = np.ones((4, 2), np.float32)
+    histories, messages = [], []
+    for callback in (keras.callbacks.ReduceLROnPlateau(), lrcore.keras.ReduceLROnPlateau(monitor="val_loss")):
+        lr = lrcore.keras.constant(0.1)
+        model = _compiled(lr)
+        with pytest.warns(UserWarning) as caught:
+            histories.append(model.fit(x, x[:, :1], epochs=2, verbose=0, callbacks=[callback]))
+        messages.append([str(w.message) for w in caught if "conditioned on metric" in str(w.message)])
+        assert float(model.optimizer.learning_rate) == np.float32(0.1)
+    assert [len(h.history["loss"]) for h in histories] == [2, 2]
+    assert len(messages[1]) == len(messages[0]) == 2
+    assert all(m.startswith("Learning rate reduction is conditioned on metric `val_loss` which is not available") for m in messages[1])
 
 
 def _accuracy_model(lr):

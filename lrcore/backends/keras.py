@@ -25,7 +25,7 @@ import weakref
 import keras
 import numpy as np
 
-from ..plateau import Plateau, PlateauState, plateau
+from ..plateau import Plateau, PlateauState, checked_state, plateau
 from ..schedule import Schedule, as_schedule, from_dict
 from . import Composable
 
@@ -165,10 +165,12 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule, Composable)
         if saved is not None:
             if not isinstance(saved, dict) or set(saved) != {"rule", "state"}:
                 raise ValueError(f"The `plateau` entry of the config must hold 'rule' and 'state'. Received: {saved!r}")
-            state = saved["state"]
-            if not isinstance(state, dict) or set(state) != set(PlateauState._fields):
-                raise ValueError(f"The plateau `state` must hold {PlateauState._fields}. Received: {state!r}")
-            out.set_plateau(Plateau.from_dict(saved["rule"]), PlateauState(**state))
+            rule = Plateau.from_dict(saved["rule"])
+            # Every entry as the rule could have reached it: an edited state is refused, not applied.
+            if not isinstance(saved["state"], dict):
+                raise ValueError(f"The plateau `state` must hold {PlateauState._fields}. Received: {saved['state']!r}")
+            state = checked_state(rule, saved["state"], "plateau.state")
+            out.set_plateau(rule, state)
         return out
 
     def __eq__(self, other):
@@ -402,7 +404,16 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
         logs = logs if logs is not None else {}
         if self.monitor not in logs:
             if self.monitor.startswith("val_") and not any(k.startswith("val_") for k in logs):
-                return  # no validation ran this epoch (validation_freq): nothing was reported
+                # No validation ran this epoch (none given, or validation_freq): as Keras' own
+                # callback, warn and leave the scale as it is; fit goes on and returns its History.
+                warnings.warn(
+                    f"Learning rate reduction is conditioned on metric `{self.monitor}` which is not "
+                    f"available. Available metrics are: {','.join(logs)}. Pass validation data to fit, "
+                    "or monitor a training metric (e.g. monitor='loss').",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                return
             raise ValueError(
                 f"Argument `monitor` names no metric of this epoch's logs. Received: monitor={self.monitor!r}; "
                 f"available: {sorted(logs)}"
@@ -451,13 +462,6 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
         schedule = _lrcore_schedule(self.model)
         before = schedule.plateau_state if schedule.plateau_rule is not None else rule.init()
         return rule, rule.update(before, float(np.asarray(logs[self.monitor])))
-
-    def on_train_end(self, logs=None):
-        if not self._reported:
-            raise ValueError(
-                "Argument `monitor` was never reported during training: no epoch's logs held it (is "
-                f"validation data given for a 'val_' metric?). Received: monitor={self.monitor!r}"
-            )
 
     def _resolve_mode(self) -> str:
         name = self.monitor.removeprefix("val_")

@@ -44,7 +44,7 @@ import torch
 
 from .._array import HOST_CONSTANTS, host_steps, is_array
 from .. import validate
-from ..plateau import Plateau, PlateauState, _plain_metric, plateau
+from ..plateau import Plateau, PlateauState, _plain_metric, checked_state, plateau
 from ..schedule import REGISTRY, Schedule, as_schedule, check_levels_fit
 from . import Composable
 
@@ -182,12 +182,25 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             # and weight decay in every mode (only the lr is relative).
             if isinstance(value, Schedule) and (key != "lr" or mode == "absolute"):
                 _refuse_overwrite(key, [_hyper_value(g, key) for g in groups])
+        # Every value is rounded to float32 (in relative mode before the product with each group's
+        # initial lr, checked below): refuse one that would be inf.
+        for key, value in self._schedules.items():
+            for j, one in enumerate([value] if isinstance(value, Schedule) else value):
+                try:
+                    check_levels_fit(one, _FLOAT32_MAX, "float32")
+                except ValueError as exc:
+                    where = _ARGUMENT[key] if isinstance(value, Schedule) else f"{_ARGUMENT[key]}[{j}]"
+                    raise ValueError(f"Argument `{where}` would set a {key} beyond float32: {exc}") from None
+        if mode == "relative":
+            for i, group in enumerate(groups):
+                _check_fits(self._schedules["lr"], i, _as_float(group.get("initial_lr", group["lr"])))
         self._extra = "momentum" in self._schedules or "weight_decay" in self._schedules
         self._values = {}  # one block cache per distinct schedule
         # The groups' initial values (relative mode multiplies them), one list per driven key.
         self._base = {key: [] for key in self._schedules}
         self._scale = 1.0  # set by lrcore.torch.ReduceLROnPlateau
         self._min_lr = None
+        self._min_lr_fill = None  # a plateau's scalar min_lr: the floor of groups added later
         self._plateau_link = None  # a wrapping ReduceLROnPlateau's _Advance: who steps this scheduler
         self._applied = []  # the lr last set in each group, to notice others changing it
         self._warned = False
@@ -222,6 +235,13 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         seen = len(self._applied)
         if seen == len(groups):
             return
+        if self._min_lr is not None and len(self._min_lr) < len(groups) and self._min_lr_fill is None:
+            raise ValueError(
+                f"Argument `min_lr` of lrcore.torch.ReduceLROnPlateau has one floor per param group "
+                f"({len(self._min_lr)}), but the optimizer now has {len(groups)} param groups "
+                "(add_param_group): build the plateau after adding the groups, or with one number "
+                f"`min_lr` for every group. Received: min_lr={self._min_lr!r}"
+            )
         for key, value in self._schedules.items():
             if not isinstance(value, Schedule) and len(value) != len(groups):
                 raise ValueError(
@@ -234,11 +254,15 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
                 self._refuse_added(i, group)
             _refuse_aliased_levels(self._schedules, i, group)
             lr = group["lr"]
+            if self.mode == "relative":
+                _check_fits(self._schedules["lr"], i, _as_float(group.get("initial_lr", lr)))
             group.setdefault("initial_lr", lr.clone() if isinstance(lr, torch.Tensor) else lr)
             for key in self._schedules:
                 base = group["initial_lr"] if key == "lr" else _hyper_value(group, key)
                 self._base[key].append(_as_float(base))
             self._applied.append(None)
+            if self._min_lr is not None and len(self._min_lr) < len(self._applied):
+                self._min_lr = [*self._min_lr, self._min_lr_fill]
         self.base_lrs = list(self._base["lr"])
 
     def _refuse_added(self, i: int, group: dict) -> None:
@@ -422,6 +446,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             "last_epoch": int(self.last_epoch),
             "_step_count": int(self._step_count),
             "base": {key: list(values) for key, values in self._base.items()},
+            "param_groups": len(self.optimizer.param_groups),
             "scale": float(self._scale),
             "min_lr": None if self._min_lr is None else list(self._min_lr),
             "warned": bool(self._warned),
@@ -456,28 +481,58 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
                 "Argument `state_dict` was saved by an lrcore scheduler with different settings: "
                 + "; ".join(differs)
             )
+        _saved_entries(state_dict, ("last_epoch", "_step_count", "base", "scale", "min_lr", "warned"), "an lrcore scheduler")
+        groups = len(self.optimizer.param_groups)
         base = state_dict["base"]
-        saved_groups, groups = len(base.get("lr", ())), len(self.optimizer.param_groups)
+        if not isinstance(base, dict):
+            raise TypeError(f"Entry `state_dict['base']` must be a dict of lists. Received: {base!r}")
+        if set(base) != set(self._base):
+            raise ValueError(f"Argument `state_dict` drives {sorted(base)}; this scheduler drives {sorted(self._base)}.")
+        # The groups the scheduler had tracked; a group added (add_param_group) after the last step()
+        # is in the optimizer ("param_groups") but tracked only at the next step(), as uninterrupted.
+        tracked = len(base["lr"]) if isinstance(base["lr"], (list, tuple)) else -1
+        saved_groups = _saved_int("state_dict['param_groups']", state_dict.get("param_groups", tracked), 0)
         if saved_groups != groups:
             raise ValueError(
                 f"Argument `state_dict` was saved by a scheduler of {saved_groups} param group(s); this "
                 f"scheduler's optimizer has {groups}. Load it into a scheduler of an optimizer with the "
                 "same param groups."
             )
-        if set(base) != set(self._base):
-            raise ValueError(f"Argument `state_dict` drives {sorted(base)}; this scheduler drives {sorted(self._base)}.")
-        self.last_epoch = int(state_dict["last_epoch"])
-        self._step_count = int(state_dict["_step_count"])
-        self._base = {key: [float(v) for v in values] for key, values in base.items()}
-        self._applied = [None] * len(self._base["lr"])
-        self.base_lrs = list(self._base["lr"])
+        if not 0 < tracked <= groups:
+            raise ValueError(
+                f"Entry `state_dict['base']['lr']` must be a list of one lr per tracked param group (1 to "
+                f"{groups}). Received: {base['lr']!r}"
+            )
+        loaded = {
+            key: _saved_floats(f"state_dict['base'][{key!r}]", values, tracked, 0.0) for key, values in base.items()
+        }
+        last_epoch = _saved_int("state_dict['last_epoch']", state_dict["last_epoch"], 0)
+        step_count = _saved_int("state_dict['_step_count']", state_dict["_step_count"], 1)
+        scale = _saved_float("state_dict['scale']", state_dict["scale"], 0.0, 1.0)
+        min_lr = state_dict["min_lr"]
+        min_lr = None if min_lr is None else _saved_floats("state_dict['min_lr']", min_lr, tracked, 0.0)
+        warned = state_dict["warned"]
+        if not isinstance(warned, bool):
+            raise TypeError(f"Entry `state_dict['warned']` must be a bool. Received: state_dict['warned']={warned!r}")
+        if self.mode == "relative":
+            for i, b in enumerate(loaded["lr"]):
+                _check_fits(self._schedules["lr"], i, b)
+        # Everything is checked: nothing is changed by a refused state.
+        self.last_epoch, self._step_count = last_epoch, step_count
+        self._base = loaded
+        self._applied = [None] * tracked
+        self.base_lrs = list(loaded["lr"])
         if self._plateau_link is None:  # a wrapping plateau owns the scale and the floor (its state)
-            self._scale = float(state_dict["scale"])
-            min_lr = state_dict["min_lr"]
-            self._min_lr = None if min_lr is None else [float(v) for v in min_lr]
-        self._warned = bool(state_dict["warned"])
+            self._scale, self._min_lr = scale, min_lr
+        self._warned = warned
         # The values are pure functions of the step: re-apply them, so the load order does not matter.
-        self._reapply()
+        # Groups added after the saved step are left to the next step(), as in the uninterrupted run.
+        everyone = self.optimizer.param_groups
+        self.optimizer.param_groups = everyone[:tracked]
+        try:
+            self._reapply()
+        finally:
+            self.optimizer.param_groups = everyone
 
     def __repr__(self):
         extra = "".join(
@@ -487,6 +542,62 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             f"lrcore.torch.scheduler(<{type(self.optimizer).__name__}>, {self.schedule!r}, "
             f"mode={self.mode!r}{extra})"
         )
+
+
+def _saved_entries(state_dict: dict, keys: tuple, saver: str) -> None:
+    """Refuse a state missing one of ``keys``, naming them."""
+    missing = [k for k in keys if k not in state_dict]
+    if missing:
+        raise ValueError(
+            f"Argument `state_dict` lacks the entries {missing} that every state saved by {saver} has. "
+            f"Received keys: {sorted(str(k) for k in state_dict)}"
+        )
+
+
+def _saved_int(name: str, value, minimum: int) -> int:
+    """An int entry of a saved state (``name``: its path, e.g. ``state_dict['last_epoch']``)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"Entry `{name}` must be an int. Received: {name}={value!r}")
+    if value < minimum:
+        raise ValueError(f"Entry `{name}` must be >= {minimum}. Received: {name}={value!r}")
+    return int(value)
+
+
+def _saved_float(name: str, value, lo: float, hi: float = math.inf) -> float:
+    """A finite real entry in ``[lo, hi]`` (NaN, infinities and non-numbers refused, naming it)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
+        raise TypeError(f"Entry `{name}` must be a real number. Received: {name}={value!r}")
+    x = float(value) if not isinstance(value, int) or abs(value) < 2**1023 else math.inf
+    if not (math.isfinite(x) and lo <= x <= hi):
+        raise ValueError(f"Entry `{name}` must be a finite number in [{lo:g}, {hi:g}]. Received: {name}={value!r}")
+    return x
+
+
+def _saved_floats(name: str, values, n: int, lo: float) -> list:
+    if not isinstance(values, (list, tuple)) or len(values) != n:
+        raise ValueError(
+            f"Entry `{name}` must be a list of {n} number(s), one per param group. Received: {name}={values!r}"
+        )
+    return [_saved_float(f"{name}[{i}]", v, lo) for i, v in enumerate(values)]
+
+
+_FLOAT32_MAX = float(torch.finfo(torch.float32).max)
+
+
+def _check_fits(schedule, i: int, base: float, name: str = "schedule") -> None:
+    """Refuse an lr beyond float32: the relative mode's ``base · schedule(n)`` of param group ``i``."""
+    for j, s in enumerate([schedule] if isinstance(schedule, Schedule) else schedule):
+        if not isinstance(schedule, Schedule) and j != i:
+            continue
+        magnitude, level, value = s._largest
+        if magnitude * abs(base) > _FLOAT32_MAX:
+            where = name if isinstance(schedule, Schedule) else f"{name}[{i}]"
+            raise ValueError(
+                f"Argument `{where}` times param group {i}'s initial lr {base!r} reaches "
+                f"{magnitude * abs(base):.6g} (its `{level}`={value!r}), beyond the largest float32 "
+                f"({_FLOAT32_MAX:.6g}) the lr is applied in: it would give inf. Use a smaller level or "
+                "initial lr."
+            )
 
 
 def _schedules_arg(name: str, value, n_groups: int):
@@ -579,8 +690,21 @@ def _describe(value):
         try:
             return value.to_dict()
         except TypeError:
-            return repr(value)
+            # A repr rounds (torch prints 4 decimals): each array level is added exactly, by dtype
+            # and value, so that a state of another peak is refused however close.
+            exact = "; ".join(f"{path}={_exact(level)}" for path, level in _array_levels(value, "schedule"))
+            return f"{value!r} with {exact}"
     return [_describe(v) for v in value]
+
+
+def _exact(level) -> str:
+    """An array level as its dtype and exact values (float64 holds every narrower float exactly)."""
+    if isinstance(level, torch.Tensor):
+        values = level.detach().cpu()
+        values = values.to(torch.float64) if values.is_floating_point() else values
+        return f"{level.dtype} {values.tolist()!r}"
+    array = np.asarray(level)
+    return f"{array.dtype} {array.tolist()!r}"
 
 
 def _as_float(lr):
@@ -714,7 +838,9 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             changes by more than ``eps`` (torch decides per group).
         min_scale: the smallest scale, >= 0 (torch's ``min_lr`` divided by the lr).
         min_lr: optional floor on the applied lr (a float, or one per param group), as torch's
-            ``min_lr`` on a constant schedule: ``lr = max(schedule(n) · scale, min_lr)``.
+            ``min_lr`` on a constant schedule: ``lr = max(schedule(n) · scale, min_lr)``. A float
+            is also the floor of groups added later (``add_param_group``); with a list, the
+            scheduler's next ``step()`` refuses them.
 
     Under ``torch.distributed`` (an initialised default process group of several ranks) the metric
     is averaged over the ranks before the rule sees it, so every replica keeps the same scale; call
@@ -757,6 +883,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         self.scheduler = scheduler
         self.optimizer = scheduler.optimizer
         n = len(self.optimizer.param_groups)
+        scalar = min_lr is not None and not isinstance(min_lr, (list, tuple))
         if min_lr is not None:
             floors = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * n
             if len(floors) != n:
@@ -765,6 +892,8 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
                     f"Received: min_lr={min_lr!r}"
                 )
             min_lr = [validate.at_least(f"min_lr[{i}]", v, 0.0) for i, v in enumerate(floors)]
+        # One number is the floor of every group, also of groups added later (add_param_group).
+        scheduler._min_lr_fill = validate.at_least("min_lr", floors[0], 0.0) if scalar else None
         self.state = self.rule.init()
         self.last_epoch = 0
         # The newest plateau on a scheduler advances it (an older one's hooks do nothing).
@@ -829,6 +958,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             self._lightning_epoch = int(trainer.current_epoch)
 
     def _report(self, metrics):
+        self.scheduler._track_groups()  # groups added since the last step: floored, or refused now
         self.state = self._next_state(metrics)
         self.last_epoch += 1
         self._set_scheduler(self._min_lr)
@@ -944,21 +1074,40 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
                 "Argument `state_dict` was not saved by lrcore.torch.ReduceLROnPlateau (e.g. torch's own "
                 f"ReduceLROnPlateau). Received keys: {keys}"
             )
+        _saved_entries(state_dict, ("rule", "state", "last_epoch", "min_lr"), "lrcore.torch.ReduceLROnPlateau")
         if state_dict["rule"] != self.rule.to_dict():
             raise ValueError(
                 "Argument `state_dict` was saved with a different plateau rule: "
                 f"saved {state_dict['rule']!r}, this one has {self.rule.to_dict()!r}"
             )
-        if state_dict.get("scheduler") is not None:
-            self.scheduler.load_state_dict(state_dict["scheduler"])
-        scale, best, num_bad, cooldown_left = state_dict["state"]
-        self.state = PlateauState(float(scale), float(best), int(num_bad), int(cooldown_left))
-        self.last_epoch = int(state_dict["last_epoch"])
+        # Every entry checked as the constructor and the rule allow, before anything changes.
+        state = checked_state(self.rule, state_dict["state"], "state_dict['state']")
+        last_epoch = _saved_int("state_dict['last_epoch']", state_dict["last_epoch"], 0)
         epoch = state_dict.get("lightning_epoch")
-        if epoch is not None or self._trainer is None:
-            self._lightning_epoch = None if epoch is None else int(epoch)
+        epoch = None if epoch is None else _saved_int("state_dict['lightning_epoch']", epoch, -1)
+        inner = state_dict.get("scheduler")
+        if inner is not None and not isinstance(inner, dict):
+            raise TypeError(f"Entry `state_dict['scheduler']` must be a dict. Received: {inner!r}")
         min_lr = state_dict["min_lr"]
-        self._set_scheduler(None if min_lr is None else [float(v) for v in min_lr])
+        if min_lr is not None:
+            # One floor per group the scheduler had tracked (groups added since are floored at the next step).
+            base = inner.get("base") if inner is not None else None
+            saved = base.get("lr") if isinstance(base, dict) else None
+            n = len(saved) if isinstance(saved, (list, tuple)) else len(self.scheduler._applied)
+            min_lr = _saved_floats("state_dict['min_lr']", min_lr, n, 0.0)
+        if inner is not None:
+            self.scheduler.load_state_dict(inner)
+        self.state = state
+        self.last_epoch = last_epoch
+        if epoch is not None or self._trainer is None:
+            self._lightning_epoch = epoch
+        # Groups added after the saved step are left to the scheduler's next step(), as uninterrupted.
+        everyone = self.optimizer.param_groups
+        self.optimizer.param_groups = everyone[: len(self.scheduler._applied)]
+        try:
+            self._set_scheduler(min_lr)
+        finally:
+            self.optimizer.param_groups = everyone
 
     def __repr__(self):
         return f"lrcore.torch.ReduceLROnPlateau({self.scheduler!r}, {self.rule!r})"

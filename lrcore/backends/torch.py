@@ -229,7 +229,23 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             values = self._values[schedule] = _Values(schedule)
         return values(step)
 
-    def _track_groups(self):
+    @property
+    def tracked_groups(self) -> int:
+        """How many of the optimizer's param groups this scheduler drives (groups added with
+        ``add_param_group`` are taken in by :meth:`track_groups`, at the next ``step()``)."""
+        return len(self._applied)
+
+    @property
+    def min_lrs(self):
+        """The floors of :meth:`set_scale`, one per tracked param group (a copy), or ``None``."""
+        return None if self._min_lr is None else list(self._min_lr)
+
+    def set_added_group_min_lr(self, min_lr) -> None:
+        """The floor given to param groups added later (a plateau's one-number ``min_lr``), or
+        ``None``: then a group added while floors are set is refused at :meth:`track_groups`."""
+        self._min_lr_fill = min_lr
+
+    def track_groups(self):
         """Record the initial values of groups not seen yet (e.g. added with ``add_param_group``)."""
         groups = self.optimizer.param_groups
         seen = len(self._applied)
@@ -364,7 +380,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
                     self._applied = list(lrs)
                 return
         self._check_untouched()
-        self._track_groups()
+        self.track_groups()
         # The base class advances `last_epoch`, applies get_lr() (tensor lrs filled in place) and
         # keeps torch's warning about calling scheduler.step() before optimizer.step().
         _base_step(self)
@@ -417,7 +433,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
 
     def _reapply(self):
         """Set every driven hyperparameter for the current step (after a load or a plateau change)."""
-        self._track_groups()
+        self.track_groups()
         self._apply(self._lrs_at(self.last_epoch))
         self._after_lr_set()
 
@@ -893,7 +909,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
                 )
             min_lr = [validate.at_least(f"min_lr[{i}]", v, 0.0) for i, v in enumerate(floors)]
         # One number is the floor of every group, also of groups added later (add_param_group).
-        scheduler._min_lr_fill = validate.at_least("min_lr", floors[0], 0.0) if scalar else None
+        scheduler.set_added_group_min_lr(validate.at_least("min_lr", floors[0], 0.0) if scalar else None)
         self.state = self.rule.init()
         self.last_epoch = 0
         # The newest plateau on a scheduler advances it (an older one's hooks do nothing).
@@ -923,6 +939,11 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         self.__dict__.update(state)
         self._hook()
 
+    def _floors(self):
+        """The floor of each param group the scheduler drives (groups it took in since this plateau
+        last set them get the one-number ``min_lr``), or ``None`` without floors."""
+        return None if self._min_lr is None else self.scheduler.min_lrs
+
     def _set_scheduler(self, min_lr):
         self._min_lr = min_lr
         self.scheduler.set_scale(float(self.state.scale), min_lr)
@@ -936,7 +957,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         )  # fmt: skip
         self.mode_worse = math.inf if rule.mode == "min" else -math.inf
         self.best, self.num_bad_epochs, self.cooldown_counter = state.best, state.num_bad, state.cooldown_left
-        self.min_lrs = list(self._min_lr or [0.0] * len(self.optimizer.param_groups))
+        self.min_lrs = list(self._floors() or [0.0] * len(self.optimizer.param_groups))
         self._last_lr = self.scheduler.get_last_lr()
 
     @property
@@ -958,10 +979,10 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             self._lightning_epoch = int(trainer.current_epoch)
 
     def _report(self, metrics):
-        self.scheduler._track_groups()  # groups added since the last step: floored, or refused now
+        self.scheduler.track_groups()  # groups added since the last step: floored, or refused now
         self.state = self._next_state(metrics)
         self.last_epoch += 1
-        self._set_scheduler(self._min_lr)
+        self._set_scheduler(self._floors())
 
     def _next_state(self, metrics) -> PlateauState:
         """The rule's state after ``metrics`` (averaged over the ranks of torch.distributed)."""
@@ -977,7 +998,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
     def _changes_an_lr(self, old: float, new: float) -> bool:
         """Whether scale ``old`` → ``new`` changes some group's lr by more than ``eps`` (torch's test)."""
         values = self.scheduler.unscaled_lrs()
-        floors = self._min_lr or [0.0] * len(values)
+        floors = self._floors() or [0.0] * len(values)
         return any(max(v * old, f) - max(v * new, f) > self.rule.eps for v, f in zip(values, floors))
 
     # -- advancing the wrapped scheduler ----------------------------------------------------------
@@ -1057,7 +1078,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             "rule": self.rule.to_dict(),
             "state": [float(state.scale), float(state.best), int(state.num_bad), int(state.cooldown_left)],
             "last_epoch": int(last_epoch),
-            "min_lr": None if self._min_lr is None else list(self._min_lr),
+            "min_lr": self._floors(),
             "scheduler": scheduler,
             "lightning_epoch": lightning_epoch,
         }
@@ -1093,7 +1114,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             # One floor per group the scheduler had tracked (groups added since are floored at the next step).
             base = inner.get("base") if inner is not None else None
             saved = base.get("lr") if isinstance(base, dict) else None
-            n = len(saved) if isinstance(saved, (list, tuple)) else len(self.scheduler._applied)
+            n = len(saved) if isinstance(saved, (list, tuple)) else self.scheduler.tracked_groups
             min_lr = _saved_floats("state_dict['min_lr']", min_lr, n, 0.0)
         if inner is not None:
             self.scheduler.load_state_dict(inner)
@@ -1103,7 +1124,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             self._lightning_epoch = epoch
         # Groups added after the saved step are left to the scheduler's next step(), as uninterrupted.
         everyone = self.optimizer.param_groups
-        self.optimizer.param_groups = everyone[: len(self.scheduler._applied)]
+        self.optimizer.param_groups = everyone[: self.scheduler.tracked_groups]
         try:
             self._set_scheduler(min_lr)
         finally:

@@ -17,7 +17,7 @@ def _join(k, p, ops):
     return out
 
 
-@register(_join, children={"schedules": "many"})
+@register(_join, children={"schedules": "many"}, bound=lambda p, reach: max(map(reach.child, p["schedules"])))
 def join(schedules, boundaries) -> Params:
     r"""Run ``schedules`` one after another, each restarting its step count at its boundary.
 
@@ -82,7 +82,17 @@ def _at_zero(schedule, zeros, ops):
     return schedule._evaluate(zeros, ops)
 
 
-@register(_warmup, children={"schedule": "one"})
+def _warmup_bound(p, reach):
+    inner = reach.child(p["schedule"])
+    init = reach.level("init_value", p["init_value"])
+    if not max(inner, init):
+        return 0.0
+    # The ramp interpolates from init_value to the schedule's first value.
+    name = "init_value" if init >= inner else "schedule"
+    return reach.derived(name, p[name], max(inner, init), "the warmup's largest value, interpolated to")
+
+
+@register(_warmup, children={"schedule": "one"}, bound=_warmup_bound)
 def warmup(schedule, warmup_steps, init_value=0.0) -> Params:
     r"""Prepend a linear warmup from ``init_value`` to the schedule's first value.
 
@@ -112,7 +122,14 @@ def _scale(k, p, ops):
     return p["schedule"]._evaluate(k, ops) * ops.f(p["factor"])
 
 
-@register(_scale, children={"schedule": "one"})
+def _scale_bound(p, reach):
+    inner = reach.child(p["schedule"])
+    factor = reach.constant("factor", p["factor"])
+    held = f" (held at the largest {reach.dtype}: a growth without an end_value ceiling)" if inner >= reach.limit else ""
+    return reach.derived("factor", p["factor"], factor * inner, f"|factor| times its schedule's values{held}")
+
+
+@register(_scale, children={"schedule": "one"}, bound=_scale_bound)
 def scale(schedule, factor) -> Params:
     r"""Multiply a schedule by a constant; ``schedule * factor`` is the same.
 
@@ -143,7 +160,15 @@ def _bound(out, p, ops):
     return out
 
 
-@register(_clip, children={"schedule": "one"})
+def _clip_bound(p, reach):
+    inner = reach.child(p["schedule"])
+    lo, hi = reach.level("min_value", p["min_value"]), reach.level("max_value", p["max_value"])
+    if p["min_value"] is not None and p["max_value"] is not None:
+        return max(lo, hi)
+    return max(inner, lo, hi)
+
+
+@register(_clip, children={"schedule": "one"}, bound=_clip_bound)
 def clip(schedule, min_value=None, max_value=None) -> Params:
     r"""Bound a schedule's values.
 
@@ -177,7 +202,20 @@ def _multiply(k, p, ops):
     return out
 
 
-@register(_multiply, children={"schedules": "many"})
+def _multiply_bound(p, reach):
+    # The running product, one schedule at a time (each partial product is formed).
+    schedules = p["schedules"]
+    product = reach.child(schedules[0])
+    for i, schedule in enumerate(schedules[1:], 1):
+        inner = reach.child(schedule)
+        held = f" (held at the largest {reach.dtype}: a growth without an end_value ceiling)" if max(product, inner) >= reach.limit else ""
+        product = reach.derived(
+            f"schedules[{i}]", schedule, product * inner, f"the product of schedules[0..{i}]'s values{held}"
+        )
+    return product
+
+
+@register(_multiply, children={"schedules": "many"}, bound=_multiply_bound)
 def multiply(schedules) -> Params:
     r"""The product of schedules, step by step; ``a * b`` is ``multiply([a, b])``.
 

@@ -125,11 +125,16 @@ def test_validation_names_the_parameter():
 
 
 def test_tensor_level_parameter():
+    """A tensor or variable level is the schedule's own: assigning to the variable afterwards
+    changes neither the values nor the schedule's hash and repr (it was copied when built)."""
     peak = tf.Variable(0.5, dtype=tf.float32)
     lr = lrcore.tf.cosine_decay(init_value=peak, decay_steps=100)
+    before = (hash(lr.schedule), repr(lr.schedule))
     assert_ulp_close(lr(50).numpy(), 0.25, 32, scale=0.5)
     peak.assign(1.0)
-    assert_ulp_close(lr(50).numpy(), 0.5, 32, scale=1.0)
+    assert_ulp_close(lr(50).numpy(), 0.25, 32, scale=0.5)
+    assert (hash(lr.schedule), repr(lr.schedule)) == before
+    assert lr.schedule == lrcore.tf.cosine_decay(init_value=tf.Variable(0.5), decay_steps=100).schedule
     with pytest.raises(TypeError, match="init_value"):
         lr.get_config()
 

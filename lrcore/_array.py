@@ -854,10 +854,15 @@ def is_array(value) -> bool:
     return not isinstance(value, (numbers.Number, np.generic)) and hasattr(value, "dtype") and hasattr(value, "shape")
 
 
+def _without_graph(value):
+    """An autograd tensor's value without its graph (reading it otherwise warns); anything else as is."""
+    return value.detach() if getattr(value, "requires_grad", False) is True else value
+
+
 def concrete(value):
     """The float value of a 0-d array (or number), or None for a tracer (it has no value)."""
     try:
-        return float(value)
+        return float(_without_graph(value))
     except Exception:  # noqa: BLE001 - tracers refuse conversion, each library with its own exception
         return None
 
@@ -885,8 +890,7 @@ def snapshot(value):
         return copy.deepcopy(value)
     if not array_api_compat.is_writeable_array(value):
         return value
-    detach = getattr(value, "detach", None)  # an autograd tensor: its value, without the graph
-    return xp.asarray(detach() if callable(detach) else value, copy=True)
+    return xp.asarray(_without_graph(value), copy=True)
 
 
 def dtype_name(value) -> str:

@@ -209,7 +209,7 @@ def _exponential_bound(p, reach):
         grown = 0.0
     else:  # in logs (the host's float64 would overflow), within an ulp or so of the exact value
         log_grown = math.log(v0) + exponent * math.log(rate)
-        fits = log_grown < math.log(reach.limit)
+        fits = log_grown < min(math.log(reach.limit), 709.0)  # exp(709) is within float64
         grown = reach.held(math.exp(log_grown) * (1.0 + 4.0 * reach.eps) if fits else reach.limit)
     return grown if end is None else min(grown, reach.level("end_value", end))
 

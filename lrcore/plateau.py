@@ -222,11 +222,7 @@ def metric_value(name: str, metric):
         raise TypeError(
             f"Argument `{name}` must be a scalar: an array of shape () or (1,). Received: {name} of shape {shape}"
         )
-    try:  # its value, read on the host (a tracer, or a tensor that needs its own conversion, refuses)
-        return float(np.asarray(metric).reshape(()))
-    except Exception:  # noqa: BLE001 - each library refuses with its own exception
-        pass
-    value = _array.concrete(metric if shape == () else metric[0])
+    value = _array.concrete(metric if shape == () else metric[0])  # None for a tracer
     if value is not None:
         return value
     return metric if shape == () else metric[0]

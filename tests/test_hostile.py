@@ -138,10 +138,11 @@ def test_onecycle_initial_value_past_float32_is_refused():
 def test_onecycle_levels_are_torchs_float64_levels_rounded_once():
     """The initial and final values are computed as torch computes them (float64), then rounded
     once to float32: the float32 curve starts at float32(P/d), not float32(P)/float32(d)."""
-    s = lrcore.onecycle(peak_value=0.3, total_steps=100, div_factor=7.0, final_div_factor=3.0)
-    assert float(s.evaluate(0, dtype=np.float32)) == float(np.float32(0.3 / 7.0))
-    assert float(s.evaluate(99, dtype=np.float32)) == float(np.float32(0.3 / 7.0 / 3.0))
-    assert float(s(0)) == 0.3 / 7.0 and float(s(99)) == 0.3 / 7.0 / 3.0
+    s = lrcore.onecycle(peak_value=0.7, total_steps=100, div_factor=25.0, final_div_factor=7.0)
+    assert np.float32(0.7) / np.float32(25.0) != np.float32(0.7 / 25.0)  # the two roundings differ here
+    assert float(s.evaluate(0, dtype=np.float32)) == float(np.float32(0.7 / 25.0))
+    assert float(s.evaluate(99, dtype=np.float32)) == float(np.float32(0.7 / 25.0 / 7.0))
+    assert float(s(0)) == 0.7 / 25.0 and float(s(99)) == 0.7 / 25.0 / 7.0
 
 
 def test_products_past_the_float_range_are_refused():

@@ -184,7 +184,7 @@ class Plateau:
         params = d.get("params", {})
         if not isinstance(params, dict):
             raise TypeError(f"'params' of 'plateau' must be a dict. Received: {type(params).__name__}")
-        extra = sorted(set(params) - {f.name for f in dataclasses.fields(cls)})
+        extra = sorted(map(str, set(params) - {f.name for f in dataclasses.fields(cls)}))
         if extra:
             raise ValueError(f"Unknown parameter(s) for 'plateau': {', '.join(extra)}")
         return plateau(**params)

@@ -513,7 +513,7 @@ def _from_dict(d, depth: int) -> Schedule:
         raise TypeError(f"'params' of {name!r} must be a dict. Received: {type(params).__name__}")
     definition = REGISTRY[name]
     signature = definition.signature
-    extra = sorted(set(params) - set(signature.parameters))
+    extra = sorted(map(str, set(params) - set(signature.parameters)))
     if extra:
         raise ValueError(f"Unknown parameter(s) for {name!r}: {', '.join(extra)}")
     missing = [

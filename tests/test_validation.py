@@ -191,6 +191,9 @@ def test_from_dict_names_what_is_wrong():
         lrcore.from_dict({"name": "constant", "params": [0.5]})
     with pytest.raises(TypeError, match="`schedule`"):
         lrcore.from_dict({"name": "warmup", "params": {"schedule": ["x"], "warmup_steps": 3}})
+    for name in ("constant", "plateau"):  # parameter names that are not strings are named too
+        with pytest.raises(ValueError, match=f"Unknown parameter\\(s\\) for '{name}': 1, x"):
+            lrcore.from_dict({"name": name, "params": {1: 2, "x": 3}})
 
 
 def test_find_lr_names_its_own_parameters():

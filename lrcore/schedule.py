@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-import math
 import numbers
 from typing import Any, Callable, ParamSpec
 
@@ -143,7 +142,7 @@ class Schedule:
         0.5
     """
 
-    __slots__ = ("_name", "_params", "_hash", "_depth", "_bounds", "_small", "_fits", "__weakref__")
+    __slots__ = ("_name", "_params", "_hash", "_depth", "_bounds", "_small", "_fits32", "__weakref__")
 
     def __init__(self, name: str, params: dict):
         depth = 1
@@ -161,10 +160,14 @@ class Schedule:
         object.__setattr__(self, "_hash", None)
         object.__setattr__(self, "_depth", depth)
         object.__setattr__(self, "_bounds", {})  # format -> (bound on its values, largest number formed)
-        object.__setattr__(self, "_fits", set())  # float dtypes it was checked to fit
         # Refused now if even float64 cannot hold what it computes (e.g. 1e200 * 1e200).
         largest = _reach(self, _FLOAT64)[1]
         object.__setattr__(self, "_small", largest <= _SMALL)
+        try:  # what fits float32 fits float64 too: the two dtypes schedules are evaluated in
+            _reach(self, _FLOAT32)
+            object.__setattr__(self, "_fits32", True)
+        except ValueError:
+            object.__setattr__(self, "_fits32", False)
 
     # -- identity -----------------------------------------------------------------------------
     @property
@@ -252,14 +255,11 @@ class Schedule:
         NaN after). See :class:`Reach`."""
         if self._small:  # every number it forms fits every float format (the common case)
             return
-        # Keyed by the dtype's type and name (dtypes of different libraries warn when compared).
-        key = (id(type(dtype)), str(dtype))
-        if key in self._fits:
+        if self._fits32 and dtype in (xp.float32, xp.float64):  # decided when it was built
             return
         info = xp.finfo(dtype)
         name = getattr(dtype, "__name__", None) or getattr(dtype, "name", None) or str(dtype)
         check_levels_fit(self, float(info.max), str(name).rsplit(".", 1)[-1], eps=float(info.eps))
-        self._fits.add(key)
 
     def _evaluate(self, k, ops: _array.Ops):
         """The schedule's value on a clamped integer step array ``k``."""
@@ -409,6 +409,7 @@ def _reach(schedule: "Schedule", fmt: tuple) -> tuple[float, float]:
 
 
 _FLOAT64 = (float(np.finfo(np.float64).max), float(np.finfo(np.float64).eps), "float64")
+_FLOAT32 = (float(np.finfo(np.float32).max), float(np.finfo(np.float32).eps), "float32")
 #: A schedule whose numbers all stay below this fits every float format (float16 holds 65504).
 _SMALL = 2.0**15
 
@@ -428,7 +429,7 @@ def value_bound(schedule: "Schedule") -> float:
 def level_names(schedule: "Schedule") -> frozenset[str]:
     """The names of ``schedule``'s level parameters (not its children's): those its bound reads
     with :meth:`Reach.level` (the values of the curve, which scale with it)."""
-    reach = Reach(math.inf, 0.0, "float64")
+    reach = Reach(*_FLOAT64)  # a built schedule fits float64: this walk refuses nothing
     reach._where, reach._levels = schedule._name, set()
     REGISTRY[schedule._name].bound(schedule._params, reach)
     return frozenset(name.split("[", 1)[0] for name in reach._levels)

@@ -398,6 +398,11 @@ class _XlaOps(Ops):
         return None
 
     def run(self, evaluate, k):
+        # Eager JAX compiles each operation on its own, for its operands' shapes (see _in_lanes);
+        # traced (jit, vmap), the evaluation is one program, which XLA compiles alike for an array
+        # and for its elements (0-d steps in compiled code keep their own, cheaper, program).
+        if isinstance(k, sys.modules["jax"].core.Tracer):
+            return evaluate(k, self)
         return _in_lanes(self, evaluate, k)
 
     def floordiv(self, k, d: int):
@@ -584,15 +589,15 @@ def _in_lanes(ops, evaluate, k):
     """``evaluate(k, ops)``, on a flat step array padded (with step 0) to a multiple of
     :data:`_LANES` steps where ``k`` is not one already, then cut back to ``k``'s shape.
 
-    XLA and TensorFlow compute an element-wise operation with other code for a 0-d array, for the
-    tail of an array that does not fill a vector register, and for a short array than for the body
-    of a vector loop, and these differ by an ulp: TensorFlow's kernels (Eigen) evaluate ``exp``,
-    ``log``, ``sin`` and ``cos`` in SIMD packets with a scalar remainder; XLA on CPU gives other
-    ``exp`` bits on arrays of 3, 5, 6 or 7 elements; and XLA turns ``array / scalar`` into
-    ``array · (1/scalar)`` (two roundings) for an array but divides a 0-d array. Evaluating every
-    step in the vector body gives a step the same bits alone (0-d), in a short array and in a long
-    one, eager and compiled. A step array of unknown static size (TensorFlow graphs) is evaluated
-    as it is: its caller pads it.
+    TensorFlow and eager JAX compute an element-wise operation with other code for a 0-d array,
+    for the tail of an array that does not fill a vector register, and for a short array than for
+    the body of a vector loop, and these differ by an ulp: TensorFlow's kernels (Eigen) evaluate
+    ``exp``, ``log``, ``sin`` and ``cos`` in SIMD packets with a scalar remainder; XLA on CPU,
+    compiling each eager JAX operation on its own, gives other ``exp`` bits on arrays of 3, 5, 6
+    or 7 elements, and turns ``array / scalar`` into ``array · (1/scalar)`` (two roundings) for an
+    array but divides a 0-d array. Evaluating every step in the vector body gives a step the same
+    bits alone (0-d), in a short array and in a long one. A step array of unknown static size
+    (TensorFlow graphs) is evaluated as it is: its caller pads it.
     """
     xp = ops.xp
     shape = tuple(k.shape)

@@ -911,7 +911,7 @@ def array_key(value):
     Two array levels are the same parameter when this is equal (``0.1`` in float32 is not ``0.1``
     in float64, nor the Python float ``0.1``, and evaluates differently).
     """
-    x = concrete(value)
+    x = concrete(value)  # with its sign: -0.0 is not 0.0 (it gives other bits)
     if x is None:
         return ("traced", id(value))
-    return ("array", type(value).__module__.split(".")[0], dtype_name(value), x)
+    return ("array", type(value).__module__.split(".")[0], dtype_name(value), x, math.copysign(1.0, x))

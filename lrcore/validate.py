@@ -58,7 +58,7 @@ def real(name: str, value) -> float:
         raise _fail(TypeError, name, "must be a real number", value) from exc
     if not math.isfinite(x):
         raise _fail(ValueError, name, "must be finite", value)
-    return x
+    return x + 0.0  # -0.0 is 0.0: equal parameters give the same bits
 
 
 def level(name: str, value):

@@ -273,3 +273,12 @@ def test_array_levels_compare_by_library_dtype_and_value():
     twin = lnp.constant(np.array(0.1, dtype=np.float32)).schedule
     assert twin == schedules["numpy-float32"] and hash(twin) == hash(schedules["numpy-float32"])
     assert lrcore.constant(np.float32(0.1)) == lrcore.constant(float(np.float32(0.1)))
+
+
+def test_a_negative_zero_level_is_zero():
+    """Equal levels give equal bits: a level -0.0 is 0.0 (a Python number), and an array level's
+    sign is part of what it compares by."""
+    a, b = lrcore.constant(-0.0), lrcore.constant(0.0)
+    assert a == b and hash(a) == hash(b)
+    assert np.array_equal(a(STEPS).view(np.int64), b(STEPS).view(np.int64))
+    assert lnp.constant(np.array(-0.0)).schedule != lnp.constant(np.array(0.0)).schedule

@@ -11,6 +11,7 @@ Integers decide, floats shape: which piece, cycle or staircase step a step falls
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import numbers
@@ -319,8 +320,12 @@ class Ops:
             return xp.ones_like(x)
         if exponent in _PRODUCT_POWERS:
             return _PRODUCT_POWERS[exponent](x)
-        tiny = self.f(float(xp.finfo(self.float).smallest_normal))
-        out = xp.exp(self.f(exponent) * xp.log(xp.maximum(x, tiny)))
+        info = xp.finfo(self.float)
+        tiny = float(info.smallest_normal)
+        # An exponent past fmax / (2·|log tiny|) gives the same values as that one (1 at x = 1, an
+        # underflow to 0 below): capped there, its product with the log never overflows.
+        exponent = min(exponent, float(info.max) / (2.0 * -math.log(tiny)))
+        out = xp.exp(self.f(exponent) * xp.log(xp.maximum(x, self.f(tiny))))
         return xp.where(x > 0.0, out, xp.zeros_like(out))
 
     def cos_half(self, x, x1=None):
@@ -427,6 +432,14 @@ class _XlaOps(Ops):
         # JAX places uncommitted constants itself, and a sharded step's `device` is a sharding that
         # would force the small tables to be sharded too.
         return None
+
+    def run(self, evaluate, k):
+        # Eager JAX compiles each operation on its own, for its operands' shapes (see _in_lanes);
+        # traced (jit, vmap), the evaluation is one program, which XLA compiles alike for an array
+        # and for its elements (0-d steps in compiled code keep their own, cheaper, program).
+        if isinstance(k, sys.modules["jax"].core.Tracer):
+            return evaluate(k, self)
+        return _in_lanes(self, evaluate, k)
 
     def floordiv(self, k, d: int):
         if d == 1 or d > self._max:
@@ -535,6 +548,9 @@ class _TfOps(_AnyShapeIndexOps):
     def take(self, table, idx):
         return self.xp.take(table, idx, axis=0)
 
+    def run(self, evaluate, k):
+        return _in_lanes(self, evaluate, k)
+
 
 class _NumpyOps(Ops):
     """NumPy: large step arrays are evaluated in blocks of :data:`_NUMPY_BLOCK` steps.
@@ -598,6 +614,40 @@ class _NumpyOps(Ops):
         for start in range(0, n, _NUMPY_BLOCK):
             out[start : start + _NUMPY_BLOCK] = evaluate(flat[start : start + _NUMPY_BLOCK], self)
         return out.reshape(k.shape)
+
+
+#: The step arrays of :func:`_in_lanes` hold a multiple of this many steps: the widest vector loop
+#: body of the CPUs lrcore runs on (16 float32 lanes with AVX-512).
+_LANES = 16
+
+
+def _in_lanes(ops, evaluate, k):
+    """``evaluate(k, ops)``, on a flat step array padded (with step 0) to a multiple of
+    :data:`_LANES` steps where ``k`` is not one already, then cut back to ``k``'s shape.
+
+    TensorFlow and eager JAX compute an element-wise operation with other code for a 0-d array,
+    for the tail of an array that does not fill a vector register, and for a short array than for
+    the body of a vector loop, and these differ by an ulp: TensorFlow's kernels (Eigen) evaluate
+    ``exp``, ``log``, ``sin`` and ``cos`` in SIMD packets with a scalar remainder; XLA on CPU,
+    compiling each eager JAX operation on its own, gives other ``exp`` bits on arrays of 3, 5, 6
+    or 7 elements, and turns ``array / scalar`` into ``array · (1/scalar)`` (two roundings) for an
+    array but divides a 0-d array. Evaluating every step in the vector body gives a step the same
+    bits alone (0-d), in a short array and in a long one. A step array of unknown static size
+    (TensorFlow graphs) is evaluated as it is: its caller pads it.
+    """
+    xp = ops.xp
+    shape = tuple(k.shape)
+    if any(not isinstance(d, int) for d in shape):
+        return evaluate(k, ops)
+    n = math.prod(shape)
+    if n == 0 or (len(shape) == 1 and n % _LANES == 0):
+        return evaluate(k, ops)
+    flat = xp.reshape(k, (-1,))
+    pad = -n % _LANES
+    if pad:
+        flat = xp.concat([flat, xp.zeros((pad,), dtype=k.dtype)])
+    out = evaluate(flat, ops)
+    return xp.reshape(out[:n] if pad else out, shape)
 
 
 #: Steps per block in :meth:`_NumpyOps.run`: 16384 float64 temporaries of 128 KiB each stay in a
@@ -840,3 +890,61 @@ def finish(result, scalar: bool, nan=None, ops=None):
 def is_array(value) -> bool:
     """Whether ``value`` is an array (or tracer) rather than a plain Python/NumPy number."""
     return not isinstance(value, (numbers.Number, np.generic)) and hasattr(value, "dtype") and hasattr(value, "shape")
+
+
+def _without_graph(value):
+    """An autograd tensor's value without its graph (reading it otherwise warns); anything else as is."""
+    return value.detach() if getattr(value, "requires_grad", False) is True else value
+
+
+def concrete(value):
+    """The float value of a 0-d array (or number), or None for a tracer (it has no value)."""
+    try:
+        return float(_without_graph(value))
+    except Exception:  # noqa: BLE001 - tracers refuse conversion, each library with its own exception
+        return None
+
+
+def snapshot(value):
+    """A copy of the concrete 0-d array ``value`` that nothing else holds, of the same library.
+
+    A schedule owns its parameters: an array level is copied when the schedule is built, so that
+    writing to the array later (a user, or a scheduler setting a tensor lr in place) changes
+    neither the schedule's values nor its hash. Arrays the library never writes to (JAX) and
+    tracers (no value yet) are kept as they are; an autograd tensor is copied without its graph.
+    Libraries with an array-API namespace copy with ``asarray(copy=True)`` (a NumPy copy is made
+    read-only); others (TensorFlow) with ``copy.deepcopy``, which keeps an immutable tensor and
+    gives a variable a new variable of its own.
+    """
+    if concrete(value) is None:
+        return value
+    if isinstance(value, np.ndarray):
+        out = np.array(value, copy=True)
+        out.flags.writeable = False
+        return out
+    try:
+        xp = array_api_compat.array_namespace(value)
+    except TypeError:
+        return copy.deepcopy(value)
+    if not array_api_compat.is_writeable_array(value):
+        return value
+    return xp.asarray(_without_graph(value), copy=True)
+
+
+def dtype_name(value) -> str:
+    """An array's dtype as the name every library spells the same way (``float32``, ``bfloat16``):
+    NumPy and JAX ``dtype.name``, TensorFlow ``DType.name``, torch ``torch.float32``."""
+    name = getattr(value.dtype, "name", None)
+    return name if isinstance(name, str) else str(value.dtype).rsplit(".", 1)[-1]
+
+
+def array_key(value):
+    """What identifies an array level: its library, dtype and exact value; a tracer by identity.
+
+    Two array levels are the same parameter when this is equal (``0.1`` in float32 is not ``0.1``
+    in float64, nor the Python float ``0.1``, and evaluates differently).
+    """
+    x = concrete(value)  # with its sign: -0.0 is not 0.0 (it gives other bits)
+    if x is None:
+        return ("traced", id(value))
+    return ("array", type(value).__module__.split(".")[0], dtype_name(value), x, math.copysign(1.0, x))

@@ -31,7 +31,7 @@ def _join_landmarks(p, end, landmarks_of):
     return out
 
 
-@register(_join, children={"schedules": "many"}, at_zero=_join_at_zero, landmarks=_join_landmarks)
+@register(_join, children={"schedules": "many"}, at_zero=_join_at_zero, landmarks=_join_landmarks, bound=lambda p, reach: max(map(reach.child, p["schedules"])))
 def join(schedules, boundaries) -> Params:
     r"""Run ``schedules`` one after another, each restarting its step count at its boundary.
 
@@ -99,7 +99,17 @@ def _warmup_landmarks(p, end, landmarks_of):
     return [w, *(w + q for q in landmarks_of(p["schedule"], end - w))] if w < end else [w]
 
 
-@register(_warmup, children={"schedule": "one"}, at_zero=_warmup_at_zero, landmarks=_warmup_landmarks)
+def _warmup_bound(p, reach):
+    inner = reach.child(p["schedule"])
+    init = reach.level("init_value", p["init_value"])
+    if not max(inner, init):
+        return 0.0
+    # The ramp interpolates from init_value to the schedule's first value.
+    name = "init_value" if init >= inner else "schedule"
+    return reach.derived(name, p[name], max(inner, init), "the warmup's largest value, interpolated to")
+
+
+@register(_warmup, children={"schedule": "one"}, at_zero=_warmup_at_zero, landmarks=_warmup_landmarks, bound=_warmup_bound)
 def warmup(schedule, warmup_steps, init_value=0.0) -> Params:
     r"""Prepend a linear warmup from ``init_value`` to the schedule's first value.
 
@@ -133,7 +143,14 @@ def _scale_at_zero(p, ops, zeros, at_zero_of_child):
     return at_zero_of_child(p["schedule"]) * ops.f(p["factor"])
 
 
-@register(_scale, children={"schedule": "one"}, at_zero=_scale_at_zero)
+def _scale_bound(p, reach):
+    inner = reach.child(p["schedule"])
+    factor = reach.constant("factor", p["factor"])
+    held = f" (held at the largest {reach.dtype}: a growth without an end_value ceiling)" if inner >= reach.limit else ""
+    return reach.derived("factor", p["factor"], factor * inner, f"|factor| times its schedule's values{held}")
+
+
+@register(_scale, children={"schedule": "one"}, at_zero=_scale_at_zero, bound=_scale_bound)
 def scale(schedule, factor) -> Params:
     r"""Multiply a schedule by a constant; ``schedule * factor`` is the same.
 
@@ -168,7 +185,15 @@ def _clip_at_zero(p, ops, zeros, at_zero_of_child):
     return _bound(at_zero_of_child(p["schedule"]), p, ops)
 
 
-@register(_clip, children={"schedule": "one"}, at_zero=_clip_at_zero)
+def _clip_bound(p, reach):
+    inner = reach.child(p["schedule"])
+    lo, hi = reach.level("min_value", p["min_value"]), reach.level("max_value", p["max_value"])
+    if p["min_value"] is not None and p["max_value"] is not None:
+        return max(lo, hi)
+    return max(inner, lo, hi)
+
+
+@register(_clip, children={"schedule": "one"}, at_zero=_clip_at_zero, bound=_clip_bound)
 def clip(schedule, min_value=None, max_value=None) -> Params:
     r"""Bound a schedule's values.
 
@@ -202,7 +227,20 @@ def _multiply(k, p, ops):
     return out
 
 
-@register(_multiply, children={"schedules": "many"})
+def _multiply_bound(p, reach):
+    # The running product, one schedule at a time (each partial product is formed).
+    schedules = p["schedules"]
+    product = reach.child(schedules[0])
+    for i, schedule in enumerate(schedules[1:], 1):
+        inner = reach.child(schedule)
+        held = f" (held at the largest {reach.dtype}: a growth without an end_value ceiling)" if max(product, inner) >= reach.limit else ""
+        product = reach.derived(
+            f"schedules[{i}]", schedule, product * inner, f"the product of schedules[0..{i}]'s values{held}"
+        )
+    return product
+
+
+@register(_multiply, children={"schedules": "many"}, bound=_multiply_bound)
 def multiply(schedules) -> Params:
     r"""The product of schedules, step by step; ``a * b`` is ``multiply([a, b])``.
 

@@ -33,7 +33,7 @@ def _cosine_decay(k, p, ops):
     return ops.lerp(p["end_value"], p["init_value"], c, c1)
 
 
-@register(_cosine_decay)
+@register(_cosine_decay, bound=lambda p, reach: reach.lerp(p, "init_value", "end_value"))
 def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> Params:
     r"""Cosine decay from ``init_value`` to ``end_value``, then held (no rebound).
 
@@ -77,7 +77,7 @@ def _warmup_cosine_decay(k, p, ops):
     return ops.xp.where(ops.lt(k, w), warm, decay)
 
 
-@register(_warmup_cosine_decay)
+@register(_warmup_cosine_decay, bound=lambda p, reach: reach.lerp(p, "init_value", "peak_value", "end_value"))
 def warmup_cosine_decay(
     init_value, peak_value, warmup_steps, decay_steps, end_value=0.0, exponent=1.0
 ) -> Params:
@@ -125,6 +125,8 @@ def warmup_cosine_decay(
 # Cycles are tabulated up to this many entries; period_mul closer to 1 than that allows is refused.
 _MAX_CYCLES = 1 << 20
 _SCALE_BITS = 128
+#: The largest period_mul (see cosine_restart's check).
+_MAX_PERIOD_MUL = 2.0**63
 _INT64_MAX = int(np.iinfo(np.int64).max)
 
 
@@ -145,8 +147,18 @@ def _ceil_times_power(base: int, power: int, error: int, mul: float, i: int) -> 
 
 def _cycle_count_bound(first_period: int, period_mul: float, max_step: int) -> int:
     """An upper bound on the cycles that start at or before ``max_step`` (lengths are >= T_i),
-    for ``period_mul > 1``."""
-    return int(math.log1p(max_step * (period_mul - 1.0) / first_period) / math.log(period_mul)) + 2
+    for ``period_mul > 1``: ``log(1 + max_step·(m - 1)/T_0) / log(m)``, in logs where the product
+    passes the float range (``period_mul`` up to 1.8e308)."""
+    x = max_step * (period_mul - 1.0) / first_period
+    log_x = math.log1p(x) if math.isfinite(x) else math.log(max_step / first_period) + math.log(period_mul - 1.0)
+    return int(log_x / math.log(period_mul)) + 2
+
+
+def _last_cycle(first_period: int, period_mul: float) -> int:
+    """The index of the last cycle that starts at or before the largest int64 step."""
+    if period_mul == 1.0:
+        return _INT64_MAX // first_period  # cycles are exactly first_period steps long
+    return len(_restart_table(first_period, period_mul, 0, 1.0, _INT64_MAX)[0]) - 1
 
 
 @_array.host_constant
@@ -268,7 +280,22 @@ def _cosine_restart_landmarks(p, end, landmarks_of):
     return parameter_landmarks(p) + points
 
 
-@register(_cosine_restart, landmarks=_cosine_restart_landmarks)
+def _cosine_restart_bound(p, reach):
+    # Cycle i peaks at P·peak_mul**i: P itself for peak_mul <= 1, the last cycle's for a growing peak.
+    peak_mul = p["peak_mul"]
+    reach.constant("peak_mul", peak_mul)
+    if peak_mul <= 1.0:
+        return reach.lerp(p, "peak_value", "end_value")
+    log_factor = _last_cycle(p["first_period"], p["period_mul"]) * math.log(peak_mul)
+    factor = math.exp(log_factor) if log_factor < 709.0 else math.inf
+    reach.derived("peak_mul", peak_mul, factor, "peak_mul**i of the last cycle")
+    top = reach.derived("peak_mul", peak_mul, reach.level("peak_value", p["peak_value"]) * factor,
+                        "peak_value·peak_mul**i of the last cycle")
+    return reach.derived("peak_mul", peak_mul, max(top, reach.level("end_value", p["end_value"])),
+                         "the largest value between end_value and the last cycle's peak")
+
+
+@register(_cosine_restart, landmarks=_cosine_restart_landmarks, bound=_cosine_restart_bound)
 def cosine_restart(
     peak_value, first_period, period_mul=1.0, peak_mul=1.0, end_value=0.0, warmup_steps=0
 ) -> Params:
@@ -293,9 +320,9 @@ def cosine_restart(
     Args:
         peak_value: peak of the first cycle, :math:`P`.
         first_period: :math:`T_0 \ge 1` steps.
-        period_mul: :math:`m \ge 1`; each cycle is :math:`m` times longer than the one before.
-            Values so close to 1 that more than :math:`2^{20}` cycles fit in the int64 range are
-            refused.
+        period_mul: :math:`1 \le m \le 2^{63}`; each cycle is :math:`m` times longer than the one
+            before. Values so close to 1 that more than :math:`2^{20}` cycles fit in the int64 range
+            are refused.
         peak_mul: :math:`\mu > 0`; each cycle's peak is :math:`\mu` times the one before. A
             growing peak (:math:`\mu > 1`, Keras' ``m_mul > 1``) is accepted as long as the peak of
             every cycle that starts at or before step :math:`2^{63}-1` is finite in float32;
@@ -318,6 +345,11 @@ def cosine_restart(
     """
     first_period = check.length("first_period", first_period)
     period_mul = check.at_least("period_mul", period_mul, 1.0)
+    check.at_most(
+        "period_mul", period_mul, _MAX_PERIOD_MUL,
+        "each cycle at most 2**63 times longer than the one before: every cycle that starts within "
+        "the int64 step range then lasts fewer than 2**126 steps, a length float32 holds",
+    )
     peak_mul = check.positive("peak_mul", peak_mul)
     warmup_steps = check.phase("warmup_steps", warmup_steps)
     check.less("warmup_steps", warmup_steps, "first_period", first_period)
@@ -348,10 +380,7 @@ def _check_growing_peaks(first_period: int, period_mul: float, peak_mul: float, 
     """A growing peak (``peak_mul > 1``, Keras' ``m_mul > 1``) is accepted while the peak of every
     cycle starting at or before the largest int64 step, ``peak·peak_mul**i``, and the factor
     ``peak_mul**i`` itself are finite in float32 (and the values between it and ``end_value``)."""
-    if period_mul == 1.0:
-        last_cycle = _INT64_MAX // first_period  # cycles are exactly first_period steps long
-    else:
-        last_cycle = len(_restart_table(first_period, period_mul, 0, 1.0, _INT64_MAX)[0]) - 1
+    last_cycle = _last_cycle(first_period, period_mul)
     # log-space, so that a hopeless peak_mul**last_cycle never overflows the host's float64
     log_factor = last_cycle * math.log(peak_mul)
     levels = [abs(v) for v in (check.concrete(peak_value), check.concrete(end_value)) if v is not None]

@@ -78,10 +78,36 @@ def _phase_rests(ends: tuple, s0: tuple, int_max: int) -> tuple[tuple, tuple]:
 
 
 def _onecycle(k, p, ops):
-    peak = p["peak_value"]
-    initial = ops.f(peak) / ops.f(p["div_factor"])
-    levels = {"peak": ops.f(peak), "initial": initial, "minimum": initial / ops.f(p["final_div_factor"])}
+    peak, div, final_div = p["peak_value"], p["div_factor"], p["final_div_factor"]
+    if _array.is_array(peak):
+        # An array level (a tracer under vmap/grad): scaled in the float dtype by the reciprocals,
+        # formed on the host (a factor cast to the dtype could round to 0 or inf; its reciprocal
+        # fits, as the bound checks).
+        top = ops.f(peak)
+        initial = top * ops.f(1.0 / div)
+        levels = {"peak": top, "initial": initial, "minimum": initial * ops.f(1.0 / final_div)}
+    else:
+        # torch's levels, computed as torch computes them (float64), each rounded once.
+        initial = peak / div
+        levels = {"peak": ops.f(peak), "initial": ops.f(initial), "minimum": ops.f(initial / final_div)}
     return _onecycle_curve(k, p, ops, levels, _onecycle_phases(p)[1])
+
+
+def _onecycle_bound(p, reach):
+    """Its levels: the peak, the initial value ``P/d`` and the final value ``P/d/f``."""
+    div, final_div = p["div_factor"], p["final_div_factor"]
+    peak = reach.level("peak_value", p["peak_value"])
+    if _array.is_array(p["peak_value"]):
+        reach.derived("div_factor", div, 1.0 / div, "1/div_factor")
+        reach.derived("final_div_factor", final_div, 1.0 / final_div, "1/final_div_factor")
+    initial = reach.derived("div_factor", div, peak / div, "the initial value peak_value/div_factor")
+    final = reach.derived(
+        "final_div_factor", final_div, initial / final_div,
+        "the final value peak_value/div_factor/final_div_factor",
+    )
+    # Annealed between them: the rounding of the weights can pass the larger by an ulp.
+    largest, name = max((peak, "peak_value"), (initial, "div_factor"), (final, "final_div_factor"))
+    return reach.derived(name, p[name], largest, "its largest value, annealed to")
 
 
 #: torch's momentum levels per phase: down while the lr rises, back up while it falls.
@@ -102,7 +128,7 @@ def _onecycle_landmarks(p, end, landmarks_of):
     return [*parameter_landmarks(p), *(math.floor(e) for e in ends), *(math.ceil(e) for e in ends)]
 
 
-@register(_onecycle, landmarks=_onecycle_landmarks)
+@register(_onecycle, landmarks=_onecycle_landmarks, bound=_onecycle_bound)
 def onecycle(
     peak_value,
     total_steps,
@@ -156,7 +182,7 @@ def onecycle(
     }
 
 
-@register(_onecycle_momentum, landmarks=_onecycle_landmarks)
+@register(_onecycle_momentum, landmarks=_onecycle_landmarks, bound=lambda p, reach: reach.lerp(p, "base_momentum", "max_momentum"))
 def onecycle_momentum(
     total_steps,
     pct_start=0.3,
@@ -239,7 +265,7 @@ def _cyclic_landmarks(p, end, landmarks_of):
     return points
 
 
-@register(_cyclic, landmarks=_cyclic_landmarks)
+@register(_cyclic, landmarks=_cyclic_landmarks, bound=lambda p, reach: reach.lerp(p, "base_value", "max_value"))
 def cyclic(
     base_value, max_value, step_size_up, step_size_down=None, mode="triangular", gamma=1.0
 ) -> Params:
@@ -295,7 +321,7 @@ def _cyclic_momentum(k, p, ops):
     return _cyclic(k, {"base_value": p["max_momentum"], "max_value": p["base_momentum"], **wave}, ops)
 
 
-@register(_cyclic_momentum, landmarks=_cyclic_landmarks)
+@register(_cyclic_momentum, landmarks=_cyclic_landmarks, bound=lambda p, reach: reach.lerp(p, "base_momentum", "max_momentum"))
 def cyclic_momentum(
     step_size_up, step_size_down=None, base_momentum=0.8, max_momentum=0.9, mode="triangular", gamma=1.0
 ) -> Params:

@@ -15,7 +15,7 @@ def _constant(k, p, ops):
     return ops.full(k, p["value"])
 
 
-@register(_constant)
+@register(_constant, bound=lambda p, reach: reach.level("value", p["value"]))
 def constant(value) -> Params:
     r"""A constant learning rate.
 
@@ -40,7 +40,7 @@ def _linear(k, p, ops):
     return ops.lerp(p["init_value"], p["end_value"], w, w1)
 
 
-@register(_linear)
+@register(_linear, bound=lambda p, reach: reach.lerp(p, "init_value", "end_value"))
 def linear(init_value, end_value, transition_steps, transition_begin=0) -> Params:
     r"""Linear interpolation from ``init_value`` to ``end_value``, then held.
 
@@ -193,7 +193,28 @@ def _growth(ops, v0, rate: float, den: int, x):
     return -value if v < 0.0 else value
 
 
-@register(_exponential_decay)
+def _exponential_bound(p, reach):
+    rate, end = p["decay_rate"], p["end_value"]
+    v0 = reach.level("init_value", p["init_value"])
+    if rate <= 1.0:  # a decay (or flat): from |v0|, floored at end_value
+        return v0 if rate == 1.0 else max(v0, reach.level("end_value", end))
+    # A growth: |v0|·rate**(j/T) up to the largest step, held at the float maximum (never inf).
+    reach.constant("decay_rate", rate)
+    d, begin = p["decay_steps"], p["transition_begin"]
+    j = max(check.MAX_STEPS - begin, 0)
+    exponent = j // d if p["staircase"] else j / d
+    if check.concrete(p["init_value"]) is None:  # a tracer: held wherever it grows to
+        grown = reach.limit
+    elif v0 == 0.0:
+        grown = 0.0
+    else:  # in logs (the host's float64 would overflow), within an ulp or so of the exact value
+        log_grown = math.log(v0) + exponent * math.log(rate)
+        fits = log_grown < min(math.log(reach.limit), 709.0)  # exp(709) is within float64
+        grown = reach.held(math.exp(log_grown) * (1.0 + 4.0 * reach.eps) if fits else reach.limit)
+    return grown if end is None else min(grown, reach.level("end_value", end))
+
+
+@register(_exponential_decay, bound=_exponential_bound)
 def exponential_decay(
     init_value, decay_steps, decay_rate, staircase=False, transition_begin=0, end_value=None
 ) -> Params:
@@ -260,7 +281,16 @@ def _inverse_time_decay(k, p, ops):
     return ops.f(p["init_value"]) / (1.0 + ops.f(p["decay_rate"]) * x)
 
 
-@register(_inverse_time_decay)
+def _inverse_time_bound(p, reach):
+    # v0 / (1 + r·x) with x = k/T up to the largest step: r·x is formed in the float dtype.
+    rate = p["decay_rate"]
+    reach.constant("decay_rate", rate)
+    x = check.MAX_STEPS // p["decay_steps"] if p["staircase"] else check.MAX_STEPS / p["decay_steps"]
+    reach.derived("decay_rate", rate, rate * x, "decay_rate · (the largest step / decay_steps)")
+    return reach.level("init_value", p["init_value"])
+
+
+@register(_inverse_time_decay, bound=_inverse_time_bound)
 def inverse_time_decay(init_value, decay_steps, decay_rate, staircase=False) -> Params:
     r"""Inverse-time decay.
 
@@ -308,7 +338,7 @@ def _polynomial_decay(k, p, ops):
     return ops.lerp(p["end_value"], p["init_value"], rest, done)
 
 
-@register(_polynomial_decay)
+@register(_polynomial_decay, bound=lambda p, reach: reach.lerp(p, "init_value", "end_value"))
 def polynomial_decay(
     init_value, end_value, decay_steps, power=1.0, cycle=False, transition_begin=0
 ) -> Params:
@@ -354,7 +384,7 @@ def _ema_decay(k, p, ops):
     return ops.xp.minimum(ops.f(p["decay"]), warm)
 
 
-@register(_ema_decay)
+@register(_ema_decay, bound=lambda p, reach: reach.constant("decay", p["decay"]))
 def ema_decay(decay) -> Params:
     r"""The moving-average decay used with ``num_updates`` by TF's ``ExponentialMovingAverage``.
 

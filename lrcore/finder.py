@@ -97,8 +97,13 @@ class LRFinderResult:
         return finder_figure(self, ax=ax, path=path, log_loss=log_loss)
 
 
+#: The sweep's learning rates are computed this many steps at a time (as the sweep needs them: a
+#: huge ``num_steps`` that stops early at divergence never allocates them all).
+_SWEEP_BLOCK = 1024
+
+
 def _sweep(start_value, end_value, num_steps):
-    """The swept learning rates, from an lrcore exponential schedule."""
+    """The swept learning rates, from an lrcore exponential schedule, one block of steps at a time."""
     from .decay import exponential_decay
 
     schedule = exponential_decay(
@@ -107,7 +112,8 @@ def _sweep(start_value, end_value, num_steps):
         decay_rate=end_value / start_value,
         end_value=end_value,
     )
-    return np.asarray(schedule(np.arange(num_steps)), dtype=np.float64)
+    for start in range(0, num_steps, _SWEEP_BLOCK):
+        yield from np.asarray(schedule(np.arange(start, min(start + _SWEEP_BLOCK, num_steps))), dtype=np.float64)
 
 
 def _progress(total, enabled):
@@ -179,6 +185,12 @@ def find_lr(
     start_value = check.positive("start_value", start_value)
     end_value = check.positive("end_value", end_value)
     check.greater("end_value", end_value, "start_value", start_value)
+    if not math.isfinite(end_value / start_value):  # the sweep's growth factor, a float64
+        raise ValueError(
+            "Argument `end_value` must be at most 1.8e308 times start_value (the sweep's growth "
+            "factor end_value/start_value is a float64). Received: "
+            f"end_value={end_value!r}, start_value={start_value!r}"
+        )
     num_steps = check.integer("num_steps", num_steps, minimum=MIN_POINTS)
     diverge_factor = check.above("diverge_factor", diverge_factor, 1.0)
     smoothing = check.positive("smoothing", smoothing)

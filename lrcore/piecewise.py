@@ -12,7 +12,7 @@ def _piecewise_constant(k, p, ops):
     return ops.locate(p["boundaries"], k).pick(ops.floats(p["values"]))
 
 
-@register(_piecewise_constant)
+@register(_piecewise_constant, bound=lambda p, reach: reach.levels("values", p["values"]))
 def piecewise_constant(boundaries, values) -> Params:
     r"""A step function: ``values[i]`` where ``i`` is the number of boundaries ``<= k``.
 
@@ -63,7 +63,19 @@ def _slope(a, b, width: int, ops):
     return (ops.f(b) - ops.f(a)) / ops.f(float(width))
 
 
-@register(_piecewise_linear)
+def _piecewise_linear_bound(p, reach):
+    """Its levels, and each piece's rise ``values[i] - values[i-1]`` (formed in the float dtype for
+    array levels, and as ``slope · offset`` inside the piece for any)."""
+    values = p["values"]
+    bound = reach.levels("values", values)
+    for i in range(1, len(values)):
+        a, b = check.concrete(values[i - 1]), check.concrete(values[i])
+        if a is not None and b is not None:
+            reach.derived(f"values[{i}]", values[i], abs(b - a), f"values[{i}] - values[{i - 1}]")
+    return reach.derived("values", values, bound, "its largest value, interpolated to") if bound else 0.0
+
+
+@register(_piecewise_linear, bound=_piecewise_linear_bound)
 def piecewise_linear(boundaries, values) -> Params:
     r"""Linear interpolation through the points ``(boundaries[i], values[i])``, flat outside.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -103,19 +104,21 @@ class Plateau:
     def update(self, state: PlateauState, metric) -> PlateauState:
         """The state after ``metric`` is reported.
 
-        With plain numbers (Python or NumPy scalars) everywhere, the result holds plain Python
-        numbers (float64 arithmetic, as torch's). With arrays (JAX, torch, NumPy 0-d arrays …),
-        it is computed in that array namespace and holds 0-d arrays; the metric's float dtype is
-        kept for ``scale`` and ``best`` when the state is plain.
+        ``metric`` is a real scalar of any library (see :func:`metric_value`). With a plain state
+        (Python numbers) and a metric that has a value, the result holds plain Python numbers
+        (float64 arithmetic, as torch's), whatever the metric's type or float dtype: a float32
+        NumPy, JAX or torch metric gives the same scale as the Python float. A state of 0-d arrays
+        (a JAX pytree, a ``lax.scan`` carry) is computed in its namespace and keeps its dtypes; a
+        traced metric (under ``jit``) with a plain state is computed in the wider of the metric's
+        float dtype and its namespace's default one (a bfloat16 loss gives a float32 scale).
         """
         state = PlateauState(*state)
-        arrays = [v for v in (metric, *state) if _array.is_array(v)]
-        if not arrays:
-            return self._update_plain(state, metric)
-        return self._update_array(state, metric, arrays)
+        value = metric_value("metric", metric)
+        if not _array.is_array(value) and not any(_array.is_array(v) for v in state):
+            return self._update_plain(state, value)
+        return self._update_array(state, value)
 
-    def _update_plain(self, state: PlateauState, metric) -> PlateauState:
-        m = _plain_metric(metric)
+    def _update_plain(self, state: PlateauState, m: float) -> PlateauState:
         scale, best = float(state.scale), float(state.best)
         num_bad, cooldown_left = int(state.num_bad), int(state.cooldown_left)
         if self.improved(m, best):
@@ -132,18 +135,29 @@ class Plateau:
             cooldown_left, num_bad = self.cooldown, 0
         return PlateauState(scale, best, num_bad, cooldown_left)
 
-    def _update_array(self, state: PlateauState, metric, arrays) -> PlateauState:
-        xp = _array.array_namespace(*arrays)
-        if _array.is_array(metric) and xp.isdtype(metric.dtype, "real floating"):
-            fdtype = metric.dtype
-        elif _array.is_array(state.scale):
-            fdtype = state.scale.dtype
+    def _update_array(self, state: PlateauState, metric) -> PlateauState:
+        arrays = [v for v in (metric, *state) if _array.is_array(v)]
+        try:
+            xp = _array.array_namespace(*arrays)
+        except TypeError as exc:
+            raise TypeError(
+                "Arguments `state` and `metric` must be numbers or arrays of one array-API library "
+                "(NumPy, JAX, torch, ...): a traced metric of another library has no namespace to "
+                f"compute in. Received: metric={metric!r}, state={state!r}"
+            ) from exc
+        int_default, float_default = _array.default_dtypes(xp)
+        held = [v for v in (state.scale, state.best) if _array.is_array(v) and xp.isdtype(v.dtype, "real floating")]
+        if held:  # the state's own dtype: a lax.scan carry keeps its type
+            fdtype = held[0].dtype
+        elif _array.is_array(metric) and xp.isdtype(metric.dtype, "real floating"):
+            # the wider of the two (a bfloat16 loss must not round the scale to bfloat16)
+            wider = xp.finfo(metric.dtype).bits > xp.finfo(float_default).bits
+            fdtype = metric.dtype if wider else float_default
         else:
-            fdtype = _array.default_dtypes(xp)[1]
-        if _array.is_array(metric) and not xp.isdtype(metric.dtype, ("real floating", "integral")):
-            raise TypeError(f"Argument `metric` must be a real number. Received dtype: {metric.dtype}")
-        idtype = _array.default_dtypes(xp)[0]
-        m = xp.asarray(metric, dtype=fdtype)
+            fdtype = float_default
+        counts = [v for v in (state.num_bad, state.cooldown_left) if _array.is_array(v)]
+        idtype = counts[0].dtype if counts else int_default
+        m = xp.astype(metric, fdtype) if _array.is_array(metric) else xp.asarray(metric, dtype=fdtype)
         scale = xp.asarray(state.scale, dtype=fdtype)
         best = xp.asarray(state.best, dtype=fdtype)
         num_bad = xp.asarray(state.num_bad, dtype=idtype)
@@ -177,7 +191,7 @@ class Plateau:
         params = d.get("params", {})
         if not isinstance(params, dict):
             raise TypeError(f"'params' of 'plateau' must be a dict. Received: {type(params).__name__}")
-        extra = sorted(set(params) - {f.name for f in dataclasses.fields(cls)})
+        extra = sorted(map(str, set(params) - {f.name for f in dataclasses.fields(cls)}))
         if extra:
             raise ValueError(f"Unknown parameter(s) for 'plateau': {', '.join(extra)}")
         return plateau(**params)
@@ -235,13 +249,42 @@ def _whole(name: str, value, most: int) -> int:
     return int(value)
 
 
-def _plain_metric(metric) -> float:
-    if isinstance(metric, (bool, np.bool_)) or not isinstance(metric, (int, float, np.integer, np.floating)):
+def metric_value(name: str, metric):
+    """A reported metric, validated once: a real scalar of any library.
+
+    Accepted: a Python int or float, a NumPy integer or float scalar, and a real-valued array of
+    shape ``()`` or ``(1,)`` of any library (NumPy, JAX, torch, TensorFlow, …). NaN and infinities
+    are metrics (a diverged loss: no improvement, as torch's rule counts them). Returns a Python
+    float where the metric has a value (so every library gives the same float64 arithmetic), or
+    the 0-d array itself for a traced one (under ``jit``). Refused with a ``TypeError`` naming
+    ``name``: None, strings, bools, complex numbers, datetimes, non-real arrays and arrays of other
+    shapes.
+    """
+    if isinstance(metric, (numbers.Real, np.integer, np.floating)) and not isinstance(
+        metric, (bool, np.bool_, np.timedelta64)
+    ):
+        try:
+            return float(metric)
+        except OverflowError:  # an int past float64: an infinitely bad (or good) metric
+            return math.inf if metric > 0 else -math.inf
+    if not _array.is_array(metric) or not check._real_dtype(metric):
         raise TypeError(
-            f"Argument `metric` must be a real number or a 0-d array. Received: metric={metric!r} "
-            f"(of type {type(metric).__name__})"
+            f"Argument `{name}` must be a real number or a real-valued 0-d array. Received: "
+            f"{name}={metric!r} (of type {type(metric).__name__})"
         )
-    return float(metric)
+    shape = getattr(metric, "shape", None)
+    try:
+        shape = tuple(shape)
+    except TypeError:  # an unknown rank (a TensorFlow graph tensor)
+        shape = None
+    if shape not in ((), (1,)):
+        raise TypeError(
+            f"Argument `{name}` must be a scalar: an array of shape () or (1,). Received: {name} of shape {shape}"
+        )
+    value = _array.concrete(metric if shape == () else metric[0])  # None for a tracer
+    if value is not None:
+        return value
+    return metric if shape == () else metric[0]
 
 
 def plateau(

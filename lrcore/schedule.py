@@ -13,6 +13,8 @@ import inspect
 import numbers
 from typing import Any, Callable, ParamSpec
 
+import numpy as np
+
 from . import _array
 from . import validate as check
 
@@ -21,6 +23,8 @@ Evaluate = Callable[[Any, dict, _array.Ops], Any]
 AtZero = Callable[[dict, _array.Ops, Any, Callable[["Schedule"], Any]], Any]
 #: A schedule's landmark steps: ``landmarks(params, end, landmarks_of)`` (see :func:`register`).
 Landmarks = Callable[[dict, int, Callable[["Schedule", int], Any]], Any]
+#: A schedule's bound: ``bound(params, reach) -> float`` (see :class:`Reach`).
+Bound = Callable[[dict, "Reach"], float]
 _P = ParamSpec("_P")
 
 
@@ -46,6 +50,8 @@ class Definition:
     at_zero: AtZero | None
     # Its landmark steps, or None: its whole-step parameters, or its children's landmarks.
     landmarks: Landmarks | None
+    # How large its values get, from its parameters and its children's bounds (see Reach).
+    bound: Bound
 
     @property
     def factory(self) -> Callable[..., "Schedule"]:
@@ -107,6 +113,7 @@ def register(
     *,
     at_zero: AtZero | None = None,
     landmarks: Landmarks | None = None,
+    bound: Bound | None = None,
 ) -> Callable[[Callable[_P, Params]], Callable[_P, Schedule]]:
     """Register a schedule: the decorated function is named after the schedule, takes its public
     parameters, validates them (with :mod:`lrcore.validate`) and returns the ``params`` dict;
@@ -124,6 +131,10 @@ def register(
       (restarts, phase and cycle ends), for plots; a combinator places its children's
       (``landmarks_of(child, end)``, in the child's own steps). Without it: a combinator's
       children's landmarks at the same steps, a schedule's :func:`parameter_landmarks`.
+    - ``bound(params, reach) -> float``: how large the schedule's values get (see :class:`Reach`);
+      without it, a schedule's values are taken to lie between its float parameters and its
+      children's values (an interpolation, a step function, a bound of a child): right for most
+      schedules, while one that multiplies or divides declares its own.
 
     This one registration gives the schedule its name, ``lrcore.SCHEDULES``, serialization
     (``to_dict``/``from_dict``, pickling), the CLI entry and every adapter's factory
@@ -134,7 +145,10 @@ def register(
         name = validate.__name__
         if name in REGISTRY:
             raise ValueError(f"A schedule named {name!r} is already registered.")
-        definition = Definition(name, validate, evaluate, dict(children or {}), at_zero, landmarks)
+        kinds = dict(children or {})
+        definition = Definition(
+            name, validate, evaluate, kinds, at_zero, landmarks, bound or functools.partial(_between_levels, kinds)
+        )
         signature = inspect.signature(validate)
 
         @functools.wraps(validate)
@@ -208,7 +222,7 @@ class Schedule:
         0.5
     """
 
-    __slots__ = ("_name", "_params", "_hash", "_depth", "_largest", "__weakref__")
+    __slots__ = ("_name", "_params", "_hash", "_depth", "_bounds", "_small", "_fits32", "__weakref__")
 
     def __init__(self, name: str, params: dict):
         depth = 1
@@ -225,7 +239,15 @@ class Schedule:
         object.__setattr__(self, "_params", dict(params))
         object.__setattr__(self, "_hash", None)
         object.__setattr__(self, "_depth", depth)
-        object.__setattr__(self, "_largest", _largest_level(name, self._params))
+        object.__setattr__(self, "_bounds", {})  # format -> (bound on its values, largest number formed)
+        # Refused now if even float64 cannot hold what it computes (e.g. 1e200 * 1e200).
+        largest = _reach(self, _FLOAT64)[1]
+        object.__setattr__(self, "_small", largest <= _SMALL)
+        try:  # what fits float32 fits float64 too: the two dtypes schedules are evaluated in
+            _reach(self, _FLOAT32)
+            object.__setattr__(self, "_fits32", True)
+        except ValueError:
+            object.__setattr__(self, "_fits32", False)
 
     # -- identity -----------------------------------------------------------------------------
     @property
@@ -247,11 +269,15 @@ class Schedule:
     def __eq__(self, other):
         if not isinstance(other, Schedule):
             return NotImplemented
-        return self._name == other._name and self._params == other._params
+        if self is other:
+            return True
+        if self._name != other._name or self._params.keys() != other._params.keys():
+            return False
+        return all(_key(v) == _key(other._params[k]) for k, v in self._params.items())
 
     def __hash__(self):
         if self._hash is None:
-            items = tuple(sorted((k, _hash_key(v)) for k, v in self._params.items()))
+            items = tuple(sorted((k, _key(v)) for k, v in self._params.items()))
             object.__setattr__(self, "_hash", hash((self._name, items)))
         return self._hash
 
@@ -306,11 +332,15 @@ class Schedule:
         return _array.finish(ops.run(self._evaluate, k), scalar, nan, ops)
 
     def _check_levels(self, xp, dtype):
-        """Refuse levels that ``dtype`` cannot hold: they would become inf (and NaN after)."""
-        magnitude, name, value = self._largest
-        if magnitude <= _FLOAT16_MAX:  # fits every float format (the common case: no finfo call)
+        """Refuse a schedule that computes a number ``dtype`` cannot hold: it would become inf (and
+        NaN after). See :class:`Reach`."""
+        if self._small:  # every number it forms fits every float format (the common case)
             return
-        check_levels_fit(self, float(xp.finfo(dtype).max), getattr(dtype, "__name__", None) or str(dtype))
+        if self._fits32 and dtype in (xp.float32, xp.float64):  # decided when it was built
+            return
+        info = xp.finfo(dtype)
+        name = getattr(dtype, "__name__", None) or getattr(dtype, "name", None) or str(dtype)
+        check_levels_fit(self, float(info.max), str(name).rsplit(".", 1)[-1], eps=float(info.eps))
 
     def _evaluate(self, k, ops: _array.Ops):
         """The schedule's value on a clamped integer step array ``k``."""
@@ -331,56 +361,159 @@ class Schedule:
         return {"name": self._name, "params": params}
 
 
-#: Parameters that are levels of the curve (cast to the evaluation's float dtype as they are).
-LEVEL_PARAMS = frozenset(
-    {"value", "values", "init_value", "peak_value", "end_value", "base_value", "max_value", "min_value",
-     "base_momentum", "max_momentum"}
-)
-_FLOAT16_MAX = 65504.0
+# -- how large a schedule's values get -------------------------------------------------------------
+class Reach:
+    """How large the numbers a schedule's evaluation forms can get, in one float format.
 
+    Every registered schedule has a bound, ``bound(params, reach) -> float``: an upper bound on the
+    magnitude of its values at every step, computed from its parameters and its children's bounds
+    through this object. Each number the evaluation forms on the way goes through one of these
+    methods, which refuses one beyond the format's largest finite value (a ``ValueError`` naming the
+    parameter and the dtype): it would be an inf, and a NaN after. So no finite parameters give an
+    inf or a NaN: the values are the exact ones (to the dtype), or the schedule is refused.
 
-def _largest_level(name: str, params: dict) -> tuple:
-    """``(magnitude, parameter, value)`` of the largest level of a schedule and its children.
+    - :meth:`level`: a level of the curve (a value it interpolates, holds or starts from);
+    - :meth:`constant`: any other number cast to the float dtype (a rate, an exponent, a factor);
+    - :meth:`derived`: a number the evaluation computes from its parameters (a product, a
+      quotient), with room for its rounding;
+    - :meth:`lerp`: the larger of levels interpolated between (rounding can pass the larger);
+    - :meth:`child`: a child schedule's bound (checked inside the child);
+    - :meth:`held`: a value the schedule holds at the format's largest finite value instead of
+      overflowing (an exponential growth).
 
-    ``scale`` counts its factor times its schedule's largest level (the product it evaluates).
-    Levels that are tracers (no concrete value) count as 0.
+    Levels that are tracers have no value yet and count as 0.
     """
-    from .validate import concrete
 
-    best = (0.0, None, None)
-    children = REGISTRY[name].children if name in REGISTRY else {}
+    __slots__ = ("limit", "eps", "dtype", "largest", "_where", "_levels")
+
+    def __init__(self, limit: float, eps: float, dtype: str):
+        self.limit, self.eps, self.dtype = limit, eps, dtype
+        self.largest = 0.0  # the largest number checked so far
+        self._where = None  # the schedule being walked, for messages
+        self._levels = None  # names passed to level() (level_names)
+
+    @property
+    def format(self) -> tuple:
+        return (self.limit, self.eps, self.dtype)
+
+    def _check(self, magnitude: float, name: str, value, what: str) -> float:
+        if not magnitude <= self.limit:  # NaN (0 · inf on the host) is refused too
+            raise ValueError(
+                f"Argument `{name}` of {self._where} {what} {magnitude:.6g}, beyond the largest "
+                f"{self.dtype} ({self.limit:.6g}) it is evaluated in: it would give inf. Use a smaller "
+                f"value or a wider float dtype. Received: {name}={value!r}"
+            )
+        self.largest = max(self.largest, magnitude)
+        return magnitude
+
+    def level(self, name: str, value) -> float:
+        """``|value|`` of a level (0 for None or a tracer), refused beyond the format."""
+        if self._levels is not None:
+            self._levels.add(name)
+        x = check.concrete(value)
+        return 0.0 if x is None else self._check(abs(x), name, value, "is")
+
+    def levels(self, name: str, values) -> float:
+        """The largest ``|value|`` of a sequence of levels (``name[i]`` in messages)."""
+        return max((self.level(f"{name}[{i}]", v) for i, v in enumerate(values)), default=0.0)
+
+    def constant(self, name: str, value) -> float:
+        """``|value|`` of a number (not a level) cast to the float dtype, refused beyond the format."""
+        x = check.concrete(value)
+        return 0.0 if x is None else self._check(abs(x), name, value, "is")
+
+    def derived(self, name: str, value, magnitude: float, what: str) -> float:
+        """A number the evaluation computes from ``name`` (``what`` says how), with room for its
+        rounding, refused beyond the format."""
+        return self._check(magnitude * (1.0 + 4.0 * self.eps), name, value, f"makes it compute {what} =")
+
+    def lerp(self, params: dict, *names: str) -> float:
+        """The larger ``|level|`` of ``params[name]`` for ``names``, interpolated between: with
+        room for the rounding of the weights, which can give one end times ``1 + eps``."""
+        sizes = [(self.level(n, params[n]), n) for n in names if params[n] is not None]
+        if not sizes:
+            return 0.0
+        m, n = max(sizes)
+        if m == 0.0:
+            return 0.0
+        return self._check(
+            m * (1.0 + 4.0 * self.eps), n, params[n],
+            "is too close to the largest float: interpolating to it can round to",
+        )
+
+    def child(self, schedule: "Schedule") -> float:
+        """The bound of a child schedule in this format (its own numbers checked)."""
+        bound, largest = _reach(schedule, self.format)
+        self.largest = max(self.largest, largest)
+        return bound
+
+    def held(self, magnitude: float) -> float:
+        """A value held at the format's largest finite value where it would pass it."""
+        return min(magnitude, self.limit)
+
+
+def _between_levels(children: dict, params: dict, reach: Reach) -> float:
+    """The bound of a schedule that declares none: its values lie between its float parameters
+    (numbers, arrays, and sequences of them: its levels) and its children's values."""
+    bound = 0.0
     for key, value in params.items():
         kind = children.get(key)
         if kind == "one":
-            candidates = [value._largest]
+            bound = max(bound, reach.child(value))
         elif kind == "many":
-            candidates = [child._largest for child in value]
-        elif key in LEVEL_PARAMS:
-            items = value if isinstance(value, tuple) else (value,)
-            names = [f"{key}[{i}]" for i in range(len(items))] if isinstance(value, tuple) else [key]
-            candidates = [(abs(x), n, v) for n, v in zip(names, items) if (x := concrete(v)) is not None]
-        else:
-            continue
-        for candidate in candidates:
-            if candidate[0] > best[0]:
-                best = candidate
-    if name == "scale":
-        factor = concrete(params["factor"])
-        if factor is not None and best[1] is not None:
-            best = (abs(factor) * best[0], "factor", params["factor"])
-    return best
+            bound = max([bound, *(reach.child(c) for c in value)])
+        elif isinstance(value, tuple):
+            items = [v for v in value if isinstance(v, float) or _array.is_array(v)]
+            if len(items) == len(value):
+                bound = max(bound, reach.levels(key, value))
+        elif isinstance(value, float) or _array.is_array(value):
+            bound = max(bound, reach.level(key, value))
+    return bound
 
 
-def check_levels_fit(schedule: "Schedule", limit: float, dtype_name: str) -> None:
-    """Raise a ``ValueError`` naming the level of ``schedule`` beyond ``limit`` (a dtype's largest float)."""
-    magnitude, name, value = schedule._largest
-    if magnitude > limit:
-        what = "times its schedule's largest level is" if name == "factor" else "is"
-        raise ValueError(
-            f"Argument `{name}` {what} {magnitude:.6g}, beyond the largest {dtype_name} "
-            f"({limit:.6g}) this schedule is evaluated in: it would give inf. Use a smaller value "
-            f"or a wider float dtype. Received: {name}={value!r}"
-        )
+def _reach(schedule: "Schedule", fmt: tuple) -> tuple[float, float]:
+    """``(bound on |values|, largest number formed)`` of ``schedule`` in the float format ``fmt``
+    (``(largest finite value, eps, name)``), cached per format; raises where it does not fit."""
+    cached = schedule._bounds.get(fmt)
+    if cached is None:
+        reach = Reach(*fmt)
+        reach._where = schedule._name
+        bound = REGISTRY[schedule._name].bound(schedule._params, reach)
+        if not bound <= reach.limit:  # a bound function that returns what it did not check
+            raise ValueError(
+                f"{schedule!r} reaches {bound:.6g}, beyond the largest {reach.dtype} ({reach.limit:.6g}) "
+                "it is evaluated in: it would give inf. Use smaller values or a wider float dtype."
+            )
+        cached = (bound, max(reach.largest, bound))
+        schedule._bounds[fmt] = cached
+    return cached
+
+
+_FLOAT64 = (float(np.finfo(np.float64).max), float(np.finfo(np.float64).eps), "float64")
+_FLOAT32 = (float(np.finfo(np.float32).max), float(np.finfo(np.float32).eps), "float32")
+#: A schedule whose numbers all stay below this fits every float format (float16 holds 65504).
+_SMALL = 2.0**15
+
+
+def check_levels_fit(schedule: "Schedule", limit: float, dtype_name: str, eps: float | None = None) -> None:
+    """Raise a ``ValueError`` naming the parameter of ``schedule`` that makes it compute a number
+    beyond ``limit`` (the largest finite value of the float dtype ``dtype_name``, whose machine
+    epsilon is ``eps``: float32's when not given). See :class:`Reach`."""
+    _reach(schedule, (float(limit), float(np.finfo(np.float32).eps) if eps is None else float(eps), dtype_name))
+
+
+def value_bound(schedule: "Schedule") -> float:
+    """An upper bound on ``|schedule(k)|`` over every step (in float64), from its registered bound."""
+    return _reach(schedule, _FLOAT64)[0]
+
+
+def level_names(schedule: "Schedule") -> frozenset[str]:
+    """The names of ``schedule``'s level parameters (not its children's): those its bound reads
+    with :meth:`Reach.level` (the values of the curve, which scale with it)."""
+    reach = Reach(*_FLOAT64)  # a built schedule fits float64: this walk refuses nothing
+    reach._where, reach._levels = schedule._name, set()
+    REGISTRY[schedule._name].bound(schedule._params, reach)
+    return frozenset(name.split("[", 1)[0] for name in reach._levels)
 
 
 def _json_value(key, value):
@@ -394,21 +527,17 @@ def _json_value(key, value):
     )
 
 
-def _concrete(value):
-    """The float value of a 0-d array, or None for a tracer (it has no value)."""
-    try:
-        return float(value)
-    except Exception:  # noqa: BLE001 - tracers refuse conversion, each with its own exception type
-        return None
+_concrete = _array.concrete
 
 
-def _hash_key(value):
-    """A hashable stand-in for a parameter: arrays (unhashable, or hashed by identity) by value."""
+def _key(value):
+    """What a parameter is compared and hashed by: itself, or for an array level its library, dtype
+    and exact value (:func:`lrcore._array.array_key`), so that ``==`` agrees with the hash and with
+    the values (a float32 ``0.1`` is not the float ``0.1``)."""
     if isinstance(value, tuple):
-        return tuple(_hash_key(v) for v in value)
+        return tuple(_key(v) for v in value)
     if _array.is_array(value):
-        concrete = _concrete(value)
-        return ("array", id(value)) if concrete is None else concrete
+        return _array.array_key(value)
     return value
 
 
@@ -536,7 +665,9 @@ def _from_dict(d, depth: int) -> Schedule:
             f"A schedule dict has the keys 'name' and 'params'. Received keys: {sorted(d)}"
         )
     name, params = d["name"], d.get("params", {})
-    if isinstance(name, str) and name in _OTHER_DICTS:
+    if not isinstance(name, str):
+        raise TypeError(f"'name' of a schedule dict must be a str. Received: name={name!r}")
+    if name in _OTHER_DICTS:
         what, rebuilt_by = _OTHER_DICTS[name]
         raise ValueError(
             f"{name!r} is not a schedule: it is {what}. Rebuild it with {rebuilt_by}(d). Received: name={name!r}"
@@ -547,7 +678,7 @@ def _from_dict(d, depth: int) -> Schedule:
         raise TypeError(f"'params' of {name!r} must be a dict. Received: {type(params).__name__}")
     definition = REGISTRY[name]
     signature = definition.signature
-    extra = sorted(set(params) - set(signature.parameters))
+    extra = sorted(map(str, set(params) - set(signature.parameters)))
     if extra:
         raise ValueError(f"Unknown parameter(s) for {name!r}: {', '.join(extra)}")
     missing = [

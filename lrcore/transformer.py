@@ -18,7 +18,7 @@ def _inverse_sqrt(k, p, ops):
     return xp.where(ops.lt(k, w), warm, decay)
 
 
-@register(_inverse_sqrt)
+@register(_inverse_sqrt, bound=lambda p, reach: reach.level("peak_value", p["peak_value"]))
 def inverse_sqrt(peak_value, warmup_steps, timescale=None) -> Params:
     r"""Linear warmup, then decay with the inverse square root of the step.
 
@@ -96,7 +96,7 @@ def _warmup_stable_decay(k, p, ops):
     return ops.xp.where(ops.lt(k, w), warm, value)
 
 
-@register(_warmup_stable_decay)
+@register(_warmup_stable_decay, bound=lambda p, reach: reach.lerp(p, "peak_value", "end_value", "init_value"))
 def warmup_stable_decay(
     peak_value,
     warmup_steps,

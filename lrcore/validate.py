@@ -33,9 +33,22 @@ def _fail(cls, name, requirement, value):
     return cls(f"Argument `{name}` {requirement}. Received: {name}={value!r}")
 
 
+#: The largest step count (lengths, phases, boundaries): the largest step an int64 step counter
+#: reaches. A count past it would never be reached by any step, and lrcore's step arithmetic
+#: (host-side float64 and exact integer tables) is defined up to it.
+MAX_STEPS = 2**63 - 1
+
+
+def _not_a_number(value) -> bool:
+    """Bools, and NumPy's datetime and timedelta scalars (a timedelta is a NumPy integer): not
+    numbers for lrcore, whatever ``int()`` or ``float()`` makes of them."""
+    return isinstance(value, (bool, np.bool_, np.datetime64, np.timedelta64))
+
+
 def real(name: str, value) -> float:
-    """A finite real number (bools are not numbers here; nor are NumPy complex or string scalars)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
+    """A finite real number (bools are not numbers here; nor are NumPy complex, string, datetime or
+    timedelta scalars)."""
+    if _not_a_number(value) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
         raise _fail(TypeError, name, "must be a real number", value)
     try:
         x = float(value)
@@ -45,7 +58,7 @@ def real(name: str, value) -> float:
         raise _fail(TypeError, name, "must be a real number", value) from exc
     if not math.isfinite(x):
         raise _fail(ValueError, name, "must be finite", value)
-    return x
+    return x + 0.0  # -0.0 is 0.0: equal parameters give the same bits
 
 
 def level(name: str, value):
@@ -59,28 +72,23 @@ def _real_dtype(value) -> bool:
     """Whether an array's dtype is a real (integer or floating) one: not bool, complex, str, object.
 
     Read from the dtype's name, which every library spells the same way (``float32``, ``int64``,
-    ``bfloat16``): NumPy and JAX ``dtype.name``, TensorFlow ``DType.name``, torch ``torch.float32``.
+    ``bfloat16``).
     """
-    dtype = value.dtype
-    name = getattr(dtype, "name", None)
-    if not isinstance(name, str):
-        name = str(dtype).rsplit(".", 1)[-1]
-    return re.fullmatch(r"u?int\d+|b?float\d+|float8\w*", name) is not None
+    return re.fullmatch(r"u?int\d+|b?float\d+|float8\w*", _array.dtype_name(value)) is not None
 
 
 def array_level(name: str, value):
-    """A level given as an array (in the adapters): real-valued, 0-d, and finite as far as it is concrete."""
+    """A level given as an array (in the adapters): real-valued, 0-d, and finite as far as it is
+    concrete. Returns the schedule's own copy (:func:`lrcore._array.snapshot`): writing to the
+    given array later does not change the schedule."""
     if not _real_dtype(value):
         raise _fail(TypeError, name, "must be a real number (a real-valued array)", value)
     if tuple(value.shape) != ():
         raise _fail(ValueError, name, "must be a scalar (0-d)", value)
-    try:
-        concrete_value = float(value)
-    except Exception:  # noqa: BLE001 - a tracer has no concrete value; it is checked by its shape only
-        return value
-    if not math.isfinite(concrete_value):
+    concrete_value = _array.concrete(value)  # None for a tracer: it is checked by its shape only
+    if concrete_value is not None and not math.isfinite(concrete_value):
         raise _fail(ValueError, name, "must be finite", value)
-    return value
+    return _array.snapshot(value)
 
 
 def array_levels(params: dict, *, allowed: bool, children: dict) -> None:
@@ -104,12 +112,7 @@ def array_levels(params: dict, *, allowed: bool, children: dict) -> None:
 
 def concrete(value):
     """The float value of a level, or None when it is a tracer (no value to check yet)."""
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except Exception:  # noqa: BLE001 - tracers refuse conversion
-        return None
+    return None if value is None else _array.concrete(value)
 
 
 def level_at_least(name: str, value, bound: float, reason: str = "", **context):
@@ -181,20 +184,30 @@ def in_range(name: str, value, lo: float, hi: float) -> float:
     return x
 
 
-def integer(name: str, value, minimum: int = 0) -> int:
-    """A whole number of steps: an int, or a float with an integral value (e.g. ``1e3``)."""
-    if isinstance(value, (bool, np.bool_)):
+def integer(name: str, value, minimum: int = 0, maximum: int = MAX_STEPS) -> int:
+    """A whole number of steps in ``[minimum, maximum]``: an int, or a float with an integral value
+    (e.g. ``1e3``). Step counts go up to :data:`MAX_STEPS` (``2**63 - 1``) by default."""
+    if _not_a_number(value):
         raise _fail(TypeError, name, "must be an integer", value)
     if isinstance(value, (numbers.Integral, np.integer)):
         n = int(value)
     elif isinstance(value, (numbers.Real, np.floating)):
-        if not math.isfinite(float(value)) or float(value) != math.floor(float(value)):
+        try:
+            x = float(value)
+        except OverflowError:  # a Fraction or Decimal beyond float64
+            x = math.inf
+        except (TypeError, ValueError) as exc:
+            raise _fail(TypeError, name, "must be an integer", value) from exc
+        if not math.isfinite(x) or x != math.floor(x):
             raise _fail(ValueError, name, "must be a whole number of steps", value)
-        n = int(value)
+        n = int(x)
     else:
         raise _fail(TypeError, name, "must be an integer", value)
     if n < minimum:
         raise _fail(ValueError, name, f"must be >= {minimum}", value)
+    if n > maximum:
+        bound = "2**63 - 1, the largest step an int64 step counter reaches" if maximum == MAX_STEPS else str(maximum)
+        raise _fail(ValueError, name, f"must be <= {bound}", value)
     return n
 
 
@@ -210,14 +223,19 @@ def phase(name: str, value) -> int:
 
 def sequence(name: str, value) -> list:
     """An ordered sequence (list, tuple, 1-d array). Sets and mappings are refused: their order is
-    not part of their value (a set of schedules iterates in a different order in each process)."""
+    not part of their value (a set of schedules iterates in a different order in each process); so
+    are 0-d and multi-dimensional arrays (a 0-d array has no entries, a 2-d one has rows)."""
     if (
         isinstance(value, (str, bytes, collections.abc.Set, collections.abc.Mapping))
         or not hasattr(value, "__len__")
         or not hasattr(value, "__iter__")
+        or (hasattr(value, "shape") and len(getattr(value, "shape", ())) != 1)
     ):
-        raise _fail(TypeError, name, "must be an ordered sequence (list or tuple)", value)
-    return list(value)
+        raise _fail(TypeError, name, "must be an ordered sequence (a list, a tuple or a 1-d array)", value)
+    try:
+        return list(value)
+    except Exception as exc:  # noqa: BLE001 - whatever a hostile __iter__ raises
+        raise _fail(TypeError, name, "must be an ordered sequence (a list, a tuple or a 1-d array)", value) from exc
 
 
 def boundaries(name: str, value, strict: bool = True) -> tuple[int, ...]:

@@ -338,19 +338,22 @@ def typed_steps(draw, dtypes, max_step: int, max_size: int = 16):
 
 
 def scaled_levels(schedule, factor: float):
-    """``schedule`` with every level parameter (``lrcore.schedule.LEVEL_PARAMS``) multiplied by ``factor``."""
-    names = lrcore.schedule.LEVEL_PARAMS
+    """``schedule`` with every level parameter (the values of its curve, as its registered bound
+    reads them: ``lrcore.schedule.level_names``) multiplied by ``factor``, its children's too."""
+    from lrcore.schedule import REGISTRY, level_names
 
-    def scale(d):
+    def scale(s):
+        children, levels = REGISTRY[s.name].children, level_names(s)
         params = {}
-        for key, value in d["params"].items():
-            if isinstance(value, dict) and "name" in value:
+        for key, value in s.params.items():
+            kind = children.get(key)
+            if kind == "one":
                 value = scale(value)
-            elif isinstance(value, list) and value and isinstance(value[0], dict):
+            elif kind == "many":
                 value = [scale(v) for v in value]
-            elif key in names and value is not None:
-                value = [v * factor for v in value] if isinstance(value, list) else value * factor
+            elif key in levels and value is not None:
+                value = [v * factor for v in value] if isinstance(value, tuple) else value * factor
             params[key] = value
-        return {"name": d["name"], "params": params}
+        return REGISTRY[s.name].factory(**params)
 
-    return lrcore.from_dict(scale(schedule.to_dict()))
+    return scale(schedule)

@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import tensorflow as tf
 import torch
 
 import lrcore
@@ -115,7 +116,7 @@ def test_metric_type_checked():
 @pytest.mark.parametrize("name", ["patience", "cooldown"])
 def test_largest_counts_run_under_jit(name):
     # The largest accepted patience / cooldown fits the int32 counts of a jitted update.
-    import lrcore.jax
+    import lrcore.jax as lrcore_jax
 
     kwargs = {"factor": 0.5, "patience": 0, name: 2**31 - 2}
     rule = lrcore.plateau(**kwargs)
@@ -177,3 +178,99 @@ def test_adapters_take_every_rule_parameter_with_its_default(adapter):
         opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
         made = lrcore.torch.ReduceLROnPlateau(lrcore.torch.scheduler(opt, lrcore.constant(1.0)), **GIVEN)
         assert made.rule == lrcore.plateau(**GIVEN)
+
+
+# -- the metric, validated once ---------------------------------------------------------------------
+def _numpy_state(rule):
+    """A state of NumPy 0-d arrays (as a checkpoint loaded with NumPy would hold)."""
+    return lrcore.PlateauState(*(np.asarray(v) for v in rule.init()))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [None, "0.5", b"0.5", True, np.bool_(False), 1 + 2j, np.complex64(1), np.datetime64(1, "s"),
+     np.timedelta64(3), [0.5], (0.5,), np.ones(3), np.ones((1, 1)), np.array("0.5"), np.array(True),
+     torch.ones(2), jnp.ones(2), object()],
+    ids=repr,
+)
+@pytest.mark.parametrize("state", ["plain", "numpy", "jax"])
+def test_metric_that_is_not_a_real_scalar_is_refused(bad, state):
+    """Refused with a TypeError naming `metric` and showing it, whatever the state holds: never
+    read as a number (``"0.5"`` as 0.5, True as 1.0) or as a missing improvement (None)."""
+    rule = lrcore.plateau(factor=0.5, patience=0)
+    start = {"plain": rule.init(), "numpy": _numpy_state(rule), "jax": PlateauJax(rule)}[state]
+    with pytest.raises(TypeError, match="`metric`") as info:
+        rule.update(start, bad)
+    if not hasattr(bad, "shape"):
+        assert repr(bad) in str(info.value)
+
+
+def PlateauJax(rule):
+    return lrcore.PlateauState(*(jnp.asarray(v) for v in rule.init()))
+
+
+@pytest.mark.parametrize(
+    "metric",
+    [1.0, 1, np.float32(1.0), np.float64(1.0), np.int64(1), np.asarray(1.0, np.float32), np.asarray([1.0], np.float32),
+     torch.tensor(1.0), torch.tensor([1.0], dtype=torch.float64), torch.tensor(1.0, requires_grad=True),
+     jnp.asarray(1.0, jnp.float32), jnp.asarray(1.0, jnp.bfloat16), jnp.asarray([1], jnp.int32),
+     tf.constant(1.0), tf.Variable([1.0])],
+    ids=lambda m: f"{type(m).__module__.split('.')[0]}-{getattr(m, 'dtype', type(m).__name__)}-{np.shape(m) if not hasattr(m, 'shape') else tuple(m.shape)}",
+)
+def test_every_real_scalar_metric_gives_the_float_scale(metric):
+    """A metric that has a value is read as a Python float: a float32 NumPy, torch, JAX or TF
+    metric (0-d or shape (1,)) gives the plain rule's float64 scale, 0.1 for factor 0.1, not
+    float32(0.1)."""
+    rule = lrcore.plateau(factor=0.1, patience=0)
+    state = rule.update(rule.update(rule.init(), metric), metric)
+    assert state == lrcore.PlateauState(0.1, 1.0, 0, 0)
+    assert all(type(v) in (float, int) for v in state)
+
+
+def test_int_metrics_past_int32_and_float64():
+    rule = lrcore.plateau(factor=0.5, patience=0)
+    state = rule.update(rule.init(), 2**40)
+    assert state.best == float(2**40)
+    state = rule.update(state, 10**400)  # past float64: an infinitely bad loss
+    assert state.scale == 0.5 and state.best == float(2**40)
+    import lrcore.jax as lrcore_jax
+
+    tx = lrcore_jax.reduce_on_plateau(factor=0.5, patience=0)
+    params = jnp.ones(1)
+    opt_state = tx.init(params)
+    for value in (2**31, np.int64(2**40), 2**31 + 1):
+        updates, opt_state = tx.update(params, opt_state, params, value=value)
+    assert float(opt_state.best) == float(np.float32(2**31)) and float(updates[0]) == 0.25
+    with pytest.raises(ValueError, match="`accumulation_size`.*2147483647"):
+        lrcore_jax.reduce_on_plateau(accumulation_size=2**31)
+    lrcore_jax.reduce_on_plateau(accumulation_size=2**31 - 1)
+
+
+def test_array_state_keeps_its_dtype():
+    """A float32 JAX state fed a bfloat16 (or float64-valued) metric stays float32, scale 0.1
+    exactly float32(0.1): it is a lax.scan carry, whose type may not change."""
+    rule = lrcore.plateau(factor=0.1, patience=0)
+    state = lrcore.PlateauState(jnp.float32(1.0), jnp.float32(jnp.inf), jnp.int32(0), jnp.int32(0))
+
+    def body(carry, loss):
+        return rule.update(carry, loss), None
+
+    losses = jnp.asarray([1.0, 1.0, 1.0], dtype=jnp.bfloat16)
+    final, _ = jax.lax.scan(body, state, losses)
+    assert final.scale.dtype == jnp.float32 and final.best.dtype == jnp.float32
+    assert float(final.scale) == float(np.float32(0.1) * np.float32(0.1))
+    eager = rule.update(rule.update(state, jnp.bfloat16(1.0)), jnp.bfloat16(1.0))
+    assert eager.scale.dtype == jnp.float32 and float(eager.scale) == float(np.float32(0.1))
+    # A plain state with a traced bfloat16 metric computes in float32 (the wider of the two).
+    traced = jax.jit(rule.update)(rule.init(), jnp.bfloat16(1.0))
+    assert traced.scale.dtype == jnp.float32 and traced.best.dtype == jnp.float32
+
+
+@pytest.mark.parametrize("metric", [float("nan"), float("inf"), -float("inf")])
+def test_nan_and_infinite_metrics_are_metrics(metric):
+    """A diverged loss (NaN, inf) is a bad metric, as torch's rule counts it."""
+    rule = lrcore.plateau(factor=0.5, patience=0)
+    state = rule.update(rule.init(), 1.0)
+    state = rule.update(state, metric)
+    assert state.scale == (1.0 if metric == -float("inf") else 0.5)
+    assert _torch_lrs(dict(factor=0.5, patience=0), [1.0, metric])[-1] == state.scale

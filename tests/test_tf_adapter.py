@@ -129,6 +129,24 @@ def test_unknown_static_shape_in_tf_function():
     np.testing.assert_array_equal(f(tf.constant(steps)).numpy(), lrcore.numpy.from_schedule(lr)(steps))
 
 
+def test_unknown_static_shape_gives_each_step_its_own_bits():
+    """A step array of unknown length (padded where it is evaluated) gives each step the bits it
+    has alone in the same graph mode: the kernels compute every step in their vector body."""
+    lr = lrcore.tf.cosine_restart(1.0, first_period=37, warmup_steps=9, peak_mul=0.5)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.int64)])
+    def unknown(k):
+        return lr(k)
+
+    known = tf.function(lambda k: lr(k))
+    steps = np.arange(75)
+    got = unknown(tf.constant(steps)).numpy()
+    each = np.array([known(tf.constant(int(k), tf.int64)).numpy() for k in steps])
+    assert got.shape == steps.shape
+    np.testing.assert_array_equal(got.view(np.int32), each.view(np.int32))
+    np.testing.assert_array_equal(got.view(np.int32), known(tf.constant(steps)).numpy().view(np.int32))
+
+
 def test_validation_names_the_parameter():
     with pytest.raises(ValueError, match="decay_steps"):
         lrcore.tf.cosine_decay(init_value=1.0, decay_steps=0)
@@ -137,11 +155,16 @@ def test_validation_names_the_parameter():
 
 
 def test_tensor_level_parameter():
+    """A tensor or variable level is the schedule's own: assigning to the variable afterwards
+    changes neither the values nor the schedule's hash and repr (it was copied when built)."""
     peak = tf.Variable(0.5, dtype=tf.float32)
     lr = lrcore.tf.cosine_decay(init_value=peak, decay_steps=100)
+    before = (hash(lr.schedule), repr(lr.schedule))
     assert_ulp_close(lr(50).numpy(), 0.25, 32, scale=0.5)
     peak.assign(1.0)
-    assert_ulp_close(lr(50).numpy(), 0.5, 32, scale=1.0)
+    assert_ulp_close(lr(50).numpy(), 0.25, 32, scale=0.5)
+    assert (hash(lr.schedule), repr(lr.schedule)) == before
+    assert lr.schedule == lrcore.tf.cosine_decay(init_value=tf.Variable(0.5), decay_steps=100).schedule
     with pytest.raises(TypeError, match="init_value"):
         lr.get_config()
 

@@ -307,12 +307,18 @@ def test_creation_and_shape_ops(mode):
             tnp.reshape(t, (-1,)),
             tnp.reshape(tnp.reshape(t, (-1,)), t.shape),
             tnp.stack([tnp.asarray(1.5, dtype=tf.float32), tnp.astype(t[0, 0], tf.float32)]),
+            tnp.zeros((5,), dtype=tf.int64),
+            tnp.zeros((2,)),
+            tnp.concat([tnp.reshape(t, (-1,)), tnp.zeros((3,), dtype=tf.int64)]),
+            tnp.concat([t, t], axis=1),
         )
 
     got = run(mode, f, tf.constant(x))
     want = (
         x.astype(np.float32), np.zeros_like(x), np.zeros_like(x, dtype=np.float32),
         np.ones_like(x, dtype=bool), x.reshape(-1), x, np.array([1.5, x[0, 0]], np.float32),
+        np.zeros(5, np.int64), np.zeros(2, np.float32), np.concatenate([x.reshape(-1), np.zeros(3, np.int64)]),
+        np.concatenate([x, x], axis=1),
     )
     for g, w in zip(got, want):
         assert g.dtype == w.dtype and g.shape == w.shape

@@ -3,7 +3,10 @@ showing the value received; Schedule values are immutable and hashable."""
 
 from __future__ import annotations
 
+import math
 import pickle
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -37,7 +40,8 @@ def _generated_cases():
     for name, params in LENGTHS.items():
         for p in params:
             for bad in (0, -3):
-                yield name, {p: bad}, ValueError, p, bad
+                extra = {"warmup_steps": 0} if name == "warmup_cosine_decay" else {}
+                yield name, {p: bad, **extra}, ValueError, p, bad
             yield name, {p: 2.5}, ValueError, p, 2.5
             yield name, {p: NAN}, ValueError, p, NAN
             yield name, {p: INF}, ValueError, p, INF
@@ -61,8 +65,8 @@ def _generated_cases():
 
 SPECIFIC = [(name, *case) for name, entry in examples.TABLE.items() for case in entry.bad]
 
-# Hostile inputs, shared by every schedule: the unordered collections and the
-# non-real or out-of-range numbers.
+# Hostile inputs, shared by every schedule: the unordered collections and the non-real or
+# out-of-range numbers.
 HOSTILE = [
     # unordered collections: a set iterates in a different order in each process
     ("join", {"schedules": {C, lrcore.constant(2.0)}}, TypeError, "schedules", None),
@@ -83,6 +87,27 @@ HOSTILE = [
     ("piecewise_constant", {"values": [1.0, 10**400, 0.1]}, ValueError, "values[1]", None),
     ("cosine_restart", {"period_mul": np.complex64(2)}, TypeError, "period_mul", None),
     ("onecycle", {"div_factor": 10**400}, ValueError, "div_factor", None),
+    # step counts past what any step counter reaches (refused when built, not at every evaluation)
+    ("linear", {"transition_steps": 10**400}, ValueError, "transition_steps", None),
+    ("cosine_decay", {"decay_steps": 10**400}, ValueError, "decay_steps", None),
+    ("cosine_decay", {"decay_steps": 2**63}, ValueError, "decay_steps", 2**63),
+    ("warmup", {"warmup_steps": 2**64}, ValueError, "warmup_steps", 2**64),
+    ("join", {"boundaries": [2**63]}, ValueError, "boundaries[0]", 2**63),
+    # NumPy datetimes and timedeltas (a timedelta is a NumPy integer) are not numbers
+    ("cosine_decay", {"decay_steps": np.timedelta64(5, "s")}, TypeError, "decay_steps", np.timedelta64(5, "s")),
+    ("cosine_decay", {"decay_steps": np.timedelta64(5)}, TypeError, "decay_steps", np.timedelta64(5)),
+    ("constant", {"value": np.timedelta64(5)}, TypeError, "value", np.timedelta64(5)),
+    ("piecewise_constant", {"boundaries": [np.datetime64(1, "s")]}, TypeError, "boundaries[0]", None),
+    # a 0-d (or 2-d) array where a sequence is expected
+    ("piecewise_constant", {"boundaries": np.array(5)}, TypeError, "boundaries", np.array(5)),
+    ("piecewise_linear", {"values": np.array(0.5)}, TypeError, "values", np.array(0.5)),
+    ("join", {"boundaries": np.ones((1, 1))}, TypeError, "boundaries", None),
+    ("multiply", {"schedules": np.array(C, dtype=object)}, TypeError, "schedules", None),
+    # factors whose consequence leaves float64 (never an OverflowError from inside)
+    ("cosine_restart", {"period_mul": 1e300}, ValueError, "period_mul", 1e300),
+    ("cosine_restart", {"period_mul": 2.0**64}, ValueError, "period_mul", 2.0**64),
+    ("onecycle", {"peak_value": 1e300, "div_factor": 1e-300}, ValueError, "div_factor", 1e-300),
+    ("inverse_time_decay", {"decay_rate": 1e300}, ValueError, "decay_rate", 1e300),
 ]
 
 CASES = list(_generated_cases()) + SPECIFIC + HOSTILE
@@ -104,6 +129,90 @@ def test_bad_argument_raises_naming_it(case):
     assert f"`{param}`" in message or f"{param}=" in message, message
     if shown is not None or overrides.get(param, 0) is None:
         assert repr(shown) in message, message
+
+
+#: Values no schedule parameter should meet: each is accepted (and then evaluates finite or is
+#: refused at evaluation, naming a parameter) or refused with a TypeError/ValueError naming the
+#: parameter. Never a bare KeyError, OverflowError, AttributeError, IndexError or RuntimeWarning.
+SWEEP = [
+    10**400, -(10**400), 2**63, 2**64, -(2**63) - 1, 1e308, -1e308, 5e-324, INF, -INF, NAN,
+    np.datetime64(1, "s"), np.timedelta64(5, "s"), np.timedelta64(5), np.array(5), np.array(0.5),
+    np.array([1.0, 2.0]), np.ones((2, 2)), np.array("x"), np.array([NAN]), "5", b"5", None, True,
+    np.bool_(True), 1 + 2j, object(), [], [None], ["a"], {}, set(), Fraction(10**400, 3),
+    Decimal("1e400"), Decimal("nan"), Decimal("2.5"), Fraction(7, 2), np.float16(65504),
+    np.float32(3e38), np.int64(-1), np.uint64(2**64 - 1), range(3), [2**70], [1.0, NAN], [[1.0]],
+]
+
+
+def _sweep_cases():
+    import inspect
+
+    for name in lrcore.SCHEDULES:
+        for param in inspect.signature(getattr(lrcore, name)).parameters:
+            yield name, param
+
+
+@pytest.mark.parametrize("adapter", ["core", "numpy"])
+@pytest.mark.parametrize("name, param", list(_sweep_cases()), ids=lambda x: str(x))
+def test_hostile_values_are_refused_naming_the_parameter(adapter, name, param):
+    import warnings
+
+    import lrcore.numpy
+
+    module = lrcore if adapter == "core" else lrcore.numpy
+    steps = np.array([0, 1, 5, 100, 2**31 - 1, 2**62, 2**63 - 1])
+    for value in SWEEP:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # an overflow warning is a failure too
+            try:
+                s = getattr(module, name)(**{**BASE[name], param: value})
+            except (TypeError, ValueError) as exc:
+                assert type(exc) in (TypeError, ValueError), (value, exc)
+                assert param in str(exc), (value, str(exc))
+                continue
+            core = getattr(s, "schedule", s)
+            hash(core), repr(core)
+            assert core == core
+            for dtype in (np.float64, np.float32):
+                try:
+                    values = core.evaluate(steps, dtype=dtype)
+                except ValueError as exc:
+                    assert dtype is np.float32 and "float32" in str(exc) and str(exc).startswith("Argument `")
+                    continue
+                assert np.all(np.isfinite(values)), (value, dtype, values)
+
+
+def test_from_dict_names_what_is_wrong():
+    for bad in (["a"], None, 3, {"a": 1}):
+        with pytest.raises(TypeError, match="'name'.*must be a str") as info:
+            lrcore.from_dict({"name": bad, "params": {}})
+        assert repr(bad) in str(info.value)
+    with pytest.raises(TypeError, match="'params'"):
+        lrcore.from_dict({"name": "constant", "params": [0.5]})
+    with pytest.raises(TypeError, match="`schedule`"):
+        lrcore.from_dict({"name": "warmup", "params": {"schedule": ["x"], "warmup_steps": 3}})
+    for name in ("constant", "plateau"):  # parameter names that are not strings are named too
+        with pytest.raises(ValueError, match=f"Unknown parameter\\(s\\) for '{name}': 1, x"):
+            lrcore.from_dict({"name": name, "params": {1: 2, "x": 3}})
+
+
+def test_find_lr_names_its_own_parameters():
+    from lrcore.finder import find_lr
+
+    with pytest.raises(ValueError, match="`end_value`.*start_value") as info:
+        find_lr(lambda lr: 1.0, start_value=1e-300, end_value=1e300)
+    assert "decay_rate" not in str(info.value)
+    with pytest.raises(ValueError, match="`num_steps`"):
+        find_lr(lambda lr: 1.0, num_steps=10**400)
+    # A long sweep is computed as it goes: it stops at divergence without tabulating 2**40 steps.
+    calls = []
+
+    def step_fn(lr):
+        calls.append(lr)
+        return 1.0 if len(calls) < 10 else math.nan
+
+    result = find_lr(step_fn, num_steps=2**40)
+    assert result.diverged and len(result.lrs) == 9 and result.lrs[0] == 1e-7
 
 
 def test_every_schedule_has_cases():
@@ -211,7 +320,7 @@ def test_too_deep_nesting_is_refused_at_construction(depth, kind):
         "join": lambda s: lrcore.join([lrcore.constant(1.0), s], [3]),
         "clip": lambda s: lrcore.clip(s, max_value=1.0),
     }[kind]
-    (param,) = lrcore.schedule.REGISTRY[kind].children  # the parameter holding the child
+    param = "schedules" if kind == "join" else "schedule"
     s, built = lrcore.constant(1.0), 1
     with pytest.raises(ValueError, match=f"`{param}` nests combinators {lrcore.schedule.MAX_DEPTH + 1} deep"):
         while built < depth:
@@ -261,7 +370,7 @@ def test_deepest_nesting_works_everywhere():
 
 
 def test_cross_parameter_checks_name_every_argument_they_depend_on():
-    """lrcore.validate's generic checks: the parameter, the requirement, the reason and the
+    """lrcore.validate's generic checks (issue 9): the parameter, the requirement, the reason and the
     arguments the requirement depends on, all in one message; unknown (None) levels are not compared."""
     from lrcore import validate as check
 

@@ -19,7 +19,7 @@ import numpy as np
 from .. import _array
 from .. import validate as check
 from .._array import host_steps
-from ..plateau import Plateau, PlateauState, plateau, rule_parameters
+from ..plateau import _MAX_COUNT, Plateau, PlateauState, metric_value, plateau, rule_parameters
 from ..schedule import Schedule, check_levels_fit
 from . import Composable
 
@@ -155,7 +155,8 @@ def reduce_on_plateau(
             )
     else:
         rule = plateau(factor, patience, mode, threshold, threshold_mode, cooldown, min_scale, eps)
-    accumulation_size = check.length("accumulation_size", accumulation_size)
+    # The metrics are counted in the default integer (int32 without x64): count reaches accumulation_size.
+    accumulation_size = check.integer("accumulation_size", accumulation_size, minimum=1, maximum=_MAX_COUNT + 1)
     import optax
 
     def init_fn(params):
@@ -176,15 +177,13 @@ def reduce_on_plateau(
         if value is None:
             raise TypeError("reduce_on_plateau's update needs the metric: update(updates, state, params, value=metric)")
         dtype = state.best.dtype
-        metric = jnp.asarray(value)
-        if not (jnp.issubdtype(metric.dtype, jnp.floating) or jnp.issubdtype(metric.dtype, jnp.integer)) or metric.shape != ():
-            raise TypeError(
-                f"Argument `value` must be a real scalar (a 0-d array or a number). "
-                f"Received: value of dtype {metric.dtype} and shape {metric.shape}"
-            )
+        # A real scalar of any library (None, strings, bools and non-scalars are refused, naming
+        # `value`): a Python float where it has a value (an int past int32 included), else a 0-d tracer.
+        metric = metric_value("value", value)
+        metric = metric.astype(dtype) if isinstance(metric, jax.Array) else jnp.asarray(metric, dtype=dtype)
         count = state.count + 1
         # optax's running mean, bit for bit: (n·mean + value) / (n + 1).
-        avg = ((state.count * state.avg_value + metric.astype(dtype)) / count).astype(dtype)
+        avg = ((state.count * state.avg_value + metric) / count).astype(dtype)
         ready = count == accumulation_size
         new = rule.update(PlateauState(state.scale, state.best, state.num_bad, state.cooldown_left), avg)
         pick = lambda a, b: jnp.where(ready, a.astype(b.dtype), b)  # noqa: E731

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .._array import host_steps
+from .._array import _LANES, host_steps
 from ..schedule import Schedule, as_schedule, check_levels_fit, from_dict
 from . import Composable
 from . import tf_namespace as tnp
@@ -42,10 +42,14 @@ class TFSchedule(keras.optimizers.schedules.LearningRateSchedule, Composable):
         step = _step_tensor(step)
         if step.shape.is_fully_defined():
             return self.schedule.evaluate(step, xp=tnp, dtype=tf.float32)
-        # A step of unknown static shape is evaluated flat and given its dynamic shape back.
+        # A step of unknown static shape is evaluated flat, padded with step 0 to a multiple of the
+        # vector width (as the core pads a known shape: every step in the kernels' vector body, so
+        # each gets the bits it has alone), and given its dynamic shape back.
         flat = tf.reshape(step, (-1,))
-        out = self.schedule.evaluate(flat, xp=tnp, dtype=tf.float32)
-        return tf.reshape(out, tf.shape(step))
+        n = tf.size(flat)
+        padded = tf.concat([flat, tf.zeros([-n % _LANES], dtype=flat.dtype)], axis=0)
+        out = self.schedule.evaluate(padded, xp=tnp, dtype=tf.float32)
+        return tf.reshape(out[:n], tf.shape(step))
 
     def get_config(self) -> dict:
         """The schedule's ``to_dict()``: ``{"name": ..., "params": {...}}``."""

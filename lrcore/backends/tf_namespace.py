@@ -132,6 +132,14 @@ def astype(x, dtype, /, *, copy=True):
     return x if x.dtype == dtype else tf.cast(x, dtype)
 
 
+def zeros(shape, *, dtype=None, device=None):
+    return tf.zeros(shape, dtype=dtype or tf.float32)
+
+
+def concat(arrays, /, *, axis=0):
+    return tf.concat(list(arrays), axis=axis)
+
+
 def zeros_like(x, /, *, dtype=None):
     return tf.zeros_like(x, dtype=dtype)
 

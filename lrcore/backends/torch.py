@@ -44,8 +44,8 @@ import torch
 
 from .._array import HOST_CONSTANTS, host_steps, is_array
 from .. import validate
-from ..plateau import Plateau, PlateauState, _plain_metric, checked_state, plateau
-from ..schedule import REGISTRY, Schedule, as_schedule, check_levels_fit
+from ..plateau import Plateau, PlateauState, checked_state, metric_value, plateau
+from ..schedule import REGISTRY, Schedule, as_schedule, check_levels_fit, value_bound
 from . import Composable
 
 # The core's host-side table builders (e.g. the cosine_restart cycle table) are pure functions of
@@ -605,12 +605,12 @@ def _check_fits(schedule, i: int, base: float, name: str = "schedule") -> None:
     for j, s in enumerate([schedule] if isinstance(schedule, Schedule) else schedule):
         if not isinstance(schedule, Schedule) and j != i:
             continue
-        magnitude, level, value = s._largest
+        magnitude = value_bound(s)
         if magnitude * abs(base) > _FLOAT32_MAX:
             where = name if isinstance(schedule, Schedule) else f"{name}[{i}]"
             raise ValueError(
                 f"Argument `{where}` times param group {i}'s initial lr {base!r} reaches "
-                f"{magnitude * abs(base):.6g} (its `{level}`={value!r}), beyond the largest float32 "
+                f"{magnitude * abs(base):.6g} (the schedule reaches {magnitude:.6g}), beyond the largest float32 "
                 f"({_FLOAT32_MAX:.6g}) the lr is applied in: it would give inf. Use a smaller level or "
                 "initial lr."
             )
@@ -988,7 +988,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         """The rule's state after ``metrics`` (averaged over the ranks of torch.distributed)."""
         if isinstance(metrics, torch.Tensor):
             metrics = metrics.item()  # as torch's float(metrics), for 0-d tensors
-        metrics = _mean_over_ranks(_plain_metric(metrics))
+        metrics = _mean_over_ranks(metric_value("metrics", metrics))
         before = self.state
         after = self._rule.update(before, metrics)
         if after.scale != before.scale and not self._changes_an_lr(float(before.scale), float(after.scale)):

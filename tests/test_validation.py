@@ -40,8 +40,7 @@ def _generated_cases():
     for name, params in LENGTHS.items():
         for p in params:
             for bad in (0, -3):
-                extra = {"warmup_steps": 0} if name == "warmup_cosine_decay" else {}
-                yield name, {p: bad, **extra}, ValueError, p, bad
+                yield name, {p: bad}, ValueError, p, bad
             yield name, {p: 2.5}, ValueError, p, 2.5
             yield name, {p: NAN}, ValueError, p, NAN
             yield name, {p: INF}, ValueError, p, INF
@@ -191,9 +190,10 @@ def test_from_dict_names_what_is_wrong():
         lrcore.from_dict({"name": "constant", "params": [0.5]})
     with pytest.raises(TypeError, match="`schedule`"):
         lrcore.from_dict({"name": "warmup", "params": {"schedule": ["x"], "warmup_steps": 3}})
-    for name in ("constant", "plateau"):  # parameter names that are not strings are named too
+    # parameter names that are not strings are named too, by schedules and by the plateau rule
+    for name, rebuild in (("constant", lrcore.from_dict), ("plateau", lrcore.Plateau.from_dict)):
         with pytest.raises(ValueError, match=f"Unknown parameter\\(s\\) for '{name}': 1, x"):
-            lrcore.from_dict({"name": name, "params": {1: 2, "x": 3}})
+            rebuild({"name": name, "params": {1: 2, "x": 3}})
 
 
 def test_find_lr_names_its_own_parameters():
@@ -320,7 +320,7 @@ def test_too_deep_nesting_is_refused_at_construction(depth, kind):
         "join": lambda s: lrcore.join([lrcore.constant(1.0), s], [3]),
         "clip": lambda s: lrcore.clip(s, max_value=1.0),
     }[kind]
-    param = "schedules" if kind == "join" else "schedule"
+    (param,) = lrcore.schedule.REGISTRY[kind].children  # the parameter holding the child
     s, built = lrcore.constant(1.0), 1
     with pytest.raises(ValueError, match=f"`{param}` nests combinators {lrcore.schedule.MAX_DEPTH + 1} deep"):
         while built < depth:
@@ -370,7 +370,7 @@ def test_deepest_nesting_works_everywhere():
 
 
 def test_cross_parameter_checks_name_every_argument_they_depend_on():
-    """lrcore.validate's generic checks (issue 9): the parameter, the requirement, the reason and the
+    """lrcore.validate's generic checks: the parameter, the requirement, the reason and the
     arguments the requirement depends on, all in one message; unknown (None) levels are not compared."""
     from lrcore import validate as check
 

@@ -328,3 +328,14 @@ def plateau_loss(n: int) -> list[float]:
         value *= 0.9 if r < 6 else 1 - 1e-5 if r < 9 else 1.0
         out.append(value)
     return out
+
+
+def restart_steps(first: int, mul: int, limit: int) -> list[int]:
+    """The restarts of a warm-restart cosine with integer period multiplier ``mul`` up to ``limit``,
+    walked exactly in integers: ``first``, ``first + first·mul``, ``… + first·mul²`` …"""
+    out, start, i = [], first, 1
+    while start <= limit:
+        out.append(start)
+        start += first * mul**i
+        i += 1
+    return out

@@ -18,7 +18,7 @@ import lrcore
 import lrcore.numpy
 import lrcore.tf
 from tests.helpers import assert_ulp_close
-from tests.peers import keras, keras_values, steps_with_landmarks
+from tests.peers import keras, keras_values, restart_steps, steps_with_landmarks
 
 KS = keras().optimizers.schedules
 
@@ -113,15 +113,6 @@ def test_cosine_decay_restarts(first, t_mul, m_mul, alpha):
     compare(s, peer, steps_with_landmarks(n, *restarts[restarts < n]), "float64")
 
 
-def _restart_steps(first: int, t_mul: int, limit: int) -> np.ndarray:
-    out, start, i = [], first, 1
-    while start <= limit:
-        out.append(start)
-        start += first * t_mul**i
-        i += 1
-    return np.asarray(out, dtype=np.int64)
-
-
 def test_cosine_decay_restarts_float32_misplaces_restarts():
     """Keras finds the cycle with ``floor(log(1 + k/T·(t_mul-1)) / log(t_mul))``; in float32 the
     quotient often rounds just below the integer at a restart step, so Keras returns the previous
@@ -132,7 +123,7 @@ def test_cosine_decay_restarts_float32_misplaces_restarts():
     misplaced_keras = misplaced_lrcore = total = 0
     for t_mul in (2, 3, 4):
         for first in range(1, 41):
-            restarts = _restart_steps(first, t_mul, 2**24 - 1)
+            restarts = np.asarray(restart_steps(first, t_mul, 2**24 - 1), dtype=np.int64)
             total += len(restarts)
             peer = schedules.CosineDecayRestarts(1.0, first, t_mul=float(t_mul), m_mul=1.0, alpha=0.0)
             values = np.asarray(peer(tf.constant(restarts)), dtype=np.float64)

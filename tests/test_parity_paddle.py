@@ -24,7 +24,7 @@ import pytest
 
 import lrcore
 from tests.helpers import assert_ulp_close
-from tests.peers import paddle_values, plateau_loss
+from tests.peers import paddle_values, plateau_loss, restart_steps
 
 ULPS = 16
 PER_STEP = 1
@@ -163,15 +163,6 @@ def _metrics(kw: dict) -> list[float]:
     return loss if kw.get("mode", "min") == "min" else [1.0 / v for v in loss]
 
 
-def _restarts(t_0: int, t_mult: int, limit: int) -> list[int]:
-    out, start, i = [], t_0, 1
-    while start <= limit:
-        out.append(start)
-        start += t_0 * t_mult**i
-        i += 1
-    return out
-
-
 ONECYCLE_END = (100, 1.0, 25.0, 1e-4, 0.3)  # total_steps, peak, divide_factor, end_learning_rate, phase_pct
 RESTART_GRID = [(t_0, t_mult) for t_mult in (2, 3, 4, 5) for t_0 in range(1, 41)]
 
@@ -190,7 +181,7 @@ def paddle():
     for t_0, t_mult in RESTART_GRID:
         specs[f"restart-epochs-{t_0}-{t_mult}"] = {
             "scheduler": "CosineAnnealingWarmRestarts", "kwargs": dict(learning_rate=1.0, T_0=t_0, T_mult=t_mult),
-            "epochs": _restarts(t_0, t_mult, 2**40)}
+            "epochs": restart_steps(t_0, t_mult, 2**40)}
     return paddle_values(specs)
 
 
@@ -246,7 +237,7 @@ def test_warm_restarts_closed_form_misplaces_restarts(paddle):
     integer counters in Paddle and is exact: the parity cases above.)"""
     misplaced_paddle = misplaced_lrcore = total = 0
     for t_0, t_mult in RESTART_GRID:
-        restarts = _restarts(t_0, t_mult, 2**40)
+        restarts = restart_steps(t_0, t_mult, 2**40)
         total += len(restarts)
         misplaced_paddle += int(np.sum(paddle[f"restart-epochs-{t_0}-{t_mult}"] < 0.5))
         ours = lrcore.cosine_restart(1.0, first_period=t_0, period_mul=float(t_mult))

@@ -28,7 +28,7 @@ import lrcore.numpy
 import lrcore.torch
 from tests import examples, reference
 from tests.helpers import assert_ulp_close
-from tests.peers import drive_torch
+from tests.peers import drive_torch, restart_steps
 
 CLOSED = 8
 PER_STEP = 4
@@ -94,15 +94,6 @@ def test_cosine_annealing_warm_restarts(t_0, t_mult, eta_min):
     assert np.all(lrcore.numpy.from_schedule(s)(np.asarray(starts)) == 0.3)
 
 
-def _restart_steps(t_0: int, t_mult: int, limit: int) -> list[int]:
-    out, start, i = [], t_0, 1
-    while start <= limit:
-        out.append(start)
-        start += t_0 * t_mult**i
-        i += 1
-    return out
-
-
 def test_cosine_annealing_warm_restarts_closed_form_misplaces_restarts():
     """torch's ``scheduler.step(epoch)`` finds the cycle with ``int(math.log(epoch/T_0·(T_mult-1)+1,
     T_mult))``: when the float64 logarithm rounds just below the integer, a restart step gets the
@@ -112,7 +103,7 @@ def test_cosine_annealing_warm_restarts_closed_form_misplaces_restarts():
     misplaced_torch = misplaced_lrcore = total = 0
     for t_mult in (2, 3, 4, 5):
         for t_0 in range(1, 41):
-            restarts = _restart_steps(t_0, t_mult, 2**40)
+            restarts = restart_steps(t_0, t_mult, 2**40)
             total += len(restarts)
             optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(()))], lr=peak)
             scheduler = sched.CosineAnnealingWarmRestarts(optimizer, T_0=t_0, T_mult=t_mult, eta_min=eta_min)

@@ -44,19 +44,6 @@ def _full_batch(n):
     return x, torch.sin(x).sum(dim=1, keepdim=True)
 
 
-def _train(model, opt, sched, shard):
-    """Run UPDATES updates on `shard(x, y)` of each full batch; return the lr applied at each."""
-    lrs = []
-    for n in range(UPDATES):
-        x, y = shard(*_full_batch(n))
-        opt.zero_grad()
-        torch.nn.functional.mse_loss(model(x), y).backward()
-        lrs.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
-    return lrs
-
-
 # The metric each rank reports after every third update: alone, the ranks' rules would reduce at
 # different evaluations (rank 0: after the third, rank 1: after the second and the fourth); their
 # mean is flat, so the averaged rule reduces at every evaluation after the first.
@@ -64,8 +51,9 @@ RANK_METRICS = [[1.0, 0.8, 1.1, 0.6], [1.0, 1.2, 0.9, 1.4]]
 EVERY = 3
 
 
-def _train_with_plateau(model, opt, sched, plateau, shard, rank):
-    """As _train, with only the plateau driven: it advances the scheduler; a metric every EVERY updates."""
+def _train(model, opt, sched, shard, plateau=None, rank=0):
+    """Run UPDATES updates on `shard(x, y)` of each full batch; return the lr applied at each. With a
+    `plateau`, only the plateau is driven (it advances the scheduler): a metric every EVERY updates."""
     lrs = []
     for n in range(UPDATES):
         x, y = shard(*_full_batch(n))
@@ -73,7 +61,9 @@ def _train_with_plateau(model, opt, sched, plateau, shard, rank):
         torch.nn.functional.mse_loss(model(x), y).backward()
         lrs.append(opt.param_groups[0]["lr"])
         opt.step()
-        if (n + 1) % EVERY == 0:
+        if plateau is None:
+            sched.step()
+        elif (n + 1) % EVERY == 0:
             plateau.step(RANK_METRICS[rank][(n + 1) // EVERY - 1])
     return lrs
 
@@ -93,7 +83,7 @@ def _worker(rank: int, world: int, port: int, out: str, mode: str = "scheduler")
         scale = 1.0
         if mode == "plateau":
             plateau = lrcore.torch.ReduceLROnPlateau(sched, factor=0.5, patience=0)
-            lrs = _train_with_plateau(model, opt, sched, plateau, lambda x, y: (x[rows], y[rows]), rank)
+            lrs = _train(model, opt, sched, lambda x, y: (x[rows], y[rows]), plateau, rank)
             scale = plateau.scale
         else:
             lrs = _train(model, opt, sched, lambda x, y: (x[rows], y[rows]))

@@ -644,7 +644,7 @@ def test_plateau_validation_and_state():
         lrcore.torch.ReduceLROnPlateau(sched, factor=1.5)
     with pytest.raises(ValueError, match="`min_lr`"):
         lrcore.torch.ReduceLROnPlateau(sched, min_lr=[0.1])
-    with pytest.raises(TypeError, match="`metric`"):
+    with pytest.raises(TypeError, match="`metrics`"):
         lrcore.torch.ReduceLROnPlateau(sched).step("low")
     plateau = lrcore.torch.ReduceLROnPlateau(sched, patience=0)
     with pytest.raises(ValueError, match="`state_dict`"):

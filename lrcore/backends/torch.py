@@ -268,7 +268,6 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         for i, group in enumerate(groups[seen:], start=seen):
             if seen:
                 self._refuse_added(i, group)
-            _refuse_aliased_levels(self._schedules, i, group)
             lr = group["lr"]
             if self.mode == "relative":
                 _check_fits(self._schedules["lr"], i, _as_float(group.get("initial_lr", lr)))
@@ -653,38 +652,6 @@ def _array_levels(schedule: Schedule, path: str):
             for j, v in enumerate(value if isinstance(value, tuple) else (value,)):
                 if is_array(v):
                     yield (f"{path}.{key}[{j}]" if isinstance(value, tuple) else f"{path}.{key}"), v
-
-
-def _shares_memory(level, tensor: torch.Tensor) -> bool:
-    """Whether the array ``level`` reads the memory of ``tensor`` (the same tensor, a view, or a
-    NumPy array of a CPU tensor's memory)."""
-    if isinstance(level, np.ndarray) and tensor.device.type == "cpu":
-        return np.may_share_memory(level, tensor.detach().numpy())
-    if isinstance(level, torch.Tensor) and level.device == tensor.device:
-        return level.untyped_storage().data_ptr() == tensor.untyped_storage().data_ptr()
-    return False
-
-
-def _refuse_aliased_levels(schedules: dict, i: int, group: dict) -> None:
-    """Refuse a schedule that reads a tensor this scheduler writes (a group's tensor lr, momentum,
-    ``betas[0]`` or weight decay, filled in place each step): it would read back its own output."""
-    for key, value in schedules.items():
-        written = group.get(key) if key != "momentum" or "momentum" in group else group["betas"][0]
-        if not isinstance(written, torch.Tensor):
-            continue
-        value = [value] if isinstance(value, Schedule) else value
-        name = _ARGUMENT[key]
-        for j, schedule in enumerate(value):
-            where = name if len(value) == 1 else f"{name}[{j}]"
-            for path, level in _array_levels(schedule, where):
-                if _shares_memory(level, written):
-                    what = "betas[0]" if key == "momentum" and "momentum" not in group else key
-                    raise ValueError(
-                        f"Argument `{name}` reads, as `{path}`, the tensor that is param group {i}'s {what}: "
-                        f"the scheduler fills that tensor in place each step, so the schedule would read "
-                        f"its own output and drift. Build the schedule from a copy (`{what}.clone()` or a "
-                        f"Python float). Received: {path}={level!r}"
-                    )
 
 
 def _hyper_value(group: dict, key: str):

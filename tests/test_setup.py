@@ -14,7 +14,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 def _dry_run(target: str, **env) -> list[str]:
     """The commands ``make -n <target>`` would run, with ``env`` as the environment's changes."""
-    environ = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    environ = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "VENV", "PY", "PYTHON", "TORCH")}
     environ.update(env)
     out = subprocess.run(["make", "--no-print-directory", "-n", "-B", target], cwd=ROOT, env=environ, capture_output=True,
                          text=True, check=True).stdout

@@ -134,17 +134,22 @@ def _exact(got, want):
         np.testing.assert_array_equal(np.signbit(got[number]), np.signbit(want[number]))
 
 
+def _matches_float64(got, want, name):
+    """A predicate exactly; a float32 result within the promise of NumPy's float64 value."""
+    if want.dtype == bool:
+        _exact(got, want)
+    else:
+        assert got.dtype == np.float32
+        assert_ulp_close(got, want, 32, context=name)
+
+
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", sorted(FLOAT_UNARY))
 def test_elementwise_unary_float32_matches_numpy(mode, name):
     x = _uniform(name, *FLOAT_UNARY[name])
     got = run(mode, getattr(tnp, name), tf.constant(x))
     want = getattr(np, name)(x.astype(np.float64))
-    if want.dtype == bool:
-        _exact(got, want)
-    else:
-        assert got.dtype == np.float32
-        assert_ulp_close(got, want, 32, context=name)
+    _matches_float64(got, want, name)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -158,11 +163,7 @@ def test_elementwise_binary_float32_matches_numpy(mode, name):
         _exact(got, np.nextafter(x1, x2))
         return
     want = getattr(np, {"pow": "power"}.get(name, name))(x1.astype(np.float64), x2.astype(np.float64))
-    if want.dtype == bool:
-        _exact(got, want)
-    else:
-        assert got.dtype == np.float32
-        assert_ulp_close(got, want, 32, context=name)
+    _matches_float64(got, want, name)
 
 
 @pytest.mark.parametrize("mode", MODES)

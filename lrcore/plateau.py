@@ -62,6 +62,7 @@ class Plateau:
     cooldown: int = 0
     min_scale: float = 0.0
     eps: float = 1e-8
+    cooldown_metrics: str = "track"
 
     def __post_init__(self):
         # Validated here, so that Plateau(...), plateau(...) and from_dict all check the same way.
@@ -77,6 +78,7 @@ class Plateau:
             "cooldown": check.phase("cooldown", self.cooldown),
             "min_scale": check.at_least("min_scale", self.min_scale, 0.0),
             "eps": check.at_least("eps", self.eps, 0.0),
+            "cooldown_metrics": check.choice("cooldown_metrics", self.cooldown_metrics, ("track", "ignore")),
         }
         for key in ("patience", "cooldown"):
             # The counts are int32 under jit (JAX's default integer): `num_bad` reaches patience + 1.
@@ -121,6 +123,8 @@ class Plateau:
     def _update_plain(self, state: PlateauState, m: float) -> PlateauState:
         scale, best = float(state.scale), float(state.best)
         num_bad, cooldown_left = int(state.num_bad), int(state.cooldown_left)
+        if cooldown_left > 0 and self.cooldown_metrics == "ignore":
+            return PlateauState(scale, best, num_bad, cooldown_left - 1)  # the metric is dropped
         if self.improved(m, best):
             best, num_bad = m, 0
         else:
@@ -164,13 +168,18 @@ class Plateau:
         cooldown_left = xp.asarray(state.cooldown_left, dtype=idtype)
         zero = xp.asarray(0, dtype=idtype)
 
-        better = self.improved(m, best)
-        best = xp.where(better, m, best)
-        num_bad = xp.where(better, zero, num_bad + 1)
         in_cooldown = cooldown_left > 0
+        ignore = self.cooldown_metrics == "ignore"  # a metric reported during cooldown is dropped
+        better = self.improved(m, best)
+        if ignore:
+            better = better & ~in_cooldown
+        best = xp.where(better, m, best)
+        counted = xp.where(better, zero, num_bad + 1)
+        num_bad = xp.where(in_cooldown, num_bad if ignore else zero, counted)
         cooldown_left = xp.where(in_cooldown, cooldown_left - 1, cooldown_left)
-        num_bad = xp.where(in_cooldown, zero, num_bad)
         reduce = num_bad > self.patience
+        if ignore:
+            reduce = reduce & ~in_cooldown
         new_scale = xp.maximum(scale * self.factor, xp.asarray(self.min_scale, dtype=fdtype))
         scale = xp.where(reduce & (scale - new_scale > self.eps), new_scale, scale)
         cooldown_left = xp.where(reduce, xp.asarray(self.cooldown, dtype=idtype), cooldown_left)
@@ -296,6 +305,7 @@ def plateau(
     cooldown=Plateau.cooldown,
     min_scale=Plateau.min_scale,
     eps=Plateau.eps,
+    cooldown_metrics=Plateau.cooldown_metrics,
 ) -> Plateau:
     r"""Reduce the learning rate when a metric has stopped improving (torch's rule).
 
@@ -309,7 +319,8 @@ def plateau(
         \end{cases}
 
     An improvement records :math:`b \leftarrow m` and resets the bad count; otherwise the count
-    grows. During cooldown the count stays 0. Once the count exceeds ``patience``:
+    grows. During cooldown the count stays 0 (and, with ``cooldown_metrics="ignore"``, the metric is
+    dropped: the best is not updated either). Once the count exceeds ``patience``:
     :math:`\text{scale} \leftarrow \max(\text{scale}\cdot f, \text{min\_scale})` (skipped when the
     change is below ``eps``), cooldown starts and the count resets.
 
@@ -324,6 +335,9 @@ def plateau(
             in ``[0, 2**31 - 2]``.
         min_scale: the smallest scale, :math:`\ge 0` (torch's ``min_lr`` divided by the lr).
         eps: a reduction that changes the scale by less than this is skipped, :math:`\ge 0`.
+        cooldown_metrics: what a metric reported during cooldown does: ``"track"`` (torch, Keras,
+            optax: it still becomes the best if it improves on it) or ``"ignore"`` (Paddle
+            ``ReduceOnPlateau``: it is dropped, the best stays the one from before the cooldown).
 
     Example:
         >>> import lrcore
@@ -336,9 +350,10 @@ def plateau(
 
     Peers: torch ``ReduceLROnPlateau`` (the same rule); ``optax.contrib.reduce_on_plateau`` and
     ``keras.callbacks.ReduceLROnPlateau`` reduce one bad value earlier (their sequences equal this
-    rule's with ``patience + 1``; Keras also with ``cooldown + 1`` and ``threshold_mode="abs"``).
+    rule's with ``patience + 1``; Keras also with ``cooldown + 1`` and ``threshold_mode="abs"``);
+    Paddle ``ReduceOnPlateau`` is this rule with ``cooldown_metrics="ignore"``.
     """
-    return Plateau(factor, patience, mode, threshold, threshold_mode, cooldown, min_scale, eps)
+    return Plateau(factor, patience, mode, threshold, threshold_mode, cooldown, min_scale, eps, cooldown_metrics)
 
 
 def rule_parameters() -> dict:

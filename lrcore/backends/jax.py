@@ -103,6 +103,7 @@ def reduce_on_plateau(
     cooldown=Plateau.cooldown,
     min_scale=Plateau.min_scale,
     eps=Plateau.eps,
+    cooldown_metrics=Plateau.cooldown_metrics,
     *,
     accumulation_size=1,
 ):
@@ -113,7 +114,8 @@ def reduce_on_plateau(
     the update fed metric ``n`` uses the scale after metric ``n`` (as optax's own
     ``optax.contrib.reduce_on_plateau``).
 
-    The arguments are :func:`lrcore.plateau`'s (torch ``ReduceLROnPlateau``'s rule); an existing
+    The arguments are :func:`lrcore.plateau`'s (torch ``ReduceLROnPlateau``'s rule, or Paddle's with
+    ``cooldown_metrics="ignore"``); an existing
     :class:`lrcore.Plateau` may be passed instead as the only argument. ``accumulation_size``
     (optax's): apply the rule to the mean of every ``accumulation_size`` metrics, keeping the scale
     in between (1: every metric).
@@ -145,7 +147,7 @@ def reduce_on_plateau(
     if isinstance(factor, Plateau):
         rule = factor
         given = dict(patience=patience, mode=mode, threshold=threshold, threshold_mode=threshold_mode,
-                     cooldown=cooldown, min_scale=min_scale, eps=eps)
+                     cooldown=cooldown, min_scale=min_scale, eps=eps, cooldown_metrics=cooldown_metrics)
         defaults = rule_parameters()
         changed = sorted(k for k, v in given.items() if v != defaults[k] or type(v) is not type(defaults[k]))
         if changed:
@@ -154,7 +156,7 @@ def reduce_on_plateau(
                 f"Received: factor={factor!r} and {', '.join(f'{k}={given[k]!r}' for k in changed)}"
             )
     else:
-        rule = plateau(factor, patience, mode, threshold, threshold_mode, cooldown, min_scale, eps)
+        rule = plateau(factor, patience, mode, threshold, threshold_mode, cooldown, min_scale, eps, cooldown_metrics)
     # The metrics are counted in the default integer (int32 without x64): count reaches accumulation_size.
     accumulation_size = check.integer("accumulation_size", accumulation_size, minimum=1, maximum=_MAX_COUNT + 1)
     import optax

@@ -324,6 +324,8 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
         cooldown: epochs to wait after a reduction before counting bad epochs again, >= 0.
         min_scale: the smallest scale, :math:`\ge 0`.
         eps: a reduction that changes the scale by less than this is skipped, :math:`\ge 0`.
+        cooldown_metrics: ``"track"`` (default: a metric of a cooldown epoch can still become the
+            best) or ``"ignore"`` (Paddle's rule: it is dropped), as :func:`lrcore.plateau`.
         verbose: 0 (quiet) or 1 (print a line at each reduction), as Keras' callback.
 
     Relation to ``keras.callbacks.ReduceLROnPlateau(patience=p, cooldown=c, min_delta=d)`` on a
@@ -355,6 +357,7 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
         cooldown=Plateau.cooldown,
         min_scale=Plateau.min_scale,
         eps=Plateau.eps,
+        cooldown_metrics=Plateau.cooldown_metrics,
         verbose=0,
     ):
         super().__init__()
@@ -373,6 +376,7 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
             cooldown=cooldown,
             min_scale=min_scale,
             eps=eps,
+            cooldown_metrics=cooldown_metrics,
         )
         checked = plateau(mode="min" if mode == "auto" else mode, **self._params)
         self._params = {k: getattr(checked, k) for k in self._params}

@@ -147,12 +147,17 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
     calls so far, a Python int. Build one with :func:`scheduler`.
     """
 
-    def __init__(self, optimizer, schedule, *, mode: str = "absolute", momentum=None, weight_decay=None):
+    def __init__(
+        self, optimizer, schedule, *, mode: str = "absolute", momentum=None, weight_decay=None, last_epoch=-1
+    ):
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(
                 "Argument `optimizer` must be a torch.optim.Optimizer. "
                 f"Received: optimizer={optimizer!r} (of type {type(optimizer).__name__})"
             )
+        last_epoch = _step_number("last_epoch", last_epoch, -1, validate.MAX_STEPS - 1, _STEP_REMEDY)
+        if last_epoch >= 0:
+            _require_initial_lr(optimizer.param_groups, last_epoch)
         if not isinstance(mode, str) or mode not in ("absolute", "relative"):
             raise ValueError(f"Argument `mode` must be 'absolute' or 'relative'. Received: mode={mode!r}")
         groups = optimizer.param_groups
@@ -204,8 +209,9 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         self._plateau_link = None  # a wrapping ReduceLROnPlateau's _Advance: who steps this scheduler
         self._applied = []  # the lr last set in each group, to notice others changing it
         self._warned = False
-        # LRScheduler.__init__ records `initial_lr`, then performs the first step (to step 0).
-        super().__init__(optimizer, last_epoch=-1)
+        # LRScheduler.__init__ records `initial_lr` (when last_epoch is -1), then performs the first
+        # step: to step 0, or to last_epoch + 1 when resuming (torch's convention).
+        super().__init__(optimizer, last_epoch=last_epoch)
 
     # -- values -----------------------------------------------------------------------------------
     @property
@@ -351,11 +357,16 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
 
     # -- stepping ---------------------------------------------------------------------------------
     def step(self, epoch=None):
+        """Advance to the next step (``last_epoch + 1``), or, given ``epoch``, go to that step.
+
+        ``step(epoch)`` (deprecated in torch, still used) sets ``last_epoch = epoch`` and applies
+        ``schedule(epoch)``: the value ``epoch`` calls of ``step()`` reach, as torch's closed forms.
+        It is exact and raises no warning. ``epoch`` is a whole number of steps >= 0; a fractional
+        one is refused (a ``ValueError`` naming the remedy: count updates, not fractions of epochs).
+        """
         if epoch is not None:
-            raise TypeError(
-                "Argument `epoch` is not supported: an lrcore scheduler advances one update per "
-                f"step() call. Received: epoch={epoch!r}"
-            )
+            self._step_to(_step_number("epoch", epoch, 0, validate.MAX_STEPS, _STEP_REMEDY))
+            return
         link = self._plateau_link
         if link is not None and link.absorb():
             return  # the wrapping plateau already advanced this scheduler for the latest update
@@ -382,6 +393,19 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         self.track_groups()
         # The base class advances `last_epoch`, applies get_lr() (tensor lrs filled in place) and
         # keeps torch's warning about calling scheduler.step() before optimizer.step().
+        _base_step(self)
+        self._after_lr_set()
+
+    def _step_to(self, epoch: int) -> None:
+        """``step(epoch)``: the values of step ``epoch``, whatever the step before."""
+        link = self._plateau_link
+        if link is not None and not link.stepping:
+            link.auto = False  # whoever places the scheduler drives it from now on (nothing counts twice)
+        self._check_untouched()
+        self.track_groups()
+        # The base class advances `last_epoch` to `epoch` and applies get_lr(), schedule(epoch), as
+        # step() does (its warning about stepping before optimizer.step() included).
+        self.last_epoch = epoch - 1
         _base_step(self)
         self._after_lr_set()
 
@@ -557,6 +581,56 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             f"lrcore.torch.scheduler(<{type(self.optimizer).__name__}>, {self.schedule!r}, "
             f"mode={self.mode!r}{extra})"
         )
+
+
+#: What a fractional (or otherwise non-integer) step number is told to do instead.
+_STEP_REMEDY = (
+    "lrcore schedules are functions of a whole number of steps, so a fraction of an epoch (torch's "
+    "CosineAnnealingWarmRestarts.step(epoch + i / iters)) names no step: count optimizer updates "
+    "instead, with the schedule's lengths in updates (e.g. first_period=T_0 * iters), and call "
+    "step() after every update, or step(epoch * iters + i)"
+)
+_PLATEAU_EPOCH_REMEDY = "leave it out: step(metrics) counts the calls itself (the rule does not use it)"
+
+
+def _step_number(name: str, value, minimum: int, maximum: int, remedy: str) -> int:
+    """A whole step number in ``[minimum, maximum]``: an int, an integral float, or a 1-element
+    integer/float tensor holding one; anything else is refused, naming ``name`` and ``remedy``."""
+    shown = value
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1 or value.dtype == torch.bool or value.is_complex():
+            raise TypeError(
+                f"Argument `{name}` must be an integer (a Python int, or a tensor holding one). "
+                f"Received: {name}={value!r}"
+            )
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
+        raise TypeError(f"Argument `{name}` must be an integer (a whole number of steps). Received: {name}={shown!r}")
+    if not isinstance(value, (numbers.Integral, np.integer)):
+        try:
+            x = float(value)
+        except OverflowError:  # a Fraction or Decimal beyond float64
+            raise ValueError(f"Argument `{name}` must be in [{minimum}, {maximum}]. Received: {name}={shown!r}") from None
+        if not (math.isfinite(x) and x == math.floor(x)):
+            raise ValueError(f"Argument `{name}` must be a whole number: {remedy}. Received: {name}={shown!r}")
+        value = x
+    n = int(value)
+    if not minimum <= n <= maximum:
+        raise ValueError(f"Argument `{name}` must be in [{minimum}, {maximum}]. Received: {name}={shown!r}")
+    return n
+
+
+def _require_initial_lr(groups, last_epoch: int) -> None:
+    """torch's rule for a resumed scheduler (``last_epoch >= 0``): every group holds ``initial_lr``."""
+    for i, group in enumerate(groups):
+        if "initial_lr" not in group:
+            raise KeyError(
+                f"param 'initial_lr' is not specified in param_groups[{i}] when resuming scheduler with "
+                f"last_epoch >= 0. Argument `last_epoch`={last_epoch} resumes a run: every param group needs "
+                "its `initial_lr`, which the scheduler of that run set and optimizer.load_state_dict "
+                "restores. Load the optimizer's state before building the scheduler, or build it with "
+                "last_epoch=-1 (a fresh start) and restore it with scheduler.load_state_dict."
+            )
 
 
 def _saved_entries(state_dict: dict, keys: tuple, saver: str) -> None:
@@ -820,6 +894,9 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             ``eps``. With one scale for every group, groups are reduced together while any one's lr
             changes by more than ``eps`` (torch decides per group).
         min_scale: the smallest scale, >= 0 (torch's ``min_lr`` divided by the lr).
+        cooldown_metrics: ``"track"`` (torch's rule, the default: a metric reported during cooldown
+            can still become the best) or ``"ignore"`` (Paddle's: it is dropped), as
+            :func:`lrcore.plateau`.
         min_lr: optional floor on the applied lr (a float, or one per param group), as torch's
             ``min_lr`` on a constant schedule: ``lr = max(schedule(n) · scale, min_lr)``. A float
             is also the floor of groups added later (``add_param_group``); with a list, the
@@ -845,6 +922,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         cooldown=Plateau.cooldown,
         min_scale=Plateau.min_scale,
         eps=Plateau.eps,
+        cooldown_metrics=Plateau.cooldown_metrics,
         *,
         min_lr=None,
     ):
@@ -859,6 +937,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         self.rule = plateau(
             factor=factor, patience=patience, mode=mode, threshold=threshold,
             threshold_mode=threshold_mode, cooldown=cooldown, min_scale=min_scale, eps=eps,
+            cooldown_metrics=cooldown_metrics,
         )  # fmt: skip
         # torch applies `eps` to the lr (`old_lr - new_lr > eps`), not to the scale: the rule runs
         # with eps=0 and step() skips a reduction that changes no group's lr by more than eps.
@@ -937,18 +1016,21 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         return self.scheduler.get_last_lr()
 
     def step(self, metrics, epoch=None):
-        """Report a metric: update the scale and set the scaled lr of the current step at once."""
+        """Report a metric: update the scale and set the scaled lr of the current step at once.
+
+        ``epoch`` (torch's deprecated argument) only sets ``last_epoch``, as in torch; no warning.
+        """
         if epoch is not None:
-            raise TypeError(f"Argument `epoch` is not supported. Received: epoch={epoch!r}")
-        self._report(metrics)
+            epoch = _step_number("epoch", epoch, 0, validate.MAX_STEPS, _PLATEAU_EPOCH_REMEDY)
+        self._report(metrics, epoch)
         trainer = self._trainer() if self._trainer is not None else None
         if trainer is not None:
             self._lightning_epoch = int(trainer.current_epoch)
 
-    def _report(self, metrics):
+    def _report(self, metrics, epoch=None):
         self.scheduler.track_groups()  # groups added since the last step: floored, or refused now
         self.state = self._next_state(metrics)
-        self.last_epoch += 1
+        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         self._set_scheduler(self._floors())
 
     def _next_state(self, metrics) -> PlateauState:
@@ -1063,7 +1145,11 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
                 f"ReduceLROnPlateau). Received keys: {keys}"
             )
         _saved_entries(state_dict, ("rule", "state", "last_epoch", "min_lr"), "lrcore.torch.ReduceLROnPlateau")
-        if state_dict["rule"] != self.rule.to_dict():
+        try:  # rebuilt, so that a rule saved before a parameter existed reads it at its default
+            saved_rule = Plateau.from_dict(state_dict["rule"])
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"Entry `state_dict['rule']` is not a plateau rule: {exc}") from None
+        if saved_rule != self.rule:
             raise ValueError(
                 "Argument `state_dict` was saved with a different plateau rule: "
                 f"saved {state_dict['rule']!r}, this one has {self.rule.to_dict()!r}"
@@ -1101,7 +1187,9 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         return f"lrcore.torch.ReduceLROnPlateau({self.scheduler!r}, {self.rule!r})"
 
 
-def scheduler(optimizer, schedule, *, mode: str = "absolute", momentum=None, weight_decay=None) -> LrcoreScheduler:
+def scheduler(
+    optimizer, schedule, *, mode: str = "absolute", momentum=None, weight_decay=None, last_epoch=-1
+) -> LrcoreScheduler:
     """A ``torch.optim.lr_scheduler.LRScheduler`` setting ``optimizer``'s lr from ``schedule``.
 
     Update ``n`` (0-based; ``n`` = number of ``scheduler.step()`` calls so far) uses ``schedule(n)``,
@@ -1120,6 +1208,11 @@ def scheduler(optimizer, schedule, *, mode: str = "absolute", momentum=None, wei
             RMSprop), ``betas[0]`` where it has ``betas`` (Adam, AdamW), as torch ``OneCycleLR`` and
             ``CyclicLR`` with ``cycle_momentum=True``; e.g. :func:`lrcore.onecycle_momentum`.
         weight_decay: schedule(s) for the ``weight_decay`` hyperparameter.
+        last_epoch: ``-1`` (a fresh start) or, as torch's schedulers, the ``last_epoch`` of a run
+            to resume: the scheduler then takes one step, to ``last_epoch + 1``, and every param
+            group must hold the ``initial_lr`` that run's scheduler recorded (restored by
+            ``optimizer.load_state_dict``), else a ``KeyError`` naming it. ``load_state_dict`` is the
+            exact way to resume; ``step(epoch)`` goes to any step.
 
     Groups added later with ``add_param_group`` are driven too (a list of per-group schedules must
     then be rebuilt with one schedule per group). Something else changing a group's lr between two
@@ -1133,4 +1226,6 @@ def scheduler(optimizer, schedule, *, mode: str = "absolute", momentum=None, wei
         >>> print(sched.get_last_lr())
         [0.25]
     """
-    return LrcoreScheduler(optimizer, schedule, mode=mode, momentum=momentum, weight_decay=weight_decay)
+    return LrcoreScheduler(
+        optimizer, schedule, mode=mode, momentum=momentum, weight_decay=weight_decay, last_epoch=last_epoch
+    )

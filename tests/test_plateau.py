@@ -64,6 +64,97 @@ def test_jit_matches_plain(kwargs):
         np.testing.assert_allclose(float(traced.scale), plain.scale, rtol=1e-6)
 
 
+# -- cooldown_metrics="ignore": Paddle's ReduceOnPlateau (its parity: tests/test_parity_paddle.py) --
+IGNORE_CASES = [
+    dict(factor=0.5, patience=2, cooldown=3),
+    dict(factor=0.3, patience=0, cooldown=5, mode="max", threshold=0.01),
+    dict(factor=0.5, patience=1, cooldown=2, threshold_mode="abs", threshold=0.05, min_scale=0.1),
+    dict(factor=0.9, patience=3, cooldown=4, eps=0.05),
+    dict(factor=0.5, patience=1),  # no cooldown: the same rule as "track"
+]
+
+
+def _paddle_rule(kwargs, metrics):
+    """Paddle ``ReduceOnPlateau.step``'s algorithm on the scale (learning rate 1), written out from
+    its source as a plain loop: during cooldown the metric is dropped altogether."""
+    factor, patience = kwargs.get("factor", 0.1), kwargs.get("patience", 10)
+    mode, threshold = kwargs.get("mode", "min"), kwargs.get("threshold", 1e-4)
+    rel, cooldown = kwargs.get("threshold_mode", "rel") == "rel", kwargs.get("cooldown", 0)
+    floor, eps = kwargs.get("min_scale", 0.0), kwargs.get("eps", 1e-8)
+    lr, best, bad, cooling, out = 1.0, None, 0, 0, []
+    for m in metrics:
+        if cooling > 0:
+            cooling -= 1
+        else:
+            bar = None if best is None else (best * (1 - threshold) if mode == "min" else best * (1 + threshold)) if rel \
+                else (best - threshold if mode == "min" else best + threshold)
+            if best is None or (m < bar if mode == "min" else m > bar):
+                best, bad = m, 0
+            else:
+                bad += 1
+            if bad > patience:
+                cooling, bad = cooldown, 0
+                new = max(lr * factor, floor)
+                if lr - new > eps:
+                    lr = new
+        out.append(lr)
+    return out
+
+
+@pytest.mark.parametrize("kwargs", IGNORE_CASES, ids=str)
+def test_ignore_matches_paddle_s_algorithm_and_differs_from_torch_s_with_a_cooldown(kwargs):
+    metrics = _metrics(len(kwargs) + 20)
+    rule, track = lrcore.plateau(**kwargs, cooldown_metrics="ignore"), lrcore.plateau(**kwargs)
+    state, tracked, got, got_track = rule.init(), track.init(), [], []
+    for m in metrics:
+        state, tracked = rule.update(state, m), track.update(tracked, m)
+        got.append(state.scale)
+        got_track.append(tracked.scale)
+        assert state.num_bad == 0 or state.cooldown_left == 0
+    assert got == _paddle_rule(kwargs, metrics)
+    assert len(set(got)) >= 3  # reductions happen
+    if kwargs.get("cooldown", 0) == 0:
+        assert got == got_track  # without a cooldown the variants are one rule
+
+
+def test_ignore_drops_the_metric_of_a_cooldown_update():
+    """A metric reported during cooldown that improves on the best: torch's rule ("track") records it
+    as the best, Paddle's ("ignore") drops it, so the next metric is judged against the old best."""
+    metrics = [1.0, 1.0, 0.5, 0.8]  # patience 0: 1.0 reduces; 0.5 comes during the cooldown
+    states = {}
+    for variant in ("track", "ignore"):
+        rule = lrcore.plateau(factor=0.5, patience=0, cooldown=1, cooldown_metrics=variant)
+        state = rule.init()
+        for m in metrics:
+            state = rule.update(state, m)
+        states[variant] = state
+    assert states["track"] == (0.25, 0.5, 0, 1)  # 0.8 is worse than 0.5: reduced again
+    assert states["ignore"] == (0.5, 0.8, 0, 0)  # 0.8 improves on 1.0
+
+
+@pytest.mark.parametrize("kwargs", IGNORE_CASES, ids=str)
+@pytest.mark.parametrize("state_kind", ["jit", "numpy"])
+def test_ignore_in_arrays_matches_plain(kwargs, state_kind):
+    metrics = _metrics(len(kwargs) + 30, n=120)
+    rule = lrcore.plateau(**kwargs, cooldown_metrics="ignore")
+    if state_kind == "jit":
+        update, arrays = jax.jit(rule.update), rule.init()
+    else:
+        update, arrays = rule.update, lrcore.PlateauState(*(np.asarray(v) for v in rule.init()))
+    plain = rule.init()
+    for m in metrics:
+        plain = rule.update(plain, m)
+        arrays = update(arrays, jnp.float32(m) if state_kind == "jit" else np.float64(m))
+        assert int(arrays.num_bad) == plain.num_bad and int(arrays.cooldown_left) == plain.cooldown_left
+        np.testing.assert_allclose(float(arrays.scale), plain.scale, rtol=1e-6)
+
+
+def test_a_rule_dict_saved_before_cooldown_metrics_reads_the_default():
+    saved = {"name": "plateau", "params": {k: v for k, v in lrcore.plateau(factor=0.5).to_dict()["params"].items()
+                                           if k != "cooldown_metrics"}}
+    assert lrcore.Plateau.from_dict(saved) == lrcore.plateau(factor=0.5, cooldown_metrics="track")
+
+
 def test_serialization_and_identity():
     rule = lrcore.plateau(factor=0.5, patience=3, mode="max")
     assert lrcore.Plateau.from_dict(rule.to_dict()) == rule
@@ -100,6 +191,8 @@ def test_from_dict_rebuilds_schedules_only_and_names_the_plateau_s_own():
         (dict(patience=2**31 - 1), "patience", ValueError),
         (dict(cooldown=2**40), "cooldown", ValueError),
         (dict(cooldown=2**31 - 1), "cooldown", ValueError),
+        (dict(cooldown_metrics="count"), "cooldown_metrics", ValueError),
+        (dict(cooldown_metrics=None), "cooldown_metrics", TypeError),
     ],
 )
 def test_validation_names_the_parameter(kwargs, name, error):
@@ -143,7 +236,8 @@ def test_largest_counts_run_under_jit(name):
 
 # The rule's parameters are written once (the fields of lrcore.Plateau); every constructor takes
 # them with those defaults and passes each on. Non-default values of every parameter:
-GIVEN = dict(factor=0.5, patience=3, mode="max", threshold=0.01, threshold_mode="abs", cooldown=2, min_scale=0.001, eps=1e-6)
+GIVEN = dict(factor=0.5, patience=3, mode="max", threshold=0.01, threshold_mode="abs", cooldown=2, min_scale=0.001, eps=1e-6,
+             cooldown_metrics="ignore")
 
 
 def test_plateau_takes_the_rule_s_fields_in_order_with_their_defaults():
@@ -154,7 +248,8 @@ def test_plateau_takes_the_rule_s_fields_in_order_with_their_defaults():
     assert list(fields) == list(GIVEN)
     signature = inspect.signature(lrcore.plateau)
     assert {name: p.default for name, p in signature.parameters.items()} == fields
-    assert fields == dict(factor=0.1, patience=10, mode="min", threshold=1e-4, threshold_mode="rel", cooldown=0, min_scale=0.0, eps=1e-8)
+    assert fields == dict(factor=0.1, patience=10, mode="min", threshold=1e-4, threshold_mode="rel", cooldown=0, min_scale=0.0,
+                          eps=1e-8, cooldown_metrics="track")
     assert lrcore.plateau(**GIVEN) == lrcore.Plateau(**GIVEN) and lrcore.plateau(*GIVEN.values()) == lrcore.Plateau(**GIVEN)
 
 

@@ -336,14 +336,133 @@ def test_scheduler_validation():
     with pytest.raises(ValueError, match="`mode`"):
         lrcore.torch.scheduler(opt, s, mode="multiplicative")
     sched = lrcore.torch.scheduler(opt, s)
-    with pytest.raises(TypeError, match="`epoch`"):
-        sched.step(3)
     other = lrcore.torch.scheduler(opt, lrcore.constant(0.2)).state_dict()
     with pytest.raises(ValueError, match="`state_dict`"):
         sched.load_state_dict(other)
     relative = lrcore.torch.scheduler(opt, s, mode="relative").state_dict()
     with pytest.raises(ValueError, match="`state_dict`"):
         sched.load_state_dict(relative)
+
+
+# -- step(epoch) and last_epoch (torch's own tests of them: tests/test_torch_lrscheduler_port.py) ----
+def _sgd(lr=1.0, groups=1):
+    return torch.optim.SGD(_groups(*[lr] * groups))
+
+
+def test_step_epoch_goes_to_that_step_exactly_and_warns_nothing():
+    schedule = lrcore.exponential_decay(1.0, 1, 0.5)
+    opt = _sgd()
+    sched = lrcore.torch.scheduler(opt, schedule)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warns EPOCH_DEPRECATION_WARNING here; lrcore does not
+        for epoch in [3, 3, 0, 7, 2**40, 5, np.int64(6), torch.tensor(9), 12.0]:
+            opt.step()
+            sched.step(epoch)
+            assert sched.last_epoch == int(epoch) and isinstance(sched.last_epoch, int)
+            assert sched.get_last_lr() == [opt.param_groups[0]["lr"]] == [float(np.float32(0.5 ** int(epoch)))]
+        opt.step()
+        sched.step()  # step() goes on from there
+    assert sched.last_epoch == 13 and opt.param_groups[0]["lr"] == 0.5**13
+
+
+@pytest.mark.parametrize(
+    ("epoch", "error", "match"),
+    [
+        (2.5, ValueError, r"`epoch` must be a whole number: .*count optimizer updates.*Received: epoch=2\.5"),
+        (float("nan"), ValueError, r"`epoch` must be a whole number"),
+        (float("inf"), ValueError, r"`epoch` must be a whole number"),
+        (torch.tensor(1.5), ValueError, r"`epoch` must be a whole number.*tensor\(1\.5"),
+        (-1, ValueError, r"`epoch` must be in \[0, 9223372036854775807\]. Received: epoch=-1"),
+        (2**63, ValueError, r"`epoch` must be in \[0, "),
+        (True, TypeError, r"`epoch` must be an integer"),
+        ("3", TypeError, r"`epoch` must be an integer \(a whole number of steps\). Received: epoch='3'"),
+        (torch.ones(2), TypeError, r"`epoch` must be an integer"),
+        (torch.tensor(True), TypeError, r"`epoch` must be an integer"),
+        (1 + 2j, TypeError, r"`epoch` must be an integer"),
+    ],
+    ids=repr,
+)
+def test_step_epoch_refuses_what_is_not_a_step_and_changes_nothing(epoch, error, match):
+    opt = _sgd()
+    sched = lrcore.torch.scheduler(opt, lrcore.exponential_decay(1.0, 1, 0.5))
+    opt.step()
+    sched.step()
+    with pytest.raises(error, match=match):
+        sched.step(epoch)
+    assert sched.last_epoch == 1 and opt.param_groups[0]["lr"] == 0.5 and sched.get_last_lr() == [0.5]
+
+
+def test_step_epoch_hands_the_scheduler_over_from_a_wrapping_plateau():
+    """step(epoch) places the scheduler: after it the plateau no longer advances it (nothing counts
+    twice, however many updates the plateau advanced before)."""
+    opt = _sgd()
+    sched = lrcore.torch.scheduler(opt, lrcore.linear(1.0, 0.0, 100))
+    plateau = lrcore.torch.ReduceLROnPlateau(sched)
+    for _ in range(3):
+        opt.step()  # the plateau advances the scheduler after each
+    assert sched.last_epoch == 3
+    sched.step(10)
+    opt.step()
+    assert sched.last_epoch == 10 and opt.param_groups[0]["lr"] == float(np.float32(0.9))
+    sched.step()
+    assert sched.last_epoch == 11 and plateau.scale == 1.0
+
+
+@pytest.mark.parametrize("mode", ["absolute", "relative"])
+def test_last_epoch_resumes_as_torch_one_step_on(mode):
+    """last_epoch=N: the constructor steps to N + 1 (torch's convention), in relative mode from each
+    group's initial_lr; the value is the schedule's, whatever the lr the group holds."""
+    schedule = lrcore.exponential_decay(1.0, 1, 0.5)
+    opt = torch.optim.SGD(_groups(0.3, 0.3 if mode == "absolute" else 0.7))
+    for group, initial in zip(opt.param_groups, (0.4, 0.4 if mode == "absolute" else 0.8)):
+        group["initial_lr"] = initial
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sched = lrcore.torch.scheduler(opt, schedule, mode=mode, last_epoch=4)
+    assert sched.last_epoch == 5
+    want = [0.5**5] * 2 if mode == "absolute" else [0.4 * 0.5**5, 0.8 * 0.5**5]
+    assert [g["lr"] for g in opt.param_groups] == pytest.approx(want, rel=1e-7)
+    assert [g["initial_lr"] for g in opt.param_groups] == ([0.4, 0.4] if mode == "absolute" else [0.4, 0.8])
+    opt.step()
+    sched.step()
+    assert sched.last_epoch == 6
+    # -1 is a fresh start (the default); anything else below it, or not an integer, is refused.
+    assert lrcore.torch.scheduler(_sgd(), schedule, last_epoch=-1).last_epoch == 0
+    for bad, error in [(-2, ValueError), (1.5, ValueError), ("4", TypeError), (None, TypeError), (2**63 - 1, ValueError)]:
+        opt = _sgd()
+        opt.param_groups[0]["initial_lr"] = 1.0
+        with pytest.raises(error, match="`last_epoch`"):
+            lrcore.torch.scheduler(opt, schedule, last_epoch=bad)
+        assert opt.param_groups[0]["lr"] == 1.0  # nothing changed
+
+
+def test_last_epoch_without_initial_lr_is_a_key_error_naming_it():
+    opt = torch.optim.SGD(_groups(0.1, 0.1))
+    opt.param_groups[0]["initial_lr"] = 0.1  # the second group lacks it
+    with pytest.raises(KeyError, match=r"param_groups\[1\].*`last_epoch`=3 resumes a run.*`initial_lr`"):
+        lrcore.torch.scheduler(opt, lrcore.constant(0.1), last_epoch=3)
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.1] and "initial_lr" not in opt.param_groups[1]
+
+
+def test_plateau_step_with_epoch_sets_last_epoch_as_torch_and_warns_nothing():
+    opt, torch_opt = _sgd(0.1, 2), _sgd(0.1, 2)
+    plateau = lrcore.torch.ReduceLROnPlateau(lrcore.torch.scheduler(opt, lrcore.constant(0.1)), patience=1)
+    theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(torch_opt, patience=1)
+    for epoch, metric in [(5, 1.0), (5, 1.0), (2, 1.0), (9, 0.5), (3, 0.5), (4, 0.5)]:
+        with pytest.warns(UserWarning, match="epoch parameter in `scheduler.step\\(\\)`"):
+            theirs.step(metric, epoch)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            plateau.step(metric, epoch)
+        assert plateau.last_epoch == theirs.last_epoch == epoch
+        assert plateau.num_bad_epochs == theirs.num_bad_epochs and plateau.best == theirs.best
+        assert [g["lr"] for g in opt.param_groups] == pytest.approx([g["lr"] for g in torch_opt.param_groups], rel=1e-7)
+    plateau.step(0.5)
+    assert plateau.last_epoch == 5 and plateau.state_dict()["last_epoch"] == 5
+    for bad, error in [(1.5, ValueError), (-1, ValueError), ("2", TypeError)]:
+        with pytest.raises(error, match="`epoch`"):
+            plateau.step(0.1, bad)
+    assert plateau.last_epoch == 5 and plateau.best == 0.5  # a refused step changes nothing
 
 
 # -- parity with torch's own schedulers ------------------------------------------------------------

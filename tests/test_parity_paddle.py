@@ -154,13 +154,39 @@ PLATEAU = {
     "defaults": dict(),
     "patience_3_half": dict(patience=3, factor=0.5),
     "max_abs_min_lr": dict(mode="max", threshold_mode="abs", threshold=0.01, patience=2, factor=0.3, min_lr=0.01),
+    # With a cooldown Paddle drops the metrics reported during it: lrcore's cooldown_metrics="ignore".
+    "cooldown_3": dict(patience=1, factor=0.5, cooldown=3),
+    "cooldown_12_max_abs": dict(mode="max", threshold_mode="abs", threshold=0.01, patience=0, factor=0.7, cooldown=12),
+    "cooldown_2_min_lr": dict(patience=2, factor=0.3, cooldown=2, min_lr=0.005),
+    "cooldown_improves": dict(patience=1, factor=0.5, cooldown=1),
 }
+#: A loss that improves during the cooldown (0.5), then settles between the old best and it (0.8).
+COOLDOWN_IMPROVES = [1.0, 1.0, 1.0, 0.5, 0.8, 0.8, 0.8, 0.8]
 
 
 def _metrics(kw: dict) -> list[float]:
     """The loss for ``mode="min"``, an accuracy (its inverse) for ``mode="max"``."""
+    if kw == PLATEAU["cooldown_improves"]:
+        return COOLDOWN_IMPROVES
     loss = plateau_loss(120)
     return loss if kw.get("mode", "min") == "min" else [1.0 / v for v in loss]
+
+
+def _plateau_rule(kw: dict, cooldown_metrics: str):
+    """lrcore's rule for Paddle's arguments: ``min_lr`` and ``epsilon`` are absolute in Paddle,
+    relative to the base lr in lrcore's rule."""
+    return lrcore.plateau(factor=kw.get("factor", 0.1), patience=kw.get("patience", 10), mode=kw.get("mode", "min"),
+                          threshold=kw.get("threshold", 1e-4), threshold_mode=kw.get("threshold_mode", "rel"),
+                          cooldown=kw.get("cooldown", 0), min_scale=kw.get("min_lr", 0.0) / LR, eps=1e-8 / LR,
+                          cooldown_metrics=cooldown_metrics)
+
+
+def _plateau_lrs(rule, metrics) -> list[float]:
+    state, out = rule.init(), [LR]
+    for m in metrics:
+        state = rule.update(state, m)
+        out.append(LR * state.scale)
+    return out
 
 
 ONECYCLE_END = (100, 1.0, 25.0, 1e-4, 0.3)  # total_steps, peak, divide_factor, end_learning_rate, phase_pct
@@ -194,22 +220,47 @@ def test_scheduler(paddle, name):
 
 @pytest.mark.parametrize("name", sorted(PLATEAU))
 def test_reduce_on_plateau(paddle, name):
-    """lrcore's plateau rule with ``cooldown=0`` (Paddle skips the metric entirely during a cooldown,
-    torch and lrcore still track the best): ``min_lr`` and ``epsilon`` are absolute in Paddle,
-    relative to the base lr in lrcore."""
+    """Paddle's ``ReduceOnPlateau`` is lrcore's plateau rule with ``cooldown_metrics="ignore"``: during
+    a cooldown Paddle drops the metric, where torch's rule (lrcore's default, ``"track"``) still
+    records a better one as the best. Without a cooldown the two are one rule. (Paddle's first
+    metric is the best whatever it is; lrcore's rule starts from ``+inf``, so they agree from a first
+    finite metric on, as here.)"""
     kw = PLATEAU[name]
-    mode = kw.get("mode", "min")
     metrics = _metrics(kw)
-    rule = lrcore.plateau(factor=kw.get("factor", 0.1), patience=kw.get("patience", 10), mode=mode,
-                          threshold=kw.get("threshold", 1e-4), threshold_mode=kw.get("threshold_mode", "rel"),
-                          min_scale=kw.get("min_lr", 0.0) / LR, eps=1e-8 / LR)
-    state, got = rule.init(), [LR]
-    for m in metrics:
-        state = rule.update(state, m)
-        got.append(LR * state.scale)
     want = paddle[f"plateau-{name}"]
-    assert_ulp_close(got, want, 64, ULPS, context=name)
+    assert_ulp_close(_plateau_lrs(_plateau_rule(kw, "ignore"), metrics), want, 64, ULPS, context=name)
     assert len(set(want)) >= 3  # at least two reductions
+    track = _plateau_lrs(_plateau_rule(kw, "track"), metrics)
+    if "cooldown" not in kw:
+        assert_ulp_close(track, want, 64, ULPS, context=f"{name}, the default rule")
+    if name == "cooldown_improves":
+        # torch's rule records the 0.5 of the cooldown as the best: the 0.8s after it are bad at once,
+        # and it reduces one metric earlier than Paddle, which finds 0.8 better than 1.0.
+        assert track[6] == LR * 0.25 and want[6] == LR * 0.5 and want[-1] == LR * 0.25
+
+
+@pytest.mark.parametrize("name", ["cooldown_3", "cooldown_2_min_lr", "cooldown_improves"])
+def test_torch_plateau_with_cooldown_metrics_ignore_gives_paddle_s_lrs(paddle, name):
+    """``lrcore.torch.ReduceLROnPlateau(..., cooldown_metrics="ignore")`` on a constant schedule gives
+    Paddle's learning rates; ``min_lr`` and ``eps`` are absolute there, as Paddle's."""
+    import torch
+
+    import lrcore.torch
+
+    kw = PLATEAU[name]
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=LR)
+    scheduler = lrcore.torch.scheduler(opt, lrcore.constant(LR))
+    plateau = lrcore.torch.ReduceLROnPlateau(
+        scheduler, factor=kw["factor"], patience=kw["patience"], cooldown=kw["cooldown"],
+        min_lr=kw.get("min_lr", 0.0), cooldown_metrics="ignore",
+    )  # fmt: skip
+    got = [opt.param_groups[0]["lr"]]
+    for m in _metrics(kw):
+        opt.step()
+        scheduler.step()
+        plateau.step(m)
+        got.append(opt.param_groups[0]["lr"])
+    assert_ulp_close(got, paddle[f"plateau-{name}"], 32, 4, context=name)  # float32 lrs
 
 
 def test_one_cycle_linear_end_goes_negative(paddle):

@@ -96,6 +96,25 @@ def test_matches_the_core_rule_and_torch_semantics():
     np.testing.assert_array_equal(up, down)
 
 
+def test_cooldown_metrics_ignore_is_the_core_rule_s():
+    """cooldown_metrics="ignore" (Paddle's rule) reaches the transformation: the scale after metric n
+    is lrcore.plateau(..., cooldown_metrics="ignore")'s after n, which differs from the default here."""
+    metrics = np.asarray([1.0, 1.0, 1.0, 0.5, 0.8, 0.8, 0.8, 0.8] * 3, dtype=np.float32)
+    kw = dict(factor=0.5, patience=1, cooldown=1)
+    _, scales, _ = _run(lrcore.jax.reduce_on_plateau(**kw, cooldown_metrics="ignore"), metrics, {"w": jnp.zeros(2)})
+    _, tracked, _ = _run(lrcore.jax.reduce_on_plateau(**kw), metrics, {"w": jnp.zeros(2)})
+    for variant, got in (("ignore", scales), ("track", tracked)):
+        rule = lrcore.plateau(**kw, cooldown_metrics=variant)
+        state, want = rule.init(), []
+        for m in metrics:
+            state = rule.update(state, float(m))
+            want.append(state.scale)
+        np.testing.assert_allclose(got, want, rtol=2.0**-23, err_msg=variant)
+    assert not np.array_equal(scales, tracked)
+    with pytest.raises(ValueError, match="`cooldown_metrics`"):
+        lrcore.jax.reduce_on_plateau(cooldown_metrics="skip")
+
+
 def test_chained_after_an_lrcore_schedule():
     """lr = schedule(step) · scale; the update fed metric n uses the scale after metric n."""
     schedule = lrcore.jax.cosine_decay(0.1, decay_steps=50)
@@ -164,6 +183,8 @@ def test_accepts_a_plateau_rule():
     np.testing.assert_array_equal(_run(a, metrics, {"w": jnp.zeros(1)})[1], _run(b, metrics, {"w": jnp.zeros(1)})[1])
     with pytest.raises(TypeError, match="patience=3"):
         lrcore.jax.reduce_on_plateau(rule, patience=3)
+    with pytest.raises(TypeError, match="cooldown_metrics='ignore'"):
+        lrcore.jax.reduce_on_plateau(rule, cooldown_metrics="ignore")
 
 
 @pytest.mark.parametrize(

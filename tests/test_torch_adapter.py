@@ -908,6 +908,16 @@ def test_plateau_state_holds_the_scheduler_and_older_states_load():
     old = {k: state[k] for k in ("rule", "state", "last_epoch", "min_lr")}
     plateau2.load_state_dict({"lrcore_plateau": 1, **old})
     assert plateau2.scale == 0.5 and sched2.last_epoch == 2
+    # A rule saved before `cooldown_metrics` existed reads its default ("track"), and loads into the
+    # default rule only; a rule dict that is not one is refused, naming the entry.
+    before = {**state["rule"], "params": {k: v for k, v in state["rule"]["params"].items() if k != "cooldown_metrics"}}
+    plateau2.load_state_dict({**state, "rule": before})
+    assert plateau2.scale == 0.5
+    ignoring = lrcore.torch.ReduceLROnPlateau(sched2, factor=0.5, patience=0, cooldown_metrics="ignore")
+    with pytest.raises(ValueError, match="different plateau rule"):
+        ignoring.load_state_dict({**state, "rule": before})
+    with pytest.raises(ValueError, match=r"`state_dict\['rule'\]`.*bogus"):
+        ignoring.load_state_dict({**state, "rule": {"name": "plateau", "params": {"bogus": 1}}})
 
 
 # -- the cached blocks ----------------------------------------------------------------------------

@@ -51,9 +51,6 @@ import lrcore
 import lrcore.torch
 from tests.helpers import assert_ulp_close
 
-pytestmark = pytest.mark.filterwarnings("ignore:To get the last learning rate:UserWarning")
-
-
 # -- torch's setUp and the lrcore equivalents of its schedulers --------------------------------------
 def _optimizer():
     """torch's ``setUp``: SGD over two 1x1 convolutions, lr 0.05 and a tensor lr 0.5."""
@@ -188,7 +185,9 @@ def test_with_epoch(name, targets):
 def test_against_closed_form(name):
     """test_closed_form_{step_lr,linearlr,constantlr,multi_step_lr,exp_lr,poly_lr,cos_anneal_lr}: 20 epochs
     of torch's closed form (``step(epoch)``) against its chained form (``step()``), and lrcore's
-    ``step(epoch)`` and ``step()`` against both."""
+    ``step(epoch)`` and ``step()`` against both. (torch's own version reads the lrs of the fresh
+    optimizer its ``setUp()`` makes in between, which no scheduler drives; here each scheduler's own
+    optimizer is read.)"""
     epochs = 20
     closed_opt, chained_opt, ours_epoch_opt, ours_opt = (_optimizer() for _ in range(4))
     closed, chained = EQUIVALENT[name][0](closed_opt), EQUIVALENT[name][0](chained_opt)

@@ -355,14 +355,15 @@ def test_step_epoch_goes_to_that_step_exactly_and_warns_nothing():
     sched = lrcore.torch.scheduler(opt, schedule)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # torch warns EPOCH_DEPRECATION_WARNING here; lrcore does not
-        for epoch in [3, 3, 0, 7, 2**40, 5, np.int64(6), torch.tensor(9), 12.0]:
+        for epoch in [3, 3, 0, 7, 2**40, 5, np.int64(6), torch.tensor(9), 12.0, np.array(4), np.array([2.0])]:
             opt.step()
             sched.step(epoch)
-            assert sched.last_epoch == int(epoch) and isinstance(sched.last_epoch, int)
-            assert sched.get_last_lr() == [opt.param_groups[0]["lr"]] == [float(np.float32(0.5 ** int(epoch)))]
+            n = int(np.asarray(epoch).item())
+            assert sched.last_epoch == n and isinstance(sched.last_epoch, int)
+            assert sched.get_last_lr() == [opt.param_groups[0]["lr"]] == [float(np.float32(0.5**n))]
         opt.step()
         sched.step()  # step() goes on from there
-    assert sched.last_epoch == 13 and opt.param_groups[0]["lr"] == 0.5**13
+    assert sched.last_epoch == 3 and opt.param_groups[0]["lr"] == 0.5**3
 
 
 @pytest.mark.parametrize(
@@ -378,6 +379,9 @@ def test_step_epoch_goes_to_that_step_exactly_and_warns_nothing():
         ("3", TypeError, r"`epoch` must be an integer \(a whole number of steps\). Received: epoch='3'"),
         (torch.ones(2), TypeError, r"`epoch` must be an integer"),
         (torch.tensor(True), TypeError, r"`epoch` must be an integer"),
+        (np.array(2.5), ValueError, r"`epoch` must be a whole number"),
+        (np.array("3"), TypeError, r"`epoch` must be an integer"),
+        (np.ones(3), TypeError, r"`epoch` must be an integer"),
         (1 + 2j, TypeError, r"`epoch` must be an integer"),
     ],
     ids=repr,

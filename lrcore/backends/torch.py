@@ -595,8 +595,11 @@ _PLATEAU_EPOCH_REMEDY = "leave it out: step(metrics) counts the calls itself (th
 
 def _step_number(name: str, value, minimum: int, maximum: int, remedy: str) -> int:
     """A whole step number in ``[minimum, maximum]``: an int, an integral float, or a 1-element
-    integer/float tensor holding one; anything else is refused, naming ``name`` and ``remedy``."""
+    integer/float tensor (or NumPy array) holding one; anything else is refused, naming ``name``
+    (and ``remedy``, for a number that is not whole)."""
     shown = value
+    if isinstance(value, np.ndarray):
+        value = torch.from_numpy(value) if value.dtype.kind in "iuf" else value
     if isinstance(value, torch.Tensor):
         if value.numel() != 1 or value.dtype == torch.bool or value.is_complex():
             raise TypeError(

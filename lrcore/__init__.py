@@ -9,6 +9,11 @@ used, so ``import lrcore`` imports no ML framework.
 import importlib as _importlib
 
 from .combinators import clip as clip
+from .convert import from_composer as from_composer
+from .convert import from_hf as from_hf
+from .convert import from_keras as from_keras
+from .convert import from_timm as from_timm
+from .convert import from_torch as from_torch
 from .combinators import join as join
 from .combinators import multiply as multiply
 from .combinators import scale as scale
@@ -43,7 +48,10 @@ __version__ = "0.1.0"
 #: registry: a module's ``@register`` is the only place a schedule's name is written.
 SCHEDULES = _schedule.names()
 
-__all__ = ["Schedule", "from_dict", "SCHEDULES", "Plateau", "PlateauState", "plateau", *SCHEDULES]
+#: The converters from other libraries' schedulers (lrcore.convert).
+CONVERTERS = ("from_torch", "from_keras", "from_hf", "from_timm", "from_composer")
+
+__all__ = ["Schedule", "from_dict", "SCHEDULES", "Plateau", "PlateauState", "plateau", *CONVERTERS, *SCHEDULES]
 
 # Adapters load on first use: `lrcore.jax` imports jax only when touched.
 _ADAPTERS = ("numpy", "jax", "torch", "tf", "keras", "finder", "cli")

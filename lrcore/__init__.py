@@ -51,7 +51,7 @@ SCHEDULES = _schedule.names()
 #: The converters from other libraries' schedulers (lrcore.convert).
 CONVERTERS = ("from_torch", "from_keras", "from_hf", "from_timm", "from_composer")
 
-__all__ = ["Schedule", "from_dict", "SCHEDULES", "Plateau", "PlateauState", "plateau", *CONVERTERS, *SCHEDULES]
+__all__ = ["Schedule", "from_dict", "SCHEDULES", "CONVERTERS", "Plateau", "PlateauState", "plateau", *CONVERTERS, *SCHEDULES]
 
 # Adapters load on first use: `lrcore.jax` imports jax only when touched.
 _ADAPTERS = ("numpy", "jax", "torch", "tf", "keras", "finder", "cli")

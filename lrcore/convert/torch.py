@@ -169,8 +169,9 @@ def _onecycle_shape(s) -> dict:
     else:
         raise cannot(PEER, f"OneCycleLR with its first phase ending at step {end}",
                      "Build lrcore.onecycle(...) with the pct_start you gave torch.")
-    kind = getattr(s, "_anneal_func_type", None)
-    if kind is None:  # torch before 2.2 kept the function itself
+    if hasattr(s, "_anneal_func_type"):
+        kind = s._anneal_func_type
+    else:  # earlier torch kept the function itself
         kind = {"_annealing_cos": "cos", "_annealing_linear": "linear"}.get(getattr(s.anneal_func, "__name__", ""))
     if kind not in ("cos", "linear"):
         raise cannot(PEER, f"OneCycleLR with the annealing function {kind!r}", "Use anneal_strategy 'cos' or 'linear'.")
@@ -186,7 +187,7 @@ def _onecycle(s, i, base):
 
 
 def _cyclic_shape(s) -> dict:
-    if getattr(s, "_scale_fn_custom", None) is not None:
+    if hasattr(s, "_scale_fn_custom") and s._scale_fn_custom is not None:
         raise cannot(PEER, "CyclicLR with a custom scale_fn",
                      "Use mode='triangular', 'triangular2' or 'exp_range' (lrcore.cyclic).")
     total, ratio = real(PEER, "total_size", s.total_size), real(PEER, "step_ratio", s.step_ratio)

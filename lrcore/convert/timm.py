@@ -144,6 +144,10 @@ def _cycles(sched, lr, t_initial, lr_min, mul, cycle_decay, limit, power, w) -> 
     if mul != 1.0:
         _restart_check(t_initial, mul, lengths)
     total = sum(lengths)
+    if limit == 1:  # one cycle, then lr_min held: the decay itself
+        if sched == "cosine":
+            return cosine.cosine_decay(lr, t_initial, end_value=lr_min)
+        return decay.polynomial_decay(lr, lr_min, t_initial, power=power)
     if sched == "cosine":
         body = cosine.cosine_restart(lr, t_initial, period_mul=mul, peak_mul=cycle_decay, end_value=lr_min)
         return combinators.join([body, decay.constant(lr_min)], [total])

@@ -42,8 +42,9 @@ def from_composer(scheduler, max_duration, steps_per_epoch=None, *, ssr=1.0, lr=
         >>> import lrcore
         >>> class CosineAnnealingWithWarmupScheduler:  # a stand-in with Composer's attributes
         ...     t_warmup, t_max, alpha_f, scale_warmup = "10ba", "1dur", 0.0, False
-        >>> lrcore.from_composer(CosineAnnealingWithWarmupScheduler(), "110ba", lr=0.1)
-        warmup_cosine_decay(init_value=0.0, peak_value=0.1, warmup_steps=10, decay_steps=110, end_value=0.0, exponent=1.0)
+        >>> s = lrcore.from_composer(CosineAnnealingWithWarmupScheduler(), "110ba", lr=0.1)
+        >>> print(float(s(5)), float(s(10)), float(s(110)))
+        0.05 0.1 0.0
     """
     name = type(scheduler).__name__
     convert = _CONVERTERS.get(name)

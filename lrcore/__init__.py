@@ -12,6 +12,7 @@ from .combinators import clip as clip
 from .convert import from_composer as from_composer
 from .convert import from_hf as from_hf
 from .convert import from_keras as from_keras
+from .convert import from_paddle as from_paddle
 from .convert import from_timm as from_timm
 from .convert import from_torch as from_torch
 from .combinators import join as join
@@ -49,7 +50,7 @@ __version__ = "0.1.0"
 SCHEDULES = _schedule.names()
 
 #: The converters from other libraries' schedulers (lrcore.convert).
-CONVERTERS = ("from_torch", "from_keras", "from_hf", "from_timm", "from_composer")
+CONVERTERS = ("from_torch", "from_keras", "from_hf", "from_timm", "from_composer", "from_paddle")
 
 __all__ = ["Schedule", "from_dict", "SCHEDULES", "CONVERTERS", "Plateau", "PlateauState", "plateau", *CONVERTERS, *SCHEDULES]
 

@@ -15,7 +15,7 @@ from lrcore.convert import _common
 
 
 def test_exported_and_listed():
-    assert lrcore.CONVERTERS == ("from_torch", "from_keras", "from_hf", "from_timm", "from_composer")
+    assert lrcore.CONVERTERS == ("from_torch", "from_keras", "from_hf", "from_timm", "from_composer", "from_paddle")
     for name in lrcore.CONVERTERS:
         assert name in lrcore.__all__ and callable(getattr(lrcore, name))
 

@@ -220,6 +220,11 @@ THIRD_PARTY_PRIVATE = {
     ("convert/torch.py", "_scale_fn_custom"),
     ("convert/torch.py", "_schedulers"),
     ("convert/torch.py", "_milestones"),
+    # Paddle keeps OneCycleLR's phases only in private attributes:
+    # https://github.com/PaddlePaddle/Paddle/blob/develop/python/paddle/optimizer/lr.py
+    ("convert/paddle.py", "_lr_config"),
+    ("convert/paddle.py", "_step_config"),
+    ("convert/paddle.py", "_steps_size"),
 }
 #: The core's evaluation protocol: a combinator evaluates its children (``Schedule._evaluate``), and
 #: the Schedule class and its module read their instances' slots.

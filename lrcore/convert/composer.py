@@ -52,16 +52,10 @@ def from_composer(scheduler, max_duration, steps_per_epoch=None, *, ssr=1.0, lr=
         raise cannot(PEER, f"the scheduler {name}",
                      f"from_composer knows {', '.join(sorted(_CONVERTERS))}. Build the lrcore schedule by hand.")
     clock = _Clock(name, max_duration, steps_per_epoch, real(PEER, "ssr", ssr))
-    _refuse_pending(name, scheduler)
     out = convert(scheduler, clock)
     lr = real(PEER, "lr", lr)
     return out if lr == 1.0 else combinators.scale(out, lr)
 
-
-def _refuse_pending(name: str, scheduler) -> None:
-    """The configurations that need an lrcore feature still to come, refused in this one place."""
-    # None at present: every configuration read below is expressed exactly or refused as inexpressible.
-    return None
 
 
 def _time(name: str, arg: str, value) -> tuple[Fraction, str]:

@@ -47,14 +47,8 @@ def from_paddle(scheduler) -> Schedule:
     if convert is None:
         raise cannot(PEER, f"the scheduler {name}",
                      f"from_paddle knows {', '.join(sorted(_CONVERTERS))}. Build the lrcore schedule by hand.")
-    _refuse_pending(name, scheduler)
     return convert(scheduler)
 
-
-def _refuse_pending(name: str, scheduler) -> None:
-    """The configurations that need an lrcore feature still to come, refused in this one place."""
-    # None at present: every configuration read below is expressed exactly or refused as inexpressible.
-    return None
 
 
 def _lr(s) -> float:

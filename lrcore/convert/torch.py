@@ -11,7 +11,7 @@ import math
 
 from .. import combinators, cosine, cyclic, decay, piecewise
 from ..schedule import Schedule
-from ._common import cannot, pending, real, whole
+from ._common import cannot, real, whole
 
 PEER = "torch"
 
@@ -87,18 +87,12 @@ def _group(s, i: int, base: float | None = None) -> Schedule:
     if name == "ReduceLROnPlateau":
         raise cannot(PEER, "ReduceLROnPlateau (a rule driven by a metric)",
                      "Use lrcore.torch.ReduceLROnPlateau(lrcore.torch.scheduler(optimizer, schedule), ...).")
-    _refuse_pending(s, name)
     convert = _CONVERTERS.get(name) or (_lambda if name in ("LambdaLR", "MultiplicativeLR") else None)
     if convert is None:
         known = ", ".join(sorted([*_CONVERTERS, "LambdaLR"]))
         raise cannot(PEER, f"the scheduler {name}", f"from_torch knows {known}. Build the lrcore schedule by hand.")
     return convert(s, i, _base(s, i) if base is None else base)
 
-
-def _refuse_pending(s, name: str) -> None:
-    """The configurations that need an lrcore feature still to come, refused in this one place."""
-    # None at present: every configuration read below is expressed exactly or refused as inexpressible.
-    return None
 
 
 def _step(s, i, base):

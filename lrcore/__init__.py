@@ -9,12 +9,6 @@ used, so ``import lrcore`` imports no ML framework.
 import importlib as _importlib
 
 from .combinators import clip as clip
-from .convert import from_composer as from_composer
-from .convert import from_hf as from_hf
-from .convert import from_keras as from_keras
-from .convert import from_paddle as from_paddle
-from .convert import from_timm as from_timm
-from .convert import from_torch as from_torch
 from .combinators import join as join
 from .combinators import multiply as multiply
 from .combinators import scale as scale
@@ -42,6 +36,14 @@ from .schedule import Schedule as Schedule
 from .schedule import from_dict as from_dict
 from .transformer import inverse_sqrt as inverse_sqrt
 from .transformer import warmup_stable_decay as warmup_stable_decay
+
+# After every schedule module: the registration order (that of SCHEDULES) is theirs.
+from .convert import from_composer as from_composer
+from .convert import from_hf as from_hf
+from .convert import from_keras as from_keras
+from .convert import from_paddle as from_paddle
+from .convert import from_timm as from_timm
+from .convert import from_torch as from_torch
 
 __version__ = "0.1.0"
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 
-from .. import combinators, cosine, cyclic, decay, piecewise, transformer
+from .. import combinators, cosine, decay, piecewise, transformer
+from ..cyclic import cyclic, onecycle
 from ..schedule import Schedule
 from ._common import cannot, peer_bug, real, whole
 
@@ -132,8 +133,8 @@ def _onecycle(s):
     if past < 0:
         peer_bug(PEER, f"OneCycleLR reports lr={past!r} (negative) after its {total}th step: it extrapolates its last "
                        f"phase one step past total_steps. lrcore holds end_learning_rate={low!r} from step {total - 1} on.")
-    return cyclic.onecycle(peak, total, pct_start=min(max(pct, 0.0), 1.0), div_factor=peak / initial,
-                           final_div_factor=initial / low, anneal=kind, three_phase=three)
+    return onecycle(peak, total, pct_start=min(max(pct, 0.0), 1.0), div_factor=peak / initial,
+                    final_div_factor=initial / low, anneal=kind, three_phase=three)
 
 
 _SCALE_FNS = {"_triangular_scale_fn": "triangular", "_triangular2_scale_fn": "triangular2", "_exp_range_scale_fn": "exp_range"}
@@ -147,8 +148,8 @@ def _cyclic(s):
     up = round(pct * size)
     if size != math.floor(size) or up / size != pct:
         raise cannot(PEER, f"CyclicLR with step_size_up={pct * size!r}", "lrcore counts whole steps.")
-    return cyclic.cyclic(_lr(s), real(PEER, "max_learning_rate", s.max_lr), up, int(size) - up, mode=mode,
-                         gamma=real(PEER, "exp_gamma", s.gamma) if mode == "exp_range" else 1.0)
+    return cyclic(_lr(s), real(PEER, "max_learning_rate", s.max_lr), up, int(size) - up, mode=mode,
+                  gamma=real(PEER, "exp_gamma", s.gamma) if mode == "exp_range" else 1.0)
 
 
 def _linear(s):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 
-from .. import combinators, cosine, cyclic, decay, piecewise
+from .. import combinators, cosine, decay, piecewise
+from ..cyclic import cyclic, cyclic_momentum, onecycle, onecycle_momentum
 from ..schedule import Schedule
 from ._common import cannot, real, whole
 
@@ -177,7 +178,7 @@ def _onecycle(s, i, base):
     # (its initial_lr) and that / final_div_factor.
     group = _groups(s)[i]
     peak, initial, low = (real(PEER, f"param_groups[{i}]['{k}']", group[k]) for k in ("max_lr", "initial_lr", "min_lr"))
-    return cyclic.onecycle(peak, div_factor=peak / initial, final_div_factor=initial / low, **_onecycle_shape(s))
+    return onecycle(peak, div_factor=peak / initial, final_div_factor=initial / low, **_onecycle_shape(s))
 
 
 def _cyclic_shape(s) -> dict:
@@ -197,7 +198,7 @@ def _cyclic_shape(s) -> dict:
 def _cyclic(s, i, base):
     # Absolute levels: CyclicLR's base_lr and max_lr of the group.
     low, high = real(PEER, f"base_lrs[{i}]", s.base_lrs[i]), real(PEER, f"max_lrs[{i}]", s.max_lrs[i])
-    return cyclic.cyclic(low, high, **_cyclic_shape(s))
+    return cyclic(low, high, **_cyclic_shape(s))
 
 
 def _sequential(s, i, base):
@@ -244,11 +245,10 @@ def _momentum(s, i: int) -> Schedule:
         )
     group = _groups(s)[i]
     if name == "OneCycleLR":
-        return cyclic.onecycle_momentum(base_momentum=real(PEER, "base_momentum", group["base_momentum"]),
-                                        max_momentum=real(PEER, "max_momentum", group["max_momentum"]),
-                                        **_onecycle_shape(s))
-    return cyclic.cyclic_momentum(base_momentum=real(PEER, "base_momentums", s.base_momentums[i]),
-                                  max_momentum=real(PEER, "max_momentums", s.max_momentums[i]), **_cyclic_shape(s))
+        return onecycle_momentum(base_momentum=real(PEER, "base_momentum", group["base_momentum"]),
+                                 max_momentum=real(PEER, "max_momentum", group["max_momentum"]), **_onecycle_shape(s))
+    return cyclic_momentum(base_momentum=real(PEER, "base_momentums", s.base_momentums[i]),
+                           max_momentum=real(PEER, "max_momentums", s.max_momentums[i]), **_cyclic_shape(s))
 
 
 _CONVERTERS = {

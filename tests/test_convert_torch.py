@@ -199,6 +199,11 @@ def test_refuses_momentum_of_a_scheduler_that_keeps_it():
         lrcore.from_torch(sched.OneCycleLR(opt, 1.0, total_steps=10, cycle_momentum=False), momentum=True)
 
 
+def test_momentum_is_a_flag():
+    with pytest.raises(TypeError, match="`momentum` must be True or False. Received: momentum=0.9"):
+        lrcore.from_torch(sched.StepLR(optimizer(), 3), momentum=0.9)
+
+
 def test_refuses_what_is_not_a_scheduler():
     with pytest.raises(TypeError, match="Argument `scheduler` must be a torch learning-rate scheduler"):
         lrcore.from_torch(lrcore.constant(1.0))

@@ -50,6 +50,8 @@ def from_torch(scheduler, *, momentum: bool = False):
         >>> lrcore.from_torch(torch.optim.lr_scheduler.StepLR(opt, step_size=30, gamma=0.5))
         exponential_decay(init_value=0.1, decay_steps=30, decay_rate=0.5, staircase=True, transition_begin=0, end_value=None)
     """
+    if not isinstance(momentum, bool):
+        raise TypeError(f"torch: argument `momentum` must be True or False. Received: momentum={momentum!r}")
     groups = _groups(scheduler)
     if momentum:
         out = [_momentum(scheduler, i) for i in range(len(groups))]

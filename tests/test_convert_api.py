@@ -74,6 +74,12 @@ def test_a_refusal_is_a_value_error_with_the_remedy():
         (lambda: lrcore.from_timm(lr=0.1, step_on_epochs=False), ValueError, "`updates_per_epoch` must be >= 1"),
         (lambda: lrcore.from_composer(object(), "10ba"), ValueError, "the scheduler object"),
         (lambda: lrcore.from_keras({"class_name": "ExponentialDecay", "config": [1]}), TypeError, "must be a dict"),
+        (lambda: lrcore.from_keras({"initial_learning_rate": 0.1, "decay_steps": 3, "decay_rate": 0.5,
+                                    "staircase": "False"}, class_name="ExponentialDecay"), TypeError,
+         "`staircase` must be True or False. Received: staircase='False'"),
+        (lambda: lrcore.from_timm(lr=0.1, warmup_prefix=1), TypeError, "`warmup_prefix` must be True or False"),
+        (lambda: lrcore.from_hf("warmup_stable_decay", lr=0.1, num_warmup_steps=0, num_stable_steps=5,
+                                num_decay_steps=5, decay_type="exp"), ValueError, "`decay_type` must be"),
     ],
 )
 def test_bad_input(call, error, match):

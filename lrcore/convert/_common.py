@@ -57,3 +57,10 @@ def real(peer: str, name: str, value) -> float:
     if not math.isfinite(out):
         raise ValueError(f"{peer}: argument `{name}` must be finite. Received: {name}={value!r}")
     return out
+
+
+def flag(peer: str, name: str, value) -> bool:
+    """``value`` as a bool: a Python or NumPy bool (never a string or a number read as one)."""
+    if type(value).__name__ not in ("bool", "bool_"):
+        raise TypeError(f"{peer}: argument `{name}` must be True or False. Received: {name}={value!r}")
+    return bool(value)

@@ -206,6 +206,10 @@ def _refuse_pending(key: str, w: int, warmup_lr_rate) -> None:
 
 def _wsd(lr, *, num_warmup_steps, num_stable_steps, num_decay_steps, warmup_type="linear", decay_type="cosine",
          min_lr_ratio=0.0, num_cycles=0.5):
+    for arg, value in (("warmup_type", warmup_type), ("decay_type", decay_type)):
+        if value not in ("linear", "cosine", "1-sqrt"):
+            raise ValueError(f"transformers warmup_stable_decay: argument `{arg}` must be 'linear', 'cosine' or "
+                             f"'1-sqrt'. Received: {arg}={value!r}")
     if decay_type == "cosine":
         _one_cosine("warmup_stable_decay", num_cycles)
     return transformer.warmup_stable_decay(

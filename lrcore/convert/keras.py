@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import cosine, decay, piecewise
 from ..schedule import Schedule
-from ._common import cannot, pending, real, whole
+from ._common import cannot, flag, pending, real, whole
 
 PEER = "keras"
 
@@ -85,7 +85,7 @@ def _refuse_pending(name: str, config: dict) -> None:
 def _exponential(c):
     return decay.exponential_decay(real(PEER, "initial_learning_rate", c["initial_learning_rate"]),
                                    whole(PEER, "decay_steps", c["decay_steps"], 1),
-                                   real(PEER, "decay_rate", c["decay_rate"]), staircase=bool(c.get("staircase", False)))
+                                   real(PEER, "decay_rate", c["decay_rate"]), staircase=flag(PEER, "staircase", c.get("staircase", False)))
 
 
 def _piecewise(c):
@@ -98,13 +98,13 @@ def _polynomial(c):
     return decay.polynomial_decay(real(PEER, "initial_learning_rate", c["initial_learning_rate"]),
                                   real(PEER, "end_learning_rate", c.get("end_learning_rate", 0.0001)),
                                   whole(PEER, "decay_steps", c["decay_steps"], 1), power=real(PEER, "power", c.get("power", 1.0)),
-                                  cycle=bool(c.get("cycle", False)))
+                                  cycle=flag(PEER, "cycle", c.get("cycle", False)))
 
 
 def _inverse_time(c):
     return decay.inverse_time_decay(real(PEER, "initial_learning_rate", c["initial_learning_rate"]),
                                     whole(PEER, "decay_steps", c["decay_steps"], 1),
-                                    real(PEER, "decay_rate", c["decay_rate"]), staircase=bool(c.get("staircase", False)))
+                                    real(PEER, "decay_rate", c["decay_rate"]), staircase=flag(PEER, "staircase", c.get("staircase", False)))
 
 
 def _cosine(c):

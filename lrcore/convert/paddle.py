@@ -11,7 +11,7 @@ import math
 from .. import combinators, cosine, decay, piecewise, transformer
 from ..cyclic import cyclic, onecycle
 from ..schedule import Schedule
-from ._common import cannot, peer_bug, real, whole
+from ._common import cannot, flag, peer_bug, real, whole
 
 PEER = "paddle"
 
@@ -78,7 +78,7 @@ def _inverse_time(s):
 
 def _polynomial(s):
     return decay.polynomial_decay(_lr(s), real(PEER, "end_lr", s.end_lr), whole(PEER, "decay_steps", s.decay_steps, 1),
-                                  power=real(PEER, "power", s.power), cycle=bool(s.cycle))
+                                  power=real(PEER, "power", s.power), cycle=flag(PEER, "cycle", s.cycle))
 
 
 def _linear_warmup(s):

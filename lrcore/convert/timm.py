@@ -8,7 +8,7 @@ import math
 
 from .. import combinators, cosine, decay, piecewise, transformer
 from ..schedule import Schedule
-from ._common import cannot, peer_bug, pending, real, whole
+from ._common import cannot, flag, peer_bug, pending, real, whole
 
 PEER = "timm"
 
@@ -62,6 +62,7 @@ def from_timm(*, lr, sched="cosine", num_epochs=300, decay_epochs=None, decay_mi
         0.1 0.05
     """
     lr = real(PEER, "lr", lr)
+    warmup_prefix, step_on_epochs = flag(PEER, "warmup_prefix", warmup_prefix), flag(PEER, "step_on_epochs", step_on_epochs)
     if noise is not None:
         raise cannot(PEER, f"noise={noise!r} (a random lr)", "Leave noise=None.")
     if sched == "plateau":

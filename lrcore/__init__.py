@@ -37,13 +37,24 @@ from .schedule import from_dict as from_dict
 from .transformer import inverse_sqrt as inverse_sqrt
 from .transformer import warmup_stable_decay as warmup_stable_decay
 
+# After every schedule module: the registration order (that of SCHEDULES) is theirs.
+from .convert import from_composer as from_composer
+from .convert import from_hf as from_hf
+from .convert import from_keras as from_keras
+from .convert import from_paddle as from_paddle
+from .convert import from_timm as from_timm
+from .convert import from_torch as from_torch
+
 __version__ = "0.1.0"
 
 #: Every schedule and combinator, by name (the names every backend module offers), derived from the
 #: registry: a module's ``@register`` is the only place a schedule's name is written.
 SCHEDULES = _schedule.names()
 
-__all__ = ["Schedule", "from_dict", "SCHEDULES", "Plateau", "PlateauState", "plateau", *SCHEDULES]
+#: The converters from other libraries' schedulers (lrcore.convert).
+CONVERTERS = ("from_torch", "from_keras", "from_hf", "from_timm", "from_composer", "from_paddle")
+
+__all__ = ["Schedule", "from_dict", "SCHEDULES", "CONVERTERS", "Plateau", "PlateauState", "plateau", *CONVERTERS, *SCHEDULES]
 
 # Adapters load on first use: `lrcore.jax` imports jax only when touched.
 _ADAPTERS = ("numpy", "jax", "torch", "tf", "keras", "finder", "cli")

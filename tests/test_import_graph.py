@@ -211,6 +211,20 @@ THIRD_PARTY_PRIVATE = {
     # A Keras metric's direction ("up"/"down"), read as Keras' own callbacks read it to resolve
     # mode="auto": https://github.com/keras-team/keras/blob/master/keras/src/callbacks/monitor_callback.py
     ("backends/keras.py", "_direction"),
+    # torch keeps what lrcore.from_torch reads of OneCycleLR (its phases, its annealing), CyclicLR (a
+    # custom scale function), SequentialLR (its schedulers and milestones) and ChainedScheduler (its
+    # schedulers) in private attributes only:
+    # https://github.com/pytorch/pytorch/blob/main/torch/optim/lr_scheduler.py
+    ("convert/torch.py", "_schedule_phases"),
+    ("convert/torch.py", "_anneal_func_type"),
+    ("convert/torch.py", "_scale_fn_custom"),
+    ("convert/torch.py", "_schedulers"),
+    ("convert/torch.py", "_milestones"),
+    # Paddle keeps OneCycleLR's phases only in private attributes:
+    # https://github.com/PaddlePaddle/Paddle/blob/develop/python/paddle/optimizer/lr.py
+    ("convert/paddle.py", "_lr_config"),
+    ("convert/paddle.py", "_step_config"),
+    ("convert/paddle.py", "_steps_size"),
 }
 #: The core's evaluation protocol: a combinator evaluates its children (``Schedule._evaluate``), and
 #: the Schedule class and its module read their instances' slots.

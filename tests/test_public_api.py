@@ -21,8 +21,8 @@ from tests import examples
 API_NAMES = set(examples.TABLE)
 
 
-#: Public names that are not schedules: the plateau rule.
-OTHER_NAMES = {"Plateau", "PlateauState", "plateau"}
+#: Public names that are not schedules: the plateau rule, and the converters from other libraries.
+OTHER_NAMES = {"Plateau", "PlateauState", "plateau", "CONVERTERS", *lrcore.CONVERTERS}
 
 
 def test_all_matches_exports():

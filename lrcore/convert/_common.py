@@ -1,0 +1,66 @@
+"""What every converter shares: the refusals, the peer-bug warning, and whole-number checks.
+
+A converter reads a peer's object or configuration and returns the lrcore schedule of the curve the
+peer documents. It refuses (``ValueError``) what lrcore cannot express, naming the scheduler, the
+argument and the remedy; where the peer's own values depart from its documented curve at the
+given parameters (a float logarithm, a truncation), it warns (``UserWarning``) and returns the
+documented curve.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+
+class CannotExpress(ValueError):
+    """A peer configuration lrcore has no exact schedule for (a ``ValueError``)."""
+
+
+def cannot(peer: str, what: str, remedy: str) -> CannotExpress:
+    """The error for a configuration ``what`` of ``peer`` that lrcore cannot express."""
+    return CannotExpress(f"{peer}: {what} cannot be expressed as an lrcore schedule. {remedy}")
+
+
+def pending(peer: str, what: str, feature: str) -> CannotExpress:
+    """The error for a configuration that needs an lrcore feature not available yet."""
+    return cannot(peer, what, f"It needs {feature}, which this version of lrcore does not have yet.")
+
+
+def peer_bug(peer: str, message: str) -> None:
+    """Warn that the peer's values depart from its documented curve (the converter returns the latter)."""
+    warnings.warn(f"{peer}: {message} The converted schedule follows the documented curve.", UserWarning, stacklevel=3)
+
+
+def whole(peer: str, name: str, value, minimum: int = 0) -> int:
+    """``value`` as an int if it is a whole number >= ``minimum`` (an int, or an integral float)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{peer}: argument `{name}` must be a whole number. Received: {name}={value!r}")
+    if not math.isfinite(float(value)) or float(value) != math.floor(float(value)):
+        raise cannot(peer, f"a fractional `{name}` ({value!r})",
+                     "lrcore counts whole steps: give a whole number of steps.")
+    out = int(value)
+    if out < minimum:
+        raise ValueError(f"{peer}: argument `{name}` must be >= {minimum}. Received: {name}={value!r}")
+    return out
+
+
+def real(peer: str, name: str, value) -> float:
+    """``value`` as a float (a Python or NumPy real, or a 0-d array of one)."""
+    if isinstance(value, bool):
+        raise TypeError(f"{peer}: argument `{name}` must be a number. Received: {name}={value!r}")
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{peer}: argument `{name}` must be a number. Received: {name}={value!r}") from None
+    if not math.isfinite(out):
+        raise ValueError(f"{peer}: argument `{name}` must be finite. Received: {name}={value!r}")
+    return out
+
+
+def flag(peer: str, name: str, value) -> bool:
+    """``value`` as a bool: a Python or NumPy bool (never a string or a number read as one)."""
+    if type(value).__name__ not in ("bool", "bool_"):
+        raise TypeError(f"{peer}: argument `{name}` must be True or False. Received: {name}={value!r}")
+    return bool(value)

@@ -1,0 +1,262 @@
+"""``from_hf``: a transformers schedule (``get_scheduler`` name and arguments) to its lrcore schedule.
+
+transformers' schedules are ``LambdaLR`` multipliers of the optimizer's lr; the converted schedules
+carry the lr itself (absolute values): use them with ``lrcore.torch.scheduler(optimizer, s)``. The
+arguments are those of ``transformers.get_scheduler`` (``scheduler_specific_kwargs`` may be given
+as keywords). This module imports no framework.
+"""
+
+from __future__ import annotations
+
+from .. import combinators, cosine, decay, transformer
+from ..schedule import Schedule
+from ._common import cannot, peer_bug, pending, real, whole
+
+PEER = "transformers"
+
+
+def from_hf(name, *, lr, num_warmup_steps=None, num_training_steps=None, scheduler_specific_kwargs=None,
+            **kwargs) -> Schedule:
+    r"""The lrcore schedule of ``transformers.get_scheduler(name, optimizer, ...)`` for an optimizer
+    whose learning rate is ``lr``: absolute values, the lr of update :math:`n` at step :math:`n`.
+
+    .. math:: \eta(n) = \texttt{lr} \cdot \lambda_{\text{name}}(n)
+
+    Names: ``constant``, ``constant_with_warmup``, ``linear``, ``cosine``, ``cosine_with_restarts``,
+    ``polynomial``, ``inverse_sqrt``, ``cosine_with_min_lr``, ``cosine_warmup_with_min_lr`` and
+    ``warmup_stable_decay``. Past ``num_training_steps`` the cosines hold their last value
+    (transformers' cosine climbs back).
+
+    Args:
+        name: the scheduler name (a string or transformers' ``SchedulerType``).
+        lr: the optimizer's learning rate (transformers' schedules multiply it).
+        num_warmup_steps: as ``get_scheduler``'s.
+        num_training_steps: as ``get_scheduler``'s.
+        scheduler_specific_kwargs: as ``get_scheduler``'s (``num_cycles``, ``lr_end``, ``power``,
+            ``timescale``, ``min_lr``, ``min_lr_rate``, ``num_decay_steps``, ...); they may also be
+            passed as keywords.
+        **kwargs: the scheduler-specific arguments, as keywords.
+
+    Example:
+        >>> import lrcore
+        >>> s = lrcore.from_hf("linear", lr=1e-3, num_warmup_steps=10, num_training_steps=110)
+        >>> print(float(s(5)), float(s(10)), float(s(60)))
+        0.0005 0.001 0.0005
+    """
+    key = str(getattr(name, "value", name))
+    extra = dict(scheduler_specific_kwargs or {})
+    for k in set(extra) & set(kwargs):
+        raise TypeError(f"transformers {key}: argument `{k}` given twice (as a keyword and in "
+                        f"scheduler_specific_kwargs). Received: {k}={kwargs[k]!r}")
+    extra.update(kwargs)
+    lr = real(PEER, "lr", lr)
+    if key in ("reduce_lr_on_plateau", "greedy"):
+        raise cannot(PEER, f"the scheduler {key!r} (a rule driven by a metric)",
+                     "Use lrcore.torch.ReduceLROnPlateau(lrcore.torch.scheduler(optimizer, schedule), ...).")
+    if key not in _SIGNATURES:
+        raise ValueError(f"transformers: unknown scheduler name {key!r}. Known: {', '.join(sorted(_SIGNATURES))}, "
+                         f"reduce_lr_on_plateau, greedy. Received: name={name!r}")
+    needs, defaults = _SIGNATURES[key]
+    unknown = sorted(set(extra) - set(defaults))
+    if unknown:
+        raise TypeError(f"transformers {key}: unexpected argument(s) {', '.join(unknown)}; it takes "
+                        f"{', '.join(sorted(defaults)) or 'none'}. Received: {', '.join(f'{k}={extra[k]!r}' for k in unknown)}")
+    given = {"num_warmup_steps": num_warmup_steps, "num_training_steps": num_training_steps}
+    args = {**defaults, **extra}
+    for arg in needs:
+        if given[arg] is None:
+            raise ValueError(f"transformers {key} requires `{arg}`. Received: {arg}=None")
+        args[arg] = whole(PEER, arg, given[arg])
+    if key == "warmup_stable_decay":
+        if args["num_decay_steps"] is None:
+            raise ValueError("transformers warmup_stable_decay requires `num_decay_steps`. Received: num_decay_steps=None")
+        if args["num_stable_steps"] is None:
+            if num_training_steps is None:
+                raise ValueError("transformers warmup_stable_decay requires `num_training_steps` or `num_stable_steps`. "
+                                 "Received: both None")
+            total = whole(PEER, "num_training_steps", num_training_steps)
+            args["num_stable_steps"] = total - args["num_warmup_steps"] - whole(PEER, "num_decay_steps", args["num_decay_steps"])
+    if key in ("cosine_with_min_lr", "cosine_warmup_with_min_lr"):
+        min_lr = args.pop("min_lr")
+        if min_lr is not None and args["min_lr_rate"] is not None:
+            raise ValueError(f"transformers {key}: give one of `min_lr` and `min_lr_rate`. "
+                             f"Received: min_lr={min_lr!r}, min_lr_rate={args['min_lr_rate']!r}")
+        if min_lr is not None:
+            args["min_lr_rate"] = real(PEER, "min_lr", min_lr) / lr  # as transformers computes it
+        elif args["min_lr_rate"] is None:
+            raise ValueError(f"transformers {key}: one of `min_lr` and `min_lr_rate` is required. Received: neither")
+    if key == "polynomial":
+        args["lr_init"] = lr
+    if key == "inverse_sqrt" and args["timescale"] is None:
+        args["timescale"] = args["num_warmup_steps"] or 10_000
+    return _BUILDERS[_LAMBDA_OF[key]](lr, **args)
+
+
+def from_lambda(fn, base: float):
+    """The schedule of a transformers ``LambdaLR`` multiplier ``fn`` (a ``functools.partial`` of one of
+    transformers' lambda functions, or its constant one) times ``base``, or None for another function."""
+    inner = getattr(fn, "func", fn)
+    if not str(getattr(inner, "__module__", "")).startswith("transformers"):
+        return None
+    name = getattr(inner, "__name__", "")
+    if name == "_get_constant_lambda":
+        return decay.constant(base)
+    if name not in _BUILDERS:
+        return None
+    keywords = dict(getattr(fn, "keywords", {}) or {})
+    if name == _LAMBDA_OF["polynomial"]:
+        lr_init = real(PEER, "lr_init", keywords["lr_init"])
+        s = _BUILDERS[name](lr_init, **keywords)
+        return s if base == lr_init else combinators.scale(s, base / lr_init)
+    return _BUILDERS[name](base, **keywords)
+
+
+# -- the curves, one per transformers lambda function, from that function's keywords ----------------
+def _warm(schedule: Schedule, w: int) -> Schedule:
+    """A linear ramp 0 -> the schedule's first value over ``w`` steps (transformers' ``k / W``)."""
+    return combinators.warmup(schedule, w) if w else schedule
+
+
+def _decay_length(key: str, w: int, t: int) -> int:
+    if t <= w:
+        raise cannot(PEER, f"{key} with num_training_steps={t} <= num_warmup_steps={w}",
+                     "Give more training steps than warmup steps.")
+    return t - w
+
+
+def _one_cosine(key: str, num_cycles) -> None:
+    if real(PEER, "num_cycles", num_cycles) != 0.5:
+        raise cannot(PEER, f"{key} with num_cycles={num_cycles!r} (a cosine that climbs back inside training)",
+                     "Use num_cycles=0.5, or lrcore.cosine_restart for repeated cycles.")
+
+
+def _constant_warmup(lr, *, num_warmup_steps):
+    return _warm(decay.constant(lr), whole(PEER, "num_warmup_steps", num_warmup_steps))
+
+
+def _linear(lr, *, num_warmup_steps, num_training_steps):
+    w, t = whole(PEER, "num_warmup_steps", num_warmup_steps), whole(PEER, "num_training_steps", num_training_steps)
+    if t > w:
+        return _warm(decay.linear(lr, 0.0, t - w), w)
+    # No decay phase: the ramp, then 0.
+    return combinators.join([decay.linear(0.0, lr, w), decay.constant(0.0)], [w]) if w else decay.constant(0.0)
+
+
+def _cosine(lr, *, num_warmup_steps, num_training_steps, num_cycles=0.5, min_lr_rate=0.0):
+    w, t = whole(PEER, "num_warmup_steps", num_warmup_steps), whole(PEER, "num_training_steps", num_training_steps)
+    _one_cosine("cosine", num_cycles)
+    _decay_length("cosine", w, t)
+    rate = real(PEER, "min_lr_rate", min_lr_rate)
+    return cosine.warmup_cosine_decay(0.0, lr, w, t, end_value=rate * lr)
+
+
+def _hard_restarts(lr, *, num_warmup_steps, num_training_steps, num_cycles=1):
+    w, t = whole(PEER, "num_warmup_steps", num_warmup_steps), whole(PEER, "num_training_steps", num_training_steps)
+    cycles = whole(PEER, "num_cycles", num_cycles, 1)
+    d = _decay_length("cosine_with_restarts", w, t)
+    if d % cycles:
+        raise cannot(PEER, f"cosine_with_restarts with {d} decay steps in num_cycles={cycles} cycles (a cycle of "
+                     f"{d / cycles} steps)", "Make num_training_steps - num_warmup_steps a multiple of num_cycles.")
+    period = d // cycles
+    # transformers finds the cycle position as (num_cycles · progress) % 1 in floats: where that
+    # rounds just below 1 at a restart, it gives the cycle's end (0) instead of the peak.
+    wrong = [w + r * period for r in range(1, cycles) if (float(cycles) * (float(r * period) / float(d))) % 1.0 != 0.0]
+    if wrong:
+        peer_bug(PEER, f"cosine_with_restarts computes the cycle position in floats, which puts the restart(s) at "
+                       f"step(s) {wrong[:5]} at the end of the previous cycle (lr ~ 0 instead of the peak).")
+    body = _warm(cosine.cosine_restart(lr, period), w)
+    return combinators.join([body, decay.constant(0.0)], [t])
+
+
+def _polynomial(lr, *, num_warmup_steps, num_training_steps, lr_end=1e-7, power=1.0, lr_init=None):
+    w, t = whole(PEER, "num_warmup_steps", num_warmup_steps), whole(PEER, "num_training_steps", num_training_steps)
+    end = real(PEER, "lr_end", lr_end)
+    if not lr > end:
+        raise ValueError(f"transformers polynomial: lr_end ({end}) must be smaller than the initial lr ({lr}). "
+                         f"Received: lr_end={lr_end!r}")
+    return _warm(decay.polynomial_decay(lr, end, _decay_length("polynomial", w, t), power=real(PEER, "power", power)), w)
+
+
+def _inverse_sqrt(lr, *, num_warmup_steps, timescale=None):
+    w = whole(PEER, "num_warmup_steps", num_warmup_steps)
+    return transformer.inverse_sqrt(lr, w, timescale=whole(PEER, "timescale", timescale or w or 10_000, 1))
+
+
+def _cosine_lr_rate(lr, *, num_warmup_steps, num_training_steps, num_cycles=0.5, min_lr_rate=0.0, warmup_lr_rate=None):
+    w, t = whole(PEER, "num_warmup_steps", num_warmup_steps), whole(PEER, "num_training_steps", num_training_steps)
+    _one_cosine("cosine_warmup_with_min_lr", num_cycles)
+    d = _decay_length("cosine_warmup_with_min_lr", w, t)
+    end = real(PEER, "min_lr_rate", min_lr_rate) * lr
+    # Warmup (k + 1)/W (or warmup_lr_rate + (1 - warmup_lr_rate)·k/(W - 1)) reaching lr at k = W - 1,
+    # where the cosine over t - W steps starts (its progress is (k - W + 1)/(t - W)).
+    _refuse_pending("cosine_warmup_with_min_lr", w, warmup_lr_rate)
+    if w == 1:  # warmup (0 + 1)/1: the cosine from step 0 on
+        return cosine.cosine_decay(lr, d, end_value=end)
+    first = 1.0 / w if warmup_lr_rate is None else real(PEER, "warmup_lr_rate", warmup_lr_rate)
+    return combinators.join([decay.linear(first * lr, lr, w - 1), cosine.cosine_decay(lr, d, end_value=end)], [w - 1])
+
+
+def _refuse_pending(key: str, w: int, warmup_lr_rate) -> None:
+    """The configurations that need an lrcore feature still to come, refused in this one place."""
+    if w == 0 or (w == 1 and warmup_lr_rate is not None and warmup_lr_rate != 1.0):
+        # The cosine's progress is (k - W + 1)/(T - W): it starts one step in (at step 0 without warmup).
+        raise pending(PEER, f"{key} with num_warmup_steps={w}" + ("" if w == 0 else f" and warmup_lr_rate={warmup_lr_rate!r}"),
+                      "a shift combinator (its cosine starts one step in)")
+
+
+def _wsd(lr, *, num_warmup_steps, num_stable_steps, num_decay_steps, warmup_type="linear", decay_type="cosine",
+         min_lr_ratio=0.0, num_cycles=0.5):
+    for arg, value in (("warmup_type", warmup_type), ("decay_type", decay_type)):
+        if value not in ("linear", "cosine", "1-sqrt"):
+            raise ValueError(f"transformers warmup_stable_decay: argument `{arg}` must be 'linear', 'cosine' or "
+                             f"'1-sqrt'. Received: {arg}={value!r}")
+    if decay_type == "cosine":
+        _one_cosine("warmup_stable_decay", num_cycles)
+    return transformer.warmup_stable_decay(
+        lr, whole(PEER, "num_warmup_steps", num_warmup_steps), whole(PEER, "num_stable_steps", num_stable_steps),
+        whole(PEER, "num_decay_steps", num_decay_steps, 1), end_value=real(PEER, "min_lr_ratio", min_lr_ratio) * lr,
+        warmup_shape=warmup_type, decay_shape=decay_type,
+    )
+
+
+#: transformers' lambda functions, by name, and the curve each one gives.
+_BUILDERS = {
+    "_get_constant_schedule_with_warmup_lr_lambda": _constant_warmup,
+    "_get_linear_schedule_with_warmup_lr_lambda": _linear,
+    "_get_cosine_schedule_with_warmup_lr_lambda": _cosine,
+    "_get_cosine_with_hard_restarts_schedule_with_warmup_lr_lambda": _hard_restarts,
+    "_get_polynomial_decay_schedule_with_warmup_lr_lambda": _polynomial,
+    "_get_inverse_sqrt_schedule_lr_lambda": _inverse_sqrt,
+    "_get_cosine_with_min_lr_schedule_with_warmup_lr_rate_lambda": _cosine_lr_rate,
+    "_get_wsd_scheduler_lambda": _wsd,
+    "constant": lambda lr: decay.constant(lr),
+}
+#: get_scheduler's names, and the lambda function each one builds.
+_LAMBDA_OF = {
+    "constant": "constant",
+    "constant_with_warmup": "_get_constant_schedule_with_warmup_lr_lambda",
+    "linear": "_get_linear_schedule_with_warmup_lr_lambda",
+    "cosine": "_get_cosine_schedule_with_warmup_lr_lambda",
+    "cosine_with_restarts": "_get_cosine_with_hard_restarts_schedule_with_warmup_lr_lambda",
+    "polynomial": "_get_polynomial_decay_schedule_with_warmup_lr_lambda",
+    "inverse_sqrt": "_get_inverse_sqrt_schedule_lr_lambda",
+    "cosine_with_min_lr": "_get_cosine_schedule_with_warmup_lr_lambda",
+    "cosine_warmup_with_min_lr": "_get_cosine_with_min_lr_schedule_with_warmup_lr_rate_lambda",
+    "warmup_stable_decay": "_get_wsd_scheduler_lambda",
+}
+_WT = ("num_warmup_steps", "num_training_steps")
+#: get_scheduler's names: (the step counts it requires, its scheduler-specific arguments and defaults).
+_SIGNATURES = {
+    "constant": ((), {}),
+    "constant_with_warmup": (("num_warmup_steps",), {}),
+    "linear": (_WT, {}),
+    "cosine": (_WT, {"num_cycles": 0.5}),
+    "cosine_with_restarts": (_WT, {"num_cycles": 1}),
+    "polynomial": (_WT, {"lr_end": 1e-7, "power": 1.0}),
+    "inverse_sqrt": (("num_warmup_steps",), {"timescale": None}),
+    "cosine_with_min_lr": (_WT, {"num_cycles": 0.5, "min_lr": None, "min_lr_rate": None}),
+    "cosine_warmup_with_min_lr": (_WT, {"num_cycles": 0.5, "min_lr": None, "min_lr_rate": None, "warmup_lr_rate": None}),
+    "warmup_stable_decay": (("num_warmup_steps",), {"num_decay_steps": None, "num_stable_steps": None,
+                                                    "warmup_type": "linear", "decay_type": "cosine",
+                                                    "min_lr_ratio": 0.0, "num_cycles": 0.5}),
+}

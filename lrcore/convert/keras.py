@@ -1,0 +1,149 @@
+"""``from_keras``: a Keras learning-rate schedule (object, ``get_config()`` or serialized dict) to
+its lrcore schedule. Read by duck typing: this module imports no Keras."""
+
+from __future__ import annotations
+
+from .. import cosine, decay, piecewise
+from ..schedule import Schedule
+from ._common import cannot, flag, pending, real, whole
+
+PEER = "keras"
+
+
+def from_keras(schedule, class_name=None) -> Schedule:
+    r"""The lrcore schedule of a ``keras.optimizers.schedules`` schedule, in float64.
+
+    .. math:: \eta(k) = \text{the Keras schedule's value at optimizer step } k
+
+    Takes the schedule object, its ``get_config()`` dict (with ``class_name``), or its serialized
+    form (``keras.optimizers.schedules.serialize(s)``, a dict with ``class_name`` and ``config``).
+    Supports ``ExponentialDecay``, ``PiecewiseConstantDecay``, ``PolynomialDecay``,
+    ``InverseTimeDecay``, ``CosineDecay`` (with or without warmup) and ``CosineDecayRestarts``
+    (integer ``t_mul``; ``alpha = 0`` or ``m_mul = 1``). Keras computes in the dtype of
+    ``initial_learning_rate`` (float32 for a Python float); the converted schedule is the exact curve.
+
+    Args:
+        schedule: a Keras schedule, its config dict, or its serialized dict.
+        class_name: the schedule's class name when ``schedule`` is a bare config dict, e.g.
+            ``"CosineDecay"``.
+
+    Example:
+        >>> import lrcore
+        >>> config = {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5, "staircase": True}
+        >>> lrcore.from_keras(config, class_name="ExponentialDecay")
+        exponential_decay(init_value=0.1, decay_steps=10, decay_rate=0.5, staircase=True, transition_begin=0, end_value=None)
+    """
+    name, config = _read(schedule, class_name)
+    convert = _CONVERTERS.get(name)
+    if convert is None:
+        raise cannot(PEER, f"the schedule {name}",
+                     f"from_keras knows {', '.join(sorted(_CONVERTERS))}. Build the lrcore schedule by hand.")
+    known = _KEYS[name]
+    unknown = sorted(set(config) - known - {"name"})
+    if unknown:
+        raise ValueError(f"keras {name}: unknown config key(s) {', '.join(unknown)}. Received: config={config!r}")
+    _refuse_pending(name, config)
+    return convert(config)
+
+
+def _read(schedule, class_name) -> tuple[str, dict]:
+    if isinstance(schedule, dict):
+        if "config" in schedule and "class_name" in schedule:
+            if class_name is not None and class_name != schedule["class_name"]:
+                raise ValueError(f"keras: argument `class_name` ({class_name!r}) differs from the serialized "
+                                 f"class_name. Received: class_name={class_name!r}, schedule={schedule!r}")
+            config = schedule["config"]
+            name = schedule["class_name"]
+        else:
+            if class_name is None:
+                raise TypeError("keras: a bare config dict needs `class_name` (e.g. class_name='CosineDecay'); "
+                                f"serialized dicts carry it. Received: schedule={schedule!r}, class_name=None")
+            name, config = class_name, schedule
+        if not isinstance(config, dict):
+            raise TypeError(f"keras {name}: the config must be a dict. Received: config={config!r}")
+        return str(name), dict(config)
+    get_config = getattr(schedule, "get_config", None)
+    if not callable(get_config):
+        raise TypeError("Argument `schedule` must be a Keras learning-rate schedule, its get_config() dict or its "
+                        f"serialized dict. Received: schedule={schedule!r} (of type {type(schedule).__name__})")
+    if class_name is not None:
+        raise TypeError(f"keras: `class_name` is for bare config dicts; a schedule object names itself. "
+                        f"Received: class_name={class_name!r}")
+    return type(schedule).__name__, dict(get_config())
+
+
+def _refuse_pending(name: str, config: dict) -> None:
+    """The configurations that need an lrcore feature still to come, refused in this one place."""
+    if name == "CosineDecayRestarts":
+        alpha, m_mul = real(PEER, "alpha", config.get("alpha", 0.0)), real(PEER, "m_mul", config.get("m_mul", 1.0))
+        if alpha != 0.0 and m_mul != 1.0:
+            # Keras' cycle i is lr·(alpha + (1 - alpha)·m_mul**i·cos_part): a floor plus a shrinking cosine.
+            raise pending(PEER, f"CosineDecayRestarts with alpha={alpha} and m_mul={m_mul}",
+                          "an add combinator (a constant floor plus a restarting cosine)")
+
+
+def _exponential(c):
+    return decay.exponential_decay(real(PEER, "initial_learning_rate", c["initial_learning_rate"]),
+                                   whole(PEER, "decay_steps", c["decay_steps"], 1),
+                                   real(PEER, "decay_rate", c["decay_rate"]), staircase=flag(PEER, "staircase", c.get("staircase", False)))
+
+
+def _piecewise(c):
+    # Keras keeps values[i] while step <= boundaries[i]: lrcore's value changes one step later.
+    bounds = [whole(PEER, f"boundaries[{i}]", b) + 1 for i, b in enumerate(c["boundaries"])]
+    return piecewise.piecewise_constant(bounds, [real(PEER, f"values[{i}]", v) for i, v in enumerate(c["values"])])
+
+
+def _polynomial(c):
+    return decay.polynomial_decay(real(PEER, "initial_learning_rate", c["initial_learning_rate"]),
+                                  real(PEER, "end_learning_rate", c.get("end_learning_rate", 0.0001)),
+                                  whole(PEER, "decay_steps", c["decay_steps"], 1), power=real(PEER, "power", c.get("power", 1.0)),
+                                  cycle=flag(PEER, "cycle", c.get("cycle", False)))
+
+
+def _inverse_time(c):
+    return decay.inverse_time_decay(real(PEER, "initial_learning_rate", c["initial_learning_rate"]),
+                                    whole(PEER, "decay_steps", c["decay_steps"], 1),
+                                    real(PEER, "decay_rate", c["decay_rate"]), staircase=flag(PEER, "staircase", c.get("staircase", False)))
+
+
+def _cosine(c):
+    lr = real(PEER, "initial_learning_rate", c["initial_learning_rate"])
+    d = whole(PEER, "decay_steps", c["decay_steps"], 1)
+    alpha = real(PEER, "alpha", c.get("alpha", 0.0))
+    target = c.get("warmup_target")
+    if target is None:  # Keras ignores warmup_steps without a warmup_target
+        return cosine.cosine_decay(lr, d, end_value=alpha * lr)
+    target = real(PEER, "warmup_target", target)
+    w = whole(PEER, "warmup_steps", c.get("warmup_steps", 0))
+    # Keras' decay_steps follow the warmup; lrcore's decay_steps count it.
+    return cosine.warmup_cosine_decay(lr, target, w, d + w, end_value=alpha * target)
+
+
+def _restarts(c):
+    lr = real(PEER, "initial_learning_rate", c["initial_learning_rate"])
+    first = whole(PEER, "first_decay_steps", c["first_decay_steps"], 1)
+    t_mul, m_mul = real(PEER, "t_mul", c.get("t_mul", 2.0)), real(PEER, "m_mul", c.get("m_mul", 1.0))
+    alpha = real(PEER, "alpha", c.get("alpha", 0.0))
+    if t_mul != int(t_mul):
+        raise cannot(PEER, f"CosineDecayRestarts with t_mul={t_mul} (Keras lets a cycle last a fractional number "
+                     "of steps)", "Use an integer t_mul, or lrcore.cosine_restart, whose cycles last whole steps.")
+    return cosine.cosine_restart(lr, first, period_mul=t_mul, peak_mul=m_mul, end_value=alpha * lr)
+
+
+_CONVERTERS = {
+    "ExponentialDecay": _exponential,
+    "PiecewiseConstantDecay": _piecewise,
+    "PolynomialDecay": _polynomial,
+    "InverseTimeDecay": _inverse_time,
+    "CosineDecay": _cosine,
+    "CosineDecayRestarts": _restarts,
+}
+_KEYS = {
+    "ExponentialDecay": {"initial_learning_rate", "decay_steps", "decay_rate", "staircase"},
+    "PiecewiseConstantDecay": {"boundaries", "values"},
+    "PolynomialDecay": {"initial_learning_rate", "decay_steps", "end_learning_rate", "power", "cycle"},
+    "InverseTimeDecay": {"initial_learning_rate", "decay_steps", "decay_rate", "staircase"},
+    "CosineDecay": {"initial_learning_rate", "decay_steps", "alpha", "warmup_target", "warmup_steps"},
+    "CosineDecayRestarts": {"initial_learning_rate", "first_decay_steps", "t_mul", "m_mul", "alpha"},
+}

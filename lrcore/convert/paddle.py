@@ -1,0 +1,181 @@
+"""``from_paddle``: a PaddlePaddle scheduler (``paddle.optimizer.lr``) to its lrcore schedule.
+
+Read by duck typing (class names and attributes): this module imports no Paddle. A Paddle scheduler's
+value after ``n`` calls of ``step()`` is the schedule's value at step ``n``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import combinators, cosine, decay, piecewise, transformer
+from ..cyclic import cyclic, onecycle
+from ..schedule import Schedule
+from ._common import cannot, flag, peer_bug, real, whole
+
+PEER = "paddle"
+
+
+def from_paddle(scheduler) -> Schedule:
+    r"""The lrcore schedule of a ``paddle.optimizer.lr`` scheduler, read from the live object.
+
+    .. math:: \eta(n) = \text{the value Paddle's scheduler reports after } n \text{ calls of step()}
+
+    Supports ``NoamDecay``, ``PiecewiseDecay``, ``NaturalExpDecay``, ``InverseTimeDecay``,
+    ``PolynomialDecay``, ``LinearWarmup`` (of a number or of a supported scheduler),
+    ``ExponentialDecay``, ``MultiStepDecay``, ``StepDecay``, ``CosineAnnealingDecay`` (up to
+    ``T_max``: lrcore then holds ``eta_min``, Paddle climbs back), ``OneCycleLR``, ``CyclicLR`` (its
+    built-in modes), ``LinearLR`` and ``CosineAnnealingWarmRestarts`` (whose ``step(epoch)`` finds
+    restarts with a float logarithm; ``step()`` and lrcore count exactly).
+
+    Args:
+        scheduler: the Paddle scheduler.
+
+    Example:
+        >>> import lrcore
+        >>> class StepDecay:  # a stand-in with Paddle's attributes
+        ...     base_lr, step_size, gamma = 0.1, 30, 0.5
+        >>> lrcore.from_paddle(StepDecay())
+        exponential_decay(init_value=0.1, decay_steps=30, decay_rate=0.5, staircase=True, transition_begin=0, end_value=None)
+    """
+    name = type(scheduler).__name__
+    if name in ("LambdaDecay", "MultiplicativeDecay"):
+        raise cannot(PEER, f"{name}(lr_lambda=...) (an arbitrary Python function)",
+                     "lrcore cannot read a function: build the lrcore schedule of the function by hand.")
+    if name == "ReduceOnPlateau":
+        raise cannot(PEER, "ReduceOnPlateau (a rule driven by a metric)", "Use lrcore.plateau on a constant schedule.")
+    convert = _CONVERTERS.get(name)
+    if convert is None:
+        raise cannot(PEER, f"the scheduler {name}",
+                     f"from_paddle knows {', '.join(sorted(_CONVERTERS))}. Build the lrcore schedule by hand.")
+    return convert(scheduler)
+
+
+
+def _lr(s) -> float:
+    return real(PEER, "learning_rate", s.base_lr)
+
+
+def _noam(s):
+    d, w = real(PEER, "d_model", s.d_model), whole(PEER, "warmup_steps", s.warmup_steps, 1)
+    # lr · d**-0.5 · min(k**-0.5, k · W**-1.5): a linear warmup to lr·(d·W)**-0.5 at W, then its
+    # inverse square root with timescale W.
+    return transformer.inverse_sqrt(_lr(s) * (d * w) ** -0.5, w, timescale=w)
+
+
+def _piecewise(s):
+    return piecewise.piecewise_constant([whole(PEER, "boundaries", b) for b in s.boundaries],
+                                        [real(PEER, "values", v) for v in s.values])
+
+
+def _natural_exp(s):
+    return decay.exponential_decay(_lr(s), 1, math.exp(-real(PEER, "gamma", s.gamma)))
+
+
+def _inverse_time(s):
+    return decay.inverse_time_decay(_lr(s), 1, real(PEER, "gamma", s.gamma))
+
+
+def _polynomial(s):
+    return decay.polynomial_decay(_lr(s), real(PEER, "end_lr", s.end_lr), whole(PEER, "decay_steps", s.decay_steps, 1),
+                                  power=real(PEER, "power", s.power), cycle=flag(PEER, "cycle", s.cycle))
+
+
+def _linear_warmup(s):
+    inner = s.learning_rate
+    after = decay.constant(real(PEER, "learning_rate", inner)) if not hasattr(inner, "base_lr") else from_paddle(inner)
+    w = whole(PEER, "warmup_steps", s.warmup_steps)
+    if w == 0:
+        return after
+    return combinators.join([decay.linear(real(PEER, "start_lr", s.start_lr), real(PEER, "end_lr", s.end_lr), w), after], [w])
+
+
+def _exponential(s):
+    return decay.exponential_decay(_lr(s), 1, real(PEER, "gamma", s.gamma))
+
+
+def _multistep(s):
+    gamma = real(PEER, "gamma", s.gamma)
+    milestones = [whole(PEER, "milestones", m) for m in s.milestones]
+    return piecewise.piecewise_constant(milestones, [_lr(s) * gamma**i for i in range(len(milestones) + 1)])
+
+
+def _step(s):
+    return decay.exponential_decay(_lr(s), whole(PEER, "step_size", s.step_size, 1), real(PEER, "gamma", s.gamma),
+                                   staircase=True)
+
+
+def _cosine(s):
+    return cosine.cosine_decay(_lr(s), whole(PEER, "T_max", s.T_max, 1), end_value=real(PEER, "eta_min", s.eta_min))
+
+
+def _onecycle(s):
+    total = whole(PEER, "total_steps", s.total_steps, 1)
+    levels = [real(PEER, "learning_rate", v) for v in s._lr_config]
+    ends = [float(e) for e in s._step_config]
+    three = len(levels) == 4
+    end = ends[1]
+    pct = (end + 1.0) / total
+    for candidate in (pct, math.nextafter(pct, 0.0), math.nextafter(pct, 1.0)):
+        if float(candidate * total) - 1 == end:
+            pct = candidate
+            break
+    kind = {"_cos_annealing": "cos", "_linear_annealing": "linear"}.get(getattr(s.anneal_func, "__name__", ""))
+    if kind is None:
+        raise cannot(PEER, "OneCycleLR with a custom annealing function", "Use anneal_strategy 'cos' or 'linear'.")
+    initial, peak, low = levels[0], levels[1], levels[-1]
+    # After its last step() Paddle reports the value at step total_steps, past the end of its last phase,
+    # extrapolated along it.
+    start, size = ends[-3], float(s._steps_size[-1])
+    x = (total - start) / size
+    a, b = levels[-2], levels[-1]
+    past = b + (a - b) * 0.5 * (1 + math.cos(math.pi * x)) if kind == "cos" else a + (b - a) * x
+    if past < 0:
+        peer_bug(PEER, f"OneCycleLR reports lr={past!r} (negative) after its {total}th step: it extrapolates its last "
+                       f"phase one step past total_steps. lrcore holds end_learning_rate={low!r} from step {total - 1} on.")
+    return onecycle(peak, total, pct_start=min(max(pct, 0.0), 1.0), div_factor=peak / initial,
+                    final_div_factor=initial / low, anneal=kind, three_phase=three)
+
+
+_SCALE_FNS = {"_triangular_scale_fn": "triangular", "_triangular2_scale_fn": "triangular2", "_exp_range_scale_fn": "exp_range"}
+
+
+def _cyclic(s):
+    mode = _SCALE_FNS.get(getattr(s.scale_fn, "__name__", ""))
+    if mode is None or getattr(s.scale_fn, "__self__", None) is not s:
+        raise cannot(PEER, "CyclicLR with a custom scale_fn", "Use mode='triangular', 'triangular2' or 'exp_range'.")
+    size, pct = real(PEER, "cycle_size", s.cycle_size), real(PEER, "step_up_pct", s.step_up_pct)
+    up = round(pct * size)
+    if size != math.floor(size) or up / size != pct:
+        raise cannot(PEER, f"CyclicLR with step_size_up={pct * size!r}", "lrcore counts whole steps.")
+    return cyclic(_lr(s), real(PEER, "max_learning_rate", s.max_lr), up, int(size) - up, mode=mode,
+                  gamma=real(PEER, "exp_gamma", s.gamma) if mode == "exp_range" else 1.0)
+
+
+def _linear(s):
+    lr = _lr(s)
+    total = whole(PEER, "total_steps", s.total_steps, 1)
+    return decay.linear(lr * real(PEER, "start_factor", s.start_factor), lr * real(PEER, "end_factor", s.end_factor), total)
+
+
+def _restarts(s):
+    return cosine.cosine_restart(_lr(s), whole(PEER, "T_0", s.T_0, 1), period_mul=float(whole(PEER, "T_mult", s.T_mult, 1)),
+                                 end_value=real(PEER, "eta_min", s.eta_min))
+
+
+_CONVERTERS = {
+    "NoamDecay": _noam,
+    "PiecewiseDecay": _piecewise,
+    "NaturalExpDecay": _natural_exp,
+    "InverseTimeDecay": _inverse_time,
+    "PolynomialDecay": _polynomial,
+    "LinearWarmup": _linear_warmup,
+    "ExponentialDecay": _exponential,
+    "MultiStepDecay": _multistep,
+    "StepDecay": _step,
+    "CosineAnnealingDecay": _cosine,
+    "OneCycleLR": _onecycle,
+    "CyclicLR": _cyclic,
+    "LinearLR": _linear,
+    "CosineAnnealingWarmRestarts": _restarts,
+}

@@ -1,0 +1,269 @@
+"""``from_torch``: a live ``torch.optim.lr_scheduler`` scheduler to its lrcore schedule.
+
+Read by duck typing (the scheduler's class name and attributes, its optimizer's param groups):
+this module imports no torch. Update ``n`` of the torch scheduler (after ``n`` calls of
+``scheduler.step()``) uses the schedule's value at step ``n``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import combinators, cosine, decay, piecewise
+from ..cyclic import cyclic, cyclic_momentum, onecycle, onecycle_momentum
+from ..schedule import Schedule
+from ._common import cannot, real, whole
+
+PEER = "torch"
+
+
+def from_torch(scheduler, *, momentum: bool = False):
+    r"""The lrcore schedule of a torch learning-rate scheduler, read from the live object.
+
+    Supports ``StepLR``, ``MultiStepLR``, ``ExponentialLR``, ``CosineAnnealingLR``,
+    ``CosineAnnealingWarmRestarts``, ``LinearLR``, ``ConstantLR``, ``PolynomialLR``, ``OneCycleLR``,
+    ``CyclicLR`` (its built-in modes), ``SequentialLR`` and ``ChainedScheduler`` (of multiplicative
+    schedulers), and ``LambdaLR`` made by transformers' schedule functions. The base lr of each
+    param group is its ``initial_lr`` (what the scheduler started from).
+
+    .. math:: \eta(n) = \text{the lr torch applies at update } n
+
+    ``CosineAnnealingLR`` is converted up to ``T_max``, after which lrcore holds ``eta_min`` (torch
+    climbs back along the cosine).
+
+    Args:
+        scheduler: the torch scheduler (constructed, stepped or not).
+        momentum: return the momentum curve (``momentum`` or Adam's ``betas[0]``) that a
+            ``OneCycleLR`` or ``CyclicLR`` with ``cycle_momentum=True`` sets, instead of the lr.
+
+    Returns:
+        One :class:`lrcore.Schedule` when every param group follows the same curve, else a list with
+        one per group; ``lrcore.torch.scheduler(optimizer, result)`` takes either.
+
+    Raises:
+        ValueError: a scheduler or argument lrcore cannot express (a ``LambdaLR`` of an arbitrary
+            function, a custom ``CyclicLR`` ``scale_fn``, ...), naming it and the remedy.
+
+    Example:
+        >>> import lrcore, torch
+        >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> lrcore.from_torch(torch.optim.lr_scheduler.StepLR(opt, step_size=30, gamma=0.5))
+        exponential_decay(init_value=0.1, decay_steps=30, decay_rate=0.5, staircase=True, transition_begin=0, end_value=None)
+    """
+    if not isinstance(momentum, bool):
+        raise TypeError(f"torch: argument `momentum` must be True or False. Received: momentum={momentum!r}")
+    groups = _groups(scheduler)
+    if momentum:
+        out = [_momentum(scheduler, i) for i in range(len(groups))]
+    else:
+        out = [_group(scheduler, i) for i in range(len(groups))]
+    return out[0] if all(s == out[0] for s in out) else out
+
+
+def _name(scheduler) -> str:
+    return type(scheduler).__name__
+
+
+def _groups(scheduler) -> list:
+    optimizer = getattr(scheduler, "optimizer", None)
+    groups = getattr(optimizer, "param_groups", None)
+    if not isinstance(groups, list) or not groups:
+        raise TypeError(
+            "Argument `scheduler` must be a torch learning-rate scheduler (torch.optim.lr_scheduler.*) "
+            f"with an optimizer. Received: scheduler={scheduler!r} (of type {_name(scheduler)})"
+        )
+    return groups
+
+
+def _base(scheduler, i: int) -> float:
+    """Group ``i``'s base lr: the ``initial_lr`` torch records in the group at construction."""
+    group = _groups(scheduler)[i]
+    if "initial_lr" not in group:
+        raise ValueError(f"torch {_name(scheduler)}: param group {i} has no 'initial_lr'; construct the "
+                         "scheduler on the optimizer before converting it.")
+    return real(PEER, f"param_groups[{i}]['initial_lr']", group["initial_lr"])
+
+
+def _group(s, i: int, base: float | None = None) -> Schedule:
+    """The schedule of group ``i`` with base lr ``base`` (the group's ``initial_lr`` when None)."""
+    name = _name(s)
+    if name == "ReduceLROnPlateau":
+        raise cannot(PEER, "ReduceLROnPlateau (a rule driven by a metric)",
+                     "Use lrcore.torch.ReduceLROnPlateau(lrcore.torch.scheduler(optimizer, schedule), ...).")
+    convert = _CONVERTERS.get(name) or (_lambda if name in ("LambdaLR", "MultiplicativeLR") else None)
+    if convert is None:
+        known = ", ".join(sorted([*_CONVERTERS, "LambdaLR"]))
+        raise cannot(PEER, f"the scheduler {name}", f"from_torch knows {known}. Build the lrcore schedule by hand.")
+    return convert(s, i, _base(s, i) if base is None else base)
+
+
+
+def _step(s, i, base):
+    return decay.exponential_decay(base, whole(PEER, "step_size", s.step_size, 1), real(PEER, "gamma", s.gamma),
+                                   staircase=True)
+
+
+def _multistep(s, i, base):
+    gamma = real(PEER, "gamma", s.gamma)
+    counts = dict(s.milestones)  # a Counter: a milestone given twice applies gamma twice
+    bounds = sorted(whole(PEER, "milestones", m) for m in counts)
+    values, passed = [base], 0
+    for m in bounds:
+        passed += counts[m]
+        values.append(base * gamma**passed)
+    if not bounds:
+        return decay.constant(base)
+    return piecewise.piecewise_constant(bounds, values)
+
+
+def _exponential(s, i, base):
+    return decay.exponential_decay(base, 1, real(PEER, "gamma", s.gamma))
+
+
+def _cosine(s, i, base):
+    return cosine.cosine_decay(base, whole(PEER, "T_max", s.T_max, 1), end_value=real(PEER, "eta_min", s.eta_min))
+
+
+def _restarts(s, i, base):
+    return cosine.cosine_restart(base, whole(PEER, "T_0", s.T_0, 1), period_mul=float(whole(PEER, "T_mult", s.T_mult, 1)),
+                                 end_value=real(PEER, "eta_min", s.eta_min))
+
+
+def _linear(s, i, base):
+    total = whole(PEER, "total_iters", s.total_iters)
+    start, end = real(PEER, "start_factor", s.start_factor), real(PEER, "end_factor", s.end_factor)
+    if total == 0:
+        return decay.constant(base * end)
+    return decay.linear(base * start, base * end, total)
+
+
+def _constant(s, i, base):
+    total = whole(PEER, "total_iters", s.total_iters)
+    if total == 0:
+        return decay.constant(base)
+    return piecewise.piecewise_constant([total], [base * real(PEER, "factor", s.factor), base])
+
+
+def _polynomial(s, i, base):
+    total = whole(PEER, "total_iters", s.total_iters)
+    if total == 0:
+        return decay.constant(base)
+    return decay.polynomial_decay(base, 0.0, total, power=real(PEER, "power", s.power))
+
+
+def _onecycle_shape(s) -> dict:
+    """``total_steps``, ``pct_start``, ``anneal`` and ``three_phase`` of a ``OneCycleLR``."""
+    total = whole(PEER, "total_steps", s.total_steps, 1)
+    phases = s._schedule_phases
+    three = len(phases) == 3
+    # torch ends the first phase at float(pct_start · total_steps) - 1: the pct_start that gives it.
+    end = float(phases[0]["end_step"])
+    pct = (end + 1.0) / total
+    for candidate in (pct, math.nextafter(pct, 0.0), math.nextafter(pct, 1.0)):
+        if float(candidate * total) - 1 == end and (not three or float(2 * candidate * total) - 2 == float(phases[1]["end_step"])):
+            pct = candidate
+            break
+    else:
+        raise cannot(PEER, f"OneCycleLR with its first phase ending at step {end}",
+                     "Build lrcore.onecycle(...) with the pct_start you gave torch.")
+    if hasattr(s, "_anneal_func_type"):
+        kind = s._anneal_func_type
+    else:  # earlier torch kept the function itself
+        kind = {"_annealing_cos": "cos", "_annealing_linear": "linear"}.get(getattr(s.anneal_func, "__name__", ""))
+    if kind not in ("cos", "linear"):
+        raise cannot(PEER, f"OneCycleLR with the annealing function {kind!r}", "Use anneal_strategy 'cos' or 'linear'.")
+    return {"total_steps": total, "pct_start": min(max(pct, 0.0), 1.0), "anneal": kind, "three_phase": three}
+
+
+def _onecycle(s, i, base):
+    # Absolute levels, from the group (OneCycleLR writes them there): max_lr, max_lr / div_factor
+    # (its initial_lr) and that / final_div_factor.
+    group = _groups(s)[i]
+    peak, initial, low = (real(PEER, f"param_groups[{i}]['{k}']", group[k]) for k in ("max_lr", "initial_lr", "min_lr"))
+    return onecycle(peak, div_factor=peak / initial, final_div_factor=initial / low, **_onecycle_shape(s))
+
+
+def _cyclic_shape(s) -> dict:
+    if hasattr(s, "_scale_fn_custom") and s._scale_fn_custom is not None:
+        raise cannot(PEER, "CyclicLR with a custom scale_fn",
+                     "Use mode='triangular', 'triangular2' or 'exp_range' (lrcore.cyclic).")
+    total, ratio = real(PEER, "total_size", s.total_size), real(PEER, "step_ratio", s.step_ratio)
+    up = round(ratio * total)
+    if float(up) / total != ratio or total != math.floor(total):
+        raise cannot(PEER, f"CyclicLR with step_size_up={ratio * total!r}, step_size_down={(1 - ratio) * total!r}",
+                     "lrcore counts whole steps: give whole step sizes.")
+    mode = s.mode
+    return {"step_size_up": up, "step_size_down": int(total) - up, "mode": mode,
+            "gamma": real(PEER, "gamma", s.gamma) if mode == "exp_range" else 1.0}
+
+
+def _cyclic(s, i, base):
+    # Absolute levels: CyclicLR's base_lr and max_lr of the group.
+    low, high = real(PEER, f"base_lrs[{i}]", s.base_lrs[i]), real(PEER, f"max_lrs[{i}]", s.max_lrs[i])
+    return cyclic(low, high, **_cyclic_shape(s))
+
+
+def _sequential(s, i, base):
+    inner = [_group(child, i, base) for child in s._schedulers]
+    return combinators.join(inner, [whole(PEER, "milestones", m) for m in s._milestones])
+
+
+def _chained(s, i, base):
+    factors = []
+    for child in s._schedulers:
+        name = _name(child)
+        if name not in _MULTIPLICATIVE or (name == "CosineAnnealingLR" and child.eta_min != 0):
+            raise cannot(PEER, f"ChainedScheduler holding {name}{' with eta_min != 0' if name == 'CosineAnnealingLR' else ''}",
+                         "ChainedScheduler multiplies the lr by each scheduler's factor; lrcore.multiply expresses "
+                         f"that for {', '.join(sorted(_MULTIPLICATIVE))} (CosineAnnealingLR with eta_min=0).")
+        factors.append(_group(child, i, 1.0))
+    return combinators.multiply([decay.constant(base), *factors])
+
+
+#: Schedulers whose chained step multiplies the lr by a factor of the step alone.
+_MULTIPLICATIVE = {"StepLR", "MultiStepLR", "ExponentialLR", "LinearLR", "ConstantLR", "PolynomialLR", "CosineAnnealingLR"}
+
+
+def _lambda(s, i, base):
+    fn = s.lr_lambdas[i]
+    name = _name(s)
+    if name == "LambdaLR":
+        from .hf import from_lambda  # transformers' schedules: (partials of) its named functions
+
+        found = from_lambda(fn, base)
+        if found is not None:
+            return found
+    raise cannot(PEER, f"{name}(lr_lambda={fn!r}) (an arbitrary Python function)",
+                 "lrcore cannot read a function: build the lrcore schedule of the multiplier and use "
+                 "lrcore.torch.scheduler(optimizer, schedule, mode='relative').")
+
+
+def _momentum(s, i: int) -> Schedule:
+    name = _name(s)
+    if name not in ("OneCycleLR", "CyclicLR") or not getattr(s, "cycle_momentum", False):
+        raise ValueError(
+            f"torch {name}: argument `momentum=True` converts the momentum a OneCycleLR or CyclicLR with "
+            "cycle_momentum=True cycles; this scheduler leaves the momentum alone. Received: momentum=True"
+        )
+    group = _groups(s)[i]
+    if name == "OneCycleLR":
+        return onecycle_momentum(base_momentum=real(PEER, "base_momentum", group["base_momentum"]),
+                                 max_momentum=real(PEER, "max_momentum", group["max_momentum"]), **_onecycle_shape(s))
+    return cyclic_momentum(base_momentum=real(PEER, "base_momentums", s.base_momentums[i]),
+                           max_momentum=real(PEER, "max_momentums", s.max_momentums[i]), **_cyclic_shape(s))
+
+
+_CONVERTERS = {
+    "StepLR": _step,
+    "MultiStepLR": _multistep,
+    "ExponentialLR": _exponential,
+    "CosineAnnealingLR": _cosine,
+    "CosineAnnealingWarmRestarts": _restarts,
+    "LinearLR": _linear,
+    "ConstantLR": _constant,
+    "PolynomialLR": _polynomial,
+    "OneCycleLR": _onecycle,
+    "CyclicLR": _cyclic,
+    "SequentialLR": _sequential,
+    "ChainedScheduler": _chained,
+}

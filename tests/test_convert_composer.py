@@ -1,0 +1,119 @@
+"""``lrcore.from_composer`` against Composer's real schedulers (``composer/optim/scheduler.py``, loaded
+unmodified by ``tests.peers``), value by value: the multiplier at batch ``k`` as the trainer advances
+the timestamp. Composer computes in Python floats: ``ULPS`` float64 ulp of the largest value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lrcore
+from tests.helpers import assert_ulp_close
+from tests.peers import composer_scheduler_module, composer_time_module, composer_values
+
+ULPS = 16
+
+
+def composer(name: str):
+    return getattr(composer_scheduler_module(), name)
+
+
+# name: (make the scheduler, max_duration, steps_per_epoch, ssr, batches compared)
+CASES = {
+    "step": (lambda: composer("StepScheduler")("10ba", gamma=0.5), "100ba", None, 1.0, 100),
+    "step-ep": (lambda: composer("StepScheduler")("3ep"), "12ep", 7, 1.0, 84),
+    "step-dur-ssr": (lambda: composer("StepScheduler")("0.25dur", gamma=0.7), "80ba", None, 0.5, 80),
+    "step-ssr": (lambda: composer("StepScheduler")("8ba", gamma=0.7), "80ba", None, 1.5, 80),
+    "multistep": (lambda: composer("MultiStepScheduler")(["10ba", "25ba", "60ba"]), "100ba", None, 1.0, 100),
+    "multistep-ep": (lambda: composer("MultiStepScheduler")(["2ep", "5ep"], gamma=0.5), "8ep", 9, 1.0, 72),
+    "constant": (lambda: composer("ConstantScheduler")(alpha=0.3, t_max="40ba"), "100ba", None, 1.0, 100),
+    "linear": (lambda: composer("LinearScheduler")(), "100ba", None, 1.0, 120),
+    "linear-up-ep": (lambda: composer("LinearScheduler")(alpha_i=0.2, alpha_f=1.0, t_max="3ep"), "10ep", 10, 1.0, 100),
+    "exponential-ep": (lambda: composer("ExponentialScheduler")(0.95), "40ep", 5, 1.0, 200),
+    "exponential-ba": (lambda: composer("ExponentialScheduler")(0.8, decay_period="7ba"), "150ba", None, 1.0, 150),
+    "cosine": (lambda: composer("CosineAnnealingScheduler")(), "100ba", None, 1.0, 120),
+    "cosine-ep": (lambda: composer("CosineAnnealingScheduler")(t_max="4ep", alpha_f=0.1), "4ep", 13, 1.0, 60),
+    "cosine-ssr": (lambda: composer("CosineAnnealingScheduler")(t_max="60ba", alpha_f=0.05), "60ba", None, 1.5, 100),
+    "restarts": (lambda: composer("CosineAnnealingWarmRestartsScheduler")("10ba"), "400ba", None, 1.0, 400),
+    "restarts-mult": (lambda: composer("CosineAnnealingWarmRestartsScheduler")("7ba", t_mult=2.0, alpha_f=0.1),
+                      "400ba", None, 1.0, 400),
+    "polynomial": (lambda: composer("PolynomialScheduler")(2.0), "100ba", None, 1.0, 120),
+    "polynomial-sqrt": (lambda: composer("PolynomialScheduler")(0.5, t_max="70ba", alpha_f=0.1), "200ba", None, 1.0, 100),
+    "multistep_warmup": (lambda: composer("MultiStepWithWarmupScheduler")("5ba", ["20ba", "40ba"], gamma=0.5),
+                         "60ba", None, 1.0, 60),
+    "multistep_warmup-inside": (lambda: composer("MultiStepWithWarmupScheduler")("1ep", ["4ba", "3ep"], gamma=0.1),
+                                "5ep", 8, 1.0, 40),
+    "constant_warmup": (lambda: composer("ConstantWithWarmupScheduler")("10ba", alpha=0.5), "50ba", None, 1.0, 60),
+    "linear_warmup": (lambda: composer("LinearWithWarmupScheduler")("10ba", alpha_i=1.0, alpha_f=0.1), "100ba", None,
+                      1.0, 120),
+    "linear_warmup-ep": (lambda: composer("LinearWithWarmupScheduler")("2ep"), "10ep", 6, 1.0, 70),
+    "cosine_warmup": (lambda: composer("CosineAnnealingWithWarmupScheduler")("0.1dur", alpha_f=0.05), "200ba", None,
+                      1.0, 220),
+    "cosine_warmup-ssr": (lambda: composer("CosineAnnealingWithWarmupScheduler")("10ba", t_max="100ba"), "100ba",
+                          None, 2.0, 220),
+    "polynomial_warmup": (lambda: composer("PolynomialWithWarmupScheduler")("8ba"), "100ba", None, 1.0, 120),
+    "polynomial_warmup-ep": (lambda: composer("PolynomialWithWarmupScheduler")("3ep", power=0.5, alpha_f=0.2), "20ep",
+                             4, 1.0, 90),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_matches_composer(case):
+    make, max_duration, spe, ssr, n = CASES[case]
+    scheduler = make()
+    s = lrcore.from_composer(scheduler, max_duration, spe, ssr=ssr)
+    want = composer_values(scheduler, n, max_duration, spe, ssr=ssr)
+    assert_ulp_close(s(np.arange(n)), want, 64, ULPS, context=f"{case}: {s!r}")
+    assert len(set(want.tolist())) > 1
+
+
+def test_lr_scales_the_multiplier_and_times_may_be_composer_time_objects():
+    time = composer_time_module()
+    scheduler = composer("CosineAnnealingWithWarmupScheduler")(time.Time(10, time.TimeUnit.BATCH), alpha_f=0.1)
+    s = lrcore.from_composer(scheduler, time.Time.from_timestring("100ba"), lr=0.3)
+    want = 0.3 * composer_values(scheduler, 110, "100ba")
+    assert_ulp_close(s(np.arange(110)), want, 64, ULPS)
+
+
+def test_truncated_restart_periods_warn_and_give_the_documented_periods():
+    """Composer makes each period ``int(t_mult · previous)``: ``25 · 1.16`` is 28.999999999999996 in
+    float64, so its second cycle lasts 28 batches instead of 29. lrcore warns and follows the
+    documented periods (``cosine_restart``), which Composer agrees with over the first cycle."""
+    scheduler = composer("CosineAnnealingWarmRestartsScheduler")("25ba", t_mult=1.16)
+    with pytest.warns(UserWarning, match="period 1 lasts 28 batches instead of t_0·t_mult\\*\\*1 = 29"):
+        s = lrcore.from_composer(scheduler, "300ba")
+    assert s == lrcore.cosine_restart(1.0, 25, period_mul=1.16)
+    want = composer_values(scheduler, 88, "300ba")
+    assert_ulp_close(s(np.arange(26)), want[:26], 64, ULPS)
+    assert want[53] == 1.0 and s(53) < 0.01  # Composer restarts a batch early
+
+
+def test_truncated_duration_warns_and_gives_the_documented_length():
+    """``0.29dur`` of 100 batches is 29 batches; Composer's ``int(0.29 · 100)`` is 28."""
+    scheduler = composer("CosineAnnealingScheduler")("0.29dur")
+    with pytest.warns(UserWarning, match="0.29dur.*29 batches, which Composer's float arithmetic truncates to 28"):
+        s = lrcore.from_composer(scheduler, "100ba")
+    assert s == lrcore.cosine_decay(1.0, 29)
+
+
+def test_scaled_warmup_warns_and_gives_the_documented_warmup():
+    """With ``scale_warmup=True`` and ssr 2 Composer scales the warmup's slope but ends it at the
+    unscaled 10 batches; the documented warmup lasts 20."""
+    scheduler = composer("CosineAnnealingWithWarmupScheduler")("10ba", t_max="100ba", scale_warmup=True)
+    with pytest.warns(UserWarning, match="scale_warmup=True and ssr=2.0.*instead of the documented 20"):
+        s = lrcore.from_composer(scheduler, "100ba", ssr=2.0)
+    assert s == lrcore.warmup_cosine_decay(0.0, 1.0, 20, 200)
+
+
+def test_refuses():
+    with pytest.raises(ValueError, match="the scheduler LambdaScheduler|from_composer knows"):
+        lrcore.from_composer(type("LambdaScheduler", (), {})(), "10ba")
+    with pytest.raises(ValueError, match="pass `steps_per_epoch`"):
+        lrcore.from_composer(composer("StepScheduler")("1ep"), "10ep")
+    with pytest.raises(ValueError, match="max_duration in 'tok'"):
+        lrcore.from_composer(composer("StepScheduler")("1ba"), "100tok")
+    with pytest.raises(ValueError, match="t_max \\(10 batches\\) <= t_warmup \\(10 batches\\)"):
+        lrcore.from_composer(composer("CosineAnnealingWithWarmupScheduler")("10ba", t_max="10ba"), "10ba")
+    with pytest.raises(ValueError, match="must be a time such as"):
+        lrcore.from_composer(composer("StepScheduler")("ten batches"), "10ba")

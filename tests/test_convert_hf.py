@@ -1,0 +1,124 @@
+"""``lrcore.from_hf`` against transformers' real ``get_scheduler`` driving a torch optimizer.
+
+transformers' schedules are ``LambdaLR`` multipliers computed in float64 (a division, a cos or
+sqrt, a multiply-add) times the lr: ``ULPS`` float64 ulp of the largest value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from transformers import SchedulerType, get_scheduler
+
+import lrcore
+from tests.helpers import assert_ulp_close
+from tests.peers import drive_torch
+
+ULPS = 16
+LR = 0.3
+
+# name: (num_warmup_steps, num_training_steps, scheduler_specific_kwargs, steps compared)
+CASES = {
+    "constant": (None, None, {}, 20),
+    "constant_with_warmup": (12, None, {}, 40),
+    "constant_with_warmup-0": (0, None, {}, 10),
+    "linear": (30, 250, {}, 290),
+    "linear-no-warmup": (0, 100, {}, 120),
+    "linear-warmup-only": (20, 20, {}, 40),
+    "cosine": (25, 300, {}, 301),
+    "cosine-no-warmup": (0, 200, {"num_cycles": 0.5}, 201),
+    "cosine_with_restarts": (20, 320, {"num_cycles": 4}, 360),
+    "cosine_with_restarts-1": (10, 110, {}, 130),
+    "polynomial": (30, 250, {"lr_end": 1e-3, "power": 2.0}, 290),
+    "polynomial-defaults": (10, 100, {}, 120),
+    "inverse_sqrt": (50, None, {}, 400),
+    "inverse_sqrt-timescale": (40, None, {"timescale": 200}, 400),
+    "inverse_sqrt-no-warmup": (0, None, {"timescale": 7}, 100),
+    "cosine_with_min_lr-rate": (20, 200, {"min_lr_rate": 0.1}, 201),
+    "cosine_with_min_lr-min_lr": (0, 150, {"min_lr": 0.003}, 151),
+    "cosine_warmup_with_min_lr": (10, 200, {"min_lr_rate": 0.05}, 200),
+    "cosine_warmup_with_min_lr-warmup_lr_rate": (8, 120, {"min_lr": 0.01, "warmup_lr_rate": 0.1}, 120),
+    "cosine_warmup_with_min_lr-1": (1, 60, {"min_lr_rate": 0.0}, 60),
+    "warmup_stable_decay": (40, None, {"num_stable_steps": 100, "num_decay_steps": 80}, 260),
+    "warmup_stable_decay-total": (10, 200, {"num_decay_steps": 50, "decay_type": "1-sqrt", "warmup_type": "cosine",
+                                            "min_lr_ratio": 0.1}, 230),
+    "warmup_stable_decay-linear": (0, None, {"num_stable_steps": 30, "num_decay_steps": 20, "decay_type": "linear"}, 70),
+}
+
+
+def peer_name(case: str) -> str:
+    return case.split("-")[0]
+
+
+def peer_values(case, n):
+    w, t, kwargs, _ = CASES[case]
+    return drive_torch(lambda o: get_scheduler(peer_name(case), o, num_warmup_steps=w, num_training_steps=t,
+                                               scheduler_specific_kwargs=dict(kwargs)), n, lr=LR)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_matches_get_scheduler(case):
+    w, t, kwargs, n = CASES[case]
+    s = lrcore.from_hf(peer_name(case), lr=LR, num_warmup_steps=w, num_training_steps=t, **kwargs)
+    want = peer_values(case, n)
+    assert_ulp_close(s(np.arange(n)), want, 64, ULPS, context=f"{case}: {s!r}")
+    assert len(set(want.tolist())) > 1 or case in ("constant", "constant_with_warmup-0")
+
+
+def test_arguments_as_get_scheduler_takes_them():
+    """``scheduler_specific_kwargs`` as a dict, and transformers' ``SchedulerType`` as the name."""
+    a = lrcore.from_hf(SchedulerType.POLYNOMIAL, lr=LR, num_warmup_steps=5, num_training_steps=50,
+                       scheduler_specific_kwargs={"power": 2.0})
+    b = lrcore.from_hf("polynomial", lr=LR, num_warmup_steps=5, num_training_steps=50, power=2.0)
+    assert a == b
+
+
+def test_hard_restarts_float_position_misplaces_a_restart():
+    """transformers computes a restart's position as ``(num_cycles · progress) % 1`` in floats:
+    with 22 cycles, ``22 · (15/22)`` is 14.999999999999998, so the 16th restart (step 75 of 5-step
+    cycles) gets the end of the previous cycle (lr ~ 0) instead of the peak. lrcore warns and
+    restarts at the peak; every other step agrees."""
+    w, t, cycles, n = 0, 110, 22, 115
+    with pytest.warns(UserWarning, match=r"cosine_with_restarts .* step\(s\) \[75\]"):
+        s = lrcore.from_hf("cosine_with_restarts", lr=LR, num_warmup_steps=w, num_training_steps=t, num_cycles=cycles)
+    want = drive_torch(lambda o: get_scheduler("cosine_with_restarts", o, w, t, {"num_cycles": cycles}), n, lr=LR)
+    got = s(np.arange(n))
+    assert want[75] < 1e-12 * LR and got[75] == LR
+    others = np.arange(n) != 75
+    assert_ulp_close(got[others], want[others], 64, ULPS)
+
+
+def test_past_training_the_cosine_holds():
+    """transformers' cosine climbs back past num_training_steps; lrcore holds its final value."""
+    s = lrcore.from_hf("cosine", lr=LR, num_warmup_steps=0, num_training_steps=100)
+    want = drive_torch(lambda o: get_scheduler("cosine", o, 0, 100), 140, lr=LR)
+    assert want[-1] > 0.01 * LR and s(139) == 0.0
+
+
+REFUSED = {
+    "reduce_lr_on_plateau": (dict(num_warmup_steps=0), ValueError, "lrcore.torch.ReduceLROnPlateau"),
+    "greedy": (dict(), ValueError, "a rule driven by a metric"),
+    "cosine": (dict(num_warmup_steps=0, num_training_steps=100, num_cycles=1.5), ValueError, "num_cycles=1.5"),
+    "cosine_with_restarts": (dict(num_warmup_steps=0, num_training_steps=100, num_cycles=3), ValueError,
+                             "multiple of num_cycles"),
+    "cosine_warmup_with_min_lr": (dict(num_warmup_steps=0, num_training_steps=100, min_lr_rate=0.1), ValueError,
+                                  "shift combinator"),
+    "linear": (dict(num_warmup_steps=10), ValueError, "requires `num_training_steps`"),
+    "polynomial": (dict(num_warmup_steps=0, num_training_steps=10, lr_end=1.0), ValueError, "lr_end"),
+    "nonexistent": (dict(), ValueError, "unknown scheduler name 'nonexistent'"),
+    "inverse_sqrt": (dict(num_warmup_steps=10, power=2.0), TypeError, "unexpected argument.*power"),
+    "cosine_with_min_lr": (dict(num_warmup_steps=0, num_training_steps=10), ValueError, "min_lr"),
+    "warmup_stable_decay": (dict(num_warmup_steps=0, num_stable_steps=10), ValueError, "num_decay_steps"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_refuses(name):
+    kwargs, error, match = REFUSED[name]
+    with pytest.raises(error, match=match):
+        lrcore.from_hf(name, lr=LR, **kwargs)
+
+
+def test_fractional_steps_are_refused_naming_the_argument():
+    with pytest.raises(ValueError, match="fractional `num_warmup_steps`"):
+        lrcore.from_hf("linear", lr=LR, num_warmup_steps=2.5, num_training_steps=10)

@@ -1,0 +1,98 @@
+"""``lrcore.from_timm`` against timm's real ``create_scheduler_v2`` (timm's installed scheduler files,
+loaded by ``tests.peers``), value by value, driving a torch optimizer as timm's train loop does.
+
+timm computes each value in closed form with Python floats: ``ULPS`` float64 ulp of the peak.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lrcore
+from tests.helpers import assert_ulp_close
+from tests.peers import drive_timm, timm_scheduler_module
+
+ULPS = 16
+LR = 0.4
+
+# name: (create_scheduler_v2 kwargs, steps compared)
+CASES = {
+    "cosine-defaults": (dict(), 330),
+    "cosine-cycles": (dict(num_epochs=30, min_lr=0.01, cycle_limit=4, cycle_decay=0.5), 150),
+    "cosine-cycle_mul": (dict(num_epochs=10, cycle_mul=2.0, cycle_limit=5, cycle_decay=0.7), 340),
+    "cosine-cycle_mul-1.5": (dict(num_epochs=4, cycle_mul=1.5, cycle_limit=3, cycle_decay=0.9, min_lr=0.05), 30),
+    "cosine-warmup-prefix": (dict(num_epochs=40, warmup_epochs=5, warmup_prefix=True, min_lr=1e-4, cycle_limit=3), 150),
+    "cosine-per-update": (dict(num_epochs=12, warmup_epochs=2, warmup_prefix=True, step_on_epochs=False,
+                               updates_per_epoch=7), 120),
+    "cosine-cooldown": (dict(num_epochs=20, cooldown_epochs=5, min_lr=0.01), 40),
+    "poly": (dict(sched="poly", num_epochs=50, decay_rate=2.0, min_lr=1e-3, warmup_epochs=5, warmup_prefix=True), 80),
+    "poly-cycles": (dict(sched="poly", num_epochs=8, decay_rate=0.7, cycle_mul=2.0, cycle_limit=4, cycle_decay=0.8,
+                         min_lr=0.001), 140),
+    "step": (dict(sched="step", decay_epochs=10, decay_rate=0.5, warmup_epochs=3), 90),
+    "step-prefix": (dict(sched="step", decay_epochs=7, decay_rate=0.5, warmup_epochs=4, warmup_prefix=True), 90),
+    "step-no-warmup": (dict(sched="step", decay_epochs=30, decay_rate=0.1), 200),
+    "step-per-update": (dict(sched="step", decay_epochs=2, decay_rate=0.5, warmup_epochs=1, step_on_epochs=False,
+                             updates_per_epoch=5), 60),
+    "multistep": (dict(sched="multistep", decay_milestones=[15, 40], decay_rate=0.2, warmup_epochs=4), 70),
+    "multistep-prefix": (dict(sched="multistep", decay_milestones=[20, 50], decay_rate=0.3, warmup_epochs=6,
+                              warmup_prefix=True), 120),
+    "multistep-defaults": (dict(sched="multistep"), 300),
+    "constant": (dict(sched="constant", warmup_epochs=6), 40),
+    "wsd": (dict(sched="wsd", num_epochs=50, warmup_epochs=5, min_lr=1e-3), 70),
+    "wsd-cosine-per-update": (dict(sched="wsd", num_epochs=10, warmup_epochs=1, decay_epochs=3, decay_fn="cosine",
+                                   warmup_prefix=True, step_on_epochs=False, updates_per_epoch=8), 110),
+    "wsd-linear": (dict(sched="wsd", num_epochs=40, decay_epochs=0.25, decay_fn="linear", warmup_lr=0.0,
+                        warmup_epochs=4), 50),
+    "rsqrt": (dict(sched="rsqrt", num_epochs=60, warmup_epochs=8, warmup_lr=0.0, warmup_prefix=True), 90),
+    "rsqrt-warmup_lr": (dict(sched="rsqrt", num_epochs=60, warmup_epochs=8, decay_fn="1-sqrt"), 90),
+    "rsqrt-timescale": (dict(sched="rsqrt", num_epochs=40, stable_timescale=5, decay_epochs=10, decay_fn="cosine"), 60),
+}
+
+
+def peer(kwargs, n):
+    factory = timm_scheduler_module("scheduler_factory").create_scheduler_v2
+    return drive_timm(lambda o: factory(o, **kwargs)[0], n, lr=LR, per_update=not kwargs.get("step_on_epochs", True))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_matches_create_scheduler_v2(case):
+    kwargs, n = CASES[case]
+    s = lrcore.from_timm(lr=LR, **kwargs)
+    want = peer(kwargs, n)
+    assert_ulp_close(s(np.arange(n)), want, 64, ULPS, context=f"{case}: {s!r}")
+    assert len(set(want.tolist())) > 2
+
+
+def test_restart_logarithm_misplaces_a_restart():
+    """timm finds the cycle of ``t`` as ``floor(log(1 - t/T0·(1 - m), m))``; with ``T0=1, m=3`` the
+    float logarithm of 243 in base 3 is just below 5, so epoch 121 (the start of cycle 5) gets the
+    end of cycle 4 (lr_min) instead of the peak. lrcore warns and restarts at the peak."""
+    kwargs = dict(num_epochs=1, cycle_mul=3.0, cycle_limit=6, cycle_decay=1.0)
+    with pytest.warns(UserWarning, match=r"cycle_mul=3.0: .*t=121 in cycle 4 instead of 5"):
+        s = lrcore.from_timm(lr=LR, **kwargs)
+    n = 370
+    want, got = peer(kwargs, n), s(np.arange(n))
+    assert want[121] == 0.0 and got[121] == LR
+    others = np.arange(n) != 121
+    assert_ulp_close(got[others], want[others], 64, ULPS)
+
+
+REFUSED = {
+    "tanh": (dict(sched="tanh"), "sched='tanh'.*tanh decay"),
+    "k_decay": (dict(k_decay=2.0), "k_decay=2.0.*k-decay"),
+    "cosine-warmup-no-prefix": (dict(warmup_epochs=5), "warmup_prefix=False.*does not delay"),
+    "wsd-exp": (dict(sched="wsd", decay_fn="exp"), "decay_fn='exp'"),
+    "rsqrt-min_lr": (dict(sched="rsqrt", warmup_epochs=5, min_lr=0.01), "min_lr > 0.*add combinator"),
+    "noise": (dict(noise=[0.5]), "noise=\\[0.5\\]"),
+    "plateau": (dict(sched="plateau"), "lrcore.plateau"),
+    "fractional-cycles": (dict(num_epochs=5, cycle_mul=1.5, cycle_limit=3), "whole cycle lengths"),
+    "fractional-decay": (dict(sched="step", decay_epochs=2.5), "fractional `decay_epochs`"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_refuses(name):
+    kwargs, match = REFUSED[name]
+    with pytest.raises(ValueError, match=match):
+        lrcore.from_timm(lr=LR, **kwargs)

@@ -1,0 +1,215 @@
+"""``lrcore.from_torch`` against the real torch schedulers, value by value.
+
+Each case builds a real ``torch.optim.lr_scheduler`` scheduler on a real optimizer (one or two
+param groups), converts it, and compares the lr (or momentum) of every group before each of ``n``
+updates (``scheduler.step()`` after each) with the converted schedule at that step. torch computes in
+float64, chaining some factors step by step: ``8 + 4·n`` float64 ulp of the largest value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch.optim import lr_scheduler as sched
+from transformers import optimization as tr
+
+import lrcore
+import lrcore.torch
+from tests.helpers import assert_ulp_close
+
+
+def optimizer(lrs=(0.4,), momentum=0.9, adam=False):
+    groups = [{"params": [torch.nn.Parameter(torch.zeros(()))], "lr": lr} for lr in lrs]
+    if adam:
+        return torch.optim.Adam(groups, betas=(0.9, 0.999))
+    return torch.optim.SGD(groups, momentum=momentum)
+
+
+def record(opt, scheduler, n, key="lr"):
+    """``key`` of every group before each of ``n`` updates: shape (n, groups)."""
+    out = []
+    for i in range(n):
+        out.append([float(g["betas"][0] if key == "beta1" else g[key]) for g in opt.param_groups])
+        opt.step()
+        if i < n - 1:
+            scheduler.step()
+    return np.asarray(out)
+
+
+def values(converted, n, groups):
+    items = converted if isinstance(converted, list) else [converted] * groups
+    assert len(items) == groups
+    return np.stack([s(np.arange(n)) for s in items], axis=1)
+
+
+def check(make, n, lrs=(0.4,), key="lr", adam=False, momentum=False):
+    opt = optimizer(lrs, adam=adam)
+    scheduler = make(opt)
+    converted = lrcore.from_torch(scheduler, momentum=momentum)
+    want = record(opt, scheduler, n, key)
+    got = values(converted, n, len(lrs))
+    assert_ulp_close(got, want, 64, 8 + 4 * n, context=repr(converted))
+    return converted, want
+
+
+CASES = {
+    "StepLR": (lambda o: sched.StepLR(o, step_size=7, gamma=0.3), 60),
+    "StepLR-growth": (lambda o: sched.StepLR(o, step_size=10, gamma=1.5), 60),
+    "MultiStepLR": (lambda o: sched.MultiStepLR(o, milestones=[5, 17, 30], gamma=0.5), 60),
+    "MultiStepLR-repeated-and-zero": (lambda o: sched.MultiStepLR(o, milestones=[0, 9, 9, 20], gamma=0.5), 40),
+    "ExponentialLR": (lambda o: sched.ExponentialLR(o, gamma=0.95), 80),
+    "CosineAnnealingLR": (lambda o: sched.CosineAnnealingLR(o, T_max=50, eta_min=0.01), 51),
+    "CosineAnnealingWarmRestarts": (lambda o: sched.CosineAnnealingWarmRestarts(o, T_0=6, T_mult=2, eta_min=0.01), 200),
+    "CosineAnnealingWarmRestarts-1": (lambda o: sched.CosineAnnealingWarmRestarts(o, T_0=9), 100),
+    "LinearLR": (lambda o: sched.LinearLR(o, start_factor=0.1, end_factor=1.0, total_iters=15), 40),
+    "LinearLR-down": (lambda o: sched.LinearLR(o, start_factor=1.0, end_factor=0.05, total_iters=30), 40),
+    "ConstantLR": (lambda o: sched.ConstantLR(o, factor=0.25, total_iters=8), 30),
+    "PolynomialLR": (lambda o: sched.PolynomialLR(o, total_iters=20, power=2.0), 40),
+    "OneCycleLR": (lambda o: sched.OneCycleLR(o, max_lr=1.0, total_steps=100), 100),
+    "OneCycleLR-odd": (lambda o: sched.OneCycleLR(o, max_lr=0.8, total_steps=257, pct_start=0.37, div_factor=20.0,
+                                                   final_div_factor=300.0, anneal_strategy="linear"), 257),
+    "OneCycleLR-three-phase": (lambda o: sched.OneCycleLR(o, max_lr=0.8, total_steps=333, pct_start=0.37,
+                                                          three_phase=True), 333),
+    "OneCycleLR-epochs": (lambda o: sched.OneCycleLR(o, max_lr=0.5, epochs=3, steps_per_epoch=17, pct_start=0.1), 51),
+    "CyclicLR": (lambda o: sched.CyclicLR(o, base_lr=0.01, max_lr=0.4, step_size_up=4, step_size_down=6,
+                                          mode="triangular2"), 90),
+    "CyclicLR-exp_range": (lambda o: sched.CyclicLR(o, base_lr=0.01, max_lr=0.4, step_size_up=9, step_size_down=17,
+                                                    mode="exp_range", gamma=0.99), 200),
+    "CyclicLR-triangular": (lambda o: sched.CyclicLR(o, base_lr=0.05, max_lr=0.5, step_size_up=20), 150),
+    "SequentialLR": (lambda o: sched.SequentialLR(o, [sched.LinearLR(o, 0.1, 1.0, total_iters=5),
+                                                      sched.CosineAnnealingLR(o, T_max=40, eta_min=0.001)],
+                                                  milestones=[5]), 45),
+    "SequentialLR-three": (lambda o: sched.SequentialLR(o, [sched.ConstantLR(o, factor=0.5, total_iters=3),
+                                                            sched.ExponentialLR(o, gamma=0.9),
+                                                            sched.StepLR(o, step_size=4, gamma=0.5)],
+                                                        milestones=[6, 20]), 50),
+    "ChainedScheduler": (lambda o: sched.ChainedScheduler([sched.ExponentialLR(o, gamma=0.97),
+                                                           sched.StepLR(o, step_size=10, gamma=0.5)]), 60),
+    "ChainedScheduler-warmup-cosine": (lambda o: sched.ChainedScheduler([sched.LinearLR(o, 0.2, 1.0, total_iters=8),
+                                                                         sched.CosineAnnealingLR(o, T_max=50)]), 51),
+    # transformers' schedules are LambdaLR multipliers: recognized by their lambda functions.
+    "hf-linear": (lambda o: tr.get_linear_schedule_with_warmup(o, num_warmup_steps=10, num_training_steps=60), 70),
+    "hf-cosine": (lambda o: tr.get_cosine_schedule_with_warmup(o, num_warmup_steps=10, num_training_steps=60), 61),
+    "hf-constant": (lambda o: tr.get_constant_schedule(o), 10),
+    "hf-constant-warmup": (lambda o: tr.get_constant_schedule_with_warmup(o, num_warmup_steps=7), 20),
+    "hf-polynomial": (lambda o: tr.get_polynomial_decay_schedule_with_warmup(o, 5, 40, lr_end=1e-4, power=2.0), 50),
+    "hf-inverse-sqrt": (lambda o: tr.get_inverse_sqrt_schedule(o, num_warmup_steps=12), 80),
+    "hf-wsd": (lambda o: tr.get_wsd_schedule(o, num_warmup_steps=5, num_decay_steps=10, num_stable_steps=20,
+                                             min_lr_ratio=0.1), 50),
+    "hf-cosine-min-lr": (lambda o: tr.get_cosine_with_min_lr_schedule_with_warmup(o, 5, 50, min_lr_rate=0.1), 51),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("lrs", [(0.4,), (0.4, 0.04)], ids=["one-group", "two-groups"])
+def test_matches_torch(name, lrs):
+    make, n = CASES[name]
+    if name.startswith(("OneCycleLR", "CyclicLR")) and len(lrs) == 2:
+        return  # their levels are absolute: the two-group cases below give each group its own
+    converted, want = check(make, n, lrs)
+    assert len(set(want[:, 0].tolist())) > 1 or name == "hf-constant"
+    if len(lrs) == 2:
+        assert isinstance(converted, list) and converted[0] != converted[1]
+    else:
+        assert isinstance(converted, lrcore.Schedule)
+
+
+def test_one_schedule_when_every_group_follows_the_same_curve():
+    converted, _ = check(lambda o: sched.StepLR(o, step_size=5, gamma=0.5), 30, lrs=(0.1, 0.1))
+    assert isinstance(converted, lrcore.Schedule)
+
+
+@pytest.mark.parametrize("name", ["OneCycleLR", "CyclicLR"])
+def test_absolute_levels_per_group(name):
+    if name == "OneCycleLR":
+        make = lambda o: sched.OneCycleLR(o, max_lr=[1.0, 0.1], total_steps=80, pct_start=0.25)  # noqa: E731
+    else:
+        make = lambda o: sched.CyclicLR(o, base_lr=[0.01, 0.001], max_lr=[0.5, 0.05], step_size_up=7)  # noqa: E731
+    converted, _ = check(make, 80, lrs=(0.4, 0.04))
+    assert isinstance(converted, list) and len(converted) == 2
+
+
+@pytest.mark.parametrize("adam", [False, True], ids=["sgd-momentum", "adam-beta1"])
+@pytest.mark.parametrize("name", ["OneCycleLR", "OneCycleLR-three-phase", "CyclicLR", "CyclicLR-exp_range"])
+def test_momentum(name, adam):
+    make, n = CASES[name]
+    check(make, n, key="beta1" if adam else "momentum", adam=adam, momentum=True)
+
+
+def test_converted_schedule_drives_an_optimizer_as_torch_does():
+    """The converted schedules in ``lrcore.torch.scheduler`` (float32 values): lr and momentum."""
+    n = 120
+    opt = optimizer((0.4, 0.04))
+    peer = sched.OneCycleLR(opt, max_lr=[1.0, 0.1], total_steps=n)
+    lr, momentum = lrcore.from_torch(peer), lrcore.from_torch(peer, momentum=True)
+    want_lr, want_m = record(opt, peer, n), None
+    opt = optimizer((0.4, 0.04))
+    peer = sched.OneCycleLR(opt, max_lr=[1.0, 0.1], total_steps=n)
+    want_m = record(opt, peer, n, "momentum")
+    opt = optimizer((0.4, 0.04))
+    ours = lrcore.torch.scheduler(opt, lr, momentum=momentum)
+    assert_ulp_close(record(opt, ours, n), want_lr, 32, 4)
+    opt = optimizer((0.4, 0.04))
+    ours = lrcore.torch.scheduler(opt, lr, momentum=momentum)
+    assert_ulp_close(record(opt, ours, n, "momentum"), want_m, 32, 4)
+
+
+def test_a_stepped_scheduler_converts_from_its_start():
+    opt = optimizer()
+    scheduler = sched.StepLR(opt, step_size=3, gamma=0.5)
+    for _ in range(7):
+        opt.step()
+        scheduler.step()
+    assert lrcore.from_torch(scheduler) == lrcore.exponential_decay(0.4, 3, 0.5, staircase=True)
+
+
+def test_hard_restarts_lambda_is_recognized():
+    make = lambda o: tr.get_cosine_with_hard_restarts_schedule_with_warmup(o, 10, 70, num_cycles=3)  # noqa: E731
+    check(make, 80)
+
+
+# -- what cannot be expressed -------------------------------------------------------------------------
+REFUSED = {
+    "LambdaLR": (lambda o: sched.LambdaLR(o, lr_lambda=lambda k: 0.9**k), "LambdaLR.*arbitrary Python function.*mode='relative'"),
+    "MultiplicativeLR": (lambda o: sched.MultiplicativeLR(o, lr_lambda=lambda k: 0.9), "MultiplicativeLR.*arbitrary"),
+    "CyclicLR-scale_fn": (lambda o: sched.CyclicLR(o, 0.01, 0.1, scale_fn=lambda x: 1.0), "custom scale_fn"),
+    "CyclicLR-fractional": (lambda o: sched.CyclicLR(o, 0.01, 0.1, step_size_up=2.5), "CyclicLR with step_size_up=2.5"),
+    "ReduceLROnPlateau": (lambda o: sched.ReduceLROnPlateau(o), "ReduceLROnPlateau.*lrcore.torch.ReduceLROnPlateau"),
+    "Chained-OneCycle": (lambda o: sched.ChainedScheduler([sched.ExponentialLR(o, 0.9),
+                                                           sched.CyclicLR(o, 0.01, 0.1)]), "ChainedScheduler holding CyclicLR"),
+    "Chained-cosine-eta_min": (lambda o: sched.ChainedScheduler([sched.CosineAnnealingLR(o, 10, eta_min=0.1)]),
+                               "eta_min != 0"),
+    "hf-cosine-cycles": (lambda o: tr.get_cosine_schedule_with_warmup(o, 0, 100, num_cycles=1.0), "num_cycles=1.0"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_refuses_what_it_cannot_express(name):
+    make, match = REFUSED[name]
+    with pytest.raises(ValueError, match=match):
+        lrcore.from_torch(make(optimizer()))
+
+
+def test_refuses_momentum_of_a_scheduler_that_keeps_it():
+    with pytest.raises(ValueError, match="momentum=True"):
+        lrcore.from_torch(sched.StepLR(optimizer(), 3), momentum=True)
+    opt = optimizer()
+    with pytest.raises(ValueError, match="cycle_momentum=True"):
+        lrcore.from_torch(sched.OneCycleLR(opt, 1.0, total_steps=10, cycle_momentum=False), momentum=True)
+
+
+def test_momentum_is_a_flag():
+    with pytest.raises(TypeError, match="`momentum` must be True or False. Received: momentum=0.9"):
+        lrcore.from_torch(sched.StepLR(optimizer(), 3), momentum=0.9)
+
+
+def test_refuses_what_is_not_a_scheduler():
+    with pytest.raises(TypeError, match="Argument `scheduler` must be a torch learning-rate scheduler"):
+        lrcore.from_torch(lrcore.constant(1.0))
+
+
+def test_refusal_is_a_value_error_naming_the_scheduler():
+    with pytest.raises(ValueError) as info:
+        lrcore.from_torch(sched.LambdaLR(optimizer(), lr_lambda=lambda k: 1.0))
+    assert str(info.value).startswith("torch: LambdaLR(lr_lambda=")

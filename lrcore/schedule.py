@@ -329,7 +329,7 @@ class Schedule:
         """
         k, ops, scalar, nan = _array.prepare(step, xp=xp, float_dtype=dtype)
         self._check_levels(ops.xp, ops.float)
-        return _array.finish(ops.run(self._evaluate, k), scalar, nan, ops)
+        return _array.finish(ops.run(self.evaluate_with, k), scalar, nan, ops)
 
     def _check_levels(self, xp, dtype):
         """Refuse a schedule that computes a number ``dtype`` cannot hold: it would become inf (and
@@ -342,9 +342,34 @@ class Schedule:
         name = getattr(dtype, "__name__", None) or getattr(dtype, "name", None) or str(dtype)
         check_levels_fit(self, float(info.max), str(name).rsplit(".", 1)[-1], eps=float(info.eps))
 
-    def _evaluate(self, k, ops: _array.Ops):
-        """The schedule's value on a clamped integer step array ``k``."""
+    # -- the evaluation protocol (a combinator's evaluation function evaluates its children) ----------
+    def evaluate_with(self, k, ops: _array.Ops):
+        """The schedule's values at the step array ``k``, in the operations ``ops``.
+
+        This is how an evaluation function evaluates a schedule it was given (a combinator's
+        children): ``k`` is an integer step array already clamped to ``0 <= k <= ops.max_step``
+        (the ``k`` the evaluation function received, or one made from it with ``ops``, such as
+        ``ops.since(k, b)``), and the result is a float array of ``ops.float`` with ``k``'s shape.
+        It runs wherever the caller runs: eagerly, under ``jax.jit``,
+        ``torch.compile(fullgraph=True)`` and ``tf.function``. To evaluate a schedule yourself,
+        call it (``schedule(step)``) or use :meth:`evaluate`.
+        """
         return REGISTRY[self._name].evaluate(k, self._params, ops)
+
+    def value_at_zero(self, zeros, ops: _array.Ops):
+        """``self.evaluate_with(zeros, ops)`` bit for bit, for ``zeros`` a step array of zeros,
+        with one evaluation per nesting level.
+
+        A combinator that needs its child's first value besides its value at ``k`` (a warmup ramps
+        to it) reads it here: each combinator on the way gives its value at step 0 from its
+        children's, as its registration declares (``at_zero``), so nested warmups cost one
+        evaluation per level rather than ``2**depth``.
+        """
+        # Read through this method's own `self` (under torch.compile, Dynamo cannot use the
+        # result of the `name` property as a dict key).
+        return REGISTRY[self._name].value_at_zero(
+            self._params, ops, zeros, lambda child: child.value_at_zero(zeros, ops)
+        )
 
     # -- serialization ------------------------------------------------------------------------
     def to_dict(self) -> dict:

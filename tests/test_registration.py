@@ -312,7 +312,7 @@ def test_a_new_combinator_declares_its_first_value_and_its_landmarks():
     calls = []
 
     def _shift(k, p, ops):
-        return p["schedule"]._evaluate(ops.since(k, p["shift_steps"]), ops)
+        return p["schedule"].evaluate_with(ops.since(k, p["shift_steps"]), ops)
 
     def _shift_at_zero(p, ops, zeros, at_zero_of_child):
         calls.append(p["shift_steps"])

@@ -34,16 +34,18 @@ from .plateau import plateau as plateau
 from . import schedule as _schedule
 from .schedule import Schedule as Schedule
 from .schedule import from_dict as from_dict
+from .schedule import register as register
 from .transformer import inverse_sqrt as inverse_sqrt
 from .transformer import warmup_stable_decay as warmup_stable_decay
 
 __version__ = "0.1.0"
 
-#: Every schedule and combinator, by name (the names every backend module offers), derived from the
-#: registry: a module's ``@register`` is the only place a schedule's name is written.
+#: lrcore's own schedules and combinators, by name, derived from the registry: a module's
+#: ``@register`` is the only place a schedule's name is written. ``lrcore.schedule.names()`` gives
+#: every registered schedule, those registered with :func:`lrcore.register` since included.
 SCHEDULES = _schedule.names()
 
-__all__ = ["Schedule", "from_dict", "SCHEDULES", "Plateau", "PlateauState", "plateau", *SCHEDULES]
+__all__ = ["Schedule", "from_dict", "register", "SCHEDULES", "Plateau", "PlateauState", "plateau", *SCHEDULES]
 
 # Adapters load on first use: `lrcore.jax` imports jax only when touched.
 _ADAPTERS = ("numpy", "jax", "torch", "tf", "keras", "finder", "cli")

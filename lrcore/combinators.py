@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from . import validate as check
 from .schedule import Params, as_schedule, register
 
@@ -32,7 +34,7 @@ def _join_landmarks(p, end, landmarks_of):
 
 
 @register(_join, children={"schedules": "many"}, at_zero=_join_at_zero, landmarks=_join_landmarks, bound=lambda p, reach: max(map(reach.child, p["schedules"])))
-def join(schedules, boundaries) -> Params:
+def join(schedules, boundaries: Sequence[int]) -> Params:
     r"""Run ``schedules`` one after another, each restarting its step count at its boundary.
 
     .. math:: \eta(k) = s_i(k - b_{i-1}), \qquad i = \#\{\, j : b_j \le k \,\}

@@ -7,10 +7,14 @@ same function to their framework's arrays.
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import functools
+import importlib
 import inspect
 import numbers
+import types
+import typing
 from typing import Any, Callable, ParamSpec
 
 import numpy as np
@@ -52,6 +56,8 @@ class Definition:
     landmarks: Landmarks | None
     # How large its values get, from its parameters and its children's bounds (see Reach).
     bound: Bound
+    # What each parameter holds, by name (see PARAMETER_KINDS).
+    kinds: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def factory(self) -> Callable[..., "Schedule"]:
@@ -107,6 +113,62 @@ _FACTORIES: dict[str, Callable[..., "Schedule"]] = {}
 MAX_DEPTH = 100
 
 
+#: What a schedule's parameter holds, as generic code (the CLI, the stubs) reads it from the
+#: registration: ``"schedule"`` and ``"schedules"`` (declared by ``children=``), ``"sequence"`` (a
+#: parameter the validation function annotates as a sequence: ``Sequence[int]``, ``list[float]``,
+#: ``tuple[float, ...]``, or one of them ``| None``) and ``"value"`` (anything else: a number, a
+#: string, a flag).
+PARAMETER_KINDS = ("value", "sequence", "schedule", "schedules")
+
+
+def _resolved(validate: Callable, name: str, parameter: inspect.Parameter):
+    """The annotation of ``parameter`` of the validation function ``validate``, evaluated where the
+    function is defined (a string under ``from __future__ import annotations``)."""
+    annotation = parameter.annotation
+    if not isinstance(annotation, str):
+        return annotation
+    try:
+        return eval(annotation, getattr(validate, "__globals__", {}))  # noqa: S307 - the author's own annotation
+    except Exception as exc:  # noqa: BLE001 - whatever the annotation's names raise
+        raise TypeError(
+            f"The annotation of parameter `{parameter.name}` of schedule {name!r} cannot be evaluated "
+            f"({type(exc).__name__}: {exc}); import the names it uses at module level. "
+            f"Received: {parameter.name}: {annotation}"
+        ) from None
+
+
+def _is_sequence_type(annotation) -> bool:
+    """Whether an annotation says "a sequence" (``Sequence[...]``, ``list``, ``tuple``, …, also
+    in a union with ``None``); strings and bytes are not sequences of values."""
+    origin = typing.get_origin(annotation) or annotation
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_is_sequence_type(a) for a in typing.get_args(annotation) if a is not type(None))
+    return (
+        isinstance(origin, type)
+        and issubclass(origin, collections.abc.Sequence)
+        and not issubclass(origin, (str, bytes, bytearray))
+    )
+
+
+def _parameter_kinds(validate: Callable, name: str, signature: inspect.Signature, children: dict) -> tuple[dict, inspect.Signature]:
+    """Each parameter's kind (:data:`PARAMETER_KINDS`), and the signature with its annotations
+    evaluated."""
+    unknown = sorted(set(children) - set(signature.parameters))
+    if unknown:
+        raise ValueError(f"children= of {name!r} names parameters it does not have: {', '.join(unknown)}")
+    kinds, parameters = {}, []
+    for parameter in signature.parameters.values():
+        annotation = _resolved(validate, name, parameter)
+        parameters.append(parameter.replace(annotation=annotation))
+        if parameter.name in children:
+            kinds[parameter.name] = "schedule" if children[parameter.name] == "one" else "schedules"
+        elif annotation is not inspect.Parameter.empty and _is_sequence_type(annotation):
+            kinds[parameter.name] = "sequence"
+        else:
+            kinds[parameter.name] = "value"
+    return kinds, signature.replace(parameters=parameters)
+
+
 def register(
     evaluate: Evaluate,
     children: dict[str, str] | None = None,
@@ -136,20 +198,49 @@ def register(
       children's values (an interpolation, a step function, a bound of a child): right for most
       schedules, while one that multiplies or divides declares its own.
 
+    The validation function's parameter annotations say what each parameter holds: one annotated
+    as a sequence (``boundaries: Sequence[int]``) is a list on the command line, where
+    ``--boundaries 10`` and ``--boundaries 10,20`` are both lists (see :data:`PARAMETER_KINDS`).
+
     This one registration gives the schedule its name, ``lrcore.SCHEDULES``, serialization
     (``to_dict``/``from_dict``, pickling), the CLI entry and every adapter's factory
-    (``lrcore.numpy``, ``lrcore.jax``, ``lrcore.torch``, ``lrcore.tf``).
+    (``lrcore.numpy``, ``lrcore.jax``, ``lrcore.torch``, ``lrcore.tf``, ``lrcore.keras``), those
+    already imported included. It is public as :func:`lrcore.register`; the guide "Schedules of
+    your own" (``docs/custom.md``) writes schedules with it.
+
+    Example:
+        >>> import lrcore
+        >>> def _halving(k, p, ops):
+        ...     halvings = ops.tofloat(ops.floordiv(k, p["every"]))
+        ...     return ops.f(p["init_value"]) * ops.power(0.5, halvings)
+        >>> @lrcore.register(_halving)
+        ... def halving(init_value, every):
+        ...     "Halve ``init_value`` every ``every`` steps."
+        ...     return {
+        ...         "init_value": lrcore.validate.level("init_value", init_value),
+        ...         "every": lrcore.validate.length("every", every),
+        ...     }
+        >>> print(float(halving(1.0, every=10)(25)))
+        0.25
+        >>> lrcore.from_dict({"name": "halving", "params": {"init_value": 1.0, "every": 10}}) == halving(1.0, 10)
+        True
+        >>> lrcore.schedule.unregister("halving")  # a doctest leaves the registry as it found it
     """
 
     def decorate(validate: Callable[_P, Params]) -> Callable[_P, Schedule]:
         name = validate.__name__
         if name in REGISTRY:
-            raise ValueError(f"A schedule named {name!r} is already registered.")
-        kinds = dict(children or {})
+            other = REGISTRY[name].validate
+            raise ValueError(
+                f"A schedule named {name!r} is already registered (by {other.__module__}.{other.__qualname__}); "
+                f"give yours another name, or remove that one first with lrcore.schedule.unregister({name!r})."
+            )
+        child_kinds = dict(children or {})
+        kinds, signature = _parameter_kinds(validate, name, inspect.signature(validate), child_kinds)
         definition = Definition(
-            name, validate, evaluate, kinds, at_zero, landmarks, bound or functools.partial(_between_levels, kinds)
+            name, validate, evaluate, child_kinds, at_zero, landmarks,
+            bound or functools.partial(_between_levels, child_kinds), kinds,
         )
-        signature = inspect.signature(validate)
 
         @functools.wraps(validate)
         def factory(*args: _P.args, **kwargs: _P.kwargs) -> Schedule:
@@ -165,6 +256,8 @@ def register(
         factory.__annotations__ = {**getattr(validate, "__annotations__", {}), "return": "Schedule"}
         REGISTRY[name] = definition
         _FACTORIES[name] = factory
+        for watcher in _WATCHERS:  # the adapter modules already imported add its factory
+            watcher(name, definition)
         return factory
 
     return decorate
@@ -203,9 +296,23 @@ def names() -> tuple[str, ...]:
 
 
 def unregister(name: str) -> None:
-    """Remove a registered schedule (for tests that register a temporary one)."""
+    """Remove a registered schedule (a test's temporary one, or one of your own to redefine it);
+    the adapter modules drop its factory."""
     del REGISTRY[name]
     del _FACTORIES[name]
+    for watcher in _WATCHERS:
+        watcher(name, None)
+
+
+#: Called with ``(name, definition)`` after each registration and ``(name, None)`` after each
+#: removal: the adapter modules (:func:`lrcore.backends.install`) keep their factories in step.
+_WATCHERS: list[Callable[[str, "Definition | None"], None]] = []
+
+
+def watch(watcher: Callable[[str, "Definition | None"], None]) -> None:
+    """Call ``watcher(name, definition)`` after every later registration, ``watcher(name, None)``
+    after every removal (how an adapter module offers schedules registered after its import)."""
+    _WATCHERS.append(watcher)
 
 
 class Schedule:
@@ -296,7 +403,9 @@ class Schedule:
                         f"({type(v).__name__}), which cannot be saved; build the schedule outside "
                         f"the traced function (jit/vmap/grad) to pickle it. Received: {key}={v!r}"
                     )
-        return (_rebuild, (self._name, self._params))
+        # The module that registers it, so that unpickling in another process (a DataLoader
+        # worker, a checkpoint loaded later) registers a schedule of one's own by importing it.
+        return (_rebuild, (self._name, self._params, REGISTRY[self._name].validate.__module__))
 
     # -- arithmetic ---------------------------------------------------------------------------
     # The combinators are looked up by name: that module builds on this one, not the other way round.
@@ -566,8 +675,16 @@ def _key(value):
     return value
 
 
-def _rebuild(name, params):
-    """Unpickling: the factory again, with the saved parameters (array levels included)."""
+def _rebuild(name, params, module=None):
+    """Unpickling: the factory again, with the saved parameters (array levels included). A name
+    not registered yet is registered by importing ``module``, the module that registered it."""
+    if name not in REGISTRY and module not in (None, "__main__", "__mp_main__"):
+        importlib.import_module(module)
+    if name not in REGISTRY:
+        raise ValueError(
+            f"Unknown schedule name {name!r}: import the module that registers it (it was "
+            f"registered by {module!r}) before loading the pickle. Known: {', '.join(sorted(REGISTRY))}"
+        )
     return REGISTRY[name].build((), params, array_levels=True)
 
 

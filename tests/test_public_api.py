@@ -21,8 +21,8 @@ from tests import examples
 API_NAMES = set(examples.TABLE)
 
 
-#: Public names that are not schedules: the plateau rule.
-OTHER_NAMES = {"Plateau", "PlateauState", "plateau"}
+#: Public names that are not schedules: the plateau rule, and the registration of one's own schedules.
+OTHER_NAMES = {"Plateau", "PlateauState", "plateau", "register"}
 
 
 def test_all_matches_exports():
@@ -87,7 +87,7 @@ def test_docstring_teaches(name):
         assert f"{param}:" in doc, f"{name}: Args misses {param}"
 
 
-@pytest.mark.parametrize("name", sorted(API_NAMES) + ["Schedule", "from_dict", "plateau"])
+@pytest.mark.parametrize("name", sorted(API_NAMES) + ["Schedule", "from_dict", "plateau", "register"])
 def test_docstring_examples_pass(name):
     obj = getattr(lrcore, name)
     finder, runner = doctest.DocTestFinder(recurse=False), doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)

@@ -678,12 +678,16 @@ def _key(value):
 def _rebuild(name, params, module=None):
     """Unpickling: the factory again, with the saved parameters (array levels included). A name
     not registered yet is registered by importing ``module``, the module that registered it."""
+    problem = None
     if name not in REGISTRY and module not in (None, "__main__", "__mp_main__"):
-        importlib.import_module(module)
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            problem = f"; importing it failed: {exc}"
     if name not in REGISTRY:
         raise ValueError(
-            f"Unknown schedule name {name!r}: import the module that registers it (it was "
-            f"registered by {module!r}) before loading the pickle. Known: {', '.join(sorted(REGISTRY))}"
+            f"Unknown schedule name {name!r}: it was registered by the module {module!r}, which must be "
+            f"importable (or imported) where the pickle is loaded{problem or ''}. Known: {', '.join(sorted(REGISTRY))}"
         )
     return REGISTRY[name].build((), params, array_levels=True)
 

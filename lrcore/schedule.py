@@ -121,25 +121,46 @@ MAX_DEPTH = 100
 PARAMETER_KINDS = ("value", "sequence", "schedule", "schedules")
 
 
-def _resolved(validate: Callable, name: str, parameter: inspect.Parameter):
+def _resolved(validate: Callable, parameter: inspect.Parameter):
     """The annotation of ``parameter`` of the validation function ``validate``, evaluated where the
-    function is defined (a string under ``from __future__ import annotations``)."""
+    function is defined (it is a string under ``from __future__ import annotations``); a string
+    that does not evaluate there (a name imported inside a function) stays a string."""
     annotation = parameter.annotation
     if not isinstance(annotation, str):
         return annotation
     try:
-        return eval(annotation, getattr(validate, "__globals__", {}))  # noqa: S307 - the author's own annotation
-    except Exception as exc:  # noqa: BLE001 - whatever the annotation's names raise
-        raise TypeError(
-            f"The annotation of parameter `{parameter.name}` of schedule {name!r} cannot be evaluated "
-            f"({type(exc).__name__}: {exc}); import the names it uses at module level. "
-            f"Received: {parameter.name}: {annotation}"
-        ) from None
+        return eval(annotation, dict(getattr(validate, "__globals__", {})))  # noqa: S307 - the author's own annotation
+    except Exception:  # noqa: BLE001 - whatever the annotation's names raise: read as text instead
+        return annotation
+
+
+#: The sequence types an annotation names, read from its text where it cannot be evaluated.
+_SEQUENCE_NAMES = frozenset({"Sequence", "MutableSequence", "list", "tuple", "List", "Tuple"})
+
+
+def _names_a_sequence(text: str) -> bool:
+    """Whether the annotation text ``text`` is a sequence type (``Sequence[int]``,
+    ``abc.Sequence[float] | None``, ``list``), judged by the names it is built from."""
+    import ast
+
+    try:
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return False
+    parts = [node.left, node.right] if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr) else [node]
+    for part in parts:
+        base = part.value if isinstance(part, ast.Subscript) else part
+        name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", None)
+        if name in _SEQUENCE_NAMES:
+            return True
+    return False
 
 
 def _is_sequence_type(annotation) -> bool:
     """Whether an annotation says "a sequence" (``Sequence[...]``, ``list``, ``tuple``, …, also
     in a union with ``None``); strings and bytes are not sequences of values."""
+    if isinstance(annotation, str):
+        return _names_a_sequence(annotation)
     origin = typing.get_origin(annotation) or annotation
     if origin is typing.Union or origin is types.UnionType:
         return any(_is_sequence_type(a) for a in typing.get_args(annotation) if a is not type(None))
@@ -158,7 +179,7 @@ def _parameter_kinds(validate: Callable, name: str, signature: inspect.Signature
         raise ValueError(f"children= of {name!r} names parameters it does not have: {', '.join(unknown)}")
     kinds, parameters = {}, []
     for parameter in signature.parameters.values():
-        annotation = _resolved(validate, name, parameter)
+        annotation = _resolved(validate, parameter)
         parameters.append(parameter.replace(annotation=annotation))
         if parameter.name in children:
             kinds[parameter.name] = "schedule" if children[parameter.name] == "one" else "schedules"

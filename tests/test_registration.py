@@ -30,6 +30,7 @@ import os
 import pathlib
 import subprocess
 import sys
+from collections.abc import Sequence
 from fractions import Fraction
 
 import mpmath
@@ -648,3 +649,76 @@ def test_pytest_k_selects_the_users_schedules_tensorflow_and_keras_tests(user_di
             f"tests/test_keras_adapter.py::test_eager_values_on_backend_arrays[jax-{label}]",
         ):
             assert node in selected, (node, sorted(selected))
+
+
+# -- the registration's own checks, in this process ---------------------------------------------------
+def _hold_value(k, p, ops):
+    return ops.full(k, p["value"])
+
+
+def test_adapters_imported_before_a_registration_offer_it_until_it_is_removed():
+    import lrcore.numpy
+    import lrcore.torch
+
+    @register(_hold_value)
+    def late_dummy(value):
+        """``value`` at every step."""
+        return {"value": lrcore.validate.level("value", value)}
+
+    try:
+        for module in (lrcore.numpy, lrcore.torch):
+            assert "late_dummy" in module.__all__
+            assert module.__all__.index("late_dummy") < module.__all__.index("from_schedule")
+        assert float(lrcore.numpy.late_dummy(0.25)(3)) == 0.25
+        assert type(lrcore.torch.late_dummy(0.25)).__name__ == "TorchSchedule"
+    finally:
+        unregister("late_dummy")
+    for module in (lrcore.numpy, lrcore.torch):
+        assert "late_dummy" not in module.__all__ and not hasattr(module, "late_dummy")
+
+
+def test_a_taken_name_is_refused_naming_who_took_it():
+    with pytest.raises(ValueError, match=r"'cosine_decay' is already registered \(by lrcore\.cosine\.cosine_decay\).*unregister"):
+
+        @register(_hold_value)
+        def cosine_decay(value):
+            """A second cosine_decay."""
+            return {"value": value}
+
+
+def test_sequence_annotations_declare_list_parameters():
+    def list_dummy(a: Sequence[int], b: list[float], c: tuple[float, ...] | None = None, d: str = "x", e=1.0, f: float = 2.0):
+        """Parameters of every kind of annotation."""
+        return {"a": tuple(a), "b": tuple(b), "c": c, "d": d, "e": e, "f": f}
+
+    register(_hold_value)(list_dummy)
+    try:
+        assert lrcore.schedule.REGISTRY["list_dummy"].kinds == {
+            "a": "sequence", "b": "sequence", "c": "sequence", "d": "value", "e": "value", "f": "value"
+        }
+    finally:
+        unregister("list_dummy")
+
+
+def test_an_annotation_that_cannot_be_evaluated_is_read_as_text():
+    """A name imported inside a function is not in the module's globals: the annotation's text says
+    what it is."""
+
+    def text_dummy(a: "MutableSequence[int]", b: "abc.Sequence[float] | None" = None, c: "NoSuchType[int]" = 0, d: "typing.List[int]" = ()):  # noqa: F821
+        """Annotations that do not evaluate in this module."""
+        return {"a": tuple(a), "b": b, "c": c, "d": tuple(d)}
+
+    register(_hold_value)(text_dummy)
+    try:
+        assert lrcore.schedule.REGISTRY["text_dummy"].kinds == {"a": "sequence", "b": "sequence", "c": "value", "d": "sequence"}
+    finally:
+        unregister("text_dummy")
+
+
+def test_children_must_name_parameters():
+    def child_dummy(schedule):
+        """A combinator whose declaration names another parameter."""
+        return {"schedule": schedule}
+
+    with pytest.raises(ValueError, match=r"children= of 'child_dummy' names parameters it does not have: schedules"):
+        register(_hold_value, children={"schedules": "many"})(child_dummy)

@@ -34,6 +34,7 @@ from .plateau import plateau as plateau
 from . import schedule as _schedule
 from .schedule import Schedule as Schedule
 from .schedule import from_dict as from_dict
+from .schedule import register as register
 from .transformer import inverse_sqrt as inverse_sqrt
 from .transformer import warmup_stable_decay as warmup_stable_decay
 
@@ -47,14 +48,15 @@ from .convert import from_torch as from_torch
 
 __version__ = "0.1.0"
 
-#: Every schedule and combinator, by name (the names every backend module offers), derived from the
-#: registry: a module's ``@register`` is the only place a schedule's name is written.
+#: lrcore's own schedules and combinators, by name, derived from the registry: a module's
+#: ``@register`` is the only place a schedule's name is written. ``lrcore.schedule.names()`` gives
+#: every registered schedule, those registered with :func:`lrcore.register` since included.
 SCHEDULES = _schedule.names()
 
 #: The converters from other libraries' schedulers (lrcore.convert).
 CONVERTERS = ("from_torch", "from_keras", "from_hf", "from_timm", "from_composer", "from_paddle")
 
-__all__ = ["Schedule", "from_dict", "SCHEDULES", "CONVERTERS", "Plateau", "PlateauState", "plateau", *CONVERTERS, *SCHEDULES]
+__all__ = ["Schedule", "from_dict", "register", "SCHEDULES", "CONVERTERS", "Plateau", "PlateauState", "plateau", *CONVERTERS, *SCHEDULES]
 
 # Adapters load on first use: `lrcore.jax` imports jax only when touched.
 _ADAPTERS = ("numpy", "jax", "torch", "tf", "keras", "finder", "cli")

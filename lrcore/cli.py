@@ -3,8 +3,11 @@
     lrcore plot cosine_restart --peak-value 1e-3 --first-period 300 --period-mul 1.25 --steps 2000 -o lr.png
     lrcore plot --spec examples/schedules.json --log -o lr.png
     lrcore table exponential_decay --init-value 0.1 --decay-steps 100 --decay-rate 0.5 --at 0,100,1000
+    lrcore table --import mypkg.schedules my_schedule --lr 0.1 --at 0,10,100
     lrcore demo --quick -o demo.png
 
+``--import MODULE`` imports a module that registers schedules of one's own (:func:`lrcore.register`)
+first, so that they are listed, parsed and evaluated like the built-in ones.
 ``lrcore plot --help`` and ``lrcore table --help`` give the parameter syntax (values, JSON for the
 combinators' schedule parameters, values starting with ``-``, repeated ``--at``, spec files and
 their size limit) and every registered schedule with its parameters.
@@ -23,7 +26,7 @@ import json
 import re
 import sys
 
-__all__ = ["main", "parse_value"]
+__all__ = ["main", "parse_list", "parse_value"]
 
 _INT = re.compile(r"[+-]?\d+\Z")
 _FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z|[+-]?(inf|nan)\Z", re.IGNORECASE)
@@ -41,9 +44,13 @@ in names (--peak-value = --peak_value). Values are read as follows, in this orde
 - none/null -> None; true/false -> bool (case-insensitive);
 - an integer (300, -1) -> int; a float (1e-3, 0.5) -> float;
 - text containing a comma, or in brackets -> a list of such values (10,20, [10,20],
-  [0.1], []); a single-element list needs the brackets;
+  [0.1], []);
 - text in braces -> a JSON object;
 - anything else -> the text itself (--mode triangular2).
+
+A parameter that takes a list (marked "a list" in the list below, as its schedule declares
+it) is always read as one: --boundaries 10 is [10], --boundaries 10,20 and [10,20] are
+[10, 20], and an empty value ('' or []) is the empty list.
 
 A combinator's schedule parameter (marked in the list below) is JSON, read whole: a schedule
 dict in lrcore.from_dict format, as Schedule.to_dict() gives it, for one schedule; a JSON list of
@@ -125,15 +132,39 @@ def parse_value(text: str):
     return s
 
 
+def parse_list(text: str):
+    """Parse the value of a parameter that takes a list: always a list (``10`` -> ``[10]``,
+    ``10,20`` and ``[10,20]`` -> ``[10, 20]``, ``''`` and ``[]`` -> ``[]``); ``none`` is None."""
+    s = text.strip()
+    if not s:
+        return []
+    value = parse_value(s)
+    return value if value is None or isinstance(value, list) else [value]
+
+
+#: What a parameter of each kind (lrcore.schedule.PARAMETER_KINDS) takes, for the list of schedules.
+_KIND_HELP = {
+    "schedule": "a JSON object (a schedule dict)",
+    "schedules": "a JSON list of schedule dicts",
+    "sequence": "a list (10 or 10,20)",
+}
+
+
 def _schedule_catalogue() -> str:
+    import inspect
+
     from lrcore.schedule import REGISTRY, names
 
     lines = ["schedules and their parameters (--name value):"]
     for name in names():  # the registry's: a registered schedule is listed and parsed like any other
-        params = str(REGISTRY[name].signature).split(" ->")[0]
-        children = REGISTRY[name].children
-        json_params = "; ".join(f"--{key}: {_CHILD_JSON[kind]}" for key, kind in children.items())
-        lines.append(f"  {name}{params}" + (f"  [{json_params}]" if json_params else ""))
+        definition = REGISTRY[name]
+        signature = definition.signature
+        plain = signature.replace(
+            parameters=[p.replace(annotation=inspect.Parameter.empty) for p in signature.parameters.values()],
+            return_annotation=inspect.Signature.empty,
+        )
+        notes = "; ".join(f"--{key}: {_KIND_HELP[kind]}" for key, kind in definition.kinds.items() if kind in _KIND_HELP)
+        lines.append(f"  {name}{plain}" + (f"  [{notes}]" if notes else ""))
     return "\n".join(lines)
 
 
@@ -193,36 +224,40 @@ def _attach_values(argv, flags):
     return out
 
 
-#: What a child parameter ("one" schedule or "many") takes on the command line.
-_CHILD_JSON = {"one": "a JSON object (a schedule dict)", "many": "a JSON list of schedule dicts"}
-
-
 def _parse_child(flag: str, kind: str, text: str):
-    """A schedule-valued parameter: JSON as ``Schedule.to_dict()`` gives it, parsed whole."""
-    expected = _CHILD_JSON[kind]
+    """A schedule-valued parameter (``kind``: ``"schedule"`` or ``"schedules"``): JSON as
+    ``Schedule.to_dict()`` gives it, parsed whole."""
+    expected = _KIND_HELP[kind]
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CliError(f"argument {flag}: cannot parse {_short(text)!r} as {expected}: {exc}") from None
     except RecursionError:
         raise CliError(f"argument {flag}: the JSON is nested too deeply to be a schedule") from None
-    if kind == "one" and not isinstance(value, dict):
+    if kind == "schedule" and not isinstance(value, dict):
         raise CliError(f"argument {flag}: expected {expected}, got {_short(text)!r}")
-    if kind == "many" and not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
+    if kind == "schedules" and not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
         raise CliError(f"argument {flag}: expected {expected}, got {_short(text)!r}")
     return value
 
 
 def _parse_params(name, raw):
-    """Parse each ``(flag, text)`` of ``raw`` for the schedule ``name``: its schedule-valued
-    parameters (the registration's ``children``) as JSON, the others by :func:`parse_value`."""
+    """Parse each ``(flag, text)`` of ``raw`` for the schedule ``name`` by the kind its
+    registration declares: schedule-valued parameters as JSON, lists by :func:`parse_list`, the
+    others by :func:`parse_value`."""
     from .schedule import REGISTRY
 
-    children = REGISTRY[name].children if name in REGISTRY else {}
-    return {
-        key: _parse_child(flag, children[key], text) if key in children else parse_value(text)
-        for key, (flag, text) in raw.items()
-    }
+    kinds = REGISTRY[name].kinds if name in REGISTRY else {}
+    out = {}
+    for key, (flag, text) in raw.items():
+        kind = kinds.get(key, "value")
+        if kind in ("schedule", "schedules"):
+            out[key] = _parse_child(flag, kind, text)
+        elif kind == "sequence":
+            out[key] = parse_list(text)
+        else:
+            out[key] = parse_value(text)
+    return out
 
 
 def _read_spec(path) -> bytes:
@@ -291,8 +326,23 @@ def _label(schedule) -> str:
     return f"{schedule.name}({params})"
 
 
+def _import_modules(modules):
+    """Import each module of ``--import``: its ``lrcore.register`` calls add its schedules."""
+    import importlib
+
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise CliError(
+                f"argument --import: cannot import {module!r} ({exc}); it must be importable from "
+                "the Python path (python -m lrcore adds the current directory; otherwise set PYTHONPATH)"
+            ) from None
+
+
 def _schedules(name, params, specs):
     import lrcore
+    from lrcore.schedule import REGISTRY
 
     out = []
     if name is not None:
@@ -301,7 +351,12 @@ def _schedules(name, params, specs):
                 raise CliError("parameters cannot be given with a spec file")
             specs = [name, *specs]
         else:
-            schedule = lrcore.from_dict({"name": name, "params": _parse_params(name, params)})
+            try:
+                schedule = lrcore.from_dict({"name": name, "params": _parse_params(name, params)})
+            except ValueError as exc:
+                if name in REGISTRY or not str(exc).startswith("Unknown schedule name"):
+                    raise
+                raise CliError(f"{exc}. A schedule of your own: --import the module that registers it") from None
             out.append((_label(schedule), schedule))
     elif params:
         raise CliError("parameters given but no schedule NAME")
@@ -360,11 +415,15 @@ def _plot_parser():
         prog="lrcore plot",
         allow_abbrev=False,
         add_help=False,
-        usage="lrcore plot [NAME] [--param value ...] [--spec FILE ...] [--steps N] [--log] [--title T] [-o OUT.png]",
+        usage="lrcore plot [--import MODULE ...] [NAME] [--param value ...] [--spec FILE ...] [--steps N] [--log] [--title T] [-o OUT.png]",
         description="Plot one or more schedules over steps 0..N-1 into an image file.",
     )
     parser.add_argument("name", nargs="?", metavar="NAME", help="a schedule name (see the list below)")
     parser.add_argument("--spec", action="append", default=[], metavar="FILE", help="a JSON spec file (repeatable)")
+    parser.add_argument(
+        "--import", dest="imports", action="append", default=[], metavar="MODULE",
+        help="import MODULE first: a module that registers schedules of your own with lrcore.register (repeatable)",
+    )
     parser.add_argument("--steps", action=_Once, type=int, default=1000, metavar="N", help="number of steps (default 1000)")
     parser.add_argument("-o", "--output", action=_Once, default="lr_schedule.png", metavar="OUT", help="image file (default lr_schedule.png)")
     parser.add_argument("--log", action="store_true", help="logarithmic learning-rate axis")
@@ -378,11 +437,15 @@ def _table_parser():
         prog="lrcore table",
         allow_abbrev=False,
         add_help=False,
-        usage="lrcore table [NAME] [--param value ...] [--spec FILE ...] --at STEP,STEP,...",
+        usage="lrcore table [--import MODULE ...] [NAME] [--param value ...] [--spec FILE ...] --at STEP,STEP,...",
         description="Print the value of one or more schedules at the given steps (NumPy backend, float64).",
     )
     parser.add_argument("name", nargs="?", metavar="NAME", help="a schedule name (see the list below)")
     parser.add_argument("--spec", action="append", default=[], metavar="FILE", help="a JSON spec file (repeatable)")
+    parser.add_argument(
+        "--import", dest="imports", action="append", default=[], metavar="MODULE",
+        help="import MODULE first: a module that registers schedules of your own with lrcore.register (repeatable)",
+    )
     parser.add_argument("--at", action="append", metavar="STEPS", help="comma-separated steps, e.g. 0,100,1000 (required; repeatable)")
     parser.add_argument("-h", "--help", action="store_true", help="show this help and exit")
     return parser
@@ -449,6 +512,7 @@ def _command_help(parser):
 def _cmd_plot(argv):
     parser = _plot_parser()
     args, params = _parse(parser, argv)
+    _import_modules(args.imports)  # before the help, which lists the schedules they register
     if args.help:
         print(_command_help(parser))
         return 0
@@ -476,6 +540,7 @@ def _cmd_plot(argv):
 def _cmd_table(argv):
     parser = _table_parser()
     args, params = _parse(parser, argv)
+    _import_modules(args.imports)  # before the help, which lists the schedules they register
     if args.help:
         print(_command_help(parser))
         return 0

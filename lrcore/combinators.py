@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from . import validate as check
-from .schedule import REGISTRY, Params, as_schedule, register
+from .schedule import Params, as_schedule, register
 
 
 # -- join ----------------------------------------------------------------------------------------
 def _join(k, p, ops):
     schedules, boundaries = p["schedules"], p["boundaries"]
-    out = schedules[0]._evaluate(k, ops)
+    out = schedules[0].evaluate_with(k, ops)
     for b, schedule in zip(boundaries, schedules[1:]):
         if not ops.in_range(b):
             break  # this and later pieces start past every representable step
-        out = ops.xp.where(k < ops.i(b), out, schedule._evaluate(ops.since(k, b), ops))
+        out = ops.xp.where(k < ops.i(b), out, schedule.evaluate_with(ops.since(k, b), ops))
     return out
 
 
@@ -32,7 +34,7 @@ def _join_landmarks(p, end, landmarks_of):
 
 
 @register(_join, children={"schedules": "many"}, at_zero=_join_at_zero, landmarks=_join_landmarks, bound=lambda p, reach: max(map(reach.child, p["schedules"])))
-def join(schedules, boundaries) -> Params:
+def join(schedules, boundaries: Sequence[int]) -> Params:
     r"""Run ``schedules`` one after another, each restarting its step count at its boundary.
 
     .. math:: \eta(k) = s_i(k - b_{i-1}), \qquad i = \#\{\, j : b_j \le k \,\}
@@ -61,10 +63,10 @@ def join(schedules, boundaries) -> Params:
 # -- warmup -----------------------------------------------------------------------------------------
 def _warmup(k, p, ops):
     schedule, w = p["schedule"], p["warmup_steps"]
-    after = schedule._evaluate(ops.since(k, w), ops)
+    after = schedule.evaluate_with(ops.since(k, w), ops)
     if w == 0:
         return after
-    return _warm(k, p, ops, after, _at_zero(schedule, ops.xp.zeros_like(k), ops))
+    return _warm(k, p, ops, after, schedule.value_at_zero(ops.xp.zeros_like(k), ops))
 
 
 def _warm(k, p, ops, after, start):
@@ -73,19 +75,6 @@ def _warm(k, p, ops, after, start):
     a, a1 = ops.fraction(ops.minimum(k, w), w)
     warm = ops.lerp(p["init_value"], start, a, a1)
     return ops.xp.where(ops.lt(k, w), warm, after)
-
-
-def _at_zero(schedule, zeros, ops):
-    """``schedule._evaluate(zeros, ops)`` (bit for bit), with one evaluation per nesting level.
-
-    A warmup needs its inner schedule's value at step 0 besides its value at ``k - W``; evaluating
-    both by plain recursion would cost ``2**depth`` evaluations for nested warmups. At step 0 a
-    combinator reads one value of the child that step 0 reaches (join: the piece that step 0 falls
-    in), as its registration declares (``at_zero``).
-    """
-    # The slots: under torch.compile, Dynamo cannot use the `name` property's result as a dict key.
-    name, p = schedule._name, schedule._params
-    return REGISTRY[name].value_at_zero(p, ops, zeros, lambda child: _at_zero(child, zeros, ops))
 
 
 def _warmup_at_zero(p, ops, zeros, at_zero_of_child):
@@ -136,7 +125,7 @@ def warmup(schedule, warmup_steps, init_value=0.0) -> Params:
 
 # -- scale -----------------------------------------------------------------------------------------
 def _scale(k, p, ops):
-    return p["schedule"]._evaluate(k, ops) * ops.f(p["factor"])
+    return p["schedule"].evaluate_with(k, ops) * ops.f(p["factor"])
 
 
 def _scale_at_zero(p, ops, zeros, at_zero_of_child):
@@ -170,7 +159,7 @@ def scale(schedule, factor) -> Params:
 
 # -- clip -----------------------------------------------------------------------------------------
 def _clip(k, p, ops):
-    return _bound(p["schedule"]._evaluate(k, ops), p, ops)
+    return _bound(p["schedule"].evaluate_with(k, ops), p, ops)
 
 
 def _bound(out, p, ops):
@@ -221,9 +210,9 @@ def clip(schedule, min_value=None, max_value=None) -> Params:
 # -- multiply -----------------------------------------------------------------------------------------
 def _multiply(k, p, ops):
     schedules = p["schedules"]
-    out = schedules[0]._evaluate(k, ops)
+    out = schedules[0].evaluate_with(k, ops)
     for schedule in schedules[1:]:
-        out = out * schedule._evaluate(k, ops)
+        out = out * schedule.evaluate_with(k, ops)
     return out
 
 

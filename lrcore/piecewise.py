@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 
 from . import validate as check
 from .schedule import Params, register
@@ -13,7 +14,7 @@ def _piecewise_constant(k, p, ops):
 
 
 @register(_piecewise_constant, bound=lambda p, reach: reach.levels("values", p["values"]))
-def piecewise_constant(boundaries, values) -> Params:
+def piecewise_constant(boundaries: Sequence[int], values: Sequence[float]) -> Params:
     r"""A step function: ``values[i]`` where ``i`` is the number of boundaries ``<= k``.
 
     .. math:: \eta(k) = v_i, \qquad i = \#\{\, j : b_j \le k \,\}
@@ -76,7 +77,7 @@ def _piecewise_linear_bound(p, reach):
 
 
 @register(_piecewise_linear, bound=_piecewise_linear_bound)
-def piecewise_linear(boundaries, values) -> Params:
+def piecewise_linear(boundaries: Sequence[int], values: Sequence[float]) -> Params:
     r"""Linear interpolation through the points ``(boundaries[i], values[i])``, flat outside.
 
     .. math::

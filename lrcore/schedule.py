@@ -7,10 +7,14 @@ same function to their framework's arrays.
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import functools
+import importlib
 import inspect
 import numbers
+import types
+import typing
 from typing import Any, Callable, ParamSpec
 
 import numpy as np
@@ -52,6 +56,8 @@ class Definition:
     landmarks: Landmarks | None
     # How large its values get, from its parameters and its children's bounds (see Reach).
     bound: Bound
+    # What each parameter holds, by name (see PARAMETER_KINDS).
+    kinds: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def factory(self) -> Callable[..., "Schedule"]:
@@ -107,6 +113,83 @@ _FACTORIES: dict[str, Callable[..., "Schedule"]] = {}
 MAX_DEPTH = 100
 
 
+#: What a schedule's parameter holds, as generic code (the CLI, the stubs) reads it from the
+#: registration: ``"schedule"`` and ``"schedules"`` (declared by ``children=``), ``"sequence"`` (a
+#: parameter the validation function annotates as a sequence: ``Sequence[int]``, ``list[float]``,
+#: ``tuple[float, ...]``, or one of them ``| None``) and ``"value"`` (anything else: a number, a
+#: string, a flag).
+PARAMETER_KINDS = ("value", "sequence", "schedule", "schedules")
+
+
+def _resolved(validate: Callable, parameter: inspect.Parameter):
+    """The annotation of ``parameter`` of the validation function ``validate``, evaluated where the
+    function is defined (it is a string under ``from __future__ import annotations``); a string
+    that does not evaluate there (a name imported inside a function) stays a string."""
+    annotation = parameter.annotation
+    if not isinstance(annotation, str):
+        return annotation
+    try:
+        return eval(annotation, dict(getattr(validate, "__globals__", {})))  # noqa: S307 - the author's own annotation
+    except Exception:  # noqa: BLE001 - whatever the annotation's names raise: read as text instead
+        return annotation
+
+
+#: The sequence types an annotation names, read from its text where it cannot be evaluated.
+_SEQUENCE_NAMES = frozenset({"Sequence", "MutableSequence", "list", "tuple", "List", "Tuple"})
+
+
+def _names_a_sequence(text: str) -> bool:
+    """Whether the annotation text ``text`` is a sequence type (``Sequence[int]``,
+    ``abc.Sequence[float] | None``, ``list``), judged by the names it is built from."""
+    import ast
+
+    try:
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return False
+    parts = [node.left, node.right] if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr) else [node]
+    for part in parts:
+        base = part.value if isinstance(part, ast.Subscript) else part
+        name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", None)
+        if name in _SEQUENCE_NAMES:
+            return True
+    return False
+
+
+def _is_sequence_type(annotation) -> bool:
+    """Whether an annotation says "a sequence" (``Sequence[...]``, ``list``, ``tuple``, …, also
+    in a union with ``None``); strings and bytes are not sequences of values."""
+    if isinstance(annotation, str):
+        return _names_a_sequence(annotation)
+    origin = typing.get_origin(annotation) or annotation
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_is_sequence_type(a) for a in typing.get_args(annotation) if a is not type(None))
+    return (
+        isinstance(origin, type)
+        and issubclass(origin, collections.abc.Sequence)
+        and not issubclass(origin, (str, bytes, bytearray))
+    )
+
+
+def _parameter_kinds(validate: Callable, name: str, signature: inspect.Signature, children: dict) -> tuple[dict, inspect.Signature]:
+    """Each parameter's kind (:data:`PARAMETER_KINDS`), and the signature with its annotations
+    evaluated."""
+    unknown = sorted(set(children) - set(signature.parameters))
+    if unknown:
+        raise ValueError(f"children= of {name!r} names parameters it does not have: {', '.join(unknown)}")
+    kinds, parameters = {}, []
+    for parameter in signature.parameters.values():
+        annotation = _resolved(validate, parameter)
+        parameters.append(parameter.replace(annotation=annotation))
+        if parameter.name in children:
+            kinds[parameter.name] = "schedule" if children[parameter.name] == "one" else "schedules"
+        elif annotation is not inspect.Parameter.empty and _is_sequence_type(annotation):
+            kinds[parameter.name] = "sequence"
+        else:
+            kinds[parameter.name] = "value"
+    return kinds, signature.replace(parameters=parameters)
+
+
 def register(
     evaluate: Evaluate,
     children: dict[str, str] | None = None,
@@ -136,20 +219,49 @@ def register(
       children's values (an interpolation, a step function, a bound of a child): right for most
       schedules, while one that multiplies or divides declares its own.
 
+    The validation function's parameter annotations say what each parameter holds: one annotated
+    as a sequence (``boundaries: Sequence[int]``) is a list on the command line, where
+    ``--boundaries 10`` and ``--boundaries 10,20`` are both lists (see :data:`PARAMETER_KINDS`).
+
     This one registration gives the schedule its name, ``lrcore.SCHEDULES``, serialization
     (``to_dict``/``from_dict``, pickling), the CLI entry and every adapter's factory
-    (``lrcore.numpy``, ``lrcore.jax``, ``lrcore.torch``, ``lrcore.tf``).
+    (``lrcore.numpy``, ``lrcore.jax``, ``lrcore.torch``, ``lrcore.tf``, ``lrcore.keras``), those
+    already imported included. It is public as :func:`lrcore.register`; the guide "Schedules of
+    your own" (``docs/custom.md``) writes schedules with it.
+
+    Example:
+        >>> import lrcore
+        >>> def _halving(k, p, ops):
+        ...     halvings = ops.tofloat(ops.floordiv(k, p["every"]))
+        ...     return ops.f(p["init_value"]) * ops.power(0.5, halvings)
+        >>> @lrcore.register(_halving)
+        ... def halving(init_value, every):
+        ...     "Halve ``init_value`` every ``every`` steps."
+        ...     return {
+        ...         "init_value": lrcore.validate.level("init_value", init_value),
+        ...         "every": lrcore.validate.length("every", every),
+        ...     }
+        >>> print(float(halving(1.0, every=10)(25)))
+        0.25
+        >>> lrcore.from_dict({"name": "halving", "params": {"init_value": 1.0, "every": 10}}) == halving(1.0, 10)
+        True
+        >>> lrcore.schedule.unregister("halving")  # a doctest leaves the registry as it found it
     """
 
     def decorate(validate: Callable[_P, Params]) -> Callable[_P, Schedule]:
         name = validate.__name__
         if name in REGISTRY:
-            raise ValueError(f"A schedule named {name!r} is already registered.")
-        kinds = dict(children or {})
+            other = REGISTRY[name].validate
+            raise ValueError(
+                f"A schedule named {name!r} is already registered (by {other.__module__}.{other.__qualname__}); "
+                f"give yours another name, or remove that one first with lrcore.schedule.unregister({name!r})."
+            )
+        child_kinds = dict(children or {})
+        kinds, signature = _parameter_kinds(validate, name, inspect.signature(validate), child_kinds)
         definition = Definition(
-            name, validate, evaluate, kinds, at_zero, landmarks, bound or functools.partial(_between_levels, kinds)
+            name, validate, evaluate, child_kinds, at_zero, landmarks,
+            bound or functools.partial(_between_levels, child_kinds), kinds,
         )
-        signature = inspect.signature(validate)
 
         @functools.wraps(validate)
         def factory(*args: _P.args, **kwargs: _P.kwargs) -> Schedule:
@@ -165,6 +277,8 @@ def register(
         factory.__annotations__ = {**getattr(validate, "__annotations__", {}), "return": "Schedule"}
         REGISTRY[name] = definition
         _FACTORIES[name] = factory
+        for watcher in _WATCHERS:  # the adapter modules already imported add its factory
+            watcher(name, definition)
         return factory
 
     return decorate
@@ -203,9 +317,23 @@ def names() -> tuple[str, ...]:
 
 
 def unregister(name: str) -> None:
-    """Remove a registered schedule (for tests that register a temporary one)."""
+    """Remove a registered schedule (a test's temporary one, or one of your own to redefine it);
+    the adapter modules drop its factory."""
     del REGISTRY[name]
     del _FACTORIES[name]
+    for watcher in _WATCHERS:
+        watcher(name, None)
+
+
+#: Called with ``(name, definition)`` after each registration and ``(name, None)`` after each
+#: removal: the adapter modules (:func:`lrcore.backends.install`) keep their factories in step.
+_WATCHERS: list[Callable[[str, "Definition | None"], None]] = []
+
+
+def watch(watcher: Callable[[str, "Definition | None"], None]) -> None:
+    """Call ``watcher(name, definition)`` after every later registration, ``watcher(name, None)``
+    after every removal (how an adapter module offers schedules registered after its import)."""
+    _WATCHERS.append(watcher)
 
 
 class Schedule:
@@ -296,7 +424,9 @@ class Schedule:
                         f"({type(v).__name__}), which cannot be saved; build the schedule outside "
                         f"the traced function (jit/vmap/grad) to pickle it. Received: {key}={v!r}"
                     )
-        return (_rebuild, (self._name, self._params))
+        # The module that registers it, so that unpickling in another process (a DataLoader
+        # worker, a checkpoint loaded later) registers a schedule of one's own by importing it.
+        return (_rebuild, (self._name, self._params, REGISTRY[self._name].validate.__module__))
 
     # -- arithmetic ---------------------------------------------------------------------------
     # The combinators are looked up by name: that module builds on this one, not the other way round.
@@ -329,7 +459,7 @@ class Schedule:
         """
         k, ops, scalar, nan = _array.prepare(step, xp=xp, float_dtype=dtype)
         self._check_levels(ops.xp, ops.float)
-        return _array.finish(ops.run(self._evaluate, k), scalar, nan, ops)
+        return _array.finish(ops.run(self.evaluate_with, k), scalar, nan, ops)
 
     def _check_levels(self, xp, dtype):
         """Refuse a schedule that computes a number ``dtype`` cannot hold: it would become inf (and
@@ -342,9 +472,34 @@ class Schedule:
         name = getattr(dtype, "__name__", None) or getattr(dtype, "name", None) or str(dtype)
         check_levels_fit(self, float(info.max), str(name).rsplit(".", 1)[-1], eps=float(info.eps))
 
-    def _evaluate(self, k, ops: _array.Ops):
-        """The schedule's value on a clamped integer step array ``k``."""
+    # -- the evaluation protocol (a combinator's evaluation function evaluates its children) ----------
+    def evaluate_with(self, k, ops: _array.Ops):
+        """The schedule's values at the step array ``k``, in the operations ``ops``.
+
+        This is how an evaluation function evaluates a schedule it was given (a combinator's
+        children): ``k`` is an integer step array already clamped to ``0 <= k <= ops.max_step``
+        (the ``k`` the evaluation function received, or one made from it with ``ops``, such as
+        ``ops.since(k, b)``), and the result is a float array of ``ops.float`` with ``k``'s shape.
+        It runs wherever the caller runs: eagerly, under ``jax.jit``,
+        ``torch.compile(fullgraph=True)`` and ``tf.function``. To evaluate a schedule yourself,
+        call it (``schedule(step)``) or use :meth:`evaluate`.
+        """
         return REGISTRY[self._name].evaluate(k, self._params, ops)
+
+    def value_at_zero(self, zeros, ops: _array.Ops):
+        """``self.evaluate_with(zeros, ops)`` bit for bit, for ``zeros`` a step array of zeros,
+        with one evaluation per nesting level.
+
+        A combinator that needs its child's first value besides its value at ``k`` (a warmup ramps
+        to it) reads it here: each combinator on the way gives its value at step 0 from its
+        children's, as its registration declares (``at_zero``), so nested warmups cost one
+        evaluation per level rather than ``2**depth``.
+        """
+        # Read through this method's own `self` (under torch.compile, Dynamo cannot use the
+        # result of the `name` property as a dict key).
+        return REGISTRY[self._name].value_at_zero(
+            self._params, ops, zeros, lambda child: child.value_at_zero(zeros, ops)
+        )
 
     # -- serialization ------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -541,8 +696,20 @@ def _key(value):
     return value
 
 
-def _rebuild(name, params):
-    """Unpickling: the factory again, with the saved parameters (array levels included)."""
+def _rebuild(name, params, module=None):
+    """Unpickling: the factory again, with the saved parameters (array levels included). A name
+    not registered yet is registered by importing ``module``, the module that registered it."""
+    problem = None
+    if name not in REGISTRY and module not in (None, "__main__", "__mp_main__"):
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            problem = f"; importing it failed: {exc}"
+    if name not in REGISTRY:
+        raise ValueError(
+            f"Unknown schedule name {name!r}: it was registered by the module {module!r}, which must be "
+            f"importable (or imported) where the pickle is loaded{problem or ''}. Known: {', '.join(sorted(REGISTRY))}"
+        )
     return REGISTRY[name].build((), params, array_levels=True)
 
 

@@ -111,7 +111,7 @@ def test_numpy_blocks_give_the_generic_bits(name, schedule, landmarks):
     for dtype in (np.float64, np.float32):
         got = schedule.evaluate(steps, xp=np, dtype=dtype)
         generic = _array.Ops(np, np.int64, dtype)
-        want = schedule._evaluate(np.maximum(steps, 0), generic)
+        want = schedule.evaluate_with(np.maximum(steps, 0), generic)
         assert got.dtype == dtype
         np.testing.assert_array_equal(got, want)
     square = steps[: (steps.size // 2) * 2].reshape(2, -1)

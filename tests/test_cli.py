@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import lrcore
-from lrcore.cli import parse_value
+from lrcore.cli import parse_list, parse_value
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,6 +54,105 @@ def png_lines(path):
 def test_parse_value(text, value):
     got = parse_value(text)
     assert got == value and type(got) is type(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("10", [10]), ("10,20", [10, 20]), ("[10]", [10]), ("[10, 20]", [10, 20]), ("0.5", [0.5]), ("", []),
+     ("[]", []), ("none", None)],
+)
+def test_parse_list_always_gives_a_list(text, value):
+    assert parse_list(text) == value
+
+
+def test_list_parameters_are_declared_by_their_schedule():
+    """The kinds come from the registration (the validation function's annotations), not from a
+    list of names in the CLI."""
+    from lrcore.schedule import REGISTRY
+
+    sequences = {(name, key) for name, d in REGISTRY.items() for key, kind in d.kinds.items() if kind == "sequence"}
+    assert sequences == {
+        ("piecewise_constant", "boundaries"), ("piecewise_constant", "values"),
+        ("piecewise_linear", "boundaries"), ("piecewise_linear", "values"), ("join", "boundaries"),
+    }
+    import ast
+
+    tree = ast.parse((ROOT / "lrcore" / "cli.py").read_text())
+    literals = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    assert not literals & {key for _, key in sequences}  # the CLI spells no parameter's name
+
+
+@pytest.mark.parametrize(
+    ("boundaries", "values", "want"),
+    [
+        ("10", "1,0.1", [1.0, 1.0, 0.1, 0.1, 0.1]),  # one boundary, no brackets
+        ("10,20", "1,0.1,0.01", [1.0, 1.0, 0.1, 0.01, 0.01]),
+        ("[10]", "[1,0.1]", [1.0, 1.0, 0.1, 0.1, 0.1]),
+        ("", "0.5", [0.5, 0.5, 0.5, 0.5, 0.5]),  # no boundary, one value (not a list in the text)
+    ],
+)
+def test_one_element_lists_need_no_brackets(boundaries, values, want):
+    r = cli("table", "piecewise_constant", "--boundaries", boundaries, "--values", values, "--at", "0,9,10,20,99")
+    assert r.returncode == 0, r.stderr
+    assert [float(line.split("\t")[1]) for line in r.stdout.strip().splitlines()[1:]] == want
+
+
+def test_join_with_one_boundary_without_brackets():
+    r = cli("table", "join",
+            '--schedules=[{"name":"constant","params":{"value":1.0}},{"name":"constant","params":{"value":0.5}}]',
+            "--boundaries", "10", "--at", "0,9,10,11")
+    assert r.returncode == 0, r.stderr
+    assert [float(line.split("\t")[1]) for line in r.stdout.strip().splitlines()[1:]] == [1.0, 1.0, 0.5, 0.5]
+
+
+def test_help_marks_the_list_parameters(plot_help):
+    line = next(l for l in plot_help.splitlines() if l.startswith("  piecewise_linear("))
+    assert line == "  piecewise_linear(boundaries, values)  [--boundaries: a list (10 or 10,20); --values: a list (10 or 10,20)]"
+    assert "--boundaries 10 is [10]" in plot_help
+
+
+# -- schedules of one's own: --import ---------------------------------------------------------------
+USER_MODULE = """
+from collections.abc import Sequence
+
+import lrcore
+from lrcore import validate as check
+
+
+def _stair_values(k, p, ops):
+    return ops.locate(p["steps_at"], k).pick(ops.floats(p["levels"])) * ops.f(p["scale_by"])
+
+
+@lrcore.register(_stair_values)
+def cli_stairs(steps_at: Sequence[int], levels: Sequence[float], scale_by=1.0):
+    '''``levels[i] * scale_by`` after the ``i``-th of ``steps_at``.'''
+    steps_at = check.boundaries("steps_at", steps_at)
+    levels = check.levels("levels", levels)
+    check.lengths_match("levels", levels, "steps_at", steps_at, 1)
+    return {"steps_at": steps_at, "levels": levels, "scale_by": check.level("scale_by", scale_by)}
+"""
+
+
+def test_import_adds_a_schedule_of_ones_own(tmp_path):
+    (tmp_path / "my_cli_schedules.py").write_text(USER_MODULE)
+    r = cli("table", "--import", "my_cli_schedules", "cli_stairs", "--steps-at", "5", "--levels", "1,0.5",
+            "--scale-by", "2", "--at", "0,4,5,6", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert [float(line.split("\t")[1]) for line in r.stdout.strip().splitlines()[1:]] == [2.0, 2.0, 1.0, 1.0]
+    r = cli("plot", "--import", "my_cli_schedules", "--help", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "  cli_stairs(steps_at, levels, scale_by=1.0)  [--steps-at: a list" in r.stdout.replace("--steps_at", "--steps-at")
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"name": "cli_stairs", "params": {"steps_at": [5], "levels": [1.0, 0.5]}}))
+    r = cli("table", "--import", "my_cli_schedules", "--spec", spec, "--at", "4,5", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["step", "value", "4", "1.0", "5", "0.5"]
+    # Without it, the name is unknown, and the message says how to add it.
+    r = cli("table", "cli_stairs", "--steps-at", "5", "--levels", "1,0.5", "--at", "0", cwd=tmp_path)
+    assert r.returncode == 2 and "Unknown schedule name 'cli_stairs'" in r.stderr and "--import" in r.stderr
+    r = cli("table", "--import", "no_such_module_here", "constant", "--value", "1", "--at", "0", cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert "argument --import: cannot import 'no_such_module_here'" in r.stderr
 
 
 def test_table_prints_step_value_rows():

@@ -226,9 +226,10 @@ THIRD_PARTY_PRIVATE = {
     ("convert/paddle.py", "_step_config"),
     ("convert/paddle.py", "_steps_size"),
 }
-#: The core's evaluation protocol: a combinator evaluates its children (``Schedule._evaluate``), and
-#: the Schedule class and its module read their instances' slots.
-CORE_PROTOCOL = ("schedule.py", "combinators.py")
+#: The Schedule class's own module, which reads its instances' slots (their bounds cache). Everything
+#: else, lrcore's own combinators included, evaluates a schedule through its public methods
+#: (``Schedule.evaluate_with``, ``Schedule.value_at_zero``), as a user's combinator does.
+OWN_MODULE = ("schedule.py",)
 _NAMEDTUPLE_API = {"_replace", "_asdict", "_fields", "_make"}
 
 
@@ -273,17 +274,20 @@ def private_reads(source: str, path: pathlib.Path) -> list[tuple[int, str]]:
 
 
 def test_objects_read_no_private_attribute_of_another_object():
-    """Adapters, plateau rules, the CLI and the plots ask other objects through their public
-    methods and properties, never by reading or writing a private attribute."""
+    """Combinators, adapters, plateau rules, the CLI and the plots ask other objects through their
+    public methods and properties, never by reading or writing a private attribute."""
     problems = []
+    checked = set()
     for path in PACKAGE.rglob("*.py"):
         where = path.relative_to(PACKAGE).as_posix()
-        if where in CORE_PROTOCOL:
+        if where in OWN_MODULE:
             continue
+        checked.add(where)
         for line, expression in private_reads(path.read_text(), path):
             if (where, expression.rpartition(".")[2]) not in THIRD_PARTY_PRIVATE:
                 problems.append(f"{where}:{line}: {expression}")
     assert not problems, "use (or add) a public method instead:\n" + "\n".join(problems)
+    assert {"combinators.py", "cli.py", "plot.py", "backends/torch.py"} <= checked
 
 
 def test_private_read_finder_sees_other_objects_only():
@@ -295,3 +299,13 @@ def test_private_read_finder_sees_other_objects_only():
     )
     got = private_reads(source, PACKAGE / "backends" / "example.py")
     assert got == [(4, "sched._scale"), (5, "sched._reapply"), (6, "other.inner._state")]
+
+
+def test_private_read_finder_sees_a_combinator_reaching_into_its_children():
+    source = (
+        "def _scale(k, p, ops):\n    return p['schedule']._evaluate(k, ops) * ops.f(p['factor'])\n"
+        "def _first(schedule, zeros, ops):\n    return REGISTRY[schedule._name].value_at_zero(schedule._params, ops, zeros, None)\n"
+        "def _fine(k, p, ops):\n    return p['schedule'].evaluate_with(k, ops) + p['schedule'].value_at_zero(k, ops)\n"
+    )
+    got = private_reads(source, PACKAGE / "combinators.py")
+    assert got == [(2, "p['schedule']._evaluate"), (4, "schedule._name"), (4, "schedule._params")]

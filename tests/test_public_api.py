@@ -21,8 +21,9 @@ from tests import examples
 API_NAMES = set(examples.TABLE)
 
 
-#: Public names that are not schedules: the plateau rule, and the converters from other libraries.
-OTHER_NAMES = {"Plateau", "PlateauState", "plateau", "CONVERTERS", *lrcore.CONVERTERS}
+#: Public names that are not schedules: the plateau rule, the registration of one's own schedules and
+#: the converters from other libraries.
+OTHER_NAMES = {"Plateau", "PlateauState", "plateau", "register", "CONVERTERS", *lrcore.CONVERTERS}
 
 
 def test_all_matches_exports():
@@ -87,7 +88,7 @@ def test_docstring_teaches(name):
         assert f"{param}:" in doc, f"{name}: Args misses {param}"
 
 
-@pytest.mark.parametrize("name", sorted(API_NAMES) + ["Schedule", "from_dict", "plateau"])
+@pytest.mark.parametrize("name", sorted(API_NAMES) + ["Schedule", "from_dict", "plateau", "register"])
 def test_docstring_examples_pass(name):
     obj = getattr(lrcore, name)
     finder, runner = doctest.DocTestFinder(recurse=False), doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)

@@ -1,7 +1,7 @@
 """One registration is all a schedule needs: a new one appears everywhere a built-in one does.
 
-Two schedules are registered through the public mechanism (``lrcore.schedule.register``, as
-CONTRIBUTING.md describes) in a fresh interpreter:
+Schedules are registered through the public mechanism (``lrcore.register``, as CONTRIBUTING.md and
+docs/custom.md describe) in fresh interpreters:
 
 - ``dummy_hold``, which must then be offered by every adapter, rebuilt by ``from_dict`` and pickle,
   listed and evaluated by the CLI, written into the adapter stubs, and flagged by the docs and
@@ -10,7 +10,17 @@ CONTRIBUTING.md describes) in a fresh interpreter:
   (``xp.tanh``) that no namespace binding of lrcore names and whose level parameter has a new name
   (``lr_max``): it must give the values of an independent mpmath reference on every adapter (NumPy;
   JAX eager and under ``jit``; PyTorch; TensorFlow eager and in ``tf.function(jit_compile=True)``;
-  Keras), and appear in ``from_dict``, the CLI and the stubs like any other schedule.
+  Keras), and appear in ``from_dict``, the CLI and the stubs like any other schedule;
+- ``dummy_log1p_decay`` and the combinator ``dummy_delay``, written by a user in a module of their
+  own (``lrcore_user_schedules``) imported after every adapter: the decay calls ``xp.log1p``
+  (resolved by the TensorFlow namespace shim, which does not define it) and has a level parameter
+  no lrcore code knows (``lr_start``); the combinator evaluates its child through the public
+  ``Schedule.evaluate_with``/``Schedule.value_at_zero``. Both give an independent mpmath
+  reference on every adapter (JAX under ``jit``, ``torch.compile(fullgraph=True)``,
+  ``tf.function``, Keras included), the float32 adapters refuse ``lr_start=1e39`` naming it, and
+  the schedule is in ``from_dict``, a pickle loaded where the module was never imported, the CLI
+  (``--import``), the stubs and the docs checks; with its table entry, ``pytest -k
+  dummy_log1p_decay`` selects its TensorFlow and Keras tests.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ import os
 import pathlib
 import subprocess
 import sys
+from collections.abc import Sequence
 from fractions import Fraction
 
 import mpmath
@@ -27,7 +38,8 @@ import numpy as np
 import pytest
 
 import lrcore
-from lrcore.schedule import register, unregister
+from lrcore import register
+from lrcore.schedule import unregister
 from tests.helpers import assert_ulp_close
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -42,7 +54,8 @@ import contextlib, io, json, pickle
 import numpy as np
 import lrcore
 from lrcore import validate as check
-from lrcore.schedule import register
+
+register = lrcore.register  # the public mechanism
 
 
 def _dummy_hold(k, p, ops):
@@ -312,7 +325,7 @@ def test_a_new_combinator_declares_its_first_value_and_its_landmarks():
     calls = []
 
     def _shift(k, p, ops):
-        return p["schedule"]._evaluate(ops.since(k, p["shift_steps"]), ops)
+        return p["schedule"].evaluate_with(ops.since(k, p["shift_steps"]), ops)
 
     def _shift_at_zero(p, ops, zeros, at_zero_of_child):
         calls.append(p["shift_steps"])
@@ -350,3 +363,362 @@ def test_a_new_combinator_declares_its_first_value_and_its_landmarks():
         assert lrcore.plot.landmarks(lrcore.join([lrcore.constant(1.0), warmed], [7]), 40) == [7, 17, 22]
     finally:
         unregister("shift_dummy")
+
+
+# -- a user's own module, imported after every adapter -----------------------------------------------
+USER_MODULE = r"""
+'''Schedules of one's own: one module, written once in lrcore's array operations.'''
+import lrcore
+from lrcore import validate as check
+
+
+def _dummy_log1p_decay(k, p, ops):
+    return ops.f(p["lr_start"]) / (1.0 + ops.f(p["rate"]) * ops.xp.log1p(ops.tofloat(k)))
+
+
+@lrcore.register(_dummy_log1p_decay)
+def dummy_log1p_decay(lr_start, rate=1.0):
+    r'''Logarithmic decay from ``lr_start``.
+
+    .. math:: \eta(k) = \frac{v_0}{1 + r \ln(1 + k)}
+
+    Args:
+        lr_start: the value at step 0, :math:`v_0`.
+        rate: :math:`r > 0`.
+    '''
+    return {"lr_start": check.level("lr_start", lr_start), "rate": check.positive("rate", rate)}
+
+
+def _dummy_delay(k, p, ops):
+    return p["schedule"].evaluate_with(ops.since(k, p["delay_steps"]), ops)
+
+
+def _dummy_delay_at_zero(p, ops, zeros, at_zero_of_child):
+    return p["schedule"].value_at_zero(zeros, ops)  # since(0, D) is 0: the child's first value
+
+
+@lrcore.register(_dummy_delay, children={"schedule": "one"}, at_zero=_dummy_delay_at_zero)
+def dummy_delay(schedule, delay_steps):
+    '''``schedule`` held at its first value for ``delay_steps`` steps, then run.'''
+    return {
+        "schedule": lrcore.schedule.as_schedule("schedule", schedule),
+        "delay_steps": check.phase("delay_steps", delay_steps),
+    }
+"""
+
+# A contributor's table entry for it (tests/examples.py), added before the test modules are collected.
+USER_PLUGIN = r"""
+import mpmath
+
+import lrcore_user_schedules as user
+from tests import examples
+
+
+def _reference(k, p):
+    return mpmath.mpf(p["lr_start"]) / (1 + mpmath.mpf(p.get("rate", 1.0)) * mpmath.log(1 + k))
+
+
+examples.TABLE["dummy_log1p_decay"] = examples.Entry(
+    reference=_reference,
+    examples=[
+        ("dummy_log1p_decay", user.dummy_log1p_decay(0.5, 0.25), []),
+        ("dummy_log1p_decay-fast", user.dummy_log1p_decay(lr_start=1.0, rate=4.0), []),
+    ],
+    valid=dict(lr_start=0.5),
+    levels=["lr_start"],
+    plot=("dummy_log1p_decay(0.5, 0.25)", [user.dummy_log1p_decay(0.5, 0.25)], 100, False),
+)
+"""
+
+LOG1P = dict(lr_start=0.5, rate=0.25)
+DELAY_STEPS, WARMUP_STEPS, WARMUP_FROM = 7, 5, 0.1
+USER_ADAPTERS = ["numpy", "jax", "jax.jit", "torch", "torch.compile", "tf", "tf.function", "keras"]
+
+USER_SCRIPT = r"""
+import json, pickle
+import numpy as np
+import jax, jax.numpy as jnp, keras, tensorflow as tf, torch
+import lrcore, lrcore.numpy, lrcore.jax, lrcore.torch, lrcore.tf, lrcore.keras
+from lrcore.backends import ADAPTERS, tf_namespace
+
+out = {"shim_defines_log1p": "log1p" in vars(tf_namespace)}
+import lrcore_user_schedules as user  # after every adapter
+
+kwargs, steps = json.loads(SPEC), np.asarray(json.loads(STEPS), dtype=np.int64)
+out["exported"] = {a: {n: n in getattr(lrcore, a).__all__ for n in ("dummy_log1p_decay", "dummy_delay")} for a in ADAPTERS}
+out["types"] = {a: type(getattr(lrcore, a).dummy_log1p_decay(**kwargs)).__name__ for a in ADAPTERS}
+
+
+def nested(module):  # a warmup of the user's combinator of the user's schedule, in one adapter
+    inner = module.dummy_delay(module.dummy_log1p_decay(**kwargs), DELAY)
+    return module.warmup(inner, WARMUP, WARMUP_FROM)
+
+
+def evaluate(make):
+    def compiled_torch(fn):
+        torch._dynamo.reset()
+        return torch.compile(fn, fullgraph=True, backend="aot_eager")(torch.as_tensor(steps))
+
+    return {
+        "numpy": make(lrcore.numpy)(steps),
+        "jax": make(lrcore.jax)(jnp.asarray(steps, dtype=jnp.int32)),
+        "jax.jit": jax.jit(make(lrcore.jax))(jnp.asarray(steps, dtype=jnp.int32)),
+        "torch": make(lrcore.torch)(torch.as_tensor(steps)),
+        "torch.compile": compiled_torch(make(lrcore.torch)),
+        "tf": make(lrcore.tf)(tf.constant(steps)),
+        "tf.function": tf.function(lambda k, lr=make(lrcore.tf): lr(k), jit_compile=True)(tf.constant(steps)),
+        "keras": make(lrcore.keras)(keras.ops.convert_to_tensor(steps, dtype="int32")),
+    }
+
+
+def plain(values):
+    return {a: {"dtype": str(np.asarray(v).dtype), "values": np.asarray(v, dtype=np.float64).tolist()}
+            for a, v in values.items()}
+
+
+out["log1p"] = plain(evaluate(lambda m: getattr(m, "dummy_log1p_decay")(**kwargs)))
+out["nested"] = plain(evaluate(nested))
+out["nested_name"] = nested(lrcore.numpy).schedule.to_dict()["params"]["schedule"]["name"]
+
+out["range_check"] = {}
+for adapter in ("jax", "torch", "tf", "keras", "numpy"):
+    try:
+        getattr(lrcore, adapter).dummy_log1p_decay(lr_start=1e39)
+        out["range_check"][adapter] = "accepted"
+    except ValueError as exc:
+        out["range_check"][adapter] = str(exc)
+
+s = user.dummy_log1p_decay(**kwargs)
+out["from_dict"] = lrcore.from_dict(json.loads(json.dumps(s.to_dict()))) == s
+out["pickle"] = pickle.dumps(user.dummy_delay(s, DELAY)).hex()
+
+from lrcore import _stubs
+out["stubs"] = {a: "def dummy_log1p_decay(lr_start, rate=1.0) -> %s:" % b in _stubs.render(a) for a, b in ADAPTERS.items()}
+
+from tests import catalog, examples
+out["docs_missing"] = catalog.catalog_problems(catalog.catalog_sections())
+out["table_missing"] = examples.coverage_problems()
+print("RESULT" + json.dumps(out))
+"""
+
+UNPICKLE = r"""
+import json, pickle, sys
+import lrcore
+before = "lrcore_user_schedules" in sys.modules
+s = pickle.loads(bytes.fromhex(sys.stdin.read()))
+print("RESULT" + json.dumps({"imported_before": before, "imported_after": "lrcore_user_schedules" in sys.modules,
+                             "name": s.name, "values": [float(s(k)) for k in (0, 3, 7, 8, 100)]}))
+"""
+
+
+def _result(run) -> dict:
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
+    (line,) = [l for l in run.stdout.splitlines() if l.startswith("RESULT")]
+    return json.loads(line[len("RESULT") :])
+
+
+@pytest.fixture(scope="module")
+def user_dir(tmp_path_factory) -> pathlib.Path:
+    where = tmp_path_factory.mktemp("user")
+    (where / "lrcore_user_schedules.py").write_text(USER_MODULE)
+    (where / "lrcore_user_plugin.py").write_text(USER_PLUGIN)
+    return where
+
+
+def _env(user_dir, with_module=True) -> dict:
+    path = os.pathsep.join([str(ROOT), str(user_dir)] if with_module else [str(ROOT)])
+    return dict(os.environ, PYTHONPATH=path, TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow")
+
+
+@pytest.fixture(scope="module")
+def user(user_dir) -> dict:
+    code = (
+        f"SPEC = {json.dumps(json.dumps(LOG1P))}\nSTEPS = {json.dumps(json.dumps(TANH_STEPS))}\n"
+        f"DELAY, WARMUP, WARMUP_FROM = {DELAY_STEPS}, {WARMUP_STEPS}, {WARMUP_FROM}\n" + USER_SCRIPT
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(user_dir), capture_output=True, text=True, timeout=600)
+    return _result(run)
+
+
+def log1p_reference(k: int) -> mpmath.mpf:
+    """dummy_log1p_decay at step ``k``, from its formula."""
+    return mpmath.mpf(LOG1P["lr_start"]) / (1 + mpmath.mpf(LOG1P["rate"]) * mpmath.log(1 + k))
+
+
+def nested_reference(k: int) -> mpmath.mpf:
+    """warmup(dummy_delay(dummy_log1p_decay, D), W, v0) at step ``k``, from the definitions."""
+    if k < WARMUP_STEPS:
+        start = log1p_reference(0)
+        t = Fraction(k, WARMUP_STEPS)
+        return mpmath.mpf(WARMUP_FROM) + (start - mpmath.mpf(WARMUP_FROM)) * mpmath.mpf(t.numerator) / t.denominator
+    return log1p_reference(max(k - WARMUP_STEPS - DELAY_STEPS, 0))
+
+
+def test_a_users_module_imported_after_the_adapters_is_in_every_adapter(user):
+    adapters = ("numpy", "jax", "torch", "tf", "keras")
+    assert user["exported"] == {a: {"dummy_log1p_decay": True, "dummy_delay": True} for a in adapters}
+    assert user["types"] == {
+        "numpy": "NumpySchedule", "jax": "JaxSchedule", "torch": "TorchSchedule", "tf": "TFSchedule", "keras": "KerasSchedule"
+    }
+    assert user["shim_defines_log1p"] is False  # the shim resolves it to TensorFlow's own
+
+
+@pytest.mark.parametrize("adapter", USER_ADAPTERS, ids=[f"dummy_log1p_decay-{a}" for a in USER_ADAPTERS])
+def test_users_schedule_gives_the_reference_on_every_adapter(user, adapter):
+    with mpmath.workdps(50):
+        want = np.array([float(log1p_reference(k)) for k in TANH_STEPS])
+    got = user["log1p"][adapter]
+    bits = 64 if adapter == "numpy" else 32
+    assert got["dtype"] == f"float{bits}"
+    assert_ulp_close(got["values"], want, bits, context=adapter)
+
+
+@pytest.mark.parametrize("adapter", USER_ADAPTERS, ids=[f"dummy_delay-{a}" for a in USER_ADAPTERS])
+def test_users_combinator_evaluates_its_child_through_the_public_door(user, adapter):
+    """Eagerly and compiled (jit, torch.compile(fullgraph=True), tf.function): the warmup reads the
+    combinator's first value through its ``at_zero``, which reads the child's ``value_at_zero``."""
+    with mpmath.workdps(50):
+        want = np.array([float(nested_reference(k)) for k in TANH_STEPS])
+    assert user["nested_name"] == "dummy_delay"
+    assert_ulp_close(user["nested"][adapter]["values"], want, 64 if adapter == "numpy" else 32, context=adapter)
+
+
+def test_users_level_is_range_checked_on_the_float32_adapters(user):
+    checks = dict(user["range_check"])
+    assert checks.pop("numpy") == "accepted"  # float64 holds 1e39
+    for adapter, message in checks.items():
+        assert "`lr_start`" in message and "float32" in message and "1e+39" in message, (adapter, message)
+
+
+def test_users_schedule_serializes_and_its_pickle_imports_its_module(user, user_dir):
+    assert user["from_dict"] is True
+    run = subprocess.run([sys.executable, "-c", UNPICKLE], input=user["pickle"], cwd=ROOT, env=_env(user_dir),
+                         capture_output=True, text=True, timeout=300)
+    got = _result(run)
+    assert got["imported_before"] is False and got["imported_after"] is True and got["name"] == "dummy_delay"
+    with mpmath.workdps(50):
+        want = [float(log1p_reference(max(k - DELAY_STEPS, 0))) for k in (0, 3, 7, 8, 100)]
+    assert_ulp_close(got["values"], want, 64)
+    # Where the module cannot be imported, loading fails naming it.
+    run = subprocess.run([sys.executable, "-c", UNPICKLE], input=user["pickle"], cwd=ROOT,
+                         env=_env(user_dir, with_module=False), capture_output=True, text=True, timeout=300)
+    assert run.returncode != 0
+    # (the inner schedule is unpickled first)
+    assert "Unknown schedule name 'dummy_log1p_decay': it was registered by the module 'lrcore_user_schedules'" in run.stderr
+
+
+def test_users_schedule_is_in_the_cli_with_import(user_dir):
+    env = _env(user_dir, with_module=False)  # `python -m lrcore` finds the module in its directory
+    args = ["table", "--import", "lrcore_user_schedules", "dummy_log1p_decay", "--lr-start", "0.5", "--rate", "0.25",
+            "--at", "0,1,10,1000"]
+    run = subprocess.run([sys.executable, "-m", "lrcore", *args], cwd=user_dir, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    rows = [line.split("\t") for line in run.stdout.strip().splitlines()]
+    assert rows[0] == ["step", "value"] and [int(k) for k, _ in rows[1:]] == [0, 1, 10, 1000]
+    with mpmath.workdps(50):
+        assert_ulp_close([float(v) for _, v in rows[1:]], [float(log1p_reference(k)) for k in (0, 1, 10, 1000)], 64)
+    run = subprocess.run([sys.executable, "-m", "lrcore", "plot", "--import", "lrcore_user_schedules", "--help"],
+                         cwd=user_dir, env=env, capture_output=True, text=True, timeout=300)
+    assert "  dummy_log1p_decay(lr_start, rate=1.0)\n" in run.stdout
+    assert "  dummy_delay(schedule, delay_steps)  [--schedule: a JSON object" in run.stdout
+
+
+def test_users_schedule_is_in_the_stubs_and_the_docs_and_table_checks(user):
+    assert user["stubs"] == {"numpy": True, "jax": True, "torch": True, "tf": True, "keras": True}
+    assert user["docs_missing"] == ["dummy_log1p_decay: no catalog section", "dummy_delay: no catalog section"]
+    assert user["table_missing"] == [
+        "dummy_log1p_decay: no entry in tests/examples.py",
+        "dummy_delay: no entry in tests/examples.py",
+    ]
+
+
+def test_pytest_k_selects_the_users_schedules_tensorflow_and_keras_tests(user_dir):
+    """With its table entry (added here by a pytest plugin, as a contributor adds it to
+    tests/examples.py), ``pytest -k dummy_log1p_decay`` collects its TensorFlow and Keras tests."""
+    args = ["-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-p", "lrcore_user_plugin",
+            "-k", "dummy_log1p_decay", "tests/test_tf_adapter.py", "tests/test_keras_adapter.py"]
+    run = subprocess.run([sys.executable, *args], cwd=ROOT, env=_env(user_dir), capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    selected = {line.strip() for line in run.stdout.splitlines() if "::" in line}
+    assert selected and all("dummy_log1p_decay" in node for node in selected)
+    for label in ("dummy_log1p_decay", "dummy_log1p_decay-fast"):
+        for node in (
+            f"tests/test_tf_adapter.py::test_eager_values_match_numpy[{label}-64]",
+            f"tests/test_tf_adapter.py::test_jit_compiled_values_match_numpy[{label}-32]",
+            f"tests/test_keras_adapter.py::test_eager_values_on_backend_arrays[tensorflow-{label}]",
+            f"tests/test_keras_adapter.py::test_eager_values_on_backend_arrays[jax-{label}]",
+        ):
+            assert node in selected, (node, sorted(selected))
+
+
+# -- the registration's own checks, in this process ---------------------------------------------------
+def _hold_value(k, p, ops):
+    return ops.full(k, p["value"])
+
+
+def test_adapters_imported_before_a_registration_offer_it_until_it_is_removed():
+    import lrcore.numpy
+    import lrcore.torch
+
+    @register(_hold_value)
+    def late_dummy(value):
+        """``value`` at every step."""
+        return {"value": lrcore.validate.level("value", value)}
+
+    try:
+        for module in (lrcore.numpy, lrcore.torch):
+            assert "late_dummy" in module.__all__
+            assert module.__all__.index("late_dummy") < module.__all__.index("from_schedule")
+        assert float(lrcore.numpy.late_dummy(0.25)(3)) == 0.25
+        assert type(lrcore.torch.late_dummy(0.25)).__name__ == "TorchSchedule"
+    finally:
+        unregister("late_dummy")
+    for module in (lrcore.numpy, lrcore.torch):
+        assert "late_dummy" not in module.__all__ and not hasattr(module, "late_dummy")
+
+
+def test_a_taken_name_is_refused_naming_who_took_it():
+    with pytest.raises(ValueError, match=r"'cosine_decay' is already registered \(by lrcore\.cosine\.cosine_decay\).*unregister"):
+
+        @register(_hold_value)
+        def cosine_decay(value):
+            """A second cosine_decay."""
+            return {"value": value}
+
+
+def test_sequence_annotations_declare_list_parameters():
+    def list_dummy(a: Sequence[int], b: list[float], c: tuple[float, ...] | None = None, d: str = "x", e=1.0, f: float = 2.0):
+        """Parameters of every kind of annotation."""
+        return {"a": tuple(a), "b": tuple(b), "c": c, "d": d, "e": e, "f": f}
+
+    register(_hold_value)(list_dummy)
+    try:
+        assert lrcore.schedule.REGISTRY["list_dummy"].kinds == {
+            "a": "sequence", "b": "sequence", "c": "sequence", "d": "value", "e": "value", "f": "value"
+        }
+    finally:
+        unregister("list_dummy")
+
+
+def test_an_annotation_that_cannot_be_evaluated_is_read_as_text():
+    """A name imported inside a function is not in the module's globals: the annotation's text says
+    what it is."""
+
+    def text_dummy(a: "MutableSequence[int]", b: "abc.Sequence[float] | None" = None, c: "NoSuchType[int]" = 0, d: "typing.List[int]" = ()):  # noqa: F821
+        """Annotations that do not evaluate in this module."""
+        return {"a": tuple(a), "b": b, "c": c, "d": tuple(d)}
+
+    register(_hold_value)(text_dummy)
+    try:
+        assert lrcore.schedule.REGISTRY["text_dummy"].kinds == {"a": "sequence", "b": "sequence", "c": "value", "d": "sequence"}
+    finally:
+        unregister("text_dummy")
+
+
+def test_children_must_name_parameters():
+    def child_dummy(schedule):
+        """A combinator whose declaration names another parameter."""
+        return {"schedule": schedule}
+
+    with pytest.raises(ValueError, match=r"children= of 'child_dummy' names parameters it does not have: schedules"):
+        register(_hold_value, children={"schedules": "many"})(child_dummy)

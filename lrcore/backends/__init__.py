@@ -20,7 +20,7 @@ from __future__ import annotations
 import inspect
 import numbers
 
-from ..schedule import REGISTRY, Definition, Schedule, as_schedule, composed_adapter, is_adapter, names
+from ..schedule import REGISTRY, Definition, Schedule, as_schedule, composed_adapter, is_adapter, names, watch
 
 #: The public adapter modules (``lrcore.<name>``) and the class each one's factories return.
 ADAPTERS = {
@@ -84,6 +84,21 @@ def install(namespace: dict, bind) -> list[str]:
     from_schedule.__module__ = module
     from_schedule.__qualname__ = "from_schedule"
     namespace["from_schedule"] = from_schedule
+
+    def keep_in_step(name: str, definition: Definition | None) -> None:
+        """A schedule registered (or removed) after this module's import: its factory and its
+        entry in ``__all__`` (before ``from_schedule``, as :func:`names` orders them)."""
+        exported = namespace.get("__all__")
+        if definition is None:
+            namespace.pop(name, None)
+            if exported is not None and name in exported:
+                exported.remove(name)
+            return
+        namespace[name] = adapter_factory(definition, bind, module)
+        if exported is not None and name not in exported:
+            exported.insert(exported.index("from_schedule"), name)
+
+    watch(keep_in_step)
     return [*names(), "from_schedule"]
 
 

@@ -1209,8 +1209,8 @@ TABLE: dict[str, Entry] = {
             ({"schedules": "constant"}, TypeError, "schedules", "constant"),
         ],
         plot=(
-            "cosine_decay(0.9, 100) + 0.1, and constant(1.0) - linear(0.0, 0.5, 60)",
-            [L.cosine_decay(0.9, 100) + 0.1, L.constant(1.0) - L.linear(0.0, 0.5, 60)],
+            "cosine_decay(0.9, 100), and add([cosine_decay(0.9, 100), constant(0.1)])",
+            [L.cosine_decay(0.9, 100), L.cosine_decay(0.9, 100) + 0.1],
             100,
             False,
         ),

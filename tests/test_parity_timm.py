@@ -272,6 +272,22 @@ def test_per_update_scheduler_in_the_training_loop(name):
     assert_ulp_close(schedule(in_updates)(np.arange(30 * n)), want, 64, ULPS)
 
 
+# -- WSDLRScheduler -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("decay_ratio", [0.01, 0.3])
+def test_wsd_exp_cooldown_to_lr_min(decay_ratio):
+    """timm's WSD ``decay_fn='exp'``: ``lr_min + (lr - lr_min)·(r**x - r)/(1 - r)`` over the last
+    ``decay_t`` epochs (``x`` from 0 to 1): an exponential decay plus a constant, written with ``+``."""
+    W, T, D, lr_min, r = 5, 40, 12, 0.01, decay_ratio
+    a = (LR - lr_min) / (1 - r)
+    body = lrcore.exponential_decay(a, D, r, transition_begin=T - D, end_value=a * r) + (lr_min - a * r)
+    assert body.name == "add"
+    s = lrcore.warmup(body, W, init_value=1e-3)  # timm's WSD warmup is always a prefix
+    make = lambda o: timm("WSDLRScheduler")(  # noqa: E731
+        o, t_initial=T, decay_t=D, lr_min=lr_min, decay_fn="exp", decay_ratio=r, warmup_t=W, warmup_lr_init=1e-3)
+    want = compare(s, make, W + T + 15)
+    assert want[-1] == pytest.approx(lr_min, rel=1e-12) and want[W] == LR
+
+
 # -- PlateauLRScheduler (torch's ReduceLROnPlateau behind a warmup) ----------------------------------
 @pytest.mark.parametrize(
     ("kwargs", "mode"),

@@ -103,6 +103,13 @@ def test_cosine(name, per_update):
     compare(cosine_lrcore(kw), make, length + 30, per_update=per_update)
 
 
+def test_cosine_one_cycle_is_cosine_decay():
+    """One cycle (timm's default ``cycle_limit=1``) then ``lr_min``: ``cosine_decay`` with an end value."""
+    for per_update in (False, True):
+        make = lambda o: timm("CosineLRScheduler")(o, t_initial=60, lr_min=0.01, t_in_epochs=not per_update)  # noqa: E731
+        compare(lrcore.cosine_decay(LR, 60, end_value=0.01), make, 90, per_update=per_update)
+
+
 def test_cosine_restart_logarithm_misplaces_restarts():
     """timm finds the cycle of epoch ``t`` as ``floor(log(1 - t/T0·(1 - m), m))``. At a restart the
     argument is exactly ``m**i``, but the float64 logarithm can round just below ``i``: timm then
@@ -166,6 +173,11 @@ def test_poly(name):
     kw = POLY[name]
     length = kw.get("warmup_t", 0) + sum(_cycles(kw["t_initial"], kw.get("cycle_mul", 1.0), kw.get("cycle_limit", 1)))
     compare(poly_lrcore(kw), lambda o: timm("PolyLRScheduler")(o, **kw), length + 20)
+
+
+def test_poly_one_cycle_is_polynomial_decay():
+    make = lambda o: timm("PolyLRScheduler")(o, t_initial=70, power=1.5, lr_min=0.02)  # noqa: E731
+    compare(lrcore.polynomial_decay(LR, 0.02, 70, power=1.5), make, 100)
 
 
 # -- StepLRScheduler, MultiStepLRScheduler -----------------------------------------------------------

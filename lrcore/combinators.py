@@ -156,7 +156,7 @@ def warmup(schedule, warmup_steps, init_value=0.0, delay=True) -> Params:
 
 # -- shift -----------------------------------------------------------------------------------------
 def _shift(k, p, ops):
-    return p["schedule"]._evaluate(_shifted(k, p["steps"], ops), ops)
+    return p["schedule"]._evaluate(_shifted(k, p["offset"], ops), ops)
 
 
 def _shifted(k, n, ops):
@@ -169,14 +169,14 @@ def _shifted(k, n, ops):
 
 
 def _shift_at_zero(p, ops, zeros, at_zero_of_child):
-    if p["steps"] <= 0:  # the delay holds the schedule at its step 0
+    if p["offset"] <= 0:  # the delay holds the schedule at its step 0
         return at_zero_of_child(p["schedule"])
     return _shift(zeros, p, ops)
 
 
 def _shift_landmarks(p, end, landmarks_of):
-    """The schedule's landmarks moved by ``steps``; a delay's end is one too."""
-    n = p["steps"]
+    """The schedule's landmarks moved by ``offset``; a delay's end is one too."""
+    n = p["offset"]
     if n >= 0:
         return [q - n for q in landmarks_of(p["schedule"], end + n) if q >= n]
     d = -n
@@ -184,19 +184,20 @@ def _shift_landmarks(p, end, landmarks_of):
 
 
 @register(_shift, children={"schedule": "one"}, at_zero=_shift_at_zero, landmarks=_shift_landmarks)
-def shift(schedule, steps) -> Params:
-    r"""Move a schedule along the steps: ahead by ``steps``, or late by ``-steps`` when negative.
+def shift(schedule, offset) -> Params:
+    r"""Move a schedule along the steps: ahead by ``offset`` steps, or late by ``-offset`` when negative.
 
     .. math:: \eta(k) = s(\max(k + n, 0))
 
-    ``steps > 0`` starts the schedule ``steps`` steps into its curve (a run resumed at step
-    :math:`n` of a schedule, or one whose count starts before the optimizer's); ``steps < 0``
+    ``offset > 0`` starts the schedule ``offset`` steps into its curve (a run resumed at step
+    :math:`n` of a schedule, or one whose count starts before the optimizer's); ``offset < 0``
     holds :math:`s(0)` for :math:`-n` steps, then runs :math:`s` from its start (a delay). As for
     any step, :math:`k + n` beyond the integer range the step is evaluated in is its largest step.
 
     Args:
         schedule: the schedule :math:`s`.
-        steps: :math:`n`, an integer (negative: a delay), with :math:`|n| \le 2^{63} - 1`.
+        offset: :math:`n`, an integer number of steps (negative: a delay), with
+            :math:`|n| \le 2^{63} - 1`.
 
     Example:
         >>> import lrcore
@@ -204,13 +205,13 @@ def shift(schedule, steps) -> Params:
         >>> print(float(lrcore.shift(s, 5)(0)), float(lrcore.shift(s, -5)(7)))
         0.5 0.8
 
-    ``warmup(s, W, v0, delay=False)`` (timm's ``warmup_prefix=False``) is
+    Peer: timm's warmup with ``warmup_prefix=False``: ``warmup(s, W, v0, delay=False)`` is
     ``join([linear(v0, s(0), W), shift(s, W)], [W])``.
     """
     limit = check.MAX_STEPS
     return {
         "schedule": as_schedule("schedule", schedule),
-        "steps": check.integer("steps", steps, minimum=-limit, maximum=limit),
+        "offset": check.integer("offset", offset, minimum=-limit, maximum=limit),
     }
 
 

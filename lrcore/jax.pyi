@@ -210,8 +210,8 @@ def warmup(schedule, warmup_steps, init_value=0.0, delay=True) -> JaxSchedule:
     ...
 
 
-def shift(schedule, steps) -> JaxSchedule:
-    r"""Move a schedule along the steps: ahead by ``steps``, or late by ``-steps`` when negative.
+def shift(schedule, offset) -> JaxSchedule:
+    r"""Move a schedule along the steps: ahead by ``offset`` steps, or late by ``-offset`` when negative.
 
     ``lrcore.jax.shift(...)`` is ``lrcore.shift(...)`` bound to a :class:`JaxSchedule`; level parameters may also be 0-d arrays of the framework.
 

@@ -212,8 +212,8 @@ def warmup(schedule, warmup_steps, init_value=0.0, delay=True) -> KerasSchedule:
     ...
 
 
-def shift(schedule, steps) -> KerasSchedule:
-    r"""Move a schedule along the steps: ahead by ``steps``, or late by ``-steps`` when negative.
+def shift(schedule, offset) -> KerasSchedule:
+    r"""Move a schedule along the steps: ahead by ``offset`` steps, or late by ``-offset`` when negative.
 
     ``lrcore.keras.shift(...)`` is ``lrcore.shift(...)`` bound to a :class:`KerasSchedule`; level parameters may also be 0-d arrays of the framework.
 

@@ -204,8 +204,8 @@ def warmup(schedule, warmup_steps, init_value=0.0, delay=True) -> NumpySchedule:
     ...
 
 
-def shift(schedule, steps) -> NumpySchedule:
-    r"""Move a schedule along the steps: ahead by ``steps``, or late by ``-steps`` when negative.
+def shift(schedule, offset) -> NumpySchedule:
+    r"""Move a schedule along the steps: ahead by ``offset`` steps, or late by ``-offset`` when negative.
 
     ``lrcore.numpy.shift(...)`` is ``lrcore.shift(...)`` bound to a :class:`NumpySchedule`; level parameters may also be 0-d arrays of the framework.
 

@@ -414,7 +414,7 @@ def _warmup(k, p):
 
 
 def _shift(k, p):
-    return value_of(p["schedule"], max(k + p["steps"], 0))
+    return value_of(p["schedule"], max(k + p["offset"], 0))
 
 
 def _per_epoch(k, p):
@@ -1068,25 +1068,25 @@ TABLE: dict[str, Entry] = {
             ("shift-past-the-range", L.shift(L.linear(1.0, 0.1, 100), 2**40), []),
             ("shift-delay-past-the-range", L.shift(L.linear(0.3, 1.0, 100), -(2**40)), []),
             ("shift-of-shift", L.shift(L.shift(L.piecewise_constant([10, 30], [1.0, 0.5, 0.25]), -6), 9), [7, 27]),
-            ("shift-keywords", L.shift(schedule=L.cosine_decay(1.0, 10), steps=3), []),
+            ("shift-keywords", L.shift(schedule=L.cosine_decay(1.0, 10), offset=3), []),
         ],
         huge=lambda H: {
             "shift": (L.shift(L.linear(1.0, 0.1, H), H // 2), [H - H // 2]),
             "shift-delay": (L.shift(L.cosine_decay(1.0, H), -(H // 3)), [H // 3, H // 3 + H]),
         },
-        valid=dict(schedule=C, steps=5),
+        valid=dict(schedule=C, offset=5),
         bad=[
             ({"schedule": 0.1}, TypeError, "schedule", 0.1),
-            ({"steps": 2.5}, ValueError, "steps", 2.5),
-            ({"steps": NAN}, ValueError, "steps", NAN),
-            ({"steps": -INF}, ValueError, "steps", -INF),
-            ({"steps": True}, TypeError, "steps", True),
-            ({"steps": "3"}, TypeError, "steps", "3"),
-            ({"steps": 2**63}, ValueError, "steps", 2**63),
-            ({"steps": -(2**63)}, ValueError, "steps", -(2**63)),
+            ({"offset": 2.5}, ValueError, "offset", 2.5),
+            ({"offset": NAN}, ValueError, "offset", NAN),
+            ({"offset": -INF}, ValueError, "offset", -INF),
+            ({"offset": True}, TypeError, "offset", True),
+            ({"offset": "3"}, TypeError, "offset", "3"),
+            ({"offset": 2**63}, ValueError, "offset", 2**63),
+            ({"offset": -(2**63)}, ValueError, "offset", -(2**63)),
         ],
         plot=(
-            "cosine_decay(1.0, 60), shifted by steps=20 and steps=-20",
+            "cosine_decay(1.0, 60), shifted by offset=20 and offset=-20",
             [L.cosine_decay(1.0, 60), L.shift(L.cosine_decay(1.0, 60), 20), L.shift(L.cosine_decay(1.0, 60), -20)],
             100,
             False,

@@ -1047,11 +1047,11 @@ TABLE: dict[str, Entry] = {
             ({"schedule": "constant"}, TypeError, "schedule", "constant"),
         ],
         plot=(
-            "warmup(cosine_decay(1.0, 80), warmup_steps=20), delay=True and delay=False, and the schedule",
+            "warmup(cosine_decay(1.0, 60), warmup_steps=20), delay=True and delay=False, and the schedule",
             [
-                L.cosine_decay(1.0, 80),
-                L.warmup(L.cosine_decay(1.0, 80), warmup_steps=20),
-                L.warmup(L.cosine_decay(1.0, 80), warmup_steps=20, delay=False),
+                L.cosine_decay(1.0, 60),
+                L.warmup(L.cosine_decay(1.0, 60), warmup_steps=20),
+                L.warmup(L.cosine_decay(1.0, 60), warmup_steps=20, delay=False),
             ],
             100,
             False,

@@ -86,7 +86,7 @@ def _labels(schedules) -> list[str]:
     for s in schedules:  # different schedules: a name, and a combinator's own parameters
         if any(True for _ in _children(s)):
             own = [f"{k}={v!r}" for k, v in s.params.items() if not _is_schedules(v)]
-            labels.append(f"{s.name}(..., {', '.join(own)})")
+            labels.append(f"{s.name}(..., {', '.join(own)})" if own else s.name)
         else:
             labels.append(s.name)
     return labels

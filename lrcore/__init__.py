@@ -8,10 +8,13 @@ used, so ``import lrcore`` imports no ML framework.
 
 import importlib as _importlib
 
+from .combinators import add as add
 from .combinators import clip as clip
 from .combinators import join as join
 from .combinators import multiply as multiply
+from .combinators import per_epoch as per_epoch
 from .combinators import scale as scale
+from .combinators import shift as shift
 from .combinators import warmup as warmup
 from .cosine import cosine_decay as cosine_decay
 from .cosine import cosine_restart as cosine_restart

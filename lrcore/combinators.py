@@ -1,11 +1,11 @@
-"""Schedules built from schedules: join, warmup, scale, clip and multiply."""
+"""Schedules built from schedules: join, warmup, shift, per_epoch, scale, clip, multiply and add."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from . import validate as check
-from .schedule import Params, as_schedule, register
+from .schedule import MAX_LANDMARKS, Params, as_schedule, register
 
 
 # -- join ----------------------------------------------------------------------------------------
@@ -63,7 +63,8 @@ def join(schedules, boundaries: Sequence[int]) -> Params:
 # -- warmup -----------------------------------------------------------------------------------------
 def _warmup(k, p, ops):
     schedule, w = p["schedule"], p["warmup_steps"]
-    after = schedule.evaluate_with(ops.since(k, w), ops)
+    # Delayed, the schedule starts at the warmup's end; overlaid, it runs from step 0 under the ramp.
+    after = schedule.evaluate_with(ops.since(k, w) if p["delay"] else k, ops)
     if w == 0:
         return after
     return _warm(k, p, ops, after, schedule.value_at_zero(ops.xp.zeros_like(k), ops))
@@ -83,9 +84,14 @@ def _warmup_at_zero(p, ops, zeros, at_zero_of_child):
 
 
 def _warmup_landmarks(p, end, landmarks_of):
-    """The warmup's end, and the schedule's landmarks from there on."""
+    """The warmup's end, and the schedule's landmarks from there on (placed after the warmup when
+    it delays the schedule, at their own steps when the ramp only covers its first steps)."""
     w = p["warmup_steps"]
-    return [w, *(w + q for q in landmarks_of(p["schedule"], end - w))] if w < end else [w]
+    if w >= end:
+        return [w]
+    if not p["delay"]:
+        return [w, *(q for q in landmarks_of(p["schedule"], end) if q >= w)]
+    return [w, *(w + q for q in landmarks_of(p["schedule"], end - w))]
 
 
 def _warmup_bound(p, reach):
@@ -99,27 +105,149 @@ def _warmup_bound(p, reach):
 
 
 @register(_warmup, children={"schedule": "one"}, at_zero=_warmup_at_zero, landmarks=_warmup_landmarks, bound=_warmup_bound)
-def warmup(schedule, warmup_steps, init_value=0.0) -> Params:
-    r"""Prepend a linear warmup from ``init_value`` to the schedule's first value.
+def warmup(schedule, warmup_steps, init_value=0.0, delay=True) -> Params:
+    r"""A linear warmup from ``init_value`` to the schedule's first value, before the schedule
+    (``delay=True``) or over its first ``warmup_steps`` steps (``delay=False``).
 
     .. math::
-        \eta(k) = \begin{cases} v_0 + (s(0) - v_0)\,k / W & k < W \\ s(k - W) & k \ge W \end{cases}
+        \eta(k) = \begin{cases} v_0 + (s(0) - v_0)\,k / W & k < W \\ s(k - W) & k \ge W,
+        \ \text{delay} \\ s(k) & k \ge W,\ \text{not delay} \end{cases}
+
+    With ``delay=False`` the schedule keeps its own step count: at step :math:`W` it is at
+    :math:`s(W)`, as if the warmup had not been there (timm's ``warmup_prefix=False``).
 
     Args:
         schedule: the schedule :math:`s` that follows the warmup.
         warmup_steps: :math:`W \ge 0`.
         init_value: :math:`v_0`, the value at step 0.
+        delay: True or False; whether the schedule starts after the warmup (its step 0 at step
+            :math:`W`) or runs from step 0 under it.
 
     Example:
         >>> import lrcore
         >>> s = lrcore.warmup(lrcore.constant(1.0), warmup_steps=10)
         >>> print(float(s(5)), float(s(10)))
         0.5 1.0
+        >>> overlaid = lrcore.warmup(lrcore.linear(1.0, 0.0, 20), warmup_steps=10, delay=False)
+        >>> print(float(overlaid(5)), float(overlaid(10)))
+        0.5 0.5
+
+    Peers: timm ``warmup_t``, ``warmup_lr_init`` with ``warmup_prefix=True`` (``delay=True``) or
+    ``warmup_prefix=False`` (``delay=False``); torch ``SequentialLR([LinearLR(...), s], [W])``.
     """
     return {
         "schedule": as_schedule("schedule", schedule),
         "warmup_steps": check.phase("warmup_steps", warmup_steps),
         "init_value": check.level("init_value", init_value),
+        "delay": check.boolean("delay", delay),
+    }
+
+
+# -- shift -----------------------------------------------------------------------------------------
+def _shift(k, p, ops):
+    return p["schedule"].evaluate_with(_shifted(k, p["offset"], ops), ops)
+
+
+def _shifted(k, n, ops):
+    """``k + n`` within ``[0, max_step]``: a delay (``n < 0``) holds step 0, an advance past the
+    integer range is its largest step (as any step beyond it is); never an integer overflow."""
+    if n <= 0:
+        return ops.since(k, -n)
+    n = min(n, ops.max_step)
+    return ops.minimum(k, ops.max_step - n) + ops.i(n)
+
+
+def _shift_at_zero(p, ops, zeros, at_zero_of_child):
+    if p["offset"] <= 0:  # the delay holds the schedule at its step 0
+        return at_zero_of_child(p["schedule"])
+    return _shift(zeros, p, ops)
+
+
+def _shift_landmarks(p, end, landmarks_of):
+    """The schedule's landmarks moved by ``offset``; a delay's end is one too."""
+    n = p["offset"]
+    if n >= 0:
+        return [q - n for q in landmarks_of(p["schedule"], end + n) if q >= n]
+    d = -n
+    return [d, *(d + q for q in landmarks_of(p["schedule"], end - d))] if d < end else [d]
+
+
+@register(_shift, children={"schedule": "one"}, at_zero=_shift_at_zero, landmarks=_shift_landmarks)
+def shift(schedule, offset) -> Params:
+    r"""Move a schedule along the steps: ahead by ``offset`` steps, or late by ``-offset`` when negative.
+
+    .. math:: \eta(k) = s(\max(k + n, 0))
+
+    ``offset > 0`` starts the schedule ``offset`` steps into its curve (a run resumed at step
+    :math:`n` of a schedule, or one whose count starts before the optimizer's); ``offset < 0``
+    holds :math:`s(0)` for :math:`-n` steps, then runs :math:`s` from its start (a delay). As for
+    any step, :math:`k + n` beyond the integer range the step is evaluated in is its largest step.
+
+    Args:
+        schedule: the schedule :math:`s`.
+        offset: :math:`n`, an integer number of steps (negative: a delay), with
+            :math:`|n| \le 2^{63} - 1`.
+
+    Example:
+        >>> import lrcore
+        >>> s = lrcore.linear(1.0, 0.0, 10)
+        >>> print(float(lrcore.shift(s, 5)(0)), float(lrcore.shift(s, -5)(7)))
+        0.5 0.8
+
+    Peer: timm's warmup with ``warmup_prefix=False``: ``warmup(s, W, v0, delay=False)`` is
+    ``join([linear(v0, s(0), W), shift(s, W)], [W])``.
+    """
+    limit = check.MAX_STEPS
+    return {
+        "schedule": as_schedule("schedule", schedule),
+        "offset": check.integer("offset", offset, minimum=-limit, maximum=limit),
+    }
+
+
+# -- per_epoch --------------------------------------------------------------------------------------
+def _per_epoch(k, p, ops):
+    return p["schedule"].evaluate_with(ops.floordiv(k, p["steps_per_epoch"]), ops)
+
+
+def _per_epoch_at_zero(p, ops, zeros, at_zero_of_child):
+    return at_zero_of_child(p["schedule"])  # step 0 is in epoch 0
+
+
+def _per_epoch_landmarks(p, end, landmarks_of):
+    """Every epoch's first step (the value jumps there), up to ``MAX_LANDMARKS`` of them, and the
+    schedule's landmarks (epochs) at their first steps."""
+    n = p["steps_per_epoch"]
+    epochs = -(-end // n)  # the epochs that start before `end`
+    out = [q * n for q in landmarks_of(p["schedule"], epochs)]
+    return out + [j * n for j in range(1, min(epochs, MAX_LANDMARKS + 1))]
+
+
+@register(_per_epoch, children={"schedule": "one"}, at_zero=_per_epoch_at_zero, landmarks=_per_epoch_landmarks)
+def per_epoch(schedule, steps_per_epoch) -> Params:
+    r"""Evaluate a schedule written in epochs on an update count: held for each epoch.
+
+    .. math:: \eta(k) = s(\lfloor k / N \rfloor)
+
+    The schedule's step is the number of epochs completed, and the value changes only when an
+    epoch begins: what a framework stepping its scheduler once per epoch applies to each update
+    (torch and Paddle schedulers stepped per epoch, timm's ``t_in_epochs=True``), given the update
+    count that optax, Keras and Hugging Face pass.
+
+    Args:
+        schedule: the schedule :math:`s`, in epochs.
+        steps_per_epoch: :math:`N \ge 1`, the updates in one epoch.
+
+    Example:
+        >>> import lrcore
+        >>> s = lrcore.per_epoch(lrcore.linear(1.0, 0.0, 10), steps_per_epoch=100)
+        >>> print(float(s(99)), float(s(100)))
+        1.0 0.9
+
+    Peers: timm ``t_in_epochs=True``; torch and Paddle ``scheduler.step()`` once per epoch.
+    """
+    return {
+        "schedule": as_schedule("schedule", schedule),
+        "steps_per_epoch": check.length("steps_per_epoch", steps_per_epoch),
     }
 
 
@@ -251,6 +379,67 @@ def multiply(schedules) -> Params:
         0.25
 
     Peer: torch ``ChainedScheduler`` of multiplicative schedulers.
+    """
+    items = check.sequence("schedules", schedules)
+    check.nonempty("schedules", items, "schedule")
+    items = tuple(as_schedule(f"schedules[{i}]", s) for i, s in enumerate(items))
+    return {"schedules": items}
+
+
+# -- add -----------------------------------------------------------------------------------------------
+def _add(k, p, ops):
+    schedules = p["schedules"]
+    out = schedules[0].evaluate_with(k, ops)
+    for schedule in schedules[1:]:
+        out = out + schedule.evaluate_with(k, ops)
+    return out
+
+
+def _add_at_zero(p, ops, zeros, at_zero_of_child):
+    schedules = p["schedules"]
+    out = at_zero_of_child(schedules[0])
+    for schedule in schedules[1:]:
+        out = out + at_zero_of_child(schedule)
+    return out
+
+
+def _add_bound(p, reach):
+    # The running sum, one schedule at a time (each partial sum is formed); a sum can pass each of
+    # its terms' bounds (0.5 + 0.5 is larger than both).
+    schedules = p["schedules"]
+    total = reach.child(schedules[0])
+    for i, schedule in enumerate(schedules[1:], 1):
+        inner = reach.child(schedule)
+        held = f" (held at the largest {reach.dtype}: a growth without an end_value ceiling)" if max(total, inner) >= reach.limit else ""
+        total = reach.derived(
+            f"schedules[{i}]", schedule, total + inner, f"the sum of schedules[0..{i}]'s magnitudes{held}"
+        )
+    return total
+
+
+@register(_add, children={"schedules": "many"}, at_zero=_add_at_zero, bound=_add_bound)
+def add(schedules) -> Params:
+    r"""The sum of schedules, step by step; ``a + b`` is ``add([a, b])``.
+
+    .. math:: \eta(k) = \sum_i s_i(k)
+
+    ``s + c`` and ``c + s`` with a number ``c`` add ``constant(c)``; ``a - b`` is
+    ``add([a, scale(b, -1.0)])`` and ``-s`` is ``scale(s, -1.0)``. A floor under a decay
+    (``cosine_decay(lr - lr_min, T) + lr_min``), the shape :math:`(r^x - r)/(1 - r)` of a scaled
+    exponential, or a cyclic schedule's ``base + amplitude · f(k)`` are sums. The terms are added
+    in order; a term's rounding counts against the sum, so a sum much smaller than its terms (they
+    cancel) keeps the precision of the terms, not of the sum.
+
+    Args:
+        schedules: one or more schedules :math:`s_i`, added in this order.
+
+    Example:
+        >>> import lrcore
+        >>> s = lrcore.cosine_decay(0.9, 10) + 0.1
+        >>> print(float(s(0)), float(s(10)))
+        1.0 0.1
+
+    Peers: timm's ``lr_min + (lr - lr_min)·f(t)`` forms; Paddle's ``CyclicLR`` with a ``scale_fn``.
     """
     items = check.sequence("schedules", schedules)
     check.nonempty("schedules", items, "schedule")

@@ -11,7 +11,7 @@ from lrcore.schedule import Schedule
 
 from lrcore.backends.numpy import NumpySchedule as NumpySchedule
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "scale", "clip", "multiply", "from_schedule", "NumpySchedule"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "scale", "clip", "multiply", "add", "from_schedule", "NumpySchedule"]
 
 
 def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> NumpySchedule:
@@ -194,12 +194,32 @@ def join(schedules, boundaries) -> NumpySchedule:
     ...
 
 
-def warmup(schedule, warmup_steps, init_value=0.0) -> NumpySchedule:
-    r"""Prepend a linear warmup from ``init_value`` to the schedule's first value.
+def warmup(schedule, warmup_steps, init_value=0.0, delay=True) -> NumpySchedule:
+    r"""A linear warmup from ``init_value`` to the schedule's first value, before the schedule
 
     ``lrcore.numpy.warmup(...)`` is ``lrcore.warmup(...)`` bound to a :class:`NumpySchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.warmup`.
+    """
+    ...
+
+
+def shift(schedule, offset) -> NumpySchedule:
+    r"""Move a schedule along the steps: ahead by ``offset`` steps, or late by ``-offset`` when negative.
+
+    ``lrcore.numpy.shift(...)`` is ``lrcore.shift(...)`` bound to a :class:`NumpySchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.shift`.
+    """
+    ...
+
+
+def per_epoch(schedule, steps_per_epoch) -> NumpySchedule:
+    r"""Evaluate a schedule written in epochs on an update count: held for each epoch.
+
+    ``lrcore.numpy.per_epoch(...)`` is ``lrcore.per_epoch(...)`` bound to a :class:`NumpySchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.per_epoch`.
     """
     ...
 
@@ -230,6 +250,16 @@ def multiply(schedules) -> NumpySchedule:
     ``lrcore.numpy.multiply(...)`` is ``lrcore.multiply(...)`` bound to a :class:`NumpySchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.multiply`.
+    """
+    ...
+
+
+def add(schedules) -> NumpySchedule:
+    r"""The sum of schedules, step by step; ``a + b`` is ``add([a, b])``.
+
+    ``lrcore.numpy.add(...)`` is ``lrcore.add(...)`` bound to a :class:`NumpySchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.add`.
     """
     ...
 

@@ -446,6 +446,36 @@ class Schedule:
             return NotImplemented
         return REGISTRY["scale"].factory(self, other)
 
+    def __add__(self, other):
+        """``a + b`` of two schedules is :func:`lrcore.add` ``([a, b])``; ``schedule + number`` is
+        ``add([schedule, constant(number)])``. With an adapter object (``lrcore.jax.*``, …) the sum
+        is an object of that adapter (the adapter's ``__radd__``)."""
+        if not (isinstance(other, Schedule) or is_number(other)):
+            return NotImplemented
+        return sum_of(self, other)
+
+    def __radd__(self, other):
+        # Only numbers reach here: number + schedule is add([constant(number), schedule]).
+        if not is_number(other):
+            return NotImplemented
+        return sum_of(other, self)
+
+    def __neg__(self):
+        """``-schedule`` is :func:`lrcore.scale` ``(schedule, -1.0)``."""
+        return REGISTRY["scale"].factory(self, -1.0)
+
+    def __sub__(self, other):
+        """``a - b`` is ``add([a, -b])``; ``schedule - number`` is ``add([schedule, constant(-number)])``."""
+        if not (isinstance(other, Schedule) or is_number(other)):
+            return NotImplemented
+        return sum_of(self, other, subtract=True)
+
+    def __rsub__(self, other):
+        # number - schedule is add([constant(number), -schedule]).
+        if not is_number(other):
+            return NotImplemented
+        return sum_of(other, self, subtract=True)
+
     # -- evaluation ---------------------------------------------------------------------------
     def __call__(self, step):
         """The learning rate at ``step`` (the number of updates already applied)."""
@@ -669,6 +699,28 @@ def level_names(schedule: "Schedule") -> frozenset[str]:
     reach._where, reach._levels = schedule._name, set()
     REGISTRY[schedule._name].bound(schedule._params, reach)
     return frozenset(name.split("[", 1)[0] for name in reach._levels)
+
+
+def is_number(value) -> bool:
+    """A number an operator adds to a schedule: a real number, not a bool (``s + True`` is a
+    ``TypeError``, as ``s * True`` is)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def sum_of(left, right, *, subtract: bool = False):
+    """``left + right`` (or ``left - right``) as :func:`lrcore.add` of two terms, each a schedule
+    (core or adapter object) or a number (a :func:`lrcore.constant`); a subtracted schedule is
+    ``scale(right, -1.0)``, a subtracted number its negative (exact). The operators of
+    :class:`Schedule` and of the adapter objects build their sums here."""
+
+    def term(value, negate: bool):
+        if is_number(value):
+            if negate:  # an unsigned NumPy integer would wrap around: negate its exact int
+                value = -(int(value) if isinstance(value, numbers.Integral) else value)
+            return REGISTRY["constant"].factory(value)
+        return REGISTRY["scale"].factory(value, -1.0) if negate else value
+
+    return REGISTRY["add"].factory([term(left, False), term(right, subtract)])
 
 
 def _json_value(key, value):

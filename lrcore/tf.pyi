@@ -17,7 +17,7 @@ from lrcore.schedule import Schedule
 
 from lrcore.backends.tf import TFSchedule as TFSchedule
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "scale", "clip", "multiply", "from_schedule", "TFSchedule"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "scale", "clip", "multiply", "add", "from_schedule", "TFSchedule"]
 
 
 def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> TFSchedule:
@@ -200,12 +200,32 @@ def join(schedules, boundaries) -> TFSchedule:
     ...
 
 
-def warmup(schedule, warmup_steps, init_value=0.0) -> TFSchedule:
-    r"""Prepend a linear warmup from ``init_value`` to the schedule's first value.
+def warmup(schedule, warmup_steps, init_value=0.0, delay=True) -> TFSchedule:
+    r"""A linear warmup from ``init_value`` to the schedule's first value, before the schedule
 
     ``lrcore.tf.warmup(...)`` is ``lrcore.warmup(...)`` bound to a :class:`TFSchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.warmup`.
+    """
+    ...
+
+
+def shift(schedule, offset) -> TFSchedule:
+    r"""Move a schedule along the steps: ahead by ``offset`` steps, or late by ``-offset`` when negative.
+
+    ``lrcore.tf.shift(...)`` is ``lrcore.shift(...)`` bound to a :class:`TFSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.shift`.
+    """
+    ...
+
+
+def per_epoch(schedule, steps_per_epoch) -> TFSchedule:
+    r"""Evaluate a schedule written in epochs on an update count: held for each epoch.
+
+    ``lrcore.tf.per_epoch(...)`` is ``lrcore.per_epoch(...)`` bound to a :class:`TFSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.per_epoch`.
     """
     ...
 
@@ -236,6 +256,16 @@ def multiply(schedules) -> TFSchedule:
     ``lrcore.tf.multiply(...)`` is ``lrcore.multiply(...)`` bound to a :class:`TFSchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.multiply`.
+    """
+    ...
+
+
+def add(schedules) -> TFSchedule:
+    r"""The sum of schedules, step by step; ``a + b`` is ``add([a, b])``.
+
+    ``lrcore.tf.add(...)`` is ``lrcore.add(...)`` bound to a :class:`TFSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.add`.
     """
     ...
 

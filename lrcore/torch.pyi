@@ -17,7 +17,7 @@ from lrcore.backends.torch import ReduceLROnPlateau as ReduceLROnPlateau
 from lrcore.backends.torch import TorchSchedule as TorchSchedule
 from lrcore.backends.torch import scheduler as scheduler
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "scale", "clip", "multiply", "from_schedule", "TorchSchedule", "LrcoreScheduler", "scheduler", "ReduceLROnPlateau"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "scale", "clip", "multiply", "add", "from_schedule", "TorchSchedule", "LrcoreScheduler", "scheduler", "ReduceLROnPlateau"]
 
 
 def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> TorchSchedule:
@@ -200,12 +200,32 @@ def join(schedules, boundaries) -> TorchSchedule:
     ...
 
 
-def warmup(schedule, warmup_steps, init_value=0.0) -> TorchSchedule:
-    r"""Prepend a linear warmup from ``init_value`` to the schedule's first value.
+def warmup(schedule, warmup_steps, init_value=0.0, delay=True) -> TorchSchedule:
+    r"""A linear warmup from ``init_value`` to the schedule's first value, before the schedule
 
     ``lrcore.torch.warmup(...)`` is ``lrcore.warmup(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.warmup`.
+    """
+    ...
+
+
+def shift(schedule, offset) -> TorchSchedule:
+    r"""Move a schedule along the steps: ahead by ``offset`` steps, or late by ``-offset`` when negative.
+
+    ``lrcore.torch.shift(...)`` is ``lrcore.shift(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.shift`.
+    """
+    ...
+
+
+def per_epoch(schedule, steps_per_epoch) -> TorchSchedule:
+    r"""Evaluate a schedule written in epochs on an update count: held for each epoch.
+
+    ``lrcore.torch.per_epoch(...)`` is ``lrcore.per_epoch(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.per_epoch`.
     """
     ...
 
@@ -236,6 +256,16 @@ def multiply(schedules) -> TorchSchedule:
     ``lrcore.torch.multiply(...)`` is ``lrcore.multiply(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.multiply`.
+    """
+    ...
+
+
+def add(schedules) -> TorchSchedule:
+    r"""The sum of schedules, step by step; ``a + b`` is ``add([a, b])``.
+
+    ``lrcore.torch.add(...)`` is ``lrcore.add(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.add`.
     """
     ...
 

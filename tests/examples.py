@@ -409,7 +409,20 @@ def _warmup(k, p):
     if k < w:
         v0 = exact(p.get("init_value", 0.0))
         return v0 + (value_of(p["schedule"], 0) - v0) * exact(Fraction(k, w))
-    return value_of(p["schedule"], k - w)
+    # Delayed, the schedule starts at step W; overlaid (delay=False), it keeps its own steps.
+    return value_of(p["schedule"], k - w if p.get("delay", True) else k)
+
+
+def _shift(k, p):
+    return value_of(p["schedule"], max(k + p["offset"], 0))
+
+
+def _per_epoch(k, p):
+    return value_of(p["schedule"], k // p["steps_per_epoch"])
+
+
+def _add(k, p):
+    return mpmath.fsum([value_of(s, k) for s in p["schedules"]])
 
 
 def _scale(k, p):
@@ -1012,20 +1025,94 @@ TABLE: dict[str, Entry] = {
             ("warmup-restart", L.warmup(L.cosine_restart(1.0, 5, 1.5, end_value=0.1), 4, 0.05), [4, 9, 17, 29]),
             ("warmup-exp-init", L.warmup(L.exponential_decay(1.0, 20, 0.8), warmup_steps=15, init_value=0.1), [15]),
             ("warmup-keywords", L.warmup(schedule=L.cosine_decay(1.0, 10), warmup_steps=5), []),
+            # delay=False: the ramp covers the schedule's first steps, which keeps its own count.
+            ("warmup-overlay", L.warmup(L.cosine_decay(1.0, 30), warmup_steps=10, delay=False), [10, 30]),
+            ("warmup-overlay-staircase-init", L.warmup(L.exponential_decay(1.0, 7, 0.5, staircase=True), 10, 0.05, delay=False), [7, 10, 14, 21]),
+            ("warmup-overlay-zero", L.warmup(L.linear(1.0, 0.0, 10), warmup_steps=0, init_value=0.5, delay=False), [10]),
+            ("warmup-overlay-restart", L.warmup(L.cosine_restart(1.0, 5, 1.5, end_value=0.1), 4, 0.05, delay=False), [4, 5, 13, 25]),
+            ("warmup-overlay-nested", L.warmup(L.warmup(L.cosine_decay(1.0, 40), 8, 0.2), 5, 0.0, delay=False), [5, 8, 48]),
+            ("warmup-overlay-past-end", L.warmup(L.linear(1.0, 0.5, 6), warmup_steps=9, delay=False), [6, 9]),
+            ("warmup-overlay-keywords", L.warmup(schedule=L.cosine_decay(1.0, 10), warmup_steps=5, init_value=0.1, delay=False), []),
         ],
         huge=lambda H: {
             "warmup": (L.warmup(L.exponential_decay(1.0, 5, 0.5, staircase=True), H, 0.1), stairs(H, 5, 5)),
+            "warmup-overlay": (L.warmup(L.cosine_decay(1.0, H + H // 2), H, 0.1, delay=False), [H, H + H // 2]),
         },
         valid=dict(schedule=C, warmup_steps=5),
         levels=["init_value"],
         phases=["warmup_steps"],
+        flags=["delay"],
         bad=[
             ({"schedule": 0.1}, TypeError, "schedule", 0.1),
             ({"schedule": "constant"}, TypeError, "schedule", "constant"),
         ],
         plot=(
-            "warmup(exponential_decay(1.0, 10, 0.8), warmup_steps=20), and the schedule it warms up",
-            [L.exponential_decay(1.0, 10, 0.8), L.warmup(L.exponential_decay(1.0, 10, 0.8), warmup_steps=20)],
+            "warmup(cosine_decay(1.0, 60), warmup_steps=20), delay=True and delay=False, and the schedule",
+            [
+                L.cosine_decay(1.0, 60),
+                L.warmup(L.cosine_decay(1.0, 60), warmup_steps=20),
+                L.warmup(L.cosine_decay(1.0, 60), warmup_steps=20, delay=False),
+            ],
+            100,
+            False,
+        ),
+    ),
+    "shift": Entry(
+        reference=_shift,
+        examples=[
+            ("shift", L.shift(L.cosine_decay(1.0, 40, end_value=0.1), 10), [30]),
+            ("shift-delay", L.shift(L.linear(1.0, 0.0, 20), -7), [7, 27]),
+            ("shift-zero", L.shift(L.exponential_decay(1.0, 5, 0.5, staircase=True), 0), [5, 10]),
+            ("shift-restart-ahead", L.shift(L.cosine_restart(1.0, 10, 2.0), 15), [15, 55, 135]),
+            ("shift-delay-warmup", L.shift(L.warmup(L.constant(0.5), 4, 0.1), -3), [3, 7]),
+            ("shift-past-the-range", L.shift(L.linear(1.0, 0.1, 100), 2**40), []),
+            ("shift-delay-past-the-range", L.shift(L.linear(0.3, 1.0, 100), -(2**40)), []),
+            ("shift-of-shift", L.shift(L.shift(L.piecewise_constant([10, 30], [1.0, 0.5, 0.25]), -6), 9), [7, 27]),
+            ("shift-keywords", L.shift(schedule=L.cosine_decay(1.0, 10), offset=3), []),
+        ],
+        huge=lambda H: {
+            "shift": (L.shift(L.linear(1.0, 0.1, H), H // 2), [H - H // 2]),
+            "shift-delay": (L.shift(L.cosine_decay(1.0, H), -(H // 3)), [H // 3, H // 3 + H]),
+        },
+        valid=dict(schedule=C, offset=5),
+        bad=[
+            ({"schedule": 0.1}, TypeError, "schedule", 0.1),
+            ({"offset": 2.5}, ValueError, "offset", 2.5),
+            ({"offset": NAN}, ValueError, "offset", NAN),
+            ({"offset": -INF}, ValueError, "offset", -INF),
+            ({"offset": True}, TypeError, "offset", True),
+            ({"offset": "3"}, TypeError, "offset", "3"),
+            ({"offset": 2**63}, ValueError, "offset", 2**63),
+            ({"offset": -(2**63)}, ValueError, "offset", -(2**63)),
+        ],
+        plot=(
+            "cosine_decay(1.0, 60), shifted by offset=20 and offset=-20",
+            [L.cosine_decay(1.0, 60), L.shift(L.cosine_decay(1.0, 60), 20), L.shift(L.cosine_decay(1.0, 60), -20)],
+            100,
+            False,
+        ),
+    ),
+    "per_epoch": Entry(
+        reference=_per_epoch,
+        examples=[
+            ("per_epoch", L.per_epoch(L.cosine_decay(1.0, 10), 7), [7, 14, 63, 70]),
+            ("per_epoch-one", L.per_epoch(L.linear(1.0, 0.0, 10), 1), [10]),
+            ("per_epoch-warmup-restart", L.per_epoch(L.warmup(L.cosine_restart(1.0, 5, 2.0), 2, 0.1), 3), [6, 21, 51, 111]),
+            ("per_epoch-staircase", L.per_epoch(L.exponential_decay(0.5, 2, 0.5, staircase=True), 11), [22, 44]),
+            ("per_epoch-past-the-range", L.per_epoch(L.exponential_decay(1.0, 1, 0.5), 2**40), []),
+            ("per_epoch-keywords", L.per_epoch(schedule=L.cosine_decay(1.0, 10), steps_per_epoch=100), []),
+        ],
+        huge=lambda H: {
+            "per_epoch": (L.per_epoch(L.exponential_decay(1.0, 3, 0.5, staircase=True), H // 7), [j * (H // 7) for j in (1, 3, 6)]),
+        },
+        valid=dict(schedule=C, steps_per_epoch=10),
+        lengths=["steps_per_epoch"],
+        bad=[
+            ({"schedule": None}, TypeError, "schedule", None),
+        ],
+        plot=(
+            "cosine_decay(1.0, 100) per step, and per_epoch(cosine_decay(1.0, 10), steps_per_epoch=10)",
+            [L.cosine_decay(1.0, 100), L.per_epoch(L.cosine_decay(1.0, 10), steps_per_epoch=10)],
             100,
             False,
         ),
@@ -1095,6 +1182,35 @@ TABLE: dict[str, Entry] = {
         plot=(
             "exponential_decay(1.0, 1, 0.98) * piecewise_constant([40, 70], [1, 0.5, 0.25])",
             [L.exponential_decay(1.0, 1, 0.98) * L.piecewise_constant([40, 70], [1.0, 0.5, 0.25])],
+            100,
+            False,
+        ),
+    ),
+    "add": Entry(
+        reference=_add,
+        examples=[
+            ("add", L.add([L.cosine_decay(0.9, 30), L.constant(0.1)]), [30]),
+            ("add-operator", L.warmup(L.cosine_decay(0.5, 40), 10) + L.linear(0.0, 0.5, 50), [10, 50]),
+            # (r**x - r) / (1 - r) for x = min(k / 20, 1) and r = 0.1: from 1 down to 0.
+            ("add-exponential-shape", L.exponential_decay(1 / 0.9, 20, 0.1, end_value=0.1 / 0.9) - 0.1 / 0.9, [20]),
+            ("add-subtract", L.constant(1.0) - L.linear(0.0, 0.5, 10), [10]),
+            ("add-three-restart", L.add([L.cosine_restart(0.5, 10), L.cyclic(0.0, 0.2, 5), L.constant(0.05)]), [5, 10, 20]),
+            ("add-one", L.add([L.linear(1.0, 0.0, 8)]), [8]),
+            ("add-keywords", L.add(schedules=[L.constant(0.1), L.cosine_decay(1.0, 10)]), []),
+        ],
+        huge=lambda H: {
+            "add": (L.add([L.linear(0.5, 0.0, H), L.cosine_decay(0.5, H // 2 + 1)]), [H // 2 + 1, H]),
+        },
+        valid=dict(schedules=[C, C]),
+        bad=[
+            ({"schedules": []}, ValueError, "schedules", []),
+            ({"schedules": C}, TypeError, "schedules", C),
+            ({"schedules": [C, 0.5]}, TypeError, "schedules[1]", 0.5),
+            ({"schedules": "constant"}, TypeError, "schedules", "constant"),
+        ],
+        plot=(
+            "cosine_decay(0.9, 100), and add([cosine_decay(0.9, 100), constant(0.1)])",
+            [L.cosine_decay(0.9, 100), L.cosine_decay(0.9, 100) + 0.1],
             100,
             False,
         ),

@@ -259,6 +259,8 @@ def _paddle_scheduler(lr, spec: dict):
         kwargs["learning_rate"] = _paddle_scheduler(lr, spec["inner"])
     if "lr_lambda" in spec:  # LambdaDecay / MultiplicativeDecay: the lambda's source, from the test
         kwargs["lr_lambda"] = eval(spec["lr_lambda"], {"math": math})
+    if "scale_fn" in spec:  # CyclicLR's scale_fn: the lambda's source, from the test
+        kwargs["scale_fn"] = eval(spec["scale_fn"], {"math": math})
     return getattr(lr, spec["scheduler"])(**kwargs)
 
 

@@ -241,7 +241,10 @@ def _clip(draw, children):
 
 COMBINATOR_STRATEGIES = {
     "join": _join,
-    "warmup": lambda children: st.builds(lrcore.warmup, children, warmup_steps=phases, init_value=values),
+    "warmup": lambda children: st.builds(lrcore.warmup, children, warmup_steps=phases, init_value=values, delay=st.booleans()),
+    "shift": lambda children: st.builds(lrcore.shift, children, offset=st.one_of(st.integers(-60, 60), st.sampled_from([-(2**40), 2**31, 2**62]))),
+    "per_epoch": lambda children: st.builds(lrcore.per_epoch, children, steps_per_epoch=st.one_of(st.integers(1, 20), st.sampled_from([2**31, 2**40]))),
+    "add": lambda children: st.lists(children, min_size=1, max_size=3).map(lrcore.add),
     "scale": lambda children: st.builds(lrcore.scale, children, factor=levels(-4.0, 4.0)),
     "clip": _clip,
     "multiply": lambda children: st.lists(children, min_size=1, max_size=3).map(lrcore.multiply),
@@ -261,7 +264,7 @@ def _extend(children):
 
 
 def schedules(max_leaves: int = 4):
-    """Any schedule: a leaf, or join/warmup/scale/clip/multiply nested around leaves."""
+    """Any schedule: a leaf, or the combinators nested around leaves."""
     return st.recursive(leaf_schedules(), _extend, max_leaves=max_leaves)
 
 

@@ -528,6 +528,9 @@ COMBINATOR_EXAMPLES = {
     "warmup": (lrcore.warmup(lrcore.constant(0.1), warmup_steps=10), [0.0, 0.05, 0.1]),
     "scale": (lrcore.scale(lrcore.linear(0.0, 1.0, 10), 3.0), [0.0, 1.5, 3.0]),
     "clip": (lrcore.clip(lrcore.linear(0.0, 1.0, 10), min_value=0.25, max_value=0.75), [0.25, 0.5, 0.75]),
+    "shift": (lrcore.shift(lrcore.linear(0.0, 1.0, 10), -5), [0.0, 0.0, 0.5]),
+    "per_epoch": (lrcore.per_epoch(lrcore.linear(0.0, 1.0, 10), 4), [0.0, 0.1, 0.2]),
+    "add": (lrcore.add([lrcore.constant(0.5), lrcore.linear(0.0, 1.0, 10)]), [0.5, 1.0, 1.5]),
 }
 
 

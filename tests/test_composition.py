@@ -1,8 +1,9 @@
-"""Composition of adapter objects: ``*`` and every registered combinator keep the adapter.
+"""Composition of adapter objects: ``*``, ``+``, ``-`` and every registered combinator keep the adapter.
 
 ``lrcore.numpy``, ``lrcore.jax``, ``lrcore.torch``, ``lrcore.tf`` and ``lrcore.keras`` (Keras on its
 TensorFlow backend in this process; the other two backends run in subprocesses in
-test_keras_trainers.py) objects composed with ``*`` (schedule × schedule, × number, number ×) or
+test_keras_trainers.py) objects composed with ``*`` (schedule × schedule, × number, number ×), ``+`` and ``-`` (with a
+schedule or a number, either side) or
 given to a combinator come back as the same adapter, with the same options. The combinators are
 found in the registry (every registration with ``children``) and their calls are rebuilt from the
 examples of tests/examples.py with each child bound to the adapter. Values are compared with the
@@ -92,7 +93,7 @@ def bound(adapter: str, core_call: lrcore.Schedule):
 
 
 def test_every_combinator_is_covered():
-    assert {"join", "warmup", "scale", "clip", "multiply"} <= set(COMBINATORS)
+    assert {"join", "warmup", "shift", "per_epoch", "scale", "clip", "multiply", "add"} <= set(COMBINATORS)
     assert all(examples.examples(name) for name in COMBINATORS)
 
 
@@ -133,13 +134,47 @@ def test_operators_return_the_adapter(adapter):
         a * True
 
 
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_sums_and_differences_return_the_adapter(adapter):
+    """``+`` and ``-`` are :func:`lrcore.add` of the same terms as for core schedules: a number is a
+    ``constant``, a subtracted schedule ``scale(b, -1.0)``; ``-a`` is ``scale(a, -1.0)``."""
+    module = ADAPTERS[adapter][0]
+    core_a = lrcore.warmup(lrcore.cosine_decay(0.8, 100, end_value=0.1), 10, delay=False)
+    core_b = lrcore.per_epoch(lrcore.exponential_decay(0.3, 7, 0.5, staircase=True), 3)
+    a, b = module.from_schedule(core_a), module.from_schedule(core_b)
+    minus_b, minus_a = lrcore.scale(core_b, -1.0), lrcore.scale(core_a, -1.0)
+    check(adapter, a + b, lrcore.add([core_a, core_b]))
+    check(adapter, a - b, lrcore.add([core_a, minus_b]))
+    check(adapter, -a, minus_a)
+    check(adapter, a + 0.25, lrcore.add([core_a, lrcore.constant(0.25)]))
+    check(adapter, 0.25 + a, lrcore.add([lrcore.constant(0.25), core_a]))
+    check(adapter, a - 0.05, lrcore.add([core_a, lrcore.constant(-0.05)]))
+    check(adapter, 1 - a, lrcore.add([lrcore.constant(1.0), minus_a]))
+    check(adapter, a + np.float32(0.5), lrcore.add([core_a, lrcore.constant(0.5)]))
+    # A core schedule takes the adapter object's side, on either side.
+    check(adapter, core_a + b, lrcore.add([core_a, core_b]))
+    check(adapter, core_a - b, lrcore.add([core_a, minus_b]))
+    check(adapter, a - core_b, lrcore.add([core_a, minus_b]))
+    check(adapter, (a + b) * 0.5 - b, lrcore.add([lrcore.scale(lrcore.add([core_a, core_b]), 0.5), minus_b]))
+    # Core schedules alone stay core schedules, built alike.
+    assert core_a + core_b == lrcore.add([core_a, core_b]) and type(core_a - 1) is lrcore.Schedule
+    assert 2 - core_b == lrcore.add([lrcore.constant(2.0), minus_b]) and -core_b == minus_b
+    assert core_b - np.uint64(3) == lrcore.add([core_b, lrcore.constant(-3.0)])  # no unsigned wrap-around
+    for bad in (object(), "0.5", True, np.bool_(False)):
+        for build in (lambda: a + bad, lambda: bad + a, lambda: a - bad, lambda: bad - a,
+                      lambda: core_a + bad, lambda: bad - core_a):
+            with pytest.raises(TypeError):
+                build()
+
+
 @pytest.mark.parametrize(("left", "right"), list(itertools.permutations(ADAPTERS, 2)))
 def test_two_adapters_are_refused_naming_both(left, right):
     a = ADAPTERS[left][0].constant(0.5)
     b = ADAPTERS[right][0].linear(1.0, 0.0, 10)
     names = f"{ADAPTERS[left][1].__name__} and {ADAPTERS[right][1].__name__}"
     remedy = f"lrcore.{left}.from_schedule"
-    for build in (lambda: a * b, lambda: lrcore.multiply([a, b]), lambda: lrcore.join([a, b], [5])):
+    for build in (lambda: a * b, lambda: lrcore.multiply([a, b]), lambda: lrcore.join([a, b], [5]), lambda: a + b,
+                  lambda: lrcore.add([a, b])):
         with pytest.raises(TypeError, match=rf"`schedules\[0\]` and `schedules\[1\]`.*\({names}\).*{remedy}"):
             build()
     # An adapter's own factory binds to its adapter whatever the children are.

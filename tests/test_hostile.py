@@ -161,6 +161,36 @@ def test_products_past_the_float_range_are_refused():
     )
 
 
+def test_add_sums_past_the_float_range_are_refused():
+    """A sum can pass each of its terms: it is bounded by the sum of their magnitudes, each partial
+    sum checked (naming the term that makes it too large)."""
+    big = lrcore.add([lrcore.constant(3e38), lrcore.constant(3e38)])
+    assert float(big(0)) == 6e38
+    _refused(lambda: big.evaluate(STEPS, dtype=np.float32), "schedules[1]", "float32")
+    _refused(lambda: lj.from_schedule(big), "schedules[1]", "float32")
+    _refused(lambda: lt.add([lt.constant(3e38), lt.constant(3e38)]), "schedules[1]", "float32")
+    _refused(lambda: lrcore.add([lrcore.constant(1e308)] * 2), "schedules[1]", "float64")
+    _refused(lambda: lrcore.constant(1e308) + 1e308, "schedules[1]", "float64")
+    _refused(lambda: lrcore.constant(-1e308) - lrcore.constant(1e308), "schedules[1]", "float64")
+    # A partial sum past the range is refused even when a later term brings it back.
+    _refused(lambda: lrcore.add([lrcore.constant(2e38), lrcore.constant(2e38), lrcore.constant(-3e38)])
+             .evaluate(STEPS, dtype=np.float32), "schedules[1]", "float32")
+    message = _refused(lambda: lrcore.exponential_decay(1.0, 1, 2.0) + 1.0, "schedules[1]", "float64")
+    assert "held at the largest float64: a growth without an end_value ceiling" in message
+    assert float((lrcore.exponential_decay(1.0, 1, 2.0, end_value=10.0) + 1.0)(100)) == 11.0
+
+
+def test_shift_and_per_epoch_keep_their_schedules_bound():
+    """Moving a schedule along the steps forms no new number: its levels are checked as they are."""
+    for s in (lrcore.shift(lrcore.constant(1e39), 5), lrcore.per_epoch(lrcore.constant(1e39), 5),
+              lrcore.warmup(lrcore.constant(1e39), 5, delay=False)):
+        assert float(s(7)) == 1e39
+        _refused(lambda: s.evaluate(STEPS, dtype=np.float32), "value", "float32")
+    s = lrcore.shift(lrcore.exponential_decay(1.0, 1, 2.0), 2**62)  # a growth held at the maximum
+    for dtype in (np.float64, np.float32):
+        assert np.all(s.evaluate(STEPS, dtype=dtype) == np.finfo(dtype).max)
+
+
 def test_nested_scale_intermediate_past_float32_is_refused():
     s = lrcore.scale(lrcore.scale(lrcore.constant(1e38), 10), 0.01)
     assert float(s(0)) == pytest.approx(1e37, rel=1e-15)

@@ -136,6 +136,23 @@ def _cases() -> dict:
                  step_size_down=down, mode=mode, exp_gamma=gamma),
             lrcore.cyclic(0.01, 0.5, step_size_up=up, step_size_down=down, mode=mode, gamma=gamma),
             ULPS * (1 + n / period) / min(ratio, 1 - ratio))
+    # A scale_fn: base + amplitude·h(k)·f(x), x the cycle number 1 + k // (up + down) (scale_mode
+    # "cycle") or the step (scale_mode "iterations"): a sum (the base) of a product (the triangle
+    # times f), with f of the cycle held through each cycle (per_epoch).
+    base, top, n = 0.01, 0.5, 300
+    scale_fns = {
+        "cycle": ("lambda c: 0.8 ** c", lambda period: lrcore.per_epoch(lrcore.exponential_decay(0.8, 1, 0.8), period)),
+        "iterations": ("lambda k: 0.995 ** k", lambda period: lrcore.exponential_decay(1.0, 1, 0.995)),
+    }
+    for scale_mode, up, down in (("cycle", 10, 15), ("cycle", 7, 7), ("iterations", 12, 20)):
+        source, factor = scale_fns[scale_mode]
+        period = up + down
+        ratio = up / period
+        c[f"cyclic-scale_fn-{scale_mode}-{up}-{down}"] = (
+            {**spec("CyclicLR", n, base_learning_rate=base, max_learning_rate=top, step_size_up=up,
+                    step_size_down=down, scale_mode=scale_mode), "scale_fn": source},
+            lrcore.cyclic(0.0, top - base, step_size_up=up, step_size_down=down) * factor(period) + base,
+            ULPS * (1 + n / period) / min(ratio, 1 - ratio))
     for start, end, total in ((1 / 3, 1.0, 20), (1.0, 0.05, 120), (0.25, 0.75, 7)):
         c[f"linear-{start:.3f}-{end}-{total}"] = (
             spec("LinearLR", 200, learning_rate=LR, total_steps=total, start_factor=start, end_factor=end),

@@ -6,6 +6,10 @@ timm's package ``__init__`` imports its models (and torchvision); ``tests.peers`
 ``scheduler.step(t, metric)`` (or ``step_update(t)`` when stepping per update) sets the lr of epoch
 (update) ``t``, which is lrcore's value at step ``t``.
 
+A warmup that does not delay the schedule (timm's default ``warmup_prefix=False``) is
+``lrcore.warmup(..., delay=False)``; a scheduler stepped per epoch (``t_in_epochs=True``) under an
+update count is ``lrcore.per_epoch``.
+
 timm computes each value in closed form with Python floats (a power, a cos, a product): the
 tolerance is ``ULPS`` float64 ulp of the largest value of the curve (its peak).
 """
@@ -42,14 +46,13 @@ def then_hold(schedule, length, value):
     return lrcore.join([schedule, lrcore.constant(value)], [length])
 
 
-def staircase_from(offset: int, base: float, decay_t: int, rate: float):
-    """``base · rate**((j + offset) // decay_t)`` at step ``j``: a staircase seen ``offset`` steps
-    late (timm's step decay after a warmup that does not shift it, ``warmup_prefix=False``)."""
-    q, r = divmod(offset, decay_t)
-    stairs = lrcore.exponential_decay(base * rate ** (q + (r > 0)), decay_t, rate, staircase=True)
-    if r == 0:
-        return stairs
-    return lrcore.join([lrcore.constant(base * rate**q), stairs], [decay_t - r])
+def timm_warmup(schedule, kw: dict):
+    """timm's linear warmup of ``kw`` (``warmup_t``, ``warmup_lr_init``) before ``schedule``: one that
+    delays it with ``warmup_prefix=True``, one over its first steps with timm's default ``False``."""
+    if not kw.get("warmup_t"):
+        return schedule
+    return lrcore.warmup(schedule, kw["warmup_t"], init_value=kw.get("warmup_lr_init", 0.0),
+                         delay=kw.get("warmup_prefix", False))
 
 
 # -- CosineLRScheduler -------------------------------------------------------------------------------
@@ -72,6 +75,14 @@ COSINE = {
     # A fractional multiplier whose periods are whole steps (4, 6, 9): timm and lrcore restart together.
     "cycle_mul_1.5": dict(t_initial=4, cycle_mul=1.5, cycle_limit=3, cycle_decay=0.9, lr_min=0.05),
     "one_step_cycles": dict(t_initial=1, cycle_limit=6, cycle_decay=0.5),
+    # timm's default warmup_prefix=False: the warmup covers the cosine's first epochs, which keeps
+    # its count (epoch warmup_t is at cos(π·warmup_t/t_initial)), even across a restart.
+    "warmup_overlay": dict(t_initial=50, lr_min=0.002, warmup_t=7, warmup_lr_init=1e-4),
+    "warmup_overlay_cycles": dict(t_initial=12, lr_min=0.01, cycle_limit=3, cycle_decay=0.5, warmup_t=5,
+                                  warmup_lr_init=0.02, warmup_prefix=False),
+    "warmup_overlay_past_a_restart": dict(t_initial=4, cycle_limit=4, cycle_decay=0.8, warmup_t=6, warmup_lr_init=0.0),
+    "warmup_overlay_cycle_mul_2": dict(t_initial=10, cycle_mul=2.0, cycle_limit=3, lr_min=0.001, warmup_t=4,
+                                       warmup_lr_init=0.05),
 }
 
 
@@ -80,11 +91,7 @@ def cosine_lrcore(kw: dict, lr=LR):
     lr_min = kw.get("lr_min", 0.0)
     body = lrcore.cosine_restart(lr, first_period=t0, period_mul=mul, peak_mul=kw.get("cycle_decay", 1.0),
                                  end_value=lr_min)
-    s = then_hold(body, sum(_cycles(t0, mul, limit)), lr_min)
-    if kw.get("warmup_t"):
-        assert kw["warmup_prefix"]
-        s = lrcore.warmup(s, kw["warmup_t"], init_value=kw["warmup_lr_init"])
-    return s
+    return timm_warmup(then_hold(body, sum(_cycles(t0, mul, limit)), lr_min), kw)
 
 
 @pytest.mark.parametrize("name", sorted(COSINE))
@@ -94,6 +101,13 @@ def test_cosine(name, per_update):
     length = kw.get("warmup_t", 0) + sum(_cycles(kw["t_initial"], kw.get("cycle_mul", 1.0), kw.get("cycle_limit", 1)))
     make = lambda o: timm("CosineLRScheduler")(o, **kw, t_in_epochs=not per_update)  # noqa: E731
     compare(cosine_lrcore(kw), make, length + 30, per_update=per_update)
+
+
+def test_cosine_one_cycle_is_cosine_decay():
+    """One cycle (timm's default ``cycle_limit=1``) then ``lr_min``: ``cosine_decay`` with an end value."""
+    for per_update in (False, True):
+        make = lambda o: timm("CosineLRScheduler")(o, t_initial=60, lr_min=0.01, t_in_epochs=not per_update)  # noqa: E731
+        compare(lrcore.cosine_decay(LR, 60, end_value=0.01), make, 90, per_update=per_update)
 
 
 def test_cosine_restart_logarithm_misplaces_restarts():
@@ -141,6 +155,9 @@ POLY = {
     "linear_warmup_prefix": dict(t_initial=60, power=1.0, warmup_t=10, warmup_lr_init=0.0, warmup_prefix=True),
     "cycles": dict(t_initial=25, power=1.5, lr_min=0.02, cycle_limit=3, cycle_decay=0.5),
     "cycle_mul_2": dict(t_initial=8, power=0.7, cycle_mul=2.0, cycle_limit=4, cycle_decay=0.8, lr_min=0.001),
+    "warmup_overlay": dict(t_initial=60, power=2.0, lr_min=0.01, warmup_t=10, warmup_lr_init=0.001),
+    "warmup_overlay_cycles": dict(t_initial=9, power=1.0, cycle_limit=3, cycle_decay=0.5, warmup_t=12,
+                                  warmup_lr_init=0.0, warmup_prefix=False),
 }
 
 
@@ -148,10 +165,7 @@ def poly_lrcore(kw: dict, lr=LR):
     lengths = _cycles(kw["t_initial"], kw.get("cycle_mul", 1.0), kw.get("cycle_limit", 1))
     lr_min, power, decay = kw.get("lr_min", 0.0), kw.get("power", 0.5), kw.get("cycle_decay", 1.0)
     pieces = [lrcore.polynomial_decay(lr * decay**i, lr_min, n, power=power) for i, n in enumerate(lengths)]
-    s = lrcore.join([*pieces, lrcore.constant(lr_min)], list(np.cumsum(lengths)))
-    if kw.get("warmup_t"):
-        s = lrcore.warmup(s, kw["warmup_t"], init_value=kw["warmup_lr_init"])
-    return s
+    return timm_warmup(lrcore.join([*pieces, lrcore.constant(lr_min)], list(np.cumsum(lengths))), kw)
 
 
 @pytest.mark.parametrize("name", sorted(POLY))
@@ -161,6 +175,11 @@ def test_poly(name):
     compare(poly_lrcore(kw), lambda o: timm("PolyLRScheduler")(o, **kw), length + 20)
 
 
+def test_poly_one_cycle_is_polynomial_decay():
+    make = lambda o: timm("PolyLRScheduler")(o, t_initial=70, power=1.5, lr_min=0.02)  # noqa: E731
+    compare(lrcore.polynomial_decay(LR, 0.02, 70, power=1.5), make, 100)
+
+
 # -- StepLRScheduler, MultiStepLRScheduler -----------------------------------------------------------
 @pytest.mark.parametrize(
     ("decay_t", "rate", "warmup_t", "prefix"),
@@ -168,15 +187,12 @@ def test_poly(name):
      (5, 0.5, 10, False)],
 )
 def test_step(decay_t, rate, warmup_t, prefix):
-    """``base · rate**(t // decay_t)``: a staircase. With ``warmup_prefix=True`` (timm's default here)
-    the warmup shifts it; with ``False`` the staircase counts from epoch 0 under the warmup."""
+    """``base · rate**(t // decay_t)``: a staircase. With ``warmup_prefix=True`` (the default of
+    timm's step schedulers) the warmup delays it; with ``False`` the staircase counts from epoch 0
+    under the warmup."""
     init = 0.001
-    if warmup_t == 0:
-        s = lrcore.exponential_decay(LR, decay_t, rate, staircase=True)
-    elif prefix:
-        s = lrcore.warmup(lrcore.exponential_decay(LR, decay_t, rate, staircase=True), warmup_t, init_value=init)
-    else:
-        s = lrcore.join([lrcore.linear(init, LR, warmup_t), staircase_from(warmup_t, LR, decay_t, rate)], [warmup_t])
+    stairs = lrcore.exponential_decay(LR, decay_t, rate, staircase=True)
+    s = lrcore.warmup(stairs, warmup_t, init_value=init, delay=prefix)
     make = lambda o: timm("StepLRScheduler")(  # noqa: E731
         o, decay_t=decay_t, decay_rate=rate, warmup_t=warmup_t, warmup_lr_init=init, warmup_prefix=prefix)
     compare(s, make, 200)
@@ -191,22 +207,16 @@ def test_step_fractional_decay_t():
 
 
 def multistep_lrcore(milestones, rate, warmup_t=0, init=0.0, prefix=True, lr=LR):
-    """timm applies milestone ``m`` at epoch ``m - 1`` (of the schedule after a prefix warmup)."""
-    if warmup_t == 0 or prefix:
-        stairs = lrcore.piecewise_constant([m - 1 for m in milestones], [lr * rate**i for i in range(len(milestones) + 1)])
-        return stairs if warmup_t == 0 else lrcore.warmup(stairs, warmup_t, init_value=init)
-    # Under a warmup that does not shift it, milestone m still applies at epoch m - 1.
-    passed = sum(m - 1 <= warmup_t for m in milestones)
-    later = [m - 1 - warmup_t for m in milestones if m - 1 > warmup_t]
-    stairs = lrcore.piecewise_constant(later, [lr * rate ** (passed + i) for i in range(len(later) + 1)]) if later \
-        else lrcore.constant(lr * rate**passed)
-    return lrcore.join([lrcore.linear(init, lr, warmup_t), stairs], [warmup_t])
+    """timm applies milestone ``m`` at epoch ``m - 1`` of the schedule: after a warmup that delays
+    it (``warmup_prefix=True``), or of its own count under one that does not."""
+    stairs = lrcore.piecewise_constant([m - 1 for m in milestones], [lr * rate**i for i in range(len(milestones) + 1)])
+    return lrcore.warmup(stairs, warmup_t, init_value=init, delay=prefix)
 
 
 @pytest.mark.parametrize(
     ("milestones", "rate", "warmup_t", "prefix"),
     [([30, 60, 90], 0.1, 0, True), ([10, 11, 40], 0.5, 0, True), ([20, 50], 0.3, 6, True),
-     ([20, 50], 0.3, 6, False), ([3, 12, 30], 0.5, 8, False)],
+     ([20, 50], 0.3, 6, False), ([3, 12, 30], 0.5, 8, False), ([4, 5, 6], 0.5, 10, False)],
 )
 def test_multistep(milestones, rate, warmup_t, prefix):
     init = 1e-5
@@ -214,6 +224,80 @@ def test_multistep(milestones, rate, warmup_t, prefix):
     make = lambda o: timm("MultiStepLRScheduler")(  # noqa: E731
         o, decay_t=milestones, decay_rate=rate, warmup_t=warmup_t, warmup_lr_init=init, warmup_prefix=prefix)
     compare(s, make, 120)
+
+
+# -- the training loop: per-epoch schedulers under an update count -------------------------------------
+def drive_train_loop(make_scheduler, epochs: int, updates_per_epoch: int, lr: float = LR) -> np.ndarray:
+    """The learning rate of every update, as timm's ``train.py`` steps its scheduler
+    (https://github.com/huggingface/pytorch-image-models/blob/main/train.py): after each update
+    ``step_update(num_updates)`` (the count of updates done), after each epoch ``step(epoch + 1)``.
+    A scheduler with ``t_in_epochs=True`` ignores the first, one with ``False`` the second."""
+    optimizer = torch_optimizer(lr)
+    scheduler = make_scheduler(optimizer)
+    lrs, num_updates = [], 0
+    for epoch in range(epochs):
+        for _ in range(updates_per_epoch):
+            lrs.append(float(optimizer.param_groups[0]["lr"]))  # the lr this update applies
+            num_updates += 1
+            scheduler.step_update(num_updates=num_updates)
+        scheduler.step(epoch + 1)
+    return np.asarray(lrs, dtype=np.float64)
+
+
+TRAIN_LOOP = {
+    # name: (timm class, kwargs in epochs, the lrcore schedule in epochs)
+    "cosine_warmup_overlay": ("CosineLRScheduler", COSINE["warmup_overlay_cycles"], cosine_lrcore(COSINE["warmup_overlay_cycles"])),
+    "cosine_warmup_prefix": ("CosineLRScheduler", COSINE["cycle_mul_3_warmup"], cosine_lrcore(COSINE["cycle_mul_3_warmup"])),
+    "step_warmup_overlay": ("StepLRScheduler", dict(decay_t=4, decay_rate=0.5, warmup_t=3, warmup_lr_init=0.01,
+                                                  warmup_prefix=False),
+                            lrcore.warmup(lrcore.exponential_decay(LR, 4, 0.5, staircase=True), 3, 0.01, delay=False)),
+    "poly_warmup_overlay": ("PolyLRScheduler", POLY["warmup_overlay_cycles"], poly_lrcore(POLY["warmup_overlay_cycles"])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRAIN_LOOP))
+@pytest.mark.parametrize("updates_per_epoch", [1, 7])
+def test_per_epoch_scheduler_in_the_training_loop(name, updates_per_epoch):
+    """``t_in_epochs=True``: update ``u`` gets the value of epoch ``u // updates_per_epoch``, which is
+    ``per_epoch(schedule, updates_per_epoch)`` at step ``u``."""
+    cls, kw, epochs_schedule = TRAIN_LOOP[name]
+    epochs = 60
+    want = drive_train_loop(lambda o: timm(cls)(o, **kw, t_in_epochs=True), epochs, updates_per_epoch)
+    got = lrcore.per_epoch(epochs_schedule, updates_per_epoch)(np.arange(epochs * updates_per_epoch))
+    assert_ulp_close(got, want, 64, ULPS)
+    assert len(set(want.tolist())) >= 8  # the curve moves: warmup, decay, cycles
+
+
+@pytest.mark.parametrize("name", sorted(TRAIN_LOOP))
+def test_per_update_scheduler_in_the_training_loop(name):
+    """``t_in_epochs=False`` with the lengths in updates: the schedule itself, at the update count."""
+    cls, kw, epochs_schedule = TRAIN_LOOP[name]
+    n = 5
+    in_updates = {k: (v * n if k in ("t_initial", "warmup_t", "decay_t") else v) for k, v in kw.items()}
+    want = drive_train_loop(lambda o: timm(cls)(o, **in_updates, t_in_epochs=False), 30, n)
+    schedule = {"CosineLRScheduler": cosine_lrcore, "PolyLRScheduler": poly_lrcore}.get(cls)
+    if schedule is None:
+        schedule = lambda k: lrcore.warmup(  # noqa: E731
+            lrcore.exponential_decay(LR, k["decay_t"], k["decay_rate"], staircase=True), k["warmup_t"],
+            k["warmup_lr_init"], delay=False)
+    # The loop reads the lr of update u after step_update(u): the constructor's for update 0.
+    assert_ulp_close(schedule(in_updates)(np.arange(30 * n)), want, 64, ULPS)
+
+
+# -- WSDLRScheduler -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("decay_ratio", [0.01, 0.3])
+def test_wsd_exp_cooldown_to_lr_min(decay_ratio):
+    """timm's WSD ``decay_fn='exp'``: ``lr_min + (lr - lr_min)·(r**x - r)/(1 - r)`` over the last
+    ``decay_t`` epochs (``x`` from 0 to 1): an exponential decay plus a constant, written with ``+``."""
+    W, T, D, lr_min, r = 5, 40, 12, 0.01, decay_ratio
+    a = (LR - lr_min) / (1 - r)
+    body = lrcore.exponential_decay(a, D, r, transition_begin=T - D, end_value=a * r) + (lr_min - a * r)
+    assert body.name == "add"
+    s = lrcore.warmup(body, W, init_value=1e-3)  # timm's WSD warmup is always a prefix
+    make = lambda o: timm("WSDLRScheduler")(  # noqa: E731
+        o, t_initial=T, decay_t=D, lr_min=lr_min, decay_fn="exp", decay_ratio=r, warmup_t=W, warmup_lr_init=1e-3)
+    want = compare(s, make, W + T + 15)
+    assert want[-1] == pytest.approx(lr_min, rel=1e-12) and want[W] == LR
 
 
 # -- PlateauLRScheduler (torch's ReduceLROnPlateau behind a warmup) ----------------------------------
@@ -262,11 +346,12 @@ def _factory_cases():
             dict(num_epochs=12, warmup_epochs=2, warmup_prefix=True, step_on_epochs=False, updates_per_epoch=7),
             cosine_lrcore(dict(t_initial=84, warmup_t=14, warmup_lr_init=w_lr, warmup_prefix=True)), 120, True),
         "step": (dict(sched="step", decay_epochs=10, decay_rate=0.5, warmup_epochs=3),
-                 lrcore.join([lrcore.linear(w_lr, lr, 3), staircase_from(3, lr, 10, 0.5)], [3]), 90, False),
+                 lrcore.warmup(lrcore.exponential_decay(lr, 10, 0.5, staircase=True), 3, w_lr, delay=False), 90, False),
         "multistep": (dict(sched="multistep", decay_milestones=[15, 40], decay_rate=0.2, warmup_epochs=4),
                       multistep_lrcore([15, 40], 0.2, 4, w_lr, prefix=False), 70, False),
         "poly": (dict(sched="poly", num_epochs=50, decay_rate=2.0, min_lr=1e-3, warmup_epochs=5, warmup_prefix=True),
-                 poly_lrcore(dict(t_initial=50, power=2.0, lr_min=1e-3, warmup_t=5, warmup_lr_init=w_lr)), 80, False),
+                 poly_lrcore(dict(t_initial=50, power=2.0, lr_min=1e-3, warmup_t=5, warmup_lr_init=w_lr,
+                                  warmup_prefix=True)), 80, False),
         "constant": (dict(sched="constant", warmup_epochs=6),
                      lrcore.warmup(lrcore.constant(lr), 6, init_value=w_lr), 40, False),
         # wsd: stable + decay fit in num_epochs - warmup; decay over round(0.2 · 45) = 9 epochs, 1-sqrt.

@@ -56,7 +56,7 @@ def test_to_dict_shape_is_nested():
     assert d["params"]["boundaries"] == [15]
     assert d["params"]["schedules"][0] == {
         "name": "warmup",
-        "params": {"schedule": inner.to_dict(), "warmup_steps": 5, "init_value": 0.0},
+        "params": {"schedule": inner.to_dict(), "warmup_steps": 5, "init_value": 0.0, "delay": True},
     }
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import inspect
 import numbers
 
-from ..schedule import REGISTRY, Definition, Schedule, as_schedule, composed_adapter, is_adapter, names, watch
+from ..schedule import REGISTRY, Definition, Schedule, as_schedule, composed_adapter, is_adapter, is_number, names, sum_of, watch
 
 #: The public adapter modules (``lrcore.<name>``) and the class each one's factories return.
 ADAPTERS = {
@@ -33,11 +33,12 @@ ADAPTERS = {
 
 
 class Composable:
-    """What makes an adapter class composable: ``*`` and the combinators keep the adapter.
+    """What makes an adapter class composable: ``*``, ``+``, ``-`` and the combinators keep the adapter.
 
     ``a * b`` (``a`` or ``b`` an adapter object, the other an adapter object of the same kind or a
     core :class:`lrcore.Schedule`) is :func:`lrcore.multiply` ``([a, b])``; ``a * c`` and ``c * a``
-    with a number ``c`` are :func:`lrcore.scale` ``(a, c)``. The core combinators, given adapter
+    with a number ``c`` are :func:`lrcore.scale` ``(a, c)``; ``a + b``, ``a - b``, ``a + c``,
+    ``c - a`` and ``-a`` are :func:`lrcore.add` of the same terms as for core schedules. The core combinators, given adapter
     objects, return an object of their adapter class built with ``cls(schedule, **options)``, the
     options being :meth:`compose_options`; adapter objects of two kinds are refused
     (``TypeError``), as are objects of one kind with different options (``ValueError``).
@@ -68,6 +69,31 @@ class Composable:
             return REGISTRY["multiply"].factory([other, self])
         if isinstance(other, numbers.Real):
             return REGISTRY["scale"].factory(self, other)
+        return NotImplemented
+
+    # `+` and `-` as the core's (lrcore.schedule.sum_of): a number is a `constant`, `-a` a scale.
+    def __add__(self, other):
+        if isinstance(other, Schedule) or is_adapter(other) or is_number(other):
+            return sum_of(self, other)
+        return NotImplemented
+
+    def __radd__(self, other):
+        # `core_schedule + adapter` (Schedule.__add__ declines adapters) or `number + adapter`.
+        if isinstance(other, Schedule) or is_adapter(other) or is_number(other):
+            return sum_of(other, self)
+        return NotImplemented
+
+    def __neg__(self):
+        return REGISTRY["scale"].factory(self, -1.0)
+
+    def __sub__(self, other):
+        if isinstance(other, Schedule) or is_adapter(other) or is_number(other):
+            return sum_of(self, other, subtract=True)
+        return NotImplemented
+
+    def __rsub__(self, other):
+        if isinstance(other, Schedule) or is_adapter(other) or is_number(other):
+            return sum_of(other, self, subtract=True)
         return NotImplemented
 
 

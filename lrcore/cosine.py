@@ -22,8 +22,11 @@ def _k_powers(x, x1, k_decay: float, ops):
     """
     xp = ops.xp
     xk = ops.pow_unit(x, k_decay)
+    # Past fmax / 2 the product with log1p (at most ln 2 in magnitude) could overflow; such an
+    # exponent gives the same values (x**k is 0 below x = 1), so it is capped there.
+    k_decay = min(k_decay, float(xp.finfo(ops.float).max) / 2.0)
     near_one = x1 < 0.5
-    tail = -xp.expm1(k_decay * xp.log1p(-xp.minimum(x1, ops.f(0.5))))
+    tail = -xp.expm1(ops.f(k_decay) * xp.log1p(-xp.minimum(x1, ops.f(0.5))))
     return xk, xp.where(near_one, tail, 1.0 - xk)
 
 
@@ -228,8 +231,11 @@ def _ceil_scaled(scaled: int, error: int, exact) -> int:
 
 @_array.host_constant
 def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak_mul: float, max_step: int,
-                   whole: bool = True):
+                   whole: bool = True, cycle_limit: int | None = None):
     """Per-cycle constants for every cycle starting at or before ``max_step``.
+
+    With a ``cycle_limit`` the table ends at cycle ``cycle_limit``, where the value holds (its peak
+    factor is the one before's: it is never used, and stays finite).
 
     Cycle ``i`` begins at the real step ``S_i`` (the sum of the whole lengths ``ceil(T_j)``
     before it when ``whole``, else ``T_0 (m**i - 1)/(m - 1)``) and restarts at the whole step
@@ -258,7 +264,7 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
         else:
             s_scaled, s_error = first_period * total, first_period * total_error
             start = _ceil_scaled(s_scaled, s_error, lambda: first_period * (mul**i - 1) / (mul - 1))
-        if start > max_step:
+        if start > max_step or (cycle_limit is not None and i > cycle_limit):
             break
         w_i = warmup_steps * power / one
         if not warmup_steps:
@@ -282,7 +288,7 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
         warm_len.append(w_i)
         warm_offset.append(offset)
         cos_len.append(t_minus_w)
-        peak_factor.append(peak_mul**i)
+        peak_factor.append(peak_mul ** (i if cycle_limit is None else min(i, cycle_limit - 1)))
         rest.append(rest_int)
         rest_offset.append((scaled_rest - (rest_int << _SCALE_BITS)) / one)
         start_offset.append(((start << _SCALE_BITS) - s_scaled) / one)
@@ -302,9 +308,9 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
 
 @_array.host_constant
 def _peak_table(first_period: int, period_mul: float, warmup_steps: int, peak_mul: float, max_step: int, peak: float,
-                whole: bool = True):
+                whole: bool = True, cycle_limit: int | None = None):
     """``peak · peak_mul**i`` for every cycle of :func:`_restart_table`, in float64."""
-    factors = _restart_table(first_period, period_mul, warmup_steps, peak_mul, max_step, whole)[5]
+    factors = _restart_table(first_period, period_mul, warmup_steps, peak_mul, max_step, whole, cycle_limit)[5]
     return factors * peak
 
 
@@ -334,14 +340,17 @@ def _cosine_restart(k, p, ops):
             # The peak P·peak_mul**i enters as P·(peak_mul**i·weight): under jit, XLA regroups the
             # product of two constant-scaled terms, (P·peak_mul**i)·(t·(1/W)), for a 0-d step but
             # not for an array, which made an array of steps differ from the steps alone by an ulp.
-            factor = ops.power(pm, ops.tofloat(ops.floordiv(k, t0)))
+            cycle = ops.floordiv(k, t0)
+            if limit is not None:  # held from cycle `limit` on: its growing peak is never formed
+                cycle = ops.minimum(cycle, limit - 1)
+            factor = ops.power(pm, ops.tofloat(cycle))
             value = end * c1 + peak * (factor * c)
         if w == 0:
             return _held(value, k, hold_from, p["end_value"], ops)
         a, a1 = ops.fraction(t, w)
         warm = end * a1 + (peak * a if pm == 1.0 else peak * (factor * a))
         return _held(xp.where(ops.lt(t, w), warm, value), k, hold_from, p["end_value"], ops)
-    table = _restart_table(t0, m, w, pm, ops.max_step, whole)
+    table = _restart_table(t0, m, w, pm, ops.max_step, whole, limit)
     starts, warm_ceil, warm_lens, offsets, cos_lens, factors, rests, rest_offsets, start_offsets = table
     hold_from = int(starts[limit]) if limit is not None and limit < len(starts) else None
     i = ops.searchsorted(ops.ints(starts), k) - ops.i(1)
@@ -349,7 +358,7 @@ def _cosine_restart(k, p, ops):
     if _array.is_array(p["peak_value"]):
         top = peak * ops.take(ops.floats(factors), i)
     else:  # P·peak_mul**i tabulated in float64, rounded once
-        top = ops.take(ops.floats(_peak_table(t0, m, w, pm, ops.max_step, p["peak_value"], whole)), i)
+        top = ops.take(ops.floats(_peak_table(t0, m, w, pm, ops.max_step, p["peak_value"], whole, limit)), i)
     wc = ops.take(ops.ints(warm_ceil), i)
     # Cosine position (t - W_i) / (T_i - W_i), with t - W_i = (t - ceil(W_i)) + (ceil(W_i) - W_i),
     # and its complement (T_i - ceil(W_i) - (t - ceil(W_i))) / (T_i - W_i) (t counted from the real

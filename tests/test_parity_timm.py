@@ -40,11 +40,6 @@ def compare(schedule, make_scheduler, n, lr=LR, per_update=False, ulps=ULPS):
     return want
 
 
-def then_hold(schedule, length, value):
-    """``schedule`` for ``length`` steps, then ``value`` (timm's ``lr_min`` past ``cycle_limit``)."""
-    return lrcore.join([schedule, lrcore.constant(value)], [length])
-
-
 def staircase_from(offset: int, base: float, decay_t: int, rate: float):
     """``base · rate**((j + offset) // decay_t)`` at step ``j``: a staircase seen ``offset`` steps
     late (timm's step decay after a warmup that does not shift it, ``warmup_prefix=False``)."""

@@ -29,6 +29,7 @@ from .decay import exponential_decay as exponential_decay
 from .decay import inverse_time_decay as inverse_time_decay
 from .decay import linear as linear
 from .decay import polynomial_decay as polynomial_decay
+from .decay import tanh_decay as tanh_decay
 from .piecewise import piecewise_constant as piecewise_constant
 from .piecewise import piecewise_linear as piecewise_linear
 from .plateau import Plateau as Plateau

@@ -1,9 +1,10 @@
-"""Constant, linear, exponential, inverse-time, polynomial and EMA-decay schedules."""
+"""Constant, linear, exponential, inverse-time, polynomial, tanh and EMA-decay schedules."""
 
 from __future__ import annotations
 
 import decimal
 import math
+from fractions import Fraction
 
 from . import _array
 from . import validate as check
@@ -401,3 +402,82 @@ def ema_decay(decay) -> Params:
     Peer: TF1 ``train.ExponentialMovingAverage(decay, num_updates=step)``.
     """
     return {"decay": check.level_in_range("decay", decay, 0.0, 1.0)}
+
+
+# -- tanh decay -----------------------------------------------------------------------------------
+@_array.host_constant
+def _tanh_anchor(decay_steps: int, lower: float, upper: float, max_step: int) -> tuple[int, float]:
+    """``(a, z_a)``: the whole step ``a`` in ``[0, min(T, max_step)]`` nearest to where the tanh
+    argument ``z(k) = lower + (upper - lower)·k/T`` crosses 0, and ``z(a)``, exact then rounded once.
+
+    ``z(k) = z_a + (upper - lower)·(k - a)/T`` then has no cancellation near the crossing, where
+    the curve is steepest: ``k - a`` is an exact integer and ``z_a`` is at most half a step's
+    worth of ``z`` there.
+    """
+    lo, hi = Fraction(lower), Fraction(upper)
+    crossing = -lo * decay_steps / (hi - lo)
+    anchor = min(max(round(crossing), 0), decay_steps, max_step)
+    return anchor, float(lo + (hi - lo) * anchor / decay_steps)
+
+
+def _tanh_decay(k, p, ops):
+    d, lower, upper = p["decay_steps"], p["lower"], p["upper"]
+    anchor, z_anchor = _tanh_anchor(d, lower, upper, ops.max_step)
+    j = ops.minimum(k, d) - ops.i(anchor)
+    z = ops.f(z_anchor) + ops.f(upper - lower) * ops.ratio(j, d)
+    th = ops.xp.tanh(z)
+    value = ops.lerp(p["end_value"], p["peak_value"], 0.5 - 0.5 * th, 0.5 + 0.5 * th)
+    return ops.xp.where(ops.lt(k, d), value, ops.full(k, p["end_value"]))
+
+
+def _tanh_decay_bound(p, reach):
+    reach.constant("lower", p["lower"])
+    reach.constant("upper", p["upper"])
+    reach.derived("upper", p["upper"], p["upper"] - p["lower"], "upper - lower")
+    return reach.lerp(p, "peak_value", "end_value")
+
+
+@register(_tanh_decay, bound=_tanh_decay_bound)
+def tanh_decay(peak_value, decay_steps, end_value=0.0, lower=-7.0, upper=3.0) -> Params:
+    r"""Hyperbolic-tangent decay from ``peak_value`` towards ``end_value`` over ``decay_steps``,
+    then ``end_value`` held (timm's ``TanhLRScheduler``, one cycle).
+
+    .. math::
+        \eta(k) = \begin{cases}
+          v_1 + (P - v_1)\,\tfrac12\left(1 - \tanh\left(L + (U - L)\,\frac{k}{T}\right)\right) & k < T \\
+          v_1 & k \ge T
+        \end{cases}
+
+    The curve starts just below ``peak_value`` (at :math:`\tfrac12(1 - \tanh L)` of the way from
+    :math:`v_1`: 0.9999983 for :math:`L = -7`), falls steepest where :math:`L + (U - L)k/T = 0`,
+    and ends just above ``end_value`` (:math:`\tfrac12(1 - \tanh U)`: 0.0025 for :math:`U = 3`);
+    from step :math:`T` on it is exactly ``end_value``, as in timm.
+
+    Args:
+        peak_value: the level the curve falls from, :math:`P`.
+        decay_steps: :math:`T \ge 1`.
+        end_value: the level it falls to and holds from step :math:`T`, :math:`v_1`.
+        lower: :math:`L`, the tanh argument at step 0 (timm's ``lb``), finite.
+        upper: :math:`U > L`, the tanh argument at step :math:`T` (timm's ``ub``), finite.
+
+    Example:
+        >>> import lrcore
+        >>> print(float(lrcore.tanh_decay(1.0, decay_steps=100, lower=-1.0, upper=1.0)(50)))
+        0.5
+
+    Peers: timm ``TanhLRScheduler(t_initial=T, lb=L, ub=U, lr_min=end_value)`` with
+    ``cycle_limit=1``.
+
+    Reference: Hsueh et al., stochastic gradient descent with hyperbolic-tangent decay,
+    https://arxiv.org/abs/1806.01593
+    """
+    lower = check.real("lower", lower)
+    upper = check.real("upper", upper)
+    check.less("lower", lower, "upper", upper)
+    return {
+        "peak_value": check.level("peak_value", peak_value),
+        "decay_steps": check.length("decay_steps", decay_steps),
+        "end_value": check.level("end_value", end_value),
+        "lower": lower,
+        "upper": upper,
+    }

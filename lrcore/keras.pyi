@@ -19,11 +19,11 @@ from lrcore.schedule import Schedule
 from lrcore.backends.keras import KerasSchedule as KerasSchedule
 from lrcore.backends.keras import ReduceLROnPlateau as ReduceLROnPlateau
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "scale", "clip", "multiply", "add", "from_schedule", "KerasSchedule", "ReduceLROnPlateau"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "tanh_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "scale", "clip", "multiply", "add", "from_schedule", "KerasSchedule", "ReduceLROnPlateau"]
 
 
-def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> KerasSchedule:
-    r"""Cosine decay from ``init_value`` to ``end_value``, then held (no rebound).
+def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0, k_decay=1.0, periodic=False) -> KerasSchedule:
+    r"""Cosine decay from ``init_value`` to ``end_value``, then held (or, ``periodic``, rising again).
 
     ``lrcore.keras.cosine_decay(...)`` is ``lrcore.cosine_decay(...)`` bound to a :class:`KerasSchedule`; level parameters may also be 0-d arrays of the framework.
 
@@ -42,7 +42,7 @@ def warmup_cosine_decay(init_value, peak_value, warmup_steps, decay_steps, end_v
     ...
 
 
-def cosine_restart(peak_value, first_period, period_mul=1.0, peak_mul=1.0, end_value=0.0, warmup_steps=0) -> KerasSchedule:
+def cosine_restart(peak_value, first_period, period_mul=1.0, peak_mul=1.0, end_value=0.0, warmup_steps=0, k_decay=1.0, cycle_limit=None, whole_periods=True) -> KerasSchedule:
     r"""Cosine annealing with warm restarts (SGDR), with optional per-cycle linear warmup.
 
     ``lrcore.keras.cosine_restart(...)`` is ``lrcore.cosine_restart(...)`` bound to a :class:`KerasSchedule`; level parameters may also be 0-d arrays of the framework.
@@ -148,6 +148,16 @@ def ema_decay(decay) -> KerasSchedule:
     ``lrcore.keras.ema_decay(...)`` is ``lrcore.ema_decay(...)`` bound to a :class:`KerasSchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.ema_decay`.
+    """
+    ...
+
+
+def tanh_decay(peak_value, decay_steps, end_value=0.0, lower=-7.0, upper=3.0) -> KerasSchedule:
+    r"""Hyperbolic-tangent decay from ``peak_value`` towards ``end_value`` over ``decay_steps``,
+
+    ``lrcore.keras.tanh_decay(...)`` is ``lrcore.tanh_decay(...)`` bound to a :class:`KerasSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.tanh_decay`.
     """
     ...
 

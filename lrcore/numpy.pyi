@@ -11,11 +11,11 @@ from lrcore.schedule import Schedule
 
 from lrcore.backends.numpy import NumpySchedule as NumpySchedule
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "scale", "clip", "multiply", "add", "from_schedule", "NumpySchedule"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "tanh_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "scale", "clip", "multiply", "add", "from_schedule", "NumpySchedule"]
 
 
-def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> NumpySchedule:
-    r"""Cosine decay from ``init_value`` to ``end_value``, then held (no rebound).
+def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0, k_decay=1.0, periodic=False) -> NumpySchedule:
+    r"""Cosine decay from ``init_value`` to ``end_value``, then held (or, ``periodic``, rising again).
 
     ``lrcore.numpy.cosine_decay(...)`` is ``lrcore.cosine_decay(...)`` bound to a :class:`NumpySchedule`; level parameters may also be 0-d arrays of the framework.
 
@@ -34,7 +34,7 @@ def warmup_cosine_decay(init_value, peak_value, warmup_steps, decay_steps, end_v
     ...
 
 
-def cosine_restart(peak_value, first_period, period_mul=1.0, peak_mul=1.0, end_value=0.0, warmup_steps=0) -> NumpySchedule:
+def cosine_restart(peak_value, first_period, period_mul=1.0, peak_mul=1.0, end_value=0.0, warmup_steps=0, k_decay=1.0, cycle_limit=None, whole_periods=True) -> NumpySchedule:
     r"""Cosine annealing with warm restarts (SGDR), with optional per-cycle linear warmup.
 
     ``lrcore.numpy.cosine_restart(...)`` is ``lrcore.cosine_restart(...)`` bound to a :class:`NumpySchedule`; level parameters may also be 0-d arrays of the framework.
@@ -140,6 +140,16 @@ def ema_decay(decay) -> NumpySchedule:
     ``lrcore.numpy.ema_decay(...)`` is ``lrcore.ema_decay(...)`` bound to a :class:`NumpySchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.ema_decay`.
+    """
+    ...
+
+
+def tanh_decay(peak_value, decay_steps, end_value=0.0, lower=-7.0, upper=3.0) -> NumpySchedule:
+    r"""Hyperbolic-tangent decay from ``peak_value`` towards ``end_value`` over ``decay_steps``,
+
+    ``lrcore.numpy.tanh_decay(...)`` is ``lrcore.tanh_decay(...)`` bound to a :class:`NumpySchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.tanh_decay`.
     """
     ...
 

@@ -17,11 +17,11 @@ from lrcore.backends.torch import ReduceLROnPlateau as ReduceLROnPlateau
 from lrcore.backends.torch import TorchSchedule as TorchSchedule
 from lrcore.backends.torch import scheduler as scheduler
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "scale", "clip", "multiply", "add", "from_schedule", "TorchSchedule", "LrcoreScheduler", "scheduler", "ReduceLROnPlateau"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "tanh_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "scale", "clip", "multiply", "add", "from_schedule", "TorchSchedule", "LrcoreScheduler", "scheduler", "ReduceLROnPlateau"]
 
 
-def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> TorchSchedule:
-    r"""Cosine decay from ``init_value`` to ``end_value``, then held (no rebound).
+def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0, k_decay=1.0, periodic=False) -> TorchSchedule:
+    r"""Cosine decay from ``init_value`` to ``end_value``, then held (or, ``periodic``, rising again).
 
     ``lrcore.torch.cosine_decay(...)`` is ``lrcore.cosine_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
@@ -40,7 +40,7 @@ def warmup_cosine_decay(init_value, peak_value, warmup_steps, decay_steps, end_v
     ...
 
 
-def cosine_restart(peak_value, first_period, period_mul=1.0, peak_mul=1.0, end_value=0.0, warmup_steps=0) -> TorchSchedule:
+def cosine_restart(peak_value, first_period, period_mul=1.0, peak_mul=1.0, end_value=0.0, warmup_steps=0, k_decay=1.0, cycle_limit=None, whole_periods=True) -> TorchSchedule:
     r"""Cosine annealing with warm restarts (SGDR), with optional per-cycle linear warmup.
 
     ``lrcore.torch.cosine_restart(...)`` is ``lrcore.cosine_restart(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
@@ -146,6 +146,16 @@ def ema_decay(decay) -> TorchSchedule:
     ``lrcore.torch.ema_decay(...)`` is ``lrcore.ema_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.ema_decay`.
+    """
+    ...
+
+
+def tanh_decay(peak_value, decay_steps, end_value=0.0, lower=-7.0, upper=3.0) -> TorchSchedule:
+    r"""Hyperbolic-tangent decay from ``peak_value`` towards ``end_value`` over ``decay_steps``,
+
+    ``lrcore.torch.tanh_decay(...)`` is ``lrcore.tanh_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.tanh_decay`.
     """
     ...
 

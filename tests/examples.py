@@ -180,7 +180,17 @@ def _half_cos(q: Fraction):
 
 def _cosine_decay(k, p):
     d = p["decay_steps"]
-    w = _half_cos(Fraction(min(k, d), d)) ** exact(p.get("exponent", 1.0))
+    if p.get("periodic", False):
+        j = k % (2 * d)  # up for d steps, back down for d steps
+        j = min(j, 2 * d - j)
+    else:
+        j = min(k, d)
+    kd = p.get("k_decay", 1.0)
+    if kd == 1.0:
+        c = _half_cos(Fraction(j, d))
+    else:
+        c = (1 + mpmath.cos(mpmath.pi * exact(Fraction(j, d)) ** exact(kd))) / 2
+    w = c ** exact(p.get("exponent", 1.0))
     v0, v1 = exact(p["init_value"]), exact(p.get("end_value", 0.0))
     return v1 + (v0 - v1) * w
 
@@ -236,8 +246,36 @@ def _extend_cycles(first_period: int, period_mul: float, max_step: int):
     return c
 
 
+@functools.lru_cache(maxsize=None)
+def _real_cycles(first_period: int, period_mul: float):
+    """The real cycle starts S_i = T_0 + T_0·m + ... + T_0·m**(i-1), exact Fractions, extended on
+    demand (cycles that keep their real lengths: ``whole_periods=False``)."""
+    return [Fraction(0)]
+
+
+def _real_cycle(k: int, first_period: int, period_mul: float):
+    """(i, S_i, T_i) of the real cycle holding step ``k``: the last S_i <= k."""
+    starts, mul = _real_cycles(first_period, period_mul), Fraction(period_mul)
+    while starts[-1] <= k:
+        starts.append(starts[-1] + first_period * mul ** (len(starts) - 1))
+    i = bisect.bisect_right(starts, k) - 1
+    return i, starts[i], first_period * mul**i
+
+
 def _cosine_restart(k, p):
     t0, m, w = p["first_period"], p.get("period_mul", 1.0), p.get("warmup_steps", 0)
+    kd, limit = p.get("k_decay", 1.0), p.get("cycle_limit")
+    end = exact(p.get("end_value", 0.0))
+    if m != 1.0 and not p.get("whole_periods", True):
+        i, start, period = _real_cycle(k, int(t0), float(m))
+        if limit is not None and i >= limit:
+            return end
+        t, warm = k - start, period * w / t0  # exact Fractions
+        top = exact(p["peak_value"]) * exact(p.get("peak_mul", 1.0)) ** i
+        if t < warm:
+            return end + (top - end) * exact(t / warm)
+        x = exact((t - warm) / (period - warm)) ** exact(kd)
+        return end + (top - end) * (1 + mpmath.cos(mpmath.pi * x)) / 2
     if m == 1.0:
         i = k // t0  # every cycle is exactly t0 whole steps long
         start, period, warm, length = i * t0, Fraction(t0), Fraction(w), t0
@@ -248,14 +286,34 @@ def _cosine_restart(k, p):
         start = c["starts"][i]
         period, warm, length, period_f, warm_f = _cycle_lengths(c, i, w)
         assert c["starts"][i + 1] - start == length
+    if limit is not None and i >= limit:
+        return end
     t = k - start
     assert 0 <= t < length
-    end = exact(p.get("end_value", 0.0))
     top = exact(p["peak_value"]) * exact(p.get("peak_mul", 1.0)) ** i
     if t < warm:  # decided exactly
         return end + (top - end) * (t / warm_f)
     # T_i and W_i to 50 digits: t - W_i and T_i - W_i keep > 25 digits for any step < 2**64.
-    return end + (top - end) * (1 + mpmath.cos(mpmath.pi * (t - warm_f) / (period_f - warm_f))) / 2
+    x = (t - warm_f) / (period_f - warm_f)
+    if kd != 1.0:
+        x = x ** exact(kd)
+    return end + (top - end) * (1 + mpmath.cos(mpmath.pi * x)) / 2
+
+
+def real_restarts(first_period: int, period_mul: float, max_step: int) -> list[int]:
+    """The restart steps ceil(S_i) of cycles that keep their real lengths, up to ``max_step``."""
+    _real_cycle(max_step, int(first_period), float(period_mul))
+    return [ceil_fraction(s) for s in _real_cycles(int(first_period), float(period_mul)) if s <= max_step]
+
+
+def _tanh_decay(k, p):
+    d = p["decay_steps"]
+    v0, v1 = exact(p["peak_value"]), exact(p.get("end_value", 0.0))
+    if k >= d:
+        return v1
+    lower, upper = exact(p.get("lower", -7.0)), exact(p.get("upper", 3.0))
+    z = lower + (upper - lower) * exact(Fraction(k, d))
+    return v1 + (v0 - v1) * (1 - mpmath.tanh(z)) / 2
 
 
 def _onecycle_phase_ends(p):
@@ -676,15 +734,32 @@ TABLE: dict[str, Entry] = {
             ("cos-end-exp1.5", L.cosine_decay(1.0, decay_steps=150, end_value=0.1, exponent=1.5), [150]),
             ("cos-end-exp-keywords", L.cosine_decay(init_value=1.0, decay_steps=100, end_value=0.1, exponent=2.0), []),
             ("cos-keywords", L.cosine_decay(init_value=1.0, decay_steps=10), []),
+            # timm's k_decay: the position x becomes x**k
+            ("cos-k2", L.cosine_decay(1.0, 40, end_value=0.1, k_decay=2.0), [40]),
+            ("cos-k-half-exp-half", L.cosine_decay(2.0, 33, end_value=0.5, exponent=0.5, k_decay=0.5), [33]),
+            ("cos-k7-one-step", L.cosine_decay(1.0, 1, end_value=0.3, k_decay=7.0), [1]),
+            # periodic: torch CosineAnnealingLR past T_max, up again to init_value at 2T
+            ("cos-periodic", L.cosine_decay(1.0, 10, end_value=0.1, periodic=True), [10, 20, 30, 40, 50]),
+            ("cos-periodic-k3-exp2", L.cosine_decay(1.0, 7, periodic=True, k_decay=3.0, exponent=2.0), [7, 14, 21]),
+            ("cos-periodic-one-step", L.cosine_decay(0.5, 1, end_value=0.1, periodic=True), [1, 2, 3]),
+            ("cos-periodic-keywords", L.cosine_decay(init_value=1.0, decay_steps=25, periodic=True), []),
         ],
         huge=lambda H: {
             "cos": (L.cosine_decay(1.0, 2 * H - 2, end_value=0.1), [H - 1, 2 * H - 2]),
+            "cos-k1.5": (L.cosine_decay(1.0, 2 * H - 2, end_value=0.1, k_decay=1.5), [H - 1, 2 * H - 2]),
+            "cos-periodic": (L.cosine_decay(1.0, H // 3 + 1, end_value=0.1, periodic=True), stairs(0, H // 3 + 1, 7)),
         },
         valid=dict(init_value=1.0, decay_steps=10),
         levels=["init_value", "end_value"],
         lengths=["decay_steps"],
+        flags=["periodic"],
         bad=[
             ({"exponent": 0.0}, ValueError, "exponent", 0.0),
+            ({"k_decay": 0.0}, ValueError, "k_decay", 0.0),
+            ({"k_decay": -2.0}, ValueError, "k_decay", -2.0),
+            ({"k_decay": NAN}, ValueError, "k_decay", NAN),
+            ({"k_decay": INF}, ValueError, "k_decay", INF),
+            ({"k_decay": True}, TypeError, "k_decay", True),
         ],
         plot=(
             "cosine_decay(1.0, decay_steps=80, end_value=0.1)",
@@ -742,17 +817,45 @@ TABLE: dict[str, Entry] = {
             # growing peaks (Keras' m_mul > 1)
             ("sgdr-growing-peak", L.cosine_restart(0.5, 10, 2.0, peak_mul=1.5, end_value=0.01, warmup_steps=3), [10, 30, 70, 150]),
             ("sgdr-m2-warm-keywords", L.cosine_restart(peak_value=1.0, first_period=10, period_mul=2.0, warmup_steps=2), []),
+            # cycle_limit: end_value held from the start of that cycle on
+            ("sgdr-m2-limit", L.cosine_restart(1.0, 10, 2.0, peak_mul=0.7, end_value=0.05, cycle_limit=3), [10, 30, 70]),
+            ("sgdr-m1-warm-limit", L.cosine_restart(1.0, 9, warmup_steps=4, end_value=0.2, cycle_limit=2), [4, 9, 13, 18]),
+            ("sgdr-m1-growing-limit", L.cosine_restart(0.1, 10, peak_mul=1.5, cycle_limit=4), [10, 20, 30, 40]),
+            ("sgdr-m1-limit-one", L.cosine_restart(1.0, 1, peak_mul=0.5, cycle_limit=1), [1, 2]),
+            # k_decay
+            ("sgdr-m2-k2", L.cosine_restart(1.0, 10, 2.0, k_decay=2.0), [10, 30, 70]),
+            ("sgdr-m1-k3-limit", L.cosine_restart(1.0, 12, peak_mul=0.8, k_decay=3.0, cycle_limit=5), [12, 24, 48, 60]),
+            ("sgdr-m1.5-k-half-warm", L.cosine_restart(1.0, 10, 1.5, warmup_steps=3, k_decay=0.5), [3, 10, 15, 25, 48]),
+            # real cycle lengths (Keras, timm): restarts at the first whole step at or past each boundary
+            ("sgdr-real-m1.5", L.cosine_restart(0.4, 10, 1.5, whole_periods=False), real_restarts(10, 1.5, 400)),
+            ("sgdr-real-m1.5-warm-limit", L.cosine_restart(1.0, 10, 1.5, peak_mul=0.9, end_value=0.01, warmup_steps=3, whole_periods=False, cycle_limit=4), real_restarts(10, 1.5, 100)),
+            ("sgdr-real-awkward-warm", L.cosine_restart(1.0, 3, 1.3333333, warmup_steps=2, whole_periods=False), real_restarts(3, 1.3333333, 300)),
+            ("sgdr-real-k-half", L.cosine_restart(1.0, 7, 1.25, end_value=0.1, k_decay=0.5, whole_periods=False), real_restarts(7, 1.25, 300)),
+            ("sgdr-real-first1", L.cosine_restart(1.0, 1, 1.1, whole_periods=False, cycle_limit=30), real_restarts(1, 1.1, 200)),
+            ("sgdr-real-keywords", L.cosine_restart(peak_value=1.0, first_period=4, period_mul=2.5, whole_periods=False, k_decay=2.0, cycle_limit=5), []),
         ],
         huge=lambda H: {
             "sgdr-m1": (L.cosine_restart(1.0, H // 2 + 7, warmup_steps=5), stairs(0, H // 2 + 7, 4)),
             "sgdr-m2": (L.cosine_restart(1.0, 3, 2.0, end_value=0.1), restart_starts(3, 2.0, 2 * H)[-3:]),
             "sgdr-m1.5-warm": (L.cosine_restart(1.0, 1000, 1.5, peak_mul=0.9, warmup_steps=100), restart_starts(1000, 1.5, 2 * H)[-3:]),
+            "sgdr-real-m1.5-warm": (L.cosine_restart(1.0, 1000, 1.5, peak_mul=0.9, warmup_steps=100, whole_periods=False),
+                                    real_restarts(1000, 1.5, 2 * H)[-3:]),
+            "sgdr-real-m1.5-k2-limit": (L.cosine_restart(1.0, 7, 1.5, k_decay=2.0, whole_periods=False,
+                                                         cycle_limit=len(real_restarts(7, 1.5, H)) - 1),
+                                        real_restarts(7, 1.5, 2 * H)[-3:]),
+            "sgdr-m1-limit": (L.cosine_restart(1.0, H // 2 + 7, cycle_limit=1), [H // 2 + 7]),
         },
         valid=dict(peak_value=1.0, first_period=10),
         levels=["peak_value", "end_value"],
-        lengths=["first_period"],
+        lengths=["first_period", "cycle_limit"],
         phases=["warmup_steps"],
+        flags=["whole_periods"],
         bad=[
+            ({"k_decay": 0.0}, ValueError, "k_decay", 0.0),
+            ({"k_decay": NAN}, ValueError, "k_decay", NAN),
+            ({"cycle_limit": 2**63}, ValueError, "cycle_limit", 2**63),
+            ({"period_mul": 1.0 + 1e-9, "whole_periods": False}, ValueError, "period_mul", 1.0 + 1e-9),
+            ({"peak_mul": 1.5, "cycle_limit": 2**40}, ValueError, "peak_mul", 1.5),
             ({"warmup_steps": 10}, ValueError, "warmup_steps", 10),
             ({"warmup_steps": 11}, ValueError, "warmup_steps", 11),
             ({"period_mul": 0.5}, ValueError, "period_mul", 0.5),
@@ -770,6 +873,44 @@ TABLE: dict[str, Entry] = {
             "cosine_restart(1.0, first_period=30, period_mul=1.25, peak_mul=0.8, warmup_steps=6)",
             [L.cosine_restart(1.0, first_period=30, period_mul=1.25, peak_mul=0.8, warmup_steps=6)],
             200,
+            False,
+        ),
+    ),
+    "tanh_decay": Entry(
+        reference=_tanh_decay,
+        short="tanh",
+        examples=[
+            ("tanh", L.tanh_decay(1.0, decay_steps=50), [50]),
+            ("tanh-end", L.tanh_decay(0.4, 120, end_value=0.01), [120]),
+            ("tanh-symmetric", L.tanh_decay(1.0, 101, lower=-1.0, upper=1.0), [50, 51, 101]),
+            ("tanh-positive", L.tanh_decay(1.0, 30, end_value=0.2, lower=0.5, upper=4.0), [30]),
+            ("tanh-negative", L.tanh_decay(2.0, 30, lower=-6.0, upper=-0.5), [30]),
+            ("tanh-one-step", L.tanh_decay(1.0, 1, end_value=0.3), [1]),
+            ("tanh-rising", L.tanh_decay(0.1, 40, end_value=1.0, lower=-3.0, upper=3.0), [20, 40]),
+            ("tanh-steep", L.tanh_decay(1.0, 1000, lower=-400.0, upper=600.0), [399, 400, 401, 1000]),
+            ("tanh-keywords", L.tanh_decay(peak_value=1.0, decay_steps=10, end_value=0.0, lower=-7.0, upper=3.0), []),
+        ],
+        huge=lambda H: {
+            "tanh": (L.tanh_decay(1.0, 2 * H - 2, end_value=0.1), [H - 1, 2 * H - 2]),
+            "tanh-crossing": (L.tanh_decay(1.0, 2 * H - 1, lower=-1.0, upper=1.0), [H - 1, H, 2 * H - 1]),
+        },
+        valid=dict(peak_value=1.0, decay_steps=10),
+        levels=["peak_value", "end_value"],
+        lengths=["decay_steps"],
+        bad=[
+            ({"lower": 3.0}, ValueError, "lower", 3.0),
+            ({"lower": 1.0, "upper": -1.0}, ValueError, "lower", 1.0),
+            ({"lower": NAN}, ValueError, "lower", NAN),
+            ({"upper": INF}, ValueError, "upper", INF),
+            ({"lower": -INF}, ValueError, "lower", -INF),
+            ({"upper": True}, TypeError, "upper", True),
+            ({"lower": "-7"}, TypeError, "lower", "-7"),
+            ({"lower": -1e308, "upper": 1e308}, ValueError, "upper", 1e308),
+        ],
+        plot=(
+            "tanh_decay(1.0, decay_steps=100, end_value=0.05), and with lower=-3.0, upper=3.0",
+            [L.tanh_decay(1.0, 100, end_value=0.05), L.tanh_decay(1.0, 100, end_value=0.05, lower=-3.0, upper=3.0)],
+            120,
             False,
         ),
     ),

@@ -100,6 +100,9 @@ def _cosine_restart(draw):
         peak_mul=draw(st.floats(0.05, 1.0)),
         end_value=draw(values),
         warmup_steps=draw(st.integers(0, first - 1)),
+        k_decay=draw(st.one_of(st.just(1.0), st.floats(0.1, 5.0))),
+        cycle_limit=draw(st.one_of(st.none(), st.integers(1, 50))),
+        whole_periods=draw(st.booleans()),
     )
 
 
@@ -172,7 +175,8 @@ LEAF_KWARGS = {
     ),
     "cosine_decay": st.fixed_dictionaries(
         {"init_value": values, "decay_steps": lengths},
-        optional={"end_value": values, "exponent": st.floats(0.1, 4.0)},
+        optional={"end_value": values, "exponent": st.floats(0.1, 4.0), "k_decay": st.floats(0.1, 5.0),
+                  "periodic": st.booleans()},
     ),
     "warmup_cosine_decay": _warmup_cosine_decay(),
     "cosine_restart": _cosine_restart(),

@@ -17,6 +17,7 @@ import tensorflow as tf
 import lrcore
 import lrcore.numpy
 import lrcore.tf
+from tests import examples
 from tests.helpers import assert_ulp_close
 from tests.peers import keras, keras_values, restart_steps, steps_with_landmarks
 
@@ -111,6 +112,19 @@ def test_cosine_decay_restarts(first, t_mul, m_mul, alpha):
     restarts = np.cumsum([first * t_mul**i for i in range(12)]).astype(np.int64)
     n = 700 if t_mul > 1 else 400
     compare(s, peer, steps_with_landmarks(n, *restarts[restarts < n]), "float64")
+
+
+@pytest.mark.parametrize(("first", "t_mul", "m_mul", "alpha"), [(10, 1.5, 1.0, 0.0), (7, 1.3, 0.8, 0.0), (5, 2.5, 1.0, 0.1)])
+def test_cosine_decay_restarts_fractional_cycle_lengths(first, t_mul, m_mul, alpha):
+    """Cycles that are not whole steps long (10, 15, 22.5, ...): Keras keeps their real lengths,
+    restarting at the first step at or past each boundary, as ``whole_periods=False`` does."""
+    peer = keras().optimizers.schedules.CosineDecayRestarts(
+        np.float64(0.6), first, t_mul=np.float64(t_mul), m_mul=np.float64(m_mul), alpha=np.float64(alpha)
+    )
+    s = lrcore.cosine_restart(0.6, first_period=first, period_mul=t_mul, peak_mul=m_mul, end_value=alpha * 0.6,
+                              whole_periods=False)
+    restarts = [r for r in examples.real_restarts(first, t_mul, 700) if r > 0]
+    compare(s, peer, steps_with_landmarks(700, *restarts), "float64")
 
 
 def test_cosine_decay_restarts_float32_misplaces_restarts():

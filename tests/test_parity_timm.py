@@ -17,11 +17,14 @@ tolerance is ``ULPS`` float64 ulp of the largest value of the curve (its peak).
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
 import lrcore
+import lrcore.numpy
+from tests import examples
 from tests.helpers import assert_ulp_close
 from tests.peers import drive_timm, plateau_loss, timm_scheduler_module, torch_optimizer
 
@@ -41,11 +44,6 @@ def compare(schedule, make_scheduler, n, lr=LR, per_update=False, ulps=ULPS):
     return want
 
 
-def then_hold(schedule, length, value):
-    """``schedule`` for ``length`` steps, then ``value`` (timm's ``lr_min`` past ``cycle_limit``)."""
-    return lrcore.join([schedule, lrcore.constant(value)], [length])
-
-
 def timm_warmup(schedule, kw: dict):
     """timm's linear warmup of ``kw`` (``warmup_t``, ``warmup_lr_init``) before ``schedule``: one that
     delays it with ``warmup_prefix=True``, one over its first steps with timm's default ``False``."""
@@ -63,8 +61,35 @@ def _cycles(t_initial, cycle_mul, cycle_limit):
     return [int(x) for x in lengths]
 
 
+def _length(kw: dict) -> int:
+    """The steps timm's cycles take (warmup included), rounded up: ``ceil(S_limit)``."""
+    m = Fraction(kw.get("cycle_mul", 1.0))
+    cycles = sum(kw["t_initial"] * m**i for i in range(kw.get("cycle_limit", 1)))
+    return (kw.get("warmup_t", 0) if kw.get("warmup_prefix", False) else 0) + math.ceil(cycles)
+
+
+def _timm_cycle(t: int, t_initial: int, cycle_mul: float) -> int:
+    """The cycle timm gives epoch ``t`` (of the cycles, after a prefix warmup): its own float formula."""
+    if cycle_mul == 1:
+        return t // t_initial
+    return math.floor(math.log(1 - t / t_initial * (1 - cycle_mul), cycle_mul))
+
+
+def _exact_cycle(t: int, t_initial: int, cycle_mul: float) -> int:
+    """The cycle holding epoch ``t``: the last ``i`` with ``t_initial·(m**i - 1)/(m - 1) <= t``, in
+    exact fractions."""
+    m, i, start = Fraction(cycle_mul), 0, Fraction(0)
+    if m == 1:
+        return t // t_initial
+    while start + t_initial * m**i <= t:
+        start += t_initial * m**i
+        i += 1
+    return i
+
+
 COSINE = {
-    # name: timm kwargs (t_initial, lr_min, cycle_mul, cycle_decay, cycle_limit, warmup_t, warmup_lr_init, warmup_prefix)
+    # name: timm kwargs (t_initial, lr_min, cycle_mul, cycle_decay, cycle_limit, warmup_t, warmup_lr_init,
+    # warmup_prefix, k_decay)
     "defaults": dict(t_initial=100),
     "lr_min": dict(t_initial=60, lr_min=0.01),
     "warmup_prefix": dict(t_initial=50, lr_min=0.002, warmup_t=7, warmup_lr_init=1e-4, warmup_prefix=True),
@@ -83,24 +108,94 @@ COSINE = {
     "warmup_overlay_past_a_restart": dict(t_initial=4, cycle_limit=4, cycle_decay=0.8, warmup_t=6, warmup_lr_init=0.0),
     "warmup_overlay_cycle_mul_2": dict(t_initial=10, cycle_mul=2.0, cycle_limit=3, lr_min=0.001, warmup_t=4,
                                        warmup_lr_init=0.05),
+    # k_decay (once a join of hand-built pieces could not express it)
+    "k_decay_2": dict(t_initial=50, lr_min=0.01, k_decay=2.0),
+    "k_decay_half_cycles": dict(t_initial=20, cycle_limit=3, cycle_decay=0.5, k_decay=0.5, lr_min=0.001),
+    "k_decay_cycle_mul_2": dict(t_initial=6, cycle_mul=2.0, cycle_limit=4, k_decay=3.0),
+    # Fractional cycle lengths: 10, 15, 22.5, 33.75, ... restarting at 10, 25, 48, 82, 132.
+    "cycle_mul_1.5_fractional": dict(t_initial=10, cycle_mul=1.5, cycle_limit=6, cycle_decay=0.8, lr_min=0.01),
+    "cycle_mul_1.3_k_decay_warmup": dict(t_initial=7, cycle_mul=1.3, cycle_limit=8, k_decay=1.5, warmup_t=4,
+                                         warmup_lr_init=0.001, warmup_prefix=True, lr_min=0.02),
+    "cycle_mul_2.5_limit_1": dict(t_initial=3, cycle_mul=2.5, cycle_limit=1),
+    # A cycle_limit past the steps driven: the restarts go on (timm's log finds their cycle).
+    "cycle_mul_1.1_unbounded": dict(t_initial=5, cycle_mul=1.1, cycle_limit=1000, cycle_decay=0.95),
 }
 
 
 def cosine_lrcore(kw: dict, lr=LR):
-    t0, mul, limit = kw["t_initial"], kw.get("cycle_mul", 1.0), kw.get("cycle_limit", 1)
-    lr_min = kw.get("lr_min", 0.0)
-    body = lrcore.cosine_restart(lr, first_period=t0, period_mul=mul, peak_mul=kw.get("cycle_decay", 1.0),
-                                 end_value=lr_min)
-    return timm_warmup(then_hold(body, sum(_cycles(t0, mul, limit)), lr_min), kw)
+    """timm's CosineLRScheduler as one ``cosine_restart`` (behind timm's warmup, prefix or overlay)."""
+    s = lrcore.cosine_restart(
+        lr, first_period=kw["t_initial"], period_mul=kw.get("cycle_mul", 1.0), peak_mul=kw.get("cycle_decay", 1.0),
+        end_value=kw.get("lr_min", 0.0), k_decay=kw.get("k_decay", 1.0), cycle_limit=kw.get("cycle_limit", 1),
+        whole_periods=False,
+    )
+    return timm_warmup(s, kw)
+
+
+def compare_where_timm_finds_the_cycle(schedule, kw, want, ulps=ULPS):
+    """``schedule`` against timm's values ``want`` (epochs ``0..n-1``) and against the exact
+    reference: equal to timm within ``ulps`` wherever timm's float logarithm finds the right cycle;
+    where it does not (it rounds just below an integer at a restart), timm is off and lrcore is still
+    exact. Returns the epochs timm misplaced."""
+    n = len(want)
+    got = lrcore.numpy.from_schedule(schedule)(np.arange(n))
+    d = schedule.to_dict()
+    exact = np.asarray([float(examples.value_of(d, k)) for k in range(n)])
+    assert_ulp_close(got, exact, 64, 4, context=repr(schedule))
+    w = kw.get("warmup_t", 0)
+    delay = w if kw.get("warmup_prefix", False) else 0  # an overlaid warmup leaves timm's count alone
+    misplaced = [k for k in range(w, n)
+                 if _timm_cycle(k - delay, kw["t_initial"], kw.get("cycle_mul", 1.0))
+                 != _exact_cycle(k - delay, kw["t_initial"], kw.get("cycle_mul", 1.0))]
+    right = np.setdiff1d(np.arange(n), misplaced)
+    assert_ulp_close(got[right], want[right], 64, ulps, context=repr(schedule))
+    for k in misplaced:  # timm's value there is the previous cycle's (its end, lr_min), not the new one's
+        assert abs(want[k] - exact[k]) > 1e-3 * LR, (k, want[k], exact[k])
+    return misplaced
 
 
 @pytest.mark.parametrize("name", sorted(COSINE))
 @pytest.mark.parametrize("per_update", [False, True])
 def test_cosine(name, per_update):
     kw = COSINE[name]
-    length = kw.get("warmup_t", 0) + sum(_cycles(kw["t_initial"], kw.get("cycle_mul", 1.0), kw.get("cycle_limit", 1)))
     make = lambda o: timm("CosineLRScheduler")(o, **kw, t_in_epochs=not per_update)  # noqa: E731
-    compare(cosine_lrcore(kw), make, length + 30, per_update=per_update)
+    n = min(_length(kw), 600) + 30
+    want = drive_timm(make, n, lr=LR, per_update=per_update)
+    compare_where_timm_finds_the_cycle(cosine_lrcore(kw), kw, want)
+
+
+def test_cosine_fractional_cycles_restart_at_the_first_step_past_each_boundary():
+    """t_initial=10, cycle_mul=1.5: cycles of 10, 15, 22.5, 33.75, 50.625 steps start at 0, 10, 25,
+    47.5, 81.25: the restarts are epochs 10, 25, 48 and 82, where timm is not at the peak but at the
+    position 0.5 (0.75) of the new cycle, as lrcore is."""
+    kw = dict(t_initial=10, cycle_mul=1.5, cycle_limit=5)
+    s = cosine_lrcore(kw)
+    want = drive_timm(lambda o: timm("CosineLRScheduler")(o, **kw), 140, lr=LR)
+    got = s(np.arange(140))
+    for restart, offset, period in [(48, 0.5, 33.75), (82, 0.75, 50.625)]:
+        value = 0.5 * LR * (1 + math.cos(math.pi * offset / period))
+        assert got[restart - 1] < 0.01 * LR and abs(got[restart] - value) < 1e-15
+        assert abs(want[restart] - value) < 1e-15
+    # Whole periods (lrcore's default) instead restart at 48 exactly at the peak, then at 48 + 34 = 82.
+    whole = lrcore.cosine_restart(LR, 10, 1.5)
+    assert whole(48) == LR and whole(82) == LR and s(48) < LR
+    # From cycle 5 (epoch ceil(131.875) = 132) on timm holds lr_min, and so does cycle_limit.
+    assert np.all(want[132:] == 0.0) and np.all(got[132:] == 0.0) and got[131] > 0.0
+
+
+@pytest.mark.parametrize(("t_initial", "cycle_mul", "epoch"), [(16, 1.5, 211), (16, 1.25, 61), (32, 1.25, 122)])
+def test_cosine_logarithm_misplaces_fractional_restarts(t_initial, cycle_mul, epoch):
+    """With a fractional ``cycle_mul`` a real cycle boundary can still fall on a whole epoch
+    (t_initial=16, cycle_mul=1.5: 16 + 24 + 36 + 54 + 81 = 211). There ``1 - t/T0·(1 - m)`` is
+    exactly ``m**i``, and timm's float64 logarithm rounds just below ``i``: timm gives that epoch
+    the end of the previous cycle (lr_min) instead of the new peak. lrcore decides the cycle in
+    exact arithmetic and matches the exact reference at every epoch; timm matches it everywhere
+    else."""
+    kw = dict(t_initial=t_initial, cycle_mul=cycle_mul, cycle_limit=8)
+    want = drive_timm(lambda o: timm("CosineLRScheduler")(o, **kw), epoch + 40, lr=LR)
+    misplaced = compare_where_timm_finds_the_cycle(cosine_lrcore(kw), kw, want)
+    assert misplaced == [epoch]
+    assert want[epoch] == 0.0 and cosine_lrcore(kw)(epoch) == LR * 1.0
 
 
 def test_cosine_one_cycle_is_cosine_decay():
@@ -146,6 +241,62 @@ def test_cosine_restart_logarithm_misplaces_restarts():
     assert o.param_groups[0]["lr"] == 0.0  # the end of cycle 4, not the peak of cycle 5
     assert lrcore.cosine_restart(peak, first_period=1, period_mul=3.0)(121) == peak
     print(f"timm misplaced {misplaced_timm} of {total} restarts (first: T0, mul, epoch = {first_bad}); lrcore 0")
+
+
+# -- TanhLRScheduler ---------------------------------------------------------------------------------
+TANH = {
+    # name: timm kwargs (t_initial, lb, ub, lr_min, cycle_decay, cycle_limit, warmup_t, warmup_lr_init, warmup_prefix)
+    "defaults": dict(t_initial=100),
+    "lr_min_symmetric": dict(t_initial=60, lr_min=0.01, lb=-3.0, ub=3.0),
+    "positive_bounds": dict(t_initial=40, lb=0.5, ub=4.0, lr_min=0.002),
+    "negative_bounds": dict(t_initial=33, lb=-6.0, ub=-0.5),
+    "steep": dict(t_initial=200, lb=-40.0, ub=60.0, lr_min=0.001),
+    "one_step": dict(t_initial=1, lr_min=0.05),
+    "warmup_prefix": dict(t_initial=50, warmup_t=5, warmup_lr_init=1e-4, warmup_prefix=True, lr_min=0.003),
+    "cycles": dict(t_initial=30, cycle_limit=3, cycle_decay=0.5, lr_min=0.01),
+    "cycles_warmup_prefix": dict(t_initial=12, cycle_limit=4, cycle_decay=0.8, lb=-5.0, ub=2.0, warmup_t=3,
+                                 warmup_lr_init=0.0, warmup_prefix=True),
+}
+
+
+def tanh_lrcore(kw: dict, lr=LR):
+    """timm's TanhLRScheduler: one ``tanh_decay`` per cycle (equal cycles), then lr_min. timm's prefix
+    warmup ramps to the base lr (not to the curve's first value, just below it): a ``linear`` piece."""
+    t0, limit, decay = kw["t_initial"], kw.get("cycle_limit", 1), kw.get("cycle_decay", 1.0)
+    shape = dict(end_value=kw.get("lr_min", 0.0), lower=kw.get("lb", -7.0), upper=kw.get("ub", 3.0))
+    s = lrcore.tanh_decay(lr, t0, **shape)
+    if limit > 1:
+        pieces = [lrcore.tanh_decay(lr * decay**i, t0, **shape) for i in range(limit)]
+        s = lrcore.join(pieces, [t0 * i for i in range(1, limit)])
+    if kw.get("warmup_t"):
+        assert kw["warmup_prefix"]
+        s = lrcore.join([lrcore.linear(kw["warmup_lr_init"], lr, kw["warmup_t"]), s], [kw["warmup_t"]])
+    return s
+
+
+@pytest.mark.parametrize("name", sorted(TANH))
+@pytest.mark.parametrize("per_update", [False, True])
+def test_tanh(name, per_update):
+    """timm forms ``lb·(1 - t/T) + ub·t/T`` in float64, which cancels near the zero of the tanh
+    argument: its error grows with ``|lb| + |ub|``, and so does the tolerance.
+
+    timm never computes epoch 0 without a warmup: the optimizer keeps its base lr there (the same
+    value for a cosine, not for a tanh, whose curve starts at ``½(1 - tanh lb)`` of the way). From
+    epoch 1 on, and at every epoch with a warmup, timm is ``tanh_decay``."""
+    kw = TANH[name]
+    length = kw.get("warmup_t", 0) + kw["t_initial"] * kw.get("cycle_limit", 1)
+    make = lambda o: timm("TanhLRScheduler")(o, **kw, t_in_epochs=not per_update)  # noqa: E731
+    ulps = ULPS * max(1.0, abs(kw.get("lb", -7.0)) + abs(kw.get("ub", 3.0))) / 10
+    n = length + 30
+    want = drive_timm(make, n, lr=LR, per_update=per_update)
+    s = tanh_lrcore(kw)
+    got = s(np.arange(n))
+    first = 0 if kw.get("warmup_t") else 1
+    assert_ulp_close(got[first:], want[first:], 64, ulps, context=repr(s))
+    if first:
+        assert want[0] == LR and got[0] <= LR
+    # From the end of the last cycle timm holds lr_min exactly, as tanh_decay does.
+    assert np.all(want[length:] == kw.get("lr_min", 0.0)) and np.all(got[length:] == kw.get("lr_min", 0.0))
 
 
 # -- PolyLRScheduler ---------------------------------------------------------------------------------

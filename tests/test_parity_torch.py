@@ -76,6 +76,69 @@ def test_cosine_annealing_lr(eta_min):
     assert lrcore.numpy.from_schedule(s)(t_max + 49) == eta_min
 
 
+def _closed_form_and_recursive(t_max: int, eta_min: float, n: int, lr: float):
+    """torch ``CosineAnnealingLR``'s learning rates of updates ``0..n-1`` as its ``step()`` sets them
+    (a recursion from the previous lr), and its own closed form at the same steps
+    (``_get_closed_form_lr``, which torch uses when ``step`` is given an epoch)."""
+    param = torch.nn.Parameter(torch.zeros(()))
+    optimizer = torch.optim.SGD([param], lr=lr)
+    scheduler = sched.CosineAnnealingLR(optimizer, T_max=t_max, eta_min=eta_min)
+    recursive, closed = [], []
+    for i in range(n):
+        recursive.append(optimizer.param_groups[0]["lr"])
+        closed.append(scheduler._get_closed_form_lr()[0])
+        optimizer.step()
+        if i < n - 1:
+            scheduler.step()
+    return np.asarray(recursive), np.asarray(closed)
+
+
+@pytest.mark.parametrize(("t_max", "eta_min"), [(10, 0.0), (7, 0.05), (25, 0.01), (1, 0.0), (2, 0.1), (100, 0.0)])
+def test_cosine_annealing_lr_periodic(t_max, eta_min):
+    """``cosine_decay(periodic=True)`` is torch's CosineAnnealingLR at every step, past ``T_max``
+    too: down to eta_min at T_max, back up to the base lr at 2·T_max, and so on (driven for
+    5·T_max steps). torch's ``step()`` computes lr_n from lr_{n-1}: its rounding errors add up, by at
+    most ``PER_STEP`` float64 ulp of the peak per step (``chained``); its closed form rounds a few
+    times per value (``CLOSED`` ulp)."""
+    lr, n = 0.3, 5 * t_max + 1
+    s = lrcore.cosine_decay(lr, decay_steps=t_max, end_value=eta_min, periodic=True)
+    got = lrcore.numpy.from_schedule(s)(np.arange(n))
+    recursive, closed = _closed_form_and_recursive(t_max, eta_min, n, lr)
+    assert_ulp_close(got, recursive, 64, chained(n), context=repr(s))
+    assert_ulp_close(got, closed, 64, CLOSED, context=repr(s))
+    assert_ulp_close(got, drive_torch(lambda o: sched.CosineAnnealingLR(o, T_max=t_max, eta_min=eta_min), n, lr=lr),
+                     64, chained(n))
+    # The turning points are exact in lrcore: eta_min at odd multiples of T_max, the peak at even ones.
+    bottoms, tops = np.arange(t_max, n, 2 * t_max), np.arange(0, n, 2 * t_max)
+    assert np.all(got[bottoms] == eta_min) and np.all(got[tops] == lr)
+    assert np.all(closed[tops] == lr)
+    # float32 adapters agree with torch's closed form within the precision promise.
+    got32 = lrcore.torch.from_schedule(s)(torch.arange(n)).double().numpy()
+    assert_ulp_close(got32, closed, 32, 4 + 1e-6, context=repr(s))
+
+
+def test_cosine_annealing_lr_periodic_far_steps():
+    """At steps far past T_max (where torch's recursion would need that many steps), lrcore's
+    periodic cosine is torch's closed form, evaluated with an exact integer position."""
+    t_max, eta_min, lr = 37, 0.01, 0.5
+    steps = np.asarray([10**6, 10**6 + 1, 37 * 10**9, 37 * (10**9 + 1), 2**40 + 3, 2**53 - 1], dtype=np.int64)
+    s = lrcore.numpy.cosine_decay(lr, decay_steps=t_max, end_value=eta_min, periodic=True)
+    for k, value in zip(steps, s(steps)):
+        param = torch.nn.Parameter(torch.zeros(()))
+        scheduler = sched.CosineAnnealingLR(torch.optim.SGD([param], lr=lr), T_max=t_max, eta_min=eta_min)
+        scheduler.last_epoch = int(k)
+        # torch's closed form takes cos(pi·k/T) of a float k/T: it rounds the position of a step
+        # near 2**53, so it is compared against the position reduced mod 2·T_max there.
+        reduced = int(k) % (2 * t_max)
+        scheduler_reduced = sched.CosineAnnealingLR(torch.optim.SGD([param], lr=lr), T_max=t_max, eta_min=eta_min)
+        scheduler_reduced.last_epoch = reduced
+        assert_ulp_close([value], scheduler_reduced._get_closed_form_lr(), 64, CLOSED)
+        # Unreduced, torch's cos argument pi·k/T carries an error of about its own ulp:
+        # |pi·k/T|·2**-52, times the amplitude.
+        unreduced = scheduler._get_closed_form_lr()[0]
+        assert abs(float(value) - unreduced) <= 4 * math.pi * int(k) / t_max * 2.0**-52 * (lr - eta_min) + 1e-15
+
+
 @pytest.mark.parametrize(
     ("t_0", "t_mult", "eta_min"), [(25, 1, 0.0), (20, 1, 0.05), (10, 2, 0.0), (7, 2, 0.01), (5, 3, 0.0)]
 )

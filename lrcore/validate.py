@@ -354,3 +354,18 @@ def derived_at_most(name: str, value, derived: float, limit: float, problem: str
     says what ``value`` makes go wrong and how to fix it (the message's middle part)."""
     if not derived <= limit:
         raise ValueError(f"Argument `{name}` {problem}. Received: {name}={value!r}")
+
+
+def only_when(name: str, value, default, condition: bool, requirement: str, **context) -> None:
+    """``value`` left at its ``default`` unless ``condition`` holds (``requirement`` says when it
+    is used, e.g. "with stable_power > 0"): a parameter that only some settings use."""
+    if value != default and not condition:
+        raise ValueError(
+            f"Argument `{name}` is only used {requirement}. Received: {_received(name, value, **context)}"
+        )
+
+
+def required_when(name: str, value, condition: bool, requirement: str, **context) -> None:
+    """``value`` given (not None) where ``condition`` holds (``requirement`` says when)."""
+    if value is None and condition:
+        raise ValueError(f"Argument `{name}` is required {requirement}. Received: {_received(name, value, **context)}")

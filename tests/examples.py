@@ -276,6 +276,8 @@ def _onecycle(k, p):
     peak = exact(p["peak_value"])
     initial = peak / exact(p.get("div_factor", 25.0))
     levels = {"peak": peak, "initial": initial, "minimum": initial / exact(p.get("final_div_factor", 1e4))}
+    if p.get("final_value") is not None:
+        levels["minimum"] = exact(p["final_value"])
     phases = _onecycle_phase_ends(p)
     start_step = Fraction(0)
     for idx, (end_step, a, b) in enumerate(phases):
@@ -371,11 +373,17 @@ def _wsd_rise(a: Fraction, shape: str):
     return 1 - mpmath.sqrt(exact(1 - a))
 
 
-def _wsd_fall(x: Fraction, shape: str):
+def _wsd_fall(x: Fraction, p: dict):
+    shape = p.get("decay_shape", "linear")
     if shape == "linear":
         return exact(1 - x)
     if shape == "cosine":
         return (1 + mpmath.cos(mpmath.pi * exact(x))) / 2
+    if shape == "power":
+        return 1 - exact(x) ** exact(p.get("decay_power", 0.5))
+    if shape == "exp":
+        r = exact(p.get("decay_ratio", 0.1))
+        return exact(1 - x) if r == 1 else (r ** exact(x) - r) / (1 - r)
     return 1 - mpmath.sqrt(exact(x))
 
 
@@ -386,8 +394,13 @@ def _warmup_stable_decay(k, p):
     init = end if init is None else exact(init)
     if k < w:
         return init + (peak - init) * _wsd_rise(Fraction(k, w), p.get("warmup_shape", "linear"))
+    top = peak
+    power = p.get("stable_power", 0.0)
+    if power:
+        tau = p.get("stable_timescale") or w
+        top = max(peak * exact(Fraction(tau + k - w, tau)) ** -exact(power), end)
     x = min(max(Fraction(k - w - s, d), Fraction(0)), Fraction(1))
-    return end + (peak - end) * _wsd_fall(x, p.get("decay_shape", "linear"))
+    return end + (top - end) * _wsd_fall(x, p)
 
 
 def _ema_decay(k, p):
@@ -1100,6 +1113,102 @@ TABLE: dict[str, Entry] = {
         ),
     ),
 }
+
+
+
+# -- shapes from timm, Paddle and the transformer paper ----------------------------------------------
+# warmup_stable_decay's power and exp decays and its power-law stable phase (timm WSDLRScheduler),
+# onecycle's absolute final value (Paddle OneCycleLR), noam from d_model (Paddle NoamDecay) and
+# exponential_decay's fractional staircase periods (timm StepLRScheduler, decay_t=2.4).
+def _noam(k, p):
+    """``s · d**-1/2 · min(k**-1/2, k·W**-3/2)``, 0 at step 0 (Paddle's first step)."""
+    if k == 0:
+        return mpf(0)
+    d, w = exact(p["d_model"]), exact(p["warmup_steps"])
+    return exact(p.get("scale", 1.0)) / mpmath.sqrt(d) * min(1 / mpmath.sqrt(k), k * w ** mpf(-1.5))
+
+
+TABLE["noam"] = Entry(
+    reference=_noam,
+    examples=[
+        ("noam", L.noam(512, 4000), [4000]),
+        ("noam-scale", L.noam(64, 10, scale=2.0), [10]),
+        ("noam-one-step-warmup", L.noam(1024, 1, 0.5), [1]),
+        ("noam-real-width", L.noam(d_model=96.5, warmup_steps=37, scale=0.4), [37]),
+        ("noam-keywords", L.noam(d_model=16, warmup_steps=25, scale=3.0), []),
+    ],
+    huge=lambda H: {"noam": (L.noam(512, H // 2, scale=1e6), [H // 2, H])},
+    valid=dict(d_model=512, warmup_steps=100),
+    levels=["scale"],
+    lengths=["warmup_steps"],
+    bad=[
+        ({"d_model": 0}, ValueError, "d_model", 0),
+        ({"d_model": -512}, ValueError, "d_model", -512),
+        ({"d_model": NAN}, ValueError, "d_model", NAN),
+        ({"d_model": True}, TypeError, "d_model", True),
+        ({"d_model": "512"}, TypeError, "d_model", "512"),
+    ],
+    plot=("noam(d_model=512, warmup_steps=20)", [L.noam(512, 20)], 200, False),
+)
+
+TABLE["warmup_stable_decay"].examples.extend([
+    ("wsd-power2", L.warmup_stable_decay(1.0, 5, 10, 20, end_value=0.1, decay_shape="power", decay_power=2.0), [5, 15, 35]),
+    ("wsd-power0.3", L.warmup_stable_decay(1.0, 0, 7, 30, decay_shape="power", decay_power=0.3), [7, 37]),
+    ("wsd-power-long", L.warmup_stable_decay(2.0, 10, 0, 997, end_value=0.01, decay_shape="power", decay_power=1.7), [10, 1007]),
+    ("wsd-exp", L.warmup_stable_decay(1.0, 6, 4, 25, end_value=0.02, decay_shape="exp", decay_ratio=0.05), [6, 10, 35]),
+    ("wsd-exp-tiny-ratio", L.warmup_stable_decay(1.0, 0, 3, 40, decay_shape="exp", decay_ratio=1e-20), [3, 43]),
+    ("wsd-exp-ratio-near-one", L.warmup_stable_decay(1.0, 2, 3, 50, end_value=0.5, decay_shape="exp", decay_ratio=0.999), [5, 55]),
+    ("wsd-exp-ratio-one", L.warmup_stable_decay(1.0, 2, 3, 10, decay_shape="exp", decay_ratio=1.0), [5, 15]),
+    ("wsd-rsqrt", L.warmup_stable_decay(1.0, 10, 60, 30, end_value=0.01, stable_power=0.5), [10, 70, 100]),
+    ("wsd-stable-power-floor", L.warmup_stable_decay(1.0, 4, 50, 20, end_value=0.3, stable_power=1.3, stable_timescale=3,
+                                                     decay_shape="exp", decay_ratio=0.2), [4, 54, 74]),
+    ("wsd-stable-power-no-warmup", L.warmup_stable_decay(1.0, 0, 20, 20, stable_power=2.0, stable_timescale=7,
+                                                         decay_shape="power", decay_power=3.0), [20, 40]),
+    ("wsd-rsqrt-keywords", L.warmup_stable_decay(peak_value=1.0, warmup_steps=8, stable_steps=30, decay_steps=12,
+                                                 end_value=0.001, stable_power=0.5, decay_shape="linear"), []),
+])
+_wsd_huge = TABLE["warmup_stable_decay"].huge
+TABLE["warmup_stable_decay"] = dataclasses.replace(
+    TABLE["warmup_stable_decay"],
+    huge=lambda H: {
+        **_wsd_huge(H),
+        "wsd-rsqrt-exp": (L.warmup_stable_decay(1.0, H // 4, H // 2, H // 4 + 1, end_value=1e-3, stable_power=0.5,
+                                                decay_shape="exp", decay_ratio=0.01), [H // 4, 3 * H // 4, H + 1]),
+        "wsd-power": (L.warmup_stable_decay(1.0, 3, H - 10, H // 2, end_value=0.1, stable_power=0.9, stable_timescale=5,
+                                            decay_shape="power", decay_power=2.5), [3, H - 7, H - 7 + H // 2]),
+    },
+)
+TABLE["warmup_stable_decay"].bad.extend([
+    ({"decay_shape": "power", "decay_power": 0.0}, ValueError, "decay_power", 0.0),
+    ({"decay_shape": "power", "decay_power": NAN}, ValueError, "decay_power", NAN),
+    ({"decay_shape": "power", "decay_power": True}, TypeError, "decay_power", True),
+    ({"decay_power": 2.0}, ValueError, "decay_power", 2.0),
+    ({"decay_shape": "exp", "decay_ratio": 0.0}, ValueError, "decay_ratio", 0.0),
+    ({"decay_shape": "exp", "decay_ratio": 1.5}, ValueError, "decay_ratio", 1.5),
+    ({"decay_shape": "exp", "decay_ratio": 1e-21}, ValueError, "decay_ratio", 1e-21),
+    ({"decay_ratio": 0.5}, ValueError, "decay_ratio", 0.5),
+    ({"stable_power": -0.5}, ValueError, "stable_power", -0.5),
+    ({"stable_power": INF}, ValueError, "stable_power", INF),
+    ({"stable_timescale": 5}, ValueError, "stable_timescale", 5),
+    ({"stable_power": 0.5, "warmup_steps": 0}, ValueError, "stable_timescale", None),
+    ({"stable_power": 0.5, "stable_timescale": 2.5}, ValueError, "stable_timescale", 2.5),
+    ({"stable_power": 0.5, "stable_timescale": 0}, ValueError, "stable_timescale", 0),
+    ({"stable_power": 0.5, "end_value": 2.0}, ValueError, "end_value", 2.0),
+])
+
+TABLE["onecycle"].examples.extend([
+    ("onecycle-final-value", L.onecycle(0.8, 100, div_factor=20.0, final_value=1e-3), [29, 99]),
+    ("onecycle-final-zero", L.onecycle(1.0, 60, pct_start=0.25, anneal="linear", final_value=0.0), [14, 59]),
+    ("onecycle-final-negative-three", L.onecycle(1.0, 90, three_phase=True, final_value=-0.1), [26, 53, 89]),
+    ("onecycle-final-above-initial", L.onecycle(1.0, 40, final_value=0.5), [11, 39]),
+])
+TABLE["onecycle"].bad.extend([
+    ({"final_value": 0.0, "final_div_factor": 100.0}, ValueError, "final_div_factor", 100.0),
+    ({"final_value": NAN}, ValueError, "final_value", NAN),
+    ({"final_value": INF}, ValueError, "final_value", INF),
+    ({"final_value": True}, TypeError, "final_value", True),
+    ({"final_value": "0"}, TypeError, "final_value", "0"),
+])
 
 
 def coverage_problems() -> list[str]:

@@ -292,3 +292,58 @@ def test_create_scheduler_v2(name):
     kwargs, s, n, per_update = _factory_cases()[name]
     make = lambda o: timm("create_scheduler_v2")(o, **kwargs)[0]  # noqa: E731
     compare(s, make, n, per_update=per_update)
+
+
+# -- WSDLRScheduler ----------------------------------------------------------------------------------
+WSD = {
+    # name: timm kwargs (t_initial = stable + decay, decay_t, lr_min, stable_fn, stable_timescale,
+    # stable_power, decay_fn, decay_power, decay_ratio, warmup_t, warmup_lr_init)
+    "defaults": dict(t_initial=100, decay_t=20),  # constant stable, 1-sqrt decay to 0
+    "linear_lr_min_warmup": dict(t_initial=80, decay_t=30, lr_min=0.01, decay_fn="linear", warmup_t=10,
+                                 warmup_lr_init=1e-4),
+    "cosine": dict(t_initial=60, decay_t=60, lr_min=0.02, decay_fn="cosine", warmup_t=5),
+    "power_2": dict(t_initial=70, decay_t=25, lr_min=0.003, decay_fn="power", decay_power=2.0, warmup_t=7),
+    "power_0.3": dict(t_initial=50, decay_t=40, decay_fn="power", decay_power=0.3),
+    "power_0.5_is_1-sqrt": dict(t_initial=40, decay_t=15, decay_fn="power", decay_power=0.5, lr_min=0.05),
+    "exp": dict(t_initial=90, decay_t=45, lr_min=0.001, decay_fn="exp", warmup_t=9, warmup_lr_init=0.01),
+    "exp_ratio_0.01": dict(t_initial=40, decay_t=40, decay_fn="exp", decay_ratio=0.01),
+    "rsqrt_linear_cooldown": dict(t_initial=120, decay_t=24, stable_fn="rsqrt", decay_fn="linear", warmup_t=12),
+    "rsqrt_timescale_lr_min": dict(t_initial=150, decay_t=30, stable_fn="rsqrt", stable_timescale=3.0,
+                                   lr_min=0.1, decay_fn="cosine", warmup_t=4),
+    "power_stable_exp_decay": dict(t_initial=100, decay_t=50, stable_fn="power", stable_power=0.8,
+                                   stable_timescale=10.0, decay_fn="exp", decay_ratio=0.2, lr_min=0.004),
+    "power_stable_no_warmup": dict(t_initial=60, decay_t=10, stable_fn="power", stable_power=1.5,
+                                   stable_timescale=5.0, decay_fn="power", decay_power=3.0),
+    "one_step_decay": dict(t_initial=30, decay_t=1, lr_min=0.01, warmup_t=3),
+}
+
+
+def wsd_lrcore(kw: dict, lr=LR):
+    """timm's WSD: ``t_initial`` steps after the warmup, the last ``decay_t`` of them decaying."""
+    decay_fn = kw.get("decay_fn", "1-sqrt")
+    stable_fn = kw.get("stable_fn", "constant")
+    extra = {}
+    if decay_fn == "power":
+        extra["decay_power"] = kw.get("decay_power", 0.5)
+    if decay_fn == "exp":
+        extra["decay_ratio"] = kw.get("decay_ratio", 0.1)
+    if stable_fn != "constant":
+        extra["stable_power"] = 0.5 if stable_fn == "rsqrt" else kw.get("stable_power", 0.5)
+        timescale = kw.get("stable_timescale")
+        extra["stable_timescale"] = None if timescale is None else int(timescale)
+    return lrcore.warmup_stable_decay(
+        lr, warmup_steps=kw.get("warmup_t", 0), stable_steps=kw["t_initial"] - kw["decay_t"],
+        decay_steps=kw["decay_t"], end_value=kw.get("lr_min", 0.0), init_value=kw.get("warmup_lr_init", 0.0),
+        decay_shape=decay_fn, **extra)
+
+
+@pytest.mark.parametrize("name", sorted(WSD))
+@pytest.mark.parametrize("per_update", [False, True])
+def test_wsd(name, per_update):
+    """Every decay function of timm's ``WSDLRScheduler`` (``linear``, ``1-sqrt``, ``cosine``,
+    ``power``, ``exp``) and every stable function (``constant``, ``rsqrt``, ``power``), value by
+    value, through the warmup, the stable phase, the decay and the hold at ``lr_min`` after it."""
+    kw = WSD[name]
+    make = lambda o: timm("WSDLRScheduler")(o, **kw, t_in_epochs=not per_update)  # noqa: E731
+    want = compare(wsd_lrcore(kw), make, kw.get("warmup_t", 0) + kw["t_initial"] + 20, per_update=per_update)
+    assert want[-1] == kw.get("lr_min", 0.0)

@@ -119,7 +119,7 @@ def _linear(k, p):
 
 
 def _exponential_decay(k, p):
-    q = Fraction(max(k - p.get("transition_begin", 0), 0), p["decay_steps"])
+    q = Fraction(max(k - p.get("transition_begin", 0), 0)) / Fraction(p["decay_steps"])  # a float period exactly
     if p.get("staircase", False):
         q = Fraction(q.numerator // q.denominator)
     rate = p["decay_rate"]
@@ -507,7 +507,6 @@ TABLE: dict[str, Entry] = {
         },
         valid=dict(init_value=1.0, decay_steps=10, decay_rate=0.5),
         levels=["init_value"],
-        lengths=["decay_steps"],
         phases=["transition_begin"],
         flags=["staircase"],
         bad=[
@@ -1208,6 +1207,49 @@ TABLE["onecycle"].bad.extend([
     ({"final_value": INF}, ValueError, "final_value", INF),
     ({"final_value": True}, TypeError, "final_value", True),
     ({"final_value": "0"}, TypeError, "final_value", "0"),
+])
+
+
+TABLE["exponential_decay"].examples.extend([
+    ("exp-staircase-fractional", L.exponential_decay(0.4, 2.4, 0.97, staircase=True), [3, 5, 8, 10, 12, 13, 240]),
+    ("exp-staircase-fractional-begin-floor", L.exponential_decay(1.0, 1.7, 0.5, staircase=True, transition_begin=4,
+                                                                 end_value=0.01), [4, 6, 8, 10, 16]),
+    ("exp-fractional", L.exponential_decay(1.0, 2.5, 0.9), [5, 100]),
+    ("exp-staircase-fractional-growth", L.exponential_decay(0.001, 3.3, 1.5, staircase=True, end_value=1.0), [4, 7, 10, 56]),
+    ("exp-fractional-growth-ceiling", L.exponential_decay(0.001, 1.25, 1.1, end_value=2.0), [5, 91, 92, 93]),
+    ("exp-staircase-fractional-keywords", L.exponential_decay(init_value=1.0, decay_steps=7.25, decay_rate=0.5,
+                                                              staircase=True), []),
+])
+_exp_huge = TABLE["exponential_decay"].huge
+
+
+def _fractional_stair_edges(d: float, first: int, count: int) -> list[int]:
+    """The first steps ``ceil(n·d)`` of stairs ``first .. first + count - 1`` (exact)."""
+    q = Fraction(d)
+    return [ceil_fraction(n * q) for n in range(first, first + count)]
+
+
+TABLE["exponential_decay"] = dataclasses.replace(
+    TABLE["exponential_decay"],
+    huge=lambda H: {
+        **_exp_huge(H),
+        "exp-staircase-fractional-begin": (
+            L.exponential_decay(1.0, 2.4, 0.9, staircase=True, transition_begin=H, end_value=1e-3),
+            [H + e for e in _fractional_stair_edges(2.4, 1, 12)]),
+        "exp-staircase-fractional-wide": (
+            L.exponential_decay(2.0, H / 3.5, 0.5, staircase=True, end_value=0.01),
+            _fractional_stair_edges(H / 3.5, 1, 7)),
+    },
+)
+TABLE["exponential_decay"].bad.extend([
+    ({"decay_steps": 0}, ValueError, "decay_steps", 0),
+    ({"decay_steps": -3}, ValueError, "decay_steps", -3),
+    ({"decay_steps": 0.5}, ValueError, "decay_steps", 0.5),
+    ({"decay_steps": NAN}, ValueError, "decay_steps", NAN),
+    ({"decay_steps": INF}, ValueError, "decay_steps", INF),
+    ({"decay_steps": 2**63}, ValueError, "decay_steps", 2**63),
+    ({"decay_steps": True}, TypeError, "decay_steps", True),
+    ({"decay_steps": "2.4"}, TypeError, "decay_steps", "2.4"),
 ])
 
 

@@ -190,6 +190,74 @@ def test_step_fractional_decay_t():
     compare(s, lambda o: timm("StepLRScheduler")(o, decay_t=2.5, decay_rate=rate), n)
 
 
+@pytest.mark.parametrize("decay_t", [2.4, 2.5, 1.7, 3.3, 1.05, 7.25])
+@pytest.mark.parametrize(("warmup_t", "per_update"), [(0, False), (3, False), (5, True)])
+def test_step_fractional_period(decay_t, warmup_t, per_update):
+    """``rate ** (t // decay_t)`` with a fractional ``decay_t`` (EfficientNet's 2.4 epochs):
+    ``exponential_decay`` with the same fractional ``decay_steps`` and ``staircase=True``, each
+    stair decided exactly on the integer step (timm's float floor division is exact below 2**53)."""
+    rate, init = 0.97, 1e-3
+    s = lrcore.exponential_decay(LR, decay_t, rate, staircase=True)
+    if warmup_t:
+        s = lrcore.warmup(s, warmup_t, init_value=init)
+    make = lambda o: timm("StepLRScheduler")(  # noqa: E731
+        o, decay_t=decay_t, decay_rate=rate, warmup_t=warmup_t, warmup_lr_init=init, t_in_epochs=not per_update)
+    want = compare(s, make, 400, per_update=per_update)
+    assert len(set(want)) >= 400 // math.ceil(decay_t)  # every stair seen
+
+
+def _timm_step_lr(decay_t, rate, t):
+    """The lr timm's StepLRScheduler sets for epoch ``t`` (``step(t)``), base lr 1."""
+    o = torch_optimizer(1.0)
+    timm("StepLRScheduler")(o, decay_t=decay_t, decay_rate=rate).step(t)
+    return o.param_groups[0]["lr"]
+
+
+def _stair_edges(decay_t, counts):
+    """The first step of stair ``n`` (``ceil(n · decay_t)``, exact) and its neighbours."""
+    from fractions import Fraction
+
+    d = Fraction(decay_t)
+    return [-((-n * d.numerator) // d.denominator) + e for n in counts for e in (-1, 0, 1)]
+
+
+def test_step_fractional_period_at_large_epochs():
+    """Value by value at epochs up to 2**52 (the stair edges of stair numbers up to 1.8e15): a rate
+    of 1 + 2**-44 makes each stair change the value by 2**-44 (256 ulp), a growth lrcore computes
+    exactly to the float dtype, measured against the value itself."""
+    decay_t, rate = 2.4, 1.0 + 2.0**-44
+    steps = _stair_edges(decay_t, [10**6, 2**30 + 1, 3 * 10**12, 2**46 - 5, 1876499844737023])
+    assert max(steps) < 2**53
+    ours = lrcore.exponential_decay(1.0, decay_t, rate, staircase=True)(np.asarray(steps, dtype=np.int64))
+    want = [_timm_step_lr(decay_t, rate, t) for t in steps]
+    for t, got, w in zip(steps, ours, want):
+        assert abs(got - w) <= ULPS * np.spacing(w), (t, got, w)
+    assert len(set(want)) == len(steps) // 3 * 2  # each edge: one value before, one at and after
+
+
+def test_step_fractional_period_past_float_integers():
+    """timm computes ``t // decay_t`` in float64: past 2**53 the epoch itself rounds to a float (and
+    so does the stair number), and timm's stair is off, here by 45 stairs at epoch 2**60 + 77777
+    (about 45 ulp of the lr with a rate of 1 + 2**-52). lrcore decides the stair on the integer
+    step, exactly, and its growth is exact to float64: it gives the exact value."""
+    from fractions import Fraction
+
+    import mpmath
+
+    decay_t, rate, t = 2.4, 1.0 + 2.0**-52, 2**60 + 77777
+    exact_stair = t * Fraction(decay_t).denominator // Fraction(decay_t).numerator
+    float_stair = int(float(t) // decay_t)
+    assert exact_stair - float_stair == -45
+    with mpmath.workdps(50):
+        exact = float(mpmath.mpf(rate) ** exact_stair)
+        at_float_stair = float(mpmath.mpf(rate) ** float_stair)
+    peer = _timm_step_lr(decay_t, rate, t)
+    ours = float(lrcore.exponential_decay(1.0, decay_t, rate, staircase=True)(np.int64(t)))
+    assert abs(peer - at_float_stair) <= 4 * np.spacing(peer)  # timm: the float stair
+    assert abs(peer - exact) >= 30 * np.spacing(exact)  # which is not the exact one
+    assert abs(ours - exact) <= 4 * np.spacing(exact)
+
+
 def multistep_lrcore(milestones, rate, warmup_t=0, init=0.0, prefix=True, lr=LR):
     """timm applies milestone ``m`` at epoch ``m - 1`` (of the schedule after a prefix warmup)."""
     if warmup_t == 0 or prefix:

@@ -352,6 +352,15 @@ def _factory_cases():
                   lrcore.multiply([lrcore.inverse_sqrt(lr, warmup_steps=8),
                                    lrcore.join([lrcore.constant(1.0), lrcore.linear(1.0, 0.0, 12)], [8 + 48])]),
                   90, False),
+        # The same rsqrt schedule as one warmup_stable_decay (stable_power=0.5), and with a cosine
+        # cooldown, a timescale of 3 epochs and an lr floor.
+        "rsqrt_as_wsd": (dict(sched="rsqrt", num_epochs=60, warmup_epochs=8, warmup_lr=0.0, warmup_prefix=True),
+                         lrcore.warmup_stable_decay(lr, 8, 48, 12, stable_power=0.5, init_value=0.0), 90, False),
+        "rsqrt_cosine_timescale_min_lr": (
+            dict(sched="rsqrt", num_epochs=50, warmup_epochs=5, decay_fn="cosine", stable_timescale=3,
+                 min_lr=1e-3, decay_epochs=0.3),
+            lrcore.warmup_stable_decay(lr, 5, 31, 14, end_value=1e-3, init_value=w_lr, stable_power=0.5,
+                                       stable_timescale=3, decay_shape="cosine"), 70, False),
     }
 
 

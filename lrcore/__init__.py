@@ -36,6 +36,7 @@ from .schedule import Schedule as Schedule
 from .schedule import from_dict as from_dict
 from .transformer import inverse_sqrt as inverse_sqrt
 from .transformer import noam as noam
+from .stochastic import noise as noise
 from .transformer import warmup_stable_decay as warmup_stable_decay
 
 __version__ = "0.1.0"

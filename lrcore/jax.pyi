@@ -17,7 +17,7 @@ from lrcore.backends.jax import JaxSchedule as JaxSchedule
 from lrcore.backends.jax import ReduceOnPlateauState as ReduceOnPlateauState
 from lrcore.backends.jax import reduce_on_plateau as reduce_on_plateau
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "noam", "warmup_stable_decay", "join", "warmup", "scale", "clip", "multiply", "from_schedule", "JaxSchedule", "reduce_on_plateau", "ReduceOnPlateauState"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "noam", "warmup_stable_decay", "join", "warmup", "scale", "clip", "multiply", "noise", "from_schedule", "JaxSchedule", "reduce_on_plateau", "ReduceOnPlateauState"]
 
 
 def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> JaxSchedule:
@@ -246,6 +246,16 @@ def multiply(schedules) -> JaxSchedule:
     ``lrcore.jax.multiply(...)`` is ``lrcore.multiply(...)`` bound to a :class:`JaxSchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.multiply`.
+    """
+    ...
+
+
+def noise(schedule, pct=0.67, std=1.0, seed=42, distribution='normal', begin=0, end=None) -> JaxSchedule:
+    r"""A schedule times ``1 + n(k)``, with ``n(k)`` a deterministic pseudo-random draw per step.
+
+    ``lrcore.jax.noise(...)`` is ``lrcore.noise(...)`` bound to a :class:`JaxSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.noise`.
     """
     ...
 

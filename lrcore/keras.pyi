@@ -19,7 +19,7 @@ from lrcore.schedule import Schedule
 from lrcore.backends.keras import KerasSchedule as KerasSchedule
 from lrcore.backends.keras import ReduceLROnPlateau as ReduceLROnPlateau
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "noam", "warmup_stable_decay", "join", "warmup", "scale", "clip", "multiply", "from_schedule", "KerasSchedule", "ReduceLROnPlateau"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "noam", "warmup_stable_decay", "join", "warmup", "scale", "clip", "multiply", "noise", "from_schedule", "KerasSchedule", "ReduceLROnPlateau"]
 
 
 def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> KerasSchedule:
@@ -248,6 +248,16 @@ def multiply(schedules) -> KerasSchedule:
     ``lrcore.keras.multiply(...)`` is ``lrcore.multiply(...)`` bound to a :class:`KerasSchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.multiply`.
+    """
+    ...
+
+
+def noise(schedule, pct=0.67, std=1.0, seed=42, distribution='normal', begin=0, end=None) -> KerasSchedule:
+    r"""A schedule times ``1 + n(k)``, with ``n(k)`` a deterministic pseudo-random draw per step.
+
+    ``lrcore.keras.noise(...)`` is ``lrcore.noise(...)`` bound to a :class:`KerasSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.noise`.
     """
     ...
 

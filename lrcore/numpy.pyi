@@ -11,7 +11,7 @@ from lrcore.schedule import Schedule
 
 from lrcore.backends.numpy import NumpySchedule as NumpySchedule
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "noam", "warmup_stable_decay", "join", "warmup", "scale", "clip", "multiply", "from_schedule", "NumpySchedule"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "noam", "warmup_stable_decay", "join", "warmup", "scale", "clip", "multiply", "noise", "from_schedule", "NumpySchedule"]
 
 
 def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> NumpySchedule:
@@ -240,6 +240,16 @@ def multiply(schedules) -> NumpySchedule:
     ``lrcore.numpy.multiply(...)`` is ``lrcore.multiply(...)`` bound to a :class:`NumpySchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.multiply`.
+    """
+    ...
+
+
+def noise(schedule, pct=0.67, std=1.0, seed=42, distribution='normal', begin=0, end=None) -> NumpySchedule:
+    r"""A schedule times ``1 + n(k)``, with ``n(k)`` a deterministic pseudo-random draw per step.
+
+    ``lrcore.numpy.noise(...)`` is ``lrcore.noise(...)`` bound to a :class:`NumpySchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.noise`.
     """
     ...
 

@@ -17,7 +17,7 @@ from lrcore.backends.torch import ReduceLROnPlateau as ReduceLROnPlateau
 from lrcore.backends.torch import TorchSchedule as TorchSchedule
 from lrcore.backends.torch import scheduler as scheduler
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "noam", "warmup_stable_decay", "join", "warmup", "scale", "clip", "multiply", "from_schedule", "TorchSchedule", "LrcoreScheduler", "scheduler", "ReduceLROnPlateau"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "noam", "warmup_stable_decay", "join", "warmup", "scale", "clip", "multiply", "noise", "from_schedule", "TorchSchedule", "LrcoreScheduler", "scheduler", "ReduceLROnPlateau"]
 
 
 def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0) -> TorchSchedule:
@@ -246,6 +246,16 @@ def multiply(schedules) -> TorchSchedule:
     ``lrcore.torch.multiply(...)`` is ``lrcore.multiply(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.multiply`.
+    """
+    ...
+
+
+def noise(schedule, pct=0.67, std=1.0, seed=42, distribution='normal', begin=0, end=None) -> TorchSchedule:
+    r"""A schedule times ``1 + n(k)``, with ``n(k)`` a deterministic pseudo-random draw per step.
+
+    ``lrcore.torch.noise(...)`` is ``lrcore.noise(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.noise`.
     """
     ...
 

@@ -1253,6 +1253,99 @@ TABLE["exponential_decay"].bad.extend([
 ])
 
 
+# -- noise: timm's lr noise as a pure function of the step ---------------------------------------------
+def _noise_hash(seed: int, k: int) -> int:
+    """The 30-bit counter-based hash of ``(seed, k)``, in plain Python integers: keys from SHA-256 of
+    the seed's digits; per 30-bit word of the step: xor, mix, add a key (mod 2**30), mix."""
+    import hashlib
+
+    mask = (1 << 30) - 1
+    digest = int.from_bytes(hashlib.sha256(str(seed).encode()).digest(), "big")
+    keys = [(digest >> (30 * i)) & mask for i in range(4)]
+
+    def mix(x):
+        x ^= x >> 16
+        x = (x * 0x3FEB352D) & mask
+        x ^= x >> 15
+        x = (x * 0x046CA68B) & mask
+        return x ^ (x >> 16)
+
+    h = keys[0]
+    for i in range(3):
+        h = mix(h ^ ((k >> (30 * i)) & mask))
+        h = mix((h + keys[i + 1]) & mask)
+    return h
+
+
+def _noise(k, p):
+    inner = value_of(p["schedule"], k)
+    end = p.get("end")
+    if k < p.get("begin", 0) or (end is not None and k >= end):
+        return inner
+    u = Fraction(2 * _noise_hash(p.get("seed", 42), k) + 1, 2**31)
+    pct = exact(p.get("pct", 0.67))
+    if p.get("distribution", "normal") == "uniform":
+        n = (2 * exact(u) - 1) * pct
+    else:
+        std = exact(p.get("std", 1.0))
+        phi = lambda x: mpmath.erfc(-x / mpmath.sqrt(2)) / 2  # noqa: E731
+        a = pct / std
+        prob = phi(-a) + exact(u) * (phi(a) - phi(-a))  # the truncated normal's distribution function
+        n = std * mpmath.sqrt(2) * mpmath.erfinv(2 * prob - 1)
+    return inner * (1 + n)
+
+
+def _noise_strategy(children):
+    import hypothesis.strategies as st
+
+    return st.builds(
+        L.noise, children, pct=st.floats(0.01, 1.0), seed=st.integers(0, 2**64 - 1),
+        distribution=st.sampled_from(["normal", "uniform"]), begin=st.integers(0, 130),
+    )
+
+
+TABLE["noise"] = Entry(
+    reference=_noise,
+    examples=[
+        ("noise", L.noise(L.cosine_decay(1.0, 100)), [100]),
+        ("noise-uniform", L.noise(L.constant(0.4), pct=0.2, distribution="uniform", seed=7), []),
+        ("noise-range", L.noise(L.warmup_cosine_decay(0.0, 1.0, 10, 90), pct=0.5, std=0.3, begin=20, end=60), [20, 60]),
+        ("noise-wide-std", L.noise(L.constant(1.0), pct=0.9, std=5.0, seed=2**64 - 1), []),
+        ("noise-narrow", L.noise(L.linear(1.0, 0.5, 50), pct=0.01, std=1e-3), [50]),
+        ("noise-keywords", L.noise(schedule=L.constant(1.0), pct=1.0, std=2.0, seed=0, distribution="normal",
+                                   begin=3, end=40), [3, 40]),
+    ],
+    huge=lambda H: {
+        "noise": (L.noise(L.cosine_decay(1.0, H), pct=0.3, seed=123, begin=H // 2), [H // 2, H]),
+        "noise-uniform": (L.noise(L.constant(1.0), pct=0.67, distribution="uniform", begin=H - 3, end=H + 3), [H - 3, H + 3]),
+    },
+    valid=dict(schedule=C),
+    phases=["begin"],
+    choices=["distribution"],
+    bad=[
+        ({"schedule": lambda k: 0.1}, TypeError, "schedule", None),
+        ({"pct": 0.0}, ValueError, "pct", 0.0),
+        ({"pct": 1.5}, ValueError, "pct", 1.5),
+        ({"pct": NAN}, ValueError, "pct", NAN),
+        ({"pct": True}, TypeError, "pct", True),
+        ({"std": 0.0}, ValueError, "std", 0.0),
+        ({"std": INF}, ValueError, "std", INF),
+        ({"std": 2.0, "distribution": "uniform"}, ValueError, "std", 2.0),
+        ({"seed": -1}, ValueError, "seed", -1),
+        ({"seed": 2**64}, ValueError, "seed", 2**64),
+        ({"seed": 4.5}, ValueError, "seed", 4.5),
+        ({"seed": True}, TypeError, "seed", True),
+        ({"seed": "42"}, TypeError, "seed", "42"),
+        ({"end": 0}, ValueError, "end", 0),
+        ({"end": 5, "begin": 5}, ValueError, "end", 5),
+        ({"end": 2.5}, ValueError, "end", 2.5),
+    ],
+    strategy=_noise_strategy,
+    plot=("noise(cosine_decay(1.0, 100), pct=0.2, begin=20, end=80)",
+          [L.noise(L.cosine_decay(1.0, 100), pct=0.2, begin=20, end=80)], 100, False),
+)
+
+
 def coverage_problems() -> list[str]:
     """Registered schedules without an entry, entries without a registered schedule, and examples
     filed under the wrong name."""

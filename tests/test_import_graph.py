@@ -214,7 +214,7 @@ THIRD_PARTY_PRIVATE = {
 }
 #: The core's evaluation protocol: a combinator evaluates its children (``Schedule._evaluate``), and
 #: the Schedule class and its module read their instances' slots.
-CORE_PROTOCOL = ("schedule.py", "combinators.py")
+CORE_PROTOCOL = ("schedule.py", "combinators.py", "stochastic.py")  # combinators evaluate their children
 _NAMEDTUPLE_API = {"_replace", "_asdict", "_fields", "_make"}
 
 

@@ -40,6 +40,8 @@ from .schedule import Schedule as Schedule
 from .schedule import from_dict as from_dict
 from .schedule import register as register
 from .transformer import inverse_sqrt as inverse_sqrt
+from .transformer import noam as noam
+from .stochastic import noise as noise
 from .transformer import warmup_stable_decay as warmup_stable_decay
 
 # After every schedule module: the registration order (that of SCHEDULES) is theirs.

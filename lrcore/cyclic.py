@@ -90,6 +90,8 @@ def _onecycle(k, p, ops):
         # torch's levels, computed as torch computes them (float64), each rounded once.
         initial = peak / div
         levels = {"peak": ops.f(peak), "initial": ops.f(initial), "minimum": ops.f(initial / final_div)}
+    if p["final_value"] is not None:  # an absolute end (Paddle's end_learning_rate)
+        levels["minimum"] = ops.f(p["final_value"])
     return _onecycle_curve(k, p, ops, levels, _onecycle_phases(p)[1])
 
 
@@ -101,12 +103,15 @@ def _onecycle_bound(p, reach):
         reach.derived("div_factor", div, 1.0 / div, "1/div_factor")
         reach.derived("final_div_factor", final_div, 1.0 / final_div, "1/final_div_factor")
     initial = reach.derived("div_factor", div, peak / div, "the initial value peak_value/div_factor")
-    final = reach.derived(
-        "final_div_factor", final_div, initial / final_div,
-        "the final value peak_value/div_factor/final_div_factor",
-    )
+    if p["final_value"] is None:
+        final, final_name = reach.derived(
+            "final_div_factor", final_div, initial / final_div,
+            "the final value peak_value/div_factor/final_div_factor",
+        ), "final_div_factor"
+    else:
+        final, final_name = reach.level("final_value", p["final_value"]), "final_value"
     # Annealed between them: the rounding of the weights can pass the larger by an ulp.
-    largest, name = max((peak, "peak_value"), (initial, "div_factor"), (final, "final_div_factor"))
+    largest, name = max((peak, "peak_value"), (initial, "div_factor"), (final, final_name))
     return reach.derived(name, p[name], largest, "its largest value, annealed to")
 
 
@@ -137,10 +142,12 @@ def onecycle(
     final_div_factor=1e4,
     anneal="cos",
     three_phase=False,
+    final_value=None,
 ) -> Params:
-    r"""The one-cycle learning rate of torch ``OneCycleLR``.
+    r"""The one-cycle learning rate of torch ``OneCycleLR`` (and Paddle ``OneCycleLR``).
 
     With :math:`v_0 = P / d` (``div_factor``) and :math:`v_{min} = v_0 / f` (``final_div_factor``),
+    or :math:`v_{min}` = ``final_value`` when given (an absolute end, 0 included),
     the phases end (as torch computes them, in float64) at :math:`e_0 = p N - 1` and
     :math:`N - 1` (two phases: :math:`v_0 \to P \to v_{min}`), or at :math:`p N - 1`,
     :math:`2 p N - 2` and :math:`N - 1` (three phases: :math:`v_0 \to P \to v_0 \to v_{min}`).
@@ -162,23 +169,32 @@ def onecycle(
         final_div_factor: :math:`f > 0`.
         anneal: ``"cos"`` or ``"linear"``.
         three_phase: use torch's three-phase variant.
+        final_value: optional absolute final value :math:`v_{min}` (any finite level, 0
+            included), instead of ``final_div_factor`` (then left at its default).
 
     Example:
         >>> import lrcore
         >>> s = lrcore.onecycle(peak_value=1.0, total_steps=100)
         >>> print(float(s(0)), float(s(29)))
         0.04 1.0
+        >>> print(float(lrcore.onecycle(1.0, 100, final_value=0.0)(99)))
+        0.0
 
-    Peer: torch ``OneCycleLR``. Reference: Smith & Topin, https://arxiv.org/abs/1708.07120
+    Peers: torch ``OneCycleLR``; Paddle ``OneCycleLR`` (``end_learning_rate`` is ``final_value``).
+    Reference: Smith & Topin, https://arxiv.org/abs/1708.07120
     """
+    final_value = check.optional_level("final_value", final_value)
+    final_div_factor = check.positive("final_div_factor", final_div_factor)
+    check.only_with("final_div_factor", final_div_factor, 1e4, "final_value", final_value, None)
     return {
         "peak_value": check.level("peak_value", peak_value),
         "total_steps": check.length("total_steps", total_steps),
         "pct_start": check.in_range("pct_start", pct_start, 0.0, 1.0),
         "div_factor": check.positive("div_factor", div_factor),
-        "final_div_factor": check.positive("final_div_factor", final_div_factor),
+        "final_div_factor": final_div_factor,
         "anneal": check.choice("anneal", anneal, ("cos", "linear")),
         "three_phase": check.boolean("three_phase", three_phase),
+        "final_value": final_value,
     }
 
 

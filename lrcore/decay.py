@@ -81,15 +81,76 @@ def _exponential_decay(k, p, ops):
         # Growth: rate**(j/d) in integer arithmetic (see _growth), held at the float dtype's largest
         # value where it leaves the range, and at the end_value ceiling.
         if p["staircase"]:
-            value = _growth(ops, p["init_value"], rate, 1, ops.floordiv(j, d))
+            value = _growth(ops, p["init_value"], rate, 1, _stair(ops, j, d))
         else:
             value = _growth(ops, p["init_value"], rate, d, j)
         return value if end is None else ops.xp.minimum(value, ops.f(end))
-    exponent = ops.tofloat(ops.floordiv(j, d)) if p["staircase"] else ops.ratio(j, d)
+    exponent = ops.tofloat(_stair(ops, j, d)) if p["staircase"] else ops.ratio(j, d)
     value = ops.f(p["init_value"]) * ops.power(rate, exponent)
     if end is None or rate == 1.0:
         return value
     return ops.xp.maximum(value, ops.f(end))
+
+
+# -- stairs of a fractional period: floor(j / d), exact for a float d -------------------------------
+# d = P/Q exactly (the float's binary value, Q a power of 2, P < 2**53). floor(j/d) = floor(j·Q/P)
+# would overflow the integer dtype, so it is floor(j·N / 2**F) with N = ceil(2**F·Q/P): N passes
+# Q/P by less than 2**-F, so j·N/2**F passes j/d by less than j·2**-F <= 2**-bits(P) < 1/P, while
+# the fractional part of j/d is a multiple of 1/P below 1: the floor is the same. The product j·N
+# is formed exactly in limbs (_schoolbook), as _growth forms its exponent.
+def _stair(ops, j, d):
+    """``floor(j / d)`` for an integer array ``j >= 0`` and a period ``d >= 1`` (an int or a float)."""
+    if isinstance(d, int):
+        return ops.floordiv(j, d)
+    int_bits = int(ops.xp.iinfo(ops.int).bits)
+    w, g, n_limbs = _stair_constants(d, int_bits, ops.max_step)
+    j_limbs = _limbs(ops, j, ops.max_step, w)
+    digits, carry = _schoolbook(ops, j_limbs, n_limbs, w, len(j_limbs) + len(n_limbs) - 1)
+    total = carry  # the digits from the binary point up, most significant first: at most j, no overflow
+    for digit in reversed(digits[g:]):
+        total = total * ops.i(1 << w) + digit
+    return total
+
+
+@_array.host_constant
+def _stair_constants(d: float, int_bits: int, max_step: int):
+    """``(w, g, N's limbs)`` of :func:`_stair`: the binary point sits after ``g`` limbs of ``w`` bits."""
+    num, den = float(d).as_integer_ratio()
+    w = _LIMB[int_bits]
+    g = -(-(max_step.bit_length() + num.bit_length()) // w)
+    n = -((-(den << (g * w))) // num)  # ceil(2**(g·w) / d)
+    return w, g, tuple((n >> (b * w)) & ((1 << w) - 1) for b in range(-(-n.bit_length() // w)))
+
+
+def _limbs(ops, x, limit: int, w: int) -> list:
+    """The base-``2**w`` digits of an integer array ``0 <= x <= limit``, least significant first."""
+    base = 1 << w
+    limbs, rest = [], x
+    for _ in range(max(-(-limit.bit_length() // w), 1)):
+        high = ops.floordiv(rest, base)
+        limbs.append(rest - high * ops.i(base))
+        rest = high
+    return limbs
+
+
+def _schoolbook(ops, limbs: list, c_limbs: tuple, w: int, columns: int):
+    """The first ``columns`` base-``2**w`` digits of ``x · C`` (``x`` in ``limbs``, the Python int ``C``
+    in ``c_limbs``), least significant first, and the carry out of the last column: column by
+    column, each a sum of at most three limb products and the carry (within the integer dtype)."""
+    base = 1 << w
+    digits, carry = [], None
+    for col in range(columns):
+        total = carry
+        for a, limb in enumerate(limbs):
+            b = col - a
+            if 0 <= b < len(c_limbs) and c_limbs[b]:
+                term = limb * ops.i(c_limbs[b])
+                total = term if total is None else total + term
+        if total is None:
+            total = ops.xp.zeros_like(limbs[0])
+        carry = ops.floordiv(total, base)
+        digits.append(total - carry * ops.i(base))
+    return digits, carry
 
 
 # -- growth: v0 · rate**(x/den), exact to the float dtype at every step -------------------------------
@@ -114,11 +175,11 @@ def _float_format(ops):
 
 
 @_array.host_constant
-def _growth_constants(rate: float, den: int, v0, int_bits: int, mantissa: int, emax: int, emin: int):
+def _growth_constants(rate: float, den, v0, int_bits: int, mantissa: int, emax: int, emin: int):
     """Host constants of _growth: ``(w, x_cap, c_limbs, g, frac_digits, e0, m0, table_lo)``."""
     with decimal.localcontext() as ctx:
         ctx.prec = 80
-        c = decimal.Decimal(rate).ln() / decimal.Decimal(2).ln() / den  # log2(rate)/den, > 0
+        c = decimal.Decimal(rate).ln() / decimal.Decimal(2).ln() / decimal.Decimal(den)  # log2(rate)/den, > 0
         if v0 is None:
             e0, m0 = None, None
             y_cap = emax - emin + 2  # any normal |v0| has overflowed by then
@@ -138,8 +199,8 @@ def _growth_constants(rate: float, den: int, v0, int_bits: int, mantissa: int, e
     return w, x_cap, c_limbs, g, frac_digits, e0, m0
 
 
-def _growth(ops, v0, rate: float, den: int, x):
-    """``v0 · rate**(x/den)`` for ``rate > 1``, a Python int ``den >= 1`` and an integer array
+def _growth(ops, v0, rate: float, den, x):
+    """``v0 · rate**(x/den)`` for ``rate > 1``, a Python int or float ``den >= 1`` and an integer array
     ``x >= 0``; ``±max`` of the float dtype where it leaves the range; 0 for ``v0 = 0``."""
     xp = ops.xp
     mantissa, emax, emin, fmax = _float_format(ops)
@@ -148,28 +209,12 @@ def _growth(ops, v0, rate: float, den: int, x):
         return ops.full(x, 0.0)
     int_bits = int(xp.iinfo(ops.int).bits)
     w, x_cap, c_limbs, g, frac_digits, e0, m0 = _growth_constants(
-        float(rate), int(den), v, int_bits, mantissa, emax, emin
+        float(rate), den, v, int_bits, mantissa, emax, emin
     )
     x = ops.minimum(x, x_cap)
     base = 1 << w
-    limbs, rest = [], x
-    for _ in range(-(-min(x_cap, ops.max_step).bit_length() // w)):
-        high = ops.floordiv(rest, base)
-        limbs.append(rest - high * ops.i(base))
-        rest = high
     # Schoolbook product x · C, column by column with carries, up to the binary point's limb.
-    digits, carry = [], None
-    for col in range(g + 1):
-        total = carry
-        for a, limb in enumerate(limbs):
-            b = col - a
-            if 0 <= b < len(c_limbs) and c_limbs[b]:
-                term = limb * ops.i(c_limbs[b])
-                total = term if total is None else total + term
-        if total is None:
-            total = xp.zeros_like(x)
-        carry = ops.floordiv(total, base)
-        digits.append(total - carry * ops.i(base))
+    digits, carry = _schoolbook(ops, _limbs(ops, x, min(x_cap, ops.max_step), w), c_limbs, w, g + 1)
     n = digits[g] + carry * ops.i(base)  # the integer part of y (carry is 0 within x_cap)
     f = ops.full(x, 0.0)
     for i in range(frac_digits, 0, -1):  # smallest first: every partial sum but the last is exact
@@ -236,9 +281,13 @@ def exponential_decay(
     Args:
         init_value: value at step 0, :math:`v_0` (>= 0 when ``decay_rate > 1`` with an
             ``end_value`` ceiling).
-        decay_steps: steps over which the value is multiplied by ``decay_rate``, :math:`T \ge 1`.
+        decay_steps: steps over which the value is multiplied by ``decay_rate``, :math:`T \ge 1`: a
+            whole number, or a fractional period such as ``2.4`` (the float's exact value; each
+            stair of a staircase is decided exactly on the integer step, as in timm's
+            ``StepLRScheduler(decay_t=2.4)``).
         decay_rate: the factor :math:`r > 0`; above 1 the value grows.
-        staircase: decay in whole multiples of ``decay_steps`` (the value changes AT multiples).
+        staircase: decay in stairs (the value changes AT each multiple of ``decay_steps``, or at the
+            first step past it for a fractional period).
         transition_begin: steps to hold ``init_value`` first, :math:`b \ge 0`.
         end_value: optional floor (rate < 1) or ceiling (rate > 1).
 
@@ -248,7 +297,8 @@ def exponential_decay(
         0.25
 
     Peers: Keras ``ExponentialDecay``, TF1 ``train.exponential_decay``, optax
-    ``exponential_decay``, torch ``StepLR`` (staircase) and ``ExponentialLR`` (``decay_steps=1``).
+    ``exponential_decay``, torch ``StepLR`` (staircase) and ``ExponentialLR`` (``decay_steps=1``),
+    timm ``StepLRScheduler`` (staircase, ``decay_t`` whole or fractional).
     """
     init_value = check.level("init_value", init_value)
     rate = check.positive("decay_rate", decay_rate)
@@ -267,7 +317,7 @@ def exponential_decay(
         )
     return {
         "init_value": init_value,
-        "decay_steps": check.length("decay_steps", decay_steps),
+        "decay_steps": check.period("decay_steps", decay_steps),
         "decay_rate": rate,
         "staircase": check.boolean("staircase", staircase),
         "transition_begin": check.phase("transition_begin", transition_begin),

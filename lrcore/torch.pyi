@@ -17,7 +17,7 @@ from lrcore.backends.torch import ReduceLROnPlateau as ReduceLROnPlateau
 from lrcore.backends.torch import TorchSchedule as TorchSchedule
 from lrcore.backends.torch import scheduler as scheduler
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "tanh_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "scale", "clip", "multiply", "add", "from_schedule", "TorchSchedule", "LrcoreScheduler", "scheduler", "ReduceLROnPlateau"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "tanh_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "noam", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "scale", "clip", "multiply", "add", "noise", "from_schedule", "TorchSchedule", "LrcoreScheduler", "scheduler", "ReduceLROnPlateau"]
 
 
 def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0, k_decay=1.0, periodic=False) -> TorchSchedule:
@@ -50,8 +50,8 @@ def cosine_restart(peak_value, first_period, period_mul=1.0, peak_mul=1.0, end_v
     ...
 
 
-def onecycle(peak_value, total_steps, pct_start=0.3, div_factor=25.0, final_div_factor=10000.0, anneal='cos', three_phase=False) -> TorchSchedule:
-    r"""The one-cycle learning rate of torch ``OneCycleLR``.
+def onecycle(peak_value, total_steps, pct_start=0.3, div_factor=25.0, final_div_factor=10000.0, anneal='cos', three_phase=False, final_value=None) -> TorchSchedule:
+    r"""The one-cycle learning rate of torch ``OneCycleLR`` (and Paddle ``OneCycleLR``).
 
     ``lrcore.torch.onecycle(...)`` is ``lrcore.onecycle(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
@@ -190,7 +190,17 @@ def inverse_sqrt(peak_value, warmup_steps, timescale=None) -> TorchSchedule:
     ...
 
 
-def warmup_stable_decay(peak_value, warmup_steps, stable_steps, decay_steps, end_value=0.0, init_value=None, warmup_shape='linear', decay_shape='linear') -> TorchSchedule:
+def noam(d_model, warmup_steps, scale=1.0) -> TorchSchedule:
+    r"""The transformer paper's schedule ("Noam"), from the model width ``d_model``.
+
+    ``lrcore.torch.noam(...)`` is ``lrcore.noam(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.noam`.
+    """
+    ...
+
+
+def warmup_stable_decay(peak_value, warmup_steps, stable_steps, decay_steps, end_value=0.0, init_value=None, warmup_shape='linear', decay_shape='linear', decay_power=0.5, decay_ratio=0.1, stable_power=0.0, stable_timescale=None) -> TorchSchedule:
     r"""Warmup, a stable phase at the peak, a decay, then ``end_value`` held (WSD).
 
     ``lrcore.torch.warmup_stable_decay(...)`` is ``lrcore.warmup_stable_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
@@ -276,6 +286,16 @@ def add(schedules) -> TorchSchedule:
     ``lrcore.torch.add(...)`` is ``lrcore.add(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.add`.
+    """
+    ...
+
+
+def noise(schedule, pct=0.67, std=1.0, seed=42, distribution='normal', begin=0, end=None) -> TorchSchedule:
+    r"""A schedule times ``1 + n(k)``, with ``n(k)`` a deterministic pseudo-random draw per step.
+
+    ``lrcore.torch.noise(...)`` is ``lrcore.noise(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.noise`.
     """
     ...
 

@@ -354,3 +354,34 @@ def derived_at_most(name: str, value, derived: float, limit: float, problem: str
     says what ``value`` makes go wrong and how to fix it (the message's middle part)."""
     if not derived <= limit:
         raise ValueError(f"Argument `{name}` {problem}. Received: {name}={value!r}")
+
+
+def only_when(name: str, value, default, condition: bool, requirement: str, **context) -> None:
+    """``value`` left at its ``default`` unless ``condition`` holds (``requirement`` says when it
+    is used, e.g. "with stable_power > 0"): a parameter that only some settings use."""
+    if value != default and not condition:
+        raise ValueError(
+            f"Argument `{name}` is only used {requirement}. Received: {_received(name, value, **context)}"
+        )
+
+
+def required_when(name: str, value, condition: bool, requirement: str, **context) -> None:
+    """``value`` given (not None) where ``condition`` holds (``requirement`` says when)."""
+    if value is None and condition:
+        raise ValueError(f"Argument `{name}` is required {requirement}. Received: {_received(name, value, **context)}")
+
+
+def period(name: str, value) -> int | float:
+    """A period of steps, at least 1: a whole number (returned as an int, up to :data:`MAX_STEPS`), or
+    a non-integral real number (returned as a float; its exact binary value is the period, so that
+    ``2.4`` means the float nearest 2.4, as in Python's ``k // 2.4``)."""
+    if _not_a_number(value) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
+        raise _fail(TypeError, name, "must be a real number", value)
+    if isinstance(value, (numbers.Integral, np.integer)):
+        return integer(name, value, minimum=1)
+    x = real(name, value)
+    if x == math.floor(x):
+        return integer(name, x, minimum=1)
+    if not x >= 1.0:
+        raise _fail(ValueError, name, "must be >= 1", value)
+    return x

@@ -119,7 +119,7 @@ def _linear(k, p):
 
 
 def _exponential_decay(k, p):
-    q = Fraction(max(k - p.get("transition_begin", 0), 0), p["decay_steps"])
+    q = Fraction(max(k - p.get("transition_begin", 0), 0)) / Fraction(p["decay_steps"])  # a float period exactly
     if p.get("staircase", False):
         q = Fraction(q.numerator // q.denominator)
     rate = p["decay_rate"]
@@ -334,6 +334,8 @@ def _onecycle(k, p):
     peak = exact(p["peak_value"])
     initial = peak / exact(p.get("div_factor", 25.0))
     levels = {"peak": peak, "initial": initial, "minimum": initial / exact(p.get("final_div_factor", 1e4))}
+    if p.get("final_value") is not None:
+        levels["minimum"] = exact(p["final_value"])
     phases = _onecycle_phase_ends(p)
     start_step = Fraction(0)
     for idx, (end_step, a, b) in enumerate(phases):
@@ -429,11 +431,17 @@ def _wsd_rise(a: Fraction, shape: str):
     return 1 - mpmath.sqrt(exact(1 - a))
 
 
-def _wsd_fall(x: Fraction, shape: str):
+def _wsd_fall(x: Fraction, p: dict):
+    shape = p.get("decay_shape", "linear")
     if shape == "linear":
         return exact(1 - x)
     if shape == "cosine":
         return (1 + mpmath.cos(mpmath.pi * exact(x))) / 2
+    if shape == "power":
+        return 1 - exact(x) ** exact(p.get("decay_power", 0.5))
+    if shape == "exp":
+        r = exact(p.get("decay_ratio", 0.1))
+        return exact(1 - x) if r == 1 else (r ** exact(x) - r) / (1 - r)
     return 1 - mpmath.sqrt(exact(x))
 
 
@@ -444,8 +452,13 @@ def _warmup_stable_decay(k, p):
     init = end if init is None else exact(init)
     if k < w:
         return init + (peak - init) * _wsd_rise(Fraction(k, w), p.get("warmup_shape", "linear"))
+    top = peak
+    power = p.get("stable_power", 0.0)
+    if power:
+        tau = p.get("stable_timescale") or w
+        top = max(peak * exact(Fraction(tau + k - w, tau)) ** -exact(power), end)
     x = min(max(Fraction(k - w - s, d), Fraction(0)), Fraction(1))
-    return end + (peak - end) * _wsd_fall(x, p.get("decay_shape", "linear"))
+    return end + (top - end) * _wsd_fall(x, p)
 
 
 def _ema_decay(k, p):
@@ -565,7 +578,6 @@ TABLE: dict[str, Entry] = {
         },
         valid=dict(init_value=1.0, decay_steps=10, decay_rate=0.5),
         levels=["init_value"],
-        lengths=["decay_steps"],
         phases=["transition_begin"],
         flags=["staircase"],
         bad=[
@@ -1357,6 +1369,238 @@ TABLE: dict[str, Entry] = {
         ),
     ),
 }
+
+
+
+# -- shapes from timm, Paddle and the transformer paper ----------------------------------------------
+# warmup_stable_decay's power and exp decays and its power-law stable phase (timm WSDLRScheduler),
+# onecycle's absolute final value (Paddle OneCycleLR), noam from d_model (Paddle NoamDecay) and
+# exponential_decay's fractional staircase periods (timm StepLRScheduler, decay_t=2.4).
+def _noam(k, p):
+    """``s · d**-1/2 · min(k**-1/2, k·W**-3/2)``, 0 at step 0 (Paddle's first step)."""
+    if k == 0:
+        return mpf(0)
+    d, w = exact(p["d_model"]), exact(p["warmup_steps"])
+    return exact(p.get("scale", 1.0)) / mpmath.sqrt(d) * min(1 / mpmath.sqrt(k), k * w ** mpf(-1.5))
+
+
+TABLE["noam"] = Entry(
+    reference=_noam,
+    examples=[
+        ("noam", L.noam(512, 4000), [4000]),
+        ("noam-scale", L.noam(64, 10, scale=2.0), [10]),
+        ("noam-one-step-warmup", L.noam(1024, 1, 0.5), [1]),
+        ("noam-real-width", L.noam(d_model=96.5, warmup_steps=37, scale=0.4), [37]),
+        ("noam-keywords", L.noam(d_model=16, warmup_steps=25, scale=3.0), []),
+    ],
+    huge=lambda H: {"noam": (L.noam(512, H // 2, scale=1e6), [H // 2, H])},
+    valid=dict(d_model=512, warmup_steps=100),
+    levels=["scale"],
+    lengths=["warmup_steps"],
+    bad=[
+        ({"d_model": 0}, ValueError, "d_model", 0),
+        ({"d_model": -512}, ValueError, "d_model", -512),
+        ({"d_model": NAN}, ValueError, "d_model", NAN),
+        ({"d_model": True}, TypeError, "d_model", True),
+        ({"d_model": "512"}, TypeError, "d_model", "512"),
+    ],
+    plot=("noam(d_model=512, warmup_steps=20)", [L.noam(512, 20)], 200, False),
+)
+
+TABLE["warmup_stable_decay"].examples.extend([
+    ("wsd-power2", L.warmup_stable_decay(1.0, 5, 10, 20, end_value=0.1, decay_shape="power", decay_power=2.0), [5, 15, 35]),
+    ("wsd-power0.3", L.warmup_stable_decay(1.0, 0, 7, 30, decay_shape="power", decay_power=0.3), [7, 37]),
+    ("wsd-power-long", L.warmup_stable_decay(2.0, 10, 0, 997, end_value=0.01, decay_shape="power", decay_power=1.7), [10, 1007]),
+    ("wsd-exp", L.warmup_stable_decay(1.0, 6, 4, 25, end_value=0.02, decay_shape="exp", decay_ratio=0.05), [6, 10, 35]),
+    ("wsd-exp-tiny-ratio", L.warmup_stable_decay(1.0, 0, 3, 40, decay_shape="exp", decay_ratio=1e-20), [3, 43]),
+    ("wsd-exp-ratio-near-one", L.warmup_stable_decay(1.0, 2, 3, 50, end_value=0.5, decay_shape="exp", decay_ratio=0.999), [5, 55]),
+    ("wsd-exp-ratio-one", L.warmup_stable_decay(1.0, 2, 3, 10, decay_shape="exp", decay_ratio=1.0), [5, 15]),
+    ("wsd-rsqrt", L.warmup_stable_decay(1.0, 10, 60, 30, end_value=0.01, stable_power=0.5), [10, 70, 100]),
+    ("wsd-stable-power-floor", L.warmup_stable_decay(1.0, 4, 50, 20, end_value=0.3, stable_power=1.3, stable_timescale=3,
+                                                     decay_shape="exp", decay_ratio=0.2), [4, 54, 74]),
+    ("wsd-stable-power-no-warmup", L.warmup_stable_decay(1.0, 0, 20, 20, stable_power=2.0, stable_timescale=7,
+                                                         decay_shape="power", decay_power=3.0), [20, 40]),
+    ("wsd-rsqrt-keywords", L.warmup_stable_decay(peak_value=1.0, warmup_steps=8, stable_steps=30, decay_steps=12,
+                                                 end_value=0.001, stable_power=0.5, decay_shape="linear"), []),
+])
+_wsd_huge = TABLE["warmup_stable_decay"].huge
+TABLE["warmup_stable_decay"] = dataclasses.replace(
+    TABLE["warmup_stable_decay"],
+    huge=lambda H: {
+        **_wsd_huge(H),
+        "wsd-rsqrt-exp": (L.warmup_stable_decay(1.0, H // 4, H // 2, H // 4 + 1, end_value=1e-3, stable_power=0.5,
+                                                decay_shape="exp", decay_ratio=0.01), [H // 4, 3 * H // 4, H + 1]),
+        "wsd-power": (L.warmup_stable_decay(1.0, 3, H - 10, H // 2, end_value=0.1, stable_power=0.9, stable_timescale=5,
+                                            decay_shape="power", decay_power=2.5), [3, H - 7, H - 7 + H // 2]),
+    },
+)
+TABLE["warmup_stable_decay"].bad.extend([
+    ({"decay_shape": "power", "decay_power": 0.0}, ValueError, "decay_power", 0.0),
+    ({"decay_shape": "power", "decay_power": NAN}, ValueError, "decay_power", NAN),
+    ({"decay_shape": "power", "decay_power": True}, TypeError, "decay_power", True),
+    ({"decay_power": 2.0}, ValueError, "decay_power", 2.0),
+    ({"decay_shape": "exp", "decay_ratio": 0.0}, ValueError, "decay_ratio", 0.0),
+    ({"decay_shape": "exp", "decay_ratio": 1.5}, ValueError, "decay_ratio", 1.5),
+    ({"decay_shape": "exp", "decay_ratio": 1e-21}, ValueError, "decay_ratio", 1e-21),
+    ({"decay_ratio": 0.5}, ValueError, "decay_ratio", 0.5),
+    ({"stable_power": -0.5}, ValueError, "stable_power", -0.5),
+    ({"stable_power": INF}, ValueError, "stable_power", INF),
+    ({"stable_timescale": 5}, ValueError, "stable_timescale", 5),
+    ({"stable_power": 0.5, "warmup_steps": 0}, ValueError, "stable_timescale", None),
+    ({"stable_power": 0.5, "stable_timescale": 2.5}, ValueError, "stable_timescale", 2.5),
+    ({"stable_power": 0.5, "stable_timescale": 0}, ValueError, "stable_timescale", 0),
+    ({"stable_power": 0.5, "end_value": 2.0}, ValueError, "end_value", 2.0),
+])
+
+TABLE["onecycle"].examples.extend([
+    ("onecycle-final-value", L.onecycle(0.8, 100, div_factor=20.0, final_value=1e-3), [29, 99]),
+    ("onecycle-final-zero", L.onecycle(1.0, 60, pct_start=0.25, anneal="linear", final_value=0.0), [14, 59]),
+    ("onecycle-final-negative-three", L.onecycle(1.0, 90, three_phase=True, final_value=-0.1), [26, 53, 89]),
+    ("onecycle-final-above-initial", L.onecycle(1.0, 40, final_value=0.5), [11, 39]),
+])
+TABLE["onecycle"].bad.extend([
+    ({"final_value": 0.0, "final_div_factor": 100.0}, ValueError, "final_div_factor", 100.0),
+    ({"final_value": NAN}, ValueError, "final_value", NAN),
+    ({"final_value": INF}, ValueError, "final_value", INF),
+    ({"final_value": True}, TypeError, "final_value", True),
+    ({"final_value": "0"}, TypeError, "final_value", "0"),
+])
+
+
+TABLE["exponential_decay"].examples.extend([
+    ("exp-staircase-fractional", L.exponential_decay(0.4, 2.4, 0.97, staircase=True), [3, 5, 8, 10, 12, 13, 240]),
+    ("exp-staircase-fractional-begin-floor", L.exponential_decay(1.0, 1.7, 0.5, staircase=True, transition_begin=4,
+                                                                 end_value=0.01), [4, 6, 8, 10, 16]),
+    ("exp-fractional", L.exponential_decay(1.0, 2.5, 0.9), [5, 100]),
+    ("exp-staircase-fractional-growth", L.exponential_decay(0.001, 3.3, 1.5, staircase=True, end_value=1.0), [4, 7, 10, 56]),
+    ("exp-fractional-growth-ceiling", L.exponential_decay(0.001, 1.25, 1.1, end_value=2.0), [5, 91, 92, 93]),
+    ("exp-staircase-fractional-keywords", L.exponential_decay(init_value=1.0, decay_steps=7.25, decay_rate=0.5,
+                                                              staircase=True), []),
+])
+_exp_huge = TABLE["exponential_decay"].huge
+
+
+def _fractional_stair_edges(d: float, first: int, count: int) -> list[int]:
+    """The first steps ``ceil(n·d)`` of stairs ``first .. first + count - 1`` (exact)."""
+    q = Fraction(d)
+    return [ceil_fraction(n * q) for n in range(first, first + count)]
+
+
+TABLE["exponential_decay"] = dataclasses.replace(
+    TABLE["exponential_decay"],
+    huge=lambda H: {
+        **_exp_huge(H),
+        "exp-staircase-fractional-begin": (
+            L.exponential_decay(1.0, 2.4, 0.9, staircase=True, transition_begin=H, end_value=1e-3),
+            [H + e for e in _fractional_stair_edges(2.4, 1, 12)]),
+        "exp-staircase-fractional-wide": (
+            L.exponential_decay(2.0, H / 3.5, 0.5, staircase=True, end_value=0.01),
+            _fractional_stair_edges(H / 3.5, 1, 7)),
+    },
+)
+TABLE["exponential_decay"].bad.extend([
+    ({"decay_steps": 0}, ValueError, "decay_steps", 0),
+    ({"decay_steps": -3}, ValueError, "decay_steps", -3),
+    ({"decay_steps": 0.5}, ValueError, "decay_steps", 0.5),
+    ({"decay_steps": NAN}, ValueError, "decay_steps", NAN),
+    ({"decay_steps": INF}, ValueError, "decay_steps", INF),
+    ({"decay_steps": 2**63}, ValueError, "decay_steps", 2**63),
+    ({"decay_steps": True}, TypeError, "decay_steps", True),
+    ({"decay_steps": "2.4"}, TypeError, "decay_steps", "2.4"),
+])
+
+
+# -- noise: timm's lr noise as a pure function of the step ---------------------------------------------
+def _noise_hash(seed: int, k: int) -> int:
+    """The 30-bit counter-based hash of ``(seed, k)``, in plain Python integers: keys from SHA-256 of
+    the seed's digits; per 30-bit word of the step: xor, mix, add a key (mod 2**30), mix."""
+    import hashlib
+
+    mask = (1 << 30) - 1
+    digest = int.from_bytes(hashlib.sha256(str(seed).encode()).digest(), "big")
+    keys = [(digest >> (30 * i)) & mask for i in range(4)]
+
+    def mix(x):
+        x ^= x >> 16
+        x = (x * 0x3FEB352D) & mask
+        x ^= x >> 15
+        x = (x * 0x046CA68B) & mask
+        return x ^ (x >> 16)
+
+    h = keys[0]
+    for i in range(3):
+        h = mix(h ^ ((k >> (30 * i)) & mask))
+        h = mix((h + keys[i + 1]) & mask)
+    return h
+
+
+def _noise(k, p):
+    inner = value_of(p["schedule"], k)
+    end = p.get("end")
+    if k < p.get("begin", 0) or (end is not None and k >= end):
+        return inner
+    u = Fraction(2 * _noise_hash(p.get("seed", 42), k) + 1, 2**31)
+    pct = exact(p.get("pct", 0.67))
+    if p.get("distribution", "normal") == "uniform":
+        n = (2 * exact(u) - 1) * pct
+    else:
+        std = exact(p.get("std", 1.0))
+        phi = lambda x: mpmath.erfc(-x / mpmath.sqrt(2)) / 2  # noqa: E731
+        a = pct / std
+        prob = phi(-a) + exact(u) * (phi(a) - phi(-a))  # the truncated normal's distribution function
+        n = std * mpmath.sqrt(2) * mpmath.erfinv(2 * prob - 1)
+    return inner * (1 + n)
+
+
+def _noise_strategy(children):
+    import hypothesis.strategies as st
+
+    return st.builds(
+        L.noise, children, pct=st.floats(0.01, 1.0), seed=st.integers(0, 2**64 - 1),
+        distribution=st.sampled_from(["normal", "uniform"]), begin=st.integers(0, 130),
+    )
+
+
+TABLE["noise"] = Entry(
+    reference=_noise,
+    examples=[
+        ("noise", L.noise(L.cosine_decay(1.0, 100)), [100]),
+        ("noise-uniform", L.noise(L.constant(0.4), pct=0.2, distribution="uniform", seed=7), []),
+        ("noise-range", L.noise(L.warmup_cosine_decay(0.0, 1.0, 10, 90), pct=0.5, std=0.3, begin=20, end=60), [20, 60]),
+        ("noise-wide-std", L.noise(L.constant(1.0), pct=0.9, std=5.0, seed=2**64 - 1), []),
+        ("noise-narrow", L.noise(L.linear(1.0, 0.5, 50), pct=0.01, std=1e-3), [50]),
+        ("noise-keywords", L.noise(schedule=L.constant(1.0), pct=1.0, std=2.0, seed=0, distribution="normal",
+                                   begin=3, end=40), [3, 40]),
+    ],
+    huge=lambda H: {
+        "noise": (L.noise(L.cosine_decay(1.0, H), pct=0.3, seed=123, begin=H // 2), [H // 2, H]),
+        "noise-uniform": (L.noise(L.constant(1.0), pct=0.67, distribution="uniform", begin=H - 3, end=H + 3), [H - 3, H + 3]),
+    },
+    valid=dict(schedule=C),
+    phases=["begin"],
+    choices=["distribution"],
+    bad=[
+        ({"schedule": lambda k: 0.1}, TypeError, "schedule", None),
+        ({"pct": 0.0}, ValueError, "pct", 0.0),
+        ({"pct": 1.5}, ValueError, "pct", 1.5),
+        ({"pct": NAN}, ValueError, "pct", NAN),
+        ({"pct": True}, TypeError, "pct", True),
+        ({"std": 0.0}, ValueError, "std", 0.0),
+        ({"std": INF}, ValueError, "std", INF),
+        ({"std": 2.0, "distribution": "uniform"}, ValueError, "std", 2.0),
+        ({"seed": -1}, ValueError, "seed", -1),
+        ({"seed": 2**64}, ValueError, "seed", 2**64),
+        ({"seed": 4.5}, ValueError, "seed", 4.5),
+        ({"seed": True}, TypeError, "seed", True),
+        ({"seed": "42"}, TypeError, "seed", "42"),
+        ({"end": 0}, ValueError, "end", 0),
+        ({"end": 5, "begin": 5}, ValueError, "end", 5),
+        ({"end": 2.5}, ValueError, "end", 2.5),
+    ],
+    strategy=_noise_strategy,
+    plot=("noise(cosine_decay(1.0, 100), pct=0.2, begin=20, end=80)",
+          [L.noise(L.cosine_decay(1.0, 100), pct=0.2, begin=20, end=80)], 100, False),
+)
 
 
 def coverage_problems() -> list[str]:

@@ -53,11 +53,14 @@ def spec(scheduler, n, **kwargs):
 def _cases() -> dict:
     """``{name: (paddle spec, lrcore schedule, ulps)}``; the spec runs ``n`` steps."""
     c = {}
-    # NoamDecay(d_model, warmup_steps, lr): lr·d**-0.5·min(k**-0.5, k·W**-1.5), which is
-    # inverse_sqrt with peak lr·(d·W)**-0.5 at step W and timescale W.
-    for d_model, w, lr in ((512, 4000, 1.0), (64, 10, 2.0), (1024, 1, 0.5), (16, 37, 0.4)):
+    # NoamDecay(d_model, warmup_steps, lr): lr·d**-0.5·min(k**-0.5, k·W**-1.5), 0 at step 0: noam,
+    # which is inverse_sqrt with peak lr·(d·W)**-0.5 at step W and timescale W.
+    for d_model, w, lr in ((512, 4000, 1.0), (64, 10, 2.0), (1024, 1, 0.5), (16, 37, 0.4), (768, 250, 3.0)):
         c[f"noam-{d_model}-{w}"] = (spec("NoamDecay", w + 400, d_model=d_model, warmup_steps=w, learning_rate=lr),
-                                    lrcore.inverse_sqrt(lr * (d_model * w) ** -0.5, w, timescale=w), ULPS)
+                                    lrcore.noam(d_model, w, scale=lr), ULPS)
+        c[f"noam-as-inverse_sqrt-{d_model}-{w}"] = (
+            spec("NoamDecay", w + 400, d_model=d_model, warmup_steps=w, learning_rate=lr),
+            lrcore.inverse_sqrt(lr * (d_model * w) ** -0.5, w, timescale=w), ULPS)
     for bounds, values in (([10, 25, 60], [1.0, 0.5, 0.1, 0.01]), ([0, 7], [3.0, 2.0, 1.0])):
         c[f"piecewise-{bounds}"] = (spec("PiecewiseDecay", 100, boundaries=bounds, values=values),
                                     lrcore.piecewise_constant(bounds, values), ULPS)
@@ -118,15 +121,24 @@ def _cases() -> dict:
         c[f"cosine-{t_max}-{eta_min}"] = (spec("CosineAnnealingDecay", 5 * t_max + 1, learning_rate=LR, T_max=t_max,
                                                eta_min=eta_min),
                                           periodic_cosine(LR, t_max, eta_min, 2), chained(5 * t_max + 1))
-    # OneCycleLR ends at an absolute end_learning_rate: lrcore's final_div_factor = (peak/div)/end.
-    for total, pct, anneal, three in ((100, 0.3, "cos", False), (257, 0.25, "linear", False),
-                                      (200, 0.3, "cos", True), (333, 0.37, "linear", True), (101, 0.1, "cos", False)):
-        peak, div, end = 0.8, 20.0, 1e-3
-        c[f"onecycle-{total}-{pct}-{anneal}-{three}"] = (
-            spec("OneCycleLR", total, max_learning_rate=peak, total_steps=total, divide_factor=div,
-                 end_learning_rate=end, phase_pct=pct, anneal_strategy=anneal, three_phase=three),
-            lrcore.onecycle(peak, total, pct_start=pct, div_factor=div, final_div_factor=peak / div / end,
-                            anneal=anneal, three_phase=three), ULPS)
+    # OneCycleLR ends at an absolute end_learning_rate: lrcore's final_value (0 included), or
+    # final_div_factor = (peak/div)/end (that quotient is rounded: within the tolerance too).
+    for total, pct, anneal, three, end in ((100, 0.3, "cos", False, 1e-3), (257, 0.25, "linear", False, 1e-3),
+                                           (200, 0.3, "cos", True, 1e-3), (333, 0.37, "linear", True, 1e-3),
+                                           (101, 0.1, "cos", False, 1e-3), (120, 0.3, "cos", False, 0.0),
+                                           (90, 0.2, "linear", True, 0.0), (64, 0.4, "cos", False, 0.5)):
+        peak, div = 0.8, 20.0
+        paddle_spec = spec("OneCycleLR", total, max_learning_rate=peak, total_steps=total, divide_factor=div,
+                           end_learning_rate=end, phase_pct=pct, anneal_strategy=anneal, three_phase=three)
+        c[f"onecycle-{total}-{pct}-{anneal}-{three}-{end}"] = (
+            paddle_spec,
+            lrcore.onecycle(peak, total, pct_start=pct, div_factor=div, anneal=anneal, three_phase=three,
+                            final_value=end), ULPS)
+        if end > 0:
+            c[f"onecycle-final_div_factor-{total}-{pct}-{anneal}-{three}-{end}"] = (
+                paddle_spec,
+                lrcore.onecycle(peak, total, pct_start=pct, div_factor=div, final_div_factor=peak / div / end,
+                                anneal=anneal, three_phase=three), ULPS)
     for mode, up, down, gamma in (("triangular", 20, None, 1.0), ("triangular", 13, 29, 1.0),
                                   ("triangular2", 10, 25, 1.0), ("exp_range", 9, 17, 0.99)):
         n, period = 400, up + (down or up)
@@ -287,14 +299,38 @@ def test_one_cycle_linear_end_goes_negative(paddle):
     for a small end value, is negative. lrcore holds the end value (exactly ``end_learning_rate``)."""
     total, peak, div, end, pct = ONECYCLE_END
     lr = paddle["onecycle-end"]
-    ours = lrcore.onecycle(peak, total, pct_start=pct, div_factor=div, final_div_factor=peak / div / end,
-                           anneal="linear")
+    ours = lrcore.onecycle(peak, total, pct_start=pct, div_factor=div, final_value=end, anneal="linear")
     # Exact: the last phase runs from step pct·N - 1 = 29 to N - 1 = 99, from peak to end;
     # Paddle's step N is 71/70 of the way.
     assert lr[total] == pytest.approx(peak + (end - peak) * 71 / 70, rel=1e-12)
     assert lr[total] < 0
     assert_ulp_close(ours(np.arange(total)), lr[:total], 64, ULPS)
     assert abs(float(ours(total)) - end) <= 4 * 2.0**-52 * peak and float(ours(total)) == float(ours(total - 1))
+
+
+def test_one_cycle_refuses_a_negative_end():
+    """Paddle's OneCycleLR refuses a negative ``end_learning_rate`` (its message calls it an
+    integer: "'end_learning_rate' must be a positive integer."), so a one-cycle curve that anneals
+    below 0 has no Paddle twin. lrcore's ``final_value`` takes any finite level and anneals to it
+    (checked against the exact reference in ``tests/test_reference_values.py``,
+    ``onecycle-final-negative-three``); here: Paddle's refusal, and lrcore's exact end."""
+    import pathlib
+    import subprocess
+    import sys
+
+    code = (
+        "from tests.peers import paddle_lr\n"
+        "try:\n"
+        "    paddle_lr().OneCycleLR(max_learning_rate=1.0, total_steps=100, end_learning_rate=-0.1)\n"
+        "except ValueError as exc:\n"
+        "    print('refused:', exc)\n"
+    )
+    root = pathlib.Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert "refused: 'end_learning_rate' must be a positive integer." in done.stdout, done.stdout
+    ours = lrcore.onecycle(1.0, 100, final_value=-0.1)
+    assert float(ours(99)) == -0.1 and float(ours(10**9)) == -0.1
 
 
 def test_warm_restarts_closed_form_misplaces_restarts(paddle):

@@ -357,6 +357,74 @@ def test_step_fractional_decay_t():
     compare(s, lambda o: timm("StepLRScheduler")(o, decay_t=2.5, decay_rate=rate), n)
 
 
+@pytest.mark.parametrize("decay_t", [2.4, 2.5, 1.7, 3.3, 1.05, 7.25])
+@pytest.mark.parametrize(("warmup_t", "per_update"), [(0, False), (3, False), (5, True)])
+def test_step_fractional_period(decay_t, warmup_t, per_update):
+    """``rate ** (t // decay_t)`` with a fractional ``decay_t`` (EfficientNet's 2.4 epochs):
+    ``exponential_decay`` with the same fractional ``decay_steps`` and ``staircase=True``, each
+    stair decided exactly on the integer step (timm's float floor division is exact below 2**53)."""
+    rate, init = 0.97, 1e-3
+    s = lrcore.exponential_decay(LR, decay_t, rate, staircase=True)
+    if warmup_t:
+        s = lrcore.warmup(s, warmup_t, init_value=init)
+    make = lambda o: timm("StepLRScheduler")(  # noqa: E731
+        o, decay_t=decay_t, decay_rate=rate, warmup_t=warmup_t, warmup_lr_init=init, t_in_epochs=not per_update)
+    want = compare(s, make, 400, per_update=per_update)
+    assert len(set(want)) >= 400 // math.ceil(decay_t)  # every stair seen
+
+
+def _timm_step_lr(decay_t, rate, t):
+    """The lr timm's StepLRScheduler sets for epoch ``t`` (``step(t)``), base lr 1."""
+    o = torch_optimizer(1.0)
+    timm("StepLRScheduler")(o, decay_t=decay_t, decay_rate=rate).step(t)
+    return o.param_groups[0]["lr"]
+
+
+def _stair_edges(decay_t, counts):
+    """The first step of stair ``n`` (``ceil(n · decay_t)``, exact) and its neighbours."""
+    from fractions import Fraction
+
+    d = Fraction(decay_t)
+    return [-((-n * d.numerator) // d.denominator) + e for n in counts for e in (-1, 0, 1)]
+
+
+def test_step_fractional_period_at_large_epochs():
+    """Value by value at epochs up to 2**52 (the stair edges of stair numbers up to 1.8e15): a rate
+    of 1 + 2**-44 makes each stair change the value by 2**-44 (256 ulp), a growth lrcore computes
+    exactly to the float dtype, measured against the value itself."""
+    decay_t, rate = 2.4, 1.0 + 2.0**-44
+    steps = _stair_edges(decay_t, [10**6, 2**30 + 1, 3 * 10**12, 2**46 - 5, 1876499844737023])
+    assert max(steps) < 2**53
+    ours = lrcore.exponential_decay(1.0, decay_t, rate, staircase=True)(np.asarray(steps, dtype=np.int64))
+    want = [_timm_step_lr(decay_t, rate, t) for t in steps]
+    for t, got, w in zip(steps, ours, want):
+        assert abs(got - w) <= ULPS * np.spacing(w), (t, got, w)
+    assert len(set(want)) == len(steps) // 3 * 2  # each edge: one value before, one at and after
+
+
+def test_step_fractional_period_past_float_integers():
+    """timm computes ``t // decay_t`` in float64: past 2**53 the epoch itself rounds to a float (and
+    so does the stair number), and timm's stair is off, here by 45 stairs at epoch 2**60 + 77777
+    (about 45 ulp of the lr with a rate of 1 + 2**-52). lrcore decides the stair on the integer
+    step, exactly, and its growth is exact to float64: it gives the exact value."""
+    from fractions import Fraction
+
+    import mpmath
+
+    decay_t, rate, t = 2.4, 1.0 + 2.0**-52, 2**60 + 77777
+    exact_stair = t * Fraction(decay_t).denominator // Fraction(decay_t).numerator
+    float_stair = int(float(t) // decay_t)
+    assert exact_stair - float_stair == -45
+    with mpmath.workdps(50):
+        exact = float(mpmath.mpf(rate) ** exact_stair)
+        at_float_stair = float(mpmath.mpf(rate) ** float_stair)
+    peer = _timm_step_lr(decay_t, rate, t)
+    ours = float(lrcore.exponential_decay(1.0, decay_t, rate, staircase=True)(np.int64(t)))
+    assert abs(peer - at_float_stair) <= 4 * np.spacing(peer)  # timm: the float stair
+    assert abs(peer - exact) >= 30 * np.spacing(exact)  # which is not the exact one
+    assert abs(ours - exact) <= 4 * np.spacing(exact)
+
+
 def multistep_lrcore(milestones, rate, warmup_t=0, init=0.0, prefix=True, lr=LR):
     """timm applies milestone ``m`` at epoch ``m - 1`` of the schedule: after a warmup that delays
     it (``warmup_prefix=True``), or of its own count under one that does not."""
@@ -520,6 +588,15 @@ def _factory_cases():
                   lrcore.multiply([lrcore.inverse_sqrt(lr, warmup_steps=8),
                                    lrcore.join([lrcore.constant(1.0), lrcore.linear(1.0, 0.0, 12)], [8 + 48])]),
                   90, False),
+        # The same rsqrt schedule as one warmup_stable_decay (stable_power=0.5), and with a cosine
+        # cooldown, a timescale of 3 epochs and an lr floor.
+        "rsqrt_as_wsd": (dict(sched="rsqrt", num_epochs=60, warmup_epochs=8, warmup_lr=0.0, warmup_prefix=True),
+                         lrcore.warmup_stable_decay(lr, 8, 48, 12, stable_power=0.5, init_value=0.0), 90, False),
+        "rsqrt_cosine_timescale_min_lr": (
+            dict(sched="rsqrt", num_epochs=50, warmup_epochs=5, decay_fn="cosine", stable_timescale=3,
+                 min_lr=1e-3, decay_epochs=0.3),
+            lrcore.warmup_stable_decay(lr, 5, 31, 14, end_value=1e-3, init_value=w_lr, stable_power=0.5,
+                                       stable_timescale=3, decay_shape="cosine"), 70, False),
     }
 
 
@@ -528,3 +605,58 @@ def test_create_scheduler_v2(name):
     kwargs, s, n, per_update = _factory_cases()[name]
     make = lambda o: timm("create_scheduler_v2")(o, **kwargs)[0]  # noqa: E731
     compare(s, make, n, per_update=per_update)
+
+
+# -- WSDLRScheduler ----------------------------------------------------------------------------------
+WSD = {
+    # name: timm kwargs (t_initial = stable + decay, decay_t, lr_min, stable_fn, stable_timescale,
+    # stable_power, decay_fn, decay_power, decay_ratio, warmup_t, warmup_lr_init)
+    "defaults": dict(t_initial=100, decay_t=20),  # constant stable, 1-sqrt decay to 0
+    "linear_lr_min_warmup": dict(t_initial=80, decay_t=30, lr_min=0.01, decay_fn="linear", warmup_t=10,
+                                 warmup_lr_init=1e-4),
+    "cosine": dict(t_initial=60, decay_t=60, lr_min=0.02, decay_fn="cosine", warmup_t=5),
+    "power_2": dict(t_initial=70, decay_t=25, lr_min=0.003, decay_fn="power", decay_power=2.0, warmup_t=7),
+    "power_0.3": dict(t_initial=50, decay_t=40, decay_fn="power", decay_power=0.3),
+    "power_0.5_is_1-sqrt": dict(t_initial=40, decay_t=15, decay_fn="power", decay_power=0.5, lr_min=0.05),
+    "exp": dict(t_initial=90, decay_t=45, lr_min=0.001, decay_fn="exp", warmup_t=9, warmup_lr_init=0.01),
+    "exp_ratio_0.01": dict(t_initial=40, decay_t=40, decay_fn="exp", decay_ratio=0.01),
+    "rsqrt_linear_cooldown": dict(t_initial=120, decay_t=24, stable_fn="rsqrt", decay_fn="linear", warmup_t=12),
+    "rsqrt_timescale_lr_min": dict(t_initial=150, decay_t=30, stable_fn="rsqrt", stable_timescale=3.0,
+                                   lr_min=0.1, decay_fn="cosine", warmup_t=4),
+    "power_stable_exp_decay": dict(t_initial=100, decay_t=50, stable_fn="power", stable_power=0.8,
+                                   stable_timescale=10.0, decay_fn="exp", decay_ratio=0.2, lr_min=0.004),
+    "power_stable_no_warmup": dict(t_initial=60, decay_t=10, stable_fn="power", stable_power=1.5,
+                                   stable_timescale=5.0, decay_fn="power", decay_power=3.0),
+    "one_step_decay": dict(t_initial=30, decay_t=1, lr_min=0.01, warmup_t=3),
+}
+
+
+def wsd_lrcore(kw: dict, lr=LR):
+    """timm's WSD: ``t_initial`` steps after the warmup, the last ``decay_t`` of them decaying."""
+    decay_fn = kw.get("decay_fn", "1-sqrt")
+    stable_fn = kw.get("stable_fn", "constant")
+    extra = {}
+    if decay_fn == "power":
+        extra["decay_power"] = kw.get("decay_power", 0.5)
+    if decay_fn == "exp":
+        extra["decay_ratio"] = kw.get("decay_ratio", 0.1)
+    if stable_fn != "constant":
+        extra["stable_power"] = 0.5 if stable_fn == "rsqrt" else kw.get("stable_power", 0.5)
+        timescale = kw.get("stable_timescale")
+        extra["stable_timescale"] = None if timescale is None else int(timescale)
+    return lrcore.warmup_stable_decay(
+        lr, warmup_steps=kw.get("warmup_t", 0), stable_steps=kw["t_initial"] - kw["decay_t"],
+        decay_steps=kw["decay_t"], end_value=kw.get("lr_min", 0.0), init_value=kw.get("warmup_lr_init", 0.0),
+        decay_shape=decay_fn, **extra)
+
+
+@pytest.mark.parametrize("name", sorted(WSD))
+@pytest.mark.parametrize("per_update", [False, True])
+def test_wsd(name, per_update):
+    """Every decay function of timm's ``WSDLRScheduler`` (``linear``, ``1-sqrt``, ``cosine``,
+    ``power``, ``exp``) and every stable function (``constant``, ``rsqrt``, ``power``), value by
+    value, through the warmup, the stable phase, the decay and the hold at ``lr_min`` after it."""
+    kw = WSD[name]
+    make = lambda o: timm("WSDLRScheduler")(o, **kw, t_in_epochs=not per_update)  # noqa: E731
+    want = compare(wsd_lrcore(kw), make, kw.get("warmup_t", 0) + kw["t_initial"] + 20, per_update=per_update)
+    assert want[-1] == kw.get("lr_min", 0.0)

@@ -85,6 +85,28 @@ def test_landmarks_exact_at_any_int64_step(backend, name):
     assert_ulp_close(got, want, backend.bits, scale=scale)
 
 
+def test_exponential_decay_fractional_stairs_exact_at_any_step(backend):
+    """A staircase with a fractional period (``exponential_decay(..., decay_steps=2.4,
+    staircase=True)``) decides stair ``floor(k / d)`` on the integer step, exactly for the float's
+    binary value of ``d``, at every step the backend's integer type holds: checked on the decision
+    itself, at the first step of stairs up to the largest step and at their neighbours (a value
+    there would underflow long before)."""
+    from fractions import Fraction
+
+    from lrcore import _array, decay
+
+    top = backend.max_step
+    dtype = "int32" if top < 2**32 else "int64"
+    for d in (2.4, 1.0 + 2.0**-52, 3.141592653589793, 7.5, 2.0**52 + 0.5, 1e9 + 0.1):
+        q = Fraction(d)
+        stairs = [1, 2, 7, 10**6, 2**20 + 3, top // 7, int(top / q) - 1, int(top / q)]
+        edges = [-((-n * q.numerator) // q.denominator) for n in stairs]
+        steps = sorted({k + e for k in edges for e in (-1, 0, 1) if 0 <= k + e <= top} | {0, 1, top - 1, top})
+        k, ops = _array.prepare(backend.array(np.asarray(steps, dtype=dtype), dtype))[:2]
+        got = np.asarray(decay._stair(ops, k, d)).astype(np.int64).tolist()
+        assert got == [int(Fraction(s) / q) for s in steps], (backend, d)
+
+
 # -- weights near 0: no cancellation ---------------------------------------------------------------
 # ½(1 + cos πx) computed as written cancels near x = 1: its error is an ulp of 1 on a value near 0.
 # An exponent below 1 magnifies it (w**0.05 of w = 1e-19 is 0.12), and so does a clip far below the

@@ -18,7 +18,9 @@ from __future__ import annotations
 import math
 import pickle
 
+import jax
 import jax.numpy as jnp
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -28,6 +30,7 @@ from hypothesis import strategies as st
 
 import lrcore
 import lrcore.jax as lj
+import lrcore.keras as lk
 import lrcore.numpy as lnp
 import lrcore.tf as ltf
 import lrcore.torch as lt
@@ -282,3 +285,137 @@ def test_a_negative_zero_level_is_zero():
     assert a == b and hash(a) == hash(b)
     assert np.array_equal(a(STEPS).view(np.int64), b(STEPS).view(np.int64))
     assert lnp.constant(np.array(-0.0)).schedule != lnp.constant(np.array(0.0)).schedule
+
+
+# -- the plateau metric: a finite-or-NaN real scalar ------------------------------------------------
+def _infinite_metrics():
+    inf = math.inf
+    return [inf, -inf, np.float32(inf), np.float64(-inf), np.asarray(inf), np.asarray([-inf], np.float16),
+            torch.tensor(inf), torch.tensor([-inf], dtype=torch.bfloat16), torch.tensor(inf, requires_grad=True),
+            jnp.asarray(inf, jnp.bfloat16), jnp.asarray([-inf]), tf.constant(inf), tf.Variable(-inf),
+            10**400, -(10**400)]
+
+
+def _lrs_after(make_plateau, metrics):
+    """The scales of a fresh torch plateau fed ``metrics`` (an lr of 1, so lr == scale)."""
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    plateau = make_plateau(lt.scheduler(opt, lt.constant(1.0)))
+    out = []
+    for m in metrics:
+        plateau.step(m)
+        out.append(opt.param_groups[0]["lr"])
+    return plateau, out
+
+
+@pytest.mark.parametrize("metric", _infinite_metrics(), ids=lambda m: f"{type(m).__module__.split('.')[0]}-{m!r}"[:40])
+def test_an_infinite_metric_is_refused_by_every_plateau(metric):
+    """``-inf`` would become a best that nothing improves on, and every later metric would reduce
+    the learning rate: refused with a ValueError naming the argument and what was received, by the
+    rule, the torch plateau (`metrics`), the optax transformation (`value`) and the Keras callback
+    (`metric`, with the monitor's name); nothing changes."""
+    rule = lrcore.plateau(factor=0.5, patience=0)
+    for state in (rule.init(), lrcore.PlateauState(*(jnp.asarray(v) for v in rule.init()))):
+        with pytest.raises(ValueError, match="`metric` must be a finite real number or NaN") as info:
+            rule.update(state, metric)
+        assert "Received: metric=" in str(info.value)
+    plateau, lrs = _lrs_after(lambda s: lt.ReduceLROnPlateau(s, factor=0.5, patience=0), [1.0])
+    with pytest.raises(ValueError, match="`metrics` must be a finite real number or NaN.*Received: metrics="):
+        plateau.step(metric)
+    assert plateau.state == rule.update(rule.init(), 1.0) and plateau.get_last_lr() == lrs
+    tx = lj.reduce_on_plateau(factor=0.5, patience=0)
+    params = jnp.ones(1)
+    with pytest.raises(ValueError, match="`value` must be a finite real number or NaN.*Received: value="):
+        tx.update(params, tx.init(params), params, value=metric)
+    callback = lk.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0)
+    callback.set_model(_keras_model())
+    callback.on_train_begin()
+    with pytest.raises(ValueError, match="`metric` must be a finite real number or NaN.*monitor='loss'"):
+        callback.on_epoch_end(0, {"loss": metric})
+    assert callback.model.optimizer._learning_rate.plateau_state == rule.init()
+
+
+def _keras_model():
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=lk.constant(1.0)), loss="mse")
+    return model
+
+
+@pytest.mark.parametrize("bad", ["0.5", True, np.ones(2), [0.5], None], ids=repr)
+def test_the_keras_callback_reads_the_logs_as_the_rule_does(bad):
+    """The callback read ``float(np.asarray(logs[monitor]))``: the string "0.5" was the metric 0.5
+    and True was 1.0. Now refused as the rule refuses them, naming the monitor."""
+    callback = lk.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=0)
+    callback.set_model(_keras_model())
+    callback.on_train_begin()
+    with pytest.raises(TypeError, match="`metric`.*monitor='val_loss'"):
+        callback.on_epoch_end(0, {"val_loss": bad})
+
+
+@pytest.mark.parametrize("bad", [torch.ones(2), torch.ones(1, 1), torch.tensor(True), torch.tensor(1 + 1j)], ids=repr)
+def test_the_torch_plateau_refuses_a_non_scalar_naming_metrics(bad):
+    """``metrics.item()`` raised torch's RuntimeError for a 2-element tensor; every non-scalar is a
+    TypeError naming `metrics`, as the rule's."""
+    plateau, _ = _lrs_after(lambda s: lt.ReduceLROnPlateau(s, factor=0.5, patience=0), [])
+    with pytest.raises(TypeError, match="`metrics`"):
+        plateau.step(bad)
+
+
+def test_a_traced_infinite_metric_counts_as_nan():
+    """Under ``jit`` a metric has no value to refuse: an infinite one is a bad metric, exactly as
+    NaN (not a best that nothing improves on)."""
+    rule = lrcore.plateau(factor=0.5, patience=1)
+    step = jax.jit(rule.update)
+    for bad in (math.inf, -math.inf):
+        state, nan_state = rule.init(), rule.init()
+        for m in (1.0, bad, 0.5, bad, bad):
+            state = step(state, jnp.float32(m))
+            nan_state = step(nan_state, jnp.float32(math.nan if math.isinf(m) else m))
+        assert [float(v) for v in state] == [float(v) for v in nan_state]
+        assert float(state.best) == 0.5 and float(state.scale) == 0.5
+    tx = lj.reduce_on_plateau(factor=0.5, patience=0)
+    params = jnp.ones(1)
+    update = jax.jit(lambda s, v: tx.update(params, s, params, value=v))
+    s = tx.init(params)
+    for m in (1.0, -math.inf):
+        updates, s = update(s, jnp.float32(m))
+    assert float(s.best) == 1.0 and float(updates[0]) == 0.5
+
+
+def test_a_finite_metric_past_the_states_float_is_refused():
+    """A float32 state cannot hold 1e39: it was stored as inf (a best of inf, or a ``value`` of
+    inf averaged into the optax state). Refused, naming the argument and the dtype."""
+    rule = lrcore.plateau(factor=0.5, patience=0)
+    state = lrcore.PlateauState(*(jnp.asarray(v, jnp.float32) if i < 2 else jnp.asarray(v) for i, v in enumerate(rule.init())))
+    with pytest.raises(ValueError, match="`metric` must fit the plateau state's float dtype float32"):
+        rule.update(state, 1e39)
+    assert float(rule.update(state, 3e38).best) == float(np.float32(3e38))
+    # Round to nearest: float32's largest value plus half its ulp (2**128 - 2**103) is the first
+    # float64 that becomes inf; the float64 just below it rounds to the largest value.
+    first_inf = 2.0**128 - 2.0**103
+    assert float(rule.update(state, math.nextafter(first_inf, 0)).best) == F32_MAX
+    for bad in (first_inf, -first_inf):
+        with pytest.raises(ValueError, match="`metric` must fit"):
+            rule.update(state, bad)
+    tx = lj.reduce_on_plateau(factor=0.5, patience=0)
+    params = jnp.ones(1)
+    with pytest.raises(ValueError, match="`value` must fit the plateau state's float dtype float32.*value=1e\\+39"):
+        tx.update(params, tx.init(params), params, value=1e39)
+
+
+def test_the_optax_mean_of_finite_metrics_near_the_float_max_is_finite():
+    """``(n·mean + value) / (n + 1)`` passed float32's range for two metrics of 3e38 (their mean is
+    3e38): the rule then saw inf. The mean is finite, and elsewhere bit for bit optax's."""
+    import optax
+
+    tx = lj.reduce_on_plateau(factor=0.5, patience=0, accumulation_size=3)
+    peer = optax.contrib.reduce_on_plateau(factor=0.5, patience=1, accumulation_size=3)
+    params = jnp.ones(1)
+    s, p = tx.init(params), peer.init(params)
+    for m in (3e38, 3e38, 3e38):
+        _, s = tx.update(params, s, params, value=m)
+    assert float(s.best) == float(np.float32(3e38))
+    s = tx.init(params)
+    for m in (0.1, 0.7, 0.3, 0.3, 0.9):
+        _, s = tx.update(params, s, params, value=m)
+        _, p = peer.update(params, p, params, value=m)
+        assert np.float32(s.avg_value).tobytes() == np.float32(p.avg_value).tobytes()

@@ -953,8 +953,8 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
 
     def _next_state(self, metrics) -> PlateauState:
         """The rule's state after ``metrics`` (averaged over the ranks of torch.distributed)."""
-        if isinstance(metrics, torch.Tensor):
-            metrics = metrics.item()  # as torch's float(metrics), for 0-d tensors
+        # A real scalar (a tensor of shape () or (1,) included, as torch's float(metrics)), finite
+        # or NaN: other shapes, bools and ±inf are refused naming `metrics`.
         metrics = _mean_over_ranks(metric_value("metrics", metrics))
         before = self.state
         after = self._rule.update(before, metrics)

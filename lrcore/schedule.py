@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import math
 import numbers
 from typing import Any, Callable, ParamSpec
 
@@ -384,10 +385,14 @@ class Reach:
     Levels that are tracers have no value yet and count as 0.
     """
 
-    __slots__ = ("limit", "eps", "dtype", "largest", "_where", "_levels")
+    __slots__ = ("limit", "eps", "dtype", "largest", "_where", "_levels", "_inf")
 
     def __init__(self, limit: float, eps: float, dtype: str):
         self.limit, self.eps, self.dtype = limit, eps, dtype
+        # Rounding to nearest makes inf of the largest finite value plus half its ulp and more (a
+        # float64 that rounds to float32's largest value is a float32 level, not an overflow).
+        # float64's own threshold is past every float64: any finite float64 fits.
+        self._inf = limit + eps * 2.0 ** (math.frexp(limit)[1] - 2)
         self.largest = 0.0  # the largest number checked so far
         self._where = None  # the schedule being walked, for messages
         self._levels = None  # names passed to level() (level_names)
@@ -397,10 +402,10 @@ class Reach:
         return (self.limit, self.eps, self.dtype)
 
     def _check(self, magnitude: float, name: str, value, what: str) -> float:
-        if not magnitude <= self.limit:  # NaN (0 · inf on the host) is refused too
+        if not magnitude < self._inf:  # NaN (0 · inf on the host) is refused too
             raise ValueError(
-                f"Argument `{name}` of {self._where} {what} {magnitude:.6g}, beyond the largest "
-                f"{self.dtype} ({self.limit:.6g}) it is evaluated in: it would give inf. Use a smaller "
+                f"Argument `{name}` of {self._where} {what} {magnitude!r}, beyond the largest "
+                f"{self.dtype} ({self.limit!r}) it is evaluated in: it would give inf. Use a smaller "
                 f"value or a wider float dtype. Received: {name}={value!r}"
             )
         self.largest = max(self.largest, magnitude)
@@ -479,9 +484,9 @@ def _reach(schedule: "Schedule", fmt: tuple) -> tuple[float, float]:
         reach = Reach(*fmt)
         reach._where = schedule._name
         bound = REGISTRY[schedule._name].bound(schedule._params, reach)
-        if not bound <= reach.limit:  # a bound function that returns what it did not check
+        if not bound < reach._inf:  # a bound function that returns what it did not check
             raise ValueError(
-                f"{schedule!r} reaches {bound:.6g}, beyond the largest {reach.dtype} ({reach.limit:.6g}) "
+                f"{schedule!r} reaches {bound!r}, beyond the largest {reach.dtype} ({reach.limit!r}) "
                 "it is evaluated in: it would give inf. Use smaller values or a wider float dtype."
             )
         cached = (bound, max(reach.largest, bound))

@@ -419,3 +419,27 @@ def test_the_optax_mean_of_finite_metrics_near_the_float_max_is_finite():
         _, s = tx.update(params, s, params, value=m)
         _, p = peer.update(params, p, params, value=m)
         assert np.float32(s.avg_value).tobytes() == np.float32(p.avg_value).tobytes()
+
+
+# -- within an ulp of the float maximum ---------------------------------------------------------------
+def test_a_level_that_rounds_to_the_float32_maximum_is_accepted():
+    """``3.4028235e+38`` (how float32's largest value prints) rounds to that value in float32: it is
+    a float32 level, not an overflow. Round to nearest gives inf only from the largest value plus
+    half its ulp, ``2**128 - 2**103``: refused there, naming the parameter, with numbers that
+    differ in the message (they printed alike, ``3.40282e+38``, beyond ``3.40282e+38``)."""
+    printed = 3.4028235e38
+    assert printed > F32_MAX and float(np.float32(printed)) == F32_MAX
+    for lr in (lj.constant(printed), lt.constant(printed), ltf.constant(printed)):
+        assert float(np.asarray(lr(7))) == F32_MAX
+    assert lrcore.constant(printed).evaluate(np.arange(3), dtype=np.float32).tolist() == [F32_MAX] * 3
+    first_inf = 2.0**128 - 2.0**103
+    assert float(np.float32(math.nextafter(first_inf, 0))) == F32_MAX
+    assert float(np.asarray(lj.constant(math.nextafter(first_inf, 0))(0))) == F32_MAX
+    for make in (lambda: lj.constant(first_inf), lambda: lrcore.constant(first_inf).evaluate(0, dtype=np.float32)):
+        message = _refused(make, "value", "float32")
+        assert repr(first_inf) in message and repr(F32_MAX) in message
+    # Derived numbers keep their room for rounding: a product a few ulp below the maximum is refused.
+    message = _refused(lambda: lj.from_schedule(lrcore.scale(lrcore.constant(2e38), F32_MAX / 2e38)), "factor", "float32")
+    assert repr(F32_MAX) in message
+    ok = lj.from_schedule(lrcore.scale(lrcore.constant(2e38), F32_MAX / 2e38 * (1 - 2.0**-20)))
+    assert math.isfinite(float(np.asarray(ok(0))))

@@ -609,8 +609,8 @@ def _check_fits(schedule, i: int, base: float, name: str = "schedule") -> None:
             where = name if isinstance(schedule, Schedule) else f"{name}[{i}]"
             raise ValueError(
                 f"Argument `{where}` times param group {i}'s initial lr {base!r} reaches "
-                f"{magnitude * abs(base):.6g} (the schedule reaches {magnitude:.6g}), beyond the largest float32 "
-                f"({_FLOAT32_MAX:.6g}) the lr is applied in: it would give inf. Use a smaller level or "
+                f"{magnitude * abs(base)!r} (the schedule reaches {magnitude!r}), beyond the largest float32 "
+                f"({_FLOAT32_MAX!r}) the lr is applied in: it would give inf. Use a smaller level or "
                 "initial lr."
             )
 

@@ -401,10 +401,11 @@ class Reach:
     def format(self) -> tuple:
         return (self.limit, self.eps, self.dtype)
 
-    def _check(self, magnitude: float, name: str, value, what: str) -> float:
+    def _check(self, magnitude: float, name: str, value, what: str, exact: float | None = None) -> float:
         if not magnitude < self._inf:  # NaN (0 · inf on the host) is refused too
+            size = repr(magnitude) if exact is None else f"{exact!r} ({magnitude!r} with room for its rounding)"
             raise ValueError(
-                f"Argument `{name}` of {self._where} {what} {magnitude!r}, beyond the largest "
+                f"Argument `{name}` of {self._where} {what} {size}, beyond the largest "
                 f"{self.dtype} ({self.limit!r}) it is evaluated in: it would give inf. Use a smaller "
                 f"value or a wider float dtype. Received: {name}={value!r}"
             )
@@ -430,7 +431,8 @@ class Reach:
     def derived(self, name: str, value, magnitude: float, what: str) -> float:
         """A number the evaluation computes from ``name`` (``what`` says how), with room for its
         rounding, refused beyond the format."""
-        return self._check(magnitude * (1.0 + 4.0 * self.eps), name, value, f"makes it compute {what} =")
+        room = magnitude * (1.0 + 4.0 * self.eps)
+        return self._check(room, name, value, f"makes it compute {what} =", None if room == magnitude else magnitude)
 
     def lerp(self, params: dict, *names: str) -> float:
         """The larger ``|level|`` of ``params[name]`` for ``names``, interpolated between: with

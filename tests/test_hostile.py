@@ -37,6 +37,7 @@ import lrcore.torch as lt
 from lrcore import validate as check
 from lrcore.schedule import REGISTRY, register, unregister
 
+from . import examples
 from . import strategies as S
 
 STEPS = np.array([0, 1, 2, 3, 29, 50, 99, 1000, 2**31 - 1])
@@ -443,3 +444,65 @@ def test_a_level_that_rounds_to_the_float32_maximum_is_accepted():
     assert repr(F32_MAX) in message
     ok = lj.from_schedule(lrcore.scale(lrcore.constant(2e38), F32_MAX / 2e38 * (1 - 2.0**-20)))
     assert math.isfinite(float(np.asarray(ok(0))))
+
+
+# -- float16 steps past 65504 and bit identity across step forms ---------------------------------------
+def test_a_float16_step_past_65504_is_the_last_step():
+    """float16 holds at most 65504: a count of 65520 or more is +inf once in float16 (before lrcore
+    sees it), which is the largest step of the range, the schedule's final value, on every backend
+    eagerly and compiled; 65504 itself is step 65504, and -inf is step 0."""
+    s = lrcore.cosine_decay(1.0, decay_steps=100_000, end_value=0.1)  # still moving at 65504
+    with np.errstate(over="ignore"):
+        steps = np.array([65504.0, 65519.0, 65520.0, 70000.0, 1e6, -70000.0]).astype(np.float16)
+    assert steps[2:5].tolist() == [math.inf] * 3 and steps[5] == -math.inf
+    want = np.array([65504, 65504, 2**31 - 1, 2**31 - 1, 2**31 - 1, 0])
+    ref32 = np.asarray(lt.from_schedule(s)(torch.tensor(want)))
+    assert ref32[2] == np.float32(0.1) and ref32[0] != ref32[2]
+    np.testing.assert_array_equal(lnp.from_schedule(s)(steps), lnp.from_schedule(s)(want))
+    got = {
+        "jax": lj.from_schedule(s)(jnp.asarray(steps)),
+        "jax-jit": jax.jit(lj.from_schedule(s))(jnp.asarray(steps)),
+        "torch": lt.from_schedule(s)(torch.from_numpy(steps)),
+        "tf": ltf.from_schedule(s)(tf.constant(steps)),
+        "tf-jit": tf.function(ltf.from_schedule(s), jit_compile=True)(tf.constant(steps)),
+    }
+    for name, out in got.items():
+        np.testing.assert_allclose(np.asarray(out, dtype=np.float64), ref32, rtol=4 * 2.0**-23, err_msg=name)
+        assert np.asarray(out)[2] == np.asarray(out)[4] == np.float32(0.1), name
+
+
+def _tf_forms(lr, k: int) -> dict:
+    """Step ``k`` in every form TensorFlow takes it, evaluated eagerly: the element's float32 bits."""
+    arr = np.arange(k - 5, k + 12)
+    return {
+        "python-int": lr(k), "numpy-scalar": lr(np.int64(k)), "0-d-int64": lr(tf.constant(k, tf.int64)),
+        "0-d-int32": lr(tf.constant(k, tf.int32)), "0-d-float32": lr(tf.constant(float(k))),
+        "array": lr(tf.constant(arr))[5], "2-d": lr(tf.constant(arr[:16].reshape(4, 4)))[1, 1],
+        "keras-variable": lr(keras.Variable(k, dtype="int64")),
+    }
+
+
+def test_tf_bits_are_one_per_mode_and_modes_agree_within_the_promise():
+    """TensorFlow runs other kernels in a graph (``tf.function``: grappler rewrites the arithmetic)
+    and under XLA (``jit_compile=True``: fusion) than eagerly, so the three modes may differ by an
+    ulp (``inverse_sqrt`` at step 9: 0.89999998 eagerly, 0.90000004 in a graph). Within one mode a
+    step has one value: alone, as a Python int, a NumPy scalar, a Keras variable, or inside an
+    array of any shape. Across modes the values agree within the precision promise."""
+    s = lrcore.inverse_sqrt(1.0, warmup_steps=10)
+    lr = ltf.from_schedule(s)
+    graph = tf.function(lambda k: lr(k))
+    xla = tf.function(lambda k: lr(k), jit_compile=True)
+    ref = [float(examples.value_of(s.to_dict(), k)) for k in range(40)]  # exact, from the formula
+    differ = 0
+    for k in range(5, 40):
+        eager = {name: np.float32(v).view(np.int32) for name, v in _tf_forms(lr, k).items()}
+        assert len(set(eager.values())) == 1, (k, eager)
+        arr = tf.constant(np.arange(k - 5, k + 12))
+        in_graph = {graph(tf.constant(k, tf.int64)).numpy().view(np.int32), graph(arr).numpy()[5].view(np.int32)}
+        in_xla = {xla(tf.constant(k, tf.int64)).numpy().view(np.int32), xla(arr).numpy()[5].view(np.int32)}
+        assert len(in_graph) == 1 and len(in_xla) == 1, k
+        values = [np.int32(b).view(np.float32) for b in (*in_graph, *in_xla, next(iter(eager.values())))]
+        for v in values:
+            assert abs(float(v) - ref[k]) <= 4 * 2.0**-23 * 1.0
+        differ += len({*in_graph, *in_xla, next(iter(eager.values()))}) > 1
+    assert differ > 0  # the modes do differ (by an ulp): docs/step.md says so

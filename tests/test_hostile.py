@@ -506,3 +506,36 @@ def test_tf_bits_are_one_per_mode_and_modes_agree_within_the_promise():
             assert abs(float(v) - ref[k]) <= 4 * 2.0**-23 * 1.0
         differ += len({*in_graph, *in_xla, next(iter(eager.values()))}) > 1
     assert differ > 0  # the modes do differ (by an ulp): docs/step.md says so
+
+
+# -- one lr tensor held by several param groups -------------------------------------------------------
+def _shared_lr_optimizer():
+    lr = torch.tensor(0.01)
+    a, b = torch.nn.Parameter(torch.zeros(2)), torch.nn.Parameter(torch.zeros(2))
+    return torch.optim.Adam([{"params": [a], "lr": lr}, {"params": [b], "lr": lr}], foreach=False), lr
+
+
+def test_groups_sharing_an_lr_tensor_with_different_schedules_are_refused():
+    """The scheduler fills a tensor lr in place: two groups holding one tensor both got the last
+    group's lr (0.00794 for the constant 0.01 at step 3). Refused when built, naming `optimizer`
+    and the groups; one schedule for both (the same values) is fine."""
+    opt, _ = _shared_lr_optimizer()
+    with pytest.raises(ValueError, match=r"`optimizer` has param groups 0 and 1 that hold one lr tensor"):
+        lt.scheduler(opt, [lrcore.constant(0.01), lrcore.cosine_decay(0.01, 10)])
+    opt, lr = _shared_lr_optimizer()
+    sched = lt.scheduler(opt, lrcore.cosine_decay(0.01, 10))
+    for _ in range(3):
+        opt.step()
+        sched.step()
+    assert float(lr) == float(np.float32(examples.value_of(lrcore.cosine_decay(0.01, 10).to_dict(), 3)))
+
+
+def test_floors_that_part_a_shared_lr_tensor_are_refused():
+    """A plateau's per-group ``min_lr`` gives the two groups of one tensor different lrs once the
+    scale falls: refused at that step, naming both values, never the last one silently."""
+    opt, lr = _shared_lr_optimizer()
+    plateau = lt.ReduceLROnPlateau(lt.scheduler(opt, lrcore.constant(0.01)), min_lr=[0.0, 0.009], factor=0.5, patience=0)
+    opt.step()
+    plateau.step(1.0)
+    with pytest.raises(ValueError, match=r"param groups 0 and 1 that hold one lr tensor.*0\.00499\d* for group 0 and to 0\.009"):
+        plateau.step(1.0)

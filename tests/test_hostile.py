@@ -11,6 +11,10 @@ and compares equal only to what evaluates the same.
   float32.
 - ``==`` agrees with the hash and with the values: an array level compares by library, dtype and
   exact value.
+- A plateau metric is a real scalar, finite or NaN, on the rule and on every framework's plateau
+  (docs/numerics.md); a float16 step past 65504 is the last step; TensorFlow gives a step one value
+  per mode of execution (docs/step.md); one lr tensor held by several param groups never silently
+  takes the last group's lr.
 """
 
 from __future__ import annotations

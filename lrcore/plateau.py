@@ -161,7 +161,14 @@ class Plateau:
             fdtype = float_default
         counts = [v for v in (state.num_bad, state.cooldown_left) if _array.is_array(v)]
         idtype = counts[0].dtype if counts else int_default
-        m = xp.astype(metric, fdtype) if _array.is_array(metric) else xp.asarray(metric, dtype=fdtype)
+        if _array.is_array(metric):
+            # A tracer (concrete metrics were checked): an infinity is no metric, it counts as NaN.
+            m = xp.astype(metric, fdtype)
+            m = xp.where(xp.isinf(m), xp.asarray(math.nan, dtype=fdtype), m)
+        else:  # a finite metric that the state's dtype cannot hold is refused, not made an infinity
+            info = xp.finfo(fdtype)
+            check.metric_fits("metric", metric, float(info.max), float(info.eps), fdtype, metric)
+            m = xp.asarray(metric, dtype=fdtype)
         scale = xp.asarray(state.scale, dtype=fdtype)
         best = xp.asarray(state.best, dtype=fdtype)
         num_bad = xp.asarray(state.num_bad, dtype=idtype)
@@ -262,20 +269,22 @@ def metric_value(name: str, metric):
     """A reported metric, validated once: a real scalar of any library.
 
     Accepted: a Python int or float, a NumPy integer or float scalar, and a real-valued array of
-    shape ``()`` or ``(1,)`` of any library (NumPy, JAX, torch, TensorFlow, …). NaN and infinities
-    are metrics (a diverged loss: no improvement, as torch's rule counts them). Returns a Python
-    float where the metric has a value (so every library gives the same float64 arithmetic), or
-    the 0-d array itself for a traced one (under ``jit``). Refused with a ``TypeError`` naming
-    ``name``: None, strings, bools, complex numbers, datetimes, non-real arrays and arrays of other
-    shapes.
+    shape ``()`` or ``(1,)`` of any library (NumPy, JAX, torch, TensorFlow, …), finite or NaN (a
+    diverged loss: no improvement, as torch's rule counts it). Returns a Python float where the
+    metric has a value (so every library gives the same float64 arithmetic), or the 0-d array
+    itself for a traced one (under ``jit``). Refused with a ``TypeError`` naming ``name``: None,
+    strings, bools, complex numbers, datetimes, non-real arrays and arrays of other shapes; with a
+    ``ValueError`` naming ``name``: ``±inf`` and ints past float64 (``10**400``). A traced metric
+    has no value to refuse: :meth:`Plateau.update` counts an infinite one as NaN.
     """
     if isinstance(metric, (numbers.Real, np.integer, np.floating)) and not isinstance(
         metric, (bool, np.bool_, np.timedelta64)
     ):
         try:
-            return float(metric)
-        except OverflowError:  # an int past float64: an infinitely bad (or good) metric
-            return math.inf if metric > 0 else -math.inf
+            value = float(metric)
+        except OverflowError:  # an int past float64: no float metric holds it
+            value = math.inf if metric > 0 else -math.inf
+        return check.metric(name, value, metric)
     if not _array.is_array(metric) or not check._real_dtype(metric):
         raise TypeError(
             f"Argument `{name}` must be a real number or a real-valued 0-d array. Received: "
@@ -292,7 +301,8 @@ def metric_value(name: str, metric):
         )
     value = _array.concrete(metric if shape == () else metric[0])  # None for a tracer
     if value is not None:
-        return value
+        return check.metric(name, value, metric)
+    # A tracer has no value to refuse: Plateau.update counts an infinite one as NaN (no improvement).
     return metric if shape == () else metric[0]
 
 

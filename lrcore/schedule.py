@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import importlib
 import inspect
+import math
 import numbers
 import types
 import typing
@@ -569,10 +570,14 @@ class Reach:
     Levels that are tracers have no value yet and count as 0.
     """
 
-    __slots__ = ("limit", "eps", "dtype", "largest", "_where", "_levels")
+    __slots__ = ("limit", "eps", "dtype", "largest", "_where", "_levels", "_inf")
 
     def __init__(self, limit: float, eps: float, dtype: str):
         self.limit, self.eps, self.dtype = limit, eps, dtype
+        # Rounding to nearest makes inf of the largest finite value plus half its ulp and more (a
+        # float64 that rounds to float32's largest value is a float32 level, not an overflow).
+        # float64's own threshold is past every float64: any finite float64 fits.
+        self._inf = limit + eps * 2.0 ** (math.frexp(limit)[1] - 2)
         self.largest = 0.0  # the largest number checked so far
         self._where = None  # the schedule being walked, for messages
         self._levels = None  # names passed to level() (level_names)
@@ -581,11 +586,12 @@ class Reach:
     def format(self) -> tuple:
         return (self.limit, self.eps, self.dtype)
 
-    def _check(self, magnitude: float, name: str, value, what: str) -> float:
-        if not magnitude <= self.limit:  # NaN (0 · inf on the host) is refused too
+    def _check(self, magnitude: float, name: str, value, what: str, exact: float | None = None) -> float:
+        if not magnitude < self._inf:  # NaN (0 · inf on the host) is refused too
+            size = repr(magnitude) if exact is None else f"{exact!r} ({magnitude!r} with room for its rounding)"
             raise ValueError(
-                f"Argument `{name}` of {self._where} {what} {magnitude:.6g}, beyond the largest "
-                f"{self.dtype} ({self.limit:.6g}) it is evaluated in: it would give inf. Use a smaller "
+                f"Argument `{name}` of {self._where} {what} {size}, beyond the largest "
+                f"{self.dtype} ({self.limit!r}) it is evaluated in: it would give inf. Use a smaller "
                 f"value or a wider float dtype. Received: {name}={value!r}"
             )
         self.largest = max(self.largest, magnitude)
@@ -610,7 +616,8 @@ class Reach:
     def derived(self, name: str, value, magnitude: float, what: str) -> float:
         """A number the evaluation computes from ``name`` (``what`` says how), with room for its
         rounding, refused beyond the format."""
-        return self._check(magnitude * (1.0 + 4.0 * self.eps), name, value, f"makes it compute {what} =")
+        room = magnitude * (1.0 + 4.0 * self.eps)
+        return self._check(room, name, value, f"makes it compute {what} =", None if room == magnitude else magnitude)
 
     def lerp(self, params: dict, *names: str) -> float:
         """The larger ``|level|`` of ``params[name]`` for ``names``, interpolated between: with
@@ -664,9 +671,9 @@ def _reach(schedule: "Schedule", fmt: tuple) -> tuple[float, float]:
         reach = Reach(*fmt)
         reach._where = schedule._name
         bound = REGISTRY[schedule._name].bound(schedule._params, reach)
-        if not bound <= reach.limit:  # a bound function that returns what it did not check
+        if not bound < reach._inf:  # a bound function that returns what it did not check
             raise ValueError(
-                f"{schedule!r} reaches {bound:.6g}, beyond the largest {reach.dtype} ({reach.limit:.6g}) "
+                f"{schedule!r} reaches {bound!r}, beyond the largest {reach.dtype} ({reach.limit!r}) "
                 "it is evaluated in: it would give inf. Use smaller values or a wider float dtype."
             )
         cached = (bound, max(reach.largest, bound))

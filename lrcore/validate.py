@@ -61,6 +61,28 @@ def real(name: str, value) -> float:
     return x + 0.0  # -0.0 is 0.0: equal parameters give the same bits
 
 
+def metric(name: str, value: float, received) -> float:
+    """A reported metric's float value: finite or NaN (a diverged loss). An infinity is refused: an
+    ``-inf`` loss would be a best that nothing ever improves on (every later metric a bad one), a
+    ``+inf`` one hides where it came from; report NaN for a diverged value."""
+    if math.isinf(value):
+        raise _fail(
+            ValueError, name, "must be a finite real number or NaN (report a diverged value as NaN, not as an infinity)", received
+        )
+    return value
+
+
+def metric_fits(name: str, value: float, largest: float, eps: float, dtype, received) -> None:
+    """A finite metric ``value`` that the state's float ``dtype`` (largest finite value ``largest``,
+    machine epsilon ``eps``) rounds to an infinity: refused, it is not the metric reported. Rounding
+    to nearest gives an infinity from ``largest`` plus half its ulp on."""
+    exponent = math.frexp(largest)[1] - 1
+    if exponent < 1023 and math.isfinite(value) and abs(value) >= (2.0 - eps / 2) * 2.0**exponent:
+        raise _fail(
+            ValueError, name, f"must fit the plateau state's float dtype {dtype} (it is beyond its largest finite value)", received
+        )
+
+
 def level(name: str, value):
     """A learning-rate level: a finite real number; an array is passed through for :func:`array_levels`."""
     if _array.is_array(value):

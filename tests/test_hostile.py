@@ -11,6 +11,10 @@ and compares equal only to what evaluates the same.
   float32.
 - ``==`` agrees with the hash and with the values: an array level compares by library, dtype and
   exact value.
+- A plateau metric is a real scalar, finite or NaN, on the rule and on every framework's plateau
+  (docs/numerics.md); a float16 step past 65504 is the last step; TensorFlow gives a step one value
+  per mode of execution (docs/step.md); one lr tensor held by several param groups never silently
+  takes the last group's lr.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from __future__ import annotations
 import math
 import pickle
 
+import jax
 import jax.numpy as jnp
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -28,12 +34,14 @@ from hypothesis import strategies as st
 
 import lrcore
 import lrcore.jax as lj
+import lrcore.keras as lk
 import lrcore.numpy as lnp
 import lrcore.tf as ltf
 import lrcore.torch as lt
 from lrcore import validate as check
 from lrcore.schedule import REGISTRY, register, unregister
 
+from . import examples
 from . import strategies as S
 
 STEPS = np.array([0, 1, 2, 3, 29, 50, 99, 1000, 2**31 - 1])
@@ -312,3 +320,256 @@ def test_a_negative_zero_level_is_zero():
     assert a == b and hash(a) == hash(b)
     assert np.array_equal(a(STEPS).view(np.int64), b(STEPS).view(np.int64))
     assert lnp.constant(np.array(-0.0)).schedule != lnp.constant(np.array(0.0)).schedule
+
+
+# -- the plateau metric: a finite-or-NaN real scalar ------------------------------------------------
+def _infinite_metrics():
+    inf = math.inf
+    return [inf, -inf, np.float32(inf), np.float64(-inf), np.asarray(inf), np.asarray([-inf], np.float16),
+            torch.tensor(inf), torch.tensor([-inf], dtype=torch.bfloat16), torch.tensor(inf, requires_grad=True),
+            jnp.asarray(inf, jnp.bfloat16), jnp.asarray([-inf]), tf.constant(inf), tf.Variable(-inf),
+            10**400, -(10**400)]
+
+
+def _lrs_after(make_plateau, metrics):
+    """The scales of a fresh torch plateau fed ``metrics`` (an lr of 1, so lr == scale)."""
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    plateau = make_plateau(lt.scheduler(opt, lt.constant(1.0)))
+    out = []
+    for m in metrics:
+        plateau.step(m)
+        out.append(opt.param_groups[0]["lr"])
+    return plateau, out
+
+
+@pytest.mark.parametrize("metric", _infinite_metrics(), ids=lambda m: f"{type(m).__module__.split('.')[0]}-{m!r}"[:40])
+def test_an_infinite_metric_is_refused_by_every_plateau(metric):
+    """``-inf`` would become a best that nothing improves on, and every later metric would reduce
+    the learning rate: refused with a ValueError naming the argument and what was received, by the
+    rule, the torch plateau (`metrics`), the optax transformation (`value`) and the Keras callback
+    (`metric`, with the monitor's name); nothing changes."""
+    rule = lrcore.plateau(factor=0.5, patience=0)
+    for state in (rule.init(), lrcore.PlateauState(*(jnp.asarray(v) for v in rule.init()))):
+        with pytest.raises(ValueError, match="`metric` must be a finite real number or NaN") as info:
+            rule.update(state, metric)
+        assert "Received: metric=" in str(info.value)
+    plateau, lrs = _lrs_after(lambda s: lt.ReduceLROnPlateau(s, factor=0.5, patience=0), [1.0])
+    with pytest.raises(ValueError, match="`metrics` must be a finite real number or NaN.*Received: metrics="):
+        plateau.step(metric)
+    assert plateau.state == rule.update(rule.init(), 1.0) and plateau.get_last_lr() == lrs
+    tx = lj.reduce_on_plateau(factor=0.5, patience=0)
+    params = jnp.ones(1)
+    with pytest.raises(ValueError, match="`value` must be a finite real number or NaN.*Received: value="):
+        tx.update(params, tx.init(params), params, value=metric)
+    callback = lk.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0)
+    callback.set_model(_keras_model())
+    callback.on_train_begin()
+    with pytest.raises(ValueError, match="`metric` must be a finite real number or NaN.*monitor='loss'"):
+        callback.on_epoch_end(0, {"loss": metric})
+    assert callback.model.optimizer._learning_rate.plateau_state == rule.init()
+
+
+def _keras_model():
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=lk.constant(1.0)), loss="mse")
+    return model
+
+
+@pytest.mark.parametrize("bad", ["0.5", True, np.ones(2), [0.5], None], ids=repr)
+def test_the_keras_callback_reads_the_logs_as_the_rule_does(bad):
+    """The callback read ``float(np.asarray(logs[monitor]))``: the string "0.5" was the metric 0.5
+    and True was 1.0. Now refused as the rule refuses them, naming the monitor."""
+    callback = lk.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=0)
+    callback.set_model(_keras_model())
+    callback.on_train_begin()
+    with pytest.raises(TypeError, match="`metric`.*monitor='val_loss'"):
+        callback.on_epoch_end(0, {"val_loss": bad})
+
+
+@pytest.mark.parametrize("bad", [torch.ones(2), torch.ones(1, 1), torch.tensor(True), torch.tensor(1 + 1j)], ids=repr)
+def test_the_torch_plateau_refuses_a_non_scalar_naming_metrics(bad):
+    """``metrics.item()`` raised torch's RuntimeError for a 2-element tensor; every non-scalar is a
+    TypeError naming `metrics`, as the rule's."""
+    plateau, _ = _lrs_after(lambda s: lt.ReduceLROnPlateau(s, factor=0.5, patience=0), [])
+    with pytest.raises(TypeError, match="`metrics`"):
+        plateau.step(bad)
+
+
+def test_a_traced_infinite_metric_counts_as_nan():
+    """Under ``jit`` a metric has no value to refuse: an infinite one is a bad metric, exactly as
+    NaN (not a best that nothing improves on)."""
+    rule = lrcore.plateau(factor=0.5, patience=1)
+    step = jax.jit(rule.update)
+    for bad in (math.inf, -math.inf):
+        state, nan_state = rule.init(), rule.init()
+        for m in (1.0, bad, 0.5, bad, bad):
+            state = step(state, jnp.float32(m))
+            nan_state = step(nan_state, jnp.float32(math.nan if math.isinf(m) else m))
+        assert [float(v) for v in state] == [float(v) for v in nan_state]
+        assert float(state.best) == 0.5 and float(state.scale) == 0.5
+    tx = lj.reduce_on_plateau(factor=0.5, patience=0)
+    params = jnp.ones(1)
+    update = jax.jit(lambda s, v: tx.update(params, s, params, value=v))
+    s = tx.init(params)
+    for m in (1.0, -math.inf):
+        updates, s = update(s, jnp.float32(m))
+    assert float(s.best) == 1.0 and float(updates[0]) == 0.5
+
+
+def test_a_finite_metric_past_the_states_float_is_refused():
+    """A float32 state cannot hold 1e39: it was stored as inf (a best of inf, or a ``value`` of
+    inf averaged into the optax state). Refused, naming the argument and the dtype."""
+    rule = lrcore.plateau(factor=0.5, patience=0)
+    state = lrcore.PlateauState(*(jnp.asarray(v, jnp.float32) if i < 2 else jnp.asarray(v) for i, v in enumerate(rule.init())))
+    with pytest.raises(ValueError, match="`metric` must fit the plateau state's float dtype float32"):
+        rule.update(state, 1e39)
+    assert float(rule.update(state, 3e38).best) == float(np.float32(3e38))
+    # Round to nearest: float32's largest value plus half its ulp (2**128 - 2**103) is the first
+    # float64 that becomes inf; the float64 just below it rounds to the largest value.
+    first_inf = 2.0**128 - 2.0**103
+    assert float(rule.update(state, math.nextafter(first_inf, 0)).best) == F32_MAX
+    for bad in (first_inf, -first_inf):
+        with pytest.raises(ValueError, match="`metric` must fit"):
+            rule.update(state, bad)
+    tx = lj.reduce_on_plateau(factor=0.5, patience=0)
+    params = jnp.ones(1)
+    with pytest.raises(ValueError, match="`value` must fit the plateau state's float dtype float32.*value=1e\\+39"):
+        tx.update(params, tx.init(params), params, value=1e39)
+
+
+def test_the_optax_mean_of_finite_metrics_near_the_float_max_is_finite():
+    """``(n·mean + value) / (n + 1)`` passed float32's range for two metrics of 3e38 (their mean is
+    3e38): the rule then saw inf. The mean is finite, and elsewhere bit for bit optax's."""
+    import optax
+
+    tx = lj.reduce_on_plateau(factor=0.5, patience=0, accumulation_size=3)
+    peer = optax.contrib.reduce_on_plateau(factor=0.5, patience=1, accumulation_size=3)
+    params = jnp.ones(1)
+    s, p = tx.init(params), peer.init(params)
+    for m in (3e38, 3e38, 3e38):
+        _, s = tx.update(params, s, params, value=m)
+    assert float(s.best) == float(np.float32(3e38))
+    s = tx.init(params)
+    for m in (0.1, 0.7, 0.3, 0.3, 0.9):
+        _, s = tx.update(params, s, params, value=m)
+        _, p = peer.update(params, p, params, value=m)
+        assert np.float32(s.avg_value).tobytes() == np.float32(p.avg_value).tobytes()
+
+
+# -- within an ulp of the float maximum ---------------------------------------------------------------
+def test_a_level_that_rounds_to_the_float32_maximum_is_accepted():
+    """``3.4028235e+38`` (how float32's largest value prints) rounds to that value in float32: it is
+    a float32 level, not an overflow. Round to nearest gives inf only from the largest value plus
+    half its ulp, ``2**128 - 2**103``: refused there, naming the parameter, with numbers that
+    differ in the message (they printed alike, ``3.40282e+38``, beyond ``3.40282e+38``)."""
+    printed = 3.4028235e38
+    assert printed > F32_MAX and float(np.float32(printed)) == F32_MAX
+    for lr in (lj.constant(printed), lt.constant(printed), ltf.constant(printed)):
+        assert float(np.asarray(lr(7))) == F32_MAX
+    assert lrcore.constant(printed).evaluate(np.arange(3), dtype=np.float32).tolist() == [F32_MAX] * 3
+    first_inf = 2.0**128 - 2.0**103
+    assert float(np.float32(math.nextafter(first_inf, 0))) == F32_MAX
+    assert float(np.asarray(lj.constant(math.nextafter(first_inf, 0))(0))) == F32_MAX
+    for make in (lambda: lj.constant(first_inf), lambda: lrcore.constant(first_inf).evaluate(0, dtype=np.float32)):
+        message = _refused(make, "value", "float32")
+        assert repr(first_inf) in message and repr(F32_MAX) in message
+    # Derived numbers keep their room for rounding: a product a few ulp below the maximum is refused.
+    message = _refused(lambda: lj.from_schedule(lrcore.scale(lrcore.constant(2e38), F32_MAX / 2e38)), "factor", "float32")
+    assert repr(F32_MAX) in message
+    ok = lj.from_schedule(lrcore.scale(lrcore.constant(2e38), F32_MAX / 2e38 * (1 - 2.0**-20)))
+    assert math.isfinite(float(np.asarray(ok(0))))
+
+
+# -- float16 steps past 65504 and bit identity across step forms ---------------------------------------
+def test_a_float16_step_past_65504_is_the_last_step():
+    """float16 holds at most 65504: a count of 65520 or more is +inf once in float16 (before lrcore
+    sees it), which is the largest step of the range, the schedule's final value, on every backend
+    eagerly and compiled; 65504 itself is step 65504, and -inf is step 0."""
+    s = lrcore.cosine_decay(1.0, decay_steps=100_000, end_value=0.1)  # still moving at 65504
+    with np.errstate(over="ignore"):
+        steps = np.array([65504.0, 65519.0, 65520.0, 70000.0, 1e6, -70000.0]).astype(np.float16)
+    assert steps[2:5].tolist() == [math.inf] * 3 and steps[5] == -math.inf
+    want = np.array([65504, 65504, 2**31 - 1, 2**31 - 1, 2**31 - 1, 0])
+    ref32 = np.asarray(lt.from_schedule(s)(torch.tensor(want)))
+    assert ref32[2] == np.float32(0.1) and ref32[0] != ref32[2]
+    np.testing.assert_array_equal(lnp.from_schedule(s)(steps), lnp.from_schedule(s)(want))
+    got = {
+        "jax": lj.from_schedule(s)(jnp.asarray(steps)),
+        "jax-jit": jax.jit(lj.from_schedule(s))(jnp.asarray(steps)),
+        "torch": lt.from_schedule(s)(torch.from_numpy(steps)),
+        "tf": ltf.from_schedule(s)(tf.constant(steps)),
+        "tf-jit": tf.function(ltf.from_schedule(s), jit_compile=True)(tf.constant(steps)),
+    }
+    for name, out in got.items():
+        np.testing.assert_allclose(np.asarray(out, dtype=np.float64), ref32, rtol=4 * 2.0**-23, err_msg=name)
+        assert np.asarray(out)[2] == np.asarray(out)[4] == np.float32(0.1), name
+
+
+def _tf_forms(lr, k: int) -> dict:
+    """Step ``k`` in every form TensorFlow takes it, evaluated eagerly: the element's float32 bits."""
+    arr = np.arange(k - 5, k + 12)
+    return {
+        "python-int": lr(k), "numpy-scalar": lr(np.int64(k)), "0-d-int64": lr(tf.constant(k, tf.int64)),
+        "0-d-int32": lr(tf.constant(k, tf.int32)), "0-d-float32": lr(tf.constant(float(k))),
+        "array": lr(tf.constant(arr))[5], "2-d": lr(tf.constant(arr[:16].reshape(4, 4)))[1, 1],
+        "keras-variable": lr(keras.Variable(k, dtype="int64")),
+    }
+
+
+def test_tf_bits_are_one_per_mode_and_modes_agree_within_the_promise():
+    """TensorFlow runs other kernels in a graph (``tf.function``: grappler rewrites the arithmetic)
+    and under XLA (``jit_compile=True``: fusion) than eagerly, so the three modes may differ by an
+    ulp (``inverse_sqrt`` at step 9: 0.89999998 eagerly, 0.90000004 in a graph). Within one mode a
+    step has one value: alone, as a Python int, a NumPy scalar, a Keras variable, or inside an
+    array of any shape. Across modes the values agree within the precision promise."""
+    s = lrcore.inverse_sqrt(1.0, warmup_steps=10)
+    lr = ltf.from_schedule(s)
+    graph = tf.function(lambda k: lr(k))
+    xla = tf.function(lambda k: lr(k), jit_compile=True)
+    ref = [float(examples.value_of(s.to_dict(), k)) for k in range(40)]  # exact, from the formula
+    differ = 0
+    for k in range(5, 40):
+        eager = {name: np.float32(v).view(np.int32) for name, v in _tf_forms(lr, k).items()}
+        assert len(set(eager.values())) == 1, (k, eager)
+        arr = tf.constant(np.arange(k - 5, k + 12))
+        in_graph = {graph(tf.constant(k, tf.int64)).numpy().view(np.int32), graph(arr).numpy()[5].view(np.int32)}
+        in_xla = {xla(tf.constant(k, tf.int64)).numpy().view(np.int32), xla(arr).numpy()[5].view(np.int32)}
+        assert len(in_graph) == 1 and len(in_xla) == 1, k
+        values = [np.int32(b).view(np.float32) for b in (*in_graph, *in_xla, next(iter(eager.values())))]
+        for v in values:
+            assert abs(float(v) - ref[k]) <= 4 * 2.0**-23 * 1.0
+        differ += len({*in_graph, *in_xla, next(iter(eager.values()))}) > 1
+    assert differ > 0  # the modes do differ (by an ulp): docs/step.md says so
+
+
+# -- one lr tensor held by several param groups -------------------------------------------------------
+def _shared_lr_optimizer():
+    lr = torch.tensor(0.01)
+    a, b = torch.nn.Parameter(torch.zeros(2)), torch.nn.Parameter(torch.zeros(2))
+    return torch.optim.Adam([{"params": [a], "lr": lr}, {"params": [b], "lr": lr}], foreach=False), lr
+
+
+def test_groups_sharing_an_lr_tensor_with_different_schedules_are_refused():
+    """The scheduler fills a tensor lr in place: two groups holding one tensor both got the last
+    group's lr (0.00794 for the constant 0.01 at step 3). Refused when built, naming `optimizer`
+    and the groups; one schedule for both (the same values) is fine."""
+    opt, _ = _shared_lr_optimizer()
+    with pytest.raises(ValueError, match=r"`optimizer` has param groups 0 and 1 that hold one lr tensor"):
+        lt.scheduler(opt, [lrcore.constant(0.01), lrcore.cosine_decay(0.01, 10)])
+    opt, lr = _shared_lr_optimizer()
+    sched = lt.scheduler(opt, lrcore.cosine_decay(0.01, 10))
+    for _ in range(3):
+        opt.step()
+        sched.step()
+    assert float(lr) == float(np.float32(examples.value_of(lrcore.cosine_decay(0.01, 10).to_dict(), 3)))
+
+
+def test_floors_that_part_a_shared_lr_tensor_are_refused():
+    """A plateau's per-group ``min_lr`` gives the two groups of one tensor different lrs once the
+    scale falls: refused at that step, naming both values, never the last one silently."""
+    opt, lr = _shared_lr_optimizer()
+    plateau = lt.ReduceLROnPlateau(lt.scheduler(opt, lrcore.constant(0.01)), min_lr=[0.0, 0.009], factor=0.5, patience=0)
+    opt.step()
+    plateau.step(1.0)
+    with pytest.raises(ValueError, match=r"param groups 0 and 1 that hold one lr tensor.*0\.00499\d* for group 0 and to 0\.009"):
+        plateau.step(1.0)

@@ -326,8 +326,9 @@ def test_int_metrics_past_int32_and_float64():
     rule = lrcore.plateau(factor=0.5, patience=0)
     state = rule.update(rule.init(), 2**40)
     assert state.best == float(2**40)
-    state = rule.update(state, 10**400)  # past float64: an infinitely bad loss
-    assert state.scale == 0.5 and state.best == float(2**40)
+    for huge in (10**400, -(10**400)):  # past float64: no float metric holds it
+        with pytest.raises(ValueError, match="`metric` must be a finite real number or NaN"):
+            rule.update(state, huge)
     import lrcore.jax as lrcore_jax
 
     tx = lrcore_jax.reduce_on_plateau(factor=0.5, patience=0)
@@ -361,11 +362,10 @@ def test_array_state_keeps_its_dtype():
     assert traced.scale.dtype == jnp.float32 and traced.best.dtype == jnp.float32
 
 
-@pytest.mark.parametrize("metric", [float("nan"), float("inf"), -float("inf")])
-def test_nan_and_infinite_metrics_are_metrics(metric):
-    """A diverged loss (NaN, inf) is a bad metric, as torch's rule counts it."""
+def test_a_nan_metric_is_a_bad_metric():
+    """A diverged loss (NaN) is a bad metric, as torch's rule counts it."""
     rule = lrcore.plateau(factor=0.5, patience=0)
     state = rule.update(rule.init(), 1.0)
-    state = rule.update(state, metric)
-    assert state.scale == (1.0 if metric == -float("inf") else 0.5)
-    assert _torch_lrs(dict(factor=0.5, patience=0), [1.0, metric])[-1] == state.scale
+    state = rule.update(state, float("nan"))
+    assert state.scale == 0.5
+    assert _torch_lrs(dict(factor=0.5, patience=0), [1.0, float("nan")])[-1] == state.scale

@@ -181,11 +181,20 @@ def reduce_on_plateau(
         dtype = state.best.dtype
         # A real scalar of any library (None, strings, bools and non-scalars are refused, naming
         # `value`): a Python float where it has a value (an int past int32 included), else a 0-d tracer.
-        metric = metric_value("value", value)
-        metric = metric.astype(dtype) if isinstance(metric, jax.Array) else jnp.asarray(metric, dtype=dtype)
+        # A real scalar of any library, finite or NaN (±inf refused, naming `value`).
+        checked = metric_value("value", value)
+        if isinstance(checked, jax.Array):
+            metric = checked.astype(dtype)
+        else:  # a finite float64 past the state's float32 is refused, not made an infinity
+            info = jnp.finfo(dtype)
+            check.metric_fits("value", checked, float(info.max), float(info.eps), jnp.dtype(dtype).name, value)
+            metric = jnp.asarray(checked, dtype=dtype)
         count = state.count + 1
-        # optax's running mean, bit for bit: (n·mean + value) / (n + 1).
+        # optax's running mean, bit for bit: (n·mean + value) / (n + 1); where n·mean + value
+        # passes the float range (finite metrics near its largest value), mean·n/(n+1) + value/(n+1).
         avg = ((state.count * state.avg_value + metric) / count).astype(dtype)
+        wide = (state.avg_value * (state.count / count) + metric / count).astype(dtype)
+        avg = jnp.where(jnp.isinf(avg) & jnp.isfinite(wide), wide, avg)
         ready = count == accumulation_size
         new = rule.update(PlateauState(state.scale, state.best, state.num_bad, state.cooldown_left), avg)
         pick = lambda a, b: jnp.where(ready, a.astype(b.dtype), b)  # noqa: E731

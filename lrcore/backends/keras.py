@@ -25,7 +25,7 @@ import weakref
 import keras
 import numpy as np
 
-from ..plateau import Plateau, PlateauState, checked_state, plateau
+from ..plateau import Plateau, PlateauState, checked_state, metric_value, plateau
 from ..schedule import Schedule, as_schedule, from_dict
 from . import Composable
 
@@ -426,7 +426,7 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
         if self.rule is None:  # mode="auto": the compiled metrics are built by now
             self.rule = plateau(mode=self._resolve_mode(), **self._params)
             schedule.attach_plateau(self.rule)
-        metric = float(np.asarray(logs[self.monitor]))
+        metric = self._metric(logs)
         before = schedule.plateau_state
         after = self.rule.update(before, metric)
         schedule.set_plateau(self.rule, after)
@@ -465,7 +465,15 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
         rule = self.rule if self.rule is not None else plateau(mode=self._resolve_mode(), **self._params)
         schedule = _lrcore_schedule(self.model)
         before = schedule.plateau_state if schedule.plateau_rule is not None else rule.init()
-        return rule, rule.update(before, float(np.asarray(logs[self.monitor])))
+        return rule, rule.update(before, self._metric(logs))
+
+    def _metric(self, logs) -> float:
+        """The monitored value of ``logs``: a real scalar, finite or NaN (never a string or a bool
+        read as a number, nor an infinity)."""
+        try:
+            return metric_value("metric", logs[self.monitor])
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{exc} (the value of monitor={self.monitor!r} in this epoch's logs)") from exc
 
     def _resolve_mode(self) -> str:
         name = self.monitor.removeprefix("val_")

@@ -199,6 +199,10 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         if mode == "relative":
             for i, group in enumerate(groups):
                 _check_fits(self._schedules["lr"], i, _as_float(group.get("initial_lr", group["lr"])))
+        if not isinstance(self._schedules["lr"], Schedule):
+            # Groups that hold one lr tensor and follow different schedules: refused now, not at
+            # the first step where their values part.
+            _refuse_shared_tensor(groups, "lr", list(self._schedules["lr"]))
         self._extra = "momentum" in self._schedules or "weight_decay" in self._schedules
         self._values = {}  # one block cache per distinct schedule
         # The groups' initial values (relative mode multiplies them), one list per driven key.
@@ -324,6 +328,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             lrs = [lr * self._scale for lr in lrs]
         if self._min_lr is not None:
             lrs = [max(lr, floor) for lr, floor in zip(lrs, self._min_lr)]
+        _refuse_shared_tensor(self.optimizer.param_groups, "lr", lrs)
         return lrs
 
     # torch's base class calls this inside step(); the lr is a pure function of last_epoch.
@@ -686,8 +691,8 @@ def _check_fits(schedule, i: int, base: float, name: str = "schedule") -> None:
             where = name if isinstance(schedule, Schedule) else f"{name}[{i}]"
             raise ValueError(
                 f"Argument `{where}` times param group {i}'s initial lr {base!r} reaches "
-                f"{magnitude * abs(base):.6g} (the schedule reaches {magnitude:.6g}), beyond the largest float32 "
-                f"({_FLOAT32_MAX:.6g}) the lr is applied in: it would give inf. Use a smaller level or "
+                f"{magnitude * abs(base)!r} (the schedule reaches {magnitude!r}), beyond the largest float32 "
+                f"({_FLOAT32_MAX!r}) the lr is applied in: it would give inf. Use a smaller level or "
                 "initial lr."
             )
 
@@ -742,6 +747,26 @@ def _set(group: dict, key: str, value: float) -> None:
         group[key].fill_(value)
     else:
         group[key] = value
+
+
+def _refuse_shared_tensor(groups, key: str, values) -> None:
+    """Refuse to write different values into one tensor that several param groups hold (a tensor
+    lr given to two groups): it is set in place, so the last group's value would be every group's."""
+    seen = {}
+    for i, (group, value) in enumerate(zip(groups, values)):
+        held = group.get(key)
+        if not isinstance(held, torch.Tensor):
+            continue
+        where = (held.device, held.untyped_storage().data_ptr(), held.storage_offset())
+        if where in seen and seen[where][1] != value:
+            j, other = seen[where]
+            raise ValueError(
+                f"Argument `optimizer` has param groups {j} and {i} that hold one {key} tensor, which the "
+                f"scheduler sets in place to {other!r} for group {j} and to {value!r} for group {i}: every "
+                f"group would get the last value. Give each group its own {key} tensor. "
+                f"Received: optimizer.param_groups[{j}][{key!r}] is optimizer.param_groups[{i}][{key!r}]"
+            )
+        seen.setdefault(where, (i, value))
 
 
 def _describe(value):
@@ -1038,8 +1063,8 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
 
     def _next_state(self, metrics) -> PlateauState:
         """The rule's state after ``metrics`` (averaged over the ranks of torch.distributed)."""
-        if isinstance(metrics, torch.Tensor):
-            metrics = metrics.item()  # as torch's float(metrics), for 0-d tensors
+        # A real scalar (a tensor of shape () or (1,) included, as torch's float(metrics)), finite
+        # or NaN: other shapes, bools and ±inf are refused naming `metrics`.
         metrics = _mean_over_ranks(metric_value("metrics", metrics))
         before = self.state
         after = self._rule.update(before, metrics)

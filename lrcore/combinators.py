@@ -135,8 +135,11 @@ def warmup(schedule, warmup_steps, init_value=0.0) -> Params:
 
 
 # -- scale -----------------------------------------------------------------------------------------
+# scale, clip and multiply evaluate their schedules with precise values (``ops.exact()``): a
+# product or a bound can make a schedule's small values its largest ones, and the cheap formulas
+# are accurate relative to a schedule's largest value only (see docs/numerics.md).
 def _scale(k, p, ops):
-    return p["schedule"]._evaluate(k, ops) * ops.f(p["factor"])
+    return p["schedule"]._evaluate(k, ops.exact()) * ops.f(p["factor"])
 
 
 def _scale_at_zero(p, ops, zeros, at_zero_of_child):
@@ -170,7 +173,7 @@ def scale(schedule, factor) -> Params:
 
 # -- clip -----------------------------------------------------------------------------------------
 def _clip(k, p, ops):
-    return _bound(p["schedule"]._evaluate(k, ops), p, ops)
+    return _bound(p["schedule"]._evaluate(k, ops.exact()), p, ops)
 
 
 def _bound(out, p, ops):
@@ -220,10 +223,10 @@ def clip(schedule, min_value=None, max_value=None) -> Params:
 
 # -- multiply -----------------------------------------------------------------------------------------
 def _multiply(k, p, ops):
-    schedules = p["schedules"]
-    out = schedules[0]._evaluate(k, ops)
+    schedules, exact = p["schedules"], ops.exact()
+    out = schedules[0]._evaluate(k, exact)
     for schedule in schedules[1:]:
-        out = out * schedule._evaluate(k, ops)
+        out = out * schedule._evaluate(k, exact)
     return out
 
 

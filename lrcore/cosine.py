@@ -29,6 +29,9 @@ def _cosine_weights(j, d: int, exponent, ops):
 # -- cosine decay ---------------------------------------------------------------------------------
 def _cosine_decay(k, p, ops):
     d = p["decay_steps"]
+    cheap = ops.cheap_levels(p["init_value"], p["end_value"], shrink=True) if p["exponent"] == 1.0 else None
+    if cheap is not None:
+        return ops.cos_ramp(ops.minimum(k, d), d, *cheap)
     c, c1 = _cosine_weights(ops.minimum(k, d), d, p["exponent"], ops)
     return ops.lerp(p["end_value"], p["init_value"], c, c1)
 
@@ -228,6 +231,10 @@ def _cosine_restart(k, p, ops):
     if m == 1.0:
         # Closed form: cycle i = k // T, position t = k - i·T, all exact integers.
         t = ops.mod(k, t0)  # a first period past the range never ends: t = k
+        cheap = ops.cheap_levels(p["peak_value"], p["end_value"], shrink=True) if w == 0 and pm == 1.0 else None
+        if cheap is not None:
+            # A cycle never reaches t = first_period: it restarts there, exactly at its peak.
+            return ops.cos_ramp(t, t0, *cheap, held=False)
         c, c1 = ops.cos_fraction(ops.since(t, w), t0 - w)
         if pm == 1.0:
             value = end * c1 + peak * c

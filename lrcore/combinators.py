@@ -223,7 +223,8 @@ def clip(schedule, min_value=None, max_value=None) -> Params:
 
 # -- multiply -----------------------------------------------------------------------------------------
 def _multiply(k, p, ops):
-    schedules, exact = p["schedules"], ops.exact()
+    schedules = p["schedules"]
+    exact = ops.exact() if len(schedules) > 1 else ops  # one schedule: its own values, no product
     out = schedules[0]._evaluate(k, exact)
     for schedule in schedules[1:]:
         out = out * schedule._evaluate(k, exact)

@@ -662,6 +662,20 @@ class _NumpyOps(Ops):
         divisor = self.i(d)
         return k - (k // divisor) * divisor
 
+    def cos_ramp(self, j, d: int, a: float, b: float, held: bool = True):
+        # Ops.cos_ramp, bit for bit (the same operations on the same operands), in one buffer:
+        # the conversion fused into the product, every later step in place (0-d: the generic code).
+        if not isinstance(j, np.ndarray) or j.ndim == 0:
+            return super().cos_ramp(j, d, a, b, held)
+        v = np.multiply(j, self.f(math.pi / d), dtype=self.float)
+        np.cos(v, out=v)
+        np.subtract(1.0, v, out=v)
+        np.multiply(self.f(_slope(b, a, 2, 1)), v, out=v)
+        np.subtract(self.f(a), v, out=v)
+        if held and d <= self._max:
+            np.copyto(v, self.f(b), where=j >= d)
+        return v
+
     def _cos_halves(self, t, first):
         # Ops._cos_halves, bit for bit (the same operations on the same operands, so the same
         # roundings), with each select of the generic code done as a masked operation into a

@@ -4,6 +4,7 @@ schedulers, and a ``torch.compile``-d evaluation of 1M steps against a hand-writ
 from __future__ import annotations
 
 import math
+import os
 from fractions import Fraction
 
 import torch
@@ -60,7 +61,8 @@ def scheduler_pairs():
 
 
 def run(cfg):
-    torch.set_num_threads(1)
+    if os.environ.get("LRCORE_BENCH_THREADS") != "default":
+        torch.set_num_threads(1)
     if cfg.device == "cuda" and not torch.cuda.is_available():
         return [unavailable(GROUP, "group", "torch.cuda.is_available() is False")]
     try:

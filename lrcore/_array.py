@@ -381,8 +381,9 @@ class Ops:
     def cos_ramp(self, j, d: int, a: float, b: float, held: bool = True):
         """``b + (a - b)·½(1 + cos(πj/d))`` for an integer array ``0 <= j <= d``:
         ``a - H·(1 - cos(j·C))`` with ``H = (a - b)/2`` and ``C = π/d`` rounded once each.
-        Exactly ``a`` at ``j = 0``; exactly ``b`` at ``j = d`` when ``held`` (a decay that ends
-        there; a restart cycle never reaches ``j = d``)."""
+        Exactly ``a`` at ``j = 0``; exactly ``b`` from ``j = d`` on when ``held`` (a decay that
+        ends there: ``j`` may then pass ``d``, no clamp needed, ``j·C`` stays finite; a restart
+        cycle never reaches ``j = d``)."""
         xp = self.xp
         theta = self.tofloat(j) * self.f(math.pi / d)
         value = self.f(a) - self.f(_slope(b, a, 2, 1)) * (1.0 - xp.cos(theta))

@@ -31,7 +31,7 @@ def _cosine_decay(k, p, ops):
     d = p["decay_steps"]
     cheap = ops.cheap_levels(p["init_value"], p["end_value"], shrink=True) if p["exponent"] == 1.0 else None
     if cheap is not None:
-        return ops.cos_ramp(ops.minimum(k, d), d, *cheap)
+        return ops.cos_ramp(k, d, *cheap)  # steps past d hold end_value: no clamp needed
     c, c1 = _cosine_weights(ops.minimum(k, d), d, p["exponent"], ops)
     return ops.lerp(p["end_value"], p["init_value"], c, c1)
 

@@ -385,10 +385,14 @@ class Ops:
         ends there: ``j`` may then pass ``d``, no clamp needed, ``j·C`` stays finite; a restart
         cycle never reaches ``j = d``)."""
         xp = self.xp
-        theta = self.tofloat(j) * self.f(math.pi / d)
-        value = self.f(a) - self.f(_slope(b, a, 2, 1)) * (1.0 - xp.cos(theta))
+        jf = self.tofloat(j)
+        value = self.f(a) - self.f(_slope(b, a, 2, 1)) * (1.0 - xp.cos(jf * self.f(math.pi / d)))
         if not held or d > self._max:
             return value
+        # Up to 2**(mantissa + 1) every integer is a float: the float step decides as the integer
+        # does (a larger step rounds to at least d), and compares in the float lanes.
+        if d <= 2 ** (_mantissa_bits(xp, self.float) + 1):
+            return xp.where(jf < self.f(d), value, self.f(b))
         return xp.where(j < self.i(d), value, self.f(b))
 
     def cos_half(self, x, x1=None):
@@ -447,6 +451,11 @@ class Ops:
         namespace class may split the work (NumPy evaluates large arrays in blocks, bit for bit the
         same values)."""
         return evaluate(k, self)
+
+
+def _mantissa_bits(xp, dtype) -> int:
+    """Explicit significand bits of a float dtype (23 for float32, 52 for float64)."""
+    return round(-math.log2(float(xp.finfo(dtype).eps)))
 
 
 @host_constant

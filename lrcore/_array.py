@@ -526,6 +526,14 @@ class _XlaOps(Ops):
             return evaluate(k, self)
         return _in_lanes(self, evaluate, k)
 
+    def cos_ramp(self, j, d: int, a: float, b: float, held: bool = True):
+        # The precise formula is the cheaper one under XLA on CPU: its sin of [0, π/4] costs less
+        # than a cos of [0, π] (1M steps of cosine_decay: 0.74 against 0.97 of optax's time).
+        if held:
+            j = self.minimum(j, d)
+        c, c1 = self.cos_fraction(j, d)
+        return self.lerp(b, a, c, c1)
+
     def floordiv(self, k, d: int):
         if d == 1 or d > self._max:
             return super().floordiv(k, d)

@@ -4,6 +4,7 @@ NumPy of the same curve: the usual closed form, and lrcore's own formula written
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -15,16 +16,12 @@ GROUP = "numpy"
 
 
 def exact_formula(j, d, end, peak):
-    """lrcore's cosine formula, written as plain whole-array NumPy: the distance to the nearer end
-    taken in integers, one ``sin`` of it, and an interpolation exact at both ends (the same bits as
-    lrcore; tests/test_benchmarks_smoke.py checks)."""
-    first = j <= d // 2
-    t = np.minimum(j, d - j).astype(np.float64) / d
-    wide = t >= 0.25
-    v = np.sin(np.where(wide, np.pi * (0.5 - t), (np.pi / 2) * t))
-    small = np.where(wide, 0.5 - 0.5 * v, v * v)
-    large = np.where(wide, 0.5 + 0.5 * v, 1.0 - v * v)
-    return end * np.where(first, small, large) + peak * np.where(first, large, small)
+    """lrcore's cosine formula for these levels (same sign, decaying), written as plain whole-array
+    NumPy: ``peak - H·(1 - cos(j·π/d))`` with ``H = (peak - end)/2`` rounded once, and ``end``
+    itself from ``j = d`` on (the same bits as lrcore; tests/test_benchmarks_smoke.py checks)."""
+    half = float((Fraction(peak) - Fraction(end)) / 2)
+    value = peak - half * (1.0 - np.cos(j * (math.pi / d)))
+    return np.where(j < d, value, end)
 
 
 def in_blocks(fn, block=16_384):

@@ -25,7 +25,11 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-GROUPS = ("jax", "numpy", "torch", "keras", "import")
+#: ``jax-threads`` and ``torch-threads`` run the JAX and torch groups again with each library's
+#: default threading (no pinning, thread pools as the library sizes them): the figures a user of
+#: a multi-core machine sees, beside the pinned one-thread figures of ``jax`` and ``torch``.
+THREADED = {"jax-threads": "jax", "torch-threads": "torch"}
+GROUPS = ("jax", "jax-threads", "numpy", "torch", "torch-threads", "keras", "import")
 CUDA_GROUPS = ("jax", "torch")
 _ROOT = Path(__file__).resolve().parent.parent
 _PAGE = _ROOT / "docs" / "benchmarks.md"
@@ -97,9 +101,16 @@ def cuda_probe() -> dict:
     return found
 
 
-def _env() -> dict:
+#: The entries of :data:`_GROUP_ENV` that limit thread pools, left out for the default-threading groups.
+_THREAD_LIMITS = ("XLA_FLAGS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                  "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+
+
+def _env(threaded: bool = False) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in _UNSET}
-    env.update(_GROUP_ENV)
+    env.update({k: v for k, v in _GROUP_ENV.items() if not (threaded and k in _THREAD_LIMITS)})
+    if threaded:
+        env["LRCORE_BENCH_THREADS"] = "default"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))
     return env
 
@@ -115,14 +126,17 @@ def pinned_core():
 
 
 def run_group(group: str, smoke: bool, device: str, workdir: Path):
-    """Start one group's process, pinned to :func:`pinned_core`; returns (process, json path, start time)."""
+    """Start one group's process, pinned to :func:`pinned_core` (a default-threading group is not
+    pinned); returns (process, json path, start time)."""
     out = workdir / f"{group}.json"
-    cmd = [sys.executable, "-m", f"benchmarks.{group}_group", "--json-out", str(out), "--device", device]
+    module = THREADED.get(group, group)
+    cmd = [sys.executable, "-m", f"benchmarks.{module}_group", "--json-out", str(out), "--device", device]
     if smoke:
         cmd.append("--smoke")
-    core = pinned_core()
+    core = None if group in THREADED else pinned_core()
     pin = None if core is None else (lambda: os.sched_setaffinity(0, {core}))
-    return subprocess.Popen(cmd, cwd=_ROOT, env=_env(), preexec_fn=pin), out, time.perf_counter()
+    env = _env(threaded=group in THREADED)
+    return subprocess.Popen(cmd, cwd=_ROOT, env=env, preexec_fn=pin), out, time.perf_counter()
 
 
 class LoadSampler:
@@ -156,7 +170,7 @@ def collect(group, proc, out, start):
         code = proc.wait()
     seconds = time.perf_counter() - start
     if code == 0 and out.exists():
-        rows = json.loads(out.read_text())
+        rows = [dict(r, group=group) for r in json.loads(out.read_text())]
     else:
         rows = [{"group": group, "name": "group", "unit": "", "status": f"failed: exit code {code}", "note": ""}]
     return rows, {"seconds": seconds, "returncode": code, "load": load.samples}
@@ -237,7 +251,7 @@ def results_markdown(result: dict) -> str:
         f"finished {when} UTC, {result['total_seconds']:.0f} s.",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores"
-        + (f" (every group pinned to core {m['pinned_core']}), " if m.get("pinned_core") is not None else ", ")
+        + (f" (every one-thread group pinned to core {m['pinned_core']}), " if m.get("pinned_core") is not None else ", ")
         + (f"CUDA device: {result['cuda']}" if result.get("cuda") else "no GPU (CPU figures)")
         + f"; Python {m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v) + ".",
         "",
@@ -312,7 +326,7 @@ def result_from_page(text: str) -> dict:
     command = results[0].split("`")[1]
     finished, seconds = re.fullmatch(r"finished (.+) UTC, (\d+) s\.", results[1]).groups()
     found = re.fullmatch(
-        r"Machine: (.+), (\d+) cores(?: \(every group pinned to core (\d+)\))?, (?:CUDA device: (.+)|no GPU \(CPU figures\))"
+        r"Machine: (.+), (\d+) cores(?: \(every (?:one-thread )?group pinned to core (\d+)\))?, (?:CUDA device: (.+)|no GPU \(CPU figures\))"
         r"; Python ([^;]+); (.+)\.",
         results[3],
     )

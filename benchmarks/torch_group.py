@@ -4,6 +4,8 @@ schedulers, and a ``torch.compile``-d evaluation of 1M steps against a hand-writ
 from __future__ import annotations
 
 import math
+import os
+from fractions import Fraction
 
 import torch
 
@@ -28,16 +30,13 @@ def _scheduled(make, opt):
 
 
 def exact_formula(j, d, end, peak):
-    """lrcore's cosine formula hand-written in torch (the same bits as lrcore's evaluation; the smoke
-    test checks): the distance to the nearer end in integers, one ``sin``, and an interpolation
-    exact at both ends, where the usual ``½(1 + cos πx)`` has an error of one ulp of 1 near its end."""
-    first = j <= d // 2
-    t = torch.minimum(j, d - j).to(torch.float32) / d
-    wide = t >= 0.25
-    v = torch.sin(torch.where(wide, math.pi * (0.5 - t), (math.pi / 2) * t))
-    small = torch.where(wide, 0.5 - 0.5 * v, v * v)
-    large = torch.where(wide, 0.5 + 0.5 * v, 1.0 - v * v)
-    return end * torch.where(first, small, large) + peak * torch.where(first, large, small)
+    """lrcore's cosine formula for these levels (same sign, decaying) hand-written in torch, float32
+    constants rounded as lrcore rounds them (the same bits as lrcore's evaluation; the smoke test
+    checks): ``peak - H·(1 - cos(j·π/d))`` with ``H = (peak - end)/2``, and ``end`` from ``j = d`` on."""
+    f32 = lambda x: torch.tensor(x, dtype=torch.float32)  # noqa: E731
+    half = float((Fraction(peak) - Fraction(end)) / 2)
+    value = f32(peak) - f32(half) * (1.0 - torch.cos(j.to(torch.float32) * f32(math.pi / d)))
+    return torch.where(j < d, value, f32(end))
 
 
 def scheduler_pairs():
@@ -62,7 +61,8 @@ def scheduler_pairs():
 
 
 def run(cfg):
-    torch.set_num_threads(1)
+    if os.environ.get("LRCORE_BENCH_THREADS") != "default":
+        torch.set_num_threads(1)
     if cfg.device == "cuda" and not torch.cuda.is_available():
         return [unavailable(GROUP, "group", "torch.cuda.is_available() is False")]
     try:

@@ -252,8 +252,11 @@ def per_epoch(schedule, steps_per_epoch) -> Params:
 
 
 # -- scale -----------------------------------------------------------------------------------------
+# scale, clip and multiply evaluate their schedules with precise values (``ops.exact()``): a
+# product or a bound can make a schedule's small values its largest ones, and the cheap formulas
+# are accurate relative to a schedule's largest value only (see docs/numerics.md).
 def _scale(k, p, ops):
-    return p["schedule"].evaluate_with(k, ops) * ops.f(p["factor"])
+    return p["schedule"].evaluate_with(k, ops.exact()) * ops.f(p["factor"])
 
 
 def _scale_at_zero(p, ops, zeros, at_zero_of_child):
@@ -287,7 +290,7 @@ def scale(schedule, factor) -> Params:
 
 # -- clip -----------------------------------------------------------------------------------------
 def _clip(k, p, ops):
-    return _bound(p["schedule"].evaluate_with(k, ops), p, ops)
+    return _bound(p["schedule"].evaluate_with(k, ops.exact()), p, ops)
 
 
 def _bound(out, p, ops):
@@ -338,9 +341,10 @@ def clip(schedule, min_value=None, max_value=None) -> Params:
 # -- multiply -----------------------------------------------------------------------------------------
 def _multiply(k, p, ops):
     schedules = p["schedules"]
-    out = schedules[0].evaluate_with(k, ops)
+    exact = ops.exact() if len(schedules) > 1 else ops  # one schedule: its own values, no product
+    out = schedules[0].evaluate_with(k, exact)
     for schedule in schedules[1:]:
-        out = out * schedule.evaluate_with(k, ops)
+        out = out * schedule.evaluate_with(k, exact)
     return out
 
 

@@ -59,6 +59,10 @@ def _folded(k, d: int, ops):
 # -- cosine decay ---------------------------------------------------------------------------------
 def _cosine_decay(k, p, ops):
     d = p["decay_steps"]
+    plain = p["exponent"] == 1.0 and p["k_decay"] == 1.0 and not p["periodic"]
+    cheap = ops.cheap_levels(p["init_value"], p["end_value"], shrink=True) if plain else None
+    if cheap is not None:
+        return ops.cos_ramp(k, d, *cheap)  # steps past d hold end_value: no clamp needed
     j = _folded(k, d, ops) if p["periodic"] else ops.minimum(k, d)
     c, c1 = _cosine_weights(j, d, p["exponent"], ops, p["k_decay"])
     return ops.lerp(p["end_value"], p["init_value"], c, c1)
@@ -333,6 +337,11 @@ def _cosine_restart(k, p, ops):
         # Closed form: cycle i = k // T, position t = k - i·T, all exact integers.
         hold_from = None if limit is None else t0 * limit
         t = ops.mod(k, t0)  # a first period past the range never ends: t = k
+        plain = w == 0 and pm == 1.0 and kd == 1.0
+        cheap = ops.cheap_levels(p["peak_value"], p["end_value"], shrink=True) if plain else None
+        if cheap is not None:
+            # A cycle never reaches t = first_period: it restarts there, exactly at its peak.
+            return _held(ops.cos_ramp(t, t0, *cheap, held=False), k, hold_from, p["end_value"], ops)
         c, c1 = _cosine_weights(ops.since(t, w), t0 - w, 1.0, ops, kd)
         if pm == 1.0:
             value = end * c1 + peak * c

@@ -37,6 +37,9 @@ def constant(value) -> Params:
 def _linear(k, p, ops):
     d = p["transition_steps"]
     j = ops.minimum(ops.since(k, p["transition_begin"]), d)
+    cheap = ops.cheap_levels(p["init_value"], p["end_value"])
+    if cheap is not None:
+        return ops.ramp(j, d, *cheap)
     w, w1 = ops.fraction(j, d)
     return ops.lerp(p["init_value"], p["end_value"], w, w1)
 
@@ -381,6 +384,13 @@ def _polynomial_decay(k, p, ops):
         rest = ops.ratio(ops.i(d) - r, d) / ops.tofloat(c)  # (c·d - j) / (c·d)
         done = 1.0 - rest
     else:
+        power = p["power"]
+        if power in (1.0, 2.0):
+            cheap = ops.cheap_levels(p["init_value"], p["end_value"], shrink=power == 2.0)
+            if cheap is not None and power == 1.0:
+                return ops.ramp(ops.minimum(j, d), d, *cheap)
+            if cheap is not None and ops.in_range(d) and _array.square_ramp_fits(*cheap, d, ops.xp.finfo(ops.float)):
+                return ops.square_ramp(ops.minimum(j, d), d, *cheap)
         done, rest = ops.fraction(ops.minimum(j, d), d)
     power = p["power"]
     if power != 1.0:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GROUPS = {"jax", "numpy", "torch", "keras", "import"}
+GROUPS = {"jax", "jax-threads", "numpy", "torch", "torch-threads", "keras", "import"}
 
 
 def _run(module, *args, timeout=300):

@@ -325,8 +325,9 @@ def test_scale_equals_multiplication(backend):
         _same_bits(got, backend.evaluate(factor * s, steps))
         _same_bits(got, backend.evaluate(s * factor, steps))
         # Against the unscaled values: one rounding of the product in the backend's precision.
+        # scale evaluates its schedule with the precise formulas, as scale(s, 1.0) does (exactly).
         dtype = np.float64 if backend.bits == 64 else np.float32
-        base = backend.evaluate(s, steps).astype(dtype)
+        base = backend.evaluate(lrcore.scale(s, 1.0), steps).astype(dtype)
         _same_algebra(backend, got, (base * dtype(factor)).astype(np.float64))
 
     _run(backend, check, S.schedules(max_leaves=3), S.levels(-4.0, 4.0), S.steps(backend.max_step), factor=0.5)
@@ -337,7 +338,8 @@ def test_clip_bounds(backend):
         lo, hi = sorted(bounds)
         steps = np.asarray(steps)
         dtype = np.float64 if backend.bits == 64 else np.float32
-        base = backend.evaluate(s, steps)
+        # clip bounds its schedule's precise values, which scale(s, 1.0) gives exactly.
+        base = backend.evaluate(lrcore.scale(s, 1.0), steps)
         both = backend.evaluate(lrcore.clip(s, min_value=lo, max_value=hi), steps)
         assert np.all(both >= float(dtype(lo))) and np.all(both <= float(dtype(hi)))
         _same_values(both, np.clip(base, float(dtype(lo)), float(dtype(hi))))

@@ -1,0 +1,143 @@
+"""The cheap formulas (docs/numerics.md, "Cheap formulas where the levels allow them"): chosen only
+where the levels allow them, within the precision promise against mpmath wherever they are chosen,
+and drawn on both sides of their conditions by the property tests' strategies."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+import lrcore
+from lrcore import _array
+from tests import reference
+from tests import strategies as S
+from tests.helpers import assert_ulp_close
+
+
+def _cheap(schedule, dtype=np.float64) -> bool:
+    """Whether ``schedule`` evaluates with a cheap formula (its code path, read off the Ops calls)."""
+    calls = []
+
+    class Spy(_array._NumpyOps):
+        __slots__ = ()
+
+        def ramp(self, *a, **kw):
+            calls.append("ramp")
+            return super().ramp(*a, **kw)
+
+        def square_ramp(self, *a, **kw):
+            calls.append("square_ramp")
+            return super().square_ramp(*a, **kw)
+
+        def cos_ramp(self, *a, **kw):
+            calls.append("cos_ramp")
+            return super().cos_ramp(*a, **kw)
+
+    k = np.arange(4, dtype=np.int64)
+    schedule._evaluate(k, Spy(np, np.int64, dtype))
+    return bool(calls)
+
+
+@pytest.mark.parametrize("schedule, cheap", [
+    (lrcore.linear(1e-3, 1e-5, 100), True),
+    (lrcore.linear(0.0, 1.0, 100), True),
+    (lrcore.linear(-1.0, 1.0, 100), False),  # opposite signs
+    (lrcore.polynomial_decay(1e-3, 1e-5, 100, power=2.0), True),
+    (lrcore.polynomial_decay(1e-5, 1e-3, 100, power=2.0), False),  # growing
+    (lrcore.polynomial_decay(1.0, 0.0, 100, power=3.0), False),
+    (lrcore.polynomial_decay(1.0, 0.0, 100, power=2.0, cycle=True), False),
+    (lrcore.cosine_decay(1e-3, 100, end_value=1e-5), True),
+    (lrcore.cosine_decay(1e-3, 100, exponent=0.5), False),
+    (lrcore.cosine_decay(1e-5, 100, end_value=1e-3), False),
+    (lrcore.cosine_restart(1e-3, 100, end_value=1e-5), True),
+    (lrcore.cosine_restart(1e-3, 100, warmup_steps=10), False),
+    (lrcore.cosine_restart(1e-3, 100, period_mul=2.0), False),
+    (lrcore.clip(lrcore.cosine_decay(1.0, 100), max_value=1e-3), False),
+    (lrcore.scale(lrcore.linear(1.0, 0.0, 100), 0.5), False),
+    (lrcore.multiply([lrcore.linear(1.0, 0.0, 100), lrcore.constant(2.0)]), False),
+    (lrcore.multiply([lrcore.linear(1.0, 0.0, 100)]), True),
+    (lrcore.join([lrcore.linear(0.0, 1.0, 10), lrcore.cosine_decay(1.0, 100)], [10]), True),
+    (lrcore.warmup(lrcore.cosine_decay(1.0, 100), 10), True),
+])
+def test_the_choice_follows_the_parameters(schedule, cheap):
+    assert _cheap(schedule) is cheap
+
+
+def test_a_tiny_square_ramp_constant_keeps_the_precise_formula():
+    # (a - b)/d² below float32's smallest normal: the precise formula in float32, the cheap in float64.
+    s = lrcore.polynomial_decay(1e-20, 0.0, 2**40, power=2.0)
+    assert not _cheap(s, np.float32) and _cheap(s, np.float64)
+
+
+@pytest.mark.parametrize("name", ["linear", "polynomial_decay", "cosine_decay", "cosine_restart"])
+def test_property_strategies_draw_both_formulas(name):
+    """The property tests exercise both the cheap and the precise formula of every schedule that has both."""
+    seen = set()
+
+    @settings(max_examples=150, database=None)
+    @given(S.kwargs_for(name))
+    def collect(kwargs):
+        seen.add(_cheap(getattr(lrcore, name)(**kwargs)))
+
+    collect()
+    assert seen == {True, False}
+
+
+def _cheap_cases(rng, top: int):
+    """Random cheap-formula schedules with lengths from 1 to ``top`` (past 2**24 included)."""
+    out = []
+    for _ in range(12):
+        a = float(rng.choice([1.0, -1.0])) * 10.0 ** rng.uniform(-6, 2)
+        b = a * float(rng.choice([0.0, rng.uniform(0, 1), 1e-2, 1.0]))
+        d = int(rng.choice([1, 2, 3, int(rng.integers(4, 1000)), int(rng.integers(2**24 - 5, 2**24 + 5)),
+                            int(rng.integers(2**24, top))]))
+        out += [
+            lrcore.linear(a, b, d), lrcore.linear(b, a, d, transition_begin=int(rng.integers(0, 50))),
+            lrcore.polynomial_decay(a, b, d, power=float(rng.choice([1.0, 2.0]))),
+            lrcore.cosine_decay(a, d, end_value=b), lrcore.cosine_restart(a, d, end_value=b),
+        ]
+    return out
+
+
+def _steps_of(d: int, rng, top: int) -> np.ndarray:
+    near = [0, 1, 2, d // 4, d // 2, (2 * d) // 3, d - 2, d - 1, d, d + 1, 2 * d - 1, 2 * d]
+    rand = rng.integers(0, min(2 * d + 2, top), 40)
+    return np.unique(np.clip(np.asarray(near + list(rand), dtype=np.int64), 0, top))
+
+
+def test_cheap_formulas_keep_the_promise(backend):
+    rng = np.random.default_rng(20261207)
+    top = 2**31 - 1 if backend.bits == 32 else 2**53
+    for schedule in _cheap_cases(rng, top):
+        assert _cheap(schedule)
+        p = schedule.params
+        d = p.get("transition_steps") or p.get("decay_steps") or p.get("first_period")
+        steps = _steps_of(d, rng, top)
+        want = reference.values_of(schedule.to_dict(), steps)
+        largest = max(abs(float(reference.value_of(schedule.to_dict(), 0))), float(np.max(np.abs(want))))
+        assert_ulp_close(backend.evaluate(schedule, steps), want, backend.bits, scale=largest,
+                         context=f"{schedule!r} on {backend}")
+
+
+def _cos_ulps(got, theta, dtype):
+    want = np.cos(theta.astype(np.longdouble))
+    spacing = np.spacing(np.abs(got.astype(dtype))).astype(np.longdouble)
+    return float(np.max(np.abs(got.astype(np.longdouble) - want) / spacing))
+
+
+def test_cos_is_within_two_ulps_on_zero_to_pi():
+    """The cosine bound of docs/numerics.md assumes every backend's cos within 2 ulp on [0, π]."""
+    import jax
+    import jax.numpy as jnp
+    import torch
+
+    rng = np.random.default_rng(3)
+    theta = np.concatenate([rng.uniform(0, math.pi, 200_000), np.linspace(0, math.pi, 10_001)])
+    t32 = theta.astype(np.float32)
+    assert _cos_ulps(np.cos(theta), theta, np.float64) <= 2
+    assert _cos_ulps(np.cos(t32), t32, np.float32) <= 2
+    assert _cos_ulps(np.asarray(jax.jit(jnp.cos)(t32)), t32, np.float32) <= 2
+    assert _cos_ulps(torch.cos(torch.from_numpy(t32)).numpy(), t32, np.float32) <= 2

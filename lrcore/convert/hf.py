@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .. import combinators, cosine, decay, transformer
 from ..schedule import Schedule
-from ._common import cannot, peer_bug, pending, real, whole
+from ._common import cannot, peer_bug, real, whole
 
 PEER = "transformers"
 
@@ -189,19 +189,17 @@ def _cosine_lr_rate(lr, *, num_warmup_steps, num_training_steps, num_cycles=0.5,
     end = real(PEER, "min_lr_rate", min_lr_rate) * lr
     # Warmup (k + 1)/W (or warmup_lr_rate + (1 - warmup_lr_rate)·k/(W - 1)) reaching lr at k = W - 1,
     # where the cosine over t - W steps starts (its progress is (k - W + 1)/(t - W)).
-    _refuse_pending("cosine_warmup_with_min_lr", w, warmup_lr_rate)
-    if w == 1:  # warmup (0 + 1)/1: the cosine from step 0 on
-        return cosine.cosine_decay(lr, d, end_value=end)
+    body = cosine.cosine_decay(lr, d, end_value=end)
+    if w == 0:  # no warmup: the progress (k + 1)/t, the cosine one step in
+        return combinators.shift(body, 1)
+    if w == 1:
+        if warmup_lr_rate is None or real(PEER, "warmup_lr_rate", warmup_lr_rate) == 1.0:
+            return body  # warmup (0 + 1)/1: the cosine from step 0 on
+        # Step 0 is warmup_lr_rate·lr, then the cosine one step in.
+        return combinators.join([decay.constant(real(PEER, "warmup_lr_rate", warmup_lr_rate) * lr),
+                                 combinators.shift(body, 1)], [1])
     first = 1.0 / w if warmup_lr_rate is None else real(PEER, "warmup_lr_rate", warmup_lr_rate)
-    return combinators.join([decay.linear(first * lr, lr, w - 1), cosine.cosine_decay(lr, d, end_value=end)], [w - 1])
-
-
-def _refuse_pending(key: str, w: int, warmup_lr_rate) -> None:
-    """The configurations that need an lrcore feature still to come, refused in this one place."""
-    if w == 0 or (w == 1 and warmup_lr_rate is not None and warmup_lr_rate != 1.0):
-        # The cosine's progress is (k - W + 1)/(T - W): it starts one step in (at step 0 without warmup).
-        raise pending(PEER, f"{key} with num_warmup_steps={w}" + ("" if w == 0 else f" and warmup_lr_rate={warmup_lr_rate!r}"),
-                      "a shift combinator (its cosine starts one step in)")
+    return combinators.join([decay.linear(first * lr, lr, w - 1), body], [w - 1])
 
 
 def _wsd(lr, *, num_warmup_steps, num_stable_steps, num_decay_steps, warmup_type="linear", decay_type="cosine",

@@ -31,6 +31,12 @@ def from_torch(scheduler, *, momentum: bool = False):
     ``CosineAnnealingLR`` is converted up to ``T_max``, after which lrcore holds ``eta_min`` (torch
     climbs back along the cosine).
 
+    The result is the whole curve from step 0, whatever the scheduler's ``last_epoch``: a scheduler
+    already stepped ``n`` times, or built with ``last_epoch`` to resume a run, converts to the same
+    schedule as a fresh one (its position is not part of the schedule). To go on from where it is,
+    drive the optimizer with ``lrcore.torch.scheduler(optimizer, s, last_epoch=scheduler.last_epoch - 1)``,
+    which steps once, to ``scheduler.last_epoch``, as a torch scheduler resumed from there does.
+
     Args:
         scheduler: the torch scheduler (constructed, stepped or not).
         momentum: return the momentum curve (``momentum`` or Adam's ``betas[0]``) that a
@@ -180,7 +186,7 @@ def _onecycle(s, i, base):
     # (its initial_lr) and that / final_div_factor.
     group = _groups(s)[i]
     peak, initial, low = (real(PEER, f"param_groups[{i}]['{k}']", group[k]) for k in ("max_lr", "initial_lr", "min_lr"))
-    return onecycle(peak, div_factor=peak / initial, final_div_factor=initial / low, **_onecycle_shape(s))
+    return onecycle(peak, div_factor=peak / initial, final_value=low, **_onecycle_shape(s))
 
 
 def _cyclic_shape(s) -> dict:

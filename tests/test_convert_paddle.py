@@ -52,6 +52,7 @@ CASES = {
     "multistep": (spec("MultiStepDecay", 120, learning_rate=LR, milestones=[30, 60, 90], gamma=0.1), ULPS),
     "step": (spec("StepDecay", 150, learning_rate=LR, step_size=7, gamma=0.5), ULPS),
     "cosine": (spec("CosineAnnealingDecay", 51, learning_rate=LR, T_max=50, eta_min=0.01), ULPS + 51),
+    "cosine-past-T_max": (spec("CosineAnnealingDecay", 90, learning_rate=LR, T_max=20, eta_min=0.01), ULPS + 90),
     "onecycle": (spec("OneCycleLR", 101, max_learning_rate=0.8, total_steps=100, divide_factor=20.0,
                       end_learning_rate=1e-3, phase_pct=0.3, anneal_strategy="cos"), ULPS),
     "onecycle-three-phase": (spec("OneCycleLR", 334, max_learning_rate=0.8, total_steps=333, phase_pct=0.37,

@@ -60,6 +60,7 @@ CASES = {
     "MultiStepLR-repeated-and-zero": (lambda o: sched.MultiStepLR(o, milestones=[0, 9, 9, 20], gamma=0.5), 40),
     "ExponentialLR": (lambda o: sched.ExponentialLR(o, gamma=0.95), 80),
     "CosineAnnealingLR": (lambda o: sched.CosineAnnealingLR(o, T_max=50, eta_min=0.01), 51),
+    "CosineAnnealingLR-past-T_max": (lambda o: sched.CosineAnnealingLR(o, T_max=20, eta_min=0.01), 90),
     "CosineAnnealingWarmRestarts": (lambda o: sched.CosineAnnealingWarmRestarts(o, T_0=6, T_mult=2, eta_min=0.01), 200),
     "CosineAnnealingWarmRestarts-1": (lambda o: sched.CosineAnnealingWarmRestarts(o, T_0=9), 100),
     "LinearLR": (lambda o: sched.LinearLR(o, start_factor=0.1, end_factor=1.0, total_iters=15), 40),

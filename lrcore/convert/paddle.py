@@ -23,8 +23,8 @@ def from_paddle(scheduler) -> Schedule:
 
     Supports ``NoamDecay`` (``lrcore.noam``), ``PiecewiseDecay``, ``NaturalExpDecay``, ``InverseTimeDecay``,
     ``PolynomialDecay``, ``LinearWarmup`` (of a number or of a supported scheduler),
-    ``ExponentialDecay``, ``MultiStepDecay``, ``StepDecay``, ``CosineAnnealingDecay`` (up to
-    ``T_max``: lrcore then holds ``eta_min``, Paddle climbs back), ``OneCycleLR``, ``CyclicLR`` (its
+    ``ExponentialDecay``, ``MultiStepDecay``, ``StepDecay``, ``CosineAnnealingDecay`` (the periodic
+    cosine: past ``T_max`` it climbs back, as Paddle's does), ``OneCycleLR``, ``CyclicLR`` (its
     built-in modes), ``LinearLR`` and ``CosineAnnealingWarmRestarts`` (whose ``step(epoch)`` finds
     restarts with a float logarithm; ``step()`` and lrcore count exactly). ``ReduceOnPlateau`` is a
     rule, not a schedule: the error names the ``lrcore.plateau(..., cooldown_metrics="ignore")``
@@ -122,7 +122,9 @@ def _step(s):
 
 
 def _cosine(s):
-    return cosine.cosine_decay(_lr(s), whole(PEER, "T_max", s.T_max, 1), end_value=real(PEER, "eta_min", s.eta_min))
+    # Paddle follows the cosine past T_max: back up to the base lr at 2·T_max, and so on.
+    return cosine.cosine_decay(_lr(s), whole(PEER, "T_max", s.T_max, 1), end_value=real(PEER, "eta_min", s.eta_min),
+                               periodic=True)
 
 
 def _onecycle(s):

@@ -28,8 +28,8 @@ def from_torch(scheduler, *, momentum: bool = False):
 
     .. math:: \eta(n) = \text{the lr torch applies at update } n
 
-    ``CosineAnnealingLR`` is converted up to ``T_max``, after which lrcore holds ``eta_min`` (torch
-    climbs back along the cosine).
+    ``CosineAnnealingLR`` is the periodic cosine (``cosine_decay(..., periodic=True)``): past ``T_max``
+    it climbs back, as torch's does.
 
     The result is the whole curve from step 0, whatever the scheduler's ``last_epoch``: a scheduler
     already stepped ``n`` times, or built with ``last_epoch`` to resume a run, converts to the same
@@ -127,7 +127,9 @@ def _exponential(s, i, base):
 
 
 def _cosine(s, i, base):
-    return cosine.cosine_decay(base, whole(PEER, "T_max", s.T_max, 1), end_value=real(PEER, "eta_min", s.eta_min))
+    # torch follows the cosine past T_max: back up to the base lr at 2·T_max, and so on.
+    return cosine.cosine_decay(base, whole(PEER, "T_max", s.T_max, 1), end_value=real(PEER, "eta_min", s.eta_min),
+                               periodic=True)
 
 
 def _restarts(s, i, base):

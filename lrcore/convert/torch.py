@@ -188,7 +188,10 @@ def _onecycle(s, i, base):
     # (its initial_lr) and that / final_div_factor.
     group = _groups(s)[i]
     peak, initial, low = (real(PEER, f"param_groups[{i}]['{k}']", group[k]) for k in ("max_lr", "initial_lr", "min_lr"))
-    return onecycle(peak, div_factor=peak / initial, final_value=low, **_onecycle_shape(s))
+    div = peak / initial
+    if low and peak / div / (initial / low) == low:  # torch's factors give the recorded end exactly
+        return onecycle(peak, div_factor=div, final_div_factor=initial / low, **_onecycle_shape(s))
+    return onecycle(peak, div_factor=div, final_value=low, **_onecycle_shape(s))  # the absolute end
 
 
 def _cyclic_shape(s) -> dict:

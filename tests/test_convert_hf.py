@@ -40,6 +40,8 @@ CASES = {
     "cosine_warmup_with_min_lr-warmup_lr_rate": (8, 120, {"min_lr": 0.01, "warmup_lr_rate": 0.1}, 120),
     "cosine_warmup_with_min_lr-1": (1, 60, {"min_lr_rate": 0.0}, 60),
     "cosine_warmup_with_min_lr-0": (0, 100, {"min_lr_rate": 0.1}, 100),
+    "cosine_warmup_with_min_lr-past-the-end": (5, 40, {"min_lr_rate": 0.1}, 90),
+    "cosine_warmup_with_min_lr-0-past-the-end": (0, 30, {"min_lr_rate": 0.2}, 80),
     "cosine_warmup_with_min_lr-0-min_lr": (0, 50, {"min_lr": 0.002, "warmup_lr_rate": 0.3}, 50),
     "cosine_warmup_with_min_lr-1-warmup_lr_rate": (1, 80, {"min_lr_rate": 0.05, "warmup_lr_rate": 0.2}, 80),
     "cosine_warmup_with_min_lr-1-warmup_lr_rate-1": (1, 40, {"min_lr_rate": 0.05, "warmup_lr_rate": 1.0}, 40),

@@ -25,7 +25,8 @@ def from_hf(name, *, lr, num_warmup_steps=None, num_training_steps=None, schedul
     Names: ``constant``, ``constant_with_warmup``, ``linear``, ``cosine``, ``cosine_with_restarts``,
     ``polynomial``, ``inverse_sqrt``, ``cosine_with_min_lr``, ``cosine_warmup_with_min_lr`` and
     ``warmup_stable_decay``. Past ``num_training_steps`` the cosines hold their last value
-    (transformers' cosine climbs back).
+    (transformers' cosine climbs back), except ``cosine_warmup_with_min_lr``'s, whose curve reaches its
+    end one step early: it is the periodic cosine, which climbs back as transformers' does.
 
     Args:
         name: the scheduler name (a string or transformers' ``SchedulerType``).
@@ -189,7 +190,8 @@ def _cosine_lr_rate(lr, *, num_warmup_steps, num_training_steps, num_cycles=0.5,
     end = real(PEER, "min_lr_rate", min_lr_rate) * lr
     # Warmup (k + 1)/W (or warmup_lr_rate + (1 - warmup_lr_rate)·k/(W - 1)) reaching lr at k = W - 1,
     # where the cosine over t - W steps starts (its progress is (k - W + 1)/(t - W)).
-    body = cosine.cosine_decay(lr, d, end_value=end)
+    # Periodic: its end is at step T - 1, and transformers' cosine climbs back after it.
+    body = cosine.cosine_decay(lr, d, end_value=end, periodic=True)
     if w == 0:  # no warmup: the progress (k + 1)/t, the cosine one step in
         return combinators.shift(body, 1)
     if w == 1:

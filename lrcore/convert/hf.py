@@ -8,6 +8,8 @@ as keywords). This module imports no framework.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from .. import combinators, cosine, decay, transformer
 from ..schedule import Schedule
 from ._common import cannot, peer_bug, real, whole
@@ -24,7 +26,8 @@ def from_hf(name, *, lr, num_warmup_steps=None, num_training_steps=None, schedul
 
     Names: ``constant``, ``constant_with_warmup``, ``linear``, ``cosine``, ``cosine_with_restarts``,
     ``polynomial``, ``inverse_sqrt``, ``cosine_with_min_lr``, ``cosine_warmup_with_min_lr`` and
-    ``warmup_stable_decay``. Past ``num_training_steps`` the cosines hold their last value
+    ``warmup_stable_decay``. ``num_cycles`` other than 0.5 gives the periodic cosine (a whole number
+    of steps per fall). Past ``num_training_steps`` the cosines hold their last value
     (transformers' cosine climbs back), except ``cosine_warmup_with_min_lr``'s, whose curve reaches its
     end one step early: it is the periodic cosine, which climbs back as transformers' does.
 
@@ -125,6 +128,19 @@ def _decay_length(key: str, w: int, t: int) -> int:
     return t - w
 
 
+def _half_period(key: str, num_cycles, d: int) -> int:
+    """The steps of one fall of transformers' ``cos(2π·num_cycles·progress)`` over ``d`` steps."""
+    c = real(PEER, "num_cycles", num_cycles)
+    if not c > 0:
+        raise ValueError(f"transformers {key}: argument `num_cycles` must be > 0. Received: num_cycles={num_cycles!r}")
+    half = Fraction(d) / (2 * Fraction(c))
+    if half.denominator != 1:
+        raise cannot(PEER, f"{key} with num_cycles={num_cycles!r} over {d} steps (a fall of {float(half)!r} steps)",
+                     "lrcore's periodic cosine falls over whole steps: make (num_training_steps - num_warmup_steps) "
+                     "/ (2·num_cycles) a whole number.")
+    return int(half)
+
+
 def _one_cosine(key: str, num_cycles) -> None:
     if real(PEER, "num_cycles", num_cycles) != 0.5:
         raise cannot(PEER, f"{key} with num_cycles={num_cycles!r} (a cosine that climbs back inside training)",
@@ -145,10 +161,13 @@ def _linear(lr, *, num_warmup_steps, num_training_steps):
 
 def _cosine(lr, *, num_warmup_steps, num_training_steps, num_cycles=0.5, min_lr_rate=0.0):
     w, t = whole(PEER, "num_warmup_steps", num_warmup_steps), whole(PEER, "num_training_steps", num_training_steps)
-    _one_cosine("cosine", num_cycles)
-    _decay_length("cosine", w, t)
+    d = _decay_length("cosine", w, t)
     rate = real(PEER, "min_lr_rate", min_lr_rate)
-    return cosine.warmup_cosine_decay(0.0, lr, w, t, end_value=rate * lr)
+    if real(PEER, "num_cycles", num_cycles) == 0.5:
+        return cosine.warmup_cosine_decay(0.0, lr, w, t, end_value=rate * lr)
+    # cos(2π·num_cycles·(k - W)/(T - W)): the periodic cosine, falling over (T - W)/(2·num_cycles) steps.
+    body = cosine.cosine_decay(lr, _half_period("cosine", num_cycles, d), end_value=rate * lr, periodic=True)
+    return _warm(body, w)
 
 
 def _hard_restarts(lr, *, num_warmup_steps, num_training_steps, num_cycles=1):
@@ -185,13 +204,12 @@ def _inverse_sqrt(lr, *, num_warmup_steps, timescale=None):
 
 def _cosine_lr_rate(lr, *, num_warmup_steps, num_training_steps, num_cycles=0.5, min_lr_rate=0.0, warmup_lr_rate=None):
     w, t = whole(PEER, "num_warmup_steps", num_warmup_steps), whole(PEER, "num_training_steps", num_training_steps)
-    _one_cosine("cosine_warmup_with_min_lr", num_cycles)
     d = _decay_length("cosine_warmup_with_min_lr", w, t)
     end = real(PEER, "min_lr_rate", min_lr_rate) * lr
     # Warmup (k + 1)/W (or warmup_lr_rate + (1 - warmup_lr_rate)·k/(W - 1)) reaching lr at k = W - 1,
     # where the cosine over t - W steps starts (its progress is (k - W + 1)/(t - W)).
     # Periodic: its end is at step T - 1, and transformers' cosine climbs back after it.
-    body = cosine.cosine_decay(lr, d, end_value=end, periodic=True)
+    body = cosine.cosine_decay(lr, _half_period("cosine_warmup_with_min_lr", num_cycles, d), end_value=end, periodic=True)
     if w == 0:  # no warmup: the progress (k + 1)/t, the cosine one step in
         return combinators.shift(body, 1)
     if w == 1:

@@ -197,6 +197,12 @@ def test_hard_restarts_lambda_is_recognized():
     check(make, 80)
 
 
+def test_a_cosine_lambda_with_more_cycles_is_the_periodic_cosine():
+    make = lambda o: tr.get_cosine_schedule_with_warmup(o, 10, 110, num_cycles=1.0)  # noqa: E731
+    converted, _ = check(make, 160)
+    assert converted == lrcore.warmup(lrcore.cosine_decay(0.4, 50, periodic=True), 10)
+
+
 # -- what cannot be expressed -------------------------------------------------------------------------
 REFUSED = {
     "LambdaLR": (lambda o: sched.LambdaLR(o, lr_lambda=lambda k: 0.9**k), "LambdaLR.*arbitrary Python function.*mode='relative'"),
@@ -208,7 +214,8 @@ REFUSED = {
                                                            sched.CyclicLR(o, 0.01, 0.1)]), "ChainedScheduler holding CyclicLR"),
     "Chained-cosine-eta_min": (lambda o: sched.ChainedScheduler([sched.CosineAnnealingLR(o, 10, eta_min=0.1)]),
                                "eta_min != 0"),
-    "hf-cosine-cycles": (lambda o: tr.get_cosine_schedule_with_warmup(o, 0, 100, num_cycles=1.0), "num_cycles=1.0"),
+    "hf-cosine-cycles": (lambda o: tr.get_cosine_schedule_with_warmup(o, 0, 100, num_cycles=1.5),
+                         "num_cycles=1.5.*whole number"),
 }
 
 

@@ -86,6 +86,26 @@ def test_matches_create_scheduler_v2(case):
     assert len(set(want.tolist())) > 2
 
 
+def test_a_huge_cycle_limit_counts_only_the_cycles_that_start_at_a_reachable_step():
+    """Cycles past step 2**63 - 1 are never reached: a cosine's or poly's huge ``cycle_limit`` converts
+    without building them (the cosine keeps the limit; the poly joins the reachable cycles). timm's
+    float logarithm misplaces restarts that far out: the converter warns."""
+    with pytest.warns(UserWarning, match="float logarithm"):
+        cosine = lrcore.from_timm(lr=LR, num_epochs=10, cycle_mul=2.0, cycle_limit=10**9, cycle_decay=1.0)
+    assert cosine.params["cycle_limit"] == 10**9
+    with pytest.warns(UserWarning, match="float logarithm"):
+        poly = lrcore.from_timm(lr=LR, sched="poly", num_epochs=6, cycle_mul=2.0, cycle_limit=10**9, cycle_decay=1.0)
+    # Cycle i starts at 6·(2**i - 1): cycles 0 to 60 start below 2**63 - 1, and cycle 60 runs past it.
+    assert len(poly.params["schedules"]) == 61
+    n = 200
+    kwargs = dict(sched="poly", num_epochs=6, cycle_mul=2.0, cycle_limit=10**9, cycle_decay=1.0, decay_rate=0.5)
+    with pytest.warns(UserWarning, match="float logarithm"):
+        poly = lrcore.from_timm(lr=LR, **kwargs)
+    want = peer({**kwargs, "cycle_limit": 20}, n)  # timm overflows a float counting 10**9 cycles; 20 cover n steps
+    assert_ulp_close(poly(np.arange(n)), want, 64, ULPS)
+    assert len(set(want.tolist())) > 10
+
+
 def test_restart_logarithm_misplaces_a_restart():
     """timm finds the cycle of ``t`` as ``floor(log(1 - t/T0·(1 - m), m))``; with ``T0=1, m=3`` the
     float logarithm of 243 in base 3 is just below 5, so epoch 121 (the start of cycle 5) gets the
@@ -164,6 +184,8 @@ REFUSED = {
     "plateau": (dict(sched="plateau"), "lrcore.plateau"),
     "poly-fractional-cycles": (dict(sched="poly", num_epochs=5, cycle_mul=1.5, cycle_limit=3), "whole cycle lengths"),
     "cycle_mul-below-1": (dict(num_epochs=5, cycle_mul=0.5, cycle_limit=3), "cycle_mul=0.5 < 1"),
+    "poly-cycle-too-long": (dict(sched="poly", num_epochs=8, cycle_mul=2.0, cycle_limit=100), "a cycle of 9.2.*cycle 60"),
+    "tanh-too-many-cycles": (dict(sched="tanh", num_epochs=5, cycle_limit=10**9), "cycle_limit=1000000000 .*at most 10000"),
 }
 
 

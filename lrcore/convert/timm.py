@@ -13,6 +13,9 @@ from ..schedule import Schedule
 from ._common import cannot, flag, peer_bug, real, whole
 
 PEER = "timm"
+_LAST = 2**63 - 1  # the largest step lrcore evaluates
+_MOST_JOINED = 10_000  # tanh and poly cycles are joined piece by piece
+_CHECKED = 300  # the cycles whose boundaries are checked against timm's float logarithm
 
 
 def from_timm(*, lr, sched="cosine", num_epochs=300, decay_epochs=None, decay_milestones=(90, 180, 270),
@@ -164,10 +167,13 @@ def _restart_check(t_initial: int, mul: float, limit: int) -> None:
     """Warn where timm's float logarithm puts the first or last step of one of the first ``limit``
     cycles (cycle ``i`` starts at ``S_i = T_0 (m^i - 1)/(m - 1)``, at the first whole step past it) in
     another cycle."""
-    m = Fraction(mul)
-    starts = [Fraction(t_initial) * (m**i - 1) / (m - 1) for i in range(limit + 1)]
+    m, starts, length = Fraction(mul), [Fraction(0)], Fraction(t_initial)
+    # The cycles that start at a step lrcore reaches (the first _CHECKED of them).
+    while len(starts) <= min(limit, _CHECKED) and starts[-1] < _LAST:
+        starts.append(starts[-1] + length)
+        length *= m
     wrong = []
-    for i in range(limit):
+    for i in range(len(starts) - 1):
         first, last = math.ceil(starts[i]), math.ceil(starts[i + 1]) - 1
         for t in sorted({first, last} if i else {last}):
             if t < first:
@@ -185,7 +191,7 @@ def _restart_check(t_initial: int, mul: float, limit: int) -> None:
 def _cycles(sched, lr, t_initial, lr_min, mul, cycle_decay, limit, power, k) -> Schedule:
     if mul < 1.0:
         raise cannot(PEER, f"cycle_mul={mul} < 1", "Use cycle_mul >= 1.")
-    if mul != 1.0:
+    if mul != 1.0 and (sched == "cosine" or limit == 1):
         _restart_check(t_initial, mul, limit)
     if sched == "cosine":
         if limit == 1:  # one cycle, then lr_min held: the decay itself
@@ -196,18 +202,34 @@ def _cycles(sched, lr, t_initial, lr_min, mul, cycle_decay, limit, power, k) -> 
         (lambda peak, n: decay.tanh_decay(peak, n, end_value=lr_min))
     if limit == 1:
         return one(lr, t_initial)
-    nominal = [t_initial * mul**i for i in range(limit)]
+    nominal, start = [], 0
+    while len(nominal) < limit and start < _LAST:  # the cycles that start at a step lrcore reaches
+        if len(nominal) == _MOST_JOINED:
+            raise cannot(PEER, f"sched={sched!r} with cycle_limit={limit} (more than {_MOST_JOINED} cycles, each its "
+                         "own piece)", f"Use at most {_MOST_JOINED} cycles, or sched='cosine' (any number).")
+        length = mul ** len(nominal) * t_initial  # timm's float cycle length
+        if length != math.floor(length):
+            raise cannot(PEER, f"sched={sched!r} with a cycle of {float(length)!r} steps (cycle {len(nominal)}; "
+                         f"t_initial={t_initial}, cycle_mul={mul}, cycle_limit={limit})",
+                         "lrcore joins these cycles at whole steps: choose cycle_mul and num_epochs that give whole "
+                         "cycle lengths (sched='cosine' takes any).")
+        nominal.append(int(length))
+        start += int(length)
+        if nominal[-1] > _LAST:
+            raise cannot(PEER, f"sched={sched!r} with a cycle of {float(nominal[-1])!r} steps (cycle {len(nominal) - 1}, "
+                         f"which starts at step {start - nominal[-1]})",
+                         "lrcore's decays last at most 2**63 - 1 steps: give a cycle_limit that ends the cycles sooner.")
     lengths = [int(x) for x in nominal]
-    if lengths != nominal:
-        raise cannot(PEER, f"sched={sched!r} with cycles of {[x for x in nominal if x != int(x)][:3]} steps "
-                     f"(t_initial={t_initial}, cycle_mul={mul}, cycle_limit={limit})",
-                     "lrcore joins these cycles at whole steps: choose cycle_mul and num_epochs that give whole cycle "
-                     "lengths (sched='cosine' takes any).")
+    if mul != 1.0:
+        _restart_check(t_initial, mul, limit)
+    pieces = [one(lr * cycle_decay**i, n) for i, n in enumerate(lengths)] + [decay.constant(lr_min)]
     bounds, at = [], 0
     for n in lengths:
         at += n
         bounds.append(at)
-    return combinators.join([*(one(lr * cycle_decay**i, n) for i, n in enumerate(lengths)), decay.constant(lr_min)], bounds)
+    if bounds[-1] > _LAST:  # the last cycle runs past every step lrcore evaluates: lr_min is never reached
+        pieces, bounds = pieces[:-1], bounds[:-1]
+    return combinators.join(pieces, bounds) if bounds else pieces[0]
 
 
 def _multistep(lr, milestones, rate, w, init, prefix) -> Schedule:

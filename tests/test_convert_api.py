@@ -51,10 +51,11 @@ def test_converting_imports_no_framework():
 
 
 def test_a_refusal_is_a_value_error_with_the_remedy():
-    error = _common.pending("timm", "sched='tanh'", "a tanh decay schedule")
-    assert isinstance(error, ValueError)
-    assert str(error) == ("timm: sched='tanh' cannot be expressed as an lrcore schedule. It needs a tanh decay "
-                          "schedule, which this version of lrcore does not have yet.")
+    with pytest.raises(_common.CannotExpress) as caught:
+        lrcore.from_timm(lr=0.1, sched="poly", k_decay=2.0)
+    assert isinstance(caught.value, ValueError)
+    assert str(caught.value) == ("timm: sched='poly' with k_decay=2.0 cannot be expressed as an lrcore schedule. "
+                                 "lrcore.polynomial_decay has no k-decay: use k_decay=1, or sched='cosine' (which has it).")
 
 
 @pytest.mark.parametrize(
@@ -78,6 +79,13 @@ def test_a_refusal_is_a_value_error_with_the_remedy():
                                     "staircase": "False"}, class_name="ExponentialDecay"), TypeError,
          "`staircase` must be True or False. Received: staircase='False'"),
         (lambda: lrcore.from_timm(lr=0.1, warmup_prefix=1), TypeError, "`warmup_prefix` must be True or False"),
+        (lambda: lrcore.from_timm(lr=0.1, noise="late"), TypeError, "argument `noise` must be a number. Received: noise='late'"),
+        (lambda: lrcore.from_timm(lr=0.1, noise=[0.1, 0.2, 0.3]), ValueError, "a list of one or two numbers"),
+        (lambda: lrcore.from_timm(lr=0.1, updates_per_epoch=2.5), ValueError, "fractional `updates_per_epoch`"),
+        (lambda: lrcore.from_timm(lr=0.1, updates_per_epoch=-3), ValueError, "`updates_per_epoch` must be >= 1"),
+        (lambda: lrcore.from_timm(lr=0.1, sched="step", decay_epochs=0), ValueError, "`decay_epochs` must be > 0"),
+        (lambda: lrcore.from_hf("cosine", lr=0.1, num_warmup_steps=0, num_training_steps=10, num_cycles=-1),
+         ValueError, "`num_cycles` must be > 0"),
         (lambda: lrcore.from_hf("warmup_stable_decay", lr=0.1, num_warmup_steps=0, num_stable_steps=5,
                                 num_decay_steps=5, decay_type="exp"), ValueError, "`decay_type` must be"),
     ],

@@ -41,6 +41,18 @@ CASES = {
                  steps_with_landmarks(700, 10, 30, 70, 150, 310, 630), False),
     "restarts-alpha": (lambda: KS.CosineDecayRestarts(F(0.6), 30, t_mul=F(1.0), m_mul=F(1.0), alpha=F(0.1)),
                        steps_with_landmarks(400, 30, 60, 90), False),
+    "restarts-alpha-m_mul": (lambda: KS.CosineDecayRestarts(F(0.6), 10, t_mul=F(2.0), m_mul=F(0.5), alpha=F(0.1)),
+                             steps_with_landmarks(400, 10, 30, 70, 150, 310), False),
+    "restarts-alpha-m_mul-above-1": (lambda: KS.CosineDecayRestarts(F(0.2), 12, t_mul=F(2.0), m_mul=F(1.1), alpha=F(0.3)),
+                                     steps_with_landmarks(200, 12, 36, 84, 180), False),
+    "restarts-fractional-t_mul": (lambda: KS.CosineDecayRestarts(F(0.6), 10, t_mul=F(1.5), m_mul=F(0.9)),
+                                  steps_with_landmarks(300, 10, 25, 48, 81), False),
+    "restarts-fractional-t_mul-alpha": (lambda: KS.CosineDecayRestarts(F(0.5), 7, t_mul=F(1.3), m_mul=F(0.8),
+                                                                       alpha=F(0.05)), np.arange(200), False),
+    "exponential-fractional-decay_steps": (lambda: KS.ExponentialDecay(F(0.5), F(7.5), F(0.9)),
+                                           steps_with_landmarks(100, 7, 8, 15), False),
+    "exponential-fractional-staircase": (lambda: KS.ExponentialDecay(F(0.5), F(2.4), F(0.97), staircase=True),
+                                         np.arange(100), False),
 }
 
 
@@ -68,10 +80,11 @@ def test_float32_keras_is_within_float32_of_the_exact_curve():
 
 
 REFUSED = {
-    "restarts-alpha-and-m_mul": (lambda: KS.CosineDecayRestarts(0.6, 10, m_mul=0.5, alpha=0.1), ValueError,
-                                 "alpha=0.1 and m_mul=0.5.*add combinator"),
-    "restarts-fractional-t_mul": (lambda: KS.CosineDecayRestarts(0.6, 10, t_mul=1.5), ValueError, "t_mul=1.5"),
-    "fractional-decay_steps": (lambda: KS.ExponentialDecay(0.5, 7.5, 0.9), ValueError, "fractional `decay_steps`"),
+    "restarts-shrinking-t_mul": (lambda: KS.CosineDecayRestarts(0.6, 10, t_mul=0.5), ValueError, "t_mul=0.5 < 1"),
+    # Keras' peaks grow forever (to inf); lrcore refuses peaks past float32 at steps up to 2**63 - 1.
+    "restarts-growing-peak-forever": (lambda: KS.CosineDecayRestarts(0.6, 10, t_mul=1.0, m_mul=1.1), ValueError,
+                                      "peak_mul"),
+    "fractional-decay_steps": (lambda: KS.InverseTimeDecay(0.5, 7.5, 0.9), ValueError, "fractional `decay_steps`"),
     "fractional-boundary": (lambda: KS.PiecewiseConstantDecay([2.5], [1.0, 0.5]), ValueError, "fractional `boundaries"),
 }
 

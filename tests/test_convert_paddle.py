@@ -14,6 +14,7 @@ import json
 import math
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import tempfile
@@ -51,6 +52,7 @@ CASES = {
     "multistep": (spec("MultiStepDecay", 120, learning_rate=LR, milestones=[30, 60, 90], gamma=0.1), ULPS),
     "step": (spec("StepDecay", 150, learning_rate=LR, step_size=7, gamma=0.5), ULPS),
     "cosine": (spec("CosineAnnealingDecay", 51, learning_rate=LR, T_max=50, eta_min=0.01), ULPS + 51),
+    "cosine-past-T_max": (spec("CosineAnnealingDecay", 90, learning_rate=LR, T_max=20, eta_min=0.01), ULPS + 90),
     "onecycle": (spec("OneCycleLR", 101, max_learning_rate=0.8, total_steps=100, divide_factor=20.0,
                       end_learning_rate=1e-3, phase_pct=0.3, anneal_strategy="cos"), ULPS),
     "onecycle-three-phase": (spec("OneCycleLR", 334, max_learning_rate=0.8, total_steps=333, phase_pct=0.37,
@@ -65,7 +67,17 @@ CASES = {
     "onecycle-negative-end": (spec("OneCycleLR", 101, max_learning_rate=1.0, total_steps=100, divide_factor=25.0,
                                    end_learning_rate=1e-4, phase_pct=0.3, anneal_strategy="linear"), ULPS),
     "refused-lambda": ({**spec("LambdaDecay", 3, learning_rate=LR), "lr_lambda": "lambda k: 0.9 ** k"}, None),
-    "refused-plateau": (spec("ReduceOnPlateau", 3, learning_rate=LR), None),
+    "refused-plateau": ({**spec("ReduceOnPlateau", 3, learning_rate=LR, mode="min", factor=0.5, patience=2,
+                                threshold=0.05, cooldown=3, min_lr=0.02, epsilon=1e-3),
+                         "metrics": [1.0, 0.9, 0.95, 0.99, 0.97, 0.5, 0.4, 0.45, 0.41, 0.46, 0.47, 0.48, 0.3, 0.31, 0.32,
+                                     0.33, 0.34, 0.35, 0.36, 0.37, 0.38, 0.39, 0.4, 0.41, 0.42, 0.43]}, None),
+    "refused-plateau-max-abs": ({**spec("ReduceOnPlateau", 3, learning_rate=0.1, mode="max", factor=0.3, patience=1,
+                                        threshold=0.01, threshold_mode="abs", cooldown=2, min_lr=0.0),
+                                 "metrics": [0.1, 0.2, 0.2, 0.205, 0.21, 0.3, 0.29, 0.28, 0.5, 0.49, 0.48, 0.47, 0.46,
+                                             0.45, 0.44, 0.6, 0.59]}, None),
+    "noam-short-warmup": (spec("NoamDecay", 60, d_model=512, warmup_steps=1, learning_rate=1.0), ULPS),
+    "onecycle-zero-end": (spec("OneCycleLR", 61, max_learning_rate=0.5, total_steps=60, divide_factor=10.0,
+                               end_learning_rate=0.0, phase_pct=0.25, anneal_strategy="cos"), ULPS),
 }
 
 
@@ -88,6 +100,9 @@ def _child(spec_path: str, out_path: str) -> None:
                 entry["error"] = str(error)
         entry["warnings"] = [str(w.message) for w in caught if str(w.message).startswith("paddle:")]
         values = [float(scheduler())]
+        for metric in item.get("metrics", []):
+            scheduler.step(metric)
+            values.append(float(scheduler()))
         if item["scheduler"] != "ReduceOnPlateau":
             for _ in range(item["n"] - 1):
                 scheduler.step()
@@ -143,3 +158,20 @@ def test_the_negative_end_case_warns(paddle):
 def test_refusals(paddle):
     assert "LambdaDecay(lr_lambda=...) (an arbitrary Python function) cannot be expressed" in paddle["refused-lambda"]["error"]
     assert "ReduceOnPlateau" in paddle["refused-plateau"]["error"] and "lrcore.plateau" in paddle["refused-plateau"]["error"]
+
+
+@pytest.mark.parametrize("name", ["refused-plateau", "refused-plateau-max-abs"])
+def test_reduce_on_plateau_points_to_the_rule_that_reproduces_it(paddle, name):
+    """The refusal names ``lrcore.constant(lr)`` and an ``lrcore.plateau(..., cooldown_metrics="ignore")``
+    call: run on the same metrics, that rule gives Paddle's lr after each ``step(metric)``."""
+    entry = paddle[name]
+    constant, rule = re.search(r"Use (lrcore\.constant\(.*?\)) with the rule (lrcore\.plateau\(.*?\)) \(", entry["error"]).groups()
+    schedule, rule = eval(constant, {"lrcore": lrcore}), eval(rule, {"lrcore": lrcore})
+    assert rule.cooldown_metrics == "ignore"
+    state, got = rule.init(), [float(schedule(0))]
+    for metric in CASES[name][0]["metrics"]:
+        state = rule.update(state, metric)
+        got.append(float(schedule(0)) * float(state.scale))
+    want = np.asarray(entry["values"])
+    assert_ulp_close(np.asarray(got), want, 64, ULPS)
+    assert len(set(want.tolist())) > 2

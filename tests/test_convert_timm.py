@@ -11,7 +11,7 @@ import pytest
 
 import lrcore
 from tests.helpers import assert_ulp_close
-from tests.peers import drive_timm, timm_scheduler_module
+from tests.peers import drive_timm, timm_scheduler_module, torch_optimizer
 
 ULPS = 16
 LR = 0.4
@@ -47,6 +47,28 @@ CASES = {
     "rsqrt": (dict(sched="rsqrt", num_epochs=60, warmup_epochs=8, warmup_lr=0.0, warmup_prefix=True), 90),
     "rsqrt-warmup_lr": (dict(sched="rsqrt", num_epochs=60, warmup_epochs=8, decay_fn="1-sqrt"), 90),
     "rsqrt-timescale": (dict(sched="rsqrt", num_epochs=40, stable_timescale=5, decay_epochs=10, decay_fn="cosine"), 60),
+    "tanh": (dict(sched="tanh", num_epochs=40, min_lr=0.01), 60),
+    "tanh-warmup": (dict(sched="tanh", num_epochs=30, warmup_epochs=4, warmup_lr=0.0), 50),
+    "tanh-warmup-prefix": (dict(sched="tanh", num_epochs=30, warmup_epochs=4, warmup_prefix=True, min_lr=1e-3), 50),
+    "tanh-cycles": (dict(sched="tanh", num_epochs=12, cycle_limit=3, cycle_decay=0.5, min_lr=0.02), 50),
+    "tanh-cycle_mul": (dict(sched="tanh", num_epochs=6, cycle_mul=2.0, cycle_limit=3, cycle_decay=0.8), 50),
+    "cosine-k_decay": (dict(num_epochs=50, k_decay=2.0, min_lr=0.01), 70),
+    "cosine-k_decay-cycles": (dict(num_epochs=10, k_decay=0.5, cycle_limit=3, cycle_decay=0.7, cycle_mul=2.0), 80),
+    "cosine-warmup-no-prefix": (dict(num_epochs=40, warmup_epochs=5, min_lr=1e-4), 60),
+    "cosine-warmup-no-prefix-cycles": (dict(num_epochs=12, warmup_epochs=5, cycle_limit=3, cycle_decay=0.5), 50),
+    "cosine-cycle_limit-2": (dict(num_epochs=15, cycle_limit=2, cycle_decay=0.5, min_lr=0.01), 50),
+    "cosine-fractional-cycles": (dict(num_epochs=5, cycle_mul=1.5, cycle_limit=4, cycle_decay=0.9, min_lr=0.01), 45),
+    "poly-warmup-no-prefix": (dict(sched="poly", num_epochs=30, decay_rate=0.9, warmup_epochs=6), 40),
+    "step-fractional": (dict(sched="step", decay_epochs=2.4, decay_rate=0.97), 60),
+    "step-fractional-warmup": (dict(sched="step", decay_epochs=2.5, decay_rate=0.5, warmup_epochs=3), 40),
+    "wsd-power": (dict(sched="wsd", num_epochs=50, warmup_epochs=5, decay_fn="power", min_lr=1e-3), 60),
+    "wsd-exp": (dict(sched="wsd", num_epochs=50, warmup_epochs=5, decay_fn="exp", min_lr=1e-3), 60),
+    "wsd-exp-per-update": (dict(sched="wsd", num_epochs=6, warmup_epochs=1, decay_epochs=2, decay_fn="exp",
+                                step_on_epochs=False, updates_per_epoch=9), 70),
+    "rsqrt-power": (dict(sched="rsqrt", num_epochs=40, warmup_epochs=4, decay_fn="power"), 50),
+    "rsqrt-exp": (dict(sched="rsqrt", num_epochs=40, warmup_epochs=4, decay_fn="exp", min_lr=0.02), 50),
+    "rsqrt-min_lr": (dict(sched="rsqrt", num_epochs=60, warmup_epochs=5, min_lr=0.01), 70),
+    "rsqrt-min_lr-above-stable": (dict(sched="rsqrt", num_epochs=80, warmup_epochs=2, min_lr=0.1), 90),
 }
 
 
@@ -64,6 +86,26 @@ def test_matches_create_scheduler_v2(case):
     assert len(set(want.tolist())) > 2
 
 
+def test_a_huge_cycle_limit_counts_only_the_cycles_that_start_at_a_reachable_step():
+    """Cycles past step 2**63 - 1 are never reached: a cosine's or poly's huge ``cycle_limit`` converts
+    without building them (the cosine keeps the limit; the poly joins the reachable cycles). timm's
+    float logarithm misplaces restarts that far out: the converter warns."""
+    with pytest.warns(UserWarning, match="float logarithm"):
+        cosine = lrcore.from_timm(lr=LR, num_epochs=10, cycle_mul=2.0, cycle_limit=10**9, cycle_decay=1.0)
+    assert cosine.params["cycle_limit"] == 10**9
+    with pytest.warns(UserWarning, match="float logarithm"):
+        poly = lrcore.from_timm(lr=LR, sched="poly", num_epochs=6, cycle_mul=2.0, cycle_limit=10**9, cycle_decay=1.0)
+    # Cycle i starts at 6·(2**i - 1): cycles 0 to 60 start below 2**63 - 1, and cycle 60 runs past it.
+    assert len(poly.params["schedules"]) == 61
+    n = 200
+    kwargs = dict(sched="poly", num_epochs=6, cycle_mul=2.0, cycle_limit=10**9, cycle_decay=1.0, decay_rate=0.5)
+    with pytest.warns(UserWarning, match="float logarithm"):
+        poly = lrcore.from_timm(lr=LR, **kwargs)
+    want = peer({**kwargs, "cycle_limit": 20}, n)  # timm overflows a float counting 10**9 cycles; 20 cover n steps
+    assert_ulp_close(poly(np.arange(n)), want, 64, ULPS)
+    assert len(set(want.tolist())) > 10
+
+
 def test_restart_logarithm_misplaces_a_restart():
     """timm finds the cycle of ``t`` as ``floor(log(1 - t/T0·(1 - m), m))``; with ``T0=1, m=3`` the
     float logarithm of 243 in base 3 is just below 5, so epoch 121 (the start of cycle 5) gets the
@@ -78,16 +120,72 @@ def test_restart_logarithm_misplaces_a_restart():
     assert_ulp_close(got[others], want[others], 64, ULPS)
 
 
+def drive_timm_per_update(kwargs, upe, n):
+    """timm's train loop with ``step_on_epochs=True``: ``step_update(k)`` after every update (a no-op for
+    an epoch scheduler) and ``step(epoch)`` at each epoch's end; the lr applied to updates ``0..n-1``."""
+    factory = timm_scheduler_module("scheduler_factory").create_scheduler_v2
+    optimizer = torch_optimizer(LR)
+    scheduler = factory(optimizer, **kwargs, updates_per_epoch=upe)[0]
+    lrs = []
+    for k in range(n):
+        if k and k % upe == 0:
+            scheduler.step(k // upe)
+        lrs.append(float(optimizer.param_groups[0]["lr"]))
+        scheduler.step_update(k + 1)
+    return np.asarray(lrs)
+
+
+PER_EPOCH = {
+    "cosine-warmup": (dict(num_epochs=10, warmup_epochs=2, min_lr=0.01), 7),
+    "step": (dict(sched="step", decay_epochs=3, decay_rate=0.5), 5),
+    "tanh": (dict(sched="tanh", num_epochs=8, warmup_epochs=1, warmup_prefix=True), 4),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PER_EPOCH))
+def test_updates_per_epoch_gives_the_update_indexed_schedule(case):
+    """``updates_per_epoch`` with ``step_on_epochs=True``: the lr of each update, held through its epoch."""
+    kwargs, upe = PER_EPOCH[case]
+    n = 14 * upe
+    s = lrcore.from_timm(lr=LR, **kwargs, updates_per_epoch=upe)
+    assert s.name == "per_epoch"
+    want = drive_timm_per_update(kwargs, upe, n)
+    assert_ulp_close(s(np.arange(n)), want, 64, ULPS, context=f"{case}: {s!r}")
+    assert np.all(want[::upe][:, None] == want.reshape(-1, upe))
+
+
+@pytest.mark.parametrize("noise", [0.25, [0.1, 0.6]])
+def test_noise_has_timms_range_and_limit_with_a_warning(noise):
+    """timm's noise becomes ``lrcore.noise``: a warning says the draws are lrcore's (timm's distribution,
+    not its values); outside the noise range every value is timm's, inside each is within ``noise_pct``."""
+    kwargs = dict(num_epochs=40, min_lr=0.01, noise=noise, noise_pct=0.3, noise_std=0.5, noise_seed=7)
+    with pytest.warns(UserWarning, match="counter-based generator.*not timm's torch.Generator"):
+        s = lrcore.from_timm(lr=LR, **kwargs)
+    bounds = [noise] if isinstance(noise, float) else noise
+    begin = int(np.ceil(bounds[0] * 40))
+    end = int(np.ceil(bounds[1] * 40)) if len(bounds) == 2 else None
+    assert s.name == "noise"
+    assert (s.params["pct"], s.params["std"], s.params["seed"], s.params["begin"], s.params["end"]) == (0.3, 0.5, 7, begin, end)
+    n = 60
+    got = s(np.arange(n))
+    clean = peer({**kwargs, "noise": None}, n)
+    noisy = peer(kwargs, n)
+    inside = (np.arange(n) >= begin) & (np.arange(n) < (end if end is not None else n))
+    assert_ulp_close(got[~inside], noisy[~inside], 64, ULPS)
+    assert np.all(np.abs(got[inside] / clean[inside] - 1) < 0.3)
+    assert np.all(np.abs(noisy[inside] / clean[inside] - 1) < 0.3)
+    assert np.any(got[inside] != clean[inside])
+
+
 REFUSED = {
-    "tanh": (dict(sched="tanh"), "sched='tanh'.*tanh decay"),
-    "k_decay": (dict(k_decay=2.0), "k_decay=2.0.*k-decay"),
-    "cosine-warmup-no-prefix": (dict(warmup_epochs=5), "warmup_prefix=False.*does not delay"),
-    "wsd-exp": (dict(sched="wsd", decay_fn="exp"), "decay_fn='exp'"),
-    "rsqrt-min_lr": (dict(sched="rsqrt", warmup_epochs=5, min_lr=0.01), "min_lr > 0.*add combinator"),
-    "noise": (dict(noise=[0.5]), "noise=\\[0.5\\]"),
+    "tanh-fractional-cycles": (dict(sched="tanh", num_epochs=5, cycle_mul=1.5, cycle_limit=3), "whole cycle lengths"),
+    "poly-k_decay": (dict(sched="poly", k_decay=2.0), "k_decay=2.0.*no k-decay"),
+    "wsd-callable": (dict(sched="wsd", decay_fn=lambda x: 1 - x), "decay_fn"),
     "plateau": (dict(sched="plateau"), "lrcore.plateau"),
-    "fractional-cycles": (dict(num_epochs=5, cycle_mul=1.5, cycle_limit=3), "whole cycle lengths"),
-    "fractional-decay": (dict(sched="step", decay_epochs=2.5), "fractional `decay_epochs`"),
+    "poly-fractional-cycles": (dict(sched="poly", num_epochs=5, cycle_mul=1.5, cycle_limit=3), "whole cycle lengths"),
+    "cycle_mul-below-1": (dict(num_epochs=5, cycle_mul=0.5, cycle_limit=3), "cycle_mul=0.5 < 1"),
+    "poly-cycle-too-long": (dict(sched="poly", num_epochs=8, cycle_mul=2.0, cycle_limit=100), "a cycle of 9.2.*cycle 60"),
+    "tanh-too-many-cycles": (dict(sched="tanh", num_epochs=5, cycle_limit=10**9), "cycle_limit=1000000000 .*at most 10000"),
 }
 
 

@@ -60,6 +60,7 @@ CASES = {
     "MultiStepLR-repeated-and-zero": (lambda o: sched.MultiStepLR(o, milestones=[0, 9, 9, 20], gamma=0.5), 40),
     "ExponentialLR": (lambda o: sched.ExponentialLR(o, gamma=0.95), 80),
     "CosineAnnealingLR": (lambda o: sched.CosineAnnealingLR(o, T_max=50, eta_min=0.01), 51),
+    "CosineAnnealingLR-past-T_max": (lambda o: sched.CosineAnnealingLR(o, T_max=20, eta_min=0.01), 90),
     "CosineAnnealingWarmRestarts": (lambda o: sched.CosineAnnealingWarmRestarts(o, T_0=6, T_mult=2, eta_min=0.01), 200),
     "CosineAnnealingWarmRestarts-1": (lambda o: sched.CosineAnnealingWarmRestarts(o, T_0=9), 100),
     "LinearLR": (lambda o: sched.LinearLR(o, start_factor=0.1, end_factor=1.0, total_iters=15), 40),
@@ -71,6 +72,8 @@ CASES = {
                                                    final_div_factor=300.0, anneal_strategy="linear"), 257),
     "OneCycleLR-three-phase": (lambda o: sched.OneCycleLR(o, max_lr=0.8, total_steps=333, pct_start=0.37,
                                                           three_phase=True), 333),
+    "OneCycleLR-final_div_factor": (lambda o: sched.OneCycleLR(o, max_lr=0.3, total_steps=90, div_factor=7.0,
+                                                               final_div_factor=3.0, anneal_strategy="linear"), 90),
     "OneCycleLR-epochs": (lambda o: sched.OneCycleLR(o, max_lr=0.5, epochs=3, steps_per_epoch=17, pct_start=0.1), 51),
     "CyclicLR": (lambda o: sched.CyclicLR(o, base_lr=0.01, max_lr=0.4, step_size_up=4, step_size_down=6,
                                           mode="triangular2"), 90),
@@ -164,9 +167,40 @@ def test_a_stepped_scheduler_converts_from_its_start():
     assert lrcore.from_torch(scheduler) == lrcore.exponential_decay(0.4, 3, 0.5, staircase=True)
 
 
+@pytest.mark.parametrize("make", [lambda o, e: sched.StepLR(o, step_size=3, gamma=0.5, last_epoch=e),
+                                  lambda o, e: sched.CosineAnnealingLR(o, T_max=30, eta_min=0.01, last_epoch=e)],
+                         ids=["StepLR", "CosineAnnealingLR"])
+def test_a_stepped_or_resumed_scheduler_converts_to_the_whole_curve(make):
+    """A torch scheduler stepped ``n`` times, or built with ``last_epoch`` (a resumed run), converts to
+    the curve from step 0; ``lrcore.torch.scheduler(..., last_epoch=scheduler.last_epoch - 1)`` then
+    applies the stepped scheduler's lr at every later update."""
+    opt = optimizer()
+    stepped = make(opt, -1)
+    for _ in range(8):
+        opt.step()
+        stepped.step()
+    resumed_opt = optimizer()
+    resumed_opt.param_groups[0]["initial_lr"] = 0.4  # what optimizer.load_state_dict restores
+    resumed = make(resumed_opt, 8)
+    s = lrcore.from_torch(stepped)
+    assert s == lrcore.from_torch(resumed) == lrcore.from_torch(make(optimizer(), -1))
+    ours_opt = optimizer()
+    ours_opt.param_groups[0]["initial_lr"] = 0.4
+    ours = lrcore.torch.scheduler(ours_opt, s, last_epoch=stepped.last_epoch - 1)
+    want = record(opt, stepped, 20)
+    assert_ulp_close(record(ours_opt, ours, 20), want, 32, 4)
+    assert len(set(want.ravel().tolist())) > 2
+
+
 def test_hard_restarts_lambda_is_recognized():
     make = lambda o: tr.get_cosine_with_hard_restarts_schedule_with_warmup(o, 10, 70, num_cycles=3)  # noqa: E731
     check(make, 80)
+
+
+def test_a_cosine_lambda_with_more_cycles_is_the_periodic_cosine():
+    make = lambda o: tr.get_cosine_schedule_with_warmup(o, 10, 110, num_cycles=1.0)  # noqa: E731
+    converted, _ = check(make, 160)
+    assert converted == lrcore.warmup(lrcore.cosine_decay(0.4, 50, periodic=True), 10)
 
 
 # -- what cannot be expressed -------------------------------------------------------------------------
@@ -180,7 +214,8 @@ REFUSED = {
                                                            sched.CyclicLR(o, 0.01, 0.1)]), "ChainedScheduler holding CyclicLR"),
     "Chained-cosine-eta_min": (lambda o: sched.ChainedScheduler([sched.CosineAnnealingLR(o, 10, eta_min=0.1)]),
                                "eta_min != 0"),
-    "hf-cosine-cycles": (lambda o: tr.get_cosine_schedule_with_warmup(o, 0, 100, num_cycles=1.0), "num_cycles=1.0"),
+    "hf-cosine-cycles": (lambda o: tr.get_cosine_schedule_with_warmup(o, 0, 100, num_cycles=1.5),
+                         "num_cycles=1.5.*whole number"),
 }
 
 

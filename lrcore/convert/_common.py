@@ -23,11 +23,6 @@ def cannot(peer: str, what: str, remedy: str) -> CannotExpress:
     return CannotExpress(f"{peer}: {what} cannot be expressed as an lrcore schedule. {remedy}")
 
 
-def pending(peer: str, what: str, feature: str) -> CannotExpress:
-    """The error for a configuration that needs an lrcore feature not available yet."""
-    return cannot(peer, what, f"It needs {feature}, which this version of lrcore does not have yet.")
-
-
 def peer_bug(peer: str, message: str) -> None:
     """Warn that the peer's values depart from its documented curve (the converter returns the latter)."""
     warnings.warn(f"{peer}: {message} The converted schedule follows the documented curve.", UserWarning, stacklevel=3)

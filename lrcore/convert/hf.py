@@ -8,9 +8,11 @@ as keywords). This module imports no framework.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from .. import combinators, cosine, decay, transformer
 from ..schedule import Schedule
-from ._common import cannot, peer_bug, pending, real, whole
+from ._common import cannot, peer_bug, real, whole
 
 PEER = "transformers"
 
@@ -24,8 +26,10 @@ def from_hf(name, *, lr, num_warmup_steps=None, num_training_steps=None, schedul
 
     Names: ``constant``, ``constant_with_warmup``, ``linear``, ``cosine``, ``cosine_with_restarts``,
     ``polynomial``, ``inverse_sqrt``, ``cosine_with_min_lr``, ``cosine_warmup_with_min_lr`` and
-    ``warmup_stable_decay``. Past ``num_training_steps`` the cosines hold their last value
-    (transformers' cosine climbs back).
+    ``warmup_stable_decay``. ``num_cycles`` other than 0.5 gives the periodic cosine (a whole number
+    of steps per fall). Past ``num_training_steps`` the cosines hold their last value
+    (transformers' cosine climbs back), except ``cosine_warmup_with_min_lr``'s, whose curve reaches its
+    end one step early: it is the periodic cosine, which climbs back as transformers' does.
 
     Args:
         name: the scheduler name (a string or transformers' ``SchedulerType``).
@@ -124,6 +128,19 @@ def _decay_length(key: str, w: int, t: int) -> int:
     return t - w
 
 
+def _half_period(key: str, num_cycles, d: int) -> int:
+    """The steps of one fall of transformers' ``cos(2π·num_cycles·progress)`` over ``d`` steps."""
+    c = real(PEER, "num_cycles", num_cycles)
+    if not c > 0:
+        raise ValueError(f"transformers {key}: argument `num_cycles` must be > 0. Received: num_cycles={num_cycles!r}")
+    half = Fraction(d) / (2 * Fraction(c))
+    if half.denominator != 1:
+        raise cannot(PEER, f"{key} with num_cycles={num_cycles!r} over {d} steps (a fall of {float(half)!r} steps)",
+                     "lrcore's periodic cosine falls over whole steps: make (num_training_steps - num_warmup_steps) "
+                     "/ (2·num_cycles) a whole number.")
+    return int(half)
+
+
 def _one_cosine(key: str, num_cycles) -> None:
     if real(PEER, "num_cycles", num_cycles) != 0.5:
         raise cannot(PEER, f"{key} with num_cycles={num_cycles!r} (a cosine that climbs back inside training)",
@@ -144,10 +161,13 @@ def _linear(lr, *, num_warmup_steps, num_training_steps):
 
 def _cosine(lr, *, num_warmup_steps, num_training_steps, num_cycles=0.5, min_lr_rate=0.0):
     w, t = whole(PEER, "num_warmup_steps", num_warmup_steps), whole(PEER, "num_training_steps", num_training_steps)
-    _one_cosine("cosine", num_cycles)
-    _decay_length("cosine", w, t)
+    d = _decay_length("cosine", w, t)
     rate = real(PEER, "min_lr_rate", min_lr_rate)
-    return cosine.warmup_cosine_decay(0.0, lr, w, t, end_value=rate * lr)
+    if real(PEER, "num_cycles", num_cycles) == 0.5:
+        return cosine.warmup_cosine_decay(0.0, lr, w, t, end_value=rate * lr)
+    # cos(2π·num_cycles·(k - W)/(T - W)): the periodic cosine, falling over (T - W)/(2·num_cycles) steps.
+    body = cosine.cosine_decay(lr, _half_period("cosine", num_cycles, d), end_value=rate * lr, periodic=True)
+    return _warm(body, w)
 
 
 def _hard_restarts(lr, *, num_warmup_steps, num_training_steps, num_cycles=1):
@@ -184,24 +204,22 @@ def _inverse_sqrt(lr, *, num_warmup_steps, timescale=None):
 
 def _cosine_lr_rate(lr, *, num_warmup_steps, num_training_steps, num_cycles=0.5, min_lr_rate=0.0, warmup_lr_rate=None):
     w, t = whole(PEER, "num_warmup_steps", num_warmup_steps), whole(PEER, "num_training_steps", num_training_steps)
-    _one_cosine("cosine_warmup_with_min_lr", num_cycles)
     d = _decay_length("cosine_warmup_with_min_lr", w, t)
     end = real(PEER, "min_lr_rate", min_lr_rate) * lr
     # Warmup (k + 1)/W (or warmup_lr_rate + (1 - warmup_lr_rate)·k/(W - 1)) reaching lr at k = W - 1,
     # where the cosine over t - W steps starts (its progress is (k - W + 1)/(t - W)).
-    _refuse_pending("cosine_warmup_with_min_lr", w, warmup_lr_rate)
-    if w == 1:  # warmup (0 + 1)/1: the cosine from step 0 on
-        return cosine.cosine_decay(lr, d, end_value=end)
+    # Periodic: its end is at step T - 1, and transformers' cosine climbs back after it.
+    body = cosine.cosine_decay(lr, _half_period("cosine_warmup_with_min_lr", num_cycles, d), end_value=end, periodic=True)
+    if w == 0:  # no warmup: the progress (k + 1)/t, the cosine one step in
+        return combinators.shift(body, 1)
+    if w == 1:
+        if warmup_lr_rate is None or real(PEER, "warmup_lr_rate", warmup_lr_rate) == 1.0:
+            return body  # warmup (0 + 1)/1: the cosine from step 0 on
+        # Step 0 is warmup_lr_rate·lr, then the cosine one step in.
+        return combinators.join([decay.constant(real(PEER, "warmup_lr_rate", warmup_lr_rate) * lr),
+                                 combinators.shift(body, 1)], [1])
     first = 1.0 / w if warmup_lr_rate is None else real(PEER, "warmup_lr_rate", warmup_lr_rate)
-    return combinators.join([decay.linear(first * lr, lr, w - 1), cosine.cosine_decay(lr, d, end_value=end)], [w - 1])
-
-
-def _refuse_pending(key: str, w: int, warmup_lr_rate) -> None:
-    """The configurations that need an lrcore feature still to come, refused in this one place."""
-    if w == 0 or (w == 1 and warmup_lr_rate is not None and warmup_lr_rate != 1.0):
-        # The cosine's progress is (k - W + 1)/(T - W): it starts one step in (at step 0 without warmup).
-        raise pending(PEER, f"{key} with num_warmup_steps={w}" + ("" if w == 0 else f" and warmup_lr_rate={warmup_lr_rate!r}"),
-                      "a shift combinator (its cosine starts one step in)")
+    return combinators.join([decay.linear(first * lr, lr, w - 1), body], [w - 1])
 
 
 def _wsd(lr, *, num_warmup_steps, num_stable_steps, num_decay_steps, warmup_type="linear", decay_type="cosine",

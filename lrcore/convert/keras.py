@@ -3,9 +3,9 @@ its lrcore schedule. Read by duck typing: this module imports no Keras."""
 
 from __future__ import annotations
 
-from .. import cosine, decay, piecewise
+from .. import combinators, cosine, decay, piecewise
 from ..schedule import Schedule
-from ._common import cannot, flag, pending, real, whole
+from ._common import cannot, flag, real, whole
 
 PEER = "keras"
 
@@ -19,7 +19,7 @@ def from_keras(schedule, class_name=None) -> Schedule:
     form (``keras.optimizers.schedules.serialize(s)``, a dict with ``class_name`` and ``config``).
     Supports ``ExponentialDecay``, ``PiecewiseConstantDecay``, ``PolynomialDecay``,
     ``InverseTimeDecay``, ``CosineDecay`` (with or without warmup) and ``CosineDecayRestarts``
-    (integer ``t_mul``; ``alpha = 0`` or ``m_mul = 1``). Keras computes in the dtype of
+    (any ``t_mul >= 1``, ``m_mul`` and ``alpha``). Keras computes in the dtype of
     ``initial_learning_rate`` (float32 for a Python float); the converted schedule is the exact curve.
 
     Args:
@@ -42,7 +42,6 @@ def from_keras(schedule, class_name=None) -> Schedule:
     unknown = sorted(set(config) - known - {"name"})
     if unknown:
         raise ValueError(f"keras {name}: unknown config key(s) {', '.join(unknown)}. Received: config={config!r}")
-    _refuse_pending(name, config)
     return convert(config)
 
 
@@ -72,19 +71,12 @@ def _read(schedule, class_name) -> tuple[str, dict]:
     return type(schedule).__name__, dict(get_config())
 
 
-def _refuse_pending(name: str, config: dict) -> None:
-    """The configurations that need an lrcore feature still to come, refused in this one place."""
-    if name == "CosineDecayRestarts":
-        alpha, m_mul = real(PEER, "alpha", config.get("alpha", 0.0)), real(PEER, "m_mul", config.get("m_mul", 1.0))
-        if alpha != 0.0 and m_mul != 1.0:
-            # Keras' cycle i is lr·(alpha + (1 - alpha)·m_mul**i·cos_part): a floor plus a shrinking cosine.
-            raise pending(PEER, f"CosineDecayRestarts with alpha={alpha} and m_mul={m_mul}",
-                          "an add combinator (a constant floor plus a restarting cosine)")
-
-
 def _exponential(c):
+    d = real(PEER, "decay_steps", c["decay_steps"])
+    if not d > 0:
+        raise ValueError(f"keras ExponentialDecay: argument `decay_steps` must be > 0. Received: decay_steps={d!r}")
     return decay.exponential_decay(real(PEER, "initial_learning_rate", c["initial_learning_rate"]),
-                                   whole(PEER, "decay_steps", c["decay_steps"], 1),
+                                   int(d) if d == int(d) else d,
                                    real(PEER, "decay_rate", c["decay_rate"]), staircase=flag(PEER, "staircase", c.get("staircase", False)))
 
 
@@ -125,10 +117,16 @@ def _restarts(c):
     first = whole(PEER, "first_decay_steps", c["first_decay_steps"], 1)
     t_mul, m_mul = real(PEER, "t_mul", c.get("t_mul", 2.0)), real(PEER, "m_mul", c.get("m_mul", 1.0))
     alpha = real(PEER, "alpha", c.get("alpha", 0.0))
-    if t_mul != int(t_mul):
-        raise cannot(PEER, f"CosineDecayRestarts with t_mul={t_mul} (Keras lets a cycle last a fractional number "
-                     "of steps)", "Use an integer t_mul, or lrcore.cosine_restart, whose cycles last whole steps.")
-    return cosine.cosine_restart(lr, first, period_mul=t_mul, peak_mul=m_mul, end_value=alpha * lr)
+    if t_mul < 1.0:
+        raise cannot(PEER, f"CosineDecayRestarts with t_mul={t_mul} < 1 (cycles that shrink to nothing)", "Use t_mul >= 1.")
+    # Keras' cycles keep their real lengths (first_decay_steps · t_mul**i): a restart falls at the first
+    # whole step at or past its real start.
+    shape = {"period_mul": t_mul, "whole_periods": t_mul == int(t_mul)}
+    if alpha == 0.0 or m_mul == 1.0:
+        return cosine.cosine_restart(lr, first, peak_mul=m_mul, end_value=alpha * lr, **shape)
+    # Cycle i is lr·(alpha + (1 - alpha)·m_mul**i·c): a floor alpha·lr under a restarting cosine.
+    return combinators.add([cosine.cosine_restart((1.0 - alpha) * lr, first, peak_mul=m_mul, **shape),
+                            decay.constant(alpha * lr)])
 
 
 _CONVERTERS = {

@@ -21,12 +21,14 @@ def from_paddle(scheduler) -> Schedule:
 
     .. math:: \eta(n) = \text{the value Paddle's scheduler reports after } n \text{ calls of step()}
 
-    Supports ``NoamDecay``, ``PiecewiseDecay``, ``NaturalExpDecay``, ``InverseTimeDecay``,
+    Supports ``NoamDecay`` (``lrcore.noam``), ``PiecewiseDecay``, ``NaturalExpDecay``, ``InverseTimeDecay``,
     ``PolynomialDecay``, ``LinearWarmup`` (of a number or of a supported scheduler),
-    ``ExponentialDecay``, ``MultiStepDecay``, ``StepDecay``, ``CosineAnnealingDecay`` (up to
-    ``T_max``: lrcore then holds ``eta_min``, Paddle climbs back), ``OneCycleLR``, ``CyclicLR`` (its
+    ``ExponentialDecay``, ``MultiStepDecay``, ``StepDecay``, ``CosineAnnealingDecay`` (the periodic
+    cosine: past ``T_max`` it climbs back, as Paddle's does), ``OneCycleLR``, ``CyclicLR`` (its
     built-in modes), ``LinearLR`` and ``CosineAnnealingWarmRestarts`` (whose ``step(epoch)`` finds
-    restarts with a float logarithm; ``step()`` and lrcore count exactly).
+    restarts with a float logarithm; ``step()`` and lrcore count exactly). ``ReduceOnPlateau`` is a
+    rule, not a schedule: the error names the ``lrcore.plateau(..., cooldown_metrics="ignore")``
+    call that reproduces it.
 
     Args:
         scheduler: the Paddle scheduler.
@@ -43,7 +45,7 @@ def from_paddle(scheduler) -> Schedule:
         raise cannot(PEER, f"{name}(lr_lambda=...) (an arbitrary Python function)",
                      "lrcore cannot read a function: build the lrcore schedule of the function by hand.")
     if name == "ReduceOnPlateau":
-        raise cannot(PEER, "ReduceOnPlateau (a rule driven by a metric)", "Use lrcore.plateau on a constant schedule.")
+        raise cannot(PEER, "ReduceOnPlateau (a rule driven by a metric, not a schedule)", _plateau_pointer(scheduler))
     convert = _CONVERTERS.get(name)
     if convert is None:
         raise cannot(PEER, f"the scheduler {name}",
@@ -52,15 +54,29 @@ def from_paddle(scheduler) -> Schedule:
 
 
 
+def _plateau_pointer(s) -> str:
+    """The lrcore rule of a Paddle ``ReduceOnPlateau``: ``lrcore.plateau`` with Paddle's cooldown (metrics
+    reported during cooldown are dropped), its lr bounds as scales of the base lr."""
+    lr = _lr(s)
+    if lr <= 0:
+        raise ValueError(f"paddle ReduceOnPlateau: the learning rate must be > 0. Received: learning_rate={lr!r}")
+    args = {"factor": real(PEER, "factor", s.factor), "patience": whole(PEER, "patience", s.patience),
+            "mode": str(s.mode), "threshold": real(PEER, "threshold", s.threshold),
+            "threshold_mode": str(s.threshold_mode), "cooldown": whole(PEER, "cooldown", s.cooldown),
+            "min_scale": real(PEER, "min_lr", s.min_lr) / lr, "eps": real(PEER, "epsilon", s.epsilon) / lr,
+            "cooldown_metrics": "ignore"}
+    call = ", ".join(f"{k}={v!r}" for k, v in args.items())
+    return (f"Use lrcore.constant({lr!r}) with the rule lrcore.plateau({call}) (Paddle's rule: its cooldown "
+            "drops the metrics it receives).")
+
+
 def _lr(s) -> float:
     return real(PEER, "learning_rate", s.base_lr)
 
 
 def _noam(s):
-    d, w = real(PEER, "d_model", s.d_model), whole(PEER, "warmup_steps", s.warmup_steps, 1)
-    # lr · d**-0.5 · min(k**-0.5, k · W**-1.5): a linear warmup to lr·(d·W)**-0.5 at W, then its
-    # inverse square root with timescale W.
-    return transformer.inverse_sqrt(_lr(s) * (d * w) ** -0.5, w, timescale=w)
+    return transformer.noam(real(PEER, "d_model", s.d_model), whole(PEER, "warmup_steps", s.warmup_steps, 1),
+                            scale=_lr(s))
 
 
 def _piecewise(s):
@@ -106,7 +122,9 @@ def _step(s):
 
 
 def _cosine(s):
-    return cosine.cosine_decay(_lr(s), whole(PEER, "T_max", s.T_max, 1), end_value=real(PEER, "eta_min", s.eta_min))
+    # Paddle follows the cosine past T_max: back up to the base lr at 2·T_max, and so on.
+    return cosine.cosine_decay(_lr(s), whole(PEER, "T_max", s.T_max, 1), end_value=real(PEER, "eta_min", s.eta_min),
+                               periodic=True)
 
 
 def _onecycle(s):
@@ -133,8 +151,9 @@ def _onecycle(s):
     if past < 0:
         peer_bug(PEER, f"OneCycleLR reports lr={past!r} (negative) after its {total}th step: it extrapolates its last "
                        f"phase one step past total_steps. lrcore holds end_learning_rate={low!r} from step {total - 1} on.")
-    return onecycle(peak, total, pct_start=min(max(pct, 0.0), 1.0), div_factor=peak / initial,
-                    final_div_factor=initial / low, anneal=kind, three_phase=three)
+    # end_learning_rate is absolute (0 included): lrcore's final_value.
+    return onecycle(peak, total, pct_start=min(max(pct, 0.0), 1.0), div_factor=peak / initial, final_value=low,
+                    anneal=kind, three_phase=three)
 
 
 _SCALE_FNS = {"_triangular_scale_fn": "triangular", "_triangular2_scale_fn": "triangular2", "_exp_range_scale_fn": "exp_range"}

@@ -5,12 +5,17 @@ makes. timm's arithmetic is followed (its ``t`` in epochs, or in updates with
 from __future__ import annotations
 
 import math
+import warnings
+from fractions import Fraction
 
-from .. import combinators, cosine, decay, piecewise, transformer
+from .. import combinators, cosine, decay, piecewise, stochastic, transformer
 from ..schedule import Schedule
-from ._common import cannot, flag, peer_bug, pending, real, whole
+from ._common import cannot, flag, peer_bug, real, whole
 
 PEER = "timm"
+_LAST = 2**63 - 1  # the largest step lrcore evaluates
+_MOST_JOINED = 10_000  # tanh and poly cycles are joined piece by piece
+_CHECKED = 300  # the cycles whose boundaries are checked against timm's float logarithm
 
 
 def from_timm(*, lr, sched="cosine", num_epochs=300, decay_epochs=None, decay_milestones=(90, 180, 270),
@@ -24,8 +29,15 @@ def from_timm(*, lr, sched="cosine", num_epochs=300, decay_epochs=None, decay_mi
     .. math:: \eta(t) = \text{the lr timm sets for } t
 
     The step :math:`t` is timm's: the epoch (``step_on_epochs=True``, timm's ``scheduler.step(epoch)``)
-    or the update (``step_on_epochs=False``, ``scheduler.step_update(num_updates)``). Supports
-    ``cosine``, ``step``, ``multistep``, ``poly``, ``constant``, ``wsd`` and ``rsqrt``.
+    or the update (``step_on_epochs=False``, ``scheduler.step_update(num_updates)``). Given
+    ``updates_per_epoch`` with ``step_on_epochs=True`` (as timm's ``train.py`` passes it), the result
+    is indexed by update: the epoch schedule held through each epoch (``lrcore.per_epoch``), the lr
+    timm applies to update :math:`k` of epoch :math:`\lfloor k / N \rfloor`. Supports ``cosine``
+    (``cycle_mul``, ``cycle_decay``, ``cycle_limit``, ``k_decay``), ``tanh`` and ``poly`` (cycles of
+    whole lengths), ``step`` (a fractional ``decay_epochs`` too), ``multistep``, ``constant``, ``wsd``
+    and ``rsqrt`` (every ``decay_fn`` name), with either ``warmup_prefix``. ``noise`` gives
+    ``lrcore.noise`` with timm's range, limit, std and seed, and a ``UserWarning``: lrcore draws from
+    its own counter-based generator, so the noise has timm's distribution but not its values.
     ``cooldown_epochs`` only lengthens the training timm suggests (the lr is already held at ``min_lr``).
 
     Args:
@@ -41,7 +53,7 @@ def from_timm(*, lr, sched="cosine", num_epochs=300, decay_epochs=None, decay_mi
         warmup_lr: as timm's.
         warmup_epochs: as timm's.
         warmup_prefix: as timm's.
-        noise: as timm's (a noisy lr is refused).
+        noise: as timm's (``lrcore.noise``, with a warning: timm's distribution, not its values).
         noise_pct: as timm's.
         noise_std: as timm's.
         noise_seed: as timm's.
@@ -53,7 +65,8 @@ def from_timm(*, lr, sched="cosine", num_epochs=300, decay_epochs=None, decay_mi
         stable_timescale: as timm's.
         plateau_mode: as timm's.
         step_on_epochs: as timm's.
-        updates_per_epoch: as timm's.
+        updates_per_epoch: as timm's; with ``step_on_epochs=True`` a number above 0 makes the result
+            update-indexed (``lrcore.per_epoch``).
 
     Example:
         >>> import lrcore
@@ -63,8 +76,6 @@ def from_timm(*, lr, sched="cosine", num_epochs=300, decay_epochs=None, decay_mi
     """
     lr = real(PEER, "lr", lr)
     warmup_prefix, step_on_epochs = flag(PEER, "warmup_prefix", warmup_prefix), flag(PEER, "step_on_epochs", step_on_epochs)
-    if noise is not None:
-        raise cannot(PEER, f"noise={noise!r} (a random lr)", "Leave noise=None.")
     if sched == "plateau":
         raise cannot(PEER, "sched='plateau' (a rule driven by a metric)",
                      "Use lrcore.plateau (or lrcore.torch.ReduceLROnPlateau) on a warmup schedule.")
@@ -76,6 +87,7 @@ def from_timm(*, lr, sched="cosine", num_epochs=300, decay_epochs=None, decay_mi
         decay_epochs = 0.2 if sched in ("wsd", "rsqrt") else 90
     t_initial, warmup_t, decay_t, timescale_t = num_epochs, warmup_epochs, decay_epochs, stable_timescale
     milestones = list(decay_milestones)
+    upe = None
     if not step_on_epochs:
         upe = whole(PEER, "updates_per_epoch", updates_per_epoch, 1)
         t_initial, warmup_t, decay_t = t_initial * upe, warmup_t * upe, decay_t * upe
@@ -84,48 +96,91 @@ def from_timm(*, lr, sched="cosine", num_epochs=300, decay_epochs=None, decay_mi
     w = whole(PEER, "warmup_epochs", warmup_t)
     init = real(PEER, "warmup_lr", warmup_lr)
     min_lr = real(PEER, "min_lr", min_lr)
-    _refuse_pending(sched, w, warmup_prefix, k_decay, decay_fn, min_lr)
-    if sched in ("cosine", "poly"):
+    k_decay = real(PEER, "k_decay", k_decay)
+    if sched in ("cosine", "poly", "tanh"):
+        if sched == "poly" and k_decay != 1.0:
+            raise cannot(PEER, f"sched='poly' with k_decay={k_decay}",
+                         "lrcore.polynomial_decay has no k-decay: use k_decay=1, or sched='cosine' (which has it).")
         body = _cycles(sched, lr, whole(PEER, "num_epochs", t_initial, 1), min_lr, real(PEER, "cycle_mul", cycle_mul),
                        real(PEER, "cycle_decay", cycle_decay), whole(PEER, "cycle_limit", cycle_limit, 1),
-                       real(PEER, "decay_rate", decay_rate), w)
-        return combinators.warmup(body, w, init_value=init) if w else body
-    if sched in ("step", "constant"):
-        d, rate = (1, 1.0) if sched == "constant" else (whole(PEER, "decay_epochs", decay_t, 1), real(PEER, "decay_rate", decay_rate))
-        if w == 0 or warmup_prefix or sched == "constant":
-            stairs = decay.exponential_decay(lr, d, rate, staircase=True)
-            return combinators.warmup(stairs, w, init_value=init) if w else stairs
-        return combinators.join([decay.linear(init, lr, w), _staircase_from(w, lr, d, rate)], [w])
-    if sched == "multistep":
-        return _multistep(lr, [whole(PEER, "decay_milestones", m) for m in milestones], real(PEER, "decay_rate", decay_rate),
-                          w, init, warmup_prefix)
-    return _wsd(sched, lr, t_initial, w, init, decay_epochs, decay_t, min_lr, decay_fn, timescale_t, warmup_prefix)
+                       real(PEER, "decay_rate", decay_rate), k_decay)
+        out = _warm(body, lr, w, init, warmup_prefix, tanh=sched == "tanh")
+    elif sched in ("step", "constant"):
+        if sched == "constant":
+            d, rate = 1, 1.0
+        else:
+            d, rate = real(PEER, "decay_epochs", decay_t), real(PEER, "decay_rate", decay_rate)
+            if not d > 0:
+                raise ValueError(f"timm step: argument `decay_epochs` must be > 0. Received: decay_epochs={decay_epochs!r}")
+            d = int(d) if d == int(d) else d  # timm's fractional decay_t (2.4): lrcore's fractional period
+        out = _warm(decay.exponential_decay(lr, d, rate, staircase=True), lr, w, init, warmup_prefix)
+    elif sched == "multistep":
+        out = _multistep(lr, [whole(PEER, "decay_milestones", m) for m in milestones], real(PEER, "decay_rate", decay_rate),
+                         w, init, warmup_prefix)
+    else:
+        out = _wsd(sched, lr, t_initial, w, init, decay_epochs, decay_t, min_lr, decay_fn, timescale_t, warmup_prefix)
+    if noise is not None:
+        out = _noise(out, noise, t_initial, real(PEER, "noise_pct", noise_pct), real(PEER, "noise_std", noise_std),
+                     whole(PEER, "noise_seed", noise_seed))
+    if step_on_epochs and updates_per_epoch:
+        # The epoch-indexed schedule, held through each epoch: the lr of update k (timm steps at epoch ends).
+        out = combinators.per_epoch(out, whole(PEER, "updates_per_epoch", updates_per_epoch, 1))
+    return out
 
 
-def _refuse_pending(sched, w, warmup_prefix, k_decay, decay_fn, min_lr) -> None:
-    """The configurations that need an lrcore feature still to come, refused in this one place."""
-    if sched == "tanh":
-        raise pending(PEER, "sched='tanh'", "a tanh decay schedule")
-    if real(PEER, "k_decay", k_decay) != 1.0 and sched in ("cosine", "poly"):
-        raise pending(PEER, f"sched={sched!r} with k_decay={k_decay}", "the k-decay of the cosine and polynomial decays")
-    if w and not warmup_prefix and sched in ("cosine", "poly"):
-        raise pending(PEER, f"sched={sched!r} with warmup_epochs and warmup_prefix=False (the decay runs under the warmup)",
-                      "a warmup that does not delay its schedule")
-    if sched in ("wsd", "rsqrt") and decay_fn not in (None, "linear", "1-sqrt", "cosine"):
-        raise pending(PEER, f"sched={sched!r} with decay_fn={decay_fn!r}", "that warmup-stable-decay decay shape")
-    if sched == "rsqrt" and min_lr != 0.0:
-        raise pending(PEER, "sched='rsqrt' with min_lr > 0", "an add combinator (min_lr plus the decaying rsqrt)")
+def _warm(body: Schedule, lr: float, w: int, init: float, prefix: bool, tanh: bool = False) -> Schedule:
+    """timm's warmup ``init + t·(v - init)/W`` for ``t < W``, then the body (from its step 0 with
+    ``warmup_prefix``, else at its own step ``t``). ``v`` is ``lr``, the body's start, except for
+    tanh without prefix, which ramps to the body's value at ``W``. Without warmup, timm's step 0 is
+    the constructor's ``lr`` (its train loop first steps the scheduler at step 1): tanh starts just
+    below it."""
+    if w == 0:
+        return body if not tanh else combinators.join([decay.constant(lr), combinators.shift(body, 1)], [1])
+    if not tanh:
+        return combinators.warmup(body, w, init_value=init, delay=prefix)
+    if prefix:
+        return combinators.join([decay.linear(init, lr, w), body], [w])
+    target = float(body(w))
+    return combinators.join([decay.linear(init, target, w), combinators.shift(body, w)], [w])
 
 
-def _restart_check(t_initial: int, mul: float, lengths: list[int]) -> None:
-    """Warn where timm's float logarithm puts a step of the first ``len(lengths)`` cycles in another cycle."""
-    wrong, start = [], 0
-    for i, n in enumerate(lengths):
-        for t in {start, start + n - 1} if i else {start + n - 1}:
+def _noise(schedule: Schedule, noise, t_initial, pct: float, std: float, seed: int) -> Schedule:
+    """timm's noise: ``lr·(1 + n)`` for ``t`` in ``[noise·t_initial, ...)``, ``n`` normal (std ``noise_std``)
+    resampled until ``|n| < noise_pct``. timm draws ``n`` from ``torch.Generator(seed + t)``; lrcore's
+    draws have the same distribution from its own counter-based generator."""
+    bounds = list(noise) if isinstance(noise, (list, tuple)) else [noise]
+    if len(bounds) not in (1, 2):
+        raise ValueError(f"timm: argument `noise` must be a number or a list of one or two numbers. Received: noise={noise!r}")
+    edges = [math.ceil(real(PEER, "noise", b) * t_initial) for b in bounds]
+    begin = max(edges[0], 1)  # timm's step 0 is the constructor's value: never noisy
+    end = edges[1] if len(edges) == 2 else None
+    warnings.warn(
+        f"timm: noise={noise!r}: the converted schedule draws its noise from lrcore's counter-based generator "
+        "(lrcore.noise), not timm's torch.Generator: the same distribution (normal, std noise_std, |n| < noise_pct), "
+        "other values.", UserWarning, stacklevel=3)
+    if end is not None and end <= begin:
+        return schedule
+    return stochastic.noise(schedule, pct=pct, std=std, seed=seed, distribution="normal", begin=begin, end=end)
+
+
+def _restart_check(t_initial: int, mul: float, limit: int) -> None:
+    """Warn where timm's float logarithm puts the first or last step of one of the first ``limit``
+    cycles (cycle ``i`` starts at ``S_i = T_0 (m^i - 1)/(m - 1)``, at the first whole step past it) in
+    another cycle."""
+    m, starts, length = Fraction(mul), [Fraction(0)], Fraction(t_initial)
+    # The cycles that start at a step lrcore reaches (the first _CHECKED of them).
+    while len(starts) <= min(limit, _CHECKED) and starts[-1] < _LAST:
+        starts.append(starts[-1] + length)
+        length *= m
+    wrong = []
+    for i in range(len(starts) - 1):
+        first, last = math.ceil(starts[i]), math.ceil(starts[i + 1]) - 1
+        for t in sorted({first, last} if i else {last}):
+            if t < first:
+                continue
             found = math.floor(math.log(1 - t / t_initial * (1 - mul), mul))
             if found != i:
                 wrong.append((t, i, found))
-        start += n
     if wrong:
         t, i, found = wrong[0]
         peer_bug(PEER, f"cycle_mul={mul}: timm finds the cycle of step t with a float logarithm, which puts "
@@ -133,40 +188,48 @@ def _restart_check(t_initial: int, mul: float, lengths: list[int]) -> None:
                        "the end of a cycle, lr_min, instead of the restart's peak).")
 
 
-def _cycles(sched, lr, t_initial, lr_min, mul, cycle_decay, limit, power, w) -> Schedule:
+def _cycles(sched, lr, t_initial, lr_min, mul, cycle_decay, limit, power, k) -> Schedule:
     if mul < 1.0:
         raise cannot(PEER, f"cycle_mul={mul} < 1", "Use cycle_mul >= 1.")
-    nominal = [t_initial * mul**i for i in range(limit)]
-    lengths = [int(x) for x in nominal]
-    if lengths != nominal:
-        raise cannot(PEER, f"sched={sched!r} with cycles of {[x for x in nominal if x != int(x)][:3]} steps "
-                     f"(t_initial={t_initial}, cycle_mul={mul})",
-                     "lrcore counts whole steps: choose cycle_mul and num_epochs that give whole cycle lengths.")
-    if mul != 1.0:
-        _restart_check(t_initial, mul, lengths)
-    total = sum(lengths)
-    if limit == 1:  # one cycle, then lr_min held: the decay itself
-        if sched == "cosine":
-            return cosine.cosine_decay(lr, t_initial, end_value=lr_min)
-        return decay.polynomial_decay(lr, lr_min, t_initial, power=power)
+    if mul != 1.0 and (sched == "cosine" or limit == 1):
+        _restart_check(t_initial, mul, limit)
     if sched == "cosine":
-        body = cosine.cosine_restart(lr, t_initial, period_mul=mul, peak_mul=cycle_decay, end_value=lr_min)
-        return combinators.join([body, decay.constant(lr_min)], [total])
-    pieces = [decay.polynomial_decay(lr * cycle_decay**i, lr_min, n, power=power) for i, n in enumerate(lengths)]
+        if limit == 1:  # one cycle, then lr_min held: the decay itself
+            return cosine.cosine_decay(lr, t_initial, end_value=lr_min, k_decay=k)
+        return cosine.cosine_restart(lr, t_initial, period_mul=mul, peak_mul=cycle_decay, end_value=lr_min, k_decay=k,
+                                     cycle_limit=limit, whole_periods=False)
+    one = (lambda peak, n: decay.polynomial_decay(peak, lr_min, n, power=power)) if sched == "poly" else \
+        (lambda peak, n: decay.tanh_decay(peak, n, end_value=lr_min))
+    if limit == 1:
+        return one(lr, t_initial)
+    nominal, start = [], 0
+    while len(nominal) < limit and start < _LAST:  # the cycles that start at a step lrcore reaches
+        if len(nominal) == _MOST_JOINED:
+            raise cannot(PEER, f"sched={sched!r} with cycle_limit={limit} (more than {_MOST_JOINED} cycles, each its "
+                         "own piece)", f"Use at most {_MOST_JOINED} cycles, or sched='cosine' (any number).")
+        length = mul ** len(nominal) * t_initial  # timm's float cycle length
+        if length != math.floor(length):
+            raise cannot(PEER, f"sched={sched!r} with a cycle of {float(length)!r} steps (cycle {len(nominal)}; "
+                         f"t_initial={t_initial}, cycle_mul={mul}, cycle_limit={limit})",
+                         "lrcore joins these cycles at whole steps: choose cycle_mul and num_epochs that give whole "
+                         "cycle lengths (sched='cosine' takes any).")
+        nominal.append(int(length))
+        start += int(length)
+        if nominal[-1] > _LAST:
+            raise cannot(PEER, f"sched={sched!r} with a cycle of {float(nominal[-1])!r} steps (cycle {len(nominal) - 1}, "
+                         f"which starts at step {start - nominal[-1]})",
+                         "lrcore's decays last at most 2**63 - 1 steps: give a cycle_limit that ends the cycles sooner.")
+    lengths = [int(x) for x in nominal]
+    if mul != 1.0:
+        _restart_check(t_initial, mul, limit)
+    pieces = [one(lr * cycle_decay**i, n) for i, n in enumerate(lengths)] + [decay.constant(lr_min)]
     bounds, at = [], 0
     for n in lengths:
         at += n
         bounds.append(at)
-    return combinators.join([*pieces, decay.constant(lr_min)], bounds)
-
-
-def _staircase_from(offset: int, base: float, decay_t: int, rate: float) -> Schedule:
-    """``base · rate**((j + offset) // decay_t)`` at step ``j``: a staircase seen ``offset`` steps late."""
-    q, r = divmod(offset, decay_t)
-    stairs = decay.exponential_decay(base * rate ** (q + (r > 0)), decay_t, rate, staircase=True)
-    if r == 0:
-        return stairs
-    return combinators.join([decay.constant(base * rate**q), stairs], [decay_t - r])
+    if bounds[-1] > _LAST:  # the last cycle runs past every step lrcore evaluates: lr_min is never reached
+        pieces, bounds = pieces[:-1], bounds[:-1]
+    return combinators.join(pieces, bounds) if bounds else pieces[0]
 
 
 def _multistep(lr, milestones, rate, w, init, prefix) -> Schedule:
@@ -202,14 +265,15 @@ def _wsd(sched, lr, t_initial, w, init, decay_epochs, decay_t, lr_min, decay_fn,
         raise ValueError(f"timm {sched}: requires 0 < decay_epochs <= epochs{'' if warmup_prefix else ' - warmup_epochs'}, "
                          f"got decay {d} and stable + decay length {t_sched}. Received: decay_epochs={decay_epochs!r}")
     shape = decay_fn or ("linear" if sched == "rsqrt" else "1-sqrt")
+    if shape not in ("linear", "1-sqrt", "cosine", "power", "exp"):
+        raise ValueError(f"timm {sched}: argument `decay_fn` must be 'linear', '1-sqrt', 'cosine', 'power' or 'exp' "
+                         f"(a callable cannot be read). Received: decay_fn={decay_fn!r}")
     stable = whole(PEER, "num_epochs", t_sched) - d
+    # create_scheduler_v2 leaves WSDLRScheduler's decay_power=0.5 and decay_ratio=0.1.
+    shape_args = {"decay_shape": shape, "decay_power": 0.5, "decay_ratio": 0.1}
     if sched == "wsd":
-        return transformer.warmup_stable_decay(lr, w, stable, d, end_value=lr_min, init_value=init, decay_shape=shape)
-    tau = w if timescale_t is None else timescale_t
-    tau = whole(PEER, "stable_timescale", tau, 1)
-    factor = transformer.warmup_stable_decay(1.0, 0, 0, d, decay_shape=shape)
-    after = combinators.multiply([transformer.inverse_sqrt(lr, 0, timescale=tau),
-                                  combinators.join([decay.constant(1.0), factor], [stable])])
-    if w == 0:
-        return after
-    return combinators.join([decay.linear(init, lr, w), after], [w])
+        return transformer.warmup_stable_decay(lr, w, stable, d, end_value=lr_min, init_value=init, **shape_args)
+    # rsqrt: the stable level max(lr·(1 + t_s/τ)**-0.5, lr_min), which the decay phase multiplies.
+    tau = whole(PEER, "stable_timescale", w if timescale_t is None else timescale_t, 1)
+    return transformer.warmup_stable_decay(lr, w, stable, d, end_value=lr_min, init_value=init, stable_power=0.5,
+                                           stable_timescale=tau, **shape_args)

@@ -28,8 +28,14 @@ def from_torch(scheduler, *, momentum: bool = False):
 
     .. math:: \eta(n) = \text{the lr torch applies at update } n
 
-    ``CosineAnnealingLR`` is converted up to ``T_max``, after which lrcore holds ``eta_min`` (torch
-    climbs back along the cosine).
+    ``CosineAnnealingLR`` is the periodic cosine (``cosine_decay(..., periodic=True)``): past ``T_max``
+    it climbs back, as torch's does.
+
+    The result is the whole curve from step 0, whatever the scheduler's ``last_epoch``: a scheduler
+    already stepped ``n`` times, or built with ``last_epoch`` to resume a run, converts to the same
+    schedule as a fresh one (its position is not part of the schedule). To go on from where it is,
+    drive the optimizer with ``lrcore.torch.scheduler(optimizer, s, last_epoch=scheduler.last_epoch - 1)``,
+    which steps once, to ``scheduler.last_epoch``, as a torch scheduler resumed from there does.
 
     Args:
         scheduler: the torch scheduler (constructed, stepped or not).
@@ -121,7 +127,9 @@ def _exponential(s, i, base):
 
 
 def _cosine(s, i, base):
-    return cosine.cosine_decay(base, whole(PEER, "T_max", s.T_max, 1), end_value=real(PEER, "eta_min", s.eta_min))
+    # torch follows the cosine past T_max: back up to the base lr at 2·T_max, and so on.
+    return cosine.cosine_decay(base, whole(PEER, "T_max", s.T_max, 1), end_value=real(PEER, "eta_min", s.eta_min),
+                               periodic=True)
 
 
 def _restarts(s, i, base):
@@ -180,7 +188,10 @@ def _onecycle(s, i, base):
     # (its initial_lr) and that / final_div_factor.
     group = _groups(s)[i]
     peak, initial, low = (real(PEER, f"param_groups[{i}]['{k}']", group[k]) for k in ("max_lr", "initial_lr", "min_lr"))
-    return onecycle(peak, div_factor=peak / initial, final_div_factor=initial / low, **_onecycle_shape(s))
+    div = peak / initial
+    if low and peak / div / (initial / low) == low:  # torch's factors give the recorded end exactly
+        return onecycle(peak, div_factor=div, final_div_factor=initial / low, **_onecycle_shape(s))
+    return onecycle(peak, div_factor=div, final_value=low, **_onecycle_shape(s))  # the absolute end
 
 
 def _cyclic_shape(s) -> dict:

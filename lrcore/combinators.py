@@ -348,17 +348,20 @@ def _multiply(k, p, ops):
     return out
 
 
-def _multiply_bound(p, reach):
-    # The running product, one schedule at a time (each partial product is formed).
+def _running_bound(p, reach, combine, what: str) -> float:
+    """The bound of a running product or sum, one schedule at a time (each partial result is
+    formed, and can pass each of its terms' bounds: 0.5 + 0.5 is larger than both)."""
     schedules = p["schedules"]
-    product = reach.child(schedules[0])
+    total = reach.child(schedules[0])
     for i, schedule in enumerate(schedules[1:], 1):
         inner = reach.child(schedule)
-        held = f" (held at the largest {reach.dtype}: a growth without an end_value ceiling)" if max(product, inner) >= reach.limit else ""
-        product = reach.derived(
-            f"schedules[{i}]", schedule, product * inner, f"the product of schedules[0..{i}]'s values{held}"
-        )
-    return product
+        held = f" (held at the largest {reach.dtype}: a growth without an end_value ceiling)" if max(total, inner) >= reach.limit else ""
+        total = reach.derived(f"schedules[{i}]", schedule, combine(total, inner), f"{what} of schedules[0..{i}]'s values{held}")
+    return total
+
+
+def _multiply_bound(p, reach):
+    return _running_bound(p, reach, lambda a, b: a * b, "the product")
 
 
 @register(_multiply, children={"schedules": "many"}, bound=_multiply_bound)
@@ -408,17 +411,7 @@ def _add_at_zero(p, ops, zeros, at_zero_of_child):
 
 
 def _add_bound(p, reach):
-    # The running sum, one schedule at a time (each partial sum is formed); a sum can pass each of
-    # its terms' bounds (0.5 + 0.5 is larger than both).
-    schedules = p["schedules"]
-    total = reach.child(schedules[0])
-    for i, schedule in enumerate(schedules[1:], 1):
-        inner = reach.child(schedule)
-        held = f" (held at the largest {reach.dtype}: a growth without an end_value ceiling)" if max(total, inner) >= reach.limit else ""
-        total = reach.derived(
-            f"schedules[{i}]", schedule, total + inner, f"the sum of schedules[0..{i}]'s magnitudes{held}"
-        )
-    return total
+    return _running_bound(p, reach, lambda a, b: a + b, "the sum of the magnitudes")
 
 
 @register(_add, children={"schedules": "many"}, at_zero=_add_at_zero, bound=_add_bound)

@@ -51,6 +51,13 @@ mpmath.mp.dps = 50
 mpf = mpmath.mpf
 NAN, INF = float("nan"), float("inf")
 C = L.constant(1.0)
+#: What a combinator of a list of schedules (multiply, add) refuses.
+SCHEDULE_LIST_BAD = [
+    ({"schedules": []}, ValueError, "schedules", []),
+    ({"schedules": C}, TypeError, "schedules", C),
+    ({"schedules": [C, 0.5]}, TypeError, "schedules[1]", 0.5),
+    ({"schedules": "constant"}, TypeError, "schedules", "constant"),
+]
 
 
 def exact(x) -> mpmath.mpf:
@@ -1326,12 +1333,7 @@ TABLE: dict[str, Entry] = {
             ("multiply-keywords", L.multiply(schedules=[L.exponential_decay(1.0, 1, 0.99), L.piecewise_constant([10], [1.0, 0.1])]), []),
         ],
         valid=dict(schedules=[C, C]),
-        bad=[
-            ({"schedules": []}, ValueError, "schedules", []),
-            ({"schedules": C}, TypeError, "schedules", C),
-            ({"schedules": [C, 0.5]}, TypeError, "schedules[1]", 0.5),
-            ({"schedules": "constant"}, TypeError, "schedules", "constant"),
-        ],
+        bad=SCHEDULE_LIST_BAD,
         plot=(
             "exponential_decay(1.0, 1, 0.98) * piecewise_constant([40, 70], [1, 0.5, 0.25])",
             [L.exponential_decay(1.0, 1, 0.98) * L.piecewise_constant([40, 70], [1.0, 0.5, 0.25])],
@@ -1355,12 +1357,7 @@ TABLE: dict[str, Entry] = {
             "add": (L.add([L.linear(0.5, 0.0, H), L.cosine_decay(0.5, H // 2 + 1)]), [H // 2 + 1, H]),
         },
         valid=dict(schedules=[C, C]),
-        bad=[
-            ({"schedules": []}, ValueError, "schedules", []),
-            ({"schedules": C}, TypeError, "schedules", C),
-            ({"schedules": [C, 0.5]}, TypeError, "schedules[1]", 0.5),
-            ({"schedules": "constant"}, TypeError, "schedules", "constant"),
-        ],
+        bad=SCHEDULE_LIST_BAD,
         plot=(
             "cosine_decay(0.9, 100), and add([cosine_decay(0.9, 100), constant(0.1)])",
             [L.cosine_decay(0.9, 100), L.cosine_decay(0.9, 100) + 0.1],

@@ -165,13 +165,16 @@ def main(group: str, run):
     return 0
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _timm_scheduler_package():
     spec = importlib.util.find_spec("timm")  # finds the package without running its __init__
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("timm is not installed")
-    path = list(spec.submodule_search_locations)[0]
-    ours = lambda: [k for k in sys.modules if k == "timm" or k.startswith("timm.")]  # noqa: E731
+    path = next(iter(spec.submodule_search_locations))
+
+    def ours():
+        return [k for k in sys.modules if k == "timm" or k.startswith("timm.")]
+
     saved = {k: sys.modules.pop(k) for k in ours()}
     try:
         bare = types.ModuleType("timm")

@@ -98,7 +98,7 @@ def run(cfg):
 
     log("[numpy] noam and combinators")
     for name, lr, hand in combinator_cases(cfg.steps):
-        t = interleaved({"a": lambda: lr(steps), "b": lambda: hand(steps)}, cfg)
+        t = interleaved({"a": lambda lr=lr: lr(steps), "b": lambda hand=hand: hand(steps)}, cfg)
         rows.append(row(GROUP, f"{n_steps}: {name}", "s", t["a"], t["b"], "hand-written NumPy"))
     return rows
 

@@ -79,7 +79,7 @@ def timm_pairs():
     (``t_in_epochs=False``, ``step_update(t)``), as timm's train loop steps it, on an optimizer at
     lr 0.1."""
     timm = timm_scheduler
-    per_update = dict(t_in_epochs=False)
+    per_update = {"t_in_epochs": False}
     cosine = lrcore.cosine_decay(0.1, LONG, end_value=1e-5)
     return [
         (
@@ -146,7 +146,7 @@ def paddle_lr():
     with warnings.catch_warnings():
         # Paddle's import notes that ccache (a compiler cache for its C++ extension builder) is absent.
         warnings.filterwarnings("ignore", message="No ccache found", category=UserWarning)
-        import paddle.optimizer.lr as lr
+        from paddle.optimizer import lr
     return lr
 
 
@@ -175,7 +175,7 @@ def run(cfg):
 
     for name, schedule, peer, note in timm_pairs():
         log(f"[torch] {name}")
-        ours = _scheduled(lambda opt: lt.scheduler(opt, schedule), _optimizer())
+        ours = _scheduled(lambda opt, s=schedule: lt.scheduler(opt, s), _optimizer())
         theirs = timm_stepper(peer(_optimizer()))
         t = interleaved({"a": ours.step, "b": theirs}, cfg)
         rows.append(row(GROUP, f"scheduler.step(): {name}", "s", t["a"], t["b"], "timm", note=note))

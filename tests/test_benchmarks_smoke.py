@@ -171,11 +171,17 @@ def test_scheduler_rows_compare_the_same_curve():
 
     from .peers import timm_scheduler_module
 
-    pairs = [(n, s, (lambda f: lambda o: g._scheduled(f, o).step)(f), "") for n, s, f in g.scheduler_pairs()]
-    pairs += [(n, s, (lambda f: lambda o: g.timm_stepper(f(o)))(f), note) for n, s, f, note in g.timm_pairs()]
+    def torch_step(make):
+        return lambda o: g._scheduled(make, o).step
+
+    def timm_step(make):
+        return lambda o: g.timm_stepper(make(o))
+
+    pairs = [(n, s, torch_step(f), "") for n, s, f in g.scheduler_pairs()]
+    pairs += [(n, s, timm_step(f), note) for n, s, f, note in g.timm_pairs()]
     assert len(pairs) == 12
     for name, schedule, make_step, note in pairs:
-        ours = g._scheduled(lambda o: lt.scheduler(o, schedule), g._optimizer())  # noqa: B023
+        ours = g._scheduled(lambda o, s=schedule: lt.scheduler(o, s), g._optimizer())
         opt = g._optimizer()
         step = make_step(opt)
         theirs = type("S", (), {"optimizer": opt})
@@ -200,16 +206,17 @@ def test_noam_row_compares_paddles_curve():
     and the NumPy row's closed form gives it too."""
     import lrcore
     import lrcore.torch as lt
-    from benchmarks import numpy_group, torch_group as g
+    from benchmarks import numpy_group
+    from benchmarks import torch_group as g
 
     from .peers import paddle_values
 
     n = 5000
     want = paddle_values({"noam": {"scheduler": "NoamDecay", "n": n,
-                                   "kwargs": dict(d_model=512, warmup_steps=4000, learning_rate=1.0)}})["noam"]
+                                   "kwargs": {"d_model": 512, "warmup_steps": 4000, "learning_rate": 1.0}}})["noam"]
     ours = g._scheduled(lambda o: lt.scheduler(o, lrcore.noam(512, 4000)), g._optimizer())
     np.testing.assert_allclose(_drive(ours, ours.step, n), want, rtol=1e-6, atol=0)
-    name, schedule, hand = numpy_group.combinator_cases(100_000)[0]
+    name, _, hand = numpy_group.combinator_cases(100_000)[0]
     assert name == "noam"
     np.testing.assert_allclose(hand(np.arange(n)), want, rtol=1e-12, atol=0)
 

@@ -13,12 +13,17 @@ the same load, so the load cancels in their ratio, and the median ignores the ro
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
+import importlib
+import importlib.machinery
+import importlib.util
 import json
 import statistics
 import sys
 import time
 import traceback
+import types
 
 #: The bound every lrcore ÷ peer comparison is held to.
 TARGET = 1.10
@@ -158,6 +163,38 @@ def main(group: str, run):
     with open(args.json_out, "w") as f:
         json.dump(rows, f, indent=1)
     return 0
+
+
+@functools.cache
+def _timm_scheduler_package():
+    spec = importlib.util.find_spec("timm")  # finds the package without running its __init__
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("timm is not installed")
+    path = next(iter(spec.submodule_search_locations))
+
+    def ours():
+        return [k for k in sys.modules if k == "timm" or k.startswith("timm.")]
+
+    saved = {k: sys.modules.pop(k) for k in ours()}
+    try:
+        bare = types.ModuleType("timm")
+        bare.__spec__ = importlib.machinery.ModuleSpec("timm", None, is_package=True)
+        bare.__spec__.submodule_search_locations = [path]
+        bare.__path__ = [path]
+        sys.modules["timm"] = bare
+        return importlib.import_module("timm.scheduler")
+    finally:
+        for k in ours():
+            del sys.modules[k]
+        sys.modules.update(saved)
+
+
+def timm_scheduler(name: str):
+    """timm's scheduler class ``name`` (``"CosineLRScheduler"``, ...), loaded unmodified from the
+    installed files. timm's package ``__init__`` imports its models and torchvision (timm is installed
+    without its dependencies), while ``timm/scheduler`` imports only torch: its files load under a bare
+    ``timm`` package, which leaves ``sys.modules`` as it found it afterwards."""
+    return getattr(_timm_scheduler_package(), name)
 
 
 def log(*args):

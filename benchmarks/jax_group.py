@@ -104,6 +104,30 @@ def adam_schedules():
     ]
 
 
+def combinator_pairs(steps):
+    """(name, lrcore factory, optax composition factory): each combinator against the same curve
+    composed by hand from optax schedules, the way an optax user writes it."""
+    spe = max(steps // 100, 1)
+
+    def add():
+        a, b = optax.linear_schedule(1e-3, 0.0, steps), optax.linear_schedule(0.0, 1e-4, steps // 2)
+        return lambda k: a(k) + b(k)
+
+    def shift():
+        base = optax.linear_schedule(1e-3, 1e-5, steps)
+        return lambda k: base(jnp.maximum(k + 1000, 0))
+
+    def per_epoch():
+        base = optax.linear_schedule(1e-3, 1e-5, 100)
+        return lambda k: base(k // spe)
+
+    return [
+        ("add(linear, linear)", lambda: lj.add([lj.linear(1e-3, 0.0, steps), lj.linear(0.0, 1e-4, steps // 2)]), add),
+        ("shift(linear, 1000)", lambda: lj.shift(lj.linear(1e-3, 1e-5, steps), 1000), shift),
+        ("per_epoch(linear)", lambda: lj.per_epoch(lj.linear(1e-3, 1e-5, 100), spe), per_epoch),
+    ]
+
+
 def block(fn, arg):
     return lambda: fn(arg).block_until_ready()
 
@@ -217,6 +241,11 @@ def run(cfg):
         row(GROUP, f"{n_steps}: constant", "s", t["a"], t["b"], "jnp.full",
             note="optax.constant_schedule returns one scalar for any step array, so the peer is the fill")
     )
+    for name, ours, peer in combinator_pairs(cfg.steps):
+        log(f"[jax] {name}")
+        a, b = jax.jit(ours()), jax.jit(peer())
+        t = interleaved({"a": block(a, steps), "b": block(b, steps)}, cfg)
+        rows.append(row(GROUP, f"{n_steps}: {name}", "s", t["a"], t["b"], "optax composition"))
     for name, ours, peer in pairs:
         log(f"[jax] {name}")
         a, b = jax.jit(ours()), jax.jit(peer())

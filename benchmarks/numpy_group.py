@@ -95,7 +95,38 @@ def run(cfg):
                 "hand-written NumPy of lrcore's formula", target=None, kind="scale",
                 note="the same bits from whole-array NumPy: what the blocks save")
         )
+
+    log("[numpy] noam and combinators")
+    for name, lr, hand in combinator_cases(cfg.steps):
+        t = interleaved({"a": lambda lr=lr: lr(steps), "b": lambda hand=hand: hand(steps)}, cfg)
+        rows.append(row(GROUP, f"{n_steps}: {name}", "s", t["a"], t["b"], "hand-written NumPy"))
     return rows
+
+
+def hand_linear(k, init, end, n):
+    """The usual linear ramp in whole-array NumPy: ``init + (end - init)·min(max(k, 0), n)/n``."""
+    return init + (end - init) * (np.minimum(np.maximum(k, 0), n) / n)
+
+
+def combinator_cases(n):
+    """(name, lrcore.numpy schedule, hand-written NumPy of the same curve) for ``noam`` and the
+    combinators over linear pieces (cheap pieces: the rows time what the combinator adds)."""
+    spe = max(n // 100, 1)
+
+    def hand_noam(k, d=512, w=4000):
+        # Paddle's NoamDecay in closed form: d^-1/2 · min(k^-1/2, k·w^-3/2), 0 at step 0.
+        k = k.astype(np.float64)
+        return d**-0.5 * np.minimum(1.0 / np.sqrt(np.maximum(k, 1.0)), k * w**-1.5)
+
+    return [
+        ("noam", ln.noam(512, 4000), hand_noam),
+        ("add(linear, linear)", ln.add([ln.linear(1e-3, 0.0, n), ln.linear(0.0, 1e-4, n // 2)]),
+         lambda k: hand_linear(k, 1e-3, 0.0, n) + hand_linear(k, 0.0, 1e-4, n // 2)),
+        ("shift(linear, 1000)", ln.shift(ln.linear(1e-3, 1e-5, n), 1000),
+         lambda k: hand_linear(k + 1000, 1e-3, 1e-5, n)),
+        ("per_epoch(linear)", ln.per_epoch(ln.linear(1e-3, 1e-5, 100), spe),
+         lambda k: hand_linear(k // spe, 1e-3, 1e-5, 100)),
+    ]
 
 
 if __name__ == "__main__":

@@ -1,17 +1,21 @@
 """PyTorch comparisons: ``scheduler.step()`` of ``lrcore.torch.scheduler`` against torch's own
-schedulers, and a ``torch.compile``-d evaluation of 1M steps against a hand-written closed form."""
+schedulers, timm's schedulers (``step_update`` per update) and Paddle's (``step()``, the pure-Python
+scheduler a Paddle user steps), and a ``torch.compile``-d evaluation of 1M steps against a
+hand-written closed form."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
+import warnings
 from fractions import Fraction
 
 import torch
 
 import lrcore
 
-from ._common import interleaved, log, main, row, unavailable
+from ._common import interleaved, log, main, row, timm_scheduler, unavailable
 
 GROUP = "torch"
 
@@ -57,7 +61,93 @@ def scheduler_pairs():
             lrcore.exponential_decay(0.1, decay_steps=1000, decay_rate=0.5, staircase=True),
             lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=1000, gamma=0.5),
         ),
+        (
+            # CosineAnnealingLR's recursive form goes on past T_max: a cosine of period 2·T_max.
+            "cosine_decay(periodic=True) vs CosineAnnealingLR past T_max",
+            lrcore.cosine_decay(0.1, 1000, end_value=1e-5, periodic=True),
+            lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=1000, eta_min=1e-5),
+        ),
     ]
+
+
+#: Steps of the timm rows' decays: far more than the timed calls, so every call lies inside the curve.
+LONG = 10**8
+
+
+def timm_pairs():
+    """(name, lrcore schedule, timm scheduler factory, note): each timm scheduler stepped per update
+    (``t_in_epochs=False``, ``step_update(t)``), as timm's train loop steps it, on an optimizer at
+    lr 0.1."""
+    timm = timm_scheduler
+    per_update = {"t_in_epochs": False}
+    cosine = lrcore.cosine_decay(0.1, LONG, end_value=1e-5)
+    return [
+        (
+            "tanh_decay vs TanhLRScheduler",
+            lrcore.tanh_decay(0.1, LONG, end_value=1e-5),
+            lambda opt: timm("TanhLRScheduler")(opt, t_initial=LONG, lr_min=1e-5, **per_update), "",
+        ),
+        (
+            "cosine_decay(k_decay=2) vs CosineLRScheduler",
+            lrcore.cosine_decay(0.1, LONG, end_value=1e-5, k_decay=2.0),
+            lambda opt: timm("CosineLRScheduler")(opt, t_initial=LONG, lr_min=1e-5, k_decay=2.0, **per_update), "",
+        ),
+        (
+            "cosine_restart(cycle_limit=30, whole_periods=False, period_mul=1.5) vs CosineLRScheduler",
+            lrcore.cosine_restart(0.1, 1000, period_mul=1.5, end_value=1e-5, cycle_limit=30, whole_periods=False),
+            lambda opt: timm("CosineLRScheduler")(opt, t_initial=1000, cycle_mul=1.5, cycle_limit=30, lr_min=1e-5,
+                                                  **per_update), "",
+        ),
+        (
+            "warmup(cosine_decay, delay=False) vs CosineLRScheduler(warmup_prefix=False)",
+            lrcore.warmup(cosine, LONG // 10, init_value=1e-4, delay=False),
+            lambda opt: timm("CosineLRScheduler")(opt, t_initial=LONG, lr_min=1e-5, warmup_t=LONG // 10,
+                                                  warmup_lr_init=1e-4, **per_update), "",
+        ),
+        (
+            "warmup_stable_decay(decay_shape='power') vs WSDLRScheduler",
+            lrcore.warmup_stable_decay(0.1, 1000, 1000, LONG - 1000, end_value=1e-5, init_value=1e-4,
+                                       decay_shape="power", decay_power=2.0),
+            lambda opt: timm("WSDLRScheduler")(opt, t_initial=LONG, decay_t=LONG - 1000, lr_min=1e-5,
+                                               decay_fn="power", decay_power=2.0, warmup_t=1000,
+                                               warmup_lr_init=1e-4, **per_update), "",
+        ),
+        (
+            "warmup_stable_decay(decay_shape='exp') vs WSDLRScheduler",
+            lrcore.warmup_stable_decay(0.1, 1000, 1000, LONG - 1000, end_value=1e-5, init_value=1e-4,
+                                       decay_shape="exp", decay_ratio=0.1),
+            lambda opt: timm("WSDLRScheduler")(opt, t_initial=LONG, decay_t=LONG - 1000, lr_min=1e-5,
+                                               decay_fn="exp", decay_ratio=0.1, warmup_t=1000,
+                                               warmup_lr_init=1e-4, **per_update), "",
+        ),
+        (
+            "exponential_decay(decay_steps=2.4, staircase=True) vs StepLRScheduler(decay_t=2.4)",
+            lrcore.exponential_decay(0.1, 2.4, 1.0 - 2.0**-20, staircase=True),
+            lambda opt: timm("StepLRScheduler")(opt, decay_t=2.4, decay_rate=1.0 - 2.0**-20, **per_update), "",
+        ),
+        (
+            "noise(cosine_decay) vs CosineLRScheduler(noise_range_t=...)",
+            lrcore.noise(cosine, pct=0.67, std=1.0, seed=42, begin=0, end=LONG),
+            lambda opt: timm("CosineLRScheduler")(opt, t_initial=LONG, lr_min=1e-5, noise_range_t=(0, LONG),
+                                                  noise_pct=0.67, noise_std=1.0, noise_seed=42, **per_update),
+            "different values (lrcore hashes the step, timm seeds a torch.Generator per step), same cost class",
+        ),
+    ]
+
+
+def timm_stepper(scheduler):
+    """One update of timm's train loop: ``step_update`` with the next update count."""
+    counter = itertools.count(1)
+    return lambda: scheduler.step_update(next(counter))
+
+
+def paddle_lr():
+    """``paddle.optimizer.lr`` (this process has torch but no TensorFlow, with which Paddle cannot share one)."""
+    with warnings.catch_warnings():
+        # Paddle's import notes that ccache (a compiler cache for its C++ extension builder) is absent.
+        warnings.filterwarnings("ignore", message="No ccache found", category=UserWarning)
+        from paddle.optimizer import lr
+    return lr
 
 
 def run(cfg):
@@ -71,7 +161,8 @@ def run(cfg):
         lt.scheduler  # noqa: B018 - the adapter's entry point must exist
     except (ImportError, AttributeError) as exc:
         reason = f"adapter not available ({type(exc).__name__}: {exc})"
-        names = [f"scheduler.step(): {n}" for n, _, _ in scheduler_pairs()]
+        names = [f"scheduler.step(): {n}" for n in [*(p[0] for p in scheduler_pairs()), *(p[0] for p in timm_pairs()),
+                                                    "noam vs NoamDecay"]]
         return [unavailable(GROUP, n, reason) for n in [*names, "compiled evaluation: cosine_decay"]]
 
     rows = []
@@ -81,6 +172,21 @@ def run(cfg):
         theirs = _scheduled(peer, _optimizer())
         t = interleaved({"a": ours.step, "b": theirs.step}, cfg)
         rows.append(row(GROUP, f"scheduler.step(): {name}", "s", t["a"], t["b"], "torch"))
+
+    for name, schedule, peer, note in timm_pairs():
+        log(f"[torch] {name}")
+        ours = _scheduled(lambda opt, s=schedule: lt.scheduler(opt, s), _optimizer())
+        theirs = timm_stepper(peer(_optimizer()))
+        t = interleaved({"a": ours.step, "b": theirs}, cfg)
+        rows.append(row(GROUP, f"scheduler.step(): {name}", "s", t["a"], t["b"], "timm", note=note))
+
+    name = "noam vs NoamDecay"
+    log(f"[torch] {name}")
+    ours = _scheduled(lambda opt: lt.scheduler(opt, lrcore.noam(512, 4000)), _optimizer())
+    theirs = paddle_lr().NoamDecay(d_model=512, warmup_steps=4000, learning_rate=1.0)
+    t = interleaved({"a": ours.step, "b": theirs.step}, cfg)
+    rows.append(row(GROUP, f"scheduler.step(): {name}", "s", t["a"], t["b"], "Paddle",
+                    note="Paddle's scheduler.step(), in this process (it imports no TensorFlow)"))
 
     log("[torch] compiled evaluation")
     peak, end, decay = 1e-3, 1e-5, 100_000

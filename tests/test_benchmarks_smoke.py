@@ -6,8 +6,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import torch
+
 ROOT = Path(__file__).resolve().parent.parent
 GROUPS = {"jax", "jax-threads", "numpy", "torch", "torch-threads", "keras", "import"}
+#: A row for every schedule and combinator against its peer: timm, torch, Paddle, NumPy, optax.
+NEW_ROWS = (
+    "tanh_decay vs TanhLRScheduler", "cosine_decay(k_decay=2) vs CosineLRScheduler",
+    "whole_periods=False, period_mul=1.5) vs CosineLRScheduler", "delay=False) vs CosineLRScheduler(warmup_prefix",
+    "decay_shape='power') vs WSDLRScheduler", "decay_shape='exp') vs WSDLRScheduler",
+    "staircase=True) vs StepLRScheduler(decay_t=2.4)", "cosine_decay(periodic=True) vs CosineAnnealingLR past T_max",
+    "noam vs NoamDecay", "noise(cosine_decay) vs CosineLRScheduler", "steps: noam", "steps: add(linear, linear)",
+    "steps: shift(linear, 1000)", "steps: per_epoch(linear)",
+)
 
 
 def _run(module, *args, timeout=300):
@@ -47,7 +59,8 @@ def test_benchmark_command_writes_json_markdown_and_page(tmp_path):
     assert names[0].startswith("adam, "), names[0]
     for needle in ("scalar jit call", "compile:", "HLO lines:", "cosine_restart, 8 cycles", "same work",
                    "piecewise_linear, 8 boundaries", "adam, ", "Python-int call", "same formula", "import lrcore",
-                   "frameworks imported", "scheduler.step()", "compiled evaluation", "model.fit step"):
+                   "frameworks imported", "scheduler.step()", "compiled evaluation", "model.fit step",
+                   *NEW_ROWS):
         assert any(needle in n for n in names), needle
     # Every ratio is lrcore ÷ peer, every target an upper bound on it.
     for r in rows:
@@ -137,3 +150,90 @@ def test_summary_lists_every_missed_target_with_what_it_bounds():
     assert lines[2] == "- [numpy](#numpy) · ratio row: 1.500× (target ≤ 1.1)"
     assert lines[3].startswith("- [numpy](#numpy) · time row: 250") and lines[3].endswith("ms)")
     assert len(lines) == 4
+
+
+def _drive(scheduler, step, n):
+    """``param_groups[0]["lr"]`` before each of ``n`` steps of a scheduler."""
+    group = scheduler.optimizer.param_groups[0]
+    out = []
+    for _ in range(n):
+        out.append(group["lr"])
+        step()
+    return np.asarray(out)
+
+
+def test_scheduler_rows_compare_the_same_curve():
+    """Every ``scheduler.step()`` row steps two schedulers of the same learning rates (timm's noisy
+    scheduler aside: its noise is another random sequence, of the same size), and the timm classes
+    are the installed files, loaded as the parity tests load them."""
+    import lrcore.torch as lt
+    from benchmarks import torch_group as g
+
+    from .peers import timm_scheduler_module
+
+    def torch_step(make):
+        return lambda o: g._scheduled(make, o).step
+
+    def timm_step(make):
+        return lambda o: g.timm_stepper(make(o))
+
+    pairs = [(n, s, torch_step(f), "") for n, s, f in g.scheduler_pairs()]
+    pairs += [(n, s, timm_step(f), note) for n, s, f, note in g.timm_pairs()]
+    assert len(pairs) == 12
+    for name, schedule, make_step, note in pairs:
+        ours = g._scheduled(lambda o, s=schedule: lt.scheduler(o, s), g._optimizer())
+        opt = g._optimizer()
+        step = make_step(opt)
+        theirs = type("S", (), {"optimizer": opt})
+        got, want = _drive(ours, ours.step, 3000), _drive(theirs, step, 3000)
+        if name.startswith("noise"):
+            assert note and not np.allclose(got, want, rtol=1e-3)
+            base = np.asarray(lt.cosine_decay(0.1, g.LONG, end_value=1e-5)(torch.arange(3000)), dtype=np.float64)
+            for noisy in (got, want):  # both perturb the same cosine, by at most pct = 0.67 of it
+                assert np.all(np.abs(noisy / base - 1.0) <= 0.67 + 1e-6) and np.std(noisy / base) > 0.05
+        else:
+            # lrcore.torch writes float32 values; timm's tanh cancels near its zero (rtol 1e-6).
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=0, err_msg=name)
+    for cls in ("TanhLRScheduler", "CosineLRScheduler", "WSDLRScheduler", "StepLRScheduler"):
+        assert g.timm_scheduler(cls).__module__ == getattr(timm_scheduler_module(), cls).__module__
+        assert g.timm_scheduler(cls).step_update.__code__.co_code == getattr(
+            timm_scheduler_module(), cls).step_update.__code__.co_code
+
+
+def test_noam_row_compares_paddles_curve():
+    """The Paddle row's ``NoamDecay`` (run by the real Paddle, in a process of its own here: the test
+    session has TensorFlow) gives the curve of ``lrcore.noam`` stepped by ``lrcore.torch.scheduler``,
+    and the NumPy row's closed form gives it too."""
+    import lrcore
+    import lrcore.torch as lt
+    from benchmarks import numpy_group
+    from benchmarks import torch_group as g
+
+    from .peers import paddle_values
+
+    n = 5000
+    want = paddle_values({"noam": {"scheduler": "NoamDecay", "n": n,
+                                   "kwargs": {"d_model": 512, "warmup_steps": 4000, "learning_rate": 1.0}}})["noam"]
+    ours = g._scheduled(lambda o: lt.scheduler(o, lrcore.noam(512, 4000)), g._optimizer())
+    np.testing.assert_allclose(_drive(ours, ours.step, n), want, rtol=1e-6, atol=0)
+    name, _, hand = numpy_group.combinator_cases(100_000)[0]
+    assert name == "noam"
+    np.testing.assert_allclose(hand(np.arange(n)), want, rtol=1e-12, atol=0)
+
+
+def test_combinator_rows_compare_the_same_curve():
+    """The NumPy and optax peers of ``noam``, ``add``, ``shift`` and ``per_epoch`` compute lrcore's curve."""
+    import jax
+    import jax.numpy as jnp
+
+    from benchmarks import jax_group, numpy_group
+
+    n = 200_000
+    k = np.arange(n)
+    for name, schedule, hand in numpy_group.combinator_cases(n):
+        np.testing.assert_allclose(schedule(k), hand(k), rtol=1e-12, atol=1e-300, err_msg=name)
+    for name, ours, peer in jax_group.combinator_pairs(n):
+        kj = jnp.arange(n, dtype=jnp.int32)
+        got, want = np.asarray(jax.jit(ours())(kj)), np.asarray(jax.jit(peer())(kj))
+        # optax's float32 linear ramp rounds its fraction first; lrcore rounds once.
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=0, err_msg=name)

@@ -28,8 +28,8 @@ def from_torch(scheduler, *, momentum: bool = False):
 
     .. math:: \eta(n) = \text{the lr torch applies at update } n
 
-    ``CosineAnnealingLR`` is converted up to ``T_max``, after which lrcore holds ``eta_min`` (torch
-    climbs back along the cosine).
+    ``CosineAnnealingLR`` is ``cosine_decay(..., periodic=True)``: past ``T_max`` it climbs back
+    along the cosine, as torch's does.
 
     Args:
         scheduler: the torch scheduler (constructed, stepped or not).
@@ -121,7 +121,9 @@ def _exponential(s, i, base):
 
 
 def _cosine(s, i, base):
-    return cosine.cosine_decay(base, whole(PEER, "T_max", s.T_max, 1), end_value=real(PEER, "eta_min", s.eta_min))
+    # torch's cosine climbs back past T_max (period 2·T_max): periodic.
+    return cosine.cosine_decay(base, whole(PEER, "T_max", s.T_max, 1), end_value=real(PEER, "eta_min", s.eta_min),
+                               periodic=True)
 
 
 def _restarts(s, i, base):
@@ -132,15 +134,15 @@ def _restarts(s, i, base):
 def _linear(s, i, base):
     total = whole(PEER, "total_iters", s.total_iters)
     start, end = real(PEER, "start_factor", s.start_factor), real(PEER, "end_factor", s.end_factor)
-    if total == 0:
-        return decay.constant(base * end)
+    if total == 0:  # torch applies start_factor at construction and never moves on
+        return decay.constant(base * start)
     return decay.linear(base * start, base * end, total)
 
 
 def _constant(s, i, base):
     total = whole(PEER, "total_iters", s.total_iters)
-    if total == 0:
-        return decay.constant(base)
+    if total == 0:  # torch applies the factor at construction and never takes it back
+        return decay.constant(base * real(PEER, "factor", s.factor))
     return piecewise.piecewise_constant([total], [base * real(PEER, "factor", s.factor), base])
 
 
@@ -204,7 +206,11 @@ def _cyclic(s, i, base):
 
 
 def _sequential(s, i, base):
-    inner = [_group(child, i, base) for child in s._schedulers]
+    # A later scheduler restarts at its milestone from torch's closed form: a ConstantLR or LinearLR
+    # with total_iters=0 is then at the base lr (its factor already over).
+    inner = [decay.constant(base) if j and _name(child) in ("ConstantLR", "LinearLR")
+             and whole(PEER, "total_iters", child.total_iters) == 0 else _group(child, i, base)
+             for j, child in enumerate(s._schedulers)]
     return combinators.join(inner, [whole(PEER, "milestones", m) for m in s._milestones])
 
 

@@ -110,18 +110,6 @@ def _lower_quantile(ops, p, q):
 def _noise(k, p, ops):
     xp = ops.xp
     inner = p["schedule"].evaluate_with(k, ops)
-    if float(xp.finfo(ops.float).eps) > 2.0**-23:
-        # float16 and bfloat16: the draw is made in float32 (float16 cannot hold 2**30 or the
-        # quantile's coefficients; a draw of -pct rounded to half precision can pass -1) and the
-        # result rounded once, so it stays finite and keeps its sign.
-        wide = type(ops)(xp, ops.int, xp.float32, ops.device)
-        return xp.astype(_noisy(k, p, wide, xp.astype(inner, xp.float32)), ops.float)
-    return _noisy(k, p, ops, inner)
-
-
-def _noisy(k, p, ops, inner):
-    """``inner · (1 + n)`` on the noisy steps, ``inner`` elsewhere, in ``ops``' float dtype."""
-    xp = ops.xp
     h = _hash(ops, k, p["seed"])
     upper = h >= ops.i(1 << (_BITS - 1))  # u >= 1/2: a positive draw
     v = xp.where(upper, ops.i(_MASK) - h, h)  # u or 1 - u, as (v + 1/2) / 2**30, in [0, 2**29)

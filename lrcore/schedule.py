@@ -490,6 +490,12 @@ class Schedule:
         """
         k, ops, scalar, nan = _array.prepare(step, xp=xp, float_dtype=dtype)
         self._check_levels(ops.xp, ops.float)
+        if float(ops.xp.finfo(ops.float).eps) > 2.0**-23:
+            # float16 and bfloat16 hold neither long phases (65504 at most, whole steps to 2048 or
+            # 256) nor the ratios formed: computed in float32, the result rounded once.
+            wide = type(ops)(ops.xp, ops.int, ops.xp.float32, ops.device)
+            out = ops.xp.astype(wide.run(self.evaluate_with, k), ops.float)
+            return _array.finish(out, scalar, nan, ops)
         return _array.finish(ops.run(self.evaluate_with, k), scalar, nan, ops)
 
     def _check_levels(self, xp, dtype):

@@ -113,3 +113,19 @@ def test_refuses_unknown_and_malformed_input():
                           class_name="ExponentialDecay")
     with pytest.raises(TypeError, match="Argument `schedule` must be a Keras"):
         lrcore.from_keras(0.1)
+
+
+@pytest.mark.parametrize("missing", ["initial_learning_rate", "decay_steps", "decay_rate"])
+def test_a_missing_config_key_is_a_value_error_naming_it(missing):
+    config = {"initial_learning_rate": 0.1, "decay_steps": 3, "decay_rate": 0.5}
+    del config[missing]
+    with pytest.raises(ValueError, match=f"missing config key.*{missing}"):
+        lrcore.from_keras(config, class_name="ExponentialDecay")
+
+
+@pytest.mark.parametrize("value", ["0.1", b"0.1"])
+def test_a_number_given_as_text_is_refused(value):
+    """Keras cannot compute with a string learning rate; the converter does not read it as a number."""
+    with pytest.raises(TypeError, match="initial_learning_rate"):
+        lrcore.from_keras({"initial_learning_rate": value, "decay_steps": 3, "decay_rate": 0.5},
+                          class_name="ExponentialDecay")

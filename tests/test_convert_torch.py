@@ -91,6 +91,23 @@ CASES = {
                                                            sched.StepLR(o, step_size=10, gamma=0.5)]), 60),
     "ChainedScheduler-warmup-cosine": (lambda o: sched.ChainedScheduler([sched.LinearLR(o, 0.2, 1.0, total_iters=8),
                                                                          sched.CosineAnnealingLR(o, T_max=50)]), 51),
+    # Past T_max torch's cosine climbs back (every step, each 2·T_max).
+    "CosineAnnealingLR-past-T_max": (lambda o: sched.CosineAnnealingLR(o, T_max=10, eta_min=0.01), 45),
+    "SequentialLR-cosine-past-T_max": (lambda o: sched.SequentialLR(o, [sched.LinearLR(o, 0.1, 1.0, total_iters=5),
+                                                                        sched.CosineAnnealingLR(o, T_max=10)],
+                                                                    milestones=[5]), 40),
+    # total_iters=0: torch applies the factor at construction and never takes it back (its step
+    # checks for the end at last_epoch == total_iters, passed already); a SequentialLR's later
+    # scheduler restarts from its closed form, which is the base lr.
+    "SequentialLR-ConstantLR-total_iters-0-first": (
+        lambda o: sched.SequentialLR(o, [sched.ConstantLR(o, factor=0.5, total_iters=0), sched.ExponentialLR(o, 0.9)],
+                                     milestones=[3]), 12),
+    "SequentialLR-ConstantLR-total_iters-0-later": (
+        lambda o: sched.SequentialLR(o, [sched.ExponentialLR(o, 0.9), sched.ConstantLR(o, factor=0.5, total_iters=0)],
+                                     milestones=[3]), 12),
+    "ChainedScheduler-ConstantLR-total_iters-0": (
+        lambda o: sched.ChainedScheduler([sched.ConstantLR(o, factor=0.5, total_iters=0), sched.ExponentialLR(o, 0.9)]),
+        12),
     # transformers' schedules are LambdaLR multipliers: recognized by their lambda functions.
     "hf-linear": (lambda o: tr.get_linear_schedule_with_warmup(o, num_warmup_steps=10, num_training_steps=60), 70),
     "hf-cosine": (lambda o: tr.get_cosine_schedule_with_warmup(o, num_warmup_steps=10, num_training_steps=60), 61),
@@ -116,6 +133,15 @@ def test_matches_torch(name, lrs):
         assert isinstance(converted, list) and converted[0] != converted[1]
     else:
         assert isinstance(converted, lrcore.Schedule)
+
+
+@pytest.mark.parametrize("make", [lambda o: sched.ConstantLR(o, factor=0.5, total_iters=0),
+                                  lambda o: sched.LinearLR(o, start_factor=0.5, end_factor=0.25, total_iters=0)],
+                         ids=["ConstantLR", "LinearLR"])
+def test_total_iters_zero_keeps_the_first_factor(make):
+    """torch applies the first factor at construction and never takes it back: 0.5 · lr throughout."""
+    converted, want = check(make, 10)
+    assert want[:, 0].tolist() == [0.2] * 10 and float(converted(10**6)) == 0.2
 
 
 def test_one_schedule_when_every_group_follows_the_same_curve():

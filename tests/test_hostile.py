@@ -573,3 +573,30 @@ def test_floors_that_part_a_shared_lr_tensor_are_refused():
     plateau.step(1.0)
     with pytest.raises(ValueError, match=r"param groups 0 and 1 that hold one lr tensor.*0\.00499\d* for group 0 and to 0\.009"):
         plateau.step(1.0)
+
+
+# -- half-precision results -----------------------------------------------------------------------
+HALF_CASES = {
+    "linear": (lambda: lrcore.linear(1.0, 0.0, 100_000), lambda k: 1.0 - k / 100_000),
+    "cosine_decay": (lambda: lrcore.cosine_decay(1.0, 100_000), lambda k: 0.5 * (1.0 + math.cos(math.pi * k / 100_000))),
+    "exponential_decay": (lambda: lrcore.exponential_decay(1.0, 100_000, 0.5), lambda k: 0.5 ** (k / 100_000)),
+    "tanh_decay": (lambda: lrcore.tanh_decay(1.0, 100_000),
+                   lambda k: 0.5 * (1.0 - math.tanh(-7.0 + 10.0 * k / 100_000))),
+    "noam": (lambda: lrcore.noam(512, 4000), lambda k: 512**-0.5 * min(k**-0.5 if k else math.inf, k * 4000**-1.5)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HALF_CASES))
+@pytest.mark.parametrize("namespace, dtype", [(np, np.float16), (torch, torch.float16), (torch, torch.bfloat16),
+                                              (jnp, jnp.float16), (jnp, jnp.bfloat16)],
+                         ids=["numpy-float16", "torch-float16", "torch-bfloat16", "jax-float16", "jax-bfloat16"])
+def test_a_half_precision_result_is_the_float32_value_rounded_once(name, namespace, dtype):
+    """float16 cannot hold a phase of 100000 steps (nor 2**-30 ratios): a half-precision result is
+    computed in float32 and rounded once to its dtype, never 1.0 halfway down a linear decay or NaN."""
+    make, exact = HALF_CASES[name]
+    steps = np.array([0, 3000, 4000, 50_000, 99_999])
+    out = make().evaluate(namespace.asarray(steps), dtype=dtype)
+    got = np.asarray(out.float() if namespace is torch else out.astype(np.float32), dtype=np.float64)
+    want = np.array([exact(int(k)) for k in steps])
+    eps = float(namespace.finfo(dtype).eps)
+    np.testing.assert_allclose(got, want, rtol=eps, atol=4 * 2.0**-23)

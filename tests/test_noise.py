@@ -141,3 +141,22 @@ def test_noise_is_a_pure_function_of_the_step():
     off = (steps < 100) | (steps >= 900)
     np.testing.assert_array_equal(together[off], inner[off])
     assert np.all(together[~off] != inner[~off])
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(pct=1.0), dict(pct=1.0, std=1000.0), dict(pct=1.0, std=0.01),
+                                    dict(distribution="uniform", pct=1.0)], ids=repr)
+@pytest.mark.parametrize("namespace, dtype", [(np, np.float16), (torch, torch.float16), (torch, torch.bfloat16),
+                                              (jnp, jnp.float16), (jnp, jnp.bfloat16)],
+                         ids=["numpy-float16", "torch-float16", "torch-bfloat16", "jax-float16", "jax-bfloat16"])
+def test_noise_in_a_half_precision_dtype_is_finite_and_keeps_the_sign(kwargs, namespace, dtype):
+    """In float16 and bfloat16 the draw is made in float32 (float16 cannot hold 2**30 or the quantile's
+    coefficients; rounding a draw of -pct to half precision could pass -1) and the result rounded once:
+    finite, >= 0, and the float32 value to within the half-precision rounding of 1 + n."""
+    s = lrcore.noise(lrcore.constant(1.0), seed=7, **kwargs)
+    steps = np.arange(2**16)
+    out = s.evaluate(namespace.asarray(steps), dtype=dtype)
+    got = np.asarray(out.float() if namespace is torch else out.astype(np.float32))
+    want = np.asarray(s.evaluate(steps, dtype=np.float32))
+    eps = float(namespace.finfo(dtype).eps)
+    assert np.isfinite(got).all() and (got >= 0).all()
+    np.testing.assert_allclose(got, want, rtol=eps, atol=0)

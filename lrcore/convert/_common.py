@@ -42,8 +42,8 @@ def whole(peer: str, name: str, value, minimum: int = 0) -> int:
 
 
 def real(peer: str, name: str, value) -> float:
-    """``value`` as a float (a Python or NumPy real, or a 0-d array of one)."""
-    if isinstance(value, bool):
+    """``value`` as a float (a Python or NumPy real, or a 0-d array of one; never text)."""
+    if isinstance(value, (bool, str, bytes)):
         raise TypeError(f"{peer}: argument `{name}` must be a number. Received: {name}={value!r}")
     try:
         out = float(value)

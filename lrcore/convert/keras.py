@@ -42,6 +42,9 @@ def from_keras(schedule, class_name=None) -> Schedule:
     unknown = sorted(set(config) - known - {"name"})
     if unknown:
         raise ValueError(f"keras {name}: unknown config key(s) {', '.join(unknown)}. Received: config={config!r}")
+    missing = sorted(_REQUIRED[name] - set(config))
+    if missing:
+        raise ValueError(f"keras {name}: missing config key(s) {', '.join(missing)}. Received: config={config!r}")
     return convert(config)
 
 
@@ -144,4 +147,13 @@ _KEYS = {
     "InverseTimeDecay": {"initial_learning_rate", "decay_steps", "decay_rate", "staircase"},
     "CosineDecay": {"initial_learning_rate", "decay_steps", "alpha", "warmup_target", "warmup_steps"},
     "CosineDecayRestarts": {"initial_learning_rate", "first_decay_steps", "t_mul", "m_mul", "alpha"},
+}
+#: The keys without a default in the Keras constructor.
+_REQUIRED = {
+    "ExponentialDecay": {"initial_learning_rate", "decay_steps", "decay_rate"},
+    "PiecewiseConstantDecay": {"boundaries", "values"},
+    "PolynomialDecay": {"initial_learning_rate", "decay_steps"},
+    "InverseTimeDecay": {"initial_learning_rate", "decay_steps", "decay_rate"},
+    "CosineDecay": {"initial_learning_rate", "decay_steps"},
+    "CosineDecayRestarts": {"initial_learning_rate", "first_decay_steps"},
 }

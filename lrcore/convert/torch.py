@@ -140,15 +140,15 @@ def _restarts(s, i, base):
 def _linear(s, i, base):
     total = whole(PEER, "total_iters", s.total_iters)
     start, end = real(PEER, "start_factor", s.start_factor), real(PEER, "end_factor", s.end_factor)
-    if total == 0:
-        return decay.constant(base * end)
+    if total == 0:  # torch applies start_factor at construction and never moves on
+        return decay.constant(base * start)
     return decay.linear(base * start, base * end, total)
 
 
 def _constant(s, i, base):
     total = whole(PEER, "total_iters", s.total_iters)
-    if total == 0:
-        return decay.constant(base)
+    if total == 0:  # torch applies the factor at construction and never takes it back
+        return decay.constant(base * real(PEER, "factor", s.factor))
     return piecewise.piecewise_constant([total], [base * real(PEER, "factor", s.factor), base])
 
 
@@ -215,7 +215,11 @@ def _cyclic(s, i, base):
 
 
 def _sequential(s, i, base):
-    inner = [_group(child, i, base) for child in s._schedulers]
+    # A later scheduler restarts at its milestone from torch's closed form: a ConstantLR or LinearLR
+    # with total_iters=0 is then at the base lr (its factor already over).
+    inner = [decay.constant(base) if j and _name(child) in ("ConstantLR", "LinearLR")
+             and whole(PEER, "total_iters", child.total_iters) == 0 else _group(child, i, base)
+             for j, child in enumerate(s._schedulers)]
     return combinators.join(inner, [whole(PEER, "milestones", m) for m in s._milestones])
 
 

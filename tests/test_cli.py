@@ -518,6 +518,8 @@ def _flag_value(kind, value):
         return json.dumps(value)
     if isinstance(value, list):
         return "[" + ",".join(map(repr, value)) + "]"
+    if isinstance(value, str):
+        return value  # a word is typed as it is
     return "none" if value is None else repr(value)
 
 
@@ -531,6 +533,8 @@ COMBINATOR_EXAMPLES = {
     "shift": (lrcore.shift(lrcore.linear(0.0, 1.0, 10), -5), [0.0, 0.0, 0.5]),
     "per_epoch": (lrcore.per_epoch(lrcore.linear(0.0, 1.0, 10), 4), [0.0, 0.1, 0.2]),
     "add": (lrcore.add([lrcore.constant(0.5), lrcore.linear(0.0, 1.0, 10)]), [0.5, 1.0, 1.5]),
+    # Noise from step 11 on: the steps read here are the schedule's own values.
+    "noise": (lrcore.noise(lrcore.linear(0.0, 1.0, 10), pct=0.5, seed=7, begin=11, end=20), [0.0, 0.5, 1.0]),
 }
 
 

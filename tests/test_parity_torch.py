@@ -348,7 +348,9 @@ TORCH_PEER = {
     "onecycle_momentum": _onecycle_momentum_peer,
     "cyclic_momentum": _cyclic_momentum_peer,
 }
-PEER_CASES = [c for c in examples.examples() if c[1].name in TORCH_PEER]
+# An absolute final_value is Paddle's OneCycleLR, not torch's (whose end is peak / (div · final_div)).
+PEER_CASES = [c for c in examples.examples()
+              if c[1].name in TORCH_PEER and c[1].params.get("final_value") is None]
 
 
 @pytest.mark.parametrize("case", PEER_CASES, ids=[examples.case_id(c[0]) for c in PEER_CASES])

@@ -395,10 +395,12 @@ def multiply(schedules) -> Params:
 
 # -- add -----------------------------------------------------------------------------------------------
 def _add(k, p, ops):
+    # The terms' precise values (``ops.exact()``), as scale gives a subtracted term's: a - a is 0.
     schedules = p["schedules"]
-    out = schedules[0].evaluate_with(k, ops)
+    exact = ops.exact() if len(schedules) > 1 else ops  # one schedule: its own values, no sum
+    out = schedules[0].evaluate_with(k, exact)
     for schedule in schedules[1:]:
-        out = out + schedule.evaluate_with(k, ops)
+        out = out + schedule.evaluate_with(k, exact)
     return out
 
 

@@ -104,7 +104,7 @@ def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0, k_decay=1
 
     Example:
         >>> import lrcore
-        >>> print(float(lrcore.cosine_decay(1.0, decay_steps=100)(50)))
+        >>> print(round(float(lrcore.cosine_decay(1.0, decay_steps=100)(50)), 12))
         0.5
 
     Peers: optax ``cosine_decay_schedule`` (``alpha = end_value / init_value``), Keras

@@ -624,11 +624,12 @@ def test_option_values_may_start_with_a_dash(tmp_path, monkeypatch):
 
 # -- repeated flags: --at accumulates, anything else given twice is refused ------------------------
 def test_repeated_at_accumulates():
-    r = cli("table", "linear", "--init-value", "0", "--end-value", "1", "--transition-steps", "10",
+    # Eighths: every value is a float, whichever exact formula evaluates it.
+    r = cli("table", "linear", "--init-value", "0", "--end-value", "1", "--transition-steps", "8",
             "--at", "5", "--at", "6", "--at=7,2")
     assert r.returncode == 0, r.stderr
     rows = [line.split("\t") for line in r.stdout.strip().splitlines()[1:]]
-    assert rows == [["5", "0.5"], ["6", "0.6"], ["7", "0.7"], ["2", "0.2"]]
+    assert rows == [["5", "0.625"], ["6", "0.75"], ["7", "0.875"], ["2", "0.25"]]
 
 
 @pytest.mark.parametrize(

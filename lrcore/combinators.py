@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 
 from . import validate as check
@@ -339,13 +340,21 @@ def clip(schedule, min_value=None, max_value=None) -> Params:
 
 
 # -- multiply -----------------------------------------------------------------------------------------
-def _multiply(k, p, ops):
+def _running(k, p, ops, combine):
+    """The schedules' values combined left to right (a running product or sum). Two or more take
+    their schedules' precise values (``ops.exact()``): a product can make a schedule's small values
+    its largest ones, and a difference ``a - a`` is 0 only if both terms are the same values, as
+    ``scale`` gives a subtracted term's. One schedule gives its own values."""
     schedules = p["schedules"]
-    exact = ops.exact() if len(schedules) > 1 else ops  # one schedule: its own values, no product
+    exact = ops.exact() if len(schedules) > 1 else ops
     out = schedules[0].evaluate_with(k, exact)
     for schedule in schedules[1:]:
-        out = out * schedule.evaluate_with(k, exact)
+        out = combine(out, schedule.evaluate_with(k, exact))
     return out
+
+
+def _multiply(k, p, ops):
+    return _running(k, p, ops, operator.mul)
 
 
 def _running_bound(p, reach, combine, what: str) -> float:
@@ -361,7 +370,7 @@ def _running_bound(p, reach, combine, what: str) -> float:
 
 
 def _multiply_bound(p, reach):
-    return _running_bound(p, reach, lambda a, b: a * b, "the product")
+    return _running_bound(p, reach, operator.mul, "the product")
 
 
 @register(_multiply, children={"schedules": "many"}, bound=_multiply_bound)
@@ -395,13 +404,7 @@ def multiply(schedules) -> Params:
 
 # -- add -----------------------------------------------------------------------------------------------
 def _add(k, p, ops):
-    # The terms' precise values (``ops.exact()``), as scale gives a subtracted term's: a - a is 0.
-    schedules = p["schedules"]
-    exact = ops.exact() if len(schedules) > 1 else ops  # one schedule: its own values, no sum
-    out = schedules[0].evaluate_with(k, exact)
-    for schedule in schedules[1:]:
-        out = out + schedule.evaluate_with(k, exact)
-    return out
+    return _running(k, p, ops, operator.add)
 
 
 def _add_at_zero(p, ops, zeros, at_zero_of_child):
@@ -413,7 +416,7 @@ def _add_at_zero(p, ops, zeros, at_zero_of_child):
 
 
 def _add_bound(p, reach):
-    return _running_bound(p, reach, lambda a, b: a + b, "the sum of the magnitudes")
+    return _running_bound(p, reach, operator.add, "the sum of the magnitudes")
 
 
 @register(_add, children={"schedules": "many"}, at_zero=_add_at_zero, bound=_add_bound)

@@ -59,37 +59,86 @@ def _folded(k, d: int, ops):
 # -- cosine decay ---------------------------------------------------------------------------------
 def _cosine_decay(k, p, ops):
     d = p["decay_steps"]
-    plain = p["exponent"] == 1.0 and p["k_decay"] == 1.0 and not p["periodic"]
+    plain = p["exponent"] == 1.0 and p["k_decay"] == 1.0 and not p["periodic"] and p["speed"] == 1
     cheap = ops.cheap_levels(p["init_value"], p["end_value"], shrink=True) if plain else None
     if cheap is not None:
         return ops.cos_ramp(k, d, *cheap)  # steps past d hold end_value: no clamp needed
-    j = _folded(k, d, ops) if p["periodic"] else ops.minimum(k, d)
+    if p["speed"] != 1:
+        j = _sped(k, d, p["speed"], p["periodic"], ops)
+    else:
+        j = _folded(k, d, ops) if p["periodic"] else ops.minimum(k, d)
     c, c1 = _cosine_weights(j, d, p["exponent"], ops, p["k_decay"])
     return ops.lerp(p["end_value"], p["init_value"], c, c1)
 
 
 def _cosine_decay_landmarks(p, end, landmarks_of):
     """Its parameters' landmarks; periodic, every multiple of ``decay_steps`` below ``end`` (at
-    most ``MAX_LANDMARKS``)."""
+    most ``MAX_LANDMARKS``). With a ``speed``, the first whole steps at or past the real ends of
+    its falls, ``ceil(i·decay_steps/speed)``."""
+    d, speed = p["decay_steps"], p["speed"]
     if not p["periodic"]:
-        return parameter_landmarks(p)
-    d = p["decay_steps"]
+        own = parameter_landmarks({key: v for key, v in p.items() if key != "speed"})  # speed is no step count
+        return own + ([-(-d // speed)] if speed != 1 else [])
+    if speed != 1:
+        points = (-(-i * d // speed) for i in range(MAX_LANDMARKS))
+        return [j for j in points if j < end]
     return list(range(0, min(end, d * MAX_LANDMARKS), d))
 
 
+# -- a curve that advances `speed` units of decay_steps per step (a fall of decay_steps/speed steps) --
+#: The largest decay_steps with a speed: 2·decay_steps and every position fit a 32-bit step.
+_MAX_SPED_STEPS = 2**30 - 1
+
+
+def _add_mod(a, b, m: int, ops):
+    """``(a + b) mod m`` for integer arrays ``0 <= a, b < m``, without forming ``a + b`` (which may
+    pass the integer range)."""
+    y = a - (ops.i(m) - b)
+    return y + ops.xp.where(y < 0, ops.i(m), ops.i(0))
+
+
+def _mul_mod(r, s: int, m: int, ops):
+    """``(r·s) mod m`` for an integer array ``0 <= r < m`` and Python ints ``0 <= s < m``: one
+    product where ``(m - 1)·s`` fits the integer range, else binary long multiplication."""
+    if (m - 1) * s <= ops.max_step:
+        return ops.mod(r * ops.i(s), m)
+    acc = ops.xp.zeros_like(r)
+    for bit in bin(s)[2:]:
+        acc = _add_mod(acc, acc, m, ops)
+        if bit == "1":
+            acc = _add_mod(acc, r, m, ops)
+    return acc
+
+
+def _sped(k, d: int, speed: int, periodic: bool, ops):
+    """The position ``0 <= j <= d`` of step ``k`` on the curve at ``k·speed`` units: folded
+    (``d - |d - (k·speed mod 2d)|``) when periodic, else ``min(k·speed, d)``; exact integers for
+    every step (``d <= 2**30 - 1``)."""
+    if periodic:
+        m = 2 * d
+        x = _mul_mod(ops.mod(k, m), speed % m, m, ops)
+        return ops.i(d) - ops.xp.abs(ops.i(d) - x)
+    s = min(speed, d)
+    return ops.xp.minimum(ops.minimum(k, -(-d // s)) * ops.i(s), ops.i(d))
+
+
 @register(_cosine_decay, landmarks=_cosine_decay_landmarks, bound=lambda p, reach: reach.lerp(p, "init_value", "end_value"))
-def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0, k_decay=1.0, periodic=False) -> Params:
+def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0, k_decay=1.0, periodic=False, speed=1) -> Params:
     r"""Cosine decay from ``init_value`` to ``end_value``, then held (or, ``periodic``, rising again).
 
     .. math::
         \eta(k) = v_1 + (v_0 - v_1)\left(\tfrac12\left(1 + \cos\frac{\pi\, j^{\kappa}}{T^{\kappa}}\right)\right)^{e},
-        \qquad j = \begin{cases} \min(k, T) & \text{not periodic} \\
-                                 T - |T - (k \bmod 2T)| & \text{periodic} \end{cases}
+        \qquad j = \begin{cases} \min(\sigma k, T) & \text{not periodic} \\
+                                 T - |T - (\sigma k \bmod 2T)| & \text{periodic} \end{cases}
 
     ``periodic=True`` continues the curve past :math:`T` as torch's ``CosineAnnealingLR`` does:
     back up to ``init_value`` at :math:`2T`, a period of :math:`2T` steps, for every step
     (:math:`\tfrac12(1 + \cos(\pi k / T))` for :math:`\kappa = 1`). The position :math:`j` is an
     exact integer at any step.
+
+    ``speed`` (:math:`\sigma`, 1 by default) advances the curve :math:`\sigma` units of
+    ``decay_steps`` per step: a fall lasts :math:`T/\sigma` steps, a rational number (transformers'
+    ``num_cycles`` cosines: ``periodic=True, decay_steps=a, speed=b`` falls over :math:`a/b` steps).
 
     Args:
         init_value: value at step 0, :math:`v_0`.
@@ -101,11 +150,17 @@ def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0, k_decay=1
             for longer, :math:`\kappa < 1` drops it sooner; 1 is the plain cosine.
         periodic: ``True`` to keep going past ``decay_steps`` (torch ``CosineAnnealingLR``), ``False``
             to hold ``end_value``.
+        speed: :math:`\sigma \ge 1`, a whole number of units per step; with :math:`\sigma > 1`,
+            ``decay_steps`` is at most :math:`2^{30} - 1` (every position is formed exactly in
+            32-bit integers).
 
     Example:
         >>> import lrcore
         >>> print(round(float(lrcore.cosine_decay(1.0, decay_steps=100)(50)), 12))
         0.5
+        >>> s = lrcore.cosine_decay(1.0, decay_steps=5, periodic=True, speed=2)  # falls over 2.5 steps
+        >>> print([round(float(s(k)), 12) for k in (0, 1, 2, 3, 5)])
+        [1.0, 0.654508497187, 0.095491502813, 0.095491502813, 1.0]
 
     Peers: optax ``cosine_decay_schedule`` (``alpha = end_value / init_value``), Keras
     ``CosineDecay``, torch ``CosineAnnealingLR`` (``periodic=True``; with ``False`` the same for
@@ -114,6 +169,10 @@ def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0, k_decay=1
     Reference: Loshchilov & Hutter, SGDR, https://arxiv.org/abs/1608.03983; k-decay:
     Zhang & Li, https://arxiv.org/abs/2004.05909
     """
+    speed = check.length("speed", speed)
+    if speed != 1 and check.length("decay_steps", decay_steps) > _MAX_SPED_STEPS:
+        raise ValueError(f"Argument `decay_steps` must be <= 2**30 - 1 with a `speed` (its positions are formed "
+                         f"exactly in 32-bit integers). Received: decay_steps={decay_steps!r}, speed={speed!r}")
     return {
         "init_value": check.level("init_value", init_value),
         "decay_steps": check.length("decay_steps", decay_steps),
@@ -121,6 +180,7 @@ def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0, k_decay=1
         "exponent": check.positive("exponent", exponent),
         "k_decay": check.positive("k_decay", k_decay),
         "periodic": check.boolean("periodic", periodic),
+        "speed": speed,
     }
 
 

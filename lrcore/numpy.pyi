@@ -14,7 +14,7 @@ from lrcore.backends.numpy import NumpySchedule as NumpySchedule
 __all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "tanh_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "noam", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "scale", "clip", "multiply", "add", "noise", "from_schedule", "NumpySchedule"]
 
 
-def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0, k_decay=1.0, periodic=False) -> NumpySchedule:
+def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0, k_decay=1.0, periodic=False, speed=1) -> NumpySchedule:
     r"""Cosine decay from ``init_value`` to ``end_value``, then held (or, ``periodic``, rising again).
 
     ``lrcore.numpy.cosine_decay(...)`` is ``lrcore.cosine_decay(...)`` bound to a :class:`NumpySchedule`; level parameters may also be 0-d arrays of the framework.

@@ -20,7 +20,7 @@ from lrcore.backends.torch import scheduler as scheduler
 __all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "tanh_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "noam", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "scale", "clip", "multiply", "add", "noise", "from_schedule", "TorchSchedule", "LrcoreScheduler", "scheduler", "ReduceLROnPlateau"]
 
 
-def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0, k_decay=1.0, periodic=False) -> TorchSchedule:
+def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0, k_decay=1.0, periodic=False, speed=1) -> TorchSchedule:
     r"""Cosine decay from ``init_value`` to ``end_value``, then held (or, ``periodic``, rising again).
 
     ``lrcore.torch.cosine_decay(...)`` is ``lrcore.cosine_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.

@@ -187,6 +187,7 @@ def _half_cos(q: Fraction):
 
 def _cosine_decay(k, p):
     d = p["decay_steps"]
+    k = k * p.get("speed", 1)  # speed units of decay_steps per step
     if p.get("periodic", False):
         j = k % (2 * d)  # up for d steps, back down for d steps
         j = min(j, 2 * d - j)
@@ -762,8 +763,17 @@ TABLE: dict[str, Entry] = {
             ("cos-periodic-k3-exp2", L.cosine_decay(1.0, 7, periodic=True, k_decay=3.0, exponent=2.0), [7, 14, 21]),
             ("cos-periodic-one-step", L.cosine_decay(0.5, 1, end_value=0.1, periodic=True), [1, 2, 3]),
             ("cos-periodic-keywords", L.cosine_decay(init_value=1.0, decay_steps=25, periodic=True), []),
+            # speed: falls of decay_steps / speed steps (transformers' num_cycles cosines)
+            ("cos-speed-periodic", L.cosine_decay(1.0, 55, end_value=0.1, periodic=True, speed=2), [27, 28, 55, 83]),
+            ("cos-speed-periodic-k-exp", L.cosine_decay(1.0, 20, periodic=True, speed=3, k_decay=2.0, exponent=2.0), [7, 14]),
+            ("cos-speed", L.cosine_decay(2.0, 7, end_value=0.5, speed=3), [3]),
+            ("cos-speed-past-end", L.cosine_decay(1.0, 3, speed=5), [1]),
+            ("cos-speed-wide", L.cosine_decay(1.0, 2**30 - 1, end_value=0.1, periodic=True, speed=987654321), []),
+            ("cos-speed-keywords", L.cosine_decay(init_value=1.0, decay_steps=25, periodic=True, speed=4), []),
         ],
         huge=lambda H: {
+            "cos-speed-periodic": (L.cosine_decay(1.0, 2**30 - 1, end_value=0.1, periodic=True, speed=987654321), [H - 1]),
+            "cos-speed": (L.cosine_decay(1.0, 2**30 - 1, end_value=0.1, speed=3), [H - 1]),
             "cos": (L.cosine_decay(1.0, 2 * H - 2, end_value=0.1), [H - 1, 2 * H - 2]),
             "cos-k1.5": (L.cosine_decay(1.0, 2 * H - 2, end_value=0.1, k_decay=1.5), [H - 1, 2 * H - 2]),
             "cos-periodic": (L.cosine_decay(1.0, H // 3 + 1, end_value=0.1, periodic=True), stairs(0, H // 3 + 1, 7)),

@@ -54,6 +54,24 @@ CASES = {
     "warmup_stable_decay-total": (10, 200, {"num_decay_steps": 50, "decay_type": "1-sqrt", "warmup_type": "cosine",
                                             "min_lr_ratio": 0.1}, 230),
     "warmup_stable_decay-linear": (0, None, {"num_stable_steps": 30, "num_decay_steps": 20, "decay_type": "linear"}, 70),
+    # num_cycles whose fall is not a whole number of steps: the periodic cosine with a speed
+    "cosine-cycles-thirds": (10, 110, {"num_cycles": 1.5}, 200),
+    "cosine-cycles-decimal": (10, 110, {"num_cycles": 0.3}, 400),
+    "cosine-cycles-three-quarters": (0, 101, {"num_cycles": 0.75}, 250),
+    "cosine_with_min_lr-cycles-decimal": (3, 1003, {"num_cycles": 1.7, "min_lr": 0.001}, 1100),
+    "cosine_warmup_with_min_lr-cycles-quarters": (10, 107, {"num_cycles": 1.25, "min_lr_rate": 0.1}, 200),
+    "cosine_warmup_with_min_lr-0-cycles-thirds": (0, 101, {"num_cycles": 3.0, "min_lr_rate": 0.1}, 200),
+    "cosine_warmup_with_min_lr-1-cycles-decimal": (1, 90, {"num_cycles": 0.7, "warmup_lr_rate": 0.2, "min_lr_rate": 0.0}, 150),
+    # cycles of a fractional length, each restarting at its first whole step
+    "cosine_with_restarts-fractional": (10, 110, {"num_cycles": 3}, 130),
+    "cosine_with_restarts-fractional-7": (0, 100, {"num_cycles": 7}, 120),
+    "cosine_with_restarts-fractional-warmup": (7, 200, {"num_cycles": 4}, 220),
+    # warmup_stable_decay's cosine with num_cycles, then min_lr_ratio
+    "warmup_stable_decay-cycles": (10, None, {"num_stable_steps": 20, "num_decay_steps": 33, "num_cycles": 1.5,
+                                              "min_lr_ratio": 0.1}, 100),
+    "warmup_stable_decay-cycles-no-warmup": (0, None, {"num_stable_steps": 0, "num_decay_steps": 33, "num_cycles": 0.75}, 60),
+    "warmup_stable_decay-cycles-total": (5, 200, {"num_decay_steps": 77, "num_cycles": 0.9, "warmup_type": "1-sqrt"}, 230),
+    "warmup_stable_decay-cycles-whole": (4, None, {"num_stable_steps": 6, "num_decay_steps": 40, "num_cycles": 2.0}, 70),
 }
 
 
@@ -109,9 +127,10 @@ def test_past_training_the_cosine_holds():
 REFUSED = {
     "reduce_lr_on_plateau": (dict(num_warmup_steps=0), ValueError, "lrcore.torch.ReduceLROnPlateau"),
     "greedy": (dict(), ValueError, "a rule driven by a metric"),
-    "cosine": (dict(num_warmup_steps=0, num_training_steps=100, num_cycles=1.5), ValueError, "num_cycles=1.5.*whole number"),
-    "cosine_with_restarts": (dict(num_warmup_steps=0, num_training_steps=100, num_cycles=3), ValueError,
-                             "multiple of num_cycles"),
+    "cosine": (dict(num_warmup_steps=0, num_training_steps=100, num_cycles=0.123456789), ValueError,
+               "num_cycles=0.123456789.*a fall of 50000000000/123456789 steps.*fewer decimal digits"),
+    "cosine_with_restarts": (dict(num_warmup_steps=0, num_training_steps=2**31 + 1, num_cycles=2), ValueError,
+                             "cycles of 2147483649/2 steps.*multiple of num_cycles"),
     "cosine_warmup_with_min_lr": (dict(num_warmup_steps=5, num_training_steps=100, min_lr_rate=0.1, num_cycles=0.0),
                                   ValueError, "num_cycles.*> 0"),
     "linear": (dict(num_warmup_steps=10), ValueError, "requires `num_training_steps`"),

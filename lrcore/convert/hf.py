@@ -8,6 +8,7 @@ as keywords). This module imports no framework.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 from .. import combinators, cosine, decay, transformer
@@ -26,9 +27,12 @@ def from_hf(name, *, lr, num_warmup_steps=None, num_training_steps=None, schedul
 
     Names: ``constant``, ``constant_with_warmup``, ``linear``, ``cosine``, ``cosine_with_restarts``,
     ``polynomial``, ``inverse_sqrt``, ``cosine_with_min_lr``, ``cosine_warmup_with_min_lr`` and
-    ``warmup_stable_decay``. ``num_cycles`` other than 0.5 gives the periodic cosine (a whole number
-    of steps per fall). Past ``num_training_steps`` the cosines hold their last value
-    (transformers' cosine climbs back), except ``cosine_warmup_with_min_lr``'s, whose curve reaches its
+    ``warmup_stable_decay``. ``num_cycles`` other than 0.5 gives the periodic cosine, falling over
+    ``(num_training_steps - num_warmup_steps) / (2·num_cycles)`` steps, a ratio ``a/b``
+    (``cosine_decay(..., periodic=True, speed=b)``), which climbs back inside training and past it
+    as transformers' does; ``cosine_with_restarts`` cycles of a fractional length restart at the
+    first step of each. With ``num_cycles=0.5`` the cosines hold their last value past
+    ``num_training_steps`` (transformers' climbs back), except ``cosine_warmup_with_min_lr``'s, whose curve reaches its
     end one step early: it is the periodic cosine, which climbs back as transformers' does.
 
     Args:
@@ -128,23 +132,19 @@ def _decay_length(key: str, w: int, t: int) -> int:
     return t - w
 
 
-def _half_period(key: str, num_cycles, d: int) -> int:
-    """The steps of one fall of transformers' ``cos(2π·num_cycles·progress)`` over ``d`` steps."""
+def _fall(key: str, num_cycles, d: int, top: float, end: float) -> Schedule:
+    """transformers' ``end + (top - end)·½(1 + cos(2π·num_cycles·k/d))``: the periodic cosine whose
+    fall lasts ``d / (2·num_cycles)`` steps, a ratio ``a/b`` of integers (``num_cycles`` read as the
+    decimal it is written as, ``repr``: 0.3 is 3/10): ``cosine_decay(top, a, periodic=True, speed=b)``."""
     c = real(PEER, "num_cycles", num_cycles)
     if not c > 0:
         raise ValueError(f"transformers {key}: argument `num_cycles` must be > 0. Received: num_cycles={num_cycles!r}")
-    half = Fraction(d) / (2 * Fraction(c))
-    if half.denominator != 1:
-        raise cannot(PEER, f"{key} with num_cycles={num_cycles!r} over {d} steps (a fall of {float(half)!r} steps)",
-                     "lrcore's periodic cosine falls over whole steps: make (num_training_steps - num_warmup_steps) "
-                     "/ (2·num_cycles) a whole number.")
-    return int(half)
-
-
-def _one_cosine(key: str, num_cycles) -> None:
-    if real(PEER, "num_cycles", num_cycles) != 0.5:
-        raise cannot(PEER, f"{key} with num_cycles={num_cycles!r} (a cosine that climbs back inside training)",
-                     "Use num_cycles=0.5, or lrcore.cosine_restart for repeated cycles.")
+    half = Fraction(d) / (2 * Fraction(repr(c)))
+    if half.numerator > cosine._MAX_SPED_STEPS:
+        raise cannot(PEER, f"{key} with num_cycles={num_cycles!r} over {d} steps (a fall of {half} steps)",
+                     "lrcore's periodic cosine falls over a/b steps with a <= 2**30 - 1: use a num_cycles with fewer "
+                     "decimal digits.")
+    return cosine.cosine_decay(top, half.numerator, end_value=end, periodic=True, speed=half.denominator)
 
 
 def _constant_warmup(lr, *, num_warmup_steps):
@@ -166,26 +166,38 @@ def _cosine(lr, *, num_warmup_steps, num_training_steps, num_cycles=0.5, min_lr_
     if real(PEER, "num_cycles", num_cycles) == 0.5:
         return cosine.warmup_cosine_decay(0.0, lr, w, t, end_value=rate * lr)
     # cos(2π·num_cycles·(k - W)/(T - W)): the periodic cosine, falling over (T - W)/(2·num_cycles) steps.
-    body = cosine.cosine_decay(lr, _half_period("cosine", num_cycles, d), end_value=rate * lr, periodic=True)
-    return _warm(body, w)
+    return _warm(_fall("cosine", num_cycles, d, lr, rate * lr), w)
 
 
 def _hard_restarts(lr, *, num_warmup_steps, num_training_steps, num_cycles=1):
     w, t = whole(PEER, "num_warmup_steps", num_warmup_steps), whole(PEER, "num_training_steps", num_training_steps)
     cycles = whole(PEER, "num_cycles", num_cycles, 1)
     d = _decay_length("cosine_with_restarts", w, t)
-    if d % cycles:
-        raise cannot(PEER, f"cosine_with_restarts with {d} decay steps in num_cycles={cycles} cycles (a cycle of "
-                     f"{d / cycles} steps)", "Make num_training_steps - num_warmup_steps a multiple of num_cycles.")
-    period = d // cycles
-    # transformers finds the cycle position as (num_cycles · progress) % 1 in floats: where that
-    # rounds just below 1 at a restart, it gives the cycle's end (0) instead of the peak.
-    wrong = [w + r * period for r in range(1, cycles) if (float(cycles) * (float(r * period) / float(d))) % 1.0 != 0.0]
+    # Cycle r covers the real steps [r·d/c, (r+1)·d/c) after the warmup; transformers finds it as
+    # (num_cycles · progress) % 1 in floats: where that rounds just below a whole number at a
+    # restart, it gives the cycle's end (0) instead of the peak.
+    restarts = [-(-r * d // cycles) for r in range(1, cycles)]
+    wrong = [w + k for r, k in enumerate(restarts, 1) if math.floor(float(cycles) * (float(k) / float(d))) < r]
     if wrong:
         peer_bug(PEER, f"cosine_with_restarts computes the cycle position in floats, which puts the restart(s) at "
                        f"step(s) {wrong[:5]} at the end of the previous cycle (lr ~ 0 instead of the peak).")
-    body = _warm(cosine.cosine_restart(lr, period), w)
-    return combinators.join([body, decay.constant(0.0)], [t])
+    if d % cycles == 0:
+        body = cosine.cosine_restart(lr, d // cycles)
+    else:
+        # Cycles of d/c steps, a ratio a/b: lr·½(1 + cos(π·frac(x))) at x = c·k/d is the periodic cosine
+        # falling over a/b steps in even cycles and its mirror (0 up to lr) in odd ones, each from its
+        # restart ceil(r·d/c) on.
+        period = Fraction(d, cycles)
+        a, b = period.numerator, period.denominator
+        if a > cosine._MAX_SPED_STEPS:
+            raise cannot(PEER, f"cosine_with_restarts with cycles of {period} steps",
+                         "lrcore's periodic cosine falls over a/b steps with a <= 2**30 - 1: make "
+                         "num_training_steps - num_warmup_steps a multiple of num_cycles.")
+        halves = (cosine.cosine_decay(lr, a, periodic=True, speed=b),
+                  cosine.cosine_decay(0.0, a, end_value=lr, periodic=True, speed=b))
+        pieces = [halves[0]] + [combinators.shift(halves[r % 2], k) for r, k in enumerate(restarts, 1)]
+        body = combinators.join(pieces, restarts)
+    return combinators.join([_warm(body, w), decay.constant(0.0)], [t])
 
 
 def _polynomial(lr, *, num_warmup_steps, num_training_steps, lr_end=1e-7, power=1.0, lr_init=None):
@@ -209,7 +221,7 @@ def _cosine_lr_rate(lr, *, num_warmup_steps, num_training_steps, num_cycles=0.5,
     # Warmup (k + 1)/W (or warmup_lr_rate + (1 - warmup_lr_rate)·k/(W - 1)) reaching lr at k = W - 1,
     # where the cosine over t - W steps starts (its progress is (k - W + 1)/(t - W)).
     # Periodic: its end is at step T - 1, and transformers' cosine climbs back after it.
-    body = cosine.cosine_decay(lr, _half_period("cosine_warmup_with_min_lr", num_cycles, d), end_value=end, periodic=True)
+    body = _fall("cosine_warmup_with_min_lr", num_cycles, d, lr, end)
     if w == 0:  # no warmup: the progress (k + 1)/t, the cosine one step in
         return combinators.shift(body, 1)
     if w == 1:
@@ -228,13 +240,16 @@ def _wsd(lr, *, num_warmup_steps, num_stable_steps, num_decay_steps, warmup_type
         if value not in ("linear", "cosine", "1-sqrt"):
             raise ValueError(f"transformers warmup_stable_decay: argument `{arg}` must be 'linear', 'cosine' or "
                              f"'1-sqrt'. Received: {arg}={value!r}")
-    if decay_type == "cosine":
-        _one_cosine("warmup_stable_decay", num_cycles)
-    return transformer.warmup_stable_decay(
-        lr, whole(PEER, "num_warmup_steps", num_warmup_steps), whole(PEER, "num_stable_steps", num_stable_steps),
-        whole(PEER, "num_decay_steps", num_decay_steps, 1), end_value=real(PEER, "min_lr_ratio", min_lr_ratio) * lr,
-        warmup_shape=warmup_type, decay_shape=decay_type,
-    )
+    w, s = whole(PEER, "num_warmup_steps", num_warmup_steps), whole(PEER, "num_stable_steps", num_stable_steps)
+    d, end = whole(PEER, "num_decay_steps", num_decay_steps, 1), real(PEER, "min_lr_ratio", min_lr_ratio) * lr
+    out = transformer.warmup_stable_decay(lr, w, s, d, end_value=end, warmup_shape=warmup_type, decay_shape=decay_type)
+    if decay_type != "cosine" or real(PEER, "num_cycles", num_cycles) == 0.5:
+        return out
+    # cos(2π·num_cycles·progress) over the d decay steps: the periodic cosine, then min_lr_ratio·lr.
+    fall = _fall("warmup_stable_decay", num_cycles, d, lr, end)
+    if w + s == 0:
+        return combinators.join([fall, decay.constant(end)], [d])
+    return combinators.join([out, fall, decay.constant(end)], [w + s, w + s + d])
 
 
 #: transformers' lambda functions, by name, and the curve each one gives.

@@ -5,6 +5,9 @@ the timestamp. Composer computes in Python floats: ``ULPS`` float64 ulp of the l
 
 from __future__ import annotations
 
+from fractions import Fraction
+
+import mpmath
 import numpy as np
 import pytest
 
@@ -55,6 +58,13 @@ CASES = {
     "polynomial_warmup": (lambda: composer("PolynomialWithWarmupScheduler")("8ba"), "100ba", None, 1.0, 120),
     "polynomial_warmup-ep": (lambda: composer("PolynomialWithWarmupScheduler")("3ep", power=0.5, alpha_f=0.2), "20ep",
                              4, 1.0, 90),
+    # t_max not past the warmup (a warmup over the whole run): the decay's first value, held after it
+    "cosine_warmup-whole-run": (lambda: composer("CosineAnnealingWithWarmupScheduler")("1dur", t_max="1dur"), "40ba",
+                                None, 1.0, 60),
+    "linear_warmup-whole-run": (lambda: composer("LinearWithWarmupScheduler")("50ba", alpha_i=0.5, t_max="40ba"),
+                                "40ba", None, 1.0, 70),
+    "polynomial_warmup-whole-run": (lambda: composer("PolynomialWithWarmupScheduler")("2ep", t_max="1dur"), "2ep", 9,
+                                    1.0, 30),
 }
 
 
@@ -78,15 +88,35 @@ def test_lr_scales_the_multiplier_and_times_may_be_composer_time_objects():
 
 def test_truncated_restart_periods_warn_and_give_the_documented_periods():
     """Composer makes each period ``int(t_mult · previous)``: ``25 · 1.16`` is 28.999999999999996 in
-    float64, so its second cycle lasts 28 batches instead of 29. lrcore warns and follows the
-    documented periods (``cosine_restart``), which Composer agrees with over the first cycle."""
+    float64, so its second cycle lasts 28 batches. lrcore warns and follows the documented real
+    periods (``cosine_restart(..., whole_periods=False)``: the second restart at the first batch at
+    or past 25 + 28.999999999999996), which Composer agrees with over the first cycle."""
     scheduler = composer("CosineAnnealingWarmRestartsScheduler")("25ba", t_mult=1.16)
-    with pytest.warns(UserWarning, match="period 1 lasts 28 batches instead of t_0·t_mult\\*\\*1 = 29"):
+    with pytest.warns(UserWarning, match="period 1 lasts 28 batches instead of t_0·t_mult\\*\\*1 = 28.99999"):
         s = lrcore.from_composer(scheduler, "300ba")
-    assert s == lrcore.cosine_restart(1.0, 25, period_mul=1.16)
+    assert s == lrcore.cosine_restart(1.0, 25, period_mul=1.16, whole_periods=False)
     want = composer_values(scheduler, 88, "300ba")
     assert_ulp_close(s(np.arange(26)), want[:26], 64, ULPS)
     assert want[53] == 1.0 and s(53) < 0.01  # Composer restarts a batch early
+
+
+def test_real_restart_periods_follow_the_documented_formula():
+    """``t_mult=1.5`` from 10 batches: documented cycles of 10, 15, 22.5, 33.75 batches (Composer's
+    ``int`` makes them 10, 15, 22, 33). lrcore warns and gives the documented
+    ``alpha_f + (1 - alpha_f)·½(1 + cos(π·τ_i))``, ``τ_i = (t - S_i)/(10·1.5**i)``; Composer agrees
+    over the first two cycles."""
+    scheduler = composer("CosineAnnealingWarmRestartsScheduler")("10ba", t_mult=1.5, alpha_f=0.1)
+    with pytest.warns(UserWarning, match="period 2 lasts 22 batches instead of t_0·t_mult\\*\\*2 = 22.5"):
+        s = lrcore.from_composer(scheduler, "100ba")
+    want = []
+    for t in range(100):  # the documented formula, cycle by cycle in exact fractions
+        start, length = Fraction(0), Fraction(10)
+        while start + length <= t:
+            start, length = start + length, length * Fraction(3, 2)
+        tau = (t - start) / length
+        want.append(0.1 + 0.9 * float((1 + mpmath.cos(mpmath.pi * mpmath.mpf(tau.numerator) / tau.denominator)) / 2))
+    assert_ulp_close(s(np.arange(100)), want, 64, ULPS)
+    assert_ulp_close(s(np.arange(25)), composer_values(scheduler, 25, "100ba"), 64, ULPS)
 
 
 def test_truncated_duration_warns_and_gives_the_documented_length():
@@ -113,7 +143,5 @@ def test_refuses():
         lrcore.from_composer(composer("StepScheduler")("1ep"), "10ep")
     with pytest.raises(ValueError, match="max_duration in 'tok'"):
         lrcore.from_composer(composer("StepScheduler")("1ba"), "100tok")
-    with pytest.raises(ValueError, match="t_max \\(10 batches\\) <= t_warmup \\(10 batches\\)"):
-        lrcore.from_composer(composer("CosineAnnealingWithWarmupScheduler")("10ba", t_max="10ba"), "10ba")
     with pytest.raises(ValueError, match="must be a time such as"):
         lrcore.from_composer(composer("StepScheduler")("ten batches"), "10ba")

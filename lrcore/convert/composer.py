@@ -166,20 +166,22 @@ def _restarts(s, clock):
     if mul < 1.0:
         raise cannot(PEER, f"CosineAnnealingWarmRestartsScheduler with t_mult={mul} < 1 (periods that shrink to 0)",
                      "Use t_mult >= 1.")
-    # Composer makes each period int(t_mult · the previous one); the documented period i is
-    # t_0·t_mult**i, which lrcore's cycles last (rounded up to whole batches).
+    # Composer makes each period int(t_mult · the previous one); its documented cycle i lasts
+    # t_0·t_mult**i (real), cycle i starting at the sum of those before it: lrcore's cycles of real
+    # lengths (whole_periods=False), each restarting at the first whole batch at or past its start.
     horizon = clock.batches("max_duration", "1dur")
-    theirs, ours, start, i = t0, t0, 0, 0
+    theirs, ours, start, i = t0, Fraction(t0), Fraction(0), 0
     while start <= horizon and i < 10_000:
         if theirs != ours:
             peer_bug(PEER, f"CosineAnnealingWarmRestartsScheduler truncates each period to int(t_mult · the previous "
-                           f"one): period {i} lasts {theirs} batches instead of t_0·t_mult**{i} = {ours}.")
+                           f"one): period {i} lasts {theirs} batches instead of t_0·t_mult**{i} = {float(ours)!r}.")
             break
         start += ours
         i += 1
         theirs = int(mul * theirs)
-        ours = math.ceil(Fraction(t0) * Fraction(mul) ** i)
-    return cosine.cosine_restart(1.0, t0, period_mul=mul, end_value=real(PEER, "alpha_f", s.alpha_f))
+        ours = Fraction(t0) * Fraction(mul) ** i
+    return cosine.cosine_restart(1.0, t0, period_mul=mul, end_value=real(PEER, "alpha_f", s.alpha_f),
+                                 whole_periods=mul == math.floor(mul))
 
 
 def _polynomial(s, clock):
@@ -200,11 +202,11 @@ def _warmup_length(s, clock) -> int:
     return w
 
 
-def _decay_after(s, clock, w: int) -> int:
+def _decay_after(s, clock, w: int) -> int | None:
+    """``t_max`` in batches, or None when it is not past the warmup: Composer's fraction of the
+    decay is then 0 from the warmup's end on (the decay's first value, held)."""
     t = clock.batches("t_max", s.t_max)
-    if t <= w:
-        raise cannot(PEER, f"{clock.name} with t_max ({t} batches) <= t_warmup ({w} batches)", "Give t_max > t_warmup.")
-    return t
+    return t if t > w else None
 
 
 def _warm(schedule, w):
@@ -225,18 +227,24 @@ def _constant_warmup(s, clock):
 def _linear_warmup(s, clock):
     w = _warmup_length(s, clock)
     t = _decay_after(s, clock, w)
+    if t is None:
+        return _warm(decay.constant(real(PEER, "alpha_i", s.alpha_i)), w)
     return _warm(decay.linear(real(PEER, "alpha_i", s.alpha_i), real(PEER, "alpha_f", s.alpha_f), t - w), w)
 
 
 def _cosine_warmup(s, clock):
     w = _warmup_length(s, clock)
     t = _decay_after(s, clock, w)
+    if t is None:
+        return _warm(decay.constant(1.0), w)
     return cosine.warmup_cosine_decay(0.0, 1.0, w, t, end_value=real(PEER, "alpha_f", s.alpha_f))
 
 
 def _polynomial_warmup(s, clock):
     w = _warmup_length(s, clock)
     t = _decay_after(s, clock, w)
+    if t is None:
+        return _warm(decay.constant(1.0), w)
     return _warm(decay.polynomial_decay(1.0, real(PEER, "alpha_f", s.alpha_f), t - w, power=real(PEER, "power", s.power)), w)
 
 

@@ -115,6 +115,7 @@ def test_strict_build_without_warnings_and_with_every_page(site):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 1000, name
     for page in (
         "benchmarks", "distributed-torch", "distributed-jax", "finder", "cli", "migration", "numerics",
+        *(f"migration/{peer}" for peer in ("torch", "keras", "optax", "transformers", "timm", "composer", "paddle")),
         "step", "choosing", "catalog/gallery", "reference", "reference/lrcore",
     ):  # fmt: skip
         assert (site_dir / page / "index.html").exists(), page
@@ -193,7 +194,8 @@ def test_one_precision_promise_everywhere():
     """README and every page that states the precision promise state it in one sentence; the old
     wordings (ulps, "within 4 ulp of the exact value") are gone."""
     texts = {path: " ".join(text.split()) for path, text in _own_texts().items() if path.endswith(".md")}
-    for path in ("README.md", "docs/index.md", "docs/numerics.md", "docs/backends.md", "docs/keras.md", "docs/migration.md"):
+    for path in ("README.md", "docs/index.md", "docs/numerics.md", "docs/backends.md", "docs/keras.md",
+                 "docs/migration/keras.md", "docs/migration/torch.md"):
         assert PRECISION in texts[path], f"{path} does not state the precision promise"
     for path, text in texts.items():
         assert "within 4 ulp of the exact value" not in text, path

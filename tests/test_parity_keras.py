@@ -150,7 +150,7 @@ def test_cosine_decay_restarts_float32_misplaces_restarts():
 
 
 # Integer t_mul (Keras lets a cycle last a fractional number of steps otherwise) whose float64
-# logarithm is exact at the restarts (Keras finds the cycle with one: see migration.md).
+# logarithm is exact at the restarts (Keras finds the cycle with one: see docs/migration/keras.md).
 @pytest.mark.parametrize(("first", "t_mul", "m_mul"), [(10, 2.0, 1.5), (7, 2.0, 2.0), (5, 2.0, 1.2), (3, 4.0, 3.0)])
 def test_cosine_decay_restarts_growing_peak(first, t_mul, m_mul):
     """Keras' m_mul > 1 (peaks that grow each restart), accepted while every reachable peak is

@@ -65,6 +65,20 @@ def test_cosine_with_warmup(warmup):
     assert lrcore.numpy.from_schedule(s)(total + 59) == 0.0
 
 
+@pytest.mark.parametrize(("warmup", "total", "cycles", "fall"),
+                         [(0, 100, 1.5, (100, 3)), (10, 110, 0.75, (200, 3)), (7, 307, 2.5, (60, 1)), (5, 75, 0.3, (350, 3))])
+def test_cosine_cycles_are_the_periodic_cosine_with_a_speed(warmup, total, cycles, fall):
+    """Any ``num_cycles``: ``½(1 + cos(2π·c·(k - W)/(N - W)))`` after the warmup falls over
+    ``(N - W)/(2c) = a/b`` steps, ``cosine_decay(lr, a, periodic=True, speed=b)``, inside training
+    and past it."""
+    a, b = fall
+    s = lrcore.warmup(lrcore.cosine_decay(LR, a, periodic=True, speed=b), warmup, init_value=0.0)
+    make = lambda o: tr.get_cosine_schedule_with_warmup(  # noqa: E731
+        o, num_warmup_steps=warmup, num_training_steps=total, num_cycles=cycles
+    )
+    compare(s, make, 3 * total)
+
+
 @pytest.mark.parametrize(("warmup", "total", "cycles"), [(0, 300, 3), (20, 320, 4), (10, 260, 1), (30, 330, 5)])
 def test_cosine_with_hard_restarts(warmup, total, cycles):
     """``get_cosine_with_hard_restarts_schedule_with_warmup(W, N, c)`` with ``(N - W)`` divisible by

@@ -107,6 +107,11 @@ HOSTILE = [
     ("cosine_restart", {"period_mul": 2.0**64}, ValueError, "period_mul", 2.0**64),
     ("onecycle", {"peak_value": 1e300, "div_factor": 1e-300}, ValueError, "div_factor", 1e-300),
     ("inverse_time_decay", {"decay_rate": 1e300}, ValueError, "decay_rate", 1e300),
+    # cosine_decay's speed: a whole number >= 1, with decay_steps within 32-bit positions
+    ("cosine_decay", {"speed": 0}, ValueError, "speed", 0),
+    ("cosine_decay", {"speed": 1.5}, ValueError, "speed", 1.5),
+    ("cosine_decay", {"speed": "2"}, TypeError, "speed", "2"),
+    ("cosine_decay", {"speed": 3, "decay_steps": 2**30}, ValueError, "decay_steps", 2**30),
 ]
 
 CASES = list(_generated_cases()) + SPECIFIC + HOSTILE

@@ -235,7 +235,7 @@ def _ceil_scaled(scaled: int, error: int, exact) -> int:
 
 @_array.host_constant
 def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak_mul: float, max_step: int,
-                   whole: bool = True, cycle_limit: int | None = None, crossing: Fraction | None = None):
+                   whole: bool = True, cycle_limit: int | None = None, crossing: tuple[int, int] | None = None):
     """Per-cycle constants for every cycle starting at or before ``max_step``.
 
     With a ``cycle_limit`` the table ends at cycle ``cycle_limit``, where the value holds (its peak
@@ -251,7 +251,7 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
     ``max_step``) and a float64 remainder, so that ``1 - x`` of the cosine position is formed
     without cancellation at the end of a cycle; and ``R_i - S_i`` in float64 (0 when ``whole``).
 
-    Given a ``crossing`` ``f`` in [0, 1] (a position of the decay part where a shape needs ``x - f``
+    Given a ``crossing`` ``f`` in [0, 1] (a numerator and a denominator: a position of the decay part where a shape needs ``x - f``
     without cancellation), two more: the whole number ``A_i`` of steps after ``E_i`` nearest to the
     real step ``X_i = S_i + W_i + f (T_i - W_i)`` (in ``[0, max_step]``), and ``E_i + A_i - X_i`` in
     float64, rounded once from the scaled integers.
@@ -259,6 +259,7 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
     starts, warm_ceil, warm_len, warm_offset, cos_len, peak_factor = [], [], [], [], [], []
     rest, rest_offset, start_offset = [], [], []
     anchor, anchor_offset = [], []
+    crossing = None if crossing is None else Fraction(*crossing)
     # period_mul**i carried as an integer scaled by 2**_SCALE_BITS (relative error <= i·2**-_SCALE_BITS),
     # so that ceil(W_i) - W_i and T_i - W_i are rounded once, not computed by float cancellation
     # (which costs W_i/(T_i - W_i) ulps when the warmup is most of the cycle).
@@ -329,11 +330,29 @@ def _peak_table(first_period: int, period_mul: float, warmup_steps: int, peak_mu
     return factors * peak
 
 
+@_array.host_constant
+def _hold_step(first_period: int, period_mul: float, warmup_steps: int, peak_mul: float, max_step: int, whole: bool,
+               cycle_limit: int | None) -> int | None:
+    """The restart step of cycle ``cycle_limit``, from which the value holds, as a Python int (a
+    traced evaluation never indexes the table itself); ``None`` when it starts past ``max_step``."""
+    starts = _restart_table(first_period, period_mul, warmup_steps, peak_mul, max_step, whole, cycle_limit)[0]
+    return int(starts[cycle_limit]) if cycle_limit is not None and cycle_limit < len(starts) else None
+
+
 def _held(value, k, hold_from: int | None, end, ops):
     """``value`` before step ``hold_from``, ``end`` from it on (``None``: never)."""
     if hold_from is None:
         return value
     return ops.xp.where(ops.lt(k, hold_from), value, ops.full(k, end))
+
+
+@_array.host_constant
+def _whole_anchor(crossing: tuple[int, int], d: int) -> tuple[int, float]:
+    """The whole step ``a`` in ``[0, d]`` nearest to ``f d`` (``f`` = ``crossing``, a numerator and
+    a denominator), and ``a - f d`` rounded once."""
+    f = Fraction(*crossing)
+    a = min(max(round(f * d), 0), d)
+    return a, float(a - f * d)
 
 
 class _WholePosition:
@@ -346,11 +365,11 @@ class _WholePosition:
         """``(x, 1 - x)``, each accurate relative to itself (``ops.fraction``)."""
         return self.ops.fraction(self.j, self.d)
 
-    def minus(self, f: Fraction):
-        """``x - f`` for an ``f`` in [0, 1], without cancellation: ``(j - a + (a - f d)) / d`` with the
-        whole step ``a`` nearest to ``f d``."""
-        a = min(max(round(f * self.d), 0), self.d)
-        return self.ops.ratio(self.j - self.ops.i(a), self.d, float(a - f * self.d))
+    def minus(self, f: tuple[int, int]):
+        """``x - f`` for an ``f`` in [0, 1] (a numerator and a denominator), without cancellation:
+        ``(j - a + (a - f d)) / d`` with the whole step ``a`` nearest to ``f d``."""
+        a, remainder = _whole_anchor(f, self.d)
+        return self.ops.ratio(self.j - self.ops.i(a), self.d, remainder)
 
 
 class _TablePosition:
@@ -368,8 +387,8 @@ class _TablePosition:
         x1 = ops.ratio(ops.take(ops.ints(table[6]), self.i) - self.n, self.length, ops.take(ops.floats(table[7]), self.i))
         return x, x1
 
-    def minus(self, f: Fraction):
-        """``x - f`` for an ``f`` in [0, 1], without cancellation: ``(n - A_i + (E_i + A_i - X_i)) /
+    def minus(self, f: tuple[int, int]):
+        """``x - f`` for an ``f`` in [0, 1] (a numerator and a denominator), without cancellation: ``(n - A_i + (E_i + A_i - X_i)) /
         (T_i - W_i)`` with the whole step ``A_i`` nearest to the real step ``X_i`` where ``x = f``."""
         ops = self.ops
         anchors, offsets = _restart_table(*self.args, f)[9:]
@@ -412,7 +431,7 @@ def _restart(k, p, ops, weights):
     table_args = (t0, m, w, pm, ops.max_step, whole, limit)
     table = _restart_table(*table_args)
     starts, warm_ceil, warm_lens, start_offsets = table[0], table[1], table[2], table[8]
-    hold_from = int(starts[limit]) if limit is not None and limit < len(starts) else None
+    hold_from = _hold_step(*table_args)
     i = ops.searchsorted(ops.ints(starts), k) - ops.i(1)
     t = k - ops.take(ops.ints(starts), i)
     if _array.is_array(p["peak_value"]):
@@ -629,17 +648,18 @@ def _check_growing_peaks(first_period: int, period_mul: float, peak_mul: float, 
 
 
 # -- tanh and polynomial decay with warm restarts ----------------------------------------------------
-def _tanh_crossing(lower: float, upper: float) -> tuple[Fraction, float]:
-    """``(f, z_f)``: the position ``f`` in [0, 1] nearest to where ``L + (U - L) x`` crosses 0, and
-    the argument there, exact then rounded once (0 when the crossing is inside the cycle)."""
+@_array.host_constant
+def _tanh_crossing(lower: float, upper: float) -> tuple[tuple[int, int], float, float]:
+    """``(f, z_f, U - L)``: the position ``f`` in [0, 1] nearest to where ``L + (U - L) x`` crosses
+    0 (a numerator and a denominator: plain ints for a traced evaluation), the argument there (0
+    when the crossing is inside the cycle) and the slope, exact then rounded once."""
     lo, hi = Fraction(lower), Fraction(upper)
     f = min(max(-lo / (hi - lo), Fraction(0)), Fraction(1))
-    return f, float(lo + (hi - lo) * f)
+    return (f.numerator, f.denominator), float(lo + (hi - lo) * f), float(hi - lo)
 
 
 def _tanh_restart(k, p, ops):
-    f, z_f = _tanh_crossing(p["lower"], p["upper"])
-    slope = float(Fraction(p["upper"]) - Fraction(p["lower"]))
+    f, z_f, slope = _tanh_crossing(p["lower"], p["upper"])
 
     def weights(position):
         # z = z_f + (U - L)·(x - f): x - f is formed without cancellation where the curve is steepest.

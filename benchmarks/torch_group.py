@@ -99,6 +99,20 @@ def timm_pairs():
                                                   **per_update), "",
         ),
         (
+            "tanh_restart(cycle_limit=30, whole_periods=False, period_mul=1.5) vs TanhLRScheduler",
+            lrcore.tanh_restart(0.1, 1000, period_mul=1.5, peak_mul=0.9, end_value=1e-5, cycle_limit=30,
+                                whole_periods=False),
+            lambda opt: timm("TanhLRScheduler")(opt, t_initial=1000, cycle_mul=1.5, cycle_decay=0.9, cycle_limit=30,
+                                                lr_min=1e-5, **per_update), "",
+        ),
+        (
+            "polynomial_restart(k_decay=2, cycle_limit=30, whole_periods=False, period_mul=1.5) vs PolyLRScheduler",
+            lrcore.polynomial_restart(0.1, 1000, period_mul=1.5, peak_mul=0.9, end_value=1e-5, power=0.5, k_decay=2.0,
+                                      cycle_limit=30, whole_periods=False),
+            lambda opt: timm("PolyLRScheduler")(opt, t_initial=1000, power=0.5, cycle_mul=1.5, cycle_decay=0.9,
+                                                cycle_limit=30, k_decay=2.0, lr_min=1e-5, **per_update), "",
+        ),
+        (
             "warmup(cosine_decay, delay=False) vs CosineLRScheduler(warmup_prefix=False)",
             lrcore.warmup(cosine, LONG // 10, init_value=1e-4, delay=False),
             lambda opt: timm("CosineLRScheduler")(opt, t_initial=LONG, lr_min=1e-5, warmup_t=LONG // 10,

@@ -18,6 +18,8 @@ from .combinators import shift as shift
 from .combinators import warmup as warmup
 from .cosine import cosine_decay as cosine_decay
 from .cosine import cosine_restart as cosine_restart
+from .cosine import polynomial_restart as polynomial_restart
+from .cosine import tanh_restart as tanh_restart
 from .cosine import warmup_cosine_decay as warmup_cosine_decay
 from .cyclic import cyclic as cyclic
 from .cyclic import cyclic_momentum as cyclic_momentum

@@ -295,7 +295,7 @@ def _ceil_scaled(scaled: int, error: int, exact) -> int:
 
 @_array.host_constant
 def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak_mul: float, max_step: int,
-                   whole: bool = True, cycle_limit: int | None = None):
+                   whole: bool = True, cycle_limit: int | None = None, crossing: tuple[int, int] | None = None):
     """Per-cycle constants for every cycle starting at or before ``max_step``.
 
     With a ``cycle_limit`` the table ends at cycle ``cycle_limit``, where the value holds (its peak
@@ -310,9 +310,16 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
     ``T_i - W_i`` and ``peak_mul**i`` as float64; ``S_i + T_i - E_i`` split into an int (at most
     ``max_step``) and a float64 remainder, so that ``1 - x`` of the cosine position is formed
     without cancellation at the end of a cycle; and ``R_i - S_i`` in float64 (0 when ``whole``).
+
+    Given a ``crossing`` ``f`` in [0, 1] (a numerator and a denominator: a position of the decay part where a shape needs ``x - f``
+    without cancellation), two more: the whole number ``A_i`` of steps after ``E_i`` nearest to the
+    real step ``X_i = S_i + W_i + f (T_i - W_i)`` (in ``[0, max_step]``), and ``E_i + A_i - X_i`` in
+    float64, rounded once from the scaled integers.
     """
     starts, warm_ceil, warm_len, warm_offset, cos_len, peak_factor = [], [], [], [], [], []
     rest, rest_offset, start_offset = [], [], []
+    anchor, anchor_offset = [], []
+    crossing = None if crossing is None else Fraction(*crossing)
     # period_mul**i carried as an integer scaled by 2**_SCALE_BITS (relative error <= i·2**-_SCALE_BITS),
     # so that ceil(W_i) - W_i and T_i - W_i are rounded once, not computed by float cancellation
     # (which costs W_i/(T_i - W_i) ulps when the warmup is most of the cycle).
@@ -356,6 +363,11 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
         rest.append(rest_int)
         rest_offset.append((scaled_rest - (rest_int << _SCALE_BITS)) / one)
         start_offset.append(((start << _SCALE_BITS) - s_scaled) / one)
+        if crossing is not None:
+            x_scaled = s_scaled + warmup_steps * power + crossing * ((first_period - warmup_steps) * power)
+            a = min(max(round((x_scaled - end_scaled) / one), 0), max_step)
+            anchor.append(a)
+            anchor_offset.append(float((end_scaled + (a << _SCALE_BITS) - x_scaled) / one))
         if whole:
             start += _ceil_times_power(first_period, power, error, period_mul, i)
         total, total_error = total + power, total_error + error
@@ -366,7 +378,7 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
     floats = lambda xs: np.asarray(xs, dtype=np.float64)  # noqa: E731
     return (
         ints(starts), ints(warm_ceil), floats(warm_len), floats(warm_offset), floats(cos_len),
-        floats(peak_factor), ints(rest), floats(rest_offset), floats(start_offset),
+        floats(peak_factor), ints(rest), floats(rest_offset), floats(start_offset), ints(anchor), floats(anchor_offset),
     )
 
 
@@ -378,6 +390,15 @@ def _peak_table(first_period: int, period_mul: float, warmup_steps: int, peak_mu
     return factors * peak
 
 
+@_array.host_constant
+def _hold_step(first_period: int, period_mul: float, warmup_steps: int, peak_mul: float, max_step: int, whole: bool,
+               cycle_limit: int | None) -> int | None:
+    """The restart step of cycle ``cycle_limit``, from which the value holds, as a Python int (a
+    traced evaluation never indexes the table itself); ``None`` when it starts past ``max_step``."""
+    starts = _restart_table(first_period, period_mul, warmup_steps, peak_mul, max_step, whole, cycle_limit)[0]
+    return int(starts[cycle_limit]) if cycle_limit is not None and cycle_limit < len(starts) else None
+
+
 def _held(value, k, hold_from: int | None, end, ops):
     """``value`` before step ``hold_from``, ``end`` from it on (``None``: never)."""
     if hold_from is None:
@@ -385,10 +406,63 @@ def _held(value, k, hold_from: int | None, end, ops):
     return ops.xp.where(ops.lt(k, hold_from), value, ops.full(k, end))
 
 
-def _cosine_restart(k, p, ops):
+@_array.host_constant
+def _whole_anchor(crossing: tuple[int, int], d: int) -> tuple[int, float]:
+    """The whole step ``a`` in ``[0, d]`` nearest to ``f d`` (``f`` = ``crossing``, a numerator and
+    a denominator), and ``a - f d`` rounded once."""
+    f = Fraction(*crossing)
+    a = min(max(round(f * d), 0), d)
+    return a, float(a - f * d)
+
+
+class _WholePosition:
+    """The position ``x = j/d`` in a decay part of whole length ``d`` (``0 <= j <= d``, integers)."""
+
+    def __init__(self, j, d: int, ops):
+        self.j, self.d, self.ops = j, d, ops
+
+    def fraction(self):
+        """``(x, 1 - x)``, each accurate relative to itself (``ops.fraction``)."""
+        return self.ops.fraction(self.j, self.d)
+
+    def minus(self, f: tuple[int, int]):
+        """``x - f`` for an ``f`` in [0, 1] (a numerator and a denominator), without cancellation:
+        ``(j - a + (a - f d)) / d`` with the whole step ``a`` nearest to ``f d``."""
+        a, remainder = _whole_anchor(f, self.d)
+        return self.ops.ratio(self.j - self.ops.i(a), self.d, remainder)
+
+
+class _TablePosition:
+    """The position ``x = (n + o_i) / (T_i - W_i)`` in the decay part of cycle ``i`` of
+    :func:`_restart_table` (``n``: whole steps since the warmup's end ``E_i``)."""
+
+    def __init__(self, i, n, table_args: tuple, table, ops):
+        self.i, self.n, self.args, self.table, self.ops = i, n, table_args, table, ops
+        self.length = ops.take(ops.floats(table[4]), i)
+
+    def fraction(self):
+        """``(x, 1 - x)``, the complement from the whole steps left in the cycle (no cancellation)."""
+        ops, table = self.ops, self.table
+        x = ops.ratio(self.n, self.length, ops.take(ops.floats(table[3]), self.i))
+        x1 = ops.ratio(ops.take(ops.ints(table[6]), self.i) - self.n, self.length, ops.take(ops.floats(table[7]), self.i))
+        return x, x1
+
+    def minus(self, f: tuple[int, int]):
+        """``x - f`` for an ``f`` in [0, 1] (a numerator and a denominator), without cancellation: ``(n - A_i + (E_i + A_i - X_i)) /
+        (T_i - W_i)`` with the whole step ``A_i`` nearest to the real step ``X_i`` where ``x = f``."""
+        ops = self.ops
+        anchors, offsets = _restart_table(*self.args, f)[9:]
+        return ops.ratio(self.n - ops.take(ops.ints(anchors), self.i), self.length, ops.take(ops.floats(offsets), self.i))
+
+
+def _restart(k, p, ops, weights):
+    """The restart cycles shared by :func:`cosine_restart`, :func:`tanh_restart` and
+    :func:`polynomial_restart`: the cycle of step ``k``, its peak, its warmup and its held end, with
+    the decay part's weights ``(c, 1 - c)`` (``end·(1 - c) + peak_i·c``) given by
+    ``weights(position)`` from a :class:`_WholePosition` or :class:`_TablePosition`."""
     xp = ops.xp
     t0, m, w = p["first_period"], p["period_mul"], p["warmup_steps"]
-    kd, limit, whole = p["k_decay"], p["cycle_limit"], p["whole_periods"]
+    limit, whole = p["cycle_limit"], p["whole_periods"]
     end, peak, pm = ops.f(p["end_value"]), ops.f(p["peak_value"]), p["peak_mul"]
     if not ops.in_range(w):
         # The first warmup outlasts every representable step: the schedule is that warmup line.
@@ -397,12 +471,7 @@ def _cosine_restart(k, p, ops):
         # Closed form: cycle i = k // T, position t = k - i·T, all exact integers.
         hold_from = None if limit is None else t0 * limit
         t = ops.mod(k, t0)  # a first period past the range never ends: t = k
-        plain = w == 0 and pm == 1.0 and kd == 1.0
-        cheap = ops.cheap_levels(p["peak_value"], p["end_value"], shrink=True) if plain else None
-        if cheap is not None:
-            # A cycle never reaches t = first_period: it restarts there, exactly at its peak.
-            return _held(ops.cos_ramp(t, t0, *cheap, held=False), k, hold_from, p["end_value"], ops)
-        c, c1 = _cosine_weights(ops.since(t, w), t0 - w, 1.0, ops, kd)
+        c, c1 = weights(_WholePosition(ops.since(t, w), t0 - w, ops))
         if pm == 1.0:
             value = end * c1 + peak * c
         else:
@@ -419,26 +488,22 @@ def _cosine_restart(k, p, ops):
         a, a1 = ops.fraction(t, w)
         warm = end * a1 + (peak * a if pm == 1.0 else peak * (factor * a))
         return _held(xp.where(ops.lt(t, w), warm, value), k, hold_from, p["end_value"], ops)
-    table = _restart_table(t0, m, w, pm, ops.max_step, whole, limit)
-    starts, warm_ceil, warm_lens, offsets, cos_lens, factors, rests, rest_offsets, start_offsets = table
-    hold_from = int(starts[limit]) if limit is not None and limit < len(starts) else None
+    table_args = (t0, m, w, pm, ops.max_step, whole, limit)
+    table = _restart_table(*table_args)
+    starts, warm_ceil, warm_lens, start_offsets = table[0], table[1], table[2], table[8]
+    hold_from = _hold_step(*table_args)
     i = ops.searchsorted(ops.ints(starts), k) - ops.i(1)
     t = k - ops.take(ops.ints(starts), i)
     if _array.is_array(p["peak_value"]):
-        top = peak * ops.take(ops.floats(factors), i)
+        top = peak * ops.take(ops.floats(table[5]), i)
     else:  # P·peak_mul**i tabulated in float64, rounded once
-        top = ops.take(ops.floats(_peak_table(t0, m, w, pm, ops.max_step, p["peak_value"], whole, limit)), i)
+        top = ops.take(ops.floats(_peak_table(*table_args[:5], p["peak_value"], whole, limit)), i)
     wc = ops.take(ops.ints(warm_ceil), i)
-    # Cosine position (t - W_i) / (T_i - W_i), with t - W_i = (t - ceil(W_i)) + (ceil(W_i) - W_i),
+    # The decay position (t - W_i) / (T_i - W_i), with t - W_i = (t - ceil(W_i)) + (ceil(W_i) - W_i),
     # and its complement (T_i - ceil(W_i) - (t - ceil(W_i))) / (T_i - W_i) (t counted from the real
     # start S_i: the offsets carry R_i - S_i).
     n = xp.maximum(t - wc, ops.i(0))
-    cos_len = ops.take(ops.floats(cos_lens), i)
-    x = ops.ratio(n, cos_len, ops.take(ops.floats(offsets), i))
-    x1 = ops.ratio(ops.take(ops.ints(rests), i) - n, cos_len, ops.take(ops.floats(rest_offsets), i))
-    if kd != 1.0:
-        x, x1 = _k_powers(x, x1, kd, ops)
-    c, c1 = ops.cos_half(x, x1)
+    c, c1 = weights(_TablePosition(i, n, table_args, table, ops))
     value = end * c1 + top * c
     if w == 0:
         return _held(value, k, hold_from, p["end_value"], ops)
@@ -450,7 +515,27 @@ def _cosine_restart(k, p, ops):
     return _held(xp.where(t < wc, warm, value), k, hold_from, p["end_value"], ops)
 
 
-def _cosine_restart_landmarks(p, end, landmarks_of):
+def _cosine_restart(k, p, ops):
+    t0, w, kd, pm, limit = p["first_period"], p["warmup_steps"], p["k_decay"], p["peak_mul"], p["cycle_limit"]
+    if p["period_mul"] == 1.0 and w == 0 and pm == 1.0 and kd == 1.0:
+        cheap = ops.cheap_levels(p["peak_value"], p["end_value"], shrink=True)
+        if cheap is not None:
+            # A cycle never reaches t = first_period: it restarts there, exactly at its peak.
+            hold_from = None if limit is None else t0 * limit
+            return _held(ops.cos_ramp(ops.mod(k, t0), t0, *cheap, held=False), k, hold_from, p["end_value"], ops)
+
+    def weights(position):
+        if isinstance(position, _WholePosition):
+            return _cosine_weights(position.j, position.d, 1.0, ops, kd)
+        x, x1 = position.fraction()
+        if kd != 1.0:
+            x, x1 = _k_powers(x, x1, kd, ops)
+        return ops.cos_half(x, x1)
+
+    return _restart(k, p, ops, weights)
+
+
+def _restart_landmarks(p, end, landmarks_of):
     """Its parameters' landmarks and each cycle's start and warmup end, up to ``end`` (at most
     ``MAX_LANDMARKS``), and the step from which ``cycle_limit`` holds the value."""
     points = []
@@ -468,7 +553,7 @@ def _cosine_restart_landmarks(p, end, landmarks_of):
     return parameter_landmarks({key: v for key, v in p.items() if key != "cycle_limit"}) + points
 
 
-def _cosine_restart_bound(p, reach):
+def _restart_bound(p, reach):
     # Cycle i peaks at P·peak_mul**i: P itself for peak_mul <= 1, the last cycle's for a growing peak.
     peak_mul = p["peak_mul"]
     reach.constant("peak_mul", peak_mul)
@@ -484,7 +569,7 @@ def _cosine_restart_bound(p, reach):
                          "the largest value between end_value and the last cycle's peak")
 
 
-@register(_cosine_restart, landmarks=_cosine_restart_landmarks, bound=_cosine_restart_bound)
+@register(_cosine_restart, landmarks=_restart_landmarks, bound=_restart_bound)
 def cosine_restart(
     peak_value, first_period, period_mul=1.0, peak_mul=1.0, end_value=0.0, warmup_steps=0, k_decay=1.0,
     cycle_limit=None, whole_periods=True,
@@ -547,6 +632,24 @@ def cosine_restart(
 
     Reference: Loshchilov & Hutter, SGDR, https://arxiv.org/abs/1608.03983
     """
+    params = _restart_params(peak_value, first_period, period_mul, peak_mul, end_value, warmup_steps, cycle_limit,
+                             whole_periods)
+    return _ordered({**params, "k_decay": check.positive("k_decay", k_decay)}, "warmup_steps")
+
+
+def _ordered(params: Params, after: str) -> Params:
+    """``params`` with the shape's own parameters (those :func:`_restart_params` does not give) right
+    after ``after``, in the order of the factory's signature."""
+    shared = ("peak_value", "first_period", "period_mul", "peak_mul", "end_value", "warmup_steps", "cycle_limit",
+              "whole_periods")
+    own = [key for key in params if key not in shared]
+    at = shared.index(after) + 1
+    return {key: params[key] for key in (*shared[:at], *own, *shared[at:])}
+
+
+def _restart_params(peak_value, first_period, period_mul, peak_mul, end_value, warmup_steps, cycle_limit,
+                    whole_periods) -> Params:
+    """The checked cycle parameters every restart schedule shares (see :func:`cosine_restart`)."""
     first_period = check.length("first_period", first_period)
     period_mul = check.at_least("period_mul", period_mul, 1.0)
     check.at_most(
@@ -565,7 +668,6 @@ def cosine_restart(
         )
     peak_value = check.level("peak_value", peak_value)
     end_value = check.level("end_value", end_value)
-    k_decay = check.positive("k_decay", k_decay)
     cycle_limit = None if cycle_limit is None else check.length("cycle_limit", cycle_limit)
     whole_periods = check.boolean("whole_periods", whole_periods)
     if peak_mul > 1.0:
@@ -577,7 +679,6 @@ def cosine_restart(
         "peak_mul": peak_mul,
         "end_value": end_value,
         "warmup_steps": warmup_steps,
-        "k_decay": k_decay,
         "cycle_limit": cycle_limit,
         "whole_periods": whole_periods,
     }
@@ -604,3 +705,147 @@ def _check_growing_peaks(first_period: int, period_mul: float, peak_mul: float, 
         f"peak_value·peak_mul**{last_cycle} = e**{log_top:.4g} (float32 holds up to 3.4e38). "
         "Use peak_mul <= 1, or a larger first_period or period_mul (fewer cycles in the step range)",
     )
+
+
+# -- tanh and polynomial decay with warm restarts ----------------------------------------------------
+@_array.host_constant
+def _tanh_crossing(lower: float, upper: float) -> tuple[tuple[int, int], float, float]:
+    """``(f, z_f, U - L)``: the position ``f`` in [0, 1] nearest to where ``L + (U - L) x`` crosses
+    0 (a numerator and a denominator: plain ints for a traced evaluation), the argument there (0
+    when the crossing is inside the cycle) and the slope, exact then rounded once."""
+    lo, hi = Fraction(lower), Fraction(upper)
+    f = min(max(-lo / (hi - lo), Fraction(0)), Fraction(1))
+    return (f.numerator, f.denominator), float(lo + (hi - lo) * f), float(hi - lo)
+
+
+def _tanh_restart(k, p, ops):
+    f, z_f, slope = _tanh_crossing(p["lower"], p["upper"])
+
+    def weights(position):
+        # z = z_f + (U - L)·(x - f): x - f is formed without cancellation where the curve is steepest.
+        th = ops.xp.tanh(ops.f(z_f) + ops.f(slope) * position.minus(f))
+        return 0.5 - 0.5 * th, 0.5 + 0.5 * th
+
+    return _restart(k, p, ops, weights)
+
+
+def _tanh_restart_bound(p, reach):
+    reach.constant("lower", p["lower"])
+    reach.constant("upper", p["upper"])
+    reach.derived("upper", p["upper"], p["upper"] - p["lower"], "upper - lower")
+    return _restart_bound(p, reach)
+
+
+@register(_tanh_restart, landmarks=_restart_landmarks, bound=_tanh_restart_bound)
+def tanh_restart(
+    peak_value, first_period, period_mul=1.0, peak_mul=1.0, end_value=0.0, warmup_steps=0, lower=-7.0, upper=3.0,
+    cycle_limit=None, whole_periods=True,
+) -> Params:
+    r"""Hyperbolic-tangent decay with warm restarts: :func:`cosine_restart`'s cycles with
+    :func:`tanh_decay`'s curve in each.
+
+    The cycles, their peaks :math:`P_i = P\,\mu^i`, warmups :math:`W_i` and ``cycle_limit`` are
+    exactly :func:`cosine_restart`'s (the same code decides them); with :math:`t = k - S_i`:
+
+    .. math::
+        \eta(k) = \begin{cases}
+          v_1 + (P_i - v_1)\,t / W_i & t < W_i \\
+          v_1 + (P_i - v_1)\,\tfrac12\left(1 - \tanh\left(L + (U - L)\,x\right)\right),
+            \quad x = \frac{t - W_i}{T_i - W_i} & \text{otherwise}
+        \end{cases}
+
+    Args:
+        peak_value: peak of the first cycle, :math:`P`.
+        first_period: :math:`T_0 \ge 1` steps.
+        period_mul: :math:`1 \le m \le 2^{63}`, as in :func:`cosine_restart`.
+        peak_mul: :math:`\mu > 0`, as in :func:`cosine_restart`.
+        end_value: the level each cycle falls towards, :math:`v_1`.
+        warmup_steps: :math:`0 \le W < T_0`, linear warmup from ``end_value`` at each restart.
+        lower: :math:`L`, the tanh argument at each cycle's start (timm's ``lb``), finite.
+        upper: :math:`U > L`, the tanh argument at each cycle's end (timm's ``ub``), finite.
+        cycle_limit: ``None`` or an integer :math:`n \ge 1`: ``end_value`` from the start of cycle
+            :math:`n` on.
+        whole_periods: ``True`` for cycles of whole steps, ``False`` for real lengths (timm).
+
+    Example:
+        >>> import lrcore
+        >>> s = lrcore.tanh_restart(1.0, first_period=100, period_mul=2.0, lower=-1.0, upper=1.0)
+        >>> print(float(s(50)), float(s(200)))
+        0.5 0.5
+
+    Peers: timm ``TanhLRScheduler`` (``t_initial``, ``lb``, ``ub``, ``lr_min``, ``cycle_mul``,
+    ``cycle_decay``, ``cycle_limit``; ``whole_periods=False``).
+
+    Reference: Hsueh et al., stochastic gradient descent with hyperbolic-tangent decay,
+    https://arxiv.org/abs/1806.01593
+    """
+    params = _restart_params(peak_value, first_period, period_mul, peak_mul, end_value, warmup_steps, cycle_limit,
+                             whole_periods)
+    lower = check.real("lower", lower)
+    upper = check.real("upper", upper)
+    check.less("lower", lower, "upper", upper)
+    return _ordered({**params, "lower": lower, "upper": upper}, "warmup_steps")
+
+
+def _polynomial_restart(k, p, ops):
+    power, kd = p["power"], p["k_decay"]
+
+    def weights(position):
+        x, x1 = position.fraction()
+        if kd != 1.0:
+            x, x1 = _k_powers(x, x1, kd, ops)  # (x**k, 1 - x**k)
+        if power == 1.0:
+            return x1, x
+        c = ops.pow_unit(x1, power)
+        return c, 1.0 - c
+
+    return _restart(k, p, ops, weights)
+
+
+@register(_polynomial_restart, landmarks=_restart_landmarks, bound=_restart_bound)
+def polynomial_restart(
+    peak_value, first_period, period_mul=1.0, peak_mul=1.0, end_value=0.0, warmup_steps=0, power=1.0, k_decay=1.0,
+    cycle_limit=None, whole_periods=True,
+) -> Params:
+    r"""Polynomial decay with warm restarts: :func:`cosine_restart`'s cycles with a polynomial
+    curve (and timm's k-decay) in each.
+
+    The cycles, their peaks :math:`P_i = P\,\mu^i`, warmups :math:`W_i` and ``cycle_limit`` are
+    exactly :func:`cosine_restart`'s (the same code decides them); with :math:`t = k - S_i`:
+
+    .. math::
+        \eta(k) = \begin{cases}
+          v_1 + (P_i - v_1)\,t / W_i & t < W_i \\
+          v_1 + (P_i - v_1)\left(1 - x^{\kappa}\right)^{p},
+            \quad x = \frac{t - W_i}{T_i - W_i} & \text{otherwise}
+        \end{cases}
+
+    Args:
+        peak_value: peak of the first cycle, :math:`P`.
+        first_period: :math:`T_0 \ge 1` steps.
+        period_mul: :math:`1 \le m \le 2^{63}`, as in :func:`cosine_restart`.
+        peak_mul: :math:`\mu > 0`, as in :func:`cosine_restart`.
+        end_value: the level each cycle decays to, :math:`v_1`.
+        warmup_steps: :math:`0 \le W < T_0`, linear warmup from ``end_value`` at each restart.
+        power: :math:`p \ge 0` (1 is linear).
+        k_decay: :math:`\kappa > 0`, timm's ``k_decay`` (:math:`t^\kappa / T^\kappa`).
+        cycle_limit: ``None`` or an integer :math:`n \ge 1`: ``end_value`` from the start of cycle
+            :math:`n` on.
+        whole_periods: ``True`` for cycles of whole steps, ``False`` for real lengths (timm).
+
+    Example:
+        >>> import lrcore
+        >>> s = lrcore.polynomial_restart(1.0, first_period=10, period_mul=2.0, power=2.0)
+        >>> print(float(s(5)), float(s(20)))
+        0.25 0.25
+
+    Peers: timm ``PolyLRScheduler`` (``t_initial``, ``power``, ``lr_min``, ``cycle_mul``,
+    ``cycle_decay``, ``cycle_limit``, ``k_decay``; ``whole_periods=False``).
+
+    Reference: k-decay: Zhang & Li, https://arxiv.org/abs/2004.05909
+    """
+    params = _restart_params(peak_value, first_period, period_mul, peak_mul, end_value, warmup_steps, cycle_limit,
+                             whole_periods)
+    power = check.at_least("power", power, 0.0)
+    k_decay = check.positive("k_decay", k_decay)
+    return _ordered({**params, "power": power, "k_decay": k_decay}, "warmup_steps")

@@ -17,7 +17,7 @@ from lrcore.schedule import Schedule
 
 from lrcore.backends.tf import TFSchedule as TFSchedule
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "tanh_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "noam", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "scale", "clip", "multiply", "add", "noise", "from_schedule", "TFSchedule"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "tanh_restart", "polynomial_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "tanh_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "noam", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "scale", "clip", "multiply", "add", "noise", "from_schedule", "TFSchedule"]
 
 
 def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0, k_decay=1.0, periodic=False, speed=1) -> TFSchedule:
@@ -46,6 +46,26 @@ def cosine_restart(peak_value, first_period, period_mul=1.0, peak_mul=1.0, end_v
     ``lrcore.tf.cosine_restart(...)`` is ``lrcore.cosine_restart(...)`` bound to a :class:`TFSchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.cosine_restart`.
+    """
+    ...
+
+
+def tanh_restart(peak_value, first_period, period_mul=1.0, peak_mul=1.0, end_value=0.0, warmup_steps=0, lower=-7.0, upper=3.0, cycle_limit=None, whole_periods=True) -> TFSchedule:
+    r"""Hyperbolic-tangent decay with warm restarts: :func:`cosine_restart`'s cycles with
+
+    ``lrcore.tf.tanh_restart(...)`` is ``lrcore.tanh_restart(...)`` bound to a :class:`TFSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.tanh_restart`.
+    """
+    ...
+
+
+def polynomial_restart(peak_value, first_period, period_mul=1.0, peak_mul=1.0, end_value=0.0, warmup_steps=0, power=1.0, k_decay=1.0, cycle_limit=None, whole_periods=True) -> TFSchedule:
+    r"""Polynomial decay with warm restarts: :func:`cosine_restart`'s cycles with a polynomial
+
+    ``lrcore.tf.polynomial_restart(...)`` is ``lrcore.polynomial_restart(...)`` bound to a :class:`TFSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.polynomial_restart`.
     """
     ...
 

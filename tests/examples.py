@@ -1379,6 +1379,137 @@ TABLE: dict[str, Entry] = {
 
 
 
+# -- tanh and polynomial decay with warm restarts (timm TanhLRScheduler, PolyLRScheduler) ----------
+def _restart_shape(k, p, weight):
+    """A restart schedule's exact value: the cycle of step ``k`` found in exact Fractions (a closed
+    form for period_mul = 1, the whole lengths ceil(T_i) or the real ones T_0·m**i otherwise), then
+    ``end + (P·mu**i - end)·weight(x)`` at the decay position ``x = (t - W_i)/(T_i - W_i)``."""
+    t0, m, w = p["first_period"], p.get("period_mul", 1.0), p.get("warmup_steps", 0)
+    limit, end = p.get("cycle_limit"), exact(p.get("end_value", 0.0))
+    if m == 1.0:
+        i, start, period = k // t0, Fraction(k // t0 * t0), Fraction(t0)
+    elif p.get("whole_periods", True):
+        c = _extend_cycles(int(t0), float(m), k)
+        i = bisect.bisect_right(c["starts"], k) - 1
+        start, period = Fraction(c["starts"][i]), c["periods"][i]
+    else:
+        i, start, period = _real_cycle(k, int(t0), float(m))
+    if limit is not None and i >= limit:
+        return end
+    t, warm = k - start, period * w / t0
+    top = exact(p["peak_value"]) * exact(p.get("peak_mul", 1.0)) ** i
+    if t < warm:
+        return end + (top - end) * exact(t / warm)
+    return end + (top - end) * weight(exact((t - warm) / (period - warm)))
+
+
+def _tanh_restart(k, p):
+    lower, upper = exact(p.get("lower", -7.0)), exact(p.get("upper", 3.0))
+    return _restart_shape(k, p, lambda x: (1 - mpmath.tanh(lower + (upper - lower) * x)) / 2)
+
+
+def _polynomial_restart(k, p):
+    power, kd = exact(p.get("power", 1.0)), exact(p.get("k_decay", 1.0))
+    return _restart_shape(k, p, lambda x: (1 - x**kd) ** power)
+
+
+TABLE["tanh_restart"] = Entry(
+    reference=_tanh_restart,
+    examples=[
+        ("tanh_restart", L.tanh_restart(1.0, first_period=20), [20, 40, 60]),
+        ("tanh_restart-m2-decay-end", L.tanh_restart(0.4, 10, 2.0, peak_mul=0.7, end_value=0.01), [10, 30, 70, 150]),
+        ("tanh_restart-real-m1.5", L.tanh_restart(1.0, 10, 1.5, peak_mul=0.8, end_value=0.01, whole_periods=False),
+         real_restarts(10, 1.5, 400)),
+        ("tanh_restart-real-m2.5-limit", L.tanh_restart(1.0, 3, 2.5, lower=-4.0, upper=4.0, cycle_limit=4,
+                                                        whole_periods=False), real_restarts(3, 2.5, 300)),
+        ("tanh_restart-m1-limit-warm", L.tanh_restart(1.0, 12, peak_mul=0.5, warmup_steps=3, cycle_limit=3,
+                                                      end_value=0.1), [3, 12, 15, 24, 36]),
+        ("tanh_restart-real-warm-positive", L.tanh_restart(1.0, 7, 1.3, warmup_steps=2, lower=0.5, upper=4.0,
+                                                           whole_periods=False), real_restarts(7, 1.3, 200)),
+        ("tanh_restart-negative-bounds", L.tanh_restart(1.0, 33, 1.5, lower=-6.0, upper=-0.5), [33, 83]),
+        ("tanh_restart-keywords", L.tanh_restart(peak_value=1.0, first_period=5, period_mul=1.5, peak_mul=0.9,
+                                                 end_value=0.0, warmup_steps=1, lower=-3.0, upper=3.0, cycle_limit=6,
+                                                 whole_periods=False), []),
+    ],
+    huge=lambda H: {
+        "tanh_restart-m1": (L.tanh_restart(1.0, H // 2 + 7, warmup_steps=5), stairs(0, H // 2 + 7, 4)),
+        "tanh_restart-real-m1.5": (L.tanh_restart(1.0, 1000, 1.5, peak_mul=0.9, whole_periods=False),
+                                   real_restarts(1000, 1.5, 2 * H)[-3:]),
+    },
+    valid=dict(peak_value=1.0, first_period=10),
+    levels=["peak_value", "end_value"],
+    lengths=["first_period", "cycle_limit"],
+    phases=["warmup_steps"],
+    flags=["whole_periods"],
+    bad=[
+        ({"lower": 3.0}, ValueError, "lower", 3.0),
+        ({"upper": -8.0}, ValueError, "upper", -8.0),
+        ({"lower": NAN}, ValueError, "lower", NAN),
+        ({"period_mul": 0.5}, ValueError, "period_mul", 0.5),
+        ({"period_mul": 1.0 + 1e-9}, ValueError, "period_mul", 1.0 + 1e-9),
+        ({"warmup_steps": 10}, ValueError, "warmup_steps", 10),
+        ({"peak_mul": 0.0}, ValueError, "peak_mul", 0.0),
+        ({"cycle_limit": 0}, ValueError, "cycle_limit", 0),
+    ],
+    plot=(
+        "tanh_restart(1.0, first_period=30, period_mul=1.5, peak_mul=0.8, whole_periods=False)",
+        [L.tanh_restart(1.0, first_period=30, period_mul=1.5, peak_mul=0.8, whole_periods=False)],
+        200,
+        False,
+    ),
+)
+
+TABLE["polynomial_restart"] = Entry(
+    reference=_polynomial_restart,
+    examples=[
+        ("polynomial_restart", L.polynomial_restart(1.0, first_period=20), [20, 40, 60]),
+        ("polynomial_restart-m2-power", L.polynomial_restart(0.4, 10, 2.0, peak_mul=0.7, end_value=0.01, power=2.0),
+         [10, 30, 70, 150]),
+        ("polynomial_restart-real-m1.5-sqrt", L.polynomial_restart(1.0, 10, 1.5, peak_mul=0.8, power=0.5,
+                                                                   whole_periods=False), real_restarts(10, 1.5, 400)),
+        ("polynomial_restart-real-m2.5-k-half", L.polynomial_restart(1.0, 3, 2.5, power=0.7, k_decay=0.5, cycle_limit=4,
+                                                                     whole_periods=False), real_restarts(3, 2.5, 300)),
+        ("polynomial_restart-k2-warm-limit", L.polynomial_restart(1.0, 12, peak_mul=0.5, warmup_steps=3, power=1.5,
+                                                                  k_decay=2.0, cycle_limit=3, end_value=0.1),
+         [3, 12, 15, 24, 36]),
+        ("polynomial_restart-real-warm-k3", L.polynomial_restart(1.0, 7, 1.3, warmup_steps=2, power=3.0, k_decay=3.0,
+                                                                 whole_periods=False), real_restarts(7, 1.3, 200)),
+        ("polynomial_restart-power-0", L.polynomial_restart(1.0, 8, 2.0, power=0.0, end_value=0.2), [8, 24]),
+        ("polynomial_restart-keywords", L.polynomial_restart(peak_value=1.0, first_period=5, period_mul=1.5,
+                                                             peak_mul=0.9, end_value=0.0, warmup_steps=1, power=2.0,
+                                                             k_decay=0.5, cycle_limit=6, whole_periods=False), []),
+    ],
+    huge=lambda H: {
+        "polynomial_restart-m1": (L.polynomial_restart(1.0, H // 2 + 7, warmup_steps=5, power=2.0),
+                                  stairs(0, H // 2 + 7, 4)),
+        "polynomial_restart-real-m1.5-k2": (L.polynomial_restart(1.0, 1000, 1.5, peak_mul=0.9, power=0.5, k_decay=2.0,
+                                                                 whole_periods=False),
+                                            real_restarts(1000, 1.5, 2 * H)[-3:]),
+    },
+    valid=dict(peak_value=1.0, first_period=10),
+    levels=["peak_value", "end_value"],
+    lengths=["first_period", "cycle_limit"],
+    phases=["warmup_steps"],
+    flags=["whole_periods"],
+    bad=[
+        ({"power": -1.0}, ValueError, "power", -1.0),
+        ({"k_decay": 0.0}, ValueError, "k_decay", 0.0),
+        ({"k_decay": NAN}, ValueError, "k_decay", NAN),
+        ({"period_mul": 0.5}, ValueError, "period_mul", 0.5),
+        ({"period_mul": 1.0 + 1e-9}, ValueError, "period_mul", 1.0 + 1e-9),
+        ({"warmup_steps": 10}, ValueError, "warmup_steps", 10),
+        ({"peak_mul": 0.0}, ValueError, "peak_mul", 0.0),
+        ({"cycle_limit": 0}, ValueError, "cycle_limit", 0),
+    ],
+    plot=(
+        "polynomial_restart(1.0, first_period=30, period_mul=1.5, power=2.0, k_decay=0.5, whole_periods=False)",
+        [L.polynomial_restart(1.0, first_period=30, period_mul=1.5, power=2.0, k_decay=0.5, whole_periods=False)],
+        200,
+        False,
+    ),
+)
+
+
 # -- shapes from timm, Paddle and the transformer paper ----------------------------------------------
 # warmup_stable_decay's power and exp decays and its power-law stable phase (timm WSDLRScheduler),
 # onecycle's absolute final value (Paddle OneCycleLR), noam from d_model (Paddle NoamDecay) and

@@ -52,10 +52,11 @@ def test_converting_imports_no_framework():
 
 def test_a_refusal_is_a_value_error_with_the_remedy():
     with pytest.raises(_common.CannotExpress) as caught:
-        lrcore.from_timm(lr=0.1, sched="poly", k_decay=2.0)
+        lrcore.from_timm(lr=0.1, sched="poly", cycle_mul=0.5, cycle_limit=3)
     assert isinstance(caught.value, ValueError)
-    assert str(caught.value) == ("timm: sched='poly' with k_decay=2.0 cannot be expressed as an lrcore schedule. "
-                                 "lrcore.polynomial_decay has no k-decay: use k_decay=1, or sched='cosine' (which has it).")
+    assert str(caught.value) == ("timm: cycle_mul=0.5 < 1 (timm's logarithm raises a math domain error from epoch "
+                                 "t_initial/(1 - cycle_mul) on) cannot be expressed as an lrcore schedule. "
+                                 "Use cycle_mul >= 1.")
 
 
 @pytest.mark.parametrize(

@@ -136,6 +136,13 @@ COMPILE_CASES = {
     "onecycle(1.0, 100, linear)": lrcore.onecycle(1.0, 100, anneal="linear"),
     "onecycle_momentum(100)": lrcore.onecycle_momentum(100),
     "cosine_restart(1.0, 10, period_mul=2.0)": lrcore.cosine_restart(1.0, 10, period_mul=2.0),
+    # Real cycle lengths with a cycle_limit: the held step and the tanh's crossing are host constants.
+    "cosine_restart(1.0, 10, 1.5, cycle_limit=5, whole_periods=False)": lrcore.cosine_restart(
+        1.0, 10, 1.5, peak_mul=0.8, warmup_steps=2, cycle_limit=5, whole_periods=False),
+    "tanh_restart(1.0, 10, 1.5, cycle_limit=5, whole_periods=False)": lrcore.tanh_restart(
+        1.0, 10, 1.5, peak_mul=0.8, warmup_steps=2, cycle_limit=5, whole_periods=False),
+    "polynomial_restart(1.0, 10, 2.5, k_decay=2.0, cycle_limit=4, whole_periods=False)": lrcore.polynomial_restart(
+        1.0, 10, 2.5, power=0.5, k_decay=2.0, cycle_limit=4, whole_periods=False),
     # A warmup reads its schedule's first value through each combinator's declared `at_zero`.
     "warmup(clip(scale(join([constant, warmup]))))": lrcore.warmup(
         lrcore.clip(lrcore.join([lrcore.constant(0.5), lrcore.warmup(lrcore.cosine_decay(1.0, 30), 4)], [0]) * 2.0, max_value=1.5),

@@ -14,7 +14,6 @@ from ._common import cannot, flag, peer_bug, real, whole
 
 PEER = "timm"
 _LAST = 2**63 - 1  # the largest step lrcore evaluates
-_MOST_JOINED = 10_000  # tanh and poly cycles are joined piece by piece
 _CHECKED = 300  # the cycles whose boundaries are checked against timm's float logarithm
 
 
@@ -32,10 +31,11 @@ def from_timm(*, lr, sched="cosine", num_epochs=300, decay_epochs=None, decay_mi
     or the update (``step_on_epochs=False``, ``scheduler.step_update(num_updates)``). Given
     ``updates_per_epoch`` with ``step_on_epochs=True`` (as timm's ``train.py`` passes it), the result
     is indexed by update: the epoch schedule held through each epoch (``lrcore.per_epoch``), the lr
-    timm applies to update :math:`k` of epoch :math:`\lfloor k / N \rfloor`. Supports ``cosine``
-    (``cycle_mul``, ``cycle_decay``, ``cycle_limit``, ``k_decay``), ``tanh`` and ``poly`` (cycles of
-    whole lengths), ``step`` (a fractional ``decay_epochs`` too), ``multistep``, ``constant``, ``wsd``
-    and ``rsqrt`` (every ``decay_fn`` name), with either ``warmup_prefix``. ``noise`` gives
+    timm applies to update :math:`k` of epoch :math:`\lfloor k / N \rfloor`. Supports ``cosine``,
+    ``tanh`` and ``poly`` (any ``cycle_mul >= 1``, real cycle lengths included, ``cycle_decay``,
+    ``cycle_limit``, and ``k_decay`` for ``cosine`` and ``poly``: ``lrcore.cosine_restart``,
+    ``tanh_restart`` and ``polynomial_restart``), ``step`` (a fractional ``decay_epochs`` too),
+    ``multistep``, ``constant``, ``wsd`` and ``rsqrt`` (every ``decay_fn`` name), with either ``warmup_prefix``. ``noise`` gives
     ``lrcore.noise`` with timm's range, limit, std and seed, and a ``UserWarning``: lrcore draws from
     its own counter-based generator, so the noise has timm's distribution but not its values.
     ``cooldown_epochs`` only lengthens the training timm suggests (the lr is already held at ``min_lr``).
@@ -98,9 +98,6 @@ def from_timm(*, lr, sched="cosine", num_epochs=300, decay_epochs=None, decay_mi
     min_lr = real(PEER, "min_lr", min_lr)
     k_decay = real(PEER, "k_decay", k_decay)
     if sched in ("cosine", "poly", "tanh"):
-        if sched == "poly" and k_decay != 1.0:
-            raise cannot(PEER, f"sched='poly' with k_decay={k_decay}",
-                         "lrcore.polynomial_decay has no k-decay: use k_decay=1, or sched='cosine' (which has it).")
         body = _cycles(sched, lr, whole(PEER, "num_epochs", t_initial, 1), min_lr, real(PEER, "cycle_mul", cycle_mul),
                        real(PEER, "cycle_decay", cycle_decay), whole(PEER, "cycle_limit", cycle_limit, 1),
                        real(PEER, "decay_rate", decay_rate), k_decay)
@@ -189,47 +186,29 @@ def _restart_check(t_initial: int, mul: float, limit: int) -> None:
 
 
 def _cycles(sched, lr, t_initial, lr_min, mul, cycle_decay, limit, power, k) -> Schedule:
+    """timm's cycles (real lengths ``t_initial·cycle_mul**i``) as one restart schedule of the shape
+    ``sched``; one cycle without k-decay is the plain decay."""
     if mul < 1.0:
-        raise cannot(PEER, f"cycle_mul={mul} < 1", "Use cycle_mul >= 1.")
-    if mul != 1.0 and (sched == "cosine" or limit == 1):
-        _restart_check(t_initial, mul, limit)
-    if sched == "cosine":
-        if limit == 1:  # one cycle, then lr_min held: the decay itself
-            return cosine.cosine_decay(lr, t_initial, end_value=lr_min, k_decay=k)
-        return cosine.cosine_restart(lr, t_initial, period_mul=mul, peak_mul=cycle_decay, end_value=lr_min, k_decay=k,
-                                     cycle_limit=limit, whole_periods=False)
-    one = (lambda peak, n: decay.polynomial_decay(peak, lr_min, n, power=power)) if sched == "poly" else \
-        (lambda peak, n: decay.tanh_decay(peak, n, end_value=lr_min))
-    if limit == 1:
-        return one(lr, t_initial)
-    nominal, start = [], 0
-    while len(nominal) < limit and start < _LAST:  # the cycles that start at a step lrcore reaches
-        if len(nominal) == _MOST_JOINED:
-            raise cannot(PEER, f"sched={sched!r} with cycle_limit={limit} (more than {_MOST_JOINED} cycles, each its "
-                         "own piece)", f"Use at most {_MOST_JOINED} cycles, or sched='cosine' (any number).")
-        length = mul ** len(nominal) * t_initial  # timm's float cycle length
-        if length != math.floor(length):
-            raise cannot(PEER, f"sched={sched!r} with a cycle of {float(length)!r} steps (cycle {len(nominal)}; "
-                         f"t_initial={t_initial}, cycle_mul={mul}, cycle_limit={limit})",
-                         "lrcore joins these cycles at whole steps: choose cycle_mul and num_epochs that give whole "
-                         "cycle lengths (sched='cosine' takes any).")
-        nominal.append(int(length))
-        start += int(length)
-        if nominal[-1] > _LAST:
-            raise cannot(PEER, f"sched={sched!r} with a cycle of {float(nominal[-1])!r} steps (cycle {len(nominal) - 1}, "
-                         f"which starts at step {start - nominal[-1]})",
-                         "lrcore's decays last at most 2**63 - 1 steps: give a cycle_limit that ends the cycles sooner.")
-    lengths = [int(x) for x in nominal]
+        # timm's cycle of step t is floor(log(1 - t/T0·(1 - m), m)): for m < 1 the argument reaches 0
+        # at t = T0/(1 - m), where math.log raises (m = 0: for every t), so timm defines no curve there.
+        raise cannot(PEER, f"cycle_mul={mul} < 1 (timm's logarithm raises a math domain error from epoch "
+                     "t_initial/(1 - cycle_mul) on)", "Use cycle_mul >= 1.")
     if mul != 1.0:
         _restart_check(t_initial, mul, limit)
-    pieces = [one(lr * cycle_decay**i, n) for i, n in enumerate(lengths)] + [decay.constant(lr_min)]
-    bounds, at = [], 0
-    for n in lengths:
-        at += n
-        bounds.append(at)
-    if bounds[-1] > _LAST:  # the last cycle runs past every step lrcore evaluates: lr_min is never reached
-        pieces, bounds = pieces[:-1], bounds[:-1]
-    return combinators.join(pieces, bounds) if bounds else pieces[0]
+    if limit == 1 and k == 1.0:  # one cycle, then lr_min held: the decay itself
+        if sched == "cosine":
+            return cosine.cosine_decay(lr, t_initial, end_value=lr_min)
+        if sched == "poly":
+            return decay.polynomial_decay(lr, lr_min, t_initial, power=power)
+        return decay.tanh_decay(lr, t_initial, end_value=lr_min)
+    if sched == "cosine" and limit == 1:
+        return cosine.cosine_decay(lr, t_initial, end_value=lr_min, k_decay=k)
+    cycles = dict(period_mul=mul, peak_mul=cycle_decay, end_value=lr_min, cycle_limit=limit, whole_periods=False)
+    if sched == "cosine":
+        return cosine.cosine_restart(lr, t_initial, k_decay=k, **cycles)
+    if sched == "poly":
+        return cosine.polynomial_restart(lr, t_initial, power=power, k_decay=k, **cycles)
+    return cosine.tanh_restart(lr, t_initial, **cycles)
 
 
 def _multistep(lr, milestones, rate, w, init, prefix) -> Schedule:

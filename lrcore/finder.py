@@ -202,7 +202,7 @@ def find_lr(
     bar = _progress(int(num_steps), progress)
     try:
         for lr in schedule:
-            loss = float(step_fn(float(lr)))
+            loss = _loss_value(step_fn(float(lr)), len(losses))
             if not math.isfinite(loss):
                 diverged = True
                 break
@@ -222,6 +222,27 @@ def find_lr(
         if bar is not None:
             bar.close()
     return LRFinderResult(np.asarray(lrs, dtype=np.float64), np.asarray(losses, dtype=np.float64), diverged, smoothing)
+
+
+def _loss_value(value, step: int) -> float:
+    """The loss ``step_fn`` returned at sweep step ``step``, as a float: a real number or a real
+    scalar array/tensor (``float()`` of it). A string (``float("1e3")`` would read it), a bool, a
+    complex number or a several-element array is refused, naming ``step_fn``'s return value."""
+    text = isinstance(value, (str, bytes, bytearray))
+    flag = isinstance(value, (bool, np.bool_)) or "bool" in str(getattr(value, "dtype", ""))
+    complex_ = isinstance(value, complex) or "complex" in str(getattr(value, "dtype", ""))
+    if text or flag or complex_:
+        raise TypeError(
+            "Argument `step_fn` must return the step's loss, a real number. "
+            f"Received: step_fn(lr) returned {value!r} (of type {type(value).__name__}) at step {step}"
+        )
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            "Argument `step_fn` must return the step's loss, a real number (or a real scalar array). "
+            f"Received: step_fn(lr) returned {value!r} (of type {type(value).__name__}) at step {step}"
+        ) from exc
 
 
 def _diverged(recent: float, best: float, drop: float, factor: float) -> bool:

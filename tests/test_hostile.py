@@ -600,3 +600,134 @@ def test_a_half_precision_result_is_the_float32_value_rounded_once(name, namespa
     want = np.array([exact(int(k)) for k in steps])
     eps = float(namespace.finfo(dtype).eps)
     np.testing.assert_allclose(got, want, rtol=eps, atol=4 * 2.0**-23)
+
+
+# -- a third hostile pass: registration, the CLI's --import, converters, plateau and finder ---------
+def _hold_v(k, p, ops):
+    return ops.full(k, p["v"])
+
+
+def test_a_schedule_cannot_take_an_adapter_modules_own_name():
+    """A schedule named ``scheduler`` would have replaced ``lrcore.torch.scheduler`` with its factory,
+    and unregistering it deleted ``lrcore.torch.scheduler``; ``plateau`` is a dict ``from_dict``
+    reads as a plateau rule, so such a schedule could never be read back."""
+    import lrcore.jax
+    import lrcore.torch
+
+    for name in ("scheduler", "from_schedule", "reduce_on_plateau", "TorchSchedule", "plateau"):
+        validate = lambda v: {"v": check.level("v", v)}  # noqa: E731
+        validate.__name__ = validate.__qualname__ = name
+        with pytest.raises(ValueError, match=f"name '{name}' is taken by lrcore"):
+            register(_hold_v)(validate)
+        assert name not in REGISTRY
+    assert lrcore.torch.scheduler is lrcore.backends.torch.scheduler
+    assert lrcore.jax.from_schedule.__qualname__ == "from_schedule"
+    for module in (lrcore.torch, lrcore.jax, lrcore.keras, lrcore.tf, lrcore.numpy):
+        own = set(module.__all__) - set(lrcore.schedule.names())
+        assert own <= lrcore.schedule.RESERVED_NAMES, (module.__name__, own - lrcore.schedule.RESERVED_NAMES)
+
+
+@pytest.mark.parametrize("name", ["<lambda>", "my schedule", "_private", "class", ""])
+def test_a_schedule_name_is_a_public_identifier(name):
+    validate = lambda v: {"v": check.level("v", v)}  # noqa: E731
+    validate.__name__ = name
+    with pytest.raises(ValueError, match="public Python name.*Received: a function named"):
+        register(_hold_v)(validate)
+    assert name not in REGISTRY
+
+
+def test_register_refuses_what_it_cannot_evaluate_or_save():
+    """Checked when registering, not at the first evaluation: a non-callable evaluation function,
+    children of an unknown kind, and parameters that from_dict and pickling cannot pass by name."""
+
+    def hostile_defn(v):
+        return {"v": check.level("v", v)}
+
+    with pytest.raises(TypeError, match="Argument `evaluate`.*Received: evaluate=3"):
+        register(3)(hostile_defn)
+    with pytest.raises(TypeError, match="Argument `at_zero`.*Received: at_zero='x'"):
+        register(_hold_v, at_zero="x")
+    with pytest.raises(ValueError, match="Argument `children`.*Received: children=\\{'v': 'two'\\}"):
+        register(_hold_v, children={"v": "two"})
+
+    def hostile_star(*v):
+        return {"v": v}
+
+    def hostile_kw(**v):
+        return v
+
+    def hostile_pos(v, /):
+        return {"v": v}
+
+    for validate, shown in ((hostile_star, r"`\*v`"), (hostile_kw, r"`\*\*v`"), (hostile_pos, "`v`")):
+        with pytest.raises(TypeError, match=f"must take named parameters.*{shown}"):
+            register(_hold_v)(validate)
+        assert validate.__name__ not in REGISTRY
+
+
+def test_what_a_validation_function_returns_is_checked():
+    """A validation function returning something else than its parameters' dict gave an
+    AttributeError or a KeyError at the first evaluation; a list it returned stayed the caller's
+    (appending to it changed the schedule, and its hash failed)."""
+
+    def hostile_ret(v, mode="a"):
+        return {"v": v, "mode": mode} if isinstance(v, float) else v  # a float: its dict; else v as is
+
+    factory = register(_hold_v)(hostile_ret)
+    try:
+        with pytest.raises(TypeError, match="must return the dict of its validated parameters. Received: None"):
+            factory(None)
+        with pytest.raises(ValueError, match="one entry per parameter.*\\(v, mode\\). Received keys: 'v'"):
+            factory({"v": 0.5})
+        with pytest.raises(TypeError, match="returned `mode`=\\{'x': 1\\} \\(of type dict\\)"):
+            factory(0.5, {"x": 1})
+        given = [1, 2]
+        s = factory(0.5, given)
+        given.append(3)
+        assert s.params["mode"] == (1, 2) and hash(s) == hash(factory(0.5, (1, 2)))
+        assert pickle.loads(pickle.dumps(s)) == s
+    finally:
+        unregister("hostile_ret")
+
+
+def test_unregister_names_what_it_cannot_remove():
+    """An unknown name was a bare KeyError; removing one of lrcore's own schedules broke lrcore
+    itself (``s + 1.0`` builds a ``constant``, ``-s`` a ``scale``)."""
+    with pytest.raises(ValueError, match="must name a registered schedule. Received: name='no_such_schedule'"):
+        unregister("no_such_schedule")
+    for name in ("constant", "scale", "add"):
+        with pytest.raises(ValueError, match=f"lrcore's own schedules.*Received: name='{name}'"):
+            unregister(name)
+        assert name in REGISTRY
+    assert float((lrcore.constant(0.5) + 1.0)(0)) == 1.5
+
+
+def test_the_ddp_mean_of_metrics_near_the_float_max_is_finite():
+    """``math.fsum`` of two ranks' 1.7e308 raised an OverflowError; their mean is 1.7e308. The mean is
+    the exact sum over the count rounded once (fractions), and NaN where a rank diverged."""
+    from fractions import Fraction
+
+    from lrcore.backends.torch import _mean_of
+
+    big = np.finfo(np.float64).max
+    assert _mean_of([big, big]) == big
+    assert _mean_of([big, big, -big]) == float(Fraction(big) / 3)
+    assert _mean_of([1.7e308, 1.6e308]) == float((Fraction(1.7e308) + Fraction(1.6e308)) / 2)
+    values = [0.1, 0.2, 0.3]
+    assert _mean_of(values) == float(sum(map(Fraction, values)) / 3)
+    assert math.isnan(_mean_of([1.0, math.nan])) and math.isnan(_mean_of([math.nan, math.nan]))
+    assert _mean_of([5e-324, 5e-324]) == 5e-324
+
+
+@pytest.mark.parametrize("loss", ["1.0", b"1", True, np.bool_(False), torch.tensor(True), 1 + 2j, None, np.ones(2)],
+                         ids=["str", "bytes", "bool", "np-bool", "bool-tensor", "complex", "none", "array"])
+def test_find_lr_refuses_a_loss_that_is_not_a_real_number(loss):
+    """``float("1.0")`` and ``float(True)`` read a string or a flag as a loss: the sweep ran on them."""
+    with pytest.raises(TypeError, match="Argument `step_fn` must return the step's loss, a real number.*at step 0"):
+        lrcore.finder.find_lr(lambda lr: loss, num_steps=5)
+
+
+def test_find_lr_takes_real_scalars_of_every_kind():
+    for loss in (1.5, np.float32(1.5), torch.tensor(1.5), jnp.asarray(1.5), torch.tensor([1.5]), 3):
+        result = lrcore.finder.find_lr(lambda lr: loss, num_steps=5)
+        assert result.losses.tolist() == [float(loss)] * 5

@@ -37,6 +37,7 @@ import numbers
 import sys
 import warnings
 import weakref
+from fractions import Fraction
 
 import array_api_compat.torch as _xp
 import numpy as np
@@ -877,10 +878,19 @@ def _mean_over_ranks(value: float) -> float:
     mine = torch.tensor([value], dtype=torch.float64, device=device)
     gathered = [torch.empty_like(mine) for _ in range(world)]
     dist.all_gather(gathered, mine)
-    values = [float(t.item()) for t in gathered]
+    return _mean_of([float(t.item()) for t in gathered])
+
+
+def _mean_of(values: list) -> float:
+    """The correctly rounded mean of the ranks' metrics: the value itself when all ranks hold it, NaN
+    when one holds NaN (a diverged rank), else the exact sum over the count rounded once. The sum
+    is exact (``Fraction``), so metrics near the float maximum, whose float sum would overflow,
+    give their finite mean."""
     if all(v == values[0] for v in values):
         return values[0]
-    return math.fsum(values) / world
+    if any(math.isnan(v) for v in values):
+        return math.nan
+    return float(sum(map(Fraction, values)) / len(values))
 
 
 def _lightning_trainer():

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import math
 import pickle
+import re
+from fractions import Fraction
 
 import jax
 import jax.numpy as jnp
@@ -731,3 +733,40 @@ def test_find_lr_takes_real_scalars_of_every_kind():
     for loss in (1.5, np.float32(1.5), torch.tensor(1.5), jnp.asarray(1.5), torch.tensor([1.5]), 3):
         result = lrcore.finder.find_lr(lambda lr: loss, num_steps=5)
         assert result.losses.tolist() == [float(loss)] * 5
+
+
+def _torch_scheduler(cls, lr=0.1, **kwargs):
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+    return cls(optimizer, **kwargs)
+
+
+@pytest.mark.parametrize("make, argument, lrcore_name", [
+    (lambda: _torch_scheduler(torch.optim.lr_scheduler.StepLR, step_size=3, gamma=0.0), "gamma", "decay_rate"),
+    (lambda: _torch_scheduler(torch.optim.lr_scheduler.ExponentialLR, gamma=-0.5), "gamma", "decay_rate"),
+    (lambda: _torch_scheduler(torch.optim.lr_scheduler.MultiStepLR, milestones=[2**64]), "milestones", "boundaries[0]"),
+    (lambda: _torch_scheduler(torch.optim.lr_scheduler.CosineAnnealingWarmRestarts, T_0=2**64), "T_0", "first_period"),
+    (lambda: _torch_scheduler(torch.optim.lr_scheduler.LinearLR, total_iters=2**63), "total_iters", "transition_steps"),
+], ids=["StepLR-gamma", "ExponentialLR-gamma", "MultiStepLR-milestones", "WarmRestarts-T_0", "LinearLR-total_iters"])
+def test_from_torch_errors_name_torchs_argument(make, argument, lrcore_name):
+    """``from_torch`` of a ``StepLR(gamma=0)`` said "Argument `decay_rate` must be > 0": a name the
+    user never wrote. The error names torch's argument first, lrcore's after."""
+    with pytest.raises(ValueError, match=f"^torch \\w+: argument `{re.escape(argument)}` .*as `{re.escape(lrcore_name)}`"):
+        lrcore.from_torch(make())
+
+
+def test_from_torch_multistep_levels_are_exact_past_the_float_range_on_the_way():
+    """``base * gamma**n`` underflowed ``gamma**2`` to 0 (lr 0 where torch applies 1e-100) and
+    overflowed to an OverflowError; the levels are exact, rounded once, and a level past float64
+    is refused naming ``gamma``."""
+    peer = _torch_scheduler(torch.optim.lr_scheduler.MultiStepLR, lr=1e300, milestones=[1, 2], gamma=1e-200)
+    ours = lrcore.from_torch(peer)
+    applied = []
+    for _ in range(4):
+        applied.append(peer.optimizer.param_groups[0]["lr"])
+        peer.optimizer.step()
+        peer.step()
+    for n, lr in enumerate(applied):
+        assert float(ours(n)) == pytest.approx(lr, rel=1e-15), n
+    assert float(ours(2)) == float(Fraction(1e300) * Fraction(1e-200) ** 2)
+    with pytest.raises(ValueError, match="torch MultiStepLR: argument `gamma` makes the lr after milestone 5 pass"):
+        lrcore.from_torch(_torch_scheduler(torch.optim.lr_scheduler.MultiStepLR, milestones=[2, 5], gamma=1e300))

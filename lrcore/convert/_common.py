@@ -9,8 +9,10 @@ documented curve.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
+import re
 import warnings
 
 
@@ -59,3 +61,24 @@ def flag(peer: str, name: str, value) -> bool:
     if type(value).__name__ not in ("bool", "bool_"):
         raise TypeError(f"{peer}: argument `{name}` must be True or False. Received: {name}={value!r}")
     return bool(value)
+
+
+@contextlib.contextmanager
+def peer_arguments(peer: str, names: dict[str, str]):
+    """Errors of the lrcore factories called inside, told in the peer's words: a ``ValueError`` or
+    ``TypeError`` naming lrcore's parameter ``x`` (``Argument `x` ...``, ``x[i]`` included) with
+    ``names[x]`` the peer's argument it came from is raised again naming that argument first
+    (``torch StepLR: argument `gamma` ...``), the lrcore message after."""
+    try:
+        yield
+    except CannotExpress:
+        raise
+    except (ValueError, TypeError) as exc:
+        found = re.match(r"Argument `([A-Za-z_]\w*)((?:\[\d+\])?)`", str(exc))
+        if found is None or found.group(1) not in names:
+            raise
+        theirs = names[found.group(1)].replace("[i]", found.group(2))
+        cls = TypeError if isinstance(exc, TypeError) else ValueError
+        raise cls(
+            f"{peer}: argument `{theirs}` cannot be converted: lrcore refuses it as `{found.group(1)}{found.group(2)}`. {exc}"
+        ) from exc

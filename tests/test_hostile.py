@@ -770,3 +770,63 @@ def test_from_torch_multistep_levels_are_exact_past_the_float_range_on_the_way()
     assert float(ours(2)) == float(Fraction(1e300) * Fraction(1e-200) ** 2)
     with pytest.raises(ValueError, match="torch MultiStepLR: argument `gamma` makes the lr after milestone 5 pass"):
         lrcore.from_torch(_torch_scheduler(torch.optim.lr_scheduler.MultiStepLR, milestones=[2, 5], gamma=1e300))
+
+
+def _peer_object(cls, **attrs):
+    """A stand-in with the class name and attributes the duck-typed converters read."""
+    return type(cls, (), attrs)()
+
+
+@pytest.mark.parametrize("convert, argument, lrcore_name", [
+    (lambda: lrcore.from_keras({"initial_learning_rate": 0.1, "first_decay_steps": 10, "m_mul": 0.0},
+                               class_name="CosineDecayRestarts"), "m_mul", "peak_mul"),
+    (lambda: lrcore.from_keras({"initial_learning_rate": 0.1, "first_decay_steps": 10, "t_mul": 1e300},
+                               class_name="CosineDecayRestarts"), "t_mul", "period_mul"),
+    (lambda: lrcore.from_keras({"initial_learning_rate": 10.0, "decay_steps": 10, "alpha": 1e308},
+                               class_name="CosineDecay"), "alpha", "end_value"),
+    (lambda: lrcore.from_paddle(_peer_object("StepDecay", base_lr=0.1, step_size=3, gamma=0.0)), "gamma", "decay_rate"),
+    (lambda: lrcore.from_paddle(_peer_object("LinearLR", base_lr=1e300, start_factor=1e10, end_factor=1.0, total_steps=5)),
+     "start_factor", "init_value"),
+    (lambda: lrcore.from_composer(_peer_object("StepScheduler", step_size="10ba", gamma=0.0), "100ba"), "gamma", "decay_rate"),
+    (lambda: lrcore.from_composer(_peer_object("LinearScheduler", t_max=f"{2**64}ba", alpha_i=1.0, alpha_f=0.0),
+                                  f"{2**65}ba"), "t_max", "transition_steps"),
+], ids=["keras-m_mul", "keras-t_mul", "keras-alpha", "paddle-gamma", "paddle-start_factor", "composer-gamma",
+        "composer-t_max"])
+def test_converter_errors_name_the_peers_argument(convert, argument, lrcore_name):
+    """Keras' ``m_mul=0`` was refused as "Argument `peak_mul` must be > 0", Paddle's and Composer's
+    ``gamma=0`` as `decay_rate`: names the user never wrote. The peer's argument comes first."""
+    with pytest.raises(ValueError, match=f"^(keras|paddle|composer) \\w+: argument `{argument}`.*as `{lrcore_name}`"):
+        convert()
+
+
+@pytest.mark.parametrize("convert, message", [
+    (lambda: lrcore.from_keras({"boundaries": [3], "values": None}, class_name="PiecewiseConstantDecay"),
+     "keras PiecewiseConstantDecay: argument `values` must be a list. Received: values=None"),
+    (lambda: lrcore.from_paddle(_peer_object("PiecewiseDecay", base_lr=0.1, boundaries=None, values=[1.0])),
+     "paddle PiecewiseDecay: argument `boundaries` must be a list. Received: boundaries=None"),
+    (lambda: lrcore.from_paddle(_peer_object("NaturalExpDecay", base_lr=0.1, gamma=-1000.0)),
+     "paddle NaturalExpDecay: argument `gamma` makes the growth exp(-gamma) per step pass the float64 range"),
+    (lambda: lrcore.from_paddle(_peer_object("MultiStepDecay", base_lr=0.1, milestones=[2, 5], gamma=1e300)),
+     "paddle MultiStepDecay: argument `gamma` makes the lr after the last milestone pass the float64 range"),
+    (lambda: lrcore.from_composer(_peer_object("MultiStepScheduler", milestones=["10ba", "20ba"], gamma=1e300), "100ba"),
+     "composer: argument `gamma` makes the multiplier after 2 milestones pass the float64 range"),
+    (lambda: lrcore.from_composer(_peer_object("StepScheduler", step_size="1e400ba", gamma=0.5), "100ba"),
+     "composer StepScheduler: argument `step_size` is beyond the float64 range in batches. Received: step_size='1e400ba'"),
+    (lambda: lrcore.from_composer(_peer_object("StepScheduler", step_size="1e308dur", gamma=0.5), "100ba"),
+     "composer StepScheduler: argument `step_size` is beyond the float64 range"),
+    (lambda: lrcore.from_composer(_peer_object("StepScheduler", step_size="10ba", gamma=0.5), "100ba", ssr=0.0),
+     "composer: argument `ssr` (the scale schedule ratio) must be > 0. Received: ssr=0.0"),
+], ids=["keras-values-None", "paddle-boundaries-None", "paddle-natural-exp-overflow", "paddle-multistep-overflow",
+        "composer-multistep-overflow", "composer-time-past-float64", "composer-dur-past-float64", "composer-ssr-0"])
+def test_hostile_peer_configurations_are_refused_naming_the_argument(convert, message):
+    """Each gave a bare TypeError ("'NoneType' object is not iterable") or OverflowError, or (``ssr=0``)
+    an error about `step_size`, which was not the cause."""
+    with pytest.raises((ValueError, TypeError), match=re.escape(message)):
+        convert()
+
+
+def test_paddle_multistep_levels_are_exact_past_the_float_range_on_the_way():
+    """``lr * gamma**2`` underflowed ``gamma**2`` to 0: lr 0 where Paddle applies 1e-100."""
+    s = lrcore.from_paddle(_peer_object("MultiStepDecay", base_lr=1e300, milestones=[1, 2], gamma=1e-200))
+    assert [float(s(k)) for k in (0, 1, 2)] == [1e300, float(Fraction(1e300) * Fraction(1e-200)),
+                                                float(Fraction(1e300) * Fraction(1e-200) ** 2)]

@@ -67,8 +67,9 @@ def flag(peer: str, name: str, value) -> bool:
 def peer_arguments(peer: str, names: dict[str, str]):
     """Errors of the lrcore factories called inside, told in the peer's words: a ``ValueError`` or
     ``TypeError`` naming lrcore's parameter ``x`` (``Argument `x` ...``, ``x[i]`` included) with
-    ``names[x]`` the peer's argument it came from is raised again naming that argument first
-    (``torch StepLR: argument `gamma` ...``), the lrcore message after."""
+    ``names[x]`` the peer's argument it came from (``"alpha (times the lr)"``: the argument, then how
+    the conversion used it) is raised again naming that argument first (``torch StepLR: argument
+    `gamma` ...``), the lrcore message after."""
     try:
         yield
     except CannotExpress:
@@ -77,8 +78,9 @@ def peer_arguments(peer: str, names: dict[str, str]):
         found = re.match(r"Argument `([A-Za-z_]\w*)((?:\[\d+\])?)`", str(exc))
         if found is None or found.group(1) not in names:
             raise
-        theirs = names[found.group(1)].replace("[i]", found.group(2))
+        theirs, _, how = names[found.group(1)].partition(" ")  # "alpha (times the lr)": the argument, how it is used
         cls = TypeError if isinstance(exc, TypeError) else ValueError
         raise cls(
-            f"{peer}: argument `{theirs}` cannot be converted: lrcore refuses it as `{found.group(1)}{found.group(2)}`. {exc}"
+            f"{peer}: argument `{theirs}`{' ' + how if how else ''} cannot be converted: lrcore refuses it as "
+            f"`{found.group(1)}{found.group(2)}`. {exc}"
         ) from exc

@@ -338,6 +338,11 @@ def _import_modules(modules):
                 f"argument --import: cannot import {module!r} ({exc}); it must be importable from "
                 "the Python path (python -m lrcore adds the current directory; otherwise set PYTHONPATH)"
             ) from None
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - whatever the module raises, said as its own
+            what = f"SystemExit({exc.code!r})" if isinstance(exc, SystemExit) else f"{type(exc).__name__}: {exc}"
+            raise CliError(
+                f"argument --import: importing {module!r} raised {what}"
+            ) from None
 
 
 def _schedules(name, params, specs):

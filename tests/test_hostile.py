@@ -830,3 +830,25 @@ def test_paddle_multistep_levels_are_exact_past_the_float_range_on_the_way():
     s = lrcore.from_paddle(_peer_object("MultiStepDecay", base_lr=1e300, milestones=[1, 2], gamma=1e-200))
     assert [float(s(k)) for k in (0, 1, 2)] == [1e300, float(Fraction(1e300) * Fraction(1e-200)),
                                                 float(Fraction(1e300) * Fraction(1e-200) ** 2)]
+
+
+@pytest.mark.parametrize("source, module, said", [
+    ("raise RuntimeError('boom in module')\n", "hostile_cli_raises", "raised RuntimeError: boom in module"),
+    ("raise ValueError('a value')\n", "hostile_cli_value", "raised ValueError: a value"),
+    ("def (:\n", "hostile_cli_syntax", "raised SyntaxError: invalid syntax"),
+    ("import sys\nsys.exit(0)\n", "hostile_cli_exits", "raised SystemExit(0)"),
+    (None, ".hostile_cli_relative", "raised TypeError"),
+    (None, "", "raised ValueError: Empty module name"),
+], ids=["runtime-error", "value-error", "syntax-error", "sys-exit", "relative", "empty"])
+def test_cli_import_of_a_module_that_raises_is_one_error_line(tmp_path, monkeypatch, capsys, source, module, said):
+    """A module raising anything but an ImportError printed a traceback (exit 1), or (a ValueError)
+    its bare message as if the schedule were wrong; ``sys.exit(0)`` in it ended the command silently
+    with status 0. Each is one line naming the module, status 2."""
+    from lrcore.cli import main
+
+    if source is not None:
+        (tmp_path / f"{module}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["table", "--import", module, "constant", "--value", "1", "--at", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"lrcore: error: argument --import: importing {module!r} {said}") and err.count("\n") == 1

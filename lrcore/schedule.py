@@ -755,7 +755,7 @@ class Reach:
         sizes = [(self.level(n, params[n]), n) for n in names if params[n] is not None]
         if not sizes:
             return 0.0
-        m, n = max(sizes)
+        m, n = max(sizes, key=lambda size: size[0])  # a tie names the first (a default copied from it names it)
         if m == 0.0:
             return 0.0
         return self._check(

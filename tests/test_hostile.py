@@ -870,3 +870,12 @@ def test_a_large_k_decay_keeps_the_float32_promise(make):
         assert np.max(np.abs(got - exact)) <= 4 * 2.0**-23 * 1.0
     ones = [float(lt.from_schedule(s)(int(k))) for k in steps[::37]]
     assert ones == got_torch[::37].tolist()
+
+
+def test_a_level_past_float32_is_named_as_given_not_as_the_default_copied_from_it():
+    """``warmup_stable_decay(end_value=3.4028235e38)`` (``init_value`` defaults to ``end_value``) was
+    refused naming `init_value`, which the user never gave."""
+    s = lrcore.warmup_stable_decay(1.0, 10, 10, 10, end_value=3.4028235e38)
+    for module in (lt, lj):
+        with pytest.raises(ValueError, match="^Argument `end_value` of warmup_stable_decay is too close"):
+            module.from_schedule(s)

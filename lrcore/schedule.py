@@ -899,7 +899,19 @@ def _rebuild(name, params, module=None):
             f"Unknown schedule name {name!r}: it was registered by the module {module!r}, which must be "
             f"importable (or imported) where the pickle is loaded{problem or ''}. Known: {', '.join(sorted(REGISTRY))}"
         )
-    return REGISTRY[name].build((), params, array_levels=True)
+    definition = REGISTRY[name]
+    parameters = definition.signature.parameters
+    extra = sorted(map(str, set(params) - set(parameters)))
+    missing = [p.name for p in parameters.values() if p.default is inspect.Parameter.empty and p.name not in params]
+    if extra or missing:
+        validate = definition.validate
+        raise ValueError(
+            f"The pickled schedule {name!r} does not match the registration of {name!r} here "
+            f"({validate.__module__}.{validate.__qualname__}{definition.signature.replace(return_annotation=inspect.Signature.empty)}): it was saved with another "
+            f"definition. Unknown parameter(s): {', '.join(extra) or 'none'}; missing: {', '.join(missing) or 'none'}. "
+            f"Received: params={params!r}"
+        )
+    return definition.build((), params, array_levels=True)
 
 
 def as_schedule(name: str, value) -> Schedule:

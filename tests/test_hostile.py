@@ -879,3 +879,29 @@ def test_a_level_past_float32_is_named_as_given_not_as_the_default_copied_from_i
     for module in (lt, lj):
         with pytest.raises(ValueError, match="^Argument `end_value` of warmup_stable_decay is too close"):
             module.from_schedule(s)
+
+
+def test_a_pickle_of_a_schedule_registered_otherwise_is_refused_naming_its_parameters():
+    """Unpickling a schedule saved under an earlier definition of its name (a notebook that
+    redefined it) gave the validation function's own TypeError ("got an unexpected keyword
+    argument"): the error says the registration differs, and names the parameters."""
+
+    def hostile_redefined(v, w=1):
+        return {"v": check.level("v", v), "w": check.length("w", w)}
+
+    register(_hold_v)(hostile_redefined)
+    try:
+        blob = pickle.dumps(REGISTRY["hostile_redefined"].factory(0.5, 3))
+    finally:
+        unregister("hostile_redefined")
+
+    def hostile_redefined(v, extra):  # noqa: F811 - the same name, redefined
+        return {"v": check.level("v", v), "extra": extra}
+
+    register(_hold_v)(hostile_redefined)
+    try:
+        with pytest.raises(ValueError, match=r"does not match the registration of 'hostile_redefined' here .*\(v, extra\)\).*"
+                                             r"Unknown parameter\(s\): w; missing: extra"):
+            pickle.loads(blob)
+    finally:
+        unregister("hostile_redefined")

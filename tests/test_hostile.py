@@ -905,3 +905,14 @@ def test_a_pickle_of_a_schedule_registered_otherwise_is_refused_naming_its_param
             pickle.loads(blob)
     finally:
         unregister("hostile_redefined")
+
+
+def test_a_resumed_scheduler_without_initial_lr_is_also_a_value_error():
+    """torch raises a ``KeyError`` there (kept, for code that catches it); it is also a ``ValueError``
+    naming `last_epoch`, and reads as written rather than quoted as a key."""
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    for expected in (KeyError, ValueError):
+        with pytest.raises(expected) as caught:
+            lt.scheduler(optimizer, lrcore.constant(0.1), last_epoch=3)
+        assert str(caught.value).startswith("param 'initial_lr' is not specified in param_groups[0]")
+        assert "Argument `last_epoch`=3 resumes a run" in str(caught.value)

@@ -186,7 +186,7 @@ def test_add_sums_past_the_float_range_are_refused():
     _refused(lambda: lrcore.add([lrcore.constant(2e38), lrcore.constant(2e38), lrcore.constant(-3e38)])
              .evaluate(STEPS, dtype=np.float32), "schedules[1]", "float32")
     message = _refused(lambda: lrcore.exponential_decay(1.0, 1, 2.0) + 1.0, "schedules[1]", "float64")
-    assert "held at the largest float64: a growth without an end_value ceiling" in message
+    assert "at the largest float64: a level there, or a growth held there without an end_value ceiling" in message
     assert float((lrcore.exponential_decay(1.0, 1, 2.0, end_value=10.0) + 1.0)(100)) == 11.0
 
 
@@ -215,7 +215,7 @@ def test_a_held_growth_times_a_factor_above_one_is_refused():
         _refused(lambda: growth * 4, "factor", "float64"),
         _refused(lambda: lrcore.multiply([growth, lrcore.constant(2.0)]), "schedules[1]", "float64"),
     ):
-        assert "held at the largest float64: a growth without an end_value ceiling" in message
+        assert "at the largest float64: a level there, or a growth held there without an end_value ceiling" in message
     half = growth * 0.5
     for dtype in (np.float64, np.float32):
         values = half.evaluate(np.array([0, 10, 200, 2000, 2**62]), dtype=dtype)
@@ -916,3 +916,16 @@ def test_a_resumed_scheduler_without_initial_lr_is_also_a_value_error():
             lt.scheduler(optimizer, lrcore.constant(0.1), last_epoch=3)
         assert str(caught.value).startswith("param 'initial_lr' is not specified in param_groups[0]")
         assert "Argument `last_epoch`=3 resumes a run" in str(caught.value)
+
+
+def test_a_sign_flip_of_a_level_at_the_float_maximum_is_exact():
+    """``-s`` (and the subtracted term of ``a - b``) scales by -1, which is exact: ``-constant(-max)`` was refused, its bound
+    given room for a rounding that a sign flip never makes (and the message called the constant a
+    growth)."""
+    for dtype, module in ((np.float64, lnp), (np.float32, lt)):
+        top = float(np.finfo(dtype).max)
+        s = -lrcore.constant(-top)
+        assert float(module.from_schedule(s)(3)) == top
+        assert float(module.from_schedule(-(-lrcore.constant(top)))(3)) == top
+    message = _refused(lambda: lrcore.constant(1.7976931348623157e308) * 1.5, "factor", "float64")
+    assert "a level there, or a growth held there" in message

@@ -929,3 +929,30 @@ def test_a_sign_flip_of_a_level_at_the_float_maximum_is_exact():
         assert float(module.from_schedule(-(-lrcore.constant(top)))(3)) == top
     message = _refused(lambda: lrcore.constant(1.7976931348623157e308) * 1.5, "factor", "float64")
     assert "a level there, or a growth held there" in message
+
+
+@pytest.mark.parametrize("convert, argument, lrcore_name", [
+    (lambda: lrcore.from_timm(lr=0.1, sched="cosine", cycle_decay=0.0, cycle_limit=3), "cycle_decay", "peak_mul"),
+    (lambda: lrcore.from_timm(lr=0.1, sched="poly", decay_rate=-1.0), "decay_rate", "power"),
+    (lambda: lrcore.from_timm(lr=0.1, sched="step", decay_epochs=10, decay_rate=0.0), "decay_rate", "decay_rate"),
+    (lambda: lrcore.from_hf("linear", lr=0.1, num_warmup_steps=10, num_training_steps=2**64), "num_training_steps",
+     "transition_steps"),
+], ids=["timm-cycle_decay", "timm-poly-decay_rate", "timm-step-decay_rate", "hf-num_training_steps"])
+def test_timm_and_hf_errors_name_their_argument(convert, argument, lrcore_name):
+    with pytest.raises(ValueError, match=f"^(timm|transformers): argument `{argument}`.*as `{lrcore_name}`"):
+        convert()
+
+
+def test_timm_multistep_levels_are_exact_and_an_overflow_names_decay_rate():
+    """``lr * decay_rate**n`` raised a bare OverflowError past float64, and underflowed on the way."""
+    with pytest.raises(ValueError, match="timm multistep: argument `decay_rate` makes the lr after 2 milestones"):
+        lrcore.from_timm(lr=0.1, sched="multistep", decay_milestones=(1, 2, 3), decay_rate=1e300)
+    s = lrcore.from_timm(lr=1e300, sched="multistep", decay_milestones=(1, 2), decay_rate=1e-200)
+    assert float(s(5)) == float(Fraction(1e300) * Fraction(1e-200) ** 2)
+
+
+def test_hf_inverse_sqrt_timescale_zero_is_refused_not_replaced():
+    """``timescale=0`` (transformers divides by it) silently became ``num_warmup_steps``."""
+    with pytest.raises(ValueError, match="transformers: argument `timescale` must be >= 1. Received: timescale=0"):
+        lrcore.from_hf("inverse_sqrt", lr=0.1, num_warmup_steps=10, scheduler_specific_kwargs={"timescale": 0})
+    assert lrcore.from_hf("inverse_sqrt", lr=0.1, num_warmup_steps=10).params["timescale"] == 10

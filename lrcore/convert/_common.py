@@ -10,6 +10,7 @@ documented curve.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import numbers
 import re
@@ -84,3 +85,17 @@ def peer_arguments(peer: str, names: dict[str, str]):
             f"{peer}: argument `{theirs}`{' ' + how if how else ''} cannot be converted: lrcore refuses it as "
             f"`{found.group(1)}{found.group(2)}`. {exc}"
         ) from exc
+
+
+def names_peer_arguments(peer: str, names: dict[str, str]):
+    """A converter whose calls run under :func:`peer_arguments` (its errors name the peer's arguments)."""
+
+    def decorate(convert):
+        @functools.wraps(convert)
+        def converter(*args, **kwargs):
+            with peer_arguments(peer, names):
+                return convert(*args, **kwargs)
+
+        return converter
+
+    return decorate

@@ -413,6 +413,8 @@ def find_lr_torch(model, optimizer, loss_fn, batches, start_value=1e-7, end_valu
     """
     import copy
 
+    import torch
+
     model_state = copy.deepcopy(model.state_dict())
     optimizer_state = copy.deepcopy(optimizer.state_dict())
     was_training = model.training
@@ -423,6 +425,11 @@ def find_lr_torch(model, optimizer, loss_fn, batches, start_value=1e-7, end_valu
             group["lr"] = lr
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(model, next(stream))
+        if not (isinstance(loss, torch.Tensor) and loss.numel() == 1 and loss.is_floating_point()):
+            raise TypeError(
+                "Argument `loss_fn` must return the batch's loss as a 1-element floating-point tensor "
+                f"(it is backpropagated). Received: loss_fn(model, batch) returned {loss!r} (of type {type(loss).__name__})"
+            )
         loss.backward()
         optimizer.step()
         return float(loss.detach())

@@ -956,3 +956,18 @@ def test_hf_inverse_sqrt_timescale_zero_is_refused_not_replaced():
     with pytest.raises(ValueError, match="transformers: argument `timescale` must be >= 1. Received: timescale=0"):
         lrcore.from_hf("inverse_sqrt", lr=0.1, num_warmup_steps=10, scheduler_specific_kwargs={"timescale": 0})
     assert lrcore.from_hf("inverse_sqrt", lr=0.1, num_warmup_steps=10).params["timescale"] == 10
+
+
+@pytest.mark.parametrize("loss", [lambda out: 1.5, lambda out: out, lambda out: out.sum() > 0, lambda out: "1.0"],
+                         ids=["float", "vector", "bool-tensor", "str"])
+def test_find_lr_torch_refuses_a_loss_it_cannot_backpropagate(loss):
+    """A Python float gave a bare AttributeError (``.backward``), a vector torch's own message about
+    implicit gradients; each names `loss_fn` now, and the model and optimizer are restored."""
+    model = torch.nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    before = [p.detach().clone() for p in model.parameters()]
+    batches = [torch.ones(4, 2)] * 10
+    with pytest.raises(TypeError, match="Argument `loss_fn` must return the batch's loss as a 1-element floating-point"):
+        lrcore.finder.find_lr_torch(model, optimizer, lambda m, b: loss(m(b)), batches, num_steps=5)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert optimizer.param_groups[0]["lr"] == 0.5

@@ -118,7 +118,10 @@ def parse_value(text: str):
             raise CliError(f"the integer {_short(s)} is too large")
         return int(s)
     if _FLOAT.match(s):
-        return float(s)
+        value = float(s)
+        if value in (float("inf"), float("-inf")) and "inf" not in low:  # 1e400: not the number typed
+            raise CliError(f"the number {_short(s)} is beyond the float64 range (at most 1.8e308 in magnitude)")
+        return value
     if s.startswith("{"):
         try:
             return json.loads(s)
@@ -253,10 +256,11 @@ def _parse_params(name, raw):
         kind = kinds.get(key, "value")
         if kind in ("schedule", "schedules"):
             out[key] = _parse_child(flag, kind, text)
-        elif kind == "sequence":
-            out[key] = parse_list(text)
         else:
-            out[key] = parse_value(text)
+            try:
+                out[key] = parse_list(text) if kind == "sequence" else parse_value(text)
+            except CliError as exc:
+                raise CliError(f"argument {flag}: {exc}") from None
     return out
 
 

@@ -971,3 +971,16 @@ def test_find_lr_torch_refuses_a_loss_it_cannot_backpropagate(loss):
         lrcore.finder.find_lr_torch(model, optimizer, lambda m, b: loss(m(b)), batches, num_steps=5)
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
     assert optimizer.param_groups[0]["lr"] == 0.5
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["table", "constant", "--value", "1e400", "--at", "0"], "argument --value: the number 1e400 is beyond the float64 range"),
+    (["table", "piecewise_constant", "--boundaries", "5", "--values", "1,-1e999", "--at", "0"],
+     "argument --values: the number -1e999 is beyond the float64 range"),
+], ids=["value", "list-entry"])
+def test_cli_a_number_past_float64_is_named_as_typed(capsys, argv, said):
+    """``--value 1e400`` was parsed to inf and refused as "Received: value=inf", a value never typed."""
+    from lrcore.cli import main
+
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"lrcore: error: {said} (at most 1.8e308 in magnitude)\n"

@@ -984,3 +984,25 @@ def test_cli_a_number_past_float64_is_named_as_typed(capsys, argv, said):
 
     assert main(argv) == 2
     assert capsys.readouterr().err == f"lrcore: error: {said} (at most 1.8e308 in magnitude)\n"
+
+
+def _edited(scheduler, **attributes):
+    for key, value in attributes.items():
+        setattr(scheduler, key, value)
+    return scheduler
+
+
+@pytest.mark.parametrize("convert, peer, read", [
+    (lambda: lrcore.from_torch(_edited(_torch_scheduler(torch.optim.lr_scheduler.OneCycleLR, max_lr=0.1, total_steps=100),
+                                       _schedule_phases=[])), "torch OneCycleLR", "IndexError"),
+    (lambda: lrcore.from_torch(_edited(_torch_scheduler(torch.optim.lr_scheduler.MultiStepLR, milestones=[2]), milestones=None)),
+     "torch MultiStepLR", "TypeError: 'NoneType' object is not iterable"),
+    (lambda: lrcore.from_paddle(_peer_object("StepDecay", base_lr=0.1, step_size=3)), "paddle StepDecay", "AttributeError"),
+    (lambda: lrcore.from_composer(_peer_object("StepScheduler", step_size="10ba"), "100ba"), "composer StepScheduler",
+     "AttributeError"),
+], ids=["torch-phases-emptied", "torch-milestones-None", "paddle-no-gamma", "composer-no-gamma"])
+def test_an_edited_peer_object_is_refused_naming_the_peer(convert, peer, read):
+    """A converter reading an edited or partly built object let a bare IndexError, AttributeError,
+    KeyError or Python TypeError escape; it is a TypeError naming the peer's scheduler."""
+    with pytest.raises(TypeError, match=f"^{peer}: the object lacks what the conversion reads \\({re.escape(read)}"):
+        convert()

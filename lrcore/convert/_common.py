@@ -70,21 +70,39 @@ def peer_arguments(peer: str, names: dict[str, str]):
     ``TypeError`` naming lrcore's parameter ``x`` (``Argument `x` ...``, ``x[i]`` included) with
     ``names[x]`` the peer's argument it came from (``"alpha (times the lr)"``: the argument, then how
     the conversion used it) is raised again naming that argument first (``torch StepLR: argument
-    `gamma` ...``), the lrcore message after."""
+    `gamma` ...``), the lrcore message after. Reading the peer's object itself failing (an
+    ``AttributeError``, ``KeyError``, ``IndexError`` or Python's own ``TypeError``: an edited or
+    partly built object) is a ``TypeError`` naming the peer."""
     try:
         yield
     except CannotExpress:
         raise
-    except (ValueError, TypeError) as exc:
-        found = re.match(r"Argument `([A-Za-z_]\w*)((?:\[\d+\])?)`", str(exc))
-        if found is None or found.group(1) not in names:
+    except (AttributeError, KeyError, IndexError, TypeError) as exc:
+        text = repr(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+        if isinstance(exc, TypeError) and (text.startswith(("Argument", peer.split()[0])) or "lrcore" in text):
+            _translate(exc, peer, names)  # lrcore's own check, or the converter's: as it is, or named as the peer's
             raise
-        theirs, _, how = names[found.group(1)].partition(" ")  # "alpha (times the lr)": the argument, how it is used
-        cls = TypeError if isinstance(exc, TypeError) else ValueError
-        raise cls(
-            f"{peer}: argument `{theirs}`{' ' + how if how else ''} cannot be converted: lrcore refuses it as "
-            f"`{found.group(1)}{found.group(2)}`. {exc}"
+        # Reading the object failed: an attribute, an entry or an item the peer's own object has.
+        raise TypeError(
+            f"{peer}: the object lacks what the conversion reads ({type(exc).__name__}: {text}); it was edited, "
+            "built in part, or is not the peer's own. Convert the peer's scheduler (or config) as the peer builds it."
         ) from exc
+    except ValueError as exc:
+        _translate(exc, peer, names)
+        raise
+
+
+def _translate(exc: Exception, peer: str, names: dict[str, str]) -> None:
+    """Raise ``exc`` again naming the peer's argument, where it names an lrcore parameter of ``names``."""
+    found = re.match(r"Argument `([A-Za-z_]\w*)((?:\[\d+\])?)`", str(exc))
+    if found is None or found.group(1) not in names:
+        return
+    theirs, _, how = names[found.group(1)].partition(" ")  # "alpha (times the lr)": the argument, how it is used
+    cls = TypeError if isinstance(exc, TypeError) else ValueError
+    raise cls(
+        f"{peer}: argument `{theirs}`{' ' + how if how else ''} cannot be converted: lrcore refuses it as "
+        f"`{found.group(1)}{found.group(2)}`. {exc}"
+    ) from exc
 
 
 def names_peer_arguments(peer: str, names: dict[str, str]):

@@ -121,8 +121,8 @@ def _validated(definition: Definition, params) -> dict:
         )
     out = {}
     for key, value in params.items():
-        if key in definition.children:
-            out[key] = tuple(value) if isinstance(value, list) else value
+        if key in definition.children:  # checked by the validation (as_schedule); a list of many is kept as a tuple
+            out[key] = tuple(value) if definition.children[key] == "many" and isinstance(value, list) else value
             continue
         value = _owned(value)
         if not _array.is_array(value) and not (isinstance(value, tuple) and any(map(_array.is_array, value))):

@@ -1006,3 +1006,18 @@ def test_an_edited_peer_object_is_refused_naming_the_peer(convert, peer, read):
     KeyError or Python TypeError escape; it is a TypeError naming the peer's scheduler."""
     with pytest.raises(TypeError, match=f"^{peer}: the object lacks what the conversion reads \\({re.escape(read)}"):
         convert()
+
+
+@pytest.mark.parametrize("convert, peer, what", [
+    (lambda: lrcore.from_hf("cosine_with_min_lr", lr=0.0, num_warmup_steps=10, num_training_steps=100,
+                            scheduler_specific_kwargs={"min_lr": 0.0}), "transformers", "ZeroDivisionError"),
+    (lambda: lrcore.from_torch(_edited(_torch_scheduler(torch.optim.lr_scheduler.CyclicLR, base_lr=0.01, max_lr=0.1,
+                                                        cycle_momentum=False), total_size=0.0)), "torch CyclicLR",
+     "ZeroDivisionError"),
+    (lambda: lrcore.from_timm(lr=0.1, sched="cosine", cycle_mul=1e308, cycle_limit=5), "timm", "OverflowError"),
+], ids=["hf-min_lr-over-lr-0", "torch-cyclic-total_size-0", "timm-cycle_mul-1e308"])
+def test_a_conversion_dividing_by_zero_or_overflowing_is_a_value_error(convert, peer, what):
+    """``min_lr / lr`` with ``lr=0``, a cycle of size 0 and a cycle length past float64 let a bare
+    ZeroDivisionError or OverflowError escape the converter."""
+    with pytest.raises(ValueError, match=f"^{peer}: the scheduler's values cannot be converted: .* gave {what}"):
+        convert()

@@ -72,7 +72,8 @@ def peer_arguments(peer: str, names: dict[str, str]):
     the conversion used it) is raised again naming that argument first (``torch StepLR: argument
     `gamma` ...``), the lrcore message after. Reading the peer's object itself failing (an
     ``AttributeError``, ``KeyError``, ``IndexError`` or Python's own ``TypeError``: an edited or
-    partly built object) is a ``TypeError`` naming the peer."""
+    partly built object) is a ``TypeError`` naming the peer; a division by zero or an overflow computing
+    from the peer's values a ``ValueError`` naming it."""
     try:
         yield
     except CannotExpress:
@@ -86,6 +87,11 @@ def peer_arguments(peer: str, names: dict[str, str]):
         raise TypeError(
             f"{peer}: the object lacks what the conversion reads ({type(exc).__name__}: {text}); it was edited, "
             "built in part, or is not the peer's own. Convert the peer's scheduler (or config) as the peer builds it."
+        ) from exc
+    except (ZeroDivisionError, OverflowError) as exc:  # arithmetic on the peer's values: a zero, or past float64
+        raise ValueError(
+            f"{peer}: the scheduler's values cannot be converted: computing the lrcore schedule from them gave "
+            f"{type(exc).__name__} ({exc}): a zero where the peer divides, or a value past float64."
         ) from exc
     except ValueError as exc:
         _translate(exc, peer, names)

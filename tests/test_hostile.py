@@ -977,7 +977,9 @@ def test_find_lr_torch_refuses_a_loss_it_cannot_backpropagate(loss):
     (["table", "constant", "--value", "1e400", "--at", "0"], "argument --value: the number 1e400 is beyond the float64 range"),
     (["table", "piecewise_constant", "--boundaries", "5", "--values", "1,-1e999", "--at", "0"],
      "argument --values: the number -1e999 is beyond the float64 range"),
-], ids=["value", "list-entry"])
+    (["table", "scale", "--schedule", '{"name": "constant", "params": {"value": 1e999}}', "--factor", "2", "--at", "0"],
+     "argument --schedule: the number 1e999 is beyond the float64 range"),
+], ids=["value", "list-entry", "json-schedule"])
 def test_cli_a_number_past_float64_is_named_as_typed(capsys, argv, said):
     """``--value 1e400`` was parsed to inf and refused as "Received: value=inf", a value never typed."""
     from lrcore.cli import main
@@ -1021,3 +1023,14 @@ def test_a_conversion_dividing_by_zero_or_overflowing_is_a_value_error(convert, 
     ZeroDivisionError or OverflowError escape the converter."""
     with pytest.raises(ValueError, match=f"^{peer}: the scheduler's values cannot be converted: .* gave {what}"):
         convert()
+
+
+def test_cli_a_spec_file_number_past_float64_is_named_as_written(tmp_path, capsys):
+    from lrcore.cli import main
+
+    spec = tmp_path / "big.json"
+    spec.write_text('{"name": "constant", "params": {"value": 1e400}}')
+    assert main(["table", "--spec", str(spec), "--at", "0"]) == 2
+    assert capsys.readouterr().err == (
+        f"lrcore: error: spec file {str(spec)!r}: the number 1e400 is beyond the float64 range (at most 1.8e308 in magnitude)\n"
+    )

@@ -1034,3 +1034,10 @@ def test_cli_a_spec_file_number_past_float64_is_named_as_written(tmp_path, capsy
     assert capsys.readouterr().err == (
         f"lrcore: error: spec file {str(spec)!r}: the number 1e400 is beyond the float64 range (at most 1.8e308 in magnitude)\n"
     )
+
+
+@pytest.mark.parametrize("milestones", ["90", 90], ids=["str", "int"])
+def test_timm_decay_milestones_must_be_a_sequence(milestones):
+    """``decay_milestones="90"`` was read as the milestones 9 and 0 (refused as "decay_milestones='9'")."""
+    with pytest.raises(TypeError, match=f"timm: argument `decay_milestones` must be a sequence of epochs. Received: decay_milestones={milestones!r}"):
+        lrcore.from_timm(lr=0.1, sched="multistep", decay_milestones=milestones)

@@ -93,6 +93,8 @@ def from_timm(*, lr, sched="cosine", num_epochs=300, decay_epochs=None, decay_mi
     if decay_epochs is None:
         decay_epochs = 0.2 if sched in ("wsd", "rsqrt") else 90
     t_initial, warmup_t, decay_t, timescale_t = num_epochs, warmup_epochs, decay_epochs, stable_timescale
+    if isinstance(decay_milestones, (str, bytes)) or not hasattr(decay_milestones, "__iter__"):  # "90" is no list of 9 and 0
+        raise TypeError(f"timm: argument `decay_milestones` must be a sequence of epochs. Received: decay_milestones={decay_milestones!r}")
     milestones = list(decay_milestones)
     upe = None
     if not step_on_epochs:

@@ -349,8 +349,11 @@ RESERVED_NAMES = frozenset({
 
 
 def _is_builtin(definition: Definition) -> bool:
-    """Whether ``definition`` is one of lrcore's own schedules (registered by lrcore's modules)."""
-    return str(getattr(definition.validate, "__module__", "")).split(".")[0] == "lrcore"
+    """Whether ``definition`` is one of lrcore's own schedules (``lrcore.SCHEDULES``, the schedules
+    registered when lrcore is imported)."""
+    import sys
+
+    return definition.name in getattr(sys.modules.get("lrcore"), "SCHEDULES", ())
 
 
 def _check_declaration(evaluate, children, **functions) -> None:

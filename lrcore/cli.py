@@ -104,6 +104,15 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(message)
 
 
+def _json_float(text: str) -> float:
+    """A JSON number as a float (``json.loads``'s ``parse_float``): one past float64 (``1e400``) is
+    refused as written, not read as an infinity."""
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"the number {_short(text)} is beyond the float64 range (at most 1.8e308 in magnitude)")
+    return value
+
+
 def parse_value(text: str):
     """Parse one command-line parameter value (the rules: ``lrcore plot --help``); a combinator's
     schedule parameter is JSON instead, parsed whole."""
@@ -118,12 +127,17 @@ def parse_value(text: str):
             raise CliError(f"the integer {_short(s)} is too large")
         return int(s)
     if _FLOAT.match(s):
-        return float(s)
+        value = float(s)
+        if value in (float("inf"), float("-inf")) and "inf" not in low:  # 1e400: not the number typed
+            raise CliError(f"the number {_short(s)} is beyond the float64 range (at most 1.8e308 in magnitude)")
+        return value
     if s.startswith("{"):
         try:
-            return json.loads(s)
+            return json.loads(s, parse_float=_json_float)
         except json.JSONDecodeError as exc:
             raise CliError(f"cannot parse {text!r} as a JSON object: {exc}") from None
+        except ValueError as exc:  # a number past float64, or an integer with more digits than Python converts
+            raise CliError(str(exc)) from None
     if s.startswith("[") and s.endswith("]"):
         inner = s[1:-1].strip()
         return [] if not inner else [parse_value(part) for part in inner.split(",")]
@@ -229,11 +243,13 @@ def _parse_child(flag: str, kind: str, text: str):
     ``Schedule.to_dict()`` gives it, parsed whole."""
     expected = _KIND_HELP[kind]
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_float=_json_float)
     except json.JSONDecodeError as exc:
         raise CliError(f"argument {flag}: cannot parse {_short(text)!r} as {expected}: {exc}") from None
     except RecursionError:
         raise CliError(f"argument {flag}: the JSON is nested too deeply to be a schedule") from None
+    except ValueError as exc:  # a number past float64, or an integer with more digits than Python converts
+        raise CliError(f"argument {flag}: {exc}") from None
     if kind == "schedule" and not isinstance(value, dict):
         raise CliError(f"argument {flag}: expected {expected}, got {_short(text)!r}")
     if kind == "schedules" and not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
@@ -253,10 +269,11 @@ def _parse_params(name, raw):
         kind = kinds.get(key, "value")
         if kind in ("schedule", "schedules"):
             out[key] = _parse_child(flag, kind, text)
-        elif kind == "sequence":
-            out[key] = parse_list(text)
         else:
-            out[key] = parse_value(text)
+            try:
+                out[key] = parse_list(text) if kind == "sequence" else parse_value(text)
+            except CliError as exc:
+                raise CliError(f"argument {flag}: {exc}") from None
     return out
 
 
@@ -291,14 +308,14 @@ def _load_specs(paths):
     for path in paths:
         data = _read_spec(path)
         try:
-            spec = json.loads(data.decode("utf-8"))
+            spec = json.loads(data.decode("utf-8"), parse_float=_json_float)
         except json.JSONDecodeError as exc:
             raise CliError(f"spec file {path!r} is not valid JSON: {exc}") from None
         except UnicodeDecodeError as exc:
             raise CliError(f"spec file {path!r} is not UTF-8 text: {exc.reason}") from None
         except RecursionError:
             raise CliError(f"spec file {path!r} is nested too deeply to be a schedule") from None
-        except ValueError as exc:  # an integer with more digits than Python converts
+        except ValueError as exc:  # an integer with more digits than Python converts, a number past float64
             raise CliError(f"spec file {path!r}: {exc}") from None
         if isinstance(spec, dict) and "name" in spec:
             items = [spec]
@@ -337,6 +354,11 @@ def _import_modules(modules):
             raise CliError(
                 f"argument --import: cannot import {module!r} ({exc}); it must be importable from "
                 "the Python path (python -m lrcore adds the current directory; otherwise set PYTHONPATH)"
+            ) from None
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - whatever the module raises, said as its own
+            what = f"SystemExit({exc.code!r})" if isinstance(exc, SystemExit) else f"{type(exc).__name__}: {exc}"
+            raise CliError(
+                f"argument --import: importing {module!r} raised {what}"
             ) from None
 
 

@@ -267,7 +267,9 @@ def _scale_at_zero(p, ops, zeros, at_zero_of_child):
 def _scale_bound(p, reach):
     inner = reach.child(p["schedule"])
     factor = reach.constant("factor", p["factor"])
-    held = f" (held at the largest {reach.dtype}: a growth without an end_value ceiling)" if inner >= reach.limit else ""
+    if factor == 1.0:  # 1 or -1 (`-s`, `a - b`): the product is exact, with no rounding to make room for
+        return inner
+    held = f" (at the largest {reach.dtype}: a level there, or a growth held there without an end_value ceiling)" if inner >= reach.limit else ""
     return reach.derived("factor", p["factor"], factor * inner, f"|factor| times its schedule's values{held}")
 
 
@@ -364,7 +366,7 @@ def _running_bound(p, reach, combine, what: str) -> float:
     total = reach.child(schedules[0])
     for i, schedule in enumerate(schedules[1:], 1):
         inner = reach.child(schedule)
-        held = f" (held at the largest {reach.dtype}: a growth without an end_value ceiling)" if max(total, inner) >= reach.limit else ""
+        held = f" (at the largest {reach.dtype}: a level there, or a growth held there without an end_value ceiling)" if max(total, inner) >= reach.limit else ""
         total = reach.derived(f"schedules[{i}]", schedule, combine(total, inner), f"{what} of schedules[0..{i}]'s values{held}")
     return total
 

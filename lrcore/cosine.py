@@ -16,9 +16,10 @@ def _k_powers(x, x1, k_decay: float, ops):
     """``(x**k, 1 - x**k)`` for ``x`` in [0, 1] given with its exact complement ``x1``: timm's
     k-decay of the cosine position (https://arxiv.org/abs/2004.05909).
 
-    ``x**k`` comes from ``x`` (accurate relative to itself near 0), ``1 - x**k`` near ``x = 1``
-    as ``-expm1(k·log1p(-x1))`` (accurate relative to itself where it is tiny), and as
-    ``1 - x**k`` elsewhere; ``log1p`` sees at most ``½``, so every branch is finite.
+    Below ``x = ½`` they are ``x**k`` (accurate relative to itself near 0) and ``1 - x**k``; from
+    ``½`` on both come from the exact complement, ``exp(k·log1p(-x1))`` and ``-expm1(k·log1p(-x1))``:
+    ``x`` itself, rounded once, would carry its rounding times ``k`` into ``x**k`` (57 units of
+    float32 at ``k = 1000``). ``log1p`` sees at most ``½``, so every branch is finite.
     """
     xp = ops.xp
     xk = ops.pow_unit(x, k_decay)
@@ -26,8 +27,8 @@ def _k_powers(x, x1, k_decay: float, ops):
     # exponent gives the same values (x**k is 0 below x = 1), so it is capped there.
     k_decay = min(k_decay, float(xp.finfo(ops.float).max) / 2.0)
     near_one = x1 < 0.5
-    tail = -xp.expm1(ops.f(k_decay) * xp.log1p(-xp.minimum(x1, ops.f(0.5))))
-    return xk, xp.where(near_one, tail, 1.0 - xk)
+    exponent = ops.f(k_decay) * xp.log1p(-xp.minimum(x1, ops.f(0.5)))
+    return xp.where(near_one, xp.exp(exponent), xk), xp.where(near_one, -xp.expm1(exponent), 1.0 - xk)
 
 
 def _cosine_weights(j, d: int, exponent, ops, k_decay: float = 1.0):

@@ -202,7 +202,7 @@ def find_lr(
     bar = _progress(int(num_steps), progress)
     try:
         for lr in schedule:
-            loss = float(step_fn(float(lr)))
+            loss = _loss_value(step_fn(float(lr)), len(losses))
             if not math.isfinite(loss):
                 diverged = True
                 break
@@ -222,6 +222,27 @@ def find_lr(
         if bar is not None:
             bar.close()
     return LRFinderResult(np.asarray(lrs, dtype=np.float64), np.asarray(losses, dtype=np.float64), diverged, smoothing)
+
+
+def _loss_value(value, step: int) -> float:
+    """The loss ``step_fn`` returned at sweep step ``step``, as a float: a real number or a real
+    scalar array/tensor (``float()`` of it). A string (``float("1e3")`` would read it), a bool, a
+    complex number or a several-element array is refused, naming ``step_fn``'s return value."""
+    text = isinstance(value, (str, bytes, bytearray))
+    flag = isinstance(value, (bool, np.bool_)) or "bool" in str(getattr(value, "dtype", ""))
+    complex_ = isinstance(value, complex) or "complex" in str(getattr(value, "dtype", ""))
+    if text or flag or complex_:
+        raise TypeError(
+            "Argument `step_fn` must return the step's loss, a real number. "
+            f"Received: step_fn(lr) returned {value!r} (of type {type(value).__name__}) at step {step}"
+        )
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            "Argument `step_fn` must return the step's loss, a real number (or a real scalar array). "
+            f"Received: step_fn(lr) returned {value!r} (of type {type(value).__name__}) at step {step}"
+        ) from exc
 
 
 def _diverged(recent: float, best: float, drop: float, factor: float) -> bool:
@@ -392,6 +413,8 @@ def find_lr_torch(model, optimizer, loss_fn, batches, start_value=1e-7, end_valu
     """
     import copy
 
+    import torch
+
     model_state = copy.deepcopy(model.state_dict())
     optimizer_state = copy.deepcopy(optimizer.state_dict())
     was_training = model.training
@@ -402,6 +425,11 @@ def find_lr_torch(model, optimizer, loss_fn, batches, start_value=1e-7, end_valu
             group["lr"] = lr
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(model, next(stream))
+        if not (isinstance(loss, torch.Tensor) and loss.numel() == 1 and loss.is_floating_point()):
+            raise TypeError(
+                "Argument `loss_fn` must return the batch's loss as a 1-element floating-point tensor "
+                f"(it is backpropagated). Received: loss_fn(model, batch) returned {loss!r} (of type {type(loss).__name__})"
+            )
         loss.backward()
         optimizer.step()
         return float(loss.detach())

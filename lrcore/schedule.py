@@ -76,7 +76,7 @@ class Definition:
         ``array_levels=True`` (the adapters) accepts 0-d arrays and tracers, checked as far as
         they are concrete.
         """
-        params = self.validate(*args, **kwargs)
+        params = _validated(self, self.validate(*args, **kwargs))
         check.array_levels(params, allowed=array_levels, children=self.children)
         return Schedule(self.name, params)
 
@@ -100,6 +100,48 @@ class Definition:
         else:
             steps = parameter_landmarks(params)
         return [q for q in steps if 0 <= q < end]
+
+
+def _validated(definition: Definition, params) -> dict:
+    """What a validation function returned, checked: a dict with one entry per parameter of its
+    signature (what ``to_dict`` writes and ``from_dict`` passes back), each a value the schedule can
+    own: a list becomes a tuple (a list given later changes nothing), and a dict, a set or another
+    unhashable object is refused."""
+    name = definition.name
+    if not isinstance(params, dict):
+        raise TypeError(
+            f"The validation function of {name!r} must return the dict of its validated parameters. "
+            f"Received: {params!r} (of type {type(params).__name__})"
+        )
+    expected = list(definition.kinds or inspect.signature(definition.validate).parameters)
+    if set(params) != set(expected):
+        raise ValueError(
+            f"The validation function of {name!r} must return one entry per parameter, named as in its "
+            f"signature ({', '.join(expected)}). Received keys: {', '.join(map(repr, params))}"
+        )
+    out = {}
+    for key, value in params.items():
+        if key in definition.children:  # checked by the validation (as_schedule); a list of many is kept as a tuple
+            out[key] = tuple(value) if definition.children[key] == "many" and isinstance(value, list) else value
+            continue
+        value = _owned(value)
+        if not _array.is_array(value) and not (isinstance(value, tuple) and any(map(_array.is_array, value))):
+            try:
+                hash(value)
+            except TypeError:
+                raise TypeError(
+                    f"The validation function of {name!r} returned `{key}`={value!r} (of type {type(value).__name__}): "
+                    "a parameter is a number, a string, None, a tuple of them or an array level."
+                ) from None
+        out[key] = value
+    return out
+
+
+def _owned(value):
+    """``value`` with its lists made tuples, at every depth."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_owned(v) for v in value)
+    return value
 
 
 #: Every registered schedule, in registration order (the order of ``lrcore.SCHEDULES``).
@@ -249,16 +291,29 @@ def register(
         >>> lrcore.schedule.unregister("halving")  # a doctest leaves the registry as it found it
     """
 
+    _check_declaration(evaluate, children, at_zero=at_zero, landmarks=landmarks, bound=bound)
+
     def decorate(validate: Callable[_P, Params]) -> Callable[_P, Schedule]:
-        name = validate.__name__
+        if not callable(validate):
+            raise TypeError(
+                "lrcore.register(...) decorates the schedule's validation function. "
+                f"Received: {validate!r} (of type {type(validate).__name__})"
+            )
+        name = getattr(validate, "__name__", None)
+        _check_name(name, validate)
         if name in REGISTRY:
             other = REGISTRY[name].validate
-            raise ValueError(
-                f"A schedule named {name!r} is already registered (by {other.__module__}.{other.__qualname__}); "
-                f"give yours another name, or remove that one first with lrcore.schedule.unregister({name!r})."
+            remedy = (
+                "it is one of lrcore's own schedules: give yours another name" if _is_builtin(REGISTRY[name])
+                else f"give yours another name, or remove that one first with lrcore.schedule.unregister({name!r})"
             )
+            raise ValueError(
+                f"A schedule named {name!r} is already registered (by {other.__module__}.{other.__qualname__}); {remedy}."
+            )
+        signature = inspect.signature(validate)
+        _check_parameters(name, signature)
         child_kinds = dict(children or {})
-        kinds, signature = _parameter_kinds(validate, name, inspect.signature(validate), child_kinds)
+        kinds, signature = _parameter_kinds(validate, name, signature, child_kinds)
         definition = Definition(
             name, validate, evaluate, child_kinds, at_zero, landmarks,
             bound or functools.partial(_between_levels, child_kinds), kinds,
@@ -283,6 +338,71 @@ def register(
         return factory
 
     return decorate
+
+
+#: Names a schedule cannot take: the adapter modules' own names (``lrcore.torch.scheduler``, …),
+#: which a schedule's factory in those modules would replace.
+RESERVED_NAMES = frozenset({
+    "from_schedule", "scheduler", "ReduceLROnPlateau", "reduce_on_plateau", "ReduceOnPlateauState",
+    "LrcoreScheduler", "NumpySchedule", "JaxSchedule", "TorchSchedule", "TFSchedule", "KerasSchedule",
+})
+
+
+def _is_builtin(definition: Definition) -> bool:
+    """Whether ``definition`` is one of lrcore's own schedules (``lrcore.SCHEDULES``, the schedules
+    registered when lrcore is imported)."""
+    import sys
+
+    return definition.name in getattr(sys.modules.get("lrcore"), "SCHEDULES", ())
+
+
+def _check_declaration(evaluate, children, **functions) -> None:
+    """The arguments of :func:`register`: callables, and ``children`` naming kinds ``"one"``/``"many"``."""
+    if not callable(evaluate):
+        raise TypeError(
+            "Argument `evaluate` of lrcore.register must be the evaluation function `(k, params, ops)`. "
+            f"Received: evaluate={evaluate!r} (of type {type(evaluate).__name__})"
+        )
+    for key, function in functions.items():
+        if function is not None and not callable(function):
+            raise TypeError(f"Argument `{key}` of lrcore.register must be a function or None. Received: {key}={function!r}")
+    if children is None:
+        return
+    if not isinstance(children, dict) or not all(isinstance(k, str) and v in ("one", "many") for k, v in children.items()):
+        raise ValueError(
+            "Argument `children` of lrcore.register must map parameter names to \"one\" (a schedule) or "
+            f"\"many\" (a sequence of schedules). Received: children={children!r}"
+        )
+
+
+def _check_name(name, validate) -> None:
+    """A schedule's name (its validation function's): an identifier, public, not a keyword, not
+    one of the adapter modules' own names nor a name ``from_dict`` reads as another object."""
+    import keyword
+
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
+        raise ValueError(
+            "A schedule is named after its validation function, which must have a public Python name "
+            "(an identifier not starting with '_', e.g. `def my_schedule(...)`; not a lambda). "
+            f"Received: a function named {name!r} ({validate!r})"
+        )
+    if name in RESERVED_NAMES or name in _OTHER_DICTS:
+        raise ValueError(
+            f"The name {name!r} is taken by lrcore ({'lrcore.<adapter>.' + name if name in RESERVED_NAMES else 'a dict lrcore.from_dict reads as another object'}); "
+            f"give your schedule another name. Received: a function named {name!r}"
+        )
+
+
+def _check_parameters(name: str, signature: inspect.Signature) -> None:
+    """Parameters that ``from_dict`` and unpickling can pass by name: no ``*args``, ``**kwargs``
+    or positional-only parameters."""
+    for parameter in signature.parameters.values():
+        if parameter.kind not in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY):
+            raise TypeError(
+                f"The validation function of {name!r} must take named parameters, which to_dict/from_dict "
+                f"and pickling pass by name; `{parameter}` is {parameter.kind.description}. "
+                f"Received: {name}{signature}"
+            )
 
 
 #: The most landmark steps taken from one repeating schedule (restarts, cycles): beyond that, a
@@ -319,7 +439,14 @@ def names() -> tuple[str, ...]:
 
 def unregister(name: str) -> None:
     """Remove a registered schedule (a test's temporary one, or one of your own to redefine it);
-    the adapter modules drop its factory."""
+    the adapter modules drop its factory. lrcore's own schedules stay (a ``ValueError``)."""
+    if not isinstance(name, str) or name not in REGISTRY:
+        raise ValueError(f"Argument `name` must name a registered schedule. Received: name={name!r}")
+    if _is_builtin(REGISTRY[name]):
+        raise ValueError(
+            f"Argument `name` names one of lrcore's own schedules, which lrcore itself builds on; "
+            f"only schedules registered with lrcore.register can be removed. Received: name={name!r}"
+        )
     del REGISTRY[name]
     del _FACTORIES[name]
     for watcher in _WATCHERS:
@@ -631,7 +758,7 @@ class Reach:
         sizes = [(self.level(n, params[n]), n) for n in names if params[n] is not None]
         if not sizes:
             return 0.0
-        m, n = max(sizes)
+        m, n = max(sizes, key=lambda size: size[0])  # a tie names the first (a default copied from it names it)
         if m == 0.0:
             return 0.0
         return self._check(
@@ -775,7 +902,19 @@ def _rebuild(name, params, module=None):
             f"Unknown schedule name {name!r}: it was registered by the module {module!r}, which must be "
             f"importable (or imported) where the pickle is loaded{problem or ''}. Known: {', '.join(sorted(REGISTRY))}"
         )
-    return REGISTRY[name].build((), params, array_levels=True)
+    definition = REGISTRY[name]
+    parameters = definition.signature.parameters
+    extra = sorted(map(str, set(params) - set(parameters)))
+    missing = [p.name for p in parameters.values() if p.default is inspect.Parameter.empty and p.name not in params]
+    if extra or missing:
+        validate = definition.validate
+        raise ValueError(
+            f"The pickled schedule {name!r} does not match the registration of {name!r} here "
+            f"({validate.__module__}.{validate.__qualname__}{definition.signature.replace(return_annotation=inspect.Signature.empty)}): it was saved with another "
+            f"definition. Unknown parameter(s): {', '.join(extra) or 'none'}; missing: {', '.join(missing) or 'none'}. "
+            f"Received: params={params!r}"
+        )
+    return definition.build((), params, array_levels=True)
 
 
 def as_schedule(name: str, value) -> Schedule:

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import math
 import pickle
+import re
+from fractions import Fraction
 
 import jax
 import jax.numpy as jnp
@@ -184,7 +186,7 @@ def test_add_sums_past_the_float_range_are_refused():
     _refused(lambda: lrcore.add([lrcore.constant(2e38), lrcore.constant(2e38), lrcore.constant(-3e38)])
              .evaluate(STEPS, dtype=np.float32), "schedules[1]", "float32")
     message = _refused(lambda: lrcore.exponential_decay(1.0, 1, 2.0) + 1.0, "schedules[1]", "float64")
-    assert "held at the largest float64: a growth without an end_value ceiling" in message
+    assert "at the largest float64: a level there, or a growth held there without an end_value ceiling" in message
     assert float((lrcore.exponential_decay(1.0, 1, 2.0, end_value=10.0) + 1.0)(100)) == 11.0
 
 
@@ -213,7 +215,7 @@ def test_a_held_growth_times_a_factor_above_one_is_refused():
         _refused(lambda: growth * 4, "factor", "float64"),
         _refused(lambda: lrcore.multiply([growth, lrcore.constant(2.0)]), "schedules[1]", "float64"),
     ):
-        assert "held at the largest float64: a growth without an end_value ceiling" in message
+        assert "at the largest float64: a level there, or a growth held there without an end_value ceiling" in message
     half = growth * 0.5
     for dtype in (np.float64, np.float32):
         values = half.evaluate(np.array([0, 10, 200, 2000, 2**62]), dtype=dtype)
@@ -600,3 +602,442 @@ def test_a_half_precision_result_is_the_float32_value_rounded_once(name, namespa
     want = np.array([exact(int(k)) for k in steps])
     eps = float(namespace.finfo(dtype).eps)
     np.testing.assert_allclose(got, want, rtol=eps, atol=4 * 2.0**-23)
+
+
+# -- a third hostile pass: registration, the CLI's --import, converters, plateau and finder ---------
+def _hold_v(k, p, ops):
+    return ops.full(k, p["v"])
+
+
+def test_a_schedule_cannot_take_an_adapter_modules_own_name():
+    """A schedule named ``scheduler`` would have replaced ``lrcore.torch.scheduler`` with its factory,
+    and unregistering it deleted ``lrcore.torch.scheduler``; ``plateau`` is a dict ``from_dict``
+    reads as a plateau rule, so such a schedule could never be read back."""
+    import lrcore.jax
+    import lrcore.torch
+
+    for name in ("scheduler", "from_schedule", "reduce_on_plateau", "TorchSchedule", "plateau"):
+        validate = lambda v: {"v": check.level("v", v)}  # noqa: E731
+        validate.__name__ = validate.__qualname__ = name
+        with pytest.raises(ValueError, match=f"name '{name}' is taken by lrcore"):
+            register(_hold_v)(validate)
+        assert name not in REGISTRY
+    assert lrcore.torch.scheduler is lrcore.backends.torch.scheduler
+    assert lrcore.jax.from_schedule.__qualname__ == "from_schedule"
+    for module in (lrcore.torch, lrcore.jax, lrcore.keras, lrcore.tf, lrcore.numpy):
+        own = set(module.__all__) - set(lrcore.schedule.names())
+        assert own <= lrcore.schedule.RESERVED_NAMES, (module.__name__, own - lrcore.schedule.RESERVED_NAMES)
+
+
+@pytest.mark.parametrize("name", ["<lambda>", "my schedule", "_private", "class", ""])
+def test_a_schedule_name_is_a_public_identifier(name):
+    validate = lambda v: {"v": check.level("v", v)}  # noqa: E731
+    validate.__name__ = name
+    with pytest.raises(ValueError, match="public Python name.*Received: a function named"):
+        register(_hold_v)(validate)
+    assert name not in REGISTRY
+
+
+def test_register_refuses_what_it_cannot_evaluate_or_save():
+    """Checked when registering, not at the first evaluation: a non-callable evaluation function,
+    children of an unknown kind, and parameters that from_dict and pickling cannot pass by name."""
+
+    def hostile_defn(v):
+        return {"v": check.level("v", v)}
+
+    with pytest.raises(TypeError, match="Argument `evaluate`.*Received: evaluate=3"):
+        register(3)(hostile_defn)
+    with pytest.raises(TypeError, match="Argument `at_zero`.*Received: at_zero='x'"):
+        register(_hold_v, at_zero="x")
+    with pytest.raises(ValueError, match="Argument `children`.*Received: children=\\{'v': 'two'\\}"):
+        register(_hold_v, children={"v": "two"})
+
+    def hostile_star(*v):
+        return {"v": v}
+
+    def hostile_kw(**v):
+        return v
+
+    def hostile_pos(v, /):
+        return {"v": v}
+
+    for validate, shown in ((hostile_star, r"`\*v`"), (hostile_kw, r"`\*\*v`"), (hostile_pos, "`v`")):
+        with pytest.raises(TypeError, match=f"must take named parameters.*{shown}"):
+            register(_hold_v)(validate)
+        assert validate.__name__ not in REGISTRY
+
+
+def test_what_a_validation_function_returns_is_checked():
+    """A validation function returning something else than its parameters' dict gave an
+    AttributeError or a KeyError at the first evaluation; a list it returned stayed the caller's
+    (appending to it changed the schedule, and its hash failed)."""
+
+    def hostile_ret(v, mode="a"):
+        return {"v": v, "mode": mode} if isinstance(v, float) else v  # a float: its dict; else v as is
+
+    factory = register(_hold_v)(hostile_ret)
+    try:
+        with pytest.raises(TypeError, match="must return the dict of its validated parameters. Received: None"):
+            factory(None)
+        with pytest.raises(ValueError, match="one entry per parameter.*\\(v, mode\\). Received keys: 'v'"):
+            factory({"v": 0.5})
+        with pytest.raises(TypeError, match="returned `mode`=\\{'x': 1\\} \\(of type dict\\)"):
+            factory(0.5, {"x": 1})
+        given = [1, 2]
+        s = factory(0.5, given)
+        given.append(3)
+        assert s.params["mode"] == (1, 2) and hash(s) == hash(factory(0.5, (1, 2)))
+        assert pickle.loads(pickle.dumps(s)) == s
+    finally:
+        unregister("hostile_ret")
+
+
+def test_unregister_names_what_it_cannot_remove():
+    """An unknown name was a bare KeyError; removing one of lrcore's own schedules broke lrcore
+    itself (``s + 1.0`` builds a ``constant``, ``-s`` a ``scale``)."""
+    with pytest.raises(ValueError, match="must name a registered schedule. Received: name='no_such_schedule'"):
+        unregister("no_such_schedule")
+    for name in ("constant", "scale", "add"):
+        with pytest.raises(ValueError, match=f"lrcore's own schedules.*Received: name='{name}'"):
+            unregister(name)
+        assert name in REGISTRY
+    assert float((lrcore.constant(0.5) + 1.0)(0)) == 1.5
+
+
+def test_the_ddp_mean_of_metrics_near_the_float_max_is_finite():
+    """``math.fsum`` of two ranks' 1.7e308 raised an OverflowError; their mean is 1.7e308. The mean is
+    the exact sum over the count rounded once (fractions), and NaN where a rank diverged."""
+    from fractions import Fraction
+
+    from lrcore.backends.torch import _mean_of
+
+    big = np.finfo(np.float64).max
+    assert _mean_of([big, big]) == big
+    assert _mean_of([big, big, -big]) == float(Fraction(big) / 3)
+    assert _mean_of([1.7e308, 1.6e308]) == float((Fraction(1.7e308) + Fraction(1.6e308)) / 2)
+    values = [0.1, 0.2, 0.3]
+    assert _mean_of(values) == float(sum(map(Fraction, values)) / 3)
+    assert math.isnan(_mean_of([1.0, math.nan])) and math.isnan(_mean_of([math.nan, math.nan]))
+    assert _mean_of([5e-324, 5e-324]) == 5e-324
+
+
+@pytest.mark.parametrize("loss", ["1.0", b"1", True, np.bool_(False), torch.tensor(True), 1 + 2j, None, np.ones(2)],
+                         ids=["str", "bytes", "bool", "np-bool", "bool-tensor", "complex", "none", "array"])
+def test_find_lr_refuses_a_loss_that_is_not_a_real_number(loss):
+    """``float("1.0")`` and ``float(True)`` read a string or a flag as a loss: the sweep ran on them."""
+    with pytest.raises(TypeError, match="Argument `step_fn` must return the step's loss, a real number.*at step 0"):
+        lrcore.finder.find_lr(lambda lr: loss, num_steps=5)
+
+
+def test_find_lr_takes_real_scalars_of_every_kind():
+    for loss in (1.5, np.float32(1.5), torch.tensor(1.5), jnp.asarray(1.5), torch.tensor([1.5]), 3):
+        result = lrcore.finder.find_lr(lambda lr: loss, num_steps=5)
+        assert result.losses.tolist() == [float(loss)] * 5
+
+
+def _torch_scheduler(cls, lr=0.1, **kwargs):
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+    return cls(optimizer, **kwargs)
+
+
+@pytest.mark.parametrize("make, argument, lrcore_name", [
+    (lambda: _torch_scheduler(torch.optim.lr_scheduler.StepLR, step_size=3, gamma=0.0), "gamma", "decay_rate"),
+    (lambda: _torch_scheduler(torch.optim.lr_scheduler.ExponentialLR, gamma=-0.5), "gamma", "decay_rate"),
+    (lambda: _torch_scheduler(torch.optim.lr_scheduler.MultiStepLR, milestones=[2**64]), "milestones", "boundaries[0]"),
+    (lambda: _torch_scheduler(torch.optim.lr_scheduler.CosineAnnealingWarmRestarts, T_0=2**64), "T_0", "first_period"),
+    (lambda: _torch_scheduler(torch.optim.lr_scheduler.LinearLR, total_iters=2**63), "total_iters", "transition_steps"),
+], ids=["StepLR-gamma", "ExponentialLR-gamma", "MultiStepLR-milestones", "WarmRestarts-T_0", "LinearLR-total_iters"])
+def test_from_torch_errors_name_torchs_argument(make, argument, lrcore_name):
+    """``from_torch`` of a ``StepLR(gamma=0)`` said "Argument `decay_rate` must be > 0": a name the
+    user never wrote. The error names torch's argument first, lrcore's after."""
+    with pytest.raises(ValueError, match=f"^torch \\w+: argument `{re.escape(argument)}` .*as `{re.escape(lrcore_name)}`"):
+        lrcore.from_torch(make())
+
+
+def test_from_torch_multistep_levels_are_exact_past_the_float_range_on_the_way():
+    """``base * gamma**n`` underflowed ``gamma**2`` to 0 (lr 0 where torch applies 1e-100) and
+    overflowed to an OverflowError; the levels are exact, rounded once, and a level past float64
+    is refused naming ``gamma``."""
+    peer = _torch_scheduler(torch.optim.lr_scheduler.MultiStepLR, lr=1e300, milestones=[1, 2], gamma=1e-200)
+    ours = lrcore.from_torch(peer)
+    applied = []
+    for _ in range(4):
+        applied.append(peer.optimizer.param_groups[0]["lr"])
+        peer.optimizer.step()
+        peer.step()
+    for n, lr in enumerate(applied):
+        assert float(ours(n)) == pytest.approx(lr, rel=1e-15), n
+    assert float(ours(2)) == float(Fraction(1e300) * Fraction(1e-200) ** 2)
+    with pytest.raises(ValueError, match="torch MultiStepLR: argument `gamma` makes the lr after milestone 5 pass"):
+        lrcore.from_torch(_torch_scheduler(torch.optim.lr_scheduler.MultiStepLR, milestones=[2, 5], gamma=1e300))
+
+
+def _peer_object(cls, **attrs):
+    """A stand-in with the class name and attributes the duck-typed converters read."""
+    return type(cls, (), attrs)()
+
+
+@pytest.mark.parametrize("convert, argument, lrcore_name", [
+    (lambda: lrcore.from_keras({"initial_learning_rate": 0.1, "first_decay_steps": 10, "m_mul": 0.0},
+                               class_name="CosineDecayRestarts"), "m_mul", "peak_mul"),
+    (lambda: lrcore.from_keras({"initial_learning_rate": 0.1, "first_decay_steps": 10, "t_mul": 1e300},
+                               class_name="CosineDecayRestarts"), "t_mul", "period_mul"),
+    (lambda: lrcore.from_keras({"initial_learning_rate": 10.0, "decay_steps": 10, "alpha": 1e308},
+                               class_name="CosineDecay"), "alpha", "end_value"),
+    (lambda: lrcore.from_paddle(_peer_object("StepDecay", base_lr=0.1, step_size=3, gamma=0.0)), "gamma", "decay_rate"),
+    (lambda: lrcore.from_paddle(_peer_object("LinearLR", base_lr=1e300, start_factor=1e10, end_factor=1.0, total_steps=5)),
+     "start_factor", "init_value"),
+    (lambda: lrcore.from_composer(_peer_object("StepScheduler", step_size="10ba", gamma=0.0), "100ba"), "gamma", "decay_rate"),
+    (lambda: lrcore.from_composer(_peer_object("LinearScheduler", t_max=f"{2**64}ba", alpha_i=1.0, alpha_f=0.0),
+                                  f"{2**65}ba"), "t_max", "transition_steps"),
+], ids=["keras-m_mul", "keras-t_mul", "keras-alpha", "paddle-gamma", "paddle-start_factor", "composer-gamma",
+        "composer-t_max"])
+def test_converter_errors_name_the_peers_argument(convert, argument, lrcore_name):
+    """Keras' ``m_mul=0`` was refused as "Argument `peak_mul` must be > 0", Paddle's and Composer's
+    ``gamma=0`` as `decay_rate`: names the user never wrote. The peer's argument comes first."""
+    with pytest.raises(ValueError, match=f"^(keras|paddle|composer) \\w+: argument `{argument}`.*as `{lrcore_name}`"):
+        convert()
+
+
+@pytest.mark.parametrize("convert, message", [
+    (lambda: lrcore.from_keras({"boundaries": [3], "values": None}, class_name="PiecewiseConstantDecay"),
+     "keras PiecewiseConstantDecay: argument `values` must be a list. Received: values=None"),
+    (lambda: lrcore.from_paddle(_peer_object("PiecewiseDecay", base_lr=0.1, boundaries=None, values=[1.0])),
+     "paddle PiecewiseDecay: argument `boundaries` must be a list. Received: boundaries=None"),
+    (lambda: lrcore.from_paddle(_peer_object("NaturalExpDecay", base_lr=0.1, gamma=-1000.0)),
+     "paddle NaturalExpDecay: argument `gamma` makes the growth exp(-gamma) per step pass the float64 range"),
+    (lambda: lrcore.from_paddle(_peer_object("MultiStepDecay", base_lr=0.1, milestones=[2, 5], gamma=1e300)),
+     "paddle MultiStepDecay: argument `gamma` makes the lr after the last milestone pass the float64 range"),
+    (lambda: lrcore.from_composer(_peer_object("MultiStepScheduler", milestones=["10ba", "20ba"], gamma=1e300), "100ba"),
+     "composer: argument `gamma` makes the multiplier after 2 milestones pass the float64 range"),
+    (lambda: lrcore.from_composer(_peer_object("StepScheduler", step_size="1e400ba", gamma=0.5), "100ba"),
+     "composer StepScheduler: argument `step_size` is beyond the float64 range in batches. Received: step_size='1e400ba'"),
+    (lambda: lrcore.from_composer(_peer_object("StepScheduler", step_size="1e308dur", gamma=0.5), "100ba"),
+     "composer StepScheduler: argument `step_size` is beyond the float64 range"),
+    (lambda: lrcore.from_composer(_peer_object("StepScheduler", step_size="10ba", gamma=0.5), "100ba", ssr=0.0),
+     "composer: argument `ssr` (the scale schedule ratio) must be > 0. Received: ssr=0.0"),
+], ids=["keras-values-None", "paddle-boundaries-None", "paddle-natural-exp-overflow", "paddle-multistep-overflow",
+        "composer-multistep-overflow", "composer-time-past-float64", "composer-dur-past-float64", "composer-ssr-0"])
+def test_hostile_peer_configurations_are_refused_naming_the_argument(convert, message):
+    """Each gave a bare TypeError ("'NoneType' object is not iterable") or OverflowError, or (``ssr=0``)
+    an error about `step_size`, which was not the cause."""
+    with pytest.raises((ValueError, TypeError), match=re.escape(message)):
+        convert()
+
+
+def test_paddle_multistep_levels_are_exact_past_the_float_range_on_the_way():
+    """``lr * gamma**2`` underflowed ``gamma**2`` to 0: lr 0 where Paddle applies 1e-100."""
+    s = lrcore.from_paddle(_peer_object("MultiStepDecay", base_lr=1e300, milestones=[1, 2], gamma=1e-200))
+    assert [float(s(k)) for k in (0, 1, 2)] == [1e300, float(Fraction(1e300) * Fraction(1e-200)),
+                                                float(Fraction(1e300) * Fraction(1e-200) ** 2)]
+
+
+@pytest.mark.parametrize("source, module, said", [
+    ("raise RuntimeError('boom in module')\n", "hostile_cli_raises", "raised RuntimeError: boom in module"),
+    ("raise ValueError('a value')\n", "hostile_cli_value", "raised ValueError: a value"),
+    ("def (:\n", "hostile_cli_syntax", "raised SyntaxError: invalid syntax"),
+    ("import sys\nsys.exit(0)\n", "hostile_cli_exits", "raised SystemExit(0)"),
+    (None, ".hostile_cli_relative", "raised TypeError"),
+    (None, "", "raised ValueError: Empty module name"),
+], ids=["runtime-error", "value-error", "syntax-error", "sys-exit", "relative", "empty"])
+def test_cli_import_of_a_module_that_raises_is_one_error_line(tmp_path, monkeypatch, capsys, source, module, said):
+    """A module raising anything but an ImportError printed a traceback (exit 1), or (a ValueError)
+    its bare message as if the schedule were wrong; ``sys.exit(0)`` in it ended the command silently
+    with status 0. Each is one line naming the module, status 2."""
+    from lrcore.cli import main
+
+    if source is not None:
+        (tmp_path / f"{module}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["table", "--import", module, "constant", "--value", "1", "--at", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"lrcore: error: argument --import: importing {module!r} {said}") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("make", [lambda: lrcore.cosine_decay(1.0, 1000, k_decay=1000.0),
+                                  lambda: lrcore.cosine_restart(1.0, 1000, period_mul=1.5, k_decay=100.0)],
+                         ids=["cosine_decay-k_decay-1000", "cosine_restart-k_decay-100"])
+def test_a_large_k_decay_keeps_the_float32_promise(make):
+    """``x**k`` from ``x = j/d`` rounded to float32 carried that rounding times ``k``: 57 units of
+    float32 at ``k_decay=1000`` near the end of the decay (0.701884 for 0.701891 at step 999). Every
+    step against the exact value (mpmath, tests/examples.py), on torch and jax; arrays as elements."""
+    s = make()
+    steps = np.arange(0, 1001)
+    exact = np.array([float(examples.value_of(s.to_dict(), int(k))) for k in steps])
+    got_torch = lt.from_schedule(s)(torch.as_tensor(steps)).double().numpy()
+    got_jax = np.asarray(jax.jit(lj.from_schedule(s))(jnp.asarray(steps, dtype=jnp.int32)), dtype=np.float64)
+    for got in (got_torch, got_jax):
+        assert np.max(np.abs(got - exact)) <= 4 * 2.0**-23 * 1.0
+    ones = [float(lt.from_schedule(s)(int(k))) for k in steps[::37]]
+    assert ones == got_torch[::37].tolist()
+
+
+def test_a_level_past_float32_is_named_as_given_not_as_the_default_copied_from_it():
+    """``warmup_stable_decay(end_value=3.4028235e38)`` (``init_value`` defaults to ``end_value``) was
+    refused naming `init_value`, which the user never gave."""
+    s = lrcore.warmup_stable_decay(1.0, 10, 10, 10, end_value=3.4028235e38)
+    for module in (lt, lj):
+        with pytest.raises(ValueError, match="^Argument `end_value` of warmup_stable_decay is too close"):
+            module.from_schedule(s)
+
+
+def test_a_pickle_of_a_schedule_registered_otherwise_is_refused_naming_its_parameters():
+    """Unpickling a schedule saved under an earlier definition of its name (a notebook that
+    redefined it) gave the validation function's own TypeError ("got an unexpected keyword
+    argument"): the error says the registration differs, and names the parameters."""
+
+    def hostile_redefined(v, w=1):
+        return {"v": check.level("v", v), "w": check.length("w", w)}
+
+    register(_hold_v)(hostile_redefined)
+    try:
+        blob = pickle.dumps(REGISTRY["hostile_redefined"].factory(0.5, 3))
+    finally:
+        unregister("hostile_redefined")
+
+    def hostile_redefined(v, extra):  # noqa: F811 - the same name, redefined
+        return {"v": check.level("v", v), "extra": extra}
+
+    register(_hold_v)(hostile_redefined)
+    try:
+        with pytest.raises(ValueError, match=r"does not match the registration of 'hostile_redefined' here .*\(v, extra\)\).*"
+                                             r"Unknown parameter\(s\): w; missing: extra"):
+            pickle.loads(blob)
+    finally:
+        unregister("hostile_redefined")
+
+
+def test_a_resumed_scheduler_without_initial_lr_is_also_a_value_error():
+    """torch raises a ``KeyError`` there (kept, for code that catches it); it is also a ``ValueError``
+    naming `last_epoch`, and reads as written rather than quoted as a key."""
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    for expected in (KeyError, ValueError):
+        with pytest.raises(expected) as caught:
+            lt.scheduler(optimizer, lrcore.constant(0.1), last_epoch=3)
+        assert str(caught.value).startswith("param 'initial_lr' is not specified in param_groups[0]")
+        assert "Argument `last_epoch`=3 resumes a run" in str(caught.value)
+
+
+def test_a_sign_flip_of_a_level_at_the_float_maximum_is_exact():
+    """``-s`` (and the subtracted term of ``a - b``) scales by -1, which is exact: ``-constant(-max)`` was refused, its bound
+    given room for a rounding that a sign flip never makes (and the message called the constant a
+    growth)."""
+    for dtype, module in ((np.float64, lnp), (np.float32, lt)):
+        top = float(np.finfo(dtype).max)
+        s = -lrcore.constant(-top)
+        assert float(module.from_schedule(s)(3)) == top
+        assert float(module.from_schedule(-(-lrcore.constant(top)))(3)) == top
+    message = _refused(lambda: lrcore.constant(1.7976931348623157e308) * 1.5, "factor", "float64")
+    assert "a level there, or a growth held there" in message
+
+
+@pytest.mark.parametrize("convert, argument, lrcore_name", [
+    (lambda: lrcore.from_timm(lr=0.1, sched="cosine", cycle_decay=0.0, cycle_limit=3), "cycle_decay", "peak_mul"),
+    (lambda: lrcore.from_timm(lr=0.1, sched="poly", decay_rate=-1.0), "decay_rate", "power"),
+    (lambda: lrcore.from_timm(lr=0.1, sched="step", decay_epochs=10, decay_rate=0.0), "decay_rate", "decay_rate"),
+    (lambda: lrcore.from_hf("linear", lr=0.1, num_warmup_steps=10, num_training_steps=2**64), "num_training_steps",
+     "transition_steps"),
+], ids=["timm-cycle_decay", "timm-poly-decay_rate", "timm-step-decay_rate", "hf-num_training_steps"])
+def test_timm_and_hf_errors_name_their_argument(convert, argument, lrcore_name):
+    with pytest.raises(ValueError, match=f"^(timm|transformers): argument `{argument}`.*as `{lrcore_name}`"):
+        convert()
+
+
+def test_timm_multistep_levels_are_exact_and_an_overflow_names_decay_rate():
+    """``lr * decay_rate**n`` raised a bare OverflowError past float64, and underflowed on the way."""
+    with pytest.raises(ValueError, match="timm multistep: argument `decay_rate` makes the lr after 2 milestones"):
+        lrcore.from_timm(lr=0.1, sched="multistep", decay_milestones=(1, 2, 3), decay_rate=1e300)
+    s = lrcore.from_timm(lr=1e300, sched="multistep", decay_milestones=(1, 2), decay_rate=1e-200)
+    assert float(s(5)) == float(Fraction(1e300) * Fraction(1e-200) ** 2)
+
+
+def test_hf_inverse_sqrt_timescale_zero_is_refused_not_replaced():
+    """``timescale=0`` (transformers divides by it) silently became ``num_warmup_steps``."""
+    with pytest.raises(ValueError, match="transformers: argument `timescale` must be >= 1. Received: timescale=0"):
+        lrcore.from_hf("inverse_sqrt", lr=0.1, num_warmup_steps=10, scheduler_specific_kwargs={"timescale": 0})
+    assert lrcore.from_hf("inverse_sqrt", lr=0.1, num_warmup_steps=10).params["timescale"] == 10
+
+
+@pytest.mark.parametrize("loss", [lambda out: 1.5, lambda out: out, lambda out: out.sum() > 0, lambda out: "1.0"],
+                         ids=["float", "vector", "bool-tensor", "str"])
+def test_find_lr_torch_refuses_a_loss_it_cannot_backpropagate(loss):
+    """A Python float gave a bare AttributeError (``.backward``), a vector torch's own message about
+    implicit gradients; each names `loss_fn` now, and the model and optimizer are restored."""
+    model = torch.nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    before = [p.detach().clone() for p in model.parameters()]
+    batches = [torch.ones(4, 2)] * 10
+    with pytest.raises(TypeError, match="Argument `loss_fn` must return the batch's loss as a 1-element floating-point"):
+        lrcore.finder.find_lr_torch(model, optimizer, lambda m, b: loss(m(b)), batches, num_steps=5)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert optimizer.param_groups[0]["lr"] == 0.5
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["table", "constant", "--value", "1e400", "--at", "0"], "argument --value: the number 1e400 is beyond the float64 range"),
+    (["table", "piecewise_constant", "--boundaries", "5", "--values", "1,-1e999", "--at", "0"],
+     "argument --values: the number -1e999 is beyond the float64 range"),
+    (["table", "scale", "--schedule", '{"name": "constant", "params": {"value": 1e999}}', "--factor", "2", "--at", "0"],
+     "argument --schedule: the number 1e999 is beyond the float64 range"),
+], ids=["value", "list-entry", "json-schedule"])
+def test_cli_a_number_past_float64_is_named_as_typed(capsys, argv, said):
+    """``--value 1e400`` was parsed to inf and refused as "Received: value=inf", a value never typed."""
+    from lrcore.cli import main
+
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"lrcore: error: {said} (at most 1.8e308 in magnitude)\n"
+
+
+def _edited(scheduler, **attributes):
+    for key, value in attributes.items():
+        setattr(scheduler, key, value)
+    return scheduler
+
+
+@pytest.mark.parametrize("convert, peer, read", [
+    (lambda: lrcore.from_torch(_edited(_torch_scheduler(torch.optim.lr_scheduler.OneCycleLR, max_lr=0.1, total_steps=100),
+                                       _schedule_phases=[])), "torch OneCycleLR", "IndexError"),
+    (lambda: lrcore.from_torch(_edited(_torch_scheduler(torch.optim.lr_scheduler.MultiStepLR, milestones=[2]), milestones=None)),
+     "torch MultiStepLR", "TypeError: 'NoneType' object is not iterable"),
+    (lambda: lrcore.from_paddle(_peer_object("StepDecay", base_lr=0.1, step_size=3)), "paddle StepDecay", "AttributeError"),
+    (lambda: lrcore.from_composer(_peer_object("StepScheduler", step_size="10ba"), "100ba"), "composer StepScheduler",
+     "AttributeError"),
+], ids=["torch-phases-emptied", "torch-milestones-None", "paddle-no-gamma", "composer-no-gamma"])
+def test_an_edited_peer_object_is_refused_naming_the_peer(convert, peer, read):
+    """A converter reading an edited or partly built object let a bare IndexError, AttributeError,
+    KeyError or Python TypeError escape; it is a TypeError naming the peer's scheduler."""
+    with pytest.raises(TypeError, match=f"^{peer}: the object lacks what the conversion reads \\({re.escape(read)}"):
+        convert()
+
+
+@pytest.mark.parametrize("convert, peer, what", [
+    (lambda: lrcore.from_hf("cosine_with_min_lr", lr=0.0, num_warmup_steps=10, num_training_steps=100,
+                            scheduler_specific_kwargs={"min_lr": 0.0}), "transformers", "ZeroDivisionError"),
+    (lambda: lrcore.from_torch(_edited(_torch_scheduler(torch.optim.lr_scheduler.CyclicLR, base_lr=0.01, max_lr=0.1,
+                                                        cycle_momentum=False), total_size=0.0)), "torch CyclicLR",
+     "ZeroDivisionError"),
+    (lambda: lrcore.from_timm(lr=0.1, sched="cosine", cycle_mul=1e308, cycle_limit=5), "timm", "OverflowError"),
+], ids=["hf-min_lr-over-lr-0", "torch-cyclic-total_size-0", "timm-cycle_mul-1e308"])
+def test_a_conversion_dividing_by_zero_or_overflowing_is_a_value_error(convert, peer, what):
+    """``min_lr / lr`` with ``lr=0``, a cycle of size 0 and a cycle length past float64 let a bare
+    ZeroDivisionError or OverflowError escape the converter."""
+    with pytest.raises(ValueError, match=f"^{peer}: the scheduler's values cannot be converted: .* gave {what}"):
+        convert()
+
+
+def test_cli_a_spec_file_number_past_float64_is_named_as_written(tmp_path, capsys):
+    from lrcore.cli import main
+
+    spec = tmp_path / "big.json"
+    spec.write_text('{"name": "constant", "params": {"value": 1e400}}')
+    assert main(["table", "--spec", str(spec), "--at", "0"]) == 2
+    assert capsys.readouterr().err == (
+        f"lrcore: error: spec file {str(spec)!r}: the number 1e400 is beyond the float64 range (at most 1.8e308 in magnitude)\n"
+    )
+
+
+@pytest.mark.parametrize("milestones", ["90", 90], ids=["str", "int"])
+def test_timm_decay_milestones_must_be_a_sequence(milestones):
+    """``decay_milestones="90"`` was read as the milestones 9 and 0 (refused as "decay_milestones='9'")."""
+    with pytest.raises(TypeError, match=f"timm: argument `decay_milestones` must be a sequence of epochs. Received: decay_milestones={milestones!r}"):
+        lrcore.from_timm(lr=0.1, sched="multistep", decay_milestones=milestones)

@@ -37,6 +37,7 @@ import numbers
 import sys
 import warnings
 import weakref
+from fractions import Fraction
 
 import array_api_compat.torch as _xp
 import numpy as np
@@ -628,11 +629,20 @@ def _step_number(name: str, value, minimum: int, maximum: int, remedy: str) -> i
     return n
 
 
+class MissingInitialLR(KeyError, ValueError):
+    """A resumed scheduler (``last_epoch >= 0``) on a param group without ``initial_lr``: a ``KeyError``
+    as torch's schedulers raise, and a ``ValueError`` (a bad ``last_epoch`` for this optimizer), whose
+    message reads as written (a ``KeyError`` would print it quoted)."""
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""
+
+
 def _require_initial_lr(groups, last_epoch: int) -> None:
     """torch's rule for a resumed scheduler (``last_epoch >= 0``): every group holds ``initial_lr``."""
     for i, group in enumerate(groups):
         if "initial_lr" not in group:
-            raise KeyError(
+            raise MissingInitialLR(
                 f"param 'initial_lr' is not specified in param_groups[{i}] when resuming scheduler with "
                 f"last_epoch >= 0. Argument `last_epoch`={last_epoch} resumes a run: every param group needs "
                 "its `initial_lr`, which the scheduler of that run set and optimizer.load_state_dict "
@@ -877,10 +887,19 @@ def _mean_over_ranks(value: float) -> float:
     mine = torch.tensor([value], dtype=torch.float64, device=device)
     gathered = [torch.empty_like(mine) for _ in range(world)]
     dist.all_gather(gathered, mine)
-    values = [float(t.item()) for t in gathered]
+    return _mean_of([float(t.item()) for t in gathered])
+
+
+def _mean_of(values: list) -> float:
+    """The correctly rounded mean of the ranks' metrics: the value itself when all ranks hold it, NaN
+    when one holds NaN (a diverged rank), else the exact sum over the count rounded once. The sum
+    is exact (``Fraction``), so metrics near the float maximum, whose float sum would overflow,
+    give their finite mean."""
     if all(v == values[0] for v in values):
         return values[0]
-    return math.fsum(values) / world
+    if any(math.isnan(v) for v in values):
+        return math.nan
+    return float(sum(map(Fraction, values)) / len(values))
 
 
 def _lightning_trainer():
@@ -1239,7 +1258,7 @@ def scheduler(
         last_epoch: ``-1`` (a fresh start) or, as torch's schedulers, the ``last_epoch`` of a run
             to resume: the scheduler then takes one step, to ``last_epoch + 1``, and every param
             group must hold the ``initial_lr`` that run's scheduler recorded (restored by
-            ``optimizer.load_state_dict``), else a ``KeyError`` naming it. ``load_state_dict`` is the
+            ``optimizer.load_state_dict``), else a ``KeyError`` (also a ``ValueError``) naming it. ``load_state_dict`` is the
             exact way to resume; ``step(epoch)`` goes to any step.
 
     Groups added later with ``add_param_group`` are driven too (a list of per-group schedules must

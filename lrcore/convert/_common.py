@@ -9,8 +9,11 @@ documented curve.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
 import numbers
+import re
 import warnings
 
 
@@ -59,3 +62,64 @@ def flag(peer: str, name: str, value) -> bool:
     if type(value).__name__ not in ("bool", "bool_"):
         raise TypeError(f"{peer}: argument `{name}` must be True or False. Received: {name}={value!r}")
     return bool(value)
+
+
+@contextlib.contextmanager
+def peer_arguments(peer: str, names: dict[str, str]):
+    """Errors of the lrcore factories called inside, told in the peer's words: a ``ValueError`` or
+    ``TypeError`` naming lrcore's parameter ``x`` (``Argument `x` ...``, ``x[i]`` included) with
+    ``names[x]`` the peer's argument it came from (``"alpha (times the lr)"``: the argument, then how
+    the conversion used it) is raised again naming that argument first (``torch StepLR: argument
+    `gamma` ...``), the lrcore message after. Reading the peer's object itself failing (an
+    ``AttributeError``, ``KeyError``, ``IndexError`` or Python's own ``TypeError``: an edited or
+    partly built object) is a ``TypeError`` naming the peer; a division by zero or an overflow computing
+    from the peer's values a ``ValueError`` naming it."""
+    try:
+        yield
+    except CannotExpress:
+        raise
+    except (AttributeError, KeyError, IndexError, TypeError) as exc:
+        text = repr(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+        if isinstance(exc, TypeError) and (text.startswith(("Argument", peer.split()[0])) or "lrcore" in text):
+            _translate(exc, peer, names)  # lrcore's own check, or the converter's: as it is, or named as the peer's
+            raise
+        # Reading the object failed: an attribute, an entry or an item the peer's own object has.
+        raise TypeError(
+            f"{peer}: the object lacks what the conversion reads ({type(exc).__name__}: {text}); it was edited, "
+            "built in part, or is not the peer's own. Convert the peer's scheduler (or config) as the peer builds it."
+        ) from exc
+    except (ZeroDivisionError, OverflowError) as exc:  # arithmetic on the peer's values: a zero, or past float64
+        raise ValueError(
+            f"{peer}: the scheduler's values cannot be converted: computing the lrcore schedule from them gave "
+            f"{type(exc).__name__} ({exc}): a zero where the peer divides, or a value past float64."
+        ) from exc
+    except ValueError as exc:
+        _translate(exc, peer, names)
+        raise
+
+
+def _translate(exc: Exception, peer: str, names: dict[str, str]) -> None:
+    """Raise ``exc`` again naming the peer's argument, where it names an lrcore parameter of ``names``."""
+    found = re.match(r"Argument `([A-Za-z_]\w*)((?:\[\d+\])?)`", str(exc))
+    if found is None or found.group(1) not in names:
+        return
+    theirs, _, how = names[found.group(1)].partition(" ")  # "alpha (times the lr)": the argument, how it is used
+    cls = TypeError if isinstance(exc, TypeError) else ValueError
+    raise cls(
+        f"{peer}: argument `{theirs}`{' ' + how if how else ''} cannot be converted: lrcore refuses it as "
+        f"`{found.group(1)}{found.group(2)}`. {exc}"
+    ) from exc
+
+
+def names_peer_arguments(peer: str, names: dict[str, str]):
+    """A converter whose calls run under :func:`peer_arguments` (its errors name the peer's arguments)."""
+
+    def decorate(convert):
+        @functools.wraps(convert)
+        def converter(*args, **kwargs):
+            with peer_arguments(peer, names):
+                return convert(*args, **kwargs)
+
+        return converter
+
+    return decorate

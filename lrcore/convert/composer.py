@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from .. import combinators, cosine, decay, piecewise
 from ..schedule import Schedule
-from ._common import cannot, peer_bug, real, whole
+from ._common import cannot, peer_arguments, peer_bug, real, whole
 
 PEER = "composer"
 _TIME = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(ba|ep|dur|sp|tok|sec)\s*$")
@@ -51,10 +51,24 @@ def from_composer(scheduler, max_duration, steps_per_epoch=None, *, ssr=1.0, lr=
     if convert is None:
         raise cannot(PEER, f"the scheduler {name}",
                      f"from_composer knows {', '.join(sorted(_CONVERTERS))}. Build the lrcore schedule by hand.")
-    clock = _Clock(name, max_duration, steps_per_epoch, real(PEER, "ssr", ssr))
-    out = convert(scheduler, clock)
-    lr = real(PEER, "lr", lr)
-    return out if lr == 1.0 else combinators.scale(out, lr)
+    ssr = real(PEER, "ssr", ssr)
+    if not ssr > 0:
+        raise ValueError(f"composer: argument `ssr` (the scale schedule ratio) must be > 0. Received: ssr={ssr!r}")
+    clock = _Clock(name, max_duration, steps_per_epoch, ssr)
+    with peer_arguments(f"{PEER} {name}", _PEER_NAMES):
+        out = convert(scheduler, clock)
+        lr = real(PEER, "lr", lr)
+        return out if lr == 1.0 else combinators.scale(out, lr)
+
+
+#: The Composer argument each lrcore parameter of a conversion comes from (the errors of lrcore's
+#: validation name the Composer argument; times are in batches).
+_PEER_NAMES = {
+    "decay_steps": "step_size (or decay_period)", "decay_rate": "gamma", "boundaries": "milestones (or t_max)",
+    "values": "gamma (or alpha)", "value": "gamma (or alpha)", "init_value": "alpha_i", "end_value": "alpha_f",
+    "transition_steps": "t_max (less t_warmup)", "first_period": "t_0", "period_mul": "t_mult", "power": "power",
+    "warmup_steps": "t_warmup", "factor": "lr", "peak_value": "alpha_i",
+}
 
 
 
@@ -71,6 +85,9 @@ def _time(name: str, arg: str, value) -> tuple[Fraction, str]:
     if not isinstance(unit, str) or number is None:
         raise TypeError(f"composer {name}: argument `{arg}` must be a time string or a Composer Time. "
                         f"Received: {arg}={value!r}")
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number) or number < 0:
+        raise ValueError(f"composer {name}: argument `{arg}` must be a Time of a finite number >= 0. "
+                         f"Received: {arg}={value!r}")
     return Fraction(repr(number)) if isinstance(number, float) else Fraction(number), unit
 
 
@@ -95,6 +112,13 @@ class _Clock:
         """The whole batches of the time ``value``: the documented number, warned about where
         Composer's float arithmetic truncates below it."""
         v, unit = _time(self.name, arg, value)
+        try:
+            return self._batches(arg, value, v, unit, scaled)
+        except OverflowError:  # Composer's float arithmetic: past float64 (the documented count is past 2**63)
+            raise ValueError(f"composer {self.name}: argument `{arg}` is beyond the float64 range in batches. "
+                             f"Received: {arg}={value!r}") from None
+
+    def _batches(self, arg: str, value, v: Fraction, unit: str, scaled: bool) -> int:
         fv = float(v)
         if unit == "dur":
             if self.max_unit == "ep":
@@ -121,12 +145,21 @@ def _stairs(milestones: list[int], gamma: float, offset: int = 0) -> Schedule:
     passed = sum(m <= offset for m in milestones)
     later = sorted(m - offset for m in milestones if m > offset)
     unique = sorted(set(later))
+    def power(n: int) -> float:
+        try:
+            return gamma**n
+        except OverflowError:
+            raise ValueError(
+                f"composer: argument `gamma` makes the multiplier after {n} milestones pass the float64 range. "
+                f"Received: gamma={gamma!r}"
+            ) from None
+
     if not unique:
-        return decay.constant(gamma**passed)
-    values, count = [gamma**passed], passed
+        return decay.constant(power(passed))
+    values, count = [power(passed)], passed
     for b in unique:
         count += later.count(b)
-        values.append(gamma**count)
+        values.append(power(count))
     return piecewise.piecewise_constant(unique, values)
 
 

@@ -13,11 +13,16 @@ from fractions import Fraction
 
 from .. import combinators, cosine, decay, transformer
 from ..schedule import Schedule
-from ._common import cannot, peer_bug, real, whole
+from ._common import cannot, names_peer_arguments, peer_bug, real, whole
 
 PEER = "transformers"
 
 
+@names_peer_arguments(PEER, {
+    "init_value": "lr", "peak_value": "lr", "value": "lr", "scale": "lr", "factor": "lr", "warmup_steps": "num_warmup_steps",
+    "decay_steps": "num_training_steps", "transition_steps": "num_training_steps", "end_value": "lr_end (or min_lr_rate)",
+    "power": "power", "timescale": "timescale",
+})
 def from_hf(name, *, lr, num_warmup_steps=None, num_training_steps=None, scheduler_specific_kwargs=None,
             **kwargs) -> Schedule:
     r"""The lrcore schedule of ``transformers.get_scheduler(name, optimizer, ...)`` for an optimizer
@@ -211,7 +216,7 @@ def _polynomial(lr, *, num_warmup_steps, num_training_steps, lr_end=1e-7, power=
 
 def _inverse_sqrt(lr, *, num_warmup_steps, timescale=None):
     w = whole(PEER, "num_warmup_steps", num_warmup_steps)
-    return transformer.inverse_sqrt(lr, w, timescale=whole(PEER, "timescale", timescale or w or 10_000, 1))
+    return transformer.inverse_sqrt(lr, w, timescale=whole(PEER, "timescale", (w or 10_000) if timescale is None else timescale, 1))
 
 
 def _cosine_lr_rate(lr, *, num_warmup_steps, num_training_steps, num_cycles=0.5, min_lr_rate=0.0, warmup_lr_rate=None):

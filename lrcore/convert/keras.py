@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import combinators, cosine, decay, piecewise
 from ..schedule import Schedule
-from ._common import cannot, flag, real, whole
+from ._common import cannot, flag, peer_arguments, real, whole
 
 PEER = "keras"
 
@@ -45,7 +45,8 @@ def from_keras(schedule, class_name=None) -> Schedule:
     missing = sorted(_REQUIRED[name] - set(config))
     if missing:
         raise ValueError(f"keras {name}: missing config key(s) {', '.join(missing)}. Received: config={config!r}")
-    return convert(config)
+    with peer_arguments(f"{PEER} {name}", _PEER_NAMES[name]):
+        return convert(config)
 
 
 def _read(schedule, class_name) -> tuple[str, dict]:
@@ -84,6 +85,9 @@ def _exponential(c):
 
 
 def _piecewise(c):
+    for key in ("boundaries", "values"):
+        if not isinstance(c[key], (list, tuple)):
+            raise TypeError(f"keras PiecewiseConstantDecay: argument `{key}` must be a list. Received: {key}={c[key]!r}")
     # Keras keeps values[i] while step <= boundaries[i]: lrcore's value changes one step later.
     bounds = [whole(PEER, f"boundaries[{i}]", b) + 1 for i, b in enumerate(c["boundaries"])]
     return piecewise.piecewise_constant(bounds, [real(PEER, f"values[{i}]", v) for i, v in enumerate(c["values"])])
@@ -139,6 +143,20 @@ _CONVERTERS = {
     "InverseTimeDecay": _inverse_time,
     "CosineDecay": _cosine,
     "CosineDecayRestarts": _restarts,
+}
+#: For each schedule, the Keras argument each lrcore parameter of its conversion comes from (the
+#: errors of lrcore's validation name the Keras argument; a boundary is the Keras one plus 1).
+_LR = "initial_learning_rate"
+_PEER_NAMES = {
+    "ExponentialDecay": {"init_value": _LR, "decay_steps": "decay_steps", "decay_rate": "decay_rate"},
+    "PiecewiseConstantDecay": {"boundaries": "boundaries (each plus 1)", "values": "values"},
+    "PolynomialDecay": {"init_value": _LR, "end_value": "end_learning_rate", "decay_steps": "decay_steps", "power": "power"},
+    "InverseTimeDecay": {"init_value": _LR, "decay_steps": "decay_steps", "decay_rate": "decay_rate"},
+    "CosineDecay": {"init_value": _LR, "peak_value": "warmup_target", "decay_steps": "decay_steps (plus warmup_steps)",
+                    "warmup_steps": "warmup_steps", "end_value": "alpha (times the final lr)"},
+    "CosineDecayRestarts": {"peak_value": f"{_LR} (times 1 - alpha)", "first_period": "first_decay_steps",
+                            "period_mul": "t_mul", "peak_mul": "m_mul", "end_value": "alpha (times the lr)",
+                            "value": "alpha (times the lr)"},
 }
 _KEYS = {
     "ExponentialDecay": {"initial_learning_rate", "decay_steps", "decay_rate", "staircase"},

@@ -7,11 +7,12 @@ value after ``n`` calls of ``step()`` is the schedule's value at step ``n``.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 from .. import combinators, cosine, decay, piecewise, transformer
 from ..cyclic import cyclic, onecycle
 from ..schedule import Schedule
-from ._common import cannot, flag, peer_bug, real, whole
+from ._common import cannot, flag, peer_arguments, peer_bug, real, whole
 
 PEER = "paddle"
 
@@ -50,7 +51,34 @@ def from_paddle(scheduler) -> Schedule:
     if convert is None:
         raise cannot(PEER, f"the scheduler {name}",
                      f"from_paddle knows {', '.join(sorted(_CONVERTERS))}. Build the lrcore schedule by hand.")
-    return convert(scheduler)
+    with peer_arguments(f"{PEER} {name}", _PEER_NAMES.get(name, {})):
+        return convert(scheduler)
+
+
+#: For each scheduler, the Paddle argument each lrcore parameter of its conversion comes from (the
+#: errors of lrcore's validation name the Paddle argument).
+_LR = "learning_rate"
+_PEER_NAMES = {
+    "NoamDecay": {"d_model": "d_model", "warmup_steps": "warmup_steps", "scale": _LR},
+    "PiecewiseDecay": {"boundaries": "boundaries", "values": "values"},
+    "NaturalExpDecay": {"init_value": _LR, "decay_rate": "gamma (as exp(-gamma))"},
+    "InverseTimeDecay": {"init_value": _LR, "decay_rate": "gamma"},
+    "PolynomialDecay": {"init_value": _LR, "end_value": "end_lr", "decay_steps": "decay_steps", "power": "power"},
+    "LinearWarmup": {"init_value": "start_lr", "end_value": "end_lr", "transition_steps": "warmup_steps",
+                     "boundaries": "warmup_steps", "value": _LR},
+    "ExponentialDecay": {"init_value": _LR, "decay_rate": "gamma"},
+    "MultiStepDecay": {"boundaries": "milestones", "values": "gamma"},
+    "StepDecay": {"init_value": _LR, "decay_steps": "step_size", "decay_rate": "gamma"},
+    "CosineAnnealingDecay": {"init_value": _LR, "decay_steps": "T_max", "end_value": "eta_min"},
+    "OneCycleLR": {"peak_value": "max_learning_rate", "total_steps": "total_steps", "pct_start": "phase_pct",
+                   "div_factor": "initial_learning_rate (as max_learning_rate / divide_factor)",
+                   "final_value": "end_learning_rate"},
+    "CyclicLR": {"base_value": "base_learning_rate", "max_value": "max_learning_rate", "step_size_up": "step_size_up",
+                 "step_size_down": "step_size_down", "gamma": "exp_gamma", "mode": "mode"},
+    "LinearLR": {"init_value": "start_factor (times learning_rate)", "end_value": "end_factor (times learning_rate)",
+                 "transition_steps": "total_steps"},
+    "CosineAnnealingWarmRestarts": {"peak_value": _LR, "first_period": "T_0", "period_mul": "T_mult", "end_value": "eta_min"},
+}
 
 
 
@@ -80,12 +108,23 @@ def _noam(s):
 
 
 def _piecewise(s):
+    for key in ("boundaries", "values"):
+        if not isinstance(getattr(s, key), (list, tuple)):
+            raise TypeError(f"paddle PiecewiseDecay: argument `{key}` must be a list. Received: {key}={getattr(s, key)!r}")
     return piecewise.piecewise_constant([whole(PEER, "boundaries", b) for b in s.boundaries],
                                         [real(PEER, "values", v) for v in s.values])
 
 
 def _natural_exp(s):
-    return decay.exponential_decay(_lr(s), 1, math.exp(-real(PEER, "gamma", s.gamma)))
+    gamma = real(PEER, "gamma", s.gamma)
+    try:
+        rate = math.exp(-gamma)
+    except OverflowError:
+        raise ValueError(
+            f"paddle NaturalExpDecay: argument `gamma` makes the growth exp(-gamma) per step pass the float64 range. "
+            f"Received: gamma={gamma!r}"
+        ) from None
+    return decay.exponential_decay(_lr(s), 1, rate)
 
 
 def _inverse_time(s):
@@ -113,7 +152,15 @@ def _exponential(s):
 def _multistep(s):
     gamma = real(PEER, "gamma", s.gamma)
     milestones = [whole(PEER, "milestones", m) for m in s.milestones]
-    return piecewise.piecewise_constant(milestones, [_lr(s) * gamma**i for i in range(len(milestones) + 1)])
+    lr = _lr(s)
+    try:  # exact, rounded once: lr * gamma**i in floats can overflow or underflow on the way
+        values = [float(Fraction(lr) * Fraction(gamma) ** i) for i in range(len(milestones) + 1)]
+    except OverflowError:
+        raise ValueError(
+            "paddle MultiStepDecay: argument `gamma` makes the lr after the last milestone pass the float64 range. "
+            f"Received: gamma={gamma!r}, learning_rate={lr!r}"
+        ) from None
+    return piecewise.piecewise_constant(milestones, values)
 
 
 def _step(s):

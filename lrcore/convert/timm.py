@@ -10,13 +10,20 @@ from fractions import Fraction
 
 from .. import combinators, cosine, decay, piecewise, stochastic, transformer
 from ..schedule import Schedule
-from ._common import cannot, flag, peer_bug, real, whole
+from ._common import cannot, flag, names_peer_arguments, peer_bug, real, whole
 
 PEER = "timm"
 _LAST = 2**63 - 1  # the largest step lrcore evaluates
 _CHECKED = 300  # the cycles whose boundaries are checked against timm's float logarithm
 
 
+@names_peer_arguments(PEER, {
+    "init_value": "warmup_lr", "peak_value": "lr", "value": "lr", "values": "lr (times decay_rate**i)", "factor": "lr",
+    "end_value": "min_lr", "peak_mul": "cycle_decay", "period_mul": "cycle_mul", "first_period": "num_epochs",
+    "decay_rate": "decay_rate", "power": "decay_rate", "k_decay": "k_decay", "decay_steps": "decay_epochs (or num_epochs)",
+    "transition_steps": "num_epochs", "warmup_steps": "warmup_epochs", "boundaries": "decay_milestones",
+    "pct": "noise_pct", "std": "noise_std", "seed": "noise_seed", "steps_per_epoch": "updates_per_epoch",
+})
 def from_timm(*, lr, sched="cosine", num_epochs=300, decay_epochs=None, decay_milestones=(90, 180, 270),
               cooldown_epochs=0, patience_epochs=10, decay_rate=0.1, min_lr=0.0, warmup_lr=1e-5, warmup_epochs=0,
               warmup_prefix=False, noise=None, noise_pct=0.67, noise_std=1.0, noise_seed=42, cycle_mul=1.0,
@@ -86,6 +93,8 @@ def from_timm(*, lr, sched="cosine", num_epochs=300, decay_epochs=None, decay_mi
     if decay_epochs is None:
         decay_epochs = 0.2 if sched in ("wsd", "rsqrt") else 90
     t_initial, warmup_t, decay_t, timescale_t = num_epochs, warmup_epochs, decay_epochs, stable_timescale
+    if isinstance(decay_milestones, (str, bytes)) or not hasattr(decay_milestones, "__iter__"):  # "90" is no list of 9 and 0
+        raise TypeError(f"timm: argument `decay_milestones` must be a sequence of epochs. Received: decay_milestones={decay_milestones!r}")
     milestones = list(decay_milestones)
     upe = None
     if not step_on_epochs:
@@ -225,13 +234,20 @@ def _multistep(lr, milestones, rate, w, init, prefix) -> Schedule:
 
 def _stairs(lr, rate, bounds, passed) -> Schedule:
     """``lr · rate**(passed + #{b <= j})``, boundaries given twice applying the rate twice."""
+    def level(n: int) -> float:
+        try:  # exact, rounded once: lr * rate**n in floats can overflow or underflow on the way
+            return float(Fraction(lr) * Fraction(rate) ** n)
+        except OverflowError:
+            raise ValueError(f"timm multistep: argument `decay_rate` makes the lr after {n} milestones pass the "
+                             f"float64 range. Received: decay_rate={rate!r}, lr={lr!r}") from None
+
     unique = sorted(set(bounds))
     if not unique:
-        return decay.constant(lr * rate**passed)
-    values, count = [lr * rate**passed], passed
+        return decay.constant(level(passed))
+    values, count = [level(passed)], passed
     for b in unique:
         count += bounds.count(b)
-        values.append(lr * rate**count)
+        values.append(level(count))
     return piecewise.piecewise_constant(unique, values)
 
 

@@ -8,11 +8,12 @@ this module imports no torch. Update ``n`` of the torch scheduler (after ``n`` c
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 from .. import combinators, cosine, decay, piecewise
 from ..cyclic import cyclic, cyclic_momentum, onecycle, onecycle_momentum
 from ..schedule import Schedule
-from ._common import cannot, real, whole
+from ._common import cannot, peer_arguments, real, whole
 
 PEER = "torch"
 
@@ -100,7 +101,34 @@ def _group(s, i: int, base: float | None = None) -> Schedule:
     if convert is None:
         known = ", ".join(sorted([*_CONVERTERS, "LambdaLR"]))
         raise cannot(PEER, f"the scheduler {name}", f"from_torch knows {known}. Build the lrcore schedule by hand.")
-    return convert(s, i, _base(s, i) if base is None else base)
+    base = _base(s, i) if base is None else base
+    names = {k: v.replace("{i}", str(i)) for k, v in _PEER_NAMES.get(name, {}).items()}
+    with peer_arguments(f"{PEER} {name}", names):
+        return convert(s, i, base)
+
+
+_INITIAL = "param_groups[{i}]['initial_lr']"
+#: For each scheduler, the torch argument each lrcore parameter of its conversion comes from (the
+#: errors of lrcore's validation name the torch argument).
+_PEER_NAMES = {
+    "StepLR": {"init_value": _INITIAL, "decay_steps": "step_size", "decay_rate": "gamma"},
+    "MultiStepLR": {"value": _INITIAL, "boundaries": "milestones", "values": "gamma"},
+    "ExponentialLR": {"init_value": _INITIAL, "decay_rate": "gamma"},
+    "CosineAnnealingLR": {"init_value": _INITIAL, "decay_steps": "T_max", "end_value": "eta_min"},
+    "CosineAnnealingWarmRestarts": {"peak_value": _INITIAL, "first_period": "T_0", "period_mul": "T_mult",
+                                    "end_value": "eta_min"},
+    "LinearLR": {"init_value": "start_factor", "end_value": "end_factor", "value": "start_factor",
+                 "transition_steps": "total_iters"},
+    "ConstantLR": {"value": "factor", "values": "factor", "boundaries": "total_iters"},
+    "PolynomialLR": {"init_value": _INITIAL, "value": _INITIAL, "decay_steps": "total_iters", "power": "power"},
+    "OneCycleLR": {"peak_value": "max_lr", "div_factor": "div_factor", "final_div_factor": "final_div_factor",
+                   "final_value": "param_groups[{i}]['min_lr']", "total_steps": "total_steps", "pct_start": "pct_start"},
+    "CyclicLR": {"base_value": "base_lr", "max_value": "max_lr", "step_size_up": "step_size_up",
+                 "step_size_down": "step_size_down", "gamma": "gamma", "mode": "mode",
+                 "base_momentum": "base_momentum", "max_momentum": "max_momentum"},
+    "SequentialLR": {"boundaries": "milestones", "schedules": "schedulers"},
+    "ChainedScheduler": {"schedules": "schedulers"},
+}
 
 
 
@@ -116,7 +144,13 @@ def _multistep(s, i, base):
     values, passed = [base], 0
     for m in bounds:
         passed += counts[m]
-        values.append(base * gamma**passed)
+        try:  # exact, rounded once: base * gamma**passed in floats can overflow or underflow on the way
+            values.append(float(Fraction(base) * Fraction(gamma) ** passed))
+        except OverflowError:
+            raise ValueError(
+                f"torch MultiStepLR: argument `gamma` makes the lr after milestone {m} pass the float64 range. "
+                f"Received: gamma={gamma!r}, {_INITIAL.format(i=i)}={base!r}"
+            ) from None
     if not bounds:
         return decay.constant(base)
     return piecewise.piecewise_constant(bounds, values)
@@ -261,6 +295,11 @@ def _momentum(s, i: int) -> Schedule:
             "cycle_momentum=True cycles; this scheduler leaves the momentum alone. Received: momentum=True"
         )
     group = _groups(s)[i]
+    with peer_arguments(f"{PEER} {name}", _PEER_NAMES[name]):
+        return _momentum_of(s, name, group, i)
+
+
+def _momentum_of(s, name: str, group: dict, i: int) -> Schedule:
     if name == "OneCycleLR":
         return onecycle_momentum(base_momentum=real(PEER, "base_momentum", group["base_momentum"]),
                                  max_momentum=real(PEER, "max_momentum", group["max_momentum"]), **_onecycle_shape(s))

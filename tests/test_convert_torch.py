@@ -118,6 +118,8 @@ CASES = {
     "hf-wsd": (lambda o: tr.get_wsd_schedule(o, num_warmup_steps=5, num_decay_steps=10, num_stable_steps=20,
                                              min_lr_ratio=0.1), 50),
     "hf-cosine-min-lr": (lambda o: tr.get_cosine_with_min_lr_schedule_with_warmup(o, 5, 50, min_lr_rate=0.1), 51),
+    # a fall of 100/3 steps: the periodic cosine with a speed
+    "hf-cosine-cycles": (lambda o: tr.get_cosine_schedule_with_warmup(o, 0, 100, num_cycles=1.5), 100),
 }
 
 
@@ -240,8 +242,6 @@ REFUSED = {
                                                            sched.CyclicLR(o, 0.01, 0.1)]), "ChainedScheduler holding CyclicLR"),
     "Chained-cosine-eta_min": (lambda o: sched.ChainedScheduler([sched.CosineAnnealingLR(o, 10, eta_min=0.1)]),
                                "eta_min != 0"),
-    "hf-cosine-cycles": (lambda o: tr.get_cosine_schedule_with_warmup(o, 0, 100, num_cycles=1.5),
-                         "num_cycles=1.5.*whole number"),
 }
 
 

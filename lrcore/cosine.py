@@ -60,7 +60,7 @@ def _folded(k, d: int, ops):
 def _cosine_decay(k, p, ops):
     d = p["decay_steps"]
     plain = p["exponent"] == 1.0 and p["k_decay"] == 1.0 and not p["periodic"]
-    cheap = ops.cheap_levels(p["init_value"], p["end_value"], shrink=True) if plain else None
+    cheap = ops.cheap_levels(p["init_value"], p["end_value"], shrink=True, cost=_array.COS_RAMP_COST) if plain else None
     if cheap is not None:
         return ops.cos_ramp(k, d, *cheap)  # steps past d hold end_value: no clamp needed
     j = _folded(k, d, ops) if p["periodic"] else ops.minimum(k, d)
@@ -338,7 +338,7 @@ def _cosine_restart(k, p, ops):
         hold_from = None if limit is None else t0 * limit
         t = ops.mod(k, t0)  # a first period past the range never ends: t = k
         plain = w == 0 and pm == 1.0 and kd == 1.0
-        cheap = ops.cheap_levels(p["peak_value"], p["end_value"], shrink=True) if plain else None
+        cheap = ops.cheap_levels(p["peak_value"], p["end_value"], shrink=True, cost=_array.COS_RAMP_COST) if plain else None
         if cheap is not None:
             # A cycle never reaches t = first_period: it restarts there, exactly at its peak.
             return _held(ops.cos_ramp(t, t0, *cheap, held=False), k, hold_from, p["end_value"], ops)

@@ -15,7 +15,7 @@ def _inverse_sqrt(k, p, ops):
     w, scale = p["warmup_steps"], p["timescale"]
     peak = ops.f(p["peak_value"])
     decay = peak / xp.sqrt(1.0 + ops.ratio(ops.since(k, w), scale))
-    if w == 0:
+    if w == 0 or ops.reaches(k, w):  # no step in the warmup
         return decay
     warm = peak * ops.ratio(ops.minimum(k, w), w)
     return xp.where(ops.lt(k, w), warm, decay)

@@ -294,6 +294,12 @@ class Ops:
             return x / self.f(den if den > 0 else 1.0)
         return x / self.xp.where(den > 0, den, self.xp.ones_like(den))
 
+    def inverse_sqrt(self, j, tau, peak):
+        """``peak / sqrt(1 + j/tau)`` for an integer array ``j >= 0``, ``tau > 0`` and a float
+        constant ``peak`` (from :meth:`f`): the ratio, the sum, the root and the quotient, each
+        rounded once."""
+        return peak / self.xp.sqrt(1.0 + self.ratio(j, tau))
+
     def fraction(self, j, d: int):
         """``(j/d, (d-j)/d)`` for an integer array ``0 <= j <= d`` and a Python int ``d >= 1``.
 
@@ -715,6 +721,16 @@ class _NumpyOps(Ops):
             # One pass: the division converts the integers as it reads them (as astype would).
             return np.divide(num, self.f(den if den > 0 else 1.0), dtype=self.float)
         return super().ratio(num, den, offset)
+
+    def inverse_sqrt(self, j, tau, peak):
+        # Ops.inverse_sqrt, bit for bit (the same operations on the same operands), in one buffer.
+        if not isinstance(j, np.ndarray) or j.ndim == 0 or not isinstance(tau, numbers.Real):
+            return super().inverse_sqrt(j, tau, peak)
+        v = self.ratio(j, tau)
+        np.add(1.0, v, out=v)
+        np.sqrt(v, out=v)
+        np.divide(peak, v, out=v)
+        return v
 
     def mod(self, k, d: int):
         if d == 1 or d > self._max:

@@ -15,8 +15,8 @@ def _inverse_sqrt(k, p, ops):
     w, scale = p["warmup_steps"], p["timescale"]
     peak = ops.f(p["peak_value"])
     if w and ops.reaches(k, w):  # no step in the warmup (known for a NumPy block): k - w >= 0
-        return peak / xp.sqrt(1.0 + ops.ratio(k - ops.i(w), scale))
-    decay = peak / xp.sqrt(1.0 + ops.ratio(ops.since(k, w), scale))
+        return ops.inverse_sqrt(k - ops.i(w), scale, peak)
+    decay = ops.inverse_sqrt(ops.since(k, w), scale, peak)
     if w == 0:
         return decay
     warm = peak * ops.ratio(ops.minimum(k, w), w)

@@ -81,7 +81,7 @@ class Ops:
     them). CONTRIBUTING.md lists every operation with its dtype, exactness and use.
     """
 
-    __slots__ = ("xp", "int", "float", "device", "_max", "precise")
+    __slots__ = ("xp", "int", "float", "device", "_max", "precise", "budget")
 
     def __init__(self, xp, int_dtype, float_dtype, device=None):
         self.xp = xp
@@ -93,6 +93,10 @@ class Ops:
         # Whether the schedule evaluated must be accurate relative to its smallest values (an
         # enclosing clip or product needs it): the cheap formulas (see :meth:`cheap_levels`) are off.
         self.precise = False
+        # The error a cheap formula may make, in units of u (2**-24 in float32, 2**-53 in
+        # float64) times the schedule's largest value: the whole promise, less what an enclosing
+        # sum spends on its own roundings (see :meth:`spend`).
+        self.budget = PROMISE
 
     def exact(self):
         """This evaluation with :attr:`precise` set: what a combinator that needs its children
@@ -101,6 +105,17 @@ class Ops:
             return self
         out = type(self)(self.xp, self.int, self.float, self.device)
         out.precise = True
+        return out
+
+    def spend(self, units: int):
+        """This evaluation with ``units`` of its :attr:`budget` spent by the caller: what a sum
+        of ``n`` schedules evaluates its terms with (its ``n - 1`` roundings cost ``u`` each,
+        relative to the sum of the terms' largest magnitudes), so that a term's cheap formula
+        plus those roundings stay within the promise (docs/numerics.md)."""
+        if self.precise or not units:
+            return self
+        out = type(self)(self.xp, self.int, self.float, self.device)
+        out.budget = self.budget - units
         return out
 
     @classmethod
@@ -199,6 +214,11 @@ class Ops:
             return k
         return self.xp.minimum(k, self.i(bound))
 
+    def ahead(self, k, n: int):
+        """``min(k + n, max_step)`` for ``k >= 0`` and a Python int ``0 < n <= max_step``: a step
+        moved ahead, its largest step where the sum passes the integer range (never an overflow)."""
+        return self.minimum(k, self._max - n) + self.i(n)
+
     def floordiv(self, k, d: int):
         """``k // d`` for ``k >= 0`` and a Python int ``d >= 1``."""
         if d == 1:
@@ -215,6 +235,12 @@ class Ops:
         if d > self._max:
             return k
         return k % self.i(d)
+
+    def reaches(self, k, bound: int) -> bool:
+        """Whether every step of ``k`` is known, on the host, to be ``>= bound``: a branch for
+        the earlier steps can then be left out (its ``where`` would pick none of them). False
+        where the steps are not known (a traced or device array)."""
+        return False
 
     def lt(self, k, bound: int):
         """``k < bound`` for a Python int ``bound``, at any magnitude."""
@@ -267,6 +293,17 @@ class Ops:
         if isinstance(den, numbers.Real):
             return x / self.f(den if den > 0 else 1.0)
         return x / self.xp.where(den > 0, den, self.xp.ones_like(den))
+
+    def inverse_sqrt(self, j, tau: int, peak):
+        """``peak / sqrt(1 + j/tau)`` for an integer array ``j >= 0``, a Python int ``tau >= 1``
+        and a level ``peak``: ``(peak·√tau) / √(j + tau)``, with ``j + tau`` formed in floats (no
+        integer overflow) and ``peak·√tau`` on the host for a Python level. One square root and
+        one division per step; within ``6.5u`` of the value (docs/numerics.md)."""
+        if is_array(peak):
+            top = self.f(peak) * self.f(math.sqrt(tau))
+        else:
+            top = self.f(float(peak) * math.sqrt(tau))
+        return top / self.xp.sqrt(self.tofloat(j) + self.f(float(tau)))
 
     def fraction(self, j, d: int):
         """``(j/d, (d-j)/d)`` for an integer array ``0 <= j <= d`` and a Python int ``d >= 1``.
@@ -342,18 +379,19 @@ class Ops:
         return xp.where(x > 0.0, out, xp.zeros_like(out))
 
     # -- the cheap formulas: one weight, a few operations, for levels that allow them -----------
-    def cheap_levels(self, start, end, shrink: bool = False):
+    def cheap_levels(self, start, end, cost: int, shrink: bool = False):
         """``(a, b)``, the levels ``start`` and ``end`` as Python floats, where this evaluation may
         use a cheap formula (:meth:`ramp`, :meth:`square_ramp`, :meth:`cos_ramp`) between them; None
         where it must use the precise one (two weights, each accurate relative to itself).
 
         A Python decision on the parameters, made once per evaluation (once per trace): the
         levels are Python numbers of the same sign (or zero), ``|end| <= |start|`` when ``shrink``,
-        and no enclosing combinator asked for :attr:`precise` values. docs/numerics.md bounds each
-        cheap formula's error by ``7·2⁻²⁴·max(|a|, |b|)`` under these conditions (within the
-        promise, 8·2⁻²⁴ in float32, 8·2⁻⁵³ in float64).
+        no enclosing combinator asked for :attr:`precise` values, and the formula's error bound
+        ``cost`` (in units of ``u·max(|a|, |b|)``: :data:`RAMP_COST`, :data:`SQUARE_RAMP_COST`,
+        :data:`COS_RAMP_COST`, as docs/numerics.md derives them) fits this evaluation's
+        :attr:`budget` (the promise, ``8u``, less what an enclosing sum spends).
         """
-        if self.precise or is_array(start) or is_array(end):
+        if self.precise or cost > self.budget or is_array(start) or is_array(end):
             return None
         a, b = float(start), float(end)
         if a * b < 0.0 or (shrink and abs(b) > abs(a)):
@@ -361,13 +399,22 @@ class Ops:
         return a, b
 
     def ramp(self, j, d: int, a: float, b: float):
-        """``a + (b - a)·j/d`` for an integer array ``0 <= j <= d`` and Python-float levels:
+        """``a + (b - a)·min(j, d)/d`` for an integer array ``j >= 0`` and Python-float levels:
         ``a + j·C`` with ``C = (b - a)/d`` rounded once (from exact fractions) to the float dtype.
-        Exactly ``a`` at ``j = 0`` and exactly ``b`` at ``j = d``."""
+        Exactly ``a`` at ``j = 0`` and exactly ``b`` from ``j = d`` on (``j`` past ``d`` needs no
+        clamp: see :meth:`_ramp_steps`)."""
+        j = self._ramp_steps(j, d, a, b)
         value = self.f(a) + self.tofloat(j) * self.f(_slope(a, b, d, 1))
         if d > self._max:
             return value
         return self.xp.where(j < self.i(d), value, self.f(b))
+
+    def _ramp_steps(self, j, d: int, a: float, b: float):
+        """``j``, clamped at ``d`` only where ``j·C`` could pass the float dtype's largest value
+        for some representable ``j`` (past ``d`` the ramp's value is ``b``, whatever ``j·C`` is)."""
+        if abs(_slope(a, b, d, 1)) * float(self._max) < float(self.xp.finfo(self.float).max) / 2:
+            return j
+        return self.minimum(j, d)
 
     def square_ramp(self, j, d: int, a: float, b: float):
         """``b + (a - b)·((d - j)/d)²`` for an integer array ``0 <= j <= d <= max_step``:
@@ -451,6 +498,14 @@ class Ops:
         namespace class may split the work (NumPy evaluates large arrays in blocks, bit for bit the
         same values)."""
         return evaluate(k, self)
+
+
+#: The precision promise, in units of u (2**-24 in float32, 2**-53 in float64) times a schedule's
+#: largest value, and the cheap formulas' error bounds in the same units (docs/numerics.md).
+PROMISE = 8
+RAMP_COST = 5
+SQUARE_RAMP_COST = 7
+COS_RAMP_COST = 7
 
 
 def _mantissa_bits(xp, dtype) -> int:
@@ -672,6 +727,15 @@ class _NumpyOps(Ops):
             return np.divide(num, self.f(den if den > 0 else 1.0), dtype=self.float)
         return super().ratio(num, den, offset)
 
+    def inverse_sqrt(self, j, tau, peak):
+        # Ops.inverse_sqrt, bit for bit (the same operations on the same operands), in one buffer.
+        if not isinstance(j, np.ndarray) or j.ndim == 0 or is_array(peak):
+            return super().inverse_sqrt(j, tau, peak)
+        v = np.add(j, self.f(float(tau)), dtype=self.float)  # the conversion fused into the sum
+        np.sqrt(v, out=v)
+        np.divide(self.f(float(peak) * math.sqrt(tau)), v, out=v)
+        return v
+
     def mod(self, k, d: int):
         if d == 1 or d > self._max:
             return super().mod(k, d)
@@ -679,6 +743,44 @@ class _NumpyOps(Ops):
         # hardware division per element: k - (k // d)·d, exact for k >= 0, is 2.5 times faster.
         divisor = self.i(d)
         return k - (k // divisor) * divisor
+
+    def reaches(self, k, bound: int) -> bool:
+        # A reduction (no temporary), far cheaper than the passes of the branch it saves.
+        return isinstance(k, np.ndarray) and k.ndim > 0 and k.size > 0 and bool(k.min() >= bound)
+
+    def since(self, k, begin: int):
+        # Every step at or past ``begin``: the clamp at 0 would change nothing (one pass saved).
+        if 0 < begin <= self._max and self.reaches(k, begin):
+            return k - self.i(begin)
+        return super().since(k, begin)
+
+    def minimum(self, k, bound: int):
+        # No step past ``bound``: the minimum would change nothing (one pass saved).
+        if isinstance(k, np.ndarray) and k.ndim > 0 and k.size > 0 and bool(k.max() <= bound):
+            return k
+        return super().minimum(k, bound)
+
+    def ahead(self, k, n: int):
+        # One pass and a reduction: the sum wraps around (silently, for an array) exactly where it
+        # passes the range, to a negative value; only then are those steps set to the largest.
+        if not isinstance(k, np.ndarray) or k.ndim == 0:
+            return super().ahead(k, n)
+        out = np.add(k, self.i(n))
+        if out.size and out.min() < 0:
+            np.copyto(out, self._max, where=out < 0)
+        return out
+
+    def ramp(self, j, d: int, a: float, b: float):
+        # Ops.ramp, bit for bit (the same operations on the same operands), in one buffer: the
+        # conversion fused into the product, the sum and the end value in place.
+        if not isinstance(j, np.ndarray) or j.ndim == 0:
+            return super().ramp(j, d, a, b)
+        j = self._ramp_steps(j, d, a, b)
+        v = np.multiply(j, self.f(_slope(a, b, d, 1)), dtype=self.float)
+        np.add(self.f(a), v, out=v)
+        if d <= self._max and j.size and j.max() >= d:  # a reduction: no pass where no step is past d
+            np.copyto(v, self.f(b), where=j >= d)
+        return v
 
     def cos_ramp(self, j, d: int, a: float, b: float, held: bool = True):
         # Ops.cos_ramp, bit for bit (the same operations on the same operands), in one buffer:
@@ -690,7 +792,7 @@ class _NumpyOps(Ops):
         np.subtract(1.0, v, out=v)
         np.multiply(self.f(_slope(b, a, 2, 1)), v, out=v)
         np.subtract(self.f(a), v, out=v)
-        if held and d <= self._max:
+        if held and d <= self._max and j.size and j.max() >= d:
             np.copyto(v, self.f(b), where=j >= d)
         return v
 

@@ -6,7 +6,7 @@ import operator
 from collections.abc import Sequence
 
 from . import validate as check
-from .schedule import MAX_LANDMARKS, Params, as_schedule, register
+from .schedule import MAX_LANDMARKS, REGISTRY, Params, _children_of, as_schedule, register
 
 
 # -- join ----------------------------------------------------------------------------------------
@@ -154,8 +154,7 @@ def _shifted(k, n, ops):
     integer range is its largest step (as any step beyond it is); never an integer overflow."""
     if n <= 0:
         return ops.since(k, -n)
-    n = min(n, ops.max_step)
-    return ops.minimum(k, ops.max_step - n) + ops.i(n)
+    return ops.ahead(k, min(n, ops.max_step))
 
 
 def _shift_at_zero(p, ops, zeros, at_zero_of_child):
@@ -343,16 +342,40 @@ def clip(schedule, min_value=None, max_value=None) -> Params:
 
 # -- multiply -----------------------------------------------------------------------------------------
 def _running(k, p, ops, combine):
-    """The schedules' values combined left to right (a running product or sum). Two or more take
-    their schedules' precise values (``ops.exact()``): a product can make a schedule's small values
-    its largest ones, and a difference ``a - a`` is 0 only if both terms are the same values, as
-    ``scale`` gives a subtracted term's. One schedule gives its own values."""
+    """The schedules' values combined left to right (a running product or sum); one schedule
+    gives its own values.
+
+    A product takes its schedules' precise values (``ops.exact()``): it can make a schedule's
+    small values its largest ones. A sum of ``n`` schedules spends ``n - 1`` units of the
+    evaluation's budget on its roundings (``ops.spend``): a term takes a cheap formula only where
+    that formula's error and the sum's roundings stay within the promise, relative to the sum of
+    the terms' largest magnitudes. Where a term holds a combinator that takes precise values
+    (``scale``, ``clip``, a product), every term takes them: ``a - a`` is
+    ``add([a, scale(a, -1.0)])``, and is 0 only if both terms are the same values."""
     schedules = p["schedules"]
-    exact = ops.exact() if len(schedules) > 1 else ops
-    out = schedules[0].evaluate_with(k, exact)
+    terms = _terms_ops(schedules, ops, combine)
+    out = schedules[0].evaluate_with(k, terms)
     for schedule in schedules[1:]:
-        out = combine(out, schedule.evaluate_with(k, exact))
+        out = combine(out, schedule.evaluate_with(k, terms))
     return out
+
+
+def _terms_ops(schedules, ops, combine):
+    """The evaluation a running product or sum of ``schedules`` evaluates them with."""
+    if len(schedules) == 1:
+        return ops
+    if combine is operator.add and not any(map(_takes_precise, schedules)):
+        return ops.spend(len(schedules) - 1)
+    return ops.exact()
+
+
+def _takes_precise(schedule) -> bool:
+    """Whether ``schedule`` or a schedule inside it evaluates its schedules' precise values
+    (``scale``, ``clip``, ``multiply`` of two or more)."""
+    name, params = schedule._name, schedule._params  # (read as Dynamo can, under torch.compile)
+    if name in ("scale", "clip") or (name == "multiply" and len(params["schedules"]) > 1):
+        return True
+    return any(map(_takes_precise, _children_of(REGISTRY[name].children, params)))
 
 
 def _multiply(k, p, ops):
@@ -411,9 +434,10 @@ def _add(k, p, ops):
 
 def _add_at_zero(p, ops, zeros, at_zero_of_child):
     schedules = p["schedules"]
-    out = at_zero_of_child(schedules[0])
+    terms = _terms_ops(schedules, ops, operator.add)  # the terms' values as _add evaluates them
+    out = schedules[0].value_at_zero(zeros, terms)
     for schedule in schedules[1:]:
-        out = out + at_zero_of_child(schedule)
+        out = out + schedule.value_at_zero(zeros, terms)
     return out
 
 

@@ -36,11 +36,11 @@ def constant(value) -> Params:
 # -- linear --------------------------------------------------------------------------------------
 def _linear(k, p, ops):
     d = p["transition_steps"]
-    j = ops.minimum(ops.since(k, p["transition_begin"]), d)
-    cheap = ops.cheap_levels(p["init_value"], p["end_value"])
+    j = ops.since(k, p["transition_begin"])
+    cheap = ops.cheap_levels(p["init_value"], p["end_value"], cost=_array.RAMP_COST)
     if cheap is not None:
-        return ops.ramp(j, d, *cheap)
-    w, w1 = ops.fraction(j, d)
+        return ops.ramp(j, d, *cheap)  # steps past d hold end_value: no clamp needed
+    w, w1 = ops.fraction(ops.minimum(j, d), d)
     return ops.lerp(p["init_value"], p["end_value"], w, w1)
 
 
@@ -386,9 +386,10 @@ def _polynomial_decay(k, p, ops):
     else:
         power = p["power"]
         if power in (1.0, 2.0):
-            cheap = ops.cheap_levels(p["init_value"], p["end_value"], shrink=power == 2.0)
+            cost = _array.RAMP_COST if power == 1.0 else _array.SQUARE_RAMP_COST
+            cheap = ops.cheap_levels(p["init_value"], p["end_value"], shrink=power == 2.0, cost=cost)
             if cheap is not None and power == 1.0:
-                return ops.ramp(ops.minimum(j, d), d, *cheap)
+                return ops.ramp(j, d, *cheap)
             if cheap is not None and ops.in_range(d) and _array.square_ramp_fits(*cheap, d, ops.xp.finfo(ops.float)):
                 return ops.square_ramp(ops.minimum(j, d), d, *cheap)
         done, rest = ops.fraction(ops.minimum(j, d), d)

@@ -13,8 +13,10 @@ from .schedule import Params, register
 def _inverse_sqrt(k, p, ops):
     xp = ops.xp
     w, scale = p["warmup_steps"], p["timescale"]
+    if w and ops.reaches(k, w):  # no step in the warmup (known for a NumPy block): k - w >= 0
+        return ops.inverse_sqrt(k - ops.i(w), scale, p["peak_value"])
+    decay = ops.inverse_sqrt(ops.since(k, w), scale, p["peak_value"])
     peak = ops.f(p["peak_value"])
-    decay = peak / xp.sqrt(1.0 + ops.ratio(ops.since(k, w), scale))
     if w == 0:
         return decay
     warm = peak * ops.ratio(ops.minimum(k, w), w)

@@ -213,6 +213,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         self._min_lr_fill = None  # a plateau's scalar min_lr: the floor of groups added later
         self._plateau_link = None  # a wrapping ReduceLROnPlateau's _Advance: who steps this scheduler
         self._applied = []  # the lr last set in each group, to notice others changing it
+        self._lanes = None  # step()'s per-group block tables (see _plain_lanes), built at its first use
         self._warned = False
         # LRScheduler.__init__ records `initial_lr` (when last_epoch is -1), then performs the first
         # step: to step 0, or to last_epoch + 1 when resuming (torch's convention).
@@ -262,6 +263,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         seen = len(self._applied)
         if seen == len(groups):
             return
+        self._lanes = None
         if self._min_lr is not None and len(self._min_lr) < len(groups) and self._min_lr_fill is None:
             raise ValueError(
                 f"Argument `min_lr` of lrcore.torch.ReduceLROnPlateau has one floor per param group "
@@ -323,14 +325,34 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             out = [b * v for b, v in zip(self._base[key], out)]
         return out
 
-    def _lrs_at(self, step: int) -> list:
+    def _lrs_at(self, step: int, shared: bool = True) -> list:
+        """The lrs of ``step``, scaled and floored; ``shared=False`` when no group's lr is a tensor
+        (no group can share one with another)."""
         lrs = self._targets("lr", step)
         if self._scale != 1.0:
             lrs = [lr * self._scale for lr in lrs]
         if self._min_lr is not None:
             lrs = [max(lr, floor) for lr, floor in zip(lrs, self._min_lr)]
-        _refuse_shared_tensor(self.optimizer.param_groups, "lr", lrs)
+        if shared:
+            _refuse_shared_tensor(self.optimizer.param_groups, "lr", lrs)
         return lrs
+
+    def _plain_lanes(self) -> list:
+        """One block table per tracked group, where each group's lr is its schedule's value as it
+        is (absolute mode, no scale, no floor): what ``step()`` reads directly. Empty otherwise.
+        Rebuilt (``_lanes = None``) when the tracked groups, the scale or the floors change."""
+        if self.mode != "absolute" or self._scale != 1.0 or self._min_lr is not None:
+            return []
+        value = self._schedules["lr"]
+        n = len(self._applied)
+        schedules = [value] * n if isinstance(value, Schedule) else value[:n]
+        out = []
+        for schedule in schedules:
+            values = self._values.get(schedule)
+            if values is None:
+                values = self._values[schedule] = _Values(schedule)
+            out.append(values)
+        return out
 
     # torch's base class calls this inside step(); the lr is a pure function of last_epoch.
     def get_lr(self):
@@ -343,6 +365,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         once. :class:`ReduceLROnPlateau` sets its rule's scale this way."""
         self._scale = float(scale)
         self._min_lr = None if min_lrs is None else [float(v) for v in min_lrs]
+        self._lanes = None
         self._reapply()
 
     def unscaled_lrs(self) -> list:
@@ -376,24 +399,57 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         link = self._plateau_link
         if link is not None and link.absorb():
             return  # the wrapping plateau already advanced this scheduler for the latest update
-        groups, applied = self.optimizer.param_groups, self._applied
-        if self._step_count > 1 and len(groups) == len(applied):
-            # The usual case, as cheap as torch's own schedulers: Python-float lrs, as last set.
+        groups, applied, lanes = self.optimizer.param_groups, self._applied, self._lanes
+        if len(groups) == 1 == len(applied) and lanes and self._step_count > 1:
+            # The usual case, one param group whose lr is a Python float as last set and is its
+            # schedule's value (see _plain_lanes): as cheap as a bare Python scheduler.
+            group = groups[0]
+            value = group["lr"]
+            if type(value) is float and value == applied[0]:
+                n = self.last_epoch + 1
+                self._step_count += 1
+                self.last_epoch = n
+                values = lanes[0]
+                i = n - values.start
+                block = values.block
+                lr = block[i] if 0 <= i < len(block) else values(n)
+                group["lr"] = lr
+                self._last_lr = [lr]
+                if self._extra:
+                    self._after_lr_set()
+                else:
+                    self._applied = [lr]
+                return
+        elif self._step_count > 1 and len(groups) == len(applied):
+            # Python-float lrs, as last set (so no group shares an lr tensor with another).
             for group, lr in zip(groups, applied):
                 value = group["lr"]
                 if type(value) is not float or value != lr:
                     break
             else:
+                n = self.last_epoch + 1
                 self._step_count += 1
-                self.last_epoch += 1
-                lrs = self._lrs_at(self.last_epoch)
-                for group, lr in zip(groups, lrs):
-                    group["lr"] = lr
+                self.last_epoch = n
+                if lanes is None:
+                    lanes = self._lanes = self._plain_lanes()
+                if lanes:
+                    # Absolute lrs, no scale or floor: each group's value read from its block table.
+                    lrs = []
+                    for group, values in zip(groups, lanes):
+                        i = n - values.start
+                        block = values.block
+                        lr = block[i] if 0 <= i < len(block) else values(n)
+                        group["lr"] = lr
+                        lrs.append(lr)
+                else:
+                    lrs = self._lrs_at(n, shared=False)
+                    for group, lr in zip(groups, lrs):
+                        group["lr"] = lr
                 self._last_lr = lrs
                 if self._extra:
                     self._after_lr_set()
                 else:
-                    self._applied = list(lrs)
+                    self._applied = lrs[:]
                 return
         self._check_untouched()
         self.track_groups()
@@ -570,6 +626,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         if self._plateau_link is None:  # a wrapping plateau owns the scale and the floor (its state)
             self._scale, self._min_lr = scale, min_lr
         self._warned = warned
+        self._lanes = None
         # The values are pure functions of the step: re-apply them, so the load order does not matter.
         # Groups added after the saved step are left to the next step(), as in the uninterrupted run.
         everyone = self.optimizer.param_groups

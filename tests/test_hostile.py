@@ -1041,3 +1041,59 @@ def test_timm_decay_milestones_must_be_a_sequence(milestones):
     """``decay_milestones="90"`` was read as the milestones 9 and 0 (refused as "decay_milestones='9'")."""
     with pytest.raises(TypeError, match=f"timm: argument `decay_milestones` must be a sequence of epochs. Received: decay_milestones={milestones!r}"):
         lrcore.from_timm(lr=0.1, sched="multistep", decay_milestones=milestones)
+
+
+# -- A second adversarial pass over the loaders and floors of the torch scheduler and plateau -----
+
+
+def _cyclic_lr(k: int) -> float:
+    """``cyclic(0.01, 0.1, 7)`` at step ``k``, exactly (a triangle of period 14)."""
+    c = k % 14
+    x = Fraction(c, 7) if c <= 7 else Fraction(14 - c, 7)
+    return float(Fraction(1, 100) + (Fraction(1, 10) - Fraction(1, 100)) * x)
+
+
+def _sgd():
+    return torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=0.1)
+
+
+@pytest.mark.parametrize("last_epoch", [2**63, 2**64 + 3], ids=["2**63", "2**64+3"])
+def test_torch_scheduler_load_refuses_a_step_past_int64(last_epoch):
+    """A saved ``last_epoch`` past the largest int64 step (which the constructor refuses) loaded and
+    set the lr of another step: 0.1 where the cyclic schedule is at 0.0871 (step 2**63)."""
+    sched = lrcore.cyclic(0.01, 0.1, 7)
+    state = lrcore.torch.scheduler(_sgd(), sched).state_dict()
+    state["last_epoch"] = last_epoch
+    opt = _sgd()
+    resumed = lrcore.torch.scheduler(opt, sched)
+    with pytest.raises(ValueError, match=re.escape(f"Entry `state_dict['last_epoch']` must be <= {2**63 - 1}. Received: state_dict['last_epoch']={last_epoch}")):
+        resumed.load_state_dict(state)
+    assert resumed.last_epoch == 0 and opt.param_groups[0]["lr"] == pytest.approx(_cyclic_lr(0), rel=1e-7)
+    # The largest int64 step itself still loads, at its exact value.
+    state["last_epoch"] = 2**63 - 1
+    resumed.load_state_dict(state)
+    assert opt.param_groups[0]["lr"] == pytest.approx(_cyclic_lr(2**63 - 1), rel=1e-7)
+
+
+@pytest.mark.parametrize("min_lr, name", [(1e39, "min_lr"), ([1e300], "min_lr[0]")], ids=["scalar", "list"])
+def test_torch_plateau_min_lr_past_float32_is_refused(min_lr, name):
+    """A ``min_lr`` floor past float32 set the lr to 1e39 (a float32 parameter update gives inf),
+    although a schedule reaching it is refused."""
+    with pytest.raises(ValueError, match=re.escape(f"Argument `{name}` must be <= 3.40282e+38 (the floor is an lr, applied in float32). Received: {name}=")):
+        lrcore.torch.ReduceLROnPlateau(lrcore.torch.scheduler(_sgd(), lrcore.constant(0.1)), min_lr=min_lr)
+
+
+@pytest.mark.parametrize("where", ["plateau", "scheduler"])
+def test_torch_loaded_min_lr_past_float32_is_refused(where):
+    opt = _sgd()
+    plateau = lrcore.torch.ReduceLROnPlateau(lrcore.torch.scheduler(opt, lrcore.constant(0.1)), min_lr=0.01)
+    state = plateau.state_dict()
+    if where == "plateau":
+        state["min_lr"] = [1e39]
+        entry, target = "state_dict['min_lr'][0]", plateau
+    else:
+        state = plateau.scheduler.state_dict()
+        state["min_lr"] = [1e39]
+        entry, target = "state_dict['min_lr'][0]", lrcore.torch.scheduler(_sgd(), lrcore.constant(0.1))
+    with pytest.raises(ValueError, match=re.escape(f"Entry `{entry}` must be a finite number in [0, 3.40282e+38]. Received: {entry}=1e+39")):
+        target.load_state_dict(state)

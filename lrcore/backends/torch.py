@@ -555,7 +555,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         step_count = _saved_int("state_dict['_step_count']", state_dict["_step_count"], 1)
         scale = _saved_float("state_dict['scale']", state_dict["scale"], 0.0, 1.0)
         min_lr = state_dict["min_lr"]
-        min_lr = None if min_lr is None else _saved_floats("state_dict['min_lr']", min_lr, tracked, 0.0)
+        min_lr = None if min_lr is None else _saved_floats("state_dict['min_lr']", min_lr, tracked, 0.0, _FLOAT32_MAX)
         warned = state_dict["warned"]
         if not isinstance(warned, bool):
             raise TypeError(f"Entry `state_dict['warned']` must be a bool. Received: state_dict['warned']={warned!r}")
@@ -661,12 +661,15 @@ def _saved_entries(state_dict: dict, keys: tuple, saver: str) -> None:
         )
 
 
-def _saved_int(name: str, value, minimum: int) -> int:
-    """An int entry of a saved state (``name``: its path, e.g. ``state_dict['last_epoch']``)."""
+def _saved_int(name: str, value, minimum: int, maximum: int = validate.MAX_STEPS) -> int:
+    """An int entry of a saved state in ``[minimum, maximum]`` (``name``: its path, e.g.
+    ``state_dict['last_epoch']``); by default at most the largest step an int64 counter reaches."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"Entry `{name}` must be an int. Received: {name}={value!r}")
     if value < minimum:
         raise ValueError(f"Entry `{name}` must be >= {minimum}. Received: {name}={value!r}")
+    if value > maximum:
+        raise ValueError(f"Entry `{name}` must be <= {maximum}. Received: {name}={value!r}")
     return int(value)
 
 
@@ -680,12 +683,12 @@ def _saved_float(name: str, value, lo: float, hi: float = math.inf) -> float:
     return x
 
 
-def _saved_floats(name: str, values, n: int, lo: float) -> list:
+def _saved_floats(name: str, values, n: int, lo: float, hi: float = math.inf) -> list:
     if not isinstance(values, (list, tuple)) or len(values) != n:
         raise ValueError(
             f"Entry `{name}` must be a list of {n} number(s), one per param group. Received: {name}={values!r}"
         )
-    return [_saved_float(f"{name}[{i}]", v, lo) for i, v in enumerate(values)]
+    return [_saved_float(f"{name}[{i}]", v, lo, hi) for i, v in enumerate(values)]
 
 
 _FLOAT32_MAX = float(torch.finfo(torch.float32).max)
@@ -1000,7 +1003,14 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
                     f"Argument `min_lr` must be a number or a list with one per param group ({n}). "
                     f"Received: min_lr={min_lr!r}"
                 )
-            min_lr = [validate.at_least(f"min_lr[{i}]", v, 0.0) for i, v in enumerate(floors)]
+            # A floor is an lr the scheduler applies: in float32, as the schedule's values.
+            names = ["min_lr"] * n if scalar else [f"min_lr[{i}]" for i in range(n)]
+            min_lr = [
+                validate.at_most(
+                    name, validate.at_least(name, v, 0.0), _FLOAT32_MAX, "the floor is an lr, applied in float32"
+                )
+                for name, v in zip(names, floors)
+            ]
         # One number is the floor of every group, also of groups added later (add_param_group).
         scheduler.set_added_group_min_lr(validate.at_least("min_lr", floors[0], 0.0) if scalar else None)
         self.state = self.rule.init()
@@ -1215,7 +1225,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             base = inner.get("base") if inner is not None else None
             saved = base.get("lr") if isinstance(base, dict) else None
             n = len(saved) if isinstance(saved, (list, tuple)) else self.scheduler.tracked_groups
-            min_lr = _saved_floats("state_dict['min_lr']", min_lr, n, 0.0)
+            min_lr = _saved_floats("state_dict['min_lr']", min_lr, n, 0.0, _FLOAT32_MAX)
         if inner is not None:
             self.scheduler.load_state_dict(inner)
         self.state = state

@@ -1097,3 +1097,34 @@ def test_torch_loaded_min_lr_past_float32_is_refused(where):
         entry, target = "state_dict['min_lr'][0]", lrcore.torch.scheduler(_sgd(), lrcore.constant(0.1))
     with pytest.raises(ValueError, match=re.escape(f"Entry `{entry}` must be a finite number in [0, 3.40282e+38]. Received: {entry}=1e+39")):
         target.load_state_dict(state)
+
+
+@pytest.mark.parametrize("count, patience", [(np.array(0, np.int8), 200), (np.array(0, np.uint8), 1000),
+                                             (np.array(False), 1), (torch.tensor(0, dtype=torch.int8), 300)],
+                         ids=["int8", "uint8", "bool", "torch-int8"])
+def test_plateau_counts_of_a_dtype_too_narrow_for_patience_are_refused(count, patience):
+    """An int8 bad count wrapped at 127 (a bool one stalled at 1): the rule never reduced the scale,
+    although every metric after the first was worse, and plain counts reduce after patience + 1."""
+    rule = lrcore.plateau(factor=0.5, patience=patience)
+    plain = rule.init()
+    for m in [1.0] + [2.0] * (patience + 1):
+        plain = rule.update(plain, m)
+    assert plain.scale == 0.5  # the reference: plain Python counts
+    one = torch.tensor(1.0) if isinstance(count, torch.Tensor) else np.array(1.0)
+    state = lrcore.PlateauState(one, one * math.inf, count, count)
+    with pytest.raises(TypeError, match=re.escape(f"Argument `state` must hold its counts (num_bad, cooldown_left) in an integer dtype that reaches patience + 1 = {patience + 1}")):
+        rule.update(state, 1.0)
+
+
+@pytest.mark.parametrize("state, error, match", [
+    (lrcore.PlateauState(math.nan, math.inf, 0, 0), ValueError, "Argument `state.scale` must be finite. Received: state.scale=nan"),
+    (lrcore.PlateauState(-1.0, math.inf, 0, 0), ValueError, "Argument `state.scale` must be in [0, 1]. Received: state.scale=-1.0"),
+    (lrcore.PlateauState("1.0", "inf", "0", "0"), TypeError, "Argument `state.scale` must be a real number. Received: state.scale='1.0'"),
+    ({"scale": 1.0}, TypeError, "Argument `state` must be a PlateauState (scale, best, num_bad, cooldown_left)"),
+    (lrcore.PlateauState(np.array([1.0, 0.5]), np.inf, 0, 0), TypeError, "Argument `state.scale` must be a number or a 0-d array (one scale for the lr). Received: state.scale of shape (2,)"),
+], ids=["nan-scale", "negative-scale", "strings", "dict", "two-scales"])
+def test_plateau_update_refuses_a_state_it_could_not_have_reached(state, error, match):
+    """A NaN or negative scale was carried on (an lr of NaN or of the wrong sign), strings were read
+    as numbers, a dict failed inside NamedTuple naming nothing, and a scale of shape (2,) gave two lrs."""
+    with pytest.raises(error, match=re.escape(match)):
+        lrcore.plateau(factor=0.5, patience=0).update(state, 1.0)

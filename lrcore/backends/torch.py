@@ -187,7 +187,9 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             # One schedule sets one value in every group: the lr in mode="absolute", and momentum
             # and weight decay in every mode (only the lr is relative).
             if isinstance(value, Schedule) and (key != "lr" or mode == "absolute"):
-                _refuse_overwrite(key, [_hyper_value(g, key) for g in groups])
+                # A group's initial lr where it has one (an optimizer loaded from a checkpoint holds
+                # the scheduled lr in tracked groups, the added lr in a group added since).
+                _refuse_overwrite(key, [g.get("initial_lr", g["lr"]) if key == "lr" else _hyper_value(g, key) for g in groups])
         # Every value is rounded to float32 (in relative mode before the product with each group's
         # initial lr, checked below): refuse one that would be inf.
         for key, value in self._schedules.items():
@@ -200,10 +202,11 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         if mode == "relative":
             for i, group in enumerate(groups):
                 _check_fits(self._schedules["lr"], i, _as_float(group.get("initial_lr", group["lr"])))
-        if not isinstance(self._schedules["lr"], Schedule):
-            # Groups that hold one lr tensor and follow different schedules: refused now, not at
-            # the first step where their values part.
-            _refuse_shared_tensor(groups, "lr", list(self._schedules["lr"]))
+        for key, value in self._schedules.items():
+            if not isinstance(value, Schedule):
+                # Groups that hold one lr (momentum, weight decay) tensor and follow different
+                # schedules: refused now, not at the first step where their values part.
+                _refuse_shared_tensor(groups, key, list(value))
         self._extra = "momentum" in self._schedules or "weight_decay" in self._schedules
         self._values = {}  # one block cache per distinct schedule
         # The groups' initial values (relative mode multiplies them), one list per driven key.
@@ -661,15 +664,12 @@ def _saved_entries(state_dict: dict, keys: tuple, saver: str) -> None:
         )
 
 
-def _saved_int(name: str, value, minimum: int, maximum: int = validate.MAX_STEPS) -> int:
-    """An int entry of a saved state in ``[minimum, maximum]`` (``name``: its path, e.g.
-    ``state_dict['last_epoch']``); by default at most the largest step an int64 counter reaches."""
+def _saved_int(name: str, value, minimum: int) -> int:
+    """An int entry of a saved state (``name``: its path, e.g. ``state_dict['last_epoch']``)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"Entry `{name}` must be an int. Received: {name}={value!r}")
     if value < minimum:
         raise ValueError(f"Entry `{name}` must be >= {minimum}. Received: {name}={value!r}")
-    if value > maximum:
-        raise ValueError(f"Entry `{name}` must be <= {maximum}. Received: {name}={value!r}")
     return int(value)
 
 
@@ -767,7 +767,7 @@ def _refuse_shared_tensor(groups, key: str, values) -> None:
     lr given to two groups): it is set in place, so the last group's value would be every group's."""
     seen = {}
     for i, (group, value) in enumerate(zip(groups, values)):
-        held = group.get(key)
+        held = group.get(key) if key != "momentum" or "momentum" in group else group.get("betas", (None,))[0]
         if not isinstance(held, torch.Tensor):
             continue
         where = (held.device, held.untyped_storage().data_ptr(), held.storage_offset())

@@ -114,15 +114,26 @@ class Plateau:
         traced metric (under ``jit``) with a plain state is computed in the wider of the metric's
         float dtype and its namespace's default one (a bfloat16 loss gives a float32 scale).
         """
+        if isinstance(state, (dict, str)) or not hasattr(state, "__len__") or len(state) != 4:
+            raise TypeError(
+                "Argument `state` must be a PlateauState (scale, best, num_bad, cooldown_left), as "
+                f"init() and update() return. Received: state={state!r}"
+            )
         state = PlateauState(*state)
+        for key, v in state._asdict().items():
+            if _array.is_array(v) and tuple(getattr(v, "shape", ())) != ():
+                raise TypeError(
+                    f"Argument `state.{key}` must be a number or a 0-d array (one scale for the lr). "
+                    f"Received: state.{key} of shape {tuple(v.shape)}"
+                )
         value = metric_value("metric", metric)
         if not _array.is_array(value) and not any(_array.is_array(v) for v in state):
             return self._update_plain(state, value)
         return self._update_array(state, value)
 
     def _update_plain(self, state: PlateauState, m: float) -> PlateauState:
-        scale, best = float(state.scale), float(state.best)
-        num_bad, cooldown_left = int(state.num_bad), int(state.cooldown_left)
+        # A state the rule could have reached: a NaN or negative scale would become the lr's factor.
+        scale, best, num_bad, cooldown_left = checked_state(self, state)
         if cooldown_left > 0 and self.cooldown_metrics == "ignore":
             return PlateauState(scale, best, num_bad, cooldown_left - 1)  # the metric is dropped
         if self.improved(m, best):
@@ -161,6 +172,7 @@ class Plateau:
             fdtype = float_default
         counts = [v for v in (state.num_bad, state.cooldown_left) if _array.is_array(v)]
         idtype = counts[0].dtype if counts else int_default
+        self._check_count_dtype(xp, idtype, state)
         if _array.is_array(metric):
             # A tracer (concrete metrics were checked): an infinity is no metric, it counts as NaN.
             m = xp.astype(metric, fdtype)
@@ -192,6 +204,21 @@ class Plateau:
         cooldown_left = xp.where(reduce, xp.asarray(self.cooldown, dtype=idtype), cooldown_left)
         num_bad = xp.where(reduce, zero, num_bad)
         return PlateauState(scale, best, num_bad, cooldown_left)
+
+    def _check_count_dtype(self, xp, idtype, state) -> None:
+        """Refuse counts of a dtype that cannot reach ``patience + 1`` and ``cooldown`` (a bool, or
+        an int8 bad count under ``patience=200``, would wrap or stall and never reduce)."""
+        needed = max(self.patience + 1, self.cooldown)
+        if xp.isdtype(idtype, "integral") and int(xp.iinfo(idtype).max) >= needed:
+            return
+        exact = {64: 2**53, 32: 2**24}  # 16 bits: 2**8, what bfloat16 counts exactly
+        if xp.isdtype(idtype, "real floating") and needed <= exact.get(xp.finfo(idtype).bits, 2**8):
+            return
+        raise TypeError(
+            f"Argument `state` must hold its counts (num_bad, cooldown_left) in an integer dtype that "
+            f"reaches patience + 1 = {self.patience + 1} and cooldown = {self.cooldown}. Received: "
+            f"num_bad={state.num_bad!r}, cooldown_left={state.cooldown_left!r} (dtype {idtype})"
+        )
 
     # -- serialization ------------------------------------------------------------------------
     def to_dict(self) -> dict:

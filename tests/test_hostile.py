@@ -1041,3 +1041,121 @@ def test_timm_decay_milestones_must_be_a_sequence(milestones):
     """``decay_milestones="90"`` was read as the milestones 9 and 0 (refused as "decay_milestones='9'")."""
     with pytest.raises(TypeError, match=f"timm: argument `decay_milestones` must be a sequence of epochs. Received: decay_milestones={milestones!r}"):
         lrcore.from_timm(lr=0.1, sched="multistep", decay_milestones=milestones)
+
+
+# -- A second adversarial pass over the loaders and floors of the torch scheduler and plateau -----
+
+
+def _sgd():
+    return torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=0.1)
+
+
+@pytest.mark.parametrize("min_lr, name", [(1e39, "min_lr"), ([1e300], "min_lr[0]")], ids=["scalar", "list"])
+def test_torch_plateau_min_lr_past_float32_is_refused(min_lr, name):
+    """A ``min_lr`` floor past float32 set the lr to 1e39 (a float32 parameter update gives inf),
+    although a schedule reaching it is refused."""
+    with pytest.raises(ValueError, match=re.escape(f"Argument `{name}` must be <= 3.40282e+38 (the floor is an lr, applied in float32). Received: {name}=")):
+        lrcore.torch.ReduceLROnPlateau(lrcore.torch.scheduler(_sgd(), lrcore.constant(0.1)), min_lr=min_lr)
+
+
+@pytest.mark.parametrize("where", ["plateau", "scheduler"])
+def test_torch_loaded_min_lr_past_float32_is_refused(where):
+    opt = _sgd()
+    plateau = lrcore.torch.ReduceLROnPlateau(lrcore.torch.scheduler(opt, lrcore.constant(0.1)), min_lr=0.01)
+    state = plateau.state_dict()
+    if where == "plateau":
+        state["min_lr"] = [1e39]
+        entry, target = "state_dict['min_lr'][0]", plateau
+    else:
+        state = plateau.scheduler.state_dict()
+        state["min_lr"] = [1e39]
+        entry, target = "state_dict['min_lr'][0]", lrcore.torch.scheduler(_sgd(), lrcore.constant(0.1))
+    with pytest.raises(ValueError, match=re.escape(f"Entry `{entry}` must be a finite number in [0, 3.40282e+38]. Received: {entry}=1e+39")):
+        target.load_state_dict(state)
+
+
+@pytest.mark.parametrize("count, patience", [(np.array(0, np.int8), 200), (np.array(0, np.uint8), 1000),
+                                             (np.array(False), 1), (torch.tensor(0, dtype=torch.int8), 300)],
+                         ids=["int8", "uint8", "bool", "torch-int8"])
+def test_plateau_counts_of_a_dtype_too_narrow_for_patience_are_refused(count, patience):
+    """An int8 bad count wrapped at 127 (a bool one stalled at 1): the rule never reduced the scale,
+    although every metric after the first was worse, and plain counts reduce after patience + 1."""
+    rule = lrcore.plateau(factor=0.5, patience=patience)
+    plain = rule.init()
+    for m in [1.0] + [2.0] * (patience + 1):
+        plain = rule.update(plain, m)
+    assert plain.scale == 0.5  # the reference: plain Python counts
+    one = torch.tensor(1.0) if isinstance(count, torch.Tensor) else np.array(1.0)
+    state = lrcore.PlateauState(one, one * math.inf, count, count)
+    with pytest.raises(TypeError, match=re.escape(f"Argument `state` must hold its counts (num_bad, cooldown_left) in an integer dtype that reaches patience + 1 = {patience + 1}")):
+        rule.update(state, 1.0)
+
+
+@pytest.mark.parametrize("state, error, match", [
+    (lrcore.PlateauState(math.nan, math.inf, 0, 0), ValueError, "Argument `state.scale` must be finite. Received: state.scale=nan"),
+    (lrcore.PlateauState(-1.0, math.inf, 0, 0), ValueError, "Argument `state.scale` must be in [0, 1]. Received: state.scale=-1.0"),
+    (lrcore.PlateauState("1.0", "inf", "0", "0"), TypeError, "Argument `state.scale` must be a real number. Received: state.scale='1.0'"),
+    ({"scale": 1.0}, TypeError, "Argument `state` must be a PlateauState (scale, best, num_bad, cooldown_left)"),
+    (lrcore.PlateauState(np.array([1.0, 0.5]), np.inf, 0, 0), TypeError, "Argument `state.scale` must be a number or a 0-d array (one scale for the lr). Received: state.scale of shape (2,)"),
+], ids=["nan-scale", "negative-scale", "strings", "dict", "two-scales"])
+def test_plateau_update_refuses_a_state_it_could_not_have_reached(state, error, match):
+    """A NaN or negative scale was carried on (an lr of NaN or of the wrong sign), strings were read
+    as numbers, a dict failed inside NamedTuple naming nothing, and a scale of shape (2,) gave two lrs."""
+    with pytest.raises(error, match=re.escape(match)):
+        lrcore.plateau(factor=0.5, patience=0).update(state, 1.0)
+
+
+def test_torch_absolute_scheduler_built_on_an_optimizer_loaded_right_after_add_param_group_resumes():
+    """The order torch's own message recommends (load the optimizer, then build the scheduler, then
+    load its state) was refused for a checkpoint taken between ``add_param_group`` and the next
+    ``step()``: the tracked group holds the scheduled lr, the added one its own, and the constructor
+    compared the two instead of the groups' initial lrs."""
+    import copy
+
+    def exact(n):  # linear(0.5, 0.0, 10) after n steps, in float32
+        return float(np.float32(float(Fraction(1, 2) * (1 - Fraction(min(n, 10), 10)))))
+
+    params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(2)]
+    opt = torch.optim.SGD([params[0]], lr=0.5)
+    sched = lrcore.torch.scheduler(opt, lrcore.linear(0.5, 0.0, 10))
+    for _ in range(2):
+        opt.step()
+        sched.step()
+    opt.add_param_group({"params": [params[1]], "lr": 0.5})
+    ckpt = copy.deepcopy({"opt": opt.state_dict(), "sched": sched.state_dict()})
+
+    opt2 = torch.optim.SGD([params[0]], lr=0.5)
+    opt2.add_param_group({"params": [params[1]], "lr": 0.5})
+    opt2.load_state_dict(ckpt["opt"])
+    sched2 = lrcore.torch.scheduler(opt2, lrcore.linear(0.5, 0.0, 10))
+    sched2.load_state_dict(ckpt["sched"])
+    lrs = []
+    for _ in range(4):
+        opt2.step()
+        sched2.step()
+        lrs.append([g["lr"] for g in opt2.param_groups])
+    assert lrs == [[exact(n)] * 2 for n in range(3, 7)]
+
+
+@pytest.mark.parametrize("key", ["momentum", "weight_decay"])
+def test_torch_per_group_schedules_refuse_one_shared_momentum_or_weight_decay_tensor(key):
+    """Two groups holding one beta (or weight decay) tensor, given different schedules, both got the
+    last group's value (0.95 and 0.95 for 0.8 and 0.95): the tensor is set in place. As for a shared
+    lr tensor, the scheduler refuses it at construction."""
+    shared = torch.tensor(0.9 if key == "momentum" else 0.01)
+    params = [torch.nn.Parameter(torch.zeros(2)) for _ in range(2)]
+    if key == "momentum":
+        opt = torch.optim.Adam([{"params": [p]} for p in params], lr=0.1, betas=(shared, torch.tensor(0.999)))
+        schedules = [lrcore.constant(0.8), lrcore.constant(0.95)]
+    else:
+        opt = torch.optim.SGD([{"params": [p], "weight_decay": shared} for p in params], lr=0.1)
+        schedules = [lrcore.constant(0.001), lrcore.constant(0.002)]
+    with pytest.raises(ValueError, match=f"^Argument `optimizer` has param groups 0 and 1 that hold one {key} tensor"):
+        lrcore.torch.scheduler(opt, lrcore.constant(0.1), **{key: schedules})
+    # One schedule for every group writes one value: the shared tensor is fine then.
+    sched = lrcore.torch.scheduler(opt, lrcore.constant(0.1), **{key: schedules[1]})
+    opt.step()
+    sched.step()
+    held = [g["betas"][0] if key == "momentum" else g[key] for g in opt.param_groups]
+    assert [float(v) for v in held] == [float(np.float32(schedules[1](0)))] * 2
+

@@ -187,7 +187,9 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             # One schedule sets one value in every group: the lr in mode="absolute", and momentum
             # and weight decay in every mode (only the lr is relative).
             if isinstance(value, Schedule) and (key != "lr" or mode == "absolute"):
-                _refuse_overwrite(key, [_hyper_value(g, key) for g in groups])
+                # A group's initial lr where it has one (an optimizer loaded from a checkpoint holds
+                # the scheduled lr in tracked groups, the added lr in a group added since).
+                _refuse_overwrite(key, [g.get("initial_lr", g["lr"]) if key == "lr" else _hyper_value(g, key) for g in groups])
         # Every value is rounded to float32 (in relative mode before the product with each group's
         # initial lr, checked below): refuse one that would be inf.
         for key, value in self._schedules.items():
@@ -200,10 +202,11 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         if mode == "relative":
             for i, group in enumerate(groups):
                 _check_fits(self._schedules["lr"], i, _as_float(group.get("initial_lr", group["lr"])))
-        if not isinstance(self._schedules["lr"], Schedule):
-            # Groups that hold one lr tensor and follow different schedules: refused now, not at
-            # the first step where their values part.
-            _refuse_shared_tensor(groups, "lr", list(self._schedules["lr"]))
+        for key, value in self._schedules.items():
+            if not isinstance(value, Schedule):
+                # Groups that hold one lr (momentum, weight decay) tensor and follow different
+                # schedules: refused now, not at the first step where their values part.
+                _refuse_shared_tensor(groups, key, list(value))
         self._extra = "momentum" in self._schedules or "weight_decay" in self._schedules
         self._values = {}  # one block cache per distinct schedule
         # The groups' initial values (relative mode multiplies them), one list per driven key.
@@ -611,7 +614,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         step_count = _saved_int("state_dict['_step_count']", state_dict["_step_count"], 1)
         scale = _saved_float("state_dict['scale']", state_dict["scale"], 0.0, 1.0)
         min_lr = state_dict["min_lr"]
-        min_lr = None if min_lr is None else _saved_floats("state_dict['min_lr']", min_lr, tracked, 0.0)
+        min_lr = None if min_lr is None else _saved_floats("state_dict['min_lr']", min_lr, tracked, 0.0, _FLOAT32_MAX)
         warned = state_dict["warned"]
         if not isinstance(warned, bool):
             raise TypeError(f"Entry `state_dict['warned']` must be a bool. Received: state_dict['warned']={warned!r}")
@@ -737,12 +740,12 @@ def _saved_float(name: str, value, lo: float, hi: float = math.inf) -> float:
     return x
 
 
-def _saved_floats(name: str, values, n: int, lo: float) -> list:
+def _saved_floats(name: str, values, n: int, lo: float, hi: float = math.inf) -> list:
     if not isinstance(values, (list, tuple)) or len(values) != n:
         raise ValueError(
             f"Entry `{name}` must be a list of {n} number(s), one per param group. Received: {name}={values!r}"
         )
-    return [_saved_float(f"{name}[{i}]", v, lo) for i, v in enumerate(values)]
+    return [_saved_float(f"{name}[{i}]", v, lo, hi) for i, v in enumerate(values)]
 
 
 _FLOAT32_MAX = float(torch.finfo(torch.float32).max)
@@ -821,7 +824,7 @@ def _refuse_shared_tensor(groups, key: str, values) -> None:
     lr given to two groups): it is set in place, so the last group's value would be every group's."""
     seen = {}
     for i, (group, value) in enumerate(zip(groups, values)):
-        held = group.get(key)
+        held = group.get(key) if key != "momentum" or "momentum" in group else group.get("betas", (None,))[0]
         if not isinstance(held, torch.Tensor):
             continue
         where = (held.device, held.untyped_storage().data_ptr(), held.storage_offset())
@@ -1057,7 +1060,14 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
                     f"Argument `min_lr` must be a number or a list with one per param group ({n}). "
                     f"Received: min_lr={min_lr!r}"
                 )
-            min_lr = [validate.at_least(f"min_lr[{i}]", v, 0.0) for i, v in enumerate(floors)]
+            # A floor is an lr the scheduler applies: in float32, as the schedule's values.
+            names = ["min_lr"] * n if scalar else [f"min_lr[{i}]" for i in range(n)]
+            min_lr = [
+                validate.at_most(
+                    name, validate.at_least(name, v, 0.0), _FLOAT32_MAX, "the floor is an lr, applied in float32"
+                )
+                for name, v in zip(names, floors)
+            ]
         # One number is the floor of every group, also of groups added later (add_param_group).
         scheduler.set_added_group_min_lr(validate.at_least("min_lr", floors[0], 0.0) if scalar else None)
         self.state = self.rule.init()
@@ -1272,7 +1282,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             base = inner.get("base") if inner is not None else None
             saved = base.get("lr") if isinstance(base, dict) else None
             n = len(saved) if isinstance(saved, (list, tuple)) else self.scheduler.tracked_groups
-            min_lr = _saved_floats("state_dict['min_lr']", min_lr, n, 0.0)
+            min_lr = _saved_floats("state_dict['min_lr']", min_lr, n, 0.0, _FLOAT32_MAX)
         if inner is not None:
             self.scheduler.load_state_dict(inner)
         self.state = state

@@ -13,6 +13,7 @@ from .combinators import clip as clip
 from .combinators import join as join
 from .combinators import multiply as multiply
 from .combinators import per_epoch as per_epoch
+from .combinators import stride as stride
 from .combinators import scale as scale
 from .combinators import shift as shift
 from .combinators import warmup as warmup

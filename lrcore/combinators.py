@@ -1,4 +1,4 @@
-"""Schedules built from schedules: join, warmup, shift, per_epoch, scale, clip, multiply and add."""
+"""Schedules built from schedules: join, warmup, shift, per_epoch, stride, scale, clip, multiply and add."""
 
 from __future__ import annotations
 
@@ -248,6 +248,61 @@ def per_epoch(schedule, steps_per_epoch) -> Params:
     return {
         "schedule": as_schedule("schedule", schedule),
         "steps_per_epoch": check.length("steps_per_epoch", steps_per_epoch),
+    }
+
+
+# -- stride -----------------------------------------------------------------------------------------
+def _strided(k, n, ops):
+    """``n·k`` within ``[0, max_step]``: a product past the integer range is its largest step (as
+    any step beyond it is); never an integer overflow."""
+    if n == 1:
+        return k
+    top = ops.max_step // n  # the largest k whose product is in range
+    out = ops.minimum(k, top) * ops.i(n) if top > 0 else ops.xp.zeros_like(k)
+    return ops.xp.where(k > ops.i(top), ops.i(ops.max_step), out)
+
+
+def _stride_eval(k, p, ops):
+    return p["schedule"].evaluate_with(_strided(k, p["units_per_step"], ops), ops)
+
+
+def _stride_at_zero(p, ops, zeros, at_zero_of_child):
+    return at_zero_of_child(p["schedule"])  # n·0 = 0
+
+
+def _stride_landmarks(p, end, landmarks_of):
+    """The schedule's landmarks ``q`` at the first steps that reach them: ``ceil(q / n)``."""
+    n = p["units_per_step"]
+    return sorted({-(-q // n) for q in landmarks_of(p["schedule"], (end - 1) * n + 1)})
+
+
+@register(_stride_eval, children={"schedule": "one"}, at_zero=_stride_at_zero, landmarks=_stride_landmarks)
+def stride(schedule, units_per_step) -> Params:
+    r"""Evaluate a schedule written in a finer unit (samples, tokens) on an update count.
+
+    .. math:: \eta(k) = s(n \cdot k)
+
+    The schedule's step is the number of units seen after :math:`k` updates of :math:`n` units
+    each: a schedule in samples or tokens (Composer's ``"sp"`` and ``"tok"`` times) driven by the
+    update count, with a constant batch. Exact integer arithmetic; as for any step, :math:`n k`
+    beyond the integer range the step is evaluated in is its largest step. The inverse idea of
+    :func:`per_epoch`.
+
+    Args:
+        schedule: the schedule :math:`s`, in units.
+        units_per_step: :math:`n \ge 1`, the units (samples, tokens) in one update.
+
+    Example:
+        >>> import lrcore
+        >>> s = lrcore.stride(lrcore.exponential_decay(1.0, 1000, 0.5, staircase=True), units_per_step=32)
+        >>> print(float(s(31)), float(s(32)))
+        1.0 0.5
+
+    Peer: Composer's schedulers with times in samples or tokens, ``B`` of them per batch.
+    """
+    return {
+        "schedule": as_schedule("schedule", schedule),
+        "units_per_step": check.length("units_per_step", units_per_step),
     }
 
 

@@ -17,7 +17,7 @@ from lrcore.backends.jax import JaxSchedule as JaxSchedule
 from lrcore.backends.jax import ReduceOnPlateauState as ReduceOnPlateauState
 from lrcore.backends.jax import reduce_on_plateau as reduce_on_plateau
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "tanh_restart", "polynomial_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "tanh_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "noam", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "scale", "clip", "multiply", "add", "noise", "from_schedule", "JaxSchedule", "reduce_on_plateau", "ReduceOnPlateauState"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "tanh_restart", "polynomial_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "tanh_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "noam", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "stride", "scale", "clip", "multiply", "add", "noise", "from_schedule", "JaxSchedule", "reduce_on_plateau", "ReduceOnPlateauState"]
 
 
 def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0, k_decay=1.0, periodic=False, speed=1) -> JaxSchedule:
@@ -266,6 +266,16 @@ def per_epoch(schedule, steps_per_epoch) -> JaxSchedule:
     ``lrcore.jax.per_epoch(...)`` is ``lrcore.per_epoch(...)`` bound to a :class:`JaxSchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.per_epoch`.
+    """
+    ...
+
+
+def stride(schedule, units_per_step) -> JaxSchedule:
+    r"""Evaluate a schedule written in a finer unit (samples, tokens) on an update count.
+
+    ``lrcore.jax.stride(...)`` is ``lrcore.stride(...)`` bound to a :class:`JaxSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.stride`.
     """
     ...
 

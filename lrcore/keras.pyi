@@ -19,7 +19,7 @@ from lrcore.schedule import Schedule
 from lrcore.backends.keras import KerasSchedule as KerasSchedule
 from lrcore.backends.keras import ReduceLROnPlateau as ReduceLROnPlateau
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "tanh_restart", "polynomial_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "tanh_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "noam", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "scale", "clip", "multiply", "add", "noise", "from_schedule", "KerasSchedule", "ReduceLROnPlateau"]
+__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "tanh_restart", "polynomial_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "tanh_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "noam", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "stride", "scale", "clip", "multiply", "add", "noise", "from_schedule", "KerasSchedule", "ReduceLROnPlateau"]
 
 
 def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0, k_decay=1.0, periodic=False, speed=1) -> KerasSchedule:
@@ -268,6 +268,16 @@ def per_epoch(schedule, steps_per_epoch) -> KerasSchedule:
     ``lrcore.keras.per_epoch(...)`` is ``lrcore.per_epoch(...)`` bound to a :class:`KerasSchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.per_epoch`.
+    """
+    ...
+
+
+def stride(schedule, units_per_step) -> KerasSchedule:
+    r"""Evaluate a schedule written in a finer unit (samples, tokens) on an update count.
+
+    ``lrcore.keras.stride(...)`` is ``lrcore.stride(...)`` bound to a :class:`KerasSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.stride`.
     """
     ...
 

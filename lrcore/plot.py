@@ -25,7 +25,7 @@ def landmarks(schedule, end: int) -> list[int]:
     Each schedule declares its own at registration (``landmarks=``, see
     :func:`lrcore.schedule.register`): by default its whole-step parameters and their partial sums;
     the cyclic ones add their periods, and the combinators that move their inner schedule along the
-    steps (``join``, ``warmup``, ``shift``, ``per_epoch``) move its landmarks. At most :data:`MAX_LANDMARKS`.
+    steps (``join``, ``warmup``, ``shift``, ``per_epoch``, ``stride``) move its landmarks. At most :data:`MAX_LANDMARKS`.
     """
     return sorted(set(_landmarks_of(schedule, end)))[:MAX_LANDMARKS]
 

@@ -500,6 +500,10 @@ def _per_epoch(k, p):
     return value_of(p["schedule"], k // p["steps_per_epoch"])
 
 
+def _stride(k, p):
+    return value_of(p["schedule"], k * p["units_per_step"])
+
+
 def _add(k, p):
     return mpmath.fsum([value_of(s, k) for s in p["schedules"]])
 
@@ -1283,6 +1287,29 @@ TABLE: dict[str, Entry] = {
         plot=(
             "cosine_decay(1.0, 100) per step, and per_epoch(cosine_decay(1.0, 10), steps_per_epoch=10)",
             [L.cosine_decay(1.0, 100), L.per_epoch(L.cosine_decay(1.0, 10), steps_per_epoch=10)],
+            100,
+            False,
+        ),
+    ),
+    "stride": Entry(
+        reference=_stride,
+        examples=[
+            ("stride", L.stride(L.cosine_decay(1.0, 700), 7), [100]),
+            ("stride-one", L.stride(L.linear(1.0, 0.0, 10), 1), [10]),
+            ("stride-staircase", L.stride(L.exponential_decay(0.5, 100, 0.5, staircase=True), 32), [4, 7, 10]),
+            ("stride-warmup", L.stride(L.warmup(L.linear(1.0, 0.1, 900), 90, 0.0), 30), [3, 33]),
+            ("stride-join", L.stride(L.join([L.constant(1.0), L.linear(1.0, 0.0, 100)], [50]), 16), [3, 4, 9, 10]),
+            ("stride-past-the-range", L.stride(L.linear(1.0, 0.1, 1000), 2**40), []),
+            ("stride-keywords", L.stride(schedule=L.cosine_decay(1.0, 1000), units_per_step=100), [10]),
+        ],
+        valid=dict(schedule=C, units_per_step=10),
+        lengths=["units_per_step"],
+        bad=[
+            ({"schedule": None}, TypeError, "schedule", None),
+        ],
+        plot=(
+            "cosine_decay(1.0, 100) per step, and stride(cosine_decay(1.0, 1000), units_per_step=10)",
+            [L.cosine_decay(1.0, 100), L.stride(L.cosine_decay(1.0, 1000), units_per_step=10)],
             100,
             False,
         ),

@@ -221,10 +221,10 @@ def composer_time_module():
 
 
 def composer_values(scheduler, n: int, max_duration: str, dataloader_len: int | None = None,
-                    ssr: float = 1.0) -> np.ndarray:
+                    ssr: float = 1.0, samples_per_batch: int = 0, tokens_per_batch: int = 0) -> np.ndarray:
     """A Composer scheduler's multiplier ``scheduler(state, ssr)`` at batches ``0..n-1``: the state's
-    timestamp is advanced as the trainer advances it (``Timestamp.to_next_batch``, and
-    ``to_next_epoch`` after ``dataloader_len`` batches)."""
+    timestamp is advanced as the trainer advances it (``Timestamp.to_next_batch`` with the batch's
+    samples and tokens, and ``to_next_epoch`` after ``dataloader_len`` batches)."""
     time = composer_time_module()
     state = ComposerState(
         time.Timestamp(), time.Time.from_timestring(max_duration),
@@ -233,7 +233,7 @@ def composer_values(scheduler, n: int, max_duration: str, dataloader_len: int | 
     out = []
     for _ in range(n):
         out.append(float(scheduler(state, ssr)))
-        state.timestamp = state.timestamp.to_next_batch()
+        state.timestamp = state.timestamp.to_next_batch(samples=samples_per_batch, tokens=tokens_per_batch)
         if dataloader_len is not None and int(state.timestamp.batch_in_epoch) == dataloader_len:
             state.timestamp = state.timestamp.to_next_epoch()
     return np.asarray(out, dtype=np.float64)

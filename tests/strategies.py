@@ -249,6 +249,7 @@ COMBINATOR_STRATEGIES = {
     "warmup": lambda children: st.builds(lrcore.warmup, children, warmup_steps=phases, init_value=values, delay=st.booleans()),
     "shift": lambda children: st.builds(lrcore.shift, children, offset=st.one_of(st.integers(-60, 60), st.sampled_from([-(2**40), 2**31, 2**62]))),
     "per_epoch": lambda children: st.builds(lrcore.per_epoch, children, steps_per_epoch=st.one_of(st.integers(1, 20), st.sampled_from([2**31, 2**40]))),
+    "stride": lambda children: st.builds(lrcore.stride, children, units_per_step=st.one_of(st.integers(1, 20), st.sampled_from([2**31, 2**40]))),
     "add": lambda children: st.lists(children, min_size=1, max_size=3).map(lrcore.add),
     "scale": lambda children: st.builds(lrcore.scale, children, factor=levels(-4.0, 4.0)),
     "clip": _clip,

@@ -532,6 +532,7 @@ COMBINATOR_EXAMPLES = {
     "clip": (lrcore.clip(lrcore.linear(0.0, 1.0, 10), min_value=0.25, max_value=0.75), [0.25, 0.5, 0.75]),
     "shift": (lrcore.shift(lrcore.linear(0.0, 1.0, 10), -5), [0.0, 0.0, 0.5]),
     "per_epoch": (lrcore.per_epoch(lrcore.linear(0.0, 1.0, 10), 4), [0.0, 0.1, 0.2]),
+    "stride": (lrcore.stride(lrcore.linear(0.0, 1.0, 40), 2), [0.0, 0.25, 0.5]),
     "add": (lrcore.add([lrcore.constant(0.5), lrcore.linear(0.0, 1.0, 10)]), [0.5, 1.0, 1.5]),
     # Noise from step 11 on: the steps read here are the schedule's own values.
     "noise": (lrcore.noise(lrcore.linear(0.0, 1.0, 10), pct=0.5, seed=7, begin=11, end=20), [0.0, 0.5, 1.0]),

@@ -68,6 +68,70 @@ CASES = {
 }
 
 
+# Times in samples or tokens, B per batch: name: (make the scheduler, max_duration, steps_per_epoch, ssr,
+# samples_per_batch, tokens_per_batch, batches compared)
+FINE_CASES = {
+    "step-sp": (lambda: composer("StepScheduler")("1000sp", gamma=0.5), "32000sp", None, 1.0, 32, None, 1000),
+    "multistep-sp-ep-ba": (lambda: composer("MultiStepScheduler")(["1000sp", "3ep", "90ba"], gamma=0.5), "10ep", 20,
+                           1.0, 24, None, 200),
+    "cosine_warmup-tok": (lambda: composer("CosineAnnealingWithWarmupScheduler")("500tok", t_max="1dur", alpha_f=0.1),
+                          "50000tok", None, 1.0, None, 128, 420),
+    "linear_warmup-dur-sp": (lambda: composer("LinearWithWarmupScheduler")("0.1dur", alpha_f=0.0), "10000sp", None,
+                             1.0, 30, None, 350),
+    "restarts-sp": (lambda: composer("CosineAnnealingWarmRestartsScheduler")("1000sp", t_mult=2.0), "40000sp", None,
+                    1.0, 24, None, 1000),
+    "cosine-sp-ssr": (lambda: composer("CosineAnnealingScheduler")(t_max="7000sp"), "7000sp", None, 1.5, 16, None, 700),
+    "exponential-sp-max-ba": (lambda: composer("ExponentialScheduler")(0.9, decay_period="100sp"), "1000ba", None, 1.0,
+                              7, None, 300),
+    "polynomial_warmup-tok": (lambda: composer("PolynomialWithWarmupScheduler")("300tok", power=2.0), "6000tok", None,
+                              1.0, None, 50, 130),
+    "constant_warmup-sp": (lambda: composer("ConstantWithWarmupScheduler")("100sp", alpha=0.5, t_max="1dur"), "1000sp",
+                           None, 1.0, 16, None, 80),
+    "step-ba-max-tok": (lambda: composer("StepScheduler")("10ba", gamma=0.5), "100000tok", None, 1.0, None, 1000, 60),
+    "multistep-sp-not-multiple": (lambda: composer("MultiStepScheduler")(["100sp", "101sp", "250sp"], gamma=0.5),
+                                  "1000sp", None, 1.0, 50, None, 20),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FINE_CASES))
+def test_samples_and_tokens_match_composer(case):
+    """A schedule in samples (tokens), evaluated at ``B·k`` at batch ``k``: Composer's multiplier
+    with the timestamp's sample (token) count advanced by ``B`` each batch."""
+    make, max_duration, spe, ssr, spb, tpb, n = FINE_CASES[case]
+    scheduler = make()
+    s = lrcore.from_composer(scheduler, max_duration, spe, ssr=ssr, samples_per_batch=spb, tokens_per_batch=tpb)
+    assert s.name == "stride" and s.params["units_per_step"] == (spb or tpb)
+    want = composer_values(scheduler, n, max_duration, spe, ssr=ssr, samples_per_batch=spb or 0,
+                           tokens_per_batch=tpb or 0)
+    assert_ulp_close(s(np.arange(n)), want, 64, ULPS, context=f"{case}: {s!r}")
+    assert len(set(want.tolist())) > 1
+
+
+def test_samples_mixed_with_batches_and_epochs():
+    """Batch and epoch times become ``B`` samples a batch: milestones at 1000 samples, 3 epochs of 20
+    batches (1440 samples) and 90 batches (2160 samples)."""
+    s = lrcore.from_composer(composer("MultiStepScheduler")(["1000sp", "3ep", "90ba"], gamma=0.5), "10ep", 20,
+                             samples_per_batch=24)
+    assert s == lrcore.stride(lrcore.piecewise_constant([1000, 1440, 2160], [1.0, 0.5, 0.25, 0.125]), 24)
+    # the first batch past 1000 samples: ceil(1000 / 24) = 42
+    assert float(s(41)) == 1.0 and float(s(42)) == 0.5
+
+
+def test_samples_and_tokens_refusals():
+    with pytest.raises(ValueError, match="in samples .*pass `samples_per_batch`.*samples_per_batch=None"):
+        lrcore.from_composer(composer("StepScheduler")("100sp"), "100ba")
+    with pytest.raises(ValueError, match="in tokens .*pass `tokens_per_batch`.*tokens_per_batch=None"):
+        lrcore.from_composer(composer("StepScheduler")("1ba"), "100tok", samples_per_batch=8)
+    with pytest.raises(ValueError, match="both samples .* and tokens"):
+        lrcore.from_composer(composer("MultiStepScheduler")(["100sp", "1000tok"]), "100ba", samples_per_batch=8,
+                             tokens_per_batch=64)
+    for bad, error in [(0, ValueError), (-4, ValueError), (2.5, ValueError), (True, TypeError), ("8", TypeError)]:
+        with pytest.raises(error, match="samples_per_batch"):
+            lrcore.from_composer(composer("StepScheduler")("100sp"), "1000sp", samples_per_batch=bad)
+        with pytest.raises(error, match="tokens_per_batch"):
+            lrcore.from_composer(composer("StepScheduler")("10ba"), "100ba", tokens_per_batch=bad)
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_matches_composer(case):
     make, max_duration, spe, ssr, n = CASES[case]
@@ -141,7 +205,7 @@ def test_refuses():
         lrcore.from_composer(type("LambdaScheduler", (), {})(), "10ba")
     with pytest.raises(ValueError, match="pass `steps_per_epoch`"):
         lrcore.from_composer(composer("StepScheduler")("1ep"), "10ep")
-    with pytest.raises(ValueError, match="max_duration in 'tok'"):
-        lrcore.from_composer(composer("StepScheduler")("1ba"), "100tok")
+    with pytest.raises(ValueError, match="max_duration in 'sec'"):
+        lrcore.from_composer(composer("StepScheduler")("1ba"), "100sec")
     with pytest.raises(ValueError, match="must be a time such as"):
         lrcore.from_composer(composer("StepScheduler")("ten batches"), "10ba")

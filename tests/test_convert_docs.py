@@ -147,12 +147,16 @@ def convert_and_values(peer: str, row):
     s = eval(made, {k: getattr(module, k) for k in dir(module) if k.endswith("Scheduler")})
     seen = {}
 
-    def from_composer(scheduler, max_duration, steps_per_epoch=None, *, ssr=1.0, lr=1.0):
-        seen.update(max_duration=max_duration, dataloader_len=steps_per_epoch, ssr=ssr, lr=lr)
-        return lrcore.from_composer(scheduler, max_duration, steps_per_epoch, ssr=ssr, lr=lr)
+    def from_composer(scheduler, max_duration, steps_per_epoch=None, *, ssr=1.0, lr=1.0, samples_per_batch=None,
+                      tokens_per_batch=None):
+        seen.update(max_duration=max_duration, dataloader_len=steps_per_epoch, ssr=ssr, lr=lr,
+                    samples=samples_per_batch or 0, tokens=tokens_per_batch or 0)
+        return lrcore.from_composer(scheduler, max_duration, steps_per_epoch, ssr=ssr, lr=lr,
+                                    samples_per_batch=samples_per_batch, tokens_per_batch=tokens_per_batch)
 
     got = eval(call, {"from_composer": from_composer, "s": s})
-    want = seen["lr"] * composer_values(s, 300, seen["max_duration"], seen["dataloader_len"], ssr=seen["ssr"])
+    want = seen["lr"] * composer_values(s, 300, seen["max_duration"], seen["dataloader_len"], ssr=seen["ssr"],
+                                        samples_per_batch=seen["samples"], tokens_per_batch=seen["tokens"])
     return got, want, 64
 
 

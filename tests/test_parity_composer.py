@@ -210,3 +210,26 @@ def test_duration_fractions_truncate():
     assert_ulp_close(lrcore.cosine_decay(1.0, 29)(np.arange(40)), exact, 64, ULPS)
     assert_ulp_close(lrcore.cosine_decay(1.0, 28)(np.arange(40)), want, 64, ULPS)  # what Composer computes
     assert want[28] == 0.0 and exact[28] > 0.002
+
+
+#: Times in samples or tokens: ``{name: (make, max_duration, samples_per_batch, tokens_per_batch,
+#: the lrcore schedule in samples or tokens, n)}``; at batch ``k`` Composer's timestamp holds ``k·B``.
+FINE = {
+    "multistep-sp": (lambda: composer("MultiStepScheduler")(["100sp", "101sp", "250sp"], gamma=0.5), "1000sp", 50,
+                     0, lrcore.piecewise_constant([100, 101, 250], [1.0, 0.5, 0.25, 0.125]), 20),
+    "cosine_warmup-tok": (lambda: composer("CosineAnnealingWithWarmupScheduler")("500tok", alpha_f=0.1), "50000tok",
+                          0, 128, lrcore.warmup_cosine_decay(0.0, 1.0, 500, 50000, end_value=0.1), 420),
+    "linear-sp": (lambda: composer("LinearScheduler")(alpha_i=1.0, alpha_f=0.2, t_max="3000sp"), "3000sp", 24, 0,
+                  lrcore.linear(1.0, 0.2, 3000), 140),
+    "step-sp": (lambda: composer("StepScheduler")("1000sp", gamma=0.5), "32000sp", 33, 0,
+                lrcore.exponential_decay(1.0, 1000, 0.5, staircase=True), 1000),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FINE))
+def test_samples_and_tokens_are_a_stride(name):
+    """A Composer schedule in samples (tokens) at batch ``k`` is ``stride(the schedule, B)`` at ``k``."""
+    make, max_duration, spb, tpb, schedule, n = FINE[name]
+    want = composer_values(make(), n, max_duration, samples_per_batch=spb, tokens_per_batch=tpb)
+    assert_ulp_close(lrcore.stride(schedule, spb or tpb)(np.arange(n)), want, 64, ULPS, context=name)
+    assert len(set(want.tolist())) > 1

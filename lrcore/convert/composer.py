@@ -20,7 +20,8 @@ PEER = "composer"
 _TIME = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(ba|ep|dur|sp|tok|sec)\s*$")
 
 
-def from_composer(scheduler, max_duration, steps_per_epoch=None, *, ssr=1.0, lr=1.0) -> Schedule:
+def from_composer(scheduler, max_duration, steps_per_epoch=None, *, ssr=1.0, lr=1.0, samples_per_batch=None,
+                  tokens_per_batch=None) -> Schedule:
     r"""The lrcore schedule of a Composer scheduler, in batches: its multiplier at batch :math:`k`
     times ``lr``.
 
@@ -31,12 +32,20 @@ def from_composer(scheduler, max_duration, steps_per_epoch=None, *, ssr=1.0, lr=
     time or a restart period below its documented whole number of batches, a ``UserWarning`` says so
     and the documented curve is returned.
 
+    Times in samples (``"sp"``) or tokens (``"tok"``), and a ``max_duration`` in them, need the
+    constant ``samples_per_batch`` (or ``tokens_per_batch``) :math:`B`: the schedule is then built in
+    samples (tokens), batch and epoch times taken as :math:`B` samples a batch, and evaluated at
+    :math:`B k` at batch :math:`k` (``lrcore.stride``), as Composer compares such times with the
+    trainer's sample (token) count.
+
     Args:
         scheduler: a ``composer.optim.scheduler`` scheduler (``CosineAnnealingWithWarmupScheduler``, ...).
         max_duration: the trainer's ``max_duration`` (``"10ep"``, ``"1000ba"`` or a ``Time``).
         steps_per_epoch: batches per epoch, for times in epochs.
         ssr: the trainer's scale schedule ratio.
         lr: the optimizer's learning rate (the multiplier's unit).
+        samples_per_batch: the samples in each batch, for times in samples.
+        tokens_per_batch: the tokens in each batch, for times in tokens.
 
     Example:
         >>> import lrcore
@@ -55,8 +64,11 @@ def from_composer(scheduler, max_duration, steps_per_epoch=None, *, ssr=1.0, lr=
     if not ssr > 0:
         raise ValueError(f"composer: argument `ssr` (the scale schedule ratio) must be > 0. Received: ssr={ssr!r}")
     clock = _Clock(name, max_duration, steps_per_epoch, ssr)
+    clock.count_in(_fine_unit(scheduler, clock), samples_per_batch, tokens_per_batch)
     with peer_arguments(f"{PEER} {name}", _PEER_NAMES):
         out = convert(scheduler, clock)
+        if clock.per_batch != 1:
+            out = combinators.stride(out, clock.per_batch)
         lr = real(PEER, "lr", lr)
         return out if lr == 1.0 else combinators.scale(out, lr)
 
@@ -70,6 +82,30 @@ _PEER_NAMES = {
     "warmup_steps": "t_warmup", "factor": "lr", "peak_value": "alpha_i",
 }
 
+#: The scheduler attributes that hold times.
+_TIMES = ("step_size", "milestones", "t_max", "decay_period", "t_0", "t_warmup")
+#: Composer's units counted within a batch: (name, the argument that gives their number per batch).
+_FINE = {"sp": ("samples", "samples_per_batch"), "tok": ("tokens", "tokens_per_batch")}
+
+
+def _fine_unit(scheduler, clock) -> str:
+    """``"sp"`` or ``"tok"`` where a time of the scheduler (or ``max_duration``) is in that unit,
+    else ``"ba"``; samples and tokens together are refused."""
+    units = {clock.max_unit}
+    for attr in _TIMES:
+        value = getattr(scheduler, attr, None)
+        for t in value if isinstance(value, (list, tuple)) else [value]:
+            if t is None:
+                continue
+            try:
+                units.add(_time(clock.name, attr, t)[1])
+            except (TypeError, ValueError):
+                continue  # the conversion names the bad time
+    fine = sorted(units & set(_FINE))
+    if len(fine) > 1:
+        raise cannot(PEER, f"{clock.name} with times in both samples ('sp') and tokens ('tok')",
+                     "Give the times in one of them (or in batches, epochs or 'dur').")
+    return fine[0] if fine else "ba"
 
 
 def _time(name: str, arg: str, value) -> tuple[Fraction, str]:
@@ -98,9 +134,26 @@ class _Clock:
         self.name, self.ssr = name, ssr
         self.spe = None if steps_per_epoch is None else whole(PEER, "steps_per_epoch", steps_per_epoch, 1)
         value, unit = _time(name, "max_duration", max_duration)
-        if unit not in ("ba", "ep"):
-            raise cannot(PEER, f"max_duration in {unit!r}", "Give max_duration in batches ('ba') or epochs ('ep').")
+        if unit not in ("ba", "ep", *_FINE):
+            raise cannot(PEER, f"max_duration in {unit!r}",
+                         "Give max_duration in batches ('ba'), epochs ('ep'), samples ('sp') or tokens ('tok').")
         self.max_value, self.max_unit = value, unit
+        self.unit, self.per_batch = "ba", 1
+
+    def count_in(self, unit: str, samples_per_batch, tokens_per_batch) -> None:
+        """Count the times in ``unit`` (``"ba"``, ``"sp"``, ``"tok"``): a batch is ``per_batch`` of them."""
+        for fine, (_, arg) in _FINE.items():
+            given = samples_per_batch if fine == "sp" else tokens_per_batch
+            if given is not None:
+                whole(PEER, arg, given, 1)
+        if unit == "ba":
+            return
+        what, arg = _FINE[unit]
+        given = samples_per_batch if unit == "sp" else tokens_per_batch
+        if given is None:
+            raise ValueError(f"composer {self.name}: times (or max_duration) in {what} ({unit!r}) depend on the batch "
+                             f"size; pass `{arg}` (the {what} in each batch). Received: {arg}=None")
+        self.unit, self.per_batch = unit, whole(PEER, arg, given, 1)
 
     def _epochs(self, arg) -> int:
         if self.spe is None:
@@ -109,8 +162,8 @@ class _Clock:
         return self.spe
 
     def batches(self, arg: str, value, scaled: bool = True) -> int:
-        """The whole batches of the time ``value``: the documented number, warned about where
-        Composer's float arithmetic truncates below it."""
+        """The whole batches (samples, tokens: the clock's unit) of the time ``value``: the
+        documented number, warned about where Composer's float arithmetic truncates below it."""
         v, unit = _time(self.name, arg, value)
         try:
             return self._batches(arg, value, v, unit, scaled)
@@ -120,24 +173,29 @@ class _Clock:
 
     def _batches(self, arg: str, value, v: Fraction, unit: str, scaled: bool) -> int:
         fv = float(v)
+        counted = "ba"  # the unit Composer compares the time in
         if unit == "dur":
             if self.max_unit == "ep":
                 spe = self._epochs(arg)
                 exact, theirs = v * spe * self.max_value, int(fv * spe * float(self.max_value))
             else:
                 exact, theirs = v * self.max_value, int(fv * float(self.max_value))
-        elif unit in ("ba", "ep"):
+                counted = self.max_unit
+        elif unit in ("ba", "ep", *_FINE):
             spe = self._epochs(arg) if unit == "ep" else 1
             ssr = self.ssr if scaled else 1.0
             exact = v * spe * Fraction(repr(ssr))
             theirs = int(fv * spe * ssr)
+            counted = "ba" if unit == "ep" else unit
         else:
-            raise cannot(PEER, f"`{arg}` in {unit!r}", "Give times in batches ('ba'), epochs ('ep') or 'dur'.")
+            raise cannot(PEER, f"`{arg}` in {unit!r}",
+                         "Give times in batches ('ba'), epochs ('ep'), samples ('sp'), tokens ('tok') or 'dur'.")
         documented = math.floor(exact)
         if theirs != documented:
-            peer_bug(PEER, f"{self.name}: `{arg}`={value!r} is {exact} batches, which Composer's float arithmetic "
+            what = "batches" if counted == "ba" else _FINE[counted][0]
+            peer_bug(PEER, f"{self.name}: `{arg}`={value!r} is {exact} {what}, which Composer's float arithmetic "
                            f"truncates to {theirs}.")
-        return documented
+        return documented * self.per_batch if counted == "ba" else documented
 
 
 def _stairs(milestones: list[int], gamma: float, offset: int = 0) -> Schedule:

@@ -45,7 +45,9 @@ def from_composer(scheduler, max_duration, steps_per_epoch=None, *, ssr=1.0, lr=
         ssr: the trainer's scale schedule ratio.
         lr: the optimizer's learning rate (the multiplier's unit).
         samples_per_batch: the samples in each batch, for times in samples.
-        tokens_per_batch: the tokens in each batch, for times in tokens.
+        tokens_per_batch: the tokens in each batch, for times in tokens (on JAX, TensorFlow and
+            Keras, whose steps are int32, exact while tokens seen stay below 2**31: see
+            ``lrcore.stride``).
 
     Example:
         >>> import lrcore

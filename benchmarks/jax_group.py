@@ -16,7 +16,7 @@ GROUP = "jax"
 
 #: Adam updates per timed call of the headline rows, and rounds per row.
 ADAM_STEPS = 20
-ADAM_ROUNDS = 61
+ADAM_ROUNDS = 201
 
 
 def single_piece_pairs():

@@ -31,3 +31,29 @@ def assert_ulp_close(got, want, bits: int, ulps: float = 4.0, scale=None, contex
         f"max error {err.max():.3e} > bound {bound:.3e} ({ulps} ulp, {bits}-bit) at flat index {worst}: "
         f"got {got.ravel()[worst]!r}, want {want.ravel()[worst]!r} {context}"
     )
+
+
+def cheap_formulas_used(schedule, dtype=np.float64) -> list:
+    """The cheap formulas (``ramp``, ``square_ramp``, ``cos_ramp``) ``schedule`` evaluates with on
+    NumPy, in order: its code path, read off the Ops calls."""
+    from lrcore import _array
+
+    calls = []
+
+    class Spy(_array._NumpyOps):
+        __slots__ = ()
+
+        def ramp(self, *a, **kw):
+            calls.append("ramp")
+            return super().ramp(*a, **kw)
+
+        def square_ramp(self, *a, **kw):
+            calls.append("square_ramp")
+            return super().square_ramp(*a, **kw)
+
+        def cos_ramp(self, *a, **kw):
+            calls.append("cos_ramp")
+            return super().cos_ramp(*a, **kw)
+
+    schedule.evaluate_with(np.arange(4, dtype=np.int64), Spy(np, np.int64, dtype))
+    return calls

@@ -10,32 +10,13 @@ import numpy as np
 import pytest
 
 import lrcore
-from lrcore import _array
 from tests import reference
-from tests.helpers import assert_ulp_close
+from tests.helpers import assert_ulp_close, cheap_formulas_used
 
 
 def _formulas(schedule) -> list:
     """The cheap formulas ``schedule`` evaluates with, in order (read off the Ops calls)."""
-    calls = []
-
-    class Spy(_array._NumpyOps):
-        __slots__ = ()
-
-        def ramp(self, *a, **kw):
-            calls.append("ramp")
-            return super().ramp(*a, **kw)
-
-        def square_ramp(self, *a, **kw):
-            calls.append("square_ramp")
-            return super().square_ramp(*a, **kw)
-
-        def cos_ramp(self, *a, **kw):
-            calls.append("cos_ramp")
-            return super().cos_ramp(*a, **kw)
-
-    schedule.evaluate_with(np.arange(4, dtype=np.int64), Spy(np, np.int64, np.float64))
-    return calls
+    return cheap_formulas_used(schedule)
 
 
 LIN = lrcore.linear(1e-3, 0.0, 100)

@@ -1,4 +1,5 @@
-"""What every converter shares: the refusals, the peer-bug warning, and whole-number checks.
+"""What every converter shares: the refusals, the peer-bug warning, whole-number checks and
+multi-step stairs.
 
 A converter reads a peer's object or configuration and returns the lrcore schedule of the curve the
 peer documents. It refuses (``ValueError``) what lrcore cannot express, naming the scheduler, the
@@ -15,6 +16,8 @@ import math
 import numbers
 import re
 import warnings
+
+from .. import decay, piecewise
 
 
 class CannotExpress(ValueError):
@@ -123,3 +126,17 @@ def names_peer_arguments(peer: str, names: dict[str, str]):
         return converter
 
     return decorate
+
+
+def stairs(bounds, level, passed: int = 0):
+    """``level(passed + #{b in bounds : b <= k})`` at step ``k``: a multi-step decay whose
+    boundaries ``bounds`` (a boundary given twice counts twice) are the steps where ``level``'s
+    count goes up. ``level(n)`` gives the value after ``n`` milestones (the peer's error on overflow)."""
+    unique = sorted(set(bounds))
+    if not unique:
+        return decay.constant(level(passed))
+    values, count = [level(passed)], passed
+    for b in unique:
+        count += bounds.count(b)
+        values.append(level(count))
+    return piecewise.piecewise_constant(unique, values)

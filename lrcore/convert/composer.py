@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from .. import combinators, cosine, decay, piecewise
 from ..schedule import Schedule
-from ._common import cannot, peer_arguments, peer_bug, real, whole
+from ._common import cannot, peer_arguments, peer_bug, real, stairs, whole
 
 PEER = "composer"
 _TIME = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(ba|ep|dur|sp|tok|sec)\s*$")
@@ -204,7 +204,7 @@ def _stairs(milestones: list[int], gamma: float, offset: int = 0) -> Schedule:
     """``gamma ** #{m <= k + offset}``, a milestone given twice counting twice."""
     passed = sum(m <= offset for m in milestones)
     later = sorted(m - offset for m in milestones if m > offset)
-    unique = sorted(set(later))
+
     def power(n: int) -> float:
         try:
             return gamma**n
@@ -214,13 +214,7 @@ def _stairs(milestones: list[int], gamma: float, offset: int = 0) -> Schedule:
                 f"Received: gamma={gamma!r}"
             ) from None
 
-    if not unique:
-        return decay.constant(power(passed))
-    values, count = [power(passed)], passed
-    for b in unique:
-        count += later.count(b)
-        values.append(power(count))
-    return piecewise.piecewise_constant(unique, values)
+    return stairs(later, power, passed)
 
 
 def _step(s, clock):

@@ -12,7 +12,7 @@ from fractions import Fraction
 from .. import combinators, cosine, decay, piecewise, transformer
 from ..cyclic import cyclic, onecycle
 from ..schedule import Schedule
-from ._common import cannot, flag, peer_arguments, peer_bug, real, whole
+from ._common import cannot, flag, peer_arguments, peer_bug, real, stairs, whole
 
 PEER = "paddle"
 
@@ -153,14 +153,17 @@ def _multistep(s):
     gamma = real(PEER, "gamma", s.gamma)
     milestones = [whole(PEER, "milestones", m) for m in s.milestones]
     lr = _lr(s)
-    try:  # exact, rounded once: lr * gamma**i in floats can overflow or underflow on the way
-        values = [float(Fraction(lr) * Fraction(gamma) ** i) for i in range(len(milestones) + 1)]
-    except OverflowError:
-        raise ValueError(
-            "paddle MultiStepDecay: argument `gamma` makes the lr after the last milestone pass the float64 range. "
-            f"Received: gamma={gamma!r}, learning_rate={lr!r}"
-        ) from None
-    return piecewise.piecewise_constant(milestones, values)
+
+    def level(n: int) -> float:
+        try:  # exact, rounded once: lr * gamma**n in floats can overflow or underflow on the way
+            return float(Fraction(lr) * Fraction(gamma) ** n)
+        except OverflowError:
+            raise ValueError(
+                "paddle MultiStepDecay: argument `gamma` makes the lr after the last milestone pass the float64 range. "
+                f"Received: gamma={gamma!r}, learning_rate={lr!r}"
+            ) from None
+
+    return stairs(milestones, level)
 
 
 def _step(s):

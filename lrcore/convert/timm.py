@@ -8,9 +8,9 @@ import math
 import warnings
 from fractions import Fraction
 
-from .. import combinators, cosine, decay, piecewise, stochastic, transformer
+from .. import combinators, cosine, decay, stochastic, transformer
 from ..schedule import Schedule
-from ._common import cannot, flag, names_peer_arguments, peer_bug, real, whole
+from ._common import cannot, flag, names_peer_arguments, peer_bug, real, stairs, whole
 
 PEER = "timm"
 _LAST = 2**63 - 1  # the largest step lrcore evaluates
@@ -241,14 +241,7 @@ def _stairs(lr, rate, bounds, passed) -> Schedule:
             raise ValueError(f"timm multistep: argument `decay_rate` makes the lr after {n} milestones pass the "
                              f"float64 range. Received: decay_rate={rate!r}, lr={lr!r}") from None
 
-    unique = sorted(set(bounds))
-    if not unique:
-        return decay.constant(level(passed))
-    values, count = [level(passed)], passed
-    for b in unique:
-        count += bounds.count(b)
-        values.append(level(count))
-    return piecewise.piecewise_constant(unique, values)
+    return stairs(bounds, level, passed)
 
 
 def _wsd(sched, lr, t_initial, w, init, decay_epochs, decay_t, lr_min, decay_fn, timescale_t, warmup_prefix):

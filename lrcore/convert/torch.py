@@ -13,7 +13,7 @@ from fractions import Fraction
 from .. import combinators, cosine, decay, piecewise
 from ..cyclic import cyclic, cyclic_momentum, onecycle, onecycle_momentum
 from ..schedule import Schedule
-from ._common import cannot, peer_arguments, real, whole
+from ._common import cannot, peer_arguments, real, stairs, whole
 
 PEER = "torch"
 
@@ -139,21 +139,20 @@ def _step(s, i, base):
 
 def _multistep(s, i, base):
     gamma = real(PEER, "gamma", s.gamma)
-    counts = dict(s.milestones)  # a Counter: a milestone given twice applies gamma twice
-    bounds = sorted(whole(PEER, "milestones", m) for m in counts)
-    values, passed = [base], 0
-    for m in bounds:
-        passed += counts[m]
-        try:  # exact, rounded once: base * gamma**passed in floats can overflow or underflow on the way
-            values.append(float(Fraction(base) * Fraction(gamma) ** passed))
+    # A Counter: a milestone given twice applies gamma twice.
+    bounds = [whole(PEER, "milestones", m) for m, times in dict(s.milestones).items() for _ in range(times)]
+
+    def level(n: int) -> float:
+        try:  # exact, rounded once: base * gamma**n in floats can overflow or underflow on the way
+            return float(Fraction(base) * Fraction(gamma) ** n)
         except OverflowError:
             raise ValueError(
-                f"torch MultiStepLR: argument `gamma` makes the lr after milestone {m} pass the float64 range. "
+                f"torch MultiStepLR: argument `gamma` makes the lr after milestone {sorted(bounds)[n - 1]} pass the "
+                "float64 range. "
                 f"Received: gamma={gamma!r}, {_INITIAL.format(i=i)}={base!r}"
             ) from None
-    if not bounds:
-        return decay.constant(base)
-    return piecewise.piecewise_constant(bounds, values)
+
+    return stairs(bounds, level)
 
 
 def _exponential(s, i, base):

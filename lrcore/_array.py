@@ -298,12 +298,20 @@ class Ops:
         """``peak / sqrt(1 + j/tau)`` for an integer array ``j >= 0``, a Python int ``tau >= 1``
         and a level ``peak``: ``(peak·√tau) / √(j + tau)``, with ``j + tau`` formed in floats (no
         integer overflow) and ``peak·√tau`` on the host for a Python level. One square root and
-        one division per step; within ``6.5u`` of the value (docs/numerics.md)."""
+        one division per step; within ``6.5u`` of the value (docs/numerics.md). Where
+        ``peak·√tau`` would pass the float dtype's largest value (or ``peak`` is an array), the
+        quotient form ``peak / √(1 + j/tau)``, whose every intermediate stays below ``peak``."""
+        top = self._inverse_sqrt_top(tau, peak)
+        if top is None:
+            return self.f(peak) / self.xp.sqrt(1.0 + self.ratio(j, tau))
+        return self.f(top) / self.xp.sqrt(self.tofloat(j) + self.f(float(tau)))
+
+    def _inverse_sqrt_top(self, tau: int, peak):
+        """``peak·√tau`` as a Python float where it fits the float dtype, else None."""
         if is_array(peak):
-            top = self.f(peak) * self.f(math.sqrt(tau))
-        else:
-            top = self.f(float(peak) * math.sqrt(tau))
-        return top / self.xp.sqrt(self.tofloat(j) + self.f(float(tau)))
+            return None
+        top = float(peak) * math.sqrt(tau)
+        return top if abs(top) <= float(self.xp.finfo(self.float).max) else None
 
     def fraction(self, j, d: int):
         """``(j/d, (d-j)/d)`` for an integer array ``0 <= j <= d`` and a Python int ``d >= 1``.
@@ -729,11 +737,12 @@ class _NumpyOps(Ops):
 
     def inverse_sqrt(self, j, tau, peak):
         # Ops.inverse_sqrt, bit for bit (the same operations on the same operands), in one buffer.
-        if not isinstance(j, np.ndarray) or j.ndim == 0 or is_array(peak):
+        top = self._inverse_sqrt_top(tau, peak)
+        if not isinstance(j, np.ndarray) or j.ndim == 0 or top is None:
             return super().inverse_sqrt(j, tau, peak)
         v = np.add(j, self.f(float(tau)), dtype=self.float)  # the conversion fused into the sum
         np.sqrt(v, out=v)
-        np.divide(self.f(float(peak) * math.sqrt(tau)), v, out=v)
+        np.divide(self.f(top), v, out=v)
         return v
 
     def mod(self, k, d: int):

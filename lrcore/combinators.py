@@ -6,7 +6,7 @@ import operator
 from collections.abc import Sequence
 
 from . import validate as check
-from .schedule import MAX_LANDMARKS, REGISTRY, Params, _children_of, as_schedule, register
+from .schedule import MAX_LANDMARKS, Params, as_schedule, register
 
 
 # -- join ----------------------------------------------------------------------------------------
@@ -431,10 +431,8 @@ def _terms_ops(schedules, ops, combine):
 def _takes_precise(schedule) -> bool:
     """Whether ``schedule`` or a schedule inside it evaluates its schedules' precise values
     (``scale``, ``clip``, ``multiply`` of two or more)."""
-    name, params = schedule._name, schedule._params  # (read as Dynamo can, under torch.compile)
-    if name in ("scale", "clip") or (name == "multiply" and len(params["schedules"]) > 1):
-        return True
-    return any(map(_takes_precise, _children_of(REGISTRY[name].children, params)))
+    return any(name in ("scale", "clip") or (name == "multiply" and len(params["schedules"]) > 1)
+               for name, params in schedule.nodes())
 
 
 def _multiply(k, p, ops):

@@ -171,9 +171,10 @@ def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0, k_decay=1
     Zhang & Li, https://arxiv.org/abs/2004.05909
     """
     speed = check.length("speed", speed)
-    if speed != 1 and check.length("decay_steps", decay_steps) > _MAX_SPED_STEPS:
-        raise ValueError(f"Argument `decay_steps` must be <= 2**30 - 1 with a `speed` (its positions are formed "
-                         f"exactly in 32-bit integers). Received: decay_steps={decay_steps!r}, speed={speed!r}")
+    if speed != 1:
+        check.derived_at_most("decay_steps", decay_steps, check.length("decay_steps", decay_steps), _MAX_SPED_STEPS,
+                              f"must be <= 2**30 - 1 with a `speed` (here {speed}: its positions are formed exactly "
+                              "in 32-bit integers)")
     return {
         "init_value": check.level("init_value", init_value),
         "decay_steps": check.length("decay_steps", decay_steps),

@@ -516,6 +516,15 @@ class Schedule:
         """A copy of the validated parameters (including defaults)."""
         return dict(self._params)
 
+    def nodes(self) -> list:
+        """``(name, params)`` of this schedule and of every schedule inside it, depth first, the
+        parameters as a read-only mapping. Read as ``torch.compile`` can trace it: a combinator's
+        evaluation may ask what its schedules hold."""
+        out = [(self._name, types.MappingProxyType(self._params))]
+        for child in _children_of(REGISTRY[self._name].children, self._params):
+            out.extend(child.nodes())
+        return out
+
     def __setattr__(self, key, value):
         raise AttributeError(f"Schedule is immutable; cannot set `{key}`.")
 

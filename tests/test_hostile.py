@@ -1159,3 +1159,58 @@ def test_torch_per_group_schedules_refuse_one_shared_momentum_or_weight_decay_te
     held = [g["betas"][0] if key == "momentum" else g[key] for g in opt.param_groups]
     assert [float(v) for v in held] == [float(np.float32(schedules[1](0)))] * 2
 
+
+
+# -- a checkpoint saved between add_param_group and the next step() --------------------------------
+def _ramp32(k: int) -> float:
+    """linear(1.0, 0.0, 10) at step k, exact, rounded once to float32 (the scheduler's lrs)."""
+    return float(np.float32(float(1 - Fraction(min(k, 10), 10))))
+
+
+def _sgd(*lrs):
+    return torch.optim.SGD([{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr} for lr in lrs])
+
+
+@pytest.mark.parametrize("mode", ["absolute", "relative"])
+def test_a_reload_gives_a_group_added_after_the_saved_step_its_own_lr(mode):
+    # Saved at step 2 with a group added since: reloaded after a later step, the added group is
+    # back at its own lr (as when the state was saved), not at the later step's value.
+    opt = _sgd(1.0)
+    sched = lt.scheduler(opt, lrcore.linear(1.0, 0.0, 10), mode=mode)
+    for _ in range(2):
+        opt.step()
+        sched.step()
+    own = 0.5 if mode == "relative" else 1.0  # absolute mode refuses a group it would overwrite
+    opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))], "lr": own})
+    saved = sched.state_dict()
+    opt.step()
+    sched.step()
+    sched.load_state_dict(saved)
+    assert [g["lr"] for g in opt.param_groups] == [_ramp32(2), own]
+    opt.step()
+    sched.step()
+    assert [g["lr"] for g in opt.param_groups] == [_ramp32(3), float(np.float32(own * float(1 - Fraction(3, 10))))]
+
+
+@pytest.mark.parametrize("mode", ["absolute", "relative"])
+def test_a_resume_in_torchs_order_gives_a_group_added_after_the_saved_step_its_own_lr(mode):
+    # The order torch's message recommends: the optimizer's state, a new scheduler, its state. The
+    # new scheduler's constructor sets s(0) in every group; the added group must get its own back.
+    s = lrcore.linear(0.0, 1.0, 10)  # s(0) = 0: what the new scheduler's constructor sets
+    opt = _sgd(1.0)
+    sched = lt.scheduler(opt, s, mode=mode)
+    for _ in range(5):
+        opt.step()
+        sched.step()
+    own = 0.25 if mode == "relative" else 1.0  # absolute mode refuses a group it would overwrite
+    opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))], "lr": own})
+    saved, optimizer_state = sched.state_dict(), opt.state_dict()
+    resumed = _sgd(1.0, 1.0)
+    resumed.load_state_dict(optimizer_state)
+    again = lt.scheduler(resumed, s, mode=mode)
+    again.load_state_dict(saved)
+    assert [g["lr"] for g in resumed.param_groups] == [g["lr"] for g in opt.param_groups] == [0.5, own]
+    for run, scheduler in ((opt, sched), (resumed, again)):
+        run.step()
+        scheduler.step()
+    assert [g["lr"] for g in resumed.param_groups] == [g["lr"] for g in opt.param_groups]

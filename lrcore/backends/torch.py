@@ -501,19 +501,10 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
     def _after_lr_set(self):
         """Set momentum and weight decay for the current step, and remember the lrs just set."""
         step, groups = self.last_epoch, self.optimizer.param_groups
-        if "momentum" in self._schedules:
-            for group, m in zip(groups, self._targets("momentum", step)):
-                if "momentum" in group:
-                    _set(group, "momentum", m)
-                else:
-                    beta = group["betas"][0]
-                    if isinstance(beta, torch.Tensor):
-                        beta.fill_(m)
-                    else:
-                        group["betas"] = (m, *group["betas"][1:])
-        if "weight_decay" in self._schedules:
-            for group, wd in zip(groups, self._targets("weight_decay", step)):
-                _set(group, "weight_decay", wd)
+        for key in ("momentum", "weight_decay"):
+            if key in self._schedules:
+                for group, value in zip(groups, self._targets(key, step)):
+                    _set_hyper(group, key, value)
         self._applied = [
             float(lr.item()) if isinstance(lr, torch.Tensor) and lr.device.type == "cpu" else lr
             for lr in (group["lr"] for group in groups)
@@ -622,6 +613,10 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             for i, b in enumerate(loaded["lr"]):
                 _check_fits(self._schedules["lr"], i, b)
         # Everything is checked: nothing is changed by a refused state.
+        # Groups the saved state had not tracked yet (added after its last step()) hold their own
+        # values in the uninterrupted run: the values this scheduler found in them before it set its
+        # own (its constructor, or a step() since the save), put back below.
+        own = {key: values[tracked:] for key, values in self._base.items()}
         self.last_epoch, self._step_count = last_epoch, step_count
         self._base = loaded
         self._applied = [None] * tracked
@@ -638,6 +633,10 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             self._reapply()
         finally:
             self.optimizer.param_groups = everyone
+        for i, group in enumerate(everyone[tracked:]):
+            for key, values in own.items():
+                if i < len(values):
+                    _set_hyper(group, key, values[i])
 
     def __repr__(self):
         extra = "".join(
@@ -817,6 +816,18 @@ def _set(group: dict, key: str, value: float) -> None:
         group[key].fill_(value)
     else:
         group[key] = value
+
+
+def _set_hyper(group: dict, key: str, value: float) -> None:
+    """Set hyperparameter ``key`` of ``group``: momentum is Adam's ``betas[0]`` where it has no ``momentum``."""
+    if key != "momentum" or "momentum" in group:
+        _set(group, key, value)
+        return
+    beta = group["betas"][0]
+    if isinstance(beta, torch.Tensor):
+        beta.fill_(value)
+    else:
+        group["betas"] = (value, *group["betas"][1:])
 
 
 def _refuse_shared_tensor(groups, key: str, values) -> None:

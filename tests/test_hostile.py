@@ -1167,7 +1167,7 @@ def _ramp32(k: int) -> float:
     return float(np.float32(float(1 - Fraction(min(k, 10), 10))))
 
 
-def _sgd(*lrs):
+def _sgd_groups(*lrs):
     return torch.optim.SGD([{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr} for lr in lrs])
 
 
@@ -1175,7 +1175,7 @@ def _sgd(*lrs):
 def test_a_reload_gives_a_group_added_after_the_saved_step_its_own_lr(mode):
     # Saved at step 2 with a group added since: reloaded after a later step, the added group is
     # back at its own lr (as when the state was saved), not at the later step's value.
-    opt = _sgd(1.0)
+    opt = _sgd_groups(1.0)
     sched = lt.scheduler(opt, lrcore.linear(1.0, 0.0, 10), mode=mode)
     for _ in range(2):
         opt.step()
@@ -1197,7 +1197,7 @@ def test_a_resume_in_torchs_order_gives_a_group_added_after_the_saved_step_its_o
     # The order torch's message recommends: the optimizer's state, a new scheduler, its state. The
     # new scheduler's constructor sets s(0) in every group; the added group must get its own back.
     s = lrcore.linear(0.0, 1.0, 10)  # s(0) = 0: what the new scheduler's constructor sets
-    opt = _sgd(1.0)
+    opt = _sgd_groups(1.0)
     sched = lt.scheduler(opt, s, mode=mode)
     for _ in range(5):
         opt.step()
@@ -1205,7 +1205,7 @@ def test_a_resume_in_torchs_order_gives_a_group_added_after_the_saved_step_its_o
     own = 0.25 if mode == "relative" else 1.0  # absolute mode refuses a group it would overwrite
     opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))], "lr": own})
     saved, optimizer_state = sched.state_dict(), opt.state_dict()
-    resumed = _sgd(1.0, 1.0)
+    resumed = _sgd_groups(1.0, 1.0)
     resumed.load_state_dict(optimizer_state)
     again = lt.scheduler(resumed, s, mode=mode)
     again.load_state_dict(saved)

@@ -149,6 +149,22 @@ def timm_pairs():
     ]
 
 
+def hf_pairs():
+    """(name, lrcore schedule, transformers scheduler factory): transformers' schedules are torch
+    ``LambdaLR``s of its own functions, stepped once per update by its Trainer."""
+    from transformers import get_cosine_with_min_lr_schedule_with_warmup as cosine_with_min_lr
+
+    return [
+        (
+            # num_cycles=1.5 over 1000 updates: a fall of 1000/3 updates (a speed of 3), past training too.
+            "cosine_decay(periodic=True, speed=3) vs cosine_with_min_lr(num_cycles=1.5)",
+            lrcore.from_hf("cosine_with_min_lr", lr=0.1, num_warmup_steps=0, num_training_steps=1000, num_cycles=1.5,
+                           min_lr=1e-5),
+            lambda opt: cosine_with_min_lr(opt, 0, 1000, num_cycles=1.5, min_lr=1e-5),
+        ),
+    ]
+
+
 def timm_stepper(scheduler):
     """One update of timm's train loop: ``step_update`` with the next update count."""
     counter = itertools.count(1)
@@ -176,7 +192,7 @@ def run(cfg):
     except (ImportError, AttributeError) as exc:
         reason = f"adapter not available ({type(exc).__name__}: {exc})"
         names = [f"scheduler.step(): {n}" for n in [*(p[0] for p in scheduler_pairs()), *(p[0] for p in timm_pairs()),
-                                                    "noam vs NoamDecay"]]
+                                                    *(p[0] for p in hf_pairs()), "noam vs NoamDecay"]]
         return [unavailable(GROUP, n, reason) for n in [*names, "compiled evaluation: cosine_decay"]]
 
     rows = []
@@ -193,6 +209,13 @@ def run(cfg):
         theirs = timm_stepper(peer(_optimizer()))
         t = interleaved({"a": ours.step, "b": theirs}, cfg)
         rows.append(row(GROUP, f"scheduler.step(): {name}", "s", t["a"], t["b"], "timm", note=note))
+
+    for name, schedule, peer in hf_pairs():
+        log(f"[torch] {name}")
+        ours = _scheduled(lambda opt, s=schedule: lt.scheduler(opt, s), _optimizer())
+        theirs = _scheduled(peer, _optimizer())
+        t = interleaved({"a": ours.step, "b": theirs.step}, cfg)
+        rows.append(row(GROUP, f"scheduler.step(): {name}", "s", t["a"], t["b"], "transformers"))
 
     name = "noam vs NoamDecay"
     log(f"[torch] {name}")

@@ -179,7 +179,8 @@ def test_scheduler_rows_compare_the_same_curve():
 
     pairs = [(n, s, torch_step(f), "") for n, s, f in g.scheduler_pairs()]
     pairs += [(n, s, timm_step(f), note) for n, s, f, note in g.timm_pairs()]
-    assert len(pairs) == 14
+    pairs += [(n, s, torch_step(f), "") for n, s, f in g.hf_pairs()]
+    assert len(pairs) == 15
     for name, schedule, make_step, note in pairs:
         ours = g._scheduled(lambda o, s=schedule: lt.scheduler(o, s), g._optimizer())
         opt = g._optimizer()

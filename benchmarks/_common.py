@@ -197,5 +197,70 @@ def timm_scheduler(name: str):
     return getattr(_timm_scheduler_package(), name)
 
 
+class ComposerState:
+    """Stand-in for ``composer.core.State`` (whose module imports Composer's trainer stack): the
+    attributes ``compile_composer_scheduler`` and its compiled lambda read, as the trainer's State
+    holds them: ``optimizers`` (a list of one), ``timestamp`` (a real ``Timestamp``), ``max_duration``
+    (a real ``Time``) and ``dataloader_len`` (a ``Time`` in batches, or ``None``). It computes nothing."""
+
+    def __init__(self, optimizer, timestamp, max_duration, dataloader_len=None):
+        self.optimizers = [optimizer]
+        self.timestamp = timestamp
+        self.max_duration = max_duration
+        self.dataloader_len = dataloader_len
+
+
+@functools.cache
+def _composer_modules():
+    spec = importlib.util.find_spec("composer")  # finds the package without running its __init__
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("composer (mosaicml) is not installed")
+    root = next(iter(spec.submodule_search_locations))
+
+    def ours():
+        return [k for k in sys.modules if k == "composer" or k.startswith("composer.")]
+
+    def bare(name, path):
+        module = types.ModuleType(name)
+        module.__spec__ = importlib.machinery.ModuleSpec(name, None, is_package=True)
+        module.__spec__.submodule_search_locations = [path]
+        module.__path__ = [path]
+        sys.modules[name] = module
+        return module
+
+    saved = {k: sys.modules.pop(k) for k in ours()}
+    try:
+        bare("composer", root)
+        # composer/core/time.py needs composer.utils.StringEnum (composer/utils/string_enum.py, the
+        # standard library only); composer/utils/__init__.py would import torchvision.
+        utils = bare("composer.utils", f"{root}/utils")
+        utils.StringEnum = importlib.import_module("composer.utils.string_enum").StringEnum
+        core = bare("composer.core", f"{root}/core")
+        time = importlib.import_module("composer.core.time")
+        # `from composer.core import State, Time, TimeUnit` in composer/optim/scheduler.py (State
+        # appears there in annotations only).
+        core.State, core.Time, core.TimeUnit, core.Timestamp = ComposerState, time.Time, time.TimeUnit, time.Timestamp
+        bare("composer.optim", f"{root}/optim")
+        return importlib.import_module("composer.optim.scheduler"), time
+    finally:
+        for k in ours():
+            del sys.modules[k]
+        sys.modules.update(saved)
+
+
+def composer_scheduler():
+    """Composer's ``composer/optim/scheduler.py`` (the schedulers and ``compile_composer_scheduler``),
+    loaded unmodified from the installed files. Composer is installed without its dependencies: its
+    package ``__init__`` imports the Trainer, ``composer.utils`` torchvision, while the scheduler file
+    needs only ``composer/core/time.py``; they load under bare parent packages, and ``sys.modules`` is
+    left as it was found."""
+    return _composer_modules()[0]
+
+
+def composer_time():
+    """Composer's ``composer/core/time.py`` (``Time``, ``Timestamp``), loaded as :func:`composer_scheduler`."""
+    return _composer_modules()[1]
+
+
 def log(*args):
     print(*args, file=sys.stderr, flush=True)

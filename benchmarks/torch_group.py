@@ -1,10 +1,12 @@
 """PyTorch comparisons: ``scheduler.step()`` of ``lrcore.torch.scheduler`` against torch's own
-schedulers, timm's schedulers (``step_update`` per update) and Paddle's (``step()``, the pure-Python
-scheduler a Paddle user steps), and a ``torch.compile``-d evaluation of 1M steps against a
+schedulers, timm's schedulers (``step_update`` per update), transformers', Composer's (compiled into a
+``LambdaLR`` of its State, whose timestamp advances per update) and Paddle's (``step()``, the
+pure-Python scheduler a Paddle user steps), and a ``torch.compile``-d evaluation of 1M steps against a
 hand-written closed form."""
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import math
 import os
@@ -15,7 +17,8 @@ import torch
 
 import lrcore
 
-from ._common import interleaved, log, main, row, timm_scheduler, unavailable
+from ._common import (ComposerState, composer_scheduler, composer_time, interleaved, log, main, row, timm_scheduler,
+                      unavailable)
 
 GROUP = "torch"
 
@@ -165,6 +168,46 @@ def hf_pairs():
     ]
 
 
+#: Samples per batch of the Composer row: its scheduler's times are in samples, the update count
+#: in batches of this many samples.
+SAMPLES_PER_BATCH = 32
+
+
+def composer_pairs():
+    """(name, lrcore schedule, Composer scheduler, its ``max_duration``, samples per batch):
+    Composer's scheduler with times in samples, converted by ``lrcore.from_composer`` into a
+    ``stride`` of the schedule in samples, on an optimizer at lr 0.1."""
+    b = SAMPLES_PER_BATCH
+    cosine = composer_scheduler().CosineAnnealingWithWarmupScheduler(t_warmup=f"{1000 * b}sp", alpha_f=0.01)
+    max_duration = f"{LONG * b}sp"
+    return [
+        (
+            "stride(warmup_cosine_decay, 32) vs CosineAnnealingWithWarmupScheduler in samples",
+            lrcore.from_composer(cosine, max_duration, samples_per_batch=b, lr=0.1),
+            cosine, max_duration, b,
+        ),
+    ]
+
+
+def composer_stepper(scheduler, max_duration, samples_per_batch, opt):
+    """One update of Composer's trainer, as far as its learning rate goes: the State's timestamp
+    advanced by one batch (``Timestamp.to_next_batch`` with the batch's samples, tokens and
+    duration, as the trainer calls it), then ``step()`` of the scheduler the trainer compiles
+    (``compile_composer_scheduler``: a torch ``LambdaLR`` whose lambda calls Composer's scheduler
+    on the State). The trainer measures the batch's duration itself; here it is a constant."""
+    time = composer_time()
+    state = ComposerState(opt, time.Timestamp(), time.Time.from_timestring(max_duration))
+    compiled = composer_scheduler().compile_composer_scheduler(scheduler, state)
+    opt.step()  # after the scheduler wraps it, as _scheduled
+    duration = datetime.timedelta(0)
+
+    def update():
+        state.timestamp = state.timestamp.to_next_batch(samples=samples_per_batch, tokens=0, duration=duration)
+        compiled.step()
+
+    return update
+
+
 def timm_stepper(scheduler):
     """One update of timm's train loop: ``step_update`` with the next update count."""
     counter = itertools.count(1)
@@ -192,7 +235,8 @@ def run(cfg):
     except (ImportError, AttributeError) as exc:
         reason = f"adapter not available ({type(exc).__name__}: {exc})"
         names = [f"scheduler.step(): {n}" for n in [*(p[0] for p in scheduler_pairs()), *(p[0] for p in timm_pairs()),
-                                                    *(p[0] for p in hf_pairs()), "noam vs NoamDecay"]]
+                                                    *(p[0] for p in hf_pairs()), *(p[0] for p in composer_pairs()),
+                                                    "noam vs NoamDecay"]]
         return [unavailable(GROUP, n, reason) for n in [*names, "compiled evaluation: cosine_decay"]]
 
     rows = []
@@ -216,6 +260,15 @@ def run(cfg):
         theirs = _scheduled(peer, _optimizer())
         t = interleaved({"a": ours.step, "b": theirs.step}, cfg)
         rows.append(row(GROUP, f"scheduler.step(): {name}", "s", t["a"], t["b"], "transformers"))
+
+    for name, schedule, scheduler, max_duration, b in composer_pairs():
+        log(f"[torch] {name}")
+        ours = _scheduled(lambda opt, s=schedule: lt.scheduler(opt, s), _optimizer())
+        theirs = composer_stepper(scheduler, max_duration, b, _optimizer())
+        t = interleaved({"a": ours.step, "b": theirs}, cfg)
+        rows.append(row(GROUP, f"scheduler.step(): {name}", "s", t["a"], t["b"], "Composer",
+                        note="Composer: its State's timestamp advanced one batch (to_next_batch), then the "
+                        "compiled LambdaLR's step()"))
 
     name = "noam vs NoamDecay"
     log(f"[torch] {name}")

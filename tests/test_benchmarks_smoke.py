@@ -19,6 +19,7 @@ NEW_ROWS = (
     "staircase=True) vs StepLRScheduler(decay_t=2.4)", "cosine_decay(periodic=True) vs CosineAnnealingLR past T_max",
     "noam vs NoamDecay", "noise(cosine_decay) vs CosineLRScheduler", "steps: noam", "steps: add(linear, linear)",
     "steps: shift(linear, 1000)", "steps: per_epoch(linear)",
+    "stride(warmup_cosine_decay, 32) vs CosineAnnealingWithWarmupScheduler in samples",
 )
 
 
@@ -164,12 +165,14 @@ def _drive(scheduler, step, n):
 
 def test_scheduler_rows_compare_the_same_curve():
     """Every ``scheduler.step()`` row steps two schedulers of the same learning rates (timm's noisy
-    scheduler aside: its noise is another random sequence, of the same size), and the timm classes
-    are the installed files, loaded as the parity tests load them."""
+    scheduler aside: its noise is another random sequence, of the same size), and the timm and
+    Composer classes are the installed files, loaded as the parity tests load them. Composer's
+    scheduler is stepped as its trainer steps it: the State's timestamp advanced one batch of
+    samples, then the compiled ``LambdaLR``'s ``step()``."""
     import lrcore.torch as lt
     from benchmarks import torch_group as g
 
-    from .peers import timm_scheduler_module
+    from .peers import composer_scheduler_module, composer_time_module, timm_scheduler_module
 
     def torch_step(make):
         return lambda o: g._scheduled(make, o).step
@@ -180,7 +183,9 @@ def test_scheduler_rows_compare_the_same_curve():
     pairs = [(n, s, torch_step(f), "") for n, s, f in g.scheduler_pairs()]
     pairs += [(n, s, timm_step(f), note) for n, s, f, note in g.timm_pairs()]
     pairs += [(n, s, torch_step(f), "") for n, s, f in g.hf_pairs()]
-    assert len(pairs) == 15
+    pairs += [(n, s, lambda o, c=c, m=m, b=b: g.composer_stepper(c, m, b, o), "")
+              for n, s, c, m, b in g.composer_pairs()]
+    assert len(pairs) == 16
     for name, schedule, make_step, note in pairs:
         ours = g._scheduled(lambda o, s=schedule: lt.scheduler(o, s), g._optimizer())
         opt = g._optimizer()
@@ -199,6 +204,13 @@ def test_scheduler_rows_compare_the_same_curve():
         assert g.timm_scheduler(cls).__module__ == getattr(timm_scheduler_module(), cls).__module__
         assert g.timm_scheduler(cls).step_update.__code__.co_code == getattr(
             timm_scheduler_module(), cls).step_update.__code__.co_code
+    ours, theirs = g.composer_scheduler(), composer_scheduler_module()
+    for code in (lambda m: m.compile_composer_scheduler, lambda m: m.CosineAnnealingWithWarmupScheduler.__call__,
+                 lambda m: m._convert_time):
+        assert code(ours).__code__.co_code == code(theirs).__code__.co_code
+    assert ours.__file__ == theirs.__file__ and g.composer_time().__file__ == composer_time_module().__file__
+    assert (g.composer_time().Timestamp.to_next_batch.__code__.co_code
+            == composer_time_module().Timestamp.to_next_batch.__code__.co_code)
 
 
 def test_noam_row_compares_paddles_curve():

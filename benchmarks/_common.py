@@ -61,13 +61,20 @@ def calibrate(fn, min_time: float, limit: int = 100_000) -> int:
     return max(1, min(limit, int(min_time / best)))
 
 
-def interleaved(fns: dict, cfg: Config, rounds: int | None = None, number: int | None = None):
+def interleaved(fns: dict, cfg: Config, rounds: int | None = None, number: int | None = None, best_of: int = 1):
     """Per-call seconds of each callable in each of ``rounds`` interleaved rounds, after warm-up.
 
     Each callable must block until its work is done (``block_until_ready`` for JAX,
     ``torch.cuda.synchronize`` on a GPU). Rows with a callable slower than 50 ms get at most 9
     rounds, slower than a quarter second at most 5 (such a peer is far from any target, and the run
     stays short).
+
+    ``best_of > 1``: each sample is the fastest of ``best_of`` consecutive interleaved rounds, for
+    every callable alike (``rounds · best_of`` rounds are run). A delay only ever adds to a call's
+    time; with several threads per call, one thread that waits for a busy core delays the whole
+    call, in one round and not the next, so the paired ratio of one round does not cancel it. The
+    fastest of a few neighbouring rounds is far less often such a call, and is still paired in time
+    with the other contenders' (the median of ratios then compares them).
     """
     rounds = rounds or cfg.rounds
     numbers, slowest = {}, 0.0
@@ -80,6 +87,7 @@ def interleaved(fns: dict, cfg: Config, rounds: int | None = None, number: int |
         rounds = min(rounds, 5)
     elif slowest > 0.05:
         rounds = min(rounds, 9)
+    rounds *= best_of
     samples = {name: [] for name in fns}
     gc_was_enabled = gc.isenabled()
     gc.disable()
@@ -96,6 +104,8 @@ def interleaved(fns: dict, cfg: Config, rounds: int | None = None, number: int |
     finally:
         if gc_was_enabled:
             gc.enable()
+    if best_of > 1:
+        samples = {name: [min(s[i : i + best_of]) for i in range(0, len(s), best_of)] for name, s in samples.items()}
     return samples
 
 

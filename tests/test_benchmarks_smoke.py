@@ -250,3 +250,26 @@ def test_combinator_rows_compare_the_same_curve():
         got, want = np.asarray(jax.jit(ours())(kj)), np.asarray(jax.jit(peer())(kj))
         # optax's float32 linear ramp rounds its fraction first; lrcore rounds once.
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=0, err_msg=name)
+
+
+def test_best_of_takes_each_contenders_fastest_of_neighbouring_rounds(monkeypatch):
+    """``interleaved(..., best_of=k)`` runs ``rounds·k`` interleaved rounds and gives, per contender,
+    the fastest of each ``k`` consecutive rounds (a delayed call is dropped for both alike)."""
+    from benchmarks import _common
+
+    clock = [0.0]
+    monkeypatch.setattr(_common.time, "perf_counter", lambda: clock[0])
+    # Each contender's call durations, in call order: a warm-up and a warm call, then the rounds.
+    durations = {"a": [9.0, 9.0, 3.0, 7.0, 2.0, 5.0, 4.0, 8.0], "b": [9.0, 9.0, 6.0, 1.0, 6.0, 6.0, 9.0, 5.0]}
+    calls = {name: iter(d) for name, d in durations.items()}
+
+    def contender(name):
+        def call():
+            clock[0] += next(calls[name])
+
+        return call
+
+    cfg = _common.Config(smoke=False)
+    samples = _common.interleaved({n: contender(n) for n in durations}, cfg, rounds=2, number=1, best_of=3)
+    assert samples == {n: [min(d[2:5]), min(d[5:8])] for n, d in durations.items()}
+    assert all(next(c, None) is None for c in calls.values())  # 2 + 2·3 calls each, no more

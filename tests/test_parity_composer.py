@@ -14,6 +14,7 @@ ulp of the largest value.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -233,3 +234,36 @@ def test_samples_and_tokens_are_a_stride(name):
     want = composer_values(make(), n, max_duration, samples_per_batch=spb, tokens_per_batch=tpb)
     assert_ulp_close(lrcore.stride(schedule, spb or tpb)(np.arange(n)), want, 64, ULPS, context=name)
     assert len(set(want.tolist())) > 1
+
+
+def test_trainer_applies_each_value_one_batch_late():
+    """Composer's Trainer steps its schedulers before it advances the timestamp (its train loop, read
+    from the installed ``composer/trainer/trainer.py``): the compiled ``LambdaLR`` evaluates the
+    scheduler at the batch just trained, so batch ``k >= 1`` trains at the value for batch ``k - 1``.
+    The lrs it applies are ``shift(from_composer(...), -1)``; ``from_composer`` itself gives batch
+    ``k`` the scheduler's value at ``k``, as Composer defines it."""
+    import torch
+
+    from tests.peers import ComposerState, _installed_package_dir, composer_time_module
+
+    source = Path(_installed_package_dir("composer"), "trainer", "trainer.py").read_text()
+    loop = source[source.index("def _train_loop"):]
+    stepped = loop.index("scheduler.step()")
+    advanced = loop.index("self.state.timestamp = self.state.timestamp.to_next_batch(")
+    assert stepped < advanced, "Composer's Trainer now advances the timestamp before stepping its schedulers"
+
+    make = lambda: composer("CosineAnnealingWithWarmupScheduler")("10ba", alpha_f=0.1)  # noqa: E731
+    time = composer_time_module()
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    state = ComposerState(time.Timestamp(), time.Time.from_timestring("100ba"))
+    state.optimizers = [opt]
+    compiled = composer_scheduler_module().compile_composer_scheduler(make(), state)
+    applied = []
+    for _ in range(120):  # the trainer's order: train the batch, step the scheduler, advance the time
+        applied.append(opt.param_groups[0]["lr"])
+        opt.step()
+        compiled.step()
+        state.timestamp = state.timestamp.to_next_batch(samples=1, tokens=0)
+    schedule = lrcore.shift(lrcore.from_composer(make(), "100ba", lr=0.1), -1)
+    assert_ulp_close(schedule(np.arange(120)), np.asarray(applied), 64, ULPS, context="trainer order")
+    assert applied[0] == applied[1] != applied[2]

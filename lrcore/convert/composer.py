@@ -38,6 +38,9 @@ def from_composer(scheduler, max_duration, steps_per_epoch=None, *, ssr=1.0, lr=
     :math:`B k` at batch :math:`k` (``lrcore.stride``), as Composer compares such times with the
     trainer's sample (token) count.
 
+    Composer's Trainer steps its schedulers before it advances its timestamp, so it trains batch
+    :math:`k \ge 1` at the value for batch :math:`k - 1`; ``lrcore.shift(schedule, -1)`` repeats that.
+
     Args:
         scheduler: a ``composer.optim.scheduler`` scheduler (``CosineAnnealingWithWarmupScheduler``, ...).
         max_duration: the trainer's ``max_duration`` (``"10ep"``, ``"1000ba"`` or a ``Time``).

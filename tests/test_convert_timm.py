@@ -71,6 +71,21 @@ CASES = {
     "rsqrt-exp": (dict(sched="rsqrt", num_epochs=40, warmup_epochs=4, decay_fn="exp", min_lr=0.02), 50),
     "rsqrt-min_lr": (dict(sched="rsqrt", num_epochs=60, warmup_epochs=5, min_lr=0.01), 70),
     "rsqrt-min_lr-above-stable": (dict(sched="rsqrt", num_epochs=80, warmup_epochs=2, min_lr=0.1), 90),
+    # Milestones 0 and 1 apply at t = 0 of timm's formula, but step 0 is the constructor's lr: without
+    # warmup they apply at step 1; a prefix warmup ramps to the lr and hands over to the decayed value.
+    "multistep-milestone-1": (dict(sched="multistep", decay_milestones=[1, 3], decay_rate=0.5), 10),
+    "multistep-milestones-0-and-1": (dict(sched="multistep", decay_milestones=[0, 1, 4], decay_rate=0.5), 10),
+    "multistep-milestone-1-prefix": (dict(sched="multistep", decay_milestones=[1, 3], decay_rate=0.5, warmup_epochs=2,
+                                          warmup_prefix=True), 10),
+    "multistep-milestone-0-prefix": (dict(sched="multistep", decay_milestones=[0, 5], decay_rate=0.5, warmup_epochs=3,
+                                          warmup_prefix=True), 12),
+    "multistep-milestone-0-no-prefix": (dict(sched="multistep", decay_milestones=[0, 5], decay_rate=0.5,
+                                             warmup_epochs=3), 12),
+    # min_lr above the lr: timm holds the stable phase (and the decay) at min_lr from the warmup's end.
+    "wsd-min_lr-above-lr": (dict(sched="wsd", num_epochs=10, warmup_epochs=3, decay_epochs=3, min_lr=0.5), 14),
+    "wsd-min_lr-above-lr-per-update": (dict(sched="wsd", num_epochs=4, warmup_epochs=1, decay_epochs=2, min_lr=0.7,
+                                            step_on_epochs=False, updates_per_epoch=3), 16),
+    "rsqrt-min_lr-above-lr": (dict(sched="rsqrt", num_epochs=10, warmup_epochs=3, decay_epochs=3, min_lr=0.5), 14),
 }
 
 
@@ -194,7 +209,17 @@ def test_noise_has_timms_range_and_limit_with_a_warning(noise):
     assert np.any(got[inside] != clean[inside])
 
 
+@pytest.mark.parametrize("sched", ["wsd", "rsqrt"])
+def test_min_lr_above_the_lr_without_warmup(sched):
+    """Step 0 is the lr the optimizer was built with; from step 1 timm holds min_lr."""
+    kwargs = dict(sched=sched, num_epochs=5, decay_epochs=3, min_lr=1.0, stable_timescale=2)
+    want = peer(kwargs, 8)
+    assert_ulp_close(lrcore.from_timm(lr=LR, **kwargs)(np.arange(8)), want, 64, ULPS)
+    assert want.tolist() == [LR] + [1.0] * 7
+
+
 REFUSED = {
+    "step-below-one-step": (dict(sched="step", decay_epochs=0.5), "decay_epochs=0.5.*below one step"),
     "wsd-callable": (dict(sched="wsd", decay_fn=lambda x: 1 - x), "decay_fn"),
     "plateau": (dict(sched="plateau"), "lrcore.plateau"),
     "cycle_mul-below-1": (dict(num_epochs=5, cycle_mul=0.5, cycle_limit=3), "cycle_mul=0.5 < 1.*math domain error"),

@@ -41,7 +41,8 @@ def from_timm(*, lr, sched="cosine", num_epochs=300, decay_epochs=None, decay_mi
     timm applies to update :math:`k` of epoch :math:`\lfloor k / N \rfloor`. Supports ``cosine``,
     ``tanh`` and ``poly`` (any ``cycle_mul >= 1``, real cycle lengths included, ``cycle_decay``,
     ``cycle_limit``, and ``k_decay`` for ``cosine`` and ``poly``: ``lrcore.cosine_restart``,
-    ``tanh_restart`` and ``polynomial_restart``), ``step`` (a fractional ``decay_epochs`` too),
+    ``tanh_restart`` and ``polynomial_restart``), ``step`` (a fractional ``decay_epochs`` too, of one
+    step or more: timm's ``decay_epochs`` below one step decays several times a step, which is refused),
     ``multistep``, ``constant``, ``wsd`` and ``rsqrt`` (every ``decay_fn`` name), with either ``warmup_prefix``. ``noise`` gives
     ``lrcore.noise`` with timm's range, limit, std and seed, and a ``UserWarning``: lrcore draws from
     its own counter-based generator, so the noise has timm's distribution but not its values.
@@ -118,6 +119,11 @@ def from_timm(*, lr, sched="cosine", num_epochs=300, decay_epochs=None, decay_mi
             d, rate = real(PEER, "decay_epochs", decay_t), real(PEER, "decay_rate", decay_rate)
             if not d > 0:
                 raise ValueError(f"timm step: argument `decay_epochs` must be > 0. Received: decay_epochs={decay_epochs!r}")
+            if d < 1:
+                raise cannot(PEER, f"sched='step' with decay_epochs={decay_epochs!r} (a period of {d!r} "
+                             f"{'epochs' if step_on_epochs else 'updates'}, below one step: timm decays by "
+                             "decay_rate**(t // decay_epochs), several times a step)",
+                             "lrcore's staircase period is at least one step: give decay_epochs >= 1 step.")
             d = int(d) if d == int(d) else d  # timm's fractional decay_t (2.4): lrcore's fractional period
         out = _warm(decay.exponential_decay(lr, d, rate, staircase=True), lr, w, init, warmup_prefix)
     elif sched == "multistep":
@@ -221,12 +227,17 @@ def _cycles(sched, lr, t_initial, lr_min, mul, cycle_decay, limit, power, k) -> 
 
 
 def _multistep(lr, milestones, rate, w, init, prefix) -> Schedule:
-    """timm applies milestone ``m`` at ``t = m - 1`` (of the schedule after a prefix warmup)."""
+    """timm applies milestone ``m`` at ``t = m - 1`` (of the schedule after a prefix warmup). Step 0
+    is the constructor's ``lr`` (or ``warmup_lr``): without warmup a milestone 0 or 1 applies at step 1;
+    a prefix warmup ramps to ``lr`` and hands over at ``W`` to the stairs, milestones 0 and 1 applied."""
     milestones = sorted(milestones)
-    if w == 0 or prefix:
-        bounds = [max(m - 1, 0) for m in milestones]
-        stairs = _stairs(lr, rate, bounds, 0)
-        return combinators.warmup(stairs, w, init_value=init) if w else stairs
+    if w == 0:
+        return _stairs(lr, rate, [max(m - 1, 1) for m in milestones], 0)
+    if prefix:
+        stairs = _stairs(lr, rate, [max(m - 1, 0) for m in milestones], 0)
+        if milestones and milestones[0] <= 1:  # the stairs start decayed; the ramp still ends at lr
+            return combinators.join([decay.linear(init, lr, w), stairs], [w])
+        return combinators.warmup(stairs, w, init_value=init)
     passed = sum(m - 1 <= w for m in milestones)
     later = [m - 1 - w for m in milestones if m - 1 > w]
     return combinators.join([decay.linear(init, lr, w), _stairs(lr, rate, later, passed)], [w])
@@ -257,11 +268,16 @@ def _wsd(sched, lr, t_initial, w, init, decay_epochs, decay_t, lr_min, decay_fn,
         raise ValueError(f"timm {sched}: argument `decay_fn` must be 'linear', '1-sqrt', 'cosine', 'power' or 'exp' "
                          f"(a callable cannot be read). Received: decay_fn={decay_fn!r}")
     stable = whole(PEER, "num_epochs", t_sched) - d
+    tau = whole(PEER, "stable_timescale", w if timescale_t is None else timescale_t, 1) if sched == "rsqrt" else None
+    if lr_min > lr:
+        # timm keeps the stable phase (and so the decay) at or above lr_min: lr_min from the end of the
+        # warmup on. Step 0 is the constructor's value (warmup_lr, or lr without warmup).
+        return combinators.join([decay.linear(init, lr, w) if w else decay.constant(lr), decay.constant(lr_min)],
+                                [max(w, 1)])
     # create_scheduler_v2 leaves WSDLRScheduler's decay_power=0.5 and decay_ratio=0.1.
     shape_args = {"decay_shape": shape, "decay_power": 0.5, "decay_ratio": 0.1}
     if sched == "wsd":
         return transformer.warmup_stable_decay(lr, w, stable, d, end_value=lr_min, init_value=init, **shape_args)
     # rsqrt: the stable level max(lr·(1 + t_s/τ)**-0.5, lr_min), which the decay phase multiplies.
-    tau = whole(PEER, "stable_timescale", w if timescale_t is None else timescale_t, 1)
     return transformer.warmup_stable_decay(lr, w, stable, d, end_value=lr_min, init_value=init, stable_power=0.5,
                                            stable_timescale=tau, **shape_args)

@@ -8,6 +8,8 @@ float64, chaining some factors step by step: ``8 + 4·n`` float64 ulp of the lar
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -51,6 +53,14 @@ def check(make, n, lrs=(0.4,), key="lr", adam=False, momentum=False):
     got = values(converted, n, len(lrs))
     assert_ulp_close(got, want, 64, 8 + 4 * n, context=repr(converted))
     return converted, want
+
+
+def chained_first(o, children, later, milestones):
+    """``SequentialLR(o, [ChainedScheduler(children), *later], milestones)``: its construction steps the
+    chain's children again, which torch reports as a scheduler stepped before the optimizer."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)` before `optimizer\.step\(\)`")
+        return sched.SequentialLR(o, [sched.ChainedScheduler(children), *later], milestones=milestones)
 
 
 CASES = {
@@ -108,6 +118,35 @@ CASES = {
     "ChainedScheduler-ConstantLR-total_iters-0": (
         lambda o: sched.ChainedScheduler([sched.ConstantLR(o, factor=0.5, total_iters=0), sched.ExponentialLR(o, 0.9)]),
         12),
+    # A chained cosine (eta_min=0) multiplies, but at its rebound steps T_max + 1, 3·T_max + 1, ... it
+    # adds base·c(n) to the lr (0 there): the other factors restart from there, until they end.
+    "ChainedScheduler-warmup-cosine-past-T_max": (
+        lambda o: sched.ChainedScheduler([sched.LinearLR(o, 0.25, 1.0, total_iters=6), sched.CosineAnnealingLR(o, T_max=4)]),
+        40),
+    "ChainedScheduler-cosine-multistep": (
+        lambda o: sched.ChainedScheduler([sched.MultiStepLR(o, milestones=[2, 9, 9, 17], gamma=0.5),
+                                          sched.CosineAnnealingLR(o, T_max=4)]), 60),
+    "ChainedScheduler-cosine-first-polynomial-constant": (
+        lambda o: sched.ChainedScheduler([sched.CosineAnnealingLR(o, T_max=5),
+                                          sched.PolynomialLR(o, total_iters=20, power=0.5),
+                                          sched.ConstantLR(o, factor=0.5, total_iters=11)]), 70),
+    "ChainedScheduler-cosine-linear-to-zero": (
+        lambda o: sched.ChainedScheduler([sched.CosineAnnealingLR(o, T_max=3),
+                                          sched.LinearLR(o, 1.0, 0.0, total_iters=13)]), 40),
+    "ChainedScheduler-cosine-T_max-1": (
+        lambda o: sched.ChainedScheduler([sched.CosineAnnealingLR(o, T_max=1), sched.LinearLR(o, 0.5, 0.75, total_iters=9)]),
+        20),
+    # A SequentialLR's first ChainedScheduler: SequentialLR's initial step steps each child again at
+    # step 0 (torch's ExponentialLR then applies gamma once more, its cosine the step-0 ratio).
+    "SequentialLR-ChainedScheduler-first": (
+        lambda o: chained_first(o, [sched.LinearLR(o, 0.5, 1.0, total_iters=3), sched.ExponentialLR(o, 0.9)],
+                                [sched.ExponentialLR(o, 0.5)], [5]), 12),
+    "SequentialLR-ChainedScheduler-cosine-first": (
+        lambda o: chained_first(o, [sched.CosineAnnealingLR(o, T_max=3), sched.PolynomialLR(o, total_iters=8, power=2.0)],
+                                [sched.ExponentialLR(o, 0.5)], [20]), 30),
+    "SequentialLR-ChainedScheduler-cosine-T_max-1-first": (
+        lambda o: chained_first(o, [sched.ConstantLR(o, factor=0.5, total_iters=4), sched.CosineAnnealingLR(o, T_max=1),
+                                    sched.ExponentialLR(o, 1.0)], [sched.StepLR(o, step_size=2, gamma=0.5)], [9]), 16),
     # transformers' schedules are LambdaLR multipliers: recognized by their lambda functions.
     "hf-linear": (lambda o: tr.get_linear_schedule_with_warmup(o, num_warmup_steps=10, num_training_steps=60), 70),
     "hf-cosine": (lambda o: tr.get_cosine_schedule_with_warmup(o, num_warmup_steps=10, num_training_steps=60), 61),
@@ -242,6 +281,21 @@ REFUSED = {
                                                            sched.CyclicLR(o, 0.01, 0.1)]), "ChainedScheduler holding CyclicLR"),
     "Chained-cosine-eta_min": (lambda o: sched.ChainedScheduler([sched.CosineAnnealingLR(o, 10, eta_min=0.1)]),
                                "eta_min != 0"),
+    "Chained-warmup-cosine-eta_min": (lambda o: sched.ChainedScheduler([sched.LinearLR(o, 0.5, 1.0, total_iters=3),
+                                                                        sched.CosineAnnealingLR(o, 4, eta_min=0.01)]),
+                                      "eta_min != 0.*no factor of the lr"),
+    "Chained-cosine-ExponentialLR": (lambda o: sched.ChainedScheduler([sched.CosineAnnealingLR(o, T_max=4),
+                                                                       sched.ExponentialLR(o, gamma=0.5)]),
+                                     "CosineAnnealingLR and ExponentialLR with gamma=0.5.*T_max \\+ 1 = 5.*restarts"),
+    "Chained-StepLR-cosine": (lambda o: sched.ChainedScheduler([sched.StepLR(o, 3, 0.5), sched.CosineAnnealingLR(o, 10)]),
+                              "CosineAnnealingLR and StepLR with gamma=0.5"),
+    "Chained-two-cosines": (lambda o: sched.ChainedScheduler([sched.CosineAnnealingLR(o, 4), sched.CosineAnnealingLR(o, 6)]),
+                            "2 CosineAnnealingLR"),
+    "SequentialLR-ChainedScheduler-later": (
+        lambda o: sched.SequentialLR(o, [sched.ExponentialLR(o, 0.5),
+                                         sched.ChainedScheduler([sched.LinearLR(o, 0.5, 1.0, total_iters=3),
+                                                                 sched.ExponentialLR(o, 0.9)])], milestones=[3]),
+        "SequentialLR with a ChainedScheduler after milestone 3.*torch raises"),
 }
 
 
@@ -250,6 +304,34 @@ def test_refuses_what_it_cannot_express(name):
     make, match = REFUSED[name]
     with pytest.raises(ValueError, match=match):
         lrcore.from_torch(make(optimizer()))
+
+
+@pytest.mark.parametrize("eta_min", [0.0, 0.01])
+def test_a_chained_cosine_with_another_factor_departs_from_the_product(eta_min):
+    """Why the chains refused above are refused: torch's chained cosine is the product of the factors
+    up to T_max (eta_min=0), then adds at its rebound step T_max + 1 and restarts the other factor; with
+    eta_min != 0 the affine step mixes eta_min with the factor from step 2 on."""
+    t_max, n = 4, 30
+    opt = optimizer()
+    peer = sched.ChainedScheduler([sched.CosineAnnealingLR(opt, T_max=t_max, eta_min=eta_min),
+                                   sched.ExponentialLR(opt, gamma=0.5)])
+    with pytest.raises(ValueError, match="ExponentialLR" if eta_min == 0 else "eta_min != 0"):
+        lrcore.from_torch(peer)
+    want = record(opt, peer, n)[:, 0]
+    product = lrcore.multiply([lrcore.cosine_decay(0.4, t_max, end_value=eta_min, periodic=True),
+                               lrcore.exponential_decay(1.0, 1, 0.5)])(np.arange(n))
+    same = np.isclose(product, want, rtol=1e-12, atol=0.0)
+    first = t_max + 1 if eta_min == 0 else 2
+    assert same[:first].all() and not same[first]
+    assert (~same[first:]).sum() > n // 2  # off on most later steps, over several periods
+
+
+def test_a_sequential_lr_cannot_switch_to_a_chained_scheduler():
+    """torch itself raises at the milestone of a later ChainedScheduler (there is no curve to convert)."""
+    opt = optimizer()
+    peer = REFUSED["SequentialLR-ChainedScheduler-later"][0](opt)
+    with pytest.raises((NotImplementedError, TypeError)):
+        record(opt, peer, 5)
 
 
 def test_refuses_momentum_of_a_scheduler_that_keeps_it():

@@ -30,7 +30,10 @@ def from_torch(scheduler, *, momentum: bool = False):
     .. math:: \eta(n) = \text{the lr torch applies at update } n
 
     ``CosineAnnealingLR`` is the periodic cosine (``cosine_decay(..., periodic=True)``): past ``T_max``
-    it climbs back, as torch's does.
+    it climbs back, as torch's does. Chained (``eta_min=0``), it multiplies the lr but at its rebound
+    steps ``T_max + 1``, ``3·T_max + 1``, ..., where torch adds to the lr (0 there): the other
+    factors start over from each, which the conversion follows while they change; an ``ExponentialLR``
+    or ``StepLR`` (``gamma != 1``) chained with it never stops changing and is refused.
 
     The result is the whole curve from step 0, whatever the scheduler's ``last_epoch``: a scheduler
     already stepped ``n`` times, or built with ``last_epoch`` to resume a run, converts to the same
@@ -91,8 +94,9 @@ def _base(scheduler, i: int) -> float:
     return real(PEER, f"param_groups[{i}]['initial_lr']", group["initial_lr"])
 
 
-def _group(s, i: int, base: float | None = None) -> Schedule:
-    """The schedule of group ``i`` with base lr ``base`` (the group's ``initial_lr`` when None)."""
+def _group(s, i: int, base: float | None = None, **options) -> Schedule:
+    """The schedule of group ``i`` with base lr ``base`` (the group's ``initial_lr`` when None);
+    ``options`` go to the scheduler's converter."""
     name = _name(s)
     if name == "ReduceLROnPlateau":
         raise cannot(PEER, "ReduceLROnPlateau (a rule driven by a metric)",
@@ -104,7 +108,7 @@ def _group(s, i: int, base: float | None = None) -> Schedule:
     base = _base(s, i) if base is None else base
     names = {k: v.replace("{i}", str(i)) for k, v in _PEER_NAMES.get(name, {}).items()}
     with peer_arguments(f"{PEER} {name}", names):
-        return convert(s, i, base)
+        return convert(s, i, base, **options)
 
 
 _INITIAL = "param_groups[{i}]['initial_lr']"
@@ -138,6 +142,11 @@ def _step(s, i, base):
 
 
 def _multistep(s, i, base):
+    return stairs(*_milestones(s, i, base))
+
+
+def _milestones(s, i, base):
+    """A ``MultiStepLR``'s milestones (one given twice counts twice) and its level after ``n`` of them."""
     gamma = real(PEER, "gamma", s.gamma)
     # A Counter: a milestone given twice applies gamma twice.
     bounds = [whole(PEER, "milestones", m) for m, times in dict(s.milestones).items() for _ in range(times)]
@@ -152,7 +161,7 @@ def _multistep(s, i, base):
                 f"Received: gamma={gamma!r}, {_INITIAL.format(i=i)}={base!r}"
             ) from None
 
-    return stairs(bounds, level)
+    return bounds, level
 
 
 def _exponential(s, i, base):
@@ -250,26 +259,167 @@ def _cyclic(s, i, base):
 def _sequential(s, i, base):
     # A later scheduler restarts at its milestone from torch's closed form: a ConstantLR or LinearLR
     # with total_iters=0 is then at the base lr (its factor already over).
-    inner = [decay.constant(base) if j and _name(child) in ("ConstantLR", "LinearLR")
-             and whole(PEER, "total_iters", child.total_iters) == 0 else _group(child, i, base)
-             for j, child in enumerate(s._schedulers)]
+    inner = []
+    for j, child in enumerate(s._schedulers):
+        name = _name(child)
+        if j and name == "ChainedScheduler":
+            raise cannot(PEER, f"SequentialLR with a ChainedScheduler after milestone {s._milestones[j - 1]!r}",
+                         "torch's SequentialLR restarts the scheduler of a milestone from its closed form, which a "
+                         "ChainedScheduler lacks: torch raises at that milestone. Put the ChainedScheduler first, or "
+                         "build the lrcore schedule with lrcore.join.")
+        if j and name in ("ConstantLR", "LinearLR") and whole(PEER, "total_iters", child.total_iters) == 0:
+            inner.append(decay.constant(base))
+        else:
+            # The first scheduler takes SequentialLR's initial step; a ChainedScheduler's children then step
+            # from the start again (restepped).
+            inner.append(_group(child, i, base, **({"restepped": True} if name == "ChainedScheduler" else {})))
     return combinators.join(inner, [whole(PEER, "milestones", m) for m in s._milestones])
 
 
-def _chained(s, i, base):
-    factors = []
-    for child in s._schedulers:
+def _chained(s, i, base, restepped=False):
+    """A ``ChainedScheduler``: each step calls its schedulers' chainable ``step()`` in turn.
+
+    Every scheduler but ``CosineAnnealingLR`` multiplies the lr by a factor of the step, so the lr is
+    the base lr times their closed forms. The chained cosine (``eta_min=0``) multiplies too, except at
+    its rebound steps ``n_k = (2k - 1)·T_max + 1``, where the lr is 0 and it adds ``base·c(n_k)``
+    (``c`` the periodic cosine factor): from there the lr is ``base·c(n)`` times the other factors'
+    change since ``n_k`` (since ``n_k - 1`` for those stepped after the cosine). Factors that stop
+    changing make that a join of finitely many pieces; an ``ExponentialLR`` or ``StepLR`` (``gamma !=
+    1``) restarting every ``2·T_max`` steps has none, and is refused.
+
+    ``restepped``: the chain is a ``SequentialLR``'s first scheduler, whose initial step steps each
+    child again at ``last_epoch=0`` (lr reset to the base lr), outside their initial mode in torch
+    versions that have one: an ``ExponentialLR`` then applies ``gamma``, a ``PolynomialLR`` its step
+    factor and a cosine its ratio (or its rebound, ``T_max=1``) once more."""
+    children = list(s._schedulers)
+    for child in children:
         name = _name(child)
-        if name not in _MULTIPLICATIVE or (name == "CosineAnnealingLR" and child.eta_min != 0):
-            raise cannot(PEER, f"ChainedScheduler holding {name}{' with eta_min != 0' if name == 'CosineAnnealingLR' else ''}",
+        if name not in _MULTIPLICATIVE:
+            raise cannot(PEER, f"ChainedScheduler holding {name}",
                          "ChainedScheduler multiplies the lr by each scheduler's factor; lrcore.multiply expresses "
                          f"that for {', '.join(sorted(_MULTIPLICATIVE))} (CosineAnnealingLR with eta_min=0).")
-        factors.append(_group(child, i, 1.0))
-    return combinators.multiply([decay.constant(base), *factors])
+    cosines = [j for j, child in enumerate(children) if _name(child) == "CosineAnnealingLR"]
+    if len(cosines) > 1:
+        raise cannot(PEER, f"ChainedScheduler holding {len(cosines)} CosineAnnealingLR",
+                     "Each adds to the lr at its own rebound steps (T_max + 1, 3·T_max + 1, ...): chain one.")
+    if cosines and real(PEER, "eta_min", children[cosines[0]].eta_min) != 0:
+        raise cannot(PEER, "ChainedScheduler holding CosineAnnealingLR with eta_min != 0",
+                     "Its chained step, lr -> eta_min + (lr - eta_min)·ratio, is no factor of the lr: the other "
+                     "schedulers' factors mix with eta_min. Chain CosineAnnealingLR with eta_min=0, or build the "
+                     "lrcore schedule by hand.")
+    factors = [_group(child, i, 1.0) for child in children]  # base-1 closed forms, the cosine's included
+    start = 1.0  # lr(0) / (base · the factors' product at 0)
+    if restepped:
+        first, product = _restepped(children), 1.0
+        for f in factors:
+            product *= float(f(0))
+        if product == 0.0:
+            raise cannot(PEER, "SequentialLR starting with a ChainedScheduler whose factors are 0 at step 0",
+                         "Build the lrcore schedule by hand.")
+        start = first / product
+    body = [decay.constant(base * start), *factors]
+    if not cosines:
+        return combinators.multiply(body)
+    c = cosines[0]
+    cosine_child = children[c]
+    period = whole(PEER, "T_max", cosine_child.T_max, 1)
+    others = [(j, child) for j, child in enumerate(children) if j != c]
+    if restepped and period == 1:  # lr(1) = 0 whatever the factors: lr(0) alone is what the restep sets
+        head = decay.constant(first)
+    else:
+        head = combinators.multiply([decay.constant(start), *(factors[j] for j, _ in others)])
+    ends = {j: _last_change(child) for j, child in others}
+    for j, child in others:
+        if ends[j] is None:
+            raise cannot(PEER, f"ChainedScheduler holding CosineAnnealingLR and {_name(child)} with gamma={child.gamma!r}",
+                         f"From step T_max + 1 = {period + 1} on, torch's chained cosine restarts the lr at each rebound "
+                         f"step (T_max + 1, 3·T_max + 1, ...), adding to it instead of multiplying, so the {_name(child)} "
+                         "factor restarts every 2·T_max steps: lrcore has no schedule for that. Up to step T_max "
+                         "torch's lr is lrcore.multiply([constant(lr), cosine_decay(1.0, T_max, periodic=True), "
+                         "the other factors]).")
+    pieces, bounds = [head], []
+    k = 1
+    while True:
+        n_k = (2 * k - 1) * period + 1
+        since = [_since(child, n_k - 1 if j > c else n_k, ends[j]) for j, child in others]
+        bounds.append(n_k)
+        if all(x is None for x in since):
+            break
+        if k > _PIECES:
+            raise cannot(PEER, f"ChainedScheduler holding CosineAnnealingLR(T_max={period}) with factors changing "
+                         f"until step {max(ends.values())}",
+                         f"Its lr restarts every 2·T_max steps: more than {_PIECES} pieces. Build the lrcore schedule by hand.")
+        part = [x for x in since if x is not None]
+        pieces.append(combinators.shift(part[0] if len(part) == 1 else combinators.multiply(part), n_k))
+        k += 1
+    if len(pieces) == 1 and all(end <= period for end in ends.values()) and float(head(period)) == 1.0:
+        return combinators.multiply(body)  # the factors end at 1 by T_max: the plain product throughout
+    tail = combinators.join([*pieces, decay.constant(1.0)], bounds)
+    return combinators.multiply([decay.constant(base), factors[c], tail])
 
 
-#: Schedulers whose chained step multiplies the lr by a factor of the step alone.
+#: Schedulers whose chained step multiplies the lr by a factor of the step alone (the cosine with
+#: eta_min=0 but at its rebound steps).
 _MULTIPLICATIVE = {"StepLR", "MultiStepLR", "ExponentialLR", "LinearLR", "ConstantLR", "PolynomialLR", "CosineAnnealingLR"}
+
+#: The most restarts of a chained cosine's other factors a conversion joins.
+_PIECES = 1000
+
+
+def _last_change(child) -> int | None:
+    """The last step at which a multiplicative scheduler's chained step changes the lr (None: never done)."""
+    name = _name(child)
+    if name in ("StepLR", "ExponentialLR"):
+        return 0 if real(PEER, "gamma", child.gamma) == 1.0 else None
+    if name == "MultiStepLR":
+        bounds, _ = _milestones(child, 0, 1.0)
+        return max(bounds, default=0)
+    return whole(PEER, "total_iters", child.total_iters)
+
+
+def _since(child, a: int, end: int):
+    """The product of a scheduler's chained step factors over steps ``a + 1 .. n``, as a schedule of ``n``
+    (``n >= a``); None where it is 1 throughout (``a`` past the scheduler's last change ``end``)."""
+    if a >= end:
+        return None
+    name = _name(child)
+    if name == "MultiStepLR":
+        bounds, level = _milestones(child, 0, 1.0)
+        return stairs([b for b in bounds if b > a], level)
+    f = _group(child, 0, 1.0)  # LinearLR, ConstantLR, PolynomialLR before total_iters: f(n) / f(a)
+    at = float(f(a))
+    if at == 0.0:
+        raise cannot(PEER, f"ChainedScheduler holding {name} with a factor 0 at step {a}",
+                     "torch divides by it in its next chained step.")
+    return combinators.scale(f, 1.0 / at)
+
+
+def _restepped(children) -> float:
+    """lr(0) / base of a ``SequentialLR``'s first ``ChainedScheduler``: each child's chained step at
+    ``last_epoch=0`` applied in turn to the base lr (1)."""
+    x = 1.0
+    for child in children:
+        name = _name(child)
+        again = hasattr(child, "_is_initial")  # the torch whose step outside initial mode repeats these
+        if name == "MultiStepLR":
+            bounds, level = _milestones(child, 0, 1.0)
+            x *= level(bounds.count(0))
+        elif name == "ConstantLR":
+            x *= real(PEER, "factor", child.factor)
+        elif name == "LinearLR":
+            x *= real(PEER, "start_factor", child.start_factor)
+        elif name == "ExponentialLR" and again:
+            x *= real(PEER, "gamma", child.gamma)
+        elif name == "PolynomialLR" and again:
+            total = whole(PEER, "total_iters", child.total_iters)
+            x *= ((1.0 - 0 / total) / (1.0 - (0 - 1) / total)) ** real(PEER, "power", child.power)
+        elif name == "CosineAnnealingLR" and again:
+            t_max = whole(PEER, "T_max", child.T_max, 1)
+            if (0 - 1 - t_max) % (2 * t_max) == 0:
+                x = x + 1.0 * (1 - math.cos(math.pi / t_max)) / 2
+            else:
+                x = (1 + math.cos(math.pi * 0 / t_max)) / (1 + math.cos(math.pi * (0 - 1) / t_max)) * x
+    return x
 
 
 def _lambda(s, i, base):

@@ -341,6 +341,8 @@ def _chained(s, i, base, restepped=False):
     k = 1
     while True:
         n_k = (2 * k - 1) * period + 1
+        if n_k > _LAST:  # past every step lrcore evaluates
+            break
         since = [_since(child, n_k - 1 if j > c else n_k, ends[j]) for j, child in others]
         bounds.append(n_k)
         if all(x is None for x in since):
@@ -354,7 +356,7 @@ def _chained(s, i, base, restepped=False):
         k += 1
     if len(pieces) == 1 and all(end <= period for end in ends.values()) and float(head(period)) == 1.0:
         return combinators.multiply(body)  # the factors end at 1 by T_max: the plain product throughout
-    tail = combinators.join([*pieces, decay.constant(1.0)], bounds)
+    tail = combinators.join([*pieces, decay.constant(1.0)][: len(bounds) + 1], bounds)
     return combinators.multiply([decay.constant(base), factors[c], tail])
 
 
@@ -364,6 +366,7 @@ _MULTIPLICATIVE = {"StepLR", "MultiStepLR", "ExponentialLR", "LinearLR", "Consta
 
 #: The most restarts of a chained cosine's other factors a conversion joins.
 _PIECES = 1000
+_LAST = 2**63 - 1  # the largest step lrcore evaluates
 
 
 def _last_change(child) -> int | None:

@@ -840,8 +840,8 @@ def test_a_scheduler_stepped_after_updates_the_plateau_advanced_is_refused():
 
 
 def test_scale_floor_and_plateau_link_are_set_through_public_methods():
-    """What a wrapping plateau uses: set_scale (lr = max(schedule(n) · scale, min_lr)), the
-    unscaled lrs, and the link that decides who advances the scheduler."""
+    """What a wrapping plateau uses: set_scale (lr = min(schedule(n), max(schedule(n) · scale,
+    min_lr))), the unscaled lrs, and the link that decides who advances the scheduler."""
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
     opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 2.0})
     sched = lrcore.torch.scheduler(opt, lrcore.piecewise_constant([2], [0.5, 0.25]), mode="relative")

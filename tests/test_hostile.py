@@ -1377,3 +1377,60 @@ def test_torch_plateau_eps_boundary_search_against_torch():
                 np.testing.assert_allclose(got, want, rtol=1e-6, atol=0, err_msg=context)
             decided[moved[1]] += 1
     assert min(decided.values()) >= 50, decided  # both sides of the boundary, many times
+
+
+# -- momentum and weight-decay values the optimizer's own constructor refuses -----------------------
+def _params():
+    return [torch.nn.Parameter(torch.ones(2))]
+
+
+@pytest.mark.parametrize(
+    "kind, key, schedule, shown, torch_kwargs",
+    [
+        ("adam", "momentum", lrcore.cyclic_momentum(step_size_up=2, base_momentum=0.9, max_momentum=1.2), "1.2", {"betas": (1.2, 0.999)}),
+        ("adam", "momentum", lrcore.cyclic_momentum(step_size_up=2, base_momentum=0.9, max_momentum=1.0), "1", {"betas": (1.0, 0.999)}),
+        ("adamw", "momentum", lrcore.linear(0.9, -0.5, 10), "-0.5", {"betas": (-0.5, 0.999)}),
+        ("sgd", "momentum", lrcore.constant(-0.1), "-0.1", {"momentum": -0.1}),
+        ("sgd", "momentum", lrcore.scale(lrcore.onecycle_momentum(100), -1.0), "-0.95", {"momentum": -0.95}),
+        ("sgd", "weight_decay", lrcore.constant(-1.0), "-1", {"weight_decay": -1.0}),
+        ("adam", "weight_decay", lrcore.constant(0.01) - lrcore.linear(0.0, 0.02, 10), "-0.02", {"weight_decay": -0.01}),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_torch_scheduler_refuses_momentum_and_weight_decay_its_optimizer_refuses(kind, key, schedule, shown, torch_kwargs):
+    """``cyclic_momentum(max_momentum=1.2)`` on Adam set betas[0] to 1.05 and training went on (torch's
+    Adam(betas=(1.0, ...)) raises; 1.0 itself ended in a bare ZeroDivisionError), and SGD took a
+    momentum of -0.1 and a weight decay of -1. Refused at construction, naming the parameter and the
+    value the schedule reaches, as torch's own constructor refuses that value."""
+    make = {"sgd": lambda **kw: torch.optim.SGD(_params(), lr=0.1, **{"momentum": 0.9, **kw}),
+            "adam": lambda **kw: torch.optim.Adam(_params(), lr=0.1, **kw),
+            "adamw": lambda **kw: torch.optim.AdamW(_params(), lr=0.1, **kw)}[kind]
+    with pytest.raises(ValueError):  # the peer: torch's constructor refuses such a value
+        make(**torch_kwargs)
+    target = "betas[0]" if "betas" in torch_kwargs else key
+    with pytest.raises(ValueError, match=rf"^Argument `{key}` sets \w+'s {re.escape(target)} .*reach {re.escape(shown)} "):
+        lt.scheduler(make(), lrcore.constant(0.1), **{key: schedule})
+    # Per-group schedules name the group's entry.
+    opt = make()
+    opt.add_param_group({"params": _params()})
+    ok = lrcore.constant(0.9) if key == "momentum" else lrcore.constant(0.01)
+    with pytest.raises(ValueError, match=rf"^Argument `{key}\[1\]` sets .*param group 1"):
+        lt.scheduler(opt, lrcore.constant(0.1), **{key: [ok, schedule]})
+
+
+@pytest.mark.parametrize(
+    "kind, kwargs",
+    [
+        ("adam", dict(momentum=lrcore.onecycle_momentum(100))),
+        ("adam", dict(momentum=lrcore.cyclic_momentum(step_size_up=2, base_momentum=0.0, max_momentum=0.999))),
+        ("sgd", dict(momentum=lrcore.onecycle_momentum(100), weight_decay=lrcore.cosine_decay(0.01, 100))),
+        ("sgd", dict(momentum=lrcore.constant(1.5), weight_decay=lrcore.ema_decay(0.9))),  # SGD has no upper bound
+        ("sgd", dict(momentum=lrcore.constant(0.0), weight_decay=lrcore.constant(0.0))),
+    ],
+    ids=str,
+)
+def test_torch_scheduler_keeps_momentum_and_weight_decay_its_optimizer_accepts(kind, kwargs):
+    opt = torch.optim.Adam(_params(), lr=0.1) if kind == "adam" else torch.optim.SGD(_params(), lr=0.1, momentum=0.9, weight_decay=0.01)
+    sched = lt.scheduler(opt, lrcore.constant(0.1), **kwargs)
+    opt.step()
+    sched.step()

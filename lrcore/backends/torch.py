@@ -46,7 +46,7 @@ import torch
 from .._array import HOST_CONSTANTS, host_steps, is_array
 from .. import validate
 from ..plateau import Plateau, PlateauState, checked_state, floored_lr, metric_value, plateau, reduces_an_lr
-from ..schedule import REGISTRY, Schedule, as_schedule, check_levels_fit, value_bound
+from ..schedule import REGISTRY, Schedule, as_schedule, check_levels_fit, value_bound, value_floor
 from . import Composable
 
 # The core's host-side table builders (e.g. the cosine_restart cycle table) are pure functions of
@@ -188,6 +188,9 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
                         f"Argument `weight_decay` needs an optimizer with a `weight_decay` "
                         f"hyperparameter; {type(optimizer).__name__} param group {i} has none."
                     )
+        for key in ("momentum", "weight_decay"):
+            if key in self._schedules:
+                _refuse_unreachable(optimizer, key, self._schedules[key])
         for key, value in self._schedules.items():
             # One schedule sets one value in every group: the lr in mode="absolute", and momentum
             # and weight decay in every mode (only the lr is relative).
@@ -825,6 +828,33 @@ def _schedules_arg(name: str, value, n_groups: int):
             )
         return tuple(as_schedule(f"{name}[{i}]", v) for i, v in enumerate(value))
     return as_schedule(name, value)
+
+
+def _refuse_unreachable(optimizer, key: str, value) -> None:
+    """Refuse a momentum or weight-decay schedule that reaches values the optimizer's own
+    constructor refuses (SGD's ``momentum < 0``, Adam's ``betas[0]`` outside ``[0, 1)``,
+    ``weight_decay < 0``): torch would train on with them, or fail later in the step. The values'
+    range is the schedules' bounds (:func:`lrcore.schedule.value_floor`, :func:`value_bound`)."""
+    schedules = [value] if isinstance(value, Schedule) else list(value)
+    for i, group in enumerate(optimizer.param_groups):
+        j = 0 if isinstance(value, Schedule) else i
+        if j >= len(schedules):
+            continue
+        name = _ARGUMENT[key] if isinstance(value, Schedule) else f"{_ARGUMENT[key]}[{j}]"
+        floor, bound = value_floor(schedules[j]), value_bound(schedules[j])
+        if key == "momentum" and "momentum" not in group:
+            target, valid = "betas[0]", "in [0, 1)"
+            bad = floor if floor < 0.0 else bound if bound >= 1.0 else None
+        else:
+            target, valid = key, ">= 0"
+            bad = floor if floor < 0.0 else None
+        if bad is not None:
+            raise ValueError(
+                f"Argument `{name}` sets {type(optimizer).__name__}'s {target} (param group {i}), which "
+                f"its constructor requires {valid}, but the schedule's values reach {bad:.6g} (bounded by its "
+                f"levels): torch would apply them without a check. Use a schedule whose values stay {valid}. "
+                f"Received: {name}={schedules[j]!r}"
+            )
 
 
 def _refuse_overwrite(key: str, values: list) -> None:

@@ -188,9 +188,6 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
                         f"Argument `weight_decay` needs an optimizer with a `weight_decay` "
                         f"hyperparameter; {type(optimizer).__name__} param group {i} has none."
                     )
-        for key in ("momentum", "weight_decay"):
-            if key in self._schedules:
-                _refuse_unreachable(optimizer, key, self._schedules[key])
         for key, value in self._schedules.items():
             # One schedule sets one value in every group: the lr in mode="absolute", and momentum
             # and weight decay in every mode (only the lr is relative).
@@ -207,6 +204,9 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
                 except ValueError as exc:
                     where = _ARGUMENT[key] if isinstance(value, Schedule) else f"{_ARGUMENT[key]}[{j}]"
                     raise ValueError(f"Argument `{where}` would set a {key} beyond float32: {exc}") from None
+        for key in ("momentum", "weight_decay"):
+            if key in self._schedules:
+                _refuse_unreachable(optimizer, key, self._schedules[key])
         if mode == "relative":
             for i, group in enumerate(groups):
                 _check_fits(self._schedules["lr"], i, _as_float(group.get("initial_lr", group["lr"])))

@@ -868,8 +868,8 @@ def value_floor(schedule: "Schedule") -> float:
     :func:`value_bound`: a schedule's values have the signs of its levels (they lie between them,
     or move from them toward 0), so one whose levels are all >= 0 stays >= 0, and one with a
     negative level reaches down to it. Combinators combine their children's bounds (a sum, a
-    product, a factor's sign, a clip, a warmup's initial value); one it does not know (noise, a
-    user's) gives ``-value_bound(schedule)``."""
+    product, a factor's sign, a clip, a warmup's initial value, noise's ``1 ± pct``); one it does
+    not know (a user's) gives ``-value_bound(schedule)``."""
     name, p = schedule.name, schedule.params
     low = value_floor
     if name in ("shift", "stride", "per_epoch"):
@@ -891,6 +891,9 @@ def value_floor(schedule: "Schedule") -> float:
             return factor * low(child) if factor >= 0 else factor * value_bound(child)
     if name == "add":
         return sum(map(low, p["schedules"]))
+    if name == "noise":  # its schedule's value times 1 + d, |d| <= pct
+        lo, hi, pct = low(p["schedule"]), value_bound(p["schedule"]), float(p["pct"])
+        return min(lo * (1.0 - pct), lo * (1.0 + pct), hi * (1.0 - pct), hi * (1.0 + pct))
     if name == "multiply":
         lo = hi = 1.0
         for child in p["schedules"]:

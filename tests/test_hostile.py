@@ -1426,6 +1426,8 @@ def test_torch_scheduler_refuses_momentum_and_weight_decay_its_optimizer_refuses
         ("sgd", dict(momentum=lrcore.onecycle_momentum(100), weight_decay=lrcore.cosine_decay(0.01, 100))),
         ("sgd", dict(momentum=lrcore.constant(1.5), weight_decay=lrcore.ema_decay(0.9))),  # SGD has no upper bound
         ("sgd", dict(momentum=lrcore.constant(0.0), weight_decay=lrcore.constant(0.0))),
+        ("adam", dict(momentum=lrcore.noise(lrcore.onecycle_momentum(100), pct=0.05))),  # 0.95 · 1.05 < 1
+        ("sgd", dict(weight_decay=lrcore.clip(lrcore.linear(0.01, -0.01, 10), min_value=0.0))),
     ],
     ids=str,
 )

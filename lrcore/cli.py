@@ -42,7 +42,8 @@ Schedule parameters are given as --name value or --name=value; - and _ are the s
 in names (--peak-value = --peak_value). Values are read as follows, in this order:
 
 - none/null -> None; true/false -> bool (case-insensitive);
-- an integer (300, -1) -> int; a float (1e-3, 0.5) -> float;
+- an integer (300, -1) -> int; a float (1e-3, 0.5) -> float (one float64 cannot hold, 1e400
+  or a nonzero 1e-400, is an error, not inf or 0);
 - text containing a comma, or in brackets -> a list of such values (10,20, [10,20],
   [0.1], []);
 - text in braces -> a JSON object;
@@ -63,7 +64,7 @@ A parameter or option given twice is an error, except --spec and --at, which add
 in lrcore; the table shows the step asked for and notes it on stderr.
 
 A spec file (--spec FILE) is JSON in lrcore.from_dict format: one schedule dict, a list of
-them (each may carry a "label" key), or an object mapping labels to schedule dicts. Every
+them (each may carry a "label" key, a string), or an object mapping labels to schedule dicts. Every
 schedule given is overlaid in one plot (or one table column each). At most
 {_SPEC_MAX_BYTES // 2**20} MiB are read from a spec file; it may be a pipe (--spec <(...)).
 
@@ -106,11 +107,22 @@ class _Parser(argparse.ArgumentParser):
 
 def _json_float(text: str) -> float:
     """A JSON number as a float (``json.loads``'s ``parse_float``): one past float64 (``1e400``) is
-    refused as written, not read as an infinity."""
+    refused as written, not read as an infinity, and a nonzero one below it (``1e-400``) is refused,
+    not read as 0."""
     value = float(text)
     if value in (float("inf"), float("-inf")):
         raise ValueError(f"the number {_short(text)} is beyond the float64 range (at most 1.8e308 in magnitude)")
+    _refuse_underflow(text, value, ValueError)
     return value
+
+
+def _refuse_underflow(text: str, value: float, error) -> None:
+    """Raise ``error`` for a number written nonzero that float64 rounds to 0 (``1e-400``)."""
+    if value == 0.0 and any(c in "123456789" for c in re.split("[eE]", text, maxsplit=1)[0]):
+        raise error(
+            f"the number {_short(text)} is nonzero but below the float64 range (the smallest is "
+            "about 4.9e-324 in magnitude): it would be read as 0"
+        )
 
 
 def parse_value(text: str):
@@ -130,6 +142,7 @@ def parse_value(text: str):
         value = float(s)
         if value in (float("inf"), float("-inf")) and "inf" not in low:  # 1e400: not the number typed
             raise CliError(f"the number {_short(s)} is beyond the float64 range (at most 1.8e308 in magnitude)")
+        _refuse_underflow(s, value, CliError)  # 1e-400: not 0, the number typed
         return value
     if s.startswith("{"):
         try:
@@ -330,11 +343,16 @@ def _load_specs(paths):
                 raise CliError(f"spec file {path!r}: each schedule must be a JSON object, got {item!r}")
             item = dict(item)
             label = item.pop("label", None)
+            if label is not None and not isinstance(label, str):
+                raise CliError(
+                    f"spec file {path!r}: a schedule's \"label\" must be a string (the name shown for it). "
+                    f"Received: label={label!r}"
+                )
             try:
                 schedule = lrcore.from_dict(item)
             except (ValueError, TypeError) as exc:
                 raise CliError(f"spec file {path!r}: {exc}") from None
-            out.append((str(label) if label is not None else _label(schedule), schedule))
+            out.append((label if label is not None else _label(schedule), schedule))
     return out
 
 

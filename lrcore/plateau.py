@@ -292,6 +292,36 @@ def _whole(name: str, value, most: int) -> int:
     return int(value)
 
 
+def floored_lr(lr, scale, min_lr):
+    r"""The lr that a plateau ``scale`` and an absolute floor ``min_lr`` make of the schedule's ``lr``.
+
+    .. math:: \text{lr}' = \min\bigl(\text{lr},\ \max(\text{lr}\cdot\text{scale},\ \text{min\_lr})\bigr)
+
+    This is torch ``ReduceLROnPlateau``'s ``min_lr``, and Keras' and Paddle's: a reduction sets
+    :math:`\max(\text{old}\cdot f, \text{min\_lr})`, and only where that is below the old lr. The
+    floor limits a reduction; it never lifts the schedule. An lr at or below ``min_lr`` (a param
+    group's small lr, a warmup from 0, the tail of a decay) is the schedule's own, and at
+    ``scale == 1`` every lr is. On a constant schedule ``L`` after ``k`` reductions it is
+    torch's lr: ``max(L · f**k, min_lr)`` where ``L > min_lr``, and ``L`` otherwise.
+
+    Plain numbers (``lrcore.torch.ReduceLROnPlateau``'s per-group ``min_lr``). ``lr >= 0``,
+    ``0 <= scale <= 1`` and ``min_lr >= 0``, as the rule and the adapters give them.
+    """
+    return min(lr, max(lr * scale, min_lr))
+
+
+def reduces_an_lr(lrs, old_scale, new_scale, min_lrs, eps) -> bool:
+    """Whether scale ``old_scale`` → ``new_scale`` lowers some lr by more than ``eps``: torch's test
+    ``old_lr - new_lr > eps``, on each of ``lrs`` (the schedule's values, one per param group) with
+    its floor of ``min_lrs`` (:func:`floored_lr`; ``None``: no floors).
+
+    The lrs are compared as given: torch compares its groups' Python floats (float64), so pass the
+    float64 values of the schedule, not the float32 ones an adapter applies.
+    """
+    floors = [0.0] * len(lrs) if min_lrs is None else min_lrs
+    return any(floored_lr(v, old_scale, m) - floored_lr(v, new_scale, m) > eps for v, m in zip(lrs, floors))
+
+
 def metric_value(name: str, metric):
     """A reported metric, validated once: a real scalar of any library.
 
@@ -357,9 +387,12 @@ def plateau(
 
     An improvement records :math:`b \leftarrow m` and resets the bad count; otherwise the count
     grows. During cooldown the count stays 0 (and, with ``cooldown_metrics="ignore"``, the metric is
-    dropped: the best is not updated either). Once the count exceeds ``patience``:
-    :math:`\text{scale} \leftarrow \max(\text{scale}\cdot f, \text{min\_scale})` (skipped when the
-    change is below ``eps``), cooldown starts and the count resets.
+    dropped: the best is not updated either). Once the count exceeds ``patience``, the reduced scale is
+    :math:`s' = \max(\text{scale}\cdot f, \text{min\_scale})`, taken only where
+    :math:`\text{scale} - s' > \text{eps}` (torch's ``old_lr - new_lr > eps``), and cooldown starts and
+    the count resets (also when the reduction is skipped). So the scale only falls, never below
+    ``min_scale``, and a ``min_scale`` at or above it changes nothing: the floor limits a reduction,
+    it never lifts the lr (torch leaves an lr already below its ``min_lr`` as it is).
 
     Args:
         factor: :math:`0 \le f < 1`, the factor applied at each reduction.
@@ -370,8 +403,11 @@ def plateau(
         threshold_mode: ``"rel"`` (relative to the best) or ``"abs"``.
         cooldown: updates to wait after a reduction before counting bad updates again, an integer
             in ``[0, 2**31 - 2]``.
-        min_scale: the smallest scale, :math:`\ge 0` (torch's ``min_lr`` divided by the lr).
-        eps: a reduction that changes the scale by less than this is skipped, :math:`\ge 0`.
+        min_scale: the smallest scale a reduction sets, :math:`\ge 0` (torch's ``min_lr`` divided
+            by the lr, on a constant lr; above 1 where that lr is below ``min_lr``: then no
+            reduction happens). A floor on the lr itself, for a schedule that is not constant, is
+            ``lrcore.torch.ReduceLROnPlateau``'s ``min_lr`` (see :func:`floored_lr`).
+        eps: a reduction that changes the scale by no more than this is skipped, :math:`\ge 0`.
         cooldown_metrics: what a metric reported during cooldown does: ``"track"`` (torch, Keras,
             optax: it still becomes the best if it improves on it) or ``"ignore"`` (Paddle
             ``ReduceOnPlateau``: it is dropped, the best stays the one from before the cooldown).

@@ -841,6 +841,75 @@ def value_bound(schedule: "Schedule") -> float:
     return _reach(schedule, _FLOAT64)[0]
 
 
+class _Signs(Reach):
+    """A walk of one schedule's own bound that also keeps its levels and constants with their signs."""
+
+    __slots__ = ("signed_levels", "signed_constants")
+
+    def __init__(self):
+        super().__init__(*_FLOAT64)
+        self.signed_levels, self.signed_constants = [], []
+
+    def level(self, name: str, value) -> float:
+        x = check.concrete(value)
+        if x is not None:
+            self.signed_levels.append(float(x))
+        return super().level(name, value)
+
+    def constant(self, name: str, value) -> float:
+        x = check.concrete(value)
+        if x is not None:
+            self.signed_constants.append(float(x))
+        return super().constant(name, value)
+
+
+def value_floor(schedule: "Schedule") -> float:
+    """A lower bound on ``schedule(k)`` over every step (in float64), from the same walk as
+    :func:`value_bound`: a schedule's values have the signs of its levels (they lie between them,
+    or move from them toward 0), so one whose levels are all >= 0 stays >= 0, and one with a
+    negative level reaches down to it. Combinators combine their children's bounds (a sum, a
+    product, a factor's sign, a clip, a warmup's initial value, noise's ``1 ± pct``); one it does
+    not know (a user's) gives ``-value_bound(schedule)``."""
+    name, p = schedule.name, schedule.params
+    low = value_floor
+    if name in ("shift", "stride", "per_epoch"):
+        return low(p["schedule"])
+    if name == "join":
+        return min(map(low, p["schedules"]))
+    if name == "warmup":
+        init = check.concrete(p["init_value"]) if p["init_value"] is not None else None
+        return min(low(p["schedule"]), 0.0 if init is None else float(init))
+    if name == "clip":
+        floor = low(p["schedule"])
+        lo, hi = (None if p[k] is None else check.concrete(p[k]) for k in ("min_value", "max_value"))
+        floor = floor if lo is None else max(floor, float(lo))
+        return floor if hi is None else min(floor, float(hi))
+    if name == "scale":
+        factor = check.concrete(p["factor"])
+        if factor is not None:
+            child = p["schedule"]
+            return factor * low(child) if factor >= 0 else factor * value_bound(child)
+    if name == "add":
+        return sum(map(low, p["schedules"]))
+    if name == "noise":  # its schedule's value times 1 + d, |d| <= pct
+        lo, hi, pct = low(p["schedule"]), value_bound(p["schedule"]), float(p["pct"])
+        return min(lo * (1.0 - pct), lo * (1.0 + pct), hi * (1.0 - pct), hi * (1.0 + pct))
+    if name == "multiply":
+        lo = hi = 1.0
+        for child in p["schedules"]:
+            a, b = low(child), value_bound(child)
+            ends = [lo * a, lo * b, hi * a, hi * b]
+            lo, hi = min(ends), max(ends)
+        return lo
+    if REGISTRY[name].children:
+        return -value_bound(schedule)
+    walk = _Signs()
+    walk._where = name
+    REGISTRY[name].bound(p, walk)
+    known = walk.signed_levels or walk.signed_constants
+    return min([0.0, *known]) if known else -value_bound(schedule)
+
+
 def level_names(schedule: "Schedule") -> frozenset[str]:
     """The names of ``schedule``'s level parameters (not its children's): those its bound reads
     with :meth:`Reach.level` (the values of the curve, which scale with it)."""

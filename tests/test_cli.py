@@ -732,3 +732,30 @@ def test_spec_from_an_endless_pipe_is_refused_at_the_limit(tmp_path):
     thread.join(30)
     line = _one_line_error(r)
     assert "--spec" in line and "16 MiB" in line and not errors and not thread.is_alive()
+
+
+# -- a spec's label, and numbers below the float64 range -------------------------------------------
+@pytest.mark.parametrize("label", [5, 1.5, True, ["a"], {"a": 1}], ids=repr)
+def test_a_spec_label_that_is_not_a_string_is_refused_naming_label(label, tmp_path):
+    """A label 5 was shown as "5" and a list as its repr: refused, naming the "label" key and the value."""
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps([{"label": label, **lrcore.constant(0.5).to_dict()}]))
+    line = _one_line_error(cli("table", "--spec", spec, "--at", "0"))
+    assert '"label" must be a string' in line and f"label={label!r}" in line
+
+
+@pytest.mark.parametrize("typed", ["1e-400", "-1e-400", "2.5e-330", "0.00001e-320"])
+def test_a_nonzero_number_below_float64_is_refused_as_typed(typed, tmp_path):
+    """``--value 1e-400`` was read as 0.0 (a schedule of zeros) while ``1e400`` was refused: a
+    nonzero number that float64 rounds to 0 is refused too, on the command line and in a spec."""
+    assert float(typed) == 0.0  # what it was read as
+    line = _one_line_error(cli("table", "constant", "--value", typed, "--at", "0"))
+    assert "--value" in line and f"the number {typed} is nonzero but below the float64 range" in line
+    spec = tmp_path / "spec.json"
+    spec.write_text('{"name": "constant", "params": {"value": %s}}' % typed)
+    line = _one_line_error(cli("table", "--spec", spec, "--at", "0"))
+    assert f"the number {typed} is nonzero but below the float64 range" in line
+    # Zero written as zero, and the smallest subnormals, are numbers float64 holds.
+    for fine, shown in (("0e-400", "0.0"), ("0.000e5", "0.0"), ("5e-324", "5e-324")):
+        r = cli("table", "constant", "--value", fine, "--at", "0")
+        assert r.returncode == 0 and r.stdout.split() == ["step", "value", "0", shown], (fine, r.stderr)

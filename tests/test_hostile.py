@@ -1214,3 +1214,225 @@ def test_a_resume_in_torchs_order_gives_a_group_added_after_the_saved_step_its_o
         run.step()
         scheduler.step()
     assert [g["lr"] for g in resumed.param_groups] == [g["lr"] for g in opt.param_groups]
+
+
+# -- a plateau's floor limits a reduction, it never lifts an lr ------------------------------------
+# torch's ReduceLROnPlateau sets max(old · factor, min_lr) and only where that is below the old lr:
+# a group whose lr is below min_lr keeps it. Per-group lrs under one global floor (layer-wise lrs).
+FLOOR_LRS = [float(np.float32(v)) for v in (1e-3, 1e-6, 4e-5)]  # float32 values: lrcore applies float32
+
+
+def _floor_metrics(seed: int) -> list:
+    rng = np.random.default_rng(seed)
+    return [float(v) for v in np.round(1.0 + np.cumsum(rng.choice([0.0, 0.0, 0.01, -0.02], 30)), 2)]
+
+
+def _torch_plateau_lrs(lrs, metrics, **options) -> list:
+    """torch's own ReduceLROnPlateau: every group's lr after construction and after each metric."""
+    opt = _sgd_groups(*lrs)
+    ref = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, **options)
+    out = [[g["lr"] for g in opt.param_groups]]
+    for m in metrics:
+        opt.step()
+        ref.step(m)
+        out.append([g["lr"] for g in opt.param_groups])
+    return out
+
+
+@pytest.mark.parametrize("mode", ["absolute", "relative"])
+@pytest.mark.parametrize("min_lr", [1e-5, [2e-4, 1e-5, 5e-5]], ids=["scalar", "list"])
+def test_torch_plateau_min_lr_never_raises_a_group_lr(mode, min_lr):
+    """``min_lr=1e-5`` over groups at 1e-3 and 1e-6 set the second to 1e-5 at construction, before any
+    metric (torch leaves it at 1e-6). Value by value torch's lrs, every group at or below its floor
+    keeping its own lr."""
+    reduced = 0
+    for seed in range(4):
+        metrics = _floor_metrics(seed)
+        want = _torch_plateau_lrs(FLOOR_LRS, metrics, factor=0.5, patience=1, min_lr=min_lr)
+        opt = _sgd_groups(*FLOOR_LRS)
+        schedule = [lrcore.constant(v) for v in FLOOR_LRS] if mode == "absolute" else lrcore.constant(1.0)
+        sched = lt.scheduler(opt, schedule, mode=mode)
+        plateau = lt.ReduceLROnPlateau(sched, factor=0.5, patience=1, min_lr=min_lr)
+        got = [[g["lr"] for g in opt.param_groups]]
+        for m in metrics:
+            opt.step()
+            sched.step()
+            plateau.step(m)
+            got.append([g["lr"] for g in opt.param_groups])
+        assert got[0] == want[0] == FLOOR_LRS
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=0, err_msg=f"seed {seed}: {metrics}")
+        floors = min_lr if isinstance(min_lr, list) else [min_lr] * 3
+        for i, (lr, floor) in enumerate(zip(FLOOR_LRS, floors)):
+            if lr <= floor:
+                assert [row[i] for row in got] == [lr] * len(got)  # never lifted, never reduced
+        reduced += want[-1][0] < FLOOR_LRS[0]
+    assert reduced >= 2, "too few sequences with a reduction: a weak case"
+
+
+def test_torch_plateau_min_lr_does_not_lift_a_warmup():
+    """A warmup from 0 was floored at step 0 (lr ``min_lr``, not 0) and all along the ramp below the
+    floor. The lr is the schedule's own wherever that is at or below ``min_lr``, and never above it."""
+    floor = 0.03
+    schedule = lrcore.warmup_cosine_decay(0.0, 0.1, warmup_steps=10, decay_steps=60)
+    opt = _sgd_groups(0.1)
+    sched = lt.scheduler(opt, schedule)
+    plateau = lt.ReduceLROnPlateau(sched, factor=0.5, patience=0, min_lr=floor)
+    values = lnp.from_schedule(schedule)(np.arange(60)).astype(np.float32).astype(np.float64)
+    assert opt.param_groups[0]["lr"] == values[0] == 0.0
+    metrics = [1.0 - 0.01 * k if k < 12 else 1.0 for k in range(60)]  # improves on the ramp, then flat
+    held, below = [], []
+    for k in range(59):
+        lr, v = opt.param_groups[0]["lr"], float(values[k])
+        # torch's rule, as a case split: below the floor no reduction applies; above it the reduced
+        # lr is held at the floor.
+        want = v if v <= floor else max(v * plateau.scale, floor)
+        assert lr == pytest.approx(want, rel=1e-12, abs=0), k
+        assert lr <= v, k
+        (held if lr == floor < v else below if plateau.scale < 1 and lr == v < floor else []).append(k)
+        opt.step()
+        sched.step()
+        plateau.step(metrics[k])
+    assert plateau.scale < 1 and len(held) > 5 and len(below) > 3, (held, below)  # both sides of the floor
+
+
+def test_every_plateau_front_end_leaves_an_lr_below_its_floor():
+    """The rule (``min_scale = min_lr / L``, above 1 for an lr below the floor), the optax
+    transformation and the Keras callback give torch's lrs for each of the per-group lrs, one lr at
+    a time: the one below the floor is never raised."""
+    min_lr, metrics = 1e-5, _floor_metrics(7)
+    want = np.asarray(_torch_plateau_lrs(FLOOR_LRS, metrics, factor=0.5, patience=1, min_lr=min_lr))[1:]
+    assert want[-1][0] < FLOOR_LRS[0]
+    for i, lr in enumerate(FLOOR_LRS):
+        options = dict(factor=0.5, patience=1, min_scale=min_lr / lr)
+        rule, state, plain = lrcore.plateau(**options), None, []
+        state = rule.init()
+        for m in metrics:
+            state = rule.update(state, m)
+            plain.append(lr * state.scale)
+        np.testing.assert_allclose(plain, want[:, i], rtol=1e-12, atol=0, err_msg=f"rule, group {i}")
+        tx = lj.reduce_on_plateau(**options)
+        params = jnp.ones(1)
+        opt_state, scaled = tx.init(params), []
+        for m in metrics:
+            _, opt_state = tx.update(params, opt_state, params, value=m)
+            scaled.append(lr * float(opt_state.scale))
+        np.testing.assert_allclose(scaled, want[:, i], rtol=1e-6, atol=0, err_msg=f"optax, group {i}")
+        model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=lk.constant(lr)), loss="mse")
+        callback = lk.ReduceLROnPlateau(monitor="loss", **options)
+        callback.set_model(model)
+        callback.on_train_begin()
+        rates = []
+        for epoch, m in enumerate(metrics):
+            callback.on_epoch_end(epoch, {"loss": m})
+            rates.append(float(np.asarray(model.optimizer.learning_rate)))
+        np.testing.assert_allclose(rates, want[:, i], rtol=1e-6, atol=0, err_msg=f"Keras, group {i}")
+
+
+# -- the plateau's eps is decided on torch's numbers ------------------------------------------------
+def test_torch_plateau_eps_is_decided_on_the_float64_lr():
+    """constant(0.1), factor 0.9, eps 0.01: torch's change 0.1 - 0.09 = 0.00999... is not above eps,
+    so torch keeps 0.1; lrcore compared the float32 lr 0.10000000149 (a change of 0.0100000001) and
+    reduced to 0.09."""
+    want = _torch_plateau_lrs([0.1], [1.0, 1.0, 1.0], factor=0.9, patience=0, eps=0.01)
+    opt = _sgd_groups(0.1)
+    sched = lt.scheduler(opt, lrcore.constant(0.1))
+    plateau = lt.ReduceLROnPlateau(sched, factor=0.9, patience=0, eps=0.01)
+    for m in [1.0, 1.0, 1.0]:
+        plateau.step(m)
+    assert want[-1] == [0.1] and plateau.scale == 1.0
+    assert opt.param_groups[0]["lr"] == float(np.float32(0.1))
+
+
+def test_torch_plateau_eps_boundary_search_against_torch():
+    """Random lrs, factors and floors, with ``eps`` exactly torch's first change ``old - new`` and
+    its float64 neighbours: each reduction happens where torch's does. On powers of two lrcore's lr
+    (the lr times the scale) is torch's (the lr times the factor, again and again) exactly, so every
+    later reduction is at the boundary too; other lrs are compared within float32 rounding."""
+    rng = np.random.default_rng(2024)
+    decided = {True: 0, False: 0}
+    for trial in range(150):
+        exact = trial % 2 == 0
+        lr = 2.0 ** -int(rng.integers(0, 20)) if exact else float(rng.uniform(1e-4, 1.0))
+        factor = float(rng.uniform(0.05, 0.95))
+        floor = 0.0 if trial % 3 else float(lr * rng.uniform(0.0, 1.0))
+        first = _torch_plateau_lrs([lr], [1.0, 1.0], factor=factor, patience=0, min_lr=floor, eps=0.0)
+        change = first[1][0] - first[2][0]  # torch's old_lr - new_lr at its first reduction
+        for eps in (change, math.nextafter(change, 0.0), math.nextafter(change, math.inf)):
+            options = dict(factor=factor, patience=0, min_lr=floor, eps=eps)
+            want = _torch_plateau_lrs([lr], [1.0] * 8, **options)
+            opt = _sgd_groups(float(np.float32(lr)))
+            sched = lt.scheduler(opt, lrcore.constant(lr))
+            plateau = lt.ReduceLROnPlateau(sched, **options)
+            got = [[opt.param_groups[0]["lr"]]]
+            for m in [1.0] * 8:
+                plateau.step(m)
+                got.append([opt.param_groups[0]["lr"]])
+            context = f"lr={lr!r}, factor={factor!r}, min_lr={floor!r}, eps={eps!r}"
+            moved = [a != b for a, b in zip(want, want[1:])]
+            assert [a != b for a, b in zip(got, got[1:])] == moved, context
+            if exact:
+                assert got == want, context
+            else:
+                np.testing.assert_allclose(got, want, rtol=1e-6, atol=0, err_msg=context)
+            decided[moved[1]] += 1
+    assert min(decided.values()) >= 50, decided  # both sides of the boundary, many times
+
+
+# -- momentum and weight-decay values the optimizer's own constructor refuses -----------------------
+def _params():
+    return [torch.nn.Parameter(torch.ones(2))]
+
+
+@pytest.mark.parametrize(
+    "kind, key, schedule, shown, torch_kwargs",
+    [
+        ("adam", "momentum", lrcore.cyclic_momentum(step_size_up=2, base_momentum=0.9, max_momentum=1.2), "1.2", {"betas": (1.2, 0.999)}),
+        ("adam", "momentum", lrcore.cyclic_momentum(step_size_up=2, base_momentum=0.9, max_momentum=1.0), "1", {"betas": (1.0, 0.999)}),
+        ("adamw", "momentum", lrcore.linear(0.9, -0.5, 10), "-0.5", {"betas": (-0.5, 0.999)}),
+        ("sgd", "momentum", lrcore.constant(-0.1), "-0.1", {"momentum": -0.1}),
+        ("sgd", "momentum", lrcore.scale(lrcore.onecycle_momentum(100), -1.0), "-0.95", {"momentum": -0.95}),
+        ("sgd", "weight_decay", lrcore.constant(-1.0), "-1", {"weight_decay": -1.0}),
+        ("adam", "weight_decay", lrcore.constant(0.01) - lrcore.linear(0.0, 0.02, 10), "-0.02", {"weight_decay": -0.01}),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_torch_scheduler_refuses_momentum_and_weight_decay_its_optimizer_refuses(kind, key, schedule, shown, torch_kwargs):
+    """``cyclic_momentum(max_momentum=1.2)`` on Adam set betas[0] to 1.05 and training went on (torch's
+    Adam(betas=(1.0, ...)) raises; 1.0 itself ended in a bare ZeroDivisionError), and SGD took a
+    momentum of -0.1 and a weight decay of -1. Refused at construction, naming the parameter and the
+    value the schedule reaches, as torch's own constructor refuses that value."""
+    make = {"sgd": lambda **kw: torch.optim.SGD(_params(), lr=0.1, **{"momentum": 0.9, **kw}),
+            "adam": lambda **kw: torch.optim.Adam(_params(), lr=0.1, **kw),
+            "adamw": lambda **kw: torch.optim.AdamW(_params(), lr=0.1, **kw)}[kind]
+    with pytest.raises(ValueError):  # the peer: torch's constructor refuses such a value
+        make(**torch_kwargs)
+    target = "betas[0]" if "betas" in torch_kwargs else key
+    with pytest.raises(ValueError, match=rf"^Argument `{key}` sets \w+'s {re.escape(target)} .*reach {re.escape(shown)} "):
+        lt.scheduler(make(), lrcore.constant(0.1), **{key: schedule})
+    # Per-group schedules name the group's entry.
+    opt = make()
+    opt.add_param_group({"params": _params()})
+    ok = lrcore.constant(0.9) if key == "momentum" else lrcore.constant(0.01)
+    with pytest.raises(ValueError, match=rf"^Argument `{key}\[1\]` sets .*param group 1"):
+        lt.scheduler(opt, lrcore.constant(0.1), **{key: [ok, schedule]})
+
+
+@pytest.mark.parametrize(
+    "kind, kwargs",
+    [
+        ("adam", dict(momentum=lrcore.onecycle_momentum(100))),
+        ("adam", dict(momentum=lrcore.cyclic_momentum(step_size_up=2, base_momentum=0.0, max_momentum=0.999))),
+        ("sgd", dict(momentum=lrcore.onecycle_momentum(100), weight_decay=lrcore.cosine_decay(0.01, 100))),
+        ("sgd", dict(momentum=lrcore.constant(1.5), weight_decay=lrcore.ema_decay(0.9))),  # SGD has no upper bound
+        ("sgd", dict(momentum=lrcore.constant(0.0), weight_decay=lrcore.constant(0.0))),
+        ("adam", dict(momentum=lrcore.noise(lrcore.onecycle_momentum(100), pct=0.05))),  # 0.95 · 1.05 < 1
+        ("sgd", dict(weight_decay=lrcore.clip(lrcore.linear(0.01, -0.01, 10), min_value=0.0))),
+    ],
+    ids=str,
+)
+def test_torch_scheduler_keeps_momentum_and_weight_decay_its_optimizer_accepts(kind, kwargs):
+    opt = torch.optim.Adam(_params(), lr=0.1) if kind == "adam" else torch.optim.SGD(_params(), lr=0.1, momentum=0.9, weight_decay=0.01)
+    sched = lt.scheduler(opt, lrcore.constant(0.1), **kwargs)
+    opt.step()
+    sched.step()

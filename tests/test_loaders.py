@@ -73,6 +73,17 @@ def _sched(*lrs, mode="absolute"):
         ({"warned": 1}, TypeError, "state_dict['warned']"),
         ({"param_groups": 2}, ValueError, "2 param group"),
         ({"param_groups": "1"}, TypeError, "state_dict['param_groups']"),
+        # Past what the constructor and step(epoch) reach (2**63 - 1), as the constructor refuses it.
+        ({"last_epoch": 2**63}, ValueError, "state_dict['last_epoch']"),
+        ({"last_epoch": 10**400}, ValueError, "state_dict['last_epoch']"),
+        # An array in an identity entry: numpy's "truth value of an array is ambiguous" named nothing.
+        ({"mode": np.array([1.0, 2.0])}, ValueError, "state_dict['mode']"),
+        ({"mode": np.array(["absolute"])}, ValueError, "state_dict['mode']"),
+        ({"schedule": np.array([1.0, 2.0])}, ValueError, "state_dict['schedule']"),
+        ({"momentum": np.array([1.0, 2.0])}, ValueError, "state_dict['momentum']"),
+        ({"weight_decay": torch.ones(2)}, ValueError, "state_dict['weight_decay']"),
+        ({"lrcore_scheduler": np.array([1.0, 2.0])}, ValueError, "state_dict['lrcore_scheduler']"),
+        ({"lrcore_scheduler": True}, ValueError, "state_dict['lrcore_scheduler']"),
     ],
 )
 def test_scheduler_refuses_each_bad_entry_by_name_and_changes_nothing(edit, exc, entry):
@@ -211,6 +222,13 @@ def _plateau(*lrs, min_lr=None, **kwargs):
         ({"min_lr": [0.01, float("nan")]}, ValueError, "state_dict['min_lr'][1]"),
         ({"lightning_epoch": -2}, ValueError, "state_dict['lightning_epoch']"),
         ({"scheduler": [1]}, TypeError, "state_dict['scheduler']"),
+        # The current format holds the scheduler's state (only format 1 lacks it): without it the
+        # plateau resumed and the schedule restarted at step 0.
+        ({"scheduler": None}, KeyError, "scheduler"),
+        ({"scheduler": None}, TypeError, "state_dict['scheduler']"),
+        ({"last_epoch": 2**63}, ValueError, "state_dict['last_epoch']"),
+        ({"lrcore_plateau": np.array([1.0, 2.0])}, ValueError, "state_dict['lrcore_plateau']"),
+        ({"lrcore_plateau": 3}, ValueError, "state_dict['lrcore_plateau']"),
     ],
 )
 def test_plateau_refuses_each_bad_entry_by_name_and_changes_nothing(edit, exc, entry):
@@ -257,8 +275,10 @@ def test_plateau_drives_added_groups_with_a_scalar_min_lr():
     for n in range(1, 9):
         _update(opt)
         sched.step()
-        value = _f32(0.5 * (1 - n / 10))  # by hand: max(initial lr · schedule(n) · scale, min_lr)
-        expected = [max(0.5 * value * 0.5, 0.04), max(0.2 * value * 0.5, 0.04)]
+        value = _f32(0.5 * (1 - n / 10))
+        # by hand, torch's rule: an lr at or below min_lr is the schedule's own (never lifted);
+        # above it, max(initial lr · schedule(n) · scale, min_lr)
+        expected = [lr if lr <= 0.04 else max(lr * 0.5, 0.04) for lr in (0.5 * value, 0.2 * value)]
         assert [g["lr"] for g in opt.param_groups] == expected, n
     assert plateau.state_dict()["min_lr"] == [0.04, 0.04]
     # A reduction reported right after add_param_group floors the added group too.

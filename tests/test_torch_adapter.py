@@ -840,8 +840,8 @@ def test_a_scheduler_stepped_after_updates_the_plateau_advanced_is_refused():
 
 
 def test_scale_floor_and_plateau_link_are_set_through_public_methods():
-    """What a wrapping plateau uses: set_scale (lr = max(schedule(n) · scale, min_lr)), the
-    unscaled lrs, and the link that decides who advances the scheduler."""
+    """What a wrapping plateau uses: set_scale (lr = min(schedule(n), max(schedule(n) · scale,
+    min_lr))), the unscaled lrs, and the link that decides who advances the scheduler."""
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
     opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 2.0})
     sched = lrcore.torch.scheduler(opt, lrcore.piecewise_constant([2], [0.5, 0.25]), mode="relative")
@@ -945,7 +945,13 @@ def test_scheduler_values_are_the_float64_value_rounded_once_whatever_the_histor
             state["last_epoch"] = k
             sched.load_state_dict(state)
             assert opt.param_groups[0]["lr"] == float(w), k
-    # Beyond int64 evaluates as the largest step.
-    state["last_epoch"] = 2**70
+    # Beyond int64 (a step() past the largest step) evaluates as the largest step; a state past what
+    # the constructor and step(epoch) reach is refused, naming the entry.
+    state["last_epoch"] = 2**63 - 1
     sched.load_state_dict(state)
-    assert opt.param_groups[0]["lr"] == float(want[-1])
+    opt.step()
+    sched.step()
+    assert sched.last_epoch == 2**63 and opt.param_groups[0]["lr"] == float(want[-1])
+    state["last_epoch"] = 2**70
+    with pytest.raises(ValueError, match=r"state_dict\['last_epoch'\]"):
+        sched.load_state_dict(state)

@@ -45,8 +45,8 @@ import torch
 
 from .._array import HOST_CONSTANTS, host_steps, is_array
 from .. import validate
-from ..plateau import Plateau, PlateauState, checked_state, metric_value, plateau
-from ..schedule import REGISTRY, Schedule, as_schedule, check_levels_fit, value_bound
+from ..plateau import Plateau, PlateauState, checked_state, floored_lr, metric_value, plateau, reduces_an_lr
+from ..schedule import REGISTRY, Schedule, as_schedule, check_levels_fit, value_bound, value_floor
 from . import Composable
 
 # The core's host-side table builders (e.g. the cosine_restart cycle table) are pure functions of
@@ -112,13 +112,13 @@ class _Values:
 
     A block always starts at a multiple of ``_BLOCK`` and NumPy evaluates an array of steps
     exactly as each step alone, so a value is a pure function of the step, whatever the history
-    (resumes included).
+    (resumes included). :meth:`wide` gives the float64 value the float32 one is rounded from.
     """
 
-    __slots__ = ("schedule", "block", "start")
+    __slots__ = ("schedule", "block", "start", "block64")
 
     def __init__(self, schedule: Schedule):
-        self.schedule, self.block, self.start = schedule, [], 0
+        self.schedule, self.block, self.start, self.block64 = schedule, [], 0, []
 
     def __call__(self, step: int) -> float:
         i = step - self.start
@@ -128,8 +128,13 @@ class _Values:
         start = step - step % _BLOCK
         steps = np.arange(min(_BLOCK, _INT64_MAX + 1 - start), dtype=np.int64) + np.int64(start)
         values = self.schedule.evaluate(steps, dtype=np.float64)
-        self.block, self.start = values.astype(np.float32).tolist(), start
+        self.block, self.start, self.block64 = values.astype(np.float32).tolist(), start, values.tolist()
         return self.block[step - start]
+
+    def wide(self, step: int) -> float:
+        """``schedule(step)`` in float64, before the rounding to float32."""
+        self(step)
+        return self.block64[min(max(int(step), 0), _INT64_MAX) - self.start]
 
 
 _base_step = torch.optim.lr_scheduler.LRScheduler.step  # called directly: cheaper than super()
@@ -199,6 +204,9 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
                 except ValueError as exc:
                     where = _ARGUMENT[key] if isinstance(value, Schedule) else f"{_ARGUMENT[key]}[{j}]"
                     raise ValueError(f"Argument `{where}` would set a {key} beyond float32: {exc}") from None
+        for key in ("momentum", "weight_decay"):
+            if key in self._schedules:
+                _refuse_unreachable(optimizer, key, self._schedules[key])
         if mode == "relative":
             for i, group in enumerate(groups):
                 _check_fits(self._schedules["lr"], i, _as_float(group.get("initial_lr", group["lr"])))
@@ -238,11 +246,11 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         """The weight-decay schedule(s), or ``None``."""
         return self._schedules.get("weight_decay")
 
-    def _value(self, schedule: Schedule, step: int) -> float:
+    def _value(self, schedule: Schedule, step: int, wide: bool = False) -> float:
         values = self._values.get(schedule)
         if values is None:
             values = self._values[schedule] = _Values(schedule)
-        return values(step)
+        return values.wide(step) if wide else values(step)
 
     @property
     def tracked_groups(self) -> int:
@@ -319,32 +327,34 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
                     f"scheduler with {remedy}one schedule per param group (a list of `{_ARGUMENT[key]}`)."
                 )
 
-    def _targets(self, key: str, step: int) -> list:
+    def _targets(self, key: str, step: int, wide: bool = False) -> list:
         value = self._schedules[key]
         n = len(self.optimizer.param_groups)
         schedules = [value] * n if isinstance(value, Schedule) else value
-        out = [self._value(s, step) for s in schedules]
+        out = [self._value(s, step, wide) for s in schedules]
         if self.mode == "relative" and key == "lr":  # momentum and weight decay are absolute, as torch's
             out = [b * v for b, v in zip(self._base[key], out)]
         return out
 
     def _lrs_at(self, step: int, shared: bool = True) -> list:
-        """The lrs of ``step``, scaled and floored; ``shared=False`` when no group's lr is a tensor
-        (no group can share one with another)."""
+        """The lrs of ``step``, scaled and floored (:func:`lrcore.plateau.floored_lr`: a floor limits
+        the reduction, it never lifts the schedule's value); ``shared=False`` when no group's lr is a
+        tensor (no group can share one with another)."""
         lrs = self._targets("lr", step)
-        if self._scale != 1.0:
-            lrs = [lr * self._scale for lr in lrs]
         if self._min_lr is not None:
-            lrs = [max(lr, floor) for lr, floor in zip(lrs, self._min_lr)]
+            lrs = [floored_lr(lr, self._scale, floor) for lr, floor in zip(lrs, self._min_lr)]
+        elif self._scale != 1.0:
+            lrs = [lr * self._scale for lr in lrs]
         if shared:
             _refuse_shared_tensor(self.optimizer.param_groups, "lr", lrs)
         return lrs
 
     def _plain_lanes(self) -> list:
         """One block table per tracked group, where each group's lr is its schedule's value as it
-        is (absolute mode, no scale, no floor): what ``step()`` reads directly. Empty otherwise.
-        Rebuilt (``_lanes = None``) when the tracked groups, the scale or the floors change."""
-        if self.mode != "absolute" or self._scale != 1.0 or self._min_lr is not None:
+        is (absolute mode, scale 1: a floor then changes nothing): what ``step()`` reads directly.
+        Empty otherwise. Rebuilt (``_lanes = None``) when the tracked groups, the scale or the floors
+        change."""
+        if self.mode != "absolute" or self._scale != 1.0:
             return []
         value = self._schedules["lr"]
         n = len(self._applied)
@@ -363,18 +373,20 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
 
     # -- a wrapping reduce-on-plateau -----------------------------------------------------------
     def set_scale(self, scale: float, min_lrs=None) -> None:
-        """Multiply the lrs by ``scale`` from now on, floored at ``min_lrs`` (one float per param
-        group, or ``None``): ``lr = max(schedule(n) · scale, min_lr)``, set for the current step at
-        once. :class:`ReduceLROnPlateau` sets its rule's scale this way."""
+        """Multiply the lrs by ``scale`` from now on, the reduction limited by ``min_lrs`` (one float
+        per param group, or ``None``): ``lr = min(schedule(n), max(schedule(n) · scale, min_lr))``
+        (:func:`lrcore.plateau.floored_lr`: a floor never lifts the schedule's value), set for the
+        current step at once. :class:`ReduceLROnPlateau` sets its rule's scale this way."""
         self._scale = float(scale)
         self._min_lr = None if min_lrs is None else [float(v) for v in min_lrs]
         self._lanes = None
         self._reapply()
 
-    def unscaled_lrs(self) -> list:
+    def unscaled_lrs(self, wide: bool = False) -> list:
         """Each param group's lr at the current step from the schedule alone (times the group's
-        initial lr in ``mode="relative"``), before the scale and floor of :meth:`set_scale`."""
-        return self._targets("lr", self.last_epoch)
+        initial lr in ``mode="relative"``), before the scale and floor of :meth:`set_scale`: the
+        float32 values applied, or with ``wide=True`` the float64 values they are rounded from."""
+        return self._targets("lr", self.last_epoch, wide)
 
     @property
     def plateau_link(self):
@@ -558,18 +570,25 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             raise TypeError(
                 f"Argument `state_dict` must be a dict. Received: {type(state_dict).__name__}"
             )
-        if state_dict.get("lrcore_scheduler") != _FORMAT:
+        if "lrcore_scheduler" not in state_dict:
             keys = sorted(str(k) for k in state_dict)
             raise ValueError(
                 "Argument `state_dict` was not saved by an lrcore scheduler (format "
                 f"{_FORMAT}); it has the keys {keys}, e.g. a native torch scheduler's state. Load it "
                 "into the scheduler that saved it."
             )
+        saved_format = state_dict["lrcore_scheduler"]
+        if not _same(saved_format, _FORMAT):
+            raise ValueError(
+                f"Entry `state_dict['lrcore_scheduler']` must be {_FORMAT}, the format of the states lrcore "
+                f"schedulers save. Received: state_dict['lrcore_scheduler']={_shown(saved_format)}"
+            )
         mine = self._identity()
         differs = [
-            f"{key}: saved {state_dict.get(key)!r}, this scheduler has {value!r}"
+            f"{key}: saved {_shown(state_dict.get(key))}, this scheduler has {value!r} "
+            f"(entry `state_dict[{key!r}]`)"
             for key, value in mine.items()
-            if state_dict.get(key) != value
+            if not _same(state_dict.get(key), value)
         ]
         if differs:
             raise ValueError(
@@ -601,7 +620,8 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         loaded = {
             key: _saved_floats(f"state_dict['base'][{key!r}]", values, tracked, 0.0) for key, values in base.items()
         }
-        last_epoch = _saved_int("state_dict['last_epoch']", state_dict["last_epoch"], 0)
+        # At most what the constructor and step(epoch) reach.
+        last_epoch = _saved_int("state_dict['last_epoch']", state_dict["last_epoch"], 0, validate.MAX_STEPS)
         step_count = _saved_int("state_dict['_step_count']", state_dict["_step_count"], 1)
         scale = _saved_float("state_dict['scale']", state_dict["scale"], 0.0, 1.0)
         min_lr = state_dict["min_lr"]
@@ -720,13 +740,45 @@ def _saved_entries(state_dict: dict, keys: tuple, saver: str) -> None:
         )
 
 
-def _saved_int(name: str, value, minimum: int) -> int:
-    """An int entry of a saved state (``name``: its path, e.g. ``state_dict['last_epoch']``)."""
+def _saved_int(name: str, value, minimum: int, maximum: int | None = None) -> int:
+    """An int entry of a saved state (``name``: its path, e.g. ``state_dict['last_epoch']``), in
+    ``[minimum, maximum]`` (no upper bound for ``None``)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"Entry `{name}` must be an int. Received: {name}={value!r}")
     if value < minimum:
         raise ValueError(f"Entry `{name}` must be >= {minimum}. Received: {name}={value!r}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"Entry `{name}` must be in [{minimum}, {maximum}]. Received: {name}={value!r}")
     return int(value)
+
+
+def _same(saved, mine) -> bool:
+    """Whether the saved entry ``saved`` is ``mine`` (plain data: ``None``, bools, numbers, strings,
+    lists, tuples, dicts), compared structurally: an object of another kind (a NumPy array or a
+    tensor, whose ``==`` is elementwise) is never equal, and a bool is not a number."""
+    if mine is None:
+        return saved is None
+    if isinstance(mine, bool):
+        return isinstance(saved, (bool, np.bool_)) and bool(saved) == mine
+    if isinstance(mine, (int, float)):
+        return isinstance(saved, (int, float, np.integer, np.floating)) and not isinstance(saved, bool) and saved == mine
+    if isinstance(mine, str):
+        return isinstance(saved, str) and saved == mine
+    if isinstance(mine, dict):
+        return (
+            isinstance(saved, dict)
+            and len(saved) == len(mine)
+            and all(k in saved and _same(saved[k], v) for k, v in mine.items())
+        )
+    if isinstance(mine, (list, tuple)):
+        return isinstance(saved, type(mine)) and len(saved) == len(mine) and all(map(_same, saved, mine))
+    return False
+
+
+def _shown(value) -> str:
+    """A saved entry for a message: its ``repr``, and its type where that is not plain data."""
+    plain = value is None or isinstance(value, (bool, int, float, str, list, tuple, dict))
+    return repr(value) if plain else f"{value!r} (of type {type(value).__name__})"
 
 
 def _saved_float(name: str, value, lo: float, hi: float = math.inf) -> float:
@@ -776,6 +828,33 @@ def _schedules_arg(name: str, value, n_groups: int):
             )
         return tuple(as_schedule(f"{name}[{i}]", v) for i, v in enumerate(value))
     return as_schedule(name, value)
+
+
+def _refuse_unreachable(optimizer, key: str, value) -> None:
+    """Refuse a momentum or weight-decay schedule that reaches values the optimizer's own
+    constructor refuses (SGD's ``momentum < 0``, Adam's ``betas[0]`` outside ``[0, 1)``,
+    ``weight_decay < 0``): torch would train on with them, or fail later in the step. The values'
+    range is the schedules' bounds (:func:`lrcore.schedule.value_floor`, :func:`value_bound`)."""
+    schedules = [value] if isinstance(value, Schedule) else list(value)
+    for i, group in enumerate(optimizer.param_groups):
+        j = 0 if isinstance(value, Schedule) else i
+        if j >= len(schedules):
+            continue
+        name = _ARGUMENT[key] if isinstance(value, Schedule) else f"{_ARGUMENT[key]}[{j}]"
+        floor, bound = value_floor(schedules[j]), value_bound(schedules[j])
+        if key == "momentum" and "momentum" not in group:
+            target, valid = "betas[0]", "in [0, 1)"
+            bad = floor if floor < 0.0 else bound if bound >= 1.0 else None
+        else:
+            target, valid = key, ">= 0"
+            bad = floor if floor < 0.0 else None
+        if bad is not None:
+            raise ValueError(
+                f"Argument `{name}` sets {type(optimizer).__name__}'s {target} (param group {i}), which "
+                f"its constructor requires {valid}, but the schedule's values reach {bad:.6g} (bounded by its "
+                f"levels): torch would apply them without a check. Use a schedule whose values stay {valid}. "
+                f"Received: {name}={schedules[j]!r}"
+            )
 
 
 def _refuse_overwrite(key: str, values: list) -> None:
@@ -1008,17 +1087,22 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         mode, factor, patience, threshold, threshold_mode, cooldown: as torch's (and
             :func:`lrcore.plateau`).
         eps: as torch's, applied to the lr: a reduction is skipped (cooldown and the bad count
-            still reset) when it changes no param group's lr, ``schedule(n) · scale``, by more than
-            ``eps``. With one scale for every group, groups are reduced together while any one's lr
-            changes by more than ``eps`` (torch decides per group).
+            still reset) when it lowers no param group's lr (``schedule(n) · scale``, floored at
+            ``min_lr``) by more than ``eps``. The lrs are compared in float64, before the float32
+            rounding of the applied lr, as torch compares its groups' Python floats. With one scale
+            for every group, groups are reduced together while any one's lr changes by more than
+            ``eps`` (torch decides per group).
         min_scale: the smallest scale, >= 0 (torch's ``min_lr`` divided by the lr).
         cooldown_metrics: ``"track"`` (torch's rule, the default: a metric reported during cooldown
             can still become the best) or ``"ignore"`` (Paddle's: it is dropped), as
             :func:`lrcore.plateau`.
-        min_lr: optional floor on the applied lr (a float, or one per param group), as torch's
-            ``min_lr`` on a constant schedule: ``lr = max(schedule(n) · scale, min_lr)``. A float
-            is also the floor of groups added later (``add_param_group``); with a list, the
-            scheduler's next ``step()`` refuses them.
+        min_lr: optional floor on the reductions (a float, or one per param group), as torch's
+            ``min_lr``: ``lr = min(schedule(n), max(schedule(n) · scale, min_lr))``
+            (:func:`lrcore.plateau.floored_lr`). It limits a reduction and never lifts the
+            schedule: a group whose lr is at or below ``min_lr`` (a small per-group lr, a warmup
+            from 0) keeps the schedule's value, as torch leaves such an lr. A float is also the
+            floor of groups added later (``add_param_group``); with a list, the scheduler's next
+            ``step()`` refuses them.
 
     Under ``torch.distributed`` (an initialised default process group of several ranks) the metric
     is averaged over the ranks before the rule sees it, so every replica keeps the same scale; call
@@ -1170,10 +1254,10 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         return after
 
     def _changes_an_lr(self, old: float, new: float) -> bool:
-        """Whether scale ``old`` → ``new`` changes some group's lr by more than ``eps`` (torch's test)."""
-        values = self.scheduler.unscaled_lrs()
-        floors = self._floors() or [0.0] * len(values)
-        return any(max(v * old, f) - max(v * new, f) > self.rule.eps for v, f in zip(values, floors))
+        """Whether scale ``old`` → ``new`` lowers some group's lr by more than ``eps`` (torch's test),
+        on the float64 lrs, as torch compares its groups' Python floats (the float32 rounding of the
+        applied lr would move the decision near ``eps``)."""
+        return reduces_an_lr(self.scheduler.unscaled_lrs(wide=True), old, new, self._floors(), self.rule.eps)
 
     # -- advancing the wrapped scheduler ----------------------------------------------------------
     def _after_update(self):
@@ -1260,16 +1344,26 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
     def load_state_dict(self, state_dict):
         """Restore a state saved by :meth:`state_dict` of an equal rule; anything else is refused.
 
-        The wrapped scheduler's state is restored too (states saved by lrcore 0.1, without it, leave
-        the scheduler as it is).
+        The wrapped scheduler's state is restored too. Only states of format 1 (``"lrcore_plateau":
+        1``, saved by lrcore 0.1) lack it and leave the scheduler as it is; a later state without
+        ``"scheduler"`` is refused, naming the entry.
         """
-        if not isinstance(state_dict, dict) or state_dict.get("lrcore_plateau") not in (1, _PLATEAU_FORMAT):
+        if not isinstance(state_dict, dict) or "lrcore_plateau" not in state_dict:
             keys = sorted(str(k) for k in state_dict) if isinstance(state_dict, dict) else state_dict
             raise ValueError(
                 "Argument `state_dict` was not saved by lrcore.torch.ReduceLROnPlateau (e.g. torch's own "
                 f"ReduceLROnPlateau). Received keys: {keys}"
             )
-        _saved_entries(state_dict, ("rule", "state", "last_epoch", "min_lr"), "lrcore.torch.ReduceLROnPlateau")
+        saved_format = state_dict["lrcore_plateau"]
+        if not (_same(saved_format, 1) or _same(saved_format, _PLATEAU_FORMAT)):
+            raise ValueError(
+                f"Entry `state_dict['lrcore_plateau']` must be 1 or {_PLATEAU_FORMAT}, the formats of the states "
+                "lrcore.torch.ReduceLROnPlateau saves. Received: "
+                f"state_dict['lrcore_plateau']={_shown(saved_format)}"
+            )
+        # Format 1 (lrcore 0.1) held no scheduler state; every later one does.
+        entries = ("rule", "state", "last_epoch", "min_lr") + (("scheduler",) if saved_format != 1 else ())
+        _saved_entries(state_dict, entries, f"lrcore.torch.ReduceLROnPlateau in format {int(saved_format)}")
         try:  # rebuilt, so that a rule saved before a parameter existed reads it at its default
             saved_rule = Plateau.from_dict(state_dict["rule"])
         except (TypeError, ValueError) as exc:
@@ -1281,11 +1375,11 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             )
         # Every entry checked as the constructor and the rule allow, before anything changes.
         state = checked_state(self.rule, state_dict["state"], "state_dict['state']")
-        last_epoch = _saved_int("state_dict['last_epoch']", state_dict["last_epoch"], 0)
+        last_epoch = _saved_int("state_dict['last_epoch']", state_dict["last_epoch"], 0, validate.MAX_STEPS)
         epoch = state_dict.get("lightning_epoch")
         epoch = None if epoch is None else _saved_int("state_dict['lightning_epoch']", epoch, -1)
         inner = state_dict.get("scheduler")
-        if inner is not None and not isinstance(inner, dict):
+        if (inner is not None or saved_format != 1) and not isinstance(inner, dict):
             raise TypeError(f"Entry `state_dict['scheduler']` must be a dict. Received: {inner!r}")
         min_lr = state_dict["min_lr"]
         if min_lr is not None:

@@ -10,6 +10,11 @@ from .schedule import MAX_LANDMARKS, Params, as_schedule, register
 
 
 # -- join ----------------------------------------------------------------------------------------
+def _child_floor(p, floor_of, bound_of):
+    """The lower bound of a combinator that evaluates its one schedule at other steps."""
+    return floor_of(p["schedule"])
+
+
 def _join(k, p, ops):
     schedules, boundaries = p["schedules"], p["boundaries"]
     out = schedules[0].evaluate_with(k, ops)
@@ -34,7 +39,15 @@ def _join_landmarks(p, end, landmarks_of):
     return out
 
 
-@register(_join, children={"schedules": "many"}, at_zero=_join_at_zero, landmarks=_join_landmarks, bound=lambda p, reach: max(map(reach.child, p["schedules"])))
+def _join_bound(p, reach):
+    return max(map(reach.child, p["schedules"]))
+
+
+def _join_floor(p, floor_of, bound_of):
+    return min(map(floor_of, p["schedules"]))
+
+
+@register(_join, children={"schedules": "many"}, at_zero=_join_at_zero, landmarks=_join_landmarks, bound=_join_bound, floor=_join_floor)
 def join(schedules, boundaries: Sequence[int]) -> Params:
     r"""Run ``schedules`` one after another, each restarting its step count at its boundary.
 
@@ -105,7 +118,13 @@ def _warmup_bound(p, reach):
     return reach.derived(name, p[name], max(inner, init), "the warmup's largest value, interpolated to")
 
 
-@register(_warmup, children={"schedule": "one"}, at_zero=_warmup_at_zero, landmarks=_warmup_landmarks, bound=_warmup_bound)
+def _warmup_floor(p, floor_of, bound_of):
+    # The ramp lies between init_value and the schedule's first value.
+    init = None if p["init_value"] is None else check.concrete(p["init_value"])
+    return min(floor_of(p["schedule"]), 0.0 if init is None else float(init))
+
+
+@register(_warmup, children={"schedule": "one"}, at_zero=_warmup_at_zero, landmarks=_warmup_landmarks, bound=_warmup_bound, floor=_warmup_floor)
 def warmup(schedule, warmup_steps, init_value=0.0, delay=True) -> Params:
     r"""A linear warmup from ``init_value`` to the schedule's first value, before the schedule
     (``delay=True``) or over its first ``warmup_steps`` steps (``delay=False``).
@@ -172,7 +191,7 @@ def _shift_landmarks(p, end, landmarks_of):
     return [d, *(d + q for q in landmarks_of(p["schedule"], end - d))] if d < end else [d]
 
 
-@register(_shift, children={"schedule": "one"}, at_zero=_shift_at_zero, landmarks=_shift_landmarks)
+@register(_shift, children={"schedule": "one"}, at_zero=_shift_at_zero, landmarks=_shift_landmarks, floor=_child_floor)
 def shift(schedule, offset) -> Params:
     r"""Move a schedule along the steps: ahead by ``offset`` steps, or late by ``-offset`` when negative.
 
@@ -223,7 +242,7 @@ def _per_epoch_landmarks(p, end, landmarks_of):
     return out + [j * n for j in range(1, min(epochs, MAX_LANDMARKS + 1))]
 
 
-@register(_per_epoch, children={"schedule": "one"}, at_zero=_per_epoch_at_zero, landmarks=_per_epoch_landmarks)
+@register(_per_epoch, children={"schedule": "one"}, at_zero=_per_epoch_at_zero, landmarks=_per_epoch_landmarks, floor=_child_floor)
 def per_epoch(schedule, steps_per_epoch) -> Params:
     r"""Evaluate a schedule written in epochs on an update count: held for each epoch.
 
@@ -277,7 +296,7 @@ def _stride_landmarks(p, end, landmarks_of):
     return sorted({-(-q // n) for q in landmarks_of(p["schedule"], (end - 1) * n + 1)})
 
 
-@register(_stride_eval, children={"schedule": "one"}, at_zero=_stride_at_zero, landmarks=_stride_landmarks)
+@register(_stride_eval, children={"schedule": "one"}, at_zero=_stride_at_zero, landmarks=_stride_landmarks, floor=_child_floor)
 def stride(schedule, units_per_step) -> Params:
     r"""Evaluate a schedule written in a finer unit (samples, tokens) on an update count.
 
@@ -331,7 +350,15 @@ def _scale_bound(p, reach):
     return reach.derived("factor", p["factor"], factor * inner, f"|factor| times its schedule's values{held}")
 
 
-@register(_scale, children={"schedule": "one"}, at_zero=_scale_at_zero, bound=_scale_bound)
+def _scale_floor(p, floor_of, bound_of):
+    factor = check.concrete(p["factor"])
+    if factor is None:  # a traced factor, of either sign
+        return None
+    child = p["schedule"]
+    return factor * floor_of(child) if factor >= 0 else factor * bound_of(child)
+
+
+@register(_scale, children={"schedule": "one"}, at_zero=_scale_at_zero, bound=_scale_bound, floor=_scale_floor)
 def scale(schedule, factor) -> Params:
     r"""Multiply a schedule by a constant; ``schedule * factor`` is the same.
 
@@ -374,7 +401,14 @@ def _clip_bound(p, reach):
     return max(inner, lo, hi)
 
 
-@register(_clip, children={"schedule": "one"}, at_zero=_clip_at_zero, bound=_clip_bound)
+def _clip_floor(p, floor_of, bound_of):
+    floor = floor_of(p["schedule"])
+    lo, hi = (None if p[k] is None else check.concrete(p[k]) for k in ("min_value", "max_value"))
+    floor = floor if lo is None else max(floor, float(lo))
+    return floor if hi is None else min(floor, float(hi))
+
+
+@register(_clip, children={"schedule": "one"}, at_zero=_clip_at_zero, bound=_clip_bound, floor=_clip_floor)
 def clip(schedule, min_value=None, max_value=None) -> Params:
     r"""Bound a schedule's values.
 
@@ -455,7 +489,16 @@ def _multiply_bound(p, reach):
     return _running_bound(p, reach, operator.mul, "the product")
 
 
-@register(_multiply, children={"schedules": "many"}, bound=_multiply_bound)
+def _multiply_floor(p, floor_of, bound_of):
+    lo = hi = 1.0
+    for child in p["schedules"]:
+        a, b = floor_of(child), bound_of(child)
+        ends = [lo * a, lo * b, hi * a, hi * b]
+        lo, hi = min(ends), max(ends)
+    return lo
+
+
+@register(_multiply, children={"schedules": "many"}, bound=_multiply_bound, floor=_multiply_floor)
 def multiply(schedules) -> Params:
     r"""The product of schedules, step by step; ``a * b`` is ``multiply([a, b])``.
 
@@ -502,7 +545,11 @@ def _add_bound(p, reach):
     return _running_bound(p, reach, operator.add, "the sum of the magnitudes")
 
 
-@register(_add, children={"schedules": "many"}, at_zero=_add_at_zero, bound=_add_bound)
+def _add_floor(p, floor_of, bound_of):
+    return sum(map(floor_of, p["schedules"]))
+
+
+@register(_add, children={"schedules": "many"}, at_zero=_add_at_zero, bound=_add_bound, floor=_add_floor)
 def add(schedules) -> Params:
     r"""The sum of schedules, step by step; ``a + b`` is ``add([a, b])``.
 

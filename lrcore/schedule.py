@@ -30,6 +30,8 @@ AtZero = Callable[[dict, _array.Ops, Any, Callable[["Schedule"], Any]], Any]
 Landmarks = Callable[[dict, int, Callable[["Schedule", int], Any]], Any]
 #: A schedule's bound: ``bound(params, reach) -> float`` (see :class:`Reach`).
 Bound = Callable[[dict, "Reach"], float]
+#: A combinator's lower bound: ``floor(params, floor_of, bound_of) -> float`` (see :func:`register`).
+Floor = Callable[[dict, Callable[["Schedule"], float], Callable[["Schedule"], float]], "float | None"]
 _P = ParamSpec("_P")
 
 
@@ -57,6 +59,8 @@ class Definition:
     landmarks: Landmarks | None
     # How large its values get, from its parameters and its children's bounds (see Reach).
     bound: Bound
+    # A combinator's lower bound on its values from its children's, or None (see register).
+    floor: Floor | None
     # What each parameter holds, by name (see PARAMETER_KINDS).
     kinds: dict[str, str] = dataclasses.field(default_factory=dict)
 
@@ -240,6 +244,7 @@ def register(
     at_zero: AtZero | None = None,
     landmarks: Landmarks | None = None,
     bound: Bound | None = None,
+    floor: Floor | None = None,
 ) -> Callable[[Callable[_P, Params]], Callable[_P, Schedule]]:
     """Register a schedule: the decorated function is named after the schedule, takes its public
     parameters, validates them (with :mod:`lrcore.validate`) and returns the ``params`` dict;
@@ -261,6 +266,12 @@ def register(
       without it, a schedule's values are taken to lie between its float parameters and its
       children's values (an interpolation, a step function, a bound of a child): right for most
       schedules, while one that multiplies or divides declares its own.
+    - ``floor(params, floor_of, bound_of) -> float``: a combinator's lower bound on its values,
+      from its children's lower bounds (``floor_of(child)``) and bounds on their magnitude
+      (``bound_of(child)``), or None where it cannot tell; it decides, for instance, whether a
+      momentum schedule can go negative. Without it (or None) a combinator's values are taken to
+      reach down to minus its bound; a schedule without children needs none (its values have the
+      signs of its levels).
 
     The validation function's parameter annotations say what each parameter holds: one annotated
     as a sequence (``boundaries: Sequence[int]``) is a list on the command line, where
@@ -291,7 +302,7 @@ def register(
         >>> lrcore.schedule.unregister("halving")  # a doctest leaves the registry as it found it
     """
 
-    _check_declaration(evaluate, children, at_zero=at_zero, landmarks=landmarks, bound=bound)
+    _check_declaration(evaluate, children, at_zero=at_zero, landmarks=landmarks, bound=bound, floor=floor)
 
     def decorate(validate: Callable[_P, Params]) -> Callable[_P, Schedule]:
         if not callable(validate):
@@ -316,7 +327,7 @@ def register(
         kinds, signature = _parameter_kinds(validate, name, signature, child_kinds)
         definition = Definition(
             name, validate, evaluate, child_kinds, at_zero, landmarks,
-            bound or functools.partial(_between_levels, child_kinds), kinds,
+            bound or functools.partial(_between_levels, child_kinds), floor, kinds,
         )
 
         @functools.wraps(validate)
@@ -867,45 +878,18 @@ def value_floor(schedule: "Schedule") -> float:
     """A lower bound on ``schedule(k)`` over every step (in float64), from the same walk as
     :func:`value_bound`: a schedule's values have the signs of its levels (they lie between them,
     or move from them toward 0), so one whose levels are all >= 0 stays >= 0, and one with a
-    negative level reaches down to it. Combinators combine their children's bounds (a sum, a
-    product, a factor's sign, a clip, a warmup's initial value, noise's ``1 ± pct``); one it does
-    not know (a user's) gives ``-value_bound(schedule)``."""
-    name, p = schedule.name, schedule.params
-    low = value_floor
-    if name in ("shift", "stride", "per_epoch"):
-        return low(p["schedule"])
-    if name == "join":
-        return min(map(low, p["schedules"]))
-    if name == "warmup":
-        init = check.concrete(p["init_value"]) if p["init_value"] is not None else None
-        return min(low(p["schedule"]), 0.0 if init is None else float(init))
-    if name == "clip":
-        floor = low(p["schedule"])
-        lo, hi = (None if p[k] is None else check.concrete(p[k]) for k in ("min_value", "max_value"))
-        floor = floor if lo is None else max(floor, float(lo))
-        return floor if hi is None else min(floor, float(hi))
-    if name == "scale":
-        factor = check.concrete(p["factor"])
-        if factor is not None:
-            child = p["schedule"]
-            return factor * low(child) if factor >= 0 else factor * value_bound(child)
-    if name == "add":
-        return sum(map(low, p["schedules"]))
-    if name == "noise":  # its schedule's value times 1 + d, |d| <= pct
-        lo, hi, pct = low(p["schedule"]), value_bound(p["schedule"]), float(p["pct"])
-        return min(lo * (1.0 - pct), lo * (1.0 + pct), hi * (1.0 - pct), hi * (1.0 + pct))
-    if name == "multiply":
-        lo = hi = 1.0
-        for child in p["schedules"]:
-            a, b = low(child), value_bound(child)
-            ends = [lo * a, lo * b, hi * a, hi * b]
-            lo, hi = min(ends), max(ends)
-        return lo
-    if REGISTRY[name].children:
+    negative level reaches down to it. A combinator's comes from its registered ``floor`` (a sum,
+    a product, a factor's sign, a clip, a warmup's initial value, noise's ``1 ± pct``); one that
+    declares none (a user's) gives ``-value_bound(schedule)``."""
+    definition, p = REGISTRY[schedule.name], schedule.params
+    floor = definition.floor(p, value_floor, value_bound) if definition.floor is not None else None
+    if floor is not None:
+        return float(floor)
+    if definition.children:
         return -value_bound(schedule)
     walk = _Signs()
-    walk._where = name
-    REGISTRY[name].bound(p, walk)
+    walk._where = definition.name
+    definition.bound(p, walk)
     known = walk.signed_levels or walk.signed_constants
     return min([0.0, *known]) if known else -value_bound(schedule)
 

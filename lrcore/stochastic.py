@@ -144,7 +144,13 @@ def _noise_landmarks(p, end, landmarks_of):
     return [*landmarks_of(p["schedule"], end), p["begin"], *([] if p["end"] is None else [p["end"]])]
 
 
-@register(_noise, children={"schedule": "one"}, bound=_noise_bound, landmarks=_noise_landmarks)
+def _noise_floor(p, floor_of, bound_of):
+    # The schedule's value times 1 + d, |d| <= pct.
+    lo, hi, pct = floor_of(p["schedule"]), bound_of(p["schedule"]), float(p["pct"])
+    return min(lo * (1.0 - pct), lo * (1.0 + pct), hi * (1.0 - pct), hi * (1.0 + pct))
+
+
+@register(_noise, children={"schedule": "one"}, bound=_noise_bound, landmarks=_noise_landmarks, floor=_noise_floor)
 def noise(schedule, pct=0.67, std=1.0, seed=42, distribution="normal", begin=0, end=None) -> Params:
     r"""A schedule times ``1 + n(k)``, with ``n(k)`` a deterministic pseudo-random draw per step.
 

@@ -638,15 +638,17 @@ class _XlaOps(Ops):
 
     def log1p(self, y):
         # XLA's float64 log1p on CPU errs by up to 240 ulp for y in (-0.5, -0.3) (the range
-        # pow_unit and k_decay give it): log(1 + y)·y/((1 + y) - 1) instead (Goldberg's form),
-        # within a few ulp wherever log is; where 1 + y rounds to 1, log1p(y) is y.
+        # pow_unit and k_decay give it; within 1.2 ulp above -0.3). From -0.25 down it is
+        # log(1 + y)·y/((1 + y) - 1) instead (Goldberg's form; 1.3 ulp there, 1 + y - 1 exact and
+        # nonzero). The sum goes through an optimization barrier: under jit XLA would simplify
+        # (1 + y) - 1 to y.
         if self.float != self.xp.float64:
             return super().log1p(y)
         xp = self.xp
-        w = 1.0 + y
-        d = w - 1.0
-        exact = d == 0.0
-        return xp.where(exact, y, xp.log(w) * (y / xp.where(exact, xp.ones_like(d), d)))
+        low = y <= -0.25
+        w = _lax().optimization_barrier(1.0 + xp.minimum(y, self.f(-0.25)))
+        wide = xp.log(w) * (xp.minimum(y, self.f(-0.25)) / (w - 1.0))
+        return xp.where(low, wide, xp.log1p(y))
 
     def floordiv(self, k, d: int):
         if d == 1 or d > self._max:

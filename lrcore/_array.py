@@ -362,7 +362,7 @@ class Ops:
             return self.xp.ones_like(n)
         return self.xp.exp(n * self.f(math.log(base)))
 
-    def pow_unit(self, x, exponent: float):
+    def pow_unit(self, x, exponent: float, x1=None):
         """``x ** exponent`` for ``x`` in [0, 1] and a Python float ``exponent >= 0`` (``0**0 = 1``).
 
         Written as ``exp(exponent · log x)`` rather than ``pow``: PyTorch's vectorized and scalar
@@ -372,6 +372,11 @@ class Ops:
         Exponents 2, 3 and 4 are products instead (correctly rounded on every backend, and a
         fraction of the cost of ``exp`` and ``log``: ``x**2`` is what optax's ``polynomial_schedule``
         compiles to).
+
+        ``x1`` is ``1 - x`` when the caller has it accurate relative to itself (a weight's exact
+        complement): where ``x1 < ½`` the logarithm is then ``log1p(-x1)``. ``x`` itself, rounded
+        once near 1, would carry its rounding times the exponent into the power (24 units of the
+        promise at ``exponent = 100``); through ``x1`` the power keeps the promise at any exponent.
         """
         xp = self.xp
         if exponent == 0:
@@ -383,8 +388,42 @@ class Ops:
         # An exponent past fmax / (2·|log tiny|) gives the same values as that one (1 at x = 1, an
         # underflow to 0 below): capped there, its product with the log never overflows.
         exponent = min(exponent, float(info.max) / (2.0 * -math.log(tiny)))
-        out = xp.exp(self.f(exponent) * xp.log(xp.maximum(x, self.f(tiny))))
+        log = xp.log(xp.maximum(x, self.f(tiny)))
+        if x1 is not None:
+            # log1p sees at most ½ in magnitude: every branch is finite.
+            log = xp.where(x1 < 0.5, self.log1p(-xp.minimum(x1, self.f(0.5))), log)
+        out = xp.exp(self.f(exponent) * log)
         return xp.where(x > 0.0, out, xp.zeros_like(out))
+
+    def log1p(self, y):
+        """``log(1 + y)`` for a float array ``y > -1``, accurate relative to itself (``xp.log1p``;
+        XLA's float64 one is replaced, see :meth:`_XlaOps.log1p`)."""
+        return self.xp.log1p(y)
+
+    def tanh_halves(self, z0: float, w, side: int):
+        """``(½(1 - tanh z), ½(1 + tanh z))`` at ``z = z0 + w``, for a Python float ``z0`` and a
+        float array ``w``, each half accurate relative to its largest value on the curve.
+
+        ``side`` says where ``z`` lies on the whole curve, a decision on the parameters: ``0``
+        where it may change sign (each half then reaches ½; ``½ ∓ ½·tanh z``, one ``tanh``, errs
+        by about ``u`` of ½); ``1`` where ``z0 >= 0`` and ``w >= 0`` (``z >= 0``: the first half
+        is the small one, largest at ``w = 0``); ``-1`` where ``z0 <= 0`` and ``w <= 0`` (the
+        second half is the small one, largest at ``w = 0``). There ``½ ∓ ½·tanh z`` would cancel
+        (``tanh_decay(..., lower=10, upper=20)`` gave 0.0 in float32), so the small half is
+        ``t/(1 + t)`` with ``t = e^{-2|z|} = e^{-2|z0|}·e^{-2|w|}``: the host's ``e^{-2|z0|}``
+        rounded once, and an ``exp`` whose argument errs relative to ``|w|``, not to ``|z|``
+        (``2|z|`` times ``z``'s rounding: 20 units at ``z = 10``). The large half is ``1 -`` that.
+        """
+        xp = self.xp
+        if side == 0:
+            th = xp.tanh(self.f(z0) + w)
+            return 0.5 - 0.5 * th, 0.5 + 0.5 * th
+        # w clamped to its side: a lane that a `where` discards (a held step) stays finite.
+        w = xp.maximum(w, self.f(0.0)) if side > 0 else xp.minimum(w, self.f(0.0))
+        t = self.f(math.exp(-2.0 * abs(z0))) * xp.exp(self.f(-2.0 * side) * w)
+        small = t / (1.0 + t)
+        large = 1.0 - small
+        return (small, large) if side > 0 else (large, small)
 
     # -- the cheap formulas: one weight, a few operations, for levels that allow them -----------
     def cheap_levels(self, start, end, cost: int, shrink: bool = False):
@@ -596,6 +635,20 @@ class _XlaOps(Ops):
             j = self.minimum(j, d)
         c, c1 = self.cos_fraction(j, d)
         return self.lerp(b, a, c, c1)
+
+    def log1p(self, y):
+        # XLA's float64 log1p on CPU errs by up to 240 ulp for y in (-0.5, -0.3) (the range
+        # pow_unit and k_decay give it; within 1.2 ulp above -0.3). From -0.25 down it is
+        # log(1 + y)·y/((1 + y) - 1) instead (Goldberg's form; 1.3 ulp there, 1 + y - 1 exact and
+        # nonzero). The sum goes through an optimization barrier: under jit XLA would simplify
+        # (1 + y) - 1 to y.
+        if self.float != self.xp.float64:
+            return super().log1p(y)
+        xp = self.xp
+        low = y <= -0.25
+        w = _lax().optimization_barrier(1.0 + xp.minimum(y, self.f(-0.25)))
+        wide = xp.log(w) * (xp.minimum(y, self.f(-0.25)) / (w - 1.0))
+        return xp.where(low, wide, xp.log1p(y))
 
     def floordiv(self, k, d: int):
         if d == 1 or d > self._max:

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import _array
 from . import validate as check
+from .decay import _tanh_side
 from .schedule import MAX_LANDMARKS, Params, parameter_landmarks, register
 
 
@@ -27,7 +28,7 @@ def _k_powers(x, x1, k_decay: float, ops):
     # exponent gives the same values (x**k is 0 below x = 1), so it is capped there.
     k_decay = min(k_decay, float(xp.finfo(ops.float).max) / 2.0)
     near_one = x1 < 0.5
-    exponent = ops.f(k_decay) * xp.log1p(-xp.minimum(x1, ops.f(0.5)))
+    exponent = ops.f(k_decay) * ops.log1p(-xp.minimum(x1, ops.f(0.5)))
     return xp.where(near_one, xp.exp(exponent), xk), xp.where(near_one, -xp.expm1(exponent), 1.0 - xk)
 
 
@@ -43,7 +44,7 @@ def _cosine_weights(j, d: int, exponent, ops, k_decay: float = 1.0):
     else:
         c, c1 = ops.cos_half(*_k_powers(*ops.fraction(j, d), k_decay, ops))
     if exponent != 1.0:
-        c = ops.pow_unit(c, exponent)
+        c = ops.pow_unit(c, exponent, c1)  # through c1 where c is near 1: no rounding times the exponent
         c1 = 1.0 - c
     return c, c1
 
@@ -723,10 +724,12 @@ def _tanh_crossing(lower: float, upper: float) -> tuple[tuple[int, int], float, 
 def _tanh_restart(k, p, ops):
     f, z_f, slope = _tanh_crossing(p["lower"], p["upper"])
 
+    side = _tanh_side(p["lower"], p["upper"])
+
     def weights(position):
-        # z = z_f + (U - L)·(x - f): x - f is formed without cancellation where the curve is steepest.
-        th = ops.xp.tanh(ops.f(z_f) + ops.f(slope) * position.minus(f))
-        return 0.5 - 0.5 * th, 0.5 + 0.5 * th
+        # z = z_f + (U - L)·(x - f): x - f is formed without cancellation where the curve is steepest
+        # (f = 0 and z_f = L where lower >= 0, f = 1 and z_f = U where upper <= 0: see Ops.tanh_halves).
+        return ops.tanh_halves(z_f, ops.f(slope) * position.minus(f), side)
 
     return _restart(k, p, ops, weights)
 
@@ -798,7 +801,7 @@ def _polynomial_restart(k, p, ops):
             x, x1 = _k_powers(x, x1, kd, ops)  # (x**k, 1 - x**k)
         if power == 1.0:
             return x1, x
-        c = ops.pow_unit(x1, power)
+        c = ops.pow_unit(x1, power, x)
         return c, 1.0 - c
 
     return _restart(k, p, ops, weights)

@@ -395,7 +395,7 @@ def _polynomial_decay(k, p, ops):
         done, rest = ops.fraction(ops.minimum(j, d), d)
     power = p["power"]
     if power != 1.0:
-        rest = ops.pow_unit(rest, power)
+        rest = ops.pow_unit(rest, power, done)
         done = 1.0 - rest
     return ops.lerp(p["end_value"], p["init_value"], rest, done)
 
@@ -481,13 +481,19 @@ def _tanh_anchor(decay_steps: int, lower: float, upper: float, max_step: int) ->
     return anchor, float(lo + (hi - lo) * anchor / decay_steps)
 
 
+def _tanh_side(lower: float, upper: float) -> int:
+    """Where the tanh argument lies on the whole curve, for :meth:`Ops.tanh_halves`: ``1`` where
+    it is never negative (``lower >= 0``: the anchor is step 0, at ``lower``), ``-1`` where it is
+    never positive (``upper <= 0``: the anchor is the last step, at ``upper``), else ``0``."""
+    return 1 if lower >= 0.0 else -1 if upper <= 0.0 else 0
+
+
 def _tanh_decay(k, p, ops):
     d, lower, upper = p["decay_steps"], p["lower"], p["upper"]
     anchor, z_anchor = _tanh_anchor(d, lower, upper, ops.max_step)
     j = ops.minimum(k, d) - ops.i(anchor)
-    z = ops.f(z_anchor) + ops.f(upper - lower) * ops.ratio(j, d)
-    th = ops.xp.tanh(z)
-    value = ops.lerp(p["end_value"], p["peak_value"], 0.5 - 0.5 * th, 0.5 + 0.5 * th)
+    c, c1 = ops.tanh_halves(z_anchor, ops.f(upper - lower) * ops.ratio(j, d), _tanh_side(lower, upper))
+    value = ops.lerp(p["end_value"], p["peak_value"], c, c1)
     return ops.xp.where(ops.lt(k, d), value, ops.full(k, p["end_value"]))
 
 

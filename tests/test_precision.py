@@ -160,3 +160,64 @@ def test_cosine_exponent_below_one_keeps_its_last_steps(backend):
     want = reference.values_of(schedule.to_dict(), steps)
     assert 0.12 < want[0] < 0.125
     assert_ulp_close(got, want, backend.bits, scale=1.0)
+
+
+# -- the tanh weight where its argument keeps one sign ---------------------------------------------
+# With lower >= 0 (or upper <= 0) the curve lies where ½(1 - tanh z) (or ½(1 + tanh z)) is small:
+# computed as written it cancelled (float32 gave 0.0 at every step of lower=10, upper=20).
+TANH_BOUNDS = [(1.0, 3.0), (2.0, 10.0), (4.0, 5.0), (10.0, 20.0), (-7.0, 3.0), (-20.0, -10.0), (0.0, 5.0), (-5.0, 0.0)]
+
+
+def _tanh_cases(lower, upper):
+    return {
+        "tanh_decay": L.tanh_decay(1.0, 150, lower=lower, upper=upper),
+        "tanh_decay-end": L.tanh_decay(0.3, 150, end_value=0.01, lower=lower, upper=upper),
+        "tanh_restart": L.tanh_restart(1.0, 100, lower=lower, upper=upper),
+        "tanh_restart-real": L.tanh_restart(1.0, 37, period_mul=1.5, whole_periods=False, lower=lower, upper=upper),
+        # rising from end_value: the second half is the one the schedule's largest value comes from
+        "tanh_restart-rising": L.tanh_restart(0.0, 100, end_value=1.0, lower=lower, upper=upper),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_tanh_cases(0.0, 1.0)))
+@pytest.mark.parametrize("lower, upper", TANH_BOUNDS, ids=lambda v: str(v))
+def test_tanh_weight_keeps_the_promise_for_any_bounds(backend, name, lower, upper):
+    schedule = _tanh_cases(lower, upper)[name]
+    steps = np.asarray(list(range(0, 420)) + [2**31 - 1], dtype=np.int64)
+    want = reference.values_of(schedule.to_dict(), steps)
+    got = backend.evaluate(schedule, steps)
+    assert_ulp_close(got, want, backend.bits, context=f"{schedule!r} on {backend}")
+
+
+def test_tanh_decay_with_positive_bounds_is_not_zero(backend):
+    """The report's case: lower=10, upper=20 gave 0.0 in float32 (exact 2.06e-9 at step 0)."""
+    schedule = L.tanh_restart(1.0, 100, lower=10.0, upper=20.0)
+    got = backend.evaluate(schedule, np.asarray([0, 17], dtype=np.int64))
+    want = reference.values_of(schedule.to_dict(), [0, 17])
+    assert 2.0e-9 < want[0] < 2.1e-9 and np.all(got > 0.0)
+    assert_ulp_close(got, want, backend.bits)
+
+
+# -- large exponents and powers --------------------------------------------------------------------
+# w**p of a weight w near 1, with w rounded once, carries p times its rounding (24 units of the
+# promise at p = 100); the power goes through the weight's exact complement instead.
+def _power_cases(p):
+    return {
+        "cos-exponent": L.cosine_decay(1.0, 1000, exponent=p),
+        "cos-exponent-k3": L.cosine_decay(1.0, 1000, exponent=p, k_decay=3.0),
+        "wcd-exponent": L.warmup_cosine_decay(0.0, 1.0, 10, 1000, exponent=p),
+        "poly-power": L.polynomial_decay(1.0, 0.0, 1000, power=p),
+        "poly-power-end": L.polynomial_decay(1.0, 0.3, 1000, power=p),
+        "poly-restart": L.polynomial_restart(1.0, 1000, power=p),
+        "poly-restart-k3": L.polynomial_restart(1.0, 1000, power=p, k_decay=3.0),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_power_cases(2.0)))
+@pytest.mark.parametrize("p", [5.5, 30.0, 100.0, 1000.0])
+def test_large_exponents_keep_the_promise(backend, name, p):
+    schedule = _power_cases(p)[name]
+    steps = np.asarray(list(range(0, 1001, 3)) + list(range(0, 60)) + [2**31 - 1], dtype=np.int64)
+    want = reference.values_of(schedule.to_dict(), steps)
+    got = backend.evaluate(schedule, steps)
+    assert_ulp_close(got, want, backend.bits, context=f"{schedule!r} on {backend}")

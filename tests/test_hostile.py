@@ -1394,6 +1394,9 @@ def _params():
         ("sgd", "momentum", lrcore.scale(lrcore.onecycle_momentum(100), -1.0), "-0.95", {"momentum": -0.95}),
         ("sgd", "weight_decay", lrcore.constant(-1.0), "-1", {"weight_decay": -1.0}),
         ("adam", "weight_decay", lrcore.constant(0.01) - lrcore.linear(0.0, 0.02, 10), "-0.02", {"weight_decay": -0.01}),
+        # Below 1 in float64, 1.0 in float32, where the scheduler applies it (NAdam trained on with it).
+        ("nadam", "momentum", lrcore.constant(0.99999999), "1", {"betas": (float(np.float32(0.99999999)), 0.999)}),
+        ("adam", "momentum", lrcore.linear(0.9, 1 - 2.0**-26, 5), "1", {"betas": (float(np.float32(1 - 2.0**-26)), 0.999)}),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
@@ -1404,6 +1407,7 @@ def test_torch_scheduler_refuses_momentum_and_weight_decay_its_optimizer_refuses
     value the schedule reaches, as torch's own constructor refuses that value."""
     make = {"sgd": lambda **kw: torch.optim.SGD(_params(), lr=0.1, **{"momentum": 0.9, **kw}),
             "adam": lambda **kw: torch.optim.Adam(_params(), lr=0.1, **kw),
+            "nadam": lambda **kw: torch.optim.NAdam(_params(), lr=0.1, **kw),
             "adamw": lambda **kw: torch.optim.AdamW(_params(), lr=0.1, **kw)}[kind]
     with pytest.raises(ValueError):  # the peer: torch's constructor refuses such a value
         make(**torch_kwargs)

@@ -833,7 +833,7 @@ def _schedules_arg(name: str, value, n_groups: int):
 def _refuse_unreachable(optimizer, key: str, value) -> None:
     """Refuse a momentum or weight-decay schedule that reaches values the optimizer's own
     constructor refuses (SGD's ``momentum < 0``, Adam's ``betas[0]`` outside ``[0, 1)``,
-    ``weight_decay < 0``): torch would train on with them, or fail later in the step. The values'
+    ``weight_decay < 0``), in float32 as the scheduler applies them: torch would train on with them, or fail later in the step. The values'
     range is the schedules' bounds (:func:`lrcore.schedule.value_floor`, :func:`value_bound`)."""
     schedules = [value] if isinstance(value, Schedule) else list(value)
     for i, group in enumerate(optimizer.param_groups):
@@ -842,17 +842,19 @@ def _refuse_unreachable(optimizer, key: str, value) -> None:
             continue
         name = _ARGUMENT[key] if isinstance(value, Schedule) else f"{_ARGUMENT[key]}[{j}]"
         floor, bound = value_floor(schedules[j]), value_bound(schedules[j])
+        # The scheduler applies float32 values (rounded once, monotonically): decided on these bounds, rounded.
+        low, high = float(np.float32(floor)), float(np.float32(bound))
         if key == "momentum" and "momentum" not in group:
             target, valid = "betas[0]", "in [0, 1)"
-            bad = floor if floor < 0.0 else bound if bound >= 1.0 else None
+            bad = floor if low < 0.0 else bound if high >= 1.0 else None
         else:
             target, valid = key, ">= 0"
-            bad = floor if floor < 0.0 else None
+            bad = floor if low < 0.0 else None
         if bad is not None:
             raise ValueError(
                 f"Argument `{name}` sets {type(optimizer).__name__}'s {target} (param group {i}), which "
                 f"its constructor requires {valid}, but the schedule's values reach {bad:.6g} (bounded by its "
-                f"levels): torch would apply them without a check. Use a schedule whose values stay {valid}. "
+                f"levels; the scheduler applies them in float32): torch would apply them without a check. Use a schedule whose values stay {valid}. "
                 f"Received: {name}={schedules[j]!r}"
             )
 

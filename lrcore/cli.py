@@ -118,7 +118,8 @@ def _json_float(text: str) -> float:
 
 def _refuse_underflow(text: str, value: float, error) -> None:
     """Raise ``error`` for a number written nonzero that float64 rounds to 0 (``1e-400``)."""
-    if value == 0.0 and any(c in "123456789" for c in re.split("[eE]", text, maxsplit=1)[0]):
+    # Any decimal digit float() reads (Unicode's too: "１e-400"), other than a zero.
+    if value == 0.0 and any(c.isdecimal() and int(c) for c in re.split("[eE]", text, maxsplit=1)[0]):
         raise error(
             f"the number {_short(text)} is nonzero but below the float64 range (the smallest is "
             "about 4.9e-324 in magnitude): it would be read as 0"

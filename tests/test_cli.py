@@ -759,3 +759,12 @@ def test_a_nonzero_number_below_float64_is_refused_as_typed(typed, tmp_path):
     for fine, shown in (("0e-400", "0.0"), ("0.000e5", "0.0"), ("5e-324", "5e-324")):
         r = cli("table", "constant", "--value", fine, "--at", "0")
         assert r.returncode == 0 and r.stdout.split() == ["step", "value", "0", shown], (fine, r.stderr)
+
+
+@pytest.mark.parametrize("typed", ["\uff11e-400", "0.\u0663e-400", "[0.5,\uff11e-400]"])
+def test_a_nonzero_number_in_other_digits_below_float64_is_refused(typed):
+    """float() reads any Unicode decimal digit ("１e-400", fullwidth): such a number rounding to 0
+    was shown as 0.0 in a table, as "1e-400" was."""
+    line = _one_line_error(cli("table", "piecewise_constant", "--boundaries", "[5]", "--values",
+                               typed if typed.startswith("[") else f"[0.5,{typed}]", "--at", "0,6"))
+    assert "--values" in line and "is nonzero but below the float64 range" in line

@@ -17,7 +17,77 @@ from lrcore.backends.torch import ReduceLROnPlateau as ReduceLROnPlateau
 from lrcore.backends.torch import TorchSchedule as TorchSchedule
 from lrcore.backends.torch import scheduler as scheduler
 
-__all__ = ["cosine_decay", "warmup_cosine_decay", "cosine_restart", "tanh_restart", "polynomial_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "tanh_decay", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "noam", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "stride", "scale", "clip", "multiply", "add", "noise", "from_schedule", "TorchSchedule", "LrcoreScheduler", "scheduler", "ReduceLROnPlateau"]
+__all__ = ["constant", "linear", "exponential_decay", "inverse_time_decay", "polynomial_decay", "ema_decay", "tanh_decay", "cosine_decay", "warmup_cosine_decay", "cosine_restart", "tanh_restart", "polynomial_restart", "onecycle", "onecycle_momentum", "cyclic", "cyclic_momentum", "piecewise_constant", "piecewise_linear", "inverse_sqrt", "noam", "warmup_stable_decay", "join", "warmup", "shift", "per_epoch", "stride", "scale", "clip", "multiply", "add", "noise", "from_schedule", "TorchSchedule", "LrcoreScheduler", "scheduler", "ReduceLROnPlateau"]
+
+
+def constant(value) -> TorchSchedule:
+    r"""A constant learning rate.
+
+    ``lrcore.torch.constant(...)`` is ``lrcore.constant(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.constant`.
+    """
+    ...
+
+
+def linear(init_value, end_value, transition_steps, transition_begin=0) -> TorchSchedule:
+    r"""Linear interpolation from ``init_value`` to ``end_value``, then held.
+
+    ``lrcore.torch.linear(...)`` is ``lrcore.linear(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.linear`.
+    """
+    ...
+
+
+def exponential_decay(init_value, decay_steps, decay_rate, staircase=False, transition_begin=0, end_value=None) -> TorchSchedule:
+    r"""Exponential decay, optionally in stairs, optionally bounded.
+
+    ``lrcore.torch.exponential_decay(...)`` is ``lrcore.exponential_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.exponential_decay`.
+    """
+    ...
+
+
+def inverse_time_decay(init_value, decay_steps, decay_rate, staircase=False) -> TorchSchedule:
+    r"""Inverse-time decay.
+
+    ``lrcore.torch.inverse_time_decay(...)`` is ``lrcore.inverse_time_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.inverse_time_decay`.
+    """
+    ...
+
+
+def polynomial_decay(init_value, end_value, decay_steps, power=1.0, cycle=False, transition_begin=0) -> TorchSchedule:
+    r"""Polynomial decay from ``init_value`` to ``end_value``, optionally restarting.
+
+    ``lrcore.torch.polynomial_decay(...)`` is ``lrcore.polynomial_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.polynomial_decay`.
+    """
+    ...
+
+
+def ema_decay(decay) -> TorchSchedule:
+    r"""The moving-average decay used with ``num_updates`` by TF's ``ExponentialMovingAverage``.
+
+    ``lrcore.torch.ema_decay(...)`` is ``lrcore.ema_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.ema_decay`.
+    """
+    ...
+
+
+def tanh_decay(peak_value, decay_steps, end_value=0.0, lower=-7.0, upper=3.0) -> TorchSchedule:
+    r"""Hyperbolic-tangent decay from ``peak_value`` towards ``end_value`` over ``decay_steps``,
+
+    ``lrcore.torch.tanh_decay(...)`` is ``lrcore.tanh_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
+
+    Formula, arguments and their ranges: :func:`lrcore.tanh_decay`.
+    """
+    ...
 
 
 def cosine_decay(init_value, decay_steps, end_value=0.0, exponent=1.0, k_decay=1.0, periodic=False, speed=1) -> TorchSchedule:
@@ -106,76 +176,6 @@ def cyclic_momentum(step_size_up, step_size_down=None, base_momentum=0.8, max_mo
     ``lrcore.torch.cyclic_momentum(...)`` is ``lrcore.cyclic_momentum(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
 
     Formula, arguments and their ranges: :func:`lrcore.cyclic_momentum`.
-    """
-    ...
-
-
-def constant(value) -> TorchSchedule:
-    r"""A constant learning rate.
-
-    ``lrcore.torch.constant(...)`` is ``lrcore.constant(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
-
-    Formula, arguments and their ranges: :func:`lrcore.constant`.
-    """
-    ...
-
-
-def linear(init_value, end_value, transition_steps, transition_begin=0) -> TorchSchedule:
-    r"""Linear interpolation from ``init_value`` to ``end_value``, then held.
-
-    ``lrcore.torch.linear(...)`` is ``lrcore.linear(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
-
-    Formula, arguments and their ranges: :func:`lrcore.linear`.
-    """
-    ...
-
-
-def exponential_decay(init_value, decay_steps, decay_rate, staircase=False, transition_begin=0, end_value=None) -> TorchSchedule:
-    r"""Exponential decay, optionally in stairs, optionally bounded.
-
-    ``lrcore.torch.exponential_decay(...)`` is ``lrcore.exponential_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
-
-    Formula, arguments and their ranges: :func:`lrcore.exponential_decay`.
-    """
-    ...
-
-
-def inverse_time_decay(init_value, decay_steps, decay_rate, staircase=False) -> TorchSchedule:
-    r"""Inverse-time decay.
-
-    ``lrcore.torch.inverse_time_decay(...)`` is ``lrcore.inverse_time_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
-
-    Formula, arguments and their ranges: :func:`lrcore.inverse_time_decay`.
-    """
-    ...
-
-
-def polynomial_decay(init_value, end_value, decay_steps, power=1.0, cycle=False, transition_begin=0) -> TorchSchedule:
-    r"""Polynomial decay from ``init_value`` to ``end_value``, optionally restarting.
-
-    ``lrcore.torch.polynomial_decay(...)`` is ``lrcore.polynomial_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
-
-    Formula, arguments and their ranges: :func:`lrcore.polynomial_decay`.
-    """
-    ...
-
-
-def ema_decay(decay) -> TorchSchedule:
-    r"""The moving-average decay used with ``num_updates`` by TF's ``ExponentialMovingAverage``.
-
-    ``lrcore.torch.ema_decay(...)`` is ``lrcore.ema_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
-
-    Formula, arguments and their ranges: :func:`lrcore.ema_decay`.
-    """
-    ...
-
-
-def tanh_decay(peak_value, decay_steps, end_value=0.0, lower=-7.0, upper=3.0) -> TorchSchedule:
-    r"""Hyperbolic-tangent decay from ``peak_value`` towards ``end_value`` over ``decay_steps``,
-
-    ``lrcore.torch.tanh_decay(...)`` is ``lrcore.tanh_decay(...)`` bound to a :class:`TorchSchedule`; level parameters may also be 0-d arrays of the framework.
-
-    Formula, arguments and their ranges: :func:`lrcore.tanh_decay`.
     """
     ...
 

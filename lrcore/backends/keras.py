@@ -323,7 +323,7 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
         threshold_mode: ``"rel"`` (relative to the best, default) or ``"abs"`` (Keras' ``min_delta``).
         cooldown: epochs to wait after a reduction before counting bad epochs again, >= 0.
         min_scale: the smallest scale, :math:`\ge 0`.
-        eps: a reduction that changes the scale by less than this is skipped, :math:`\ge 0`.
+        eps: a reduction that changes the scale by no more than this is skipped, :math:`\ge 0`.
         cooldown_metrics: ``"track"`` (default: a metric of a cooldown epoch can still become the
             best) or ``"ignore"`` (Paddle's rule: it is dropped), as :func:`lrcore.plateau`.
         verbose: 0 (quiet) or 1 (print a line at each reduction), as Keras' callback.

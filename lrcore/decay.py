@@ -381,7 +381,10 @@ def _polynomial_decay(k, p, ops):
         # Cycle c = max(ceil(j/d), 1) ends at c·d; j = (c-1)·d + r with r in (0, d] (r = 0 at j = 0).
         c = ops.floordiv(ops.xp.maximum(j - ops.i(1), ops.i(0)), d) + ops.i(1)
         r = j - (c - ops.i(1)) * ops.i(d)
-        rest = ops.ratio(ops.i(d) - r, d) / ops.tofloat(c)  # (c·d - j) / (c·d)
+        # (c·d - j) / (c·d) = ((d - r)/d) / c, with (d - r)/d from ``fraction``: in the first cycle
+        # (c = 1, where it is near 1 and a power amplifies its rounding) it is 1 - r/d with r/d
+        # small, as without ``cycle``, not d - r times a rounded 1/d (which XLA makes of /d).
+        rest = ops.fraction(r, d)[1] / ops.tofloat(c)
         done = 1.0 - rest
     else:
         power = p["power"]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Sequence
 
 from . import validate as check
-from .schedule import MAX_LANDMARKS, Params, as_schedule, register
+from .schedule import MAX_LANDMARKS, Params, as_schedule, declare_nonnegative, nonnegative, register
 
 
 # -- join ----------------------------------------------------------------------------------------
@@ -100,9 +101,26 @@ def _warmup_bound(p, reach):
     init = reach.level("init_value", p["init_value"])
     if not max(inner, init):
         return 0.0
-    # The ramp interpolates from init_value to the schedule's first value.
-    name = "init_value" if init >= inner else "schedule"
-    return reach.derived(name, p[name], max(inner, init), "the warmup's largest value, interpolated to")
+    # The ramp interpolates from init_value to the schedule's first value, at most its bound; where
+    # that bound leaves no room for the ramp's rounding (a growth held at the largest float), the
+    # first value itself, with room for its own error (within 2·eps of the schedule's bound).
+    first = inner
+    if inner * (1.0 + 4.0 * reach.eps) >= reach.limit:
+        at_zero = _first_value(p["schedule"])
+        if at_zero is not None:
+            first = min(inner, at_zero + 8.0 * reach.eps * inner)
+    name = "init_value" if init >= first else "schedule"
+    ramp = reach.derived(name, p[name], max(first, init), "the warmup's largest value, interpolated to")
+    return max(inner, ramp)
+
+
+def _first_value(schedule) -> float | None:
+    """``|schedule(0)|`` in float64 on the host, or None where its levels have no value yet (tracers)."""
+    try:
+        value = abs(float(schedule(0)))
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
 
 
 @register(_warmup, children={"schedule": "one"}, at_zero=_warmup_at_zero, landmarks=_warmup_landmarks, bound=_warmup_bound)
@@ -371,7 +389,17 @@ def _clip_bound(p, reach):
     lo, hi = reach.level("min_value", p["min_value"]), reach.level("max_value", p["max_value"])
     if p["min_value"] is not None and p["max_value"] is not None:
         return max(lo, hi)
+    top = check.concrete(p["max_value"])
+    if top is not None and top >= 0.0 and nonnegative(p["schedule"]):
+        return hi  # min(s(k), b) of values >= 0 lies in [0, b] (a growth clipped, say)
     return max(inner, lo, hi)
+
+
+def _clip_nonnegative(p, nonnegative_of) -> bool:
+    low, high = check.concrete(p["min_value"]), check.concrete(p["max_value"])
+    if p["max_value"] is not None and (high is None or high < 0.0):
+        return False  # a bound below 0, or one with no value yet
+    return (low is not None and low >= 0.0) or nonnegative_of(p["schedule"])
 
 
 @register(_clip, children={"schedule": "one"}, at_zero=_clip_at_zero, bound=_clip_bound)
@@ -397,6 +425,9 @@ def clip(schedule, min_value=None, max_value=None) -> Params:
     check.any_given("clip needs at least one bound", min_value=lo, max_value=hi)
     check.ordered("min_value", min_value, "max_value", max_value)
     return {"schedule": schedule, "min_value": lo, "max_value": hi}
+
+
+declare_nonnegative(clip, _clip_nonnegative)
 
 
 # -- multiply -----------------------------------------------------------------------------------------

@@ -630,7 +630,11 @@ class Schedule:
             # float16 and bfloat16 hold neither long phases (65504 at most, whole steps to 2048 or
             # 256) nor the ratios formed: computed in float32, the result rounded once.
             wide = type(ops)(ops.xp, ops.int, ops.xp.float32, ops.device)
-            out = ops.xp.astype(wide.run(self.evaluate_with, k), ops.float)
+            out = wide.run(self.evaluate_with, k)
+            # A growth is held at the narrow dtype's largest value, as at float32's (every other
+            # value fits it: _check_levels).
+            top = wide.f(float(ops.xp.finfo(ops.float).max))
+            out = ops.xp.astype(ops.xp.minimum(ops.xp.maximum(out, -top), top), ops.float)
             return _array.finish(out, scalar, nan, ops)
         return _array.finish(ops.run(self.evaluate_with, k), scalar, nan, ops)
 
@@ -642,8 +646,18 @@ class Schedule:
         if self._fits32 and dtype in (xp.float32, xp.float64):  # decided when it was built
             return
         info = xp.finfo(dtype)
-        name = getattr(dtype, "__name__", None) or getattr(dtype, "name", None) or str(dtype)
-        check_levels_fit(self, float(info.max), str(name).rsplit(".", 1)[-1], eps=float(info.eps))
+        name = str(getattr(dtype, "__name__", None) or getattr(dtype, "name", None) or str(dtype)).rsplit(".", 1)[-1]
+        if float(info.eps) > 2.0**-23:
+            # float16 and bfloat16 results are computed in float32 and rounded once (evaluate): the
+            # numbers formed on the way need only fit float32, the values the narrow dtype.
+            try:
+                check_levels_fit(self, float(info.max), name, eps=float(info.eps))
+            except ValueError:
+                bound = _reach(self, _FLOAT32)[0]
+                if not bound < Reach(float(info.max), float(info.eps), name)._inf:
+                    raise  # its values pass the narrow dtype: the message names what makes them
+            return
+        check_levels_fit(self, float(info.max), name, eps=float(info.eps))
 
     # -- the evaluation protocol (a combinator's evaluation function evaluates its children) ----------
     def evaluate_with(self, k, ops: _array.Ops):
@@ -839,6 +853,25 @@ def check_levels_fit(schedule: "Schedule", limit: float, dtype_name: str, eps: f
 def value_bound(schedule: "Schedule") -> float:
     """An upper bound on ``|schedule(k)|`` over every step (in float64), from its registered bound."""
     return _reach(schedule, _FLOAT64)[0]
+
+
+#: Schedules whose every value is >= 0 (exactly, not within a rounding) when their parameters say so,
+#: by name: ``rule(params, nonnegative) -> bool``, declared next to the schedule with
+#: :func:`declare_nonnegative`. A bound (see :class:`Reach`) reads it where a sign makes it tighter:
+#: ``clip(schedule, max_value=b)`` of such a schedule stays within ``[0, b]``.
+_NONNEGATIVE: dict[str, Callable[[dict, Callable[["Schedule"], bool]], bool]] = {}
+
+
+def declare_nonnegative(factory: Callable, rule: Callable[[dict, Callable[["Schedule"], bool]], bool]) -> None:
+    """Declare that the registered schedule ``factory`` makes has no value below 0 where
+    ``rule(params, nonnegative)`` is true (``nonnegative`` answers the same for a child)."""
+    _NONNEGATIVE[factory.__name__] = rule
+
+
+def nonnegative(schedule: "Schedule") -> bool:
+    """Whether every value of ``schedule`` is >= 0, as its declaration says (False without one)."""
+    rule = _NONNEGATIVE.get(schedule._name)
+    return rule is not None and bool(rule(schedule._params, nonnegative))
 
 
 def level_names(schedule: "Schedule") -> frozenset[str]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Sequence
 
 from . import validate as check
-from .schedule import MAX_LANDMARKS, Params, as_schedule, register
+from .schedule import MAX_LANDMARKS, Params, as_schedule, register, value_floor
 
 
 # -- join ----------------------------------------------------------------------------------------
@@ -113,9 +114,26 @@ def _warmup_bound(p, reach):
     init = reach.level("init_value", p["init_value"])
     if not max(inner, init):
         return 0.0
-    # The ramp interpolates from init_value to the schedule's first value.
-    name = "init_value" if init >= inner else "schedule"
-    return reach.derived(name, p[name], max(inner, init), "the warmup's largest value, interpolated to")
+    # The ramp interpolates from init_value to the schedule's first value, at most its bound; where
+    # that bound leaves no room for the ramp's rounding (a growth held at the largest float), the
+    # first value itself, with room for its own error (within 2·eps of the schedule's bound).
+    first = inner
+    if inner * (1.0 + 4.0 * reach.eps) >= reach.limit:
+        at_zero = _first_value(p["schedule"])
+        if at_zero is not None:
+            first = min(inner, at_zero + 8.0 * reach.eps * inner)
+    name = "init_value" if init >= first else "schedule"
+    ramp = reach.derived(name, p[name], max(first, init), "the warmup's largest value, interpolated to")
+    return max(inner, ramp)
+
+
+def _first_value(schedule) -> float | None:
+    """``|schedule(0)|`` in float64 on the host, or None where its levels have no value yet (tracers)."""
+    try:
+        value = abs(float(schedule(0)))
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
 
 
 def _warmup_floor(p, floor_of, bound_of):
@@ -398,6 +416,9 @@ def _clip_bound(p, reach):
     lo, hi = reach.level("min_value", p["min_value"]), reach.level("max_value", p["max_value"])
     if p["min_value"] is not None and p["max_value"] is not None:
         return max(lo, hi)
+    top = check.concrete(p["max_value"])
+    if top is not None and top >= 0.0 and value_floor(p["schedule"]) >= 0.0:
+        return hi  # min(s(k), b) of values >= 0 lies in [0, b] (a growth clipped, say)
     return max(inner, lo, hi)
 
 
@@ -431,6 +452,7 @@ def clip(schedule, min_value=None, max_value=None) -> Params:
     check.any_given("clip needs at least one bound", min_value=lo, max_value=hi)
     check.ordered("min_value", min_value, "max_value", max_value)
     return {"schedule": schedule, "min_value": lo, "max_value": hi}
+
 
 
 # -- multiply -----------------------------------------------------------------------------------------

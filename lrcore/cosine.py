@@ -488,7 +488,9 @@ def _restart(k, p, ops, weights):
             value = end * c1 + peak * (factor * c)
         if w == 0:
             return _held(value, k, hold_from, p["end_value"], ops)
-        a, a1 = ops.fraction(t, w)
+        # t clamped to the warmup: past it (lanes that ``where`` discards) t/w would reach
+        # first_period/w, and peak·t/w could overflow (docs/numerics.md, Purity).
+        a, a1 = ops.fraction(ops.minimum(t, w), w)
         warm = end * a1 + (peak * a if pm == 1.0 else peak * (factor * a))
         return _held(xp.where(ops.lt(t, w), warm, value), k, hold_from, p["end_value"], ops)
     table_args = (t0, m, w, pm, ops.max_step, whole, limit)
@@ -510,10 +512,15 @@ def _restart(k, p, ops, weights):
     value = end * c1 + top * c
     if w == 0:
         return _held(value, k, hold_from, p["end_value"], ops)
+    # t clamped to the warmup's last step ceil(W_i) - 1 (0 where the warmup has none): there
+    # t + offset < W_i, so a < 1; past it t/W_i would grow with the cycle and top·a could overflow in
+    # the lanes ``where`` discards (docs/numerics.md, Purity). Clamped as an integer, before the
+    # division, so that XLA compiles the selected lanes' arithmetic as it did unclamped.
+    tw = xp.minimum(t, xp.maximum(wc - ops.i(1), ops.i(0)))
     if whole:
-        a = ops.ratio(t, ops.take(ops.floats(warm_lens), i))
+        a = ops.ratio(tw, ops.take(ops.floats(warm_lens), i))
     else:
-        a = ops.ratio(t, ops.take(ops.floats(warm_lens), i), ops.take(ops.floats(start_offsets), i))
+        a = ops.ratio(tw, ops.take(ops.floats(warm_lens), i), ops.take(ops.floats(start_offsets), i))
     warm = end * (1.0 - a) + top * a
     return _held(xp.where(t < wc, warm, value), k, hold_from, p["end_value"], ops)
 

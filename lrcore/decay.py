@@ -328,19 +328,41 @@ def exponential_decay(
     }
 
 
+
 # -- inverse time decay -------------------------------------------------------------------------------
 def _inverse_time_decay(k, p, ops):
     d = p["decay_steps"]
     x = ops.tofloat(ops.floordiv(k, d)) if p["staircase"] else ops.ratio(k, d)
-    return ops.f(p["init_value"]) / (1.0 + ops.f(p["decay_rate"]) * x)
+    rate = p["decay_rate"]
+    if _rate_times_steps_fits(p, float(ops.xp.finfo(ops.float).max)):
+        return ops.f(p["init_value"]) / (1.0 + ops.f(rate) * x)
+    # r·x would pass the float dtype's largest value: v0/(1 + r·x) = v0·(1/r) / (1/r + x), whose
+    # every number stays below v0 and the largest x (the same roundings). Where x = 0 it is v0
+    # (the division by 1/r + x, which 1/r may round to 0 in, is not selected there).
+    inv = ops.f(1.0 / rate)
+    positive = x > 0.0
+    den = ops.xp.where(positive, inv + x, ops.xp.ones_like(x))
+    return ops.xp.where(positive, (ops.f(p["init_value"]) * inv) / den, ops.full(k, p["init_value"]))
+
+
+def _largest_x(p) -> float:
+    """The largest ``x = k/T`` (``floor(k/T)`` with ``staircase``) inverse_time_decay forms."""
+    return check.MAX_STEPS // p["decay_steps"] if p["staircase"] else check.MAX_STEPS / p["decay_steps"]
+
+
+def _rate_times_steps_fits(p, limit: float) -> bool:
+    """Whether ``decay_rate · x`` stays well inside a float dtype whose largest value is ``limit``
+    at every step (then ``1 + r·x`` is formed as written; otherwise through ``1/r``)."""
+    return p["decay_rate"] * _largest_x(p) < 0.5 * limit
 
 
 def _inverse_time_bound(p, reach):
-    # v0 / (1 + r·x) with x = k/T up to the largest step: r·x is formed in the float dtype.
+    # v0 / (1 + r·x) with x = k/T up to the largest step: r·x is formed in the float dtype where it
+    # fits; past that the evaluation forms v0·(1/r) and 1/r + x, each below v0 or the largest x.
     rate = p["decay_rate"]
-    reach.constant("decay_rate", rate)
-    x = check.MAX_STEPS // p["decay_steps"] if p["staircase"] else check.MAX_STEPS / p["decay_steps"]
-    reach.derived("decay_rate", rate, rate * x, "decay_rate · (the largest step / decay_steps)")
+    if _rate_times_steps_fits(p, reach.limit):
+        reach.constant("decay_rate", rate)
+        reach.derived("decay_rate", rate, rate * _largest_x(p), "decay_rate · (the largest step / decay_steps)")
     return reach.level("init_value", p["init_value"])
 
 
@@ -381,7 +403,10 @@ def _polynomial_decay(k, p, ops):
         # Cycle c = max(ceil(j/d), 1) ends at c·d; j = (c-1)·d + r with r in (0, d] (r = 0 at j = 0).
         c = ops.floordiv(ops.xp.maximum(j - ops.i(1), ops.i(0)), d) + ops.i(1)
         r = j - (c - ops.i(1)) * ops.i(d)
-        rest = ops.ratio(ops.i(d) - r, d) / ops.tofloat(c)  # (c·d - j) / (c·d)
+        # (c·d - j) / (c·d) = ((d - r)/d) / c, with (d - r)/d from ``fraction``: in the first cycle
+        # (c = 1, where it is near 1 and a power amplifies its rounding) it is 1 - r/d with r/d
+        # small, as without ``cycle``, not d - r times a rounded 1/d (which XLA makes of /d).
+        rest = ops.fraction(r, d)[1] / ops.tofloat(c)
         done = 1.0 - rest
     else:
         power = p["power"]

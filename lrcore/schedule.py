@@ -641,7 +641,11 @@ class Schedule:
             # float16 and bfloat16 hold neither long phases (65504 at most, whole steps to 2048 or
             # 256) nor the ratios formed: computed in float32, the result rounded once.
             wide = type(ops)(ops.xp, ops.int, ops.xp.float32, ops.device)
-            out = ops.xp.astype(wide.run(self.evaluate_with, k), ops.float)
+            out = wide.run(self.evaluate_with, k)
+            # A growth is held at the narrow dtype's largest value, as at float32's (every other
+            # value fits it: _check_levels).
+            top = wide.f(float(ops.xp.finfo(ops.float).max))
+            out = ops.xp.astype(ops.xp.minimum(ops.xp.maximum(out, -top), top), ops.float)
             return _array.finish(out, scalar, nan, ops)
         return _array.finish(ops.run(self.evaluate_with, k), scalar, nan, ops)
 
@@ -653,8 +657,18 @@ class Schedule:
         if self._fits32 and dtype in (xp.float32, xp.float64):  # decided when it was built
             return
         info = xp.finfo(dtype)
-        name = getattr(dtype, "__name__", None) or getattr(dtype, "name", None) or str(dtype)
-        check_levels_fit(self, float(info.max), str(name).rsplit(".", 1)[-1], eps=float(info.eps))
+        name = str(getattr(dtype, "__name__", None) or getattr(dtype, "name", None) or str(dtype)).rsplit(".", 1)[-1]
+        if float(info.eps) > 2.0**-23:
+            # float16 and bfloat16 results are computed in float32 and rounded once (evaluate): the
+            # numbers formed on the way need only fit float32, the values the narrow dtype.
+            try:
+                check_levels_fit(self, float(info.max), name, eps=float(info.eps))
+            except ValueError:
+                bound = _reach(self, _FLOAT32)[0]
+                if not bound < Reach(float(info.max), float(info.eps), name)._inf:
+                    raise  # its values pass the narrow dtype: the message names what makes them
+            return
+        check_levels_fit(self, float(info.max), name, eps=float(info.eps))
 
     # -- the evaluation protocol (a combinator's evaluation function evaluates its children) ----------
     def evaluate_with(self, k, ops: _array.Ops):

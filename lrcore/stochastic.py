@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import math
 
+import numpy as np
+
 from . import _array
 from . import validate as check
 from .schedule import Params, as_schedule, register
@@ -96,10 +98,11 @@ def _rational(ops, coefficients, x):
     return num / den
 
 
-def _lower_quantile(ops, p, q):
-    """``-Φ⁻¹(p) >= 0`` for ``0 < p <= 1/2``, given ``q = p - 1/2`` accurate to itself."""
+def _lower_quantile(ops, p, q, qq):
+    """``-Φ⁻¹(p) >= 0`` for ``0 < p <= 1/2``, given ``q = p - 1/2`` accurate to itself and ``qq``,
+    ``q²`` formed by the caller (see :func:`_noise`)."""
     xp = ops.xp
-    central = -q * _rational(ops, _CENTRAL, ops.f(0.180625) - q * q)
+    central = -q * _rational(ops, _CENTRAL, ops.f(0.180625) - qq)
     tiny = float(xp.finfo(ops.float).smallest_normal)
     r = xp.sqrt(-xp.log(xp.maximum(p, ops.f(tiny))))
     tail = xp.where(r <= 5.0, _rational(ops, _NEAR, r - 1.6), _rational(ops, _FAR, r - 5.0))
@@ -122,8 +125,19 @@ def _noise(k, p, ops):
         a = pct / p["std"]
         spread = math.erf(a / math.sqrt(2.0))  # Φ(a) - Φ(-a)
         low = 0.5 * math.erfc(a / math.sqrt(2.0))  # Φ(-a)
-        # The truncated normal's lower-tail probability Φ(-a) + w·spread, and its distance to 1/2.
-        size = ops.f(p["std"]) * _lower_quantile(ops, ops.f(low) + w * ops.f(spread), -half_gap * ops.f(spread))
+        # The truncated normal's lower-tail probability Φ(-a) + w·spread, and its distance to 1/2,
+        # q = -g·c with g = 2**30·half_gap (a whole number plus 1/2, exact) and c = spread/2**30.
+        # Its square is formed as (g·g)·c², c² from the host: under jit XLA regroups q·q =
+        # (g·c)·(g·c) into (g·g)·(c·c) for a 0-d step or a short array but not for a long one, which
+        # made a step alone differ from the same step in an array; written regrouped, there is
+        # nothing left to regroup.
+        gap = ops.tofloat(ops.i((1 << (_BITS - 1)) - 1) - v) + ops.f(0.5)
+        # c: the spread rounded to the float dtype (as ops.f rounds it), times 2**-30 (exact); c² in
+        # float64 is exact, rounded once by ops.f.
+        c = (float(np.float32(spread)) if xp.finfo(ops.float).bits == 32 else spread) / float(1 << _BITS)
+        q = -(gap * ops.f(c))
+        qq = (gap * gap) * ops.f(c * c)
+        size = ops.f(p["std"]) * _lower_quantile(ops, ops.f(low) + w * ops.f(spread), q, qq)
     draw = xp.where(upper, size, -size)
     noisy = inner + inner * draw
     on = xp.logical_not(ops.lt(k, p["begin"]))

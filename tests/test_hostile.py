@@ -43,7 +43,7 @@ import lrcore.torch as lt
 from lrcore import validate as check
 from lrcore.schedule import REGISTRY, register, unregister
 
-from . import examples
+from . import examples, reference
 from . import strategies as S
 
 STEPS = np.array([0, 1, 2, 3, 29, 50, 99, 1000, 2**31 - 1])
@@ -225,6 +225,104 @@ def test_a_held_growth_times_a_factor_above_one_is_refused():
     assert float((lrcore.exponential_decay(1.0, 1, 2.0, end_value=10.0) * 4)(100)) == 40.0
 
 
+def _growth():
+    """An LR range test's growth: 1e-7 times 10 every 100 steps, held at the float maximum."""
+    return lrcore.exponential_decay(1e-7, 100, 10.0)
+
+
+_BOUNDED_BY_A_CLIP = {
+    "clip*2": lambda g: lrcore.clip(g, max_value=1.0) * 2.0,
+    "clip+0.1": lambda g: lrcore.clip(g, max_value=1.0) + 0.1,
+    "clip*cosine": lambda g: lrcore.clip(g, max_value=1.0) * lrcore.cosine_decay(1.0, 100),
+    "noise(clip)": lambda g: lrcore.noise(lrcore.clip(g, max_value=1.0)),
+    "warmup(clip)": lambda g: lrcore.warmup(lrcore.clip(g, max_value=1.0), 50),
+    "warmup(growth)": lambda g: lrcore.warmup(g, 50),
+    "warmup(growth, overlaid)": lambda g: lrcore.warmup(g, 50, init_value=1e-9, delay=False),
+    "clip(min=0)*3": lambda g: lrcore.clip(lrcore.scale(g, -1.0), min_value=0.0, max_value=2.0) * 3.0,
+}
+
+
+@pytest.mark.parametrize("name", sorted(_BOUNDED_BY_A_CLIP))
+def test_a_growth_whose_values_are_bounded_is_not_refused(name):
+    """A growth clipped at max_value (its values are >= 0, so the clip's lie in [0, max_value]) and
+    a warmup to a growth (the ramp reaches only the growth's first value) form no number near the
+    largest float: built and evaluated in every dtype, with the exact values."""
+    s = _BOUNDED_BY_A_CLIP[name](_growth())
+    steps = np.array([0, 1, 25, 49, 50, 120, 690, 700, 800, 2000, 2**24 + 1, 2**31 - 1])
+    want = reference.values_of(s.to_dict(), steps)
+    largest = float(np.max(np.abs(want)))
+    for dtype in (np.float64, np.float32):
+        with np.errstate(over="raise", invalid="raise"):
+            got = s.evaluate(steps, dtype=dtype).astype(np.float64)
+        if name.startswith("warmup(growth"):  # the growth itself is held at the float maximum
+            want_held = np.minimum(want, float(np.finfo(dtype).max))
+            assert np.all(np.abs(got - want_held) <= 4.0 * np.finfo(dtype).eps * want_held), (dtype, got, want)
+        else:
+            assert np.all(np.abs(got - want) <= 4.0 * np.finfo(dtype).eps * largest), (dtype, got, want)
+    # float16: the float32 values rounded once (a growth held at 65504).
+    with np.errstate(over="ignore"):
+        narrow = np.clip(s.evaluate(steps, dtype=np.float32), -65504.0, 65504.0).astype(np.float16)
+    np.testing.assert_array_equal(s.evaluate(steps, dtype=np.float16), narrow)
+    for module in (lj, lt, ltf):
+        module.from_schedule(s)
+
+
+def test_a_clip_or_warmup_that_does_reach_the_float_maximum_is_still_refused():
+    """The other side: a growth below 0 clipped above (its values fall to -max), a growth clipped
+    only from below, or a ramp to the float maximum itself (no room for its rounding), would overflow
+    once scaled or rounded."""
+    falling = lrcore.exponential_decay(-1e-7, 100, 10.0)
+    _refused(lambda: lrcore.clip(falling, max_value=1.0) * 2.0, "factor", "float64")
+    _refused(lambda: lrcore.clip(_growth(), min_value=1.0) * 2.0, "factor", "float64")
+    _refused(lambda: lrcore.clip(_growth(), max_value=1e308) * 2.0, "factor", "float64")
+    _refused(lambda: lrcore.clip(_growth(), max_value=1e39).evaluate(STEPS, dtype=np.float32), "max_value", "float32")
+    _refused(lambda: lt.clip(lt.exponential_decay(1e-7, 100, 10.0), max_value=3e38) * 2.0, "factor", "float32")
+    _refused(lambda: lrcore.warmup(lrcore.exponential_decay(float(np.finfo(np.float64).max), 1, 2.0), 5),
+             "schedule", "float64")
+    _refused(lambda: lrcore.warmup(lrcore.constant(float(np.finfo(np.float64).max)), 5), "schedule", "float64")
+    top32 = float(np.finfo(np.float32).max)
+    _refused(lambda: lt.warmup(lt.exponential_decay(top32, 1, 2.0), 5), "schedule", "float32")
+
+
+def test_narrow_dtypes_check_their_values_not_their_float32_intermediates():
+    """float16 and bfloat16 results are float32 results rounded once (docs/numerics.md): an
+    intermediate past 65504 is no overflow, a value past it is, and a growth is held at 65504."""
+    s = lrcore.inverse_time_decay(1.0, 7, 0.5)  # forms decay_rate·k/T up to 6.6e17 in float32
+    steps = np.arange(0, 2000, 7)
+    np.testing.assert_array_equal(s.evaluate(steps, dtype=np.float16),
+                                  s.evaluate(steps, dtype=np.float32).astype(np.float16))
+    assert torch.equal(s.evaluate(torch.as_tensor(steps), dtype=torch.bfloat16),
+                       s.evaluate(torch.as_tensor(steps), dtype=torch.float32).to(torch.bfloat16))
+    _refused(lambda: lrcore.constant(7e4).evaluate(steps, dtype=np.float16), "value", "float16")
+    _refused(lambda: (lrcore.constant(6e4) * 2.0).evaluate(steps, dtype=np.float16), "factor", "float16")
+    held = _growth().evaluate(np.array([0, 700, 1200, 2**40]), dtype=np.float16)
+    assert held[0] == np.float16(1e-7) and held[1] == np.float16(1.0)
+    assert held[2] == held[3] == np.finfo(np.float16).max
+    neg = lrcore.exponential_decay(-1.0, 1, 2.0).evaluate(jnp.array([0, 1000]), dtype=jnp.bfloat16)
+    assert float(neg[1]) == -float(jnp.finfo(jnp.bfloat16).max)
+
+
+def test_inverse_time_decay_with_a_rate_past_the_float_range_is_exact_on_every_adapter():
+    """decay_rate·k/T past float32 (1e30 · 2**63): the values v0/(1 + r·k/T) are all at most v0."""
+    s = lrcore.inverse_time_decay(1.0, 1, 1e30)
+    steps = np.array([0, 1, 2, 3, 1000, 2**31 - 1])
+    want = reference.values_of(s.to_dict(), steps)
+    for got in (lt.inverse_time_decay(1.0, 1, 1e30)(torch.as_tensor(steps)).double().numpy(),
+                np.asarray(lj.inverse_time_decay(1.0, 1, 1e30)(jnp.asarray(steps, dtype=jnp.int32)), dtype=np.float64),
+                ltf.inverse_time_decay(1.0, 1, 1e30)(tf.constant(steps)).numpy().astype(np.float64),
+                s.evaluate(steps, dtype=np.float32).astype(np.float64), s(steps)):
+        assert got[0] == 1.0
+        # Relative to each value, down to float32's smallest normal (JAX and TF flush below it).
+        tiny = float(np.finfo(np.float32).smallest_normal)
+        assert np.all(np.abs(got - want) <= np.maximum(4 * 2.0**-23 * want, tiny)), (got, want)
+    for k in (1, 7):  # past float64 too (1e300 · 2**63), and staircase
+        s = lrcore.inverse_time_decay(2.0, k, 1e300, staircase=k == 7)
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            got = s(steps)
+        np.testing.assert_allclose(got, reference.values_of(s.to_dict(), steps), rtol=4 * 2.0**-52, atol=1e-320)
+    _refused(lambda: lt.inverse_time_decay(1e39, 1, 1e30), "init_value", "float32")
+
+
 def test_a_level_named_anything_is_range_checked():
     """A schedule registered without a bound is checked on every float parameter (its levels,
     whatever their names): ``lr_max=1e39`` is refused in float32, naming ``lr_max``."""
@@ -254,9 +352,14 @@ def test_constants_that_gave_nan_now_give_the_exact_values():
         for dtype in (np.float32, np.float64):
             values = s.evaluate(np.arange(12), dtype=dtype)
             assert values[0] == 1.0 and np.all(values[1:] == 0.0), values
+    # A decay rate whose product with the step leaves the float dtype divides instead: every value
+    # is at most init_value, which alone can be refused.
     s = lrcore.inverse_time_decay(1.0, 1, 1e39)
     assert float(s(0)) == 1.0
-    _refused(lambda: s.evaluate(STEPS, dtype=np.float32), "decay_rate", "float32")
+    for dtype in (np.float32, np.float64):
+        values = s.evaluate(STEPS, dtype=dtype)
+        assert np.all(np.isfinite(values)) and np.all(values <= 1.0), values
+    _refused(lambda: lrcore.inverse_time_decay(1e39, 1, 1e39).evaluate(STEPS, dtype=np.float32), "init_value", "float32")
 
 
 @st.composite

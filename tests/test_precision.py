@@ -221,3 +221,57 @@ def test_large_exponents_keep_the_promise(backend, name, p):
     want = reference.values_of(schedule.to_dict(), steps)
     got = backend.evaluate(schedule, steps)
     assert_ulp_close(got, want, backend.bits, context=f"{schedule!r} on {backend}")
+
+
+@pytest.mark.parametrize("power", [3.5, 7.0, 13.0])
+def test_polynomial_cycle_first_cycle_as_precise_as_without_cycle(backend, power):
+    """``polynomial_decay(..., cycle=True)`` keeps the promise in its first cycle, where the power
+    amplifies the rounding of ``(d - r)/d``: it is formed as ``1 - r/d`` there (XLA turns a division
+    by the constant ``d`` into a product with a rounded ``1/d``, 4.4 units at power 7 on JAX)."""
+    schedule = L.polynomial_decay(1.0, 0.01, 1000, power=power, cycle=True)
+    steps = np.concatenate([np.arange(0, 3002), [2**24 + 1, 2**31 - 1]]).astype(np.int64)
+    want = reference.values_of(schedule.to_dict(), steps)
+    assert_ulp_close(backend.evaluate(schedule, steps), want, backend.bits, scale=1.0)
+
+
+@pytest.mark.parametrize("power", [3.5, 7.0, 13.0])
+def test_polynomial_cycle_precise_on_eager_jax(power):
+    import jax.numpy as jnp
+
+    import lrcore.jax
+
+    schedule = L.polynomial_decay(1.0, 0.01, 1000, power=power, cycle=True)
+    steps = np.arange(0, 2002, dtype=np.int64)
+    got = np.asarray(lrcore.jax.from_schedule(schedule)(jnp.asarray(steps, dtype=jnp.int32)), dtype=np.float64)
+    want = reference.values_of(schedule.to_dict(), steps)
+    assert_ulp_close(got, want, 32, scale=1.0)
+
+
+def test_tiny_levels_keep_the_promise_down_to_float32s_smallest_normal():
+    """docs/numerics.md: the float32 bound has an absolute floor of 2**-124 (four times the smallest
+    normal 2**-126, below which JAX and TensorFlow flush results and intermediates to 0 while
+    PyTorch and NumPy keep them)."""
+    import jax
+    import jax.numpy as jnp
+    import tensorflow as tf
+    import torch
+
+    import lrcore.jax
+    import lrcore.tf
+    import lrcore.torch
+
+    tiny = float(np.finfo(np.float32).smallest_normal)
+    steps = np.arange(0, 101, dtype=np.int64)
+    for schedule in (L.cosine_decay(1e-37, 100), L.cosine_decay(3e-38, 100, 1e-40), L.constant(1e-38),
+                     L.linear(1e-39, 2e-36, 100)):
+        want = reference.values_of(schedule.to_dict(), steps)
+        largest = float(np.max(np.abs(want)))
+        for got in (np.asarray(jax.jit(lrcore.jax.from_schedule(schedule))(jnp.asarray(steps, dtype=jnp.int32))),
+                    lrcore.torch.from_schedule(schedule)(torch.as_tensor(steps)).numpy(),
+                    lrcore.tf.from_schedule(schedule)(tf.constant(steps)).numpy(),
+                    schedule.evaluate(steps, dtype=np.float32)):
+            err = np.abs(got.astype(np.float64) - want)
+            assert np.all(err <= 4 * 2.0**-23 * largest + 4 * tiny), (schedule, err.max() / tiny)
+    # The floor is where the backends part: JAX gives 0, PyTorch the subnormal.
+    assert float(lrcore.jax.constant(1e-38)(0)) == 0.0
+    assert float(lrcore.torch.constant(1e-38)(torch.tensor(0))) == float(np.float32(1e-38))

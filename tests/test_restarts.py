@@ -153,3 +153,50 @@ def test_period_mul_near_one_starts_are_exact(period_mul):
     got = s(starts)
     assert np.all(got == 0.0)
     assert np.all(s(starts + 1) > 0.0)
+
+
+# -- the warmup branch stays finite where it is not selected (docs/numerics.md, Purity) -------------
+_HUGE_WARM_RESTARTS = {
+    "tanh-m1": lambda: lrcore.tanh_restart(1.7e308, 9, end_value=-1.7e308, warmup_steps=3),
+    "cos-m1": lambda: lrcore.cosine_restart(1.7e308, 9, warmup_steps=3),
+    "cos-m1.5": lambda: lrcore.cosine_restart(1.7e308, 10, period_mul=1.5, warmup_steps=1),
+    "poly-real-m1.5": lambda: lrcore.polynomial_restart(1.7e308, 10, period_mul=1.5, warmup_steps=2, whole_periods=False),
+    "tanh-real-growing": lambda: lrcore.tanh_restart(1.7e308, 7, period_mul=1.25, peak_mul=0.5, warmup_steps=2, whole_periods=False, cycle_limit=4),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_HUGE_WARM_RESTARTS))
+def test_warmup_branch_never_overflows_on_numpy(name):
+    """Past a cycle's warmup the discarded warmup line ``end·(1 - a) + peak·a`` would reach
+    ``a = T_i/W_i``: at a level near float64's largest value it overflowed, a NumPy warning (an
+    error here) on a schedule whose every value is finite."""
+    schedule = _HUGE_WARM_RESTARTS[name]()
+    steps = np.arange(0, 400, dtype=np.int64)
+    with np.errstate(over="raise", invalid="raise"):
+        values = schedule(steps)
+        alone = [schedule(int(k)) for k in steps[:60]]
+    assert np.all(np.isfinite(values))
+    np.testing.assert_array_equal(np.asarray(alone, dtype=np.float64), values[:60])
+    want = reference.values_of(schedule.to_dict(), steps)
+    assert_ulp_close(values, want, 64)
+
+
+def test_warmup_branch_never_overflows_under_jax_debug_infs():
+    """The issue's case: float32 level 1e35, a 2**30-step cycle with a one-step warmup; at step
+    100000 the discarded warmup line was 1e35·100000 = inf, which ``jax_debug_infs`` reports."""
+    import jax
+    import jax.numpy as jnp
+
+    import lrcore.jax
+
+    for schedule in (lrcore.cosine_restart(1e35, 2**30, period_mul=1.5, warmup_steps=1),
+                     lrcore.cosine_restart(1e35, 2**30, warmup_steps=1),
+                     lrcore.tanh_restart(1e35, 2**20, period_mul=2.0, warmup_steps=3, whole_periods=False)):
+        f = lrcore.jax.from_schedule(schedule)
+        steps = np.array([0, 1, 2, 3, 4, 99_999, 100_000, 2**20 + 1, 2**29, 2**31 - 1], dtype=np.int64)
+        with jax.debug_infs(True):
+            eager = np.asarray([float(f(jnp.int32(k))) for k in steps])
+            jitted = np.asarray(jax.jit(f)(jnp.asarray(steps, dtype=jnp.int32)), dtype=np.float64)
+        want = reference.values_of(schedule.to_dict(), steps)
+        assert_ulp_close(eager, want, 32, context=repr(schedule))
+        assert_ulp_close(jitted, want, 32, context=repr(schedule))

@@ -406,8 +406,11 @@ def _polynomial_decay(k, p, ops):
         # (c·d - j) / (c·d) = ((d - r)/d) / c, with (d - r)/d from ``fraction``: in the first cycle
         # (c = 1, where it is near 1 and a power amplifies its rounding) it is 1 - r/d with r/d
         # small, as without ``cycle``, not d - r times a rounded 1/d (which XLA makes of /d).
-        rest = ops.fraction(r, d)[1] / ops.tofloat(c)
-        done = 1.0 - rest
+        first_done, first_rest = ops.fraction(r, d)
+        rest = first_rest / ops.tofloat(c)
+        # Its complement j/(c·d): r/d itself in the first cycle (the power reads it there, where the
+        # rest is above ½); past it, the rest is below ½ and 1 - rest is exact enough.
+        done = ops.xp.where(ops.lt(c, 2), first_done, 1.0 - rest)
     else:
         power = p["power"]
         if power in (1.0, 2.0):

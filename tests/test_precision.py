@@ -223,7 +223,7 @@ def test_large_exponents_keep_the_promise(backend, name, p):
     assert_ulp_close(got, want, backend.bits, context=f"{schedule!r} on {backend}")
 
 
-@pytest.mark.parametrize("power", [3.5, 7.0, 13.0])
+@pytest.mark.parametrize("power", [3.5, 7.0, 13.0, 30.0, 100.0, 1000.0])
 def test_polynomial_cycle_first_cycle_as_precise_as_without_cycle(backend, power):
     """``polynomial_decay(..., cycle=True)`` keeps the promise in its first cycle, where the power
     amplifies the rounding of ``(d - r)/d``: it is formed as ``1 - r/d`` there (XLA turns a division

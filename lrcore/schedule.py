@@ -894,7 +894,10 @@ def value_floor(schedule: "Schedule") -> float:
     or move from them toward 0), so one whose levels are all >= 0 stays >= 0, and one with a
     negative level reaches down to it. A combinator's comes from its registered ``floor`` (a sum,
     a product, a factor's sign, a clip, a warmup's initial value, noise's ``1 ± pct``); one that
-    declares none (a user's) gives ``-value_bound(schedule)``."""
+    declares none (a user's) gives ``-value_bound(schedule)``. A schedule holding a traced level
+    (a JAX tracer: no value yet, of either sign) anywhere gives ``-inf``."""
+    if _holds_a_tracer(schedule):
+        return -math.inf
     definition, p = REGISTRY[schedule.name], schedule.params
     floor = definition.floor(p, value_floor, value_bound) if definition.floor is not None else None
     if floor is not None:
@@ -906,6 +909,19 @@ def value_floor(schedule: "Schedule") -> float:
     definition.bound(p, walk)
     known = walk.signed_levels or walk.signed_constants
     return min([0.0, *known]) if known else -value_bound(schedule)
+
+
+def _holds_a_tracer(schedule: "Schedule") -> bool:
+    """Whether a level of ``schedule`` or of a schedule in it is an array with no value yet (a tracer)."""
+    children = REGISTRY[schedule.name].children
+    for key, value in schedule.params.items():
+        kind = children.get(key)
+        if kind is not None:
+            if any(_holds_a_tracer(c) for c in ((value,) if kind == "one" else value)):
+                return True
+        elif _array.is_array(value) and _array.concrete(value) is None:
+            return True
+    return False
 
 
 def level_names(schedule: "Schedule") -> frozenset[str]:

@@ -1543,3 +1543,28 @@ def test_torch_scheduler_keeps_momentum_and_weight_decay_its_optimizer_accepts(k
     sched = lt.scheduler(opt, lrcore.constant(0.1), **kwargs)
     opt.step()
     sched.step()
+
+
+def test_value_floor_of_a_traced_level_is_unknown():
+    """A warmup's floor took a traced ``init_value`` as 0 and a clip's a traced ``max_value`` as
+    absent, so a clip of a warmup from a traced -3e35 was bounded by its ``max_value``: a traced
+    level has no sign yet, and the floor of a schedule holding one is -inf."""
+    import jax
+    import jax.numpy as jnp
+
+    from lrcore.schedule import value_floor
+
+    seen = {}
+
+    def floors(a):
+        LJ = lrcore.jax
+        seen["warmup"] = value_floor(LJ.warmup(LJ.constant(1.0), 10, init_value=a).schedule)
+        seen["clip"] = value_floor(LJ.clip(LJ.constant(0.5), max_value=a).schedule)
+        seen["nested"] = value_floor(LJ.scale(LJ.join([LJ.constant(a), LJ.constant(1.0)], [5]), 2.0).schedule)
+        return a
+
+    jax.jit(floors)(jnp.float32(-3e35))
+    assert seen == {"warmup": -math.inf, "clip": -math.inf, "nested": -math.inf}
+    # With values, the same schedules have their levels' floors.
+    assert value_floor(lrcore.warmup(lrcore.constant(1.0), 10, init_value=-3e35)) == -3e35
+    assert value_floor(lrcore.clip(lrcore.constant(0.5), max_value=-2.0)) == -2.0

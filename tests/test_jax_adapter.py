@@ -151,3 +151,22 @@ def test_float64_keeps_the_float64_promise(schedule):
         for got in (f(jnp.asarray(steps)), jax.jit(f)(jnp.asarray(steps))):
             assert got.dtype == jnp.float64
             assert_ulp_close(np.asarray(got), want, 64, context=repr(schedule))
+
+
+def test_jit_zero_d_and_array_steps_differ_at_most_in_the_last_bit_where_xla_fuses_a_multiply_add():
+    """docs/step.md: under ``jax.jit`` on CPU, XLA may contract ``a·x + b·y`` into a fused
+    multiply-add in an array's code and not in a 0-d step's; the two differ by at most one unit in
+    the last place, each within the promise (a restart's warmup with real cycle lengths and a
+    nonzero end_value showed it)."""
+    from tests import reference
+
+    s = lrcore.polynomial_restart(1.0, 7, period_mul=1.5, end_value=0.01, warmup_steps=6, whole_periods=False)
+    f = jax.jit(lrcore.jax.from_schedule(s))
+    steps = np.arange(400)
+    array = np.asarray(f(jnp.asarray(steps, dtype=jnp.int32)))
+    alone = np.asarray([f(jnp.int32(k)) for k in steps], dtype=np.float32)
+    gap = np.abs(array.view(np.int32).astype(np.int64) - alone.view(np.int32).astype(np.int64))
+    assert gap.max() <= 1
+    want = reference.values_of(s.to_dict(), steps)
+    for got in (array, alone):
+        assert np.max(np.abs(got.astype(np.float64) - want)) <= 4 * 2.0**-23 * np.max(np.abs(want))

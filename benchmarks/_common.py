@@ -13,6 +13,7 @@ the same load, so the load cancels in their ratio, and the median ignores the ro
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import gc
 import importlib
@@ -175,28 +176,42 @@ def main(group: str, run):
     return 0
 
 
-@functools.cache
-def _timm_scheduler_package():
-    spec = importlib.util.find_spec("timm")  # finds the package without running its __init__
+def _bare(name: str, path: str) -> types.ModuleType:
+    """An empty package ``name`` whose submodules load from ``path`` (its ``__init__`` is not run)."""
+    module = types.ModuleType(name)
+    module.__spec__ = importlib.machinery.ModuleSpec(name, None, is_package=True)
+    module.__spec__.submodule_search_locations = [path]
+    module.__path__ = [path]
+    sys.modules[name] = module
+    return module
+
+
+@contextlib.contextmanager
+def _under_bare_package(package: str, missing: str):
+    """The installed ``package``'s directory, with ``package`` a bare package in ``sys.modules``
+    while the block loads its files; ``sys.modules`` is left as it was found afterwards."""
+    spec = importlib.util.find_spec(package)  # finds the package without running its __init__
     if spec is None or not spec.submodule_search_locations:
-        raise ImportError("timm is not installed")
-    path = next(iter(spec.submodule_search_locations))
+        raise ImportError(missing)
+    root = next(iter(spec.submodule_search_locations))
 
     def ours():
-        return [k for k in sys.modules if k == "timm" or k.startswith("timm.")]
+        return [k for k in sys.modules if k == package or k.startswith(package + ".")]
 
     saved = {k: sys.modules.pop(k) for k in ours()}
     try:
-        bare = types.ModuleType("timm")
-        bare.__spec__ = importlib.machinery.ModuleSpec("timm", None, is_package=True)
-        bare.__spec__.submodule_search_locations = [path]
-        bare.__path__ = [path]
-        sys.modules["timm"] = bare
-        return importlib.import_module("timm.scheduler")
+        _bare(package, root)
+        yield root
     finally:
         for k in ours():
             del sys.modules[k]
         sys.modules.update(saved)
+
+
+@functools.cache
+def _timm_scheduler_package():
+    with _under_bare_package("timm", "timm is not installed"):
+        return importlib.import_module("timm.scheduler")
 
 
 def timm_scheduler(name: str):
@@ -222,40 +237,18 @@ class ComposerState:
 
 @functools.cache
 def _composer_modules():
-    spec = importlib.util.find_spec("composer")  # finds the package without running its __init__
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError("composer (mosaicml) is not installed")
-    root = next(iter(spec.submodule_search_locations))
-
-    def ours():
-        return [k for k in sys.modules if k == "composer" or k.startswith("composer.")]
-
-    def bare(name, path):
-        module = types.ModuleType(name)
-        module.__spec__ = importlib.machinery.ModuleSpec(name, None, is_package=True)
-        module.__spec__.submodule_search_locations = [path]
-        module.__path__ = [path]
-        sys.modules[name] = module
-        return module
-
-    saved = {k: sys.modules.pop(k) for k in ours()}
-    try:
-        bare("composer", root)
+    with _under_bare_package("composer", "composer (mosaicml) is not installed") as root:
         # composer/core/time.py needs composer.utils.StringEnum (composer/utils/string_enum.py, the
         # standard library only); composer/utils/__init__.py would import torchvision.
-        utils = bare("composer.utils", f"{root}/utils")
+        utils = _bare("composer.utils", f"{root}/utils")
         utils.StringEnum = importlib.import_module("composer.utils.string_enum").StringEnum
-        core = bare("composer.core", f"{root}/core")
+        core = _bare("composer.core", f"{root}/core")
         time = importlib.import_module("composer.core.time")
         # `from composer.core import State, Time, TimeUnit` in composer/optim/scheduler.py (State
         # appears there in annotations only).
         core.State, core.Time, core.TimeUnit, core.Timestamp = ComposerState, time.Time, time.TimeUnit, time.Timestamp
-        bare("composer.optim", f"{root}/optim")
+        _bare("composer.optim", f"{root}/optim")
         return importlib.import_module("composer.optim.scheduler"), time
-    finally:
-        for k in ours():
-            del sys.modules[k]
-        sys.modules.update(saved)
 
 
 def composer_scheduler():

@@ -919,8 +919,9 @@ def _holds_a_tracer(schedule: "Schedule") -> bool:
         if kind is not None:
             if any(_holds_a_tracer(c) for c in ((value,) if kind == "one" else value)):
                 return True
-        elif _array.is_array(value) and _array.concrete(value) is None:
-            return True
+        elif any(_array.is_array(v) and _array.concrete(v) is None
+                 for v in (value if isinstance(value, (list, tuple)) else (value,))):
+            return True  # a level, or one of a list of levels (piecewise values)
     return False
 
 

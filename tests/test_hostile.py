@@ -1561,10 +1561,12 @@ def test_value_floor_of_a_traced_level_is_unknown():
         seen["warmup"] = value_floor(LJ.warmup(LJ.constant(1.0), 10, init_value=a).schedule)
         seen["clip"] = value_floor(LJ.clip(LJ.constant(0.5), max_value=a).schedule)
         seen["nested"] = value_floor(LJ.scale(LJ.join([LJ.constant(a), LJ.constant(1.0)], [5]), 2.0).schedule)
+        seen["values"] = value_floor(LJ.clip(LJ.piecewise_constant([5], [a, 1.0]), max_value=1.0).schedule)
+        seen["points"] = value_floor(LJ.piecewise_linear([0, 5], [a, 1.0]).schedule)
         return a
 
     jax.jit(floors)(jnp.float32(-3e35))
-    assert seen == {"warmup": -math.inf, "clip": -math.inf, "nested": -math.inf}
+    assert seen == {"warmup": -math.inf, "clip": -math.inf, "nested": -math.inf, "values": -math.inf, "points": -math.inf}
     # With values, the same schedules have their levels' floors.
     assert value_floor(lrcore.warmup(lrcore.constant(1.0), 10, init_value=-3e35)) == -3e35
     assert value_floor(lrcore.clip(lrcore.constant(0.5), max_value=-2.0)) == -2.0

@@ -160,13 +160,17 @@ def test_jit_zero_d_and_array_steps_differ_at_most_in_the_last_bit_where_xla_fus
     nonzero end_value showed it)."""
     from tests import reference
 
-    s = lrcore.polynomial_restart(1.0, 7, period_mul=1.5, end_value=0.01, warmup_steps=6, whole_periods=False)
-    f = jax.jit(lrcore.jax.from_schedule(s))
-    steps = np.arange(400)
-    array = np.asarray(f(jnp.asarray(steps, dtype=jnp.int32)))
-    alone = np.asarray([f(jnp.int32(k)) for k in steps], dtype=np.float32)
-    gap = np.abs(array.view(np.int32).astype(np.int64) - alone.view(np.int32).astype(np.int64))
-    assert gap.max() <= 1
-    want = reference.values_of(s.to_dict(), steps)
-    for got in (array, alone):
-        assert np.max(np.abs(got.astype(np.float64) - want)) <= 4 * 2.0**-23 * np.max(np.abs(want))
+    for s in (
+        lrcore.polynomial_restart(1.0, 7, period_mul=1.5, end_value=0.01, warmup_steps=6, whole_periods=False),
+        lrcore.tanh_restart(0.9, 13, period_mul=1.3, end_value=0.03, warmup_steps=3, whole_periods=False),
+    ):
+        f = jax.jit(lrcore.jax.from_schedule(s))
+        steps = np.arange(300)
+        array = np.asarray(f(jnp.asarray(steps, dtype=jnp.int32)))
+        alone = np.asarray([f(jnp.int32(k)) for k in steps], dtype=np.float32)
+        single = np.asarray([f(jnp.asarray([k], dtype=jnp.int32))[0] for k in steps], dtype=np.float32)
+        bits = [v.view(np.int32).astype(np.int64) for v in (array, alone, single)]
+        assert max(np.max(np.abs(a - b)) for a in bits for b in bits) <= 1, s
+        want = reference.values_of(s.to_dict(), steps)
+        for got in (array, alone, single):
+            assert np.max(np.abs(got.astype(np.float64) - want)) <= 4 * 2.0**-23 * np.max(np.abs(want)), s

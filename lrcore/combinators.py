@@ -369,9 +369,7 @@ def _scale_bound(p, reach):
 
 
 def _scale_floor(p, floor_of, bound_of):
-    factor = check.concrete(p["factor"])
-    if factor is None:  # a traced factor, of either sign
-        return None
+    factor = check.concrete(p["factor"])  # a traced factor never reaches here: value_floor gives -inf
     child = p["schedule"]
     return factor * floor_of(child) if factor >= 0 else factor * bound_of(child)
 

@@ -21,15 +21,27 @@ def _k_powers(x, x1, k_decay: float, ops):
     ``½`` on both come from the exact complement, ``exp(k·log1p(-x1))`` and ``-expm1(k·log1p(-x1))``:
     ``x`` itself, rounded once, would carry its rounding times ``k`` into ``x**k`` (57 units of
     float32 at ``k = 1000``). ``log1p`` sees at most ``½``, so every branch is finite.
+
+    Below ``½`` with a small ``k`` (``x**k > ½``, only where ``k < 1``), ``1 - x**k`` would cancel:
+    at ``k = 10⁻⁶`` it keeps a few digits, which an exponent or power below 1 then magnifies
+    (``(1 - x**k)**0.05``: 20 000 units of the promise). There the complement is
+    ``-expm1(k·log x)``, accurate relative to itself.
     """
     xp = ops.xp
     xk = ops.pow_unit(x, k_decay)
+    if k_decay < 1.0:
+        # x**k > ½ below x = ½ happens only for k < 1; there ``log x`` is at most |log tiny|, and the
+        # product with k < 1 is finite.
+        tiny = ops.f(float(xp.finfo(ops.float).smallest_normal))
+        low1 = xp.where(xk > 0.5, -xp.expm1(ops.f(k_decay) * xp.log(xp.maximum(x, tiny))), 1.0 - xk)
+    else:
+        low1 = 1.0 - xk
     # Past fmax / 2 the product with log1p (at most ln 2 in magnitude) could overflow; such an
     # exponent gives the same values (x**k is 0 below x = 1), so it is capped there.
     k_decay = min(k_decay, float(xp.finfo(ops.float).max) / 2.0)
     near_one = x1 < 0.5
     exponent = ops.f(k_decay) * ops.log1p(-xp.minimum(x1, ops.f(0.5)))
-    return xp.where(near_one, xp.exp(exponent), xk), xp.where(near_one, -xp.expm1(exponent), 1.0 - xk)
+    return xp.where(near_one, xp.exp(exponent), xk), xp.where(near_one, -xp.expm1(exponent), low1)
 
 
 def _cosine_weights(j, d: int, exponent, ops, k_decay: float = 1.0):

@@ -223,6 +223,19 @@ def test_large_exponents_keep_the_promise(backend, name, p):
     assert_ulp_close(got, want, backend.bits, context=f"{schedule!r} on {backend}")
 
 
+@pytest.mark.parametrize("k_decay", [1e-6, 1e-4, 0.01, 0.3])
+@pytest.mark.parametrize("p", [0.05, 0.5])
+def test_small_k_decay_with_a_small_exponent_keeps_the_promise(backend, k_decay, p):
+    """A small ``k_decay`` puts ``x**k`` near 1 below ``x = ½`` too: ``1 - x**k`` cancelled there,
+    and an exponent or power below 1 magnified it (21 000 units at k_decay=1e-6, power 0.05)."""
+    steps = np.asarray(list(range(0, 1001, 7)) + [1, 2, 3, 499, 500, 501, 998, 999, 2**31 - 1], dtype=np.int64)
+    for schedule in (L.cosine_decay(1.0, 1000, exponent=p, k_decay=k_decay),
+                     L.polynomial_restart(1.0, 1000, power=p, k_decay=k_decay),
+                     L.cosine_restart(1.0, 1000, k_decay=k_decay, end_value=0.25)):
+        want = reference.values_of(schedule.to_dict(), steps)
+        assert_ulp_close(backend.evaluate(schedule, steps), want, backend.bits, context=f"{schedule!r} on {backend}")
+
+
 @pytest.mark.parametrize("power", [3.5, 7.0, 13.0, 30.0, 100.0, 1000.0])
 def test_polynomial_cycle_first_cycle_as_precise_as_without_cycle(backend, power):
     """``polynomial_decay(..., cycle=True)`` keeps the promise in its first cycle, where the power

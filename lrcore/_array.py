@@ -566,6 +566,15 @@ def _slope(a: float, b: float, d: int, n: int) -> float:
     return float((Fraction(b) - Fraction(a)) / (d**n))
 
 
+def ramp_fits(a: float, b: float, d: int, info) -> bool:
+    """Whether :meth:`Ops.ramp` keeps the promise in the float format ``info`` (a ``finfo``): its
+    slope ``(b - a)/d`` zero or a normal float. A subnormal slope keeps few digits (float64
+    ``linear(1e-300, 0, 2**62)`` went negative), and JAX and TensorFlow flush it to 0 (the ramp
+    then sat at ``a`` to its end); such levels take the two-weight formula."""
+    c = abs(_slope(a, b, d, 1))
+    return c == 0.0 or c >= float(info.smallest_normal)
+
+
 def square_ramp_fits(a: float, b: float, d: int, info) -> bool:
     """Whether :meth:`Ops.square_ramp` stays in the normal range of the float format ``info``
     (a ``finfo``): ``d²`` finite and ``(a - b)/d²`` zero or a normal float."""

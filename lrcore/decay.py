@@ -38,7 +38,7 @@ def _linear(k, p, ops):
     d = p["transition_steps"]
     j = ops.since(k, p["transition_begin"])
     cheap = ops.cheap_levels(p["init_value"], p["end_value"], cost=_array.RAMP_COST)
-    if cheap is not None:
+    if cheap is not None and _array.ramp_fits(*cheap, d, ops.xp.finfo(ops.float)):
         return ops.ramp(j, d, *cheap)  # steps past d hold end_value: no clamp needed
     w, w1 = ops.fraction(ops.minimum(j, d), d)
     return ops.lerp(p["init_value"], p["end_value"], w, w1)
@@ -416,9 +416,9 @@ def _polynomial_decay(k, p, ops):
         if power in (1.0, 2.0):
             cost = _array.RAMP_COST if power == 1.0 else _array.SQUARE_RAMP_COST
             cheap = ops.cheap_levels(p["init_value"], p["end_value"], shrink=power == 2.0, cost=cost)
-            if cheap is not None and power == 1.0:
+            if cheap is not None and power == 1.0 and _array.ramp_fits(*cheap, d, ops.xp.finfo(ops.float)):
                 return ops.ramp(j, d, *cheap)
-            if cheap is not None and ops.in_range(d) and _array.square_ramp_fits(*cheap, d, ops.xp.finfo(ops.float)):
+            if cheap is not None and power == 2.0 and ops.in_range(d) and _array.square_ramp_fits(*cheap, d, ops.xp.finfo(ops.float)):
                 return ops.square_ramp(ops.minimum(j, d), d, *cheap)
         done, rest = ops.fraction(ops.minimum(j, d), d)
     power = p["power"]

@@ -53,7 +53,21 @@ def _piecewise_linear(k, p, ops):
     level = [v[0], *v[:-1], v[-1]]
     slope = [0.0, *(_slope(v[s - 1], v[s], b[s] - b[s - 1], ops) for s in range(1, n)), 0.0]
     offset = ops.tofloat(k - piece.pick(start))
+    tiny = float(ops.xp.finfo(ops.float).smallest_normal)
+    if any(isinstance(c, numbers.Real) and 0.0 < abs(c) < tiny for c in slope):
+        # A subnormal slope keeps few digits, and JAX and TensorFlow flush it to 0 (the piece would
+        # sit at its first value): the rise times the fraction of the piece instead.
+        rise = [0.0, *(_rise(v[s - 1], v[s], ops) for s in range(1, n)), 0.0]
+        width = [1.0, *(float(b[s] - b[s - 1]) for s in range(1, n)), 1.0]
+        return piece.pick(ops.floats(level)) + piece.pick(ops.floats(rise)) * (offset / piece.pick(ops.floats(width)))
     return piece.pick(ops.floats(level)) + piece.pick(ops.floats(slope)) * offset
+
+
+def _rise(a, b, ops):
+    """``b - a``: rounded once in float64 for Python levels, in ``ops``' float dtype for array levels."""
+    if isinstance(a, numbers.Real) and isinstance(b, numbers.Real):
+        return b - a
+    return ops.f(b) - ops.f(a)
 
 
 def _slope(a, b, width: int, ops):

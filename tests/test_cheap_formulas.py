@@ -121,3 +121,45 @@ def test_cos_is_within_two_ulps_on_zero_to_pi():
     assert _cos_ulps(np.cos(t32), t32, np.float32) <= 2
     assert _cos_ulps(np.asarray(jax.jit(jnp.cos)(t32)), t32, np.float32) <= 2
     assert _cos_ulps(torch.cos(torch.from_numpy(t32)).numpy(), t32, np.float32) <= 2
+
+
+def _subnormal_slope_cases(bits: int):
+    """Ramps whose slope ``(b - a)/d`` is below the float format's smallest normal, the levels not."""
+    if bits == 32:
+        a, b, d = 0.0, 1e-30, 10**9
+    else:
+        a, b, d = 0.0, 1e-300, 2**61
+    schedules = [
+        lrcore.linear(a, b, d), lrcore.linear(b, a, d), lrcore.polynomial_decay(b, a, d),
+        lrcore.polynomial_decay(a, b, d), lrcore.piecewise_linear([0, d], [a, b]),
+        lrcore.piecewise_linear([0, d, 2 * d], [b, a, b]), lrcore.add([lrcore.linear(a, b, d), lrcore.constant(0.0)]),
+    ]
+    return d, schedules
+
+
+def test_a_subnormal_ramp_slope_keeps_the_precise_formula():
+    # 1e-30 over 1e9 steps: the slope 1e-39 is subnormal in float32 (flushed to 0 by JAX and
+    # TensorFlow), normal in float64.
+    s = lrcore.linear(0.0, 1e-30, 10**9)
+    assert not _cheap(s, np.float32) and _cheap(s, np.float64)
+    assert not _cheap(lrcore.linear(1e-300, 0.0, 2**61), np.float64)
+
+
+def test_a_subnormal_ramp_slope_keeps_the_promise(backend):
+    """The ramp ``a + j·C`` with a subnormal ``C`` sat at ``a`` to its end on JAX and TensorFlow
+    (``C`` flushed to 0), and kept few digits elsewhere: float64 ``linear(1e-300, 0, 2**62)`` gave a
+    negative value at its last step."""
+    d, schedules = _subnormal_slope_cases(backend.bits)
+    for schedule in schedules:
+        steps = np.unique(np.asarray([0, 1, 2, 7, d // 10, d // 3, d // 2, d - 2, d - 1, d, d + 1, 2 * d - 1],
+                                     dtype=np.int64))
+        steps = steps[steps <= backend.max_step]
+        want = reference.values_of(schedule.to_dict(), steps)
+        got = backend.evaluate(schedule, steps)
+        assert np.all(got >= 0.0), (schedule, got)
+        # float32: the absolute floor 2**-124 of docs/numerics.md (JAX and TensorFlow flush
+        # subnormal results to 0; the ramp's first steps are subnormal here).
+        floor = 4 * float(np.finfo(np.float32).smallest_normal) if backend.bits == 32 else 0.0
+        err = np.abs(got.astype(np.float64) - want)
+        bound = 4 * 2.0 ** -(23 if backend.bits == 32 else 52) * float(np.max(np.abs(want))) + floor
+        assert np.all(err <= bound), (schedule, backend.name, steps[err > bound], got[err > bound], want[err > bound])

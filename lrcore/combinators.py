@@ -7,7 +7,7 @@ import operator
 from collections.abc import Sequence
 
 from . import validate as check
-from .schedule import MAX_LANDMARKS, Params, _holds_a_tracer, as_schedule, register, value_bound, value_floor
+from .schedule import MAX_LANDMARKS, Params, Schedule, _holds_a_tracer, as_schedule, register, value_bound, value_floor
 
 
 # -- join ----------------------------------------------------------------------------------------
@@ -518,8 +518,9 @@ def _product_factors(name: str, p: dict, out: list) -> list:
 
 
 def _factors_of(schedule, out: list) -> None:
-    if schedule.name in ("scale", "multiply"):
-        _product_factors(schedule.name, schedule.params, out)
+    # (_name and _params, not the copying properties: read as torch.compile can trace it)
+    if schedule._name in ("scale", "multiply"):
+        _product_factors(schedule._name, schedule._params, out)
     else:
         out.append(schedule)
 
@@ -531,8 +532,9 @@ def _partial_underflows(name: str, p: dict, ops) -> bool:
     info = ops.xp.finfo(ops.float)
     floor = float(info.smallest_normal) / (float(info.eps) / 2.0)
     factors = _product_factors(name, p, [])
-    if any(not isinstance(f, (int, float)) and (not hasattr(f, "params") or _holds_a_tracer(f)) for f in factors):
-        return False  # an array factor or a traced level: bounds unknown on the host
+    for factor in factors:
+        if isinstance(factor, Schedule) and _holds_a_tracer(factor) or not isinstance(factor, (Schedule, int, float)):
+            return False  # an array factor or a traced level: bounds unknown on the host
     return _has_small_partial(name, p, floor, top=True)
 
 
@@ -542,13 +544,13 @@ def _has_small_partial(name: str, p: dict, floor: float, top: bool) -> bool:
         inner = value_bound(child)
         if not top and inner * abs(float(p["factor"])) < floor:
             return True
-        return child.name in ("scale", "multiply") and _has_small_partial(child.name, child.params, floor, False)
+        return child._name in ("scale", "multiply") and _has_small_partial(child._name, child._params, floor, False)
     bound, schedules = 1.0, p["schedules"]
     for i, child in enumerate(schedules):
         bound *= value_bound(child)
         if i > 0 and (not top or i < len(schedules) - 1) and bound < floor:
             return True
-        if child.name in ("scale", "multiply") and _has_small_partial(child.name, child.params, floor, False):
+        if child._name in ("scale", "multiply") and _has_small_partial(child._name, child._params, floor, False):
             return True
     return False
 

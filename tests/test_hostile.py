@@ -1545,6 +1545,77 @@ def test_torch_scheduler_keeps_momentum_and_weight_decay_its_optimizer_accepts(k
     sched.step()
 
 
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)` before:UserWarning")
+@pytest.mark.parametrize("key", ["lr", "momentum", "weight_decay"])
+def test_torch_scheduler_holds_a_growth_at_float32s_largest_value(key):
+    """A growth past float32 set an lr (momentum, weight decay) of inf, and the parameters became
+    -inf after one update; ``lrcore.torch``'s schedule holds it at float32's largest value, as
+    docs/numerics.md promises, and so does the scheduler now."""
+    start = 0.5 if key == "momentum" else 0.1
+    growth = lrcore.exponential_decay(start, 1, 10.0)
+    opt = torch.optim.SGD(_params(), lr=0.1, momentum=0.9, weight_decay=0.01)
+    kwargs = {"schedule": growth} if key == "lr" else {"schedule": lrcore.constant(0.1), key: growth}
+    sched = lt.scheduler(opt, **kwargs)
+    assert float(lt.from_schedule(growth)(torch.tensor(60))) == F32_MAX
+    for epoch in (37, 38, 39, 40, 60):
+        sched.step(epoch)
+        exact = Fraction(start) * 10**epoch  # independent of the code under test
+        got = opt.param_groups[0][key]
+        if exact > F32_MAX:
+            assert got == F32_MAX, (epoch, got)
+        else:
+            assert abs(Fraction(got) - exact) <= exact * Fraction(4, 2**23), (epoch, got, float(exact))
+
+
+@pytest.mark.parametrize("schedule", [lrcore.linear(0.1, -0.1, 10), lrcore.constant(-0.1),
+                                      lrcore.constant(0.1) - 0.2, lrcore.constant(0.1) * -1.0],
+                         ids=["linear", "constant", "difference", "negated"])
+@pytest.mark.parametrize("mode", ["absolute", "relative"])
+def test_torch_scheduler_refuses_an_lr_its_optimizer_refuses(schedule, mode):
+    """A schedule reaching a negative lr was applied (SGD(lr=-0.1) itself raises "Invalid learning rate")."""
+    with pytest.raises(ValueError, match="Invalid learning rate"):
+        torch.optim.SGD(_params(), lr=-0.1)
+    with pytest.raises(ValueError, match=r"^Argument `schedule` sets SGD's lr \(param group 0\).*reach -0\.[12] "):
+        lt.scheduler(torch.optim.SGD(_params(), lr=0.1), schedule, mode=mode)
+
+
+@pytest.mark.parametrize("base", [float("nan"), -1.0, float("inf"), "0.1"], ids=str)
+def test_torch_relative_scheduler_refuses_a_group_lr_it_cannot_scale(base):
+    """Relative mode multiplies each group's initial lr by the schedule: a NaN or negative one (an
+    added group, an edited group, an ``initial_lr`` from a resume) was applied, and the scheduler
+    then saved a state its own loader refuses."""
+    opt = torch.optim.SGD(_params(), lr=0.1)
+    sched = lt.scheduler(opt, lrcore.constant(1.0), mode="relative")
+    opt.param_groups[0]["params"][0].grad = torch.ones(2)
+    opt.add_param_group({"params": _params(), "lr": base})
+    opt.step()
+    with pytest.raises(ValueError, match=r"^Param group 1's `lr` must be a finite number >= 0"):
+        sched.step()
+    opt = torch.optim.SGD(_params(), lr=0.1)
+    opt.param_groups[0]["initial_lr"] = base
+    with pytest.raises(ValueError, match=r"^Param group 0's `initial_lr` must be a finite number >= 0"):
+        lt.scheduler(opt, lrcore.constant(1.0), mode="relative", last_epoch=3)
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)` before:UserWarning")
+def test_torch_scheduler_stepped_past_the_largest_step_saves_a_state_that_loads():
+    """``step()`` from step 2**63 - 1 went to 2**63, a state its loader refuses; it holds the largest
+    step (every later step has its value, docs/step.md)."""
+    opt = torch.optim.SGD(_params(), lr=0.1)
+    sched = lt.scheduler(opt, lrcore.cosine_decay(0.1, 2**63 - 1, end_value=0.01))
+    sched.step(2**63 - 1)
+    sched.step()
+    state = sched.state_dict()
+    assert state["last_epoch"] == 2**63 - 1 and opt.param_groups[0]["lr"] == float(np.float32(0.01))
+    again = lt.scheduler(torch.optim.SGD(_params(), lr=0.1), lrcore.cosine_decay(0.1, 2**63 - 1, end_value=0.01))
+    again.load_state_dict(state)
+    assert again.last_epoch == 2**63 - 1
+    plateau = lt.ReduceLROnPlateau(lt.scheduler(torch.optim.SGD(_params(), lr=0.1), lrcore.constant(0.1)))
+    plateau.step(1.0, epoch=2**63 - 1)
+    plateau.step(1.0)
+    assert plateau.state_dict()["last_epoch"] == 2**63 - 1
+
+
 def test_value_floor_of_a_traced_level_is_unknown():
     """A warmup's floor took a traced ``init_value`` as 0 and a clip's a traced ``max_value`` as
     absent, so a clip of a warmup from a traced -3e35 was bounded by its ``max_value``: a traced

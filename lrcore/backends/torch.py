@@ -128,7 +128,10 @@ class _Values:
         start = step - step % _BLOCK
         steps = np.arange(min(_BLOCK, _INT64_MAX + 1 - start), dtype=np.int64) + np.int64(start)
         values = self.schedule.evaluate(steps, dtype=np.float64)
-        self.block, self.start, self.block64 = values.astype(np.float32).tolist(), start, values.tolist()
+        # A growth past float32 is held at its largest value, as lrcore.torch's schedules hold it
+        # (the cast alone would make it inf).
+        narrow = np.clip(values, -_FLOAT32_MAX, _FLOAT32_MAX).astype(np.float32)
+        self.block, self.start, self.block64 = narrow.tolist(), start, values.tolist()
         return self.block[step - start]
 
     def wide(self, step: int) -> float:
@@ -204,12 +207,12 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
                 except ValueError as exc:
                     where = _ARGUMENT[key] if isinstance(value, Schedule) else f"{_ARGUMENT[key]}[{j}]"
                     raise ValueError(f"Argument `{where}` would set a {key} beyond float32: {exc}") from None
-        for key in ("momentum", "weight_decay"):
+        for key in ("lr", "momentum", "weight_decay"):
             if key in self._schedules:
                 _refuse_unreachable(optimizer, key, self._schedules[key])
         if mode == "relative":
             for i, group in enumerate(groups):
-                _check_fits(self._schedules["lr"], i, _as_float(group.get("initial_lr", group["lr"])))
+                _check_fits(self._schedules["lr"], i, _check_base(i, group))
         for key, value in self._schedules.items():
             if not isinstance(value, Schedule):
                 # Groups that hold one lr (momentum, weight decay) tensor and follow different
@@ -294,7 +297,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
                 self._refuse_added(i, group)
             lr = group["lr"]
             if self.mode == "relative":
-                _check_fits(self._schedules["lr"], i, _as_float(group.get("initial_lr", lr)))
+                _check_fits(self._schedules["lr"], i, _check_base(i, group))
             group.setdefault("initial_lr", lr.clone() if isinstance(lr, torch.Tensor) else lr)
             for key in self._schedules:
                 base = group["initial_lr"] if key == "lr" else _hyper_value(group, key)
@@ -414,6 +417,9 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         link = self._plateau_link
         if link is not None and link.absorb():
             return  # the wrapping plateau already advanced this scheduler for the latest update
+        if self.last_epoch >= _INT64_MAX:
+            # The largest step holds (every later step has its value): a state that loads again.
+            self.last_epoch = _INT64_MAX - 1
         groups, applied, lanes = self.optimizer.param_groups, self._applied, self._lanes
         if len(groups) == 1 == len(applied) and lanes and self._step_count > 1:
             # The usual case, one param group whose lr is a Python float as last set and is its
@@ -802,6 +808,23 @@ def _saved_floats(name: str, values, n: int, lo: float, hi: float = math.inf) ->
 _FLOAT32_MAX = float(torch.finfo(torch.float32).max)
 
 
+def _check_base(i: int, group: dict) -> float:
+    """Param group ``i``'s initial lr (``initial_lr``, else ``lr``), which relative mode multiplies
+    by the schedule: refused unless a finite number >= 0, as torch's optimizers refuse an lr < 0."""
+    key = "initial_lr" if "initial_lr" in group else "lr"
+    value = group[key]
+    try:
+        base = _as_float(value)
+    except (TypeError, ValueError, RuntimeError):
+        base = None
+    if isinstance(value, (bool, str)) or base is None or not math.isfinite(base) or base < 0.0:
+        raise ValueError(
+            f"Param group {i}'s `{key}` must be a finite number >= 0: mode='relative' sets that group's lr "
+            f"to it times the schedule. Received: {key}={value!r}"
+        )
+    return base
+
+
 def _check_fits(schedule, i: int, base: float, name: str = "schedule") -> None:
     """Refuse an lr beyond float32: the relative mode's ``base · schedule(n)`` of param group ``i``."""
     for j, s in enumerate([schedule] if isinstance(schedule, Schedule) else schedule):
@@ -831,10 +854,12 @@ def _schedules_arg(name: str, value, n_groups: int):
 
 
 def _refuse_unreachable(optimizer, key: str, value) -> None:
-    """Refuse a momentum or weight-decay schedule that reaches values the optimizer's own
-    constructor refuses (SGD's ``momentum < 0``, Adam's ``betas[0]`` outside ``[0, 1)``,
-    ``weight_decay < 0``), in float32 as the scheduler applies them: torch would train on with them, or fail later in the step. The values'
-    range is the schedules' bounds (:func:`lrcore.schedule.value_floor`, :func:`value_bound`)."""
+    """Refuse an lr, momentum or weight-decay schedule that reaches values the optimizer's own
+    constructor refuses (``lr < 0``, SGD's ``momentum < 0``, Adam's ``betas[0]`` outside ``[0, 1)``,
+    ``weight_decay < 0``), in float32 as the scheduler applies them: torch would train on with them,
+    or fail later in the step. The values' range is the schedules' bounds
+    (:func:`lrcore.schedule.value_floor`, :func:`value_bound`); in relative mode the lr is the
+    schedule times each group's initial lr, checked to be >= 0 on its own (:func:`_check_base`)."""
     schedules = [value] if isinstance(value, Schedule) else list(value)
     for i, group in enumerate(optimizer.param_groups):
         j = 0 if isinstance(value, Schedule) else i
@@ -843,7 +868,9 @@ def _refuse_unreachable(optimizer, key: str, value) -> None:
         name = _ARGUMENT[key] if isinstance(value, Schedule) else f"{_ARGUMENT[key]}[{j}]"
         floor, bound = value_floor(schedules[j]), value_bound(schedules[j])
         # The scheduler applies float32 values (rounded once, monotonically): decided on these bounds, rounded.
-        low, high = float(np.float32(floor)), float(np.float32(bound))
+        # (held at float32's largest value, as the scheduler holds a growth).
+        low = float(np.float32(min(max(floor, -_FLOAT32_MAX), _FLOAT32_MAX)))
+        high = float(np.float32(min(bound, _FLOAT32_MAX)))
         if key == "momentum" and "momentum" not in group:
             target, valid = "betas[0]", "in [0, 1)"
             bad = floor if low < 0.0 else bound if high >= 1.0 else None
@@ -1241,7 +1268,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
     def _report(self, metrics, epoch=None):
         self.scheduler.track_groups()  # groups added since the last step: floored, or refused now
         self.state = self._next_state(metrics)
-        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
+        self.last_epoch = min(self.last_epoch + 1, _INT64_MAX) if epoch is None else epoch
         self._set_scheduler(self._floors())
 
     def _next_state(self, metrics) -> PlateauState:
@@ -1331,7 +1358,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         pending = self._pending_at_epoch_end()
         if pending is not None:
             lightning_epoch, metric = pending
-            state, last_epoch = self._next_state(metric), last_epoch + 1
+            state, last_epoch = self._next_state(metric), min(last_epoch + 1, _INT64_MAX)
             scheduler["scale"] = float(state.scale)
         return {
             "lrcore_plateau": _PLATEAU_FORMAT,

@@ -28,8 +28,10 @@ import sys
 
 __all__ = ["main", "parse_list", "parse_value"]
 
-_INT = re.compile(r"[+-]?\d+\Z")
-_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z|[+-]?(inf|nan)\Z", re.IGNORECASE)
+# ASCII digits only (as JSON and docs/cli.md write numbers): Python's int() and float() would also
+# read other scripts' digits ("٣" as 3).
+_INT = re.compile(r"[+-]?\d+\Z", re.ASCII)
+_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z|[+-]?(inf|nan)\Z", re.IGNORECASE | re.ASCII)
 
 #: The most bytes read from one spec file: a spec is a few schedules (a piecewise schedule with a
 #: million boundaries is about 10 MB); reading ``/dev/zero`` or an endless pipe stops here.
@@ -418,10 +420,12 @@ def _short(text: str, limit: int = 60) -> str:
 
 def _steps_list(texts):
     """The steps of every ``--at`` given, in order (``--at 5 --at 6,7`` -> ``[5, 6, 7]``)."""
-    parts = [part.strip() for text in texts for part in text.split(",") if part.strip()]
-    if not parts:
+    parts = [part.strip() for text in texts for part in text.split(",")]
+    if not any(parts):
         raise CliError("argument --at: no steps given")
     for part in parts:
+        if not part:
+            raise CliError(f"argument --at: an empty entry (no step between commas) in {_short(','.join(texts))!r}")
         if not _INT.match(part):
             raise CliError(f"argument --at: expected comma-separated integer steps, got {_short(part)!r}")
         if len(part.lstrip("+-")) > 19 or not -_INT64_MAX - 1 <= int(part) <= _INT64_MAX:

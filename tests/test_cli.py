@@ -762,9 +762,28 @@ def test_a_nonzero_number_below_float64_is_refused_as_typed(typed, tmp_path):
 
 
 @pytest.mark.parametrize("typed", ["\uff11e-400", "0.\u0663e-400", "[0.5,\uff11e-400]"])
-def test_a_nonzero_number_in_other_digits_below_float64_is_refused(typed):
+def test_a_number_in_other_digits_is_not_read_as_a_number(typed):
     """float() reads any Unicode decimal digit ("１e-400", fullwidth): such a number rounding to 0
-    was shown as 0.0 in a table, as "1e-400" was."""
+    was shown as 0.0 in a table, as "1e-400" was. Numbers are ASCII digits (docs/cli.md): the entry
+    is refused, naming the parameter."""
     line = _one_line_error(cli("table", "piecewise_constant", "--boundaries", "[5]", "--values",
                                typed if typed.startswith("[") else f"[0.5,{typed}]", "--at", "0,6"))
-    assert "--values" in line and "is nonzero but below the float64 range" in line
+    assert "values" in line and "must be a real number" in line, line
+
+
+@pytest.mark.parametrize("at", ["0,,1", "5,", ",5", "0, ,1"])
+def test_an_empty_entry_in_at_is_an_error_naming_at(at):
+    """``--at 0,,1`` dropped the empty entry and printed steps 0 and 1."""
+    r = cli("table", "constant", "--value", "0.1", "--at", at)
+    assert r.returncode != 0 and "--at" in r.stderr and "empty" in r.stderr, r.stderr
+    assert r.stdout == ""
+
+
+@pytest.mark.parametrize("number", ["٣", "３", "१.५"])
+def test_numbers_are_ascii_digits(number):
+    """Python's int() and float() read other scripts' digits: ``--value ٣`` gave 3.0, ``--at ٣`` step 3."""
+    assert parse_value(number) == number  # not a number: left as text, refused by the parameter
+    r = cli("table", "constant", "--value", number, "--at", "1")
+    assert r.returncode != 0 and "`value`" in r.stderr, r.stderr
+    r = cli("table", "constant", "--value", "1", "--at", number)
+    assert r.returncode != 0 and "--at" in r.stderr, r.stderr

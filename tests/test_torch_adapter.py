@@ -945,13 +945,13 @@ def test_scheduler_values_are_the_float64_value_rounded_once_whatever_the_histor
             state["last_epoch"] = k
             sched.load_state_dict(state)
             assert opt.param_groups[0]["lr"] == float(w), k
-    # Beyond int64 (a step() past the largest step) evaluates as the largest step; a state past what
-    # the constructor and step(epoch) reach is refused, naming the entry.
+    # A step() from the largest step holds it (every later step has its value, and the state loads
+    # again); a state past what the constructor and step(epoch) reach is refused, naming the entry.
     state["last_epoch"] = 2**63 - 1
     sched.load_state_dict(state)
     opt.step()
     sched.step()
-    assert sched.last_epoch == 2**63 and opt.param_groups[0]["lr"] == float(want[-1])
+    assert sched.last_epoch == 2**63 - 1 and opt.param_groups[0]["lr"] == float(want[-1])
     state["last_epoch"] = 2**70
     with pytest.raises(ValueError, match=r"state_dict\['last_epoch'\]"):
         sched.load_state_dict(state)

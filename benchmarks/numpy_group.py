@@ -9,6 +9,7 @@ from fractions import Fraction
 import numpy as np
 
 import lrcore.numpy as ln
+from lrcore import _array
 
 from ._common import interleaved, log, main, row
 
@@ -24,9 +25,10 @@ def exact_formula(j, d, end, peak):
     return np.where(j < d, value, end)
 
 
-def in_blocks(fn, block=16_384):
-    """``fn`` applied to blocks of ``block`` steps, written into one result: how lrcore evaluates a
-    large NumPy step array (every temporary stays in the cache)."""
+def in_blocks(fn, block=None):
+    """``fn`` applied to blocks of ``block`` steps (lrcore's own block size by default), written into
+    one result: how lrcore evaluates a large NumPy step array (every temporary stays in the cache)."""
+    block = block or _array._NUMPY_BLOCK
 
     def call(k):
         out = np.empty(k.shape, dtype=np.float64)

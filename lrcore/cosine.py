@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _array
 from . import validate as check
-from .decay import _tanh_side
+from .decay import _growth, _tanh_side
 from .schedule import MAX_LANDMARKS, Params, parameter_landmarks, register
 
 
@@ -533,7 +533,8 @@ def _cycle_peaks(cycle, last: int, peak_value, peak_mul: float, ops):
     """``weight -> P_i·weight`` for the cycle numbers ``cycle`` (an integer array, at most ``last``),
     with the peak ``P_i = P·peak_mul**i`` rounded once from a host table (a level array times
     ``peak_mul**i`` rounded once). Past the table (more than :data:`_PEAK_CYCLES` cycles before the
-    peak rounds to 0) ``P·(exp(i·ln(peak_mul))·weight)`` (docs/numerics.md bounds its error)."""
+    peak rounds to 0) ``P·(peak_mul**i·weight)``, the power by ``exp`` (``peak_mul < 1``) or by
+    exponential_decay's integer growth (``peak_mul > 1``), within the precision promise."""
     xp, bits = ops.xp, int(ops.xp.finfo(ops.float).bits)
     level = _array.is_array(peak_value)
     peaks = _rounded_peaks(1.0 if level else peak_value, peak_mul, last + 1, bits, _PEAK_CYCLES)
@@ -547,7 +548,9 @@ def _cycle_peaks(cycle, last: int, peak_value, peak_mul: float, ops):
     # constant-scaled terms, (P·peak_mul**i)·(t·(1/W)), for a 0-d step but not for an array, which
     # made an array of steps differ from the steps alone by an ulp.
     inside = cycle < ops.i(len(peaks))
-    factor = ops.power(peak_mul, ops.tofloat(cycle))
+    # A growing peak by the exact integer exponent of exponential_decay's growth: exp(i·ln(peak_mul))
+    # carries the rounding of its argument (up to about 88 in float32) into the largest values.
+    factor = _growth(ops, 1.0, peak_mul, 1, cycle) if peak_mul > 1.0 else ops.power(peak_mul, ops.tofloat(cycle))
     return lambda weight: xp.where(inside, tabulated(weight), peak * (factor * weight))
 
 

@@ -299,3 +299,27 @@ def test_peaks_past_the_table_stay_within_the_promise():
     f = jax.jit(lrcore.jax.from_schedule(s))
     steps = jnp.asarray(cycles[:-1] * 10, dtype=jnp.int32)
     np.testing.assert_array_equal(np.asarray([f(k) for k in steps]), np.asarray(f(steps)))
+
+
+def test_growing_peaks_past_the_table_stay_within_the_promise():
+    """``peak_mul=1.005`` with 17000 cycles: past the first 2**14 the peak is ``peak_mul**i`` with an
+    integer exponent, within the promise of the largest (last) peak in float32 and float64;
+    ``exp(i·ln(peak_mul))`` erred there by 37·2**-23 (float32) and 55·2**-52 (float64) times the last
+    peak, against a promise of 4. Steps alone give the array's bits."""
+    import torch
+
+    import lrcore.torch
+
+    limit, peak_mul = 17000, 1.005
+    cycles = np.unique(np.concatenate([np.arange(2**14 - 50, limit, 7), [limit - 1]]))
+    with mpmath.workprec(200):
+        want = np.array([float(mpmath.mpf(peak_mul) ** int(i)) for i in cycles])
+        top = float(mpmath.mpf(peak_mul) ** (limit - 1))
+    core = lrcore.cosine_restart(1.0, 10, peak_mul=peak_mul, cycle_limit=limit)
+    got = core(cycles * 10)
+    assert np.max(np.abs(got - want)) <= 4 * 2.0**-52 * top
+    np.testing.assert_array_equal(np.array([core(int(k)) for k in cycles[::20] * 10]), got[::20])
+    s = lrcore.torch.from_schedule(core)
+    got32 = s(torch.as_tensor(cycles * 10)).double().numpy()
+    assert np.max(np.abs(got32 - want)) <= 4 * 2.0**-23 * top
+    np.testing.assert_array_equal(np.array([s(int(k)).item() for k in cycles[::20] * 10]), got32[::20])

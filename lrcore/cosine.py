@@ -572,7 +572,7 @@ def _restart(k, p, ops, weights):
         t = ops.mod(k, t0)  # a first period past the range never ends: t = k
         c, c1 = weights(_WholePosition(ops.since(t, w), t0 - w, ops))
         if pm == 1.0:
-            peaked = lambda weight: peak * weight  # noqa: E731
+            peaked = lambda weight: peak * weight
         else:
             cycle = ops.floordiv(k, t0)
             last = ops.max_step // t0  # the cycle of the largest step

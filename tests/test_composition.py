@@ -182,8 +182,8 @@ CLIP_STEPS = {
 
 
 @pytest.mark.parametrize("adapter", CLIP_STEPS)
-@pytest.mark.parametrize("bounds", [dict(min_value=0.0), dict(max_value=0.0), dict(min_value=-0.0),
-                                    dict(max_value=-1e-320), dict(min_value=-1e-320)], ids=repr)
+@pytest.mark.parametrize("bounds", [{"min_value": 0.0}, {"max_value": 0.0}, {"min_value": -0.0},
+                                    {"max_value": -1e-320}, {"min_value": -1e-320}], ids=repr)
 @pytest.mark.parametrize("sign", [1.0, -1.0])
 def test_clip_at_a_zero_bound_gives_the_same_bits_in_an_array_and_alone(adapter, bounds, sign):
     """A value equal to a bound (``-0.0`` against ``+0.0``) is the bound, with the bound's sign, for

@@ -236,9 +236,9 @@ def test_ragged_and_non_numeric_nested_steps_are_refused_naming_step(step):
     and a nested list of strings torch's and JAX's own conversion errors; each now names `step` and
     shows it."""
     error = ValueError if any(step is s for s in RAGGED_STEPS) else TypeError
-    torch, tsched = _torch()
-    jax, jnp, jsched = _jax()
-    tf, fsched = _tf()
+    _, tsched = _torch()
+    _, _, jsched = _jax()
+    _, fsched = _tf()
     for call in (SCHEDULE, lrcore.numpy.from_schedule(SCHEDULE), tsched, jsched, fsched):
         with pytest.raises(error, match=r"Argument `step` must .*Received: step=") as info:
             call(step)

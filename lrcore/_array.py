@@ -15,6 +15,7 @@ import copy
 import functools
 import math
 import numbers
+import reprlib
 import sys
 from fractions import Fraction
 
@@ -996,8 +997,9 @@ def prepare(step, xp=None, float_dtype=None):
     scalar = False
     if xp is None:
         if _is_python_step(step) or isinstance(step, np.generic):
-            scalar = np.ndim(step) == 0 and not isinstance(step, np.generic)
+            generic = isinstance(step, np.generic)
             step = host_steps(step)
+            scalar = step.ndim == 0 and not generic
             xp = _NUMPY
         elif isinstance(step, np.ndarray) and _NUMPY is np:
             step = host_steps(step)
@@ -1115,7 +1117,18 @@ def host_steps(step, int_bits: int = 64):
     """
     if isinstance(step, (bool, np.bool_)):
         raise TypeError(f"Argument `step` must be an integer or an array of steps. Received: step={step!r}")
-    arr = np.asarray(step)
+    try:
+        arr = np.asarray(step)
+    except ValueError as exc:  # NumPy's message names neither the argument nor the value
+        raise ValueError(
+            "Argument `step` must be a number or a rectangular (not ragged) nesting of numbers. "
+            f"Received: step={reprlib.repr(step)}"
+        ) from exc
+    if arr.dtype.kind in "USMm":  # strings, bytes, dates: refused here, before a framework converts them
+        raise TypeError(
+            "Argument `step` must hold integers or real numbers. "
+            f"Received: step={reprlib.repr(step)} (of dtype {arr.dtype})"
+        )
     lo, hi = -(2 ** (int_bits - 1)), 2 ** (int_bits - 1) - 1
     if arr.dtype == object:
         arr = _object_steps(arr, lo, hi, step)

@@ -402,10 +402,16 @@ def _clip(k, p, ops):
 
 
 def _bound(out, p, ops):
+    # A comparison and a select, not maximum/minimum: a value equal to a bound (-0.0 against +0.0
+    # included) gives the bound's own bits on every namespace, while torch's vectorized maximum
+    # picks either zero depending on where the element falls in an array. A NaN compares false
+    # and stays NaN.
     if p["min_value"] is not None:
-        out = ops.xp.maximum(out, ops.f(p["min_value"]))
+        lo = ops.f(p["min_value"])
+        out = ops.xp.where(out <= lo, lo, out)
     if p["max_value"] is not None:
-        out = ops.xp.minimum(out, ops.f(p["max_value"]))
+        hi = ops.f(p["max_value"])
+        out = ops.xp.where(out >= hi, hi, out)
     return out
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _array
 from . import validate as check
-from .decay import _tanh_side
+from .decay import _growth, _tanh_side
 from .schedule import MAX_LANDMARKS, Params, parameter_landmarks, register
 
 
@@ -397,12 +397,74 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
     )
 
 
+#: Significand bits and the exponent of the smallest subnormal of the float formats peaks are
+#: rounded to (float16 and bfloat16 evaluations compute in float32).
+_FORMATS = {64: (53, -1074), 32: (24, -149)}
+#: Cycles whose peaks ``P·peak_mul**i`` a period_mul = 1 schedule tabulates (past them, and past
+#: the cycle where the peak rounds to 0, ``P·exp(i·ln(peak_mul))``).
+_PEAK_CYCLES = 2**14
+#: Bits kept of ``P·peak_mul**i`` while it is formed (the rest truncated, with a bound on the error).
+_PEAK_BITS = 192
+
+
+def _round_to_format(m: int, e: int, bits: int, tiny: int) -> float:
+    """``m · 2**e`` (an int ``m >= 0``) rounded to nearest, ties to even, in a binary format of
+    ``bits`` significand bits whose smallest subnormal is ``2**tiny``."""
+    if m == 0:
+        return 0.0
+    q = max(m.bit_length() + e - bits, tiny)  # the exponent of the result's last place
+    if q <= e:
+        return math.ldexp(m, e)
+    shift = q - e
+    r, rem = m >> shift, m & ((1 << shift) - 1)
+    half = 1 << (shift - 1)
+    if rem > half or (rem == half and r & 1):
+        r += 1
+    return math.ldexp(r, q)
+
+
+def _dyadic(x: float) -> tuple[int, int]:
+    """``x > 0`` as ``(n, e)``, ``x = n · 2**e`` with ``n`` odd."""
+    n, d = x.as_integer_ratio()
+    e = 1 - d.bit_length()
+    while n % 2 == 0:
+        n, e = n // 2, e + 1
+    return n, e
+
+
 @_array.host_constant
-def _peak_table(first_period: int, period_mul: float, warmup_steps: int, peak_mul: float, max_step: int, peak: float,
-                whole: bool = True, cycle_limit: int | None = None):
-    """``peak · peak_mul**i`` for every cycle of :func:`_restart_table`, in float64."""
-    factors = _restart_table(first_period, period_mul, warmup_steps, peak_mul, max_step, whole, cycle_limit)[5]
-    return factors * peak
+def _rounded_peaks(peak: float, peak_mul: float, count: int, bits: int, stop: int, limit: int | None = None):
+    """``peak · peak_mul**i`` rounded once (to nearest) to the float format of ``bits`` (32 or 64),
+    for each cycle ``i`` of ``range(count)`` (``min(i, limit - 1)`` with a ``limit``), ending after
+    at most ``stop`` entries or at the first that rounds to 0 (all later ones do too).
+
+    ``|peak|·peak_mul**i`` is carried as ``M·2**E`` with ``M`` cut to :data:`_PEAK_BITS` bits and its
+    truncation bounded (the exact value lies in ``[M, M + err]·2**E``); where the two ends of that
+    bracket round alike, that is the correctly rounded value, otherwise exact fractions decide.
+    """
+    significand, tiny = _FORMATS.get(bits, _FORMATS[64])
+    peak = float(peak)
+    sign = -1.0 if peak < 0 else 1.0
+    if peak == 0.0:
+        return (0.0,)
+    mul_n, mul_e = _dyadic(peak_mul)
+    m, e = _dyadic(abs(peak))
+    err, at, out = 0, 0, []
+    for j in range(count):
+        i = j if limit is None else min(j, limit - 1)
+        while at < i:
+            m, err, e, at = m * mul_n, err * mul_n, e + mul_e, at + 1
+            excess = m.bit_length() - _PEAK_BITS
+            if excess > 0:
+                m, err, e = m >> excess, (err >> excess) + 2, e + excess
+        lo, hi = _round_to_format(m, e, significand, tiny), _round_to_format(m + err, e, significand, tiny)
+        if lo != hi:
+            exact = Fraction(abs(peak)) * Fraction(peak_mul) ** i
+            lo = _round_to_format(exact.numerator, 1 - exact.denominator.bit_length(), significand, tiny)
+        out.append(sign * lo)
+        if lo == 0.0 or len(out) >= stop:
+            break
+    return tuple(out)
 
 
 @_array.host_constant
@@ -470,6 +532,40 @@ class _TablePosition:
         return ops.ratio(self.n - ops.take(ops.ints(anchors), self.i), self.length, ops.take(ops.floats(offsets), self.i))
 
 
+@_array.host_constant
+def _table_peaks(table_args: tuple, peak: float, bits: int) -> tuple[float, ...]:
+    """:func:`_rounded_peaks` for each cycle of :func:`_restart_table` (``table_args``), 0 after the
+    first peak that rounds to 0."""
+    count, peak_mul, limit = len(_restart_table(*table_args)[0]), table_args[3], table_args[6]
+    peaks = _rounded_peaks(peak, peak_mul, count, bits, count, limit)
+    return peaks + (0.0,) * (count - len(peaks))
+
+
+def _cycle_peaks(cycle, last: int, peak_value, peak_mul: float, ops):
+    """``weight -> P_i·weight`` for the cycle numbers ``cycle`` (an integer array, at most ``last``),
+    with the peak ``P_i = P·peak_mul**i`` rounded once from a host table (a level array times
+    ``peak_mul**i`` rounded once). Past the table (more than :data:`_PEAK_CYCLES` cycles before the
+    peak rounds to 0) ``P·(peak_mul**i·weight)``, the power by ``exp`` (``peak_mul < 1``) or by
+    exponential_decay's integer growth (``peak_mul > 1``), within the precision promise."""
+    xp, bits = ops.xp, int(ops.xp.finfo(ops.float).bits)
+    level = _array.is_array(peak_value)
+    peaks = _rounded_peaks(1.0 if level else peak_value, peak_mul, last + 1, bits, _PEAK_CYCLES)
+    covered = len(peaks) == last + 1 or peaks[-1] == 0.0
+    top = ops.take(ops.floats(peaks), ops.minimum(cycle, len(peaks) - 1))
+    peak = ops.f(peak_value)
+    tabulated = (lambda weight: peak * (top * weight)) if level else (lambda weight: top * weight)
+    if covered:
+        return tabulated
+    # The peak enters as P·(peak_mul**i·weight): under jit, XLA regroups the product of two
+    # constant-scaled terms, (P·peak_mul**i)·(t·(1/W)), for a 0-d step but not for an array, which
+    # made an array of steps differ from the steps alone by an ulp.
+    inside = cycle < ops.i(len(peaks))
+    # A growing peak by the exact integer exponent of exponential_decay's growth: exp(i·ln(peak_mul))
+    # carries the rounding of its argument (up to about 88 in float32) into the largest values.
+    factor = _growth(ops, 1.0, peak_mul, 1, cycle) if peak_mul > 1.0 else ops.power(peak_mul, ops.tofloat(cycle))
+    return lambda weight: xp.where(inside, tabulated(weight), peak * (factor * weight))
+
+
 def _restart(k, p, ops, weights):
     """The restart cycles shared by :func:`cosine_restart`, :func:`tanh_restart` and
     :func:`polynomial_restart`: the cycle of step ``k``, its peak, its warmup and its held end, with
@@ -488,22 +584,21 @@ def _restart(k, p, ops, weights):
         t = ops.mod(k, t0)  # a first period past the range never ends: t = k
         c, c1 = weights(_WholePosition(ops.since(t, w), t0 - w, ops))
         if pm == 1.0:
-            value = end * c1 + peak * c
+            peaked = lambda weight: peak * weight
         else:
-            # The peak P·peak_mul**i enters as P·(peak_mul**i·weight): under jit, XLA regroups the
-            # product of two constant-scaled terms, (P·peak_mul**i)·(t·(1/W)), for a 0-d step but
-            # not for an array, which made an array of steps differ from the steps alone by an ulp.
             cycle = ops.floordiv(k, t0)
+            last = ops.max_step // t0  # the cycle of the largest step
             if limit is not None:  # held from cycle `limit` on: its growing peak is never formed
                 cycle = ops.minimum(cycle, limit - 1)
-            factor = ops.power(pm, ops.tofloat(cycle))
-            value = end * c1 + peak * (factor * c)
+                last = min(last, limit - 1)
+            peaked = _cycle_peaks(cycle, last, p["peak_value"], pm, ops)
+        value = end * c1 + peaked(c)
         if w == 0:
             return _held(value, k, hold_from, p["end_value"], ops)
         # t clamped to the warmup: past it (lanes that ``where`` discards) t/w would reach
         # first_period/w, and peak·t/w could overflow (docs/numerics.md, Purity).
         a, a1 = ops.fraction(ops.minimum(t, w), w)
-        warm = end * a1 + (peak * a if pm == 1.0 else peak * (factor * a))
+        warm = end * a1 + peaked(a)
         return _held(xp.where(ops.lt(t, w), warm, value), k, hold_from, p["end_value"], ops)
     table_args = (t0, m, w, pm, ops.max_step, whole, limit)
     table = _restart_table(*table_args)
@@ -511,10 +606,13 @@ def _restart(k, p, ops, weights):
     hold_from = _hold_step(*table_args)
     i = ops.searchsorted(ops.ints(starts), k) - ops.i(1)
     t = k - ops.take(ops.ints(starts), i)
+    # P·peak_mul**i tabulated, rounded once to the evaluation's float format (a level array times
+    # peak_mul**i rounded once).
+    bits = int(ops.xp.finfo(ops.float).bits)
     if _array.is_array(p["peak_value"]):
-        top = peak * ops.take(ops.floats(table[5]), i)
-    else:  # P·peak_mul**i tabulated in float64, rounded once
-        top = ops.take(ops.floats(_peak_table(*table_args[:5], p["peak_value"], whole, limit)), i)
+        top = peak * ops.take(ops.floats(_table_peaks(table_args, 1.0, bits)), i)
+    else:
+        top = ops.take(ops.floats(_table_peaks(table_args, p["peak_value"], bits)), i)
     wc = ops.take(ops.ints(warm_ceil), i)
     # The decay position (t - W_i) / (T_i - W_i), with t - W_i = (t - ceil(W_i)) + (ceil(W_i) - W_i),
     # and its complement (T_i - ceil(W_i) - (t - ceil(W_i))) / (T_i - W_i) (t counted from the real

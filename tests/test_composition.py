@@ -167,6 +167,49 @@ def test_sums_and_differences_return_the_adapter(adapter):
                 build()
 
 
+
+def _bits(out) -> tuple[np.ndarray, np.ndarray]:
+    out = np.asarray(out.numpy() if isinstance(out, (torch.Tensor, tf.Tensor)) else out, dtype=np.float64)
+    return out, np.signbit(out)
+
+
+CLIP_STEPS = {
+    "numpy": np.arange,
+    "jax": lambda n: jnp.arange(n, dtype=jnp.int32),
+    "torch": torch.arange,
+    "tf": lambda n: tf.range(n, dtype=tf.int32),
+}
+
+
+@pytest.mark.parametrize("adapter", CLIP_STEPS)
+@pytest.mark.parametrize("bounds", [{"min_value": 0.0}, {"max_value": 0.0}, {"min_value": -0.0},
+                                    {"max_value": -1e-320}, {"min_value": -1e-320}], ids=repr)
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_clip_at_a_zero_bound_gives_the_same_bits_in_an_array_and_alone(adapter, bounds, sign):
+    """A value equal to a bound (``-0.0`` against ``+0.0``) is the bound, with the bound's sign, for
+    a step alone and the same step in an array of 40 (torch's vectorized maximum gave ``+0.0`` in
+    full SIMD chunks and ``-0.0`` in the tail). ``-1e-320`` is ``-0.0`` in float32."""
+    module, _, width = ADAPTERS[adapter]
+    inner = module.linear(1.0, 0.0, 3) * sign  # exactly +-0.0 from step 3 on
+    schedule = module.clip(inner, **bounds)
+    bound = schedule.schedule.params[next(iter(bounds))]  # as validated (-0.0 is stored as 0.0)
+    bound = float(np.float32(bound)) if width == 32 else bound
+    runs = [("eager", schedule)]
+    if adapter == "jax":
+        runs.append(("jit", jax.jit(schedule)))
+    for mode, fn in runs:
+        values, signs = _bits(fn(CLIP_STEPS[adapter](40)))
+        for k in range(40):
+            alone, alone_sign = _bits(fn(k))
+            assert alone == values[k] and alone_sign == signs[k], f"{mode} step {k}: {alone!r} alone, {values[k]!r} in the array"
+        # From step 3 on the inner value is a zero: the result is the bound where the zero lies at
+        # or past it, the zero itself where it lies strictly inside.
+        zero = -0.0 if sign < 0 else 0.0
+        inside = zero > bound if "min_value" in bounds else zero < bound
+        expected = zero if inside else bound
+        assert (values[3:] == expected).all() and (signs[3:] == np.signbit(expected)).all(), (mode, values[3:], expected)
+
+
 @pytest.mark.parametrize(("left", "right"), list(itertools.permutations(ADAPTERS, 2)))
 def test_two_adapters_are_refused_naming_both(left, right):
     a = ADAPTERS[left][0].constant(0.5)

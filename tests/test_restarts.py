@@ -10,13 +10,15 @@ the previous cycle, near end_value: a restart one step early or late fails there
 from __future__ import annotations
 
 import math
+
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lrcore
-from tests import reference
+from tests import examples, reference
 from tests.conftest import BACKENDS
 from tests.helpers import assert_ulp_close
 
@@ -200,3 +202,124 @@ def test_warmup_branch_never_overflows_under_jax_debug_infs():
         want = reference.values_of(schedule.to_dict(), steps)
         assert_ulp_close(eager, want, 32, context=repr(schedule))
         assert_ulp_close(jitted, want, 32, context=repr(schedule))
+
+
+# -- each cycle's peak P·peak_mul**i, rounded once (docs/numerics.md, Exact restarts) ---------------
+def _nearest(x, dtype) -> float:
+    """The exact fraction ``x`` rounded to nearest (ties to even) in ``dtype``: the candidates around
+    ``float(x)`` compared by their exact distance to ``x``."""
+    from fractions import Fraction
+
+    c = dtype(float(x))
+    candidates = {c, np.nextafter(c, dtype(np.inf)), np.nextafter(c, dtype(-np.inf))}
+    uint = np.uint32 if dtype is np.float32 else np.uint64
+    return float(min(candidates, key=lambda f: (abs(Fraction(float(f)) - x), int(np.asarray(f, dtype).view(uint)) & 1)))
+
+
+def _peak_runs():
+    """(name, factory module, step array maker, float dtype, whether subnormal results flush to 0,
+    a function giving the 0-d result, a function giving the array's)."""
+    import jax
+    import jax.numpy as jnp
+    import torch
+
+    import lrcore.jax
+    import lrcore.numpy
+    import lrcore.torch
+
+    def plain(maker):
+        return lambda s, k: s(k), lambda s, ks: s(maker(ks))
+
+    def jitted(s, k):
+        return jax.jit(s)(jnp.int32(k))
+
+    return [
+        ("core", lrcore, np.float64, False, lambda s, k: s(int(k)), lambda s, ks: s(np.asarray(ks))),
+        ("numpy", lrcore.numpy, np.float64, False, *plain(np.asarray)),
+        ("torch", lrcore.torch, np.float32, False, lambda s, k: s(torch.tensor(int(k))), lambda s, ks: s(torch.as_tensor(ks))),
+        ("jax", lrcore.jax, np.float32, True, lambda s, k: s(jnp.int32(k)), lambda s, ks: s(jnp.asarray(ks, dtype=jnp.int32))),
+        ("jax-jit", lrcore.jax, np.float32, True, jitted, lambda s, ks: jax.jit(s)(jnp.asarray(ks, dtype=jnp.int32))),
+    ]
+
+
+PEAK_MULS = (0.5, 2.0, 0.9, 0.1, 3.0)
+
+
+@pytest.mark.parametrize("shape", ["cosine_restart", "polynomial_restart"])
+@pytest.mark.parametrize("period_mul", [1.0, 1.5])
+@pytest.mark.parametrize("peak_mul", PEAK_MULS)
+def test_restart_value_is_the_peak_rounded_once(shape, period_mul, peak_mul):
+    """At every restart (no warmup) the value is ``P·peak_mul**i`` rounded once to the adapter's
+    float format: exact where that is representable (``peak_mul`` 0.5, 2), the nearest float
+    otherwise. ``exp(i·ln(peak_mul))`` gave 0.12500000000000003 at cycle 3 of ``peak_mul=0.5`` and
+    15.999999999999998 at cycle 4 of ``peak_mul=2``. A step alone and in an array agree bit for bit
+    (eagerly and, for JAX, under ``jit``). The reference is exact fractions, rounded by comparing
+    the neighbouring floats' exact distances; JAX flushes subnormal float32 results to 0."""
+    from fractions import Fraction
+
+    peak, cycles = 0.7, 40
+    limit = cycles if peak_mul > 1 else None  # growing peaks must stay finite in float32
+    if period_mul == 1.0:
+        starts = np.arange(cycles, dtype=np.int64) * 10
+    else:
+        starts = np.array(examples.restart_starts(10, period_mul, 2**31 - 4)[:cycles], dtype=np.int64)
+    steps = np.unique(np.concatenate([starts, starts + 1, starts + 3]))
+    at = np.searchsorted(steps, starts)
+    for name, module, dtype, flush, alone, array in _peak_runs():
+        schedule = getattr(module, shape)(peak, 10, period_mul=period_mul, peak_mul=peak_mul, cycle_limit=limit)
+        got = np.asarray(array(schedule, steps), dtype=np.float64)
+        want = [_nearest(Fraction(peak) * Fraction(peak_mul) ** i, dtype) for i in range(len(starts))]
+        if flush:
+            want = [0.0 if abs(v) < float(np.finfo(np.float32).smallest_normal) else v for v in want]
+        bad = np.flatnonzero(got[at] != np.array(want))
+        assert bad.size == 0, f"{name} {schedule!r}: cycle {bad[0]} starts at {got[at][bad[0]]!r}, not {want[bad[0]]!r}"
+        singles = np.array([float(alone(schedule, k)) for k in steps])
+        np.testing.assert_array_equal(singles, got, err_msg=f"{name}: a step alone and in an array differ")
+
+
+def test_peaks_past_the_table_stay_within_the_promise():
+    """``period_mul=1`` tabulates the first 2**14 cycles' peaks; ``peak_mul=0.9999`` has more
+    before its peak rounds to 0, so the cycles past the table take ``P·exp(i·ln(peak_mul))``:
+    exact below, within the promise beyond, and a step alone gives the array's bits."""
+    from fractions import Fraction
+
+    import jax
+    import jax.numpy as jnp
+
+    import lrcore.jax
+
+    s = lrcore.cosine_restart(1.0, 10, peak_mul=0.9999)
+    cycles = np.array([0, 1, 2, 2**14 - 1, 2**14, 2**14 + 1, 10**5, 10**8])
+    got = s(cycles * 10)
+    with mpmath.workprec(200):
+        want = [float(Fraction(0.9999) ** int(i)) if i < 2**14 else float(mpmath.mpf(0.9999) ** int(i)) for i in cycles]
+    np.testing.assert_array_equal(got[cycles < 2**14], np.array(want)[cycles < 2**14])
+    assert np.all(np.abs(got - want) <= 4 * 2.0**-52)
+    np.testing.assert_array_equal(np.array([s(int(k)) for k in cycles * 10]), got)
+    f = jax.jit(lrcore.jax.from_schedule(s))
+    steps = jnp.asarray(cycles[:-1] * 10, dtype=jnp.int32)
+    np.testing.assert_array_equal(np.asarray([f(k) for k in steps]), np.asarray(f(steps)))
+
+
+def test_growing_peaks_past_the_table_stay_within_the_promise():
+    """``peak_mul=1.005`` with 17000 cycles: past the first 2**14 the peak is ``peak_mul**i`` with an
+    integer exponent, within the promise of the largest (last) peak in float32 and float64;
+    ``exp(i·ln(peak_mul))`` erred there by 37·2**-23 (float32) and 55·2**-52 (float64) times the last
+    peak, against a promise of 4. Steps alone give the array's bits."""
+    import torch
+
+    import lrcore.torch
+
+    limit, peak_mul = 17000, 1.005
+    cycles = np.unique(np.concatenate([np.arange(2**14 - 50, limit, 7), [limit - 1]]))
+    with mpmath.workprec(200):
+        want = np.array([float(mpmath.mpf(peak_mul) ** int(i)) for i in cycles])
+        top = float(mpmath.mpf(peak_mul) ** (limit - 1))
+    core = lrcore.cosine_restart(1.0, 10, peak_mul=peak_mul, cycle_limit=limit)
+    got = core(cycles * 10)
+    assert np.max(np.abs(got - want)) <= 4 * 2.0**-52 * top
+    np.testing.assert_array_equal(np.array([core(int(k)) for k in cycles[::20] * 10]), got[::20])
+    s = lrcore.torch.from_schedule(core)
+    got32 = s(torch.as_tensor(cycles * 10)).double().numpy()
+    assert np.max(np.abs(got32 - want)) <= 4 * 2.0**-23 * top
+    np.testing.assert_array_equal(np.array([s(int(k)).item() for k in cycles[::20] * 10]), got32[::20])

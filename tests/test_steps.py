@@ -226,6 +226,25 @@ def test_complex_bool_string_object_steps_raise_type_error(step):
         fsched(step)
 
 
+RAGGED_STEPS = [[[1], [2, 3]], [1, [2]], [[1], ["a", 2]]]
+NON_NUMERIC_NESTED = [[[1, "a"]], [[b"1"]], np.array(["2020-01-01"], dtype="datetime64[D]")]
+
+
+@pytest.mark.parametrize("step", RAGGED_STEPS + NON_NUMERIC_NESTED, ids=lambda s: repr(s)[:30])
+def test_ragged_and_non_numeric_nested_steps_are_refused_naming_step(step):
+    """A ragged list raised NumPy's bare "setting an array element with a sequence" on every adapter,
+    and a nested list of strings torch's and JAX's own conversion errors; each now names `step` and
+    shows it."""
+    error = ValueError if any(step is s for s in RAGGED_STEPS) else TypeError
+    _, tsched = _torch()
+    _, _, jsched = _jax()
+    _, fsched = _tf()
+    for call in (SCHEDULE, lrcore.numpy.from_schedule(SCHEDULE), tsched, jsched, fsched):
+        with pytest.raises(error, match=r"Argument `step` must .*Received: step=") as info:
+            call(step)
+        assert repr(step)[:8] in str(info.value) or "array(" in str(info.value), (call, info.value)
+
+
 def test_complex_and_bool_tensors_raise_type_error():
     torch, tsched = _torch()
     jax, jnp, jsched = _jax()

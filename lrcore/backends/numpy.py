@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from .._array import _NUMPY
+from .._array import _NUMPY, host_steps
 from ..schedule import Schedule
 from . import Composable
 
@@ -22,7 +22,7 @@ class NumpySchedule(Composable):
     def __call__(self, step):
         if isinstance(step, numbers.Integral) and not isinstance(step, (bool, np.bool_)):
             return float(self.schedule.evaluate(np.asarray(step), xp=_NUMPY, dtype=np.float64))
-        return self.schedule.evaluate(np.asarray(step), xp=_NUMPY, dtype=np.float64)
+        return self.schedule.evaluate(host_steps(step), xp=_NUMPY, dtype=np.float64)
 
     def __repr__(self):
         return f"lrcore.numpy.from_schedule({self.schedule!r})"

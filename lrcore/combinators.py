@@ -7,7 +7,7 @@ import operator
 from collections.abc import Sequence
 
 from . import validate as check
-from .schedule import MAX_LANDMARKS, Params, Schedule, _holds_a_tracer, as_schedule, register, value_bound, value_floor
+from .schedule import MAX_LANDMARKS, Params, as_schedule, register, value_floor
 
 
 # -- join ----------------------------------------------------------------------------------------
@@ -352,14 +352,10 @@ def stride(schedule, units_per_step) -> Params:
 # product or a bound can make a schedule's small values its largest ones, and the cheap formulas
 # are accurate relative to a schedule's largest value only (see docs/numerics.md).
 def _scale(k, p, ops):
-    if _partial_underflows("scale", p, ops):
-        return _rescaled_product(k, "scale", p, ops)
     return p["schedule"].evaluate_with(k, ops.exact()) * ops.f(p["factor"])
 
 
 def _scale_at_zero(p, ops, zeros, at_zero_of_child):
-    if _partial_underflows("scale", p, ops):
-        return _rescaled_product(zeros, "scale", p, ops)
     return at_zero_of_child(p["schedule"]) * ops.f(p["factor"])
 
 
@@ -368,6 +364,7 @@ def _scale_bound(p, reach):
     factor = reach.constant("factor", p["factor"])
     if factor == 1.0:  # 1 or -1 (`-s`, `a - b`): the product is exact, with no rounding to make room for
         return inner
+    reach.product_of_held("factor", p["factor"], inner, factor)
     held = f" (at the largest {reach.dtype}: a level there, or a growth held there without an end_value ceiling)" if inner >= reach.limit else ""
     return reach.derived("factor", p["factor"], factor * inner, f"|factor| times its schedule's values{held}")
 
@@ -500,95 +497,7 @@ def _takes_precise(schedule) -> bool:
 
 
 def _multiply(k, p, ops):
-    if len(p["schedules"]) > 1 and _partial_underflows("multiply", p, ops):
-        return _rescaled_product(k, "multiply", p, ops)
     return _running(k, p, ops, operator.mul)
-
-
-# A product (``scale``, ``multiply``, nested in each other) forms its partial products left to right.
-# One whose values can fall below the float dtype's smallest normal keeps few digits there (JAX and
-# TensorFlow flush it to 0), and a later factor can scale that loss up to the result's size:
-# ``multiply([1e-30, 1e-30, 1e30])`` gave 0 in float32. Where a partial's bound is that small (a
-# decision on the parameters), every factor is first scaled by a power of two that brings its bound
-# near 1 (exact), the scaled factors are multiplied, and the product is scaled back once.
-def _product_factors(name: str, p: dict, out: list) -> list:
-    """The factors of a product tree, in the order its evaluation multiplies them: schedules that
-    are not products, and ``scale`` factors."""
-    if name == "scale":
-        _factors_of(p["schedule"], out)
-        out.append(p["factor"])
-    else:
-        for schedule in p["schedules"]:
-            _factors_of(schedule, out)
-    return out
-
-
-def _factors_of(schedule, out: list) -> None:
-    # (_name and _params, not the copying properties: read as torch.compile can trace it)
-    if schedule._name in ("scale", "multiply"):
-        _product_factors(schedule._name, schedule._params, out)
-    else:
-        out.append(schedule)
-
-
-def _partial_underflows(name: str, p: dict, ops) -> bool:
-    """Whether a partial product that the nested evaluation of this product forms (not its result)
-    has a bound below ``tiny/u`` of the float dtype, where its underflow would be larger than the
-    promise allows relative to it."""
-    info = ops.xp.finfo(ops.float)
-    floor = float(info.smallest_normal) / (float(info.eps) / 2.0)
-    factors = _product_factors(name, p, [])
-    for factor in factors:
-        if isinstance(factor, Schedule) and _holds_a_tracer(factor) or not isinstance(factor, (Schedule, int, float)):
-            return False  # an array factor or a traced level: bounds unknown on the host
-    return _has_small_partial(name, p, floor, top=True)
-
-
-def _has_small_partial(name: str, p: dict, floor: float, top: bool) -> bool:
-    if name == "scale":
-        child = p["schedule"]
-        inner = value_bound(child)
-        if not top and inner * abs(float(p["factor"])) < floor:
-            return True
-        return child._name in ("scale", "multiply") and _has_small_partial(child._name, child._params, floor, False)
-    bound, schedules = 1.0, p["schedules"]
-    for i, child in enumerate(schedules):
-        bound *= value_bound(child)
-        if i > 0 and (not top or i < len(schedules) - 1) and bound < floor:
-            return True
-        if child._name in ("scale", "multiply") and _has_small_partial(child._name, child._params, floor, False):
-            return True
-    return False
-
-
-def _rescaled_product(k, name: str, p: dict, ops):
-    """The product of this tree's factors, each scaled by ``2**e`` (exact) so that its bound lies in
-    ``[½, 1)``, multiplied left to right, and scaled back by ``2**-Σe`` (the only rounding that can
-    meet a subnormal is the last one)."""
-    precise = ops.exact()
-    out, shift = None, 0
-    for factor in _product_factors(name, p, []):
-        if isinstance(factor, (int, float)):
-            bound = abs(float(factor))
-            e = -math.frexp(bound)[1] if bound else 0
-            value = ops.f(math.ldexp(float(factor), e))
-        else:
-            bound = value_bound(factor)
-            e = -math.frexp(bound)[1] if bound else 0
-            value = _times_power_of_two(factor.evaluate_with(k, precise), e, ops)
-        shift -= e
-        out = value if out is None else out * value
-    return _times_power_of_two(out, shift, ops)
-
-
-def _times_power_of_two(x, e: int, ops):
-    """``x·2**e``, in steps of at most ``2**±100`` (each a normal float in every format): exact where
-    the result is a normal float."""
-    while e:
-        step = max(-100, min(100, e))
-        x = x * ops.f(2.0**step)
-        e -= step
-    return x
 
 
 def _running_bound(p, reach, combine, what: str) -> float:
@@ -598,6 +507,9 @@ def _running_bound(p, reach, combine, what: str) -> float:
     total = reach.child(schedules[0])
     for i, schedule in enumerate(schedules[1:], 1):
         inner = reach.child(schedule)
+        if combine is operator.mul:
+            reach.product_of_held(f"schedules[{i}]", schedule, inner, total)
+            reach.product_of_held(f"schedules[{i}]", schedule, total, inner)
         held = f" (at the largest {reach.dtype}: a level there, or a growth held there without an end_value ceiling)" if max(total, inner) >= reach.limit else ""
         total = reach.derived(f"schedules[{i}]", schedule, combine(total, inner), f"{what} of schedules[0..{i}]'s values{held}")
     return total

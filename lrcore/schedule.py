@@ -803,6 +803,20 @@ class Reach:
             "is too close to the largest float: interpolating to it can round to",
         )
 
+    def product_of_held(self, name: str, value, held: float, other: float) -> None:
+        """Refuse a product of a bound ``held`` at the format's largest value (a growth held there,
+        or a level there) with a factor of bound ``other`` other than 0 or 1: the exact values pass
+        the format, and the product would hold ``other`` times the largest value, not the largest
+        value (a factor above 1 passes the format, and is refused as any such product is)."""
+        if held >= self.limit and other not in (0.0, 1.0) and other * held < self._inf:
+            raise ValueError(
+                f"Argument `{name}` of {self._where} multiplies a schedule held at the largest {self.dtype} "
+                f"({self.limit!r}: a growth without an end_value ceiling, or a level there) by a factor of "
+                f"up to {other!r}: its exact values pass {self.dtype}, so the product would be held at "
+                f"another value than theirs. Give the growth an end_value (a ceiling), or clip it. "
+                f"Received: {name}={value!r}"
+            )
+
     def child(self, schedule: "Schedule") -> float:
         """The bound of a child schedule in this format (its own numbers checked)."""
         bound, largest = _reach(schedule, self.format)

@@ -216,11 +216,16 @@ def test_a_held_growth_times_a_factor_above_one_is_refused():
         _refused(lambda: lrcore.multiply([growth, lrcore.constant(2.0)]), "schedules[1]", "float64"),
     ):
         assert "at the largest float64: a level there, or a growth held there without an end_value ceiling" in message
-    half = growth * 0.5
-    for dtype in (np.float64, np.float32):
-        values = half.evaluate(np.array([0, 10, 200, 2000, 2**62]), dtype=dtype)
-        assert np.all(np.isfinite(values)) and values[0] == 0.5
-        assert values[-1] == np.float64(np.finfo(dtype).max) * 0.5
+    # A factor below one is refused too: held at the float maximum, the growth times 0.5 would be
+    # held at half of it where its exact values (2**(n-1)) still fit, and a product with a decay
+    # (2**n · 0.6**n = 1.2**n) would fall to 0 where the exact product grows.
+    for make, name in ((lambda: growth * 0.5, "factor"),
+                       (lambda: lrcore.multiply([growth, lrcore.exponential_decay(0.5, 1, 0.6)]), "schedules[1]"),
+                       (lambda: lrcore.multiply([lrcore.exponential_decay(0.5, 1, 0.6), growth]), "schedules[1]")):
+        with pytest.raises(ValueError, match=rf"^Argument `{re.escape(name)}` of \w+ multiplies a schedule held at the largest float64"):
+            make()
+    # -growth (a factor of -1, exact) holds what the growth holds.
+    assert float((-growth)(2000)) == -float(np.finfo(np.float64).max)
     # With an end_value ceiling the growth has a largest value: a factor above one is fine.
     assert float((lrcore.exponential_decay(1.0, 1, 2.0, end_value=10.0) * 4)(100)) == 40.0
 

@@ -21,7 +21,6 @@ import lrcore
 import lrcore.jax
 import lrcore.numpy
 import lrcore.torch
-from tests import reference
 from tests.helpers import assert_ulp_close
 from tests.peers import drive_torch, lrcore_jax_values
 
@@ -164,44 +163,3 @@ def test_product_algebra_on_every_backend(backend):
                                       backend.evaluate(a * c, steps))
 
     check()
-
-
-def _underflow_cases(bits: int):
-    """Products whose partial products fall below the float format's smallest normal while the
-    result does not (each factor and the result normal numbers)."""
-    t = 1e-30 if bits == 32 else 1e-200
-    big = 1e30 if bits == 32 else 1e200
-    c = lrcore.constant
-    return [
-        lrcore.multiply([c(t), c(t), c(big)]),
-        lrcore.scale(lrcore.scale(c(t), t), big),
-        lrcore.multiply([c(big), lrcore.multiply([c(t), c(t)])]),
-        lrcore.scale(lrcore.multiply([c(t), c(t)]), big),
-        lrcore.multiply([lrcore.cosine_decay(t, 100, t * 1e-5), c(1e-10), c(big)]),
-        lrcore.multiply([lrcore.scale(lrcore.linear(t, 0.0, 50), t), lrcore.linear(big, 1.0, 80)]),
-    ]
-
-
-def test_a_partial_product_below_the_float_range_keeps_the_promise(backend):
-    """Partial products were formed left to right and flushed (JAX, TensorFlow) or kept few digits
-    (subnormal) below the smallest normal; a later factor scaled the loss up to the result's size:
-    ``multiply([1e-30, 1e-30, 1e30])`` was 0 in float32."""
-    steps = np.arange(0, 120, 7, dtype=np.int64)
-    for schedule in _underflow_cases(backend.bits):
-        want = reference.values_of(schedule.to_dict(), steps)
-        got = backend.evaluate(schedule, steps)
-        assert_ulp_close(got, want, backend.bits, context=f"{schedule!r} on {backend}")
-
-
-def test_a_product_far_from_the_float_range_is_the_running_product_bit_for_bit():
-    """The rescaled evaluation is taken only where a partial product can underflow: elsewhere the
-    product is the children's values multiplied left to right."""
-    # Children without a cheap formula (a product evaluates its children's precise formulas).
-    a, b = lrcore.cosine_decay(0.3, 100, 1e-3, exponent=0.7), lrcore.polynomial_decay(2.0, 0.5, 70, power=3.0)
-    c = lrcore.constant(1e-20)
-    steps = np.arange(0, 120, dtype=np.int64)
-    for dtype in (np.float32, np.float64):
-        parts = [s.evaluate(steps, dtype=dtype) for s in (a, b, c)]
-        np.testing.assert_array_equal(lrcore.multiply([a, b, c]).evaluate(steps, dtype=dtype), parts[0] * parts[1] * parts[2])
-        np.testing.assert_array_equal(lrcore.scale(lrcore.scale(a, 1e-20), 3.0).evaluate(steps, dtype=dtype),
-                           parts[0] * dtype(1e-20) * dtype(3.0))

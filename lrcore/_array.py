@@ -1172,11 +1172,12 @@ def _object_steps(arr, lo: int, hi: int, step):
 
 def finish(result, scalar: bool, nan=None, ops=None):
     """NaN where the step was NaN (``nan`` from :func:`prepare`, with its ``ops``); a Python-scalar
-    step gets a NumPy float64 scalar back, arrays pass through."""
+    step gets a NumPy scalar of the evaluation's float dtype back (float64 unless a ``dtype`` was
+    asked for), arrays pass through."""
     if nan is not None:
         result = ops.xp.where(nan, ops.f(math.nan), result)
     if scalar:
-        return np.float64(np.asarray(result)[()])
+        return np.asarray(result)[()]
     if isinstance(result, np.generic):
         # NumPy operations on 0-d arrays give scalars; a 0-d array step gets a 0-d array back.
         return np.asarray(result)

@@ -298,3 +298,14 @@ def test_levels_beyond_float32_are_refused_naming_them():
     # At the float32 limit itself: accepted, and finite.
     edge = float(np.finfo(np.float32).max)
     assert np.isfinite(float(ltorch.constant(edge)(torch.tensor(3))))
+
+
+def test_a_python_int_step_gives_a_scalar_of_the_asked_dtype():
+    """``evaluate(3, dtype=np.float32)`` returned the float32 value widened to np.float64."""
+    import lrcore
+
+    s = lrcore.cosine_decay(1.0, 10)
+    for dtype in (np.float16, np.float32, np.float64):
+        got = s.evaluate(3, dtype=dtype)
+        assert type(got) is dtype and got == s.evaluate(np.asarray([3]), dtype=dtype)[0]
+    assert type(s(3)) is np.float64

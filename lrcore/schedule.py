@@ -489,7 +489,7 @@ class Schedule:
         0.5
     """
 
-    __slots__ = ("_name", "_params", "_hash", "_depth", "_bounds", "_small", "_fits32", "_traced", "__weakref__")
+    __slots__ = ("_name", "_params", "_hash", "_depth", "_bounds", "_small", "_fits32", "__weakref__")
 
     def __init__(self, name: str, params: dict):
         depth = 1
@@ -507,9 +507,6 @@ class Schedule:
         object.__setattr__(self, "_hash", None)
         object.__setattr__(self, "_depth", depth)
         object.__setattr__(self, "_bounds", {})  # format -> (bound on its values, largest number formed)
-        # Whether a level of it or of a schedule in it is a tracer (decided once: an evaluation reads
-        # it as torch.compile can trace it).
-        object.__setattr__(self, "_traced", _traces(name, self._params))
         # Refused now if even float64 cannot hold what it computes (e.g. 1e200 * 1e200).
         largest = _reach(self, _FLOAT64)[1]
         object.__setattr__(self, "_small", largest <= _SMALL)
@@ -930,16 +927,11 @@ def value_floor(schedule: "Schedule") -> float:
 
 def _holds_a_tracer(schedule: "Schedule") -> bool:
     """Whether a level of ``schedule`` or of a schedule in it is an array with no value yet (a tracer)."""
-    return schedule._traced
-
-
-def _traces(name: str, params: dict) -> bool:
-    """:func:`_holds_a_tracer` of a schedule ``name`` with ``params`` (its children decided already)."""
-    children = REGISTRY[name].children
-    for key, value in params.items():
+    children = REGISTRY[schedule.name].children
+    for key, value in schedule.params.items():
         kind = children.get(key)
         if kind is not None:
-            if any(c._traced for c in ((value,) if kind == "one" else value)):
+            if any(_holds_a_tracer(c) for c in ((value,) if kind == "one" else value)):
                 return True
         elif any(_array.is_array(v) and _array.concrete(v) is None
                  for v in (value if isinstance(value, (list, tuple)) else (value,))):

@@ -73,9 +73,8 @@ def _rise(a, b, ops):
 def _slope(a, b, width: int, ops):
     """``(b - a) / width``: rounded once from float64 for Python levels, in ``ops``' float dtype
     for array levels."""
-    if isinstance(a, numbers.Real) and isinstance(b, numbers.Real):
-        return (b - a) / width
-    return (ops.f(b) - ops.f(a)) / ops.f(float(width))
+    rise = _rise(a, b, ops)
+    return rise / width if isinstance(rise, numbers.Real) else rise / ops.f(float(width))
 
 
 def _piecewise_linear_bound(p, reach):

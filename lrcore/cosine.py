@@ -313,17 +313,17 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
                    whole: bool = True, cycle_limit: int | None = None, crossing: tuple[int, int] | None = None):
     """Per-cycle constants for every cycle starting at or before ``max_step``.
 
-    With a ``cycle_limit`` the table ends at cycle ``cycle_limit``, where the value holds (its peak
-    factor is the one before's: it is never used, and stays finite).
+    With a ``cycle_limit`` the table ends at cycle ``cycle_limit``, where the value holds.
 
     Cycle ``i`` begins at the real step ``S_i`` (the sum of the whole lengths ``ceil(T_j)``
     before it when ``whole``, else ``T_0 (m**i - 1)/(m - 1)``) and restarts at the whole step
     ``R_i = ceil(S_i)``; its warmup ends at ``E_i = ceil(S_i + W_i)``.
 
-    Returns ``(starts, warm_ceil, warm_len, warm_offset, cos_len, peak_factor, rest, rest_offset,
-    start_offset)``: ``R_i`` and ``E_i - R_i`` as exact ints; ``W_i``, ``E_i - S_i - W_i``,
-    ``T_i - W_i`` and ``peak_mul**i`` as float64; ``S_i + T_i - E_i`` split into an int (at most
-    ``max_step``) and a float64 remainder, so that ``1 - x`` of the cosine position is formed
+    Returns ``(starts, warm_ceil, warm_len, warm_offset, cos_len, rest, rest_offset,
+    start_offset)``: ``R_i`` and ``E_i - R_i`` as exact ints; ``W_i``, ``E_i - S_i - W_i`` and
+    ``T_i - W_i`` as float64 (``peak_mul`` only keys the cache: the peaks are
+    :func:`_table_peaks`); ``S_i + T_i - E_i`` split into an int (at most ``max_step``) and a
+    float64 remainder, so that ``1 - x`` of the cosine position is formed
     without cancellation at the end of a cycle; and ``R_i - S_i`` in float64 (0 when ``whole``).
 
     Given a ``crossing`` ``f`` in [0, 1] (a numerator and a denominator: a position of the decay part where a shape needs ``x - f``
@@ -331,7 +331,7 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
     real step ``X_i = S_i + W_i + f (T_i - W_i)`` (in ``[0, max_step]``), and ``E_i + A_i - X_i`` in
     float64, rounded once from the scaled integers.
     """
-    starts, warm_ceil, warm_len, warm_offset, cos_len, peak_factor = [], [], [], [], [], []
+    starts, warm_ceil, warm_len, warm_offset, cos_len = [], [], [], [], []
     rest, rest_offset, start_offset = [], [], []
     anchor, anchor_offset = [], []
     crossing = None if crossing is None else Fraction(*crossing)
@@ -374,7 +374,6 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
         warm_len.append(w_i)
         warm_offset.append(offset)
         cos_len.append(t_minus_w)
-        peak_factor.append(peak_mul ** (i if cycle_limit is None else min(i, cycle_limit - 1)))
         rest.append(rest_int)
         rest_offset.append((scaled_rest - (rest_int << _SCALE_BITS)) / one)
         start_offset.append(((start << _SCALE_BITS) - s_scaled) / one)
@@ -393,7 +392,7 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
     floats = lambda xs: np.asarray(xs, dtype=np.float64)  # noqa: E731
     return (
         ints(starts), ints(warm_ceil), floats(warm_len), floats(warm_offset), floats(cos_len),
-        floats(peak_factor), ints(rest), floats(rest_offset), floats(start_offset), ints(anchor), floats(anchor_offset),
+        ints(rest), floats(rest_offset), floats(start_offset), ints(anchor), floats(anchor_offset),
     )
 
 
@@ -521,14 +520,14 @@ class _TablePosition:
         """``(x, 1 - x)``, the complement from the whole steps left in the cycle (no cancellation)."""
         ops, table = self.ops, self.table
         x = ops.ratio(self.n, self.length, ops.take(ops.floats(table[3]), self.i))
-        x1 = ops.ratio(ops.take(ops.ints(table[6]), self.i) - self.n, self.length, ops.take(ops.floats(table[7]), self.i))
+        x1 = ops.ratio(ops.take(ops.ints(table[5]), self.i) - self.n, self.length, ops.take(ops.floats(table[6]), self.i))
         return x, x1
 
     def minus(self, f: tuple[int, int]):
         """``x - f`` for an ``f`` in [0, 1] (a numerator and a denominator), without cancellation: ``(n - A_i + (E_i + A_i - X_i)) /
         (T_i - W_i)`` with the whole step ``A_i`` nearest to the real step ``X_i`` where ``x = f``."""
         ops = self.ops
-        anchors, offsets = _restart_table(*self.args, f)[9:]
+        anchors, offsets = _restart_table(*self.args, f)[8:]
         return ops.ratio(self.n - ops.take(ops.ints(anchors), self.i), self.length, ops.take(ops.floats(offsets), self.i))
 
 
@@ -602,7 +601,7 @@ def _restart(k, p, ops, weights):
         return _held(xp.where(ops.lt(t, w), warm, value), k, hold_from, p["end_value"], ops)
     table_args = (t0, m, w, pm, ops.max_step, whole, limit)
     table = _restart_table(*table_args)
-    starts, warm_ceil, warm_lens, start_offsets = table[0], table[1], table[2], table[8]
+    starts, warm_ceil, warm_lens, start_offsets = table[0], table[1], table[2], table[7]
     hold_from = _hold_step(*table_args)
     i = ops.searchsorted(ops.ints(starts), k) - ops.i(1)
     t = k - ops.take(ops.ints(starts), i)

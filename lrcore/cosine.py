@@ -396,30 +396,11 @@ def _restart_table(first_period: int, period_mul: float, warmup_steps: int, peak
     )
 
 
-#: Significand bits and the exponent of the smallest subnormal of the float formats peaks are
-#: rounded to (float16 and bfloat16 evaluations compute in float32).
-_FORMATS = {64: (53, -1074), 32: (24, -149)}
 #: Cycles whose peaks ``P·peak_mul**i`` a period_mul = 1 schedule tabulates (past them, and past
 #: the cycle where the peak rounds to 0, ``P·exp(i·ln(peak_mul))``).
 _PEAK_CYCLES = 2**14
 #: Bits kept of ``P·peak_mul**i`` while it is formed (the rest truncated, with a bound on the error).
 _PEAK_BITS = 192
-
-
-def _round_to_format(m: int, e: int, bits: int, tiny: int) -> float:
-    """``m · 2**e`` (an int ``m >= 0``) rounded to nearest, ties to even, in a binary format of
-    ``bits`` significand bits whose smallest subnormal is ``2**tiny``."""
-    if m == 0:
-        return 0.0
-    q = max(m.bit_length() + e - bits, tiny)  # the exponent of the result's last place
-    if q <= e:
-        return math.ldexp(m, e)
-    shift = q - e
-    r, rem = m >> shift, m & ((1 << shift) - 1)
-    half = 1 << (shift - 1)
-    if rem > half or (rem == half and r & 1):
-        r += 1
-    return math.ldexp(r, q)
 
 
 def _dyadic(x: float) -> tuple[int, int]:
@@ -441,7 +422,7 @@ def _rounded_peaks(peak: float, peak_mul: float, count: int, bits: int, stop: in
     truncation bounded (the exact value lies in ``[M, M + err]·2**E``); where the two ends of that
     bracket round alike, that is the correctly rounded value, otherwise exact fractions decide.
     """
-    significand, tiny = _FORMATS.get(bits, _FORMATS[64])
+    significand, tiny = _array.FORMATS.get(bits, _array.FORMATS[64])
     peak = float(peak)
     sign = -1.0 if peak < 0 else 1.0
     if peak == 0.0:
@@ -456,10 +437,10 @@ def _rounded_peaks(peak: float, peak_mul: float, count: int, bits: int, stop: in
             excess = m.bit_length() - _PEAK_BITS
             if excess > 0:
                 m, err, e = m >> excess, (err >> excess) + 2, e + excess
-        lo, hi = _round_to_format(m, e, significand, tiny), _round_to_format(m + err, e, significand, tiny)
+        lo, hi = _array.round_to_format(m, e, significand, tiny), _array.round_to_format(m + err, e, significand, tiny)
         if lo != hi:
             exact = Fraction(abs(peak)) * Fraction(peak_mul) ** i
-            lo = _round_to_format(exact.numerator, 1 - exact.denominator.bit_length(), significand, tiny)
+            lo = _array.round_to_format(exact.numerator, 1 - exact.denominator.bit_length(), significand, tiny)
         out.append(sign * lo)
         if lo == 0.0 or len(out) >= stop:
             break

@@ -163,3 +163,61 @@ def test_a_subnormal_ramp_slope_keeps_the_promise(backend):
         err = np.abs(got.astype(np.float64) - want)
         bound = 4 * 2.0 ** -(23 if backend.bits == 32 else 52) * float(np.max(np.abs(want))) + floor
         assert np.all(err <= bound), (schedule, backend.name, steps[err > bound], got[err > bound], want[err > bound])
+
+
+def _end_cases(rng):
+    """Cheap ramps, alone and in sums of two and three terms, with random levels and lengths:
+    about a third need their slope one unit steeper to reach their end."""
+    out = []
+    for _ in range(20):
+        a = float(rng.choice([1.0, -1.0])) * 10.0 ** rng.uniform(-6, 1)
+        b = a * float(rng.choice([0.0, rng.uniform(0, 1), 1e-2, rng.uniform(1, 50)]))
+        d = int(rng.choice([1, 3, int(rng.integers(4, 1000)), int(rng.integers(1000, 2**24)),
+                            int(rng.integers(2**24, 2**31 - 1))]))
+        ramp = lrcore.linear(a, b, d)
+        out += [ramp, ramp + lrcore.linear(b, a, d // 2 + 1), lrcore.add([ramp, ramp, lrcore.constant(a)])]
+    return out
+
+
+def test_a_cheap_ramp_is_exact_at_both_ends(backend):
+    """From ``j = d`` on, a cheap ramp is its end level, bit for bit, whichever way it holds it (a
+    clamp at ``b`` where ``a + d·C`` reaches it, fused or not; a select on the step elsewhere), and
+    at ``j = 0`` its start level."""
+    rng = np.random.default_rng(20261208)
+    for schedule in _end_cases(rng):
+        ramp = schedule.params["schedules"][0] if schedule.name == "add" else schedule
+        assert _cheap(schedule)
+        p = ramp.params
+        d, a, b = p["transition_steps"], p["init_value"], p["end_value"]
+        steps = np.asarray([0, d, d + 1, 2 * d, backend.max_step], dtype=np.int64)
+        steps = steps[steps <= backend.max_step]
+        got = backend.evaluate(ramp, steps)
+        dtype = np.float32 if backend.bits == 32 else np.float64
+        assert got[0] == dtype(a), (ramp, backend)
+        assert np.all(got[1:] == dtype(b)), (ramp, backend, got[1:], dtype(b))
+        if schedule is not ramp:  # a sum's terms: each at its end from its own d on
+            want = sum(float(dtype(t.params.get("end_value", t.params.get("value")))) for t in schedule.params["schedules"])
+            late = backend.evaluate(schedule, np.asarray([min(2 * d + 2, backend.max_step)], dtype=np.int64))
+            assert abs(float(late[0]) - want) <= 4 * float(np.finfo(dtype).eps) * abs(want), (schedule, backend)
+
+
+def _has_select(schedule) -> bool:
+    import jax
+    import jax.numpy as jnp
+
+    import lrcore.jax
+
+    return "select_n" in str(jax.make_jaxpr(lrcore.jax.JaxSchedule(schedule))(jnp.arange(8, dtype=jnp.int32)))
+
+
+def test_a_ramp_clamps_at_its_end_where_the_budget_allows():
+    """Under XLA a select on the step costs about 6% more than a clamp at the end level (a sum of
+    two ramps, 1M steps). float32 ``linear(1e-3, 0, 10**6)`` reaches 0 at ``j = d`` only with its
+    slope one unit steeper (2u more error): alone or in a sum of two (8u, 7u of budget), the ramp
+    takes that slope and a clamp; in a sum of three (6u), its rounded slope and a select."""
+    steep = lrcore.linear(1e-3, 0.0, 10**6)
+    plain = lrcore.linear(0.0, 1e-4, 5 * 10**5)  # reaches its end with the rounded slope
+    assert not _has_select(steep)
+    assert not _has_select(steep + plain)
+    assert _has_select(lrcore.add([steep, plain, plain]))
+    assert not _has_select(lrcore.add([plain, plain, plain]))

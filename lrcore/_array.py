@@ -1065,6 +1065,7 @@ def prepare(step, xp=None, float_dtype=None):
     if isinstance(step, (bool, np.bool_)):
         raise TypeError(f"Argument `step` must be an integer or an array of steps. Received: step={step!r}")
     scalar = False
+    host_nan = None
     if xp is None:
         if _is_python_step(step) or isinstance(step, np.generic):
             generic = isinstance(step, np.generic)
@@ -1084,6 +1085,9 @@ def prepare(step, xp=None, float_dtype=None):
                 ) from exc
     elif isinstance(step, (np.ndarray, np.generic)) and xp is _NUMPY:
         step = host_steps(step)
+    elif _is_python_step(step) or isinstance(step, (np.ndarray, np.generic)):
+        # Host steps for another namespace: converted here, where its asarray could wrap them.
+        step, host_nan = host_steps_for(xp, step)
     step = xp.asarray(step)
     int_default, float_default = default_dtypes(xp)
     if float_dtype is None:
@@ -1101,6 +1105,8 @@ def prepare(step, xp=None, float_dtype=None):
     cls = ops_class(xp)
     int_max = int(xp.iinfo(int_dtype).max)
     nan = None
+    if host_nan is not None:
+        nan = xp.asarray(host_nan, device=cls.placement(step))
     if xp.isdtype(step.dtype, "real floating"):
         k, nan = _float_steps(xp, step, int_dtype, int_max)
     elif xp.isdtype(step.dtype, "unsigned integer"):
@@ -1175,6 +1181,27 @@ def _int_dtype(xp, dtype, int_default):
     if xp.isdtype(dtype, "signed integer") and xp.iinfo(dtype).bits >= xp.iinfo(int_default).bits:
         return dtype
     return int_default
+
+
+def host_steps_for(xp, step):
+    """Python or NumPy steps for namespace ``xp`` (not NumPy): ``(steps, nan)``, a NumPy array
+    ``xp.asarray`` takes without wrapping around or rounding, and where it was floored from
+    floats, the mask of NaN steps (else None).
+
+    Integers are clamped into ``xp``'s default integer range (int32 for JAX without x64, whose
+    ``asarray`` wraps int64 steps past it); float32 and float64 steps for such a namespace are
+    floored here into that range, exactly (its ``asarray`` would round float64 to float32: step
+    2**24 + 1 became 2**24)."""
+    int_default, _ = default_dtypes(xp)
+    int_bits = int(xp.iinfo(int_default).bits)
+    steps = host_steps(step, int_bits)
+    if int_bits >= 64 or steps.dtype.kind != "f" or steps.dtype.itemsize <= 2:
+        return steps, None
+    nan = np.isnan(steps)
+    whole = np.floor(np.where(nan, 0.0, steps).astype(np.float64))
+    top = 2 ** (int_bits - 1) - 1
+    ints = np.where(whole > top, top, np.clip(whole, -1, top)).astype(np.int32)
+    return ints, (nan if nan.any() else None)
 
 
 def host_steps(step, int_bits: int = 64):

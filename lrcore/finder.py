@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import reprlib
 import sys
 from typing import Callable
 
@@ -100,6 +101,10 @@ class LRFinderResult:
 #: The sweep's learning rates are computed this many steps at a time (as the sweep needs them: a
 #: huge ``num_steps`` that stops early at divergence never allocates them all).
 _SWEEP_BLOCK = 1024
+
+
+#: The smallest step of a sweep in log-lr, ``log(v_{k+1}/v_k)``: 64 units of float64.
+_NARROWEST = 2.0**-46
 
 
 def _sweep(start_value, end_value, num_steps):
@@ -192,6 +197,13 @@ def find_lr(
             f"end_value={end_value!r}, start_value={start_value!r}"
         )
     num_steps = check.integer("num_steps", num_steps, minimum=MIN_POINTS)
+    if math.log(end_value / start_value) / (num_steps - 1) < _NARROWEST:
+        raise ValueError(
+            "Argument `num_steps` is too many for the sweep from start_value to end_value: neighbouring "
+            "learning rates would differ by less than 64 units of float64 (or be equal), and the "
+            "suggestions need a strictly increasing sweep. Widen the range or take fewer steps. "
+            f"Received: start_value={start_value!r}, end_value={end_value!r}, num_steps={num_steps!r}"
+        )
     diverge_factor = check.above("diverge_factor", diverge_factor, 1.0)
     smoothing = check.positive("smoothing", smoothing)
 
@@ -238,6 +250,8 @@ def _loss_value(value, step: int) -> float:
         )
     try:
         return float(value)
+    except OverflowError:  # a real number past float64 (an int 10**400): a diverged loss
+        return math.inf if value > 0 else -math.inf
     except (TypeError, ValueError) as exc:
         raise TypeError(
             "Argument `step_fn` must return the step's loss, a real number (or a real scalar array). "
@@ -253,6 +267,14 @@ def _diverged(recent: float, best: float, drop: float, factor: float) -> bool:
 
 # -- suggestions ------------------------------------------------------------------------------------
 def _check_curve(lrs, losses):
+    for name, values in (("lrs", lrs), ("losses", losses)):
+        array = np.asarray(values)
+        if array.dtype.kind in "bUSVcmM" or (array.dtype.kind == "O" and any(
+                isinstance(v, (str, bytes, bool, np.bool_, complex)) for v in array.ravel().tolist())):
+            raise TypeError(
+                f"Argument `{name}` must hold real numbers. Received: {name} of dtype "
+                f"{array.dtype} ({reprlib.repr(values)})"
+            )
     lrs = np.asarray(lrs, dtype=np.float64)
     losses = np.asarray(losses, dtype=np.float64)
     if lrs.ndim != 1 or lrs.shape != losses.shape:

@@ -152,6 +152,21 @@ def test_restart_logarithm_misplaces_a_restart():
     assert_ulp_close(got[others], want[others], 64, ULPS)
 
 
+def test_restart_logarithm_misplaces_the_hold_after_the_last_cycle():
+    """With ``cycle_limit=5`` epoch 121 is the first after the last cycle, where lr_min is held; the
+    same float logarithm puts it in cycle 4, so timm's tanh gives the end of cycle 4's curve there
+    (not lr_min; cosine and poly end at lr_min, so they agree by chance). The converter warned only
+    about the cycles' own first and last steps; it warns about this one too."""
+    kwargs = dict(sched="tanh", num_epochs=1, cycle_mul=3.0, cycle_limit=5, cycle_decay=1.0)
+    with pytest.warns(UserWarning, match=r"cycle_mul=3.0: .*t=121 in cycle 4 instead of 5: cycle 4's curve instead of lr_min"):
+        s = lrcore.from_timm(lr=LR, **kwargs)
+    n = 130
+    want, got = peer(kwargs, n), s(np.arange(n))
+    assert got[121] == 0.0 and want[121] > 0.0
+    others = np.arange(n) != 121
+    assert_ulp_close(got[others], want[others], 64, ULPS)
+
+
 def drive_timm_per_update(kwargs, upe, n):
     """timm's train loop with ``step_on_epochs=True``: ``step_update(k)`` after every update (a no-op for
     an epoch scheduler) and ``step(epoch)`` at each epoch's end; the lr applied to updates ``0..n-1``."""

@@ -843,6 +843,42 @@ def test_find_lr_takes_real_scalars_of_every_kind():
         assert result.losses.tolist() == [float(loss)] * 5
 
 
+def test_find_lr_takes_a_loss_past_float64_as_divergence():
+    """An int loss past float64 (10**400) raised a bare OverflowError from ``float()``; it is a
+    loss too large to record, as an inf one is: the sweep stops there, diverged."""
+    losses = iter([3, 2, 1, 10**400, 0])
+    result = lrcore.finder.find_lr(lambda lr: next(losses), num_steps=5)
+    assert result.diverged and result.losses.tolist() == [3.0, 2.0, 1.0]
+    inf_run = iter([3, 2, 1, math.inf, 0])
+    twin = lrcore.finder.find_lr(lambda lr: next(inf_run), num_steps=5)
+    assert twin.diverged and twin.losses.tolist() == result.losses.tolist()
+
+
+def test_find_lr_refuses_a_sweep_too_narrow_to_increase():
+    """``find_lr(f, 1.0, 1.0 + 1e-15, num_steps=10)`` ran the sweep, then its suggestions failed
+    naming ``lrs``, an argument the caller never passed (neighbouring float64 lrs were equal)."""
+    calls = []
+    with pytest.raises(ValueError, match="Argument `num_steps` is too many for the sweep.*num_steps=10"):
+        lrcore.finder.find_lr(lambda lr: calls.append(lr) or 1.0, start_value=1.0, end_value=1.0 + 1e-15, num_steps=10)
+    assert calls == []  # refused before any training step
+    # A narrow sweep whose neighbours still differ runs, strictly increasing.
+    result = lrcore.finder.find_lr(lambda lr: 2.0 - lr, start_value=1.0, end_value=1.0 + 1e-9, num_steps=10)
+    assert result.lrs.size == 10 and np.all(np.diff(result.lrs) > 0)
+
+
+@pytest.mark.parametrize("lrs, losses, bad", [
+    ([1e-3, 1e-2, 1e-1, 1.0, 10.0], ["5", "4", "3", "2", "1"], "losses"),
+    ([1e-3, 1e-2, 1e-1, 1.0, 10.0], [True, False, True, False, True], "losses"),
+    (["1e-3", "1e-2", "1e-1", "1", "10"], [5, 4, 3, 2, 1], "lrs"),
+    ([1e-3, 1e-2, 1e-1, 1.0, 10.0], np.array([5, 4, 3, 2, 1], dtype=complex), "losses"),
+])
+def test_suggest_refuses_values_that_are_not_real_numbers(lrs, losses, bad):
+    """``suggest`` read strings and flags through ``np.asarray(..., float64)``, which ``find_lr``
+    refuses as a loss."""
+    with pytest.raises(TypeError, match=f"Argument `{bad}` must hold real numbers"):
+        lrcore.finder.suggest(lrs, losses)
+
+
 def _torch_scheduler(cls, lr=0.1, **kwargs):
     optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
     return cls(optimizer, **kwargs)

@@ -309,3 +309,26 @@ def test_a_python_int_step_gives_a_scalar_of_the_asked_dtype():
         got = s.evaluate(3, dtype=dtype)
         assert type(got) is dtype and got == s.evaluate(np.asarray([3]), dtype=dtype)[0]
     assert type(s(3)) is np.float64
+
+
+def test_evaluate_with_a_namespace_never_wraps_host_steps():
+    """``evaluate(step, xp=jax.numpy)`` gave step 5 for ``np.int64(2**32 + 5)`` (``jnp.asarray``
+    wraps int64 past int32 without x64) and a bare OverflowError for ``2**40``: host steps are
+    converted on the host for any namespace, as ``lrcore.jax`` schedules convert them."""
+    import jax.numpy as jnp
+    import torch
+    from array_api_compat import torch as xt
+
+    s = lrcore.linear(1.0, 0.0, 100)
+    end = float(np.float32(0.0))
+    cases = [np.int64(2**32 + 5), np.array([2**32 + 5, 2**40]), np.uint64(2**63 + 5), 2**40, 2**31, [2**63 + 1],
+             np.array([2.0**40, 1e300]), np.float32(2.0**33)]
+    for step in cases:
+        for xp in (jnp, xt):
+            got = np.asarray(s.evaluate(step, xp=xp))
+            assert np.all(got == end), (step, xp, got)
+    # Below 0 is step 0; NaN stays NaN; fractional float64 steps are floored, not rounded to float32.
+    got = np.asarray(s.evaluate(np.array([-2**40, np.nan, 2**24 + 1.5, 5.5]), xp=jnp))
+    want = [1.0, math.nan, 0.0, float(np.float32(0.95))]
+    np.testing.assert_array_equal(got, np.asarray(want, dtype=np.float32))
+    assert torch.is_tensor(s.evaluate(2**40, xp=xt))

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import _array
 from .. import validate as check
-from .._array import host_steps
+from .._array import host_steps_for
 from ..plateau import _MAX_COUNT, Plateau, PlateauState, metric_value, plateau, rule_parameters
 from ..schedule import Schedule, check_levels_fit
 from . import Composable
@@ -55,16 +55,9 @@ class JaxSchedule(Composable):
     def _host(self, count):
         """A Python or NumPy step: converted on the host, where ``jnp.asarray`` would silently wrap
         int64 steps past int32 (and round float64 steps to float32) when x64 is off."""
-        x64 = jax.config.read("jax_enable_x64")
-        steps = host_steps(count, 64 if x64 else 32)
-        if x64 or steps.dtype.kind != "f" or steps.dtype.itemsize <= 2:
-            return self.schedule.evaluate(jnp.asarray(steps), xp=jnp, dtype=self.dtype)
-        # float32/float64 steps without x64: floored into int32 here (exactly), NaN put back after.
-        nan = np.isnan(steps)
-        whole = np.floor(np.where(nan, 0.0, steps).astype(np.float64))
-        ints = np.where(whole >= 2.0**31, 2**31 - 1, np.clip(whole, -1, 2**31 - 1)).astype(np.int32)
-        out = self.schedule.evaluate(jnp.asarray(ints), xp=jnp, dtype=self.dtype)
-        return jnp.where(jnp.asarray(nan), jnp.asarray(math.nan, dtype=self.dtype), out) if nan.any() else out
+        steps, nan = host_steps_for(jnp, count)
+        out = self.schedule.evaluate(jnp.asarray(steps), xp=jnp, dtype=self.dtype)
+        return jnp.where(jnp.asarray(nan), jnp.asarray(math.nan, dtype=self.dtype), out) if nan is not None else out
 
     def compose_options(self) -> dict:
         """A composition keeps the dtype: ``jax_a * 0.5`` evaluates in ``jax_a``'s dtype."""

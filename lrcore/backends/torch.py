@@ -218,6 +218,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
                 # Groups that hold one lr (momentum, weight decay) tensor and follow different
                 # schedules: refused now, not at the first step where their values part.
                 _refuse_shared_tensor(groups, key, list(value))
+        _unshare_defaults(optimizer, self._schedules)
         self._extra = "momentum" in self._schedules or "weight_decay" in self._schedules
         self._values = {}  # one block cache per distinct schedule
         # The groups' initial values (relative mode multiplies them), one list per driven key.
@@ -888,12 +889,18 @@ def _refuse_unreachable(optimizer, key: str, value) -> None:
 
 def _refuse_overwrite(key: str, values: list) -> None:
     floats = [_as_float(v) for v in values]
-    if len(set(floats)) > 1:
-        name = "lr" if key == "lr" else key
+    if len(set(floats)) > 1 and key == "lr":
         raise ValueError(
-            f"Argument `mode`='absolute' would overwrite the param groups' different initial {name} "
+            f"Argument `mode`='absolute' would overwrite the param groups' different initial lr "
             f"values {floats} with one schedule. Pass one schedule per param group (a list of "
-            f"`{_ARGUMENT[key]}`), or mode='relative' (each group's initial {name} times the schedule)."
+            f"`schedule`), or mode='relative' (each group's initial lr times the schedule)."
+        )
+    if len(set(floats)) > 1:
+        raise ValueError(
+            f"Argument `{_ARGUMENT[key]}` would overwrite the param groups' different initial {key} "
+            f"values {floats} with one schedule: the scheduler sets {key} to the schedule's values in "
+            f"every mode (only the lr can be relative to each group's own). Pass one schedule per "
+            f"param group (a list of `{_ARGUMENT[key]}`)."
         )
 
 
@@ -938,6 +945,32 @@ def _set_hyper(group: dict, key: str, value: float) -> None:
         group["betas"] = (value, *group["betas"][1:])
 
 
+def _tensor_place(value):
+    return (value.device, value.untyped_storage().data_ptr(), value.storage_offset())
+
+
+def _unshare_defaults(optimizer, keys) -> None:
+    """Give ``optimizer.defaults`` its own copy of a tensor lr (momentum, weight decay) that a param
+    group holds: torch's constructor puts one tensor in both, and the scheduler sets the group's in
+    place. A group added later without an lr takes the default: the constructor's value, whether
+    this run started here or resumed from a checkpoint (``optimizer.load_state_dict`` gives the
+    groups new tensors, and the default kept the constructor's value)."""
+    defaults = optimizer.defaults
+    for key in keys:
+        beta = key == "momentum" and "momentum" not in defaults
+        value = defaults.get("betas", (None,))[0] if beta else defaults.get(key)
+        if not isinstance(value, torch.Tensor):
+            continue
+        place = _tensor_place(value)
+        held = [_hyper_value(g, key) for g in optimizer.param_groups if (key in g or beta and "betas" in g)]
+        if any(isinstance(h, torch.Tensor) and _tensor_place(h) == place for h in held):
+            copy = value.detach().clone()
+            if beta:
+                defaults["betas"] = (copy, *defaults["betas"][1:])
+            else:
+                defaults[key] = copy
+
+
 def _refuse_shared_tensor(groups, key: str, values) -> None:
     """Refuse to write different values into one tensor that several param groups hold (a tensor
     lr given to two groups): it is set in place, so the last group's value would be every group's."""
@@ -946,7 +979,7 @@ def _refuse_shared_tensor(groups, key: str, values) -> None:
         held = group.get(key) if key != "momentum" or "momentum" in group else group.get("betas", (None,))[0]
         if not isinstance(held, torch.Tensor):
             continue
-        where = (held.device, held.untyped_storage().data_ptr(), held.storage_offset())
+        where = _tensor_place(held)
         if where in seen and seen[where][1] != value:
             j, other = seen[where]
             raise ValueError(

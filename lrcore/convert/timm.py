@@ -193,11 +193,18 @@ def _restart_check(t_initial: int, mul: float, limit: int) -> None:
             found = math.floor(math.log(1 - t / t_initial * (1 - mul), mul))
             if found != i:
                 wrong.append((t, i, found))
+    if limit < len(starts):  # the first step past the last cycle, where lr_min is held
+        t = math.ceil(starts[limit])
+        found = math.floor(math.log(1 - t / t_initial * (1 - mul), mul))
+        if found < limit:
+            wrong.append((t, limit, found))
     if wrong:
         t, i, found = wrong[0]
+        effect = (f"cycle {found}'s curve instead of lr_min, held after the cycle_limit={limit} cycles" if i == limit
+                  else "the end of a cycle, lr_min, instead of the restart's peak")
         peer_bug(PEER, f"cycle_mul={mul}: timm finds the cycle of step t with a float logarithm, which puts "
                        f"{len(wrong)} cycle boundary step(s) in the wrong cycle (t={t} in cycle {found} instead of {i}: "
-                       "the end of a cycle, lr_min, instead of the restart's peak).")
+                       f"{effect}).")
 
 
 def _cycles(sched, lr, t_initial, lr_min, mul, cycle_decay, limit, power, k) -> Schedule:

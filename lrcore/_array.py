@@ -363,7 +363,7 @@ class Ops:
             return self.xp.ones_like(n)
         return self.xp.exp(n * self.f(math.log(base)))
 
-    def pow_unit(self, x, exponent: float, x1=None):
+    def pow_unit(self, x, exponent: float, x1=None, log_x=None):
         """``x ** exponent`` for ``x`` in [0, 1] and a Python float ``exponent >= 0`` (``0**0 = 1``).
 
         Written as ``exp(exponent · log x)`` rather than ``pow``: PyTorch's vectorized and scalar
@@ -378,6 +378,10 @@ class Ops:
         complement): where ``x1 < ½`` the logarithm is then ``log1p(-x1)``. ``x`` itself, rounded
         once near 1, would carry its rounding times the exponent into the power (24 units of the
         promise at ``exponent = 100``); through ``x1`` the power keeps the promise at any exponent.
+
+        ``log_x`` is ``log x`` when the caller has it accurate where ``x`` is not (``x`` below the
+        smallest normal float: subnormal, or 0 where the backend flushes it, as JAX does); it then
+        replaces ``log x`` wherever ``x1`` does not.
         """
         xp = self.xp
         if exponent == 0:
@@ -389,11 +393,13 @@ class Ops:
         # An exponent past fmax / (2·|log tiny|) gives the same values as that one (1 at x = 1, an
         # underflow to 0 below): capped there, its product with the log never overflows.
         exponent = min(exponent, float(info.max) / (2.0 * -math.log(tiny)))
-        log = xp.log(xp.maximum(x, self.f(tiny)))
+        log = xp.log(xp.maximum(x, self.f(tiny))) if log_x is None else log_x
         if x1 is not None:
             # log1p sees at most ½ in magnitude: every branch is finite.
             log = xp.where(x1 < 0.5, self.log1p(-xp.minimum(x1, self.f(0.5))), log)
         out = xp.exp(self.f(exponent) * log)
+        if log_x is not None:
+            return out  # log_x is -inf where x is 0: exp gives 0
         return xp.where(x > 0.0, out, xp.zeros_like(out))
 
     def log1p(self, y):

@@ -13,7 +13,7 @@ from .decay import _growth, _tanh_side
 from .schedule import MAX_LANDMARKS, Params, parameter_landmarks, register
 
 
-def _k_powers(x, x1, k_decay: float, ops):
+def _k_powers(x, x1, k_decay: float, ops, log: bool = False):
     """``(x**k, 1 - x**k)`` for ``x`` in [0, 1] given with its exact complement ``x1``: timm's
     k-decay of the cosine position (https://arxiv.org/abs/2004.05909).
 
@@ -26,6 +26,12 @@ def _k_powers(x, x1, k_decay: float, ops):
     at ``k = 10⁻⁶`` it keeps a few digits, which an exponent or power below 1 then magnifies
     (``(1 - x**k)**0.05``: 20 000 units of the promise). There the complement is
     ``-expm1(k·log x)``, accurate relative to itself.
+
+    ``log=True`` (only for ``k < 1``) adds ``log(1 - x**k)``, accurate where ``1 - x**k`` itself
+    falls below the smallest normal float (``k·|log x|`` tiny: ``k_decay=1e-17`` over 1000 steps
+    in float32). There ``1 - x**k = -expm1(k·log x)`` is ``k·|log x|`` to within ``u``, and its
+    log ``log k + log|log x|``, with ``log k`` from the host: a caller that raises it to a power
+    below 1 (:meth:`lrcore._array.Ops.pow_unit`'s ``log_x``) keeps the promise.
     """
     xp = ops.xp
     xk = ops.pow_unit(x, k_decay)
@@ -40,8 +46,20 @@ def _k_powers(x, x1, k_decay: float, ops):
     # exponent gives the same values (x**k is 0 below x = 1), so it is capped there.
     k_decay = min(k_decay, float(xp.finfo(ops.float).max) / 2.0)
     near_one = x1 < 0.5
-    exponent = ops.f(k_decay) * ops.log1p(-xp.minimum(x1, ops.f(0.5)))
-    return xp.where(near_one, xp.exp(exponent), xk), xp.where(near_one, -xp.expm1(exponent), low1)
+    log_near = ops.log1p(-xp.minimum(x1, ops.f(0.5)))
+    exponent = ops.f(k_decay) * log_near
+    complement = xp.where(near_one, -xp.expm1(exponent), low1)
+    powers = xp.where(near_one, xp.exp(exponent), xk)
+    if not log:
+        return powers, complement
+    info = xp.finfo(ops.float)
+    tiny = ops.f(float(info.smallest_normal))
+    # log|log x| (log x from the exact complement near 1, as above); log x = 0 only at x = 1.
+    ell = xp.where(near_one, log_near, xp.log(xp.maximum(x, tiny)))
+    small = ops.f(math.log(k_decay)) + xp.log(xp.maximum(-ell, tiny))
+    # k·|log x| below 2u: -expm1 is k·|log x| to within u.
+    log_complement = xp.where(small < math.log(2.0 * float(info.eps)), small, xp.log(xp.maximum(complement, tiny)))
+    return powers, complement, xp.where(ell < 0.0, log_complement, ops.f(-math.inf))
 
 
 def _cosine_weights(j, d: int, exponent, ops, k_decay: float = 1.0):
@@ -51,14 +69,32 @@ def _cosine_weights(j, d: int, exponent, ops, k_decay: float = 1.0):
     last steps too, where it is tiny and an exponent below 1 magnifies it (``w**0.05`` of a weight
     1e-19 is 0.12 of the range).
     """
+    log_c = None
     if k_decay == 1.0:
         c, c1 = ops.cos_fraction(j, d)
+    elif k_decay < 1.0 and exponent != 1.0:
+        y, y1, log_y1 = _k_powers(*ops.fraction(j, d), k_decay, ops, log=True)
+        c, c1 = ops.cos_half(y, y1)
+        log_c = _log_small_half(c, y1, log_y1, ops)
     else:
         c, c1 = ops.cos_half(*_k_powers(*ops.fraction(j, d), k_decay, ops))
     if exponent != 1.0:
-        c = ops.pow_unit(c, exponent, c1)  # through c1 where c is near 1: no rounding times the exponent
+        # Through c1 where c is near 1 (no rounding times the exponent), through log_c where c is tiny.
+        c = ops.pow_unit(c, exponent, c1, log_c)
         c1 = 1.0 - c
     return c, c1
+
+
+def _log_small_half(c, y1, log_y1, ops):
+    """``log c`` for ``c = ½(1 + cos πy) = sin²(π·y1/2)``, given ``y1 = 1 - y`` and its log: where
+    ``π·y1/2`` is below ``√u`` (``sin z = z`` to within ``u``), ``2·(log(π/2) + log y1)``, accurate
+    where ``c`` falls below the smallest normal float (``y1`` about 1e-20 in float32); elsewhere
+    ``log c`` itself."""
+    xp = ops.xp
+    info = xp.finfo(ops.float)
+    tiny = ops.f(float(info.smallest_normal))
+    near = log_y1 < math.log(math.sqrt(float(info.eps)) / math.pi)
+    return xp.where(near, 2.0 * (ops.f(math.log(math.pi / 2)) + log_y1), xp.log(xp.maximum(c, tiny)))
 
 
 def _folded(k, d: int, ops):
@@ -800,9 +836,10 @@ def _check_growing_peaks(first_period: int, period_mul: float, peak_mul: float, 
     # Room for lerp(end, top) = end·(1-c) + top·c: its terms add to at most twice the larger.
     check.derived_at_most(
         "peak_mul", peak_mul, log_top, math.log(_FLOAT32_MAX / 2.0),
-        "makes the cycle peaks overflow float32: the last of the "
-        f"{last_cycle + 1} cycles that start at or before step 2**63 - 1 would peak at "
-        f"peak_value·peak_mul**{last_cycle} = e**{log_top:.4g} (float32 holds up to 3.4e38). "
+        "makes the cycle peaks overflow float32: in the last of the "
+        f"{last_cycle + 1} cycles that start at or before step 2**63 - 1, the factor peak_mul**{last_cycle} "
+        "(formed on its own, then times peak_value) or the peak would reach "
+        f"max(1, |peak_value|, |end_value|)·peak_mul**{last_cycle} = e**{log_top:.4g} (float32 holds up to 3.4e38). "
         "Use peak_mul <= 1, or a larger first_period or period_mul (fewer cycles in the step range)",
     )
 
@@ -894,11 +931,15 @@ def _polynomial_restart(k, p, ops):
 
     def weights(position):
         x, x1 = position.fraction()
-        if kd != 1.0:
+        log_x1 = None
+        if kd < 1.0 and power != 1.0:
+            # (x**k, 1 - x**k, log(1 - x**k)): the power of a complement below the smallest normal
+            x, x1, log_x1 = _k_powers(x, x1, kd, ops, log=True)
+        elif kd != 1.0:
             x, x1 = _k_powers(x, x1, kd, ops)  # (x**k, 1 - x**k)
         if power == 1.0:
             return x1, x
-        c = ops.pow_unit(x1, power, x)
+        c = ops.pow_unit(x1, power, x, log_x1)
         return c, 1.0 - c
 
     return _restart(k, p, ops, weights)

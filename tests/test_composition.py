@@ -275,3 +275,18 @@ def test_keras_optimizer_applies_a_composed_schedule_in_fit():
     want = [0.5 * (1.0 - 0.75 * min(n, 16) / 16) * 0.2 * 0.5 ** (n // 4) for n in range(12)]
     kernel = float(model.layers[0].kernel.numpy()[0, 0])
     assert abs(kernel + sum(want)) <= 12 * 4 * 2.0**-23 * sum(want)
+
+
+@pytest.mark.parametrize("module", ["numpy", "jax", "torch", "keras", "tf"])
+def test_adapter_objects_compare_by_value(module):
+    """``lrcore.torch.constant(0.1) == lrcore.torch.constant(0.1)`` was False (identity) on the
+    NumPy, JAX and torch adapters while Keras' and the core's compare by value: every adapter now
+    compares by its schedule (and dtype), with a hash to match."""
+    m = getattr(lrcore, module)
+    a, b, c = m.cosine_decay(0.1, 100), m.cosine_decay(0.1, 100), m.cosine_decay(0.2, 100)
+    assert a == b and hash(a) == hash(b) and a is not b
+    assert a != c
+    assert len({a, b, c}) == 2
+    assert a != lrcore.cosine_decay(0.1, 100)  # a core schedule is another kind of object
+    if module == "jax" and jax.config.read("jax_enable_x64"):  # the dtype is part of the value
+        assert m.from_schedule(lrcore.cosine_decay(0.1, 100), dtype=jnp.float64) != a

@@ -9,6 +9,7 @@ decision would be a whole step off (optax's float32 ``floor(count / decay_steps)
 
 from __future__ import annotations
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -234,6 +235,36 @@ def test_small_k_decay_with_a_small_exponent_keeps_the_promise(backend, k_decay,
                      L.cosine_restart(1.0, 1000, k_decay=k_decay, end_value=0.25)):
         want = reference.values_of(schedule.to_dict(), steps)
         assert_ulp_close(backend.evaluate(schedule, steps), want, backend.bits, context=f"{schedule!r} on {backend}")
+
+
+@pytest.mark.parametrize("k_decay, p, d", [(1e-17, 0.05, 1000), (1e-10, 0.5, 2**31 - 1), (1e-40, 0.01, 10),
+                                          (1e-152, 0.01, 1000), (1e-170, 0.01, 1000), (1e-310, 0.01, 10)])
+def test_a_tiny_k_decay_with_a_small_exponent_keeps_the_promise(backend, k_decay, p, d):
+    """A tiny ``k_decay`` makes ``1 - x**k`` (about ``k·|log x|``) or the cosine's small half (its
+    square) fall below the smallest normal float: subnormal, or 0 where JAX flushes it, and a
+    power below 1 of it was far off (``cosine_decay(1, 1000, exponent=0.05, k_decay=1e-17)`` gave
+    0.0127 at step 999 in float32, 0.0 on JAX, for 0.01046; 930 000 units of the promise). Their
+    logarithms come from ``log k_decay`` instead.
+
+    The reference is mpmath at 60 digits, with ``1 - x**k`` as ``-expm1(k·log x)`` and the small
+    half as ``sin²(π(1 - x**k)/2)``: the same numbers, without the cancellations (the tabulated
+    reference forms ``x**k`` itself, which at ``k = 1e-310`` needs 620 digits)."""
+    steps = np.unique(np.asarray([0, 1, 2, d // 3, d // 2, d - 3, d - 2, d - 1, d, 2 * d - 1], dtype=np.int64))
+    steps = steps[steps <= backend.max_step]
+
+    def complement(step):  # 1 - x**k at x = (step mod d)/d; x = 0 at a restart
+        x = mpmath.mpf(int(step) % d) / d
+        return mpmath.mpf(1) if x == 0 else -mpmath.expm1(k_decay * mpmath.log(x))
+
+    with mpmath.workdps(60):
+        cos_want = [1.0 if k == 0 else 0.0 if k >= d else float(mpmath.sin(mpmath.pi * complement(k) / 2) ** (2 * p))
+                    for k in steps]
+        poly_want = [float(complement(k) ** p) for k in steps]
+    cases = [(L.cosine_decay(1.0, d, exponent=p, k_decay=k_decay), cos_want),
+             (L.polynomial_restart(1.0, d, power=p, k_decay=k_decay), poly_want)]
+    for schedule, want in cases:
+        assert_ulp_close(backend.evaluate(schedule, steps), np.asarray(want), backend.bits,
+                         context=f"{schedule!r} on {backend}")
 
 
 @pytest.mark.parametrize("power", [3.5, 7.0, 13.0, 30.0, 100.0, 1000.0])

@@ -56,6 +56,16 @@ class Composable:
         """The constructor options a composition of this object keeps (none by default)."""
         return {}
 
+    def __eq__(self, other):
+        """Equal to an object of the same adapter class holding an equal schedule with the same
+        options (a dtype), as core schedules compare by value."""
+        if type(other) is not type(self):
+            return NotImplemented
+        return (self.schedule, self.compose_options()) == (other.schedule, other.compose_options())
+
+    def __hash__(self):
+        return hash((type(self).__name__, self.schedule))
+
     def __mul__(self, other):
         if isinstance(other, Schedule) or is_adapter(other):
             return REGISTRY["multiply"].factory([self, other])

@@ -4,13 +4,15 @@ HLO size."""
 
 from __future__ import annotations
 
+import os
+
 import jax
 import jax.numpy as jnp
 import optax
 
 import lrcore.jax as lj
 
-from ._common import interleaved, log, main, repeat_once, row, unavailable
+from ._common import TARGET, interleaved, log, main, repeat_once, row, unavailable
 
 GROUP = "jax"
 
@@ -21,6 +23,11 @@ GROUP = "jax"
 ADAM_STEPS = 20
 ADAM_ROUNDS = 67
 ADAM_BEST_OF = 3
+#: The Adam rows' target, pinned: the schedule's cost within the step, at most 3%. With default
+#: threading the same measurement of optax's own schedule against the constant lr spread from 0.998
+#: to 1.044 over four runs: it cannot resolve 3% there, and those rows are held to the comparison
+#: target, 1.10.
+ADAM_TARGET = 1.03
 
 
 def single_piece_pairs():
@@ -206,8 +213,9 @@ def adam_rows(cfg, put):
             rows.append(row(GROUP, f"{p}: {name}", "s", t["s"], t["c"], "the same steps, constant lr", target=None,
                             kind="scale"))
         else:
+            threaded = os.environ.get("LRCORE_BENCH_THREADS") == "default"
             rows.append(row(GROUP, f"{p}: lrcore {name}", "s", t["s"], t["c"], "the same steps, constant lr",
-                            target=1.03))
+                            target=TARGET if threaded else ADAM_TARGET))
     return rows
 
 

@@ -458,21 +458,30 @@ class Ops:
         Exactly ``a`` at ``j = 0`` and exactly ``b`` from ``j = d`` on (``j`` past ``d`` needs no
         clamp: see :meth:`_ramp_steps`).
 
-        Where ``a + d·C`` reaches ``b`` (:func:`passing_slope`; with ``C`` one unit steeper where
-        the :attr:`budget` leaves room for it), the value is clamped at ``b``, a maximum or a
-        minimum; elsewhere a select on ``j < d`` holds ``b``."""
+        The value is clamped at ``b`` (a maximum or a minimum), which it never passes; where
+        ``a + d·C`` reaches ``b`` (:func:`passing_slope`; with ``C`` one unit steeper where the
+        :attr:`budget` leaves room for it) that clamp holds ``b`` from ``j = d`` on, elsewhere a
+        select on ``j < d`` does."""
         j = self._ramp_steps(j, d, a, b)
-        if d > self._max:
-            return self.f(a) + self.tofloat(j) * self.f(_slope(a, b, d, 1))
-        c = None if math.copysign(1.0, b) < 0 else passing_slope(
-            a, b, d, self.xp.finfo(self.float).bits, max(self.budget - RAMP_COST, 0) // NUDGE_COST)
-        if c is None:
-            value = self.f(a) + self.tofloat(j) * self.f(_slope(a, b, d, 1))
-            return self.xp.where(j < self.i(d), value, self.f(b))
-        # A clamp at b costs less than a select on the step (XLA: 1.06x optax's sum of two ramps
-        # with the select, 1.01x with the clamp).
+        c, clamp = self._ramp_form(d, a, b)
         value = self.f(a) + self.tofloat(j) * self.f(c)
-        return (self.xp.maximum if b < a else self.xp.minimum)(value, self.f(b))
+        # Never past b (a float step past 2**24 can round above d), and where the slope reaches b,
+        # b from j = d on: a clamp costs less than a select on the step (XLA: 1.06x optax's sum
+        # of two ramps with the select, 1.01x with the clamp alone).
+        value = (self.xp.maximum if b < a else self.xp.minimum)(value, self.f(b))
+        if clamp or d > self._max:
+            return value
+        return self.xp.where(j < self.i(d), value, self.f(b))
+
+    def _ramp_form(self, d: int, a: float, b: float):
+        """``(C, clamp)``: the ramp's slope, and whether it holds ``b`` with a clamp (the slope
+        from :func:`passing_slope`) or, where no slope within the budget reaches ``b`` (or ``b``
+        is -0.0, whose sign a clamp could lose), a select on ``j < d`` (``C`` rounded once)."""
+        if d <= self._max and math.copysign(1.0, b) > 0:
+            c = passing_slope(a, b, d, self.xp.finfo(self.float).bits, max(self.budget - RAMP_COST, 0) // NUDGE_COST)
+            if c is not None:
+                return c, True
+        return _slope(a, b, d, 1), False
 
     def _ramp_steps(self, j, d: int, a: float, b: float):
         """``j``, clamped at ``d`` only where ``j·C`` could pass the float dtype's largest value
@@ -924,9 +933,11 @@ class _NumpyOps(Ops):
         if not isinstance(j, np.ndarray) or j.ndim == 0:
             return super().ramp(j, d, a, b)
         j = self._ramp_steps(j, d, a, b)
-        v = np.multiply(j, self.f(_slope(a, b, d, 1)), dtype=self.float)
+        c, clamp = self._ramp_form(d, a, b)
+        v = np.multiply(j, self.f(c), dtype=self.float)
         np.add(self.f(a), v, out=v)
-        if d <= self._max and j.size and j.max() >= d:  # a reduction: no pass where no step is past d
+        (np.maximum if b < a else np.minimum)(v, self.f(b), out=v)
+        if not clamp and d <= self._max and j.size and j.max() >= d:  # a reduction: no pass where no step is past d
             np.copyto(v, self.f(b), where=j >= d)
         return v
 
@@ -1102,6 +1113,12 @@ def prepare(step, xp=None, float_dtype=None):
         raise TypeError(
             f"Argument `dtype` must be a real floating dtype (float32, float64, ...). Received: dtype={float_dtype}"
         )
+    elif float_dtype != float_default and xp is not _NUMPY and _lacks_float64(xp, float_dtype):
+        # JAX without x64 would compute in float32 and return float32 (warning only that it truncates).
+        raise TypeError(
+            f"Argument `dtype` is float64, which this namespace does not compute in (JAX has float64 "
+            f"only with jax.config.update('jax_enable_x64', True)). Received: dtype={float_dtype}"
+        )
     if not _is_real_numeric(xp, step.dtype):
         raise TypeError(
             "Argument `step` must hold integers or real floats (complex, bool, string and object steps "
@@ -1121,6 +1138,19 @@ def prepare(step, xp=None, float_dtype=None):
         k = xp.astype(step, int_dtype) if step.dtype != int_dtype else step
         k = cls.nonnegative(xp, k)
     return k, cls(xp, int_dtype, float_dtype, cls.placement(k)), scalar, nan
+
+
+def _lacks_float64(xp, dtype) -> bool:
+    """Whether ``dtype`` is float64 and namespace ``xp`` does not compute in it (JAX lists float64
+    only with x64 on, and would return float32). Narrower floats are not asked about: float16 and
+    bfloat16 evaluations compute in float32 on every namespace."""
+    try:
+        if int(xp.finfo(dtype).bits) != 64:
+            return False
+        available = xp.__array_namespace_info__().dtypes(kind="real floating").values()
+    except (AttributeError, TypeError, ValueError):  # a namespace without the inspection API: trust it
+        return False
+    return not any(dtype == d for d in available)
 
 
 def _is_real_floating(xp, dtype) -> bool:

@@ -221,3 +221,25 @@ def test_a_ramp_clamps_at_its_end_where_the_budget_allows():
     assert not _has_select(steep + plain)
     assert _has_select(lrcore.add([steep, plain, plain]))
     assert not _has_select(lrcore.add([plain, plain, plain]))
+
+
+def test_a_cheap_ramp_has_one_value_per_step_alone_and_in_an_array(backend):
+    """NumPy evaluates an array of steps with its own in-place ramp, which kept the rounded slope
+    and a select while a step alone took the clamp and the slope one unit steeper: the same step
+    differed in the last bit (a third of the levels), and float32 arrays of a decay to 0 went
+    below 0 where the float step rounds past ``d``. Every step of an array has the bits it has
+    alone, and no value passes the end level."""
+    rng = np.random.default_rng(20261209)
+    dtype = np.float32 if backend.bits == 32 else np.float64
+    for schedule in _end_cases(rng):
+        ramp = schedule.params["schedules"][0] if schedule.name == "add" else schedule
+        d, a, b = ramp.params["transition_steps"], ramp.params["init_value"], ramp.params["end_value"]
+        steps = np.unique(np.clip(np.asarray([0, 1, d // 2, d - 3, d - 2, d - 1, d, d + 1, *rng.integers(0, 2 * d + 2, 12)],
+                                             dtype=np.int64), 0, backend.max_step))
+        together = backend.evaluate(schedule, steps)
+        alone = np.asarray([backend.evaluate(schedule, np.asarray(k))[()] for k in steps])
+        np.testing.assert_array_equal(together.view(np.uint8), alone.astype(together.dtype).view(np.uint8),
+                                      err_msg=f"{schedule!r} on {backend}")
+        values = backend.evaluate(ramp, steps)
+        lo, hi = sorted((dtype(a), dtype(b)))
+        assert np.all((values >= lo) & (values <= hi)), (ramp, backend, values[(values < lo) | (values > hi)])

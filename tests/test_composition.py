@@ -290,3 +290,17 @@ def test_adapter_objects_compare_by_value(module):
     assert a != lrcore.cosine_decay(0.1, 100)  # a core schedule is another kind of object
     if module == "jax" and jax.config.read("jax_enable_x64"):  # the dtype is part of the value
         assert m.from_schedule(lrcore.cosine_decay(0.1, 100), dtype=jnp.float64) != a
+
+
+@pytest.mark.parametrize("module, cls", [("numpy", "NumpySchedule"), ("jax", "JaxSchedule"), ("torch", "TorchSchedule"),
+                                         ("keras", "KerasSchedule"), ("tf", "TFSchedule")])
+def test_adapter_classes_take_an_adapter_object_and_name_what_they_refuse(module, cls):
+    """``lrcore.jax.JaxSchedule(lrcore.jax.linear(...))`` raised a bare AttributeError (``_bounds``),
+    and ``JaxSchedule(0.1)`` one that named nothing, as did the torch and NumPy classes."""
+    m = getattr(lrcore, module)
+    make = getattr(m, cls)
+    wrapped = make(m.linear(1.0, 0.0, 10))
+    assert wrapped == make(lrcore.linear(1.0, 0.0, 10))
+    for junk in (0.1, "linear", None):
+        with pytest.raises(TypeError, match="Argument `schedule` must be an lrcore schedule"):
+            make(junk)

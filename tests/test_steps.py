@@ -332,3 +332,27 @@ def test_evaluate_with_a_namespace_never_wraps_host_steps():
     want = [1.0, math.nan, 0.0, float(np.float32(0.95))]
     np.testing.assert_array_equal(got, np.asarray(want, dtype=np.float32))
     assert torch.is_tensor(s.evaluate(2**40, xp=xt))
+
+
+def test_evaluate_refuses_float64_where_jax_computes_float32():
+    """``evaluate(5, xp=jax.numpy, dtype=jnp.float64)`` with x64 off returned float32 (JAX only warned
+    that it truncates); ``lrcore.jax`` refuses the same request. Refused, naming ``dtype``; with x64
+    on, float64 it is. Each setting in a fresh process (x64 is read at JAX's start)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import jax, sys\n"
+        "jax.config.update('jax_enable_x64', sys.argv[1] == 'on')\n"
+        "import jax.numpy as jnp, lrcore\n"
+        "try:\n"
+        "    print(lrcore.linear(1.0, 0.0, 2**40).evaluate(5, xp=jnp, dtype=jnp.float64).dtype)\n"
+        "except TypeError as e:\n"
+        "    print('TypeError', e)\n"
+    )
+    outputs = {}
+    for x64 in ("off", "on"):
+        done = subprocess.run([sys.executable, "-c", script, x64], capture_output=True, text=True, check=True)
+        outputs[x64] = done.stdout.strip().splitlines()[-1]
+    assert outputs["off"].startswith("TypeError Argument `dtype` is float64"), outputs
+    assert outputs["on"] == "float64", outputs

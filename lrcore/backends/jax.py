@@ -20,7 +20,7 @@ from .. import _array
 from .. import validate as check
 from .._array import host_steps_for
 from ..plateau import _MAX_COUNT, Plateau, PlateauState, metric_value, plateau, rule_parameters
-from ..schedule import Schedule, check_levels_fit
+from ..schedule import Schedule, as_schedule, check_levels_fit
 from . import Composable
 
 
@@ -38,6 +38,7 @@ class JaxSchedule(Composable):
                 "Argument `dtype` is float64 but JAX has 64-bit types disabled; set "
                 "jax.config.update('jax_enable_x64', True) first. Received: dtype=float64"
             )
+        schedule = as_schedule("schedule", schedule)
         check_levels_fit(schedule, float(np.finfo(dtype).max), dtype.name)  # refused now, not at step 0
         self.schedule = schedule
         self.dtype = dtype

@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 
 from .._array import _NUMPY, host_steps
-from ..schedule import Schedule
+from ..schedule import Schedule, as_schedule
 from . import Composable
 
 
@@ -17,7 +17,7 @@ class NumpySchedule(Composable):
     __slots__ = ("schedule", "__weakref__")
 
     def __init__(self, schedule: Schedule):
-        self.schedule = schedule
+        self.schedule = as_schedule("schedule", schedule)
 
     def __call__(self, step):
         if isinstance(step, numbers.Integral) and not isinstance(step, (bool, np.bool_)):

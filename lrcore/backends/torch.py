@@ -63,6 +63,7 @@ class TorchSchedule(Composable):
     __slots__ = ("schedule", "__weakref__")
 
     def __init__(self, schedule: Schedule):
+        schedule = as_schedule("schedule", schedule)
         check_levels_fit(schedule, float(torch.finfo(torch.float32).max), "float32")  # refused now, not at step 0
         self.schedule = schedule
 

@@ -275,8 +275,14 @@ def _check_curve(lrs, losses):
                 f"Argument `{name}` must hold real numbers. Received: {name} of dtype "
                 f"{array.dtype} ({reprlib.repr(values)})"
             )
-    lrs = np.asarray(lrs, dtype=np.float64)
-    losses = np.asarray(losses, dtype=np.float64)
+    try:
+        lrs = np.asarray(lrs, dtype=np.float64)
+        losses = np.asarray(losses, dtype=np.float64)
+    except (TypeError, ValueError) as exc:  # NumPy's message names neither argument
+        raise TypeError(
+            "Arguments `lrs` and `losses` must be 1-d sequences of real numbers. "
+            f"Received: lrs={reprlib.repr(lrs)}, losses={reprlib.repr(losses)}"
+        ) from exc
     if lrs.ndim != 1 or lrs.shape != losses.shape:
         raise ValueError(
             "Arguments `lrs` and `losses` must be 1-d of the same length. "
@@ -423,8 +429,10 @@ def find_lr_torch(model, optimizer, loss_fn, batches, start_value=1e-7, end_valu
     """Range test for a torch model and optimizer; both are restored to their state beforehand.
 
     Each step sets ``lr`` in every param group, runs ``loss_fn(model, batch)``, backpropagates
-    and calls ``optimizer.step()``. Afterwards the model's ``state_dict``, the optimizer's
-    ``state_dict`` (including the learning rates) and the model's train/eval mode are restored.
+    and calls ``optimizer.step()``. Afterwards the model's ``state_dict``, the parameters'
+    gradients, the optimizer's ``state_dict`` (including the learning rates) and the model's
+    train/eval mode are restored. An ``lrcore.torch.ReduceLROnPlateau`` on the optimizer does not
+    advance its scheduler on the sweep's updates.
 
     Args:
         model: a ``torch.nn.Module``.
@@ -437,8 +445,12 @@ def find_lr_torch(model, optimizer, loss_fn, batches, start_value=1e-7, end_valu
 
     import torch
 
+    from .backends.torch import sweeping
+
     model_state = copy.deepcopy(model.state_dict())
     optimizer_state = copy.deepcopy(optimizer.state_dict())
+    # The gradients too: a loop that steps before zero_grad() would add the sweep's last ones.
+    grads = [(p, None if p.grad is None else p.grad.detach().clone()) for p in model.parameters()]
     was_training = model.training
     stream = _batch_stream(batches)
 
@@ -458,8 +470,11 @@ def find_lr_torch(model, optimizer, loss_fn, batches, start_value=1e-7, end_valu
 
     model.train()
     try:
-        return find_lr(step_fn, start_value, end_value, num_steps, **kwargs)
+        with sweeping(optimizer):
+            return find_lr(step_fn, start_value, end_value, num_steps, **kwargs)
     finally:
         model.load_state_dict(model_state)
         optimizer.load_state_dict(optimizer_state)
+        for p, grad in grads:
+            p.grad = grad
         model.train(was_training)

@@ -281,3 +281,49 @@ def test_real_model_torch():
     assert optimizer.param_groups[0]["lr"] == 0.05
     assert optimizer.state_dict()["state"] == {}  # Adam moments gone, as before the test
     assert not model.training
+
+
+def test_find_lr_torch_leaves_gradients_and_plateau_schedulers_as_they_were():
+    """The range test restored the weights and the optimizer, not the gradients: a loop that steps
+    before ``zero_grad()`` added the sweep's last gradient to its first update (weights off by 1.4).
+    And an ``lrcore.torch.ReduceLROnPlateau`` advanced its scheduler on every sweep update (30 steps
+    of the schedule skipped). Both are as before the test: the next update is the one a run without
+    the test makes, bit for bit."""
+    import torch
+
+    import lrcore
+    import lrcore.torch
+
+    x, y = digits()
+    batches = [(torch.from_numpy(x[i : i + 64]), torch.from_numpy(y[i : i + 64])) for i in range(0, 640, 64)]
+
+    def loss_fn(m, batch):
+        return torch.nn.functional.cross_entropy(m(batch[0]), batch[1])
+
+    def setup():
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+        scheduler = lrcore.torch.scheduler(optimizer, lrcore.cosine_decay(0.01, 100))
+        plateau = lrcore.torch.ReduceLROnPlateau(scheduler)
+        loss_fn(model, batches[0]).backward()  # a gradient waiting, as in a loop that steps first
+        return model, optimizer, scheduler, plateau
+
+    def train(model, optimizer, n=3):
+        lrs = []
+        for batch in batches[1 : 1 + n]:
+            optimizer.step()  # the plateau's hook advances the scheduler after each update
+            lrs.append(optimizer.param_groups[0]["lr"])
+            optimizer.zero_grad()
+            loss_fn(model, batch).backward()
+        return lrs, [p.detach().clone() for p in model.parameters()]
+
+    model, optimizer, scheduler, _plateau = setup()
+    want_lrs, want_params = train(model, optimizer)
+
+    model, optimizer, scheduler, _plateau = setup()
+    find_lr_torch(model, optimizer, loss_fn, batches, start_value=1e-5, end_value=1.0, num_steps=30)
+    assert scheduler.last_epoch == 0
+    got_lrs, got_params = train(model, optimizer)
+    assert got_lrs == want_lrs
+    assert all(torch.equal(a, b) for a, b in zip(got_params, want_params))

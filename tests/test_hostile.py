@@ -879,6 +879,11 @@ def test_suggest_refuses_values_that_are_not_real_numbers(lrs, losses, bad):
         lrcore.finder.suggest(lrs, losses)
 
 
+def test_suggest_names_its_arguments_for_values_numpy_cannot_read():
+    with pytest.raises(TypeError, match="Arguments `lrs` and `losses` must be 1-d sequences of real numbers"):
+        lrcore.finder.suggest({1: 2}, {1: 2})
+
+
 def _torch_scheduler(cls, lr=0.1, **kwargs):
     optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
     return cls(optimizer, **kwargs)

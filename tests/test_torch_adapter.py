@@ -960,36 +960,126 @@ def test_scheduler_values_are_the_float64_value_rounded_once_whatever_the_histor
 
 
 @pytest.mark.parametrize("mode", ["absolute", "relative"])
-def test_a_group_added_without_an_lr_gets_the_same_lr_after_a_resume(mode):
+@pytest.mark.parametrize("kind", ["sgd-lr", "adam-betas"])
+def test_groups_added_without_an_lr_get_the_same_values_after_a_resume(mode, kind):
     """torch puts the constructor's lr tensor in ``optimizer.defaults`` and in group 0; the
     scheduler sets group 0's in place, so a group added later without an lr took the scheduled lr
     in an uninterrupted run and the constructor's after a resume (``optimizer.load_state_dict``
-    gives the groups new tensors). The scheduler gives the defaults their own copy: both runs add
-    the group at the constructor's lr, and every later lr agrees."""
+    gives the groups new tensors). The defaults get the scheduler's own copy, and each group added
+    with that default its own copy in turn: otherwise the scheduler's writes into the first added
+    group moved the default again (the next group added started at the scheduled value), and two
+    groups added at once shared one tensor (refused in relative mode). Every later value agrees, for
+    the lr and for Adam's tensor ``betas[0]`` under a momentum schedule."""
+    adds = {3: 1, 5: 2}  # step -> groups added there
 
-    def build():
-        w1, w2 = torch.nn.Parameter(torch.zeros(1)), torch.nn.Parameter(torch.zeros(1))
-        opt = torch.optim.SGD([w1], lr=torch.tensor(0.1))
-        return opt, lrcore.torch.scheduler(opt, lrcore.cosine_decay(1.0 if mode == "relative" else 0.1, 10), mode=mode), w2
+    def build(added):
+        ws = [torch.nn.Parameter(torch.zeros(1)) for _ in range(4)]
+        if kind == "sgd-lr":
+            opt = torch.optim.SGD([ws[0]], lr=torch.tensor(0.1))
+            extra = {}
+        else:
+            opt = torch.optim.Adam([ws[0]], lr=0.1, betas=(torch.tensor(0.9), torch.tensor(0.999)))
+            extra = {"momentum": lrcore.linear(0.9, 0.5, 10)}
+        for w in ws[1:1 + added]:
+            opt.add_param_group({"params": [w]})
+        sched = lrcore.torch.scheduler(opt, lrcore.cosine_decay(1.0 if mode == "relative" else 0.1, 10), mode=mode, **extra)
+        return opt, sched, ws
+
+    def values(opt):
+        return [(float(g["lr"]), float(g["betas"][0]) if "betas" in g else None) for g in opt.param_groups]
 
     def run(resume_at):
-        opt, sched, w2 = build()
-        lrs = []
-        for n in range(6):
+        opt, sched, ws = build(0)
+        added, seen = 0, []
+        for n in range(8):
             if n == resume_at:
                 saved = copy.deepcopy((opt.state_dict(), sched.state_dict()))
-                opt, sched, w2 = build()
-                if n > 3:  # the resumed run builds the same groups, then loads
-                    opt.add_param_group({"params": [w2]})
+                opt, sched, ws = build(added)  # the resumed run builds the same groups, then loads
                 opt.load_state_dict(saved[0])
                 sched.load_state_dict(saved[1])
-            if n == 3:
-                opt.add_param_group({"params": [w2]})
-            lrs.append([float(g["lr"]) for g in opt.param_groups])
+            for _ in range(adds.get(n, 0)):
+                added += 1
+                opt.add_param_group({"params": [ws[added]]})
+            seen.append(values(opt))
             _step(opt, sched)
+        seen.append(values(opt))
+        return seen
+
+    straight = run(None)
+    # Each added group starts at the constructor's value (the tensor's), as a fresh optimizer's default.
+    at = 0 if kind == "sgd-lr" else 1
+    assert straight[3][1][at] == straight[5][2][at] == straight[5][3][at] == float(torch.tensor(0.1 if at == 0 else 0.9))
+    for cut in range(1, 8):
+        assert run(cut) == straight, cut
+
+
+def test_sequential_lr_of_lrcore_schedulers_resumes_before_its_milestone():
+    """torch's SequentialLR sets the schedulers after the first to last_epoch -1 until their
+    milestone; their saved state held -1, which the loader refused ("must be >= 0"), so a
+    checkpoint taken before the milestone could not resume. A scheduler not started yet loads, and
+    sets nothing until SequentialLR starts it: every lr matches the uninterrupted run."""
+
+    def build():
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SequentialLR resets the lr its schedulers set at construction
+            first = lrcore.torch.scheduler(opt, lrcore.linear(0.01, 0.1, 5))
+            then = lrcore.torch.scheduler(opt, lrcore.cosine_decay(0.1, 10))
+            return opt, torch.optim.lr_scheduler.SequentialLR(opt, [first, then], milestones=[5])
+
+    def run(cut):
+        opt, seq = build()
+        lrs = []
+        for n in range(12):
+            if n == cut:
+                saved = copy.deepcopy((opt.state_dict(), seq.state_dict()))
+                opt, seq = build()
+                opt.load_state_dict(saved[0])
+                seq.load_state_dict(saved[1])
+            lrs.append(opt.param_groups[0]["lr"])
+            opt.step()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                seq.step()
         return lrs
 
     straight = run(None)
-    assert straight[3][1] == float(np.float32(0.1))  # the constructor's lr, as a fresh optimizer's default
-    for cut in (1, 2, 3, 4):
-        assert run(cut) == straight
+    want = [float(np.float32(0.01 + 0.018 * n)) for n in range(5)]  # the warmup ramp, in float32
+    assert straight[:5] == pytest.approx(want, rel=1e-6) and straight[5] == float(np.float32(0.1))
+    for cut in range(1, 12):
+        assert run(cut) == straight, cut
+
+
+def test_a_checkpoint_with_an_added_group_names_the_load_order_that_resumes_it():
+    """A state saved between add_param_group and the next step(), loaded into the optimizer before
+    a scheduler with a momentum schedule is built: the tracked group holds the scheduled momentum,
+    the added one its own, and one schedule would overwrite it. Refused, saying to build the
+    scheduler first; that order resumes exactly."""
+
+    def build(added):
+        ws = [torch.nn.Parameter(torch.zeros(1)) for _ in range(2)]
+        opt = torch.optim.SGD([ws[0]], lr=0.1, momentum=0.9)
+        if added:
+            opt.add_param_group({"params": [ws[1]]})
+        return opt, ws
+
+    momentum = lrcore.linear(0.9, 0.5, 10)
+    opt, ws = build(False)
+    sched = lrcore.torch.scheduler(opt, lrcore.constant(0.1), momentum=momentum)
+    for _ in range(3):
+        _step(opt, sched)
+    opt.add_param_group({"params": [ws[1]]})
+    saved = copy.deepcopy((opt.state_dict(), sched.state_dict()))
+    _step(opt, sched)
+    want = [g["momentum"] for g in opt.param_groups]
+
+    late, _ = build(True)
+    late.load_state_dict(saved[0])
+    with pytest.raises(ValueError, match="`momentum` would overwrite.*build the scheduler before optimizer.load_state_dict"):
+        lrcore.torch.scheduler(late, lrcore.constant(0.1), momentum=momentum)
+    first, _ = build(True)
+    resumed = lrcore.torch.scheduler(first, lrcore.constant(0.1), momentum=momentum)
+    first.load_state_dict(saved[0])
+    resumed.load_state_dict(saved[1])
+    _step(first, resumed)
+    assert [g["momentum"] for g in first.param_groups] == want

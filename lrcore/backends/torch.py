@@ -32,6 +32,7 @@ Neither re-implements schedule math: both evaluate the core :class:`lrcore.Sched
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import sys
@@ -198,7 +199,8 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
             if isinstance(value, Schedule) and (key != "lr" or mode == "absolute"):
                 # A group's initial lr where it has one (an optimizer loaded from a checkpoint holds
                 # the scheduled lr in tracked groups, the added lr in a group added since).
-                _refuse_overwrite(key, [g.get("initial_lr", g["lr"]) if key == "lr" else _hyper_value(g, key) for g in groups])
+                _refuse_overwrite(key, [g.get("initial_lr", g["lr"]) if key == "lr" else _hyper_value(g, key) for g in groups],
+                                  resumed_with_added=0 < sum("initial_lr" in g for g in groups) < len(groups))
         # Every value is rounded to float32 (in relative mode before the product with each group's
         # initial lr, checked below): refuse one that would be inf.
         for key, value in self._schedules.items():
@@ -296,6 +298,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
                 )
         for i, group in enumerate(groups[seen:], start=seen):
             if seen:
+                _own_default_copy(self.optimizer, group, self._schedules)
                 self._refuse_added(i, group)
             lr = group["lr"]
             if self.mode == "relative":
@@ -628,8 +631,9 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         loaded = {
             key: _saved_floats(f"state_dict['base'][{key!r}]", values, tracked, 0.0) for key, values in base.items()
         }
-        # At most what the constructor and step(epoch) reach.
-        last_epoch = _saved_int("state_dict['last_epoch']", state_dict["last_epoch"], 0, validate.MAX_STEPS)
+        # At most what the constructor and step(epoch) reach; -1 for a scheduler not started yet
+        # (torch's SequentialLR sets it in the schedulers after the first until their milestone).
+        last_epoch = _saved_int("state_dict['last_epoch']", state_dict["last_epoch"], -1, validate.MAX_STEPS)
         step_count = _saved_int("state_dict['_step_count']", state_dict["_step_count"], 1)
         scale = _saved_float("state_dict['scale']", state_dict["scale"], 0.0, 1.0)
         min_lr = state_dict["min_lr"]
@@ -658,7 +662,8 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         everyone = self.optimizer.param_groups
         self.optimizer.param_groups = everyone[:tracked]
         try:
-            self._reapply()
+            if last_epoch >= 0:  # a scheduler not started yet sets nothing (another one drives the groups)
+                self._reapply()
         finally:
             self.optimizer.param_groups = everyone
         for i, group in enumerate(everyone[tracked:]):
@@ -888,7 +893,7 @@ def _refuse_unreachable(optimizer, key: str, value) -> None:
             )
 
 
-def _refuse_overwrite(key: str, values: list) -> None:
+def _refuse_overwrite(key: str, values: list, resumed_with_added: bool = False) -> None:
     floats = [_as_float(v) for v in values]
     if len(set(floats)) > 1 and key == "lr":
         raise ValueError(
@@ -902,6 +907,12 @@ def _refuse_overwrite(key: str, values: list) -> None:
             f"values {floats} with one schedule: the scheduler sets {key} to the schedule's values in "
             f"every mode (only the lr can be relative to each group's own). Pass one schedule per "
             f"param group (a list of `{_ARGUMENT[key]}`)."
+            + (
+                f" The optimizer holds a checkpoint's scheduled {key} next to a group added after its "
+                f"last step(): to resume it, build the scheduler before optimizer.load_state_dict() "
+                f"(then load both states)."
+                if resumed_with_added else ""
+            )
         )
 
 
@@ -972,6 +983,25 @@ def _unshare_defaults(optimizer, keys) -> None:
                 defaults[key] = copy
 
 
+def _own_default_copy(optimizer, group: dict, keys) -> None:
+    """Give a param group added without an lr (momentum, weight decay) its own copy of the
+    default tensor it was handed (:func:`_unshare_defaults` made the default the scheduler's copy,
+    which no user holds): the scheduler sets the group's tensor in place, which would move the
+    default again and hand the next group added the scheduled value, and two groups added at once
+    would share one tensor."""
+    defaults = optimizer.defaults
+    for key in keys:
+        beta = key == "momentum" and "momentum" not in group
+        value = defaults.get("betas", (None,))[0] if beta else defaults.get(key)
+        held = group.get("betas", (None,))[0] if beta else group.get(key)
+        if isinstance(value, torch.Tensor) and isinstance(held, torch.Tensor) and _tensor_place(held) == _tensor_place(value):
+            copy = value.detach().clone()
+            if beta:
+                group["betas"] = (copy, *group["betas"][1:])
+            else:
+                group[key] = copy
+
+
 def _refuse_shared_tensor(groups, key: str, values) -> None:
     """Refuse to write different values into one tensor that several param groups hold (a tensor
     lr given to two groups): it is set in place, so the last group's value would be every group's."""
@@ -1021,6 +1051,23 @@ def _as_float(lr):
 
 #: Version of the plateau's state-dict layout (1: without the wrapped scheduler's state).
 _PLATEAU_FORMAT = 2
+
+
+#: Optimizers a learning-rate range test is sweeping (``lrcore.finder.find_lr_torch``): a
+#: plateau's optimizer hooks leave its scheduler alone meanwhile, as the test restores the
+#: optimizer afterwards (30 sweep steps had advanced a plateau-wrapped scheduler by 30).
+_SWEPT = weakref.WeakSet()
+
+
+@contextlib.contextmanager
+def sweeping(optimizer):
+    """Within the block, ``optimizer``'s updates are a range test's, not training: lrcore's
+    plateaus do not advance their schedulers on them."""
+    _SWEPT.add(optimizer)
+    try:
+        yield
+    finally:
+        _SWEPT.discard(optimizer)
 
 
 class _Advance:
@@ -1326,7 +1373,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
     def _after_update(self):
         """After each optimizer update: advance the scheduler, unless something else steps it."""
         link, sched = self._link, self.scheduler
-        if not link.auto or sched.plateau_link is not link:
+        if not link.auto or sched.plateau_link is not link or self.optimizer in _SWEPT:
             return
         link.advances += 1
         link.stepping = True
@@ -1353,7 +1400,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
 
     def _catch_up(self):
         """Before an update: make the metric step of the last epoch if Lightning skipped it."""
-        if self._trainer is None:
+        if self._trainer is None or self.optimizer in _SWEPT:
             return
         trainer, config = self._lightning_config()
         if config is None or self._lightning_epoch is None:

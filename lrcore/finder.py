@@ -431,8 +431,10 @@ def find_lr_torch(model, optimizer, loss_fn, batches, start_value=1e-7, end_valu
     Each step sets ``lr`` in every param group, runs ``loss_fn(model, batch)``, backpropagates
     and calls ``optimizer.step()``. Afterwards the model's ``state_dict``, the parameters'
     gradients, the optimizer's ``state_dict`` (including the learning rates) and the model's
-    train/eval mode are restored. An ``lrcore.torch.ReduceLROnPlateau`` on the optimizer does not
-    advance its scheduler on the sweep's updates.
+    train/eval mode of every module are restored (a tensor lr is the same tensor, holding its value
+    again). An ``lrcore.torch.ReduceLROnPlateau`` on the optimizer does not advance its scheduler on
+    the sweep's updates. The test draws from torch's random number generator (dropout) and consumes
+    ``batches`` as it goes; neither is put back.
 
     Args:
         model: a ``torch.nn.Module``.
@@ -451,7 +453,10 @@ def find_lr_torch(model, optimizer, loss_fn, batches, start_value=1e-7, end_valu
     optimizer_state = copy.deepcopy(optimizer.state_dict())
     # The gradients too: a loop that steps before zero_grad() would add the sweep's last ones.
     grads = [(p, None if p.grad is None else p.grad.detach().clone()) for p in model.parameters()]
-    was_training = model.training
+    # Each module's own mode (a frozen BatchNorm in a training model), and each group's lr object
+    # (a tensor lr the user holds is filled with the restored value, not replaced by a copy).
+    modes = [(m, m.training) for m in model.modules()]
+    lr_objects = [group["lr"] for group in optimizer.param_groups]
     stream = _batch_stream(batches)
 
     def step_fn(lr):
@@ -477,4 +482,10 @@ def find_lr_torch(model, optimizer, loss_fn, batches, start_value=1e-7, end_valu
         optimizer.load_state_dict(optimizer_state)
         for p, grad in grads:
             p.grad = grad
-        model.train(was_training)
+        for m, training in modes:
+            m.training = training
+        for group, lr in zip(optimizer.param_groups, lr_objects):
+            if isinstance(lr, torch.Tensor):
+                with torch.no_grad():
+                    lr.copy_(group["lr"])
+                group["lr"] = lr

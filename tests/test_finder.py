@@ -327,3 +327,29 @@ def test_find_lr_torch_leaves_gradients_and_plateau_schedulers_as_they_were():
     got_lrs, got_params = train(model, optimizer)
     assert got_lrs == want_lrs
     assert all(torch.equal(a, b) for a, b in zip(got_params, want_params))
+
+
+def test_find_lr_torch_restores_each_module_mode_and_the_lr_tensor_object():
+    """It restored only the top-level mode (``model.train(was_training)``): a frozen BatchNorm in a
+    training model came back training, and a training submodule of an eval model came back in eval.
+    And a tensor lr came back as a new tensor: the user's ``lr_t.fill_(0.5)`` no longer reached the
+    optimizer."""
+    import torch
+
+    x, y = digits()
+    batches = [(torch.from_numpy(x[i : i + 64]), torch.from_numpy(y[i : i + 64])) for i in range(0, 640, 64)]
+
+    def loss_fn(m, batch):
+        return torch.nn.functional.cross_entropy(m(batch[0]), batch[1])
+
+    for top, inner in ((True, False), (False, True)):
+        model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.BatchNorm1d(32), torch.nn.Linear(32, 10))
+        model.train(top)
+        model[1].train(inner)
+        lr = torch.tensor(0.01)
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        find_lr_torch(model, optimizer, loss_fn, batches, start_value=1e-5, end_value=1.0, num_steps=20)
+        assert [m.training for m in model.modules()] == [top, top, inner, top]
+        assert optimizer.param_groups[0]["lr"] is lr and float(lr) == float(torch.tensor(0.01))
+        lr.fill_(0.5)
+        assert float(optimizer.param_groups[0]["lr"]) == 0.5

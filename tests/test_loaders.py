@@ -56,7 +56,7 @@ def _sched(*lrs, mode="absolute"):
         ({"warned": None}, KeyError, "warned"),
         ({"last_epoch": "3"}, TypeError, "state_dict['last_epoch']"),
         ({"last_epoch": 3.0}, TypeError, "state_dict['last_epoch']"),
-        ({"last_epoch": -1}, ValueError, "state_dict['last_epoch']"),
+        ({"last_epoch": -2}, ValueError, "state_dict['last_epoch']"),
         ({"_step_count": 0}, ValueError, "state_dict['_step_count']"),
         ({"base": [0.5]}, TypeError, "state_dict['base']"),
         ({"base": {"lr": 0.5}}, ValueError, "state_dict['base']['lr']"),

@@ -1083,3 +1083,51 @@ def test_a_checkpoint_with_an_added_group_names_the_load_order_that_resumes_it()
     resumed.load_state_dict(saved[1])
     _step(first, resumed)
     assert [g["momentum"] for g in first.param_groups] == want
+
+
+@pytest.mark.parametrize("order", ["optimizer first", "scheduler first"])
+def test_sequential_lr_with_lrcore_schedulers_resumes_at_every_step(order):
+    """Two defects of lrcore schedulers inside torch's SequentialLR: at a milestone SequentialLR starts
+    the next scheduler with ``_update_lr(0)``, which set its lr but left the previous scheduler's
+    momentum for that update; and resuming past the milestone with the optimizer loaded first, the
+    finished lrcore scheduler's load put its own last lr back over the chainable ExponentialLR's
+    (0.0775 for 0.025). The milestone update takes the next scheduler's momentum, and a load keeps
+    lrs that something else set after this scheduler last did."""
+
+    def build():
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SequentialLR resets the lr its schedulers set at construction
+            first = lrcore.torch.scheduler(opt, lrcore.linear(0.01, 0.1, 4), momentum=lrcore.constant(0.8))
+            second = lrcore.torch.scheduler(opt, lrcore.constant(0.1), momentum=lrcore.linear(0.9, 0.5, 4))
+            third = torch.optim.lr_scheduler.ExponentialLR(opt, 0.5)
+            return opt, torch.optim.lr_scheduler.SequentialLR(opt, [first, second, third], milestones=[4, 8])
+
+    def run(cut):
+        opt, seq = build()
+        seen = []
+        for n in range(14):
+            if n == cut:
+                saved = copy.deepcopy((opt.state_dict(), seq.state_dict()))
+                opt, seq = build()
+                if order == "optimizer first":
+                    opt.load_state_dict(saved[0])
+                    seq.load_state_dict(saved[1])
+                else:
+                    seq.load_state_dict(saved[1])
+                    opt.load_state_dict(saved[0])
+            group = opt.param_groups[0]
+            seen.append((group["lr"], group["momentum"]))
+            opt.step()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                seq.step()
+        return seen
+
+    straight = run(None)
+    f32 = lambda x: float(np.float32(x))  # noqa: E731
+    assert straight[4] == (f32(0.1), f32(0.9))  # the second scheduler's step 0, momentum included
+    assert straight[5][1] == f32(0.8)  # linear(0.9, 0.5, 4) at step 1
+    assert straight[9][0] == pytest.approx(0.05, rel=1e-6)  # ExponentialLR halving the last lr
+    for cut in range(1, 14):
+        assert run(cut) == straight, cut

@@ -379,6 +379,13 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
     def get_lr(self):
         return self._lrs_at(self.last_epoch)
 
+    def _update_lr(self, epoch=None):
+        # torch's SequentialLR starts the next scheduler at its milestone with _update_lr(0), not
+        # step(): that sets the lr only, and momentum and weight decay kept the previous scheduler's
+        # values for that update. (step() runs it through the base class, then _after_lr_set again.)
+        super()._update_lr(epoch)
+        self._after_lr_set()
+
     # -- a wrapping reduce-on-plateau -----------------------------------------------------------
     def set_scale(self, scale: float, min_lrs=None) -> None:
         """Multiply the lrs by ``scale`` from now on, the reduction limited by ``min_lrs`` (one float
@@ -644,6 +651,14 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         if self.mode == "relative":
             for i, b in enumerate(loaded["lr"]):
                 _check_fits(self._schedules["lr"], i, b)
+        # Whether the groups still hold what this scheduler last set (its constructor's values, or
+        # a step's): then loading re-applies the loaded step's values. Otherwise something loaded
+        # or set them since (optimizer.load_state_dict after this scheduler was built, or another
+        # scheduler: torch's SequentialLR past this one's part), and they stay.
+        ours = all(
+            applied is None or _as_float(group["lr"]) == _as_float(applied)
+            for group, applied in zip(self.optimizer.param_groups, self._applied)
+        )
         # Everything is checked: nothing is changed by a refused state.
         # Groups the saved state had not tracked yet (added after its last step()) hold their own
         # values in the uninterrupted run: the values this scheduler found in them before it set its
@@ -662,8 +677,10 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         everyone = self.optimizer.param_groups
         self.optimizer.param_groups = everyone[:tracked]
         try:
-            if last_epoch >= 0:  # a scheduler not started yet sets nothing (another one drives the groups)
+            if last_epoch >= 0 and ours:  # a scheduler not started yet sets nothing (another one drives the groups)
                 self._reapply()
+            else:
+                self._applied = [_as_float(group["lr"]) for group in self.optimizer.param_groups]
         finally:
             self.optimizer.param_groups = everyone
         for i, group in enumerate(everyone[tracked:]):

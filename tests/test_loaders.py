@@ -160,6 +160,44 @@ def test_a_state_saved_between_add_param_group_and_the_next_step_resumes(mode, o
     assert [len(lrs) for lrs in resumed] == [1, 1, 2, 2, 2, 2]
 
 
+@pytest.mark.parametrize("order", ["scheduler_only", "optimizer_first", "scheduler_first"])
+def test_a_group_added_with_the_default_tensor_lr_resumes_apart_from_group_0(order):
+    # torch's add_param_group hands a group added without an lr the default tensor, which is group 0's
+    # own tensor where the optimizer was rebuilt with the group before the scheduler: a load that put
+    # back the added group's value in place moved group 0's lr too.
+    def optimizer():
+        return torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=torch.tensor(0.5), foreach=False)
+
+    def run(total, resume_at=None):
+        opt = optimizer()
+        sched = lrcore.torch.scheduler(opt, SCHEDULE)
+        lrs = []
+        for n in range(total):
+            if n == 2:
+                opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(2))]})
+            if n == resume_at:  # right after add_param_group, before the step that tracks the group
+                ckpt = copy.deepcopy({"opt": opt.state_dict(), "sched": sched.state_dict()})
+                opt = optimizer()
+                opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(2))]})
+                assert opt.param_groups[1]["lr"] is opt.param_groups[0]["lr"]  # torch shares it
+                sched = lrcore.torch.scheduler(opt, SCHEDULE)
+                pairs = [(opt, ckpt["opt"]), (sched, ckpt["sched"])]
+                if order == "scheduler_only":
+                    pairs = pairs[1:]
+                for obj, saved in pairs if order == "optimizer_first" else pairs[::-1]:
+                    obj.load_state_dict(saved)
+            lrs.append([float(g["lr"]) for g in opt.param_groups])  # the lrs this update applies
+            _update(opt)
+            sched.step()
+        return lrs
+
+    resumed = run(6, resume_at=2)
+    assert resumed == run(6)
+    # By hand: update n applies schedule(n) in float32 (0.5 · (1 - n/10)); the group added before
+    # update 2 applies the optimizer's default there (the constructor's 0.5), schedule(n) after.
+    assert resumed == [[_f32(0.5 * (1 - n / 10))] * (1 if n < 2 else 2) if n != 2 else [_f32(0.4), 0.5] for n in range(6)]
+
+
 # -- lrs beyond float32 are refused at construction -------------------------------------------------
 def test_scheduler_refuses_lrs_beyond_float32_at_construction():
     opt = torch.optim.SGD(_groups(0.1))

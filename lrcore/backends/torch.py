@@ -676,6 +676,7 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         for i, group in enumerate(everyone[tracked:]):
             for key, values in own.items():
                 if i < len(values):
+                    _unshare_from(group, key, everyone[:tracked])
                     _set_hyper(group, key, values[i])
 
     def __repr__(self):
@@ -974,16 +975,8 @@ def _unshare_defaults(optimizer, keys) -> None:
     place. A group added later without an lr takes the default: the constructor's value, whether
     this run started here or resumed from a checkpoint (``optimizer.load_state_dict`` gives the
     groups new tensors, and the default kept the constructor's value)."""
-    defaults = optimizer.defaults
     for key in keys:
-        beta = key == "momentum" and "momentum" not in defaults
-        value = defaults.get("betas", (None,))[0] if beta else defaults.get(key)
-        if not isinstance(value, torch.Tensor):
-            continue
-        place = _tensor_place(value)
-        held = [_hyper_value(g, key) for g in optimizer.param_groups if (key in g or beta and "betas" in g)]
-        if any(isinstance(h, torch.Tensor) and _tensor_place(h) == place for h in held):
-            _put_copy(defaults, key, beta, value)
+        _unshare_from(optimizer.defaults, key, optimizer.param_groups)
 
 
 def _own_default_copy(optimizer, group: dict, keys) -> None:
@@ -992,13 +985,25 @@ def _own_default_copy(optimizer, group: dict, keys) -> None:
     which no user holds): the scheduler sets the group's tensor in place, which would move the
     default again and hand the next group added the scheduled value, and two groups added at once
     would share one tensor."""
-    defaults = optimizer.defaults
     for key in keys:
-        beta = key == "momentum" and "momentum" not in group
-        value = defaults.get("betas", (None,))[0] if beta else defaults.get(key)
-        held = group.get("betas", (None,))[0] if beta else group.get(key)
-        if isinstance(value, torch.Tensor) and isinstance(held, torch.Tensor) and _tensor_place(held) == _tensor_place(value):
-            _put_copy(group, key, beta, value)
+        _unshare_from(group, key, [optimizer.defaults])
+
+
+def _unshare_from(holder: dict, key: str, groups) -> None:
+    """Give ``holder`` (the defaults or a param group) its own copy of its tensor ``key`` (Adam's
+    momentum: ``betas[0]``) where one of ``groups`` holds the same tensor. torch's constructor puts
+    one tensor lr in the defaults and group 0, and ``add_param_group`` hands a group added without an
+    lr the default: a value set in place in one would move the others."""
+
+    def held(d):
+        beta = key == "momentum" and "momentum" not in d
+        return (d.get("betas") or (None,))[0] if beta else d.get(key)
+
+    value = held(holder)
+    if isinstance(value, torch.Tensor):
+        place = _tensor_place(value)
+        if any(isinstance(h := held(g), torch.Tensor) and _tensor_place(h) == place for g in groups if g is not holder):
+            _put_copy(holder, key, key == "momentum" and "momentum" not in holder, value)
 
 
 def _put_copy(holder: dict, key: str, beta: bool, value) -> None:

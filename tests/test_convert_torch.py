@@ -63,6 +63,15 @@ def chained_first(o, children, later, milestones):
         return sched.SequentialLR(o, [sched.ChainedScheduler(children), *later], milestones=milestones)
 
 
+def nested_first(o):
+    """``SequentialLR(o, [SequentialLR(o, [LinearLR, ConstantLR], [5]), ExponentialLR], [12])``; the outer
+    one's construction steps the inner one's LinearLR again (torch warns: stepped before the optimizer)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)` before `optimizer\.step\(\)`")
+        inner = sched.SequentialLR(o, [sched.LinearLR(o, 0.1, 1.0, 5), sched.ConstantLR(o, 0.5, 5)], milestones=[5])
+        return sched.SequentialLR(o, [inner, sched.ExponentialLR(o, 0.9)], milestones=[12])
+
+
 CASES = {
     "StepLR": (lambda o: sched.StepLR(o, step_size=7, gamma=0.3), 60),
     "StepLR-growth": (lambda o: sched.StepLR(o, step_size=10, gamma=1.5), 60),
@@ -296,6 +305,14 @@ REFUSED = {
                                          sched.ChainedScheduler([sched.LinearLR(o, 0.5, 1.0, total_iters=3),
                                                                  sched.ExponentialLR(o, 0.9)])], milestones=[3]),
         "SequentialLR with a ChainedScheduler after milestone 3.*torch raises"),
+    # torch's outer SequentialLR steps a nested one's current scheduler once more at construction (it
+    # rewinds only the nested SequentialLR's own count), so its milestones act a step early.
+    "SequentialLR-nested-first": (lambda o: nested_first(o), "SequentialLR holding a SequentialLR.*one step early.*lrcore.join"),
+    "SequentialLR-nested-later": (
+        lambda o: sched.SequentialLR(o, [sched.ExponentialLR(o, 0.9),
+                                         sched.SequentialLR(o, [sched.LinearLR(o, 0.1, 1.0, 5), sched.ExponentialLR(o, 0.9)],
+                                                            milestones=[5])], milestones=[4]),
+        "SequentialLR holding a SequentialLR"),
 }
 
 
@@ -304,6 +321,17 @@ def test_refuses_what_it_cannot_express(name):
     make, match = REFUSED[name]
     with pytest.raises(ValueError, match=match):
         lrcore.from_torch(make(optimizer()))
+
+
+def test_a_nested_sequential_lr_switches_one_step_early():
+    """Why a SequentialLR holding one is refused: torch's inner milestone (5) acts at step 4 and its
+    ConstantLR's 5 steps end at step 8, where the inner SequentialLR alone switches at 5 and ends at 9."""
+    opt = optimizer(lrs=(0.1,))
+    want = [0.1 * (0.1 + 0.9 * n / 5) for n in range(4)] + [0.05] * 5 + [0.1] * 3
+    assert_ulp_close(record(opt, nested_first(opt), len(want))[:, 0], want, 64, 8)
+    alone = optimizer(lrs=(0.1,))
+    inner = sched.SequentialLR(alone, [sched.LinearLR(alone, 0.1, 1.0, 5), sched.ConstantLR(alone, 0.5, 5)], milestones=[5])
+    assert_ulp_close(record(alone, inner, len(want))[:, 0], [0.1 * (0.1 + 0.9 * n / 5) for n in range(5)] + [0.05] * 5 + [0.1] * 2, 64, 8)
 
 
 @pytest.mark.parametrize("eta_min", [0.0, 0.01])

@@ -262,6 +262,12 @@ def _sequential(s, i, base):
     inner = []
     for j, child in enumerate(s._schedulers):
         name = _name(child)
+        if name == "SequentialLR":
+            raise cannot(PEER, "SequentialLR holding a SequentialLR",
+                         "torch's outer SequentialLR steps the inner one's current scheduler once more at its "
+                         "construction (and restarts a later one with step(0), which SequentialLR does not take), so "
+                         "the inner milestones act one step early. Write the schedule with lrcore.join (a join may "
+                         "hold joins), or as one SequentialLR of the inner schedulers.")
         if j and name == "ChainedScheduler":
             raise cannot(PEER, f"SequentialLR with a ChainedScheduler after milestone {s._milestones[j - 1]!r}",
                          "torch's SequentialLR restarts the scheduler of a milestone from its closed form, which a "

@@ -198,6 +198,77 @@ def test_a_group_added_with_the_default_tensor_lr_resumes_apart_from_group_0(ord
     assert resumed == [[_f32(0.5 * (1 - n / 10))] * (1 if n < 2 else 2) if n != 2 else [_f32(0.4), 0.5] for n in range(6)]
 
 
+def test_a_group_added_with_the_default_tensor_beta_resumes_apart_from_group_0():
+    # The same with Adam's tensor betas and a momentum schedule: the added group's own beta1 (0.9)
+    # was put back into the tensor group 0 shares with it.
+    params = [torch.nn.Parameter(torch.zeros(2)) for _ in range(2)]
+    momentum = lrcore.cosine_decay(0.9, 20, end_value=0.8)
+
+    def build(added):
+        opt = torch.optim.Adam([params[0]], lr=0.1, betas=(torch.tensor(0.9), torch.tensor(0.999)))
+        if added:
+            opt.add_param_group({"params": [params[1]]})
+        return opt, lrcore.torch.scheduler(opt, lrcore.constant(0.1), momentum=momentum)
+
+    opt, sched = build(False)
+    for _ in range(4):
+        _update(opt)
+        sched.step()
+    opt.add_param_group({"params": [params[1]]})
+    state = sched.state_dict()
+    opt, sched = build(True)
+    assert opt.param_groups[1]["betas"][0] is opt.param_groups[0]["betas"][0]  # torch shares it
+    sched.load_state_dict(state)
+    by_hand = _f32(0.8 + 0.05 * (1 + math.cos(math.pi * 4 / 20)))
+    assert [float(g["betas"][0]) for g in opt.param_groups] == [by_hand, _f32(0.9)]
+
+
+@pytest.mark.parametrize("mode", ["absolute", "relative"])
+@pytest.mark.parametrize("order", ["scheduler_only", "scheduler_first", "optimizer_first"])
+def test_groups_re_added_before_the_load_leave_the_default_tensor_lr_alone(mode, order):
+    # A resume that builds the optimizer and scheduler, then re-adds the groups the run had added:
+    # they hold the optimizer's default tensor. Setting a re-added group's lr in place (the load)
+    # moved the default, and a group added later started from it (relative: its base for good).
+    params = [torch.nn.Parameter(torch.zeros(2)) for _ in range(3)]
+    schedule = lrcore.cosine_decay(1.0, 20)
+
+    def build():
+        opt = torch.optim.SGD([params[0]], lr=torch.tensor(0.1), foreach=False)
+        return opt, lrcore.torch.scheduler(opt, schedule, mode=mode)
+
+    def run(resume_at=None):
+        opt, sched = build()
+        lrs = []
+        for n in range(10):
+            if n == 3:
+                opt.add_param_group({"params": [params[1]]})
+            if n == 7:
+                opt.add_param_group({"params": [params[2]]})
+            if n == resume_at:
+                ckpt = copy.deepcopy({"opt": opt.state_dict(), "sched": sched.state_dict()})
+                opt, sched = build()
+                opt.add_param_group({"params": [params[1]]})
+                pairs = [(opt, ckpt["opt"]), (sched, ckpt["sched"])]
+                if order == "scheduler_only":
+                    pairs = pairs[1:]
+                for obj, saved in pairs if order == "optimizer_first" else pairs[::-1]:
+                    obj.load_state_dict(saved)
+            lrs.append([float(g["lr"]) for g in opt.param_groups])
+            _update(opt)
+            sched.step()
+        return lrs
+
+    resumed = run(resume_at=6)
+    assert resumed == run()
+    # By hand: a group added before update n applies the default (float32 0.1) there, then
+    # schedule(n) in float32 (relative: times the group's initial lr).
+    def want(n, added):
+        value = _f32(0.5 * (1 + math.cos(math.pi * n / 20)))
+        return _f32(0.1) if n == added else (value if mode == "absolute" else _f32(_f32(0.1) * value))
+
+    assert [lrs[2] for lrs in resumed[7:]] == [want(n, 7) for n in range(7, 10)]
+
+
 # -- lrs beyond float32 are refused at construction -------------------------------------------------
 def test_scheduler_refuses_lrs_beyond_float32_at_construction():
     opt = torch.optim.SGD(_groups(0.1))

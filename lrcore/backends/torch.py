@@ -667,6 +667,8 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         # The values are pure functions of the step: re-apply them, so the load order does not matter.
         # Groups added after the saved step are left to the next step(), as in the uninterrupted run.
         everyone = self.optimizer.param_groups
+        for group in everyone:  # a group (re-)added since this scheduler's start holds the default tensor
+            _own_default_copy(self.optimizer, group, self._schedules)
         self.optimizer.param_groups = everyone[:tracked]
         try:
             if last_epoch >= 0:  # a scheduler not started yet sets nothing (another one drives the groups)

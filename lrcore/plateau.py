@@ -14,6 +14,7 @@ import math
 import numbers
 from typing import Any, NamedTuple
 
+import array_api_compat
 import numpy as np
 
 from . import _array
@@ -359,6 +360,11 @@ def metric_value(name: str, metric):
     value = _array.concrete(metric if shape == () else metric[0])  # None for a tracer
     if value is not None:
         return check.metric(name, value, metric)
+    if array_api_compat.is_torch_array(metric):  # torch traces nothing the rule reads: a tensor without data
+        raise TypeError(
+            f"Argument `{name}` must be a real number or a real-valued 0-d array with a value; this "
+            f"tensor has none (device {metric.device}). Received: {name}={metric!r}"
+        )
     # A tracer has no value to refuse: Plateau.update counts an infinite one as NaN (no improvement).
     return metric if shape == () else metric[0]
 

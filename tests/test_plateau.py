@@ -285,7 +285,7 @@ def _numpy_state(rule):
     "bad",
     [None, "0.5", b"0.5", True, np.bool_(False), 1 + 2j, np.complex64(1), np.datetime64(1, "s"),
      np.timedelta64(3), [0.5], (0.5,), np.ones(3), np.ones((1, 1)), np.array("0.5"), np.array(True),
-     torch.ones(2), jnp.ones(2), object()],
+     torch.ones(2), jnp.ones(2), torch.ones((), device="meta"), torch.ones(1, device="meta"), object()],
     ids=repr,
 )
 @pytest.mark.parametrize("state", ["plain", "numpy", "jax"])

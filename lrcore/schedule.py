@@ -577,6 +577,10 @@ class Schedule:
         return (_rebuild, (self._name, self._params, REGISTRY[self._name].validate.__module__))
 
     # -- arithmetic ---------------------------------------------------------------------------
+    # NumPy defers every operator to these methods: an array operand is refused (TypeError), not
+    # broadcast into an array of schedules; NumPy scalars are numbers here.
+    __array_ufunc__ = None
+
     # The combinators are looked up by name: that module builds on this one, not the other way round.
     def __mul__(self, other):
         """``schedule * number`` is :func:`lrcore.scale`; ``a * b`` of two schedules is
@@ -951,7 +955,7 @@ def level_names(schedule: "Schedule") -> frozenset[str]:
 def is_number(value) -> bool:
     """A number an operator adds to a schedule: a real number, not a bool (``s + True`` is a
     ``TypeError``, as ``s * True`` is)."""
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_, np.timedelta64))
 
 
 def sum_of(left, right, *, subtract: bool = False):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import warnings
 
 os.environ["KERAS_BACKEND"] = "tensorflow"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -132,6 +133,24 @@ def test_operators_return_the_adapter(adapter):
         a * "0.5"
     with pytest.raises(TypeError, match="factor"):
         a * True
+
+
+@pytest.mark.parametrize("adapter", ["core", *ADAPTERS])
+def test_operators_refuse_arrays_and_timedeltas_on_either_side(adapter):
+    """An array operand (of any shape: the factor and level parameters take numbers) is a TypeError,
+    never NumPy broadcasting the schedule into an array of schedules; a NumPy timedelta (a NumPy
+    integer) is a TypeError whichever side and operator, never read as its count of units."""
+    core = lrcore.cosine_decay(1.0, 100)
+    s = core if adapter == "core" else ADAPTERS[adapter][0].from_schedule(core)
+    operations = [lambda x: s * x, lambda x: x * s, lambda x: s + x, lambda x: x + s, lambda x: s - x, lambda x: x - s]
+    operands = [np.array(0.5), np.array([0.5]), np.array([0.5, 2.0]), np.timedelta64(3), np.timedelta64(1, "D")]
+    for operand, operation in itertools.product(operands, operations):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # nor a NumPy overflow warning on the way
+            with pytest.raises(TypeError):
+                operation(operand)
+    # NumPy scalars stay numbers, on either side.
+    assert np.float64(2.0) * s == s * 2.0 and np.float32(0.5) + s == 0.5 + s and np.int64(1) - s == 1 - s
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS)

@@ -45,6 +45,9 @@ class Composable:
     """
 
     __slots__ = ()
+    #: NumPy defers every operator to these methods (an array operand is refused, not broadcast
+    #: into an array of schedules).
+    __array_ufunc__ = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

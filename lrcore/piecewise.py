@@ -49,6 +49,8 @@ def _piecewise_linear(k, p, ops):
     # Piece i (1 <= i <= n-1) runs from point i-1 to point i: v[i-1] + slope_i·(k - b[i-1]), exactly
     # v[i-1] at its first step. Pieces 0 (before the first point) and n (from the last) are flat.
     piece = ops.locate(b, k)
+    if ops.precise:
+        return _piecewise_linear_precise(k, b, v, piece, ops)
     start = ops.landmarks([0, *b[:-1], b[-1]])
     level = [v[0], *v[:-1], v[-1]]
     slope = [0.0, *(_slope(v[s - 1], v[s], b[s] - b[s - 1], ops) for s in range(1, n)), 0.0]
@@ -61,6 +63,39 @@ def _piecewise_linear(k, p, ops):
         width = [1.0, *(float(b[s] - b[s - 1]) for s in range(1, n)), 1.0]
         return piece.pick(ops.floats(level)) + piece.pick(ops.floats(rise)) * (offset / piece.pick(ops.floats(width)))
     return piece.pick(ops.floats(level)) + piece.pick(ops.floats(slope)) * offset
+
+
+def _piecewise_linear_precise(k, b, v, piece, ops):
+    """Each piece accurate relative to its own values (what an enclosing ``clip`` or product needs):
+    from the level its values approach, ``end + (start - end)·(b_i - k)/width`` on a piece that
+    shrinks toward its end (the exact complement ``b_i - k``: ``start + slope·offset`` cancels
+    there, erring by a rounding of ``start``), ``start + (end - start)·(k - b_{i-1})/width`` on one
+    that grows. Both terms have the value's sign where the levels share it; the flat pieces before
+    the first point and from the last one are their level (a rise of 0)."""
+    n = len(b)
+    inner = range(1, n)
+    shrinks = [False, *(_shrinks(v[i - 1], v[i]) for i in inner), False]
+    base = [v[0], *(v[i] if shrinks[i] else v[i - 1] for i in inner), v[-1]]
+    rise = [0.0, *(_rise(v[i], v[i - 1], ops) if shrinks[i] else _rise(v[i - 1], v[i], ops) for i in inner), 0.0]
+    width = [1.0, *(float(b[i] - b[i - 1]) for i in inner), 1.0]
+    # The steps from the piece's start (a growing piece) or to its end (a shrinking one), exact
+    # integers; an end past the integer range is the range's end plus the rest as a float.
+    start = piece.pick(ops.landmarks([0, *b[:-1], b[-1]]))
+    end = piece.pick(ops.landmarks([b[0], *b[1:], b[-1]]))
+    beyond = [0.0, *(float(b[i] - min(b[i], ops.max_step)) if shrinks[i] else 0.0 for i in inner), 0.0]
+    count = ops.xp.where(piece.pick(ops.ints([int(f) for f in shrinks])) > ops.i(0), end - k, k - start)
+    if any(beyond):
+        fraction = ops.ratio(count, piece.pick(ops.floats(width)), piece.pick(ops.floats(beyond)))
+    else:
+        fraction = ops.ratio(count, piece.pick(ops.floats(width)))
+    return piece.pick(ops.floats(base)) + piece.pick(ops.floats(rise)) * fraction
+
+
+def _shrinks(a, b) -> bool:
+    """Whether a piece from level ``a`` to ``b`` ends nearer 0 than it starts (levels of one sign),
+    decided on the host; levels given as traced arrays count as growing (the start-based form)."""
+    a, b = check.concrete(a), check.concrete(b)
+    return a is not None and b is not None and a * b >= 0.0 and abs(b) < abs(a)
 
 
 def _rise(a, b, ops):

@@ -130,6 +130,10 @@ def _tail_cases(D):
         "clip-onecycle": (L.clip(L.onecycle(1.0, D), max_value=1e-3), D),
         "clip-onecycle-linear": (L.clip(L.onecycle(1.0, D, anneal="linear"), max_value=1e-3), D),
         "clip-cyclic": (L.clip(L.cyclic(0.0, 1.0, 5, D - 6), max_value=1e-3), D - 1),
+        "clip-pl": (L.clip(L.piecewise_linear([0, D], [1.0, 0.0]), max_value=1e-3), D),
+        "clip-pl-3": (L.clip(L.piecewise_linear([0, 5, D // 3, D], [0.0, 1.0, 0.5, 1e-9]), max_value=1e-4), D),
+        "multiply-pl-growth": (L.multiply([L.piecewise_linear([0, D], [1.0, 0.0]),
+                                         L.exponential_decay(1.0, D // 10, 10.0, end_value=1e10)]), D),
     }
 
 

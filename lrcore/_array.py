@@ -422,6 +422,16 @@ class Ops:
         (``2|z|`` times ``z``'s rounding: 20 units at ``z = 10``). The large half is ``1 -`` that.
         """
         xp = self.xp
+        if side == 0 and self.precise:
+            # An enclosing clip or product needs the small half accurate relative to itself, not
+            # to ½: t/(1 + t) with t = e^{-2|z|}, whose argument errs relative to |z| (z is formed
+            # from the crossing, accurate relative to itself): about 2|z| times z's rounding.
+            z = self.f(z0) + w
+            t = xp.exp(self.f(-2.0) * xp.abs(z))
+            small = t / (1.0 + t)
+            large = 1.0 - small
+            positive = z >= self.f(0.0)
+            return xp.where(positive, small, large), xp.where(positive, large, small)
         if side == 0:
             th = xp.tanh(self.f(z0) + w)
             return 0.5 - 0.5 * th, 0.5 + 0.5 * th

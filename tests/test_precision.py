@@ -203,6 +203,26 @@ def test_tanh_decay_with_positive_bounds_is_not_zero(backend):
     assert_ulp_close(got, want, backend.bits)
 
 
+@pytest.mark.parametrize("lower, upper, bound", [(-3.0, 7.0, 1e-4), (-7.0, 3.0, 1e-2), (-1.0, 10.0, 1e-6), (-10.0, 1.0, 0.2)])
+@pytest.mark.parametrize("restart", [False, True])
+def test_clipped_tanh_across_zero_keeps_the_limit_of_an_exponential(backend, lower, upper, bound, restart):
+    """Where the tanh argument z changes sign, ½(1 ∓ tanh z) cancels in its small half: a clip far
+    below the peak saw an error of a rounding of ½ (10 % at clip(tanh_decay(1, 1000, -3, 7), 1e-4),
+    step 998). In a clip the small half is e^{-2|z|}/(1 + e^{-2|z|}): within the promise of the
+    clip's bound plus what an exponential e^y carries far below its peak (docs/numerics.md), a few
+    |y|u of the value, y = 2|z|."""
+    d = 1000
+    inner = L.tanh_restart(1.0, d, lower=lower, upper=upper) if restart else L.tanh_decay(1.0, d, lower=lower, upper=upper)
+    schedule = L.clip(inner, max_value=bound)
+    steps = np.arange(0, 2 * d + 3 if restart else d + 2, dtype=np.int64)
+    want = reference.values_of(schedule.to_dict(), steps)
+    got = np.asarray(backend.evaluate(schedule, steps), dtype=np.float64)
+    u = 2.0**-24 if backend.bits == 32 else 2.0**-53
+    z = np.abs(lower + (upper - lower) * (steps % d if restart else np.minimum(steps, d)) / d)
+    allowed = 8 * u * bound + 4 * (2 * z) * u * np.abs(want)
+    assert np.all(np.abs(got - want) <= allowed), (backend, float(np.max(np.abs(got - want) / allowed)))
+
+
 # -- large exponents and powers --------------------------------------------------------------------
 # w**p of a weight w near 1, with w rounded once, carries p times its rounding (24 units of the
 # promise at p = 100); the power goes through the weight's exact complement instead.

@@ -118,6 +118,30 @@ def _json_float(text: str) -> float:
     return value
 
 
+def _json_int(text: str) -> int:
+    """A JSON integer (``json.loads``'s ``parse_int``): one with more digits than Python converts
+    is refused in lrcore's words, not Python's."""
+    if len(text) > 4000:  # Python refuses to convert longer digit strings (sys.int_info)
+        raise ValueError(f"the integer {_short(text)} is too large")
+    return int(text)
+
+
+def _json_object(pairs) -> dict:
+    """A JSON object (``json.loads``'s ``object_pairs_hook``): a key given twice is refused, as a
+    parameter given twice on the command line is, not read as its last value."""
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the key {key!r} is given twice in one object")
+        out[key] = value
+    return out
+
+
+def _json_loads(text: str):
+    """``json.loads`` of a spec or a schedule parameter, with lrcore's number and key rules."""
+    return json.loads(text, parse_float=_json_float, parse_int=_json_int, object_pairs_hook=_json_object)
+
+
 def _refuse_underflow(text: str, value: float, error) -> None:
     """Raise ``error`` for a number written nonzero that float64 rounds to 0 (``1e-400``)."""
     # Any decimal digit float() reads (Unicode's too: "１e-400"), other than a zero.
@@ -149,7 +173,7 @@ def parse_value(text: str):
         return value
     if s.startswith("{"):
         try:
-            return json.loads(s, parse_float=_json_float)
+            return _json_loads(s)
         except json.JSONDecodeError as exc:
             raise CliError(f"cannot parse {text!r} as a JSON object: {exc}") from None
         except ValueError as exc:  # a number past float64, or an integer with more digits than Python converts
@@ -259,7 +283,7 @@ def _parse_child(flag: str, kind: str, text: str):
     ``Schedule.to_dict()`` gives it, parsed whole."""
     expected = _KIND_HELP[kind]
     try:
-        value = json.loads(text, parse_float=_json_float)
+        value = _json_loads(text)
     except json.JSONDecodeError as exc:
         raise CliError(f"argument {flag}: cannot parse {_short(text)!r} as {expected}: {exc}") from None
     except RecursionError:
@@ -324,7 +348,7 @@ def _load_specs(paths):
     for path in paths:
         data = _read_spec(path)
         try:
-            spec = json.loads(data.decode("utf-8"), parse_float=_json_float)
+            spec = _json_loads(data.decode("utf-8"))
         except json.JSONDecodeError as exc:
             raise CliError(f"spec file {path!r} is not valid JSON: {exc}") from None
         except UnicodeDecodeError as exc:

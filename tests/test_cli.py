@@ -787,3 +787,31 @@ def test_numbers_are_ascii_digits(number):
     assert r.returncode != 0 and "`value`" in r.stderr, r.stderr
     r = cli("table", "constant", "--value", "1", "--at", number)
     assert r.returncode != 0 and "--at" in r.stderr, r.stderr
+
+
+# -- keys given twice, integers past what Python converts -------------------------------------------
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ('{"name": "constant", "params": {"value": 0.1, "value": 0.2}}', "value"),
+        ('{"a": {"name": "constant", "params": {"value": 0.1}}, "a": {"name": "constant", "params": {"value": 0.2}}}', "a"),
+    ],
+)
+def test_a_key_given_twice_in_a_spec_is_refused(text, key, tmp_path):
+    """JSON reads the last of two equal keys: a parameter silently took the second value, and a
+    label given twice dropped a schedule from the table. Refused, naming the key, as a parameter
+    given twice on the command line is."""
+    spec = tmp_path / "spec.json"
+    spec.write_text(text)
+    line = _one_line_error(cli("table", "--spec", spec, "--at", "0"))
+    assert f"the key {key!r} is given twice" in line
+    inner = '{"name": "constant", "params": {"value": 0.1, "value": 0.2}}'
+    line = _one_line_error(cli("table", "scale", "--schedule", inner, "--factor", "2", "--at", "0"))
+    assert "the key 'value' is given twice" in line
+
+
+def test_an_integer_past_what_python_converts_is_refused_in_lrcores_words(tmp_path):
+    spec = tmp_path / "spec.json"
+    spec.write_text('{"name": "cosine_decay", "params": {"init_value": 1.0, "decay_steps": %s}}' % ("9" * 5000))
+    line = _one_line_error(cli("table", "--spec", spec, "--at", "0"))
+    assert "is too large" in line and "4300" not in line and "sys.set_int_max_str_digits" not in line

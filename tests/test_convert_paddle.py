@@ -77,6 +77,9 @@ CASES = {
                                  "metrics": [0.1, 0.2, 0.2, 0.205, 0.21, 0.3, 0.29, 0.28, 0.5, 0.49, 0.48, 0.47, 0.46,
                                              0.45, 0.44, 0.6, 0.59]}, None),
     "noam-short-warmup": (spec("NoamDecay", 60, d_model=512, warmup_steps=1, learning_rate=1.0), ULPS),
+    # phase_pct=1.0: no annealing phase; Paddle's own step() past the last step divides by zero, so
+    # only its total_steps values are compared (the name keeps it out of the "onecycle" past-the-end check).
+    "warmup-only-onecycle": (spec("OneCycleLR", 10, max_learning_rate=0.4, total_steps=10, phase_pct=1.0), ULPS),
     "onecycle-zero-end": (spec("OneCycleLR", 61, max_learning_rate=0.5, total_steps=60, divide_factor=10.0,
                                end_learning_rate=0.0, phase_pct=0.25, anneal_strategy="cos"), ULPS),
 }

@@ -199,11 +199,12 @@ def _onecycle(s):
     initial, peak, low = levels[0], levels[1], levels[-1]
     # After its last step() Paddle reports the value at step total_steps, past the end of its last phase,
     # extrapolated along it.
+    # (A last phase of no steps, phase_pct=1.0: Paddle's step() there divides by zero itself.)
     start, size = ends[-3], float(s._steps_size[-1])
-    x = (total - start) / size
+    x = (total - start) / size if size else 0.0
     a, b = levels[-2], levels[-1]
     past = b + (a - b) * 0.5 * (1 + math.cos(math.pi * x)) if kind == "cos" else a + (b - a) * x
-    if past < 0:
+    if size and past < 0:
         peer_bug(PEER, f"OneCycleLR reports lr={past!r} (negative) after its {total}th step: it extrapolates its last "
                        f"phase one step past total_steps. lrcore holds end_learning_rate={low!r} from step {total - 1} on.")
     # end_learning_rate is absolute (0 included): lrcore's final_value.

@@ -757,9 +757,13 @@ class Reach:
     def format(self) -> tuple:
         return (self.limit, self.eps, self.dtype)
 
-    def _check(self, magnitude: float, name: str, value, what: str, exact: float | None = None) -> float:
+    def _check(self, magnitude: float, name: str, value, what: str, exact: float | None = None, shown=None) -> float:
+        """``magnitude`` (of ``value``, named ``name``), refused beyond the format; ``shown`` is the
+        signed number the message gives where ``what`` says the value *is* it."""
         if not magnitude < self._inf:  # NaN (0 · inf on the host) is refused too
             size = repr(magnitude) if exact is None else f"{exact!r} ({magnitude!r} with room for its rounding)"
+            if shown is not None:
+                size = repr(float(shown))
             raise ValueError(
                 f"Argument `{name}` of {self._where} {what} {size}, beyond the largest "
                 f"{self.dtype} ({self.limit!r}) it is evaluated in: it would give inf. Use a smaller "
@@ -773,7 +777,7 @@ class Reach:
         if self._levels is not None:
             self._levels.add(name)
         x = check.concrete(value)
-        return 0.0 if x is None else self._check(abs(x), name, value, "is")
+        return 0.0 if x is None else self._check(abs(x), name, value, "is", shown=x)
 
     def levels(self, name: str, values) -> float:
         """The largest ``|value|`` of a sequence of levels (``name[i]`` in messages)."""
@@ -782,7 +786,7 @@ class Reach:
     def constant(self, name: str, value) -> float:
         """``|value|`` of a number (not a level) cast to the float dtype, refused beyond the format."""
         x = check.concrete(value)
-        return 0.0 if x is None else self._check(abs(x), name, value, "is")
+        return 0.0 if x is None else self._check(abs(x), name, value, "is", shown=x)
 
     def derived(self, name: str, value, magnitude: float, what: str) -> float:
         """A number the evaluation computes from ``name`` (``what`` says how), with room for its

@@ -1687,3 +1687,11 @@ def test_value_floor_of_a_traced_level_is_unknown():
     # With values, the same schedules have their levels' floors.
     assert value_floor(lrcore.warmup(lrcore.constant(1.0), 10, init_value=-3e35)) == -3e35
     assert value_floor(lrcore.clip(lrcore.constant(0.5), max_value=-2.0)) == -2.0
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_a_level_beyond_the_float_dtype_is_shown_with_its_sign(sign):
+    """The refusal gave the magnitude: "`min_value` of clip is 3.4e+38" for min_value=-3.4e+38."""
+    s = lrcore.clip(lrcore.exponential_decay(-1.0, 10, 10.0), min_value=sign * -3.4e38)
+    with pytest.raises(ValueError, match=re.escape(f"`min_value` of clip is {sign * -3.4e38!r}, beyond the largest float16")):
+        s.evaluate(0, dtype=np.float16)

@@ -240,7 +240,10 @@ def _loss_value(value, step: int) -> float:
     """The loss ``step_fn`` returned at sweep step ``step``, as a float: a real number or a real
     scalar array/tensor (``float()`` of it). A string (``float("1e3")`` would read it), a bool, a
     complex number or a several-element array is refused, naming ``step_fn``'s return value."""
-    text = isinstance(value, (str, bytes, bytearray))
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if kind == "O" and getattr(value, "size", None) == 1:  # an object array: what it holds
+        return _loss_value(np.asarray(value).item(), step)
+    text = isinstance(value, (str, bytes, bytearray)) or kind in ("U", "S")
     flag = isinstance(value, (bool, np.bool_)) or "bool" in str(getattr(value, "dtype", ""))
     complex_ = isinstance(value, complex) or "complex" in str(getattr(value, "dtype", ""))
     if text or flag or complex_:
@@ -275,6 +278,16 @@ def _check_curve(lrs, losses):
                 f"Argument `{name}` must hold real numbers. Received: {name} of dtype "
                 f"{array.dtype} ({reprlib.repr(values)})"
             )
+    for name, values in (("lrs", lrs), ("losses", losses)):
+        try:
+            np.asarray(values, dtype=np.float64)
+        except OverflowError:  # a Python int past float64 (10**400)
+            raise ValueError(
+                f"Argument `{name}` must be finite: it holds a number beyond float64. Received: "
+                f"{name}={reprlib.repr(values)}"
+            ) from None
+        except (TypeError, ValueError):
+            pass  # refused below, naming both
     try:
         lrs = np.asarray(lrs, dtype=np.float64)
         losses = np.asarray(losses, dtype=np.float64)
@@ -330,10 +343,13 @@ def smooth(lrs, losses, smoothing: float = 0.2) -> np.ndarray:
     smoothing = check.positive("smoothing", smoothing)
     x = np.log10(lrs)
     decay = np.exp(-np.diff(x) / smoothing)
-    filtered = _running_median(losses)
+    # Losses near the float64 maximum: smoothed at a power-of-two scale (exact), so that no sum on
+    # the way passes the range (the smoothed curve lies within the losses' own range).
+    scale = 2.0**-64 if losses.size and np.max(np.abs(losses)) > 2.0**960 else 1.0
+    filtered = _running_median(losses * scale)
     forward = _ema(filtered, np.concatenate([[0.0], decay]))
     backward = _ema(filtered[::-1], np.concatenate([[0.0], decay[::-1]]))[::-1]
-    return 0.5 * (forward + backward)
+    return (0.5 * (forward + backward)) / scale
 
 
 def suggest(lrs, losses, smoothing: float = 0.2) -> Suggestions:
@@ -348,6 +364,8 @@ def suggest(lrs, losses, smoothing: float = 0.2) -> Suggestions:
     """
     lrs, losses = _check_curve(lrs, losses)
     s = smooth(lrs, losses, smoothing)
+    if np.max(np.abs(s)) > 2.0**960:  # the suggestions do not depend on the scale: slopes stay finite
+        s = s * 2.0**-64
     x = np.log10(lrs)
     m = int(np.argmin(s))
     t = int(np.argmax(s[: m + 1]))
@@ -402,6 +420,7 @@ def find_lr_optax(loss_fn, params, optimizer, batches, start_value=1e-7, end_val
     import jax
     import optax
 
+    start_value = check.positive("start_value", start_value)  # before optax reads it
     tx = optax.inject_hyperparams(optimizer)(learning_rate=start_value)
 
     @jax.jit

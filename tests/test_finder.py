@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from lrcore.finder import LRFinderResult, find_lr, find_lr_optax, find_lr_torch, suggest
+from lrcore.finder import LRFinderResult, find_lr, find_lr_optax, find_lr_torch, smooth, suggest
 
 # A loss that falls fastest around lr = 1e-3 (its descent spans 1e-4 .. 1e-2), then blows up past 1.
 CENTER = -3.0
@@ -353,3 +353,37 @@ def test_find_lr_torch_restores_each_module_mode_and_the_lr_tensor_object():
         assert optimizer.param_groups[0]["lr"] is lr and float(lr) == float(torch.tensor(0.01))
         lr.fill_(0.5)
         assert float(optimizer.param_groups[0]["lr"]) == 0.5
+
+
+def test_suggestions_do_not_depend_on_the_loss_scale_up_to_float64s_largest():
+    """Losses near 1.8e308 made the smoothing's sums and the slopes inf: suggest raised "the smoothed
+    loss never decreases" (or picked the wrong point) where the same curve scaled down had
+    suggestions. A power-of-two scale changes nothing."""
+    lrs = np.geomspace(1e-4, 1.0, 40)
+    curve = 1.0 + 0.5 * np.cos(np.linspace(0.0, np.pi, 40)) ** 2 - 0.3 * np.linspace(0.0, 1.0, 40)
+    want = suggest(lrs, curve)
+    for scale in (2.0**1000, 2.0**1022, 1.79e308 / np.max(curve)):
+        assert suggest(lrs, curve * scale) == want, scale
+        assert np.all(np.isfinite(smooth(lrs, curve * scale)))
+
+
+@pytest.mark.parametrize("where", ["lrs", "losses"])
+def test_a_number_past_float64_in_the_curve_is_refused_naming_it(where):
+    lrs, losses = [1, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1]
+    (lrs if where == "lrs" else losses)[-1] = 10**400
+    with pytest.raises(ValueError, match=f"Argument `{where}` must be finite"):
+        suggest(lrs, losses)
+
+
+@pytest.mark.parametrize("loss", [np.array("1.5"), np.array(b"1.5"), np.array("1.5", dtype=object)], ids=repr)
+def test_a_loss_held_as_text_in_an_array_is_refused(loss):
+    with pytest.raises(TypeError, match="`step_fn` must return the step's loss"):
+        find_lr(lambda lr: loss, num_steps=5)
+
+
+def test_find_lr_optax_names_a_start_value_past_float64():
+    import jax.numpy as jnp
+    import optax
+
+    with pytest.raises(ValueError, match="start_value"):
+        find_lr_optax(lambda p, b: jnp.sum(p**2), jnp.ones(2), optax.sgd, [None], start_value=10**400)

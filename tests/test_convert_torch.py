@@ -368,6 +368,12 @@ def test_refuses_momentum_of_a_scheduler_that_keeps_it():
     opt = optimizer()
     with pytest.raises(ValueError, match="cycle_momentum=True"):
         lrcore.from_torch(sched.OneCycleLR(opt, 1.0, total_steps=10, cycle_momentum=False), momentum=True)
+    # A sequence whose later scheduler cycles the momentum: refused, without saying nothing cycles it.
+    opt = optimizer()
+    sequence = sched.SequentialLR(opt, [sched.ExponentialLR(opt, 0.9), sched.CyclicLR(opt, 0.01, 0.1)], milestones=[3])
+    with pytest.raises(ValueError, match="a scheduler of several converts the lr only") as info:
+        lrcore.from_torch(sequence, momentum=True)
+    assert "leaves the momentum alone" not in str(info.value)
 
 
 def test_momentum_is_a_flag():

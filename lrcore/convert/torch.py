@@ -448,9 +448,11 @@ def _lambda(s, i, base):
 def _momentum(s, i: int) -> Schedule:
     name = _name(s)
     if name not in ("OneCycleLR", "CyclicLR") or not getattr(s, "cycle_momentum", False):
+        what = ("a scheduler of several converts the lr only" if name in ("SequentialLR", "ChainedScheduler")
+                else "this scheduler leaves the momentum alone")
         raise ValueError(
             f"torch {name}: argument `momentum=True` converts the momentum a OneCycleLR or CyclicLR with "
-            "cycle_momentum=True cycles; this scheduler leaves the momentum alone. Received: momentum=True"
+            f"cycle_momentum=True cycles, given itself; {what}. Received: momentum=True"
         )
     group = _groups(s)[i]
     with peer_arguments(f"{PEER} {name}", _PEER_NAMES[name]):

@@ -238,6 +238,7 @@ REFUSED = {
     "wsd-callable": (dict(sched="wsd", decay_fn=lambda x: 1 - x), "decay_fn"),
     "plateau": (dict(sched="plateau"), "lrcore.plateau"),
     "cycle_mul-below-1": (dict(num_epochs=5, cycle_mul=0.5, cycle_limit=3), "cycle_mul=0.5 < 1.*math domain error"),
+    "cycle_limit-0": (dict(num_epochs=5, cycle_limit=0), "cycle_limit"),
     "poly-cycle_mul-below-1": (dict(sched="poly", num_epochs=5, cycle_mul=0.9, cycle_limit=3), "cycle_mul=0.9 < 1"),
 }
 

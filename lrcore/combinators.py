@@ -510,11 +510,6 @@ def _running_bound(p, reach, combine, what: str) -> float:
         if combine is operator.mul:
             reach.product_of_held(f"schedules[{i}]", schedule, inner, total)
             reach.product_of_held(f"schedules[{i}]", schedule, total, inner)
-            if min(total, inner) <= 1.0:
-                # A factor of magnitude at most 1: the rounded product is at most the other
-                # factor's bound (rounding is monotonic), a number of the format: no room needed.
-                total = total * inner
-                continue
         held = f" (at the largest {reach.dtype}: a level there, or a growth held there without an end_value ceiling)" if max(total, inner) >= reach.limit else ""
         total = reach.derived(f"schedules[{i}]", schedule, combine(total, inner), f"{what} of schedules[0..{i}]'s values{held}")
     return total

@@ -130,6 +130,9 @@ class Plateau:
         value = metric_value("metric", metric)
         if not _array.is_array(value) and not any(_array.is_array(v) for v in state):
             return self._update_plain(state, value)
+        held = _held_values(state)
+        if held is not None:  # arrays with values (not traced): the same check as a plain state's
+            checked_state(self, held)
         return self._update_array(state, value)
 
     def _update_plain(self, state: PlateauState, m: float) -> PlateauState:
@@ -283,6 +286,22 @@ def checked_state(rule: Plateau, values, name: str = "state") -> PlateauState:
     num_bad = _whole(f"{name}.num_bad", num_bad, rule.patience)
     cooldown_left = _whole(f"{name}.cooldown_left", cooldown_left, rule.cooldown)
     return PlateauState(scale, best, num_bad, cooldown_left)
+
+
+def _held_values(state: PlateauState):
+    """The state's entries as Python numbers where every array among them has a value (whole
+    float counters as ints, so that a float dtype's 2.0 reads as the count 2), or None where one
+    is traced (under ``jit`` nothing can be checked)."""
+    out = []
+    for key, v in state._asdict().items():
+        if _array.is_array(v):
+            x = _array.concrete(v)
+            if x is None:
+                return None
+            is_float = "float" in str(getattr(v, "dtype", ""))
+            v = int(x) if key in ("num_bad", "cooldown_left") and (not is_float or x.is_integer()) else x
+        out.append(v)
+    return out
 
 
 def _whole(name: str, value, most: int) -> int:

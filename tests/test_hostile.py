@@ -1695,3 +1695,20 @@ def test_a_level_beyond_the_float_dtype_is_shown_with_its_sign(sign):
     s = lrcore.clip(lrcore.exponential_decay(-1.0, 10, 10.0), min_value=sign * -3.4e38)
     with pytest.raises(ValueError, match=re.escape(f"`min_value` of clip is {sign * -3.4e38!r}, beyond the largest float16")):
         s.evaluate(0, dtype=np.float16)
+
+
+def test_a_held_growth_times_a_schedule_below_one_and_a_level_at_the_maximum_times_one_are_refused():
+    """Products the bound must keep room for: a growth held at the float maximum times a factor
+    schedule of values up to 1 would be held at the maximum times the factor, not at the maximum
+    (2**1025 · 0.5 read 8.99e307); and a factor of bound 1 can round above 1 in float32
+    (inverse_sqrt(1, warmup_steps=19) is 1.0000001 at step 19 on torch): times a level at float32's
+    maximum, inf."""
+    growth = lrcore.exponential_decay(1.0, 1, 2.0)
+    for factor in (lrcore.piecewise_constant([100], [1.0, 0.5]), lrcore.exponential_decay(1.0, 1, 0.5),
+                   lrcore.join([lrcore.constant(1.0), lrcore.constant(0.25)], [100])):
+        with pytest.raises(ValueError, match=r"Argument `schedules\[1\]` of multiply .*largest float64"):
+            lrcore.multiply([growth, factor])
+    top = float(np.finfo(np.float32).max)
+    product = lrcore.multiply([lrcore.constant(top), lrcore.inverse_sqrt(1.0, warmup_steps=19)])
+    with pytest.raises(ValueError, match="float32"):
+        product.evaluate(19, dtype=np.float32)

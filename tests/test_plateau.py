@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import re
 
 import jax
 import jax.numpy as jnp
@@ -369,3 +370,25 @@ def test_a_nan_metric_is_a_bad_metric():
     state = rule.update(state, float("nan"))
     assert state.scale == 0.5
     assert _torch_lrs(dict(factor=0.5, patience=0), [1.0, float("nan")])[-1] == state.scale
+
+
+@pytest.mark.parametrize("make", [torch.tensor, np.asarray, jnp.asarray], ids=["torch", "numpy", "jax"])
+@pytest.mark.parametrize(
+    "state, entry",
+    [((float("nan"), 0.7, 1, 0), "state.scale"), ((2.0, 0.7, 1, 0), "state.scale"), ((-0.5, 0.7, 1, 0), "state.scale"),
+     ((0.5, 0.7, -3, 0), "state.num_bad"), ((0.5, 0.7, 1, 0.5), "state.cooldown_left"), ((0.5, float("nan"), 1, 0), "state.best")],
+)
+def test_a_state_of_arrays_with_values_is_checked_as_a_plain_one(make, state, entry):
+    """The same bad state in 0-d arrays (a checkpoint loaded with torch, NumPy or JAX) was computed
+    on: a NaN, negative or above-1 scale became the lr's factor, counters went negative."""
+    rule = lrcore.plateau(patience=1, cooldown=2, factor=0.5)
+    with pytest.raises((ValueError, TypeError), match=re.escape(entry)):
+        rule.update(state, 0.9)
+    for i in range(4):
+        arrays = tuple(make(v) if j == i else v for j, v in enumerate(state))
+        if entry.endswith(lrcore.PlateauState._fields[i]):
+            with pytest.raises((ValueError, TypeError), match=re.escape(entry)):
+                rule.update(arrays, 0.9)
+    # A good state of arrays keeps working, its dtypes kept (whole float counters read as counts).
+    good = lrcore.PlateauState(make(1.0), make(0.7), make(1.0), make(0.0))
+    assert float(rule.update(good, 0.9).scale) == 0.5

@@ -386,6 +386,8 @@ def test_step_epoch_goes_to_that_step_exactly_and_warns_nothing():
         ("3", TypeError, r"`epoch` must be an integer \(a whole number of steps\). Received: epoch='3'"),
         (torch.ones(2), TypeError, r"`epoch` must be an integer"),
         (torch.tensor(True), TypeError, r"`epoch` must be an integer"),
+        (torch.empty((), device="meta", dtype=torch.int64), TypeError, r"`epoch` must be an integer"),
+        (torch.empty(1, device="meta"), TypeError, r"`epoch` must be an integer"),
         (np.array(2.5), ValueError, r"`epoch` must be a whole number"),
         (np.array("3"), TypeError, r"`epoch` must be an integer"),
         (np.ones(3), TypeError, r"`epoch` must be an integer"),

@@ -709,7 +709,7 @@ def _step_number(name: str, value, minimum: int, maximum: int, remedy: str) -> i
     if isinstance(value, np.ndarray):
         value = torch.from_numpy(value) if value.dtype.kind in "iuf" else value
     if isinstance(value, torch.Tensor):
-        if value.numel() != 1 or value.dtype == torch.bool or value.is_complex():
+        if value.numel() != 1 or value.dtype == torch.bool or value.is_complex() or value.is_meta:
             raise TypeError(
                 f"Argument `{name}` must be an integer (a Python int, or a tensor holding one). "
                 f"Received: {name}={value!r}"

@@ -130,7 +130,7 @@ class Plateau:
         value = metric_value("metric", metric)
         if not _array.is_array(value) and not any(_array.is_array(v) for v in state):
             return self._update_plain(state, value)
-        held = _held_values(state)
+        held = _held_values(self, state)
         if held is not None:  # arrays with values (not traced): the same check as a plain state's
             checked_state(self, held)
         return self._update_array(state, value)
@@ -288,18 +288,35 @@ def checked_state(rule: Plateau, values, name: str = "state") -> PlateauState:
     return PlateauState(scale, best, num_bad, cooldown_left)
 
 
-def _held_values(state: PlateauState):
-    """The state's entries as Python numbers where every array among them has a value (whole
-    float counters as ints, so that a float dtype's 2.0 reads as the count 2), or None where one
-    is traced (under ``jit`` nothing can be checked)."""
+def _held_values(rule: Plateau, state: PlateauState):
+    """The state's entries as Python numbers where every array among them has a value, for
+    :func:`checked_state`; None where one is traced (under ``jit`` nothing can be checked).
+
+    A complex or boolean array is refused, naming the entry. Whole float counters read as counts
+    (a float dtype's 2.0 is the count 2), and a scale at ``min_scale`` rounded to its own dtype
+    (float32's 0.7 is below 0.7) as ``min_scale``: the rule reaches both.
+    """
     out = []
     for key, v in state._asdict().items():
         if _array.is_array(v):
+            kind = str(getattr(v, "dtype", ""))
+            if "complex" in kind or "bool" in kind:
+                raise TypeError(
+                    f"Argument `state.{key}` must be a real number or a real 0-d array. Received: state.{key}={v!r}"
+                )
+            if getattr(v, "is_meta", False):  # a torch tensor without data
+                raise TypeError(f"Argument `state.{key}` must hold a value. Received: state.{key}={v!r}")
             x = _array.concrete(v)
             if x is None:
                 return None
-            is_float = "float" in str(getattr(v, "dtype", ""))
-            v = int(x) if key in ("num_bad", "cooldown_left") and (not is_float or x.is_integer()) else x
+            if key in ("num_bad", "cooldown_left") and ("float" not in kind or x.is_integer()):
+                x = int(x)
+            elif key == "scale":
+                lo = min(rule.min_scale, 1.0)
+                floor = _array.concrete(array_api_compat.array_namespace(v).asarray(lo, dtype=v.dtype))
+                if floor is not None and min(floor, lo) <= x < lo:
+                    x = lo
+            v = x
         out.append(v)
     return out
 

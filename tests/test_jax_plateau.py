@@ -222,3 +222,39 @@ def test_docstring_example_passes():
         runner.run(test)
     result = runner.summarize(verbose=False)
     assert result.failed == 0 and result.attempted > 0
+
+
+@pytest.mark.parametrize("min_scale, factor", [(0.7, 0.5), (0.01, 0.3), (1e-8, 0.1)])
+def test_every_state_it_reaches_resumes_eagerly_and_under_jit(min_scale, factor):
+    """A float32 state holds min_scale rounded to float32 (0.7 is 0.699999988): the eager check of
+    a state with values must take that as min_scale, or the run stops on a state it reached."""
+    tx = lrcore.jax.reduce_on_plateau(factor=factor, patience=0, min_scale=min_scale, accumulation_size=2)
+    params = jnp.zeros(2)
+    step = jax.jit(lambda s, v: tx.update(jnp.ones(2), s, params, value=v))
+    eager = traced = tx.init(params)
+    for v in [1.0, 2.0, float("nan"), 3.0, 0.5, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0] * 3:
+        _, eager = tx.update(jnp.ones(2), eager, params, value=v)
+        _, traced = step(traced, v)
+        tx.update(jnp.ones(2), traced, params, value=v)  # the state jit reached, resumed eagerly
+    assert all(jax.tree.leaves(jax.tree.map(lambda a, b: bool(jnp.array_equal(a, b, equal_nan=True)), eager, traced)))
+    assert float(eager.scale) <= 2 * min_scale  # reduced down to min_scale (within eps of it)
+
+
+@pytest.mark.parametrize(
+    "edit, entry",
+    [({"count": 5}, "state.count"), ({"count": 2.5}, "state.count"), ({"count": -1}, "state.count"),
+     ({"avg_value": float("nan")}, "state.avg_value"), ({"avg_value": float("inf")}, "state.avg_value"),
+     ({"scale": float("nan")}, "state.scale"), ({"scale": -2.0}, "state.scale"), ({"scale": 5 + 0j}, "state.scale"),
+     ({"num_bad": -3}, "state.num_bad"), ({"best": float("nan")}, "state.best")],
+    ids=repr,
+)
+def test_a_state_edited_outside_what_it_reaches_is_refused_eagerly(edit, entry):
+    """Outside jit a state with values is checked, naming the entry: a count at or past the
+    accumulation size never equals it again (the rule would stop for good), an average kept where
+    the count is 0 would be carried into the next mean, a NaN or negative scale scales the updates."""
+    tx = lrcore.jax.reduce_on_plateau(factor=0.5, patience=0, accumulation_size=3)
+    params = jnp.zeros(2)
+    state = tx.init(params)
+    state = state._replace(**{k: jnp.asarray(v) for k, v in edit.items()})
+    with pytest.raises((ValueError, TypeError), match=entry.replace(".", r"\.")):
+        tx.update(jnp.ones(2), state, params, value=1.0)

@@ -392,3 +392,23 @@ def test_a_state_of_arrays_with_values_is_checked_as_a_plain_one(make, state, en
     # A good state of arrays keeps working, its dtypes kept (whole float counters read as counts).
     good = lrcore.PlateauState(make(1.0), make(0.7), make(1.0), make(0.0))
     assert float(rule.update(good, 0.9).scale) == 0.5
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, torch.float16, torch.bfloat16, jnp.bfloat16, jnp.float32], ids=str)
+def test_a_state_of_arrays_the_rule_reaches_is_never_refused(dtype):
+    """min_scale rounded to the state's dtype (float32's 0.7 is below 0.7) is a scale the rule
+    reaches: the check of a state with values takes it as min_scale."""
+    make = torch.tensor if isinstance(dtype, torch.dtype) else (np.asarray if dtype in (np.float16, np.float32) else jnp.asarray)
+    for min_scale, factor in ((0.7, 0.5), (0.1, 0.3), (1e-3, 0.5), (0.2, 0.9)):
+        rule = lrcore.plateau(factor=factor, patience=0, min_scale=min_scale)
+        state = lrcore.PlateauState(make(1.0, dtype=dtype), make(float("inf"), dtype=dtype), make(0), make(0))
+        for m in range(40):
+            state = rule.update(state, float(m))  # each bad metric reduces, down to min_scale
+        assert float(state.scale) <= max(min_scale, 0.0) * 1.01 + 1e-3
+
+
+@pytest.mark.parametrize("bad", [np.array(5 + 0j), np.array(True), jnp.asarray(1 + 0j), torch.empty((), device="meta")], ids=repr)
+def test_a_state_entry_that_is_no_real_number_is_refused(bad):
+    rule = lrcore.plateau(factor=0.5, patience=2)
+    with pytest.raises(TypeError, match=r"state\.scale"):
+        rule.update(lrcore.PlateauState(bad, float("inf"), 0, 0), 1.0)

@@ -183,6 +183,7 @@ def reduce_on_plateau(
             info = jnp.finfo(dtype)
             check.metric_fits("value", checked, float(info.max), float(info.eps), jnp.dtype(dtype).name, value)
             metric = jnp.asarray(checked, dtype=dtype)
+        _check_accumulation(state, accumulation_size)
         count = state.count + 1
         # optax's running mean, bit for bit: (n·mean + value) / (n + 1); where n·mean + value
         # passes the float range (finite metrics near its largest value), mean·n/(n+1) + value/(n+1).
@@ -204,6 +205,32 @@ def reduce_on_plateau(
         return updates, state
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+def _check_accumulation(state, accumulation_size: int) -> None:
+    """Refuse, naming the entry, a state's ``count`` and ``avg_value`` that ``reduce_on_plateau``
+    could not have reached (where they hold values: a traced state cannot be checked): ``count`` a
+    whole number in ``[0, accumulation_size)`` (one at or past it never equals it again, and the
+    rule would stop), ``avg_value`` 0 where ``count`` is 0 (it restarts there) and finite or NaN
+    otherwise. The rule's own entries are checked by :meth:`lrcore.Plateau.update`."""
+    for key in ("count", "avg_value"):
+        kind = str(getattr(getattr(state, key), "dtype", type(getattr(state, key)).__name__))
+        if "complex" in kind or "bool" in kind:
+            raise TypeError(f"Argument `state.{key}` must be a real 0-d array. Received: state.{key}={getattr(state, key)!r}")
+    count, avg = _array.concrete(state.count), _array.concrete(state.avg_value)
+    if count is None or avg is None:
+        return
+    if not count.is_integer() or not 0 <= count < accumulation_size:
+        raise ValueError(
+            f"Argument `state.count` must be a whole number in [0, {accumulation_size}) (the metrics "
+            f"accumulated since the rule last ran). Received: state.count={state.count!r}"
+        )
+    if (count == 0 and avg != 0.0) or math.isinf(avg):
+        raise ValueError(
+            "Argument `state.avg_value` must be 0 where state.count is 0, and finite or NaN otherwise "
+            f"(the running mean of the accumulated metrics). Received: state.avg_value={state.avg_value!r} "
+            f"with state.count={state.count!r}"
+        )
 
 
 def _state_dtype(params):

@@ -390,3 +390,25 @@ def test_refusal_is_a_value_error_naming_the_scheduler():
     with pytest.raises(ValueError) as info:
         lrcore.from_torch(sched.LambdaLR(optimizer(), lr_lambda=lambda k: 1.0))
     assert str(info.value).startswith("torch: LambdaLR(lr_lambda=")
+
+
+@pytest.mark.parametrize("later", ["StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR"])
+def test_a_scheduler_built_after_another_changed_the_lr_is_refused(later):
+    """torch's chainable schedulers go on from the lr they find: a StepLR built after a ConstantLR
+    that set 0.025 runs 0.025·0.5**(n//3), where the conversion, reading initial_lr (0.1), gave four
+    times that. Refused, naming the group and both lrs, instead of converted to other values."""
+    opt = optimizer(lrs=(0.1,))
+    sched.ConstantLR(opt, factor=0.25, total_iters=100)
+    make = {"StepLR": lambda o: sched.StepLR(o, 3, 0.5), "ExponentialLR": lambda o: sched.ExponentialLR(o, 0.9),
+            "CosineAnnealingLR": lambda o: sched.CosineAnnealingLR(o, 10), "LinearLR": lambda o: sched.LinearLR(o, 0.5, 1.0, 4)}
+    peer = make[later](opt)
+    record(opt, peer, 4)  # what torch runs: from 0.025, not 0.1
+    assert opt.param_groups[0]["lr"] < 0.05
+    with pytest.raises(ValueError, match=rf"{later} built on an optimizer whose lr something had changed \(param group 0: lr"):
+        lrcore.from_torch(make[later](optimizer_after_constant()))
+
+
+def optimizer_after_constant():
+    opt = optimizer(lrs=(0.1,))
+    sched.ConstantLR(opt, factor=0.25, total_iters=100)
+    return opt

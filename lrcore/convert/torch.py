@@ -67,7 +67,27 @@ def from_torch(scheduler, *, momentum: bool = False):
         out = [_momentum(scheduler, i) for i in range(len(groups))]
     else:
         out = [_group(scheduler, i) for i in range(len(groups))]
+        _check_start(scheduler, groups, out)
     return out[0] if all(s == out[0] for s in out) else out
+
+
+def _check_start(scheduler, groups, out) -> None:
+    """A scheduler just built sets each group's lr to its schedule's step 0: where the lr differs,
+    something changed it before (another scheduler, the user), and torch's chainable schedulers go
+    on from that lr, not from the ``initial_lr`` the conversion reads. Refused, not converted to
+    other values than torch's."""
+    if getattr(scheduler, "last_epoch", None) != 0:
+        return  # stepped or resumed: converted to the whole curve (documented)
+    for i, (group, schedule) in enumerate(zip(groups, out)):
+        lr, want = float(group["lr"]), float(schedule(0))
+        if not math.isclose(lr, want, rel_tol=1e-6, abs_tol=0.0):
+            raise cannot(
+                PEER, f"{_name(scheduler)} built on an optimizer whose lr something had changed (param group {i}: "
+                f"lr {lr!r} where its schedule starts at {want!r} from initial_lr "
+                f"{float(group.get('initial_lr', float('nan')))!r})",
+                "torch's chainable schedulers go on from the lr they find, another scheduler's or yours. Convert "
+                "each scheduler built on a fresh optimizer and compose them with lrcore (lrcore.multiply, "
+                "lrcore.join), or scale the converted schedule (lrcore.scale(schedule, lr / initial_lr)).")
 
 
 def _name(scheduler) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import doctest
 import inspect
+import re
 import subprocess
 import sys
 
@@ -94,3 +95,19 @@ def test_a_refusal_is_a_value_error_with_the_remedy():
 def test_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@pytest.mark.parametrize(
+    "convert, name",
+    [(lambda: lrcore.from_hf("polynomial", lr=0.1, num_warmup_steps=5, num_training_steps=50, power=10**400), "power"),
+     (lambda: lrcore.from_hf("polynomial", lr=0.1, num_warmup_steps=5, num_training_steps=50, lr_end=10**400), "lr_end"),
+     (lambda: lrcore.from_hf("cosine", lr=0.1, num_warmup_steps=5, num_training_steps=10**400), "num_training_steps"),
+     (lambda: lrcore.from_timm(lr=10**400), "lr"),
+     (lambda: lrcore.from_timm(lr=0.1, num_epochs=10**400), "decay_epochs` (or num_epochs"),
+     (lambda: lrcore.from_timm(lr=0.1, sched="step", decay_epochs=10**400), "decay_epochs")],
+)
+def test_a_peer_argument_past_float64_is_refused_naming_it(convert, name):
+    """10**400 raised an OverflowError inside the conversion, reported as 'the scheduler's values
+    cannot be converted' without naming the argument."""
+    with pytest.raises(ValueError, match=re.escape(f"argument `{name}") + r"\b"):
+        convert()

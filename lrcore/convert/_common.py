@@ -38,9 +38,14 @@ def whole(peer: str, name: str, value, minimum: int = 0) -> int:
     """``value`` as an int if it is a whole number >= ``minimum`` (an int, or an integral float)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{peer}: argument `{name}` must be a whole number. Received: {name}={value!r}")
-    if not math.isfinite(float(value)) or float(value) != math.floor(float(value)):
-        raise cannot(peer, f"a fractional `{name}` ({value!r})",
-                     "lrcore counts whole steps: give a whole number of steps.")
+    if not isinstance(value, numbers.Integral):  # an int is whole at any size (float() of 10**400 fails)
+        try:
+            x = float(value)
+        except OverflowError:  # a Fraction or Decimal past float64
+            raise ValueError(f"{peer}: argument `{name}` must be within float64. Received: {name}={value!r}") from None
+        if not math.isfinite(x) or x != math.floor(x):
+            raise cannot(peer, f"a fractional `{name}` ({value!r})",
+                         "lrcore counts whole steps: give a whole number of steps.")
     out = int(value)
     if out < minimum:
         raise ValueError(f"{peer}: argument `{name}` must be >= {minimum}. Received: {name}={value!r}")
@@ -53,6 +58,8 @@ def real(peer: str, name: str, value) -> float:
         raise TypeError(f"{peer}: argument `{name}` must be a number. Received: {name}={value!r}")
     try:
         out = float(value)
+    except OverflowError:  # an int (a Fraction, a Decimal) past float64
+        raise ValueError(f"{peer}: argument `{name}` must be finite (within float64). Received: {name}={value!r}") from None
     except (TypeError, ValueError):
         raise TypeError(f"{peer}: argument `{name}` must be a number. Received: {name}={value!r}") from None
     if not math.isfinite(out):

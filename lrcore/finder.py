@@ -240,6 +240,11 @@ def _loss_value(value, step: int) -> float:
     """The loss ``step_fn`` returned at sweep step ``step``, as a float: a real number or a real
     scalar array/tensor (``float()`` of it). A string (``float("1e3")`` would read it), a bool, a
     complex number or a several-element array is refused, naming ``step_fn``'s return value."""
+    if getattr(value, "is_meta", False):  # a torch tensor without data
+        raise TypeError(
+            "Argument `step_fn` must return the step's loss, a real number (a tensor with a value). "
+            f"Received: step_fn(lr) returned {value!r} at step {step}"
+        )
     kind = getattr(getattr(value, "dtype", None), "kind", None)
     if kind == "O" and getattr(value, "size", None) == 1:  # an object array: what it holds
         return _loss_value(np.asarray(value).item(), step)
@@ -308,6 +313,12 @@ def _check_curve(lrs, losses):
         )
     if not (np.all(np.isfinite(lrs)) and np.all(lrs > 0) and np.all(np.diff(lrs) > 0)):
         raise ValueError("Argument `lrs` must be finite, positive and strictly increasing.")
+    if not np.all(np.diff(np.log10(lrs)) > 0):  # the curve is smoothed and differentiated in log10(lr)
+        raise ValueError(
+            "Argument `lrs` must be strictly increasing in log10 too: neighbouring lrs so close that their "
+            "logarithms are equal give the smoothing and the slope no distance between them. Received: "
+            f"lrs={reprlib.repr(lrs)}"
+        )
     if not np.all(np.isfinite(losses)):
         raise ValueError("Argument `losses` must be finite (drop the NaN/inf steps).")
     return lrs, losses

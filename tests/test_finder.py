@@ -387,3 +387,19 @@ def test_find_lr_optax_names_a_start_value_past_float64():
 
     with pytest.raises(ValueError, match="start_value"):
         find_lr_optax(lambda p, b: jnp.sum(p**2), jnp.ones(2), optax.sgd, [None], start_value=10**400)
+
+
+def test_lrs_whose_logarithms_are_equal_are_refused_naming_lrs():
+    """Strictly increasing lrs with equal log10 (adjacent floats near 1e10) made np.gradient divide
+    by zero: a suggestion at a NaN slope, or a false 'never decreases'."""
+    lrs = 1e10 * (1 + np.arange(10) * 2.2e-16)
+    assert np.all(np.diff(lrs) > 0) and not np.all(np.diff(np.log10(lrs)) > 0)
+    with pytest.raises(ValueError, match="`lrs` must be strictly increasing in log10"):
+        suggest(lrs, np.linspace(5, 1, 10))
+
+
+def test_a_meta_tensor_loss_is_refused_naming_step_fn():
+    import torch
+
+    with pytest.raises(TypeError, match="`step_fn` must return the step's loss"):
+        find_lr(lambda lr: torch.empty((), device="meta"), num_steps=5)

@@ -7,6 +7,8 @@ rendered with Agg whatever backend the user's session has selected.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -90,10 +92,15 @@ def schedules_figure(curves, path=None, log: bool = False, title: str | None = N
     """
     fig = Figure(figsize=(8, 4.5))
     ax = fig.add_subplot()
+    # A linear axis near float64's largest value: matplotlib's ticks overflow (their range is past
+    # float64), so the values are drawn divided by a power of ten, which the axis label gives.
+    top = max((float(np.max(np.abs(v))) for _, _, v in curves if np.size(v)), default=0.0)
+    exponent = int(math.floor(math.log10(top))) if not log and math.isfinite(top) and top > 1e300 else 0
     for label, steps, values in curves:
-        ax.plot(np.asarray(steps), np.asarray(values), label=label, linewidth=1.5)
+        values = np.asarray(values, dtype=np.float64) / 10.0**exponent if exponent else np.asarray(values)
+        ax.plot(np.asarray(steps), values, label=label, linewidth=1.5)
     ax.set_xlabel("step")
-    ax.set_ylabel("learning rate")
+    ax.set_ylabel(f"learning rate (×1e{exponent})" if exponent else "learning rate")
     if log:
         ax.set_yscale("log")
     if title:

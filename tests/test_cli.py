@@ -815,3 +815,17 @@ def test_an_integer_past_what_python_converts_is_refused_in_lrcores_words(tmp_pa
     spec.write_text('{"name": "cosine_decay", "params": {"init_value": 1.0, "decay_steps": %s}}' % ("9" * 5000))
     line = _one_line_error(cli("table", "--spec", spec, "--at", "0"))
     assert "is too large" in line and "4300" not in line and "sys.set_int_max_str_digits" not in line
+
+
+def test_plot_of_values_near_float64s_largest_draws_them_scaled(tmp_path):
+    """matplotlib's ticks overflowed ("arange: cannot compute length") on a linear axis up to 1e308:
+    the values are drawn divided by a power of ten, which the axis label gives."""
+    out = tmp_path / "big.png"
+    r = cli("plot", "linear", "--init-value", "1.7e308", "--end-value", "0", "--transition-steps", "10", "-o", out)
+    assert r.returncode == 0, r.stderr
+    assert png_lines(out)[0] > 100
+    from lrcore.plot import schedules_figure
+
+    fig = schedules_figure([("a", [0, 1], [1.7e308, 0.0])])
+    assert fig.axes[0].get_ylabel() == "learning rate (×1e308)"
+    assert max(fig.axes[0].lines[0].get_ydata()) == 1.7e308 / 1e308

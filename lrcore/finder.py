@@ -354,9 +354,9 @@ def smooth(lrs, losses, smoothing: float = 0.2) -> np.ndarray:
     smoothing = check.positive("smoothing", smoothing)
     x = np.log10(lrs)
     decay = np.exp(-np.diff(x) / smoothing)
-    # Losses near the float64 maximum: smoothed at a power-of-two scale (exact), so that no sum on
-    # the way passes the range (the smoothed curve lies within the losses' own range).
-    scale = 2.0**-64 if losses.size and np.max(np.abs(losses)) > 2.0**960 else 1.0
+    # Losses near the float64 maximum: smoothed at a quarter (exact for every normal number), so
+    # that no sum on the way passes the range (the smoothed curve lies within the losses' own range).
+    scale = 0.25 if losses.size and np.max(np.abs(losses)) > 2.0**1020 else 1.0
     filtered = _running_median(losses * scale)
     forward = _ema(filtered, np.concatenate([[0.0], decay]))
     backward = _ema(filtered[::-1], np.concatenate([[0.0], decay[::-1]]))[::-1]

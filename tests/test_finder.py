@@ -367,6 +367,13 @@ def test_suggestions_do_not_depend_on_the_loss_scale_up_to_float64s_largest():
         assert np.all(np.isfinite(smooth(lrs, curve * scale)))
 
 
+def test_smoothing_a_curve_with_one_huge_loss_keeps_the_small_ones():
+    """The rescaling for losses near float64's largest value must not flush the others to 0: the
+    running median removes the single spike, leaving the small losses as they are."""
+    out = smooth(np.logspace(-6, 1, 7), [np.finfo(float).max] + [1e-300] * 6, smoothing=1e-3)
+    np.testing.assert_allclose(out, 1e-300, rtol=1e-12)
+
+
 @pytest.mark.parametrize("where", ["lrs", "losses"])
 def test_a_number_past_float64_in_the_curve_is_refused_naming_it(where):
     lrs, losses = [1, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1]

@@ -313,7 +313,10 @@ def _held_values(rule: Plateau, state: PlateauState):
                 x = int(x)
             elif key == "scale":
                 lo = min(rule.min_scale, 1.0)
-                floor = _array.concrete(array_api_compat.array_namespace(v).asarray(lo, dtype=v.dtype))
+                try:
+                    floor = _array.concrete(array_api_compat.array_namespace(v).asarray(lo, dtype=v.dtype))
+                except TypeError:  # no array-API namespace (a TensorFlow tensor): refused later, by name
+                    floor = None
                 if floor is not None and min(floor, lo) <= x < lo:
                     x = lo
             v = x

@@ -258,3 +258,34 @@ def test_a_state_edited_outside_what_it_reaches_is_refused_eagerly(edit, entry):
     state = state._replace(**{k: jnp.asarray(v) for k, v in edit.items()})
     with pytest.raises((ValueError, TypeError), match=entry.replace(".", r"\.")):
         tx.update(jnp.ones(2), state, params, value=1.0)
+
+
+def test_an_infinite_metric_under_jit_leaves_a_state_that_resumes_eagerly():
+    """Under jit an infinite metric counts as NaN; it entered the running mean as inf, and the eager
+    check then refused the state jit had written. The mean keeps it as NaN."""
+    tx = lrcore.jax.reduce_on_plateau(factor=0.5, patience=1, accumulation_size=3)
+    params = jnp.ones(2)
+    state = jax.jit(lambda s, v: tx.update(params, s, params, value=v))(tx.init(params), jnp.float32(jnp.inf))[1]
+    assert int(state.count) == 1 and bool(jnp.isnan(state.avg_value))
+    _, state = tx.update(params, state, params, value=1.0)
+    assert int(state.count) == 2
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [{"count": jnp.zeros((1,), jnp.int32)}, {"avg_value": jnp.zeros((1,), jnp.float32)}, {"count": None},
+     {"count": "0"}, {"count": jnp.asarray(126, jnp.int8)}],
+    ids=repr,
+)
+def test_count_and_avg_value_of_another_shape_or_dtype_are_refused_under_jit_too(edit):
+    """A shape-(1,) count made every entry and the updates shape (1,); an int8 count wrapped past
+    127 and the rule never ran again; None and a string failed naming nothing."""
+    (key,) = edit
+    tx = lrcore.jax.reduce_on_plateau(accumulation_size=200)
+    params = jnp.zeros(())
+    state = tx.init(params)._replace(**edit)
+    with pytest.raises(TypeError, match=rf"`state\.{key}`"):
+        tx.update(jnp.ones(()), state, params, value=1.0)
+    if key == "count" and hasattr(edit[key], "shape"):
+        with pytest.raises(TypeError, match=rf"`state\.{key}`"):
+            jax.jit(lambda s: tx.update(jnp.ones(()), s, params, value=1.0))(state)

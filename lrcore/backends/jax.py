@@ -190,6 +190,9 @@ def reduce_on_plateau(
         avg = ((state.count * state.avg_value + metric) / count).astype(dtype)
         wide = (state.avg_value * (state.count / count) + metric / count).astype(dtype)
         avg = jnp.where(jnp.isinf(avg) & jnp.isfinite(wide), wide, avg)
+        # An infinite metric (traced under jit, where it cannot be refused) counts as NaN, in the
+        # mean it enters as in the rule: an infinite mean is kept as NaN.
+        avg = jnp.where(jnp.isinf(avg), jnp.asarray(jnp.nan, dtype=avg.dtype), avg)
         ready = count == accumulation_size
         new = rule.update(PlateauState(state.scale, state.best, state.num_bad, state.cooldown_left), avg)
         pick = lambda a, b: jnp.where(ready, a.astype(b.dtype), b)  # noqa: E731
@@ -209,14 +212,27 @@ def reduce_on_plateau(
 
 def _check_accumulation(state, accumulation_size: int) -> None:
     """Refuse, naming the entry, a state's ``count`` and ``avg_value`` that ``reduce_on_plateau``
-    could not have reached (where they hold values: a traced state cannot be checked): ``count`` a
-    whole number in ``[0, accumulation_size)`` (one at or past it never equals it again, and the
-    rule would stop), ``avg_value`` 0 where ``count`` is 0 (it restarts there) and finite or NaN
-    otherwise. The rule's own entries are checked by :meth:`lrcore.Plateau.update`."""
+    could not have reached: each a real 0-d array (checked under ``jit`` too: shapes and dtypes are
+    known there), ``count`` of an integer dtype that reaches ``accumulation_size`` (an int8 count
+    would wrap), and where they hold values (outside ``jit``) ``count`` a whole number in ``[0,
+    accumulation_size)`` (one at or past it never equals it again, and the rule would stop) and
+    ``avg_value`` 0 where ``count`` is 0 (it restarts there). The rule's own entries are checked by
+    :meth:`lrcore.Plateau.update`."""
     for key in ("count", "avg_value"):
-        kind = str(getattr(getattr(state, key), "dtype", type(getattr(state, key)).__name__))
-        if "complex" in kind or "bool" in kind:
-            raise TypeError(f"Argument `state.{key}` must be a real 0-d array. Received: state.{key}={getattr(state, key)!r}")
+        value = getattr(state, key)
+        dtype = getattr(value, "dtype", None)
+        if (dtype is None and not isinstance(value, (int, float))) or isinstance(value, bool) or (
+                dtype is not None and (jnp.dtype(dtype).kind not in "iuf" or tuple(value.shape) != ())):
+            raise TypeError(
+                f"Argument `state.{key}` must be a real 0-d array, as init() and update() give it. "
+                f"Received: state.{key}={value!r}"
+            )
+    dtype = getattr(state.count, "dtype", None)
+    if dtype is not None and jnp.dtype(dtype).kind in "iu" and int(jnp.iinfo(dtype).max) < accumulation_size:
+        raise TypeError(
+            f"Argument `state.count` must be of an integer dtype that reaches accumulation_size = "
+            f"{accumulation_size}. Received: state.count={state.count!r}"
+        )
     count, avg = _array.concrete(state.count), _array.concrete(state.avg_value)
     if count is None or avg is None:
         return
@@ -225,11 +241,10 @@ def _check_accumulation(state, accumulation_size: int) -> None:
             f"Argument `state.count` must be a whole number in [0, {accumulation_size}) (the metrics "
             f"accumulated since the rule last ran). Received: state.count={state.count!r}"
         )
-    if (count == 0 and avg != 0.0) or math.isinf(avg):
+    if count == 0 and avg != 0.0:
         raise ValueError(
-            "Argument `state.avg_value` must be 0 where state.count is 0, and finite or NaN otherwise "
-            f"(the running mean of the accumulated metrics). Received: state.avg_value={state.avg_value!r} "
-            f"with state.count={state.count!r}"
+            "Argument `state.avg_value` must be 0 where state.count is 0 (the running mean of the "
+            f"accumulated metrics restarts there). Received: state.avg_value={state.avg_value!r}"
         )
 
 

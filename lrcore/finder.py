@@ -276,7 +276,13 @@ def _diverged(recent: float, best: float, drop: float, factor: float) -> bool:
 # -- suggestions ------------------------------------------------------------------------------------
 def _check_curve(lrs, losses):
     for name, values in (("lrs", lrs), ("losses", losses)):
-        array = np.asarray(values)
+        try:
+            array = np.asarray(values)
+        except (TypeError, ValueError, RuntimeError) as exc:  # a tensor without data (meta), ragged lists
+            raise TypeError(
+                f"Argument `{name}` must be a 1-d sequence of real numbers with values. Received: "
+                f"{name}={reprlib.repr(values)}"
+            ) from exc
         if array.dtype.kind in "bUSVcmM" or (array.dtype.kind == "O" and any(
                 isinstance(v, (str, bytes, bool, np.bool_, complex)) for v in array.ravel().tolist())):
             raise TypeError(

@@ -92,10 +92,11 @@ def schedules_figure(curves, path=None, log: bool = False, title: str | None = N
     """
     fig = Figure(figsize=(8, 4.5))
     ax = fig.add_subplot()
-    # A linear axis near float64's largest value: matplotlib's ticks overflow (their range is past
-    # float64), so the values are drawn divided by a power of ten, which the axis label gives.
+    # Values near float64's largest: matplotlib's ticks overflow (a linear axis' range, a log axis'
+    # decades past float64), so the values are drawn divided by a power of ten, which the axis
+    # label gives.
     top = max((float(np.max(np.abs(v))) for _, _, v in curves if np.size(v)), default=0.0)
-    exponent = int(math.floor(math.log10(top))) if not log and math.isfinite(top) and top > 1e300 else 0
+    exponent = int(math.floor(math.log10(top))) if math.isfinite(top) and top > 1e300 else 0
     for label, steps, values in curves:
         values = np.asarray(values, dtype=np.float64) / 10.0**exponent if exponent else np.asarray(values)
         ax.plot(np.asarray(steps), values, label=label, linewidth=1.5)

@@ -829,3 +829,16 @@ def test_plot_of_values_near_float64s_largest_draws_them_scaled(tmp_path):
     fig = schedules_figure([("a", [0, 1], [1.7e308, 0.0])])
     assert fig.axes[0].get_ylabel() == "learning rate (×1e308)"
     assert max(fig.axes[0].lines[0].get_ydata()) == 1.7e308 / 1e308
+
+
+@pytest.mark.parametrize("value", ["5e307", "1.7e308"])
+def test_plot_on_a_log_axis_near_float64s_largest_draws_them_scaled(value):
+    """On a log axis matplotlib raised (5e307: 'cannot convert float infinity to integer') or drew
+    an empty 1-10 axis (1.7e308): the values are drawn scaled there too."""
+    from lrcore.plot import schedules_figure
+
+    fig = schedules_figure([("a", [0, 1, 2], [float(value)] * 3)], log=True)
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == ("learning rate (×1e307)" if value == "5e307" else "learning rate (×1e308)")
+    low, high = ax.get_ylim()
+    assert low <= float(value) / 10.0 ** (307 if value == "5e307" else 308) <= high

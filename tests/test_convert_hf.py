@@ -152,3 +152,11 @@ def test_refuses(name):
 def test_fractional_steps_are_refused_naming_the_argument():
     with pytest.raises(ValueError, match="fractional `num_warmup_steps`"):
         lrcore.from_hf("linear", lr=LR, num_warmup_steps=2.5, num_training_steps=10)
+
+
+@pytest.mark.parametrize("cycles", [10**6, 2**40, 10**400])
+def test_hard_restarts_with_more_cycles_than_it_converts_are_refused_at_once(cycles):
+    """The conversion built one restart per cycle (and checked each): 2**40 cycles never returned,
+    10**400 ran out of memory."""
+    with pytest.raises(ValueError, match="num_cycles"):
+        lrcore.from_hf("cosine_with_restarts", lr=0.1, num_warmup_steps=3, num_training_steps=30, num_cycles=cycles)

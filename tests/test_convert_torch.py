@@ -404,7 +404,7 @@ def test_a_scheduler_built_after_another_changed_the_lr_is_refused(later):
     peer = make[later](opt)
     record(opt, peer, 4)  # what torch runs: from 0.025, not 0.1
     assert opt.param_groups[0]["lr"] < 0.05
-    with pytest.raises(ValueError, match=rf"{later} built on an optimizer whose lr something had changed \(param group 0: lr"):
+    with pytest.raises(ValueError, match=rf"{later} whose lr at its step 0 is not its schedule.s \(param group 0: lr"):
         lrcore.from_torch(make[later](optimizer_after_constant()))
 
 
@@ -412,3 +412,20 @@ def optimizer_after_constant():
     opt = optimizer(lrs=(0.1,))
     sched.ConstantLR(opt, factor=0.25, total_iters=100)
     return opt
+
+
+def test_a_chain_built_after_a_change_and_a_nudged_lr_are_refused_too():
+    """A ChainedScheduler has no last_epoch of its own (each of its schedulers has): it was never
+    checked. And a Python-float lr nudged by 9e-7 passed a float32 tolerance, though torch then runs
+    at that lr and the conversion is compared to float64's promise."""
+    opt = optimizer_after_constant()
+    with pytest.raises(ValueError, match="ChainedScheduler whose lr at its step 0 is not its schedule's"):
+        lrcore.from_torch(sched.ChainedScheduler([sched.ExponentialLR(opt, 0.9)]))
+    opt = optimizer(lrs=(0.1,))
+    sched.ConstantLR(opt, 1.0, 0)  # records initial_lr = 0.1, changes nothing
+    opt.param_groups[0]["lr"] *= 1 + 9e-7
+    with pytest.raises(ValueError, match="StepLR whose lr at its step 0"):
+        lrcore.from_torch(sched.StepLR(opt, 3, 0.5))
+    # A fresh chain converts.
+    fresh = optimizer(lrs=(0.1,))
+    assert lrcore.from_torch(sched.ChainedScheduler([sched.ExponentialLR(fresh, 0.9)])) is not None

@@ -410,3 +410,13 @@ def test_a_meta_tensor_loss_is_refused_naming_step_fn():
 
     with pytest.raises(TypeError, match="`step_fn` must return the step's loss"):
         find_lr(lambda lr: torch.empty((), device="meta"), num_steps=5)
+
+
+@pytest.mark.parametrize("where", ["lrs", "losses"])
+def test_a_meta_tensor_curve_is_refused_naming_it(where):
+    import torch
+
+    lrs, losses = np.geomspace(1e-4, 1.0, 20), np.linspace(2.0, 1.0, 20)
+    meta = torch.empty(20, device="meta")
+    with pytest.raises(TypeError, match=f"Argument `{where}`"):
+        suggest(meta if where == "lrs" else lrs, meta if where == "losses" else losses)

@@ -12,7 +12,7 @@ import math
 from fractions import Fraction
 
 from .. import combinators, cosine, decay, transformer
-from ..schedule import Schedule
+from ..schedule import MAX_LANDMARKS, Schedule
 from ._common import cannot, names_peer_arguments, peer_bug, real, whole
 
 PEER = "transformers"
@@ -178,6 +178,10 @@ def _hard_restarts(lr, *, num_warmup_steps, num_training_steps, num_cycles=1):
     w, t = whole(PEER, "num_warmup_steps", num_warmup_steps), whole(PEER, "num_training_steps", num_training_steps)
     cycles = whole(PEER, "num_cycles", num_cycles, 1)
     d = _decay_length("cosine_with_restarts", w, t)
+    if cycles > min(d, MAX_LANDMARKS):  # each restart is checked against transformers' float position
+        raise cannot(PEER, f"cosine_with_restarts with num_cycles={num_cycles!r} over {d} steps",
+                     f"lrcore converts at most min(num_training_steps - num_warmup_steps, {MAX_LANDMARKS}) cycles "
+                     "(a cycle shorter than one step restarts at every step): use fewer cycles.")
     # Cycle r covers the real steps [r·d/c, (r+1)·d/c) after the warmup; transformers finds it as
     # (num_cycles · progress) % 1 in floats: where that rounds just below a whole number at a
     # restart, it gives the cycle's end (0) instead of the peak.

@@ -73,21 +73,32 @@ def from_torch(scheduler, *, momentum: bool = False):
 
 def _check_start(scheduler, groups, out) -> None:
     """A scheduler just built sets each group's lr to its schedule's step 0: where the lr differs,
-    something changed it before (another scheduler, the user), and torch's chainable schedulers go
-    on from that lr, not from the ``initial_lr`` the conversion reads. Refused, not converted to
-    other values than torch's."""
-    if getattr(scheduler, "last_epoch", None) != 0:
+    something changed it before (another scheduler, the user), or the scheduler read an
+    ``initial_lr`` another one recorded, and torch goes on from that lr, not from the curve the
+    conversion reads. Refused, not converted to other values than torch's. A Python-float lr is
+    compared to a few units of float64 (torch forms step 0 as the conversion does), a tensor lr to
+    float32's."""
+    if not _just_built(scheduler):
         return  # stepped or resumed: converted to the whole curve (documented)
     for i, (group, schedule) in enumerate(zip(groups, out)):
         lr, want = float(group["lr"]), float(schedule(0))
-        if not math.isclose(lr, want, rel_tol=1e-6, abs_tol=0.0):
+        tolerance = 16 * 2.0**-53 if isinstance(group["lr"], float) else 4 * 2.0**-24
+        if abs(lr - want) > tolerance * max(abs(lr), abs(want)):
             raise cannot(
-                PEER, f"{_name(scheduler)} built on an optimizer whose lr something had changed (param group {i}: "
-                f"lr {lr!r} where its schedule starts at {want!r} from initial_lr "
-                f"{float(group.get('initial_lr', float('nan')))!r})",
-                "torch's chainable schedulers go on from the lr they find, another scheduler's or yours. Convert "
-                "each scheduler built on a fresh optimizer and compose them with lrcore (lrcore.multiply, "
-                "lrcore.join), or scale the converted schedule (lrcore.scale(schedule, lr / initial_lr)).")
+                PEER, f"{_name(scheduler)} whose lr at its step 0 is not its schedule's (param group {i}: lr {lr!r}, "
+                f"where the schedule from initial_lr {float(group.get('initial_lr', float('nan')))!r} starts at {want!r})",
+                "Something changed the lr before this scheduler was built (another scheduler, or your code), or it "
+                "read an initial_lr an earlier scheduler recorded: torch goes on from the lr it found. Convert each "
+                "scheduler built on a fresh optimizer and compose them with lrcore (lrcore.multiply, lrcore.join), "
+                "or scale the converted schedule (lrcore.scale(schedule, lr / initial_lr)).")
+
+
+def _just_built(scheduler) -> bool:
+    """Built and not stepped since: ``last_epoch`` 0 (a ``ChainedScheduler``, which has none: each
+    of its schedulers)."""
+    if _name(scheduler) == "ChainedScheduler":
+        return all(_just_built(child) for child in scheduler._schedulers)
+    return getattr(scheduler, "last_epoch", None) == 0
 
 
 def _name(scheduler) -> str:

@@ -429,3 +429,19 @@ def test_a_chain_built_after_a_change_and_a_nudged_lr_are_refused_too():
     # A fresh chain converts.
     fresh = optimizer(lrs=(0.1,))
     assert lrcore.from_torch(sched.ChainedScheduler([sched.ExponentialLR(fresh, 0.9)])) is not None
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float16], ids=str)
+def test_the_start_check_allows_one_rounding_per_scheduler_in_the_lrs_own_dtype(dtype):
+    """torch rounds a tensor lr to its dtype once per scheduler that sets it: a chain of four
+    ConstantLRs on a float32 lr, or one LinearLR on a bfloat16 lr, was refused though torch builds
+    it normally and the conversion is its curve."""
+    import random
+
+    random.seed(0)
+    for length in (1, 4, 48, 200):
+        opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(()))], lr=torch.tensor(0.1, dtype=dtype))
+        chain = sched.ChainedScheduler([sched.ConstantLR(opt, random.uniform(0.8, 1.0), 10) for _ in range(length)])
+        assert lrcore.from_torch(chain) is not None
+    opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(()))], lr=torch.tensor(0.1, dtype=dtype))
+    assert lrcore.from_torch(sched.LinearLR(opt, 1 / 3, 1.0, 10)) is not None

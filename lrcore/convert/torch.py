@@ -80,10 +80,12 @@ def _check_start(scheduler, groups, out) -> None:
     float32's."""
     if not _just_built(scheduler):
         return  # stepped or resumed: converted to the whole curve (documented)
+    # torch rounds the lr to its dtype once per scheduler that sets it (a chain: each of them).
+    roundings = 4 * (_count(scheduler) + 3)
     for i, (group, schedule) in enumerate(zip(groups, out)):
         lr, want = float(group["lr"]), float(schedule(0))
-        tolerance = 16 * 2.0**-53 if isinstance(group["lr"], float) else 4 * 2.0**-24
-        if abs(lr - want) > tolerance * max(abs(lr), abs(want)):
+        unit, tiny = _ROUNDING.get(str(getattr(group["lr"], "dtype", "float64")).rsplit(".", 1)[-1], _ROUNDING["float64"])
+        if abs(lr - want) > roundings * (unit * max(abs(lr), abs(want)) + tiny):
             raise cannot(
                 PEER, f"{_name(scheduler)} whose lr at its step 0 is not its schedule's (param group {i}: lr {lr!r}, "
                 f"where the schedule from initial_lr {float(group.get('initial_lr', float('nan')))!r} starts at {want!r})",
@@ -91,6 +93,18 @@ def _check_start(scheduler, groups, out) -> None:
                 "read an initial_lr an earlier scheduler recorded: torch goes on from the lr it found. Convert each "
                 "scheduler built on a fresh optimizer and compose them with lrcore (lrcore.multiply, lrcore.join), "
                 "or scale the converted schedule (lrcore.scale(schedule, lr / initial_lr)).")
+
+
+#: The rounding of each float dtype a torch lr may be held in (a tensor lr; a Python float is
+#: float64): half an ulp of 1, and the smallest normal number (below it a value keeps fewer digits).
+_ROUNDING = {"float64": (2.0**-53, 2.0**-1022), "float32": (2.0**-24, 2.0**-126),
+             "float16": (2.0**-11, 2.0**-14), "bfloat16": (2.0**-8, 2.0**-126)}
+
+
+def _count(scheduler) -> int:
+    """How many schedulers set the lr in ``scheduler`` (itself, or those of a chain or sequence)."""
+    children = getattr(scheduler, "_schedulers", None)
+    return sum(_count(child) for child in children) if children else 1
 
 
 def _just_built(scheduler) -> bool:

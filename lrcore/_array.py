@@ -1080,6 +1080,21 @@ def default_dtypes(xp):
     return defaults["integral"], defaults["real floating"]
 
 
+def _namespace_of(name: str, xp):
+    """``xp`` as an array-API namespace: a library's own module where it is one (NumPy 2, JAX's
+    ``jax.numpy``), array_api_compat's wrapper of it where that has one (``torch``: the module lacks
+    the standard's ``__array_namespace_info__``), else a ``TypeError`` naming ``name``."""
+    if hasattr(xp, "__array_namespace_info__"):
+        return xp
+    try:
+        return array_api_compat.array_namespace(xp.asarray(0))
+    except (AttributeError, TypeError) as exc:
+        raise TypeError(
+            f"Argument `{name}` must be an array-API namespace (numpy, jax.numpy, torch, "
+            f"array_api_compat.<library>, ...). Received: {name}={xp!r}"
+        ) from exc
+
+
 def prepare(step, xp=None, float_dtype=None):
     """Turn a user's step into ``(k, ops, scalar, nan)``.
 
@@ -1093,6 +1108,8 @@ def prepare(step, xp=None, float_dtype=None):
         raise TypeError(f"Argument `step` must be an integer or an array of steps. Received: step={step!r}")
     scalar = False
     host_nan = None
+    if xp is not None:
+        xp = _namespace_of("xp", xp)
     if xp is None:
         if _is_python_step(step) or isinstance(step, np.generic):
             generic = isinstance(step, np.generic)

@@ -296,16 +296,21 @@ def _held_values(rule: Plateau, state: PlateauState):
     (a float dtype's 2.0 is the count 2), and a scale at ``min_scale`` rounded to its own dtype
     (float32's 0.7 is below 0.7) as ``min_scale``: the rule reaches both.
     """
+    for key, v in state._asdict().items():  # dtypes first: known under jit too
+        if _array.is_array(v):
+            kind = str(getattr(v, "dtype", ""))
+            if "complex" in kind or "bool" in kind or (key in ("scale", "best") and "float" not in kind):
+                raise TypeError(
+                    f"Argument `state.{key}` must be a real number or a real 0-d array"
+                    f"{' of a float dtype (the rule forms it in floats)' if key in ('scale', 'best') else ''}. "
+                    f"Received: state.{key}={v!r}"
+                )
+            if getattr(v, "is_meta", False):  # a torch tensor without data
+                raise TypeError(f"Argument `state.{key}` must hold a value. Received: state.{key}={v!r}")
     out = []
     for key, v in state._asdict().items():
         if _array.is_array(v):
             kind = str(getattr(v, "dtype", ""))
-            if "complex" in kind or "bool" in kind:
-                raise TypeError(
-                    f"Argument `state.{key}` must be a real number or a real 0-d array. Received: state.{key}={v!r}"
-                )
-            if getattr(v, "is_meta", False):  # a torch tensor without data
-                raise TypeError(f"Argument `state.{key}` must hold a value. Received: state.{key}={v!r}")
             x = _array.concrete(v)
             if x is None:
                 return None

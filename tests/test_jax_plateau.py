@@ -274,18 +274,33 @@ def test_an_infinite_metric_under_jit_leaves_a_state_that_resumes_eagerly():
 @pytest.mark.parametrize(
     "edit",
     [{"count": jnp.zeros((1,), jnp.int32)}, {"avg_value": jnp.zeros((1,), jnp.float32)}, {"count": None},
-     {"count": "0"}, {"count": jnp.asarray(126, jnp.int8)}],
+     {"count": "0"}, {"count": jnp.asarray(126, jnp.int8)}, {"count": jnp.asarray(2048, jnp.float16)},
+     {"count": 1.0}, {"avg_value": jnp.asarray(0, jnp.int32)}, {"scale": jnp.asarray(0, jnp.int32)},
+     {"best": jnp.asarray(1, jnp.int32)}],
     ids=repr,
 )
 def test_count_and_avg_value_of_another_shape_or_dtype_are_refused_under_jit_too(edit):
     """A shape-(1,) count made every entry and the updates shape (1,); an int8 count wrapped past
-    127 and the rule never ran again; None and a string failed naming nothing."""
+    127 and a float16 one stuck at 2048, and the rule never ran again; an int scale of 0 passed as
+    min_scale 0.01 rounded to int and zeroed the updates; None, a string and an int best failed
+    naming nothing."""
     (key,) = edit
     tx = lrcore.jax.reduce_on_plateau(accumulation_size=200)
     params = jnp.zeros(())
     state = tx.init(params)._replace(**edit)
     with pytest.raises(TypeError, match=rf"`state\.{key}`"):
         tx.update(jnp.ones(()), state, params, value=1.0)
-    if key == "count" and hasattr(edit[key], "shape"):
+    if hasattr(edit[key], "shape"):
         with pytest.raises(TypeError, match=rf"`state\.{key}`"):
             jax.jit(lambda s: tx.update(jnp.ones(()), s, params, value=1.0))(state)
+
+
+def test_a_state_of_numpy_scalars_resumes():
+    """A checkpoint read back as NumPy scalars (np.float32(1.0), np.int32(0), ...) failed with a
+    bare AttributeError where the rule's new values were put back."""
+    tx = lrcore.jax.reduce_on_plateau(factor=0.5, patience=0)
+    params = jnp.zeros(2)
+    state = tx.init(params)
+    as_scalars = type(state)(*[np.asarray(v)[()] for v in state])
+    assert jax.tree.leaves(tx.update(jnp.ones(2), as_scalars, params, value=1.0)[1]) == jax.tree.leaves(
+        tx.update(jnp.ones(2), state, params, value=1.0)[1])

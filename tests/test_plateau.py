@@ -407,7 +407,8 @@ def test_a_state_of_arrays_the_rule_reaches_is_never_refused(dtype):
         assert float(state.scale) <= max(min_scale, 0.0) * 1.01 + 1e-3
 
 
-@pytest.mark.parametrize("bad", [np.array(5 + 0j), np.array(True), jnp.asarray(1 + 0j), torch.empty((), device="meta")], ids=repr)
+@pytest.mark.parametrize("bad", [np.array(5 + 0j), np.array(True), jnp.asarray(1 + 0j), torch.empty((), device="meta"),
+                                 np.array(0, np.int32), torch.tensor(0), jnp.asarray(1, jnp.int32)], ids=repr)
 def test_a_state_entry_that_is_no_real_number_is_refused(bad):
     rule = lrcore.plateau(factor=0.5, patience=2)
     with pytest.raises(TypeError, match=r"state\.scale"):

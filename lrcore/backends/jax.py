@@ -172,6 +172,7 @@ def reduce_on_plateau(
         del params, extra_args
         if value is None:
             raise TypeError("reduce_on_plateau's update needs the metric: update(updates, state, params, value=metric)")
+        _check_accumulation(state, accumulation_size)
         dtype = state.best.dtype
         # A real scalar of any library (None, strings, bools and non-scalars are refused, naming
         # `value`): a Python float where it has a value (an int past int32 included), else a 0-d tracer.
@@ -183,7 +184,6 @@ def reduce_on_plateau(
             info = jnp.finfo(dtype)
             check.metric_fits("value", checked, float(info.max), float(info.eps), jnp.dtype(dtype).name, value)
             metric = jnp.asarray(checked, dtype=dtype)
-        _check_accumulation(state, accumulation_size)
         count = state.count + 1
         # optax's running mean, bit for bit: (n·mean + value) / (n + 1); where n·mean + value
         # passes the float range (finite metrics near its largest value), mean·n/(n+1) + value/(n+1).
@@ -195,7 +195,7 @@ def reduce_on_plateau(
         avg = jnp.where(jnp.isinf(avg), jnp.asarray(jnp.nan, dtype=avg.dtype), avg)
         ready = count == accumulation_size
         new = rule.update(PlateauState(state.scale, state.best, state.num_bad, state.cooldown_left), avg)
-        pick = lambda a, b: jnp.where(ready, a.astype(b.dtype), b)  # noqa: E731
+        pick = lambda a, b: jnp.where(ready, jnp.asarray(a).astype(jnp.asarray(b).dtype), b)  # noqa: E731
         state = ReduceOnPlateauState(
             scale=pick(new.scale, state.scale),
             best=pick(new.best, state.best),
@@ -228,11 +228,21 @@ def _check_accumulation(state, accumulation_size: int) -> None:
                 f"Received: state.{key}={value!r}"
             )
     dtype = getattr(state.count, "dtype", None)
-    if dtype is not None and jnp.dtype(dtype).kind in "iu" and int(jnp.iinfo(dtype).max) < accumulation_size:
+    integral = isinstance(state.count, int) if dtype is None else jnp.dtype(dtype).kind in "iu"
+    if not integral or (dtype is not None and int(jnp.iinfo(dtype).max) < accumulation_size):
         raise TypeError(
             f"Argument `state.count` must be of an integer dtype that reaches accumulation_size = "
-            f"{accumulation_size}. Received: state.count={state.count!r}"
+            f"{accumulation_size} (a float count stops counting where its precision ends). "
+            f"Received: state.count={state.count!r}"
         )
+    for key in ("avg_value", "best", "scale"):
+        value = getattr(state, key)
+        kind = getattr(value, "dtype", None)
+        if not (isinstance(value, float) if kind is None else jnp.dtype(kind).kind == "f"):
+            raise TypeError(
+                f"Argument `state.{key}` must be a real 0-d array of a float dtype, as init() gives it. "
+                f"Received: state.{key}={value!r}"
+            )
     count, avg = _array.concrete(state.count), _array.concrete(state.avg_value)
     if count is None or avg is None:
         return

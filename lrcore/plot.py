@@ -95,33 +95,32 @@ def schedules_figure(curves, path=None, log: bool = False, title: str | None = N
     # Values near float64's largest: matplotlib's ticks overflow (a linear axis' range, a log axis'
     # decades past float64), so the values are drawn divided by a power of ten, which the axis
     # label gives.
-    # On a log axis only as far as needed (to 1e300), so that small values stay on it.
+    # On a log axis only as far as needed (to 1e150: matplotlib adds margins and ticks a few decades
+    # past the values, at most 250 decades apart, see below), so that small values stay on it.
     top = max((float(np.max(np.abs(v))) for _, _, v in curves if np.size(v)), default=0.0)
     exponent = 0
-    if math.isfinite(top) and top > 1e300:
-        exponent = int(math.floor(math.log10(top))) - (300 if log else 0)
-    drawn = []
+    if math.isfinite(top) and top > (1e150 if log else 1e300):
+        exponent = int(math.floor(math.log10(top))) - (150 if log else 0)
     for label, steps, values in curves:
         values = np.asarray(values, dtype=np.float64) / 10.0**exponent if exponent else np.asarray(values)
         ax.plot(np.asarray(steps), values, label=label, linewidth=1.5)
-        drawn.append(values)
     ax.set_xlabel("step")
     ax.set_ylabel(f"learning rate (×1e{exponent})" if exponent else "learning rate")
     if log:
-        positive = np.concatenate([np.ravel(v) for v in drawn] or [np.zeros(0)])
+        positive = np.concatenate([np.ravel(np.asarray(v, dtype=np.float64)) for _, _, v in curves] or [np.zeros(0)])
         positive = positive[positive > 0]
         low, high = (float(np.min(positive)), float(np.max(positive))) if positive.size else (1.0, 1.0)
-        if math.log10(high) - math.log10(low) > 500:  # matplotlib's decade ticks pass float64
+        if math.log10(high) - math.log10(low) > 250:  # matplotlib's decade ticks would pass float64
             raise ValueError(
-                f"The learning rates span {math.log10(high) - math.log10(low):.0f} decades "
-                f"({low * 10.0**exponent:g} to {high * 10.0**exponent:g}), more than a log axis can "
-                "tick (500): plot them on a linear axis, or print them with `lrcore table`."
+                f"The learning rates span {math.log10(high) - math.log10(low):.0f} decades ({low:g} to "
+                f"{high:g}), more than a log axis can tick (250): plot them on a linear axis, or print "
+                "them with `lrcore table`."
             )
         ax.set_yscale("log")
         if high <= low * (1 + 1e-9):
             # Levels within a few units of each other: matplotlib's log locator has no decade to
             # tick (it drew nothing, or a line off the axis); a factor of 2 around them.
-            ax.set_ylim(low / 2, high * 2)
+            ax.set_ylim(low / 10.0**exponent / 2, high / 10.0**exponent * 2)
     if title:
         ax.set_title(_wrap(title), fontsize="medium")
     if len(curves) > 1:

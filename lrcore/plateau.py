@@ -292,14 +292,16 @@ def _held_values(rule: Plateau, state: PlateauState):
     """The state's entries as Python numbers where every array among them has a value, for
     :func:`checked_state`; None where one is traced (under ``jit`` nothing can be checked).
 
-    A complex or boolean array is refused, naming the entry. Whole float counters read as counts
-    (a float dtype's 2.0 is the count 2), and a scale at ``min_scale`` rounded to its own dtype
-    (float32's 0.7 is below 0.7) as ``min_scale``: the rule reaches both.
+    A complex array, or a scale or best of no float dtype, is refused, naming the entry. Whole
+    float counters read as counts (a float dtype's 2.0 is the count 2), and a scale at
+    ``min_scale`` rounded to its own dtype (float32's 0.7 is below 0.7) as ``min_scale``: the rule
+    reaches both.
     """
     for key, v in state._asdict().items():  # dtypes first: known under jit too
         if _array.is_array(v):
             kind = str(getattr(v, "dtype", ""))
-            if "complex" in kind or "bool" in kind or (key in ("scale", "best") and "float" not in kind):
+            # (A boolean count is refused with the counts' own dtype rule, in _update_array.)
+            if "complex" in kind or (key in ("scale", "best") and "float" not in kind):
                 raise TypeError(
                     f"Argument `state.{key}` must be a real number or a real 0-d array"
                     f"{' of a float dtype (the rule forms it in floats)' if key in ('scale', 'best') else ''}. "

@@ -235,7 +235,7 @@ def _check_accumulation(state, accumulation_size: int) -> None:
             f"{accumulation_size} (a float count stops counting where its precision ends). "
             f"Received: state.count={state.count!r}"
         )
-    for key in ("avg_value", "best", "scale"):
+    for key in ("avg_value", "best"):  # best's dtype is read below; the scale's, by Plateau.update
         value = getattr(state, key)
         kind = getattr(value, "dtype", None)
         if not (isinstance(value, float) if kind is None else jnp.dtype(kind).kind == "f"):

@@ -289,9 +289,8 @@ def _check_curve(lrs, losses):
                 f"Argument `{name}` must hold real numbers. Received: {name} of dtype "
                 f"{array.dtype} ({reprlib.repr(values)})"
             )
-    for name, values in (("lrs", lrs), ("losses", losses)):
         try:
-            np.asarray(values, dtype=np.float64)
+            array.astype(np.float64)
         except OverflowError:  # a Python int past float64 (10**400)
             raise ValueError(
                 f"Argument `{name}` must be finite: it holds a number beyond float64. Received: "

@@ -4,7 +4,6 @@ NumPy of the same curve: the usual closed form, and lrcore's own formula written
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import numpy as np
 
@@ -18,10 +17,11 @@ GROUP = "numpy"
 
 def exact_formula(j, d, end, peak):
     """lrcore's cosine formula for these levels (same sign, decaying), written as plain whole-array
-    NumPy: ``peak - H·(1 - cos(j·π/d))`` with ``H = (peak - end)/2`` rounded once, and ``end``
-    itself from ``j = d`` on (the same bits as lrcore; tests/test_benchmarks_smoke.py checks)."""
-    half = float((Fraction(peak) - Fraction(end)) / 2)
-    value = peak - half * (1.0 - np.cos(j * (math.pi / d)))
+    NumPy: ``M + H·cos(j·π/d)`` with lrcore's constants ``M ≈ (peak + end)/2`` and
+    ``H ≈ (peak - end)/2`` (``M + H`` rounds to ``peak``), and ``end`` itself from ``j = d`` on
+    (the same bits as lrcore; tests/test_benchmarks_smoke.py checks)."""
+    mid, half = _array.cos_mid_form(peak, end, 64)
+    value = mid + half * np.cos(j * (math.pi / d))
     return np.where(j < d, value, end)
 
 

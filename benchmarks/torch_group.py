@@ -11,11 +11,11 @@ import itertools
 import math
 import os
 import warnings
-from fractions import Fraction
 
 import torch
 
 import lrcore
+from lrcore import _array
 
 from ._common import (ComposerState, composer_scheduler, composer_time, interleaved, log, main, row, timm_scheduler,
                       unavailable)
@@ -37,12 +37,13 @@ def _scheduled(make, opt):
 
 
 def exact_formula(j, d, end, peak):
-    """lrcore's cosine formula for these levels (same sign, decaying) hand-written in torch, float32
-    constants rounded as lrcore rounds them (the same bits as lrcore's evaluation; the smoke test
-    checks): ``peak - H·(1 - cos(j·π/d))`` with ``H = (peak - end)/2``, and ``end`` from ``j = d`` on."""
+    """lrcore's cosine formula for these levels (same sign, decaying) hand-written in torch, with
+    lrcore's float32 constants (the same bits as lrcore's evaluation; the smoke test checks):
+    ``M + H·cos(j·π/d)`` with ``M ≈ (peak + end)/2`` and ``H ≈ (peak - end)/2`` (``M + H`` rounds
+    to ``peak``), and ``end`` from ``j = d`` on."""
     f32 = lambda x: torch.tensor(x, dtype=torch.float32)  # noqa: E731
-    half = float((Fraction(peak) - Fraction(end)) / 2)
-    value = f32(peak) - f32(half) * (1.0 - torch.cos(j.to(torch.float32) * f32(math.pi / d)))
+    mid, half = _array.cos_mid_form(peak, end, 32)
+    value = f32(mid) + f32(half) * torch.cos(j.to(torch.float32) * f32(math.pi / d))
     return torch.where(j < d, value, f32(end))
 
 

@@ -510,14 +510,15 @@ class Ops:
         return self.xp.where(j > self.i(0), value, self.f(a))
 
     def cos_ramp(self, j, d: int, a: float, b: float, held: bool = True):
-        """``b + (a - b)·½(1 + cos(πj/d))`` for an integer array ``0 <= j <= d``:
-        ``a - H·(1 - cos(j·C))`` with ``H = (a - b)/2`` and ``C = π/d`` rounded once each.
+        """``b + (a - b)·½(1 + cos(πj/d))`` for an integer array ``0 <= j <= d``: ``M + H·cos(j·C)``
+        with ``M ≈ (a + b)/2``, ``H ≈ (a - b)/2`` chosen on the host so that ``M + H`` rounds to
+        ``a`` (:func:`cos_mid_form`), else ``a - H·(1 - cos(j·C))``; ``C = π/d`` rounded once.
         Exactly ``a`` at ``j = 0``; exactly ``b`` from ``j = d`` on when ``held`` (a decay that
         ends there: ``j`` may then pass ``d``, no clamp needed, ``j·C`` stays finite; a restart
         cycle never reaches ``j = d``)."""
         xp = self.xp
         jf = self.tofloat(j)
-        value = self.f(a) - self.f(_slope(b, a, 2, 1)) * (1.0 - xp.cos(jf * self.f(math.pi / d)))
+        value = self._cos_levels(xp.cos(jf * self.f(math.pi / d)), a, b)
         if not held or d > self._max:
             return value
         # Up to 2**(mantissa + 1) every integer is a float: the float step decides as the integer
@@ -525,6 +526,13 @@ class Ops:
         if d <= 2 ** (_mantissa_bits(xp, self.float) + 1):
             return xp.where(jf < self.f(d), value, self.f(b))
         return xp.where(j < self.i(d), value, self.f(b))
+
+    def _cos_levels(self, c, a: float, b: float):
+        """The cosine ramp's value from ``c = cos(j·C)`` (see :meth:`cos_ramp`)."""
+        mid = cos_mid_form(a, b, int(self.xp.finfo(self.float).bits))
+        if mid is None:
+            return self.f(a) - self.f(_slope(b, a, 2, 1)) * (1.0 - c)
+        return self.f(mid[0]) + self.f(mid[1]) * c
 
     def cos_half(self, x, x1=None):
         """``(½(1+cos πx), ½(1-cos πx))`` for ``x`` in [0, 1], each accurate relative to itself.
@@ -634,6 +642,44 @@ def _rounded(x: Fraction, width: int) -> float:
 #: What a nudge of a ramp's slope by one unit in its last place costs: its error grows from half
 #: a unit to one and a half, ``2u`` more relative to the slope (docs/numerics.md).
 NUDGE_COST = 2
+
+
+#: The largest error of ``M + H·cos θ``'s constants (:func:`cos_mid_form`), in units of ``u`` times
+#: the larger level: with the roundings of θ, of ``cos``, of the product and of the sum (5.23 units,
+#: docs/numerics.md) the cosine ramp stays within :data:`COS_RAMP_COST`.
+COS_MID_ERROR = Fraction(177, 100)
+
+
+@host_constant
+def cos_mid_form(a: float, b: float, width: int):
+    """``(M, H)``, floats of the format of ``width`` bits, for the cosine ramp ``M + H·cos θ``
+    from ``a`` (``θ = 0``) to ``b`` (``θ = π``), or None where the ramp keeps ``a - H·(1 - cos θ)``.
+
+    ``M`` and ``H`` are ``(a + b)/2`` and ``(a - b)/2`` rounded (each rounded once to float64 and
+    once to the format, as the evaluation rounds a constant), or up to one unit in the last place
+    from them, the first pair whose sum rounds to ``a`` (the ramp's exact first value) and whose
+    exact errors at both ends, ``M + H - a`` and ``M - H - b``, are within :data:`COS_MID_ERROR`
+    units: between the ends the constants' error is a weighted mean of those two."""
+    bits, _ = FORMATS[width]
+    top = max(abs(a), abs(b))
+    if top == 0.0:
+        return None
+    first = _rounded(Fraction(a), width)
+    limit = COS_MID_ERROR * Fraction(top) * Fraction(1, 2**bits)
+    m0 = _rounded(Fraction(float((Fraction(a) + Fraction(b)) / 2)), width)
+    h0 = _rounded(Fraction(float((Fraction(a) - Fraction(b)) / 2)), width)
+
+    def unit(x: float) -> float:
+        return math.ldexp(1.0, math.frexp(x)[1] - bits) if x else 0.0
+
+    for i, k in ((0, 0), (0, 1), (0, -1), (1, 0), (-1, 0)):
+        m, h = _rounded(Fraction(m0 + i * unit(m0)), width), _rounded(Fraction(h0 + k * unit(h0)), width)
+        M, H = Fraction(m), Fraction(h)
+        if _rounded(M + H, width) != first:
+            continue
+        if max(abs(M + H - Fraction(a)), abs(M - H - Fraction(b))) <= limit:
+            return m, h
+    return None
 
 
 @host_constant
@@ -958,9 +1004,14 @@ class _NumpyOps(Ops):
             return super().cos_ramp(j, d, a, b, held)
         v = np.multiply(j, self.f(math.pi / d), dtype=self.float)
         np.cos(v, out=v)
-        np.subtract(1.0, v, out=v)
-        np.multiply(self.f(_slope(b, a, 2, 1)), v, out=v)
-        np.subtract(self.f(a), v, out=v)
+        mid = cos_mid_form(a, b, int(np.finfo(self.float).bits))
+        if mid is None:
+            np.subtract(1.0, v, out=v)
+            np.multiply(self.f(_slope(b, a, 2, 1)), v, out=v)
+            np.subtract(self.f(a), v, out=v)
+        else:
+            np.multiply(self.f(mid[1]), v, out=v)
+            np.add(self.f(mid[0]), v, out=v)
         if held and d <= self._max and j.size and j.max() >= d:
             np.copyto(v, self.f(b), where=j >= d)
         return v

@@ -123,6 +123,64 @@ def test_cos_is_within_two_ulps_on_zero_to_pi():
     assert _cos_ulps(torch.cos(torch.from_numpy(t32)).numpy(), t32, np.float32) <= 2
 
 
+def _cosine_level_cases(rng):
+    """Levels for the cheap cosine: random ones of both signs, the benchmarks' (1e-3 to 1e-5, whose
+    float32 constants need a nudge), a decay to 0, a flat one, and float32 subnormal levels (which
+    keep the form ``a - H·(1 - cos θ)``)."""
+    out = [(1e-3, 1e-5), (0.1, 0.0), (0.5, 0.5), (2.6411306106474008e-40, 0.0),
+           (-1.6161360533005565e-44, -1.2211310288821822e-44)]
+    for _ in range(40):
+        a = float(rng.choice([1.0, -1.0])) * 10.0 ** rng.uniform(-8, 3)
+        out.append((a, a * float(rng.choice([0.0, rng.uniform(0, 1), 1e-2, 1.0]))))
+    return out
+
+
+def test_the_cosine_ramp_constants_round_to_its_first_value():
+    """``M + H·cos θ``'s constants are floats of the format whose sum, added in that format, is the
+    first level, and whose exact errors at both ends are within the bound docs/numerics.md uses; the
+    common levels take that form in both formats."""
+    from fractions import Fraction
+
+    from lrcore._array import cos_mid_form
+
+    rng = np.random.default_rng(20261209)
+    taken = 0
+    cases = _cosine_level_cases(rng)
+    for a, b in cases:
+        for width, dtype in ((32, np.float32), (64, np.float64)):
+            form = cos_mid_form(a, b, width)
+            if form is None:
+                continue
+            taken += 1
+            m, h = form
+            assert float(dtype(m)) == m and float(dtype(h)) == h, (a, b, width)
+            assert dtype(m) + dtype(h) == dtype(a), (a, b, width)
+            u = Fraction(1, 2 ** (24 if width == 32 else 53))
+            err = max(abs(Fraction(m) + Fraction(h) - Fraction(a)), abs(Fraction(m) - Fraction(h) - Fraction(b)))
+            assert err <= Fraction(177, 100) * u * Fraction(max(abs(a), abs(b))), (a, b, width)
+    assert taken >= 2 * len(cases) - 4  # only the two subnormal float32 cases keep the other form
+    assert cos_mid_form(1e-3, 1e-5, 32) is not None and cos_mid_form(0.1, 0.0, 32) == (0.05000000074505806,) * 2
+
+
+def test_a_cheap_cosine_is_exact_at_both_ends(backend):
+    """A cheap cosine decay is its first level at step 0 and its end level from ``decay_steps`` on,
+    bit for bit, and a cheap restart cycle starts at exactly its peak, whichever form the levels
+    take."""
+    rng = np.random.default_rng(20261210)
+    dtype = np.float32 if backend.bits == 32 else np.float64
+    for a, b in _cosine_level_cases(rng):
+        if backend.name == "jax" and 0.0 < abs(a) < float(np.finfo(dtype).smallest_normal):
+            continue  # XLA flushes float32 subnormals to 0 (docs/numerics.md): NumPy and torch keep them
+        d = int(rng.choice([1, 3, int(rng.integers(4, 1000)), int(rng.integers(1000, 2**24)), 2**24 + 3]))
+        decay, restart = lrcore.cosine_decay(a, d, end_value=b), lrcore.cosine_restart(a, d, end_value=b)
+        assert _cheap(decay) and _cheap(restart)
+        steps = np.asarray([0, d, d + 1, 2 * d, backend.max_step], dtype=np.int64)
+        got = backend.evaluate(decay, steps)
+        assert got[0] == dtype(a) and np.all(got[1:] == dtype(b)), (decay, backend, got)
+        starts = np.asarray([0, d, 2 * d, 7 * d], dtype=np.int64)
+        assert np.all(backend.evaluate(restart, starts) == dtype(a)), (restart, backend)
+
+
 def _subnormal_slope_cases(bits: int):
     """Ramps whose slope ``(b - a)/d`` is below the float format's smallest normal, the levels not."""
     if bits == 32:

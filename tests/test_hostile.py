@@ -1223,6 +1223,25 @@ def test_torch_loaded_min_lr_past_float32_is_refused(where):
         target.load_state_dict(state)
 
 
+@pytest.mark.parametrize("built, saved", [(0.05, None), (0.05, [0.01]), (None, [0.05]), ([0.05], [0.06])],
+                         ids=["dropped", "moved", "added", "list-moved"])
+def test_torch_plateau_state_with_other_floors_is_refused(built, saved):
+    """A checkpoint whose ``min_lr`` was dropped resumed without the floor the plateau was built
+    with: 0.025, 0.0125, … where the uninterrupted run holds 0.05 (a different rule is refused)."""
+    def make():
+        opt = _sgd()
+        return opt, lrcore.torch.ReduceLROnPlateau(lrcore.torch.scheduler(opt, lrcore.constant(0.1)), factor=0.5,
+                                                   patience=0, min_lr=built)
+    opt, plateau = make()
+    for _ in range(2):
+        opt.step()
+        plateau.step(1.0)
+    state = plateau.state_dict()
+    make()[1].load_state_dict(state)  # the same floors resume
+    with pytest.raises(ValueError, match=re.escape("Argument `state_dict['min_lr']` holds other floors than this plateau's")):
+        make()[1].load_state_dict({**state, "min_lr": saved})
+
+
 @pytest.mark.parametrize("count, patience", [(np.array(0, np.int8), 200), (np.array(0, np.uint8), 1000),
                                              (np.array(False), 1), (torch.tensor(0, dtype=torch.int8), 300)],
                          ids=["int8", "uint8", "bool", "torch-int8"])

@@ -304,3 +304,22 @@ def test_a_state_of_numpy_scalars_resumes():
     as_scalars = type(state)(*[np.asarray(v)[()] for v in state])
     assert jax.tree.leaves(tx.update(jnp.ones(2), as_scalars, params, value=1.0)[1]) == jax.tree.leaves(
         tx.update(jnp.ones(2), state, params, value=1.0)[1])
+
+
+@pytest.mark.parametrize("min_scale", [0.0, 0.7])
+def test_a_state_of_numpy_scalars_resumes_bit_for_bit(min_scale):
+    """Cut anywhere and read back as NumPy scalars, the run goes on as the uninterrupted one: the
+    scalars were computed as Python floats (float32's 0.9999 after 1.0 is no improvement, in float64
+    it is: the scale was not reduced) and float32's 0.7 at min_scale 0.7 was refused."""
+    tx = lrcore.jax.reduce_on_plateau(factor=0.5, patience=0, min_scale=min_scale)
+    params = jnp.zeros(2)
+    values = [1.0, 0.9999, 0.9999, 1.0, 1.0, 1.0, 0.5]
+    states = [tx.init(params)]
+    for v in values:
+        states.append(tx.update(jnp.ones(2), states[-1], params, value=v)[1])
+    for cut in range(len(values)):
+        state = type(states[cut])(*[np.asarray(v)[()] for v in states[cut]])
+        for v in values[cut:]:
+            updates, state = tx.update(jnp.ones(2), state, params, value=v)
+        for got, want in zip(jax.tree.leaves(state), jax.tree.leaves(states[-1])):
+            assert np.asarray(got).tobytes() == np.asarray(want).tobytes(), (cut, state, states[-1])

@@ -1514,6 +1514,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             saved = base.get("lr") if isinstance(base, dict) else None
             n = len(saved) if isinstance(saved, (list, tuple)) else self.scheduler.tracked_groups
             min_lr = _saved_floats("state_dict['min_lr']", min_lr, n, 0.0, _FLOAT32_MAX)
+        self._check_saved_floors(min_lr)
         if inner is not None:
             self.scheduler.load_state_dict(inner)
         self.state = state
@@ -1527,6 +1528,23 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             self._set_scheduler(min_lr)
         finally:
             self.optimizer.param_groups = everyone
+
+    def _check_saved_floors(self, saved) -> None:
+        """Refuse saved floors other than this plateau's ``min_lr`` (the rule's parameters are
+        compared the same way): a floor dropped or moved in the checkpoint would change the lrs."""
+        mine, fill = self._floors(), self.scheduler._min_lr_fill
+        if saved is None and mine is None:
+            return
+        if saved is not None and mine is not None:
+            own = [fill] * len(saved) if fill is not None else mine[: len(saved)]
+            if len(own) == len(saved) and all(float(a) == float(b) for a, b in zip(own, saved)):
+                return
+        built = "no min_lr" if mine is None else f"min_lr={fill!r}" if fill is not None else f"min_lr={mine!r}"
+        raise ValueError(
+            f"Argument `state_dict['min_lr']` holds other floors than this plateau's ({built}): a "
+            "checkpoint resumes on a plateau built with the same min_lr, as with the same rule. "
+            f"Received: state_dict['min_lr']={saved!r}"
+        )
 
     def __repr__(self):
         return f"lrcore.torch.ReduceLROnPlateau({self.scheduler!r}, {self.rule!r})"

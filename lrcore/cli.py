@@ -365,6 +365,8 @@ def _load_specs(paths):
             items = spec
         else:
             raise CliError(f"spec file {path!r} must hold a schedule dict, a list or an object of them")
+        if not items:
+            raise CliError(f"spec file {path!r} holds no schedule (an empty list or object)")
         for item in items:
             if not isinstance(item, dict):
                 raise CliError(f"spec file {path!r}: each schedule must be a JSON object, got {item!r}")

@@ -88,27 +88,35 @@ def _finish(fig, path):
 def schedules_figure(curves, path=None, log: bool = False, title: str | None = None):
     """One line per ``(label, steps, values)`` in ``curves``, with a legend when there are several.
 
-    ``log`` puts the learning rate on a log axis. Saves to ``path`` if given; returns the figure.
+    ``log`` puts the learning rate on a log axis (every value must then be positive: a
+    ``ValueError`` otherwise). Saves to ``path`` if given; returns the figure.
     """
+    arrays = [np.ravel(np.asarray(v, dtype=np.float64)) for _, _, v in curves]
+    if log and any(np.any(v <= 0) for v in arrays):
+        raise ValueError(
+            "A log axis needs positive learning rates, but a schedule reaches <= 0: plot it on a "
+            "linear axis (log=False), or give it a positive end value."
+        )
     fig = Figure(figsize=(8, 4.5))
     ax = fig.add_subplot()
-    # Values near float64's largest: matplotlib's ticks overflow (a linear axis' range, a log axis'
-    # decades past float64), so the values are drawn divided by a power of ten, which the axis
-    # label gives.
-    # On a log axis only as far as needed (to 1e150: matplotlib adds margins and ticks a few decades
-    # past the values, at most 250 decades apart, see below), so that small values stay on it.
-    top = max((float(np.max(np.abs(v))) for _, _, v in curves if np.size(v)), default=0.0)
+    # Values near float64's largest or smallest: matplotlib's ticks overflow (a linear axis' range,
+    # a log axis' decades past float64) or underflow (a linear axis below about 1e-285 became
+    # [-0.055, 0.055], the curve flat at 0), so the values are drawn divided by a power of ten,
+    # which the axis label gives. On a log axis only as far as needed (to 1e150: matplotlib adds
+    # margins and ticks a few decades past the values, at most 250 decades apart, see below), so
+    # that small values stay on it; its small values draw as they are.
+    top = max((float(np.max(np.abs(v))) for v in arrays if v.size), default=0.0)
     exponent = 0
     if math.isfinite(top) and top > (1e150 if log else 1e300):
         exponent = int(math.floor(math.log10(top))) - (150 if log else 0)
-    for label, steps, values in curves:
-        values = np.asarray(values, dtype=np.float64) / 10.0**exponent if exponent else np.asarray(values)
-        ax.plot(np.asarray(steps), values, label=label, linewidth=1.5)
+    elif not log and 0.0 < top < 1e-200:
+        exponent = int(math.floor(math.log10(top)))
+    for (label, steps, _), values in zip(curves, arrays):
+        ax.plot(np.asarray(steps), _scaled(values, exponent), label=label, linewidth=1.5)
     ax.set_xlabel("step")
     ax.set_ylabel(f"learning rate (×1e{exponent})" if exponent else "learning rate")
     if log:
-        positive = np.concatenate([np.ravel(np.asarray(v, dtype=np.float64)) for _, _, v in curves] or [np.zeros(0)])
-        positive = positive[positive > 0]
+        positive = np.concatenate(arrays or [np.zeros(0)])
         low, high = (float(np.min(positive)), float(np.max(positive))) if positive.size else (1.0, 1.0)
         if math.log10(high) - math.log10(low) > 250:  # matplotlib's decade ticks would pass float64
             raise ValueError(
@@ -116,17 +124,46 @@ def schedules_figure(curves, path=None, log: bool = False, title: str | None = N
                 f"{high:g}), more than a log axis can tick (250): plot them on a linear axis, or print "
                 "them with `lrcore table`."
             )
+        # Levels within a few units of each other: matplotlib's log locator has no decade to tick
+        # (it drew nothing, or a line off the axis); levels a millionth apart get ticks whose
+        # labels are all the same number. A factor of 2 around them: a flat line, as a log axis
+        # shows them, under readable ticks. (Set before the log scale where the levels are that
+        # close: its autoscaling warned of identical limits.)
+        around = (float(_scaled(low, exponent)) / 2, float(_scaled(high, exponent)) * 2)
+        near = high <= low * (1 + 1e-9)
+        if near:
+            ax.set_ylim(*around)
         ax.set_yscale("log")
-        if high <= low * (1 + 1e-9):
-            # Levels within a few units of each other: matplotlib's log locator has no decade to
-            # tick (it drew nothing, or a line off the axis); a factor of 2 around them.
-            ax.set_ylim(low / 10.0**exponent / 2, high / 10.0**exponent * 2)
+        if not near and not _distinct_tick_labels(fig, ax):
+            ax.set_ylim(*around)
     if title:
         ax.set_title(_wrap(title), fontsize="medium")
     if len(curves) > 1:
         ax.legend(fontsize="small")
     ax.grid(True, alpha=0.3)
     return _finish(fig, path)
+
+
+def _scaled(values, exponent: int):
+    """``values / 10**exponent`` (float64), for exponents down to -324 (10**324 is no float)."""
+    values = np.asarray(values, dtype=np.float64)
+    if exponent >= 0:
+        return values / 10.0**exponent if exponent else values
+    first = min(-exponent, 300)
+    return values * 10.0**first * 10.0 ** (-exponent - first)
+
+
+def _distinct_tick_labels(fig, ax) -> bool:
+    """Whether the labelled y ticks inside the axis' limits (major and minor) read as different
+    numbers, as drawn."""
+    fig.canvas.draw()
+    low, high = sorted(ax.get_ylim())
+    texts = [
+        t.get_text()
+        for t in [*ax.get_yticklabels(), *ax.get_yticklabels(minor=True)]
+        if t.get_text() and low <= t.get_position()[1] <= high
+    ]
+    return len(set(texts)) == len(texts)
 
 
 def _wrap(text: str, width: int = 90) -> str:

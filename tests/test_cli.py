@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -865,3 +866,72 @@ def test_log_plots_of_levels_a_unit_apart_or_hundreds_of_decades_apart():
     fig = schedules_figure([("a", [0, 1], [1.7e308, 1e100])], log=True, path=None)
     fig.savefig(io.BytesIO())
     assert fig.axes[0].get_ylabel() == "learning rate (×1e158)" and min(fig.axes[0].lines[0].get_ydata()) == 1e100 / 1e158
+
+
+@pytest.mark.parametrize("top", [1e-288, 1e-300, 1e-310, 5e-324])
+def test_plot_of_values_near_float64s_smallest_draws_them_scaled(top):
+    """Below about 1e-285 matplotlib's linear axis became [-0.055, 0.055] and the curve a flat line
+    at 0, its label unscaled: the values are drawn multiplied by a power of ten, which the label gives."""
+    from lrcore.plot import schedules_figure
+
+    values = [top, top / 2 if top > 1e-320 else top, 0.0]
+    fig = schedules_figure([("a", [0, 1, 2], values)])
+    fig.savefig(io.BytesIO())
+    ax = fig.axes[0]
+    exponent = math.floor(math.log10(top))
+    assert ax.get_ylabel() == f"learning rate (×1e{exponent})"
+    drawn = ax.lines[0].get_ydata()
+    for got, want in zip(drawn, values):  # want / 10**exponent, exactly (mpmath), then compared
+        assert math.isclose(float(got), float(mpmath.mpf(want) / mpmath.mpf(10) ** exponent), rel_tol=1e-12)
+    low, high = ax.get_ylim()
+    assert low <= min(drawn) < max(drawn) <= high and (high - low) < 4 * max(drawn)
+
+
+def test_log_plot_of_levels_a_millionth_apart_has_readable_ticks():
+    """Levels 1e-8 to 1e-5 apart (relative) got seven tick labels all reading 3×10⁻¹: the axis is
+    a factor of 2 around them, as for equal levels."""
+    from lrcore.plot import schedules_figure
+
+    for rel in (1e-5, 1e-6, 1e-8):
+        fig = schedules_figure([("a", [0, 1], [0.3, 0.3 * (1 + rel)])], log=True)
+        fig.savefig(io.BytesIO())
+        ax = fig.axes[0]
+        low, high = ax.get_ylim()
+        texts = [t.get_text() for t in [*ax.get_yticklabels(), *ax.get_yticklabels(minor=True)]
+                 if t.get_text() and low <= t.get_position()[1] <= high]
+        assert len(texts) >= 2 and len(set(texts)) == len(texts), (rel, texts)
+        assert low < 0.3 < 0.3 * (1 + rel) < high
+    # Levels a ten-thousandth apart keep matplotlib's own zoom, whose labels differ.
+    fig = schedules_figure([("a", [0, 1], [0.3, 0.30003])], log=True)
+    assert fig.axes[0].get_ylim()[1] < 0.31
+
+
+@pytest.mark.parametrize("values", [[-1.0, 1.0], [1.0, 0.0], [-1e308, -1e308]])
+def test_a_log_plot_of_values_at_or_below_zero_is_refused(values):
+    """The Python function drew nothing (or half the curve) where the CLI refuses."""
+    from lrcore.plot import schedules_figure
+
+    with pytest.raises(ValueError, match="A log axis needs positive learning rates"):
+        schedules_figure([("a", [0, 1], values)], log=True)
+
+
+@pytest.mark.parametrize("content", ["[]", "{}"])
+def test_a_spec_file_without_schedules_says_so(content, tmp_path):
+    """An empty list or object was answered "give a schedule NAME or --spec FILE", which was given."""
+    spec = tmp_path / "spec.json"
+    spec.write_text(content)
+    line = _one_line_error(cli("table", "--spec", spec, "--at", "0"))
+    assert "holds no schedule" in line and str(spec) in line
+
+
+def test_a_log_plot_of_equal_levels_draws_without_warnings():
+    """matplotlib warned "Attempting to set identical low and high ylims" on stderr (the CLI's too)
+    for levels a unit apart near float64's largest: the limits are set before the log scale."""
+    import warnings
+
+    from lrcore.plot import schedules_figure
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for levels in ([1e308, 1.0000000000000012e308], [1.0, 1.0], [0.3, 0.3]):
+            schedules_figure([("a", [0, 1], levels)], log=True).savefig(io.BytesIO())

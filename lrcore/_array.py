@@ -1235,6 +1235,12 @@ def _is_real_floating(xp, dtype) -> bool:
     try:
         return bool(xp.isdtype(dtype, "real floating"))
     except Exception:  # noqa: BLE001 - not a dtype of this namespace at all (e.g. a string)
+        pass
+    # NumPy's isdtype refuses ml_dtypes' bfloat16 (what JAX's bfloat16 is on the host), in which
+    # NumPy computes: a bfloat16 result, like float16's, is the float32 one rounded once.
+    try:
+        return xp is _NUMPY and np.dtype(dtype).name == "bfloat16"
+    except TypeError:
         return False
 
 

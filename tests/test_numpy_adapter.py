@@ -11,7 +11,7 @@ from hypothesis import given, settings
 import lrcore
 import lrcore.numpy as lnp
 
-from . import examples
+from . import examples, reference
 from . import strategies as S
 
 
@@ -78,3 +78,25 @@ def test_every_configuration_built_here_is_the_core_bit_for_bit(label):
     steps = np.asarray(sorted({*range(-2, 40), *near}), dtype=np.int64)
     np.testing.assert_array_equal(adapted(steps), schedule(steps))
     assert type(adapted(7)) is float and adapted(7) == float(schedule(7))
+
+
+def test_a_bfloat16_evaluation_in_numpy_is_the_float32_one_rounded_once():
+    """NumPy computes in ml_dtypes' bfloat16 (JAX's bfloat16 on the host), but its isdtype refused
+    it: evaluate(xp=numpy, dtype=bfloat16) raised where torch and JAX give the float32 values rounded
+    once, as docs/numerics.md says of a bfloat16 result."""
+    import ml_dtypes
+    import torch
+
+    steps = np.arange(0, 3000, 7)
+    for schedule in (lrcore.cosine_decay(1.0, 2000, end_value=1e-3), lrcore.onecycle(0.1, 2500),
+                     lrcore.warmup(lrcore.exponential_decay(3.0, 100, 0.9), 50)):
+        got = schedule.evaluate(steps, xp=np, dtype=ml_dtypes.bfloat16)
+        assert got.dtype == np.dtype(ml_dtypes.bfloat16)
+        want = schedule.evaluate(torch.from_numpy(steps), xp=torch, dtype=torch.bfloat16)
+        assert np.array_equal(got.astype(np.float32), want.float().numpy())
+        exact = np.asarray(reference.values_of(schedule.to_dict(), steps), dtype=np.float64)
+        # one rounding to bfloat16 (half its spacing: 2**-8 relative) of a float32 value within the promise
+        top = float(np.max(np.abs(exact)))
+        assert np.all(np.abs(got.astype(np.float64) - exact) <= 2.0**-8 * np.abs(exact) + 8 * 2.0**-24 * top)
+    with pytest.raises(TypeError, match="Argument `dtype` must be a real floating dtype"):
+        lrcore.constant(1.0).evaluate(3, xp=np, dtype=ml_dtypes.float8_e4m3fn)

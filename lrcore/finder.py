@@ -172,7 +172,8 @@ def find_lr(
         num_steps: number of steps :math:`n \ge 5`.
         diverge_factor: :math:`f > 1`; the divergence threshold relative to the best loss.
         smoothing: smoothing width in decades of learning rate (:math:`> 0`), see :func:`smooth`.
-        progress: show a progress bar (tqdm) on stderr; ``None`` shows it only on a terminal.
+        progress: ``True`` to show a progress bar (tqdm) on stderr, ``False`` not to; ``None`` shows
+            it only on a terminal.
 
     Returns:
         An :class:`LRFinderResult`; ``result.suggestions`` holds the suggested learning rates.
@@ -206,6 +207,8 @@ def find_lr(
         )
     diverge_factor = check.above("diverge_factor", diverge_factor, 1.0)
     smoothing = check.positive("smoothing", smoothing)
+    if progress is not None:
+        progress = check.boolean("progress", progress)  # 'no' would show a bar
 
     schedule = _sweep(start_value, end_value, num_steps)
     lrs, losses = [], []

@@ -215,6 +215,16 @@ def test_progress_bar_when_asked(capsys):
     assert capsys.readouterr().err == ""
 
 
+
+@pytest.mark.parametrize("progress", ["no", "yes", 1, 0.0])
+def test_progress_that_is_no_flag_is_refused(progress, capsys):
+    """``progress='no'`` showed a bar (any truthy value did); the step function is never called."""
+    calls = []
+    with pytest.raises(TypeError, match="Argument `progress` must be True or False"):
+        find_lr(lambda lr: calls.append(lr) or 1.0, num_steps=10, progress=progress)
+    assert calls == [] and capsys.readouterr().err == ""
+
+
 # -- real models on real data ----------------------------------------------------------------------
 def digits(n=512):
     from sklearn.datasets import load_digits

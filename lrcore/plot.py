@@ -100,17 +100,18 @@ def schedules_figure(curves, path=None, log: bool = False, title: str | None = N
     fig = Figure(figsize=(8, 4.5))
     ax = fig.add_subplot()
     # Values near float64's largest or smallest: matplotlib's ticks overflow (a linear axis' range,
-    # a log axis' decades past float64) or underflow (a linear axis below about 1e-285 became
-    # [-0.055, 0.055], the curve flat at 0), so the values are drawn divided by a power of ten,
-    # which the axis label gives. On a log axis only as far as needed (to 1e150: matplotlib adds
-    # margins and ticks a few decades past the values, at most 250 decades apart, see below), so
-    # that small values stay on it; its small values draw as they are.
+    # a log axis' decades past float64) or its limits underflow (below about 1e-287 it takes them
+    # for 0: a linear axis became [-0.055, 0.055], the curve flat at 0, a log axis [-0.05, 0.05]),
+    # so the values are drawn divided by a power of ten, which the axis label gives. On a log axis
+    # large values only as far as needed (to 1e150: matplotlib adds margins and ticks a few decades
+    # past the values, at most 250 decades apart, see below), so that small values stay on it.
     top = max((float(np.max(np.abs(v))) for v in arrays if v.size), default=0.0)
+    least = min((float(np.min(v)) for v in arrays if v.size), default=1.0) if log else top
     exponent = 0
     if math.isfinite(top) and top > (1e150 if log else 1e300):
         exponent = int(math.floor(math.log10(top))) - (150 if log else 0)
-    elif not log and 0.0 < top < 1e-200:
-        exponent = int(math.floor(math.log10(top)))
+    elif 0.0 < least < 1e-200:  # the smallest on a log axis (spans are at most 250 decades), else the largest
+        exponent = int(math.floor(math.log10(least)))
     for (label, steps, _), values in zip(curves, arrays):
         ax.plot(np.asarray(steps), _scaled(values, exponent), label=label, linewidth=1.5)
     ax.set_xlabel("step")
@@ -154,8 +155,8 @@ def _scaled(values, exponent: int):
 
 
 def _distinct_tick_labels(fig, ax) -> bool:
-    """Whether the labelled y ticks inside the axis' limits (major and minor) read as different
-    numbers, as drawn."""
+    """Whether at least two y ticks inside the axis' limits (major and minor) are labelled, with
+    different numbers, as drawn."""
     fig.canvas.draw()
     low, high = sorted(ax.get_ylim())
     texts = [
@@ -163,7 +164,7 @@ def _distinct_tick_labels(fig, ax) -> bool:
         for t in [*ax.get_yticklabels(), *ax.get_yticklabels(minor=True)]
         if t.get_text() and low <= t.get_position()[1] <= high
     ]
-    return len(set(texts)) == len(texts)
+    return len(texts) >= 2 and len(set(texts)) == len(texts)
 
 
 def _wrap(text: str, width: int = 90) -> str:

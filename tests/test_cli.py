@@ -887,20 +887,24 @@ def test_plot_of_values_near_float64s_smallest_draws_them_scaled(top):
     assert low <= min(drawn) < max(drawn) <= high and (high - low) < 4 * max(drawn)
 
 
-def test_log_plot_of_levels_a_millionth_apart_has_readable_ticks():
-    """Levels 1e-8 to 1e-5 apart (relative) got seven tick labels all reading 3×10⁻¹: the axis is
-    a factor of 2 around them, as for equal levels."""
+@pytest.mark.parametrize("base", [0.3, 3e-290, 3e-300, 2.5e-308, 5e-320, 5e-324])
+def test_log_plot_of_levels_a_millionth_apart_has_readable_ticks(base):
+    """Levels 1e-8 to 1e-5 apart (relative) got seven tick labels all reading 3×10⁻¹ (below about
+    1e-287: no label at all, or equal levels limits of [-0.05, 0.05], which matplotlib takes such
+    small limits for): the axis is a factor of 2 around them, the values scaled where tiny."""
     from lrcore.plot import schedules_figure
 
-    for rel in (1e-5, 1e-6, 1e-8):
-        fig = schedules_figure([("a", [0, 1], [0.3, 0.3 * (1 + rel)])], log=True)
+    for rel in (0.0, 1e-8, 1e-6, 1e-5):
+        levels = [base, base * (1 + rel)]
+        fig = schedules_figure([("a", [0, 1], levels)], log=True)
         fig.savefig(io.BytesIO())
         ax = fig.axes[0]
         low, high = ax.get_ylim()
         texts = [t.get_text() for t in [*ax.get_yticklabels(), *ax.get_yticklabels(minor=True)]
                  if t.get_text() and low <= t.get_position()[1] <= high]
         assert len(texts) >= 2 and len(set(texts)) == len(texts), (rel, texts)
-        assert low < 0.3 < 0.3 * (1 + rel) < high
+        drawn = ax.lines[0].get_ydata()
+        assert 0 < low < min(drawn) <= max(drawn) < high, (base, rel, low, high, drawn)
     # Levels a ten-thousandth apart keep matplotlib's own zoom, whose labels differ.
     fig = schedules_figure([("a", [0, 1], [0.3, 0.30003])], log=True)
     assert fig.axes[0].get_ylim()[1] < 0.31

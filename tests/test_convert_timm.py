@@ -6,6 +6,7 @@ timm computes each value in closed form with Python floats: ``ULPS`` float64 ulp
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -248,6 +249,20 @@ def test_refuses(name):
     kwargs, match = REFUSED[name]
     with pytest.raises(ValueError, match=match):
         lrcore.from_timm(lr=LR, **kwargs)
+
+
+@pytest.mark.parametrize("milestones", [[10, 2], [5, 8, 3], [4, 4, 1]], ids=repr)
+def test_unsorted_multistep_milestones_are_refused(milestones):
+    """timm bisects decay_milestones as given: [10, 2] decays twice at epoch 1, where the sorted
+    list the converter used decays at 1 and at 9 (a silently different schedule)."""
+    kwargs = dict(sched="multistep", decay_milestones=milestones, decay_rate=0.1, num_epochs=12)
+    timm = peer(kwargs, 12)
+    ordered = peer({**kwargs, "decay_milestones": sorted(milestones)}, 12)
+    assert not np.array_equal(timm, ordered)  # why it cannot be read as its sorted form
+    with pytest.raises(ValueError, match=re.escape(f"unsorted decay_milestones={milestones!r}")):
+        lrcore.from_timm(lr=LR, **kwargs)
+    s = lrcore.from_timm(lr=LR, **{**kwargs, "decay_milestones": sorted(milestones)})
+    assert_ulp_close(s(np.arange(12)), ordered, 64, ULPS)
 
 
 def _cycle_sweep():

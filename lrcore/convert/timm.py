@@ -127,8 +127,14 @@ def from_timm(*, lr, sched="cosine", num_epochs=300, decay_epochs=None, decay_mi
             d = int(d) if d == int(d) else d  # timm's fractional decay_t (2.4): lrcore's fractional period
         out = _warm(decay.exponential_decay(lr, d, rate, staircase=True), lr, w, init, warmup_prefix)
     elif sched == "multistep":
-        out = _multistep(lr, [whole(PEER, "decay_milestones", m) for m in milestones], real(PEER, "decay_rate", decay_rate),
-                         w, init, warmup_prefix)
+        epochs = [whole(PEER, "decay_milestones", m) for m in milestones]
+        if any(later < earlier for earlier, later in zip(epochs, epochs[1:])):
+            # timm bisects the list as given: [10, 2] decays twice at epoch 1, not once at 1 and at 9.
+            raise cannot(PEER, f"sched='multistep' with unsorted decay_milestones={list(decay_milestones)!r} (timm "
+                         "counts the milestones passed by a binary search of the list as given, which an unsorted "
+                         "list answers with other counts than its sorted form)",
+                         "Sort decay_milestones, in timm and here.")
+        out = _multistep(lr, epochs, real(PEER, "decay_rate", decay_rate), w, init, warmup_prefix)
     else:
         out = _wsd(sched, lr, t_initial, w, init, decay_epochs, decay_t, min_lr, decay_fn, timescale_t, warmup_prefix)
     if noise is not None:
@@ -237,7 +243,6 @@ def _multistep(lr, milestones, rate, w, init, prefix) -> Schedule:
     """timm applies milestone ``m`` at ``t = m - 1`` (of the schedule after a prefix warmup). Step 0
     is the constructor's ``lr`` (or ``warmup_lr``): without warmup a milestone 0 or 1 applies at step 1;
     a prefix warmup ramps to ``lr`` and hands over at ``W`` to the stairs, milestones 0 and 1 applied."""
-    milestones = sorted(milestones)
     if w == 0:
         return _stairs(lr, rate, [max(m - 1, 1) for m in milestones], 0)
     if prefix:

@@ -11,7 +11,6 @@ Integers decide, floats shape: which piece, cycle or staircase step a step falls
 
 from __future__ import annotations
 
-import copy
 import functools
 import math
 import numbers
@@ -462,6 +461,15 @@ class Ops:
             return None
         return a, b
 
+    def cheap_cos_levels(self, start, end):
+        """:meth:`cheap_levels` for :meth:`cos_ramp` (``|end| <= |start|``, its cost
+        :data:`COS_RAMP_COST`), None also where the levels have no constants ``m``, ``h``
+        (:func:`cos_mid_form`; float32 subnormal levels): those take the precise formula."""
+        cheap = self.cheap_levels(start, end, cost=COS_RAMP_COST, shrink=True)
+        if cheap is None or cos_mid_form(*cheap, int(self.xp.finfo(self.float).bits)) is None:
+            return None
+        return cheap
+
     def ramp(self, j, d: int, a: float, b: float):
         """``a + (b - a)·min(j, d)/d`` for an integer array ``j >= 0`` and Python-float levels:
         ``a + j·C`` with ``C = (b - a)/d`` rounded once (from exact fractions) to the float dtype.
@@ -510,15 +518,16 @@ class Ops:
         return self.xp.where(j > self.i(0), value, self.f(a))
 
     def cos_ramp(self, j, d: int, a: float, b: float, held: bool = True):
-        """``b + (a - b)·½(1 + cos(πj/d))`` for an integer array ``0 <= j <= d``: ``M + H·cos(j·C)``
-        with ``M ≈ (a + b)/2``, ``H ≈ (a - b)/2`` chosen on the host so that ``M + H`` rounds to
-        ``a`` (:func:`cos_mid_form`), else ``a - H·(1 - cos(j·C))``; ``C = π/d`` rounded once.
-        Exactly ``a`` at ``j = 0``; exactly ``b`` from ``j = d`` on when ``held`` (a decay that
-        ends there: ``j`` may then pass ``d``, no clamp needed, ``j·C`` stays finite; a restart
-        cycle never reaches ``j = d``)."""
+        """``b + (a - b)·½(1 + cos(πj/d))`` for an integer array ``0 <= j <= d`` and levels
+        :meth:`cheap_cos_levels` gave: ``m + h·cos(j·C)`` with ``m ≈ (a + b)/2``, ``h ≈ (a - b)/2``
+        chosen on the host (:func:`cos_mid_form`: ``m + h`` rounds to ``a``, ``m - h`` is on
+        ``b``'s side of 0) and ``C = π/d`` rounded once. Exactly ``a`` at ``j = 0``; exactly ``b``
+        from ``j = d`` on when ``held`` (a decay that ends there: ``j`` may then pass ``d``, no
+        clamp needed, ``j·C`` stays finite; a restart cycle never reaches ``j = d``)."""
         xp = self.xp
         jf = self.tofloat(j)
-        value = self._cos_levels(xp.cos(jf * self.f(math.pi / d)), a, b)
+        m, h = cos_mid_form(a, b, int(xp.finfo(self.float).bits))
+        value = self.f(m) + self.f(h) * xp.cos(jf * self.f(math.pi / d))
         if not held or d > self._max:
             return value
         # Up to 2**(mantissa + 1) every integer is a float: the float step decides as the integer
@@ -526,13 +535,6 @@ class Ops:
         if d <= 2 ** (_mantissa_bits(xp, self.float) + 1):
             return xp.where(jf < self.f(d), value, self.f(b))
         return xp.where(j < self.i(d), value, self.f(b))
-
-    def _cos_levels(self, c, a: float, b: float):
-        """The cosine ramp's value from ``c = cos(j·C)`` (see :meth:`cos_ramp`)."""
-        mid = cos_mid_form(a, b, int(self.xp.finfo(self.float).bits))
-        if mid is None:
-            return self.f(a) - self.f(_slope(b, a, 2, 1)) * (1.0 - c)
-        return self.f(mid[0]) + self.f(mid[1]) * c
 
     def cos_half(self, x, x1=None):
         """``(½(1+cos πx), ½(1-cos πx))`` for ``x`` in [0, 1], each accurate relative to itself.
@@ -653,13 +655,16 @@ COS_MID_ERROR = Fraction(177, 100)
 @host_constant
 def cos_mid_form(a: float, b: float, width: int):
     """``(M, H)``, floats of the format of ``width`` bits, for the cosine ramp ``M + H·cos θ``
-    from ``a`` (``θ = 0``) to ``b`` (``θ = π``), or None where the ramp keeps ``a - H·(1 - cos θ)``.
+    from ``a`` (``θ = 0``) to ``b`` (``θ = π``) of the same sign, ``|b| <= |a|``; None where there
+    are none (float32 subnormal levels: the precise formula serves them).
 
     ``M`` and ``H`` are ``(a + b)/2`` and ``(a - b)/2`` rounded (each rounded once to float64 and
     once to the format, as the evaluation rounds a constant), or up to one unit in the last place
-    from them, the first pair whose sum rounds to ``a`` (the ramp's exact first value) and whose
+    from them, the first pair whose sum rounds to ``a`` (the ramp's exact first value), whose
     exact errors at both ends, ``M + H - a`` and ``M - H - b``, are within :data:`COS_MID_ERROR`
-    units: between the ends the constants' error is a weighted mean of those two."""
+    units (between the ends the constants' error is a weighted mean of those two), and whose
+    ``M - H`` is on ``b``'s side of 0 or 0: with ``cos θ >= -1`` no value then crosses 0 (a
+    decay to 0 never gives a negative lr)."""
     bits, _ = FORMATS[width]
     top = max(abs(a), abs(b))
     if top == 0.0:
@@ -675,7 +680,7 @@ def cos_mid_form(a: float, b: float, width: int):
     for i, k in ((0, 0), (0, 1), (0, -1), (1, 0), (-1, 0)):
         m, h = _rounded(Fraction(m0 + i * unit(m0)), width), _rounded(Fraction(h0 + k * unit(h0)), width)
         M, H = Fraction(m), Fraction(h)
-        if _rounded(M + H, width) != first:
+        if _rounded(M + H, width) != first or (M - H) * (1 if a > 0 else -1) < 0:
             continue
         if max(abs(M + H - Fraction(a)), abs(M - H - Fraction(b))) <= limit:
             return m, h
@@ -891,6 +896,11 @@ class _TorchOps(_AnyShapeIndexOps):
 
     __slots__ = ()
 
+    def f(self, value):
+        # A level's NumPy snapshot is read-only, which torch warns it cannot protect when it would
+        # share its memory: a 0-d copy is given instead.
+        return super().f(np.array(value) if isinstance(value, np.ndarray) else value)
+
     def take(self, table, idx):
         if idx.ndim == 0:
             # Indexing with a 0-d tensor is Python indexing by its value: Dynamo reads the value
@@ -1004,14 +1014,9 @@ class _NumpyOps(Ops):
             return super().cos_ramp(j, d, a, b, held)
         v = np.multiply(j, self.f(math.pi / d), dtype=self.float)
         np.cos(v, out=v)
-        mid = cos_mid_form(a, b, int(np.finfo(self.float).bits))
-        if mid is None:
-            np.subtract(1.0, v, out=v)
-            np.multiply(self.f(_slope(b, a, 2, 1)), v, out=v)
-            np.subtract(self.f(a), v, out=v)
-        else:
-            np.multiply(self.f(mid[1]), v, out=v)
-            np.add(self.f(mid[0]), v, out=v)
+        m, h = cos_mid_form(a, b, int(np.finfo(self.float).bits))
+        np.multiply(self.f(h), v, out=v)
+        np.add(self.f(m), v, out=v)
         if held and d <= self._max and j.size and j.max() >= d:
             np.copyto(v, self.f(b), where=j >= d)
         return v
@@ -1427,8 +1432,9 @@ def snapshot(value):
     neither the schedule's values nor its hash. Arrays the library never writes to (JAX) and
     tracers (no value yet) are kept as they are; an autograd tensor is copied without its graph.
     Libraries with an array-API namespace copy with ``asarray(copy=True)`` (a NumPy copy is made
-    read-only); others (TensorFlow) with ``copy.deepcopy``, which keeps an immutable tensor and
-    gives a variable a new variable of its own.
+    read-only); others (TensorFlow and Keras tensors and variables) become a read-only NumPy copy
+    (an ml_dtypes float widened to float32, exactly), which every adapter's namespace reads: torch
+    cannot convert a TensorFlow variable, and failed at the first evaluation.
     """
     if concrete(value) is None:
         return value
@@ -1439,7 +1445,11 @@ def snapshot(value):
     try:
         xp = array_api_compat.array_namespace(value)
     except TypeError:
-        return copy.deepcopy(value)
+        out = np.array(np.asarray(value), copy=True)
+        if out.dtype.kind == "V":  # bfloat16 and the float8 formats: exact in float32
+            out = out.astype(np.float32)
+        out.flags.writeable = False
+        return out
     if not array_api_compat.is_writeable_array(value):
         return value
     return xp.asarray(_without_graph(value), copy=True)

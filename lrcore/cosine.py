@@ -110,7 +110,7 @@ def _folded(k, d: int, ops):
 def _cosine_decay(k, p, ops):
     d = p["decay_steps"]
     plain = p["exponent"] == 1.0 and p["k_decay"] == 1.0 and not p["periodic"] and p["speed"] == 1
-    cheap = ops.cheap_levels(p["init_value"], p["end_value"], shrink=True, cost=_array.COS_RAMP_COST) if plain else None
+    cheap = ops.cheap_cos_levels(p["init_value"], p["end_value"]) if plain else None
     if cheap is not None:
         return ops.cos_ramp(k, d, *cheap)  # steps past d hold end_value: no clamp needed
     if p["speed"] != 1:
@@ -654,7 +654,7 @@ def _restart(k, p, ops, weights):
 def _cosine_restart(k, p, ops):
     t0, w, kd, pm, limit = p["first_period"], p["warmup_steps"], p["k_decay"], p["peak_mul"], p["cycle_limit"]
     if p["period_mul"] == 1.0 and w == 0 and pm == 1.0 and kd == 1.0:
-        cheap = ops.cheap_levels(p["peak_value"], p["end_value"], shrink=True, cost=_array.COS_RAMP_COST)
+        cheap = ops.cheap_cos_levels(p["peak_value"], p["end_value"])
         if cheap is not None:
             # A cycle never reaches t = first_period: it restarts there, exactly at its peak.
             hold_from = None if limit is None else t0 * limit

@@ -158,6 +158,7 @@ def test_the_cosine_ramp_constants_round_to_its_first_value():
             u = Fraction(1, 2 ** (24 if width == 32 else 53))
             err = max(abs(Fraction(m) + Fraction(h) - Fraction(a)), abs(Fraction(m) - Fraction(h) - Fraction(b)))
             assert err <= Fraction(177, 100) * u * Fraction(max(abs(a), abs(b))), (a, b, width)
+            assert (Fraction(m) - Fraction(h)) * (1 if a > 0 else -1) >= 0, (a, b, width)  # on b's side of 0
     assert taken >= 2 * len(cases) - 4  # only the two subnormal float32 cases keep the other form
     assert cos_mid_form(1e-3, 1e-5, 32) is not None and cos_mid_form(0.1, 0.0, 32) == (0.05000000074505806,) * 2
 
@@ -179,6 +180,25 @@ def test_a_cheap_cosine_is_exact_at_both_ends(backend):
         assert got[0] == dtype(a) and np.all(got[1:] == dtype(b)), (decay, backend, got)
         starts = np.asarray([0, d, 2 * d, 7 * d], dtype=np.int64)
         assert np.all(backend.evaluate(restart, starts) == dtype(a)), (restart, backend)
+
+
+def test_a_cosine_decay_to_zero_never_crosses_zero(backend):
+    """Levels whose half is subnormal took ``a - H·(1 - cos θ)`` with ``H`` rounded up past half of
+    the rounded level: one unit below 0 near the end (``cosine_decay(1.4863543407356894e-38,
+    2**24 + 1)`` at step 2**24 - 1 in float32 was -1e-45; ``cosine_decay(3e-308, 2**40 + 1)`` at
+    2**40 in float64 -5e-324). Such levels take the precise formula; no cheap constants let a value
+    cross 0."""
+    dtype = np.float32 if backend.bits == 32 else np.float64
+    tiny = float(np.finfo(dtype).smallest_normal)
+    rng = np.random.default_rng(20261211)
+    levels = [1.4863543407356894e-38, 3e-308, 1e-310, 2.5 * tiny, 1.5 * tiny, tiny] + list(tiny * 10.0 ** rng.uniform(-3, 2, 12))
+    for a in levels:
+        for sign in (1.0, -1.0):
+            for d in (3, 1000, 2**24 + 1, min(2**40 + 1, backend.max_step)):
+                steps = np.asarray([s for s in (0, 1, d // 2, d - 3, d - 2, d - 1, d) if 0 <= s <= backend.max_step], dtype=np.int64)
+                for schedule in (lrcore.cosine_decay(sign * a, d), lrcore.cosine_restart(sign * a, d)):
+                    got = np.asarray(backend.evaluate(schedule, steps), dtype=np.float64)
+                    assert np.all(sign * got >= 0.0), (schedule, backend, got)
 
 
 def _subnormal_slope_cases(bits: int):

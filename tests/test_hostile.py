@@ -84,6 +84,10 @@ def _mutable_levels():
         ("torch-float64", lt, lambda: (torch.tensor(0.5, dtype=torch.float64), lambda t: t.fill_(2.0))),
         ("tf-variable", ltf, lambda: (tf.Variable(0.5), lambda v: v.assign(2.0))),
         ("tf-variable-float64", ltf, lambda: (tf.Variable(0.5, dtype=tf.float64), lambda v: v.assign(2.0))),
+        # Another library's variable: torch could not convert it and failed at the first evaluation.
+        ("tf-variable-in-torch", lt, lambda: (tf.Variable(0.5), lambda v: v.assign(2.0))),
+        ("tf-bfloat16-in-torch", lt, lambda: (tf.Variable(0.5, dtype=tf.bfloat16), lambda v: v.assign(2.0))),
+        ("keras-variable-in-torch", lt, lambda: (keras.Variable(0.5), lambda v: v.assign(2.0))),
     ]
 
 
@@ -112,6 +116,19 @@ def test_writing_to_a_given_array_level_changes_nothing(case, build):
     assert twin.schedule == s.schedule and hash(twin.schedule) == hash(s.schedule)
     with pytest.raises(TypeError, match="cannot be serialized"):
         s.schedule.to_dict()
+
+
+@pytest.mark.parametrize("make", [lambda: tf.Variable(0.5), lambda: tf.constant(0.5), lambda: keras.Variable(0.5),
+                                  lambda: tf.Variable(0.5, dtype=tf.bfloat16)],
+                         ids=["tf-variable", "tf-constant", "keras-variable", "tf-bfloat16"])
+def test_a_level_of_another_library_evaluates_on_torch(make):
+    """``lrcore.torch.cosine_decay(tf.Variable(0.1), 100)`` was built, then every evaluation failed
+    with a bare TypeError (torch cannot convert a TensorFlow variable): the level's copy is NumPy's."""
+    steps = torch.arange(0, 120, 7)
+    for build in (lambda a: lt.cosine_decay(a, 100), lambda a: lt.onecycle(a, 100), lambda a: lt.constant(a)):
+        got = build(make())(steps)
+        want = build(np.asarray(0.5, dtype=np.float32))(steps)  # an array level: the same (precise) formulas
+        assert torch.equal(got, want)
 
 
 def test_a_snapshot_is_read_only_and_jax_arrays_are_kept():

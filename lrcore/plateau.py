@@ -381,6 +381,12 @@ def reduces_an_lr(lrs, old_scale, new_scale, min_lrs, eps) -> bool:
     return any(floored_lr(v, old_scale, m) - floored_lr(v, new_scale, m) > eps for v, m in zip(lrs, floors))
 
 
+def _ml_float_scalar(value) -> bool:
+    """A NumPy scalar of an ``ml_dtypes`` float (bfloat16: JAX's on the host), which is no
+    ``np.floating``."""
+    return isinstance(value, np.generic) and value.dtype.name in _array._ML_FLOATS
+
+
 def metric_value(name: str, metric):
     """A reported metric, validated once: a real scalar of any library.
 
@@ -393,7 +399,7 @@ def metric_value(name: str, metric):
     ``ValueError`` naming ``name``: ``±inf`` and ints past float64 (``10**400``). A traced metric
     has no value to refuse: :meth:`Plateau.update` counts an infinite one as NaN.
     """
-    if isinstance(metric, (numbers.Real, np.integer, np.floating)) and not isinstance(
+    if (isinstance(metric, (numbers.Real, np.integer, np.floating)) or _ml_float_scalar(metric)) and not isinstance(
         metric, (bool, np.bool_, np.timedelta64)
     ):
         try:

@@ -271,6 +271,15 @@ def test_from_config_refuses_an_edited_plateau_state(mode, edit, exc, entry):
         lrcore.keras.KerasSchedule.from_config(config)
 
 
+@pytest.mark.parametrize("entry", [None, [], 0])
+def test_from_config_refuses_a_plateau_entry_that_holds_no_plateau(entry):
+    """``"plateau": None`` dropped the plateau without a word (the lr went back to the schedule's):
+    get_config leaves the entry out where there is none, so an entry must hold one."""
+    with pytest.raises(ValueError, match=re.escape("The `plateau` entry of the config must hold 'rule' and 'state'")):
+        lrcore.keras.KerasSchedule.from_config({**SCHEDULE.to_dict(), "plateau": entry})
+    assert lrcore.keras.KerasSchedule.from_config(SCHEDULE.to_dict()).plateau_state is None
+
+
 @pytest.mark.parametrize("mode, best", [("min", float("inf")), ("max", float("-inf")), ("min", -3.0), ("max", 7)])
 def test_from_config_accepts_every_reachable_plateau_state(mode, best):
     rule = lrcore.plateau(factor=0.5, patience=2, cooldown=4, min_scale=0.1, mode=mode)

@@ -407,6 +407,16 @@ def test_a_state_of_arrays_the_rule_reaches_is_never_refused(dtype):
         assert float(state.scale) <= max(min_scale, 0.0) * 1.01 + 1e-3
 
 
+def test_a_numpy_bfloat16_scalar_metric_is_a_metric():
+    """A NumPy scalar of ml_dtypes' bfloat16 (a JAX bfloat16 loss read back on the host) is no
+    np.floating: it was refused, though the same value as a 0-d array was taken."""
+    rule = lrcore.plateau(factor=0.5, patience=0)
+    scalar = np.asarray(jnp.asarray(0.5, jnp.bfloat16))[()]
+    assert rule.update(rule.init(), scalar) == rule.update(rule.init(), np.asarray(scalar)) == rule.update(rule.init(), 0.5)
+    for state in (rule.init(), lrcore.PlateauState(jnp.float32(1.0), jnp.float32(jnp.inf), jnp.int32(0), jnp.int32(0))):
+        assert float(rule.update(state, scalar).best) == 0.5
+
+
 @pytest.mark.parametrize("saved", ["device_get", "numpy scalars", "pickle"])
 @pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16, jnp.float32], ids=str)
 def test_a_jax_state_saved_through_numpy_resumes_bit_for_bit(saved, dtype):

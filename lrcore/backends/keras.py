@@ -160,9 +160,10 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule, Composable)
         if not isinstance(config, dict):
             raise TypeError(f"Argument `config` must be a dict. Received: config={config!r}")
         config = dict(config)
+        has_plateau = "plateau" in config  # get_config leaves the entry out where there is no plateau
         saved = config.pop("plateau", None)
         out = cls(from_dict(config))
-        if saved is not None:
+        if has_plateau:
             if not isinstance(saved, dict) or set(saved) != {"rule", "state"}:
                 raise ValueError(f"The `plateau` entry of the config must hold 'rule' and 'state'. Received: {saved!r}")
             rule = Plateau.from_dict(saved["rule"])

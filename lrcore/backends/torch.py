@@ -270,6 +270,11 @@ class LrcoreScheduler(torch.optim.lr_scheduler.LRScheduler):
         """The floors of :meth:`set_scale`, one per tracked param group (a copy), or ``None``."""
         return None if self._min_lr is None else list(self._min_lr)
 
+    @property
+    def added_group_min_lr(self):
+        """The floor given to param groups added later (:meth:`set_added_group_min_lr`), or ``None``."""
+        return self._min_lr_fill
+
     def set_added_group_min_lr(self, min_lr) -> None:
         """The floor given to param groups added later (a plateau's one-number ``min_lr``), or
         ``None``: then a group added while floors are set is refused at :meth:`track_groups`."""
@@ -1532,7 +1537,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
     def _check_saved_floors(self, saved) -> None:
         """Refuse saved floors other than this plateau's ``min_lr`` (the rule's parameters are
         compared the same way): a floor dropped or moved in the checkpoint would change the lrs."""
-        mine, fill = self._floors(), self.scheduler._min_lr_fill
+        mine, fill = self._floors(), self.scheduler.added_group_min_lr
         if saved is None and mine is None:
             return
         if saved is not None and mine is not None:

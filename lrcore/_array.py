@@ -1432,12 +1432,18 @@ def snapshot(value):
     neither the schedule's values nor its hash. Arrays the library never writes to (JAX) and
     tracers (no value yet) are kept as they are; an autograd tensor is copied without its graph.
     Libraries with an array-API namespace copy with ``asarray(copy=True)`` (a NumPy copy is made
-    read-only); others (TensorFlow and Keras tensors and variables) become a read-only NumPy copy
-    (an ml_dtypes float widened to float32, exactly), which every adapter's namespace reads: torch
-    cannot convert a TensorFlow variable, and failed at the first evaluation.
+    read-only); others (TensorFlow and Keras tensors and variables) become a read-only NumPy copy,
+    which every adapter's namespace reads: torch cannot convert a TensorFlow variable, and failed at
+    the first evaluation. A bfloat16 level of any library becomes a float32 NumPy one.
     """
-    if concrete(value) is None:
+    x = concrete(value)
+    if x is None:
         return value
+    if dtype_name(value) in _ML_FLOATS:
+        # bfloat16 (or a float8 format) of any library, as float32, exactly: libraries do not read
+        # each other's (torch neither NumPy's nor JAX's, NumPy not torch's, TensorFlow's 0-d
+        # tensor gives NumPy a scalar).
+        value = np.asarray(x, dtype=np.float32)
     if isinstance(value, np.ndarray):
         out = np.array(value, copy=True)
         out.flags.writeable = False
@@ -1446,8 +1452,6 @@ def snapshot(value):
         xp = array_api_compat.array_namespace(value)
     except TypeError:
         out = np.array(np.asarray(value), copy=True)
-        if out.dtype.kind == "V":  # bfloat16 and the float8 formats: exact in float32
-            out = out.astype(np.float32)
         out.flags.writeable = False
         return out
     if not array_api_compat.is_writeable_array(value):

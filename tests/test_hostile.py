@@ -131,6 +131,20 @@ def test_a_level_of_another_library_evaluates_on_torch(make):
         assert torch.equal(got, want)
 
 
+@pytest.mark.parametrize("module", [lt, lnp, lj, ltf], ids=["torch", "numpy", "jax", "tf"])
+def test_a_bfloat16_level_of_any_library_evaluates_on_every_adapter(module):
+    """A bfloat16 level of another library was kept as it was: torch cannot read NumPy's or JAX's,
+    NumPy not torch's, and TensorFlow's 0-d tensor gave NumPy a scalar (bare errors at building or
+    at the first evaluation). It is the float32 level of the same value, exactly."""
+    import ml_dtypes
+
+    levels = [np.array(0.1, dtype=ml_dtypes.bfloat16), jnp.array(0.1, jnp.bfloat16), torch.tensor(0.1, dtype=torch.bfloat16),
+              tf.constant(0.1, tf.bfloat16), tf.Variable(0.1, dtype=tf.bfloat16)]
+    want = np.asarray(module.cosine_decay(np.asarray(np.float32(ml_dtypes.bfloat16(0.1))), 100)(37))
+    for level in levels:
+        assert np.asarray(module.cosine_decay(level, 100)(37)).tobytes() == want.tobytes(), (module, level)
+
+
 def test_a_snapshot_is_read_only_and_jax_arrays_are_kept():
     """The NumPy copy a schedule holds cannot be written through its params; a JAX array (never
     written to) is kept as it is, and a torch copy carries no autograd graph."""

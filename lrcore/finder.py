@@ -226,7 +226,10 @@ def find_lr(
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(lr=f"{lr:.2e}", loss=f"{loss:.4g}")
-            recent = float(np.median(losses[-3:]))
+            last = sorted(losses[-3:])
+            # The median; of two, their mean as halves (summed first, two losses near float64's
+            # largest became inf, and with it the divergence bar for the rest of the sweep).
+            recent = last[1] if len(last) == 3 else last[0] / 2 + last[-1] / 2
             top = max(top, recent)
             if recent < best:
                 best, drop = recent, top - recent

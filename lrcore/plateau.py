@@ -236,7 +236,7 @@ class Plateau:
     @classmethod
     def from_dict(cls, d: dict) -> "Plateau":
         """Rebuild a rule from :meth:`to_dict` output; unknown parameters raise an error naming them."""
-        if not isinstance(d, dict) or d.get("name") != "plateau" or set(d) - {"name", "params"}:
+        if not isinstance(d, dict) or d.get("name") != "plateau" or set(d) != {"name", "params"}:
             raise ValueError(f"A plateau dict is {{'name': 'plateau', 'params': {{...}}}}. Received: {d!r}")
         params = d.get("params", {})
         if not isinstance(params, dict):

@@ -110,8 +110,13 @@ def schedules_figure(curves, path=None, log: bool = False, title: str | None = N
     exponent = 0
     if math.isfinite(top) and top > (1e150 if log else 1e300):
         exponent = int(math.floor(math.log10(top))) - (150 if log else 0)
-    elif 0.0 < least < 1e-200:  # the smallest on a log axis (spans are at most 250 decades), else the largest
-        exponent = int(math.floor(math.log10(least)))
+    elif log and 0.0 < least < 1e-200:
+        # Centred: the scaled values lie within 1e±125 (spans are at most 250 decades). With the
+        # smallest scaled to 1, a span of 240 decades reached 1e240, and on an axis shortened by a
+        # long title matplotlib's wider decade stride put a tick past float64 (an overflow).
+        exponent = int(math.floor((math.log10(least) + math.log10(top)) / 2))
+    elif 0.0 < top < 1e-200:
+        exponent = int(math.floor(math.log10(top)))
     for (label, steps, _), values in zip(curves, arrays):
         ax.plot(np.asarray(steps), _scaled(values, exponent), label=label, linewidth=1.5)
     ax.set_xlabel("step")

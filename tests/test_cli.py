@@ -939,3 +939,18 @@ def test_a_log_plot_of_equal_levels_draws_without_warnings():
         warnings.simplefilter("error")
         for levels in ([1e308, 1.0000000000000012e308], [1.0, 1.0], [0.3, 0.3]):
             schedules_figure([("a", [0, 1], levels)], log=True).savefig(io.BytesIO())
+
+
+@pytest.mark.parametrize("values", [(5e-324, 1e-74), (1e-300, 1e-60), (1e-250, 1e-1)])
+def test_a_log_plot_of_tiny_values_spanning_240_decades_draws_under_a_long_title(values):
+    """Scaled with the smallest at 1, a span of 240 decades reached 1e240, and on an axis shortened
+    by a long title (a schedule's many parameters) matplotlib's decade stride put a tick past float64:
+    'cannot convert float infinity to integer'. The scaled values are centred on 1."""
+    from lrcore.plot import schedules_figure
+
+    title = ", ".join(f"p{i}=0.123" for i in range(120))
+    fig = schedules_figure([("a", [0, 1], [values[0]] * 2), ("b", [0, 1], [values[1]] * 2)], log=True, title=title)
+    fig.savefig(io.BytesIO())
+    low, high = fig.axes[0].get_ylim()
+    drawn = [float(v) for line in fig.axes[0].lines for v in line.get_ydata()]
+    assert 0 < low <= min(drawn) and max(drawn) <= high < 1e200

@@ -216,6 +216,20 @@ def test_progress_bar_when_asked(capsys):
 
 
 
+def test_divergence_is_found_at_any_loss_scale_up_to_float64s_largest():
+    """The running median of the first two losses was their mean, summed first: two losses near
+    float64's largest gave inf, and the divergence bar stayed inf for the whole sweep (1e307 times
+    a curve ran all 100 steps and reported no divergence where 1e306 times it stopped at 79)."""
+    def curve(scale):
+        return lambda lr: scale * (1 + (math.log10(lr) + 3) ** 2)
+
+    want = find_lr(curve(1.0), progress=False)
+    assert want.diverged
+    for scale in (1e-300, 1e306, 1e307, 1.05e307):  # the first loss, 17 times the scale, stays finite
+        got = find_lr(curve(scale), progress=False)
+        assert got.diverged and np.array_equal(got.lrs, want.lrs), scale
+
+
 @pytest.mark.parametrize("progress", ["no", "yes", 1, 0.0])
 def test_progress_that_is_no_flag_is_refused(progress, capsys):
     """``progress='no'`` showed a bar (any truthy value did); the step function is never called."""

@@ -163,6 +163,9 @@ def test_serialization_and_identity():
     assert hash(rule) == hash(lrcore.plateau(factor=0.5, patience=3, mode="max"))
     with pytest.raises(ValueError, match="bogus"):
         lrcore.Plateau.from_dict({"name": "plateau", "params": {"bogus": 1}})
+    # A dict without its parameters was the default rule (lrcore.from_dict refuses a schedule's).
+    with pytest.raises(ValueError, match=re.escape("A plateau dict is {'name': 'plateau', 'params': {...}}")):
+        lrcore.Plateau.from_dict({"name": "plateau"})
 
 
 def test_from_dict_rebuilds_schedules_only_and_names_the_plateau_s_own():

@@ -227,12 +227,15 @@ def find_lr(
                 bar.update(1)
                 bar.set_postfix(lr=f"{lr:.2e}", loss=f"{loss:.4g}")
             last = sorted(losses[-3:])
-            # The median; of two, their mean as halves (summed first, two losses near float64's
-            # largest became inf, and with it the divergence bar for the rest of the sweep).
-            recent = last[1] if len(last) == 3 else last[0] / 2 + last[-1] / 2
+            # The median; of two, their mean (as halves where the sum passes float64: two losses
+            # near its largest made the divergence bar inf for the rest of the sweep).
+            recent = last[1] if len(last) == 3 else _mean(last[0], last[-1])
             top = max(top, recent)
             if recent < best:
-                best, drop = recent, top - recent
+                # how far the medians fell, in tenths (the rule's drop/10; where the fall itself
+                # passes float64, from the tenths: inf made the bar inf for the rest of the sweep)
+                fall = top - recent
+                best, drop = recent, fall / 10.0 if math.isfinite(fall) else top / 10.0 - recent / 10.0
             if len(losses) >= 3 and _diverged(recent, best, drop, diverge_factor):
                 diverged = True
                 break
@@ -273,9 +276,17 @@ def _loss_value(value, step: int) -> float:
         ) from exc
 
 
-def _diverged(recent: float, best: float, drop: float, factor: float) -> bool:
-    """The divergence rule (see :func:`find_lr`): a rise above the best by ``(factor - 1)·scale``."""
-    scale = max(abs(best), drop / 10.0)
+def _mean(a: float, b: float) -> float:
+    """``(a + b)/2``; as halves only where the sum passes float64 (halving first would flush the
+    smallest subnormal, 5e-324, to 0)."""
+    total = a + b
+    return total / 2.0 if math.isfinite(total) else a / 2.0 + b / 2.0
+
+
+def _diverged(recent: float, best: float, drop_tenth: float, factor: float) -> bool:
+    """The divergence rule (see :func:`find_lr`): a rise above the best by ``(factor - 1)·scale``,
+    ``scale = max(|best|, drop/10)`` (``drop_tenth`` is ``drop/10``)."""
+    scale = max(abs(best), drop_tenth)
     return recent - best > (factor - 1.0) * scale
 
 

@@ -72,6 +72,9 @@ CASES = {
     "warmup_stable_decay-cycles-no-warmup": (0, None, {"num_stable_steps": 0, "num_decay_steps": 33, "num_cycles": 0.75}, 60),
     "warmup_stable_decay-cycles-total": (5, 200, {"num_decay_steps": 77, "num_cycles": 0.9, "warmup_type": "1-sqrt"}, 230),
     "warmup_stable_decay-cycles-whole": (4, None, {"num_stable_steps": 6, "num_decay_steps": 40, "num_cycles": 2.0}, 70),
+    # power 0: lr up to num_training_steps itself (0**0 = 1), then lr_end (the decay held lr for good)
+    "polynomial-power-0": (5, 50, {"lr_end": 0.01, "power": 0.0}, 60),
+    "polynomial-power-0-no-warmup": (0, 20, {"lr_end": 1e-4, "power": 0.0}, 30),
 }
 
 

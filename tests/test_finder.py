@@ -230,6 +230,27 @@ def test_divergence_is_found_at_any_loss_scale_up_to_float64s_largest():
         assert got.diverged and np.array_equal(got.lrs, want.lrs), scale
 
 
+def test_a_constant_subnormal_loss_never_diverges():
+    """Halving the first two losses flushed 5e-324 to 0: the best median was 0 and the third step's
+    5e-324 a divergence."""
+    for loss in (5e-324, 1.5e-323, 1.0):
+        result = find_lr(lambda lr: loss, num_steps=20, progress=False)
+        assert not result.diverged and len(result.lrs) == 20, loss
+
+
+def test_a_fall_past_float64_keeps_the_divergence_bar():
+    """The medians' fall from 1.7e308 to -1.7e308 was inf, and so the bar for the rest of the
+    sweep: a rise the rule counts as divergence (exactly so at a quarter of the losses) ran on."""
+    big = 1.7e308
+    losses = [big] * 5 + [-big] * 5 + [1e307] * 5 + [1.0] * 40
+    stops = []
+    for scale in (1.0, 0.25):
+        it = iter(losses)
+        result = find_lr(lambda lr: scale * next(it), num_steps=50, diverge_factor=2.0, progress=False)
+        stops.append((len(result.lrs), result.diverged))
+    assert stops[0] == stops[1] and stops[0][1]
+
+
 @pytest.mark.parametrize("progress", ["no", "yes", 1, 0.0])
 def test_progress_that_is_no_flag_is_refused(progress, capsys):
     """``progress='no'`` showed a bar (any truthy value did); the step function is never called."""

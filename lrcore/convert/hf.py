@@ -215,7 +215,12 @@ def _polynomial(lr, *, num_warmup_steps, num_training_steps, lr_end=1e-7, power=
     if not lr > end:
         raise ValueError(f"transformers polynomial: lr_end ({end}) must be smaller than the initial lr ({lr}). "
                          f"Received: lr_end={lr_end!r}")
-    return _warm(decay.polynomial_decay(lr, end, _decay_length("polynomial", w, t), power=real(PEER, "power", power)), w)
+    d, power = _decay_length("polynomial", w, t), real(PEER, "power", power)
+    if power == 0.0:
+        # transformers: (lr - lr_end)·remaining**0 + lr_end is lr up to step T itself (0**0 = 1),
+        # then lr_end; a decay of power 0 holds its first value for good.
+        return _warm(combinators.join([decay.constant(lr), decay.constant(end)], [d + 1]), w)
+    return _warm(decay.polynomial_decay(lr, end, d, power=power), w)
 
 
 def _inverse_sqrt(lr, *, num_warmup_steps, timescale=None):

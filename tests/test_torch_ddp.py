@@ -12,6 +12,7 @@ one scale. The ranks meet through a file store (no port to choose, so none anoth
 from __future__ import annotations
 
 import faulthandler
+import gc
 import math
 import os
 import subprocess
@@ -90,6 +91,11 @@ def _worker(rank: int, world: int, store: str, out: str, mode: str = "scheduler"
             lrs = _train(model, opt, sched, lambda x, y: (x[rows], y[rows]))
         weights = [p.detach().clone() for p in model.module.parameters()]
         torch.save({"lrs": lrs, "weights": weights, "last_epoch": sched.last_epoch, "scale": scale}, out)
+        # DDP's reducer goes while its process group is alive (freed after the group, as the frame's
+        # locals were, it stalled a rank's exit under a loaded CI machine once).
+        del model, opt, sched
+        plateau = None
+        gc.collect()
         dist.barrier()
     finally:
         dist.destroy_process_group()
@@ -185,3 +191,8 @@ def test_ddp_plateau_averages_the_ranks_metrics_and_advances_the_schedule(tmp_pa
 
 if __name__ == "__main__":
     _worker(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], *sys.argv[5:])
+    # The rank's results are saved and its group destroyed: it leaves without the interpreter's
+    # teardown, where gloo's threads can still hold torch objects (a known torch stall at exit).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

@@ -1192,7 +1192,7 @@ def prepare(step, xp=None, float_dtype=None):
     int_default, float_default = default_dtypes(xp)
     if float_dtype is None:
         float_dtype = float_default
-    elif not _is_real_floating(xp, float_dtype):
+    elif not isdtype(xp, float_dtype, "real floating", ml_floats=("bfloat16",)):
         raise TypeError(
             f"Argument `dtype` must be a real floating dtype (float32, float64, ...). Received: dtype={float_dtype}"
         )
@@ -1236,15 +1236,21 @@ def _lacks_float64(xp, dtype) -> bool:
     return not any(dtype == d for d in available)
 
 
-def _is_real_floating(xp, dtype) -> bool:
+def isdtype(xp, dtype, kind, ml_floats=None) -> bool:
+    """``xp.isdtype(dtype, kind)``; False where ``dtype`` is no dtype of ``xp`` (e.g. a string).
+
+    NumPy's ``isdtype`` refuses ml_dtypes' floats (bfloat16, what JAX's bfloat16 is on the host, and
+    the float8 formats), in which NumPy computes: those named in ``ml_floats`` (all by default) are
+    "real floating" here. An evaluation dtype is bfloat16 alone: a bfloat16 result, like float16's,
+    is the float32 one rounded once.
+    """
     try:
-        return bool(xp.isdtype(dtype, "real floating"))
+        return bool(xp.isdtype(dtype, kind))
     except Exception:  # noqa: BLE001 - not a dtype of this namespace at all (e.g. a string)
         pass
-    # NumPy's isdtype refuses ml_dtypes' bfloat16 (what JAX's bfloat16 is on the host), in which
-    # NumPy computes: a bfloat16 result, like float16's, is the float32 one rounded once.
     try:
-        return xp is _NUMPY and np.dtype(dtype).name == "bfloat16"
+        names = _ML_FLOATS if ml_floats is None else ml_floats
+        return xp is _NUMPY and kind == "real floating" and np.dtype(dtype).name in names
     except TypeError:
         return False
 

@@ -168,10 +168,10 @@ class Plateau:
                 f"compute in. Received: metric={metric!r}, state={state!r}"
             ) from exc
         int_default, float_default = _array.default_dtypes(xp)
-        held = [v for v in (state.scale, state.best) if _array.is_array(v) and _isdtype(xp, v.dtype, "real floating")]
+        held = [v for v in (state.scale, state.best) if _array.is_array(v) and _array.isdtype(xp, v.dtype, "real floating")]
         if held:  # the state's own dtype: a lax.scan carry keeps its type
             fdtype = held[0].dtype
-        elif _array.is_array(metric) and _isdtype(xp, metric.dtype, "real floating"):
+        elif _array.is_array(metric) and _array.isdtype(xp, metric.dtype, "real floating"):
             # the wider of the two (a bfloat16 loss must not round the scale to bfloat16)
             wider = xp.finfo(metric.dtype).bits > xp.finfo(float_default).bits
             fdtype = metric.dtype if wider else float_default
@@ -216,10 +216,10 @@ class Plateau:
         """Refuse counts of a dtype that cannot reach ``patience + 1`` and ``cooldown`` (a bool, or
         an int8 bad count under ``patience=200``, would wrap or stall and never reduce)."""
         needed = max(self.patience + 1, self.cooldown)
-        if _isdtype(xp, idtype, "integral") and int(xp.iinfo(idtype).max) >= needed:
+        if _array.isdtype(xp, idtype, "integral") and int(xp.iinfo(idtype).max) >= needed:
             return
         exact = {64: 2**53, 32: 2**24}  # 16 bits: 2**8, what bfloat16 counts exactly
-        if _isdtype(xp, idtype, "real floating") and needed <= exact.get(xp.finfo(idtype).bits, 2**8):
+        if _array.isdtype(xp, idtype, "real floating") and needed <= exact.get(xp.finfo(idtype).bits, 2**8):
             return
         raise TypeError(
             f"Argument `state` must hold its counts (num_bad, cooldown_left) in an integer dtype that "
@@ -289,15 +289,6 @@ def checked_state(rule: Plateau, values, name: str = "state") -> PlateauState:
     num_bad = _whole(f"{name}.num_bad", num_bad, rule.patience)
     cooldown_left = _whole(f"{name}.cooldown_left", cooldown_left, rule.cooldown)
     return PlateauState(scale, best, num_bad, cooldown_left)
-
-
-def _isdtype(xp, dtype, kind: str) -> bool:
-    """``xp.isdtype(dtype, kind)``, also for NumPy arrays of an ``ml_dtypes`` float (a JAX bfloat16
-    state saved through NumPy), which NumPy's ``isdtype`` refuses; NumPy computes in them."""
-    try:
-        return bool(xp.isdtype(dtype, kind))
-    except TypeError:
-        return kind == "real floating" and getattr(dtype, "name", None) in _array._ML_FLOATS
 
 
 def _held_values(rule: Plateau, state: PlateauState):

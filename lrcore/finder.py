@@ -166,7 +166,7 @@ def find_lr(
 
     Args:
         step_fn: performs one training step at the given learning rate and returns its loss
-            (anything ``float()`` accepts).
+            (a real number, or a real array or tensor of shape ``()`` or ``(1,)``).
         start_value: first learning rate, :math:`v_0 > 0`.
         end_value: last learning rate, :math:`v_1 > v_0`.
         num_steps: number of steps :math:`n \ge 5`.
@@ -247,13 +247,24 @@ def find_lr(
 
 def _loss_value(value, step: int) -> float:
     """The loss ``step_fn`` returned at sweep step ``step``, as a float: a real number or a real
-    scalar array/tensor (``float()`` of it). A string (``float("1e3")`` would read it), a bool, a
-    complex number or a several-element array is refused, naming ``step_fn``'s return value."""
+    array/tensor of shape ``()`` or ``(1,)`` of any library (its element). A string (``float("1e3")``
+    would read it), a bool, a complex number or an array of another shape is refused, naming
+    ``step_fn``'s return value."""
     if getattr(value, "is_meta", False):  # a torch tensor without data
         raise TypeError(
             "Argument `step_fn` must return the step's loss, a real number (a tensor with a value). "
             f"Received: step_fn(lr) returned {value!r} at step {step}"
         )
+    shape = getattr(value, "shape", None)
+    if shape is not None and not isinstance(value, (np.generic, str, bytes)):
+        shape = tuple(shape)
+        if shape not in ((), (1,)):
+            raise TypeError(
+                "Argument `step_fn` must return the step's loss, a real number or an array of shape () "
+                f"or (1,). Received: step_fn(lr) returned an array of shape {shape} at step {step}"
+            )
+        if shape == (1,):  # the one element, as every library reads it (float() refuses (1,) on some)
+            value = value[0]
     kind = getattr(getattr(value, "dtype", None), "kind", None)
     if kind == "O" and getattr(value, "size", None) == 1:  # an object array: what it holds
         return _loss_value(np.asarray(value).item(), step)

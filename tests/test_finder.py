@@ -465,3 +465,39 @@ def test_a_meta_tensor_curve_is_refused_naming_it(where):
     meta = torch.empty(20, device="meta")
     with pytest.raises(TypeError, match=f"Argument `{where}`"):
         suggest(meta if where == "lrs" else lrs, meta if where == "losses" else losses)
+
+
+def _loss_in(library, value, shape):
+    if library == "numpy":
+        return np.full(shape, value)
+    if library == "torch":
+        import torch
+
+        return torch.full(shape, value, dtype=torch.float64)
+    if library == "jax":
+        import jax.numpy as jnp
+
+        return jnp.full(shape, value, dtype=jnp.float32)
+    import tensorflow as tf
+
+    return tf.fill(shape, tf.constant(value, dtype=tf.float64))
+
+
+@pytest.mark.parametrize("library", ["numpy", "torch", "jax", "tensorflow"])
+@pytest.mark.parametrize("shape", [(), (1,)], ids=str)
+def test_a_loss_of_shape_one_is_its_element_on_every_library(library, shape):
+    """A loss of shape () or (1,) (what a reduced batch loss can be) is read as its element, on every
+    library alike: NumPy and JAX arrays of shape (1,) were refused, torch's taken."""
+    curve = [3.0 - 0.5 * k if k < 8 else 3.0 + 2.0**k for k in range(20)]  # falls, then diverges
+    floats, arrays = list(curve), list(curve)
+    plain = find_lr(lambda lr: floats.pop(0), num_steps=20)
+    held = find_lr(lambda lr: _loss_in(library, arrays.pop(0), shape), num_steps=20)
+    assert np.array_equal(held.lrs, plain.lrs) and np.array_equal(held.losses, plain.losses)
+    assert held.diverged == plain.diverged
+
+
+@pytest.mark.parametrize("library", ["numpy", "torch", "jax", "tensorflow"])
+@pytest.mark.parametrize("shape", [(2,), (1, 1), (0,)], ids=str)
+def test_a_loss_of_another_shape_is_refused_naming_step_fn(library, shape):
+    with pytest.raises(TypeError, match=r"`step_fn` must return the step's loss.*shape \(\) or \(1,\)"):
+        find_lr(lambda lr: _loss_in(library, 1.0, shape), num_steps=5)

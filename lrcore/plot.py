@@ -99,24 +99,7 @@ def schedules_figure(curves, path=None, log: bool = False, title: str | None = N
         )
     fig = Figure(figsize=(8, 4.5))
     ax = fig.add_subplot()
-    # Values near float64's largest or smallest: matplotlib's ticks overflow (a linear axis' range,
-    # a log axis' decades past float64) or its limits underflow (below about 1e-287 it takes them
-    # for 0: a linear axis became [-0.055, 0.055], the curve flat at 0, a log axis [-0.05, 0.05]),
-    # so the values are drawn divided by a power of ten, which the axis label gives. On a log axis
-    # large values only as far as needed (to 1e150: matplotlib adds margins and ticks a few decades
-    # past the values, at most 250 decades apart, see below), so that small values stay on it.
-    top = max((float(np.max(np.abs(v))) for v in arrays if v.size), default=0.0)
-    least = min((float(np.min(v)) for v in arrays if v.size), default=1.0) if log else top
-    exponent = 0
-    if math.isfinite(top) and top > (1e150 if log else 1e300):
-        exponent = int(math.floor(math.log10(top))) - (150 if log else 0)
-    elif log and 0.0 < least < 1e-200:
-        # Centred: the scaled values lie within 1e±125 (spans are at most 250 decades). With the
-        # smallest scaled to 1, a span of 240 decades reached 1e240, and on an axis shortened by a
-        # long title matplotlib's wider decade stride put a tick past float64 (an overflow).
-        exponent = int(math.floor((math.log10(least) + math.log10(top)) / 2))
-    elif 0.0 < top < 1e-200:
-        exponent = int(math.floor(math.log10(top)))
+    exponent = _display_exponent(arrays, log)
     for (label, steps, _), values in zip(curves, arrays):
         ax.plot(np.asarray(steps), _scaled(values, exponent), label=label, linewidth=1.5)
     ax.set_xlabel("step")
@@ -148,6 +131,32 @@ def schedules_figure(curves, path=None, log: bool = False, title: str | None = N
         ax.legend(fontsize="small")
     ax.grid(True, alpha=0.3)
     return _finish(fig, path)
+
+
+def _display_exponent(arrays, log: bool) -> int:
+    """The power of ten the values of ``arrays`` are drawn divided by (the axis label gives it).
+
+    Values near float64's largest or smallest: matplotlib's ticks overflow (a linear axis' range,
+    a log axis' decades past float64) or its limits underflow (below about 1e-287 it takes them
+    for 0: a linear axis became [-0.055, 0.055], the curve flat at 0, a log axis [-0.05, 0.05]).
+    On a log axis large values are scaled only as far as needed (to 1e150: matplotlib adds margins
+    and ticks a few decades past the values, at most 250 decades apart), so that small values
+    stay on it; a log axis ignores values <= 0.
+    """
+    top = max((float(np.max(np.abs(v))) for v in arrays if v.size), default=0.0)
+    positive = [v[v > 0] for v in arrays] if log else []
+    least = min((float(np.min(v)) for v in positive if v.size), default=1.0) if log else top
+    if math.isfinite(top) and top > (1e150 if log else 1e300):
+        return int(math.floor(math.log10(top))) - (150 if log else 0)
+    if log and 0.0 < least < 1e-200:
+        # Centred: the scaled values lie within 1e±125 (spans are at most 250 decades). With the
+        # smallest scaled to 1, a span of 240 decades reached 1e240, and on an axis shortened by a
+        # long title matplotlib's wider decade stride put a tick past float64 (an overflow).
+        top = max((float(np.max(v)) for v in positive if v.size), default=1.0)
+        return int(math.floor((math.log10(least) + math.log10(top)) / 2))
+    if 0.0 < top < 1e-200:
+        return int(math.floor(math.log10(top)))
+    return 0
 
 
 def _scaled(values, exponent: int):
@@ -214,14 +223,20 @@ def finder_figure(result, ax=None, path=None, log_loss: bool = False):
     fig = Figure(figsize=(7, 4.5)) if ax is None else ax.figure
     if ax is None:
         ax = fig.add_subplot()
-    ax.plot(result.lrs, result.losses, color="0.7", linewidth=1, label="loss")
     try:
-        smoothed = result.smoothed
-        ax.plot(result.lrs, smoothed, color="C0", linewidth=2, label="smoothed")
-        suggestions = result.suggestions
+        smoothed, suggestions = result.smoothed, result.suggestions
     except ValueError:
         smoothed, suggestions = None, None
-    limits = None if log_loss or smoothed is None else loss_axis_range(result.losses, smoothed)
+    # Losses near float64's largest or smallest are drawn divided by a power of ten (see
+    # schedules_figure; matplotlib failed on their ticks, or drew them flat at 0).
+    losses = np.asarray(result.losses, dtype=np.float64)
+    exponent = _display_exponent([losses] + ([] if smoothed is None else [smoothed]), log_loss)
+    losses = _scaled(losses, exponent)
+    ax.plot(result.lrs, losses, color="0.7", linewidth=1, label="loss")
+    if smoothed is not None:
+        smoothed = _scaled(smoothed, exponent)
+        ax.plot(result.lrs, smoothed, color="C0", linewidth=2, label="smoothed")
+    limits = None if log_loss or smoothed is None else loss_axis_range(losses, smoothed)
     if limits is not None:
         ax.set_ylim(*limits)
         ax.text(
@@ -238,7 +253,7 @@ def finder_figure(result, ax=None, path=None, log_loss: bool = False):
     if log_loss:
         ax.set_yscale("log")
     ax.set_xlabel("learning rate")
-    ax.set_ylabel("loss")
+    ax.set_ylabel(f"loss (×1e{exponent})" if exponent else "loss")
     ax.set_title("learning-rate range test" + (" (stopped: diverged)" if result.diverged else ""))
     ax.legend(fontsize="small")
     ax.grid(True, alpha=0.3)

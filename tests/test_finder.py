@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -501,3 +502,27 @@ def test_a_loss_of_shape_one_is_its_element_on_every_library(library, shape):
 def test_a_loss_of_another_shape_is_refused_naming_step_fn(library, shape):
     with pytest.raises(TypeError, match=r"`step_fn` must return the step's loss.*shape \(\) or \(1,\)"):
         find_lr(lambda lr: _loss_in(library, 1.0, shape), num_steps=5)
+
+
+@pytest.mark.parametrize(
+    ("scale", "log_loss"),
+    [(s, False) for s in (5e307, -5e307, 1e-300, 1e-310, 1.0)] + [(s, True) for s in (5e307, 1e-300, 1e-310, 1.0)],
+)
+def test_the_range_test_plot_draws_losses_at_any_scale(tmp_path, scale, log_loss):
+    """Losses near float64's largest made matplotlib fail on its ticks ('arange: cannot compute
+    length', 'cannot convert float infinity to integer', 'Singular matrix'); tiny ones were drawn
+    flat at 0. They are drawn divided by a power of ten, which the axis label gives."""
+    x = np.linspace(-3, 3, 40)
+    lrs = np.geomspace(1e-4, 10.0, 40)
+    losses = (2 - np.tanh(x)) * scale  # within 1x..3x the scale, nothing past float64
+    fig = LRFinderResult(lrs, losses, False).plot(path=tmp_path / "f.png", log_loss=log_loss)
+    ax = fig.axes[0]
+    label = ax.get_ylabel()
+    exponent = 0 if label == "loss" else int(label.removeprefix("loss (×1e").removesuffix(")"))
+    assert (exponent == 0) == (scale == 1.0)
+    drawn = np.asarray(ax.lines[0].get_ydata(), dtype=np.float64)
+    for got, want in zip(drawn, losses):  # want / 10**exponent (mpmath), then compared
+        assert math.isclose(float(got), float(mpmath.mpf(float(want)) / mpmath.mpf(10) ** exponent), rel_tol=1e-12)
+    low, high = sorted(ax.get_ylim())
+    assert low <= drawn.min() and drawn.max() <= high and math.isfinite(high - low)
+    assert (tmp_path / "f.png").stat().st_size > 10_000

@@ -387,6 +387,11 @@ class Ops:
             return xp.ones_like(x)
         if exponent in _PRODUCT_POWERS:
             return _PRODUCT_POWERS[exponent](x)
+        return self._pow_from_log(x, self._log_power(x, exponent, x1, log_x), log_x)
+
+    def _log_power(self, x, exponent: float, x1, log_x):
+        """``exponent · log x`` for :meth:`pow_unit` (its ``x1`` and ``log_x`` as there), at most 0."""
+        xp = self.xp
         info = xp.finfo(self.float)
         tiny = float(info.smallest_normal)
         # An exponent past fmax / (2·|log tiny|) gives the same values as that one (1 at x = 1, an
@@ -396,10 +401,42 @@ class Ops:
         if x1 is not None:
             # log1p sees at most ½ in magnitude: every branch is finite.
             log = xp.where(x1 < 0.5, self.log1p(-xp.minimum(x1, self.f(0.5))), log)
-        out = xp.exp(self.f(exponent) * log)
+        return self.f(exponent) * log
+
+    def _pow_from_log(self, x, t, log_x):
+        out = self.xp.exp(t)
         if log_x is not None:
             return out  # log_x is -inf where x is 0: exp gives 0
-        return xp.where(x > 0.0, out, xp.zeros_like(out))
+        return self.xp.where(x > 0.0, out, self.xp.zeros_like(out))
+
+    def pow_unit_pair(self, x, exponent: float, x1, log_x=None):
+        """``(x ** exponent, 1 - x ** exponent)`` (see :meth:`pow_unit`), given ``x1 = 1 - x``
+        accurate relative to itself: the complement is accurate relative to itself too.
+
+        Where the power is near 1, ``1 - power`` would carry the power's rounding (a unit of 1,
+        thousands of units of the complement) into a rising curve's first values, the small ones
+        that a clip far below its peak, or a product, keeps. There (power above ½) it is
+        ``-expm1(exponent · log x)`` with the log from ``x1``; for the product powers
+        ``x1·(1 + x)``, ``x1·(1 + x + x²)`` and ``x1·(1 + x)(1 + x²)`` (each a few roundings of
+        itself). Below ½, ``1 - power`` is within a unit of itself.
+        """
+        xp = self.xp
+        if exponent == 0:
+            return xp.ones_like(x), xp.zeros_like(x)
+        if exponent == 1.0:
+            return x, x1
+        if exponent in _PRODUCT_POWERS:
+            power = _PRODUCT_POWERS[exponent](x)
+            if exponent == 2.0:
+                near = x1 * (1.0 + x)
+            elif exponent == 3.0:
+                near = x1 * (1.0 + x + x * x)
+            else:
+                near = x1 * ((1.0 + x) * (1.0 + x * x))
+        else:
+            t = self._log_power(x, exponent, x1, log_x)
+            power, near = self._pow_from_log(x, t, log_x), -xp.expm1(t)
+        return power, xp.where(power > 0.5, near, 1.0 - power)
 
     def log1p(self, y):
         """``log(1 + y)`` for a float array ``y > -1``, accurate relative to itself (``xp.log1p``;

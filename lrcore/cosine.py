@@ -80,8 +80,7 @@ def _cosine_weights(j, d: int, exponent, ops, k_decay: float = 1.0):
         c, c1 = ops.cos_half(*_k_powers(*ops.fraction(j, d), k_decay, ops))
     if exponent != 1.0:
         # Through c1 where c is near 1 (no rounding times the exponent), through log_c where c is tiny.
-        c = ops.pow_unit(c, exponent, c1, log_c)
-        c1 = 1.0 - c
+        c, c1 = ops.pow_unit_pair(c, exponent, c1, log_c)
     return c, c1
 
 
@@ -939,8 +938,7 @@ def _polynomial_restart(k, p, ops):
             x, x1 = _k_powers(x, x1, kd, ops)  # (x**k, 1 - x**k)
         if power == 1.0:
             return x1, x
-        c = ops.pow_unit(x1, power, x, log_x1)
-        return c, 1.0 - c
+        return ops.pow_unit_pair(x1, power, x, log_x1)
 
     return _restart(k, p, ops, weights)
 

@@ -423,8 +423,7 @@ def _polynomial_decay(k, p, ops):
         done, rest = ops.fraction(ops.minimum(j, d), d)
     power = p["power"]
     if power != 1.0:
-        rest = ops.pow_unit(rest, power, done)
-        done = 1.0 - rest
+        rest, done = ops.pow_unit_pair(rest, power, done)
     return ops.lerp(p["end_value"], p["init_value"], rest, done)
 
 

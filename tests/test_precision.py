@@ -9,6 +9,8 @@ decision would be a whole step off (optax's float32 ``floor(count / decay_steps)
 
 from __future__ import annotations
 
+import math
+
 import mpmath
 import numpy as np
 import pytest
@@ -165,6 +167,38 @@ def test_cosine_exponent_below_one_keeps_its_last_steps(backend):
     want = reference.values_of(schedule.to_dict(), steps)
     assert 0.12 < want[0] < 0.125
     assert_ulp_close(got, want, backend.bits, scale=1.0)
+
+
+# -- rising curves: their first values are the small ones ---------------------------------------
+# A curve rising from a level near 0 starts where its power weight w**p is near 1: 1 - w**p computed
+# as written carried the power's rounding (a unit of 1) into the first values, 1 % of a clip's bound
+# far below the peak (clip(cosine_decay(0, 1000, 1, exponent=2), 1e-5) in float32, step 1).
+def _rising_cases(D):
+    def clip(s):
+        return L.clip(s, max_value=1e-5)
+
+    return {
+        **{f"clip-cos-e{e}": clip(L.cosine_decay(0.0, D, 1.0, exponent=e)) for e in (0.05, 0.5, 2.0, 3.0)},
+        "clip-cos-e2-k0.5": clip(L.cosine_decay(0.0, D, 1.0, exponent=2.0, k_decay=0.5)),
+        **{f"clip-poly-p{p}": clip(L.polynomial_decay(0.0, 1.0, D, power=p)) for p in (0.5, 2.0, 3.0, 4.0, 7.0)},
+        "clip-poly-p2-cycle": clip(L.polynomial_decay(0.0, 1.0, D, power=2.0, cycle=True)),
+        **{f"clip-polyr-p{p}": clip(L.polynomial_restart(0.0, D, end_value=1.0, power=p)) for p in (0.5, 2.0)},
+        "multiply-cos-e2": L.multiply([L.cosine_decay(0.0, D, 1.0, exponent=2.0), L.exponential_decay(1.0, 1, 1e-3)]),
+    }
+
+
+@pytest.mark.parametrize("D", [1000, 2**20])
+@pytest.mark.parametrize("name", sorted(_rising_cases(1000)), ids=examples.case_id)
+def test_a_rising_curve_keeps_its_first_values(backend, name, D):
+    schedule = _rising_cases(D)[name]
+    steps = np.unique(np.geomspace(1, D, 60).astype(np.int64))
+    steps = np.concatenate([[0], steps, [D + 1]])
+    want = reference.values_of(schedule.to_dict(), steps)
+    got = backend.evaluate(schedule, steps)
+    # k_decay's x**k is an exponential: docs/numerics.md allows a clip R times below the peak about
+    # ln(1/R) units of its own values more (R = 1e-5 here).
+    ulps = 4.0 + (math.log(1e5) if "-k" in name else 0.0)
+    assert_ulp_close(got, want, backend.bits, ulps=ulps, context=f"{schedule!r} on {backend}")
 
 
 # -- the tanh weight where its argument keeps one sign ---------------------------------------------

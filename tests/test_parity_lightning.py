@@ -27,18 +27,20 @@ def _cosine(k: int) -> float:
 
 
 class Tiny(lightning.LightningModule):
-    def __init__(self, alone=False):
+    def __init__(self, alone=False, validated=False):
         super().__init__()
         torch.manual_seed(0)
         self.net = torch.nn.Linear(3, 1)
         self.alone = alone  # the plateau is the only scheduler Lightning holds
+        self.validated = validated  # the metric is logged in validation_step, not training_step
         self.applied = []  # (global step, lr) read just before each optimizer step
 
     def training_step(self, batch, batch_idx):
         x, y = batch
         self.applied.append((self.global_step, self.optimizers().param_groups[0]["lr"]))
         loss = torch.nn.functional.mse_loss(self.net(x), y)
-        self.log("metric", EPOCH_METRIC[self.current_epoch], on_step=False, on_epoch=True)
+        if not self.validated:
+            self.log("metric", EPOCH_METRIC[self.current_epoch], on_step=False, on_epoch=True)
         return loss
 
     def configure_optimizers(self):
@@ -53,6 +55,16 @@ class Tiny(lightning.LightningModule):
         ]
 
 
+class Validated(Tiny):
+    """Tiny with its metric logged in validation_step."""
+
+    def __init__(self):
+        super().__init__(validated=True)
+
+    def validation_step(self, batch, batch_idx):
+        self.log("metric", EPOCH_METRIC[self.current_epoch])
+
+
 def _data():
     g = torch.Generator().manual_seed(0)
     x = torch.randn(STEPS_PER_EPOCH * 2, 3, generator=g)
@@ -60,10 +72,11 @@ def _data():
     return torch.utils.data.DataLoader(ds, batch_size=2, num_workers=0)
 
 
-def _trainer(tmp_path, epochs, callbacks=()):
+def _trainer(tmp_path, epochs, callbacks=(), **options):
     return lightning.Trainer(
         max_epochs=epochs, accelerator="cpu", devices=1, logger=False, enable_checkpointing=bool(callbacks),
         callbacks=list(callbacks), enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp_path,
+        **options,
     )  # fmt: skip
 
 
@@ -107,6 +120,25 @@ def _checkpoints(path):
         lightning.pytorch.callbacks.ModelCheckpoint(dirpath=path, filename="{epoch}", save_top_k=-1, every_n_epochs=1),
         lightning.pytorch.callbacks.ModelCheckpoint(dirpath=path, filename="{step}", save_top_k=-1, every_n_train_steps=6),
     ]
+
+
+@pytest.mark.parametrize("validated", [False, True], ids=["training metric", "validation metric"])
+def test_a_resume_that_never_sees_an_epochs_metric_warns(tmp_path, validated):
+    """A checkpoint saved by step count at an epoch's last update (step 12 ends epoch 2) is saved
+    before Lightning aggregates a training metric or validates: the resumed run never has epoch 2's
+    metric, and its lrs depart from the uninterrupted run's. Nothing can recover it: it is said."""
+    options = {"limit_val_batches": 1, "num_sanity_val_steps": 0} if validated else {}
+    val = [_data()] if validated else []
+    model = Validated() if validated else Tiny()
+    _trainer(tmp_path, EPOCHS, _checkpoints(tmp_path / "ckpt"), **options).fit(model, _data(), *val)
+    _check(model.applied)
+    resumed = Validated() if validated else Tiny()
+    trainer = _trainer(tmp_path / "resumed", EPOCHS, _checkpoints(tmp_path / "resumed" / "ckpt"), **options)
+    with pytest.warns(UserWarning, match="metric 'metric' of epoch 2 never reached the plateau") as caught:
+        trainer.fit(resumed, _data(), *val, ckpt_path=tmp_path / "ckpt" / "step=12.ckpt")
+    assert len([w for w in caught if "never reached the plateau" in str(w.message)]) == 1
+    assert [n for n, _ in resumed.applied] == list(range(12, STEPS_PER_EPOCH * EPOCHS))
+    assert resumed.applied != model.applied[12:]  # the lost metric changes the lrs: hence the warning
 
 
 @pytest.mark.parametrize("alone", [False, True], ids=["scheduler and plateau", "plateau alone"])

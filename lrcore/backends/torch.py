@@ -1362,6 +1362,9 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         """
         if epoch is not None:
             epoch = _step_number("epoch", epoch, 0, validate.MAX_STEPS, _PLATEAU_EPOCH_REMEDY)
+        trainer, config = self._lightning_config() if self._trainer is not None else (None, None)
+        if config is not None and self._lightning_epoch is not None:
+            self._warn_if_skipped(config, int(trainer.current_epoch))
         self._report(metrics, epoch)
         trainer = self._trainer() if self._trainer is not None else None
         if trainer is not None:
@@ -1431,8 +1434,25 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             return
         metric = trainer.callback_metrics.get(config.monitor)
         if metric is not None:
+            self._warn_if_skipped(config, done)
             self._report(metric)
             self._lightning_epoch = done
+
+    def _warn_if_skipped(self, config, epoch: int):
+        """Warn where the metric step of an epoch before ``epoch`` (the one being stepped) never
+        came: a run resumed from a checkpoint saved by step count at that epoch's last update,
+        before Lightning validated or aggregated the epoch's metric. Its lrs then depart from an
+        uninterrupted run's; nothing can recover a metric the checkpoint does not hold."""
+        missed = [e for e in range(self._lightning_epoch + 1, epoch) if (e + 1) % config.frequency == 0]
+        if missed and getattr(config, "strict", True):
+            warnings.warn(
+                f"lrcore.torch.ReduceLROnPlateau: the monitored metric {config.monitor!r} of epoch "
+                f"{', '.join(map(str, missed))} never reached the plateau (a run resumed from a checkpoint "
+                "saved by step count at that epoch's last update, before Lightning computed the epoch's "
+                "metric). The lrs from here differ from an uninterrupted run's; save checkpoints by epoch "
+                "(ModelCheckpoint(every_n_epochs=...)) or at steps that do not end an epoch.",
+                stacklevel=3,
+            )
 
     def _pending_at_epoch_end(self):
         """``(epoch, metric)`` when Lightning saves at an epoch's end, before stepping this plateau."""

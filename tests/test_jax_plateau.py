@@ -255,9 +255,26 @@ def test_a_state_edited_outside_what_it_reaches_is_refused_eagerly(edit, entry):
     tx = lrcore.jax.reduce_on_plateau(factor=0.5, patience=0, accumulation_size=3)
     params = jnp.zeros(2)
     state = tx.init(params)
-    state = state._replace(**{k: jnp.asarray(v) for k, v in edit.items()})
+    state = state._replace(**{k: jnp.asarray(np.asarray(v)) for k, v in edit.items()})  # a dtype of its own
     with pytest.raises((ValueError, TypeError), match=entry.replace(".", r"\.")):
         tx.update(jnp.ones(2), state, params, value=1.0)
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
+@pytest.mark.parametrize("form", ["python", "weak"])
+def test_a_state_of_python_numbers_is_refused_naming_the_entry(jit, form):
+    """A state read back as Python numbers (a JSON checkpoint) has no dtype: eagerly it failed with
+    a bare AttributeError, under jit (x64 on) the whole state came back float64 where init gives
+    float32. Refused, naming the entry, as is an array made from a Python number without a dtype."""
+    tx = lrcore.jax.reduce_on_plateau(factor=0.5, patience=0, accumulation_size=2)
+    params = jnp.zeros(2)
+    state = tx.init(params)
+    for key in state._fields:
+        value = np.asarray(getattr(state, key)).item()
+        edited = state._replace(**{key: value if form == "python" else jnp.asarray(value)})
+        update = lambda s: tx.update(jnp.ones(2), s, params, value=1.0)  # noqa: E731
+        with pytest.raises(TypeError, match=rf"Argument `state\.{key}` must be a 0-d array of the dtype init\(\) gives"):
+            jax.jit(update)(edited) if jit else update(edited)
 
 
 def test_an_infinite_metric_under_jit_leaves_a_state_that_resumes_eagerly():

@@ -211,25 +211,34 @@ def reduce_on_plateau(
 
 
 def _check_accumulation(state, accumulation_size: int) -> None:
-    """Refuse, naming the entry, a state's ``count`` and ``avg_value`` that ``reduce_on_plateau``
-    could not have reached: each a real 0-d array (checked under ``jit`` too: shapes and dtypes are
+    """Refuse, naming the entry, a state of Python numbers (no dtype to keep), and a state's
+    ``count`` and ``avg_value`` that ``reduce_on_plateau`` could not have reached: each a real 0-d array (checked under ``jit`` too: shapes and dtypes are
     known there), ``count`` of an integer dtype that reaches ``accumulation_size`` (an int8 count
     would wrap), and where they hold values (outside ``jit``) ``count`` a whole number in ``[0,
     accumulation_size)`` (one at or past it never equals it again, and the rule would stop) and
     ``avg_value`` 0 where ``count`` is 0 (it restarts there). The rule's own entries are checked by
     :meth:`lrcore.Plateau.update`."""
-    for key in ("count", "avg_value"):
+    for key in state._fields:
         value = getattr(state, key)
         dtype = getattr(value, "dtype", None)
-        if (dtype is None and not isinstance(value, (int, float))) or isinstance(value, bool) or (
-                dtype is not None and (jnp.dtype(dtype).kind not in "iuf" or tuple(value.shape) != ())):
+        python = dtype is None and isinstance(value, (int, float)) and not isinstance(value, bool)
+        if python or getattr(value, "weak_type", False) is True:
+            # A Python number has no dtype (under jit, a weakly typed array): the state's (float32,
+            # or float64 with float64 params) would be lost; the whole state came back float64.
+            raise TypeError(
+                f"Argument `state.{key}` must be a 0-d array of the dtype init() gives it (a JAX or NumPy "
+                f"array or NumPy scalar; a Python number, or an array made from one without a dtype, has "
+                f"none). Received: state.{key}={value!r}"
+            )
+        if key not in ("count", "avg_value"):
+            continue  # the rule's own entries: checked by Plateau.update
+        if dtype is None or (jnp.dtype(dtype).kind not in "iuf" or tuple(value.shape) != ()):
             raise TypeError(
                 f"Argument `state.{key}` must be a real 0-d array, as init() and update() give it. "
                 f"Received: state.{key}={value!r}"
             )
-    dtype = getattr(state.count, "dtype", None)
-    integral = isinstance(state.count, int) if dtype is None else jnp.dtype(dtype).kind in "iu"
-    if not integral or (dtype is not None and int(jnp.iinfo(dtype).max) < accumulation_size):
+    dtype = state.count.dtype
+    if jnp.dtype(dtype).kind not in "iu" or int(jnp.iinfo(dtype).max) < accumulation_size:
         raise TypeError(
             f"Argument `state.count` must be of an integer dtype that reaches accumulation_size = "
             f"{accumulation_size} (a float count stops counting where its precision ends). "
@@ -238,7 +247,7 @@ def _check_accumulation(state, accumulation_size: int) -> None:
     for key in ("avg_value", "best"):  # best's dtype is read below; the scale's, by Plateau.update
         value = getattr(state, key)
         kind = getattr(value, "dtype", None)
-        if not (isinstance(value, float) if kind is None else jnp.dtype(kind).kind == "f"):
+        if kind is None or jnp.dtype(kind).kind != "f":
             raise TypeError(
                 f"Argument `state.{key}` must be a real 0-d array of a float dtype, as init() gives it. "
                 f"Received: state.{key}={value!r}"

@@ -75,6 +75,17 @@ CASES = {
     # power 0: lr up to num_training_steps itself (0**0 = 1), then lr_end (the decay held lr for good)
     "polynomial-power-0": (5, 50, {"lr_end": 0.01, "power": 0.0}, 60),
     "polynomial-power-0-no-warmup": (0, 20, {"lr_end": 1e-4, "power": 0.0}, 30),
+    # a negative minimum: transformers clamps the cosine (and WSD's warmup and decay) at 0 where it
+    # crosses, and WSD holds min_lr_ratio itself after the decay
+    "cosine_with_min_lr-negative": (3, 20, {"min_lr_rate": -0.5}, 25),
+    "cosine_with_min_lr-negative-min_lr": (0, 40, {"min_lr": -0.05, "num_cycles": 1.5}, 50),
+    "cosine_warmup_with_min_lr-negative": (3, 20, {"min_lr_rate": -0.5}, 25),
+    "cosine_warmup_with_min_lr-negative-warmup": (4, 30, {"min_lr_rate": -0.2, "warmup_lr_rate": -0.5}, 40),
+    "warmup_stable_decay-negative": (3, None, {"num_stable_steps": 2, "num_decay_steps": 5, "min_lr_ratio": -0.5}, 15),
+    "warmup_stable_decay-negative-shapes": (6, None, {"num_stable_steps": 0, "num_decay_steps": 9, "min_lr_ratio": -0.3,
+                                                       "warmup_type": "1-sqrt", "decay_type": "1-sqrt"}, 20),
+    "warmup_stable_decay-negative-cycles": (0, None, {"num_stable_steps": 4, "num_decay_steps": 30, "num_cycles": 1.25,
+                                                       "min_lr_ratio": -0.1}, 40),
 }
 
 
@@ -163,3 +174,24 @@ def test_hard_restarts_with_more_cycles_than_it_converts_are_refused_at_once(cyc
     10**400 ran out of memory."""
     with pytest.raises(ValueError, match="num_cycles"):
         lrcore.from_hf("cosine_with_restarts", lr=0.1, num_warmup_steps=3, num_training_steps=30, num_cycles=cycles)
+
+
+@pytest.mark.parametrize("case", sorted(c for c in CASES if "negative" in c))
+def test_a_negative_minimum_is_clamped_at_zero_as_transformers_does(case):
+    """transformers' lambdas end in max(0, factor): with a negative min_lr_rate (min_lr,
+    min_lr_ratio) the lr is 0 where its curve crosses 0; lrcore gave the negative values. Also
+    through from_torch of the real scheduler (which refused WSD's: its step 0 lr was 0)."""
+    w, t, kwargs, n = CASES[case]
+    want = peer_values(case, n)
+    assert np.any(want == 0.0) and np.any(want != 0.0)  # the clamp is reached
+    lrs = []
+
+    def keep(optimizer):
+        scheduler = get_scheduler(peer_name(case), optimizer, num_warmup_steps=w, num_training_steps=t,
+                                  scheduler_specific_kwargs=dict(kwargs))
+        lrs.append(lrcore.from_torch(scheduler))
+        return scheduler
+
+    drive_torch(keep, 1, lr=LR)
+    for s in (lrcore.from_hf(peer_name(case), lr=LR, num_warmup_steps=w, num_training_steps=t, **kwargs), lrs[0]):
+        assert_ulp_close(s(np.arange(n)), want, 64, ULPS, context=f"{case}: {s!r}")

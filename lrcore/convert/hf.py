@@ -169,9 +169,15 @@ def _cosine(lr, *, num_warmup_steps, num_training_steps, num_cycles=0.5, min_lr_
     d = _decay_length("cosine", w, t)
     rate = real(PEER, "min_lr_rate", min_lr_rate)
     if real(PEER, "num_cycles", num_cycles) == 0.5:
-        return cosine.warmup_cosine_decay(0.0, lr, w, t, end_value=rate * lr)
+        return _at_least_0(cosine.warmup_cosine_decay(0.0, lr, w, t, end_value=rate * lr), rate)
     # cos(2π·num_cycles·(k - W)/(T - W)): the periodic cosine, falling over (T - W)/(2·num_cycles) steps.
-    return _warm(_fall("cosine", num_cycles, d, lr, rate * lr), w)
+    return _at_least_0(_warm(_fall("cosine", num_cycles, d, lr, rate * lr), w), rate)
+
+
+def _at_least_0(schedule: Schedule, rate: float) -> Schedule:
+    """transformers' ``max(0, factor)``: a negative ``min_lr_rate`` (or ``min_lr``, or WSD's
+    ``min_lr_ratio``) makes its curve cross 0, where the lr stays 0."""
+    return combinators.clip(schedule, min_value=0.0) if rate < 0.0 else schedule
 
 
 def _hard_restarts(lr, *, num_warmup_steps, num_training_steps, num_cycles=1):
@@ -231,11 +237,12 @@ def _inverse_sqrt(lr, *, num_warmup_steps, timescale=None):
 def _cosine_lr_rate(lr, *, num_warmup_steps, num_training_steps, num_cycles=0.5, min_lr_rate=0.0, warmup_lr_rate=None):
     w, t = whole(PEER, "num_warmup_steps", num_warmup_steps), whole(PEER, "num_training_steps", num_training_steps)
     d = _decay_length("cosine_warmup_with_min_lr", w, t)
-    end = real(PEER, "min_lr_rate", min_lr_rate) * lr
+    rate = real(PEER, "min_lr_rate", min_lr_rate)
     # Warmup (k + 1)/W (or warmup_lr_rate + (1 - warmup_lr_rate)·k/(W - 1)) reaching lr at k = W - 1,
     # where the cosine over t - W steps starts (its progress is (k - W + 1)/(t - W)).
-    # Periodic: its end is at step T - 1, and transformers' cosine climbs back after it.
-    body = _fall("cosine_warmup_with_min_lr", num_cycles, d, lr, end)
+    # Periodic: its end is at step T - 1, and transformers' cosine climbs back after it. Only the
+    # cosine is clamped at 0 (the warmup is as given, a negative warmup_lr_rate included).
+    body = _at_least_0(_fall("cosine_warmup_with_min_lr", num_cycles, d, lr, rate * lr), rate)
     if w == 0:  # no warmup: the progress (k + 1)/t, the cosine one step in
         return combinators.shift(body, 1)
     if w == 1:
@@ -255,15 +262,19 @@ def _wsd(lr, *, num_warmup_steps, num_stable_steps, num_decay_steps, warmup_type
             raise ValueError(f"transformers warmup_stable_decay: argument `{arg}` must be 'linear', 'cosine' or "
                              f"'1-sqrt'. Received: {arg}={value!r}")
     w, s = whole(PEER, "num_warmup_steps", num_warmup_steps), whole(PEER, "num_stable_steps", num_stable_steps)
-    d, end = whole(PEER, "num_decay_steps", num_decay_steps, 1), real(PEER, "min_lr_ratio", min_lr_ratio) * lr
+    d, rate = whole(PEER, "num_decay_steps", num_decay_steps, 1), real(PEER, "min_lr_ratio", min_lr_ratio)
+    end = rate * lr
     out = transformer.warmup_stable_decay(lr, w, s, d, end_value=end, warmup_shape=warmup_type, decay_shape=decay_type)
-    if decay_type != "cosine" or real(PEER, "num_cycles", num_cycles) == 0.5:
+    if decay_type == "cosine" and real(PEER, "num_cycles", num_cycles) != 0.5:
+        # cos(2π·num_cycles·progress) over the d decay steps: the periodic cosine, then min_lr_ratio·lr.
+        fall = _fall("warmup_stable_decay", num_cycles, d, lr, end)
+        out = combinators.join([fall, decay.constant(end)], [d]) if w + s == 0 else combinators.join(
+            [out, fall, decay.constant(end)], [w + s, w + s + d])
+    if rate >= 0.0:
         return out
-    # cos(2π·num_cycles·progress) over the d decay steps: the periodic cosine, then min_lr_ratio·lr.
-    fall = _fall("warmup_stable_decay", num_cycles, d, lr, end)
-    if w + s == 0:
-        return combinators.join([fall, decay.constant(end)], [d])
-    return combinators.join([out, fall, decay.constant(end)], [w + s, w + s + d])
+    # transformers clamps the warmup and the decay at 0 (max(0, factor)), not what follows them:
+    # min_lr_ratio·lr itself from step W + S + D on.
+    return combinators.join([_at_least_0(out, rate), decay.constant(end)], [w + s + d])
 
 
 #: transformers' lambda functions, by name, and the curve each one gives.

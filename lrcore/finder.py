@@ -34,6 +34,7 @@ import dataclasses
 import math
 import reprlib
 import sys
+from fractions import Fraction
 from typing import Callable
 
 import numpy as np
@@ -268,7 +269,8 @@ def _loss_value(value, step: int) -> float:
     kind = getattr(getattr(value, "dtype", None), "kind", None)
     if kind == "O" and getattr(value, "size", None) == 1:  # an object array: what it holds
         return _loss_value(np.asarray(value).item(), step)
-    text = isinstance(value, (str, bytes, bytearray)) or kind in ("U", "S")
+    # A time span or date is no loss (float() reads np.timedelta64(3) as 3.0); suggest refuses them too.
+    text = isinstance(value, (str, bytes, bytearray)) or kind in ("U", "S", "m", "M")
     flag = isinstance(value, (bool, np.bool_)) or "bool" in str(getattr(value, "dtype", ""))
     complex_ = isinstance(value, complex) or "complex" in str(getattr(value, "dtype", ""))
     if text or flag or complex_:
@@ -296,9 +298,11 @@ def _mean(a: float, b: float) -> float:
 
 def _diverged(recent: float, best: float, drop_tenth: float, factor: float) -> bool:
     """The divergence rule (see :func:`find_lr`): a rise above the best by ``(factor - 1)·scale``,
-    ``scale = max(|best|, drop/10)`` (``drop_tenth`` is ``drop/10``)."""
+    ``scale = max(|best|, drop/10)`` (``drop_tenth`` is ``drop/10``), compared exactly: in floats
+    both sides could pass float64 (a best near -1e308, a median near 1e308: inf > inf is False, and
+    the sweep never stopped), and a loss scaled by a power of two stops at the same step."""
     scale = max(abs(best), drop_tenth)
-    return recent - best > (factor - 1.0) * scale
+    return Fraction(recent) - Fraction(best) > (Fraction(factor) - 1) * Fraction(scale)
 
 
 # -- suggestions ------------------------------------------------------------------------------------
@@ -431,8 +435,19 @@ def suggest(lrs, losses, smoothing: float = 0.2) -> Suggestions:
 
 # -- framework helpers ----------------------------------------------------------------------------
 def _batch_stream(batches):
-    """Yield batches forever, re-iterating a re-iterable (a list, a DataLoader) when it ends."""
-    reiterable = iter(batches) is not batches
+    """Batches forever, re-iterating a re-iterable (a list, a DataLoader) when it ends; anything
+    that is not iterable is refused at once, naming ``batches``."""
+    try:
+        reiterable = iter(batches) is not batches
+    except TypeError:
+        raise TypeError(
+            "Argument `batches` must be an iterable of batches (a list, a DataLoader, an iterator). "
+            f"Received: batches={reprlib.repr(batches)} (of type {type(batches).__name__})"
+        ) from None
+    return _forever(batches, reiterable)
+
+
+def _forever(batches, reiterable: bool):
     while True:
         empty = True
         for batch in batches:
@@ -531,6 +546,12 @@ def find_lr_torch(model, optimizer, loss_fn, batches, start_value=1e-7, end_valu
             raise TypeError(
                 "Argument `loss_fn` must return the batch's loss as a 1-element floating-point tensor "
                 f"(it is backpropagated). Received: loss_fn(model, batch) returned {loss!r} (of type {type(loss).__name__})"
+            )
+        if not loss.requires_grad:
+            raise TypeError(
+                "Argument `loss_fn` must return a loss computed from the model's parameters, which "
+                "backpropagates to them (not detached, not computed under torch.no_grad()). Received: "
+                f"loss_fn(model, batch) returned {loss!r}, which does not require grad"
             )
         loss.backward()
         optimizer.step()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import mpmath
 import numpy as np
@@ -231,6 +232,28 @@ def test_divergence_is_found_at_any_loss_scale_up_to_float64s_largest():
         assert got.diverged and np.array_equal(got.lrs, want.lrs), scale
 
 
+@pytest.mark.parametrize("scale", [2.0**1023, 2.0**1022, 2.0**-1000, 1.0])
+def test_a_rise_from_a_negative_best_diverges_at_any_scale(scale):
+    """From a best near -0.6e308 to a median near +1.7e308 the rise passed float64, and so did the
+    bar it is compared with: inf > inf is False, and the sweep ran to the end. The rule is compared
+    exactly: scaled by a power of two, the curve stops at the same step."""
+    curve = [0.0, -0.3, -0.6, -0.6, -0.6] + [1.7] * 15
+    want_stop = None
+    for k in range(3, len(curve) + 1):  # the rule (find_lr's docstring) in exact arithmetic
+        medians = [sorted(curve[max(0, i - 2): i + 1])[len(curve[max(0, i - 2): i + 1]) // 2] if i >= 2
+                   else Fraction(curve[0] + curve[i]) / 2 for i in range(k)]
+        best = min(medians)
+        drop = max(medians[: medians.index(best) + 1]) - best
+        if Fraction(medians[-1]) - Fraction(best) > Fraction(7, 2) * max(abs(Fraction(best)), Fraction(drop) / 10):
+            want_stop = k
+            break
+    assert want_stop == 7
+    # 1.7·2**1023 is finite; the rise, 2.3·2**1023, is not, nor the bar, 3.5·0.6·2**1023
+    losses = iter(c * scale for c in curve)
+    result = find_lr(lambda lr: next(losses), 1e-6, 10.0, len(curve), diverge_factor=4.5, progress=False)
+    assert result.diverged and len(result.losses) == want_stop
+
+
 def test_a_constant_subnormal_loss_never_diverges():
     """Halving the first two losses flushed 5e-324 to 0: the best median was 0 and the third step's
     5e-324 a divergence."""
@@ -428,8 +451,12 @@ def test_a_number_past_float64_in_the_curve_is_refused_naming_it(where):
         suggest(lrs, losses)
 
 
-@pytest.mark.parametrize("loss", [np.array("1.5"), np.array(b"1.5"), np.array("1.5", dtype=object)], ids=repr)
-def test_a_loss_held_as_text_in_an_array_is_refused(loss):
+@pytest.mark.parametrize(
+    "loss",
+    [np.array("1.5"), np.array(b"1.5"), np.array("1.5", dtype=object), np.timedelta64(3), np.array(np.datetime64(3, "s"))],
+    ids=repr,
+)
+def test_a_loss_held_as_text_or_a_time_is_refused(loss):
     with pytest.raises(TypeError, match="`step_fn` must return the step's loss"):
         find_lr(lambda lr: loss, num_steps=5)
 
@@ -526,3 +553,44 @@ def test_the_range_test_plot_draws_losses_at_any_scale(tmp_path, scale, log_loss
     low, high = sorted(ax.get_ylim())
     assert low <= drawn.min() and drawn.max() <= high and math.isfinite(high - low)
     assert (tmp_path / "f.png").stat().st_size > 10_000
+
+
+def _tiny_torch():
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    batches = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(3)]
+    return model, optimizer, batches
+
+
+def test_find_lr_torch_names_a_detached_loss_and_leaves_the_model_as_it_was():
+    """A loss_fn returning a detached loss raised torch's bare 'element 0 of tensors does not
+    require grad'."""
+    import torch
+
+    model, optimizer, batches = _tiny_torch()
+    before = [p.detach().clone() for p in model.parameters()]
+
+    def detached(m, batch):
+        return torch.nn.functional.mse_loss(m(batch[0]), batch[1]).detach()
+
+    with pytest.raises(TypeError, match=r"Argument `loss_fn` must return a loss computed from the model's parameters"):
+        find_lr_torch(model, optimizer, detached, batches, num_steps=5)
+    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), before))
+    assert optimizer.param_groups[0]["lr"] == 0.01
+
+
+@pytest.mark.parametrize("batches", [None, 3, 2.5])
+def test_the_range_tests_name_batches_that_are_not_iterable(batches):
+    """batches=None raised "'NoneType' object is not iterable", naming nothing."""
+    import jax.numpy as jnp
+    import optax
+    import torch
+
+    model, optimizer, _ = _tiny_torch()
+    with pytest.raises(TypeError, match="Argument `batches` must be an iterable of batches"):
+        find_lr_torch(model, optimizer, lambda m, b: torch.zeros((), requires_grad=True), batches, num_steps=5)
+    with pytest.raises(TypeError, match="Argument `batches` must be an iterable of batches"):
+        find_lr_optax(lambda p, b: jnp.sum(p**2), jnp.ones(2), optax.sgd, batches, num_steps=5)

@@ -195,3 +195,19 @@ def test_a_negative_minimum_is_clamped_at_zero_as_transformers_does(case):
     drive_torch(keep, 1, lr=LR)
     for s in (lrcore.from_hf(peer_name(case), lr=LR, num_warmup_steps=w, num_training_steps=t, **kwargs), lrs[0]):
         assert_ulp_close(s(np.arange(n)), want, 64, ULPS, context=f"{case}: {s!r}")
+
+
+@pytest.mark.parametrize("w", [0, 5])
+def test_polynomial_power_0_to_the_last_int64_step_is_lr_throughout(w):
+    """num_training_steps = 2**63 - 1 with power 0: lr_end would start at step 2**63, past every
+    int64 step; the conversion was refused naming an internal `boundaries[0]`."""
+    import torch
+
+    t = 2**63 - 1
+    s = lrcore.from_hf("polynomial", lr=LR, num_warmup_steps=w, num_training_steps=t, lr_end=0.01, power=0.0)
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(()))], lr=LR)
+    peer = get_scheduler("polynomial", optimizer, num_warmup_steps=w, num_training_steps=t,
+                         scheduler_specific_kwargs={"lr_end": 0.01, "power": 0.0})
+    steps = [0, 3, w, w + 1, 2**62, t - 1, t]
+    want = np.asarray([LR * peer.lr_lambdas[0](k) for k in steps])
+    assert_ulp_close(s(np.asarray(steps, dtype=np.int64)), want, 64, ULPS, context=repr(s))

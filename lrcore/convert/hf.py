@@ -13,6 +13,7 @@ from fractions import Fraction
 
 from .. import combinators, cosine, decay, transformer
 from ..schedule import MAX_LANDMARKS, Schedule
+from ..validate import MAX_STEPS
 from ._common import cannot, names_peer_arguments, peer_bug, real, whole
 
 PEER = "transformers"
@@ -224,7 +225,10 @@ def _polynomial(lr, *, num_warmup_steps, num_training_steps, lr_end=1e-7, power=
     d, power = _decay_length("polynomial", w, t), real(PEER, "power", power)
     if power == 0.0:
         # transformers: (lr - lr_end)·remaining**0 + lr_end is lr up to step T itself (0**0 = 1),
-        # then lr_end; a decay of power 0 holds its first value for good.
+        # then lr_end; a decay of power 0 holds its first value for good. (Past the last int64
+        # step, d = 2**63 - 1, lr_end is never reached: lr throughout.)
+        if d + 1 > MAX_STEPS:
+            return _warm(decay.constant(lr), w)
         return _warm(combinators.join([decay.constant(lr), decay.constant(end)], [d + 1]), w)
     return _warm(decay.polynomial_decay(lr, end, d, power=power), w)
 

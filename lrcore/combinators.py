@@ -219,7 +219,7 @@ def shift(schedule, offset) -> Params:
     :math:`n` of a schedule, or one whose count starts before the optimizer's); ``offset < 0``
     holds :math:`s(0)` for :math:`-n` steps, then runs :math:`s` from its start (a delay). As for
     any step, :math:`k + n` beyond the integer range the step is evaluated in is its largest step
-    (:math:`2^{31} - 1` on JAX, TensorFlow and Keras, whose steps are int32).
+    (:math:`2^{31} - 1` on JAX without x64, Keras on the JAX backend too, whose steps are int32).
 
     Args:
         schedule: the schedule :math:`s`.
@@ -323,11 +323,11 @@ def stride(schedule, units_per_step) -> Params:
     The schedule's step is the number of units seen after :math:`k` updates of :math:`n` units
     each: a schedule in samples or tokens (Composer's ``"sp"`` and ``"tok"`` times) driven by the
     update count, with a constant batch. Exact integer arithmetic; as for any step, :math:`n k`
-    beyond the integer range the step is evaluated in is its largest step. JAX, TensorFlow and
-    Keras count steps in int32: there the values are exact for :math:`n k \le 2^{31} - 1`, and
-    later updates take :math:`s(2^{31} - 1)` (a token count passes it after
-    :math:`2^{31} / n` updates: count tokens with ``lrcore.torch`` or NumPy, whose steps are
-    int64). The inverse idea of :func:`per_epoch`.
+    beyond the integer range the step is evaluated in is its largest step. JAX without x64 (Keras
+    on the JAX backend too) counts steps in int32: there the values are exact for
+    :math:`n k \le 2^{31} - 1`, and later updates take :math:`s(2^{31} - 1)` (a token count
+    passes it after :math:`2^{31} / n` updates: count tokens with ``lrcore.torch``, NumPy or
+    TensorFlow, whose steps are int64). The inverse idea of :func:`per_epoch`.
 
     Args:
         schedule: the schedule :math:`s`, in units.

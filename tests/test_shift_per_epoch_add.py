@@ -96,6 +96,30 @@ def test_shift_ahead_past_the_integer_range_is_its_largest_step(backend):
         same_bits(backend, backend.evaluate(lrcore.shift(s, n), k), backend.evaluate(s, want))
 
 
+
+def test_a_stride_past_the_integer_range_is_its_largest_step(backend):
+    """``n·k`` beyond the range the step is evaluated in (int32 on JAX without x64, docs/step.md) is
+    that range's largest step; within it, the schedule at ``n·k`` exactly."""
+    s = lrcore.linear(0.0, 1.0, 2**40)
+    top = backend.max_step
+    n = 3
+    k = np.array([0, 1000, top // n, top // n + 1, top], dtype=np.int64)
+    want = np.minimum(k.astype(object) * n, top).astype(np.int64)
+    same_bits(backend, backend.evaluate(lrcore.stride(s, n), k), backend.evaluate(s, want))
+
+
+def test_tensorflow_counts_tokens_past_int32():
+    """TensorFlow's steps are int64: a token count past 2**31 - 1 is exact there (docs/step.md)."""
+    import tensorflow as tf
+
+    import lrcore.tf
+
+    s = lrcore.linear(0.0, 1.0, 2**40)
+    k = 2**30 + 1000  # 2k passes 2**31 - 1
+    got = float(lrcore.tf.from_schedule(lrcore.stride(s, 2))(tf.constant(k, dtype=tf.int64)))
+    assert got == float(np.float32(2 * k / 2**40))
+
+
 # -- per_epoch ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("child", sorted(CHILDREN))
 def test_per_epoch_of_one_step_is_the_schedule(backend, child):

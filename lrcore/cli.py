@@ -444,6 +444,14 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-limit // 2 :]} ({len(text)} characters)"
 
 
+def _count(text):
+    """An integer written in ASCII digits, as ``--at`` takes its steps (Python's ``int`` reads
+    other scripts' digits too: ``--steps ١٠٠`` was 100 where ``--at ١`` is refused)."""
+    if not _INT.match(text.strip()):
+        raise argparse.ArgumentTypeError(f"expected an integer, got {_short(text)!r}")
+    return int(text)
+
+
 def _steps_list(texts):
     """The steps of every ``--at`` given, in order (``--at 5 --at 6,7`` -> ``[5, 6, 7]``)."""
     parts = [part.strip() for text in texts for part in text.split(",")]
@@ -495,7 +503,7 @@ def _plot_parser():
         "--import", dest="imports", action="append", default=[], metavar="MODULE",
         help="import MODULE first: a module that registers schedules of your own with lrcore.register (repeatable)",
     )
-    parser.add_argument("--steps", action=_Once, type=int, default=1000, metavar="N", help="number of steps (default 1000)")
+    parser.add_argument("--steps", action=_Once, type=_count, default=1000, metavar="N", help="number of steps (default 1000)")
     parser.add_argument("-o", "--output", action=_Once, default="lr_schedule.png", metavar="OUT", help="image file (default lr_schedule.png)")
     parser.add_argument("--log", action="store_true", help="logarithmic learning-rate axis")
     parser.add_argument("--title", action=_Once, metavar="T", help="the plot title (default: the schedule and its parameters)")

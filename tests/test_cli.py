@@ -248,6 +248,8 @@ def test_plot_help_lists_the_schedule(plot_help, name):
         (["plot", "cosine_decay", "--init-value", "nan", "--decay-steps", "10"], "`init_value` must be finite"),
         (["table", "constant", "--value", "1", "--at", "x,y"], "--at"),
         (["plot", "constant", "--value", "1", "--steps", "many"], "--steps"),
+        (["plot", "constant", "--value", "1", "--steps", "\u0661\u0660\u0660"], "--steps"),  # Arabic-Indic 100, as --at
+        (["table", "constant", "--value", "1", "--at", "\u0661"], "--at"),
         (["plot", "--spec", "does-not-exist.json"], "cannot read spec file"),
         (["frobnicate"], "unknown command"),
         (["demo", "--frameworks", "mxnet"], "`frameworks`"),

@@ -122,23 +122,77 @@ def _checkpoints(path):
     ]
 
 
+class _Probe(lightning.pytorch.callbacks.Callback):
+    """After each batch, how many of the plateau's missing-metric warnings had come."""
+
+    def __init__(self, caught):
+        self.caught, self.seen = caught, []
+
+    def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx):
+        self.seen.append(len([w for w in self.caught if "never reached the plateau" in str(w.message)]))
+
+
 @pytest.mark.parametrize("validated", [False, True], ids=["training metric", "validation metric"])
-def test_a_resume_that_never_sees_an_epochs_metric_warns(tmp_path, validated):
-    """A checkpoint saved by step count at an epoch's last update (step 12 ends epoch 2) is saved
-    before Lightning aggregates a training metric or validates: the resumed run never has epoch 2's
-    metric, and its lrs depart from the uninterrupted run's. Nothing can recover it: it is said."""
+@pytest.mark.parametrize("every, last", [(6, 12), (8, 16)], ids=["epochs left", "the last epoch left"])
+def test_a_resume_that_never_sees_an_epochs_metric_warns_at_its_first_update(tmp_path, validated, every, last):
+    """A checkpoint saved by step count at an epoch's last update (step 12 ends epoch 2, step 16
+    epoch 3) is saved before Lightning aggregates a training metric or validates: the resumed run
+    never has that epoch's metric, and its lrs depart from the uninterrupted run's from its first
+    update. Nothing can recover it: it is said, at that first update (it came an epoch late, and
+    never where only the last epoch was left)."""
     options = {"limit_val_batches": 1, "num_sanity_val_steps": 0} if validated else {}
     val = [_data()] if validated else []
+
+    def checkpoints(path):
+        return [lightning.pytorch.callbacks.ModelCheckpoint(dirpath=path, filename="{step}", save_top_k=-1,
+                                                            every_n_train_steps=every)]
+
     model = Validated() if validated else Tiny()
-    _trainer(tmp_path, EPOCHS, _checkpoints(tmp_path / "ckpt"), **options).fit(model, _data(), *val)
+    _trainer(tmp_path, EPOCHS, checkpoints(tmp_path / "ckpt"), **options).fit(model, _data(), *val)
     _check(model.applied)
     resumed = Validated() if validated else Tiny()
-    trainer = _trainer(tmp_path / "resumed", EPOCHS, _checkpoints(tmp_path / "resumed" / "ckpt"), **options)
-    with pytest.warns(UserWarning, match="metric 'metric' of epoch 2 never reached the plateau") as caught:
-        trainer.fit(resumed, _data(), *val, ckpt_path=tmp_path / "ckpt" / "step=12.ckpt")
-    assert len([w for w in caught if "never reached the plateau" in str(w.message)]) == 1
-    assert [n for n, _ in resumed.applied] == list(range(12, STEPS_PER_EPOCH * EPOCHS))
-    assert resumed.applied != model.applied[12:]  # the lost metric changes the lrs: hence the warning
+    epoch = last // STEPS_PER_EPOCH - 1
+    with pytest.warns(UserWarning, match=f"metric 'metric' of epoch {epoch} never reached the plateau") as caught:
+        probe = _Probe(caught)
+        trainer = _trainer(tmp_path / "resumed", EPOCHS, [*checkpoints(tmp_path / "resumed" / "ckpt"), probe], **options)
+        trainer.fit(resumed, _data(), *val, ckpt_path=tmp_path / "ckpt" / f"step={last}.ckpt")
+    assert probe.seen[0] == 1 and probe.seen[-1] == 1  # at the first resumed update, and once
+    assert [n for n, _ in resumed.applied] == list(range(last, STEPS_PER_EPOCH * EPOCHS))
+    if last == 12:  # (from step 16 on the cosine is at its end, 0, whatever the scale)
+        assert resumed.applied != model.applied[last:]  # the lost metric changes the lrs: hence the warning
+
+
+def test_fit_again_with_more_epochs_starts_a_plateau_there_without_a_warning(tmp_path):
+    """fit() again on the same Trainer with more epochs builds a new plateau (configure_optimizers)
+    at epoch 2, as torch's own starts fresh: it warned that epochs 0 and 1's metrics never reached
+    it. Nothing is missing: no warning (warnings are errors here)."""
+    model = Tiny()
+    trainer = _trainer(tmp_path, 2)
+    trainer.fit(model, _data())
+    trainer.fit_loop.max_epochs = EPOCHS
+    trainer.fit(model, _data())
+    assert [n for n, _ in model.applied] == list(range(STEPS_PER_EPOCH * EPOCHS))
+
+
+def test_a_plateau_state_saved_outside_lightning_resumes_there_without_a_warning(tmp_path):
+    """A state saved outside Lightning holds no epoch: which metric steps it made is unknown, and it
+    warned that every earlier epoch's metric was missing. None is said missing or made up."""
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=PEAK)
+    outside = lrcore.torch.ReduceLROnPlateau(lrcore.torch.scheduler(opt, lrcore.cosine_decay(PEAK, DECAY)), factor=0.5, patience=0)
+    assert outside.state_dict()["lightning_epoch"] is None
+
+    class Loaded(Tiny):
+        def configure_optimizers(self):
+            optimizers, schedulers = super().configure_optimizers()
+            schedulers[-1]["scheduler"].load_state_dict(outside.state_dict())
+            return optimizers, schedulers
+
+    model = Loaded()
+    trainer = _trainer(tmp_path, 2)
+    trainer.fit(model, _data())
+    trainer.fit_loop.max_epochs = 3
+    trainer.fit(model, _data())  # a plateau built at epoch 2, loading a state with no epoch
+    assert [n for n, _ in model.applied] == list(range(STEPS_PER_EPOCH * 3))
 
 
 @pytest.mark.parametrize("alone", [False, True], ids=["scheduler and plateau", "plateau alone"])

@@ -1305,7 +1305,9 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         # step is tracked, so that checkpoints and resumes keep the steps Lightning skips.
         trainer = _lightning_trainer()
         self._trainer = None if trainer is None else weakref.ref(trainer)
-        self._lightning_epoch = None if trainer is None else -1
+        # (A plateau built at a later epoch, fit() called again with more epochs, starts there.)
+        self._lightning_epoch = None if trainer is None else int(trainer.current_epoch) - 1
+        self._warned_epochs = set()
         self._hook()
         self._set_scheduler(min_lr)
 
@@ -1364,7 +1366,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             epoch = _step_number("epoch", epoch, 0, validate.MAX_STEPS, _PLATEAU_EPOCH_REMEDY)
         trainer, config = self._lightning_config() if self._trainer is not None else (None, None)
         if config is not None and self._lightning_epoch is not None:
-            self._warn_if_skipped(config, int(trainer.current_epoch))
+            self._warn_missed(config, self._missed(config, int(trainer.current_epoch)))
         self._report(metrics, epoch)
         trainer = self._trainer() if self._trainer is not None else None
         if trainer is not None:
@@ -1430,29 +1432,44 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         if config is None or self._lightning_epoch is None:
             return
         done = int(trainer.current_epoch) - 1
-        if done < 0 or self._lightning_epoch >= done or (done + 1) % config.frequency:
+        if done < 0 or self._lightning_epoch >= done:
             return
-        metric = trainer.callback_metrics.get(config.monitor)
-        if metric is not None:
-            self._warn_if_skipped(config, done)
-            self._report(metric)
-            self._lightning_epoch = done
+        missed = self._missed(config, done)
+        if (done + 1) % config.frequency == 0:
+            metric = trainer.callback_metrics.get(config.monitor)
+            if metric is not None:
+                self._warn_missed(config, missed)
+                self._report(metric)
+                self._lightning_epoch = done
+                return
+            missed.append(done)  # the last epoch's step is due and its metric is not there
+        self._warn_missed(config, missed)
 
-    def _warn_if_skipped(self, config, epoch: int):
-        """Warn where the metric step of an epoch before ``epoch`` (the one being stepped) never
-        came: a run resumed from a checkpoint saved by step count at that epoch's last update,
-        before Lightning validated or aggregated the epoch's metric. Its lrs then depart from an
-        uninterrupted run's; nothing can recover a metric the checkpoint does not hold."""
-        missed = [e for e in range(self._lightning_epoch + 1, epoch) if (e + 1) % config.frequency == 0]
-        if missed and getattr(config, "strict", True):
-            warnings.warn(
-                f"lrcore.torch.ReduceLROnPlateau: the monitored metric {config.monitor!r} of epoch "
-                f"{', '.join(map(str, missed))} never reached the plateau (a run resumed from a checkpoint "
-                "saved by step count at that epoch's last update, before Lightning computed the epoch's "
-                "metric). The lrs from here differ from an uninterrupted run's; save checkpoints by epoch "
-                "(ModelCheckpoint(every_n_epochs=...)) or at steps that do not end an epoch.",
-                stacklevel=3,
-            )
+    def _missed(self, config, epoch: int) -> list:
+        """The epochs before ``epoch`` whose metric step is due and was not made."""
+        return [e for e in range(self._lightning_epoch + 1, epoch) if (e + 1) % config.frequency == 0]
+
+    def _warn_missed(self, config, epochs):
+        """Warn, once per epoch, where an epoch's metric step never came: a run resumed from a
+        checkpoint saved after that epoch's updates and before Lightning stepped the plateau with
+        its metric (one saved by step count at the epoch's last update, before Lightning validated
+        or aggregated the metric). Its lrs then depart from an uninterrupted run's; nothing can
+        recover a metric the checkpoint does not hold. Not with Lightning's ``strict=False`` (a
+        metric allowed to be missing)."""
+        warned = self.__dict__.setdefault("_warned_epochs", set())
+        new = [e for e in epochs if e not in warned]
+        if not new or not getattr(config, "strict", True):
+            return
+        warned.update(new)
+        warnings.warn(
+            f"lrcore.torch.ReduceLROnPlateau: the monitored metric {config.monitor!r} of epoch "
+            f"{', '.join(map(str, new))} never reached the plateau: the run resumed from a checkpoint "
+            "saved after that epoch's updates but before Lightning stepped the plateau with its metric "
+            "(one saved by step count at the epoch's last update). The lrs from here differ from an "
+            "uninterrupted run's; save checkpoints by epoch (ModelCheckpoint(every_n_epochs=...)) or at "
+            "steps that do not end an epoch.",
+            stacklevel=3,
+        )
 
     def _pending_at_epoch_end(self):
         """``(epoch, metric)`` when Lightning saves at an epoch's end, before stepping this plateau."""
@@ -1546,6 +1563,10 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         self.last_epoch = last_epoch
         if epoch is not None or self._trainer is None:
             self._lightning_epoch = epoch
+        else:
+            # Saved outside Lightning (no epoch): which metric steps it made is unknown, so none is
+            # made up or said to be missing; the next one Lightning makes sets it.
+            self._lightning_epoch = None
         # Groups added after the saved step are left to the scheduler's next step(), as uninterrupted.
         everyone = self.optimizer.param_groups
         self.optimizer.param_groups = everyone[: self.scheduler.tracked_groups]

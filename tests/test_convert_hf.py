@@ -211,3 +211,19 @@ def test_polynomial_power_0_to_the_last_int64_step_is_lr_throughout(w):
     steps = [0, 3, w, w + 1, 2**62, t - 1, t]
     want = np.asarray([LR * peer.lr_lambdas[0](k) for k in steps])
     assert_ulp_close(s(np.asarray(steps, dtype=np.int64)), want, 64, ULPS, context=repr(s))
+
+
+@pytest.mark.parametrize("case", sorted(c for c in CASES if "negative" in c and "min_lr" not in CASES[c][2]))
+def test_a_negative_minimum_with_a_negative_lr_is_clamped_on_transformers_factor(case):
+    """transformers clamps its factor (max(0, factor)); the lr is lr · factor. With a negative lr
+    the clamp at 0 of the curve gave 0 where transformers gives the negative lr·factor."""
+    import torch
+
+    w, t, kwargs, n = CASES[case]
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(()))], lr=1.0)  # torch refuses lr < 0
+    peer = get_scheduler(peer_name(case), optimizer, num_warmup_steps=w, num_training_steps=t,
+                         scheduler_specific_kwargs=dict(kwargs))
+    want = np.asarray([-LR * peer.lr_lambdas[0](k) for k in range(n)])
+    assert np.any(want == 0.0) and np.any(want < 0.0)
+    s = lrcore.from_hf(peer_name(case), lr=-LR, num_warmup_steps=w, num_training_steps=t, **kwargs)
+    assert_ulp_close(s(np.arange(n)), want, 64, ULPS, context=f"{case}: {s!r}")

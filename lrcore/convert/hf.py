@@ -170,15 +170,18 @@ def _cosine(lr, *, num_warmup_steps, num_training_steps, num_cycles=0.5, min_lr_
     d = _decay_length("cosine", w, t)
     rate = real(PEER, "min_lr_rate", min_lr_rate)
     if real(PEER, "num_cycles", num_cycles) == 0.5:
-        return _at_least_0(cosine.warmup_cosine_decay(0.0, lr, w, t, end_value=rate * lr), rate)
+        return _at_least_0(cosine.warmup_cosine_decay(0.0, lr, w, t, end_value=rate * lr), rate, lr)
     # cos(2π·num_cycles·(k - W)/(T - W)): the periodic cosine, falling over (T - W)/(2·num_cycles) steps.
-    return _at_least_0(_warm(_fall("cosine", num_cycles, d, lr, rate * lr), w), rate)
+    return _at_least_0(_warm(_fall("cosine", num_cycles, d, lr, rate * lr), w), rate, lr)
 
 
-def _at_least_0(schedule: Schedule, rate: float) -> Schedule:
+def _at_least_0(schedule: Schedule, rate: float, lr: float) -> Schedule:
     """transformers' ``max(0, factor)``: a negative ``min_lr_rate`` (or ``min_lr``, or WSD's
-    ``min_lr_ratio``) makes its curve cross 0, where the lr stays 0."""
-    return combinators.clip(schedule, min_value=0.0) if rate < 0.0 else schedule
+    ``min_lr_ratio``) makes its factor cross 0, where the lr stays 0. The lr is ``lr · factor``:
+    at most 0 for a negative ``lr``."""
+    if rate >= 0.0 or lr == 0.0:
+        return schedule
+    return combinators.clip(schedule, min_value=0.0) if lr > 0.0 else combinators.clip(schedule, max_value=0.0)
 
 
 def _hard_restarts(lr, *, num_warmup_steps, num_training_steps, num_cycles=1):
@@ -246,7 +249,7 @@ def _cosine_lr_rate(lr, *, num_warmup_steps, num_training_steps, num_cycles=0.5,
     # where the cosine over t - W steps starts (its progress is (k - W + 1)/(t - W)).
     # Periodic: its end is at step T - 1, and transformers' cosine climbs back after it. Only the
     # cosine is clamped at 0 (the warmup is as given, a negative warmup_lr_rate included).
-    body = _at_least_0(_fall("cosine_warmup_with_min_lr", num_cycles, d, lr, rate * lr), rate)
+    body = _at_least_0(_fall("cosine_warmup_with_min_lr", num_cycles, d, lr, rate * lr), rate, lr)
     if w == 0:  # no warmup: the progress (k + 1)/t, the cosine one step in
         return combinators.shift(body, 1)
     if w == 1:
@@ -278,7 +281,7 @@ def _wsd(lr, *, num_warmup_steps, num_stable_steps, num_decay_steps, warmup_type
         return out
     # transformers clamps the warmup and the decay at 0 (max(0, factor)), not what follows them:
     # min_lr_ratio·lr itself from step W + S + D on.
-    return combinators.join([_at_least_0(out, rate), decay.constant(end)], [w + s + d])
+    return combinators.join([_at_least_0(out, rate, lr), decay.constant(end)], [w + s + d])
 
 
 #: transformers' lambda functions, by name, and the curve each one gives.

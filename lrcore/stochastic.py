@@ -110,6 +110,10 @@ def _lower_quantile(ops, p, q, qq):
 
 
 # -- noise ----------------------------------------------------------------------------------------------
+#: ``a = pct/std`` below which the truncated normal is drawn as uniform: a²/6 < 2**-53.
+_UNIFORM_BELOW = 2.0**-26
+
+
 def _noise(k, p, ops):
     xp = ops.xp
     inner = p["schedule"].evaluate_with(k, ops)
@@ -119,7 +123,11 @@ def _noise(k, p, ops):
     w = ops.ratio(v, float(1 << _BITS), 0.5)  # the nearer end's distance, in (0, 1/2)
     half_gap = ops.ratio(ops.i((1 << (_BITS - 1)) - 1) - v, float(1 << _BITS), 0.5)  # 1/2 - w
     pct = p["pct"]
-    if p["distribution"] == "uniform":
+    # A normal truncated to |z| <= a = pct/std is the uniform draw on [-a, a] to within a²/6 of
+    # itself: below _UNIFORM_BELOW it is drawn as uniform (within a rounding of float64), and its
+    # spread, far smaller, would go subnormal in the quantile's constants (from std = 1e29 on,
+    # float32 and JAX drew no noise, or noise past pct).
+    if p["distribution"] == "uniform" or pct / p["std"] < _UNIFORM_BELOW:
         size = 2.0 * half_gap * ops.f(pct)  # |2u - 1|·pct
     else:
         a = pct / p["std"]
@@ -148,7 +156,7 @@ def _noise(k, p, ops):
 
 def _noise_bound(p, reach):
     inner = reach.child(p["schedule"])
-    if p["distribution"] == "normal":
+    if p["distribution"] == "normal" and p["pct"] / p["std"] >= _UNIFORM_BELOW:  # else std is not used
         reach.constant("std", p["std"])
     return reach.derived("pct", p["pct"], inner * (1.0 + p["pct"]), "its schedule's values times 1 + pct")
 
@@ -174,8 +182,10 @@ def noise(schedule, pct=0.67, std=1.0, seed=42, distribution="normal", begin=0, 
     (30 bits, in integer operations that give the same bits on every backend and integer dtype):
     :math:`n = (2u - 1)\,c` (``uniform``), or :math:`n = \sigma z` with :math:`z` the normal
     quantile of :math:`u`, truncated to :math:`|z| \le c/\sigma` (``normal``: the distribution of
-    timm's draws, which resample until :math:`|n| < c`). A pure function of the step: the same
-    noise at the same step, cold, after a checkpoint or in an array of steps.
+    timm's draws, which resample until :math:`|n| < c`). Where :math:`c/\sigma < 2^{-26}` that
+    truncated normal is the uniform draw to within a rounding of float64, and is drawn as one. A
+    pure function of the step: the same noise at the same step, cold, after a checkpoint or in an
+    array of steps.
 
     Args:
         schedule: the schedule :math:`s`.

@@ -1712,8 +1712,10 @@ def _noise(k, p):
         std = exact(p.get("std", 1.0))
         phi = lambda x: mpmath.erfc(-x / mpmath.sqrt(2)) / 2  # noqa: E731
         a = pct / std
-        prob = phi(-a) + exact(u) * (phi(a) - phi(-a))  # the truncated normal's distribution function
-        n = std * mpmath.sqrt(2) * mpmath.erfinv(2 * prob - 1)
+        # Φ(±a) near 1/2 for a tiny a: digits enough that their difference keeps 50 of its own.
+        with mpmath.workdps(50 + max(0, int(-mpmath.log10(a)))):
+            prob = phi(-a) + exact(u) * (phi(a) - phi(-a))  # the truncated normal's distribution function
+            n = std * mpmath.sqrt(2) * mpmath.erfinv(2 * prob - 1)
     return inner * (1 + n)
 
 
@@ -1734,6 +1736,10 @@ TABLE["noise"] = Entry(
         ("noise-range", L.noise(L.warmup_cosine_decay(0.0, 1.0, 10, 90), pct=0.5, std=0.3, begin=20, end=60), [20, 60]),
         ("noise-wide-std", L.noise(L.constant(1.0), pct=0.9, std=5.0, seed=2**64 - 1), []),
         ("noise-narrow", L.noise(L.linear(1.0, 0.5, 50), pct=0.01, std=1e-3), [50]),
+        # a = pct/std tiny: the truncated normal is the uniform draw (its constants went subnormal)
+        ("noise-huge-std", L.noise(L.constant(1.0), pct=1.0, std=1e36), []),
+        ("noise-huge-std-float64", L.noise(L.constant(1.0), pct=0.5, std=1.7e308, seed=3), []),
+        ("noise-std-at-the-switch", L.noise(L.constant(1.0), pct=1.0, std=2.0**26 * 1.01), []),
         ("noise-keywords", L.noise(schedule=L.constant(1.0), pct=1.0, std=2.0, seed=0, distribution="normal",
                                    begin=3, end=40), [3, 40]),
     ],

@@ -9,7 +9,9 @@ rates, the raw and smoothed losses, the suggested learning rates and a ``.plot()
 The suggestions are a pure function of ``(lrs, losses)`` (:func:`suggest`), computed in log-lr
 space so they do not depend on how finely the sweep was sampled:
 
-1. the raw losses go through a running median of 5 points (an isolated spike disappears);
+1. the raw losses go through a running median of 5 points (an isolated spike disappears), and
+   are held at most their descent above their highest level before their lowest point (a
+   divergence's last losses, however large, weigh as that level);
 2. they are smoothed with a bias-corrected exponential moving average whose decay is set per grid
    step from the distance in decades, ``beta = exp(-Δlog10(lr) / smoothing)``; the average runs
    forward and backward and the two are averaged, so the smoothed curve does not lag behind;
@@ -382,8 +384,9 @@ def _ema(values, betas):
 def smooth(lrs, losses, smoothing: float = 0.2) -> np.ndarray:
     """The smoothed loss curve, in log-lr space.
 
-    A running median of 5 points removes isolated spikes; then a bias-corrected exponential
-    moving average with per-step decay ``exp(-Δlog10(lr) / smoothing)`` runs forward and backward
+    A running median of 5 points removes isolated spikes, and the curve is held at most its
+    descent above its highest level before its lowest point (a divergence's last losses, however
+    large, weigh as that level); then a bias-corrected exponential moving average with per-step decay ``exp(-Δlog10(lr) / smoothing)`` runs forward and backward
     over the curve, and the two passes are averaged (no lag, and the same curve whatever the sweep
     resolution). ``smoothing`` is the width of the average in decades of learning rate.
     """
@@ -395,6 +398,17 @@ def smooth(lrs, losses, smoothing: float = 0.2) -> np.ndarray:
     # that no sum on the way passes the range (the smoothed curve lies within the losses' own range).
     scale = 0.25 if losses.size and np.max(np.abs(losses)) > 2.0**1020 else 1.0
     filtered = _running_median(losses * scale)
+    # A sweep that diverged ends in losses the median cannot remove (the rule stops after two or
+    # more of them), and the moving average spreads them back over the whole curve in proportion
+    # to their size (a loss 1e8 times the rest moved the suggestions 500 times lower): the curve is
+    # held at most its descent above its highest level before its lowest point (top + drop, which
+    # stays within float64: the losses near its largest are at a quarter here).
+    if filtered.size:
+        low = int(np.argmin(filtered))
+        top = float(np.max(filtered[: low + 1]))
+        drop = top - float(filtered[low])
+        if drop > 0.0:
+            filtered = np.minimum(filtered, top + drop)
     forward = _ema(filtered, np.concatenate([[0.0], decay]))
     backward = _ema(filtered[::-1], np.concatenate([[0.0], decay[::-1]]))[::-1]
     return (0.5 * (forward + backward)) / scale

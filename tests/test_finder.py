@@ -594,3 +594,28 @@ def test_the_range_tests_name_batches_that_are_not_iterable(batches):
         find_lr_torch(model, optimizer, lambda m, b: torch.zeros((), requires_grad=True), batches, num_steps=5)
     with pytest.raises(TypeError, match="Argument `batches` must be an iterable of batches"):
         find_lr_optax(lambda p, b: jnp.sum(p**2), jnp.ones(2), optax.sgd, batches, num_steps=5)
+
+
+def test_a_divergence_spike_of_any_size_leaves_the_suggestions_as_they_are():
+    """The sweep stops after two or more diverged losses, which the median cannot remove, and the
+    moving average spread them back over the curve in proportion to their size: losses 1e8 times
+    the rest moved the suggestions 500 times lower, 1e16 times made the curve 'never decrease'.
+    Held at the curve's level before its lowest point, every size of spike gives the same
+    suggestions, and the steepest descent of 2 - tanh(log10(lr) + 3) is at lr = 1e-3."""
+    def run(jump):
+        state = {}
+
+        def step_fn(lr):
+            base = 2.0 - math.tanh(math.log10(lr) + 3)
+            if lr < 0.1:
+                return base
+            state["loss"] = state.get("loss", base) * jump
+            return state["loss"]
+
+        return find_lr(step_fn, start_value=1e-7, end_value=10.0, num_steps=100, progress=False)
+
+    results = [run(jump) for jump in (1e2, 1e4, 1e8, 1e16)]
+    assert all(r.diverged and r.losses[-1] > 1e3 for r in results)
+    assert len({r.suggestions for r in results}) == 1
+    steepest = results[0].suggestions.steepest
+    assert 10**-3.2 <= steepest <= 10**-2.8, steepest

@@ -258,8 +258,14 @@ def _loss_value(value, step: int) -> float:
             "Argument `step_fn` must return the step's loss, a real number (a tensor with a value). "
             f"Received: step_fn(lr) returned {value!r} at step {step}"
         )
+    if isinstance(value, (str, bytes, bytearray, memoryview)) or "string" in str(getattr(value, "dtype", "")):
+        # text (float("1e3") would read it; TensorFlow's string tensors too), or raw bytes
+        raise TypeError(
+            "Argument `step_fn` must return the step's loss, a real number. "
+            f"Received: step_fn(lr) returned {value!r} (of type {type(value).__name__}) at step {step}"
+        )
     shape = getattr(value, "shape", None)
-    if shape is not None and not isinstance(value, (np.generic, str, bytes)):
+    if shape is not None and not isinstance(value, np.generic):
         shape = tuple(shape)
         if shape not in ((), (1,)):
             raise TypeError(
@@ -272,7 +278,7 @@ def _loss_value(value, step: int) -> float:
     if kind == "O" and getattr(value, "size", None) == 1:  # an object array: what it holds
         return _loss_value(np.asarray(value).item(), step)
     # A time span or date is no loss (float() reads np.timedelta64(3) as 3.0); suggest refuses them too.
-    text = isinstance(value, (str, bytes, bytearray)) or kind in ("U", "S", "m", "M")
+    text = kind in ("U", "S", "m", "M")
     flag = isinstance(value, (bool, np.bool_)) or "bool" in str(getattr(value, "dtype", ""))
     complex_ = isinstance(value, complex) or "complex" in str(getattr(value, "dtype", ""))
     if text or flag or complex_:

@@ -453,10 +453,15 @@ def test_a_number_past_float64_in_the_curve_is_refused_naming_it(where):
 
 @pytest.mark.parametrize(
     "loss",
-    [np.array("1.5"), np.array(b"1.5"), np.array("1.5", dtype=object), np.timedelta64(3), np.array(np.datetime64(3, "s"))],
+    [np.array("1.5"), np.array(b"1.5"), np.array("1.5", dtype=object), np.timedelta64(3), np.array(np.datetime64(3, "s")),
+     memoryview(b"1"), "1.5", b"1.5", "tf"],
     ids=repr,
 )
 def test_a_loss_held_as_text_or_a_time_is_refused(loss):
+    if isinstance(loss, str) and loss == "tf":
+        import tensorflow as tf
+
+        loss = tf.constant("2.5")  # TensorFlow's string tensors were read as numbers
     with pytest.raises(TypeError, match="`step_fn` must return the step's loss"):
         find_lr(lambda lr: loss, num_steps=5)
 

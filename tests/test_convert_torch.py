@@ -445,3 +445,20 @@ def test_the_start_check_allows_one_rounding_per_scheduler_in_the_lrs_own_dtype(
         assert lrcore.from_torch(chain) is not None
     opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(()))], lr=torch.tensor(0.1, dtype=dtype))
     assert lrcore.from_torch(sched.LinearLR(opt, 1 / 3, 1.0, 10)) is not None
+
+
+@pytest.mark.parametrize("t, cycles, rate", [(2, 0.99, 0.0), (3, 1.49, 0.0), (5, 1.49, -0.5)])
+def test_a_step_0_formed_by_cancellation_in_the_peer_is_not_taken_for_a_changed_lr(t, cycles, rate):
+    """transformers' cosine_warmup_with_min_lr without warmup starts one step into its cosine: near
+    cos(π) its ½(1 + cos x) keeps few digits of the small value (0.0002467198171342 where the exact
+    value is 0.000246719817134221937...). The start check allowed roundings of that small value, not
+    of the curve's scale, and refused the unmodified scheduler as 'something changed the lr'."""
+    import transformers
+
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    peer = transformers.get_scheduler("cosine_warmup_with_min_lr", optimizer, num_warmup_steps=0, num_training_steps=t,
+                                      scheduler_specific_kwargs=dict(num_cycles=cycles, min_lr_rate=rate))
+    s = lrcore.from_torch(peer)
+    hf = lrcore.from_hf("cosine_warmup_with_min_lr", lr=1.0, num_warmup_steps=0, num_training_steps=t,
+                        num_cycles=cycles, min_lr_rate=rate)
+    assert s == hf

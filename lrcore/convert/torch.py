@@ -85,7 +85,14 @@ def _check_start(scheduler, groups, out) -> None:
     for i, (group, schedule) in enumerate(zip(groups, out)):
         lr, want = float(group["lr"]), float(schedule(0))
         unit, tiny = _ROUNDING.get(str(getattr(group["lr"], "dtype", "float64")).rsplit(".", 1)[-1], _ROUNDING["float64"])
-        if abs(lr - want) > roundings * (unit * max(abs(lr), abs(want)) + tiny):
+        # Units of the curve's scale, initial_lr, not of the value itself: a peer whose step 0 is
+        # formed by cancellation (transformers' ½(1 + cos x) near x = π) keeps fewer of its digits.
+        try:
+            initial = abs(float(group.get("initial_lr", 0.0)))
+        except (TypeError, ValueError):
+            initial = 0.0
+        scale = max(abs(lr), abs(want), initial if math.isfinite(initial) else 0.0)
+        if abs(lr - want) > roundings * (unit * scale + tiny):
             raise cannot(
                 PEER, f"{_name(scheduler)} whose lr at its step 0 is not its schedule's (param group {i}: lr {lr!r}, "
                 f"where the schedule from initial_lr {float(group.get('initial_lr', float('nan')))!r} starts at {want!r})",

@@ -608,6 +608,11 @@ def _cmd_plot(argv):
         raise CliError("--log needs positive values, but a schedule reaches <= 0 (set end_value > 0)")
     # One schedule: the title shows it with all its parameters (several: the legend names them).
     title = args.title if args.title is not None else (repr(schedules[0][1]) if len(schedules) == 1 else None)
+    if args.title is not None:
+        try:
+            args.title.encode("utf-8")
+        except UnicodeEncodeError:  # bytes of another encoding, kept by Python as lone surrogates
+            raise CliError(f"argument --title: not UTF-8 text, got {args.title.encode('utf-8', 'backslashreplace')!r}") from None
     try:
         schedules_figure(curves, path=output, log=args.log, title=title)
     except OSError as exc:

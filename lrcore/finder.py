@@ -542,11 +542,22 @@ def find_lr_torch(model, optimizer, loss_fn, batches, start_value=1e-7, end_valu
         start_value, end_value, num_steps, **kwargs: as in :func:`find_lr`.
     """
     import copy
+    import inspect
 
     import torch
 
     from .backends.torch import sweeping
 
+    try:
+        closure = inspect.signature(optimizer.step).parameters.get("closure")
+    except (TypeError, ValueError):  # no signature to read: taken as torch's optimizers are
+        closure = None
+    if closure is not None and closure.default is inspect.Parameter.empty:
+        raise TypeError(
+            "Argument `optimizer` must step without a closure (as SGD, Adam, ... do): "
+            f"{type(optimizer).__name__}.step needs one (it evaluates the loss itself, several times "
+            "per update), which a range test of one loss per learning rate does not fit."
+        )
     model_state = copy.deepcopy(model.state_dict())
     optimizer_state = copy.deepcopy(optimizer.state_dict())
     # The gradients too: a loop that steps before zero_grad() would add the sweep's last ones.

@@ -250,6 +250,7 @@ def test_plot_help_lists_the_schedule(plot_help, name):
         (["plot", "constant", "--value", "1", "--steps", "many"], "--steps"),
         (["plot", "constant", "--value", "1", "--steps", "\u0661\u0660\u0660"], "--steps"),  # Arabic-Indic 100, as --at
         (["table", "constant", "--value", "1", "--at", "\u0661"], "--at"),
+        (["plot", "constant", "--value", "1", "--title", "a\udcffb", "-o", "t.png"], "--title"),  # Latin-1 bytes
         (["plot", "--spec", "does-not-exist.json"], "cannot read spec file"),
         (["frobnicate"], "unknown command"),
         (["demo", "--frameworks", "mxnet"], "`frameworks`"),

@@ -624,3 +624,13 @@ def test_a_divergence_spike_of_any_size_leaves_the_suggestions_as_they_are():
     assert len({r.suggestions for r in results}) == 1
     steepest = results[0].suggestions.steepest
     assert 10**-3.2 <= steepest <= 10**-2.8, steepest
+
+
+def test_find_lr_torch_names_an_optimizer_that_needs_a_closure():
+    """LBFGS.step needs a closure: torch's bare 'missing 1 required positional argument'."""
+    import torch
+
+    model, _, batches = _tiny_torch()
+    optimizer = torch.optim.LBFGS(model.parameters())
+    with pytest.raises(TypeError, match=r"Argument `optimizer` must step without a closure .*LBFGS"):
+        find_lr_torch(model, optimizer, lambda m, b: torch.nn.functional.mse_loss(m(b[0]), b[1]), batches, num_steps=5)

@@ -272,13 +272,13 @@ def _loss_value(value, step: int) -> float:
                 "Argument `step_fn` must return the step's loss, a real number or an array of shape () "
                 f"or (1,). Received: step_fn(lr) returned an array of shape {shape} at step {step}"
             )
-        if shape == (1,):  # the one element, as every library reads it (float() refuses (1,) on some)
-            value = value[0]
+        if shape == (1,):  # the one element, as every library reads it (float() refuses (1,) on some),
+            return _loss_value(value[0], step)  # checked as the loss itself (text in an object array)
     kind = getattr(getattr(value, "dtype", None), "kind", None)
     if kind == "O" and getattr(value, "size", None) == 1:  # an object array: what it holds
         return _loss_value(np.asarray(value).item(), step)
     # A time span or date is no loss (float() reads np.timedelta64(3) as 3.0); suggest refuses them too.
-    text = kind in ("U", "S", "m", "M")
+    text = kind in ("U", "S", "V", "m", "M")  # (V: raw bytes, np.void)
     flag = isinstance(value, (bool, np.bool_)) or "bool" in str(getattr(value, "dtype", ""))
     complex_ = isinstance(value, complex) or "complex" in str(getattr(value, "dtype", ""))
     if text or flag or complex_:

@@ -462,3 +462,17 @@ def test_a_step_0_formed_by_cancellation_in_the_peer_is_not_taken_for_a_changed_
     hf = lrcore.from_hf("cosine_warmup_with_min_lr", lr=1.0, num_warmup_steps=0, num_training_steps=t,
                         num_cycles=cycles, min_lr_rate=rate)
     assert s == hf
+
+
+@pytest.mark.parametrize("start_factor, gamma", [(1e-16, 2.0), (1e-10, 1 + 1e-5), (1e-9, 1 + 1e-7)])
+def test_a_changed_lr_under_a_tiny_start_factor_is_still_refused(start_factor, gamma):
+    """Counting the start check in units of initial_lr for every scheduler let a changed lr through
+    where step 0 is far below initial_lr: LinearLR(start_factor=1e-16) after an ExponentialLR had
+    doubled the lr converted to a curve ending at 0.1 where torch's ends at 0.2."""
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    first = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=gamma)
+    opt.step()
+    first.step()
+    later = torch.optim.lr_scheduler.LinearLR(opt, start_factor=start_factor, total_iters=10)
+    with pytest.raises(ValueError, match="LinearLR whose lr at its step 0 is not its schedule's"):
+        lrcore.from_torch(later)

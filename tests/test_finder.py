@@ -454,7 +454,8 @@ def test_a_number_past_float64_in_the_curve_is_refused_naming_it(where):
 @pytest.mark.parametrize(
     "loss",
     [np.array("1.5"), np.array(b"1.5"), np.array("1.5", dtype=object), np.timedelta64(3), np.array(np.datetime64(3, "s")),
-     memoryview(b"1"), "1.5", b"1.5", "tf"],
+     memoryview(b"1"), "1.5", b"1.5", "tf", np.array(["3"], dtype=object), np.array([b"1e3"], dtype=object),
+     np.void(b"3"), np.array(np.void(b"3"))],
     ids=repr,
 )
 def test_a_loss_held_as_text_or_a_time_is_refused(loss):

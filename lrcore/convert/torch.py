@@ -85,13 +85,17 @@ def _check_start(scheduler, groups, out) -> None:
     for i, (group, schedule) in enumerate(zip(groups, out)):
         lr, want = float(group["lr"]), float(schedule(0))
         unit, tiny = _ROUNDING.get(str(getattr(group["lr"], "dtype", "float64")).rsplit(".", 1)[-1], _ROUNDING["float64"])
-        # Units of the curve's scale, initial_lr, not of the value itself: a peer whose step 0 is
-        # formed by cancellation (transformers' ½(1 + cos x) near x = π) keeps fewer of its digits.
-        try:
-            initial = abs(float(group.get("initial_lr", 0.0)))
-        except (TypeError, ValueError):
-            initial = 0.0
-        scale = max(abs(lr), abs(want), initial if math.isfinite(initial) else 0.0)
+        scale = max(abs(lr), abs(want))
+        if type(scheduler).__name__ == "LambdaLR":
+            # initial_lr · factor, the factor formed in floats by the peer's lambda: units of the
+            # curve's scale, initial_lr (transformers' ½(1 + cos x) near x = π keeps few digits of
+            # a small step 0). Other schedulers form step 0 as a product of the lr they found, whose
+            # change is what this check finds: units of the value itself.
+            try:
+                initial = abs(float(group.get("initial_lr", 0.0)))
+            except (TypeError, ValueError):
+                initial = 0.0
+            scale = max(scale, initial if math.isfinite(initial) else 0.0)
         if abs(lr - want) > roundings * (unit * scale + tiny):
             raise cannot(
                 PEER, f"{_name(scheduler)} whose lr at its step 0 is not its schedule's (param group {i}: lr {lr!r}, "

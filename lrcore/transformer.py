@@ -63,10 +63,16 @@ def _noam_peak(p) -> float:
     return p["scale"] / math.sqrt(p["d_model"]) / math.sqrt(p["warmup_steps"])
 
 
+def _noam_factor(p) -> float:
+    """``(d_model · warmup_steps) ** -0.5`` as two square roots: the product passes float64 for a
+    d_model near its largest (1 / sqrt(inf) is 0: a peak of 0, and a range check that saw 0)."""
+    return 1.0 / math.sqrt(p["d_model"]) / math.sqrt(p["warmup_steps"])
+
+
 def _noam(k, p, ops):
     w = p["warmup_steps"]
     if _array.is_array(p["scale"]):  # an array level (a tracer): scaled in the float dtype
-        peak = ops.f(p["scale"]) * ops.f(1.0 / math.sqrt(p["d_model"] * w))
+        peak = ops.f(p["scale"]) * ops.f(_noam_factor(p))
     else:
         peak = _noam_peak(p)
     return _inverse_sqrt(k, {"peak_value": peak, "warmup_steps": w, "timescale": w}, ops)
@@ -74,9 +80,9 @@ def _noam(k, p, ops):
 
 def _noam_bound(p, reach):
     scale = reach.level("scale", p["scale"])
-    reach.derived("d_model", p["d_model"], 1.0 / math.sqrt(p["d_model"] * p["warmup_steps"]),
-                  "the factor (d_model·warmup_steps)**-0.5")
-    return reach.derived("scale", p["scale"], scale / math.sqrt(p["d_model"] * p["warmup_steps"]),
+    factor = _noam_factor(p)
+    reach.derived("d_model", p["d_model"], factor, "the factor (d_model·warmup_steps)**-0.5")
+    return reach.derived("scale", p["scale"], scale / math.sqrt(p["d_model"]) / math.sqrt(p["warmup_steps"]),
                          "its peak scale·(d_model·warmup_steps)**-0.5")
 
 

@@ -27,6 +27,7 @@ from fractions import Fraction
 import jax
 import jax.numpy as jnp
 import keras
+import mpmath
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -1762,3 +1763,22 @@ def test_a_held_growth_times_a_schedule_below_one_and_a_level_at_the_maximum_tim
     product = lrcore.multiply([lrcore.constant(top), lrcore.inverse_sqrt(1.0, warmup_steps=19)])
     with pytest.raises(ValueError, match="float32"):
         product.evaluate(19, dtype=np.float32)
+
+
+def test_noam_with_a_d_model_near_float64s_largest_keeps_its_peak_and_its_range_check():
+    """d_model·warmup_steps passed float64: 1/sqrt(inf) is 0, so the range check saw a peak of 0 and
+    scale(noam(1e308, 4, scale=1e300), 1e300) gave inf at every step; an array scale gave a peak
+    of 0. The factor is taken as two square roots, as the evaluation's peak is."""
+    import torch
+
+    import lrcore.torch
+
+    want_peak = mpmath.mpf(10) ** 300 / mpmath.sqrt(mpmath.mpf(10) ** 308 * 4)  # 5e145
+    assert lrcore.noam(1e308, 4, scale=1e300)(4) == pytest.approx(float(want_peak), rel=4 * 2.0**-52)
+    with pytest.raises(ValueError, match="Argument `factor` of scale"):
+        lrcore.scale(lrcore.noam(1e308, 4, scale=1e300), 1e300)
+    with pytest.raises(ValueError, match="beyond the largest float64"):
+        lrcore.multiply([lrcore.noam(1e308, 4, scale=1e300), lrcore.constant(1e300)])
+    # a tensor scale (an array level): the peak 1e20 / sqrt(4e300) = 5e-131 in float64, not 0
+    s = lrcore.torch.noam(1e300, 4, scale=torch.tensor(1e20, dtype=torch.float64))
+    assert float(s(torch.tensor(4))) == pytest.approx(5e-131, rel=1e-6)

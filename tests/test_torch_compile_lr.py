@@ -145,17 +145,19 @@ def test_a_copy_of_the_lr_tensor_is_accepted_and_never_written():
 @pytest.mark.parametrize(
     "schedule",
     [lrcore.exponential_decay(1.0, 3, 0.77, staircase=True),
-     lrcore.polynomial_restart(0.0, 100, 2.0, 1.0, end_value=1.0, power=0.5, warmup_steps=7)],
-    ids=["staircase", "polynomial_restart"],
+     lrcore.polynomial_restart(0.0, 100, 2.0, 1.0, end_value=1.0, power=0.5, warmup_steps=7),
+     lrcore.cosine_decay(1.0, 1000)],
+    ids=["staircase", "polynomial_restart", "cosine"],
 )
 def test_inductor_gives_one_value_per_step_within_a_shape_and_the_promise_across_shapes(schedule):
     """docs/step.md: Inductor compiles a 0-d step and a one-element array to scalar code and longer
-    arrays to vectorized code, whose exp rounds differently: 0.77**2 is 0.5929 rounded down alone
-    and up in an array of two. Within a shape a step has one value; across shapes, the promise."""
+    arrays to vectorized code, whose exp and cos round differently: 0.77**2 is 0.5929 rounded down
+    alone and up in an array of two. Within a shape a step has one value; across shapes, the promise."""
     from tests import reference
 
+    torch._dynamo.reset()  # each schedule's shapes compile afresh (not against the recompile limit)
     fn = torch.compile(lrcore.torch.from_schedule(schedule), fullgraph=True)  # Inductor, the default
-    steps = [7, 8, 50, 332, 333]
+    steps = [3, 7, 8, 50, 332, 333]
     want = reference.values_of(schedule.to_dict(), steps)
     alone = np.asarray([fn(torch.tensor(k)).item() for k in steps])
     single = np.asarray([fn(torch.tensor([k])).item() for k in steps])

@@ -162,6 +162,36 @@ def test_a_resume_that_never_sees_an_epochs_metric_warns_at_its_first_update(tmp
         assert resumed.applied != model.applied[last:]  # the lost metric changes the lrs: hence the warning
 
 
+class Sparse(Validated):
+    """Validated every second epoch, its plateau with "strict": False (a metric allowed missing)."""
+
+    def configure_optimizers(self):
+        optimizers, schedulers = super().configure_optimizers()
+        schedulers[-1]["strict"] = False
+        return optimizers, schedulers
+
+
+@pytest.mark.filterwarnings("ignore:ReduceLROnPlateau conditioned on metric metric which is not available")  # epoch 0
+def test_a_mid_epoch_resume_with_validation_every_second_epoch_applies_the_uninterrupted_lrs(tmp_path):
+    """With "strict": False Lightning steps the plateau at an epoch's end without validation with the
+    metric it still holds (the last one). A run resumed mid-way through such an epoch does not make
+    that step, and the new process holds no metric: its lrs departed (0.079 where 0.040), without a
+    warning. The plateau keeps the last metric Lightning passed and makes the step with it."""
+    options = {"limit_val_batches": 1, "num_sanity_val_steps": 0, "check_val_every_n_epoch": 2}
+
+    def checkpoints(path):
+        return [lightning.pytorch.callbacks.ModelCheckpoint(dirpath=path, filename="{step}", save_top_k=-1,
+                                                            every_n_train_steps=5)]
+
+    model = Sparse()
+    _trainer(tmp_path, EPOCHS, checkpoints(tmp_path / "ckpt"), **options).fit(model, _data(), _data())
+    for first in (5, 10):  # in the middle of epoch 1 (validated) and of epoch 2 (not: the stale metric)
+        resumed = Sparse()
+        trainer = _trainer(tmp_path / str(first), EPOCHS, checkpoints(tmp_path / str(first) / "ckpt"), **options)
+        trainer.fit(resumed, _data(), _data(), ckpt_path=tmp_path / "ckpt" / f"step={first}.ckpt")
+        assert resumed.applied == model.applied[first:], first
+
+
 def test_fit_again_with_more_epochs_starts_a_plateau_there_without_a_warning(tmp_path):
     """fit() again on the same Trainer with more epochs builds a new plateau (configure_optimizers)
     at epoch 2, as torch's own starts fresh: it warned that epochs 0 and 1's metrics never reached

@@ -1308,6 +1308,9 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         # (A plateau built at a later epoch, fit() called again with more epochs, starts there.)
         self._lightning_epoch = None if trainer is None else int(trainer.current_epoch) - 1
         self._warned_epochs = set()
+        # The last metric Lightning passed: with "strict": False it passes it again at an epoch's end
+        # that logged none (validation every n epochs), which a run resumed mid-way must make too.
+        self._lightning_metric = None
         self._hook()
         self._set_scheduler(min_lr)
 
@@ -1371,6 +1374,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         trainer = self._trainer() if self._trainer is not None else None
         if trainer is not None:
             self._lightning_epoch = int(trainer.current_epoch)
+            self._lightning_metric = float(metric_value("metrics", metrics))
 
     def _report(self, metrics, epoch=None):
         self.scheduler.track_groups()  # groups added since the last step: floored, or refused now
@@ -1437,6 +1441,8 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         missed = self._missed(config, done)
         if (done + 1) % config.frequency == 0:
             metric = trainer.callback_metrics.get(config.monitor)
+            if metric is None and not getattr(config, "strict", True):
+                metric = self.__dict__.get("_lightning_metric")  # the value Lightning still held
             if metric is not None:
                 self._warn_missed(config, missed)
                 self._report(metric)
@@ -1493,12 +1499,14 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
     def state_dict(self):
         """The rule, its state, ``min_lr`` and the wrapped scheduler's state: plain Python types."""
         state, last_epoch, lightning_epoch = self.state, self.last_epoch, self._lightning_epoch
+        lightning_metric = self.__dict__.get("_lightning_metric")
         scheduler = self.scheduler.state_dict()
         pending = self._pending_at_epoch_end()
         if pending is not None:
             lightning_epoch, metric = pending
             state, last_epoch = self._next_state(metric), min(last_epoch + 1, _INT64_MAX)
             scheduler["scale"] = float(state.scale)
+            lightning_metric = float(metric_value("metrics", metric))
         return {
             "lrcore_plateau": _PLATEAU_FORMAT,
             "rule": self.rule.to_dict(),
@@ -1507,6 +1515,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             "min_lr": self._floors(),
             "scheduler": scheduler,
             "lightning_epoch": lightning_epoch,
+            "lightning_metric": lightning_metric,
         }
 
     def load_state_dict(self, state_dict):
@@ -1546,6 +1555,9 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         last_epoch = _saved_int("state_dict['last_epoch']", state_dict["last_epoch"], 0, validate.MAX_STEPS)
         epoch = state_dict.get("lightning_epoch")
         epoch = None if epoch is None else _saved_int("state_dict['lightning_epoch']", epoch, -1)
+        last_metric = state_dict.get("lightning_metric")
+        if last_metric is not None:  # a real scalar, finite or NaN, as the metrics it was
+            last_metric = float(metric_value("state_dict['lightning_metric']", last_metric))
         inner = state_dict.get("scheduler")
         if (inner is not None or saved_format != 1) and not isinstance(inner, dict):
             raise TypeError(f"Entry `state_dict['scheduler']` must be a dict. Received: {inner!r}")
@@ -1561,6 +1573,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
             self.scheduler.load_state_dict(inner)
         self.state = state
         self.last_epoch = last_epoch
+        self._lightning_metric = last_metric
         if epoch is not None or self._trainer is None:
             self._lightning_epoch = epoch
         else:

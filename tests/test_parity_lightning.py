@@ -190,6 +190,12 @@ def test_a_mid_epoch_resume_with_validation_every_second_epoch_applies_the_unint
         trainer = _trainer(tmp_path / str(first), EPOCHS, checkpoints(tmp_path / str(first) / "ckpt"), **options)
         trainer.fit(resumed, _data(), _data(), ckpt_path=tmp_path / "ckpt" / f"step={first}.ckpt")
         assert resumed.applied == model.applied[first:], first
+    # Resumed twice: the first resume's catch-up step (epoch 1's metric) is the last metric its
+    # checkpoints hold (they held none: the second resume made no step at the end of epoch 2).
+    again = Sparse()
+    trainer = _trainer(tmp_path / "again", EPOCHS, checkpoints(tmp_path / "again" / "ckpt"), **options)
+    trainer.fit(again, _data(), _data(), ckpt_path=tmp_path / "5" / "ckpt" / "step=10.ckpt")
+    assert again.applied == model.applied[10:]
 
 
 def test_fit_again_with_more_epochs_starts_a_plateau_there_without_a_warning(tmp_path):

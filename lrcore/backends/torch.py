@@ -1447,6 +1447,8 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
                 self._warn_missed(config, missed)
                 self._report(metric)
                 self._lightning_epoch = done
+                # the last metric passed, as step() keeps it: a checkpoint saved from here on holds it
+                self._lightning_metric = float(metric_value("metrics", metric))
                 return
             missed.append(done)  # the last epoch's step is due and its metric is not there
         self._warn_missed(config, missed)
@@ -1554,7 +1556,7 @@ class ReduceLROnPlateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
         state = checked_state(self.rule, state_dict["state"], "state_dict['state']")
         last_epoch = _saved_int("state_dict['last_epoch']", state_dict["last_epoch"], 0, validate.MAX_STEPS)
         epoch = state_dict.get("lightning_epoch")
-        epoch = None if epoch is None else _saved_int("state_dict['lightning_epoch']", epoch, -1)
+        epoch = None if epoch is None else _saved_int("state_dict['lightning_epoch']", epoch, -1, validate.MAX_STEPS)
         last_metric = state_dict.get("lightning_metric")
         if last_metric is not None:  # a real scalar, finite or NaN, as the metrics it was
             last_metric = float(metric_value("state_dict['lightning_metric']", last_metric))

@@ -41,6 +41,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import _array
 from . import validate as check
 
 __all__ = ["find_lr", "find_lr_optax", "find_lr_torch", "suggest", "smooth", "LRFinderResult", "Suggestions"]
@@ -278,7 +279,9 @@ def _loss_value(value, step: int) -> float:
     if kind == "O" and getattr(value, "size", None) == 1:  # an object array: what it holds
         return _loss_value(np.asarray(value).item(), step)
     # A time span or date is no loss (float() reads np.timedelta64(3) as 3.0); suggest refuses them too.
-    text = kind in ("U", "S", "V", "m", "M")  # (V: raw bytes, np.void)
+    # (V: raw bytes, np.void; but ml_dtypes' bfloat16 and float8 are kind V too, and are numbers)
+    raw = kind == "V" and getattr(getattr(value, "dtype", None), "name", "") not in _array._ML_FLOATS
+    text = kind in ("U", "S", "m", "M") or raw
     flag = isinstance(value, (bool, np.bool_)) or "bool" in str(getattr(value, "dtype", ""))
     complex_ = isinstance(value, complex) or "complex" in str(getattr(value, "dtype", ""))
     if text or flag or complex_:
@@ -323,7 +326,8 @@ def _check_curve(lrs, losses):
                 f"Argument `{name}` must be a 1-d sequence of real numbers with values. Received: "
                 f"{name}={reprlib.repr(values)}"
             ) from exc
-        if array.dtype.kind in "bUSVcmM" or (array.dtype.kind == "O" and any(
+        ml_float = array.dtype.name in _array._ML_FLOATS  # kind V, and numbers (bfloat16, float8)
+        if (array.dtype.kind in "bUSVcmM" and not ml_float) or (array.dtype.kind == "O" and any(
                 isinstance(v, (str, bytes, bool, np.bool_, complex)) for v in array.ravel().tolist())):
             raise TypeError(
                 f"Argument `{name}` must hold real numbers. Received: {name} of dtype "

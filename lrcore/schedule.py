@@ -912,9 +912,9 @@ class _Signs(Reach):
 
 def value_floor(schedule: "Schedule") -> float:
     """A lower bound on ``schedule(k)`` over every step (in float64), from the same walk as
-    :func:`value_bound`: a schedule's values have the signs of its levels (they lie between them,
-    or move from them toward 0), so one whose levels are all >= 0 stays >= 0, and one with a
-    negative level reaches down to it. A combinator's comes from its registered ``floor`` (a sum,
+    :func:`value_bound`: a schedule's values have the signs of its levels, so one whose levels are
+    all >= 0 stays >= 0, and one with a negative level reaches down to it, or to ``-value_bound``
+    where that bound passes the levels (a growing restart, a derived level). A combinator's comes from its registered ``floor`` (a sum,
     a product, a factor's sign, a clip, a warmup's initial value, noise's ``1 ± pct``); one that
     declares none (a user's) gives ``-value_bound(schedule)``. A schedule holding a traced level
     (a JAX tracer: no value yet, of either sign) anywhere gives ``-inf``."""
@@ -930,7 +930,18 @@ def value_floor(schedule: "Schedule") -> float:
     walk._where = definition.name
     definition.bound(p, walk)
     known = walk.signed_levels or walk.signed_constants
-    return min([0.0, *known]) if known else -value_bound(schedule)
+    if not known:
+        return -value_bound(schedule)
+    if min(known) >= 0.0:
+        return 0.0  # a growth or a derived level keeps its levels' sign
+    # A negative level. Where the bound is the levels' own (the values lie between them, or move
+    # toward 0), they reach down to the lowest; where it is larger, they grow past the levels (a
+    # restart's peak_mul > 1) or derive larger ones (onecycle's peak/div_factor, div_factor < 1),
+    # and only |value| <= bound holds (min(0, levels) let clip(add(...)) on top claim values >= 0).
+    bound = value_bound(schedule)
+    if bound <= max(abs(x) for x in known) * (1.0 + 2.0**-40):
+        return min(0.0, *known)
+    return -bound
 
 
 def _holds_a_tracer(schedule: "Schedule") -> bool:

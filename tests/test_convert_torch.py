@@ -19,6 +19,7 @@ from transformers import optimization as tr
 import lrcore
 import lrcore.torch
 from tests.helpers import assert_ulp_close
+from tests.peers import drive_torch
 
 
 def optimizer(lrs=(0.4,), momentum=0.9, adam=False):
@@ -476,3 +477,20 @@ def test_a_changed_lr_under_a_tiny_start_factor_is_still_refused(start_factor, g
     later = torch.optim.lr_scheduler.LinearLR(opt, start_factor=start_factor, total_iters=10)
     with pytest.raises(ValueError, match="LinearLR whose lr at its step 0 is not its schedule's"):
         lrcore.from_torch(later)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=3e-4, total_steps=100),
+     lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=100, div_factor=1e6),
+     lambda o: torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, 10, 1, eta_min=0.01)],
+    ids=["onecycle-default", "onecycle-div-1e6", "warm-restarts-eta-min-above"],
+)
+def test_an_unmodified_scheduler_whose_step_0_is_formed_from_its_levels_converts(make):
+    """OneCycleLR and CosineAnnealingWarmRestarts form step 0 as end + (start - end)·1, off by a
+    rounding of max_lr or eta_min: hundreds of roundings of a small step 0. The start check counted
+    roundings of step 0 and refused them, unmodified, as 'something changed the lr'."""
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1e-3)
+    s = lrcore.from_torch(make(optimizer))
+    want = drive_torch(make, 40, lr=1e-3)
+    assert_ulp_close(s(np.arange(40)), want, 64, 16, context=repr(s))

@@ -635,3 +635,23 @@ def test_find_lr_torch_names_an_optimizer_that_needs_a_closure():
     optimizer = torch.optim.LBFGS(model.parameters())
     with pytest.raises(TypeError, match=r"Argument `optimizer` must step without a closure .*LBFGS"):
         find_lr_torch(model, optimizer, lambda m, b: torch.nn.functional.mse_loss(m(b[0]), b[1]), batches, num_steps=5)
+
+
+@pytest.mark.parametrize("library", ["numpy", "jax"])
+def test_a_bfloat16_loss_of_numpy_or_jax_is_a_loss(library):
+    """ml_dtypes' bfloat16 is NumPy dtype kind V, which the refusal of raw bytes (np.void) caught:
+    a JAX or NumPy bfloat16 loss, or a bfloat16 curve for suggest, was refused, torch's taken."""
+    import jax.numpy as jnp
+    import ml_dtypes
+
+    curve = [3.0 - 0.25 * k for k in range(8)] + [50.0, 2000.0, 80000.0]
+    make = (lambda v: np.asarray(v, dtype=ml_dtypes.bfloat16)) if library == "numpy" else (
+        lambda v: jnp.asarray(v, dtype=jnp.bfloat16))
+    floats = [float(np.float32(make(v))) for v in curve]  # the values the bfloat16 losses hold
+    held, plain = list(curve), list(floats)
+    got = find_lr(lambda lr: make(held.pop(0)), num_steps=len(curve), progress=False)
+    want = find_lr(lambda lr: plain.pop(0), num_steps=len(curve), progress=False)
+    assert np.array_equal(got.losses, want.losses) and got.diverged == want.diverged
+    lrs = np.geomspace(1e-5, 1.0, 50)
+    losses = 2.0 - np.tanh(np.log10(lrs) + 3)
+    assert suggest(lrs, losses.astype(ml_dtypes.bfloat16)) == suggest(lrs, losses.astype(ml_dtypes.bfloat16).astype(np.float64))

@@ -1782,3 +1782,31 @@ def test_noam_with_a_d_model_near_float64s_largest_keeps_its_peak_and_its_range_
     # a tensor scale (an array level): the peak 1e20 / sqrt(4e300) = 5e-131 in float64, not 0
     s = lrcore.torch.noam(1e300, 4, scale=torch.tensor(1e20, dtype=torch.float64))
     assert float(s(torch.tensor(4))) == pytest.approx(5e-131, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "inner, low",
+    [(lambda: lrcore.cosine_restart(-3.0, 9, peak_mul=1.5, cycle_limit=5), 3.0 * 1.5**4),
+     (lambda: lrcore.polynomial_restart(-3.0, 9, peak_mul=1.5, cycle_limit=5), 3.0 * 1.5**4),
+     (lambda: lrcore.onecycle(-2.0, 50, div_factor=0.5, final_div_factor=0.25), 16.0)],
+    ids=["cosine_restart", "polynomial_restart", "onecycle"],
+)
+def test_a_negative_level_that_grows_or_derives_past_itself_is_floored_by_its_bound(inner, low):
+    """A growing restart of a negative peak, and onecycle's peak/div_factor with div_factor < 1, go
+    below their levels: the floor said min(0, levels), so add(...) of them claimed values >= 0, a
+    clip on top bounded them by its max_value, and scale(..., 1.5e308) gave -inf; the torch
+    scheduler applied a negative lr. Their floor is -bound."""
+    import torch
+
+    import lrcore.torch
+
+    schedule = inner()
+    steps = np.arange(400)
+    assert float(np.min(schedule(steps))) == pytest.approx(-low, rel=1e-12)  # the true minimum
+    shifted = lrcore.add([schedule, lrcore.clip(lrcore.constant(low - 2.0), min_value=low - 2.0)])
+    assert float(np.min(shifted(steps))) < 0.0
+    with pytest.raises(ValueError, match="beyond the largest float64"):
+        lrcore.scale(lrcore.clip(shifted, max_value=1.0), 1.5e308)
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    with pytest.raises(ValueError):
+        lrcore.torch.scheduler(optimizer, shifted)

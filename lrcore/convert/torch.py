@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from .. import combinators, cosine, decay, piecewise
 from ..cyclic import cyclic, cyclic_momentum, onecycle, onecycle_momentum
-from ..schedule import Schedule
+from ..schedule import Schedule, value_bound
 from ._common import cannot, peer_arguments, real, stairs, whole
 
 PEER = "torch"
@@ -86,16 +86,14 @@ def _check_start(scheduler, groups, out) -> None:
         lr, want = float(group["lr"]), float(schedule(0))
         unit, tiny = _ROUNDING.get(str(getattr(group["lr"], "dtype", "float64")).rsplit(".", 1)[-1], _ROUNDING["float64"])
         scale = max(abs(lr), abs(want))
-        if type(scheduler).__name__ == "LambdaLR":
-            # initial_lr · factor, the factor formed in floats by the peer's lambda: units of the
-            # curve's scale, initial_lr (transformers' ½(1 + cos x) near x = π keeps few digits of
-            # a small step 0). Other schedulers form step 0 as a product of the lr they found, whose
-            # change is what this check finds: units of the value itself.
-            try:
-                initial = abs(float(group.get("initial_lr", 0.0)))
-            except (TypeError, ValueError):
-                initial = 0.0
-            scale = max(scale, initial if math.isfinite(initial) else 0.0)
+        if type(scheduler).__name__ in _FORMED_FROM_LEVELS:
+            # Step 0 formed from the curve's levels in floats (LambdaLR's initial_lr · factor, with
+            # transformers' ½(1 + cos x) near x = π; OneCycleLR's and the warm restarts'
+            # end + (start - end)·1): units of the curve's scale, its largest value, not of a small
+            # step 0. Other schedulers form step 0 as a product of the lr they found, whose change
+            # is what this check finds: units of the value itself.
+            top = value_bound(schedule)
+            scale = max(scale, top if math.isfinite(top) else 0.0)
         if abs(lr - want) > roundings * (unit * scale + tiny):
             raise cannot(
                 PEER, f"{_name(scheduler)} whose lr at its step 0 is not its schedule's (param group {i}: lr {lr!r}, "
@@ -105,6 +103,9 @@ def _check_start(scheduler, groups, out) -> None:
                 "scheduler built on a fresh optimizer and compose them with lrcore (lrcore.multiply, lrcore.join), "
                 "or scale the converted schedule (lrcore.scale(schedule, lr / initial_lr)).")
 
+
+#: Schedulers whose step 0 is formed from the curve's levels (not from the lr they found).
+_FORMED_FROM_LEVELS = frozenset({"LambdaLR", "OneCycleLR", "CosineAnnealingWarmRestarts", "CyclicLR"})
 
 #: The rounding of each float dtype a torch lr may be held in (a tensor lr; a Python float is
 #: float64): half an ulp of 1, and the smallest normal number (below it a value keeps fewer digits).

@@ -129,3 +129,18 @@ def test_a_number_given_as_text_is_refused(value):
     with pytest.raises(TypeError, match="initial_learning_rate"):
         lrcore.from_keras({"initial_learning_rate": value, "decay_steps": 3, "decay_rate": 0.5},
                           class_name="ExponentialDecay")
+
+
+@pytest.mark.parametrize("lr", [1, np.int64(2)], ids=["int", "np.int64"])
+def test_an_integer_initial_learning_rate_is_refused_naming_it(lr):
+    """Keras computes a schedule in its initial_learning_rate's dtype: an integer makes its curve
+    whole numbers (ExponentialDecay(1, 7, 0.5): 1, then 0), which the float curve lrcore converted
+    to is not. Refused, naming the argument."""
+    peer = KS.ExponentialDecay(lr, 7, 0.5)
+    values = keras_values(peer, [0, 2, 4, 6, 8])
+    assert np.array_equal(values, np.floor(values))  # Keras' own curve: whole numbers
+    assert values[0] == lr and values[-1] < lr
+    with pytest.raises(ValueError, match="argument `initial_learning_rate` is an integer"):
+        lrcore.from_keras(peer)
+    with pytest.raises(ValueError, match="argument `initial_learning_rate` is an integer"):
+        lrcore.from_keras({"initial_learning_rate": lr, "first_decay_steps": 5}, class_name="CosineDecayRestarts")

@@ -3,6 +3,8 @@ its lrcore schedule. Read by duck typing: this module imports no Keras."""
 
 from __future__ import annotations
 
+import numbers
+
 from .. import combinators, cosine, decay, piecewise
 from ..schedule import Schedule
 from ._common import cannot, flag, peer_arguments, real, whole
@@ -45,6 +47,12 @@ def from_keras(schedule, class_name=None) -> Schedule:
     missing = sorted(_REQUIRED[name] - set(config))
     if missing:
         raise ValueError(f"keras {name}: missing config key(s) {', '.join(missing)}. Received: config={config!r}")
+    lr = config.get(_LR)
+    if isinstance(lr, numbers.Integral) and not isinstance(lr, bool):
+        # Keras computes in initial_learning_rate's dtype: an int makes its curve integers
+        # (ExponentialDecay(1, 7, 0.5) is 1, then 0), which no converted float curve is.
+        raise ValueError(f"keras {name}: argument `{_LR}` is an integer ({lr!r}), and Keras computes the schedule in "
+                         f"its integer dtype (the lr rounds to whole numbers). Give it as a float ({float(lr)!r}).")
     with peer_arguments(f"{PEER} {name}", _PEER_NAMES[name]):
         return convert(config)
 
